@@ -1,0 +1,2 @@
+// Config loading: see load.ts (filled in by the config work).
+export {};

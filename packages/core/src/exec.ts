@@ -1,0 +1,132 @@
+// The one way pctl runs an external command: an argument array, never a shell string.
+import { execa, type Options as ExecaOptions } from 'execa';
+import { PctlError } from './errors.js';
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Written to the command's stdin (e.g. a password for `docker login --password-stdin`). */
+  input?: string | Buffer;
+  signal?: AbortSignal;
+  /** Milliseconds before the command is killed. */
+  timeout?: number;
+  /** Called with each line of stdout/stderr as it arrives (build logs). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Do not throw on a non-zero exit; the caller inspects `exitCode`. */
+  reject?: boolean;
+  /** Values to mask in error messages and verbose output (passwords, tokens). */
+  secrets?: string[];
+}
+
+export interface ExecResult {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type Exec = (file: string, args: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
+
+// Renders a command for messages, quoting arguments that need it, masking secrets.
+export function formatCommand(file: string, args: readonly string[], secrets: string[] = []): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return maskSecrets([file, ...args].map(q).join(' '), secrets);
+}
+
+export function maskSecrets(text: string, secrets: string[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('***');
+  return out;
+}
+
+// Tail of a text, for error messages that should show "the last lines".
+export function lastLines(text: string, n = 10): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+export interface CreateExecOptions {
+  /** Called before each command runs (verbose logging). */
+  onCommand?: (command: string) => void;
+  secrets?: () => string[];
+}
+
+// Builds the exec wrapper; the CLI makes one per run and hands it to providers.
+export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
+  return async (file, args, opts = {}) => {
+    const secrets = [...(factoryOpts.secrets?.() ?? []), ...(opts.secrets ?? [])];
+    const command = formatCommand(file, args, secrets);
+    factoryOpts.onCommand?.(command);
+    const execaOpts: ExecaOptions = {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: true,
+      input: opts.input,
+      cancelSignal: opts.signal,
+      timeout: opts.timeout,
+      reject: false,
+      stripFinalNewline: true,
+      encoding: 'utf8',
+      shell: false,
+      ...(opts.onLine ? { lines: false } : {}),
+    };
+    let child;
+    try {
+      child = execa(file, [...args], execaOpts);
+      if (opts.onLine) {
+        const feed = (stream: 'stdout' | 'stderr') => {
+          let buf = '';
+          return (chunk: Buffer | string) => {
+            buf += chunk.toString();
+            let i;
+            while ((i = buf.indexOf('\n')) >= 0) {
+              opts.onLine!(maskSecrets(buf.slice(0, i), secrets), stream);
+              buf = buf.slice(i + 1);
+            }
+          };
+        };
+        child.stdout?.on('data', feed('stdout'));
+        child.stderr?.on('data', feed('stderr'));
+      }
+      const r = await child;
+      if ((r as { code?: string }).code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
+        throw new PctlError({
+          code: 'CommandNotFound',
+          message: `command not found: ${file}`,
+          fault: 'environment',
+          hint: `install ${file} and make sure it is on PATH`,
+          detail: command,
+        });
+      }
+      if (r.isCanceled) {
+        throw new PctlError({ code: 'Aborted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 });
+      }
+      if (r.timedOut) {
+        throw new PctlError({ code: 'CommandTimeout', message: `timed out after ${opts.timeout}ms: ${command}`, fault: 'environment' });
+      }
+      const result: ExecResult = {
+        command,
+        exitCode: r.exitCode ?? 1,
+        stdout: maskSecrets(String(r.stdout ?? ''), secrets),
+        stderr: maskSecrets(String(r.stderr ?? ''), secrets),
+      };
+      if (result.exitCode !== 0 && opts.reject !== false) {
+        const firstErr = lastLines(result.stderr || result.stdout, 1) || `exit code ${result.exitCode}`;
+        throw new PctlError({
+          code: 'CommandFailed',
+          message: `${file} ${args[0] ?? ''} failed: ${firstErr}`.replace(/\s+/g, ' ').trim(),
+          fault: 'environment',
+          detail: `$ ${command}\n${lastLines(result.stderr || result.stdout, 30)}`,
+        });
+      }
+      return result;
+    } catch (e) {
+      if (e instanceof PctlError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') {
+        throw new PctlError({ code: 'CommandNotFound', message: `command not found: ${file}`, fault: 'environment', hint: `install ${file} and make sure it is on PATH`, detail: command });
+      }
+      throw new PctlError({ code: 'CommandFailed', message: `${command}: ${err.message}`, fault: 'environment', cause: e });
+    }
+  };
+}

@@ -1,0 +1,2 @@
+// Image pipeline: context, .dockerignore, hashing, builds.
+export {};

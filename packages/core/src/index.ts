@@ -1,0 +1,10 @@
+// Public surface of @pctl/core.
+export * from './errors.js';
+export * from './exec.js';
+export * from './labels.js';
+export * from './reporter.js';
+export * from './contract.js';
+export * from './config/schema.js';
+export * from './config/index.js';
+export * from './state/types.js';
+export * from './image/index.js';

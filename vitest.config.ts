@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@pctl/core': src('./packages/core/src/index.ts'),
+      '@pctl/kube': src('./packages/kube/src/index.ts'),
+      '@pctl/provider-docker': src('./providers/docker/src/index.ts'),
+      '@pctl/provider-kind': src('./providers/kind/src/index.ts'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'providers/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
