@@ -99,7 +99,11 @@ export interface ProviderV1 {
   name: string;
   /** Validates `provider.options` of one service; return error messages keyed by option path. */
   validateOptions?(options: Record<string, unknown>): { path: (string | number)[]; message: string }[];
-  /** Options that change the fingerprint (default: all of `provider.options`). */
+  /**
+   * Whether images of a service with a `registry` must be pushed for this target
+   * (default true; a local engine or kind cluster returns false).
+   */
+  needsPush?(options: Record<string, unknown>): boolean;
   /** Optional extra notes for `pctl plan`. */
   plan?(params: DeployParams): Promise<string[]>;
   /** Make the service exist as described; return the state entry to record. */

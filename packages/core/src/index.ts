@@ -6,5 +6,6 @@ export * from './reporter.js';
 export * from './contract.js';
 export * from './config/schema.js';
 export * from './config/index.js';
-export * from './state/types.js';
+export * from './state/index.js';
 export * from './image/index.js';
+export * from './engine/index.js';

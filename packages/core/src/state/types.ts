@@ -11,6 +11,11 @@ export const StateEntrySchema = z.looseObject({
   pushedByPctl: z.boolean().optional(),
   builtByPctl: z.boolean().optional(),
   destroyed: z.boolean().optional(),
+  /** Written before a deploy starts, cleared when it ends: a crash leaves it set. */
+  pending: z.boolean().optional(),
+  buildHash: z.string().optional(),
+  configHash: z.string().optional(),
+  optionsHash: z.string().optional(),
   /** ISO time of the last change to this entry. */
   updatedAt: z.string().optional(),
 });

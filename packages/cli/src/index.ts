@@ -1,0 +1,2 @@
+export { main } from './main.js';
+export { loadProvider, builtinProviderNames } from './providers.js';

@@ -1,0 +1,197 @@
+// The pctl command line: parses flags, runs the engine, prints one clear line on error.
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  createExec,
+  isPctlError,
+  PctlError,
+  toPctlError,
+  runDeploy,
+  runDestroy,
+  runPlan,
+  runStatus,
+  loadStack,
+  maskSecrets,
+  type RunResult,
+  type SessionOptions,
+} from '@pctl/core';
+import { loadProvider } from './providers.js';
+import { createHumanReporter, planTable, statusTable, summarize } from './render.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+interface GlobalOpts {
+  config: string;
+  name?: string;
+  json?: boolean;
+  verbose?: boolean;
+  concurrency: string;
+  wait: boolean;
+  forceBuild?: boolean;
+  buildSequential?: boolean;
+  buildConcurrency?: string;
+  skipPush?: boolean;
+}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new PctlError({ code: 'BadUsage', message: `${flag} must be a positive integer, got "${value}"`, fault: 'user' });
+  }
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const interrupt = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${sig}: finishing running steps, starting nothing new (press again to abort at once)\n`);
+      interrupt.abort(new Error(sig));
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let secrets: string[] = [];
+  let verbose = false;
+  let json = false;
+  let exitCode = 0;
+
+  const program = new Command('pctl')
+    .description('Deploy a stack of services to Docker, kind, AWS or Google Cloud from one stack file')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'stack file', './pctl.yaml')
+    .option('--name <name>', 'override the stack name (separate state file)')
+    .option('--json', 'print machine-readable results on stdout')
+    .option('-v, --verbose', 'show commands run and their output')
+    .option('--concurrency <n>', 'services deployed at once', '4')
+    .option('--no-wait', 'fail at once when another run holds the stack lock')
+    .showHelpAfterError('(run pctl --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const buildFlags = (cmd: Command) =>
+    cmd
+      .option('-b, --force-build', 'rebuild images even when their inputs did not change')
+      .option('--build-sequential', 'build images one at a time')
+      .option('--build-concurrency <n>', 'images built at once (default: number of cores)')
+      .option('--skip-push', 'do not push images to registries');
+
+  const sessionOptions = (cmd: Command): SessionOptions => {
+    const o = cmd.optsWithGlobals() as GlobalOpts;
+    verbose = Boolean(o.verbose);
+    json = Boolean(o.json);
+    const reporter = createHumanReporter({ verbose });
+    return {
+      configPath: o.config,
+      cwd: process.cwd(),
+      nameOverride: o.name,
+      reporter,
+      exec: createExec({ onCommand: verbose ? (c) => reporter.debug(`$ ${c}`) : undefined, secrets: () => secrets }),
+      signal: interrupt.signal,
+      verbose,
+      flags: {
+        forceBuild: Boolean(o.forceBuild),
+        buildSequential: Boolean(o.buildSequential),
+        buildConcurrency: positiveInt('--build-concurrency', o.buildConcurrency, os.availableParallelism()),
+        skipPush: Boolean(o.skipPush),
+      },
+      concurrency: positiveInt('--concurrency', o.concurrency, 4),
+      wait: o.wait !== false,
+      loadProvider: async (name, stack) => {
+        secrets = [...stack.secrets];
+        return loadProvider(name, stack);
+      },
+    };
+  };
+
+  const finish = (result: RunResult) => {
+    if (json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
+    process.stderr.write(summarize(result) + '\n');
+    if (result.error) throw result.error;
+  };
+
+  buildFlags(program.command('deploy').description('build and deploy the stack (changed services only)').argument('[services...]', 'only these services'))
+    .action(async (services: string[], _o, cmd: Command) => finish(await runDeploy({ ...sessionOptions(cmd), only: services })));
+
+  program
+    .command('destroy')
+    .description('remove everything the stack created; entries stay in state marked destroyed')
+    .argument('[services...]', 'only these services')
+    .action(async (services: string[], _o, cmd: Command) => finish(await runDestroy({ ...sessionOptions(cmd), only: services })));
+
+  program
+    .command('plan')
+    .description('show what deploy would create, update, skip and remove, without doing it')
+    .argument('[services...]', 'only these services')
+    .action(async (services: string[], _o, cmd: Command) => {
+      const result = await runPlan({ ...sessionOptions(cmd), only: services });
+      if (json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
+      else process.stdout.write(planTable(result) + '\n');
+    });
+
+  program
+    .command('validate')
+    .description('check the stack file and report every error')
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as GlobalOpts;
+      json = Boolean(o.json);
+      const loaded = await loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      secrets = [...loaded.secrets];
+      const services = Object.keys(loaded.config.services);
+      if (json) process.stdout.write(JSON.stringify({ ok: true, stack: loaded.config.name, services }) + '\n');
+      else process.stdout.write(`${loaded.configPath}: valid (stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
+    });
+
+  program
+    .command('status')
+    .description('state next to what is really running')
+    .action(async (_o, cmd: Command) => {
+      const s = await runStatus(sessionOptions(cmd));
+      if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+      else process.stdout.write(statusTable(s.rows) + '\n');
+    });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    const err = isPctlError(e) ? e : toPctlError(e);
+    exitCode = err.exitCode;
+    const line = maskSecrets(err.oneLine(), secrets);
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: line } }) + '\n');
+    process.stderr.write(`error: ${line}\n`);
+    if (verbose && err.detail) process.stderr.write(maskSecrets(err.detail, secrets) + '\n');
+    else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(maskSecrets(err.detail, secrets) + '\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return exitCode;
+}
+
+function resultJson(r: RunResult) {
+  return {
+    command: r.command,
+    stack: r.stack,
+    stateFile: r.stateFile,
+    ok: r.ok,
+    services: r.services,
+    error: r.error ? { code: r.error.code, message: r.error.oneLine() } : undefined,
+  };
+}
+
+export { Option };

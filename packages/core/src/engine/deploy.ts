@@ -1,0 +1,184 @@
+// `pctl deploy`: plan, build, deploy changed services in dependency order, remove orphans.
+import { PctlError, toPctlError } from '../errors.js';
+import { acquireLock, type HeldLock } from '../state/lock.js';
+import { StateStore, statePath } from '../state/store.js';
+import type { StateEntry } from '../state/types.js';
+import { buildForTargets, pushForTarget } from './images.js';
+import { decide, findOrphans, type PlanItem } from './plan.js';
+import { runGraph } from './graph.js';
+import { openSession, requireV1, type Session, type SessionOptions } from './session.js';
+import { computeTargets, type PlannedTarget } from './targets.js';
+import { runLegacyProviders } from './legacy.js';
+
+export interface ServiceOutcome {
+  key: string;
+  service?: string;
+  provider: string;
+  action: PlanItem['action'];
+  reason: string;
+  result: 'deployed' | 'skipped' | 'removed' | 'failed' | 'not-started' | 'destroyed' | 'planned';
+  image?: string;
+  error?: string;
+}
+
+export interface RunResult {
+  command: string;
+  stack: string;
+  stateFile: string;
+  ok: boolean;
+  services: ServiceOutcome[];
+  error?: PctlError;
+}
+
+// Opens the state under the stack's lock, runs `fn`, always releases the lock.
+export async function withLockedState<T>(session: Session, command: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const file = statePath(session.opts.cwd, session.ctx.stack);
+  const lock: HeldLock = await acquireLock(file, {
+    wait: session.opts.wait,
+    command,
+    signal: session.opts.signal,
+    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? `pid ${o.pid} on ${o.host} (${o.command}, since ${o.startedAt})` : 'another run'}`, undefined, 'LockWait'),
+  });
+  try {
+    const store = await StateStore.open(file);
+    return await fn(store);
+  } finally {
+    await lock.release();
+  }
+}
+
+export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[] } = {}) {
+  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir });
+  const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind === 'legacy').map(([n]) => n));
+  const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
+  const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;
+  const items = selected.map((t) => decide(t, store.get(t.key), false));
+  const orphans = opts.only?.length ? [] : findOrphans(store.entries(), all).filter((o) => !legacyNames.has(o.provider));
+  return { all, selected, items, orphans };
+}
+
+export async function runDeploy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
+  const session = await openSession(opts);
+  const { ctx } = session;
+  const file = statePath(opts.cwd, ctx.stack);
+  const outcomes = new Map<string, ServiceOutcome>();
+  let failure: PctlError | undefined;
+  await withLockedState(session, 'deploy', async (store) => {
+    const { all, selected, items, orphans } = await planDeploy(session, store, { only: opts.only });
+    const byKey = new Map(selected.map((t) => [t.key, t]));
+    for (const it of items) outcomes.set(it.key, { ...it, result: 'not-started', image: byKey.get(it.key)?.image.ref });
+    const changed = items.filter((i) => i.action !== 'unchanged').map((i) => byKey.get(i.key)!);
+
+    // Build everything first: a broken build stops the run before anything is replaced.
+    try {
+      await buildForTargets(ctx, changed, all);
+    } catch (e) {
+      failure = toPctlError(e);
+      for (const t of changed) outcomes.get(t.key)!.result = 'not-started';
+      return;
+    }
+
+    const nameToKey = new Map(selected.map((t) => [t.name, t.key]));
+    const tasks = selected.map((t) => ({ id: t.key, deps: (t.service.dependsOn ?? []).map((d) => nameToKey.get(d)).filter((k): k is string => !!k) }));
+    const itemByKey = new Map(items.map((i) => [i.key, i]));
+    const graph = await runGraph(
+      tasks,
+      async (key) => {
+        const item = itemByKey.get(key)!;
+        const target = byKey.get(key)!;
+        const out = outcomes.get(key)!;
+        if (item.action === 'unchanged') {
+          ctx.reporter.info('unchanged, skipping', key, 'ServiceUnchanged');
+          out.result = 'skipped';
+          return;
+        }
+        ctx.reporter.info(`${item.action === 'create' ? 'creating' : 'updating'} (${item.reason})`, key, 'ServiceDeploying');
+        try {
+          await deployOne(session, store, target, item);
+          out.result = 'deployed';
+          ctx.reporter.info('deployed', key, 'ServiceDeployed', { image: target.image.ref });
+        } catch (e) {
+          const err = toPctlError(e);
+          out.result = 'failed';
+          out.error = err.message;
+          ctx.reporter.emit({ level: 'error', code: 'ServiceFailed', text: err.oneLine(), subject: key });
+          throw err;
+        }
+      },
+      { concurrency: opts.concurrency, signal: opts.signal },
+    );
+    if (graph.failed.length) {
+      failure = toPctlError(graph.failed[0]!.error);
+      if (graph.failed.length > 1) failure = new PctlError({ code: failure.code, message: `${failure.message} (and ${graph.failed.length - 1} more failed)`, fault: failure.fault, hint: failure.hint, detail: failure.detail, exitCode: failure.exitCode });
+      return;
+    }
+    if (opts.signal.aborted) {
+      failure = new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
+      return;
+    }
+
+    // Orphans go only after every current service deployed, so a failed deploy removes nothing.
+    for (const orphan of orphans) {
+      const entry = store.get(orphan.key)!;
+      outcomes.set(orphan.key, { ...orphan, result: 'not-started' });
+      try {
+        const p = requireV1(await session.provider(entry.provider), entry.provider);
+        ctx.reporter.info('removing (gone from the config)', orphan.key, 'OrphanRemoving');
+        await p.destroy({ ctx, key: orphan.key, entry });
+        await store.set(orphan.key, undefined);
+        outcomes.get(orphan.key)!.result = 'removed';
+        ctx.reporter.info('removed', orphan.key, 'OrphanRemoved');
+      } catch (e) {
+        failure = toPctlError(e);
+        outcomes.get(orphan.key)!.result = 'failed';
+        outcomes.get(orphan.key)!.error = failure.message;
+        return;
+      }
+    }
+    await runLegacyProviders(session, 'deploy', store);
+  });
+  return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
+}
+
+async function deployOne(session: Session, store: StateStore, target: PlannedTarget, item: PlanItem): Promise<void> {
+  const { ctx } = session;
+  let previous = store.get(target.key);
+  // Moving between providers: the old platform's resources go first.
+  if (item.previousProvider && previous && !previous.destroyed) {
+    const old = requireV1(await session.provider(item.previousProvider), item.previousProvider);
+    await old.destroy({ ctx, key: target.key, entry: previous });
+    previous = { ...previous, destroyed: true };
+    await store.set(target.key, previous);
+  }
+  const provider = requireV1(await session.provider(target.service.provider.name), target.service.provider.name);
+  // Intent first: if pctl dies mid-deploy, the entry (pending, labels) still leads to what it made.
+  const intent: StateEntry = {
+    ...(previous && !previous.destroyed ? previous : {}),
+    provider: provider.name,
+    labels: target.labels,
+    image: previous && !previous.destroyed ? previous.image : target.image.ref,
+    pending: true,
+    destroyed: false,
+  };
+  await store.set(target.key, intent);
+  let pushedByPctl = Boolean(previous?.pushedByPctl) && previous?.image === target.image.ref;
+  const registry = target.service.registry;
+  const needsPush = provider.needsPush ? provider.needsPush(target.service.provider.options ?? {}) : true;
+  if (registry && target.image.builtByPctl && needsPush && !ctx.flags.skipPush) {
+    pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
+  }
+  const entry = await provider.deploy({ ctx, target, previous });
+  const { pending: _p, destroyed: _d, ...rest } = entry;
+  await store.set(target.key, {
+    ...rest,
+    provider: provider.name,
+    image: target.image.ref,
+    labels: { ...target.labels, ...(entry.labels ?? {}) },
+    fingerprint: target.fingerprint,
+    buildHash: target.image.buildHash,
+    configHash: target.configHash,
+    optionsHash: target.optionsHash,
+    builtByPctl: target.image.builtByPctl,
+    pushedByPctl,
+  });
+}

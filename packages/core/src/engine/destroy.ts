@@ -1,0 +1,62 @@
+// `pctl destroy`: remove everything in state, wait until gone, mark entries destroyed.
+import { PctlError, toPctlError } from '../errors.js';
+import { statePath } from '../state/store.js';
+import { runLegacyProviders } from './legacy.js';
+import { runPool } from './pool.js';
+import { openSession, requireV1, type SessionOptions } from './session.js';
+import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
+
+export async function runDestroy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
+  const session = await openSession(opts);
+  const { ctx } = session;
+  const outcomes: ServiceOutcome[] = [];
+  let failure: PctlError | undefined;
+  await withLockedState(session, 'destroy', async (store) => {
+    const keys = store
+      .entries()
+      .filter(([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === `${ctx.stack}-${n}`)))
+      .filter(([, e]) => session.providers.get(e.provider)?.kind !== 'legacy')
+      .map(([key]) => key);
+    // Dependents go before what they depend on: reverse of the deploy order.
+    const order = new Map<string, number>();
+    const deps = (name: string): number => {
+      if (order.has(name)) return order.get(name)!;
+      order.set(name, 0);
+      const d = 1 + Math.max(-1, ...(ctx.config.services[name]?.dependsOn ?? []).map(deps));
+      order.set(name, d);
+      return d;
+    };
+    const depth = (key: string) => deps(key.slice(ctx.stack.length + 1));
+    const levels = [...new Set(keys.map(depth))].sort((a, b) => b - a);
+    try {
+      for (const level of levels) {
+        if (opts.signal.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted: destroy stopped; the state file records what was removed', fault: 'user', exitCode: 130 });
+        await runPool(
+          keys.filter((k) => depth(k) === level),
+          opts.concurrency,
+          async (key) => {
+            const entry = store.get(key)!;
+            const out: ServiceOutcome = { key, provider: entry.provider, action: 'remove', reason: 'destroy', result: 'not-started' };
+            outcomes.push(out);
+            try {
+              const p = requireV1(await session.provider(entry.provider), entry.provider);
+              ctx.reporter.info('destroying', key, 'ServiceDestroying');
+              await p.destroy({ ctx, key, entry });
+              await store.set(key, { ...entry, pending: false, destroyed: true });
+              out.result = 'destroyed';
+              ctx.reporter.info('destroyed', key, 'ServiceDestroyed');
+            } catch (e) {
+              out.result = 'failed';
+              out.error = toPctlError(e).message;
+              throw e;
+            }
+          },
+        );
+      }
+      await runLegacyProviders(session, 'destroy', store);
+    } catch (e) {
+      failure = toPctlError(e);
+    }
+  });
+  return { command: 'destroy', stack: ctx.stack, stateFile: statePath(opts.cwd, ctx.stack), ok: !failure, services: outcomes, error: failure };
+}

@@ -1,0 +1,53 @@
+// The build-and-push phase of a deploy: builds each needed image once, pushes where needed.
+import os from 'node:os';
+import { buildImage, pushImage, registryLogin, type BuildSpec } from '../image/index.js';
+import type { RegistryConfig } from '../config/schema.js';
+import type { ProviderContext } from '../contract.js';
+import { runPool } from './pool.js';
+import type { PlannedTarget } from './targets.js';
+
+export interface ImageOutcome {
+  ref: string;
+  built: boolean;
+  pushed: boolean;
+}
+
+// Builds the images the given targets run (deduplicated by ref), in parallel with a bound.
+export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[]): Promise<Map<string, ImageOutcome>> {
+  const specByRef = new Map<string, { spec: BuildSpec; owner: PlannedTarget }>();
+  for (const t of all) if (t.build && t.image.builtByPctl) specByRef.set(t.image.ref, { spec: t.build, owner: t });
+  const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
+  const limit = ctx.flags.buildSequential ? 1 : Math.max(1, ctx.flags.buildConcurrency || os.availableParallelism());
+  const outcomes = new Map<string, ImageOutcome>();
+  await runPool(
+    needed,
+    limit,
+    async (ref, signal) => {
+      const { spec, owner } = specByRef.get(ref)!;
+      ctx.reporter.info(`building ${ref}`, owner.key, 'BuildStarted');
+      const r = await buildImage({
+        spec,
+        ref,
+        exec: ctx.exec,
+        force: ctx.flags.forceBuild,
+        signal,
+        labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
+        onLine: (line) => ctx.reporter.emit({ level: 'debug', code: 'BuildLine', text: line, subject: ref }),
+      });
+      ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
+      outcomes.set(ref, { ref, built: r.built, pushed: false });
+    },
+    ctx.signal,
+  );
+  return outcomes;
+}
+
+// Pushes a service's image to its registry (logging in first when credentials are given).
+export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget, registry: RegistryConfig): Promise<boolean> {
+  if (typeof registry === 'object' && registry.username && registry.password) {
+    await registryLogin({ url: registry.url, username: registry.username, password: registry.password, exec: ctx.exec });
+  }
+  ctx.reporter.info(`pushing ${target.image.ref}`, target.key, 'PushStarted');
+  const r = await pushImage({ ref: target.image.ref, exec: ctx.exec, signal: ctx.signal });
+  return r.pushed;
+}

@@ -1,0 +1,101 @@
+// Everything one pctl run shares: the loaded stack, providers, the provider context.
+import path from 'node:path';
+import type { LegacyProviderFunction, ProviderContext, ProviderV1, RunFlags } from '../contract.js';
+import { PctlError } from '../errors.js';
+import type { Exec } from '../exec.js';
+import type { Reporter } from '../reporter.js';
+import { loadStack, type LoadedStack } from '../config/index.js';
+
+export type LoadedProvider =
+  | { kind: 'v1'; provider: ProviderV1 }
+  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction };
+
+/** Resolves a provider name to its implementation (the CLI knows the built-ins). */
+export type ProviderLoader = (name: string, stack: LoadedStack) => Promise<LoadedProvider>;
+
+export interface SessionOptions {
+  configPath: string;
+  cwd: string;
+  nameOverride?: string;
+  reporter: Reporter;
+  exec: Exec;
+  /** Aborted on the first interrupt: no new work starts. */
+  signal: AbortSignal;
+  verbose: boolean;
+  flags: RunFlags;
+  concurrency: number;
+  wait: boolean;
+  loadProvider: ProviderLoader;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Session {
+  loaded: LoadedStack;
+  ctx: ProviderContext;
+  opts: SessionOptions;
+  providers: Map<string, LoadedProvider>;
+  provider(name: string): Promise<LoadedProvider>;
+}
+
+export async function openSession(opts: SessionOptions): Promise<Session> {
+  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env });
+  const ctx: ProviderContext = {
+    stack: loaded.config.name,
+    config: loaded.config,
+    configPath: loaded.configPath,
+    configDir: loaded.configDir,
+    cwd: opts.cwd,
+    reporter: opts.reporter,
+    exec: opts.exec,
+    signal: opts.signal,
+    verbose: opts.verbose,
+    flags: opts.flags,
+    secrets: loaded.secrets,
+  };
+  const providers = new Map<string, LoadedProvider>();
+  const session: Session = {
+    loaded,
+    ctx,
+    opts,
+    providers,
+    provider: async (name) => {
+      let p = providers.get(name);
+      if (!p) {
+        p = await opts.loadProvider(name, loaded);
+        providers.set(name, p);
+      }
+      return p;
+    },
+  };
+  // Load every provider the config names now, so an unknown one fails before anything runs.
+  const problems: string[] = [];
+  for (const [svcName, svc] of Object.entries(loaded.config.services)) {
+    try {
+      const p = await session.provider(svc.provider.name);
+      if (p.kind === 'v1' && p.provider.validateOptions) {
+        for (const issue of p.provider.validateOptions(svc.provider.options ?? {})) {
+          problems.push(`services.${svcName}.provider.options${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+        }
+      }
+    } catch (e) {
+      if (e instanceof PctlError && e.code === 'UnknownProvider') problems.push(`services.${svcName}.provider.name: ${e.message}`);
+      else throw e;
+    }
+  }
+  if (problems.length) {
+    const file = path.relative(opts.cwd, loaded.configPath) || loaded.configPath;
+    throw new PctlError({
+      code: 'InvalidConfig',
+      message: `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} errors: ${problems[0]} (and ${problems.length - 1} more)`}`,
+      fault: 'user',
+      detail: problems.join('\n'),
+    });
+  }
+  return session;
+}
+
+// The v1 provider for a name, or an error if it is a legacy function (which cannot act per service).
+export function requireV1(p: LoadedProvider, name: string): ProviderV1 {
+  if (p.kind === 'v1') return p.provider;
+  throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
+}

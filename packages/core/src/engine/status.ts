@@ -1,0 +1,54 @@
+// `pctl plan` and `pctl status`: what deploy would do, and state next to what really runs.
+import { statePath, readStateFile } from '../state/store.js';
+import { StateStore } from '../state/store.js';
+import { openSession, requireV1, type SessionOptions } from './session.js';
+import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
+import type { ServiceStatus } from '../contract.js';
+
+// Plans without taking the lock or touching anything.
+export async function runPlan(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
+  const session = await openSession(opts);
+  const file = statePath(opts.cwd, session.ctx.stack);
+  const store = await StateStore.open(file);
+  const { items, orphans, selected } = await planDeploy(session, store, { only: opts.only });
+  const refs = new Map(selected.map((t) => [t.key, t.image.ref]));
+  const services: ServiceOutcome[] = [...items, ...orphans].map((i) => ({ ...i, result: 'planned', image: refs.get(i.key) }));
+  return { command: 'plan', stack: session.ctx.stack, stateFile: file, ok: true, services };
+}
+
+export interface StatusRow {
+  key: string;
+  provider: string;
+  inState: 'deployed' | 'destroyed' | 'pending' | 'absent';
+  inConfig: boolean;
+  live: ServiceStatus;
+}
+
+export async function runStatus(opts: SessionOptions): Promise<{ stack: string; stateFile: string; rows: StatusRow[] }> {
+  const session = await openSession(opts);
+  const { ctx } = session;
+  const file = statePath(opts.cwd, ctx.stack);
+  const state = await readStateFile(file);
+  const keys = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => `${ctx.stack}-${n}`)]);
+  const rows: StatusRow[] = [];
+  for (const key of [...keys].sort()) {
+    const entry = state[key];
+    const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
+    const providerName = entry?.provider ?? svc?.provider.name ?? 'unknown';
+    let live: ServiceStatus = { state: 'unknown' };
+    try {
+      const p = requireV1(await session.provider(providerName), providerName);
+      if (p.status) live = await p.status({ ctx, key, entry });
+    } catch (e) {
+      live = { state: 'unknown', detail: (e as Error).message };
+    }
+    rows.push({
+      key,
+      provider: providerName,
+      inState: !entry ? 'absent' : entry.destroyed ? 'destroyed' : entry.pending ? 'pending' : 'deployed',
+      inConfig: Boolean(svc),
+      live,
+    });
+  }
+  return { stack: ctx.stack, stateFile: file, rows };
+}

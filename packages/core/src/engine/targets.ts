@@ -1,0 +1,88 @@
+// Turns the config into deploy targets: build specs, image refs, labels and fingerprints.
+import type { StackConfig, ServiceConfig } from '../config/schema.js';
+import type { ServiceTarget } from '../contract.js';
+import { PctlError } from '../errors.js';
+import { pctlLabels, serviceKey } from '../labels.js';
+import { buildSpecFor, hashBuildInputs, imageRepoFor, type BuildSpec, type BuildRecord } from '../image/index.js';
+import { canonicalJson, sha256 } from './canonical.js';
+import { fingerprintService } from './fingerprint.js';
+
+export const IMAGE_REF_SCHEME = 'pctl://';
+
+export interface PlannedTarget extends ServiceTarget {
+  /** Build spec when pctl builds this service's image. */
+  build?: BuildSpec;
+  buildRecord?: BuildRecord;
+  /** Hash of the service without provider and build inputs; with optionsHash, explains redeploys. */
+  configHash: string;
+  optionsHash: string;
+}
+
+// Computes every service's target; build inputs are hashed in parallel.
+export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[] }): Promise<PlannedTarget[]> {
+  const names = Object.keys(opts.config.services).sort();
+  const specs = new Map<string, BuildSpec | undefined>();
+  for (const name of names) {
+    const svc = opts.config.services[name]!;
+    specs.set(name, svc.image?.startsWith(IMAGE_REF_SCHEME) ? undefined : buildSpecFor(svc, opts.configDir));
+  }
+  const records = new Map<string, BuildRecord>();
+  await Promise.all(
+    names.map(async (name) => {
+      const spec = specs.get(name);
+      if (spec) records.set(name, await hashBuildInputs(spec));
+    }),
+  );
+  // Services with identical build inputs share one image (built once).
+  const repoByHash = new Map<string, string>();
+  const refs = new Map<string, string>();
+  for (const name of names) {
+    const rec = records.get(name);
+    const svc = opts.config.services[name]!;
+    if (rec) {
+      const repo = imageRepoFor({ stack: opts.stack, service: name, registry: svc.registry });
+      const shareKey = `${repo.includes('/') ? repo : 'local'}|${rec.hash}`;
+      const chosen = repoByHash.get(shareKey) ?? repo;
+      repoByHash.set(shareKey, chosen);
+      refs.set(name, `${chosen}:${rec.hash.slice(0, 12)}`);
+    } else if (svc.image && !svc.image.startsWith(IMAGE_REF_SCHEME)) {
+      refs.set(name, svc.image);
+    }
+  }
+  const resolveRef = (value: string, where: string): string => {
+    if (!value.startsWith(IMAGE_REF_SCHEME)) return value;
+    const other = value.slice(IMAGE_REF_SCHEME.length);
+    const ref = refs.get(other);
+    if (!ref) {
+      throw new PctlError({
+        code: 'UnknownImageReference',
+        message: `${where}: ${value} names no service with an image`,
+        fault: 'user',
+        hint: `use pctl://<service> with one of: ${[...refs.keys()].join(', ') || '(none)'}`,
+      });
+    }
+    return ref;
+  };
+  const selected = opts.only?.length ? names.filter((n) => opts.only!.includes(n)) : names;
+  return selected.map((name) => {
+    const svc0 = opts.config.services[name]!;
+    const env = svc0.env ? Object.fromEntries(Object.entries(svc0.env).map(([k, v]) => [k, resolveRef(v, `services.${name}.env.${k}`)])) : undefined;
+    const service: ServiceConfig = env ? { ...svc0, env } : svc0;
+    const ref = resolveRef(refs.get(name) ?? svc0.image ?? '', `services.${name}.image`);
+    const rec = records.get(name);
+    const { provider, build: _b, ...rest } = service;
+    const key = serviceKey(opts.stack, name);
+    return {
+      name,
+      key,
+      service,
+      labels: pctlLabels(opts.stack, name),
+      image: { ref, builtByPctl: Boolean(rec), buildHash: rec?.hash },
+      fingerprint: fingerprintService({ service, buildHash: rec?.hash, imageRef: ref }),
+      build: specs.get(name),
+      buildRecord: rec,
+      configHash: sha256(canonicalJson({ ...rest, image: ref })),
+      optionsHash: sha256(canonicalJson(provider)),
+    };
+  });
+}

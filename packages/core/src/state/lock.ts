@@ -1,0 +1,129 @@
+// One run per stack at a time: `pctl.<stack>.json.lock` holds the owner's pid and host.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import { PctlError } from '../errors.js';
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+export interface LockOptions {
+  /** Wait for a held lock (default) or fail at once. */
+  wait: boolean;
+  /** Give up waiting after this many ms (default: 10 minutes). */
+  timeoutMs?: number;
+  pollMs?: number;
+  command: string;
+  onWait?: (owner: LockOwner | undefined) => void;
+  signal?: AbortSignal;
+}
+
+export interface HeldLock {
+  file: string;
+  release(): Promise<void>;
+}
+
+export function lockPath(stateFile: string): string {
+  return `${stateFile}.lock`;
+}
+
+// True when a process with that pid exists on this machine.
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined | 'missing'> {
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    const o = JSON.parse(text) as LockOwner;
+    return typeof o.pid === 'number' && typeof o.host === 'string' ? o : undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    return undefined;
+  }
+}
+
+function describe(owner: LockOwner | undefined): string {
+  return owner ? `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})` : 'an unknown process';
+}
+
+// Takes the lock, taking over one left by a dead process on this host.
+export async function acquireLock(stateFile: string, opts: LockOptions): Promise<HeldLock> {
+  const file = lockPath(stateFile);
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() };
+  const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+  let told = false;
+  for (;;) {
+    try {
+      const fh = await fs.open(file, 'wx', 0o644);
+      try {
+        await fh.writeFile(JSON.stringify(me) + '\n');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return {
+        file,
+        release: async () => {
+          const o = await readOwner(file);
+          if (o !== 'missing' && o?.pid === me.pid && o.host === me.host) await fs.rm(file, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = await readOwner(file);
+    if (owner === 'missing') continue;
+    if (await isStale(file, owner)) {
+      // Rename first so two waiters cannot both remove a fresh lock.
+      const grave = `${file}.stale.${process.pid}`;
+      try {
+        await fs.rename(file, grave);
+        await fs.rm(grave, { force: true });
+      } catch {
+        /* someone else took it over */
+      }
+      continue;
+    }
+    if (!opts.wait) {
+      throw new PctlError({
+        code: 'LockHeld',
+        message: `stack is locked by ${describe(owner)}: ${file}`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'wait for that run to finish (drop --no-wait to wait), or remove the lock file if that process is gone',
+      });
+    }
+    if (!told) {
+      opts.onWait?.(owner);
+      told = true;
+    }
+    if (Date.now() > deadline) {
+      throw new PctlError({ code: 'LockTimeout', message: `gave up waiting for the lock held by ${describe(owner)}: ${file}`, fault: 'environment' });
+    }
+    if (opts.signal?.aborted) throw new PctlError({ code: 'Aborted', message: 'interrupted while waiting for the lock', exitCode: 130 });
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+  }
+}
+
+async function isStale(file: string, owner: LockOwner | undefined): Promise<boolean> {
+  if (!owner) {
+    // An empty or torn lock file: its writer died between create and write, unless it is brand new.
+    try {
+      const st = await fs.stat(file);
+      return Date.now() - st.mtimeMs > 5_000;
+    } catch {
+      return false;
+    }
+  }
+  if (owner.host !== os.hostname()) return false;
+  return !processAlive(owner.pid);
+}

@@ -1,0 +1,139 @@
+// The state file `pctl.<stack>.json`: read strictly, written atomically after each change.
+import { promises as fs, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { PctlError } from '../errors.js';
+import { StateFileSchema, type StateEntry, type StateFile } from './types.js';
+
+export function statePath(cwd: string, stack: string): string {
+  return path.join(cwd, `pctl.${stack}.json`);
+}
+
+export function backupPath(file: string): string {
+  return `${file}.bak`;
+}
+
+// Reads a state file; a missing file is an empty state, anything unreadable is an error.
+export async function readStateFile(file: string): Promise<StateFile> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new PctlError({
+      code: 'StateUnreadable',
+      message: `cannot read state file ${file}: ${(e as Error).message}`,
+      fault: 'environment',
+    });
+  }
+  const fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(file))}), or rebuild it with \`pctl state recover\``;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new PctlError({
+      code: 'StateCorrupt',
+      message: `state file ${file} is not valid JSON (${(e as Error).message}); it was left as it is`,
+      fault: 'user',
+      exitCode: 1,
+      hint: fix,
+    });
+  }
+  const parsed = StateFileSchema.safeParse(migrateState(raw));
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new PctlError({
+      code: 'StateInvalid',
+      message: `state file ${file} is not a pctl state file: ${first.path.join('.') || '(root)'}: ${first.message}; it was left as it is`,
+      fault: 'user',
+      exitCode: 1,
+      hint: fix,
+      detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
+    });
+  }
+  return parsed.data;
+}
+
+// Older shapes: the original pctl wrote the same map; nothing to change yet, but this is the seam.
+export function migrateState(raw: unknown): unknown {
+  return raw;
+}
+
+let tmpCounter = 0;
+
+// Writes the whole state atomically: temp file in the same folder, fsync, backup, rename.
+export async function writeStateFile(file: string, state: StateFile): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+  const body = JSON.stringify(sortedState(state), null, 2) + '\n';
+  const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+  try {
+    await fh.writeFile(body, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.copyFile(file, backupPath(file));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await fs.rename(tmp, file);
+  try {
+    const dh = await fs.open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+function sortedState(state: StateFile): StateFile {
+  const out: StateFile = {};
+  for (const k of Object.keys(state).sort()) out[k] = state[k]!;
+  return out;
+}
+
+// In-memory state with serialized writes: parallel deploys each record their own entry.
+export class StateStore {
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private state: StateFile,
+  ) {}
+
+  static async open(file: string): Promise<StateStore> {
+    return new StateStore(file, await readStateFile(file));
+  }
+
+  get(key: string): StateEntry | undefined {
+    return this.state[key];
+  }
+
+  entries(): [string, StateEntry][] {
+    return Object.entries(this.state);
+  }
+
+  snapshot(): StateFile {
+    return structuredClone(this.state);
+  }
+
+  /** Sets (or, with `undefined`, removes) one entry and writes the file. */
+  async set(key: string, entry: StateEntry | undefined): Promise<void> {
+    if (entry === undefined) delete this.state[key];
+    else this.state[key] = { ...entry, updatedAt: new Date().toISOString() };
+    const snapshot = this.snapshot();
+    const write = this.queue.then(() => writeStateFile(this.file, snapshot));
+    this.queue = write.catch(() => undefined);
+    await write;
+  }
+
+  /** Re-reads the file (after a legacy provider wrote it itself). */
+  async reload(): Promise<void> {
+    await this.queue;
+    this.state = await readStateFile(this.file);
+  }
+}

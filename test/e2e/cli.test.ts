@@ -1,0 +1,79 @@
+// The CLI's surface: help, version, exit codes, unknown commands, validate.
+import { describe, expect, it } from 'vitest';
+import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+
+describe('pctl CLI', () => {
+  it('prints help and version with exit 0', async () => {
+    const help = await pctl(['--help'], { cwd: repoRoot });
+    expect(help.exitCode).toBe(0);
+    for (const cmd of ['deploy', 'destroy', 'plan', 'validate', 'status']) expect(help.stdout).toContain(cmd);
+    const v = await pctl(['--version'], { cwd: repoRoot });
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('fails with exit 2 on an unknown command or flag', async () => {
+    const r = await pctl(['deplo'], { cwd: repoRoot });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown command 'deplo'");
+    const f = await pctl(['deploy', '--frobnicate'], { cwd: repoRoot });
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr).toContain("unknown option '--frobnicate'");
+  });
+
+  it('reports a missing stack file with exit 2 and the path', async () => {
+    const t = tempDir();
+    try {
+      const r = await pctl(['validate'], { cwd: t.dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/^error: .*pctl\.yaml/m);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('validates a good file and reports every error of a bad one at once', async () => {
+    const t = tempDir();
+    try {
+      writeTree(t.dir, {
+        'pctl.yaml': 'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: docker }\n',
+        'bad.yaml': 'name: bad\nservices:\n  web:\n    image: nginx:1\n    scale: { replica: many }\n    portz: [80]\n    provider: { name: docker }\n',
+      });
+      const ok = await pctl(['validate'], { cwd: t.dir });
+      expect(ok.exitCode).toBe(0);
+      expect(ok.stdout).toContain('valid (stack ok, 1 service)');
+      const bad = await pctl(['validate', '-c', 'bad.yaml'], { cwd: t.dir });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toContain('services.web.scale.replica');
+      expect(bad.stderr).toContain('portz');
+      expect(bad.stderr).toMatch(/bad\.yaml:5/);
+      expect(bad.stderr).toMatch(/bad\.yaml:6/);
+      expect(bad.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('does not load a cloud SDK, Kubernetes client or provider for --help and validate', async () => {
+    const t = tempDir();
+    try {
+      const trace = `${t.dir}/trace.txt`;
+      writeTree(t.dir, {
+        'pctl.yaml': 'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: kind }\n',
+        'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+        'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+        'trace.txt': '',
+      });
+      for (const args of [['--help'], ['validate']]) {
+        const r = await pctl(args, { cwd: t.dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${t.dir}/register.mjs` } });
+        expect(r.exitCode).toBe(0);
+      }
+      const loaded = (await import('node:fs')).readFileSync(trace, 'utf8');
+      expect(loaded).toContain('packages/core/dist/index.js');
+      expect(loaded).not.toMatch(/@aws-sdk|@google-cloud|@kubernetes|provider-kind|provider-docker/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+// Deploys with a custom provider module (contract v1) and a bare-function provider.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyExample, pctl, tempDir } from '../helpers/cli.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+beforeEach(() => {
+  tmp = tempDir();
+  dir = copyExample('custom-provider', tmp.dir);
+});
+afterEach(() => tmp.cleanup());
+
+const state = () => JSON.parse(readFileSync(path.join(dir, 'pctl.custom.json'), 'utf8'));
+
+describe('custom providers', () => {
+  it('deploys, skips unchanged, removes orphans, destroys and redeploys', async () => {
+    const first = await pctl(['deploy'], { cwd: dir });
+    expect(first.stderr).not.toContain('error');
+    expect(first.exitCode).toBe(0);
+    const api = JSON.parse(readFileSync(path.join(dir, 'out/custom-api.json'), 'utf8'));
+    expect(api.labels).toEqual({ 'managed-by': 'pctl', 'pctl-stack': 'custom', 'pctl-service': 'custom-api' });
+    expect(api.env).toEqual({ MODE: 'production' });
+    expect(readFileSync(path.join(dir, 'legacy-out/custom-old.txt'), 'utf8')).toBe('registry.example.com/old:0.9');
+    const s1 = state();
+    expect(s1['custom-api']).toMatchObject({ provider: 'file', image: 'registry.example.com/api:1.2.3' });
+    expect(s1['custom-api'].fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(s1['custom-old']).toMatchObject({ provider: 'legacy' });
+
+    const second = await pctl(['deploy', '--json'], { cwd: dir });
+    expect(second.exitCode).toBe(0);
+    const result = JSON.parse(second.stdout);
+    expect(result.services.map((s: { key: string; result: string }) => [s.key, s.result]).sort()).toEqual([
+      ['custom-api', 'skipped'],
+      ['custom-worker', 'skipped'],
+    ]);
+    expect(second.stderr).toContain('custom-api unchanged, skipping');
+
+    // An env change redeploys that service only.
+    const third = await pctl(['deploy', '--json'], { cwd: dir, env: { MODE: 'debug' } });
+    const r3 = JSON.parse(third.stdout);
+    expect(r3.services.find((s: { key: string }) => s.key === 'custom-api').result).toBe('deployed');
+    expect(r3.services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe('skipped');
+
+    // Removing a service from the file removes what it made and its state entry.
+    const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace(/  worker:\n(    .*\n)+?(?=  old:)/, ''));
+    const fourth = await pctl(['deploy'], { cwd: dir, env: { MODE: 'debug' } });
+    expect(fourth.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'out/custom-worker.json'))).toBe(false);
+    expect(state()['custom-worker']).toBeUndefined();
+
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'out/custom-api.json'))).toBe(false);
+    expect(existsSync(path.join(dir, 'legacy-out/custom-old.txt'))).toBe(false);
+    expect(state()['custom-api'].destroyed).toBe(true);
+    expect(state()['custom-old'].destroyed).toBe(true);
+
+    // A destroyed entry never counts as unchanged.
+    const again = await pctl(['deploy'], { cwd: dir, env: { MODE: 'debug' } });
+    expect(again.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, 'out/custom-api.json'))).toBe(true);
+    expect(state()['custom-api'].destroyed).toBe(false);
+  });
+
+  it('rejects a provider module that speaks another apiVersion', async () => {
+    writeFileSync(path.join(dir, 'file-provider.mjs'), 'export default { apiVersion: 2, name: "file", deploy() {}, destroy() {} };\n');
+    const r = await pctl(['deploy'], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/provider file .* speaks apiVersion 2, this pctl supports 1/);
+    expect(existsSync(path.join(dir, 'pctl.custom.json'))).toBe(false);
+  });
+
+  it('names the service and path for an unknown provider', async () => {
+    const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace('name: file\n      options: { dir: out }\n  worker', 'name: nope\n  worker'));
+    const r = await pctl(['plan'], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('services.api.provider.name: unknown provider "nope"');
+  });
+});

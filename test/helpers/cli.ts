@@ -1,0 +1,46 @@
+// Runs the built `pctl` CLI as a user would, in a temp folder made by the test.
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, cpSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const pctlBin = path.join(repoRoot, 'packages/cli/bin/pctl.js');
+
+export interface PctlRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function pctl(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number }): Promise<PctlRun> {
+  const r = await execa(process.execPath, [pctlBin, ...args], {
+    cwd: opts.cwd,
+    env: { NO_COLOR: '1', ...opts.env },
+    reject: false,
+    input: opts.input ?? '',
+    timeout: opts.timeout ?? 300_000,
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function tempDir(prefix = 'pctl-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// Writes a tree of files: { 'a/b.txt': 'text' }.
+export function writeTree(root: string, files: Record<string, string>): void {
+  for (const [rel, body] of Object.entries(files)) {
+    const file = path.join(root, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, body);
+  }
+}
+
+export function copyExample(name: string, to: string): string {
+  const dest = path.join(to, name);
+  cpSync(path.join(repoRoot, 'examples', name), dest, { recursive: true });
+  return dest;
+}
