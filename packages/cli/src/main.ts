@@ -12,6 +12,11 @@ import {
   runPlan,
   runStatus,
   loadStack,
+  planRecover,
+  applyRecover,
+  noTtyForConfirm,
+  readStateFile,
+  statePath,
   maskSecrets,
   type RunResult,
   type SessionOptions,
@@ -156,6 +161,49 @@ export async function main(argv: string[]): Promise<number> {
       const s = await runStatus(sessionOptions(cmd));
       if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
       else process.stdout.write(statusTable(s.rows) + '\n');
+    });
+
+  const state = program.command('state').description('inspect or rebuild the state file');
+  state
+    .command('show')
+    .description('print the state file')
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as GlobalOpts;
+      json = Boolean(o.json);
+      const loaded = await loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      const file = statePath(process.cwd(), loaded.config.name);
+      const st = await readStateFile(file);
+      if (json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+      else {
+        process.stdout.write(`${file}\n`);
+        for (const [key, e] of Object.entries(st)) {
+          const flags = [e.destroyed ? 'destroyed' : '', e.pending ? 'pending' : ''].filter(Boolean).join(',');
+          process.stdout.write(`${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}\n`);
+        }
+      }
+    });
+  state
+    .command('recover')
+    .description('rebuild a lost or corrupt state file from the labels of live resources')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (o: { yes?: boolean }, cmd: Command) => {
+      const plan = await planRecover(sessionOptions(cmd));
+      process.stderr.write(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):\n`);
+      for (const r of plan.found) process.stderr.write(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}\n`);
+      if (!o.yes) {
+        if (!process.stdin.isTTY) throw noTtyForConfirm();
+        const rl = (await import('node:readline/promises')).createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`write ${Object.keys(plan.next).length} entr(ies) to ${plan.stateFile}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          process.stderr.write('nothing written\n');
+          return;
+        }
+      }
+      const aside = await applyRecover(plan);
+      if (aside) process.stderr.write(`the corrupt file was kept as ${aside}\n`);
+      if (json) process.stdout.write(JSON.stringify({ ok: true, stateFile: plan.stateFile, entries: Object.keys(plan.next) }) + '\n');
+      else process.stdout.write(`wrote ${plan.stateFile} (${Object.keys(plan.next).length} entries)\n`);
     });
 
   try {

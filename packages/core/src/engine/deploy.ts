@@ -122,7 +122,13 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       const entry = store.get(orphan.key)!;
       outcomes.set(orphan.key, { ...orphan, result: 'not-started' });
       try {
-        const p = requireV1(await session.provider(entry.provider), entry.provider);
+        const loaded = await session.provider(entry.provider);
+        // A bare-function provider keeps its own entries.
+        if (loaded.kind === 'legacy') {
+          outcomes.delete(orphan.key);
+          continue;
+        }
+        const p = loaded.provider;
         ctx.reporter.info('removing (gone from the config)', orphan.key, 'OrphanRemoving');
         await p.destroy({ ctx, key: orphan.key, entry });
         await store.set(orphan.key, undefined);

@@ -8,3 +8,4 @@ export * from './deploy.js';
 export * from './destroy.js';
 export * from './status.js';
 export * from './pool.js';
+export * from './recover.js';

@@ -1,0 +1,66 @@
+// `pctl state recover`: rebuilds a lost or corrupt state file from the labels of what
+// really exists. Recovered entries carry no fingerprint, so the next deploy redeploys
+// (and adopts) them; nothing is forgotten.
+import { promises as fs } from 'node:fs';
+import type { FoundResource } from '../contract.js';
+import { PctlError } from '../errors.js';
+import { pctlLabels } from '../labels.js';
+import { acquireLock } from '../state/lock.js';
+import { readStateFile, statePath, writeStateFile } from '../state/store.js';
+import type { StateFile } from '../state/types.js';
+import { openSession, type SessionOptions } from './session.js';
+
+export interface RecoverPlan {
+  stateFile: string;
+  found: (FoundResource & { provider: string })[];
+  next: StateFile;
+  /** Why the current file is being replaced. */
+  current: 'missing' | 'corrupt' | 'valid';
+}
+
+export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
+  const session = await openSession(opts);
+  const { ctx } = session;
+  const file = statePath(opts.cwd, ctx.stack);
+  let current: RecoverPlan['current'] = 'valid';
+  let existing: StateFile = {};
+  try {
+    existing = await readStateFile(file);
+    if (Object.keys(existing).length === 0) current = 'missing';
+  } catch {
+    current = 'corrupt';
+  }
+  const found: RecoverPlan['found'] = [];
+  for (const name of new Set(Object.values(ctx.config.services).map((s) => s.provider.name))) {
+    const p = await session.provider(name);
+    if (p.kind !== 'v1' || !p.provider.discover) continue;
+    for (const r of await p.provider.discover({ ctx })) found.push({ ...r, provider: name });
+  }
+  const next: StateFile = current === 'valid' ? structuredClone(existing) : {};
+  for (const r of found) {
+    if (next[r.key] && !next[r.key]!.destroyed) continue;
+    const service = r.key.startsWith(`${ctx.stack}-`) ? r.key.slice(ctx.stack.length + 1) : r.key;
+    next[r.key] = { provider: r.provider, labels: pctlLabels(ctx.stack, service), pending: true, recovered: true };
+  }
+  return { stateFile: file, found, next, current };
+}
+
+// Writes the recovered state under the stack lock, keeping a corrupt file aside.
+export async function applyRecover(plan: RecoverPlan): Promise<string | undefined> {
+  const lock = await acquireLock(plan.stateFile, { wait: false, command: 'state recover' });
+  try {
+    let aside: string | undefined;
+    if (plan.current === 'corrupt') {
+      aside = `${plan.stateFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await fs.rename(plan.stateFile, aside);
+    }
+    await writeStateFile(plan.stateFile, plan.next);
+    return aside;
+  } finally {
+    await lock.release();
+  }
+}
+
+export function noTtyForConfirm(): PctlError {
+  return new PctlError({ code: 'ConfirmationNeeded', message: 'state recover needs confirmation', fault: 'user', hint: 'run it in a terminal, or pass --yes' });
+}
