@@ -71,10 +71,9 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
 
     // Build everything first: a broken build stops the run before anything is replaced.
     try {
-      await buildForTargets(ctx, changed, all);
+      await buildForTargets(ctx, changed, all, opts.signal);
     } catch (e) {
-      failure = toPctlError(e);
-      for (const t of changed) outcomes.get(t.key)!.result = 'not-started';
+      failure = opts.signal.aborted ? interrupted() : toPctlError(e);
       return;
     }
 
@@ -113,7 +112,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       return;
     }
     if (opts.signal.aborted) {
-      failure = new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
+      failure = interrupted();
       return;
     }
 
@@ -144,6 +143,10 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     await runLegacyProviders(session, 'deploy', store);
   });
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
+}
+
+function interrupted(): PctlError {
+  return new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
 }
 
 async function deployOne(session: Session, store: StateStore, target: PlannedTarget, item: PlanItem): Promise<void> {

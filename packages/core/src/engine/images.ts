@@ -13,7 +13,7 @@ export interface ImageOutcome {
 }
 
 // Builds the images the given targets run (deduplicated by ref), in parallel with a bound.
-export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[]): Promise<Map<string, ImageOutcome>> {
+export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal): Promise<Map<string, ImageOutcome>> {
   const specByRef = new Map<string, { spec: BuildSpec; owner: PlannedTarget }>();
   for (const t of all) if (t.build && t.image.builtByPctl) specByRef.set(t.image.ref, { spec: t.build, owner: t });
   const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
@@ -37,7 +37,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
       ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
       outcomes.set(ref, { ref, built: r.built, pushed: false });
     },
-    ctx.signal,
+    interrupt,
   );
   return outcomes;
 }

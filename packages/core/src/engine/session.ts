@@ -47,7 +47,9 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     cwd: opts.cwd,
     reporter: opts.reporter,
     exec: opts.exec,
-    signal: opts.signal,
+    // Providers are not interrupted mid-step: a first Ctrl-C only stops new work (the
+    // engine watches opts.signal); a second one exits the process.
+    signal: new AbortController().signal,
     verbose: opts.verbose,
     flags: opts.flags,
     secrets: loaded.secrets,

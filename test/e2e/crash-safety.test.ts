@@ -1,0 +1,128 @@
+// Crash safety on the real engine: pctl deploy is SIGKILLed at random moments of a
+// 20-service deploy; after every kill the state file parses, and deploy + destroy
+// afterwards leave nothing labelled behind. Also Ctrl-C and two concurrent runs.
+import { execa } from 'execa';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StateFileSchema } from '@pctl/core';
+import { pctl, pctlBin, tempDir } from '../helpers/cli.js';
+import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
+
+const STACK = 'crash';
+const SERVICES = 20;
+const TRIALS = Number(process.env.PCTL_CRASH_TRIALS ?? 12);
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+
+function stackYaml(generation: number): string {
+  let y = `name: ${STACK}\nservices:\n`;
+  for (let i = 0; i < SERVICES; i++) {
+    y += `  s${i}:\n    image: busybox:latest\n    command: sleep 3600\n    env: { GEN: "${generation}", SHELLY: "$(touch /tmp/pctl-crash-pwned); echo \`id\`" }\n`;
+    if (i % 5 === 1) y += `    volumes: [{ path: /data }]\n`;
+    if (i > 0 && i % 4 === 0) y += `    dependsOn: [s${i - 1}]\n`;
+    y += `    provider: { name: docker }\n`;
+  }
+  return y;
+}
+
+// The state file, if present, must always be complete, valid JSON of the right shape.
+function expectStateParses() {
+  if (!existsSync(stateFile())) return;
+  const raw = JSON.parse(readFileSync(stateFile(), 'utf8'));
+  expect(StateFileSchema.safeParse(raw).success).toBe(true);
+}
+
+async function expectNothingLabelled() {
+  for (const kind of ['container', 'volume', 'network', 'image'] as const) expect(await labelled(kind, STACK), kind).toEqual([]);
+}
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = tmp.dir;
+});
+afterAll(async () => {
+  await removeStack(STACK);
+  tmp?.cleanup();
+});
+
+describe('crash safety', () => {
+  it(`survives SIGKILL at random moments (${TRIALS} trials)`, async () => {
+    // Measure one full deploy so kills land across its whole length.
+    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(0));
+    const t0 = Date.now();
+    const full = await pctl(['deploy', '--concurrency', '4'], { cwd: dir });
+    expect(full.stderr).not.toMatch(/^error/m);
+    expect(full.exitCode).toBe(0);
+    const fullMs = Date.now() - t0;
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const kills: number[] = [];
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      // Every trial changes the config so the deploy has real work to do.
+      writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(trial));
+      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '4'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
+      const delay = Math.floor(rand() * fullMs);
+      kills.push(delay);
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+      expectStateParses();
+      if (trial % 4 === 0) {
+        // Resume: a deploy must finish the job, and a destroy must leave nothing.
+        const resume = await pctl(['deploy'], { cwd: dir });
+        expect(resume.stderr).not.toMatch(/^error/m);
+        expect(resume.exitCode).toBe(0);
+        expect(await labelled('container', STACK)).toHaveLength(SERVICES);
+      }
+    }
+    const resume = await pctl(['deploy'], { cwd: dir });
+    expect(resume.exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toHaveLength(SERVICES);
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.stderr).not.toMatch(/^error/m);
+    expect(destroy.exitCode).toBe(0);
+    await expectNothingLabelled();
+    expectStateParses();
+    expect(Object.values(JSON.parse(readFileSync(stateFile(), 'utf8'))).every((e) => (e as { destroyed?: boolean }).destroyed)).toBe(true);
+    expect(existsSync('/tmp/pctl-crash-pwned')).toBe(false);
+    writeFileSync(path.join(dir, 'kills.json'), JSON.stringify(kills));
+  });
+
+  it('stops cleanly on SIGINT: exit 130, state written, lock released', async () => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(100));
+    const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
+    // Wait until the first service started deploying, then interrupt.
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        if (/updating|creating/.test(d.toString())) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(String(r.stderr)).toMatch(/interrupted/);
+    expectStateParses();
+    expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+    const resume = await pctl(['deploy'], { cwd: dir });
+    expect(resume.exitCode).toBe(0);
+  });
+
+  it('runs two deploys of one stack one after the other, never interleaved', async () => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(200));
+    const [a, b] = await Promise.all([pctl(['deploy', '--json'], { cwd: dir }), pctl(['deploy', '--json'], { cwd: dir })]);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    // One of them waited for the other and then found nothing to do.
+    expect(`${a.stderr}\n${b.stderr}`).toMatch(/waiting for the lock: held by pid \d+/);
+    const results = [a, b].map((r) => JSON.parse(r.stdout).services.map((s: { result: string }) => s.result));
+    const deployedCounts = results.map((rs) => rs.filter((x: string) => x === 'deployed').length).sort();
+    expect(deployedCounts).toEqual([0, SERVICES]);
+    expect(await labelled('container', STACK)).toHaveLength(SERVICES);
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.exitCode).toBe(0);
+    await expectNothingLabelled();
+  });
+});

@@ -1,0 +1,169 @@
+// JSON merge patch (RFC 7386), JSON patch (RFC 6902) and a strategic-merge approximation.
+import { ApiError, badRequest } from './errors.js';
+import { listKeyOf } from './fields.js';
+
+type Json = unknown;
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function clone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+}
+
+/** RFC 7386: objects merge, null deletes, everything else (arrays included) replaces. */
+export function mergePatch(target: Json, patch: Json): Json {
+  if (!isPlainObject(patch)) return clone(patch);
+  const out: Record<string, unknown> = isPlainObject(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/**
+ * Strategic merge patch, approximated: like a merge patch, but lists of objects that carry a merge key
+ * (name, containerPort, port, mountPath, ...) merge item by item, and `$patch: delete` / `$patch: replace` work.
+ */
+export function strategicMergePatch(target: Json, patch: Json, field = ''): Json {
+  if (Array.isArray(patch)) {
+    const key = listKeyOf(field, patch);
+    if (!key || !Array.isArray(target)) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch === 'delete')));
+    if (patch.some((p) => isPlainObject(p) && p.$patch === 'replace')) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch)));
+    const out = clone(target) as Record<string, unknown>[];
+    for (const item of patch as Record<string, unknown>[]) {
+      const idx = out.findIndex((o) => key.every((k) => deepEqual(o?.[k], item[k])));
+      if (item.$patch === 'delete') {
+        if (idx >= 0) out.splice(idx, 1);
+      } else if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item) as Record<string, unknown>;
+      else out.push(strategicMergePatch({}, item) as Record<string, unknown>);
+    }
+    return out;
+  }
+  if (!isPlainObject(patch)) return clone(patch);
+  if (patch.$patch === 'replace') {
+    const { $patch: _, ...rest } = patch;
+    return clone(rest);
+  }
+  const out: Record<string, unknown> = isPlainObject(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue;
+    if (v === null) delete out[k];
+    else out[k] = strategicMergePatch(out[k], v, k);
+  }
+  return out;
+}
+
+function unescape(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function parsePointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw badRequest(`JSON patch path "${path}" must start with /`);
+  return path.slice(1).split('/').map(unescape);
+}
+
+function getParent(doc: Json, tokens: string[], path: string): { parent: Record<string, unknown> | unknown[]; key: string } {
+  let cur: Json = doc;
+  for (const t of tokens.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[Number(t)];
+    else if (isPlainObject(cur)) cur = cur[t];
+    else cur = undefined;
+    if (cur === undefined) throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${path}"`);
+  }
+  if (!Array.isArray(cur) && !isPlainObject(cur)) throw badRequest(`doc is missing path: "${path}"`);
+  return { parent: cur, key: tokens[tokens.length - 1] };
+}
+
+function getAt(doc: Json, path: string): Json {
+  let cur: Json = doc;
+  for (const t of parsePointer(path)) {
+    if (Array.isArray(cur)) cur = cur[Number(t)];
+    else if (isPlainObject(cur)) cur = cur[t];
+    else cur = undefined;
+    if (cur === undefined) throw badRequest(`doc is missing path: "${path}"`);
+  }
+  return cur;
+}
+
+/** RFC 6902 JSON patch: add, remove, replace, move, copy, test. */
+export function jsonPatch(target: Json, ops: unknown): Json {
+  if (!Array.isArray(ops)) throw badRequest('json patch must be a list of operations');
+  let doc = clone(target);
+  for (const op of ops as { op: string; path: string; value?: unknown; from?: string }[]) {
+    const tokens = parsePointer(op.path);
+    const remove = (): Json => {
+      const { parent, key } = getParent(doc, tokens, op.path);
+      if (Array.isArray(parent)) return parent.splice(Number(key), 1)[0];
+      if (!(key in parent)) throw badRequest(`Unable to remove nonexistent key: ${key}: missing value`);
+      const old = parent[key];
+      delete parent[key];
+      return old;
+    };
+    const add = (value: Json): void => {
+      if (tokens.length === 0) {
+        doc = clone(value);
+        return;
+      }
+      const { parent, key } = getParent(doc, tokens, op.path);
+      if (Array.isArray(parent)) {
+        const idx = key === '-' ? parent.length : Number(key);
+        if (!(idx >= 0 && idx <= parent.length)) throw badRequest(`add operation index out of bounds: ${key}`);
+        parent.splice(idx, 0, clone(value));
+      } else parent[key] = clone(value);
+    };
+    switch (op.op) {
+      case 'add':
+        add(op.value);
+        break;
+      case 'remove':
+        remove();
+        break;
+      case 'replace':
+        getAt(doc, op.path);
+        if (tokens.length === 0) doc = clone(op.value);
+        else {
+          const { parent, key } = getParent(doc, tokens, op.path);
+          if (Array.isArray(parent)) parent[Number(key)] = clone(op.value);
+          else parent[key] = clone(op.value);
+        }
+        break;
+      case 'move': {
+        const v = getAt(doc, op.from ?? '');
+        const fromTokens = parsePointer(op.from ?? '');
+        const { parent, key } = getParent(doc, fromTokens, op.from ?? '');
+        if (Array.isArray(parent)) parent.splice(Number(key), 1);
+        else delete parent[key];
+        add(v);
+        break;
+      }
+      case 'copy':
+        add(getAt(doc, op.from ?? ''));
+        break;
+      case 'test':
+        if (!deepEqual(getAt(doc, op.path), op.value)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed`);
+        break;
+      default:
+        throw badRequest(`Unexpected kind: ${op.op}`);
+    }
+  }
+  return doc;
+}
