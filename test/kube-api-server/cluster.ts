@@ -9,7 +9,7 @@ import {
   otherOwnedFields, parsePathKey, previousApplyFields, type Conflict,
 } from './fields.js';
 import { clone, deepEqual, isPlainObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
-import { findByKind, groupVersion, qualifiedResource, type ResourceType } from './resources.js';
+import { findByKind, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { KubeObject, Store } from './store.js';
 import { validate, validateUpdate } from './validation.js';
@@ -152,8 +152,8 @@ export class Cluster {
     for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'selfLink']) {
       delete obj.metadata[k];
     }
-    if (t.status && t.kind !== 'Namespace') delete obj.status;
-    if (t.kind === 'Namespace') delete obj.status;
+    // Status is the server's to set: dropped on create, filled in by defaulting and controllers.
+    if (t.status) delete obj.status;
     return this.finishCreate(t, obj, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun });
   }
 
@@ -252,7 +252,7 @@ export class Cluster {
   }
 
   /** The autoscaling/v1 Scale view of a workload. */
-  scaleOf(t: ResourceType, obj: KubeObject): KubeObject {
+  scaleOf(obj: KubeObject): KubeObject {
     const sel = obj.spec?.selector?.matchLabels as Record<string, string> | undefined;
     return {
       kind: 'Scale',
@@ -275,7 +275,7 @@ export class Cluster {
     const next = clone(old);
     next.spec = { ...next.spec, replicas };
     const out = this.finishUpdate(t, old, next, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: 'scale' });
-    return this.scaleOf(t, out);
+    return this.scaleOf(out);
   }
 
   /** PATCH: json, merge, strategic merge, or server-side apply. Returns whether an apply created the object. */
@@ -285,7 +285,7 @@ export class Cluster {
       throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueForbidden', field: 'force', message: 'may not be specified for non-apply patch' }]);
     }
     const old = this.get(t, ns, name);
-    const base = opts.subresource === 'scale' ? this.scaleOf(t, old) : old;
+    const base = opts.subresource === 'scale' ? this.scaleOf(old) : old;
     let next: unknown;
     if (type === 'json') next = jsonPatch(base, body);
     else if (type === 'merge') next = mergePatch(base, body);
@@ -457,8 +457,8 @@ export class Cluster {
     if (!cur || cur.metadata.uid !== obj.metadata.uid) return;
     const finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     if (finalizers.length === (cur.metadata.finalizers ?? []).length) return;
-    cur.metadata.finalizers = finalizers.length ? finalizers : undefined;
-    if (!finalizers.length) delete cur.metadata.finalizers;
+    if (finalizers.length > 0) cur.metadata.finalizers = finalizers;
+    else delete cur.metadata.finalizers;
     if (cur.metadata.deletionTimestamp && finalizers.length === 0 && (cur.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
       this.store.remove(t, cur.metadata.namespace, cur.metadata.name ?? '');
       return;
@@ -476,4 +476,3 @@ export class Cluster {
   }
 }
 
-export { qualifiedResource };

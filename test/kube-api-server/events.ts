@@ -13,7 +13,8 @@ export function recordEvent(cluster: Cluster, involved: KubeObject, type: 'Norma
   const ns = involved.metadata.namespace ?? 'default';
   const t = cluster.type('Event', 'v1');
   const existing = cluster.store.list(t, ns).find((e) =>
-    e.involvedObject?.uid === involved.metadata.uid && e.reason === reason && e.message === message && e.source?.component === source.component);
+    (e.involvedObject as { uid?: string } | undefined)?.uid === involved.metadata.uid && e.reason === reason && e.message === message &&
+    (e.source as EventSource | undefined)?.component === source.component);
   const now = rfc3339();
   if (existing) {
     existing.count = ((existing.count as number | undefined) ?? 1) + 1;

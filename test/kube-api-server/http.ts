@@ -1,11 +1,11 @@
 // The HTTP face of the test server: routing kube-apiserver URLs to the cluster, Status errors, watches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
-import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized, unsupportedMediaType } from './errors.js';
+import { ApiError, badRequest, methodNotAllowed, unauthorized, unsupportedMediaType } from './errors.js';
 import type { Cluster, DeleteOptions, PatchType } from './cluster.js';
 import { isPlainObject } from './patch.js';
 import {
-  apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, resourceTypes, type ResourceType,
+  apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, type ResourceType,
 } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { ChangeEvent, KubeObject } from './store.js';
@@ -205,16 +205,16 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   if (method === 'GET') {
     if (path === '/api') return send(res, 200, apiVersions(ctx.serverAddress()));
     if (path === '/apis') return send(res, 200, apiGroupList());
-    if (segs[0] === 'api' && segs.length === 2) return sendOr404(res, apiResourceList('', segs[1]), path);
-    if (segs[0] === 'apis' && segs.length === 2) return sendOr404(res, apiGroupDoc(segs[1]), path);
-    if (segs[0] === 'apis' && segs.length === 3) return sendOr404(res, apiResourceList(segs[1], segs[2]), path);
+    if (segs[0] === 'api' && segs.length === 2) return sendOr404(res, apiResourceList('', segs[1]));
+    if (segs[0] === 'apis' && segs.length === 2) return sendOr404(res, apiGroupDoc(segs[1]));
+    if (segs[0] === 'apis' && segs.length === 3) return sendOr404(res, apiResourceList(segs[1], segs[2]));
   }
-  if ((segs[0] !== 'api' && segs[0] !== 'apis') || segs.length < 3) throw pathNotFound(path);
+  if ((segs[0] !== 'api' && segs[0] !== 'apis') || segs.length < 3) throw pathNotFound();
   const r = route(segs);
-  if (!r) throw pathNotFound(path);
+  if (!r) throw pathNotFound();
   const q = url.searchParams;
   const ns = r.t.namespaced ? r.ns : undefined;
-  if (r.t.namespaced && r.name !== undefined && r.ns === undefined) throw pathNotFound(path);
+  if (r.t.namespaced && r.name !== undefined && r.ns === undefined) throw pathNotFound();
   const contentType = (req.headers['content-type'] ?? 'application/json').toLowerCase();
   const bodyText = method === 'GET' ? '' : await readBody(req);
   const body = method === 'GET' ? undefined : parseBody(bodyText, contentType);
@@ -222,9 +222,9 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const fieldManager = q.get('fieldManager') ?? undefined;
   const cluster = ctx.cluster;
 
-  if (r.sub !== undefined && !['status', 'scale', 'log', 'finalize'].includes(r.sub)) throw pathNotFound(path);
-  if (r.sub === 'scale' && !r.t.scale) throw pathNotFound(path);
-  if (r.sub === 'status' && !r.t.status) throw pathNotFound(path);
+  if (r.sub !== undefined && !['status', 'scale', 'log', 'finalize'].includes(r.sub)) throw pathNotFound();
+  if (r.sub === 'scale' && !r.t.scale) throw pathNotFound();
+  if (r.sub === 'status' && !r.t.status) throw pathNotFound();
 
   if (r.name === undefined) {
     if (method === 'GET') {
@@ -266,7 +266,7 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
         return watch(ctx, req, res, r.t, ns, q);
       }
       const obj = cluster.get(r.t, ns, name);
-      return send(res, 200, r.sub === 'scale' ? cluster.scaleOf(r.t, obj) : obj);
+      return send(res, 200, r.sub === 'scale' ? cluster.scaleOf(obj) : obj);
     }
     case 'PUT': {
       if (r.sub === 'finalize') {
@@ -296,13 +296,12 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   }
 }
 
-function pathNotFound(path: string): ApiError {
+function pathNotFound(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-  void path;
 }
 
-function sendOr404(res: ServerResponse, doc: object | undefined, path: string): void {
-  if (!doc) throw pathNotFound(path);
+function sendOr404(res: ServerResponse, doc: object | undefined): void {
+  if (!doc) throw pathNotFound();
   send(res, 200, doc);
 }
 
@@ -340,9 +339,20 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
     (ns === undefined || !t.namespaced || o.metadata.namespace === ns) && byLabel(o.metadata.labels ?? {}) && byField(o);
   const store = ctx.cluster.store;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  // Send headers now: clients wait for them before reading events, and there may be none for a while.
+  res.flushHeaders();
   const write = (type: string, object: unknown): void => {
     res.write(`${JSON.stringify({ type, object })}\n`);
   };
+  // An object modified into or out of the selector is ADDED or DELETED for this watch, as on a real server.
+  function deliver(e: ChangeEvent): void {
+    if (e.resource !== t) return;
+    const now = matches(e.object);
+    const before = e.type === 'MODIFIED' && e.previous ? matches(e.previous) : now;
+    if (now && before) write(e.type, e.object);
+    else if (now) write('ADDED', e.object);
+    else if (before) write('DELETED', e.object);
+  }
   const rvParam = q.get('resourceVersion');
   let lastSent = 0;
   if (!rvParam || rvParam === '0') {
@@ -355,12 +365,11 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
       res.end();
       return;
     }
-    for (const e of changes) if (e.resource === t && matches(e.object)) write(e.type, e.object);
+    for (const e of changes) deliver(e);
     lastSent = Number(store.currentResourceVersion);
   }
   const onChange = (e: ChangeEvent): void => {
-    if (e.rv <= lastSent || e.resource !== t || !matches(e.object)) return;
-    write(e.type, e.object);
+    if (e.rv > lastSent) deliver(e);
   };
   const unsubscribe = store.subscribe(onChange);
   ctx.watches.add(res);
@@ -376,4 +385,3 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
   res.on('finish', stop);
 }
 
-export { resourceTypes, notFound };

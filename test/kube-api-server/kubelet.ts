@@ -132,7 +132,6 @@ export class Kubelet {
     const started = rfc3339(st.startedAt);
     const statuses: Record<string, unknown>[] = [];
     let allReady = true;
-    let anyRunning = false;
     let pulling = false;
     let failedPermanently = false;
     let anyCrashing = false;
@@ -185,7 +184,6 @@ export class Kubelet {
         });
         continue;
       }
-      anyRunning = true;
       statuses.push({ ...base, imageID, containerID, started: true, ready: true, state: { running: { startedAt: started } }, lastState: {} });
     }
     const completed = runsToCompletion && !pulling && !anyCrashing && now - st.startedAt >= this.timing.jobRunMs;
@@ -221,7 +219,6 @@ export class Kubelet {
       containerStatuses: statuses,
       qosClass: pod.status?.qosClass ?? 'BestEffort',
     };
-    void anyRunning;
     const norm = (s: unknown): unknown => JSON.parse(JSON.stringify(s ?? {}));
     if (!deepEqual(norm(status), norm(pod.status))) {
       const next = clone(pod);

@@ -85,7 +85,7 @@ function resourceEntry(t: ResourceType): object[] {
     singularName: t.singular,
     namespaced: t.namespaced,
     kind: t.kind,
-    verbs: t.kind === 'Event' ? verbs : verbs,
+    verbs,
     ...(t.shortNames ? { shortNames: t.shortNames } : {}),
     ...(t.categories ? { categories: t.categories } : {}),
     storageVersionHash: Buffer.from(`${groupVersion(t)}/${t.kind}`).toString('base64').slice(0, 12),

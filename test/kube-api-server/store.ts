@@ -44,6 +44,8 @@ export interface ChangeEvent {
   type: WatchEventType;
   resource: ResourceType;
   object: KubeObject;
+  /** The version before a MODIFIED change, so watches can tell an object leaving or entering their selector. */
+  previous?: KubeObject;
 }
 
 const HISTORY = 5000;
@@ -90,12 +92,12 @@ export class Store {
   /** Store an object with a new resourceVersion; returns the stored copy. */
   put(t: ResourceType, obj: KubeObject): KubeObject {
     const k = this.key(t, obj.metadata.namespace, obj.metadata.name ?? '');
-    const existed = this.objects.has(k);
+    const previous = this.objects.get(k)?.obj;
     this.rv++;
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(this.rv);
     this.objects.set(k, { t, obj: stored });
-    this.emit({ rv: this.rv, type: existed ? 'MODIFIED' : 'ADDED', resource: t, object: clone(stored) });
+    this.emit({ rv: this.rv, type: previous ? 'MODIFIED' : 'ADDED', resource: t, object: clone(stored), ...(previous ? { previous } : {}) });
     return clone(stored);
   }
 

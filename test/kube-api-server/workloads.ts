@@ -184,10 +184,13 @@ export class WorkloadControllers {
         newRs = this.cluster.controllerWrite(rt, newRs) ?? newRs;
       }
       const olds = all.filter((rs) => rs !== newRs).sort((a, b) => revisionOf(a) - revisionOf(b));
-      const podsOf = (rs: KubeObject): number => rs.status?.replicas ?? 0;
       if (strategy.type === 'Recreate') {
         for (const o of olds) if ((o.spec?.replicas ?? 0) > 0) this.scaleRs(d, o, 0, desired);
-        if (olds.every((o) => podsOf(o) === 0)) newRs = this.scaleRs(d, newRs, desired, desired);
+        // Recreate waits until old pods are gone, terminating ones included.
+        const oldUids = new Set(olds.map((o) => o.metadata.uid));
+        const oldPodsRunning = this.cluster.store.list(this.cluster.type('Pod'), d.metadata.namespace)
+          .some((p) => oldUids.has(controllerOf(p)?.uid) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+        if (!oldPodsRunning) newRs = this.scaleRs(d, newRs, desired, desired);
       } else {
         const allReplicas = (): number => [newRs!, ...olds].reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
         const cur = newRs.spec?.replicas ?? 0;
