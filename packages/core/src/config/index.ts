@@ -1,2 +1,4 @@
-// Config loading: see load.ts (filled in by the config work).
-export {};
+// Config loading: YAML with line numbers, references, validation, plugins.
+export { loadStack, ConfigError, formatIssues, type LoadedStack, type LoadStackOptions, type ConfigIssue } from './load.js';
+export { parseTemplate, hasReference } from './references.js';
+export { resolveConfig, type ResolverFn } from './resolve.js';

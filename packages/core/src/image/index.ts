@@ -1,2 +1,8 @@
-// Image pipeline: context, .dockerignore, hashing, builds.
-export {};
+// Image pipeline: build specs, context and .dockerignore, hashing, builds, registries.
+export * from './spec.js';
+export * from './dockerignore.js';
+export * from './context.js';
+export * from './dockerfile.js';
+export * from './hash.js';
+export * from './build.js';
+export * from './registry.js';

@@ -1,0 +1,105 @@
+// Building one image with the Docker engine: skipped when the content tag already exists.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Exec } from '../exec.js';
+import { PctlError, isPctlError } from '../errors.js';
+import { lastLines } from '../exec.js';
+import { withEntrypoint } from './dockerfile.js';
+import type { BuildSpec } from './spec.js';
+
+export interface BuildImageOptions {
+  spec: BuildSpec;
+  ref: string;
+  exec: Exec;
+  force?: boolean;
+  signal?: AbortSignal;
+  labels?: Record<string, string>;
+  onLine?: (line: string) => void;
+}
+
+// Turns "cannot connect" failures into one clear line naming DOCKER_HOST and the fix.
+export function dockerError(e: unknown, what: string): PctlError {
+  const err = isPctlError(e) ? e : new PctlError({ code: 'CommandFailed', message: String(e), fault: 'environment' });
+  const text = `${err.message}\n${err.detail ?? ''}`;
+  if (err.code === 'CommandNotFound') {
+    return new PctlError({ code: 'DockerNotFound', message: `${what}: the docker command is not installed`, fault: 'environment', hint: 'install Docker (Debian: apt-get install docker.io), or run scripts/ensure-docker.sh' });
+  }
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connect: no such file|connection refused/i.test(text)) {
+    return new PctlError({
+      code: 'DockerUnavailable',
+      message: `${what}: no Docker engine answers at ${process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'}`,
+      fault: 'environment',
+      hint: 'start Docker, or point DOCKER_HOST at a running engine (source scripts/ensure-docker.sh starts a private one)',
+      detail: err.detail,
+    });
+  }
+  return err;
+}
+
+export async function imageExists(exec: Exec, ref: string): Promise<boolean> {
+  try {
+    const r = await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false });
+    if (r.exitCode === 0) return true;
+    if (/No such image|not found/i.test(r.stderr)) return false;
+    throw new PctlError({ code: 'CommandFailed', message: r.stderr, fault: 'environment', detail: r.stderr });
+  } catch (e) {
+    throw dockerError(e, `checking image ${ref}`);
+  }
+}
+
+export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string; built: boolean }> {
+  const { spec, ref, exec } = opts;
+  if (!opts.force && spec.builder !== 'custom' && (await imageExists(exec, ref))) return { ref, built: false };
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    opts.onLine?.(line);
+  };
+  const dockerfileText = withEntrypoint(await fs.readFile(spec.dockerfilePath, 'utf8'), spec.entrypoint);
+  const labels = Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  const common = [
+    '-t', ref,
+    ...(spec.target ? ['--target', spec.target] : []),
+    ...Object.keys(spec.args).sort().flatMap((k) => ['--build-arg', `${k}=${spec.args[k]}`]),
+    ...labels,
+  ];
+  // With an entrypoint override the Dockerfile goes in on stdin: the user's file is never rewritten.
+  const fileArgs = spec.entrypoint ? ['-f', '-'] : ['-f', spec.dockerfilePath];
+  let file = 'docker';
+  let args: string[];
+  if (spec.builder === 'custom') {
+    if (!spec.command?.length) throw new PctlError({ code: 'InvalidConfig', message: `build.builder custom needs build.command (an argument array)`, fault: 'user' });
+    const fill = (a: string) => a.replaceAll('{context}', spec.contextDir).replaceAll('{dockerfile}', spec.dockerfilePath).replaceAll('{image}', ref);
+    [file, ...args] = spec.command.map(fill) as [string, ...string[]];
+  } else if (spec.builder === 'buildx') {
+    args = ['buildx', 'build', '--load', ...common, ...fileArgs, spec.contextDir];
+  } else {
+    args = ['build', ...common, ...fileArgs, spec.contextDir];
+  }
+  try {
+    const r = await exec(file, args, {
+      cwd: path.dirname(spec.dockerfilePath),
+      input: spec.entrypoint && spec.builder !== 'custom' ? dockerfileText : undefined,
+      signal: opts.signal,
+      onLine,
+      reject: false,
+      env: { DOCKER_CLI_HINTS: 'false' },
+    });
+    if (r.exitCode !== 0) {
+      throw new PctlError({
+        code: 'BuildFailed',
+        message: `building ${ref} failed: ${lastLines(r.stderr || r.stdout, 1) || `exit code ${r.exitCode}`}`,
+        fault: 'user',
+        detail: `$ ${r.command}\n${lastLines(tail.join('\n') || r.stderr, 20)}`,
+      });
+    }
+  } catch (e) {
+    if (isPctlError(e) && e.code === 'BuildFailed') {
+      const d = dockerError(new PctlError({ code: 'CommandFailed', message: e.message, detail: e.detail }), `building ${ref}`);
+      throw d.code === 'DockerUnavailable' ? d : e;
+    }
+    throw dockerError(e, `building ${ref}`);
+  }
+  return { ref, built: true };
+}

@@ -1,0 +1,33 @@
+// Registries: the image repository for a service, login (password on stdin only), push.
+import type { RegistryConfig } from '../config/schema.js';
+import type { Exec } from '../exec.js';
+import { dockerError } from './build.js';
+
+// `pctl-<stack>-<service>` locally, or the registry's repository (`ghcr.io/org/api`).
+export function imageRepoFor(opts: { stack: string; service: string; registry?: RegistryConfig }): string {
+  const url = typeof opts.registry === 'string' ? opts.registry : opts.registry?.url;
+  if (!url) return `pctl-${opts.stack}-${opts.service}`;
+  return url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+export function registryHost(repoOrUrl: string): string {
+  return repoOrUrl.replace(/^[a-z]+:\/\//i, '').split('/')[0]!;
+}
+
+export async function registryLogin(opts: { url: string; username: string; password: string; exec: Exec }): Promise<void> {
+  const host = registryHost(opts.url);
+  try {
+    await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', host], { input: opts.password, secrets: [opts.password] });
+  } catch (e) {
+    throw dockerError(e, `logging in to ${host}`);
+  }
+}
+
+export async function pushImage(opts: { ref: string; exec: Exec; signal?: AbortSignal }): Promise<{ pushed: boolean }> {
+  try {
+    await opts.exec('docker', ['push', opts.ref], { signal: opts.signal });
+    return { pushed: true };
+  } catch (e) {
+    throw dockerError(e, `pushing ${opts.ref}`);
+  }
+}

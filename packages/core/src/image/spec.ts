@@ -1,0 +1,56 @@
+// Where a service's image is built from: `image: ./path/Dockerfile` (context: the stack
+// file's folder, as the original pctl), `image: ./dir` (a folder with a Dockerfile: the
+// context), or a `build:` block. Anything else is a prebuilt image used as it is.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { ServiceConfig } from '../config/schema.js';
+import { PctlError } from '../errors.js';
+
+export interface BuildSpec {
+  contextDir: string;
+  /** Absolute path of the Dockerfile. */
+  dockerfilePath: string;
+  target?: string;
+  args: Record<string, string>;
+  entrypoint?: string[];
+  builder: 'docker' | 'buildx' | 'custom';
+  command?: string[];
+}
+
+const kind = (p: string): 'file' | 'dir' | 'none' => {
+  try {
+    const st = statSync(p);
+    return st.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+};
+
+export function isBuildPath(image: string | undefined): boolean {
+  return Boolean(image && (image.startsWith('./') || image.startsWith('../')));
+}
+
+export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSpec | undefined {
+  const b = service.build;
+  if (b) {
+    const contextDir = path.resolve(configDir, b.context ?? '.');
+    if (kind(contextDir) !== 'dir') throw missing(`build context ${contextDir} is not a folder`, 'fix build.context (relative to the stack file)');
+    const dockerfilePath = path.resolve(contextDir, b.dockerfile ?? 'Dockerfile');
+    if (kind(dockerfilePath) !== 'file') throw missing(`Dockerfile not found: ${dockerfilePath}`, 'fix build.dockerfile (relative to the build context)');
+    return { contextDir, dockerfilePath, target: b.target, args: { ...(b.args ?? {}) }, entrypoint: b.entrypoint, builder: b.builder ?? (b.command ? 'custom' : 'docker'), command: b.command };
+  }
+  if (!isBuildPath(service.image)) return undefined;
+  const target = path.resolve(configDir, service.image!);
+  const k = kind(target);
+  if (k === 'dir') {
+    const dockerfilePath = path.join(target, 'Dockerfile');
+    if (kind(dockerfilePath) !== 'file') throw missing(`${service.image} is a folder without a Dockerfile`, 'add a Dockerfile to it, or point image at the Dockerfile');
+    return { contextDir: target, dockerfilePath, args: {}, builder: 'docker' };
+  }
+  if (k === 'file') return { contextDir: configDir, dockerfilePath: target, args: {}, builder: 'docker' };
+  throw missing(`image ${service.image}: no such Dockerfile or folder (${target})`, 'image paths are relative to the stack file');
+}
+
+function missing(message: string, hint: string): PctlError {
+  return new PctlError({ code: 'BuildInputMissing', message, fault: 'user', hint });
+}
