@@ -38,7 +38,7 @@ describe('custom providers', () => {
     expect(second.stderr).toContain('custom-api unchanged, skipping');
 
     // An env change redeploys that service only.
-    const third = await pctl(['deploy', '--json'], { cwd: dir, env: { MODE: 'debug' } });
+    const third = await pctl(['deploy', '--json'], { cwd: dir, env: { APP_MODE: 'debug' } });
     const r3 = JSON.parse(third.stdout);
     expect(r3.services.find((s: { key: string }) => s.key === 'custom-api').result).toBe('deployed');
     expect(r3.services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe('skipped');
@@ -46,7 +46,7 @@ describe('custom providers', () => {
     // Removing a service from the file removes what it made and its state entry.
     const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace(/  worker:\n(    .*\n)+?(?=  old:)/, ''));
-    const fourth = await pctl(['deploy'], { cwd: dir, env: { MODE: 'debug' } });
+    const fourth = await pctl(['deploy'], { cwd: dir, env: { APP_MODE: 'debug' } });
     expect(fourth.exitCode).toBe(0);
     expect(existsSync(path.join(dir, 'out/custom-worker.json'))).toBe(false);
     expect(state()['custom-worker']).toBeUndefined();
@@ -59,10 +59,10 @@ describe('custom providers', () => {
     expect(state()['custom-old'].destroyed).toBe(true);
 
     // A destroyed entry never counts as unchanged.
-    const again = await pctl(['deploy'], { cwd: dir, env: { MODE: 'debug' } });
+    const again = await pctl(['deploy'], { cwd: dir, env: { APP_MODE: 'debug' } });
     expect(again.exitCode).toBe(0);
     expect(existsSync(path.join(dir, 'out/custom-api.json'))).toBe(true);
-    expect(state()['custom-api'].destroyed).toBe(false);
+    expect(state()['custom-api'].destroyed).not.toBe(true);
   });
 
   it('rejects a provider module that speaks another apiVersion', async () => {

@@ -36,4 +36,5 @@ export async function removeStack(stack: string): Promise<void> {
   for (const c of await labelled('container', stack)) await execa('docker', ['rm', '-f', c], { reject: false });
   for (const v of await labelled('volume', stack)) await execa('docker', ['volume', 'rm', '-f', v], { reject: false });
   for (const n of await labelled('network', stack)) await execa('docker', ['network', 'rm', n], { reject: false });
+  for (const i of await labelled('image', stack)) await execa('docker', ['rmi', '-f', i], { reject: false });
 }

@@ -130,3 +130,23 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
     }
   };
 }
+
+// `a | b` without a shell and without temp files (e.g. `docker save | ssh host docker load`).
+export async function execPipe(
+  from: { file: string; args: readonly string[] },
+  to: { file: string; args: readonly string[] },
+  opts: { signal?: AbortSignal; onCommand?: (c: string) => void } = {},
+): Promise<void> {
+  const command = `${formatCommand(from.file, from.args)} | ${formatCommand(to.file, to.args)}`;
+  opts.onCommand?.(command);
+  const r = await execa(from.file, [...from.args], { cancelSignal: opts.signal, reject: false }).pipe(to.file, [...to.args], { cancelSignal: opts.signal, reject: false });
+  const failed = r.exitCode !== 0 ? r : r.pipedFrom.find((p) => p.exitCode !== 0);
+  if (failed) {
+    throw new PctlError({
+      code: 'CommandFailed',
+      message: `${command} failed: ${lastLines(String(failed.stderr ?? ''), 1) || `exit code ${failed.exitCode}`}`,
+      fault: 'environment',
+      detail: `$ ${command}\n${lastLines(String(failed.stderr ?? ''), 20)}`,
+    });
+  }
+}

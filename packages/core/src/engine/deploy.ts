@@ -3,7 +3,7 @@ import { PctlError, toPctlError } from '../errors.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { StateStore, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
-import { buildForTargets, pushForTarget } from './images.js';
+import { buildForTargets, pushForTarget, removeReplacedImage } from './images.js';
 import { decide, findOrphans, type PlanItem } from './plan.js';
 import { runGraph } from './graph.js';
 import { openSession, requireV1, type Session, type SessionOptions } from './session.js';
@@ -190,4 +190,9 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     builtByPctl: target.image.builtByPctl,
     pushedByPctl,
   });
+  const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
+  if (oldImage && oldImage !== target.image.ref && provider.name === 'docker' && (previous?.host ?? 'local') === 'local') {
+    const stillUsed = store.entries().some(([k, e]) => k !== target.key && !e.destroyed && e.image === oldImage);
+    await removeReplacedImage(ctx, oldImage, stillUsed);
+  }
 }

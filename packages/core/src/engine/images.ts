@@ -51,3 +51,12 @@ export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget,
   const r = await pushImage({ ref: target.image.ref, exec: ctx.exec, signal: ctx.signal });
   return r.pushed;
 }
+
+// After a service moved to a new image, the old one pctl built goes (unless still used).
+export async function removeReplacedImage(ctx: ProviderContext, oldRef: string, stillUsed: boolean): Promise<void> {
+  if (stillUsed) return;
+  const r = await ctx.exec('docker', ['rmi', oldRef], { reject: false }).catch(() => undefined);
+  if (r && r.exitCode !== 0 && !/No such image|being used|conflict/i.test(r.stderr)) {
+    ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.stderr.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,323 @@
+// The docker provider: runs each service as labelled containers on a Docker engine,
+// local or over SSH, on a per-stack network where services reach each other by name.
+import os from 'node:os';
+import {
+  defineProvider,
+  dockerError,
+  imageExists,
+  PctlError,
+  lastLines,
+  type DeployParams,
+  type DestroyParams,
+  type Exec,
+  type FoundResource,
+  type ProviderContext,
+  type ServiceStatus,
+  type StateEntry,
+  type StatusParams,
+} from '@pctl/core';
+import { transferImage } from './transfer.js';
+
+export interface DockerOptions {
+  host?: string;
+  user?: string;
+  key?: string;
+  sudo?: boolean;
+  timeout?: number;
+  network?: string;
+}
+
+const OPTION_TYPES: Record<keyof DockerOptions, 'string' | 'boolean' | 'number'> = {
+  host: 'string',
+  user: 'string',
+  key: 'string',
+  sudo: 'boolean',
+  timeout: 'number',
+  network: 'string',
+};
+
+function options(raw: Record<string, unknown> | undefined): DockerOptions {
+  return (raw ?? {}) as DockerOptions;
+}
+
+// The docker CLI for a target: local (honouring DOCKER_HOST), or on a remote host over SSH.
+export function dockerCli(ctx: ProviderContext, opts: DockerOptions): Exec {
+  if (!opts.host) return (file, args, o) => ctx.exec(file, args, o);
+  return (file, args, o) => ctx.exec('ssh', [...sshArgs(opts), ...(opts.sudo ? ['sudo', '-n'] : []), file, ...args.map(shellQuote)], o);
+}
+
+export function sshArgs(opts: DockerOptions): string[] {
+  const key = opts.key?.replace(/^~(?=\/|$)/, os.homedir());
+  return [
+    '-o', 'BatchMode=yes',
+    '-o', 'StrictHostKeyChecking=accept-new',
+    ...(key ? ['-i', key] : []),
+    ...(opts.user ? ['-l', opts.user] : []),
+    '--',
+    opts.host!,
+  ];
+}
+
+// ssh joins its arguments for the remote shell: each one is single-quoted so it stays one word.
+export function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+const networkName = (ctx: ProviderContext, o: DockerOptions) => o.network ?? `pctl-${ctx.stack}`;
+
+// Docker CPU limit from a Kubernetes-style quantity: `256m` -> 0.256, `1` -> 1.
+export function dockerCpus(q: string | number): string {
+  const s = String(q);
+  return s.endsWith('m') ? String(Number(s.slice(0, -1)) / 1000) : s;
+}
+
+// Docker memory from a quantity: `512Mi` -> 512m, `1Gi` -> 1g, `256M` -> 256m.
+export function dockerMemory(q: string | number): string {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|K|M|G|T)?$/.exec(String(q));
+  if (!m) return String(q);
+  const unit = (m[2] ?? '').toLowerCase().replace('i', '');
+  return `${m[1]}${unit === '' ? 'b' : unit === 't' ? 'g' : unit}`.replace(/^(\d+(?:\.\d+)?)g$/, '$1g');
+}
+
+function replicaCount(scale: { replica: number | [number, number] } | undefined): number {
+  const r = scale?.replica ?? 1;
+  return Array.isArray(r) ? r[1] : r;
+}
+
+function portArgs(ports: (number | string)[] | undefined, first: boolean): string[] {
+  if (!ports?.length || !first) return [];
+  return ports.flatMap((p) => {
+    const s = String(p);
+    return ['-p', s.includes(':') ? s : `${s.split('/')[0]}:${s}`];
+  });
+}
+
+function containerNames(key: string, n: number): string[] {
+  return n === 1 ? [key] : Array.from({ length: n }, (_, i) => `${key}-${i + 1}`);
+}
+
+async function docker(cli: Exec, what: string, args: string[], input?: string): Promise<string> {
+  try {
+    return (await cli('docker', args, { input })).stdout.trim();
+  } catch (e) {
+    throw dockerError(e, what);
+  }
+}
+
+async function listByLabel(cli: Exec, kind: 'container' | 'volume' | 'network', filters: string[]): Promise<string[]> {
+  const f = filters.flatMap((l) => ['--filter', `label=${l}`]);
+  const args = kind === 'container' ? ['ps', '-a', ...f, '--format', '{{.Names}}'] : [kind, 'ls', ...f, '--format', '{{.Name}}'];
+  const out = await docker(cli, `listing ${kind}s`, args);
+  return out ? out.split('\n').filter(Boolean).sort() : [];
+}
+
+async function ensureNetwork(cli: Exec, ctx: ProviderContext, name: string): Promise<void> {
+  const existing = await docker(cli, 'listing networks', ['network', 'ls', '--filter', `name=^${name}$`, '--format', '{{.Name}}']);
+  if (existing.split('\n').includes(name)) return;
+  try {
+    await cli('docker', ['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${ctx.stack}`, name]);
+  } catch (e) {
+    // Two services of one stack may race to create it.
+    if (!/already exists/.test(`${(e as PctlError).message} ${(e as PctlError).detail ?? ''}`)) throw dockerError(e, `creating network ${name}`);
+  }
+}
+
+async function removeContainers(cli: Exec, names: string[]): Promise<void> {
+  if (!names.length) return;
+  await docker(cli, 'removing containers', ['rm', '-f', '-v', ...names]);
+}
+
+interface Inspect {
+  Name: string;
+  State: { Status: string; Running: boolean; ExitCode: number; Health?: { Status: string } };
+}
+
+async function inspect(cli: Exec, names: string[]): Promise<Inspect[]> {
+  if (!names.length) return [];
+  const r = await cli('docker', ['inspect', '--type', 'container', ...names], { reject: false });
+  if (r.exitCode !== 0 && !r.stdout.trim().startsWith('[')) {
+    if (/No such/i.test(r.stderr)) return [];
+    throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), 'inspecting containers');
+  }
+  return JSON.parse(r.stdout || '[]') as Inspect[];
+}
+
+// Waits until every container runs (and is healthy when it has a health check).
+async function waitRunning(cli: Exec, key: string, names: string[], healthCheck: boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await inspect(cli, names);
+    const bad = states.find((s) => !s.State.Running && ['exited', 'dead'].includes(s.State.Status)) ?? states.find((s) => s.State.Health?.Status === 'unhealthy');
+    if (bad) {
+      const name = bad.Name.replace(/^\//, '');
+      const logs = await cli('docker', ['logs', '--tail', '20', name], { reject: false });
+      const text = `${logs.stdout}\n${logs.stderr}`.trim();
+      const why = bad.State.Health?.Status === 'unhealthy' ? 'is unhealthy' : `exited with code ${bad.State.ExitCode}`;
+      throw new PctlError({
+        code: 'ContainerFailed',
+        message: `${key}: container ${name} ${why}${text ? `: ${lastLines(text, 1)}` : ''}`,
+        fault: 'user',
+        hint: `see docker logs ${name}`,
+        detail: text ? `last log lines of ${name}:\n${lastLines(text, 20)}` : undefined,
+      });
+    }
+    const ready = states.length === names.length && states.every((s) => s.State.Running && (!healthCheck || s.State.Health?.Status === 'healthy'));
+    if (ready) return;
+    if (Date.now() > deadline) {
+      throw new PctlError({
+        code: 'ContainerTimeout',
+        message: `${key}: containers not ${healthCheck ? 'healthy' : 'running'} after ${Math.round(timeoutMs / 1000)}s (${states.map((s) => `${s.Name.replace(/^\//, '')}: ${s.State.Health?.Status ?? s.State.Status}`).join(', ')})`,
+        fault: 'environment',
+        hint: 'raise provider.options.timeout (seconds) or check the health command',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function durationSeconds(v: number | string): string {
+  if (typeof v === 'number') return `${v}s`;
+  return /^\d+$/.test(v) ? `${v}s` : v;
+}
+
+async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
+  const o = options(target.service.provider.options);
+  const cli = dockerCli(ctx, o);
+  const svc = target.service;
+  const net = networkName(ctx, o);
+  if (o.host && target.image.builtByPctl) await transferImage({ ctx, ref: target.image.ref, opts: o, remote: cli, registry: Boolean(svc.registry) && !ctx.flags.skipPush });
+  if (!o.host && !(await imageExists(cli, target.image.ref))) {
+    throw new PctlError({ code: 'ImageMissing', message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
+  }
+  await ensureNetwork(cli, ctx, net);
+  const replicas = replicaCount(svc.scale);
+  const names = containerNames(target.key, replicas);
+  const volumes = (svc.volumes ?? []).map((v, i) => ({ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }));
+  for (const v of volumes) {
+    await docker(cli, `creating volume ${v.name}`, ['volume', 'create', ...Object.entries(target.labels).flatMap(([k, val]) => ['--label', `${k}=${val}`]), v.name]);
+  }
+  // Replace: every container of this service goes, found by label (so none left by a crash leaks).
+  await removeContainers(cli, await listByLabel(cli, 'container', [`pctl-service=${target.key}`, 'managed-by=pctl']));
+  for (const [i, name] of names.entries()) {
+    const args = [
+      'run', '-d',
+      '--name', name,
+      '--network', net,
+      '--network-alias', target.name,
+      '--restart', 'unless-stopped',
+      ...Object.entries(target.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+      '--label', `pctl-fingerprint=${target.fingerprint}`,
+      ...Object.entries(svc.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      ...portArgs(svc.ports, i === 0),
+      ...volumes.flatMap((v) => ['-v', `${v.name}:${v.path}`]),
+      ...(svc.scale?.cpu !== undefined ? ['--cpus', dockerCpus(svc.scale.cpu)] : []),
+      ...(svc.scale?.memory !== undefined ? ['--memory', dockerMemory(svc.scale.memory)] : []),
+      ...(svc.health
+        ? ['--health-cmd', svc.health.command, '--health-interval', durationSeconds(svc.health.interval), '--health-retries', String(svc.health.retries), '--health-start-period', '0s']
+        : []),
+      target.image.ref,
+      ...(svc.command !== undefined ? ['sh', '-c', svc.command] : []),
+    ];
+    try {
+      await cli('docker', args);
+    } catch (e) {
+      const err = dockerError(e, `starting ${name}`);
+      const text = `${err.message} ${err.detail ?? ''}`;
+      if (/port is already allocated|address already in use/i.test(text)) {
+        throw new PctlError({ code: 'PortInUse', message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: 'free the port or change services.' + target.name + '.ports', detail: err.detail });
+      }
+      throw err;
+    }
+  }
+  await waitRunning(cli, target.key, names, Boolean(svc.health), (o.timeout ?? 60) * 1000);
+  return {
+    provider: 'docker',
+    host: o.host ?? 'local',
+    ...(o.host ? { user: o.user, sshKey: o.key, sudo: o.sudo } : {}),
+    image: target.image.ref,
+    labels: target.labels,
+    fingerprint: target.fingerprint,
+    replica: replicas,
+    hasPorts: Boolean(svc.ports?.length),
+    network: net,
+    containers: names,
+    volumes: volumes.map((v) => v.name),
+  };
+}
+
+async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
+  const o: DockerOptions = { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, sudo: entry.sudo as boolean | undefined };
+  const cli = dockerCli(ctx, o);
+  await removeContainers(cli, await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']));
+  const left = await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']);
+  if (left.length) throw new PctlError({ code: 'DestroyIncomplete', message: `${key}: containers still present after removal: ${left.join(', ')}`, fault: 'environment' });
+  for (const v of await listByLabel(cli, 'volume', [`pctl-service=${key}`, 'managed-by=pctl'])) {
+    await docker(cli, `removing volume ${v}`, ['volume', 'rm', '-f', v]);
+  }
+  if (entry.builtByPctl && entry.image) {
+    // Another service of the stack may run the same image (a shared build).
+    const users = await docker(cli, 'listing containers', ['ps', '-a', '--filter', `ancestor=${entry.image}`, '--format', '{{.Names}}']);
+    if (!users) {
+      const r = await cli('docker', ['rmi', entry.image], { reject: false });
+      if (r.exitCode !== 0 && !/No such image|image is being used/i.test(r.stderr)) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing image ${entry.image}`);
+    }
+  }
+  const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;
+  const stackContainers = await listByLabel(cli, 'container', [`pctl-stack=${ctx.stack}`, 'managed-by=pctl']);
+  if (!stackContainers.length) {
+    const r = await cli('docker', ['network', 'rm', net], { reject: false });
+    if (r.exitCode !== 0 && !/not found|No such network|has active endpoints/i.test(r.stderr)) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing network ${net}`);
+  }
+}
+
+async function status({ ctx, key, entry, target }: StatusParams): Promise<ServiceStatus> {
+  const o = options(target?.service.provider.options ?? (entry?.host && entry.host !== 'local' ? { host: entry.host } : {}));
+  const cli = dockerCli(ctx, o);
+  const names = await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']);
+  const states = await inspect(cli, names);
+  const resources = states.map((s) => ({ name: s.Name.replace(/^\//, ''), state: s.State.Health?.Status ?? s.State.Status }));
+  if (!resources.length) return { state: 'missing', resources };
+  const running = states.filter((s) => s.State.Running).length;
+  const want = typeof entry?.replica === 'number' ? entry.replica : resources.length;
+  return { state: running >= want ? 'running' : running > 0 ? 'degraded' : 'stopped', resources, detail: `${running}/${want} running` };
+}
+
+async function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
+  const cli = dockerCli(ctx, {});
+  const found: FoundResource[] = [];
+  const filters = ['managed-by=pctl', `pctl-stack=${ctx.stack}`];
+  const out = await docker(cli, 'listing containers', ['ps', '-a', ...filters.flatMap((l) => ['--filter', `label=${l}`]), '--format', '{{.Names}}\t{{.Label "pctl-service"}}']);
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [name, key] = line.split('\t');
+    found.push({ kind: 'container', name: name!, key: key! });
+  }
+  const vols = await docker(cli, 'listing volumes', ['volume', 'ls', ...filters.flatMap((l) => ['--filter', `label=${l}`]), '--format', '{{.Name}}\t{{.Label "pctl-service"}}']);
+  for (const line of vols.split('\n').filter(Boolean)) {
+    const [name, key] = line.split('\t');
+    found.push({ kind: 'volume', name: name!, key: key! });
+  }
+  return found;
+}
+
+export const dockerProvider = defineProvider({
+  apiVersion: 1,
+  name: 'docker',
+  validateOptions(raw: Record<string, unknown>) {
+    const problems: { path: (string | number)[]; message: string }[] = [];
+    for (const [k, v] of Object.entries(raw)) {
+      const want = OPTION_TYPES[k as keyof DockerOptions];
+      if (!want) problems.push({ path: [k], message: `unknown option (docker takes: ${Object.keys(OPTION_TYPES).join(', ')})` });
+      else if (typeof v !== want) problems.push({ path: [k], message: `must be a ${want}` });
+    }
+    if (typeof raw.host === 'string' && !/^[\w.-]+$|^\[[0-9a-f:]+\]$/i.test(raw.host)) problems.push({ path: ['host'], message: 'must be a host name or address' });
+    if (typeof raw.user === 'string' && !/^[\w.-]+$/.test(raw.user)) problems.push({ path: ['user'], message: 'must be a user name' });
+    return problems;
+  },
+  needsPush: (raw) => Boolean(options(raw).host),
+  deploy,
+  destroy,
+  status,
+  discover,
+});
+
+export default dockerProvider;
