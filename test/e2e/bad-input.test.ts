@@ -50,8 +50,8 @@ async function expectNothingChanged(run: () => Promise<void>) {
 }
 
 const badConfigs: [string, string, RegExp][] = [
-  ['malformed YAML', `name: ${STACK}\nservices:\n  app: [unclosed\n`, /pctl\.yaml:\d+/],
-  ['an unknown field', goodYaml.replace('command:', 'comand:'), /pctl\.yaml:5.*comand/],
+  ['malformed YAML', `name: ${STACK}\nservices:\n  app: [unclosed\n`, /bad\.yaml:\d+/],
+  ['an unknown field', goodYaml.replace('command:', 'comand:'), /bad\.yaml:5.*comand/],
   ['a wrong type', goodYaml.replace('command: sleep 3600', 'scale: { replica: "three" }'), /services\.app\.scale\.replica/],
   ['a missing env var', goodYaml.replace('sleep 3600', 'sleep ${env:PCTL_TEST_SURELY_UNSET}'), /PCTL_TEST_SURELY_UNSET.*services\.app\.command|services\.app\.command.*PCTL_TEST_SURELY_UNSET/],
   ['a service name with shell characters', goodYaml.replace('  app:', '  "app;touch /tmp/pctl-pwned":'), /services\..*DNS label|DNS label.*services/],

@@ -11,7 +11,7 @@ import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
 
 const STACK = 'crash';
 const SERVICES = 20;
-const TRIALS = Number(process.env.PCTL_CRASH_TRIALS ?? 12);
+const TRIALS = Number(process.env.PCTL_CRASH_TRIALS ?? 8);
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
@@ -88,8 +88,8 @@ describe('crash safety', () => {
     expectStateParses();
     expect(Object.values(JSON.parse(readFileSync(stateFile(), 'utf8'))).every((e) => (e as { destroyed?: boolean }).destroyed)).toBe(true);
     expect(existsSync('/tmp/pctl-crash-pwned')).toBe(false);
-    writeFileSync(path.join(dir, 'kills.json'), JSON.stringify(kills));
-  });
+    process.stderr.write(`[crash-safety] ${TRIALS} SIGKILL trials at ${kills.join(', ')} ms of a ${fullMs} ms deploy; leaks: 0\n`);
+  }, 900_000);
 
   it('stops cleanly on SIGINT: exit 130, state written, lock released', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(100));
@@ -108,7 +108,7 @@ describe('crash safety', () => {
     expect(existsSync(`${stateFile()}.lock`)).toBe(false);
     const resume = await pctl(['deploy'], { cwd: dir });
     expect(resume.exitCode).toBe(0);
-  });
+  }, 300_000);
 
   it('runs two deploys of one stack one after the other, never interleaved', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(200));
@@ -124,5 +124,5 @@ describe('crash safety', () => {
     const destroy = await pctl(['destroy'], { cwd: dir });
     expect(destroy.exitCode).toBe(0);
     await expectNothingLabelled();
-  });
+  }, 300_000);
 });
