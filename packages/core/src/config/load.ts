@@ -233,15 +233,19 @@ function findCycle(config: StackConfig): string[] | undefined {
 // The YAML node at a path (a map key's node when the path ends at a key), for line numbers.
 function nodeAt(doc: Document, p: (string | number)[]): YamlNode | undefined {
   let cur: unknown = doc.contents;
-  for (const k of p) {
+  // A missing field is reported on the key of the map that lacks it.
+  let lastKey: YamlNode | undefined;
+  for (const [i, k] of p.entries()) {
     if (isMap(cur)) {
       const pair = cur.items.find((it) => String((it.key as { value?: unknown })?.value ?? it.key) === String(k));
-      if (!pair) return cur as YamlNode;
-      if (k === p[p.length - 1]) return (pair.key as YamlNode) ?? (pair.value as YamlNode);
+      if (!pair) return lastKey ?? (cur as YamlNode);
+      if (i === p.length - 1) return (pair.key as YamlNode) ?? (pair.value as YamlNode);
+      lastKey = pair.key as YamlNode;
       cur = pair.value;
     } else if (isSeq(cur)) {
       const item = cur.items[Number(k)];
       if (item === undefined) return cur as YamlNode;
+      lastKey = item as YamlNode;
       cur = item;
     } else {
       return cur as YamlNode | undefined;

@@ -1,0 +1,5 @@
+// npm run schemas: regenerates schemas/pctl.schema.json from the zod schema.
+import { writeFileSync } from 'node:fs';
+const { stackJsonSchema } = await import('../packages/core/dist/config/jsonSchema.js');
+writeFileSync(new URL('../schemas/pctl.schema.json', import.meta.url), JSON.stringify(stackJsonSchema(), null, 2) + '\n');
+console.log('wrote schemas/pctl.schema.json');
