@@ -13,6 +13,9 @@ import {
   runStatus,
   loadStack,
   planRecover,
+  runBuild,
+  runBuildList,
+  runBuildExplain,
   applyRecover,
   noTtyForConfirm,
   readStateFile,
@@ -124,6 +127,30 @@ export async function main(argv: string[]): Promise<number> {
 
   buildFlags(program.command('deploy').description('build and deploy the stack (changed services only)').argument('[services...]', 'only these services'))
     .action(async (services: string[], _o, cmd: Command) => finish(await runDeploy({ ...sessionOptions(cmd), only: services })));
+
+  buildFlags(
+    program
+      .command('build')
+      .description('build images (only those whose inputs changed) without deploying')
+      .argument('[services...]', 'only these services')
+      .option('--list <service>', "print every file of the service's build context after .dockerignore")
+      .option('--explain <service>', 'say why the service\'s image will or will not build'),
+  ).action(async (services: string[], o: { list?: string; explain?: string }, cmd: Command) => {
+    const so = sessionOptions(cmd);
+    if (o.list) {
+      const files = await runBuildList({ ...so, service: o.list });
+      process.stdout.write(json ? JSON.stringify(files) + '\n' : files.map((f) => f + '\n').join(''));
+      return;
+    }
+    if (o.explain) {
+      const r = await runBuildExplain({ ...so, service: o.explain });
+      process.stdout.write(json ? JSON.stringify(r) + '\n' : `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n`);
+      return;
+    }
+    const r = await runBuild({ ...so, only: services });
+    if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else for (const i of r.images) process.stdout.write(`${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`);
+  });
 
   program
     .command('destroy')

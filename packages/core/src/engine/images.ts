@@ -4,6 +4,7 @@ import { buildImage, pushImage, registryLogin, type BuildSpec } from '../image/i
 import type { RegistryConfig } from '../config/schema.js';
 import type { ProviderContext } from '../contract.js';
 import { runPool } from './pool.js';
+import { saveBuildRecords, type BuildRecords } from './buildRecords.js';
 import type { PlannedTarget } from './targets.js';
 
 export interface ImageOutcome {
@@ -39,6 +40,9 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     },
     interrupt,
   );
+  const records: BuildRecords = {};
+  for (const t of all) if (t.buildRecord && outcomes.has(t.image.ref)) records[t.name] = { ref: t.image.ref, record: t.buildRecord, builtAt: new Date().toISOString() };
+  if (Object.keys(records).length) await saveBuildRecords(ctx.cwd, ctx.stack, records).catch(() => undefined);
   return outcomes;
 }
 

@@ -9,3 +9,5 @@ export * from './destroy.js';
 export * from './status.js';
 export * from './pool.js';
 export * from './recover.js';
+export * from './build.js';
+export * from './buildRecords.js';

@@ -50,9 +50,17 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (x: T) => Promise
   return out;
 }
 
+// pctl's own files (state, backup, lock, temp files, .pctl/) often sit in the build
+// context; they are never build inputs, or every deploy would change the hash.
+export function isPctlBookkeeping(rel: string): boolean {
+  const parts = rel.split('/');
+  const base = parts[parts.length - 1]!;
+  return parts.slice(0, -1).includes('.pctl') || /^\.?pctl\.[^/]*\.json(\..*)?$/.test(base);
+}
+
 export async function hashBuildInputs(spec: BuildSpec): Promise<BuildRecord> {
   const dockerfile = withEntrypoint(await fs.readFile(spec.dockerfilePath, 'utf8'), spec.entrypoint);
-  const entries = await walkContext(spec);
+  const entries = (await walkContext(spec)).filter((e) => !isPctlBookkeeping(e.rel));
   const wanted = new Set(copiedFiles(dockerfile, entries.map((e) => e.rel)));
   const copied = entries.filter((e) => wanted.has(e.rel));
   const digests = await mapBounded(copied, CONCURRENCY, digestEntry);
