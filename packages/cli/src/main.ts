@@ -95,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     const o = cmd.optsWithGlobals() as GlobalOpts;
     verbose = Boolean(o.verbose);
     json = Boolean(o.json);
-    const reporter = createHumanReporter({ verbose });
+    const reporter = createHumanReporter({ verbose, mask: (t) => maskSecrets(t, secrets) });
     return {
       configPath: o.config,
       cwd: process.cwd(),
@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const finish = (result: RunResult) => {
-    if (json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
+    if (json) process.stdout.write(maskSecrets(JSON.stringify(resultJson(result), null, 2), secrets) + '\n');
     process.stderr.write(summarize(result) + '\n');
     if (result.error) throw result.error;
   };

@@ -4,6 +4,8 @@ import type { ReportEvent, Reporter, RunResult, StatusRow } from '@pctl/core';
 export interface RendererOptions {
   verbose: boolean;
   stream?: NodeJS.WriteStream;
+  /** Masks secret values in every line written. */
+  mask?: (text: string) => string;
 }
 
 export function createHumanReporter(opts: RendererOptions): Reporter & { events: ReportEvent[] } {
@@ -16,7 +18,8 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
     if (e.level === 'debug' && !opts.verbose) return;
     const subject = e.subject ? paint('1', e.subject) + ' ' : '';
     const text = e.level === 'error' ? paint('31', e.text) : e.level === 'warn' ? paint('33', e.text) : e.level === 'debug' ? paint('2', e.text) : e.text;
-    stream.write(`${subject}${text}\n`);
+    const line = `${subject}${text}\n`;
+    stream.write(opts.mask ? opts.mask(line) : line);
   };
   return {
     events,

@@ -129,7 +129,8 @@ async function removeContainers(cli: Exec, names: string[]): Promise<void> {
 
 interface Inspect {
   Name: string;
-  State: { Status: string; Running: boolean; ExitCode: number; Health?: { Status: string } };
+  RestartCount?: number;
+  State: { Status: string; Running: boolean; Restarting?: boolean; ExitCode: number; Health?: { Status: string } };
 }
 
 async function inspect(cli: Exec, names: string[]): Promise<Inspect[]> {
@@ -145,16 +146,21 @@ async function inspect(cli: Exec, names: string[]): Promise<Inspect[]> {
 // Waits until every container runs (and is healthy when it has a health check).
 async function waitRunning(cli: Exec, key: string, names: string[], healthCheck: boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let readySince: number | undefined;
   for (;;) {
     const states = await inspect(cli, names);
-    const bad = states.find((s) => !s.State.Running && ['exited', 'dead'].includes(s.State.Status)) ?? states.find((s) => s.State.Health?.Status === 'unhealthy');
+    // A container that exits, restarts (the restart policy hides an exit) or turns unhealthy failed.
+    const bad =
+      states.find((s) => (!s.State.Running && ['exited', 'dead'].includes(s.State.Status)) || s.State.Restarting || (s.RestartCount ?? 0) > 0) ??
+      states.find((s) => s.State.Health?.Status === 'unhealthy');
     if (bad) {
       const name = bad.Name.replace(/^\//, '');
       const logs = await cli('docker', ['logs', '--tail', '20', name], { reject: false });
       const text = `${logs.stdout}\n${logs.stderr}`.trim();
-      const why = bad.State.Health?.Status === 'unhealthy' ? 'is unhealthy' : `exited with code ${bad.State.ExitCode}`;
+      const why = bad.State.Health?.Status === 'unhealthy' ? 'is unhealthy' : `exited with code ${bad.State.ExitCode}${(bad.RestartCount ?? 0) > 0 ? ` (restarted ${bad.RestartCount}×)` : ''}`;
       throw new PctlError({
         code: 'ContainerFailed',
+        exitCode: 1,
         message: `${key}: container ${name} ${why}${text ? `: ${lastLines(text, 1)}` : ''}`,
         fault: 'user',
         hint: `see docker logs ${name}`,
@@ -162,7 +168,9 @@ async function waitRunning(cli: Exec, key: string, names: string[], healthCheck:
       });
     }
     const ready = states.length === names.length && states.every((s) => s.State.Running && (!healthCheck || s.State.Health?.Status === 'healthy'));
-    if (ready) return;
+    // Ready twice, a second apart: a process that dies right after starting is caught.
+    if (ready && readySince && Date.now() - readySince >= 1000) return;
+    readySince = ready ? (readySince ?? Date.now()) : undefined;
     if (Date.now() > deadline) {
       throw new PctlError({
         code: 'ContainerTimeout',
@@ -187,7 +195,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   const net = networkName(ctx, o);
   if (o.host && target.image.builtByPctl) await transferImage({ ctx, ref: target.image.ref, opts: o, remote: cli, registry: Boolean(svc.registry) && !ctx.flags.skipPush });
   if (!o.host && !(await imageExists(cli, target.image.ref))) {
-    throw new PctlError({ code: 'ImageMissing', message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
+    throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
   }
   await ensureNetwork(cli, ctx, net);
   const replicas = replicaCount(svc.scale);
@@ -224,7 +232,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
       const err = dockerError(e, `starting ${name}`);
       const text = `${err.message} ${err.detail ?? ''}`;
       if (/port is already allocated|address already in use/i.test(text)) {
-        throw new PctlError({ code: 'PortInUse', message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: 'free the port or change services.' + target.name + '.ports', detail: err.detail });
+        throw new PctlError({ code: 'PortInUse', exitCode: 1, message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: 'free the port or change services.' + target.name + '.ports', detail: err.detail });
       }
       throw err;
     }

@@ -1,5 +1,6 @@
 // `pctl deploy`: plan, build, deploy changed services in dependency order, remove orphans.
 import { PctlError, toPctlError } from '../errors.js';
+import { maskSecrets } from '../exec.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { StateStore, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
@@ -145,6 +146,18 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
 }
 
+// Secrets from resolvers never reach the state file, whatever a provider returns.
+function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  if (!secrets.length) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return maskSecrets(v, [...secrets]);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 function interrupted(): PctlError {
   return new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
 }
@@ -176,7 +189,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   if (registry && target.image.builtByPctl && needsPush && !ctx.flags.skipPush) {
     pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
   }
-  const entry = await provider.deploy({ ctx, target, previous });
+  const entry = scrubSecrets(await provider.deploy({ ctx, target, previous }), ctx.secrets);
   const { pending: _p, destroyed: _d, ...rest } = entry;
   await store.set(target.key, {
     ...rest,

@@ -29,7 +29,7 @@ export function dockerError(e: unknown, what: string): PctlError {
       code: 'DockerUnavailable',
       message: `${what}: no Docker engine answers at ${process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'}`,
       fault: 'environment',
-      hint: 'start Docker, or point DOCKER_HOST at a running engine (source scripts/ensure-docker.sh starts a private one)',
+      hint: 'start Docker, or point DOCKER_HOST at a running engine; `source scripts/ensure-docker.sh` starts a private one',
       detail: err.detail,
     });
   }
@@ -89,6 +89,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
     if (r.exitCode !== 0) {
       throw new PctlError({
         code: 'BuildFailed',
+        exitCode: 1,
         message: `building ${ref} failed: ${lastLines(r.stderr || r.stdout, 1) || `exit code ${r.exitCode}`}`,
         fault: 'user',
         detail: `$ ${r.command}\n${lastLines(tail.join('\n') || r.stderr, 20)}`,

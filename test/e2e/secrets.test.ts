@@ -1,0 +1,79 @@
+// Secrets from ${env:...} and ${file:...} reach the containers, and nothing else:
+// not the state file, not stdout or stderr (plain, --verbose, --json), not error messages.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { docker, removeStack, requireDocker } from '../helpers/docker.js';
+
+const STACK = 'secrets';
+const ENV_SECRET = 'env-s3cr3t-Value-4711';
+const FILE_SECRET = 'file-s3cr3t-Value-0815';
+const SHELLY = `$(touch /tmp/pctl-secret-pwned); echo 'quoted' "double" \`id\` ; rm -rf / #`;
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+const env = { API_TOKEN: ENV_SECRET };
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = tmp.dir;
+  writeTree(dir, {
+    'db-password.txt': `${FILE_SECRET}\n`,
+    'pctl.yaml': `name: ${STACK}
+services:
+  app:
+    image: busybox:latest
+    command: sleep 3600
+    env:
+      TOKEN: \${env:API_TOKEN}
+      DB_PASSWORD: \${file:db-password.txt}
+      SHELLY: "${SHELLY.replace(/"/g, '\\"')}"
+    provider: { name: docker }
+  leaky:
+    image: busybox:latest
+    command: echo "token is $TOKEN"; exit 3
+    env:
+      TOKEN: \${env:API_TOKEN}
+    provider: { name: docker, options: { timeout: 20 } }
+`,
+  });
+});
+afterAll(async () => {
+  await removeStack(STACK);
+  tmp?.cleanup();
+});
+
+function expectNoSecret(text: string, where: string) {
+  expect(text.includes(ENV_SECRET), `${where} contains the env secret`).toBe(false);
+  expect(text.includes(FILE_SECRET), `${where} contains the file secret`).toBe(false);
+}
+
+describe('secrets', () => {
+  it('reach the container verbatim and never the state file, output or errors', async () => {
+    const outputs: string[] = [];
+    for (const flags of [[], ['--verbose'], ['--json'], ['--json', '--verbose']]) {
+      const r = await pctl(['deploy', ...flags], { cwd: dir, env });
+      // `leaky` exits at once and prints its token: the error shows its log, masked.
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/leaky/);
+      outputs.push(r.stdout, r.stderr);
+    }
+    expect(outputs.join('\n')).toMatch(/token is \*\*\*/);
+    outputs.forEach((o, i) => expectNoSecret(o, `output ${i}`));
+    for (const f of readdirSync(dir).filter((f) => f.startsWith('pctl.') || f === '.pctl')) {
+      if (f === '.pctl') continue;
+      expectNoSecret(readFileSync(path.join(dir, f), 'utf8'), f);
+    }
+    const inspected = JSON.parse(await docker(['inspect', `${STACK}-app`]))[0].Config.Env as string[];
+    expect(inspected).toContain(`TOKEN=${ENV_SECRET}`);
+    expect(inspected).toContain(`DB_PASSWORD=${FILE_SECRET}`);
+    expect(inspected).toContain(`SHELLY=${SHELLY}`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync('/tmp/pctl-secret-pwned')).toBe(false);
+    const status = await pctl(['status', '--json'], { cwd: dir, env });
+    expectNoSecret(status.stdout + status.stderr, 'status');
+    const plan = await pctl(['plan', '--json', '--verbose'], { cwd: dir, env });
+    expectNoSecret(plan.stdout + plan.stderr, 'plan');
+  });
+});
