@@ -15,11 +15,13 @@ export default {
     return errors;
   },
 
-  async deploy({ ctx, target }) {
+  async deploy({ ctx, target, previous }) {
     const file = fileFor(ctx, target.service.provider.options, target.key);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const body = { labels: target.labels, image: target.image.ref, env: target.service.env ?? {} };
     await fs.writeFile(file, JSON.stringify(body, null, 2));
+    // Options moved the service: what the last deploy made elsewhere goes.
+    if (previous?.file && previous.file !== file) await fs.rm(previous.file, { force: true });
     ctx.reporter.info(`wrote ${path.relative(ctx.cwd, file)}`, target.key);
     return { provider: 'file', image: target.image.ref, labels: target.labels, fingerprint: target.fingerprint, file };
   },

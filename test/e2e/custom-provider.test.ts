@@ -43,6 +43,17 @@ describe('custom providers', () => {
     expect(r3.services.find((s: { key: string }) => s.key === 'custom-api').result).toBe('deployed');
     expect(r3.services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe('skipped');
 
+    // A provider options change redeploys that service (and says why).
+    const optYaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'pctl.yaml'), optYaml.replace(/(  worker:[\s\S]*?options: \{ dir: )out/, '$1out2'));
+    const plan = await pctl(['plan', '--json'], { cwd: dir, env: { APP_MODE: 'debug' } });
+    const planned = JSON.parse(plan.stdout).services.find((s: { key: string }) => s.key === 'custom-worker');
+    expect(planned).toMatchObject({ action: 'update', reason: 'provider options changed' });
+    const moved = await pctl(['deploy', '--json'], { cwd: dir, env: { APP_MODE: 'debug' } });
+    expect(JSON.parse(moved.stdout).services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe('deployed');
+    expect(existsSync(path.join(dir, 'out2/custom-worker.json'))).toBe(true);
+    writeFileSync(path.join(dir, 'pctl.yaml'), optYaml);
+
     // Removing a service from the file removes what it made and its state entry.
     const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace(/  worker:\n(    .*\n)+?(?=  old:)/, ''));
