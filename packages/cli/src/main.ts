@@ -2,30 +2,13 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import {
-  createExec,
-  isPctlError,
-  PctlError,
-  toPctlError,
-  runDeploy,
-  runDestroy,
-  runPlan,
-  runStatus,
-  loadStack,
-  planRecover,
-  runBuild,
-  runBuildList,
-  runBuildExplain,
-  applyRecover,
-  noTtyForConfirm,
-  readStateFile,
-  statePath,
-  maskSecrets,
-  type RunResult,
-  type SessionOptions,
-} from '@pctl/core';
-import { loadProvider } from './providers.js';
+import type * as Core from '@pctl/core';
+import type { RunResult, SessionOptions } from '@pctl/core';
 import { createHumanReporter, planTable, statusTable, summarize } from './render.js';
+
+// The core loads only when a command runs: `pctl --help` and `--version` stay fast.
+let core: typeof Core;
+const loadCore = async (): Promise<typeof Core> => (core ??= await import('@pctl/core'));
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -46,7 +29,7 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
-    throw new PctlError({ code: 'BadUsage', message: `${flag} must be a positive integer, got "${value}"`, fault: 'user' });
+    throw new core.PctlError({ code: 'BadUsage', message: `${flag} must be a positive integer, got "${value}"`, fault: 'user' });
   }
   return n;
 }
@@ -80,6 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'show commands run and their output')
     .option('--concurrency <n>', 'services deployed at once', '4')
     .option('--no-wait', 'fail at once when another run holds the stack lock')
+    .hook('preAction', async () => {
+      await loadCore();
+    })
     .showHelpAfterError('(run pctl --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -91,17 +77,18 @@ export async function main(argv: string[]): Promise<number> {
       .option('--build-concurrency <n>', 'images built at once (default: number of cores)')
       .option('--skip-push', 'do not push images to registries');
 
-  const sessionOptions = (cmd: Command): SessionOptions => {
+  const sessionOptions = async (cmd: Command): Promise<SessionOptions> => {
+    await loadCore();
     const o = cmd.optsWithGlobals() as GlobalOpts;
     verbose = Boolean(o.verbose);
     json = Boolean(o.json);
-    const reporter = createHumanReporter({ verbose, mask: (t) => maskSecrets(t, secrets) });
+    const reporter = createHumanReporter({ verbose, mask: (t) => core.maskSecrets(t, secrets) });
     return {
       configPath: o.config,
       cwd: process.cwd(),
       nameOverride: o.name,
       reporter,
-      exec: createExec({ onCommand: verbose ? (c) => reporter.debug(`$ ${c}`) : undefined, secrets: () => secrets }),
+      exec: core.createExec({ onCommand: verbose ? (c) => reporter.debug(`$ ${c}`) : undefined, secrets: () => secrets }),
       signal: interrupt.signal,
       verbose,
       flags: {
@@ -114,19 +101,19 @@ export async function main(argv: string[]): Promise<number> {
       wait: o.wait !== false,
       loadProvider: async (name, stack) => {
         secrets = [...stack.secrets];
-        return loadProvider(name, stack);
+        return (await import('./providers.js')).loadProvider(name, stack);
       },
     };
   };
 
   const finish = (result: RunResult) => {
-    if (json) process.stdout.write(maskSecrets(JSON.stringify(resultJson(result), null, 2), secrets) + '\n');
+    if (json) process.stdout.write(core.maskSecrets(JSON.stringify(resultJson(result), null, 2), secrets) + '\n');
     process.stderr.write(summarize(result) + '\n');
     if (result.error) throw result.error;
   };
 
   buildFlags(program.command('deploy').description('build and deploy the stack (changed services only)').argument('[services...]', 'only these services'))
-    .action(async (services: string[], _o, cmd: Command) => finish(await runDeploy({ ...sessionOptions(cmd), only: services })));
+    .action(async (services: string[], _o, cmd: Command) => finish(await core.runDeploy({ ...(await sessionOptions(cmd)), only: services })));
 
   buildFlags(
     program
@@ -136,18 +123,18 @@ export async function main(argv: string[]): Promise<number> {
       .option('--list <service>', "print every file of the service's build context after .dockerignore")
       .option('--explain <service>', 'say why the service\'s image will or will not build'),
   ).action(async (services: string[], o: { list?: string; explain?: string }, cmd: Command) => {
-    const so = sessionOptions(cmd);
+    const so = await sessionOptions(cmd);
     if (o.list) {
-      const files = await runBuildList({ ...so, service: o.list });
+      const files = await core.runBuildList({ ...so, service: o.list });
       process.stdout.write(json ? JSON.stringify(files) + '\n' : files.map((f) => f + '\n').join(''));
       return;
     }
     if (o.explain) {
-      const r = await runBuildExplain({ ...so, service: o.explain });
+      const r = await core.runBuildExplain({ ...so, service: o.explain });
       process.stdout.write(json ? JSON.stringify(r) + '\n' : `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n`);
       return;
     }
-    const r = await runBuild({ ...so, only: services });
+    const r = await core.runBuild({ ...so, only: services });
     if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
     else for (const i of r.images) process.stdout.write(`${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`);
   });
@@ -156,14 +143,14 @@ export async function main(argv: string[]): Promise<number> {
     .command('destroy')
     .description('remove everything the stack created; entries stay in state marked destroyed')
     .argument('[services...]', 'only these services')
-    .action(async (services: string[], _o, cmd: Command) => finish(await runDestroy({ ...sessionOptions(cmd), only: services })));
+    .action(async (services: string[], _o, cmd: Command) => finish(await core.runDestroy({ ...(await sessionOptions(cmd)), only: services })));
 
   program
     .command('plan')
     .description('show what deploy would create, update, skip and remove, without doing it')
     .argument('[services...]', 'only these services')
     .action(async (services: string[], _o, cmd: Command) => {
-      const result = await runPlan({ ...sessionOptions(cmd), only: services });
+      const result = await core.runPlan({ ...(await sessionOptions(cmd)), only: services });
       if (json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
       else process.stdout.write(planTable(result) + '\n');
     });
@@ -174,7 +161,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOpts;
       json = Boolean(o.json);
-      const loaded = await loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      await loadCore();
+      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
       secrets = [...loaded.secrets];
       const services = Object.keys(loaded.config.services);
       if (json) process.stdout.write(JSON.stringify({ ok: true, stack: loaded.config.name, services }) + '\n');
@@ -185,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('status')
     .description('state next to what is really running')
     .action(async (_o, cmd: Command) => {
-      const s = await runStatus(sessionOptions(cmd));
+      const s = await core.runStatus(await sessionOptions(cmd));
       if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
       else process.stdout.write(statusTable(s.rows) + '\n');
     });
@@ -197,9 +185,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals() as GlobalOpts;
       json = Boolean(o.json);
-      const loaded = await loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
-      const file = statePath(process.cwd(), loaded.config.name);
-      const st = await readStateFile(file);
+      await loadCore();
+      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      const file = core.statePath(process.cwd(), loaded.config.name);
+      const st = await core.readStateFile(file);
       if (json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');
       else {
         process.stdout.write(`${file}\n`);
@@ -214,11 +203,11 @@ export async function main(argv: string[]): Promise<number> {
     .description('rebuild a lost or corrupt state file from the labels of live resources')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: { yes?: boolean }, cmd: Command) => {
-      const plan = await planRecover(sessionOptions(cmd));
+      const plan = await core.planRecover(await sessionOptions(cmd));
       process.stderr.write(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):\n`);
       for (const r of plan.found) process.stderr.write(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}\n`);
       if (!o.yes) {
-        if (!process.stdin.isTTY) throw noTtyForConfirm();
+        if (!process.stdin.isTTY) throw core.noTtyForConfirm();
         const rl = (await import('node:readline/promises')).createInterface({ input: process.stdin, output: process.stderr });
         const answer = await rl.question(`write ${Object.keys(plan.next).length} entr(ies) to ${plan.stateFile}? [y/N] `);
         rl.close();
@@ -227,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
           return;
         }
       }
-      const aside = await applyRecover(plan);
+      const aside = await core.applyRecover(plan);
       if (aside) process.stderr.write(`the corrupt file was kept as ${aside}\n`);
       if (json) process.stdout.write(JSON.stringify({ ok: true, stateFile: plan.stateFile, entries: Object.keys(plan.next) }) + '\n');
       else process.stdout.write(`wrote ${plan.stateFile} (${Object.keys(plan.next).length} entries)\n`);
@@ -244,13 +233,14 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    const err = isPctlError(e) ? e : toPctlError(e);
+    await loadCore();
+    const err = core.isPctlError(e) ? e : core.toPctlError(e);
     exitCode = err.exitCode;
-    const line = maskSecrets(err.oneLine(), secrets);
+    const line = core.maskSecrets(err.oneLine(), secrets);
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: line } }) + '\n');
     process.stderr.write(`error: ${line}\n`);
-    if (verbose && err.detail) process.stderr.write(maskSecrets(err.detail, secrets) + '\n');
-    else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(maskSecrets(err.detail, secrets) + '\n');
+    if (verbose && err.detail) process.stderr.write(core.maskSecrets(err.detail, secrets) + '\n');
+    else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(core.maskSecrets(err.detail, secrets) + '\n');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

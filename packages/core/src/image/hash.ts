@@ -16,7 +16,9 @@ export interface BuildRecord {
   inputs: Record<string, string>;
 }
 
-const CONCURRENCY = Math.max(4, os.availableParallelism() * 4);
+const CONCURRENCY = Math.max(16, os.availableParallelism() * 16);
+// Small files are read whole (fewer round trips); large ones are streamed.
+const STREAM_ABOVE = 8 * 1024 * 1024;
 
 async function digestEntry(e: ContextEntry): Promise<string> {
   const h = createHash('sha256');
@@ -26,6 +28,7 @@ async function digestEntry(e: ContextEntry): Promise<string> {
   }
   const st = await fs.stat(e.abs);
   h.update(`file\0${st.mode & 0o111 ? 'x' : '-'}\0`);
+  if (st.size <= STREAM_ABOVE) return h.update(await fs.readFile(e.abs)).digest('hex');
   await new Promise<void>((resolve, reject) => {
     const s = createReadStream(e.abs, { highWaterMark: 1 << 20 });
     s.on('data', (chunk) => h.update(chunk));
