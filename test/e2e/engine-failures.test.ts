@@ -1,0 +1,77 @@
+// Failures on the real engine: a build that fails, a port already taken. Each is one
+// clear error naming the service; the state stays consistent; the next deploy resumes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StateFileSchema } from '@pctl/core';
+import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
+
+const STACK = 'failures';
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+const state = () => StateFileSchema.parse(JSON.parse(readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8')));
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = tmp.dir;
+  writeTree(dir, {
+    'pctl.yaml': `name: ${STACK}\nservices:\n  ok:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n  app:\n    image: ./app\n    dependsOn: [ok]\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    'app/Dockerfile': 'FROM busybox\nCOPY run.sh /run.sh\nRUN echo "compiling..." && sh /run.sh\n',
+    'app/run.sh': 'echo "syntax error in main.c line 42" >&2\nexit 7\n',
+  });
+});
+afterAll(async () => {
+  await removeStack(STACK);
+  tmp?.cleanup();
+});
+
+describe('engine failures', () => {
+  it('a failing build stops the deploy before anything is replaced, naming the image and its output', async () => {
+    const r = await pctl(['deploy'], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/building pctl-failures-app:[0-9a-f]{12} failed/);
+    expect(await labelled('container', STACK)).toEqual([]);
+    const verbose = await pctl(['deploy', '--verbose'], { cwd: dir });
+    expect(verbose.stderr).toContain('syntax error in main.c line 42');
+    // Fixed: the next deploy builds and deploys everything.
+    writeFileSync(path.join(dir, 'app/run.sh'), 'echo fixed\n');
+    const again = await pctl(['deploy'], { cwd: dir });
+    expect(again.exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toEqual([`${STACK}-app`, `${STACK}-ok`]);
+  });
+
+  it('a port already taken fails that service only, and the next deploy resumes', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(18383, '0.0.0.0', () => r()));
+    try {
+      const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
+      writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace('  app:\n    image: ./app\n', '  app:\n    image: ./app\n    ports: ["18383:8080"]\n'));
+      const r = await pctl(['deploy'], { cwd: dir });
+      expect(r.exitCode).toBe(1);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/failures-app: a published port is already in use \(18383:8080\)/);
+      const s = state();
+      expect(s[`${STACK}-app`]!.pending).toBe(true);
+      expect(s[`${STACK}-ok`]!.pending).toBeUndefined();
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    const resumed = await pctl(['deploy', '--json'], { cwd: dir });
+    expect(resumed.exitCode).toBe(0);
+    const results = Object.fromEntries(JSON.parse(resumed.stdout).services.map((x: { key: string; result: string; reason: string }) => [x.key, [x.result, x.reason]]));
+    expect(results).toEqual({
+      [`${STACK}-ok`]: ['skipped', 'unchanged'],
+      [`${STACK}-app`]: ['deployed', 'the last deploy of it did not finish'],
+    });
+    expect(state()[`${STACK}-app`]!.pending).toBeUndefined();
+    const d = await pctl(['destroy'], { cwd: dir });
+    expect(d.exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toEqual([]);
+  });
+});
