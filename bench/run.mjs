@@ -86,6 +86,10 @@ try {
   results.push(['pctl build-input hash, same context', ms(ours), `${mbs(ours)} (${(ours / sha).toFixed(2)}× sha256sum time)`]);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+  // The 100 images the first deploy built.
+  const imgs = spawnSync('docker', ['images', '-q', '--filter', 'label=pctl-stack=bench'], { encoding: 'utf8' });
+  const ids = [...new Set((imgs.stdout ?? '').split('\n').filter(Boolean))];
+  if (ids.length) spawnSync('docker', ['rmi', '-f', ...ids]);
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
