@@ -55,6 +55,19 @@ try {
   const noop = time(() => run(process.execPath, [pctl, noBuild ? 'plan' : 'deploy'], { cwd: stackDir }), 5);
   results.push([`no-op ${noBuild ? 'plan' : 'redeploy'}, 100 services (20 files each)`, ms(noop), 'median of 5']);
 
+  // Image builds: a no-op `pctl build` of 20 images, and 8 forced builds parallel vs sequential.
+  if (!noBuild) {
+    const some = Array.from({ length: 20 }, (_, i) => `svc${i}`);
+    run(process.execPath, [pctl, 'build', ...some], { cwd: stackDir });
+    const noopBuild = time(() => run(process.execPath, [pctl, 'build', ...some], { cwd: stackDir }), 3);
+    results.push(['no-op `pctl build` of 20 images', ms(noopBuild), 'median of 3']);
+    const eight = some.slice(0, 8);
+    const par = time(() => run(process.execPath, [pctl, 'build', '-b', ...eight], { cwd: stackDir }), 1);
+    const seq = time(() => run(process.execPath, [pctl, 'build', '-b', '--build-sequential', ...eight], { cwd: stackDir }), 1);
+    results.push([`8 forced builds, parallel (${os.availableParallelism()} at once)`, ms(par), `${(seq / par).toFixed(2)}× faster than sequential`]);
+    results.push(['8 forced builds, `--build-sequential`', ms(seq), '']);
+  }
+
   // 2. Cold start.
   const node0 = time(() => run(process.execPath, ['-e', '0']), 10);
   const version = time(() => run(process.execPath, [pctl, '--version']), 10);

@@ -1,6 +1,6 @@
 // The build-and-push phase of a deploy: builds each needed image once, pushes where needed.
 import os from 'node:os';
-import { buildImage, pushImage, registryLogin, type BuildSpec } from '../image/index.js';
+import { buildImage, existingImages, pushImage, registryLogin, type BuildSpec } from '../image/index.js';
 import type { RegistryConfig } from '../config/schema.js';
 import type { ProviderContext } from '../contract.js';
 import { runPool } from './pool.js';
@@ -20,8 +20,14 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
   const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
   const limit = ctx.flags.buildSequential ? 1 : Math.max(1, ctx.flags.buildConcurrency || os.availableParallelism());
   const outcomes = new Map<string, ImageOutcome>();
+  // One engine call tells which content tags already exist: those need no build.
+  const present = ctx.flags.forceBuild ? new Set<string>() : await existingImages(ctx.exec, needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'));
+  for (const ref of present) {
+    ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, 'BuildSkipped');
+    outcomes.set(ref, { ref, built: false, pushed: false });
+  }
   await runPool(
-    needed,
+    needed.filter((r) => !present.has(r)),
     limit,
     async (ref, signal) => {
       const { spec, owner } = specByRef.get(ref)!;

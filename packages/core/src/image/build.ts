@@ -104,3 +104,26 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
   }
   return { ref, built: true };
 }
+
+// Which of these image refs the engine has, in one `docker image inspect` call.
+export async function existingImages(exec: Exec, refs: string[]): Promise<Set<string>> {
+  if (!refs.length) return new Set();
+  let r;
+  try {
+    r = await exec('docker', ['image', 'inspect', '--format', '{{json .RepoTags}}', ...refs], { reject: false });
+  } catch (e) {
+    throw dockerError(e, 'checking images');
+  }
+  if (r.exitCode !== 0 && !/No such image|not found/i.test(r.stderr)) {
+    throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), 'checking images');
+  }
+  const have = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    try {
+      for (const tag of JSON.parse(line) as string[]) have.add(tag);
+    } catch {
+      /* not a JSON line */
+    }
+  }
+  return new Set(refs.filter((ref) => have.has(ref) || have.has(`docker.io/library/${ref}`)));
+}
