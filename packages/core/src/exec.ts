@@ -45,6 +45,16 @@ export function lastLines(text: string, n = 10): string {
   return lines.slice(-n).join('\n');
 }
 
+// The line of a failed command's output that says what went wrong: the first line that
+// reads like an error ("docker: Error response from daemon: ..."), else the last line.
+// Usage hints such as "Run 'docker run --help' for more information" never win.
+export function errorLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const useful = lines.filter((l) => !/^Run '.*--help' for more information|^See '.*--help'/.test(l));
+  const err = useful.find((l) => /\b(error|failed|denied|cannot|can't|no such|not found|invalid|unable|refused)\b/i.test(l));
+  return err ?? useful.at(-1) ?? lines.at(-1) ?? '';
+}
+
 export interface CreateExecOptions {
   /** Called before each command runs (verbose logging). */
   onCommand?: (command: string) => void;
@@ -111,7 +121,7 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
         stderr: maskSecrets(String(r.stderr ?? ''), secrets),
       };
       if (result.exitCode !== 0 && opts.reject !== false) {
-        const firstErr = lastLines(result.stderr || result.stdout, 1) || `exit code ${result.exitCode}`;
+        const firstErr = errorLine(result.stderr || result.stdout) || `exit code ${result.exitCode}`;
         throw new PctlError({
           code: 'CommandFailed',
           message: `${file} ${args[0] ?? ''} failed: ${firstErr}`.replace(/\s+/g, ' ').trim(),
@@ -144,7 +154,7 @@ export async function execPipe(
   if (failed) {
     throw new PctlError({
       code: 'CommandFailed',
-      message: `${command} failed: ${lastLines(String(failed.stderr ?? ''), 1) || `exit code ${failed.exitCode}`}`,
+      message: `${command} failed: ${errorLine(String(failed.stderr ?? '')) || `exit code ${failed.exitCode}`}`,
       fault: 'environment',
       detail: `$ ${command}\n${lastLines(String(failed.stderr ?? ''), 20)}`,
     });

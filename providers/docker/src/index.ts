@@ -111,13 +111,36 @@ async function listByLabel(cli: Exec, kind: 'container' | 'volume' | 'network', 
   return out ? out.split('\n').filter(Boolean).sort() : [];
 }
 
-async function ensureNetwork(cli: Exec, ctx: ProviderContext, name: string): Promise<void> {
-  const existing = await docker(cli, 'listing networks', ['network', 'ls', '--filter', `name=^${name}$`, '--format', '{{.Name}}']);
-  if (existing.split('\n').includes(name)) return;
+// One creation at a time per network and target: the engine does not refuse a second
+// network of the same name created at the same moment, and then every `docker run
+// --network <name>` fails as ambiguous.
+const networks = new Map<string, Promise<void>>();
+
+function ensureNetwork(cli: Exec, ctx: ProviderContext, name: string, target: string): Promise<void> {
+  const key = `${target}\u0000${process.env.DOCKER_HOST ?? ''}\u0000${name}`;
+  let pending = networks.get(key);
+  if (!pending) {
+    pending = createNetwork(cli, ctx, name);
+    networks.set(key, pending);
+    // Only while in flight: a later call checks again (destroy may have removed it).
+    void pending.finally(() => networks.delete(key)).catch(() => undefined);
+  }
+  return pending;
+}
+
+async function createNetwork(cli: Exec, ctx: ProviderContext, name: string): Promise<void> {
+  const lines = await docker(cli, 'listing networks', ['network', 'ls', '--no-trunc', '--filter', `name=^${name}$`, '--format', '{{.ID}} {{.Name}}']);
+  const ids = lines.split('\n').filter(Boolean).map((l) => l.split(' ')).filter(([, n]) => n === name).map(([id]) => id!);
+  if (ids.length > 1) {
+    // Left by an older run or another tool racing us: keep one, remove the others that
+    // nothing is attached to, so the name means one network again.
+    for (const id of ids.slice(1)) await cli('docker', ['network', 'rm', id]).catch(() => undefined);
+    return;
+  }
+  if (ids.length === 1) return;
   try {
     await cli('docker', ['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${ctx.stack}`, name]);
   } catch (e) {
-    // Two services of one stack may race to create it.
     if (!/already exists/.test(`${(e as PctlError).message} ${(e as PctlError).detail ?? ''}`)) throw dockerError(e, `creating network ${name}`);
   }
 }
@@ -197,7 +220,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   if (!o.host && !(await imageExists(cli, target.image.ref))) {
     throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
   }
-  await ensureNetwork(cli, ctx, net);
+  await ensureNetwork(cli, ctx, net, o.host ?? '');
   const replicas = replicaCount(svc.scale);
   const names = containerNames(target.key, replicas);
   const volumes = (svc.volumes ?? []).map((v, i) => ({ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }));
