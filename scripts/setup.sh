@@ -11,7 +11,9 @@ command -v docker >/dev/null 2>&1 || pkgs+=(docker-cli)
 if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   [ -x /usr/bin/docker-registry ] || pkgs+=(docker-registry)
   command -v htpasswd >/dev/null 2>&1 || pkgs+=(apache2-utils)
-  [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server)
+  [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server openssh-client)
+  command -v ip >/dev/null 2>&1 || pkgs+=(iproute2)
+  command -v ssh-keygen >/dev/null 2>&1 || pkgs+=(openssh-client)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${pkgs[*]}" >&2

@@ -91,8 +91,11 @@ describe('crash safety', () => {
     process.stderr.write(`[crash-safety] ${TRIALS} SIGKILL trials at ${kills.join(', ')} ms of a ${fullMs} ms deploy; leaks: 0\n`);
   }, 900_000);
 
-  it('stops cleanly on SIGINT: exit 130, state written, lock released', async () => {
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(100));
+  it.each([
+    ['SIGINT', 100],
+    ['SIGTERM', 150],
+  ] as const)('stops cleanly on %s: exit 130, state written, lock released', async (signal, generation) => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(generation));
     const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
     // Wait until the first service started deploying, then interrupt.
     await new Promise<void>((resolve) => {
@@ -100,7 +103,7 @@ describe('crash safety', () => {
         if (/updating|creating/.test(d.toString())) resolve();
       });
     });
-    child.kill('SIGINT');
+    child.kill(signal);
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(String(r.stderr)).toMatch(/interrupted/);

@@ -1,4 +1,5 @@
-// Failures on the real engine: a build that fails, a port already taken. Each is one
+// Failures on the real engine: a build that fails, a port already taken, a container
+// that exits at once. Each is one
 // clear error naming the service; the state stays consistent; the next deploy resumes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -72,6 +73,26 @@ describe('engine failures', () => {
     expect(state()[`${STACK}-app`]!.pending).toBeUndefined();
     const d = await pctl(['destroy'], { cwd: dir });
     expect(d.exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toEqual([]);
+  });
+
+  it('a container that exits at once fails that service with its last log line, and a fix resumes', async () => {
+    writeFileSync(
+      path.join(dir, 'pctl.yaml'),
+      `name: ${STACK}\nservices:\n  crashy:\n    image: busybox:latest\n    command: echo "config file /etc/app.conf missing" >&2; exit 3\n    provider: { name: docker }\n`,
+    );
+    const r = await pctl(['deploy'], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`${STACK}-crashy: container ${STACK}-crashy exited with code 3.*config file /etc/app.conf missing`));
+    expect(state()[`${STACK}-crashy`]!.pending).toBe(true);
+    writeFileSync(path.join(dir, 'pctl.yaml'), `name: ${STACK}\nservices:\n  crashy:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
+    const fixed = await pctl(['deploy'], { cwd: dir });
+    expect(fixed.exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toEqual([`${STACK}-crashy`]);
+    expect(state()[`${STACK}-crashy`]!.pending).toBeUndefined();
+    expect((await pctl(['destroy'], { cwd: dir })).exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual([]);
   });
 });

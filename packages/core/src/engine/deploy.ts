@@ -108,8 +108,12 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       { concurrency: opts.concurrency, signal: opts.signal },
     );
     if (graph.failed.length) {
-      failure = toPctlError(graph.failed[0]!.error);
-      if (graph.failed.length > 1) failure = new PctlError({ code: failure.code, message: `${failure.message} (and ${graph.failed.length - 1} more failed)`, fault: failure.fault, hint: failure.hint, detail: failure.detail, exitCode: failure.exitCode });
+      const first = graph.failed[0]!;
+      const err = toPctlError(first.error);
+      // The error line names the service, once.
+      const named = err.message.includes(first.id) ? err.message : `${first.id}: ${err.message}`;
+      const more = graph.failed.length > 1 ? ` (and ${graph.failed.length - 1} more failed)` : '';
+      failure = new PctlError({ code: err.code, message: `${named}${more}`, fault: err.fault, hint: err.hint, detail: err.detail, exitCode: err.exitCode });
       return;
     }
     if (opts.signal.aborted) {

@@ -17,6 +17,12 @@ export interface BuildImageOptions {
   onLine?: (line: string) => void;
 }
 
+// Whether a docker command failed because no engine answers (and not because the thing
+// it looked for is missing: "connect: no such file or directory" is not "No such image").
+export function engineUnreachable(text: string): boolean {
+  return /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connect: no such file|connection refused|dial unix/i.test(text);
+}
+
 // Turns "cannot connect" failures into one clear line naming DOCKER_HOST and the fix.
 export function dockerError(e: unknown, what: string): PctlError {
   const err = isPctlError(e) ? e : new PctlError({ code: 'CommandFailed', message: String(e), fault: 'environment' });
@@ -24,7 +30,7 @@ export function dockerError(e: unknown, what: string): PctlError {
   if (err.code === 'CommandNotFound') {
     return new PctlError({ code: 'DockerNotFound', message: `${what}: the docker command is not installed`, fault: 'environment', hint: 'install Docker (Debian: apt-get install docker.io), or run scripts/ensure-docker.sh' });
   }
-  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connect: no such file|connection refused/i.test(text)) {
+  if (engineUnreachable(text)) {
     return new PctlError({
       code: 'DockerUnavailable',
       message: `${what}: no Docker engine answers at ${process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'}`,
@@ -40,7 +46,7 @@ export async function imageExists(exec: Exec, ref: string): Promise<boolean> {
   try {
     const r = await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false });
     if (r.exitCode === 0) return true;
-    if (/No such image|not found/i.test(r.stderr)) return false;
+    if (!engineUnreachable(r.stderr) && /No such image|not found/i.test(r.stderr)) return false;
     throw new PctlError({ code: 'CommandFailed', message: r.stderr, fault: 'environment', detail: r.stderr });
   } catch (e) {
     throw dockerError(e, `checking image ${ref}`);
@@ -114,7 +120,7 @@ export async function existingImages(exec: Exec, refs: string[]): Promise<Set<st
   } catch (e) {
     throw dockerError(e, 'checking images');
   }
-  if (r.exitCode !== 0 && !/No such image|not found/i.test(r.stderr)) {
+  if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !/No such image|not found/i.test(r.stderr))) {
     throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), 'checking images');
   }
   const have = new Set<string>();

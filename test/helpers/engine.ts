@@ -1,0 +1,97 @@
+// A second, private Docker engine that a test may stop and start at will (the shared one
+// keeps serving the other tests). Same flags as scripts/ensure-docker.sh, its own roots,
+// its own default bridge so it never touches docker0, which the shared engine needs:
+// dockerd deletes docker0 when started with `--bridge=none`, and also on a restart when
+// `--default-address-pool` is set. Its networks get subnets that do not overlap the
+// first engine's (dockerd checks the host's routes).
+import { execa, type ResultPromise } from 'execa';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+export interface TestEngine {
+  host: string;
+  start(): Promise<void>;
+  /** SIGTERM is `systemctl stop docker`; SIGKILL is a crash (containers keep running). */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function testEngine(root: string, bridgeNet: string): TestEngine {
+  const host = `unix://${root}/docker.sock`;
+  const bridge = `pctlt${Math.random().toString(36).slice(2, 9)}`;
+  const base = bridgeNet.split('/')[0]!.split('.').slice(0, 2).join('.');
+  let proc: ResultPromise | undefined;
+  const answers = async () => (await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { env: { DOCKER_HOST: host }, reject: false, timeout: 10_000 })).exitCode === 0;
+  const engine: TestEngine = {
+    host,
+    async start() {
+      mkdirSync(path.join(root, 'data'), { recursive: true });
+      mkdirSync(path.join(root, 'exec'), { recursive: true });
+      rmSync(path.join(root, 'docker.sock'), { force: true });
+      if ((await execa('ip', ['link', 'show', bridge], { reject: false })).exitCode !== 0) {
+        await execa('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+        await execa('ip', ['addr', 'add', `${base}.255.1/24`, 'dev', bridge]);
+        await execa('ip', ['link', 'set', bridge, 'up']);
+      }
+      proc = execa(
+        'dockerd',
+        [
+          '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', `--bridge=${bridge}`,
+          `--data-root=${root}/data`, `--exec-root=${root}/exec`, `--pidfile=${root}/docker.pid`, `--host=${host}`,
+        ],
+        { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true },
+      );
+      let log = '';
+      proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+      for (let i = 0; i < 120; i++) {
+        if (await answers()) return;
+        if (proc.exitCode !== null && proc.exitCode !== undefined) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error(`test dockerd at ${host} did not start:\n${log}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!proc) return;
+      let pid: number | undefined;
+      try {
+        pid = Number(readFileSync(path.join(root, 'docker.pid'), 'utf8'));
+      } catch {
+        pid = proc.pid;
+      }
+      if (pid) process.kill(pid, signal);
+      if (signal === 'SIGKILL') {
+        // A crash of the whole engine: its containerd dies with it (the container shims live on).
+        try {
+          process.kill(Number(readFileSync(`${root}/exec/containerd/containerd.pid`, 'utf8')), 'SIGKILL');
+        } catch {
+          /* not running */
+        }
+      }
+      await proc;
+      proc = undefined;
+    },
+    async cleanup() {
+      await engine.stop().catch(() => undefined);
+      // A crashed daemon leaves its containerd and container shims behind, and its mounts
+      // (data root, network namespaces): stop them and unmount before removing the folder.
+      await execa('pkill', ['-KILL', '-f', `${root}/`], { reject: false });
+      const mounts = readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '')
+        .filter((m) => m.startsWith(`${root}/`))
+        .sort((a, b) => b.length - a.length);
+      for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
+      await execa('rm', ['-rf', root], { reject: false });
+      await execa('ip', ['link', 'del', bridge], { reject: false });
+    },
+  };
+  return engine;
+}
+
+// Copies an image from the shared engine into another one (nothing can be pulled here).
+export async function copyImage(ref: string, toHost: string): Promise<void> {
+  const save = execa('docker', ['save', ref], { buffer: false });
+  const load = execa('docker', ['load'], { env: { DOCKER_HOST: toHost }, stdin: 'pipe' });
+  save.stdout!.pipe(load.stdin!);
+  await Promise.all([save, load]);
+}
