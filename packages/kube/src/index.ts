@@ -1,1 +1,4 @@
-export {};
+// Public surface of @pctl/kube.
+export * from './types.js';
+export * from './render.js';
+export * from './manifests.js';

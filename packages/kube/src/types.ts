@@ -1,0 +1,81 @@
+// The shared Kubernetes deployer's vocabulary, used by the kind, aws and gcp providers.
+import { z } from 'zod';
+import type { ServiceConfig } from '@pctl/core';
+
+/** Any Kubernetes object as plain JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+const rbacRule = z.strictObject({
+  apiGroups: z.array(z.string()).default(['']),
+  resources: z.array(z.string()).min(1),
+  verbs: z.array(z.string()).min(1),
+  resourceNames: z.array(z.string()).optional(),
+});
+
+const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
+
+/** Provider options every Kubernetes-backed provider understands (kind, aws, gcp add their own). */
+export const KubeServiceOptionsSchema = z.object({
+  namespace: dnsName.optional(),
+  strategy: z.enum(['RollingUpdate', 'Recreate']).optional(),
+  serviceAccount: dnsName.optional(),
+  rbac: z.array(rbacRule).optional(),
+  storage: z
+    .strictObject({
+      size: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'expected a size like 1Gi'),
+      storageClass: z.string().optional(),
+      /** Network file storage (NFS, Filestore, EFS): a PersistentVolume is made for it. */
+      nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
+    })
+    .optional(),
+  /** Kubernetes Service type for services with ports. */
+  serviceType: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
+  /** Seconds to wait for the rollout before the deploy fails. */
+  rolloutTimeout: z.number().int().positive().optional(),
+});
+export type KubeServiceOptions = z.output<typeof KubeServiceOptionsSchema>;
+
+export interface PullSecret {
+  /** Registry host, e.g. 127.0.0.1:5000 or ghcr.io. */
+  server: string;
+  username: string;
+  password: string;
+}
+
+export interface RenderInput {
+  stack: string;
+  service: string;
+  config: ServiceConfig;
+  /** The final image reference (built tag, or the configured image). */
+  image: string;
+  /** The namespace objects go to (options.namespace, else the provider's default). */
+  namespace: string;
+  options: KubeServiceOptions;
+  /** pctl's fingerprint of the service, put in the `pctl/fingerprint` annotation. */
+  fingerprint: string;
+  pullSecret?: PullSecret;
+  /** Raw manifests already loaded and parsed (see manifests.ts), to label and include. */
+  manifests?: KubeObject[];
+  /** Maps pctl://name references to built image tags (for raw manifests). */
+  images?: Record<string, string>;
+}
+
+/** What the deploy recorded about a service, beyond the core's state fields. */
+export interface KubeStateExtras {
+  cluster: string;
+  namespace: string;
+  hasHpa: boolean;
+  hasRbac: boolean;
+  hasPvc: boolean;
+  hasPv: boolean;
+  hasPullSecret: boolean;
+  /** Whether pctl created the namespace (destroy removes it only then). */
+  createdNamespace: boolean;
+  /** kind/name (namespace) of every object applied, for pruning and destroy. */
+  objects: string[];
+}
