@@ -4,6 +4,7 @@ import os from 'node:os';
 import {
   defineProvider,
   dockerError,
+  engineUnreachable,
   imageExists,
   PctlError,
   lastLines,
@@ -22,6 +23,7 @@ export interface DockerOptions {
   host?: string;
   user?: string;
   key?: string;
+  port?: number;
   sudo?: boolean;
   timeout?: number;
   network?: string;
@@ -31,6 +33,7 @@ const OPTION_TYPES: Record<keyof DockerOptions, 'string' | 'boolean' | 'number'>
   host: 'string',
   user: 'string',
   key: 'string',
+  port: 'number',
   sudo: 'boolean',
   timeout: 'number',
   network: 'string',
@@ -43,7 +46,35 @@ function options(raw: Record<string, unknown> | undefined): DockerOptions {
 // The docker CLI for a target: local (honouring DOCKER_HOST), or on a remote host over SSH.
 export function dockerCli(ctx: ProviderContext, opts: DockerOptions): Exec {
   if (!opts.host) return (file, args, o) => ctx.exec(file, args, o);
-  return (file, args, o) => ctx.exec('ssh', [...sshArgs(opts), ...(opts.sudo ? ['sudo', '-n'] : []), file, ...args.map(shellQuote)], o);
+  return async (file, args, o) => {
+    const sshCommand = ['ssh', [...sshArgs(opts), ...(opts.sudo ? ['sudo', '-n'] : []), file, ...args.map(shellQuote)]] as const;
+    let r;
+    try {
+      r = await ctx.exec(...sshCommand, o);
+    } catch (e) {
+      const text = e instanceof PctlError ? `${e.message}\n${e.detail ?? ''}` : String(e);
+      throw SSH_FAILURE.test(text) ? sshUnreachable(opts, text) : e;
+    }
+    // ssh exits 255 for its own failures; docker never does.
+    if (r.exitCode === 255 && SSH_FAILURE.test(r.stderr)) throw sshUnreachable(opts, r.stderr);
+    return r;
+  };
+}
+
+// ssh's own failures (refused, no route, key rejected): they name the host, not a Docker engine.
+const SSH_FAILURE = /^ssh: |Permission denied \(|Host key verification failed|Connection closed by|Connection timed out|kex_exchange_identification/m;
+
+function sshUnreachable(opts: DockerOptions, text: string): PctlError {
+  const line = text.split('\n').find((l) => SSH_FAILURE.test(l))?.replace(/^.*?(ssh: )/, '$1').trim() ?? text.trim();
+  const where = `${opts.user ? `${opts.user}@` : ''}${opts.host}${opts.port ? `:${opts.port}` : ''}`;
+  return new PctlError({
+    code: 'SshFailed',
+    exitCode: 1,
+    message: `cannot reach ${where} over ssh: ${line}`,
+    fault: 'environment',
+    hint: 'check provider.options host, port, user and key, and that sshd runs there',
+    detail: text,
+  });
 }
 
 export function sshArgs(opts: DockerOptions): string[] {
@@ -53,6 +84,7 @@ export function sshArgs(opts: DockerOptions): string[] {
     '-o', 'StrictHostKeyChecking=accept-new',
     ...(key ? ['-i', key] : []),
     ...(opts.user ? ['-l', opts.user] : []),
+    ...(opts.port ? ['-p', String(opts.port)] : []),
     '--',
     opts.host!,
   ];
@@ -159,8 +191,9 @@ interface Inspect {
 async function inspect(cli: Exec, names: string[]): Promise<Inspect[]> {
   if (!names.length) return [];
   const r = await cli('docker', ['inspect', '--type', 'container', ...names], { reject: false });
-  if (r.exitCode !== 0 && !r.stdout.trim().startsWith('[')) {
-    if (/No such/i.test(r.stderr)) return [];
+  // `docker inspect` prints `[]` even when it reached no engine: look at stderr first.
+  if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !r.stdout.trim().startsWith('['))) {
+    if (!engineUnreachable(r.stderr) && /No such (object|container)/i.test(r.stderr)) return [];
     throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), 'inspecting containers');
   }
   return JSON.parse(r.stdout || '[]') as Inspect[];
@@ -216,7 +249,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   const cli = dockerCli(ctx, o);
   const svc = target.service;
   const net = networkName(ctx, o);
-  if (o.host && target.image.builtByPctl) await transferImage({ ctx, ref: target.image.ref, opts: o, remote: cli, registry: Boolean(svc.registry) && !ctx.flags.skipPush });
+  if (o.host && target.image.builtByPctl) await transferImage({ ctx, ref: target.image.ref, opts: o, remote: cli, registry: ctx.flags.skipPush ? undefined : svc.registry });
   if (!o.host && !(await imageExists(cli, target.image.ref))) {
     throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
   }
@@ -264,7 +297,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   return {
     provider: 'docker',
     host: o.host ?? 'local',
-    ...(o.host ? { user: o.user, sshKey: o.key, sudo: o.sudo } : {}),
+    ...(o.host ? { user: o.user, sshKey: o.key, sshPort: o.port, sudo: o.sudo } : {}),
     image: target.image.ref,
     labels: target.labels,
     fingerprint: target.fingerprint,
@@ -277,7 +310,7 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
 }
 
 async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
-  const o: DockerOptions = { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, sudo: entry.sudo as boolean | undefined };
+  const o: DockerOptions = { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
   const cli = dockerCli(ctx, o);
   await removeContainers(cli, await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']));
   const left = await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']);
@@ -290,14 +323,14 @@ async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
     const users = await docker(cli, 'listing containers', ['ps', '-a', '--filter', `ancestor=${entry.image}`, '--format', '{{.Names}}']);
     if (!users) {
       const r = await cli('docker', ['rmi', entry.image], { reject: false });
-      if (r.exitCode !== 0 && !/No such image|image is being used/i.test(r.stderr)) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing image ${entry.image}`);
+      if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !/No such image|image is being used/i.test(r.stderr))) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing image ${entry.image}`);
     }
   }
   const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;
   const stackContainers = await listByLabel(cli, 'container', [`pctl-stack=${ctx.stack}`, 'managed-by=pctl']);
   if (!stackContainers.length) {
     const r = await cli('docker', ['network', 'rm', net], { reject: false });
-    if (r.exitCode !== 0 && !/not found|No such network|has active endpoints/i.test(r.stderr)) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing network ${net}`);
+    if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !/not found|No such network|has active endpoints/i.test(r.stderr))) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing network ${net}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // Registries: the image repository for a service, login (password on stdin only), push.
 import type { RegistryConfig } from '../config/schema.js';
 import type { Exec } from '../exec.js';
+import { PctlError } from '../errors.js';
 import { dockerError } from './build.js';
 
 // `pctl-<stack>-<service>` locally, or the registry's repository (`ghcr.io/org/api`).
@@ -19,7 +20,19 @@ export async function registryLogin(opts: { url: string; username: string; passw
   try {
     await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', host], { input: opts.password, secrets: [opts.password] });
   } catch (e) {
-    throw dockerError(e, `logging in to ${host}`);
+    const err = dockerError(e, `logging in to ${host}`);
+    const text = `${err.message}\n${err.detail ?? ''}`;
+    if (err.code === 'CommandFailed' && /unauthorized|401|incorrect username or password|authentication required|denied/i.test(text)) {
+      throw new PctlError({
+        code: 'RegistryLoginFailed',
+        exitCode: 1,
+        message: `logging in to ${host} as ${opts.username} failed: the registry refused the username or password`,
+        fault: 'user',
+        hint: `check registry.username and registry.password of the service (try: docker login ${host})`,
+        detail: err.detail,
+      });
+    }
+    throw err;
   }
 }
 

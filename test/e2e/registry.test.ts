@@ -1,0 +1,267 @@
+// A private registry with a password, for real: Debian's docker-registry on 127.0.0.1 with
+// htpasswd auth, an empty docker config, and a docker service on a "remote" host (a real
+// sshd whose sessions talk to a second private engine), so pctl pushes (it never pushes
+// for the local engine) and the host pulls. The password must never leak: not in the
+// state file, not in output (even --verbose), not on any command line.
+import { execa, type ResultPromise } from 'execa';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { requireDocker } from '../helpers/docker.js';
+import { testEngine, type TestEngine } from '../helpers/engine.js';
+
+const STACK = 'regauth';
+const USER = 'pctluser';
+const PASSWORD = `Reg-${Math.random().toString(36).slice(2)}-s3cret`;
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+let dockerConfig: string;
+let engine: TestEngine;
+let registry: ResultPromise | undefined;
+let registryLog = '';
+let sshd: ResultPromise | undefined;
+let sshdLog = '';
+let regPort: number;
+let sshPort: number;
+let key: string;
+
+const repo = () => `127.0.0.1:${regPort}/team`;
+const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
+const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const env = (password = PASSWORD) => ({ DOCKER_CONFIG: dockerConfig, REG_PASS: password });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitPort(port: number, proc: ResultPromise, what: string, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (proc.exitCode !== null && proc.exitCode !== undefined) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start on 127.0.0.1:${port}:\n${log()}`);
+}
+
+async function startRegistry(root: string, port: number): Promise<void> {
+  mkdirSync(path.join(root, 'data'), { recursive: true });
+  const htpasswd = await execa('htpasswd', ['-Bbn', USER, PASSWORD]);
+  writeFileSync(path.join(root, 'htpasswd'), String(htpasswd.stdout));
+  writeFileSync(
+    path.join(root, 'config.yml'),
+    `version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: ${root}/data
+http:
+  addr: 127.0.0.1:${port}
+auth:
+  htpasswd:
+    realm: pctl-test
+    path: ${root}/htpasswd
+`,
+  );
+  registry = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], cleanup: true });
+  const keep = (d: Buffer) => (registryLog = (registryLog + d.toString()).slice(-8000));
+  registry.stdout?.on('data', keep);
+  registry.stderr?.on('data', keep);
+  await waitPort(port, registry, 'docker-registry', () => registryLog);
+}
+
+// sshd as root on 127.0.0.1:<port>; sessions see DOCKER_HOST of the given engine and an
+// empty docker config of their own.
+async function startSshd(root: string, port: number, dockerHost: string): Promise<void> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  mkdirSync(path.join(root, 'docker-config'), { recursive: true });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'host_key')]);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pctl-test', '-f', path.join(root, 'id')]);
+  writeFileSync(path.join(root, 'authorized_keys'), readFileSync(path.join(root, 'id.pub')));
+  const config = path.join(root, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${root}/host_key`,
+      `AuthorizedKeysFile ${root}/authorized_keys`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin yes',
+      'StrictModes no',
+      'UsePAM no',
+      `PidFile ${root}/sshd.pid`,
+      `SetEnv DOCKER_HOST=${dockerHost} DOCKER_CONFIG=${root}/docker-config`,
+      '',
+    ].join('\n'),
+  );
+  sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true });
+  sshd.stderr?.on('data', (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-8000)));
+  await waitPort(port, sshd, 'sshd', () => sshdLog);
+}
+const forgetHostKey = (port: number) => execa('ssh-keygen', ['-R', `[127.0.0.1]:${port}`], { reject: false });
+
+async function tags(): Promise<string[]> {
+  const r = await fetch(`http://127.0.0.1:${regPort}/v2/team/tags/list`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` } });
+  if (r.status === 404) return [];
+  expect(r.status).toBe(200);
+  return (((await r.json()) as { tags: string[] | null }).tags ?? []).sort();
+}
+
+// Runs pctl while sampling every process's command line, to catch a password passed as an argument.
+async function runWatched(args: string[], password = PASSWORD): Promise<PctlRun & { argvLeak: string[] }> {
+  const leaks = new Set<string>();
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          continue;
+        }
+        if (cmd.includes(password)) leaks.add(cmd);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const r = await pctl([...args, '--name', STACK], { cwd: dir, env: env(password) });
+  done = true;
+  await watch;
+  return { ...r, argvLeak: [...leaks] };
+}
+
+const yaml = () => `name: ${STACK}
+services:
+  web:
+    image: ./web
+    command: httpd -f -p 8080 -h /www
+    registry: { url: ${repo()}, username: ${USER}, password: "\${env:REG_PASS}" }
+    provider:
+      name: docker
+      options: { host: 127.0.0.1, user: root, key: ${key}, port: ${sshPort} }
+`;
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = path.join(tmp.dir, 'stack');
+  dockerConfig = path.join(tmp.dir, 'docker-config');
+  mkdirSync(dockerConfig, { recursive: true });
+  mkdirSync(path.join(tmp.dir, 'ssh'), { recursive: true });
+  key = path.join(tmp.dir, 'ssh', 'id');
+  regPort = await freePort();
+  sshPort = await freePort();
+  await startRegistry(path.join(tmp.dir, 'registry'), regPort);
+  // The registry wants the password.
+  expect((await fetch(`http://127.0.0.1:${regPort}/v2/`)).status).toBe(401);
+  engine = testEngine(path.join(tmp.dir, 'engine'), '10.233.0.0/16');
+  await engine.start();
+  await forgetHostKey(sshPort);
+  await startSshd(path.join(tmp.dir, 'ssh'), sshPort, engine.host);
+  writeTree(dir, {
+    'pctl.yaml': yaml(),
+    'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /www/index.html\n',
+    'web/index.html': 'hello from the registry',
+  });
+}, 180_000);
+
+afterAll(async () => {
+  for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/team`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+    await execa('docker', ['rmi', '-f', ref], { reject: false });
+  }
+  registry?.kill('SIGTERM');
+  sshd?.kill('SIGTERM');
+  await Promise.all([registry, sshd]);
+  if (sshPort) await forgetHostKey(sshPort);
+  await engine?.cleanup();
+  tmp?.cleanup();
+}, 120_000);
+
+describe('a registry with a password', () => {
+  it('logs in with --password-stdin, pushes the content tag, and the host pulls it', async () => {
+    const r = await runWatched(['deploy', '--json', '--verbose']);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog, '\nsshd log:\n', sshdLog);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
+    const s = state()[`${STACK}-web`];
+    expect(s.image).toMatch(new RegExp(`^127\\.0\\.0\\.1:${regPort}/team:[0-9a-f]{12}$`));
+    const tag = s.image.split(':').pop();
+    expect(await tags()).toEqual([tag]);
+    expect(s.pushedByPctl).toBe(true);
+    expect(s.builtByPctl).toBe(true);
+    // The password went on stdin, never on a command line, into output or into state.
+    expect(r.stderr).toContain(`$ docker login --username ${USER} --password-stdin 127.0.0.1:${regPort}`);
+    // ... and again on the host, through ssh, before it pulls.
+    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .*-p ${sshPort} -- 127\\.0\\.0\\.1 docker login --username ${USER} --password-stdin 127\\.0\\.0\\.1:${regPort}\\n`));
+    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .* docker pull 127\\.0\\.0\\.1:${regPort}/team:${tag}`));
+    expect(r.argvLeak).toEqual([]);
+    expect(r.stdout).not.toContain(PASSWORD);
+    expect(r.stderr).not.toContain(PASSWORD);
+    expect(readFileSync(stateFile(), 'utf8')).not.toContain(PASSWORD);
+    // The host got the image from the registry, not streamed, and runs it.
+    expect(r.stderr).not.toContain('docker save');
+    const remote = (args: string[]) => execa('docker', args, { env: { DOCKER_HOST: engine.host } });
+    expect(String((await remote(['image', 'inspect', '--format', '{{.Id}}', s.image])).stdout)).toMatch(/^sha256:/);
+    expect(String((await remote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).stdout).trim()).toBe('true');
+  });
+
+  it('skips a redeploy with no change and pushes nothing', async () => {
+    const before = await tags();
+    const r = await runWatched(['deploy', '--json', '--verbose']);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'skipped' });
+    expect(r.stderr).not.toMatch(/pushing |docker push|docker login/);
+    expect(await tags()).toEqual(before);
+    expect(state()[`${STACK}-web`].pushedByPctl).toBe(true);
+  });
+
+  // The state file keeps what it recorded; as for every failed deploy (docs/state.md,
+  // docs/reliability.md) the entry only gains `pending: true`, so the next deploy resumes.
+  it('fails with one line naming the registry and the fix on a wrong password, state kept', async () => {
+    const wrong = `${PASSWORD}-wrong`;
+    const recorded = (e: Record<string, unknown>) => {
+      const { pending: _p, destroyed: _d, updatedAt: _u, ...rest } = e;
+      return rest;
+    };
+    const before = state();
+    const tagsBefore = await tags();
+    writeFileSync(path.join(dir, 'web/index.html'), 'changed, so there is something to push');
+    for (const verbose of [false, true]) {
+      const r = await runWatched(['deploy', ...(verbose ? ['--verbose'] : [])], wrong);
+      expect(r.exitCode).toBe(1);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`${STACK}-web: logging in to 127.0.0.1:${regPort} as ${USER} failed: the registry refused the username or password`);
+      expect(errors[0]).toContain('check registry.username and registry.password');
+      expect(r.stderr).not.toMatch(/pushing |docker push/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      for (const out of [r.stdout, r.stderr, ...r.argvLeak]) expect(out).not.toContain(wrong);
+      expect(r.argvLeak).toEqual([]);
+      const after = state();
+      expect(Object.keys(after)).toEqual(Object.keys(before));
+      expect(recorded(after[`${STACK}-web`])).toEqual(recorded(before[`${STACK}-web`]));
+      expect(after[`${STACK}-web`]).toMatchObject({ pushedByPctl: true, image: before[`${STACK}-web`].image });
+      expect(readFileSync(stateFile(), 'utf8')).not.toContain(wrong);
+    }
+    expect(await tags()).toEqual(tagsBefore);
+    writeFileSync(path.join(dir, 'web/index.html'), 'hello from the registry');
+  });
+});

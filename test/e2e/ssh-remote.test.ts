@@ -1,0 +1,198 @@
+// The docker provider on a remote host over SSH, for real: a real sshd on 127.0.0.1 (its
+// own host key, authorized key and port), whose sessions talk to a second private Docker
+// engine. The image is built on the shared engine and, with no registry, streamed with
+// `docker save | ssh docker load`; the container then runs on the "remote" engine.
+import { execa, type ResultPromise } from 'execa';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { requireDocker } from '../helpers/docker.js';
+import { testEngine, type TestEngine } from '../helpers/engine.js';
+
+const STACK = 'sshremote';
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+let engine: TestEngine;
+let sshd: ResultPromise | undefined;
+let sshdLog = '';
+let sshPort: number;
+let httpPort: number;
+let key: string;
+
+const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
+const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const run = (args: string[]) => pctl([...args, '--name', STACK], { cwd: dir });
+
+async function onRemote(args: string[]): Promise<string> {
+  const r = await execa('docker', args, { env: { DOCKER_HOST: engine.host } });
+  return String(r.stdout).trim();
+}
+const remoteContainers = async () =>
+  (await onRemote(['ps', '-a', '--filter', 'label=managed-by=pctl', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// sshd as root on 127.0.0.1:<port>; sessions see DOCKER_HOST of the given engine.
+async function startSshd(root: string, port: number, dockerHost: string): Promise<void> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  mkdirSync(path.join(root, 'docker-config'), { recursive: true });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'host_key')]);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pctl-test', '-f', path.join(root, 'id')]);
+  writeFileSync(path.join(root, 'authorized_keys'), readFileSync(path.join(root, 'id.pub')));
+  const config = path.join(root, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${root}/host_key`,
+      `AuthorizedKeysFile ${root}/authorized_keys`,
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin yes',
+      'StrictModes no',
+      'UsePAM no',
+      `PidFile ${root}/sshd.pid`,
+      `SetEnv DOCKER_HOST=${dockerHost} DOCKER_CONFIG=${root}/docker-config`,
+      '',
+    ].join('\n'),
+  );
+  sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true });
+  sshd.stderr?.on('data', (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-8000)));
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (sshd.exitCode !== null && sshd.exitCode !== undefined) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`sshd did not start on 127.0.0.1:${port}:\n${sshdLog}`);
+}
+
+// ssh (run by pctl with StrictHostKeyChecking=accept-new) records the test's host key in
+// root's known_hosts; drop it so a later run on the same port with a new key is not refused.
+const forgetHostKey = (port: number) => execa('ssh-keygen', ['-R', `[127.0.0.1]:${port}`], { reject: false });
+
+const yaml = (options: string, page = 'hello over ssh') => ({
+  'pctl.yaml': `name: ${STACK}
+services:
+  web:
+    image: ./web
+    command: httpd -f -p 8080 -h /www
+    ports: ["${httpPort}:8080"]
+    provider:
+      name: docker
+      options: ${options}
+`,
+  'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /www/index.html\n',
+  'web/index.html': page,
+});
+const remoteOptions = () => `{ host: 127.0.0.1, user: root, key: ${key}, port: ${sshPort}, timeout: 60 }`;
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = path.join(tmp.dir, 'stack');
+  key = path.join(tmp.dir, 'ssh', 'id');
+  mkdirSync(path.join(tmp.dir, 'ssh'), { recursive: true });
+  engine = testEngine(path.join(tmp.dir, 'engine'), '10.232.0.0/16');
+  await engine.start();
+  sshPort = await freePort();
+  httpPort = await freePort();
+  await forgetHostKey(sshPort);
+  await startSshd(path.join(tmp.dir, 'ssh'), sshPort, engine.host);
+  // The remote really is reachable with the test's key and sees the second engine.
+  const probe = await execa('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-i', key, '-p', String(sshPort), '-l', 'root', '127.0.0.1', 'docker', 'info', '--format', '{{.DockerRootDir}}'], { reject: false });
+  if (probe.exitCode !== 0) throw new Error(`ssh to the test sshd failed: ${probe.stderr}\nsshd log:\n${sshdLog}`);
+  expect(String(probe.stdout).trim()).toBe(path.join(tmp.dir, 'engine', 'data'));
+  writeTree(dir, yaml(remoteOptions()));
+}, 180_000);
+
+afterAll(async () => {
+  // The local engine keeps the image pctl built; remove it (the remote engine goes entirely).
+  for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+    await execa('docker', ['rmi', '-f', ref], { reject: false });
+  }
+  sshd?.kill('SIGTERM');
+  await sshd;
+  if (sshPort) await forgetHostKey(sshPort);
+  await engine?.cleanup();
+  tmp?.cleanup();
+}, 120_000);
+
+describe('docker provider on a remote host over ssh', () => {
+  it('streams the image with docker save | ssh docker load and runs the container there', async () => {
+    const r = await run(['deploy', '--json', '--verbose']);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshdLog);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
+    const ref = state()[`${STACK}-web`].image as string;
+    expect(ref).toMatch(new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`));
+    // No registry: the image went through ssh as a stream.
+    expect(r.stderr).toContain(`sending ${ref} to 127.0.0.1 (docker save | docker load)`);
+    expect(r.stderr).toMatch(new RegExp(`docker save ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ssh .*-p ${sshPort} .*127\\.0\\.0\\.1 docker load`));
+    expect(await onRemote(['image', 'inspect', '--format', '{{.Id}}', ref])).toMatch(/^sha256:/);
+    // The container runs on the remote engine, labelled, and answers on the published port.
+    expect(await remoteContainers()).toEqual([`${STACK}-web`]);
+    const labels = JSON.parse(await onRemote(['inspect', '--format', '{{json .Config.Labels}}', `${STACK}-web`]));
+    expect(labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-web` });
+    expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
+    expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe('hello over ssh');
+    // Nothing of it on the shared engine but the built image.
+    expect((await execa('docker', ['ps', '-a', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
+    expect(state()[`${STACK}-web`]).toMatchObject({ provider: 'docker', host: '127.0.0.1', user: 'root', sshKey: key, sshPort, hasPorts: true });
+  });
+
+  it('skips a second deploy with no change, sending nothing', async () => {
+    const before = await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`]);
+    const r = await run(['deploy', '--json', '--verbose']);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'skipped' });
+    expect(r.stderr).toContain(`${STACK}-web unchanged, skipping`);
+    expect(r.stderr).not.toContain('docker save');
+    expect(await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`])).toBe(before);
+  });
+
+  it('destroys the container, volumes, network and image on the remote engine', async () => {
+    const ref = state()[`${STACK}-web`].image as string;
+    const d = await run(['destroy']);
+    expect(d.stderr).not.toMatch(/^error/m);
+    expect(d.exitCode).toBe(0);
+    expect(await remoteContainers()).toEqual([]);
+    expect(await onRemote(['network', 'ls', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Name}}'])).toBe('');
+    expect((await execa('docker', ['image', 'inspect', ref], { env: { DOCKER_HOST: engine.host }, reject: false })).exitCode).not.toBe(0);
+    expect(state()[`${STACK}-web`].destroyed).toBe(true);
+  });
+
+  it('fails with one clear line naming the host when nothing listens on the ssh port', async () => {
+    const closed = await freePort();
+    const other = path.join(tmp.dir, 'unreachable');
+    writeTree(other, yaml(`{ host: 127.0.0.1, user: root, key: ${key}, port: ${closed} }`));
+    const r = await pctl(['deploy', '--name', STACK], { cwd: other });
+    expect(r.exitCode).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`cannot reach root@127.0.0.1:${closed} over ssh`);
+    expect(errors[0]).toMatch(/Connection refused/);
+    // ssh's "Connection refused" is not a Docker engine that does not answer.
+    expect(r.stderr).not.toContain('no Docker engine answers');
+    expect(r.stderr).not.toContain('docker save');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
