@@ -156,6 +156,21 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('render')
+    .description('print, as YAML, the Kubernetes objects deploy would apply (touches no cluster)')
+    .argument('[services...]', 'only these services')
+    .action(async (services: string[], _o, cmd: Command) => {
+      const rendered = await core.runRender({ ...(await sessionOptions(cmd)), only: services });
+      if (json) process.stdout.write(JSON.stringify(rendered, null, 2) + '\n');
+      else {
+        const { stringify } = await import('yaml');
+        const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
+        process.stdout.write(docs.length ? `---\n${docs.join('---\n')}` : '');
+        if (!docs.length) process.stderr.write('no service of this stack deploys to Kubernetes\n');
+      }
+    });
+
+  program
     .command('validate')
     .description('check the stack file and report every error')
     .action(async (_o, cmd: Command) => {

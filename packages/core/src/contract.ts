@@ -52,6 +52,8 @@ export interface ServiceTarget {
   labels: Record<string, string>;
   fingerprint: string;
   image: ServiceImage;
+  /** Image refs of every service of this run by name, for `pctl://name` in raw manifests. */
+  imageRefs?: Record<string, string>;
 }
 
 export interface DeployParams {
@@ -104,6 +106,8 @@ export interface ProviderV1 {
    * (default true; a local engine or kind cluster returns false).
    */
   needsPush?(options: Record<string, unknown>): boolean;
+  /** What deploy would apply, touching nothing (`pctl render`): Kubernetes objects as JSON. */
+  render?(params: DeployParams): Promise<Record<string, unknown>[]>;
   /** Optional extra notes for `pctl plan`. */
   plan?(params: DeployParams): Promise<string[]>;
   /** Make the service exist as described; return the state entry to record. */

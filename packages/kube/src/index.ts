@@ -2,3 +2,5 @@
 export * from './types.js';
 export * from './render.js';
 export * from './manifests.js';
+export * from './client.js';
+export * from './deployer.js';

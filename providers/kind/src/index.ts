@@ -1,8 +1,216 @@
-// Placeholder until the kind provider lands.
-import { defineProvider, PctlError } from '@pctl/core';
+// The kind provider: a local Kubernetes cluster in Docker. It makes sure the cluster exists
+// (`kind create cluster`), loads the images pctl built into its node when the node lacks
+// them (`kind load docker-image`; nothing is pushed), and deploys with the shared
+// Kubernetes deployer to the context `kind-<cluster>` of the user's kubeconfig.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import {
+  defineProvider,
+  PctlError,
+  type DeployParams,
+  type DestroyParams,
+  type Exec,
+  type FoundResource,
+  type ProviderContext,
+  type ServiceStatus,
+  type StateEntry,
+  type StatusParams,
+} from '@pctl/core';
+import {
+  connect,
+  deployService,
+  destroyService,
+  discoverServices,
+  KubeServiceOptionsSchema,
+  loadManifests,
+  renderService,
+  serviceStatus,
+  type KubeClient,
+  type KubeStateExtras,
+  type RenderInput,
+} from '@pctl/kube';
 
-const notYet = () => {
-  throw new PctlError({ code: 'NotImplemented', message: 'the kind provider is not available in this build', fault: 'user' });
-};
+const portMapping = z.strictObject({
+  containerPort: z.number().int().min(1).max(65535),
+  hostPort: z.number().int().min(1).max(65535).optional(),
+  listenAddress: z.string().optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+});
+const extraMount = z.strictObject({ hostPath: z.string(), containerPath: z.string(), readOnly: z.boolean().optional() });
 
-export default defineProvider({ apiVersion: 1, name: 'kind', deploy: async () => notYet(), destroy: async () => notYet() });
+export const KindOptionsSchema = KubeServiceOptionsSchema.extend({
+  cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').default('pctl'),
+  /** A kind config file (relative to the stack file), or inline extra mounts and port mappings. */
+  config: z.union([z.string(), z.strictObject({ extraMounts: z.array(extraMount).optional(), extraPortMappings: z.array(portMapping).optional() })]).optional(),
+  nodeImage: z.string().optional(),
+  /** kubeconfig context (default `kind-<cluster>`, as kind names it). */
+  context: z.string().optional(),
+}).strict();
+export type KindOptions = z.output<typeof KindOptionsSchema>;
+
+const INSTALL_HINT = 'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation, e.g. `go install sigs.k8s.io/kind@latest`) and put it on PATH';
+
+function options(raw: Record<string, unknown> | undefined): KindOptions {
+  const r = KindOptionsSchema.safeParse(raw ?? {});
+  if (!r.success) throw new PctlError({ code: 'InvalidConfig', message: `provider.options: ${r.error.issues[0]?.message}`, fault: 'user' });
+  return r.data;
+}
+
+async function kind(ctx: ProviderContext, args: string[], what: string) {
+  try {
+    return await ctx.exec('kind', args);
+  } catch (e) {
+    const err = e as PctlError;
+    if (err.code === 'CommandNotFound') throw new PctlError({ code: 'KindNotFound', message: `${what}: the kind command is not installed`, fault: 'environment', hint: INSTALL_HINT });
+    throw err;
+  }
+}
+
+// One `kind get clusters` / `kind create cluster` per cluster and run, however many services use it.
+const clusters = new Map<string, Promise<void>>();
+
+function ensureCluster(ctx: ProviderContext, o: KindOptions): Promise<void> {
+  let p = clusters.get(o.cluster);
+  if (!p) {
+    p = (async () => {
+      const out = (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout;
+      if (out.split('\n').map((l) => l.trim()).includes(o.cluster)) return;
+      const args = ['create', 'cluster', '--name', o.cluster, '--wait', '120s'];
+      const config = kindConfigFile(ctx, o);
+      if (config) args.push('--config', config);
+      if (o.nodeImage) args.push('--image', o.nodeImage);
+      ctx.reporter.info(`creating kind cluster ${o.cluster}`, undefined, 'KindCreateCluster');
+      await kind(ctx, args, `creating kind cluster ${o.cluster}`);
+    })();
+    clusters.set(o.cluster, p);
+    p.catch(() => clusters.delete(o.cluster));
+  }
+  return p;
+}
+
+function kindConfigFile(ctx: ProviderContext, o: KindOptions): string | undefined {
+  if (!o.config) return undefined;
+  if (typeof o.config === 'string') return path.resolve(ctx.configDir, o.config);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-kind-'));
+  const file = path.join(dir, 'kind-config.yaml');
+  const node: Record<string, unknown> = { role: 'control-plane' };
+  if (o.config.extraMounts) node.extraMounts = o.config.extraMounts;
+  if (o.config.extraPortMappings) node.extraPortMappings = o.config.extraPortMappings;
+  writeFileSync(file, stringify({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4', nodes: [node] }));
+  return file;
+}
+
+// Loads a built image into the node unless the node already has that tag.
+async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key: string): Promise<void> {
+  const node = `${o.cluster}-control-plane`;
+  const has = await ctx.exec('docker', ['exec', node, 'crictl', 'inspecti', '-q', ref], { reject: false });
+  if (has.exitCode === 0) {
+    ctx.reporter.debug(`${ref} is already on ${node}`, key);
+    return;
+  }
+  ctx.reporter.info(`loading ${ref} into kind cluster ${o.cluster}`, key, 'KindLoadImage');
+  await kind(ctx, ['load', 'docker-image', '--name', o.cluster, ref], `loading ${ref} into kind`);
+}
+
+const clientFor = (o: KindOptions): KubeClient => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
+
+function renderInput(ctx: ProviderContext, p: DeployParams, o: KindOptions): RenderInput {
+  const svc = p.target.service;
+  return {
+    stack: ctx.stack,
+    service: p.target.name,
+    config: svc,
+    image: p.target.image.ref,
+    namespace: o.namespace ?? ctx.stack,
+    options: o,
+    fingerprint: p.target.fingerprint,
+    manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
+    images: p.target.imageRefs,
+  };
+}
+
+const extras = (e: StateEntry | undefined): Partial<KubeStateExtras> => (e ?? {}) as Partial<KubeStateExtras>;
+
+async function deploy(p: DeployParams): Promise<StateEntry> {
+  const { ctx, target } = p;
+  const o = options(target.service.provider.options);
+  const input = renderInput(ctx, p, o);
+  await ensureCluster(ctx, o);
+  // Images pctl built (also those a service takes with pctl://other) live only in the local engine.
+  if (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) await loadImage(ctx, o, target.image.ref, target.key);
+  const client = clientFor(o);
+  const prev = extras(p.previous);
+  const result = await deployService(client, input, {
+    reporter: ctx.reporter,
+    signal: ctx.signal,
+    rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
+    previous: prev.cluster === undefined || prev.cluster === client.clusterName ? prev : undefined,
+  });
+  const replica = target.service.scale?.replica ?? 1;
+  return {
+    provider: 'kind',
+    image: target.image.ref,
+    labels: target.labels,
+    fingerprint: target.fingerprint,
+    replica,
+    hasPorts: Boolean(target.service.ports?.length),
+    builtByPctl: target.image.builtByPctl,
+    pushedByPctl: false,
+    ...result,
+  };
+}
+
+async function destroy(p: DestroyParams): Promise<void> {
+  const o = options((p.ctx.config.services[p.key.slice(p.ctx.stack.length + 1)]?.provider.options ?? { cluster: extras(p.entry).cluster?.replace(/^kind-/, '') }) as Record<string, unknown>);
+  const clusterExists = (await kind(p.ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(o.cluster);
+  if (!clusterExists) {
+    p.ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, p.key);
+    return;
+  }
+  const client = clientFor(o);
+  await destroyService(client, { stack: p.ctx.stack, service: p.key.slice(p.ctx.stack.length + 1), entry: extras(p.entry), reporter: p.ctx.reporter, signal: p.ctx.signal });
+}
+
+async function status(p: StatusParams): Promise<ServiceStatus> {
+  const name = p.key.slice(p.ctx.stack.length + 1);
+  const o = options(p.ctx.config.services[name]?.provider.options as Record<string, unknown> | undefined);
+  const ns = extras(p.entry).namespace ?? o.namespace ?? p.ctx.stack;
+  return serviceStatus(clientFor(o), p.ctx.stack, name, ns);
+}
+
+async function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
+  const seen = new Set<string>();
+  const out: FoundResource[] = [];
+  for (const svc of Object.values(ctx.config.services)) {
+    if (svc.provider.name !== 'kind') continue;
+    const o = options(svc.provider.options);
+    const id = o.context ?? o.cluster;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(...(await discoverServices(clientFor(o), ctx.stack)));
+  }
+  return out;
+}
+
+export default defineProvider({
+  apiVersion: 1,
+  name: 'kind',
+  validateOptions(raw) {
+    const r = KindOptionsSchema.safeParse(raw ?? {});
+    return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
+  },
+  needsPush: () => false,
+  async render(p) {
+    const o = options(p.target.service.provider.options);
+    return renderService(renderInput(p.ctx, p, o)) as unknown as Record<string, unknown>[];
+  },
+  deploy,
+  destroy,
+  status,
+  discover,
+});
+
+export type { Exec };

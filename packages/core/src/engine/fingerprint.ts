@@ -9,9 +9,11 @@ export interface FingerprintInput {
   buildHash?: string;
   /** The final image reference (covers `pctl://` references to other services' builds). */
   imageRef: string;
+  /** Hash of the raw manifest files and the image refs they name (Kubernetes services). */
+  manifestsHash?: string;
 }
 
 export function fingerprintService(input: FingerprintInput): string {
   const { provider, ...rest } = input.service;
-  return sha256(canonicalJson({ v: 1, service: rest, provider, buildHash: input.buildHash ?? null, image: input.imageRef }));
+  return sha256(canonicalJson({ v: 1, service: rest, provider, buildHash: input.buildHash ?? null, image: input.imageRef, ...(input.manifestsHash ? { manifests: input.manifestsHash } : {}) }));
 }

@@ -4,6 +4,7 @@ import { StateStore } from '../state/store.js';
 import { openSession, requireV1, type SessionOptions } from './session.js';
 import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
 import type { ServiceStatus } from '../contract.js';
+import { PctlError } from '../errors.js';
 
 // Plans without taking the lock or touching anything.
 export async function runPlan(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
@@ -14,6 +15,30 @@ export async function runPlan(opts: SessionOptions & { only?: string[] }): Promi
   const refs = new Map(selected.map((t) => [t.key, t.image.ref]));
   const services: ServiceOutcome[] = [...items, ...orphans].map((i) => ({ ...i, result: 'planned', image: refs.get(i.key) }));
   return { command: 'plan', stack: session.ctx.stack, stateFile: file, ok: true, services };
+}
+
+// `pctl render`: what deploy would apply, from providers that can say it (Kubernetes
+// ones), touching no cluster and no state. Unknown service names are an error.
+export async function runRender(opts: SessionOptions & { only?: string[] }): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
+  const session = await openSession(opts);
+  const file = statePath(opts.cwd, session.ctx.stack);
+  const store = await StateStore.open(file);
+  const unknown = (opts.only ?? []).filter((n) => !session.loaded.config.services[n]);
+  if (unknown.length) {
+    throw new PctlError({ code: 'UnknownService', message: `no service ${unknown.join(', ')} in ${session.ctx.configPath}`, fault: 'user', hint: `services: ${Object.keys(session.loaded.config.services).join(', ')}` });
+  }
+  const { selected } = await planDeploy(session, store, { only: opts.only });
+  const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
+  for (const target of selected) {
+    const name = target.service.provider.name;
+    const p = requireV1(await session.provider(name), name);
+    if (!p.render) {
+      if (opts.only?.length) throw new PctlError({ code: 'NothingToRender', message: `${target.key}: provider ${name} has no manifests to render`, fault: 'user', hint: 'pctl render shows what Kubernetes providers (kind, aws, gcp) apply' });
+      continue;
+    }
+    out.push({ key: target.key, provider: name, objects: await p.render({ ctx: session.ctx, target, previous: store.get(target.key) }) });
+  }
+  return out;
 }
 
 export interface StatusRow {

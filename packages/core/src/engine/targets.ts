@@ -1,4 +1,7 @@
 // Turns the config into deploy targets: build specs, image refs, labels and fingerprints.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { StackConfig, ServiceConfig } from '../config/schema.js';
 import type { ServiceTarget } from '../contract.js';
 import { PctlError } from '../errors.js';
@@ -70,6 +73,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     const service: ServiceConfig = env ? { ...svc0, env } : svc0;
     const ref = resolveRef(refs.get(name) ?? svc0.image ?? '', `services.${name}.image`);
     const rec = records.get(name);
+    const manifestsHash = svc0.manifests?.length ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where)) : undefined;
     const { provider, build: _b, ...rest } = service;
     const key = serviceKey(opts.stack, name);
     return {
@@ -78,11 +82,43 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       service,
       labels: pctlLabels(opts.stack, name),
       image: { ref, builtByPctl: Boolean(rec), buildHash: rec?.hash },
-      fingerprint: fingerprintService({ service, buildHash: rec?.hash, imageRef: ref }),
+      fingerprint: fingerprintService({ service, buildHash: rec?.hash, imageRef: ref, manifestsHash }),
+      imageRefs: Object.fromEntries(refs),
       build: specs.get(name),
       buildRecord: rec,
-      configHash: sha256(canonicalJson({ ...rest, image: ref })),
+      configHash: sha256(canonicalJson({ ...rest, image: ref, ...(manifestsHash ? { manifests: manifestsHash } : {}) })),
       optionsHash: sha256(canonicalJson(provider)),
     };
   });
+}
+
+// The bytes of a service's raw manifests (files, or every file under a folder) and the
+// images their pctl:// references resolve to: editing a manifest, or rebuilding an image
+// it names, redeploys the service.
+function hashManifests(entries: string[], configDir: string, service: string, resolve: (v: string, where: string) => string): string {
+  const h = createHash('sha256');
+  const files: string[] = [];
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(path.join(p, e));
+    else files.push(p);
+  };
+  entries.forEach((entry, i) => {
+    const abs = path.resolve(configDir, entry);
+    try {
+      walk(abs);
+    } catch (e) {
+      throw new PctlError({ code: 'ManifestMissing', message: `services.${service}.manifests[${i}]: cannot read ${entry} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fault: 'user', hint: 'paths are relative to the stack file' });
+    }
+  });
+  for (const f of files) {
+    const text = readFileSync(f);
+    h.update(`${path.relative(configDir, f)}\0${text.length}\0`).update(text);
+    const body = text.toString('utf8');
+    for (const m of body.matchAll(/pctl:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)/g)) {
+      const line = body.slice(0, m.index).split('\n').length;
+      h.update(`\0${m[0]}=${resolve(m[0], `${path.relative(configDir, f)}:${line} (services.${service}.manifests)`)}`);
+    }
+  }
+  return h.digest('hex');
 }

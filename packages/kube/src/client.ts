@@ -1,0 +1,141 @@
+// Reaching a cluster: the user's kubeconfig (KUBECONFIG or ~/.kube/config) and a context,
+// through @kubernetes/client-node. pctl needs no kubectl. API errors become PctlErrors
+// naming the object and the server's own message; none is swallowed.
+import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { PctlError } from '@pctl/core';
+import type { KubeObject } from './types.js';
+
+export interface ClusterTarget {
+  /** kubeconfig context to use (default: the current one). */
+  context?: string;
+  /** A kubeconfig file (default: KUBECONFIG, else ~/.kube/config). */
+  kubeconfig?: string;
+  /** Said in errors: how to get that context (e.g. "kind create cluster --name pctl"). */
+  hint?: string;
+}
+
+export const FIELD_MANAGER = 'pctl';
+
+export function describeObject(o: { kind: string; metadata: { name?: string; namespace?: string } }): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name ?? ''}`;
+}
+
+/** An API error as one clear line: what was done, to what, and what the server said. */
+export function kubeError(e: unknown, what: string, hint?: string): PctlError {
+  if (e instanceof PctlError) return e;
+  if (e instanceof ApiException) {
+    let reason = '';
+    let message = String(e.message).split('\n')[0] ?? '';
+    try {
+      const body = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
+      if (body?.message) message = body.message;
+      if (body?.reason) reason = body.reason;
+    } catch {
+      /* body is not a Status */
+    }
+    return new PctlError({
+      code: e.code === 404 ? 'KubeNotFound' : e.code === 409 ? 'KubeConflict' : e.code === 401 || e.code === 403 ? 'KubeForbidden' : 'KubeApiError',
+      message: `${what}: ${e.code}${reason ? ` ${reason}` : ''}: ${message}`,
+      fault: e.code === 422 || e.code === 400 ? 'user' : 'environment',
+      exitCode: 1,
+      hint: e.code === 401 || e.code === 403 ? 'check the kubeconfig credentials and RBAC of that user' : hint,
+    });
+  }
+  const err = e as NodeJS.ErrnoException;
+  const text = String(err?.message ?? e);
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|certificate/i.test(`${err?.code ?? ''} ${text}`)) {
+    return new PctlError({ code: 'KubeUnreachable', message: `${what}: the cluster does not answer (${text.split('\n')[0]})`, fault: 'environment', exitCode: 1, hint: hint ?? 'check that the cluster runs and the kubeconfig points at it' });
+  }
+  return new PctlError({ code: 'KubeApiError', message: `${what}: ${text.split('\n')[0]}`, fault: 'environment', exitCode: 1, hint });
+}
+
+export const isNotFound = (e: unknown): boolean => (e instanceof ApiException && e.code === 404) || (e instanceof PctlError && e.code === 'KubeNotFound');
+
+export class KubeClient {
+  readonly objects: KubernetesObjectApi;
+  constructor(
+    readonly kc: KubeConfig,
+    readonly contextName: string,
+    readonly hint?: string,
+  ) {
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+  }
+
+  /** The cluster's name in the kubeconfig (recorded in state as `cluster`). */
+  get clusterName(): string {
+    return this.kc.getContextObject(this.contextName)?.cluster ?? this.contextName;
+  }
+
+  async read<T extends KubeObject>(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<T | undefined> {
+    try {
+      return (await this.objects.read(o as KubernetesObject & { metadata: { name: string } })) as unknown as T;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw kubeError(e, `reading ${describeObject(o)}`, this.hint);
+    }
+  }
+
+  async create(o: KubeObject): Promise<KubeObject> {
+    try {
+      return (await this.objects.create(o as KubernetesObject)) as unknown as KubeObject;
+    } catch (e) {
+      throw kubeError(e, `creating ${describeObject(o)}`, this.hint);
+    }
+  }
+
+  /** Server-side apply as field manager `pctl`, taking over fields others set (`force`). */
+  async apply(o: KubeObject): Promise<KubeObject> {
+    try {
+      return (await this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as unknown as KubeObject;
+    } catch (e) {
+      throw kubeError(e, `applying ${describeObject(o)}`, this.hint);
+    }
+  }
+
+  /** Deletes; true when it was there. Pods and dependents go in the background. */
+  async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }, propagationPolicy = 'Background'): Promise<boolean> {
+    try {
+      await this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw kubeError(e, `deleting ${describeObject(o)}`, this.hint);
+    }
+  }
+
+  /** Lists a kind in one namespace or, without one, in all; an unknown kind lists nothing. */
+  async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
+    try {
+      const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return (r.items as unknown as KubeObject[]).map((i) => ({ ...i, apiVersion, kind }));
+    } catch (e) {
+      // A kind the server does not serve (a CRD since removed) has nothing of ours.
+      if (isNotFound(e) || /Unrecognized API version and kind|unable to find resource/i.test(String((e as Error)?.message))) return [];
+      throw kubeError(e, `listing ${kind}${namespace ? ` in ${namespace}` : ''}`, this.hint);
+    }
+  }
+}
+
+/** Loads the kubeconfig the usual way and picks the context; a missing one is a clear error. */
+export function connect(target: ClusterTarget): KubeClient {
+  const kc = new KubeConfig();
+  const source = target.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+  try {
+    if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new PctlError({ code: 'KubeconfigInvalid', message: `cannot read the kubeconfig ${source}: ${(e as Error).message.split('\n')[0]}`, fault: 'user', hint: 'point KUBECONFIG at a readable kubeconfig (default ~/.kube/config)' });
+  }
+  const context = target.context ?? kc.getCurrentContext();
+  if (!context || !kc.getContextObject(context)) {
+    const known = kc.getContexts().map((c) => c.name);
+    throw new PctlError({
+      code: 'KubeContextMissing',
+      message: `no context ${context ? `"${context}"` : '(none is current)'} in the kubeconfig ${source}${known.length ? ` (it has: ${known.join(', ')})` : ''}`,
+      fault: 'user',
+      hint: target.hint ?? 'set provider.options.context, or KUBECONFIG to a kubeconfig that has it',
+    });
+  }
+  kc.setCurrentContext(context);
+  return new KubeClient(kc, context, target.hint);
+}
