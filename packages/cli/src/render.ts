@@ -1,4 +1,6 @@
-// Human output on stderr (plain lines; colour on a TTY), results on stdout.
+// Human output on stderr, results on stdout. On a terminal, progress is live: one line
+// per service, rewritten in place as it goes (build output shows as that service's last
+// line); elsewhere (pipes, CI, --verbose) plain lines, one per event.
 import type { ReportEvent, Reporter, RunResult, StatusRow } from '@pctl/core';
 
 export interface RendererOptions {
@@ -10,6 +12,7 @@ export interface RendererOptions {
 
 export function createHumanReporter(opts: RendererOptions): Reporter & { events: ReportEvent[] } {
   const stream = opts.stream ?? process.stderr;
+  if (stream.isTTY && !opts.verbose && !process.env.CI && process.env.TERM !== 'dumb') return createLiveReporter({ ...opts, stream });
   const color = Boolean(stream.isTTY) && !process.env.NO_COLOR && !process.env.CI;
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const events: ReportEvent[] = [];
@@ -52,4 +55,62 @@ export function statusTable(rows: StatusRow[]): string {
   return rows
     .map((r) => `${r.key.padEnd(30)} ${r.provider.padEnd(8)} state:${r.inState.padEnd(10)} live:${r.live.state}${r.inConfig ? '' : ' (not in config)'}${r.live.detail ? `  ${r.live.detail}` : ''}`)
     .join('\n');
+}
+
+const DONE_CODES = new Set(['ServiceDeployed', 'ServiceUnchanged', 'ServiceDestroyed', 'OrphanRemoved', 'BuildDone', 'BuildSkipped']);
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+// The live board: rows keyed by service, redrawn in place after each event. Lines without
+// a service (and warnings, errors) are printed above it and stay.
+export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.WriteStream }): Reporter & { events: ReportEvent[] } {
+  const { stream } = opts;
+  const color = !process.env.NO_COLOR;
+  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const events: ReportEvent[] = [];
+  const rows = new Map<string, { text: string; state: 'busy' | 'done' | 'failed' }>();
+  const ownerOfImage = new Map<string, string>();
+  let drawn = 0;
+  const width = () => Math.max(20, (stream.columns || 100) - 1);
+  const fit = (line: string) => {
+    const plain = line.replace(ANSI, '');
+    return plain.length <= width() ? line : `${plain.slice(0, width() - 1)}…`;
+  };
+  const mask = (t: string) => (opts.mask ? opts.mask(t) : t);
+  const redraw = (above = '') => {
+    let out = drawn ? `\u001b[${drawn}A` : '';
+    out += '\r';
+    if (above) out += `\u001b[2K${above}\n`;
+    const keyWidth = Math.min(40, Math.max(0, ...[...rows.keys()].map((k) => k.length)));
+    for (const [key, row] of rows) {
+      const mark = row.state === 'done' ? paint('32', '✓') : row.state === 'failed' ? paint('31', '✗') : paint('36', '…');
+      out += `\u001b[2K${fit(`${mark} ${paint('1', key.padEnd(keyWidth))} ${mask(row.text)}`)}\n`;
+    }
+    drawn = rows.size;
+    stream.write(out);
+  };
+  const emit = (e: ReportEvent) => {
+    events.push(e);
+    if (e.code === 'BuildStarted' && e.subject && typeof e.data?.ref === 'string') ownerOfImage.set(e.data.ref, e.subject);
+    if (e.code === 'BuildLine') {
+      const owner = e.subject ? ownerOfImage.get(e.subject) : undefined;
+      const row = owner ? rows.get(owner) : undefined;
+      if (!row || !e.text.trim()) return;
+      row.text = `building: ${e.text.trim()}`;
+      return redraw();
+    }
+    if (e.level === 'debug') return;
+    if (!e.subject || e.level === 'warn' || (e.level === 'error' && !rows.has(e.subject))) {
+      const text = e.level === 'error' ? paint('31', e.text) : e.level === 'warn' ? paint('33', e.text) : e.text;
+      return redraw(mask(`${e.subject ? paint('1', e.subject) + ' ' : ''}${text}`));
+    }
+    rows.set(e.subject, { text: e.text, state: e.level === 'error' ? 'failed' : DONE_CODES.has(e.code) ? 'done' : 'busy' });
+    redraw();
+  };
+  return {
+    events,
+    emit,
+    info: (text, subject, code = 'Info', data) => emit({ level: 'info', code, text, subject, data }),
+    warn: (text, subject, code = 'Warning') => emit({ level: 'warn', code, text, subject }),
+    debug: (text, subject) => emit({ level: 'debug', code: 'Debug', text, subject }),
+  };
 }

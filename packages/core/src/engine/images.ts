@@ -31,7 +31,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     limit,
     async (ref, signal) => {
       const { spec, owner } = specByRef.get(ref)!;
-      ctx.reporter.info(`building ${ref}`, owner.key, 'BuildStarted');
+      ctx.reporter.info(`building ${ref}`, owner.key, 'BuildStarted', { ref });
       const r = await buildImage({
         spec,
         ref,

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { createHumanReporter } from './render.js';
+
+// A tiny terminal: enough of VT100 (cursor up, clear line, CR, LF) to see what a user sees.
+function terminal(columns = 60) {
+  const screen: string[] = [''];
+  let row = 0;
+  let raw = '';
+  const stream = {
+    isTTY: true,
+    columns,
+    write(chunk: string) {
+      raw += chunk;
+      const re = /\u001b\[(\d*)([A-Za-z])|\r|\n|[^\u001b\r\n]+/g;
+      for (const m of chunk.matchAll(re)) {
+        const t = m[0];
+        if (t === '\r') continue;
+        if (t === '\n') {
+          row++;
+          screen[row] ??= '';
+        } else if (m[2] === 'A') row = Math.max(0, row - Number(m[1] || 1));
+        else if (m[2] === 'K') screen[row] = '';
+        else if (m[2] === 'm') continue;
+        else screen[row] = (screen[row] ?? '') + t;
+      }
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
+  return { stream, screen: () => screen.filter((l, i) => i < screen.length - 1 || l), raw: () => raw };
+}
+
+describe('live progress on a terminal', () => {
+  it('keeps one line per service, rewritten in place, with build output on its line', () => {
+    const env = { CI: process.env.CI, NO_COLOR: process.env.NO_COLOR };
+    delete process.env.CI;
+    process.env.NO_COLOR = '1';
+    try {
+      const t = terminal();
+      const r = createHumanReporter({ verbose: false, stream: t.stream, mask: (s) => s.replaceAll('hunter22', '***') });
+      r.info('building pctl-s-api:abc', 's-api', 'BuildStarted', { ref: 'pctl-s-api:abc' });
+      r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
+      r.emit({ level: 'debug', code: 'BuildLine', text: 'Step 2/3 : COPY . /app', subject: 'pctl-s-api:abc' });
+      expect(t.screen()).toEqual(['… s-api building: Step 2/3 : COPY . /app', '✓ s-db  unchanged, skipping']);
+      r.info('waiting for the lock: held by pid 42');
+      r.info('updating (config changed, password hunter22)', 's-api', 'ServiceDeploying');
+      r.info('deployed', 's-api', 'ServiceDeployed');
+      expect(t.screen()).toEqual(['waiting for the lock: held by pid 42', '✓ s-api deployed', '✓ s-db  unchanged, skipping']);
+      expect(t.raw()).not.toContain('hunter22');
+      r.emit({ level: 'error', code: 'ServiceFailed', text: 'container exited with code 3 and a very long explanation that does not fit', subject: 's-db' });
+      const screen = t.screen();
+      expect(screen[2]).toMatch(/^✗ s-db  container exited with code 3/);
+      expect(screen.every((l) => l.length <= 59)).toBe(true);
+    } finally {
+      Object.assign(process.env, env);
+      if (env.CI === undefined) delete process.env.CI;
+      if (env.NO_COLOR === undefined) delete process.env.NO_COLOR;
+    }
+  });
+
+  it('writes plain lines when not on a terminal, in CI, or with --verbose', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const r = createHumanReporter({ verbose: false, stream });
+    r.info('deployed', 's-api', 'ServiceDeployed');
+    r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
+    expect(lines).toEqual(['s-api deployed\n', 's-db unchanged, skipping\n']);
+    const tty = terminal();
+    const verbose = createHumanReporter({ verbose: true, stream: tty.stream });
+    verbose.info('deployed', 's-api', 'ServiceDeployed');
+    expect(tty.raw()).not.toContain('\u001b[2K');
+  });
+});
