@@ -5,12 +5,12 @@
 // state file, not in output (even --verbose), not on any command line.
 import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
+import { freePort, startSshd, waitPort, type TestSshd } from '../helpers/sshd.js';
 
 const STACK = 'regauth';
 const USER = 'pctluser';
@@ -21,8 +21,7 @@ let dockerConfig: string;
 let engine: TestEngine;
 let registry: ResultPromise | undefined;
 let registryLog = '';
-let sshd: ResultPromise | undefined;
-let sshdLog = '';
+let sshd: TestSshd | undefined;
 let regPort: number;
 let sshPort: number;
 let key: string;
@@ -32,30 +31,6 @@ const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
 const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const env = (password = PASSWORD) => ({ DOCKER_CONFIG: dockerConfig, REG_PASS: password });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitPort(port: number, proc: ResultPromise, what: string, log: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (proc.exitCode !== null && proc.exitCode !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start on 127.0.0.1:${port}:\n${log()}`);
-}
 
 async function startRegistry(root: string, port: number): Promise<void> {
   mkdirSync(path.join(root, 'data'), { recursive: true });
@@ -83,38 +58,6 @@ auth:
   registry.stderr?.on('data', keep);
   await waitPort(port, registry, 'docker-registry', () => registryLog);
 }
-
-// sshd as root on 127.0.0.1:<port>; sessions see DOCKER_HOST of the given engine and an
-// empty docker config of their own.
-async function startSshd(root: string, port: number, dockerHost: string): Promise<void> {
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  mkdirSync(path.join(root, 'docker-config'), { recursive: true });
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'host_key')]);
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pctl-test', '-f', path.join(root, 'id')]);
-  writeFileSync(path.join(root, 'authorized_keys'), readFileSync(path.join(root, 'id.pub')));
-  const config = path.join(root, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${root}/host_key`,
-      `AuthorizedKeysFile ${root}/authorized_keys`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin yes',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${root}/sshd.pid`,
-      `SetEnv DOCKER_HOST=${dockerHost} DOCKER_CONFIG=${root}/docker-config`,
-      '',
-    ].join('\n'),
-  );
-  sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true });
-  sshd.stderr?.on('data', (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-8000)));
-  await waitPort(port, sshd, 'sshd', () => sshdLog);
-}
-const forgetHostKey = (port: number) => execa('ssh-keygen', ['-R', `[127.0.0.1]:${port}`], { reject: false });
 
 async function tags(): Promise<string[]> {
   const r = await fetch(`http://127.0.0.1:${regPort}/v2/team/tags/list`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` } });
@@ -165,16 +108,15 @@ beforeAll(async () => {
   dockerConfig = path.join(tmp.dir, 'docker-config');
   mkdirSync(dockerConfig, { recursive: true });
   mkdirSync(path.join(tmp.dir, 'ssh'), { recursive: true });
-  key = path.join(tmp.dir, 'ssh', 'id');
   regPort = await freePort();
-  sshPort = await freePort();
   await startRegistry(path.join(tmp.dir, 'registry'), regPort);
   // The registry wants the password.
   expect((await fetch(`http://127.0.0.1:${regPort}/v2/`)).status).toBe(401);
   engine = testEngine(path.join(tmp.dir, 'engine'), '10.233.0.0/16');
   await engine.start();
-  await forgetHostKey(sshPort);
-  await startSshd(path.join(tmp.dir, 'ssh'), sshPort, engine.host);
+  sshd = await startSshd(path.join(tmp.dir, 'ssh'), engine.host);
+  sshPort = sshd.port;
+  key = sshd.key;
   writeTree(dir, {
     'pctl.yaml': yaml(),
     'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /www/index.html\n',
@@ -187,9 +129,7 @@ afterAll(async () => {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   registry?.kill('SIGTERM');
-  sshd?.kill('SIGTERM');
-  await Promise.all([registry, sshd]);
-  if (sshPort) await forgetHostKey(sshPort);
+  await Promise.all([registry, sshd?.stop()]);
   await engine?.cleanup();
   tmp?.cleanup();
 }, 120_000);
@@ -197,7 +137,7 @@ afterAll(async () => {
 describe('a registry with a password', () => {
   it('logs in with --password-stdin, pushes the content tag, and the host pulls it', async () => {
     const r = await runWatched(['deploy', '--json', '--verbose']);
-    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog, '\nsshd log:\n', sshdLog);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog, '\nsshd log:\n', sshd?.log());
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });

@@ -2,21 +2,20 @@
 // own host key, authorized key and port), whose sessions talk to a second private Docker
 // engine. The image is built on the shared engine and, with no registry, streamed with
 // `docker save | ssh docker load`; the container then runs on the "remote" engine.
-import { execa, type ResultPromise } from 'execa';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { execa } from 'execa';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
+import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const STACK = 'sshremote';
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 let engine: TestEngine;
-let sshd: ResultPromise | undefined;
-let sshdLog = '';
+let sshd: TestSshd | undefined;
 let sshPort: number;
 let httpPort: number;
 let key: string;
@@ -32,61 +31,6 @@ async function onRemote(args: string[]): Promise<string> {
 }
 const remoteContainers = async () =>
   (await onRemote(['ps', '-a', '--filter', 'label=managed-by=pctl', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// sshd as root on 127.0.0.1:<port>; sessions see DOCKER_HOST of the given engine.
-async function startSshd(root: string, port: number, dockerHost: string): Promise<void> {
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  mkdirSync(path.join(root, 'docker-config'), { recursive: true });
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'host_key')]);
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'pctl-test', '-f', path.join(root, 'id')]);
-  writeFileSync(path.join(root, 'authorized_keys'), readFileSync(path.join(root, 'id.pub')));
-  const config = path.join(root, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${root}/host_key`,
-      `AuthorizedKeysFile ${root}/authorized_keys`,
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin yes',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${root}/sshd.pid`,
-      `SetEnv DOCKER_HOST=${dockerHost} DOCKER_CONFIG=${root}/docker-config`,
-      '',
-    ].join('\n'),
-  );
-  sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true });
-  sshd.stderr?.on('data', (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-8000)));
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    if (sshd.exitCode !== null && sshd.exitCode !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`sshd did not start on 127.0.0.1:${port}:\n${sshdLog}`);
-}
-
-// ssh (run by pctl with StrictHostKeyChecking=accept-new) records the test's host key in
-// root's known_hosts; drop it so a later run on the same port with a new key is not refused.
-const forgetHostKey = (port: number) => execa('ssh-keygen', ['-R', `[127.0.0.1]:${port}`], { reject: false });
 
 const yaml = (options: string, page = 'hello over ssh') => ({
   'pctl.yaml': `name: ${STACK}
@@ -108,17 +52,16 @@ beforeAll(async () => {
   await requireDocker();
   tmp = tempDir();
   dir = path.join(tmp.dir, 'stack');
-  key = path.join(tmp.dir, 'ssh', 'id');
   mkdirSync(path.join(tmp.dir, 'ssh'), { recursive: true });
   engine = testEngine(path.join(tmp.dir, 'engine'), '10.232.0.0/16');
   await engine.start();
-  sshPort = await freePort();
   httpPort = await freePort();
-  await forgetHostKey(sshPort);
-  await startSshd(path.join(tmp.dir, 'ssh'), sshPort, engine.host);
+  sshd = await startSshd(path.join(tmp.dir, 'ssh'), engine.host);
+  sshPort = sshd.port;
+  key = sshd.key;
   // The remote really is reachable with the test's key and sees the second engine.
   const probe = await execa('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-i', key, '-p', String(sshPort), '-l', 'root', '127.0.0.1', 'docker', 'info', '--format', '{{.DockerRootDir}}'], { reject: false });
-  if (probe.exitCode !== 0) throw new Error(`ssh to the test sshd failed: ${probe.stderr}\nsshd log:\n${sshdLog}`);
+  if (probe.exitCode !== 0) throw new Error(`ssh to the test sshd failed: ${probe.stderr}\nsshd log:\n${sshd?.log()}`);
   expect(String(probe.stdout).trim()).toBe(path.join(tmp.dir, 'engine', 'data'));
   writeTree(dir, yaml(remoteOptions()));
 }, 180_000);
@@ -128,9 +71,7 @@ afterAll(async () => {
   for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
-  sshd?.kill('SIGTERM');
-  await sshd;
-  if (sshPort) await forgetHostKey(sshPort);
+  await sshd?.stop();
   await engine?.cleanup();
   tmp?.cleanup();
 }, 120_000);
@@ -138,7 +79,7 @@ afterAll(async () => {
 describe('docker provider on a remote host over ssh', () => {
   it('streams the image with docker save | ssh docker load and runs the container there', async () => {
     const r = await run(['deploy', '--json', '--verbose']);
-    if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshdLog);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshd?.log());
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });

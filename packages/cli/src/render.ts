@@ -24,6 +24,11 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
     const line = `${subject}${text}\n`;
     stream.write(opts.mask ? opts.mask(line) : line);
   };
+  return reporterOf(emit, events);
+}
+
+// The Reporter methods over one emit function.
+function reporterOf(emit: (e: ReportEvent) => void, events: ReportEvent[]): Reporter & { events: ReportEvent[] } {
   return {
     events,
     emit,
@@ -106,11 +111,5 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
     rows.set(e.subject, { text: e.text, state: e.level === 'error' ? 'failed' : DONE_CODES.has(e.code) ? 'done' : 'busy' });
     redraw();
   };
-  return {
-    events,
-    emit,
-    info: (text, subject, code = 'Info', data) => emit({ level: 'info', code, text, subject, data }),
-    warn: (text, subject, code = 'Warning') => emit({ level: 'warn', code, text, subject }),
-    debug: (text, subject) => emit({ level: 'debug', code: 'Debug', text, subject }),
-  };
+  return reporterOf(emit, events);
 }
