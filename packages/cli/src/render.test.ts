@@ -63,7 +63,9 @@ describe('live progress on a terminal', () => {
     const r = createHumanReporter({ verbose: false, stream });
     r.info('deployed', 's-api', 'ServiceDeployed');
     r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
-    expect(lines).toEqual(['s-api deployed\n', 's-db unchanged, skipping\n']);
+    r.emit({ level: 'debug', code: 'BuildLine', text: 'Step 1/2 : FROM busybox', subject: 'pctl-s-api:abc' });
+    r.debug('$ docker build ...');
+    expect(lines).toEqual(['s-api deployed\n', 's-db unchanged, skipping\n', 'pctl-s-api:abc Step 1/2 : FROM busybox\n']);
     const tty = terminal();
     const verbose = createHumanReporter({ verbose: true, stream: tty.stream });
     verbose.info('deployed', 's-api', 'ServiceDeployed');

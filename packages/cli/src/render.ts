@@ -18,7 +18,8 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
   const events: ReportEvent[] = [];
   const emit = (e: ReportEvent) => {
     events.push(e);
-    if (e.level === 'debug' && !opts.verbose) return;
+    // Build output streams per image (prefixed with its tag); other debug lines need --verbose.
+    if (e.level === 'debug' && !opts.verbose && e.code !== 'BuildLine') return;
     const subject = e.subject ? paint('1', e.subject) + ' ' : '';
     const text = e.level === 'error' ? paint('31', e.text) : e.level === 'warn' ? paint('33', e.text) : e.level === 'debug' ? paint('2', e.text) : e.text;
     const line = `${subject}${text}\n`;
