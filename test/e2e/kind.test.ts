@@ -109,6 +109,16 @@ describe('kind provider', () => {
     expect(kindCalls().filter((c) => c[0] === 'load' || c[0] === 'create')).toEqual([]);
   }, 120_000);
 
+  it('shows state next to the pods really running', async () => {
+    const r = await pctl(['status', '--json'], { cwd: dir, env });
+    expect(r.exitCode).toBe(0);
+    const rows = Object.fromEntries((JSON.parse(r.stdout).rows as { key: string; inState: string; live: { state: string; detail: string; resources: { name: string; state: string }[] } }[]).map((x) => [x.key, x]));
+    expect(rows['shop-api']!.inState).toBe('deployed');
+    expect(rows['shop-api']!.live.state).toBe('running');
+    expect(rows['shop-api']!.live.detail).toBe('2/2 available in shop');
+    expect(rows['shop-api']!.live.resources.map((p) => p.state)).toEqual(['Running', 'Running']);
+  }, 60_000);
+
   it('redeploys only the service whose raw manifest changed', async () => {
     const file = path.join(dir, 'k8s/report-job.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('FORMAT: csv', 'FORMAT: json'));

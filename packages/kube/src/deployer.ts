@@ -154,8 +154,9 @@ export async function waitRollout(client: KubeClient, key: string, name: string,
     const current = (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
     if (current && (s.updatedReplicas ?? 0) >= want && (s.availableReplicas ?? 0) >= want && (s.replicas ?? 0) <= want) return;
     const progressing = s.conditions?.find((c) => c.type === 'Progressing');
-    const deadlineExceeded = progressing?.reason === 'ProgressDeadlineExceeded';
-    const problem = await podProblem(client, d, namespace);
+    // Until the controller has seen this generation, the condition and the pods are the last rollout's.
+    const deadlineExceeded = current && progressing?.reason === 'ProgressDeadlineExceeded';
+    const problem = current ? await podProblem(client, d, namespace) : undefined;
     if (problem?.hopeless) hopelessSince ??= Date.now();
     else hopelessSince = undefined;
     // A back-off seen twice, a second apart, is not a blip.
@@ -178,7 +179,13 @@ export async function waitRollout(client: KubeClient, key: string, name: string,
 async function podProblem(client: KubeClient, d: DeploymentLike, namespace: string): Promise<{ text: string; hopeless: boolean; events?: string } | undefined> {
   const match = d.spec?.selector?.matchLabels ?? {};
   const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
-  const pods = (await client.list('v1', 'Pod', selector, namespace)) as unknown as PodLike[];
+  // Only the pods of the newest ReplicaSet: those of a previous (failed) rollout keep failing
+  // until the new ones are available, and are not this rollout's problem.
+  const revision = (o: KubeObject) => Number(o.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  const owned = (await client.list('apps/v1', 'ReplicaSet', selector, namespace)).filter((rs) =>
+    ((rs.metadata.ownerReferences ?? []) as { uid?: string }[]).some((r) => r.uid === (d.metadata as { uid?: string }).uid));
+  const hash = owned.sort((a, b) => revision(b) - revision(a))[0]?.metadata.labels?.['pod-template-hash'];
+  const pods = (await client.list('v1', 'Pod', hash ? `${selector},pod-template-hash=${hash}` : selector, namespace)) as unknown as PodLike[];
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue;
     const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && c.state.waiting.reason !== 'ContainerCreating');

@@ -175,14 +175,16 @@ export function renderService(input: RenderInput): KubeObject[] {
   // Deployment
   const replica = config.scale?.replica ?? 1;
   const isRange = Array.isArray(replica);
-  const replicas = isRange ? replica[0] : replica;
+  // With a range the HPA owns `replicas`: pctl leaves the field out, so a redeploy (a
+  // server-side apply) never resets what the autoscaler chose. It starts at 1, then min.
+  const replicas = isRange ? undefined : replica;
   const ports = (config.ports ?? []).map(parsePort);
   out.push({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: meta(service),
     spec: {
-      replicas,
+      ...(replicas === undefined ? {} : { replicas }),
       selector: { matchLabels: { ...selector } },
       strategy: { type: options.strategy ?? 'RollingUpdate' },
       template: {
