@@ -55,6 +55,8 @@ const badConfigs: [string, string, RegExp][] = [
   ['a wrong type', goodYaml.replace('command: sleep 3600', 'scale: { replica: "three" }'), /services\.app\.scale\.replica/],
   ['a missing env var', goodYaml.replace('sleep 3600', 'sleep ${env:PCTL_TEST_SURELY_UNSET}'), /PCTL_TEST_SURELY_UNSET.*services\.app\.command|services\.app\.command.*PCTL_TEST_SURELY_UNSET/],
   ['a service name with shell characters', goodYaml.replace('  app:', '  "app;touch /tmp/pctl-pwned":'), /services\..*DNS label|DNS label.*services/],
+  ['manifests alone on the docker provider', goodYaml.replace('    image: ./app\n', '    manifests: [k8s.yaml]\n'), /services\.app\.image: provider docker needs an image/],
+  ['stack-level manifests beside a service named manifests', `${goodYaml}  manifests:\n    image: busybox:latest\n    provider: { name: docker }\nmanifests:\n  files: [k8s.yaml]\n  provider: { name: kind }\n`, /bad\.yaml:\d+.*manifests.*a service has that name/],
   [
     'a YAML alias bomb',
     `name: ${STACK}\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nservices: {}\n`,

@@ -62,7 +62,7 @@ describe('kind provider', () => {
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed' });
+    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'deployed' });
 
     const calls = kindCalls();
     expect(calls.filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', CLUSTER, '--wait', '120s']]);
@@ -85,6 +85,13 @@ describe('kind provider', () => {
     const cron = server.get('CronJob', 'shop', 'nightly-report') as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } }; metadata: { labels: Record<string, string> } };
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(apiRef);
     expect(cron.metadata.labels['pctl-service']).toBe('shop-reports');
+    // Stack-level manifests: a kustomization with a ConfigMap and a Deployment that rolled out.
+    const edge = server.get('Deployment', 'shop', 'edge') as { metadata: { labels: Record<string, string> }; status: { availableReplicas?: number } };
+    expect(edge.metadata.labels).toMatchObject({ 'pctl-service': 'shop-manifests', 'app.kubernetes.io/part-of': 'shop' });
+    expect(edge.status.availableReplicas).toBe(1);
+    expect(server.get('ConfigMap', 'shop', 'shop-settings')).toBeTruthy();
+    expect(state()['shop-manifests']).toMatchObject({ provider: 'kind', namespace: 'shop' });
+    expect(state()['shop-manifests']!.image).toBeUndefined();
     // Pods really rolled out: 2 api, 1 web, 1 reports.
     expect(server.list('Pod', 'shop').filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-api')).toHaveLength(2);
     // Every write was a server-side apply by field manager pctl (the namespace a create).
@@ -103,7 +110,7 @@ describe('kind provider', () => {
     const before = applies();
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(0);
-    expect(Object.values(results(r.stdout))).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(Object.values(results(r.stdout))).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(r.stderr).toContain('unchanged, skipping');
     expect(applies()).toBe(before);
     expect(kindCalls().filter((c) => c[0] === 'load' || c[0] === 'create')).toEqual([]);
@@ -124,7 +131,7 @@ describe('kind provider', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('FORMAT: csv', 'FORMAT: json'));
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'skipped', 'shop-web': 'skipped', 'shop-reports': 'deployed' });
+    expect(results(r.stdout)).toEqual({ 'shop-api': 'skipped', 'shop-web': 'skipped', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
     expect((server.get('ConfigMap', 'shop', 'report-settings') as { data: Record<string, string> }).data.FORMAT).toBe('json');
   }, 120_000);
 
@@ -134,7 +141,7 @@ describe('kind provider', () => {
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(0);
     // reports' CronJob names pctl://api, so it follows the new tag too.
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed' });
+    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
     const ref = state()['shop-api']!.image!;
     expect(kindCalls().filter((c) => c[0] === 'load')).toEqual([['load', 'docker-image', '--name', CLUSTER, ref]]);
     expect((server.get('Deployment', 'shop', 'web') as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image).toBe(ref);
@@ -190,6 +197,7 @@ describe('kind provider', () => {
     const r = await pctl(['destroy'], { cwd: dir, env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
+    expect(server.get('Deployment', 'shop', 'edge')).toBeUndefined();
     for (const kind of ['Deployment', 'Service', 'Pod', 'CronJob', 'ConfigMap', 'PersistentVolumeClaim', 'ServiceAccount', 'Role', 'RoleBinding', 'HorizontalPodAutoscaler']) {
       const left = server.list(kind).filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.['pctl-stack'] === STACK);
       expect(left, kind).toEqual([]);

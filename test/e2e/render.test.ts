@@ -32,7 +32,7 @@ describe('pctl render', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const rendered = JSON.parse(r.stdout) as { key: string; provider: string; objects: Obj[] }[];
-    expect(rendered.map((x) => x.key)).toEqual(['shop-api', 'shop-reports', 'shop-web']);
+    expect(rendered.map((x) => x.key)).toEqual(['shop-api', 'shop-manifests', 'shop-reports', 'shop-web']);
     const all = rendered.flatMap((x) => x.objects.map((o) => ({ key: x.key, o })));
     const kinds = new Set(all.map(({ o }) => o.kind));
     for (const k of ['Namespace', 'ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'CronJob', 'ConfigMap']) expect(kinds, k).toContain(k);

@@ -76,12 +76,20 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
 
   // The namespace: created (and then owned) by pctl when missing; a user's is left as it is.
   let createdNamespace = false;
-  const existing = await client.read(ns);
+  let existing = await client.read(ns);
   if (!existing) {
-    await client.create(ns);
-    createdNamespace = true;
-    opts.reporter.info(`created namespace ${input.namespace}`, key, 'NamespaceCreated');
-  } else {
+    try {
+      await client.create(ns);
+      createdNamespace = true;
+      opts.reporter.info(`created namespace ${input.namespace}`, key, 'NamespaceCreated');
+    } catch (e) {
+      // Another service of this run created it a moment ago: use it as it is.
+      if ((e as PctlError).code !== 'KubeConflict') throw e;
+      existing = await client.read(ns);
+      if (!existing) throw e;
+    }
+  }
+  if (existing) {
     const deleting = (existing.metadata as { deletionTimestamp?: string }).deletionTimestamp;
     if (deleting) {
       throw new PctlError({ code: 'NamespaceTerminating', message: `${key}: namespace ${input.namespace} is being deleted`, fault: 'environment', exitCode: 1, hint: 'wait until it is gone and deploy again' });
@@ -99,8 +107,11 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
   const wanted = new Set(rest.map(ref));
   const extraKinds = [...new Set([...(opts.previous?.objects ?? []).map((r) => { const p = parseRef(r); return `${p.apiVersion}/${p.kind}`; }), ...rest.map((o) => `${o.apiVersion}/${o.kind}`)])];
   const stale = (await findServiceObjects(client, input.stack, input.service, extraKinds)).filter((o) => !wanted.has(ref(o)));
-  // The Deployment goes after the rollout of the new one (a namespace move keeps serving).
-  await waitRollout(client, key, input.service, input.namespace, opts);
+  // Every Deployment applied (pctl's, and those of raw manifests) must roll out; stale
+  // objects go after that (a namespace move keeps serving).
+  for (const d of rest.filter((o) => o.apiVersion === 'apps/v1' && o.kind === 'Deployment')) {
+    await waitRollout(client, key, d.metadata.name, d.metadata.namespace ?? input.namespace, opts);
+  }
   for (const o of stale) {
     opts.reporter.info(`deleting ${describeObject(o)} (no longer part of the service)`, key, 'KubeObjectPruned');
     await client.delete(o);

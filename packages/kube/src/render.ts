@@ -94,6 +94,12 @@ export function renderService(input: RenderInput): KubeObject[] {
   // Namespace
   out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) });
 
+  // A service with manifests and no image (stack-level manifests): those alone.
+  if (config.image === undefined && config.build === undefined) {
+    for (const m of input.manifests ?? []) out.push(rawManifest(m, input, labels, annotations));
+    return out.map((o) => clean(o));
+  }
+
   // ServiceAccount
   out.push({
     apiVersion: 'v1',

@@ -140,7 +140,7 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
   const input = renderInput(ctx, p, o);
   await ensureCluster(ctx, o);
   // Images pctl built (also those a service takes with pctl://other) live only in the local engine.
-  if (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) await loadImage(ctx, o, target.image.ref, target.key);
+  if (target.image.ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://'))) await loadImage(ctx, o, target.image.ref, target.key);
   const client = clientFor(o);
   const prev = extras(p.previous);
   const result = await deployService(client, input, {
@@ -152,7 +152,7 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
   const replica = target.service.scale?.replica ?? 1;
   return {
     provider: 'kind',
-    image: target.image.ref,
+    ...(target.image.ref ? { image: target.image.ref } : {}),
     labels: target.labels,
     fingerprint: target.fingerprint,
     replica,

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PctlError } from '../errors.js';
-import { DNS_LABEL, StackSchema, type StackConfig } from './schema.js';
+import { DNS_LABEL, STACK_MANIFESTS_SERVICE, StackSchema, type StackConfig } from './schema.js';
 import { loadCustomResolvers, resolveConfig } from './resolve.js';
 
 export interface ConfigIssue {
@@ -143,6 +143,15 @@ function validate(value: Record<string, unknown>, shown: string, lineOf: (p: (st
     throw new ConfigError(shown, dedupe(issues));
   }
   const config = parsed.data;
+  // Stack-level manifests become a service of their own (state key `<stack>-manifests`).
+  if (config.manifests) {
+    if (config.services[STACK_MANIFESTS_SERVICE]) {
+      issues.push({ path: 'manifests', line: lineOf(['manifests']), message: `stack-level manifests deploy as the service "${STACK_MANIFESTS_SERVICE}", and a service has that name: rename it, or list the files under that service` });
+    } else {
+      config.services[STACK_MANIFESTS_SERVICE] = { manifests: config.manifests.files, provider: config.manifests.provider };
+      delete config.manifests;
+    }
+  }
   const names = Object.keys(config.services);
   for (const name of names) {
     const svc = config.services[name]!;
@@ -188,7 +197,7 @@ function unionMessage(issue: z.core.$ZodIssue & { code: 'invalid_union' }): stri
   return first ? `${first.message}` : undefined;
 }
 
-const KNOWN = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'options', 'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context', 'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'path', 'url', 'username', 'password'];
+const KNOWN = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'options', 'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context', 'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'path', 'url', 'username', 'password', 'files'];
 
 // "did you mean" for a typo of a known field.
 function suggest(k: string): string {

@@ -83,7 +83,17 @@ export const ServiceSchema = z
     manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
     provider: ProviderRefSchema,
   })
-  .refine((s) => s.image !== undefined || s.build !== undefined, { message: 'a service needs `image` or `build`', path: ['image'] });
+  .refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
+    message: 'a service needs `image` or `build` (or, on Kubernetes, `manifests` alone)',
+    path: ['image'],
+  });
+
+/** Raw manifests of the whole stack: deployed as a service named `manifests` with no image. */
+export const StackManifestsSchema = z.strictObject({
+  files: z.array(z.string().min(1)).min(1).describe('manifest files or folders (with a kustomization), relative to the stack file'),
+  provider: ProviderRefSchema,
+});
+export const STACK_MANIFESTS_SERVICE = 'manifests';
 
 export const StackSchema = z.strictObject({
   name: dnsLabel('stack name'),
@@ -91,6 +101,7 @@ export const StackSchema = z.strictObject({
   plugin: z.array(z.string()).default([]),
   providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
   custom: z.record(z.string(), z.unknown()).default({}),
+  manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
   services: z.record(dnsLabel('service name'), ServiceSchema),
 });
 

@@ -182,7 +182,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     ...(previous && !previous.destroyed ? previous : {}),
     provider: provider.name,
     labels: target.labels,
-    image: previous && !previous.destroyed ? previous.image : target.image.ref,
+    image: (previous && !previous.destroyed ? previous.image : target.image.ref) || undefined,
     pending: true,
     destroyed: false,
   };
@@ -198,7 +198,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   await store.set(target.key, {
     ...rest,
     provider: provider.name,
-    image: target.image.ref,
+    image: target.image.ref || undefined,
     labels: { ...target.labels, ...(entry.labels ?? {}) },
     fingerprint: target.fingerprint,
     buildHash: target.image.buildHash,

@@ -74,6 +74,9 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   for (const [svcName, svc] of Object.entries(loaded.config.services)) {
     try {
       const p = await session.provider(svc.provider.name);
+      if (!svc.image && !svc.build && !(p.kind === 'v1' && p.provider.render)) {
+        problems.push(`services.${svcName}.image: provider ${svc.provider.name} needs an image (only Kubernetes providers deploy manifests alone)`);
+      }
       if (p.kind === 'v1' && p.provider.validateOptions) {
         for (const issue of p.provider.validateOptions(svc.provider.options ?? {})) {
           problems.push(`services.${svcName}.provider.options${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
