@@ -62,14 +62,25 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
   const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
   let told = false;
   for (;;) {
+    // The lock appears with its content at once: written to a temp file, then hard-linked
+    // into place (link fails if the lock exists), so a waiter never reads it empty.
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      const fh = await fs.open(file, 'wx', 0o644);
+      const fh = await fs.open(tmp, 'wx', 0o644);
       try {
         await fh.writeFile(JSON.stringify(me) + '\n');
         await fh.sync();
       } finally {
         await fh.close();
       }
+      try {
+        await fs.link(tmp, file);
+      } catch (e) {
+        // A filesystem without hard links: an exclusive create, written right after.
+        if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        await fs.writeFile(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
+      }
+      await fs.rm(tmp, { force: true });
       return {
         file,
         release: async () => {
@@ -78,6 +89,7 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
         },
       };
     } catch (e) {
+      await fs.rm(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = await readOwner(file);
