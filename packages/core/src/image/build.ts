@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Exec } from '../exec.js';
 import { PctlError, isPctlError } from '../errors.js';
-import { lastLines } from '../exec.js';
+import { errorLine, lastLines } from '../exec.js';
 import { withEntrypoint } from './dockerfile.js';
 import type { BuildSpec } from './spec.js';
 
@@ -92,11 +92,14 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
       reject: false,
       env: { DOCKER_CLI_HINTS: 'false' },
     });
+    if (r.exitCode !== 0 && spec.builder === 'buildx' && (await exec('docker', ['buildx', 'version'], { reject: false })).exitCode !== 0) {
+      throw new PctlError({ code: 'BuildxMissing', exitCode: 1, message: `building ${ref}: builder buildx is set but the docker buildx plugin is not installed`, fault: 'environment', hint: 'install it (Debian: apt-get install docker-buildx), or use builder: docker' });
+    }
     if (r.exitCode !== 0) {
       throw new PctlError({
         code: 'BuildFailed',
         exitCode: 1,
-        message: `building ${ref} failed: ${lastLines(r.stderr || r.stdout, 1) || `exit code ${r.exitCode}`}`,
+        message: `building ${ref} failed: ${errorLine(r.stderr || r.stdout) || `exit code ${r.exitCode}`}`,
         fault: 'user',
         detail: `$ ${r.command}\n${lastLines(tail.join('\n') || r.stderr, 20)}`,
       });
