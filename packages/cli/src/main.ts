@@ -156,6 +156,21 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('sync')
+    .description('copy the folders Dockerfiles COPY into running containers as they change (Ctrl-C stops)')
+    .argument('[services...]', 'only these services')
+    .option('--once', 'sync what differs now and exit')
+    .action(async (services: string[], o: { once?: boolean }, cmd: Command) => {
+      const so = await sessionOptions(cmd);
+      const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
+        const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+        so.reporter.info(`synced ${what} to ${r.containers.join(', ')}`, r.key, 'Synced');
+      });
+      if (json) process.stdout.write(JSON.stringify({ ok: true, rounds }, null, 2) + '\n');
+      if (!o.once) process.stderr.write('sync stopped\n');
+    });
+
+  program
     .command('render')
     .description('print, as YAML, the Kubernetes objects deploy would apply (touches no cluster)')
     .argument('[services...]', 'only these services')

@@ -76,6 +76,18 @@ export interface StatusParams {
   target?: ServiceTarget;
 }
 
+/** Files of one `COPY src /dest` to bring into running containers. */
+export interface SyncBatch {
+  /** Local folder the files are relative to. */
+  sourceDir: string;
+  /** Absolute folder in the container. */
+  dest: string;
+  /** Files (relative to sourceDir and dest) to copy. */
+  files: string[];
+  /** Absolute paths in the container to remove. */
+  deleted: string[];
+}
+
 export interface ServiceStatus {
   /** e.g. `running`, `missing`, `degraded`. */
   state: 'running' | 'degraded' | 'missing' | 'stopped' | 'unknown';
@@ -106,6 +118,8 @@ export interface ProviderV1 {
    * (default true; a local engine or kind cluster returns false).
    */
   needsPush?(options: Record<string, unknown>): boolean;
+  /** Copies changed files into the running service (`pctl sync`); returns where they went. */
+  sync?(params: { ctx: ProviderContext; key: string; entry?: StateEntry; batches: SyncBatch[] }): Promise<{ containers: string[] }>;
   /** What deploy would apply, touching nothing (`pctl render`): Kubernetes objects as JSON. */
   render?(params: DeployParams): Promise<Record<string, unknown>[]>;
   /** Optional extra notes for `pctl plan`. */

@@ -11,3 +11,4 @@ export * from './pool.js';
 export * from './recover.js';
 export * from './build.js';
 export * from './buildRecords.js';
+export * from './sync.js';
