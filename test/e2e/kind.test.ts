@@ -205,6 +205,8 @@ describe('kind provider', () => {
     expect(server.get('Namespace', undefined, 'shop')).toBeUndefined();
     expect(server.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
     expect(Object.values(state()).every((e) => e.destroyed)).toBe(true);
+    // The images pctl built for the stack are gone from the local engine too.
+    expect((await execa('docker', ['images', '--filter', 'reference=pctl-shop-*', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim()).toBe('');
   }, 180_000);
 });
 

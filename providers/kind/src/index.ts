@@ -168,10 +168,15 @@ async function destroy(p: DestroyParams): Promise<void> {
   const clusterExists = (await kind(p.ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(o.cluster);
   if (!clusterExists) {
     p.ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, p.key);
-    return;
+  } else {
+    const client = clientFor(o);
+    await destroyService(client, { stack: p.ctx.stack, service: p.key.slice(p.ctx.stack.length + 1), entry: extras(p.entry), reporter: p.ctx.reporter, signal: p.ctx.signal });
   }
-  const client = clientFor(o);
-  await destroyService(client, { stack: p.ctx.stack, service: p.key.slice(p.ctx.stack.length + 1), entry: extras(p.entry), reporter: p.ctx.reporter, signal: p.ctx.signal });
+  // The image pctl built stays on the local engine otherwise (another service may have taken it already).
+  if (p.entry.builtByPctl && p.entry.image) {
+    const r = await p.ctx.exec('docker', ['rmi', p.entry.image], { reject: false });
+    if (r.exitCode !== 0 && !/No such image|being used|conflict|must be forced/i.test(r.stderr)) p.ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.stderr.split('\n')[0]}`, p.key);
+  }
 }
 
 async function status(p: StatusParams): Promise<ServiceStatus> {

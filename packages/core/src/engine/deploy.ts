@@ -67,6 +67,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
   await withLockedState(session, 'deploy', async (store) => {
     const { all, selected, items, orphans } = await planDeploy(session, store, { only: opts.only });
     const byKey = new Map(selected.map((t) => [t.key, t]));
+    const replaced = new Set<string>();
     for (const it of items) outcomes.set(it.key, { ...it, result: 'not-started', image: byKey.get(it.key)?.image.ref });
     const changed = items.filter((i) => i.action !== 'unchanged').map((i) => byKey.get(i.key)!);
 
@@ -94,7 +95,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
         }
         ctx.reporter.info(`${item.action === 'create' ? 'creating' : 'updating'} (${item.reason})`, key, 'ServiceDeploying');
         try {
-          await deployOne(session, store, target, item);
+          await deployOne(session, store, target, item, replaced);
           out.result = 'deployed';
           ctx.reporter.info('deployed', key, 'ServiceDeployed', { image: target.image.ref });
         } catch (e) {
@@ -114,10 +115,12 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       const named = err.message.includes(first.id) ? err.message : `${first.id}: ${err.message}`;
       const more = graph.failed.length > 1 ? ` (and ${graph.failed.length - 1} more failed)` : '';
       failure = new PctlError({ code: err.code, message: `${named}${more}`, fault: err.fault, hint: err.hint, detail: err.detail, exitCode: err.exitCode });
+      await removeReplacedImages(session, store, replaced, all).catch(() => undefined);
       return;
     }
     if (opts.signal.aborted) {
       failure = interrupted();
+      await removeReplacedImages(session, store, replaced, all).catch(() => undefined);
       return;
     }
 
@@ -145,6 +148,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
         return;
       }
     }
+    await removeReplacedImages(session, store, replaced, all);
     await runLegacyProviders(session, 'deploy', store);
   });
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
@@ -166,7 +170,7 @@ function interrupted(): PctlError {
   return new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
 }
 
-async function deployOne(session: Session, store: StateStore, target: PlannedTarget, item: PlanItem): Promise<void> {
+async function deployOne(session: Session, store: StateStore, target: PlannedTarget, item: PlanItem, replaced: Set<string>): Promise<void> {
   const { ctx } = session;
   let previous = store.get(target.key);
   // Moving between providers: the old platform's resources go first.
@@ -208,8 +212,14 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     pushedByPctl,
   });
   const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
-  if (oldImage && oldImage !== target.image.ref && provider.name === 'docker' && (previous?.host ?? 'local') === 'local') {
-    const stillUsed = store.entries().some(([k, e]) => k !== target.key && !e.destroyed && e.image === oldImage);
-    await removeReplacedImage(ctx, oldImage, stillUsed);
+  if (oldImage && oldImage !== target.image.ref) replaced.add(oldImage);
+}
+
+// Images pctl built locally that this run replaced go once no service runs them any more
+// (checked after the whole run: services sharing an image move one after the other).
+async function removeReplacedImages(session: Session, store: StateStore, replaced: Set<string>, targets: PlannedTarget[]): Promise<void> {
+  for (const ref of replaced) {
+    const stillUsed = store.entries().some(([, e]) => !e.destroyed && e.image === ref) || targets.some((t) => t.image.ref === ref);
+    await removeReplacedImage(session.ctx, ref, stillUsed);
   }
 }
