@@ -110,6 +110,16 @@ describe('docker provider on a remote host over ssh', () => {
     expect(await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`])).toBe(before);
   });
 
+  it('shows the remote container in status, reached over ssh as deployed', async () => {
+    const r = await run(['status', '--json']);
+    expect(r.exitCode).toBe(0);
+    const row = JSON.parse(r.stdout).rows.find((x: { key: string }) => x.key === `${STACK}-web`);
+    expect(row.live.state).toBe('running');
+    expect(row.live.resources.map((x: { name: string }) => x.name)).toEqual([`${STACK}-web`]);
+    // The local engine has no such container: status really asked the remote one.
+    expect((await execa('docker', ['ps', '-q', '--filter', `name=^${STACK}-web$`])).stdout.trim()).toBe('');
+  });
+
   it('destroys the container, volumes, network and image on the remote engine', async () => {
     const ref = state()[`${STACK}-web`].image as string;
     const d = await run(['destroy']);

@@ -313,8 +313,13 @@ async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   };
 }
 
+// Where a deployed entry lives (its host, user, key, port), as recorded when it was deployed.
+function entryOptions(entry: StateEntry): DockerOptions {
+  return { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
+}
+
 async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
-  const o: DockerOptions = { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
+  const o = entryOptions(entry);
   const cli = dockerCli(ctx, o);
   await removeContainers(cli, await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']));
   const left = await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']);
@@ -339,7 +344,8 @@ async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
 }
 
 async function status({ ctx, key, entry, target }: StatusParams): Promise<ServiceStatus> {
-  const o = options(target?.service.provider.options ?? (entry?.host && entry.host !== 'local' ? { host: entry.host } : {}));
+  // What runs is where it was deployed (the entry); a service not deployed yet, where the config says.
+  const o = entry && !entry.destroyed ? entryOptions(entry) : options(target?.service.provider.options ?? ctx.config.services[key.slice(ctx.stack.length + 1)]?.provider.options);
   const cli = dockerCli(ctx, o);
   const names = await listByLabel(cli, 'container', [`pctl-service=${key}`, 'managed-by=pctl']);
   const states = await inspect(cli, names);
