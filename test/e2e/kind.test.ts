@@ -12,6 +12,7 @@ import { copyExample, pctl, repoRoot, tempDir } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 
 const CLUSTER = `pctl-e2e-${process.pid}`;
+const PULL_PASSWORD = `pull-${process.pid}-s3cret`;
 const STACK = 'shop';
 let server: KubeApiServer;
 let tmp: ReturnType<typeof tempDir>;
@@ -48,6 +49,7 @@ beforeAll(async () => {
     KUBECONFIG: server.kubeconfigPath,
     PCTL_FAKE_KIND_LOG: kindLog(),
     PCTL_FAKE_KIND_STATE: path.join(tmp.dir, 'kind-clusters.json'),
+    TOOL_PULL_PASSWORD: PULL_PASSWORD,
   };
 }, 60_000);
 afterAll(async () => {
@@ -175,6 +177,33 @@ describe('kind provider', () => {
     }
     expect(state()['shop-web']).toBeUndefined();
     expect(server.get('Deployment', 'shop', 'api')).toBeTruthy();
+  }, 180_000);
+
+  it('gives a prebuilt private image a pull Secret on its service account, the password never shown', async () => {
+    const password = PULL_PASSWORD;
+    edit('  reports:\n', `  tool:\n    image: 127.0.0.1:5999/team/tool:1.0\n    registry: { url: "http://127.0.0.1:5999/team", username: robot, password: "\${env:TOOL_PULL_PASSWORD}" }\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: shop } }\n  reports:\n`);
+    const penv = env;
+    const r = await pctl(['deploy', '--json', '--verbose'], { cwd: dir, env: penv });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(results(r.stdout)['shop-tool']).toBe('deployed');
+    const secret = server.get('Secret', 'shop', 'shop-tool-pull') as { type: string; data: Record<string, string> };
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    const auths = JSON.parse(Buffer.from(secret.data['.dockerconfigjson']!, 'base64').toString()).auths;
+    expect(auths['127.0.0.1:5999']).toMatchObject({ username: 'robot', password });
+    const sa = server.get('ServiceAccount', 'shop', 'shop-tool') as { imagePullSecrets: { name: string }[] };
+    expect(sa.imagePullSecrets).toEqual([{ name: 'shop-tool-pull' }]);
+    expect(state()['shop-tool']).toMatchObject({ hasPullSecret: true });
+    // Nowhere else: not in the state file, the output, or what render prints.
+    const rendered = await pctl(['render', 'tool'], { cwd: dir, env: penv });
+    expect(rendered.exitCode).toBe(0);
+    const renderedSecret = JSON.parse(Buffer.from(/\.dockerconfigjson: (\S+)/.exec(rendered.stdout)![1]!, 'base64').toString());
+    expect(renderedSecret.auths['127.0.0.1:5999'].password).toBe('<redacted>');
+    for (const text of [readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8'), r.stdout, r.stderr, rendered.stdout, rendered.stderr]) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(Buffer.from(password).toString('base64').slice(0, 12));
+    }
+    // A pctl-built image needs no pull Secret: api has none.
+    expect(server.get('Secret', 'shop', 'shop-api-pull')).toBeUndefined();
   }, 180_000);
 
   it('fails the deploy when the rollout fails, naming the pod and its reason', async () => {

@@ -117,9 +117,20 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
 
 const clientFor = (o: KindOptions): KubeClient => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
 
-function renderInput(ctx: ProviderContext, p: DeployParams, o: KindOptions): RenderInput {
+// A prebuilt image from a registry with credentials: the node pulls it with a pull Secret.
+// (Images pctl built are loaded into the node and need none.) `pctl render` shows the
+// Secret with the password redacted.
+function pullSecretFor(p: DeployParams, redact: boolean): RenderInput['pullSecret'] {
+  const reg = p.target.service.registry;
+  if (p.target.image.builtByPctl || !reg || typeof reg !== 'object' || !reg.username || !reg.password) return undefined;
+  const server = reg.url.replace(/^[a-z]+:\/\//, '').split('/')[0]!;
+  return { server, username: reg.username, password: redact ? '<redacted>' : reg.password };
+}
+
+function renderInput(ctx: ProviderContext, p: DeployParams, o: KindOptions, redact = false): RenderInput {
   const svc = p.target.service;
   return {
+    pullSecret: pullSecretFor(p, redact),
     stack: ctx.stack,
     service: p.target.name,
     config: svc,
@@ -210,7 +221,7 @@ export default defineProvider({
   needsPush: () => false,
   async render(p) {
     const o = options(p.target.service.provider.options);
-    return renderService(renderInput(p.ctx, p, o)) as unknown as Record<string, unknown>[];
+    return renderService(renderInput(p.ctx, p, o, true)) as unknown as Record<string, unknown>[];
   },
   deploy,
   destroy,
