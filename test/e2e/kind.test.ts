@@ -15,6 +15,7 @@ const CLUSTER = `pctl-e2e-${process.pid}`;
 const PULL_PASSWORD = `pull-${process.pid}-s3cret`;
 const STACK = 'shop';
 let server: KubeApiServer;
+let server2: KubeApiServer | undefined;
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 let env: Record<string, string>;
@@ -53,7 +54,8 @@ beforeAll(async () => {
   };
 }, 60_000);
 afterAll(async () => {
-  await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
+  await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`, `${CLUSTER}-b-control-plane`], { reject: false });
+  await server2?.close();
   await removeStack(STACK);
   await server?.close();
   tmp?.cleanup();
@@ -166,6 +168,24 @@ describe('kind provider', () => {
     expect(state()['shop-reports']).toMatchObject({ namespace: 'shop-batch', createdNamespace: true });
   }, 180_000);
 
+  it('moves a service to another cluster: deployed there, then removed from the old one', async () => {
+    server2 = await startKubeApiServer({ contextName: `kind-${CLUSTER}-b` });
+    env.KUBECONFIG = `${server.kubeconfigPath}:${server2.kubeconfigPath}`;
+    edit(`options: { cluster: ${CLUSTER}, namespace: shop-batch, storage`, `options: { cluster: ${CLUSTER}-b, namespace: shop-batch, storage`);
+    clearKindLog();
+    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(results(r.stdout)['shop-reports']).toBe('deployed');
+    expect(kindCalls().filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', `${CLUSTER}-b`, '--wait', '120s']]);
+    expect(server2.get('Deployment', 'shop-batch', 'reports')).toBeTruthy();
+    expect(server2.get('CronJob', 'shop-batch', 'nightly-report')).toBeTruthy();
+    expect(server.get('Deployment', 'shop-batch', 'reports')).toBeUndefined();
+    expect(server.get('CronJob', 'shop-batch', 'nightly-report')).toBeUndefined();
+    // The namespace pctl made for it in the old cluster held nothing else: gone too.
+    expect(server.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
+    expect(state()['shop-reports']).toMatchObject({ cluster: `kind-${CLUSTER}-b`, namespace: 'shop-batch' });
+  }, 180_000);
+
   it('removes an orphan: a service taken out of the file loses every object', async () => {
     const y = readFileSync(stackFile(), 'utf8');
     writeFileSync(stackFile(), y.replace(/  web:\n[\s\S]*?(?=  reports:)/, ''));
@@ -233,6 +253,8 @@ describe('kind provider', () => {
     }
     expect(server.get('Namespace', undefined, 'shop')).toBeUndefined();
     expect(server.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
+    expect(server2!.get('Deployment', 'shop-batch', 'reports')).toBeUndefined();
+    expect(server2!.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
     expect(Object.values(state()).every((e) => e.destroyed)).toBe(true);
     // The images pctl built for the stack are gone from the local engine too.
     expect((await execa('docker', ['images', '--filter', 'reference=pctl-shop-*', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim()).toBe('');

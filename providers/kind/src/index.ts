@@ -160,6 +160,10 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
     rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
     previous: prev.cluster === undefined || prev.cluster === client.clusterName ? prev : undefined,
   });
+  // Moved to another cluster: now that it runs in the new one, it goes from the old one.
+  if (p.previous && !p.previous.destroyed && prev.cluster && prev.cluster !== client.clusterName) {
+    await removeFromOldCluster(ctx, target.key, target.name, prev);
+  }
   const replica = target.service.scale?.replica ?? 1;
   return {
     provider: 'kind',
@@ -172,6 +176,19 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
     pushedByPctl: false,
     ...result,
   };
+}
+
+async function removeFromOldCluster(ctx: ProviderContext, key: string, service: string, prev: Partial<KubeStateExtras>): Promise<void> {
+  const oldName = prev.cluster!.replace(/^kind-/, '');
+  const exists = (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(oldName);
+  if (!exists) {
+    ctx.reporter.info(`kind cluster ${oldName} is gone, and the old copy of the service with it`, key);
+    return;
+  }
+  // An old cluster that exists but cannot be reached fails the deploy: its objects must not be forgotten.
+  const old = connect({ context: prev.cluster, hint: `start the kind cluster ${oldName} so pctl can remove ${key} from it, or delete it (kind delete cluster --name ${oldName})` });
+  ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, key, 'ClusterMoved');
+  await destroyService(old, { stack: ctx.stack, service, entry: prev, reporter: ctx.reporter, signal: ctx.signal });
 }
 
 async function destroy(p: DestroyParams): Promise<void> {
