@@ -10,6 +10,7 @@ export default defineConfig({
       '@pctl/kube': src('./packages/kube/src/index.ts'),
       '@pctl/provider-docker': src('./providers/docker/src/index.ts'),
       '@pctl/provider-kind': src('./providers/kind/src/index.ts'),
+      '@pctl/provider-gcp': src('./providers/gcp/src/index.ts'),
     },
   },
   test: {

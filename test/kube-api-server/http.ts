@@ -42,6 +42,8 @@ export interface HttpContext {
   faults: Fault[];
   watches: Set<ServerResponse>;
   gitVersion: string;
+  /** Accepts a bearer token; default: only `token`. */
+  authenticate?: (bearer: string) => boolean;
 }
 
 const faultReasons: Record<number, string> = {
@@ -174,7 +176,8 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const open = ['/version', '/healthz', '/livez', '/readyz'].includes(path);
-  if (!open && req.headers.authorization !== `Bearer ${ctx.token}`) throw unauthorized();
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!open && !(bearer !== undefined && (ctx.authenticate ? ctx.authenticate(bearer) : bearer === ctx.token))) throw unauthorized();
 
   const fault = ctx.faults.find((f) =>
     (!f.method || f.method.toUpperCase() === method) &&

@@ -35,6 +35,8 @@ export interface KubeApiServerOptions {
   controllers?: boolean;
   /** Reported by /version. Default 'v1.32.0'. */
   kubernetesVersion?: string;
+  /** Decides whether a request's bearer token is accepted. Default: only the server's own `token`. */
+  authenticate?: (bearer: string) => boolean;
 }
 
 export interface KubeApiControls {
@@ -132,6 +134,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   const ctx: HttpContext = {
     cluster, token, serverAddress: () => url.replace(/^https?:\/\//, ''), requests: [], faults: [], watches: new Set<ServerResponse>(),
     gitVersion: opts.kubernetesVersion ?? 'v1.32.0',
+    authenticate: opts.authenticate,
   };
   bootstrap(cluster);
   const handler = makeHandler(ctx);

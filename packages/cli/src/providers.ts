@@ -7,6 +7,7 @@ import { PctlError, PROVIDER_API_VERSION, type LoadedProvider, type LoadedStack,
 const BUILTIN: Record<string, () => Promise<unknown>> = {
   docker: () => import('@pctl/provider-docker'),
   kind: () => import('@pctl/provider-kind'),
+  gcp: () => import('@pctl/provider-gcp'),
 };
 
 export const builtinProviderNames = Object.keys(BUILTIN);

@@ -1,0 +1,360 @@
+// The gcp provider end to end, with the real CLI and nothing but 127.0.0.1:
+// - credentials: a service-account key made here (RSA, node:crypto) whose token_uri is an
+//   OAuth fake that checks the JWT-bearer grant's signature with the key's public half and
+//   issues one access token;
+// - GKE: a fake of the clusters.get call answering with the Kubernetes API test server's
+//   endpoint and CA; that server accepts only the issued access token;
+// - Artifact Registry: a REAL docker-registry with htpasswd user `oauth2accesstoken` and the
+//   access token as its password, so `docker login` and `docker push` are real.
+// The token must never leak: not on a command line, in output (even --verbose) or state.
+import { execa, type ResultPromise } from 'execa';
+import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
+import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { removeStack, requireDocker } from '../helpers/docker.js';
+import { freePort, waitPort } from '../helpers/sshd.js';
+
+const STACK = 'gshop';
+const PROJECT = 'pctl-test-project';
+const ZONE = 'europe-west1-b';
+const CLUSTER = 'prod';
+const NS = 'shop';
+const ACCESS_TOKEN = `ya29.test-${randomBytes(18).toString('hex')}`;
+const SA_EMAIL = `deployer@${PROJECT}.iam.gserviceaccount.com`;
+const CLUSTER_PATH = `/v1/projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}`;
+
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+let kube: KubeApiServer;
+let google: Server;
+let googleUrl: string;
+let registry: ResultPromise | undefined;
+let registryLog = '';
+let regPort: number;
+let env: Record<string, string>;
+let publicKey: string;
+// What the fakes saw.
+const grants: { iss: string; scope: string; aud: string }[] = [];
+const clusterGets: { auth?: string }[] = [];
+let gkeDenied = false;
+
+const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
+const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const repoName = `${PROJECT}/pctl/${STACK}-web`;
+const basic = `Basic ${Buffer.from(`oauth2accesstoken:${ACCESS_TOKEN}`).toString('base64')}`;
+
+async function tags(): Promise<string[]> {
+  const r = await fetch(`http://127.0.0.1:${regPort}/v2/${repoName}/tags/list`, { headers: { authorization: basic } });
+  if (r.status === 404) return [];
+  expect(r.status).toBe(200);
+  return (((await r.json()) as { tags: string[] | null }).tags ?? []).sort();
+}
+
+async function manifestStatus(tag: string): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${regPort}/v2/${repoName}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { authorization: basic, accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+  });
+  return r.status;
+}
+
+const body = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let s = '';
+    req.on('data', (d: Buffer) => (s += d.toString()));
+    req.on('end', () => resolve(s));
+  });
+
+const b64url = (s: string) => Buffer.from(s, 'base64url');
+
+// Google's OAuth token endpoint (JWT-bearer grant, RS256 checked) and GKE's clusters.get.
+async function startGoogle(): Promise<void> {
+  google = createServer(async (req, res) => {
+    const send = (status: number, json: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && url.pathname === '/token') {
+      const form = new URLSearchParams(await body(req));
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return send(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+      const [h, p, sig] = (form.get('assertion') ?? '').split('.');
+      const header = JSON.parse(b64url(h ?? '').toString()) as { alg?: string };
+      const verify = createVerify('RSA-SHA256');
+      verify.update(`${h}.${p}`);
+      if (header.alg !== 'RS256' || !sig || !verify.verify(publicKey, b64url(sig))) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+      const claims = JSON.parse(b64url(p ?? '').toString()) as { iss: string; scope: string; aud: string; exp: number; iat: number };
+      if (claims.iss !== SA_EMAIL || claims.exp * 1000 < Date.now()) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token' });
+      grants.push({ iss: claims.iss, scope: claims.scope, aud: claims.aud });
+      return send(200, { access_token: ACCESS_TOKEN, expires_in: 3599, token_type: 'Bearer' });
+    }
+    if (req.method === 'GET' && url.pathname === CLUSTER_PATH) {
+      clusterGets.push({ auth: req.headers.authorization });
+      if (req.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+      if (gkeDenied) {
+        return send(403, { error: { code: 403, message: `Required "container.clusters.get" permission(s) for "projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}".`, status: 'PERMISSION_DENIED' } });
+      }
+      const ca = kube.kubeConfig.getCluster(kube.contextName)?.caData;
+      return send(200, { name: CLUSTER, location: ZONE, status: 'RUNNING', endpoint: kube.url.replace(/^https:\/\//, ''), masterAuth: { clusterCaCertificate: ca } });
+    }
+    send(404, { error: { code: 404, message: `not found: ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+  });
+  await new Promise<void>((resolve) => google.listen(0, '127.0.0.1', resolve));
+  googleUrl = `http://127.0.0.1:${(google.address() as AddressInfo).port}`;
+}
+
+async function startRegistry(root: string, port: number): Promise<void> {
+  mkdirSync(path.join(root, 'data'), { recursive: true });
+  const htpasswd = await execa('htpasswd', ['-Bbn', 'oauth2accesstoken', ACCESS_TOKEN]);
+  writeFileSync(path.join(root, 'htpasswd'), String(htpasswd.stdout));
+  writeFileSync(
+    path.join(root, 'config.yml'),
+    `version: 0.1
+log:
+  level: warn
+storage:
+  delete:
+    enabled: true
+  filesystem:
+    rootdirectory: ${root}/data
+http:
+  addr: 127.0.0.1:${port}
+auth:
+  htpasswd:
+    realm: pctl-test
+    path: ${root}/htpasswd
+`,
+  );
+  registry = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], cleanup: true });
+  const keep = (d: Buffer) => (registryLog = (registryLog + d.toString()).slice(-8000));
+  registry.stdout?.on('data', keep);
+  registry.stderr?.on('data', keep);
+  await waitPort(port, registry, 'docker-registry', () => registryLog);
+}
+
+// Runs pctl while sampling every process's command line, to catch the token passed as an argument.
+async function runWatched(args: string[]): Promise<PctlRun & { argvLeak: string[] }> {
+  const leaks = new Set<string>();
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          continue;
+        }
+        if (cmd.includes(ACCESS_TOKEN)) leaks.add(cmd);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const r = await pctl([...args], { cwd: dir, env });
+  done = true;
+  await watch;
+  return { ...r, argvLeak: [...leaks] };
+}
+
+const yaml = (extra = '') => `name: ${STACK}
+services:
+  web:
+    image: ./web
+    command: httpd -f -p 8080 -h /www
+    ports: ["8080"]
+${extra}    provider:
+      name: gcp
+      options:
+        project: ${PROJECT}
+        zone: ${ZONE}
+        cluster: ${CLUSTER}
+        namespace: ${NS}
+        registryHost: 127.0.0.1:${regPort}
+`;
+
+const noLeak = (r: PctlRun & { argvLeak: string[] }) => {
+  expect(r.argvLeak).toEqual([]);
+  expect(r.stdout).not.toContain(ACCESS_TOKEN);
+  expect(r.stderr).not.toContain(ACCESS_TOKEN);
+  expect(readFileSync(stateFile(), 'utf8')).not.toContain(ACCESS_TOKEN);
+};
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = path.join(tmp.dir, 'stack');
+  const dockerConfig = path.join(tmp.dir, 'docker-config');
+  mkdirSync(dockerConfig, { recursive: true });
+  kube = await startKubeApiServer({ contextName: 'gke-fake', authenticate: (bearer) => bearer === ACCESS_TOKEN });
+  await startGoogle();
+  regPort = await freePort();
+  await startRegistry(path.join(tmp.dir, 'registry'), regPort);
+  expect((await fetch(`http://127.0.0.1:${regPort}/v2/`)).status).toBe(401);
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  publicKey = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const keyFile = path.join(tmp.dir, 'sa-key.json');
+  writeFileSync(
+    keyFile,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: PROJECT,
+      private_key_id: randomBytes(20).toString('hex'),
+      private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      client_email: SA_EMAIL,
+      client_id: '100000000000000000001',
+      auth_uri: `${googleUrl}/auth`,
+      token_uri: `${googleUrl}/token`,
+    }),
+    { mode: 0o600 },
+  );
+  // Sanity: the fake really rejects a JWT signed by another key.
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: SA_EMAIL, scope: 'x', aud: 'x', iat: 0, exp: Date.now() / 1000 + 60 })}`;
+  const forged = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(other.privateKey).toString('base64url')}`;
+  const bad = await fetch(`${googleUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: forged }) });
+  expect(bad.status).toBe(400);
+  env = {
+    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER: `${googleUrl}/`,
+    DOCKER_CONFIG: dockerConfig,
+    KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig'),
+    NO_PROXY: '127.0.0.1,localhost',
+  };
+  writeTree(dir, {
+    'pctl.yaml': yaml(),
+    'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /www/index.html\n',
+    'web/index.html': 'hello from GKE',
+  });
+}, 180_000);
+
+afterAll(async () => {
+  for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/*/*/*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+    await execa('docker', ['rmi', '-f', ref], { reject: false });
+  }
+  await removeStack(STACK);
+  registry?.kill('SIGTERM');
+  await registry;
+  await new Promise((r) => google?.close(r));
+  await kube?.close();
+  tmp?.cleanup();
+}, 120_000);
+
+describe('gcp provider (GKE + Artifact Registry)', () => {
+  let tag = '';
+  let image = '';
+
+  it('gets a token with the service-account key, pushes the content tag and applies the Deployment', async () => {
+    const r = await runWatched(['deploy', '--json', '--verbose']);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
+    // The JWT-bearer grant went to the key's token_uri, signed with the key, for cloud-platform.
+    expect(grants.length).toBeGreaterThanOrEqual(1);
+    expect(grants[0]).toMatchObject({ iss: SA_EMAIL, scope: 'https://www.googleapis.com/auth/cloud-platform' });
+    expect(clusterGets.at(-1)?.auth).toBe(`Bearer ${ACCESS_TOKEN}`);
+
+    const s = state()[`${STACK}-web`];
+    expect(s.image).toMatch(new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`));
+    tag = s.image.split(':').pop();
+    image = `127.0.0.1:${regPort}/${repoName}:${tag}`;
+    expect(s).toMatchObject({
+      provider: 'gcp',
+      artifactImage: image,
+      artifactPushedByPctl: true,
+      namespace: NS,
+      cluster: `gke_${PROJECT}_${ZONE}_${CLUSTER}`,
+      gcp: { project: PROJECT, location: ZONE, gkeCluster: CLUSTER, registryHost: `127.0.0.1:${regPort}` },
+    });
+    expect(await tags()).toEqual([tag]);
+    expect(r.stderr).toContain(`$ docker login --username oauth2accesstoken --password-stdin 127.0.0.1:${regPort}`);
+    expect(r.stderr).toContain(`$ docker push ${image}`);
+
+    const d = kube.get('Deployment', NS, 'web') as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } } | undefined;
+    expect(d?.spec.template.spec.containers[0]!.image).toBe(image);
+    expect(d?.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-service': `${STACK}-web` });
+    expect(kube.get('Service', NS, 'web')).toBeTruthy();
+    // Every Kubernetes request carried the Google token (none was refused).
+    expect(kube.requests.filter((q) => q.status === 401)).toEqual([]);
+    noLeak(r);
+  });
+
+  it('skips a second deploy with no change, and pushes nothing', async () => {
+    const writes = () => kube.requests.filter((q) => ['PATCH', 'PUT', 'POST', 'DELETE'].includes(q.method)).length;
+    const before = writes();
+    const r = await runWatched(['deploy', '--json', '--verbose']);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'skipped' });
+    expect(r.stderr).not.toMatch(/docker push|docker login/);
+    expect(writes()).toBe(before);
+    expect(await tags()).toEqual([tag]);
+  });
+
+  it('redeploys a config change without pushing an image Artifact Registry already has', async () => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml('    env: { GREETING: hi }\n'));
+    const r = await runWatched(['deploy', '--json', '--verbose']);
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
+    expect(r.stderr).toContain(`${image} is already in Artifact Registry, not pushing`);
+    expect(r.stderr).not.toMatch(/docker push/);
+    expect(state()[`${STACK}-web`]).toMatchObject({ artifactImage: image, artifactPushedByPctl: true });
+    const d = kube.get('Deployment', NS, 'web') as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } };
+    expect(d.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'GREETING', value: 'hi' });
+    noLeak(r);
+  });
+
+  it('fails with one line naming the cluster and Google\'s message when GKE says 403', async () => {
+    gkeDenied = true;
+    try {
+      writeFileSync(path.join(dir, 'pctl.yaml'), yaml('    env: { GREETING: hello }\n'));
+      for (const verbose of [false, true]) {
+        const r = await runWatched(['deploy', ...(verbose ? ['--verbose'] : [])]);
+        expect(r.exitCode).toBe(1);
+        const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toContain(`GKE clusters.get projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}: 403 PERMISSION_DENIED: Required "container.clusters.get" permission(s)`);
+        expect(errors[0]).toContain('roles/container.developer');
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        noLeak(r);
+      }
+    } finally {
+      gkeDenied = false;
+    }
+  });
+
+  it('destroys the Kubernetes objects and the tag it pushed', async () => {
+    const r = await runWatched(['destroy', '--verbose']);
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.exitCode).toBe(0);
+    expect(kube.get('Deployment', NS, 'web')).toBeUndefined();
+    expect(kube.get('Service', NS, 'web')).toBeUndefined();
+    expect(r.stderr).toContain(`deleted ${image} from Artifact Registry`);
+    expect(await manifestStatus(tag)).toBe(404);
+    expect(state()[`${STACK}-web`].destroyed).toBe(true);
+    noLeak(r);
+  });
+
+  it('loads no Google library for --help and validate of a gcp stack', async () => {
+    const trace = path.join(tmp.dir, 'trace.txt');
+    writeTree(tmp.dir, {
+      'trace.txt': '',
+      'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+      'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+    });
+    for (const args of [['--help'], ['validate']]) {
+      const r = await pctl(args, { cwd: dir, env: { ...env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${tmp.dir}/register.mjs` } });
+      expect(r.exitCode).toBe(0);
+    }
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toContain('packages/core/dist/index.js');
+    expect(loaded).not.toMatch(/google-auth-library|gaxios|@google-cloud/);
+  });
+});
