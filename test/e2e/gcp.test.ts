@@ -7,7 +7,7 @@
 // - Artifact Registry: a REAL docker-registry with htpasswd user `oauth2accesstoken` and the
 //   access token as its password, so `docker login` and `docker push` are real.
 // The token must never leak: not on a command line, in output (even --verbose) or state.
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -16,8 +16,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
 import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
-import { freePort, waitPort } from '../helpers/sshd.js';
+import { freePort } from '../helpers/sshd.js';
 
 const STACK = 'gshop';
 const PROJECT = 'pctl-test-project';
@@ -33,8 +34,7 @@ let dir: string;
 let kube: KubeApiServer;
 let google: Server;
 let googleUrl: string;
-let registry: ResultPromise | undefined;
-let registryLog = '';
+let registry: TestRegistry | undefined;
 let regPort: number;
 let env: Record<string, string>;
 let publicKey: string;
@@ -109,34 +109,6 @@ async function startGoogle(): Promise<void> {
   googleUrl = `http://127.0.0.1:${(google.address() as AddressInfo).port}`;
 }
 
-async function startRegistry(root: string, port: number): Promise<void> {
-  mkdirSync(path.join(root, 'data'), { recursive: true });
-  const htpasswd = await execa('htpasswd', ['-Bbn', 'oauth2accesstoken', ACCESS_TOKEN]);
-  writeFileSync(path.join(root, 'htpasswd'), String(htpasswd.stdout));
-  writeFileSync(
-    path.join(root, 'config.yml'),
-    `version: 0.1
-log:
-  level: warn
-storage:
-  delete:
-    enabled: true
-  filesystem:
-    rootdirectory: ${root}/data
-http:
-  addr: 127.0.0.1:${port}
-auth:
-  htpasswd:
-    realm: pctl-test
-    path: ${root}/htpasswd
-`,
-  );
-  registry = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], cleanup: true });
-  const keep = (d: Buffer) => (registryLog = (registryLog + d.toString()).slice(-8000));
-  registry.stdout?.on('data', keep);
-  registry.stderr?.on('data', keep);
-  await waitPort(port, registry, 'docker-registry', () => registryLog);
-}
 
 // Runs pctl while sampling every process's command line, to catch the token passed as an argument.
 async function runWatched(args: string[]): Promise<PctlRun & { argvLeak: string[] }> {
@@ -194,7 +166,7 @@ beforeAll(async () => {
   kube = await startKubeApiServer({ contextName: 'gke-fake', authenticate: (bearer) => bearer === ACCESS_TOKEN });
   await startGoogle();
   regPort = await freePort();
-  await startRegistry(path.join(tmp.dir, 'registry'), regPort);
+  registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'oauth2accesstoken', ACCESS_TOKEN);
   expect((await fetch(`http://127.0.0.1:${regPort}/v2/`)).status).toBe(401);
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   publicKey = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -239,8 +211,7 @@ afterAll(async () => {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await removeStack(STACK);
-  registry?.kill('SIGTERM');
-  await registry;
+  await registry?.stop();
   await new Promise((r) => google?.close(r));
   await kube?.close();
   tmp?.cleanup();
@@ -252,7 +223,7 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
 
   it('gets a token with the service-account key, pushes the content tag and applies the Deployment', async () => {
     const r = await runWatched(['deploy', '--json', '--verbose']);
-    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog);
+    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registry?.log());
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });

@@ -3,14 +3,15 @@
 // sshd whose sessions talk to a second private engine), so pctl pushes (it never pushes
 // for the local engine) and the host pulls. The password must never leak: not in the
 // state file, not in output (even --verbose), not on any command line.
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
-import { freePort, startSshd, waitPort, type TestSshd } from '../helpers/sshd.js';
+import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const STACK = 'regauth';
 const USER = 'pctluser';
@@ -19,8 +20,7 @@ let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 let dockerConfig: string;
 let engine: TestEngine;
-let registry: ResultPromise | undefined;
-let registryLog = '';
+let registry: TestRegistry | undefined;
 let sshd: TestSshd | undefined;
 let regPort: number;
 let sshPort: number;
@@ -32,32 +32,6 @@ const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
 const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const env = (password = PASSWORD) => ({ DOCKER_CONFIG: dockerConfig, REG_PASS: password });
 
-async function startRegistry(root: string, port: number): Promise<void> {
-  mkdirSync(path.join(root, 'data'), { recursive: true });
-  const htpasswd = await execa('htpasswd', ['-Bbn', USER, PASSWORD]);
-  writeFileSync(path.join(root, 'htpasswd'), String(htpasswd.stdout));
-  writeFileSync(
-    path.join(root, 'config.yml'),
-    `version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: ${root}/data
-http:
-  addr: 127.0.0.1:${port}
-auth:
-  htpasswd:
-    realm: pctl-test
-    path: ${root}/htpasswd
-`,
-  );
-  registry = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], cleanup: true });
-  const keep = (d: Buffer) => (registryLog = (registryLog + d.toString()).slice(-8000));
-  registry.stdout?.on('data', keep);
-  registry.stderr?.on('data', keep);
-  await waitPort(port, registry, 'docker-registry', () => registryLog);
-}
 
 async function tags(): Promise<string[]> {
   const r = await fetch(`http://127.0.0.1:${regPort}/v2/team/tags/list`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` } });
@@ -109,7 +83,7 @@ beforeAll(async () => {
   mkdirSync(dockerConfig, { recursive: true });
   mkdirSync(path.join(tmp.dir, 'ssh'), { recursive: true });
   regPort = await freePort();
-  await startRegistry(path.join(tmp.dir, 'registry'), regPort);
+  registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, USER, PASSWORD);
   // The registry wants the password.
   expect((await fetch(`http://127.0.0.1:${regPort}/v2/`)).status).toBe(401);
   engine = testEngine(path.join(tmp.dir, 'engine'), '10.233.0.0/16');
@@ -128,8 +102,7 @@ afterAll(async () => {
   for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/team`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
-  registry?.kill('SIGTERM');
-  await Promise.all([registry, sshd?.stop()]);
+  await Promise.all([registry?.stop(), sshd?.stop()]);
   await engine?.cleanup();
   tmp?.cleanup();
 }, 120_000);
@@ -137,7 +110,7 @@ afterAll(async () => {
 describe('a registry with a password', () => {
   it('logs in with --password-stdin, pushes the content tag, and the host pulls it', async () => {
     const r = await runWatched(['deploy', '--json', '--verbose']);
-    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registryLog, '\nsshd log:\n', sshd?.log());
+    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registry?.log(), '\nsshd log:\n', sshd?.log());
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
