@@ -14,6 +14,9 @@ if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   [ -x /usr/sbin/sshd ] || pkgs+=(openssh-server openssh-client)
   command -v ip >/dev/null 2>&1 || pkgs+=(iproute2)
   command -v ssh-keygen >/dev/null 2>&1 || pkgs+=(openssh-client)
+  command -v pkill >/dev/null 2>&1 || pkgs+=(procps)       # test engine clean-up
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server
+  command -v tar >/dev/null 2>&1 || pkgs+=(tar)            # pctl sync
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${pkgs[*]}" >&2
