@@ -9,13 +9,13 @@
 // The token must never leak: not on a command line, in output (even --verbose) or state.
 import { execa } from 'execa';
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { pctl, pctlWatchingArgv, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/sshd.js';
@@ -110,29 +110,7 @@ async function startGoogle(): Promise<void> {
 }
 
 
-// Runs pctl while sampling every process's command line, to catch the token passed as an argument.
-async function runWatched(args: string[]): Promise<PctlRun & { argvLeak: string[] }> {
-  const leaks = new Set<string>();
-  let done = false;
-  const watch = (async () => {
-    while (!done) {
-      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        } catch {
-          continue;
-        }
-        if (cmd.includes(ACCESS_TOKEN)) leaks.add(cmd);
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  const r = await pctl([...args], { cwd: dir, env });
-  done = true;
-  await watch;
-  return { ...r, argvLeak: [...leaks] };
-}
+const runWatched = (args: string[]) => pctlWatchingArgv(args, { cwd: dir, env }, ACCESS_TOKEN);
 
 const yaml = (extra = '') => `name: ${STACK}
 services:

@@ -4,10 +4,10 @@
 // for the local engine) and the host pulls. The password must never leak: not in the
 // state file, not in output (even --verbose), not on any command line.
 import { execa } from 'execa';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
@@ -40,29 +40,7 @@ async function tags(): Promise<string[]> {
   return (((await r.json()) as { tags: string[] | null }).tags ?? []).sort();
 }
 
-// Runs pctl while sampling every process's command line, to catch a password passed as an argument.
-async function runWatched(args: string[], password = PASSWORD): Promise<PctlRun & { argvLeak: string[] }> {
-  const leaks = new Set<string>();
-  let done = false;
-  const watch = (async () => {
-    while (!done) {
-      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        } catch {
-          continue;
-        }
-        if (cmd.includes(password)) leaks.add(cmd);
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  const r = await pctl([...args, '--name', STACK], { cwd: dir, env: env(password) });
-  done = true;
-  await watch;
-  return { ...r, argvLeak: [...leaks] };
-}
+const runWatched = (args: string[], password = PASSWORD) => pctlWatchingArgv([...args, '--name', STACK], { cwd: dir, env: env(password) }, password);
 
 const yaml = () => `name: ${STACK}
 services:

@@ -1,6 +1,6 @@
 // Runs the built `pctl` CLI as a user would, in a temp folder made by the test.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, cpSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +43,29 @@ export function copyExample(name: string, to: string): string {
   const dest = path.join(to, name);
   cpSync(path.join(repoRoot, 'examples', name), dest, { recursive: true });
   return dest;
+}
+
+// Runs pctl while sampling every process's command line: `argvLeak` lists those that
+// carried `secret` (a password or token must go on stdin, never in argv).
+export async function pctlWatchingArgv(args: string[], opts: Parameters<typeof pctl>[1], secret: string): Promise<PctlRun & { argvLeak: string[] }> {
+  const leaks = new Set<string>();
+  let done = false;
+  const watch = (async () => {
+    while (!done) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          continue;
+        }
+        if (cmd.includes(secret)) leaks.add(cmd);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const r = await pctl(args, opts);
+  done = true;
+  await watch;
+  return { ...r, argvLeak: [...leaks] };
 }
