@@ -297,6 +297,31 @@ export async function discoverServices(client: KubeClient, stack: string): Promi
   return lists.flat().map((o) => ({ key: o.metadata.labels?.[SERVICE_LABEL] ?? '', kind: o.kind, name: `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}` })).filter((r) => r.key);
 }
 
+/**
+ * `discover` for a Kubernetes provider: the stack's services in every cluster its
+ * services use, each cluster asked once (`clusterId` names it, `client` reaches it).
+ */
+export async function discoverStack<O>(
+  services: { provider: { name: string; options?: Record<string, unknown> } }[],
+  stack: string,
+  provider: string,
+  parse: (raw: Record<string, unknown> | undefined) => O,
+  clusterId: (o: O) => string,
+  client: (o: O) => KubeClient | Promise<KubeClient>,
+): Promise<{ key: string; kind: string; name: string }[]> {
+  const seen = new Set<string>();
+  const out: { key: string; kind: string; name: string }[] = [];
+  for (const svc of services) {
+    if (svc.provider.name !== provider) continue;
+    const o = parse(svc.provider.options);
+    const id = clusterId(o);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(...(await discoverServices(await client(o), stack)));
+  }
+  return out;
+}
+
 /** Pods of a service with their states, for `pctl status`. */
 export async function serviceStatus(client: KubeClient, stack: string, service: string, namespace: string): Promise<{ state: 'running' | 'degraded' | 'missing'; detail: string; resources: { name: string; state: string }[] }> {
   const d = await client.read<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: service, namespace } });

@@ -79,3 +79,9 @@ export interface KubeStateExtras {
   /** kind/name (namespace) of every object applied, for pruning and destroy. */
   objects: string[];
 }
+
+/** `validateOptions` of a provider whose options are a zod schema: every issue with its path. */
+export function optionIssues(schema: z.ZodType, raw: Record<string, unknown> | undefined): { path: (string | number)[]; message: string }[] {
+  const r = schema.safeParse(raw ?? {});
+  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
+}

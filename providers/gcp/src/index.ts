@@ -20,7 +20,8 @@ import {
   connect,
   deployService,
   destroyService,
-  discoverServices,
+  discoverStack,
+  optionIssues,
   KubeClient,
   loadManifests,
   renderService,
@@ -276,27 +277,14 @@ async function status(p: StatusParams): Promise<ServiceStatus> {
   return serviceStatus(client, p.ctx.stack, name, ns);
 }
 
-async function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
-  const seen = new Set<string>();
-  const out: FoundResource[] = [];
-  for (const svc of Object.values(ctx.config.services)) {
-    if (svc.provider.name !== 'gcp') continue;
-    const o = parseOptions(svc.provider.options);
-    const id = o.context ?? contextName(o.project, o.zone, o.cluster);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(...(await discoverServices(await clusterClient(o, ctx.signal), ctx.stack)));
-  }
-  return out;
+function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
+  return discoverStack(Object.values(ctx.config.services), ctx.stack, 'gcp', parseOptions, (o) => o.context ?? contextName(o.project, o.zone, o.cluster), (o) => clusterClient(o, ctx.signal));
 }
 
 export default defineProvider({
   apiVersion: 1,
   name: 'gcp',
-  validateOptions(raw) {
-    const r = GcpOptionsSchema.safeParse(raw ?? {});
-    return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
-  },
+  validateOptions: (raw) => optionIssues(GcpOptionsSchema, raw),
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
   needsPush: () => true,
   async render(p) {

@@ -23,9 +23,10 @@ import {
   connect,
   deployService,
   destroyService,
-  discoverServices,
+  discoverStack,
   KubeServiceOptionsSchema,
   loadManifests,
+  optionIssues,
   renderService,
   serviceStatus,
   type KubeClient,
@@ -214,27 +215,14 @@ async function status(p: StatusParams): Promise<ServiceStatus> {
   return serviceStatus(clientFor(o), p.ctx.stack, name, ns);
 }
 
-async function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
-  const seen = new Set<string>();
-  const out: FoundResource[] = [];
-  for (const svc of Object.values(ctx.config.services)) {
-    if (svc.provider.name !== 'kind') continue;
-    const o = options(svc.provider.options);
-    const id = o.context ?? o.cluster;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(...(await discoverServices(clientFor(o), ctx.stack)));
-  }
-  return out;
+function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
+  return discoverStack(Object.values(ctx.config.services), ctx.stack, 'kind', options, (o) => o.context ?? o.cluster, clientFor);
 }
 
 export default defineProvider({
   apiVersion: 1,
   name: 'kind',
-  validateOptions(raw) {
-    const r = KindOptionsSchema.safeParse(raw ?? {});
-    return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
-  },
+  validateOptions: (raw) => optionIssues(KindOptionsSchema, raw),
   needsPush: () => false,
   async render(p) {
     const o = options(p.target.service.provider.options);
