@@ -104,3 +104,12 @@ export function requireV1(p: LoadedProvider, name: string): ProviderV1 {
   if (p.kind === 'v1') return p.provider;
   throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
 }
+
+// Service names given on the command line must exist in the stack file.
+export function requireKnownServices(session: Session, names: readonly string[] | undefined): void {
+  const services = session.loaded.config.services;
+  const unknown = (names ?? []).filter((n) => !services[n]);
+  if (unknown.length) {
+    throw new PctlError({ code: 'UnknownService', message: `no service ${unknown.join(', ')} in ${session.ctx.configPath}`, fault: 'user', hint: `services: ${Object.keys(services).join(', ')}` });
+  }
+}

@@ -1,7 +1,7 @@
 // `pctl plan` and `pctl status`: what deploy would do, and state next to what really runs.
 import { statePath, readStateFile } from '../state/store.js';
 import { StateStore } from '../state/store.js';
-import { openSession, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
 import type { ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
@@ -23,10 +23,7 @@ export async function runRender(opts: SessionOptions & { only?: string[] }): Pro
   const session = await openSession(opts);
   const file = statePath(opts.cwd, session.ctx.stack);
   const store = await StateStore.open(file);
-  const unknown = (opts.only ?? []).filter((n) => !session.loaded.config.services[n]);
-  if (unknown.length) {
-    throw new PctlError({ code: 'UnknownService', message: `no service ${unknown.join(', ')} in ${session.ctx.configPath}`, fault: 'user', hint: `services: ${Object.keys(session.loaded.config.services).join(', ')}` });
-  }
+  requireKnownServices(session, opts.only);
   const { selected } = await planDeploy(session, store, { only: opts.only });
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
   for (const target of selected) {

@@ -10,7 +10,7 @@ import { syncPairs } from '../image/dockerfile.js';
 import { walkContext } from '../image/context.js';
 import { readStateFile, statePath } from '../state/store.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
-import { openSession, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 
 interface Pair {
   /** Context-relative source ('' for the whole context). */
@@ -78,8 +78,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
   const session = await openSession(opts);
   const { ctx } = session;
   const config = session.loaded.config;
-  const unknown = (opts.only ?? []).filter((n) => !config.services[n]);
-  if (unknown.length) throw new PctlError({ code: 'UnknownService', message: `no service ${unknown.join(', ')} in ${ctx.configPath}`, fault: 'user', hint: `services: ${Object.keys(config.services).join(', ')}` });
+  requireKnownServices(session, opts.only);
   const targets = await computeTargets({ stack: ctx.stack, config, configDir: ctx.configDir, only: opts.only?.length ? opts.only : undefined });
   const state = await readStateFile(statePath(opts.cwd, ctx.stack));
   const watched: Watched[] = [];
