@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './exec.js';
 export * from './labels.js';
+export * from './names.js';
 export * from './reporter.js';
 export * from './contract.js';
 export * from './config/schema.js';
