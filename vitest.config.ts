@@ -11,6 +11,7 @@ export default defineConfig({
       '@pctl/provider-docker': src('./providers/docker/src/index.ts'),
       '@pctl/provider-kind': src('./providers/kind/src/index.ts'),
       '@pctl/provider-gcp': src('./providers/gcp/src/index.ts'),
+      '@pctl/provider-aws': src('./providers/aws/src/index.ts'),
     },
   },
   test: {

@@ -51,14 +51,29 @@ export function kubeError(e: unknown, what: string, hint?: string): PctlError {
 
 export const isNotFound = (e: unknown): boolean => (e instanceof ApiException && e.code === 404) || (e instanceof PctlError && e.code === 'KubeNotFound');
 
+const isUnauthorized = (e: unknown): boolean => e instanceof ApiException && e.code === 401;
+
 export class KubeClient {
   readonly objects: KubernetesObjectApi;
   constructor(
     readonly kc: KubeConfig,
     readonly contextName: string,
     readonly hint?: string,
+    /** Drops a cached bearer token (see provider/token.ts): a 401 is then retried once with a new one. */
+    private readonly renewCredentials?: () => void,
   ) {
     this.objects = KubernetesObjectApi.makeApiClient(kc);
+  }
+
+  // A token the server no longer takes (expired early, clock skew) is renewed once, not fatal.
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (e) {
+      if (!this.renewCredentials || !isUnauthorized(e)) throw e;
+      this.renewCredentials();
+      return await request();
+    }
   }
 
   /** The cluster's name in the kubeconfig (recorded in state as `cluster`). */
@@ -68,7 +83,7 @@ export class KubeClient {
 
   async read<T extends KubeObject>(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<T | undefined> {
     try {
-      return (await this.objects.read(o as KubernetesObject & { metadata: { name: string } })) as unknown as T;
+      return (await this.call(() => this.objects.read(o as KubernetesObject & { metadata: { name: string } }))) as unknown as T;
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw kubeError(e, `reading ${describeObject(o)}`, this.hint);
@@ -77,7 +92,7 @@ export class KubeClient {
 
   async create(o: KubeObject): Promise<KubeObject> {
     try {
-      return (await this.objects.create(o as KubernetesObject)) as unknown as KubeObject;
+      return (await this.call(() => this.objects.create(o as KubernetesObject))) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `creating ${describeObject(o)}`, this.hint);
     }
@@ -86,7 +101,7 @@ export class KubeClient {
   /** Server-side apply as field manager `pctl`, taking over fields others set (`force`). */
   async apply(o: KubeObject): Promise<KubeObject> {
     try {
-      return (await this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as unknown as KubeObject;
+      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply))) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `applying ${describeObject(o)}`, this.hint);
     }
@@ -95,7 +110,7 @@ export class KubeClient {
   /** Deletes; true when it was there. Pods and dependents go in the background. */
   async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }, propagationPolicy = 'Background'): Promise<boolean> {
     try {
-      await this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy);
+      await this.call(() => this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy));
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -106,7 +121,7 @@ export class KubeClient {
   /** Lists a kind in one namespace or, without one, in all; an unknown kind lists nothing. */
   async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
     try {
-      const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      const r = await this.call(() => this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
       return (r.items as unknown as KubeObject[]).map((i) => ({ ...i, apiVersion, kind }));
     } catch (e) {
       // A kind the server does not serve (a CRD since removed) has nothing of ours.

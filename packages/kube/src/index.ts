@@ -4,3 +4,4 @@ export * from './render.js';
 export * from './manifests.js';
 export * from './client.js';
 export * from './deployer.js';
+export * from './provider/index.js';

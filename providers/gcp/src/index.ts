@@ -4,33 +4,10 @@
 // password for `docker login` (on stdin) and the GKE cluster's bearer token. The cluster is
 // read from the GKE API (endpoint and CA) into an in-memory kubeconfig, unless `context`
 // names one of the user's kubeconfig; then the shared Kubernetes deployer does the rest.
-import { KubeConfig } from '@kubernetes/client-node';
-import {
-  defineProvider,
-  PctlError,
-  type DeployParams,
-  type DestroyParams,
-  type FoundResource,
-  type ProviderContext,
-  type ServiceStatus,
-  type StateEntry,
-  type StatusParams,
-} from '@pctl/core';
-import {
-  connect,
-  deployService,
-  destroyService,
-  discoverStack,
-  optionIssues,
-  KubeClient,
-  loadManifests,
-  renderService,
-  serviceStatus,
-  type KubeStateExtras,
-  type RenderInput,
-} from '@pctl/kube';
+import { PctlError, type DeployParams, type ProviderContext } from '@pctl/core';
+import { connect, defineKubeProvider, renewingToken, tokenClient, type ClusterImage, type KubeClient, type KubeEntry, type KubeStateExtras } from '@pctl/kube';
 import { defaultTokenSource, getCluster, GoogleApiError } from './google.js';
-import { containerEndpoint, GcpOptionsSchema, parseOptions, regionOf, registryHostFor, type GcpOptions } from './options.js';
+import { containerEndpoint, GcpOptionsSchema, regionOf, registryHostFor, type GcpOptions } from './options.js';
 import { parseImage, RegistryApi, TOKEN_USER } from './registry.js';
 
 export { GcpOptionsSchema, regionOf, registryHostFor, containerEndpoint, type GcpOptions } from './options.js';
@@ -44,7 +21,6 @@ export interface GcpStateExtras extends KubeStateExtras {
   artifactPushedByPctl?: boolean;
 }
 
-const extras = (e: StateEntry | undefined): Partial<GcpStateExtras> => (e ?? {}) as Partial<GcpStateExtras>;
 const token = async () => (await defaultTokenSource()).token();
 
 // ---- cluster ---------------------------------------------------------------------------
@@ -52,20 +28,20 @@ const token = async () => (await defaultTokenSource()).token();
 const contextName = (project: string, location: string, cluster: string) => `gke_${project}_${location}_${cluster}`;
 type Where = Pick<GcpOptions, 'project' | 'zone' | 'cluster' | 'context' | 'endpoint'>;
 
+// google-auth-library caches the access token and refreshes it before it expires; the
+// Kubernetes client asks it again on every request (and once more after a 401).
+const clusterTokens = renewingToken(async () => ({ token: await token() }));
+
 async function clusterClient(where: Where, signal?: AbortSignal): Promise<KubeClient> {
   if (where.context) return connect({ context: where.context, hint: `get it with: gcloud container clusters get-credentials ${where.cluster} --location ${where.zone} --project ${where.project}` });
-  const t = await token();
-  const c = await getCluster(containerEndpoint(where), t, where.project, where.zone, where.cluster, signal);
-  const name = contextName(where.project, where.zone, where.cluster);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name, server: /^https?:\/\//.test(c.endpoint) ? c.endpoint : `https://${c.endpoint}`, caData: c.masterAuth?.clusterCaCertificate, skipTLSVerify: false }],
-    // The token lives only in this process's memory.
-    users: [{ name, token: t }],
-    contexts: [{ name, cluster: name, user: name }],
-    currentContext: name,
+  const c = await getCluster(containerEndpoint(where), await token(), where.project, where.zone, where.cluster, signal);
+  return tokenClient({
+    name: contextName(where.project, where.zone, where.cluster),
+    server: c.endpoint,
+    caData: c.masterAuth?.clusterCaCertificate,
+    tokens: clusterTokens,
+    hint: `check that the GKE cluster ${where.cluster} runs and the credentials may use it (roles/container.developer)`,
   });
-  return new KubeClient(kc, name, `check that the GKE cluster ${where.cluster} runs and the credentials may use it (roles/container.developer)`);
 }
 
 // ---- images ------------------------------------------------------------------------------
@@ -139,65 +115,50 @@ function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: string, key
   return p;
 }
 
-// A prebuilt image from another registry with credentials: the nodes pull it with a pull Secret.
-function pullSecretFor(p: DeployParams, redact: boolean): RenderInput['pullSecret'] {
-  const reg = p.target.service.registry;
-  if (!reg || typeof reg !== 'object' || !reg.username || !reg.password) return undefined;
-  const server = reg.url.replace(/^[a-z]+:\/\//, '').split('/')[0]!;
-  return { server, username: reg.username, password: redact ? '<redacted>' : reg.password };
-}
-
 /** The image the cluster runs: built images (with no `registry` of their own) from Artifact Registry. */
-function imageFor(p: DeployParams, o: GcpOptions): { ref: string; local?: string } {
+function imageFor(p: DeployParams, o: GcpOptions): ClusterImage {
   const { target } = p;
   const ref = target.image.ref;
   if (ref && !target.service.registry && (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) && isLocalBuild(ref)) return { ref: artifactRef(o, ref), local: ref };
   return { ref };
 }
 
-function renderInput(ctx: ProviderContext, p: DeployParams, o: GcpOptions, image: string, redact = false): RenderInput {
-  const svc = p.target.service;
-  const images = p.target.imageRefs ? Object.fromEntries(Object.entries(p.target.imageRefs).map(([k, v]) => [k, isLocalBuild(v) ? artifactRef(o, v) : v])) : undefined;
-  return {
-    pullSecret: pullSecretFor(p, redact),
-    stack: ctx.stack,
-    service: p.target.name,
-    config: svc,
-    image,
-    namespace: o.namespace,
-    options: o,
-    fingerprint: p.target.fingerprint,
-    manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
-    images,
-  };
+type GcpWhere = GcpStateExtras['gcp'];
+const whereOf = (o: GcpOptions): GcpWhere => ({ project: o.project, location: o.zone, gkeCluster: o.cluster, context: o.context, endpoint: o.endpoint, registryHost: o.registryHost });
+
+// The GKE cluster of a state entry (or the stack file's); a deleted cluster took its objects with it.
+async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: GcpOptions | undefined): Promise<KubeClient | undefined> {
+  const where = o ? whereOf(o) : (entry as Partial<GcpStateExtras>).gcp;
+  if (!where) throw new PctlError({ code: 'StateIncomplete', message: `${key}: the state entry does not say which GKE cluster it is in`, fault: 'tool', exitCode: 1, hint: 'put the service back in the stack file with its gcp options, then destroy' });
+  try {
+    return await clusterClient({ project: where.project, zone: where.location, cluster: where.gkeCluster, context: where.context, endpoint: where.endpoint }, ctx.signal);
+  } catch (e) {
+    if (e instanceof GoogleApiError && e.status === 404) {
+      ctx.reporter.info(`GKE cluster ${where.gkeCluster} is gone, and its objects with it`, key);
+      return undefined;
+    }
+    throw e;
+  }
 }
 
-// ---- verbs ---------------------------------------------------------------------------------
+// The Artifact Registry tag goes only when pctl pushed it, and only with the service whose
+// build it is (others that take it with pctl:// leave it).
+async function removeArtifact(ctx: ProviderContext, key: string, e: KubeEntry): Promise<void> {
+  const entry = e as Partial<GcpStateExtras>;
+  if (!entry.artifactImage || !entry.artifactPushedByPctl) return;
+  const { host, name, tag } = parseImage(entry.artifactImage);
+  if (name.endsWith(`/${key}`)) {
+    const r = await new RegistryApi(host, await token(), ctx.signal).deleteTag(name, tag);
+    if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
+    else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
+  }
+  await ctx.exec('docker', ['rmi', entry.artifactImage], { reject: false });
+}
 
-async function deploy(p: DeployParams): Promise<StateEntry> {
-  const { ctx, target } = p;
-  const o = parseOptions(target.service.provider.options);
-  const prev = extras(p.previous);
-  const image = imageFor(p, o);
-  let pushedNow = false;
-  if (image.local && !ctx.flags.skipPush) pushedNow = await ensurePushed(ctx, o, image.local, target.key);
-  // Images raw manifests take with pctl://name go there too.
-  for (const ref of new Set(Object.values(target.imageRefs ?? {}))) {
-    if (isLocalBuild(ref) && ref !== image.local && target.service.manifests?.length && !ctx.flags.skipPush) await ensurePushed(ctx, o, ref, target.key);
-  }
-  const client = await clusterClient(o, ctx.signal);
-  const result = await deployService(client, renderInput(ctx, p, o, image.ref), {
-    reporter: ctx.reporter,
-    signal: ctx.signal,
-    rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
-    previous: prev.cluster === undefined || prev.cluster === client.clusterName ? prev : undefined,
-  });
-  if (p.previous && !p.previous.destroyed && prev.cluster && prev.cluster !== client.clusterName && prev.gcp) {
-    ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, target.key, 'ClusterMoved');
-    await destroyIn(ctx, prev.gcp, target.key, prev);
-  }
-  const samePrevious = prev.artifactImage === image.ref && !p.previous?.destroyed;
-  const extra: Omit<GcpStateExtras, keyof KubeStateExtras> = {
+function stateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Omit<GcpStateExtras, keyof KubeStateExtras> {
+  const before = prev as Partial<GcpStateExtras>;
+  const samePrevious = before.artifactImage === image.ref && !p.previous?.destroyed;
+  return {
     gcp: {
       project: o.project,
       location: o.zone,
@@ -206,98 +167,24 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.registryHost ? { registryHost: o.registryHost } : {}),
     },
-    ...(image.local ? { artifactImage: image.ref, artifactPushedByPctl: pushedNow || (samePrevious && Boolean(prev.artifactPushedByPctl)) } : {}),
-  };
-  return {
-    provider: 'gcp',
-    ...(target.image.ref ? { image: target.image.ref } : {}),
-    labels: target.labels,
-    fingerprint: target.fingerprint,
-    replica: target.service.scale?.replica ?? 1,
-    hasPorts: Boolean(target.service.ports?.length),
-    builtByPctl: target.image.builtByPctl,
-    ...result,
-    ...extra,
+    ...(image.local ? { artifactImage: image.ref, artifactPushedByPctl: pushedNow || (samePrevious && Boolean(before.artifactPushedByPctl)) } : {}),
   };
 }
 
-type GcpWhere = GcpStateExtras['gcp'];
-
-async function destroyIn(ctx: ProviderContext, where: GcpWhere, key: string, entry: Partial<GcpStateExtras>): Promise<void> {
-  let client: KubeClient;
-  try {
-    client = await clusterClient({ project: where.project, zone: where.location, cluster: where.gkeCluster, context: where.context, endpoint: where.endpoint }, ctx.signal);
-  } catch (e) {
-    if (e instanceof GoogleApiError && e.status === 404) {
-      ctx.reporter.info(`GKE cluster ${where.gkeCluster} is gone, and its objects with it`, key);
-      return;
-    }
-    throw e;
-  }
-  await destroyService(client, { stack: ctx.stack, service: key.slice(ctx.stack.length + 1), entry, reporter: ctx.reporter, signal: ctx.signal });
-}
-
-function whereFor(ctx: ProviderContext, key: string, entry: Partial<GcpStateExtras>): GcpWhere {
-  const raw = ctx.config.services[key.slice(ctx.stack.length + 1)]?.provider;
-  if (raw?.name === 'gcp') {
-    const o = parseOptions(raw.options);
-    return { project: o.project, location: o.zone, gkeCluster: o.cluster, context: o.context, endpoint: o.endpoint, registryHost: o.registryHost };
-  }
-  if (entry.gcp) return entry.gcp;
-  throw new PctlError({ code: 'StateIncomplete', message: `${key}: the state entry does not say which GKE cluster it is in`, fault: 'tool', exitCode: 1, hint: 'put the service back in the stack file with its gcp options, then destroy' });
-}
-
-async function destroy(p: DestroyParams): Promise<void> {
-  const { ctx, key } = p;
-  const entry = extras(p.entry);
-  await destroyIn(ctx, whereFor(ctx, key, entry), key, entry);
-  // The Artifact Registry tag goes only when pctl pushed it, and only with the service
-  // whose build it is (others that take it with pctl:// leave it).
-  if (entry.artifactImage && entry.artifactPushedByPctl) {
-    const { host, name, tag } = parseImage(entry.artifactImage);
-    if (name.endsWith(`/${key}`)) {
-      const r = await new RegistryApi(host, await token(), ctx.signal).deleteTag(name, tag);
-      if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
-      else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
-    }
-    await ctx.exec('docker', ['rmi', entry.artifactImage], { reject: false });
-  }
-  if (p.entry.builtByPctl && p.entry.image) {
-    const r = await ctx.exec('docker', ['rmi', p.entry.image], { reject: false });
-    if (r.exitCode !== 0 && !/No such image|being used|conflict|must be forced/i.test(r.stderr)) ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.stderr.split('\n')[0]}`, key);
-  }
-}
-
-async function status(p: StatusParams): Promise<ServiceStatus> {
-  const name = p.key.slice(p.ctx.stack.length + 1);
-  const entry = extras(p.entry);
-  const where = whereFor(p.ctx, p.key, entry);
-  const ns = entry.namespace ?? (p.ctx.config.services[name]?.provider.options?.namespace as string | undefined) ?? p.ctx.stack;
-  const client = await clusterClient({ project: where.project, zone: where.location, cluster: where.gkeCluster, context: where.context, endpoint: where.endpoint }, p.ctx.signal);
-  return serviceStatus(client, p.ctx.stack, name, ns);
-}
-
-function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
-  return discoverStack(Object.values(ctx.config.services), ctx.stack, 'gcp', parseOptions, (o) => o.context ?? contextName(o.project, o.zone, o.cluster), (o) => clusterClient(o, ctx.signal));
-}
-
-export default defineProvider({
-  apiVersion: 1,
+export default defineKubeProvider<GcpOptions>({
   name: 'gcp',
-  validateOptions: (raw) => optionIssues(GcpOptionsSchema, raw),
+  schema: GcpOptionsSchema,
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
-  needsPush: () => true,
-  async render(p) {
-    const o = parseOptions(p.target.service.provider.options);
-    return renderService(renderInput(p.ctx, p, o, imageFor(p, o).ref, true)) as unknown as Record<string, unknown>[];
+  needsPush: true,
+  connect: (ctx, o) => clusterClient(o, ctx.signal),
+  clusterId: (o) => o.context ?? contextName(o.project, o.zone, o.cluster),
+  connectRecorded,
+  registry: {
+    imageFor,
+    clusterRef: (o, ref) => (isLocalBuild(ref) ? artifactRef(o, ref) : ref),
+    deliver: (ctx, o, image, key) => ensurePushed(ctx, o, image.local, key),
+    remove: removeArtifact,
   },
-  async plan(p) {
-    const o = parseOptions(p.target.service.provider.options);
-    const image = imageFor(p, o);
-    return [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : [])];
-  },
-  deploy,
-  destroy,
-  status,
-  discover,
+  stateExtras,
+  planNotes: (_p, o, image) => [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : [])],
 });

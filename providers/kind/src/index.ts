@@ -7,32 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import {
-  defineProvider,
-  PctlError,
-  type DeployParams,
-  type DestroyParams,
-  type Exec,
-  type FoundResource,
-  type ProviderContext,
-  type ServiceStatus,
-  type StateEntry,
-  type StatusParams,
-} from '@pctl/core';
-import {
-  connect,
-  deployService,
-  destroyService,
-  discoverStack,
-  KubeServiceOptionsSchema,
-  loadManifests,
-  optionIssues,
-  renderService,
-  serviceStatus,
-  type KubeClient,
-  type KubeStateExtras,
-  type RenderInput,
-} from '@pctl/kube';
+import { PctlError, type DeployParams, type Exec, type ProviderContext } from '@pctl/core';
+import { connect, defineKubeProvider, KubeServiceOptionsSchema, type ClusterImage, type KubeClient, type KubeEntry } from '@pctl/kube';
 
 const portMapping = z.strictObject({
   containerPort: z.number().int().min(1).max(65535),
@@ -118,120 +94,43 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
 
 const clientFor = (o: KindOptions): KubeClient => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
 
-// A prebuilt image from a registry with credentials: the node pulls it with a pull Secret.
-// (Images pctl built are loaded into the node and need none.) `pctl render` shows the
-// Secret with the password redacted.
-function pullSecretFor(p: DeployParams, redact: boolean): RenderInput['pullSecret'] {
-  const reg = p.target.service.registry;
-  if (p.target.image.builtByPctl || !reg || typeof reg !== 'object' || !reg.username || !reg.password) return undefined;
-  const server = reg.url.replace(/^[a-z]+:\/\//, '').split('/')[0]!;
-  return { server, username: reg.username, password: redact ? '<redacted>' : reg.password };
-}
+const clusterExists = async (ctx: ProviderContext, name: string) =>
+  (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(name);
 
-function renderInput(ctx: ProviderContext, p: DeployParams, o: KindOptions, redact = false): RenderInput {
-  const svc = p.target.service;
-  return {
-    pullSecret: pullSecretFor(p, redact),
-    stack: ctx.stack,
-    service: p.target.name,
-    config: svc,
-    image: p.target.image.ref,
-    namespace: o.namespace ?? ctx.stack,
-    options: o,
-    fingerprint: p.target.fingerprint,
-    manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
-    images: p.target.imageRefs,
-  };
-}
-
-const extras = (e: StateEntry | undefined): Partial<KubeStateExtras> => (e ?? {}) as Partial<KubeStateExtras>;
-
-async function deploy(p: DeployParams): Promise<StateEntry> {
-  const { ctx, target } = p;
-  const o = options(target.service.provider.options);
-  const input = renderInput(ctx, p, o);
-  await ensureCluster(ctx, o);
-  // Images pctl built (also those a service takes with pctl://other) live only in the local engine.
-  if (target.image.ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://'))) await loadImage(ctx, o, target.image.ref, target.key);
-  const client = clientFor(o);
-  const prev = extras(p.previous);
-  const result = await deployService(client, input, {
-    reporter: ctx.reporter,
-    signal: ctx.signal,
-    rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
-    previous: prev.cluster === undefined || prev.cluster === client.clusterName ? prev : undefined,
-  });
-  // Moved to another cluster: now that it runs in the new one, it goes from the old one.
-  if (p.previous && !p.previous.destroyed && prev.cluster && prev.cluster !== client.clusterName) {
-    await removeFromOldCluster(ctx, target.key, target.name, prev);
+// The cluster a state entry records; a kind cluster deleted since took the service's objects with it.
+async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, configured: KindOptions | undefined): Promise<KubeClient | undefined> {
+  const o = configured ?? options({ cluster: entry.cluster?.replace(/^kind-/, '') });
+  if (!(await clusterExists(ctx, o.cluster))) {
+    ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, key);
+    return undefined;
   }
-  const replica = target.service.scale?.replica ?? 1;
-  return {
-    provider: 'kind',
-    ...(target.image.ref ? { image: target.image.ref } : {}),
-    labels: target.labels,
-    fingerprint: target.fingerprint,
-    replica,
-    hasPorts: Boolean(target.service.ports?.length),
-    builtByPctl: target.image.builtByPctl,
-    pushedByPctl: false,
-    ...result,
-  };
+  // An old cluster that exists but cannot be reached fails: its objects must not be forgotten.
+  return configured ? clientFor(o) : connect({ context: entry.cluster, hint: `start the kind cluster ${o.cluster} so pctl can reach ${key} in it, or delete it (kind delete cluster --name ${o.cluster})` });
 }
 
-async function removeFromOldCluster(ctx: ProviderContext, key: string, service: string, prev: Partial<KubeStateExtras>): Promise<void> {
-  const oldName = prev.cluster!.replace(/^kind-/, '');
-  const exists = (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(oldName);
-  if (!exists) {
-    ctx.reporter.info(`kind cluster ${oldName} is gone, and the old copy of the service with it`, key);
-    return;
-  }
-  // An old cluster that exists but cannot be reached fails the deploy: its objects must not be forgotten.
-  const old = connect({ context: prev.cluster, hint: `start the kind cluster ${oldName} so pctl can remove ${key} from it, or delete it (kind delete cluster --name ${oldName})` });
-  ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, key, 'ClusterMoved');
-  await destroyService(old, { stack: ctx.stack, service, entry: prev, reporter: ctx.reporter, signal: ctx.signal });
+// Images pctl built (also those a service takes with pctl://other) live only in the local engine: the node loads them.
+function imageFor(p: DeployParams): ClusterImage {
+  const { target } = p;
+  const ref = target.image.ref;
+  return ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) ? { ref, local: ref } : { ref };
 }
 
-async function destroy(p: DestroyParams): Promise<void> {
-  const o = options((p.ctx.config.services[p.key.slice(p.ctx.stack.length + 1)]?.provider.options ?? { cluster: extras(p.entry).cluster?.replace(/^kind-/, '') }) as Record<string, unknown>);
-  const clusterExists = (await kind(p.ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(o.cluster);
-  if (!clusterExists) {
-    p.ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, p.key);
-  } else {
-    const client = clientFor(o);
-    await destroyService(client, { stack: p.ctx.stack, service: p.key.slice(p.ctx.stack.length + 1), entry: extras(p.entry), reporter: p.ctx.reporter, signal: p.ctx.signal });
-  }
-  // The image pctl built stays on the local engine otherwise (another service may have taken it already).
-  if (p.entry.builtByPctl && p.entry.image) {
-    const r = await p.ctx.exec('docker', ['rmi', p.entry.image], { reject: false });
-    if (r.exitCode !== 0 && !/No such image|being used|conflict|must be forced/i.test(r.stderr)) p.ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.stderr.split('\n')[0]}`, p.key);
-  }
-}
-
-async function status(p: StatusParams): Promise<ServiceStatus> {
-  const name = p.key.slice(p.ctx.stack.length + 1);
-  const o = options(p.ctx.config.services[name]?.provider.options as Record<string, unknown> | undefined);
-  const ns = extras(p.entry).namespace ?? o.namespace ?? p.ctx.stack;
-  return serviceStatus(clientFor(o), p.ctx.stack, name, ns);
-}
-
-function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
-  return discoverStack(Object.values(ctx.config.services), ctx.stack, 'kind', options, (o) => o.context ?? o.cluster, clientFor);
-}
-
-export default defineProvider({
-  apiVersion: 1,
+export default defineKubeProvider<KindOptions>({
   name: 'kind',
-  validateOptions: (raw) => optionIssues(KindOptionsSchema, raw),
-  needsPush: () => false,
-  async render(p) {
-    const o = options(p.target.service.provider.options);
-    return renderService(renderInput(p.ctx, p, o, true)) as unknown as Record<string, unknown>[];
+  schema: KindOptionsSchema,
+  needsPush: false,
+  prepare: (ctx, o) => ensureCluster(ctx, o),
+  connect: async (_ctx, o) => clientFor(o),
+  clusterId: (o) => o.context ?? o.cluster,
+  connectRecorded,
+  registry: {
+    imageFor,
+    deliver: async (ctx, o, image, key) => {
+      await loadImage(ctx, o, image.local, key);
+      return false;
+    },
   },
-  deploy,
-  destroy,
-  status,
-  discover,
+  stateExtras: () => ({ pushedByPctl: false }),
 });
 
 export type { Exec };

@@ -1,0 +1,4 @@
+// The Kubernetes provider skeleton and its token source (see skeleton.ts, token.ts).
+export * from './skeleton.js';
+export * from './renderInput.js';
+export * from './token.js';

@@ -1,0 +1,50 @@
+// What every Kubernetes provider hands render and the deployer for one service: the same
+// input on kind, gcp and aws, differing only in the image the cluster runs.
+import type { DeployParams, ProviderContext } from '@pctl/core';
+import { loadManifests } from '../manifests.js';
+import type { KubeServiceOptions, RenderInput } from '../types.js';
+
+/** The image a cluster runs; `local` is the local build the provider brings there itself. */
+export interface ClusterImage {
+  ref: string;
+  local?: string;
+}
+
+/**
+ * A prebuilt image from a registry with credentials gets a pull Secret; an image the
+ * provider delivers itself (`local`) needs none. `pctl render` shows the password redacted.
+ */
+export function pullSecretFor(p: DeployParams, image: ClusterImage, redact: boolean): RenderInput['pullSecret'] {
+  const reg = p.target.service.registry;
+  if (image.local || !reg || typeof reg !== 'object' || !reg.username || !reg.password) return undefined;
+  const server = reg.url.replace(/^[a-z]+:\/\//, '').split('/')[0]!;
+  return { server, username: reg.username, password: redact ? '<redacted>' : reg.password };
+}
+
+/** Render input of one service; `clusterRef` maps local builds that raw manifests take (pctl://) to what the cluster pulls. */
+export function renderInputFor<O extends KubeServiceOptions>(args: {
+  ctx: ProviderContext;
+  p: DeployParams;
+  o: O;
+  namespace: string;
+  image: ClusterImage;
+  clusterRef?: (ref: string) => string;
+  redact?: boolean;
+}): RenderInput {
+  const { ctx, p, o, image } = args;
+  const svc = p.target.service;
+  const refs = p.target.imageRefs;
+  const map = args.clusterRef;
+  return {
+    pullSecret: pullSecretFor(p, image, args.redact ?? false),
+    stack: ctx.stack,
+    service: p.target.name,
+    config: svc,
+    image: image.ref,
+    namespace: args.namespace,
+    options: o,
+    fingerprint: p.target.fingerprint,
+    manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
+    images: refs && map ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,
+  };
+}

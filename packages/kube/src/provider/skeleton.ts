@@ -1,0 +1,176 @@
+// One Kubernetes provider skeleton that kind, gcp and aws stand on: options, render input,
+// pull secret, the deploy through the shared deployer, the state entry, moving between
+// clusters, destroy, status and discover live here once. A provider adds only how it
+// reaches its cluster (a KubeClient) and its registry (deliver a local build, remove it).
+import type { z } from 'zod';
+import {
+  defineProvider,
+  PctlError,
+  type DeployParams,
+  type DestroyParams,
+  type FoundResource,
+  type ProviderContext,
+  type ProviderV1,
+  type ServiceStatus,
+  type StateEntry,
+  type StatusParams,
+} from '@pctl/core';
+import type { KubeClient } from '../client.js';
+import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
+import { renderService } from '../render.js';
+import { optionIssues, type KubeServiceOptions, type KubeStateExtras } from '../types.js';
+import { renderInputFor, type ClusterImage } from './renderInput.js';
+
+/** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
+export type KubeEntry = Partial<KubeStateExtras> & Partial<StateEntry> & Record<string, unknown>;
+
+export interface KubeProviderSpec<O extends KubeServiceOptions> {
+  name: string;
+  schema: z.ZodType<O, unknown>;
+  /** The namespace when the options name none (default: the stack name). */
+  defaultNamespace?(ctx: ProviderContext, o: O): string;
+  /** Runs before a deploy touches the cluster (kind creates a missing cluster). */
+  prepare?(ctx: ProviderContext, o: O, key: string): Promise<void>;
+  /** A client for the cluster the options name. */
+  connect(ctx: ProviderContext, o: O): Promise<KubeClient>;
+  /** Identity of the options' cluster: discover asks each cluster once. */
+  clusterId(o: O): string;
+  /**
+   * The client for the cluster a state entry records (with the stack file's options when the
+   * service is still there with this provider), or undefined when that cluster is gone.
+   */
+  connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<KubeClient | undefined>;
+  registry: {
+    /** The image the cluster runs for this service. */
+    imageFor(p: DeployParams, o: O): ClusterImage;
+    /** A local build's reference as the cluster pulls it (raw manifests' pctl://). */
+    clusterRef?(o: O, ref: string): string;
+    /** Brings a local build where the cluster pulls it from; true when pctl pushed it now. */
+    deliver(ctx: ProviderContext, o: O, image: Required<ClusterImage>, key: string): Promise<boolean>;
+    /** Removes what deliver put in a registry (destroy). */
+    remove?(ctx: ProviderContext, key: string, entry: KubeEntry): Promise<void>;
+  };
+  /** What the provider's state entries keep beyond the shared ones. */
+  stateExtras?(p: DeployParams, o: O, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Record<string, unknown>;
+  /** Lines for `pctl plan`. */
+  planNotes?(p: DeployParams, o: O, image: ClusterImage): string[];
+  /** Whether the core pushes images of services with a `registry` (kind: the node loads them). */
+  needsPush: boolean;
+}
+
+const serviceOf = (ctx: ProviderContext, key: string) => key.slice(ctx.stack.length + 1);
+
+/** Builds a provider-contract object from a spec (see KubeProviderSpec). */
+export function defineKubeProvider<O extends KubeServiceOptions>(spec: KubeProviderSpec<O>): ProviderV1 {
+  const parse = (raw: Record<string, unknown> | undefined): O => {
+    const r = spec.schema.safeParse(raw ?? {});
+    if (!r.success) {
+      const i = r.error.issues[0];
+      throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
+    }
+    return r.data;
+  };
+  const namespaceOf = (ctx: ProviderContext, o: O) => o.namespace ?? spec.defaultNamespace?.(ctx, o) ?? ctx.stack;
+  // The stack file's options of a service still deployed with this provider.
+  const configured = (ctx: ProviderContext, key: string): O | undefined => {
+    const svc = ctx.config.services[serviceOf(ctx, key)];
+    return svc?.provider.name === spec.name ? parse(svc.provider.options) : undefined;
+  };
+  const input = (p: DeployParams, o: O, image: ClusterImage, redact: boolean) =>
+    renderInputFor({ ctx: p.ctx, p, o, namespace: namespaceOf(p.ctx, o), image, redact, clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)) });
+
+  async function destroyIn(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<void> {
+    const client = await spec.connectRecorded(ctx, key, entry, o);
+    if (!client) return;
+    await destroyService(client, { stack: ctx.stack, service: serviceOf(ctx, key), entry, reporter: ctx.reporter, signal: ctx.signal });
+  }
+
+  async function deploy(p: DeployParams): Promise<StateEntry> {
+    const { ctx, target } = p;
+    const o = parse(target.service.provider.options);
+    const prev = (p.previous ?? {}) as KubeEntry;
+    const image = spec.registry.imageFor(p, o);
+    await spec.prepare?.(ctx, o, target.key);
+    let pushedNow = false;
+    if (image.local && !ctx.flags.skipPush) pushedNow = await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
+    // Local builds raw manifests take with pctl://name go there too.
+    if (target.service.manifests?.length && !ctx.flags.skipPush) {
+      for (const ref of new Set(Object.values(target.imageRefs ?? {}))) {
+        const other = spec.registry.clusterRef?.(o, ref);
+        if (other && other !== ref && ref !== image.local) await spec.registry.deliver(ctx, o, { ref: other, local: ref }, target.key);
+      }
+    }
+    const client = await spec.connect(ctx, o);
+    const sameCluster = prev.cluster === undefined || prev.cluster === client.clusterName;
+    const result = await deployService(client, input(p, o, image, false), {
+      reporter: ctx.reporter,
+      signal: ctx.signal,
+      rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
+      previous: sameCluster ? prev : undefined,
+    });
+    // Moved to another cluster: now that it runs in the new one, it goes from the old one.
+    if (p.previous && !p.previous.destroyed && !sameCluster) {
+      ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, target.key, 'ClusterMoved');
+      await destroyIn(ctx, target.key, prev, undefined);
+    }
+    return {
+      provider: spec.name,
+      ...(target.image.ref ? { image: target.image.ref } : {}),
+      labels: target.labels,
+      fingerprint: target.fingerprint,
+      replica: target.service.scale?.replica ?? 1,
+      hasPorts: Boolean(target.service.ports?.length),
+      builtByPctl: target.image.builtByPctl,
+      ...result,
+      ...(spec.stateExtras?.(p, o, image, pushedNow, prev) ?? {}),
+    };
+  }
+
+  async function destroy(p: DestroyParams): Promise<void> {
+    const { ctx, key } = p;
+    const entry = p.entry as KubeEntry;
+    await destroyIn(ctx, key, entry, configured(ctx, key));
+    await spec.registry.remove?.(ctx, key, entry);
+    // The image pctl built stays on the local engine otherwise (another service may have taken it already).
+    if (p.entry.builtByPctl && p.entry.image) {
+      const r = await ctx.exec('docker', ['rmi', p.entry.image], { reject: false });
+      if (r.exitCode !== 0 && !/No such image|being used|conflict|must be forced/i.test(r.stderr)) ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.stderr.split('\n')[0]}`, key);
+    }
+  }
+
+  async function status(p: StatusParams): Promise<ServiceStatus> {
+    const o = configured(p.ctx, p.key);
+    const entry = (p.entry ?? {}) as KubeEntry;
+    const ns = entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack);
+    const client = await spec.connectRecorded(p.ctx, p.key, entry, o);
+    if (!client) return { state: 'missing', detail: 'the cluster is gone' };
+    return serviceStatus(client, p.ctx.stack, serviceOf(p.ctx, p.key), ns);
+  }
+
+  function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
+    return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) => spec.connect(ctx, o));
+  }
+
+  return defineProvider({
+    apiVersion: 1,
+    name: spec.name,
+    validateOptions: (raw) => optionIssues(spec.schema, raw),
+    needsPush: () => spec.needsPush,
+    async render(p) {
+      const o = parse(p.target.service.provider.options);
+      return renderService(input(p, o, spec.registry.imageFor(p, o), true)) as unknown as Record<string, unknown>[];
+    },
+    ...(spec.planNotes
+      ? {
+          async plan(p: DeployParams) {
+            const o = parse(p.target.service.provider.options);
+            return spec.planNotes!(p, o, spec.registry.imageFor(p, o));
+          },
+        }
+      : {}),
+    deploy,
+    destroy,
+    status,
+    discover,
+  });
+}
