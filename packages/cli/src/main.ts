@@ -100,7 +100,8 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: positiveInt('--concurrency', o.concurrency, 4),
       wait: o.wait !== false,
       loadProvider: async (name, stack) => {
-        secrets = [...stack.secrets];
+        // The same array the providers see: values they learn are secret (aws options.credentials) are masked too.
+        secrets = stack.secrets;
         return (await import('./providers.js')).loadProvider(name, stack);
       },
     };

@@ -8,6 +8,7 @@ const BUILTIN: Record<string, () => Promise<unknown>> = {
   docker: () => import('@pctl/provider-docker'),
   kind: () => import('@pctl/provider-kind'),
   gcp: () => import('@pctl/provider-gcp'),
+  aws: () => import('@pctl/provider-aws'),
 };
 
 export const builtinProviderNames = Object.keys(BUILTIN);

@@ -115,9 +115,10 @@ export interface ProviderV1 {
   validateOptions?(options: Record<string, unknown>): { path: (string | number)[]; message: string }[];
   /**
    * Whether images of a service with a `registry` must be pushed for this target
-   * (default true; a local engine or kind cluster returns false).
+   * (default true; a local engine or kind cluster returns false; aws pushes to an ECR
+   * `registry` itself, logged in through the SDK).
    */
-  needsPush?(options: Record<string, unknown>): boolean;
+  needsPush?(options: Record<string, unknown>, service?: ServiceConfig): boolean;
   /** Copies changed files into the running service (`pctl sync`); returns where they went. */
   sync?(params: { ctx: ProviderContext; key: string; entry?: StateEntry; batches: SyncBatch[] }): Promise<{ containers: string[] }>;
   /** What deploy would apply, touching nothing (`pctl render`): Kubernetes objects as JSON. */

@@ -193,7 +193,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   await store.set(target.key, intent);
   let pushedByPctl = Boolean(previous?.pushedByPctl) && previous?.image === target.image.ref;
   const registry = target.service.registry;
-  const needsPush = provider.needsPush ? provider.needsPush(target.service.provider.options ?? {}) : true;
+  const needsPush = provider.needsPush ? provider.needsPush(target.service.provider.options ?? {}, target.service) : true;
   if (registry && target.image.builtByPctl && needsPush && !ctx.flags.skipPush) {
     pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
   }

@@ -4,6 +4,9 @@ import type { DeployParams, ProviderContext } from '@pctl/core';
 import { loadManifests } from '../manifests.js';
 import type { KubeServiceOptions, RenderInput } from '../types.js';
 
+/** Options a Kubernetes provider takes: the shared ones, with its own kinds of `storage` (render reads them). */
+export type KubeProviderOptions = Omit<KubeServiceOptions, 'storage'> & { storage?: unknown };
+
 /** The image a cluster runs; `local` is the local build the provider brings there itself. */
 export interface ClusterImage {
   ref: string;
@@ -22,7 +25,7 @@ export function pullSecretFor(p: DeployParams, image: ClusterImage, redact: bool
 }
 
 /** Render input of one service; `clusterRef` maps local builds that raw manifests take (pctl://) to what the cluster pulls. */
-export function renderInputFor<O extends KubeServiceOptions>(args: {
+export function renderInputFor<O extends KubeProviderOptions>(args: {
   ctx: ProviderContext;
   p: DeployParams;
   o: O;
@@ -42,7 +45,7 @@ export function renderInputFor<O extends KubeServiceOptions>(args: {
     config: svc,
     image: image.ref,
     namespace: args.namespace,
-    options: o,
+    options: o as KubeServiceOptions,
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
     images: refs && map ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,

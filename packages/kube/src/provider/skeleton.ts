@@ -11,6 +11,7 @@ import {
   type FoundResource,
   type ProviderContext,
   type ProviderV1,
+  type ServiceConfig,
   type ServiceStatus,
   type StateEntry,
   type StatusParams,
@@ -18,13 +19,13 @@ import {
 import type { KubeClient } from '../client.js';
 import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
 import { renderService } from '../render.js';
-import { optionIssues, type KubeServiceOptions, type KubeStateExtras } from '../types.js';
-import { renderInputFor, type ClusterImage } from './renderInput.js';
+import { optionIssues, type KubeStateExtras } from '../types.js';
+import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
 /** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
 export type KubeEntry = Partial<KubeStateExtras> & Partial<StateEntry> & Record<string, unknown>;
 
-export interface KubeProviderSpec<O extends KubeServiceOptions> {
+export interface KubeProviderSpec<O extends KubeProviderOptions> {
   name: string;
   schema: z.ZodType<O, unknown>;
   /** The namespace when the options name none (default: the stack name). */
@@ -33,6 +34,8 @@ export interface KubeProviderSpec<O extends KubeServiceOptions> {
   prepare?(ctx: ProviderContext, o: O, key: string): Promise<void>;
   /** A client for the cluster the options name. */
   connect(ctx: ProviderContext, o: O): Promise<KubeClient>;
+  /** Whether a state entry's `cluster` is the client's (default: the same name). */
+  sameCluster?(recorded: string, client: KubeClient, o: O): boolean;
   /** Identity of the options' cluster: discover asks each cluster once. */
   clusterId(o: O): string;
   /**
@@ -41,8 +44,10 @@ export interface KubeProviderSpec<O extends KubeServiceOptions> {
    */
   connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<KubeClient | undefined>;
   registry: {
-    /** The image the cluster runs for this service. */
+    /** The image the cluster runs for this service, as far as it is known without asking the cloud (render, plan). */
     imageFor(p: DeployParams, o: O): ClusterImage;
+    /** At deploy: the image's final reference, once the cloud is asked (ECR: the account's registry). */
+    locate?(ctx: ProviderContext, o: O, image: Required<ClusterImage>, key: string): Promise<Required<ClusterImage>>;
     /** A local build's reference as the cluster pulls it (raw manifests' pctl://). */
     clusterRef?(o: O, ref: string): string;
     /** Brings a local build where the cluster pulls it from; true when pctl pushed it now. */
@@ -55,13 +60,13 @@ export interface KubeProviderSpec<O extends KubeServiceOptions> {
   /** Lines for `pctl plan`. */
   planNotes?(p: DeployParams, o: O, image: ClusterImage): string[];
   /** Whether the core pushes images of services with a `registry` (kind: the node loads them). */
-  needsPush: boolean;
+  needsPush: boolean | ((service: ServiceConfig | undefined) => boolean);
 }
 
 const serviceOf = (ctx: ProviderContext, key: string) => key.slice(ctx.stack.length + 1);
 
 /** Builds a provider-contract object from a spec (see KubeProviderSpec). */
-export function defineKubeProvider<O extends KubeServiceOptions>(spec: KubeProviderSpec<O>): ProviderV1 {
+export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProviderSpec<O>): ProviderV1 {
   const parse = (raw: Record<string, unknown> | undefined): O => {
     const r = spec.schema.safeParse(raw ?? {});
     if (!r.success) {
@@ -89,19 +94,22 @@ export function defineKubeProvider<O extends KubeServiceOptions>(spec: KubeProvi
     const { ctx, target } = p;
     const o = parse(target.service.provider.options);
     const prev = (p.previous ?? {}) as KubeEntry;
-    const image = spec.registry.imageFor(p, o);
+    let image = spec.registry.imageFor(p, o);
     await spec.prepare?.(ctx, o, target.key);
+    if (image.local && spec.registry.locate) image = await spec.registry.locate(ctx, o, image as Required<ClusterImage>, target.key);
     let pushedNow = false;
     if (image.local && !ctx.flags.skipPush) pushedNow = await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
     // Local builds raw manifests take with pctl://name go there too.
     if (target.service.manifests?.length && !ctx.flags.skipPush) {
       for (const ref of new Set(Object.values(target.imageRefs ?? {}))) {
-        const other = spec.registry.clusterRef?.(o, ref);
-        if (other && other !== ref && ref !== image.local) await spec.registry.deliver(ctx, o, { ref: other, local: ref }, target.key);
+        if (ref === image.local) continue;
+        let other: Required<ClusterImage> | undefined = spec.registry.clusterRef && spec.registry.clusterRef(o, ref) !== ref ? { ref: spec.registry.clusterRef(o, ref), local: ref } : undefined;
+        if (other && spec.registry.locate) other = await spec.registry.locate(ctx, o, other, target.key);
+        if (other) await spec.registry.deliver(ctx, o, other, target.key);
       }
     }
     const client = await spec.connect(ctx, o);
-    const sameCluster = prev.cluster === undefined || prev.cluster === client.clusterName;
+    const sameCluster = prev.cluster === undefined || prev.cluster === client.clusterName || Boolean(spec.sameCluster?.(prev.cluster, client, o));
     const result = await deployService(client, input(p, o, image, false), {
       reporter: ctx.reporter,
       signal: ctx.signal,
@@ -155,7 +163,7 @@ export function defineKubeProvider<O extends KubeServiceOptions>(spec: KubeProvi
     apiVersion: 1,
     name: spec.name,
     validateOptions: (raw) => optionIssues(spec.schema, raw),
-    needsPush: () => spec.needsPush,
+    needsPush: (_options, service) => (typeof spec.needsPush === 'function' ? spec.needsPush(service) : spec.needsPush),
     async render(p) {
       const o = parse(p.target.service.provider.options);
       return renderService(input(p, o, spec.registry.imageFor(p, o), true)) as unknown as Record<string, unknown>[];

@@ -1,0 +1,112 @@
+// The aws provider's steps that talk to AWS (loaded only when a service is deployed,
+// destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
+// entry records, and remove what pctl pushed and created.
+import { PctlError, type ProviderContext } from '@pctl/core';
+import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
+import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag } from './ecr.js';
+import { eksClient, type EksWhere } from './eks.js';
+import { accountOf, awsSdk } from './sdk.js';
+import { createdRepositories, rememberRepository, repositoryOf, splitRef } from './images.js';
+import type { AwsOptions } from './options.js';
+import type { AwsStateExtras } from './state.js';
+
+const ecrRegion = (host: string) => /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
+
+/** A local build's final ECR reference: the account's repository, created when missing. */
+export async function locate(ctx: ProviderContext, o: AwsOptions, image: Required<ClusterImage>): Promise<Required<ClusterImage>> {
+  // A service's own ECR registry: the reference is the one the core gave it.
+  if (image.ref === image.local) return image;
+  const sdk = await awsSdk(ctx, o);
+  await accountOf(sdk);
+  const repository = repositoryOf(o, image.local);
+  const repo = await ensureRepository(sdk, repository, ctx.stack);
+  if (repo.created) {
+    createdRepositories.add(repo.uri);
+    ctx.reporter.info(`created the ECR repository ${repository}`, undefined, 'EcrRepositoryCreated');
+  }
+  rememberRepository(o, repository, repo.uri);
+  return { ref: `${repo.uri}:${image.local.slice(image.local.lastIndexOf(':') + 1)}`, local: image.local };
+}
+
+const pushes = new Map<string, Promise<boolean>>();
+
+/** Pushes the image to ECR unless the tag is there; true when pushed now. */
+export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<ClusterImage>, key: string): Promise<boolean> {
+  let p = pushes.get(image.ref);
+  if (!p) {
+    p = (async () => {
+      const { host, repository, tag } = splitRef(image.ref);
+      const sdk = await awsSdk(ctx, { ...o, region: ecrRegion(host) ?? o.region });
+      if (await hasTag(sdk, repository, tag)) {
+        ctx.reporter.info(`${image.ref} is already in ECR, not pushing`, key, 'PushSkipped');
+        return false;
+      }
+      await dockerLogin(ctx, sdk, host);
+      if (image.ref !== image.local) {
+        const tagged = await ctx.exec('docker', ['tag', image.local, image.ref], { reject: false });
+        if (tagged.exitCode !== 0) throw new PctlError({ code: 'DockerTagFailed', message: `tagging ${image.local} as ${image.ref}: ${tagged.stderr.split('\n')[0]}`, fault: 'environment', exitCode: 1 });
+      }
+      ctx.reporter.info(`pushing ${image.ref}`, key, 'PushStarted');
+      const pushed = await ctx.exec('docker', ['push', image.ref], { reject: false, signal: ctx.signal });
+      if (pushed.exitCode !== 0) {
+        throw new PctlError({
+          code: 'PushFailed',
+          message: `pushing ${image.ref}: ${(pushed.stderr || pushed.stdout).split('\n').filter(Boolean).at(-1) ?? `exit ${pushed.exitCode}`}`,
+          fault: 'environment',
+          exitCode: 1,
+          hint: `the IAM principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on ${repository} (docs/aws.md)`,
+        });
+      }
+      return true;
+    })();
+    pushes.set(image.ref, p);
+    p.catch(() => pushes.delete(image.ref));
+  }
+  return p;
+}
+
+/** Where a state entry's cluster is: the stack file's options, else what the entry recorded. */
+export function whereOf(entry: KubeEntry, o: AwsOptions | undefined): EksWhere {
+  if (o) return o;
+  const rec = (entry as Partial<AwsStateExtras>).aws;
+  if (rec) return { cluster: rec.eksCluster, region: rec.region, context: rec.context };
+  // An entry the original pctl wrote: `cluster` is the EKS name (or an ARN), the region AWS_REGION's.
+  const arn = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d+:cluster\/(.+)$/.exec(entry.cluster ?? '');
+  if (arn) return { cluster: arn[2]!, region: arn[1] };
+  if (entry.cluster) return { cluster: entry.cluster };
+  throw new PctlError({ code: 'StateIncomplete', message: 'the state entry does not say which EKS cluster it is in', fault: 'tool', exitCode: 1, hint: 'put the service back in the stack file with its aws options, then destroy' });
+}
+
+/** The client for the cluster a state entry records; undefined when the cluster no longer exists. */
+export async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: AwsOptions | undefined): Promise<KubeClient | undefined> {
+  const where = whereOf(entry, o);
+  try {
+    return await eksClient(ctx, where);
+  } catch (e) {
+    if (e instanceof PctlError && e.code === 'AwsNotFound' && /DescribeCluster/.test(e.message)) {
+      ctx.reporter.info(`EKS cluster ${where.cluster} is gone, and its objects with it`, key);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** Destroy: the tag pctl pushed (only with the service whose build it is), then the repository pctl created when it is empty. */
+export async function removeImages(ctx: ProviderContext, key: string, e: KubeEntry, o: AwsOptions | undefined): Promise<void> {
+  const entry = e as Partial<AwsStateExtras> & { image?: string };
+  const ecr = entry.ecr;
+  if (!ecr?.image) return;
+  const { host, repository, tag } = splitRef(ecr.image);
+  const region = ecrRegion(host) ?? entry.aws?.region;
+  const sdk = await awsSdk(ctx, { region, credentials: o?.credentials });
+  const ownBuild = typeof entry.image === 'string' && entry.image.startsWith(`pctl-${key}:`);
+  if (ecr.pushedByPctl && ownBuild) {
+    if (await deleteTag(sdk, repository, tag)) ctx.reporter.info(`deleted ${ecr.image} from ECR`, key, 'ImageDeleted');
+    if (ecr.repositoryCreated) {
+      const r = await deleteRepositoryIfEmpty(sdk, repository);
+      if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
+      else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images: it stays`, key);
+    }
+  }
+  if (ecr.image !== entry.image) await ctx.exec('docker', ['rmi', ecr.image], { reject: false });
+}

@@ -1,0 +1,53 @@
+// The aws provider's options: the original pctl's (cluster, namespace, credentials,
+// strategy, serviceAccount, rbac, storage) unchanged, the shared Kubernetes ones, and
+// region / repository. Zod only: loading this file loads nothing of the AWS SDK.
+import { z } from 'zod';
+import { PctlError, resourceName } from '@pctl/core';
+import { KubeServiceOptionsSchema } from '@pctl/kube';
+
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
+
+/** The original's explicit credentials; their values are secrets. */
+export const AwsCredentialsSchema = z.strictObject({
+  region: region.optional(),
+  access_key_id: z.string().min(1),
+  secret_access_key: z.string().min(1),
+  session_token: z.string().min(1).optional(),
+});
+
+// EBS by size (the shared shape), or EFS by file system id (render makes the PV, StorageClass and RWX claim).
+const efsStorage = z.strictObject({ name: z.literal('efs'), id: z.string().regex(/^fs-[0-9a-f]{8,40}$/, 'must be an EFS file system id such as fs-0123456789abcdef0') });
+
+export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
+  /** EKS cluster name. */
+  cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'must be an EKS cluster name (letters, digits, - and _)').max(100),
+  namespace: dnsLabel,
+  credentials: AwsCredentialsSchema.optional(),
+  /** Region of the cluster and the ECR registry (default: credentials.region, AWS_REGION, the profile's). */
+  region: region.optional(),
+  /** ECR repository built images are pushed to (default `<stack>-<service>`). */
+  repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name (lowercase letters, digits, . _ - and /)').max(256).optional(),
+  storage: z.union([KubeServiceOptionsSchema.shape.storage.unwrap(), efsStorage]).optional(),
+  /** A context of the user's kubeconfig to use instead of asking EKS for the cluster. */
+  context: z.string().optional(),
+}).strict();
+export type AwsOptions = z.output<typeof AwsOptionsSchema>;
+
+export function parseOptions(raw: Record<string, unknown> | undefined): AwsOptions {
+  const r = AwsOptionsSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
+  }
+  return r.data;
+}
+
+/** The region the options name, if any (else the SDK's chain decides: AWS_REGION, the profile). */
+export const regionOption = (o: Pick<AwsOptions, 'region' | 'credentials'>): string | undefined => o.region ?? o.credentials?.region;
+
+/** The ECR repository of a service's builds. */
+export const repositoryFor = (o: AwsOptions, stack: string, service: string): string => o.repository ?? resourceName(stack, service);
+
+/** An ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`. */
+export const isEcrHost = (url: string): boolean => /\.dkr\.ecr\./.test(url);
