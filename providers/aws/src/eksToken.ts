@@ -78,11 +78,16 @@ export async function eksToken(sdk: AwsSdk, cluster: string, now: Date = new Dat
     throw awsError(e, 'signing an EKS token for', `cluster ${cluster}`);
   }
   const query = Object.entries(signed.query)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([k, v]) => `${encode(k)}=${encode(String(v))}`)
     .join('&');
   const url = `${ep.protocol}//${host}${ep.path}?${query}`;
   return { token: TOKEN_PREFIX + Buffer.from(url).toString('base64url'), expiresAt: now.getTime() + TOKEN_LIFETIME_MS };
 }
+
+// The order botocore writes the query in (the signature does not depend on it; the token's bytes do).
+const ORDER = ['Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature'];
+const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length - 1);
 
 // RFC 3986 escaping, as SigV4 canonicalises query values.
 const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
