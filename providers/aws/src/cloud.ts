@@ -20,12 +20,14 @@ export async function locate(ctx: ProviderContext, o: AwsOptions, image: Require
   await accountOf(sdk);
   const repository = repositoryOf(o, image.local);
   const repo = await ensureRepository(sdk, repository, ctx.stack);
+  // registryHost stands in for the account's registry domain (a mirror, or the tests' registry).
+  const uri = o.registryHost ? `${o.registryHost}/${repository}` : repo.uri;
   if (repo.created) {
-    createdRepositories.add(repo.uri);
+    createdRepositories.add(uri);
     ctx.reporter.info(`created the ECR repository ${repository}`, undefined, 'EcrRepositoryCreated');
   }
-  rememberRepository(o, repository, repo.uri);
-  return { ref: `${repo.uri}:${image.local.slice(image.local.lastIndexOf(':') + 1)}`, local: image.local };
+  rememberRepository(o, repository, uri);
+  return { ref: `${uri}:${image.local.slice(image.local.lastIndexOf(':') + 1)}`, local: image.local };
 }
 
 const pushes = new Map<string, Promise<boolean>>();
@@ -100,13 +102,14 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
   const region = ecrRegion(host) ?? entry.aws?.region;
   const sdk = await awsSdk(ctx, { region, credentials: o?.credentials });
   const ownBuild = typeof entry.image === 'string' && entry.image.startsWith(`pctl-${key}:`);
-  if (ecr.pushedByPctl && ownBuild) {
-    if (await deleteTag(sdk, repository, tag)) ctx.reporter.info(`deleted ${ecr.image} from ECR`, key, 'ImageDeleted');
-    if (ecr.repositoryCreated) {
-      const r = await deleteRepositoryIfEmpty(sdk, repository);
-      if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
-      else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images: it stays`, key);
-    }
+  const tags = ownBuild ? (ecr.pushedTags ?? (ecr.pushedByPctl ? [tag] : [])) : [];
+  for (const t of tags) {
+    if (await deleteTag(sdk, repository, t)) ctx.reporter.info(`deleted ${host}/${repository}:${t} from ECR`, key, 'ImageDeleted');
+  }
+  if (ownBuild && ecr.repositoryCreated) {
+    const r = await deleteRepositoryIfEmpty(sdk, repository);
+    if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
+    else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
   if (ecr.image !== entry.image) await ctx.exec('docker', ['rmi', ecr.image], { reject: false });
 }

@@ -14,7 +14,7 @@ const registryUrl = (r: RegistryConfig | undefined) => (typeof r === 'string' ? 
 export const hasEcrRegistry = (service: ServiceConfig | undefined): boolean => Boolean(service?.registry && isEcrHost(registryUrl(service.registry) ?? ''));
 
 /** The registry host render and plan show before the account is known (AWS's own placeholder). */
-export const placeholderHost = (o: AwsOptions): string => `aws_account_id.dkr.ecr.${regionOption(o) ?? 'region'}.amazonaws.com`;
+export const placeholderHost = (o: AwsOptions): string => o.registryHost ?? `aws_account_id.dkr.ecr.${regionOption(o) ?? 'region'}.amazonaws.com`;
 
 /** The ECR repository a local build goes to: the `repository` option, else `<stack>-<service>`. */
 export function repositoryOf(o: AwsOptions, localRef: string): string {

@@ -29,6 +29,8 @@ export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
   /** ECR repository built images are pushed to (default `<stack>-<service>`). */
   repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name (lowercase letters, digits, . _ - and /)').max(256).optional(),
   storage: z.union([KubeServiceOptionsSchema.shape.storage.unwrap(), efsStorage]).optional(),
+  /** Replaces `<account>.dkr.ecr.<region>.amazonaws.com` as the host images are pushed to and pulled from (a pull-through mirror, tests); host[:port]. */
+  registryHost: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port, without a scheme').optional(),
   /** A context of the user's kubeconfig to use instead of asking EKS for the cluster. */
   context: z.string().optional(),
 }).strict();

@@ -12,8 +12,10 @@ export interface AwsStateExtras extends KubeStateExtras {
   ecr?: {
     /** The ECR reference the Deployment runs. */
     image: string;
-    /** Whether pctl pushed it (destroy deletes the tag only then). */
+    /** Whether pctl pushed it. */
     pushedByPctl: boolean;
+    /** Every tag of the repository pctl pushed for this service (destroy deletes these, nothing else). */
+    pushedTags: string[];
     /** Whether pctl created the repository (destroy deletes it only then, and only when empty). */
     repositoryCreated: boolean;
   };
@@ -31,12 +33,16 @@ export function awsStateExtras(p: DeployParams, o: AwsOptions, image: ClusterIma
     if (url) out.registryUrl = url;
     return out;
   }
-  const { host, repository } = splitRef(image.ref);
+  const { host, repository, tag } = splitRef(image.ref);
   const samePrevious = prev.ecr?.image === image.ref;
   out.registryUrl = `${host}/${repository}`;
+  const pushedByPctl = pushedNow || (samePrevious && Boolean(prev.ecr?.pushedByPctl));
+  // Tags pushed by earlier deploys stay listed until destroy deletes them (a destroyed entry's are gone).
+  const earlier = prev.registryUrl === out.registryUrl ? (prev.ecr?.pushedTags ?? []) : [];
   out.ecr = {
     image: image.ref,
-    pushedByPctl: pushedNow || (samePrevious && Boolean(prev.ecr?.pushedByPctl)),
+    pushedByPctl,
+    pushedTags: [...new Set([...earlier, ...(pushedByPctl ? [tag] : [])])],
     // Sticky: a repository pctl made stays pctl's across redeploys (and a destroy that kept it).
     repositoryCreated: created(out.registryUrl) || (before.registryUrl === out.registryUrl && Boolean(before.ecr?.repositoryCreated)),
   };
