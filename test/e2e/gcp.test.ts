@@ -42,6 +42,12 @@ let publicKey: string;
 const grants: { iss: string; scope: string; aud: string }[] = [];
 const clusterGets: { auth?: string }[] = [];
 let gkeDenied = false;
+// Short-lived tokens (the renewal test): each grant gets its own token that expires after SHORT_S.
+const SHORT_S = 2;
+let shortLived = false;
+const shortTokens = new Map<string, number>();
+const presented: { token: string; at: number }[] = [];
+const tokenValid = (bearer: string) => bearer === ACCESS_TOKEN || (shortTokens.get(bearer) ?? 0) > Date.now();
 
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
@@ -92,11 +98,16 @@ async function startGoogle(): Promise<void> {
       const claims = JSON.parse(b64url(p ?? '').toString()) as { iss: string; scope: string; aud: string; exp: number; iat: number };
       if (claims.iss !== SA_EMAIL || claims.exp * 1000 < Date.now()) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token' });
       grants.push({ iss: claims.iss, scope: claims.scope, aud: claims.aud });
+      if (shortLived) {
+        const t = `ya29.short-${grants.length}-${randomBytes(8).toString('hex')}`;
+        shortTokens.set(t, Date.now() + SHORT_S * 1000);
+        return send(200, { access_token: t, expires_in: SHORT_S, token_type: 'Bearer' });
+      }
       return send(200, { access_token: ACCESS_TOKEN, expires_in: 3599, token_type: 'Bearer' });
     }
     if (req.method === 'GET' && url.pathname === CLUSTER_PATH) {
       clusterGets.push({ auth: req.headers.authorization });
-      if (req.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
       if (gkeDenied) {
         return send(403, { error: { code: 403, message: `Required "container.clusters.get" permission(s) for "projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}".`, status: 'PERMISSION_DENIED' } });
       }
@@ -141,7 +152,13 @@ beforeAll(async () => {
   dir = path.join(tmp.dir, 'stack');
   const dockerConfig = path.join(tmp.dir, 'docker-config');
   mkdirSync(dockerConfig, { recursive: true });
-  kube = await startKubeApiServer({ contextName: 'gke-fake', authenticate: (bearer) => bearer === ACCESS_TOKEN });
+  kube = await startKubeApiServer({
+    contextName: 'gke-fake',
+    authenticate: (bearer) => {
+      presented.push({ token: bearer, at: Date.now() });
+      return tokenValid(bearer);
+    },
+  });
   await startGoogle();
   regPort = await freePort();
   registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'oauth2accesstoken', ACCESS_TOKEN);
@@ -289,6 +306,49 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(await manifestStatus(tag)).toBe(404);
     expect(state()[`${STACK}-web`].destroyed).toBe(true);
     noLeak(r);
+  });
+
+  it('renews the access token when it expires during a run (the server refuses expired ones)', async () => {
+    const short = path.join(tmp.dir, 'short');
+    writeTree(short, {
+      'pctl.yaml': `name: gshort
+services:
+  job:
+    image: busybox:latest
+    command: sleep 3600
+    provider:
+      name: gcp
+      options: { project: ${PROJECT}, zone: ${ZONE}, cluster: ${CLUSTER}, namespace: short }
+`,
+    });
+    shortLived = true;
+    const grantsBefore = grants.length;
+    // The rollout cannot finish until the first token pctl got has expired.
+    kube.controls.pauseControllers();
+    try {
+      const running = pctl(['deploy', '--json'], { cwd: short, env });
+      await kube.waitFor(() => kube.get('Deployment', 'short', 'job') !== undefined, 120_000);
+      const first = [...shortTokens].find(([t]) => presented.some((p) => p.token === t));
+      expect(first).toBeTruthy();
+      await kube.waitFor(() => Date.now() > first![1], 30_000);
+      expect(tokenValid(first![0])).toBe(false);
+      kube.controls.resumeControllers();
+      const r = await running;
+      if (r.exitCode !== 0) console.error(r.stderr);
+      expect(r.exitCode).toBe(0);
+      expect(results(r.stdout)).toEqual({ 'gshort-job': 'deployed' });
+      // After the first token expired, requests carried newer ones the OAuth fake issued.
+      expect(grants.length - grantsBefore).toBeGreaterThanOrEqual(2);
+      const later = presented.filter((p) => p.at > first![1]).map((p) => p.token);
+      expect(later.length).toBeGreaterThan(0);
+      expect(later.every((t) => t !== first![0] || !tokenValid(t))).toBe(true);
+      expect(later.some((t) => t !== first![0] && shortTokens.has(t))).toBe(true);
+      const destroyed = await pctl(['destroy'], { cwd: short, env });
+      expect(destroyed.exitCode).toBe(0);
+    } finally {
+      kube.controls.resumeControllers();
+      shortLived = false;
+    }
   });
 
   it('loads no Google library for --help and validate of a gcp stack', async () => {

@@ -13,6 +13,8 @@ const CREDENTIALS_HINT = 'set GOOGLE_APPLICATION_CREDENTIALS to a service-accoun
 export interface TokenSource {
   /** A current OAuth access token (refreshed when it expires). */
   token(): Promise<string>;
+  /** The same, with when it expires (ms since the epoch), for the cluster's renewing token. */
+  bearer(): Promise<{ token: string; expiresAt?: number }>;
 }
 
 // The ADC file google-auth-library will read: GOOGLE_APPLICATION_CREDENTIALS, else gcloud's well-known file.
@@ -59,17 +61,18 @@ export function defaultTokenSource(): Promise<TokenSource> {
         },
       });
     }
-    return {
-      async token() {
-        try {
-          const t = await client.getAccessToken();
-          if (!t.token) throw new Error('no access token was returned');
-          return t.token;
-        } catch (e) {
-          throw credentialsError(e);
-        }
-      },
+    const bearer = async () => {
+      try {
+        // google-auth-library refreshes a token that expires within five minutes.
+        const t = await client.getAccessToken();
+        if (!t.token) throw new Error('no access token was returned');
+        const expiry = client.credentials.expiry_date;
+        return { token: t.token, ...(typeof expiry === 'number' ? { expiresAt: expiry } : {}) };
+      } catch (e) {
+        throw credentialsError(e);
+      }
     };
+    return { bearer, token: async () => (await bearer()).token };
   })();
   shared.catch(() => (shared = undefined));
   return shared;

@@ -30,7 +30,7 @@ type Where = Pick<GcpOptions, 'project' | 'zone' | 'cluster' | 'context' | 'endp
 
 // google-auth-library caches the access token and refreshes it before it expires; the
 // Kubernetes client asks it again on every request (and once more after a 401).
-const clusterTokens = renewingToken(async () => ({ token: await token() }));
+const clusterTokens = renewingToken(async () => (await defaultTokenSource()).bearer());
 
 async function clusterClient(where: Where, signal?: AbortSignal): Promise<KubeClient> {
   if (where.context) return connect({ context: where.context, hint: `get it with: gcloud container clusters get-credentials ${where.cluster} --location ${where.zone} --project ${where.project}` });
