@@ -32,6 +32,9 @@ let dir: string;
 let kube: KubeApiServer;
 let fake: AwsFake;
 let auth: EksAuthenticator;
+// Tokens the test declares expired (as EKS refuses a token 15 minutes after it was signed).
+const expired = new Set<string>();
+const presented: string[] = [];
 let registry: TestRegistry | undefined;
 let regPort: number;
 let env: Record<string, string>;
@@ -96,7 +99,13 @@ beforeAll(async () => {
   registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'AWS', REGISTRY_PASSWORD);
   fake = await startAwsFake({ accountId: ACCOUNT, region: REGION, credentials: [main], registryHost: `127.0.0.1:${regPort}`, registryPassword: REGISTRY_PASSWORD });
   auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: CLUSTER });
-  kube = await startKubeApiServer({ contextName: 'eks-fake', authenticate: auth });
+  kube = await startKubeApiServer({
+    contextName: 'eks-fake',
+    authenticate: async (bearer) => {
+      presented.push(bearer);
+      return !expired.has(bearer) && (await auth(bearer));
+    },
+  });
   fake.addCluster(CLUSTER, { endpoint: kube.url, caData: kube.kubeConfig.getCluster(kube.contextName)!.caData! });
   writeTree(tmp.dir, { 'aws/config': '', 'aws/credentials': '' });
   env = {
@@ -283,6 +292,35 @@ describe('aws provider (EKS + ECR)', () => {
     expect(kube.get('Deployment', NS, `${STACK}-legacy`)).toBeUndefined();
     expect(state()[`${STACK}-legacy`]?.destroyed ?? true).toBe(true);
     noLeak(r);
+  });
+
+  it('signs a new EKS token when the cluster stops taking the old one in the middle of a rollout', async () => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml([service('web', '    env: { ROUND: "renewal" }\n')]));
+    kube.controls.pauseControllers();
+    try {
+      const running = run(['deploy', '--json']);
+      await kube.waitFor(() => (kube.get('Deployment', NS, 'web') as unknown as { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } } | undefined)?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true, 120_000);
+      const inUse = presented.at(-1)!;
+      // A token signed in a later second differs from this one (X-Amz-Date has one-second steps).
+      const date = new URL(Buffer.from(inUse.slice('k8s-aws-v1.'.length), 'base64url').toString()).searchParams.get('X-Amz-Date')!;
+      const signedAt = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+      await kube.waitFor(() => Date.now() >= signedAt + 1000, 10_000);
+      expired.add(inUse);
+      const accepted = auth.identities.length;
+      kube.controls.resumeControllers();
+      const r = await running;
+      if (r.exitCode !== 0) console.error(r.stderr);
+      expect(r.exitCode).toBe(0);
+      expect(results(r.stdout)).toMatchObject({ [`${STACK}-web`]: 'deployed' });
+      // The old token was refused (401), a new one was signed and taken.
+      expect(kube.requests.filter((q) => q.status === 401).length).toBeGreaterThan(0);
+      const after = presented.slice(presented.lastIndexOf(inUse) + 1);
+      expect(after.some((t) => t !== inUse)).toBe(true);
+      expect(auth.identities.length).toBeGreaterThan(accepted);
+      noLeak(r);
+    } finally {
+      kube.controls.resumeControllers();
+    }
   });
 
   it('says in one line which call failed, on what, and the fix', async () => {
