@@ -5,5 +5,6 @@ export * from './state.js';
 export * from './exec.js';
 export * from './errors.js';
 export * from './labels.js';
+export * from './names.js';
 export * from './reporter.js';
 export * from './testing.js';
