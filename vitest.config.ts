@@ -6,6 +6,8 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      '@pctl/provider-kit/conformance': src('./packages/provider-kit/src/conformance/index.ts'),
+      '@pctl/provider-kit': src('./packages/provider-kit/src/index.ts'),
       '@pctl/core': src('./packages/core/src/index.ts'),
       '@pctl/kube': src('./packages/kube/src/index.ts'),
       '@pctl/provider-docker': src('./providers/docker/src/index.ts'),

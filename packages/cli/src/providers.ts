@@ -1,5 +1,6 @@
 // Provider lookup: built-ins load lazily (no cloud SDK unless a stack uses it);
 // custom ones come from the stack file's `providers:` map.
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PctlError, PROVIDER_API_VERSION, type LoadedProvider, type LoadedStack, type ProviderV1 } from '@pctl/core';
@@ -16,16 +17,20 @@ export const builtinProviderNames = Object.keys(BUILTIN);
 export async function loadProvider(name: string, stack: LoadedStack): Promise<LoadedProvider> {
   const custom = stack.config.providers?.[name];
   if (custom !== undefined) {
-    const file = path.resolve(stack.configDir, custom);
+    useBundledKit();
+    let file = custom;
     let mod: Record<string, unknown>;
     try {
+      file = providerModuleFile(custom, stack.configPath);
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (e) {
       throw new PctlError({
         code: 'ProviderLoadFailed',
         message: `cannot load provider ${name} from ${file}: ${(e as Error).message.split('\n')[0]}`,
         fault: 'user',
-        hint: `check providers.${name} in ${path.basename(stack.configPath)}`,
+        hint: file === custom && !path.isAbsolute(custom)
+          ? `providers.${name} names the package "${custom}": run \`npm install ${custom}\` in ${stack.configDir}, or give a path starting with ./`
+          : `check providers.${name} in ${path.basename(stack.configPath)}`,
       });
     }
     return fromModule(name, mod, file);
@@ -69,4 +74,19 @@ function fromModule(name: string, mod: Record<string, unknown>, where: string): 
 
 function isProviderObject(v: unknown): v is Record<string, unknown> & { apiVersion: unknown } {
   return typeof v === 'object' && v !== null && 'apiVersion' in v;
+}
+
+let kitHook = false;
+// A provider file without node_modules of its own may import pctl's copy of the kit.
+function useBundledKit(): void {
+  if (kitHook) return;
+  kitHook = true;
+  register('./kitResolve.js', import.meta.url);
+}
+
+// A module path (./x.mjs, /abs/x.js) is relative to the stack file; anything else is a
+// package name, resolved from the stack file's folder as Node resolves it.
+function providerModuleFile(spec: string, configPath: string): string {
+  if (/^(\.{1,2}[\\/]|\/)/.test(spec) || /\.[cm]?[jt]s$/.test(spec)) return path.resolve(path.dirname(configPath), spec);
+  return createRequire(configPath).resolve(spec);
 }

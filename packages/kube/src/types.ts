@@ -83,5 +83,11 @@ export interface KubeStateExtras {
 /** `validateOptions` of a provider whose options are a zod schema: every issue with its path. */
 export function optionIssues(schema: z.ZodType, raw: Record<string, unknown> | undefined): { path: (string | number)[]; message: string }[] {
   const r = schema.safeParse(raw ?? {});
-  return r.success ? [] : r.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
+  if (r.success) return [];
+  // An unknown option is reported at its own path (zod puts it on the parent object).
+  return r.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...(i.path as (string | number)[]), k], message: `unknown option "${k}"` }))
+      : [{ path: i.path as (string | number)[], message: i.message }],
+  );
 }

@@ -25,7 +25,7 @@ describe('aws options', () => {
   });
 
   it('says which option is wrong, with its path', () => {
-    expect(provider.validateOptions!({ ...base, bogus: 1 })).toEqual([{ path: [], message: 'Unrecognized key: "bogus"' }]);
+    expect(provider.validateOptions!({ ...base, bogus: 1 })).toEqual([{ path: ['bogus'], message: 'unknown option "bogus"' }]);
     expect(provider.validateOptions!({ namespace: 'shop' })[0]!.path).toEqual(['cluster']);
     expect(provider.validateOptions!({ ...base, credentials: { access_key_id: 'A' } })[0]!.path).toEqual(['credentials', 'secret_access_key']);
     expect(provider.validateOptions!({ ...base, region: 'Europe' })[0]).toEqual({ path: ['region'], message: 'must be an AWS region such as eu-west-1' });

@@ -1,0 +1,52 @@
+// What the conformance kit takes and what it reports.
+import type { ProviderV1, ServiceImage } from '../contract.js';
+import type { ServiceConfig } from '../config.js';
+import type { Exec } from '../exec.js';
+
+export interface ConformanceOptions {
+  provider: ProviderV1<any, any>;
+  /** A service the provider can really deploy on its platform (image, provider options). */
+  service: ServiceConfig;
+  /** The same service changed (default: one more env var): deploy must update it in place. */
+  changedService?: ServiceConfig;
+  /** A service the platform refuses (e.g. an image that does not exist), for the error check. */
+  failingService?: ServiceConfig;
+  /** Options `validateOptions` must reject, each with a path (default: an unknown option and wrong types). */
+  garbageOptions?: Record<string, unknown>[];
+  /**
+   * What really exists on the platform for a stack, found WITHOUT the provider (e.g. `docker ps
+   * -a --filter label=pctl-stack=<stack>`, files in a folder): names of what exists. Without it
+   * the kit can only trust the provider's own `discover`.
+   */
+  observe?: (stack: string) => Promise<string[]>;
+  /** Stack name (default: `kit-<random>`, so runs never share resources). */
+  stack?: string;
+  /** Service name (default `svc`). */
+  serviceName?: string;
+  cwd?: string;
+  image?: Partial<ServiceImage>;
+  /** The exec wrapper (default: the kit's, which runs commands for real). */
+  exec?: Exec;
+  /** Milliseconds one verb may take before the check fails as "never settled" (default 120000). */
+  stepTimeoutMs?: number;
+  /** Called as each check ends. */
+  onResult?: (r: CheckResult) => void;
+}
+
+export interface CheckResult {
+  id: string;
+  /** The promise of the contract this check proves. */
+  promise: string;
+  ok: boolean;
+  /** True when the check could not run (an optional verb is missing, no failingService...). */
+  skipped?: boolean;
+  /** How it failed (or why it was skipped). */
+  message?: string;
+}
+
+export interface ConformanceReport {
+  ok: boolean;
+  results: CheckResult[];
+  /** One line per check: `ok`, `FAIL` or `skip`, the promise, and how it failed. */
+  summary(): string;
+}

@@ -1,0 +1,60 @@
+// The built-in kind provider passes the conformance kit: `kind` faked on PATH (its node a
+// real container), the cluster the Kubernetes API test server, everything observed through
+// the server's own store, not through the provider.
+import { execa } from 'execa';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import kindProvider from '@pctl/provider-kind';
+import { runConformance } from '@pctl/provider-kit/conformance';
+import type { ProviderV1 } from '@pctl/provider-kit';
+import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
+import { repoRoot, tempDir } from '../helpers/cli.js';
+import { requireDocker } from '../helpers/docker.js';
+
+const CLUSTER = `pctl-kit-${process.pid}`;
+let server: KubeApiServer;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  await requireDocker();
+  server = await startKubeApiServer({ contextName: `kind-${CLUSTER}` });
+  tmp = tempDir('pctl-kit-kind-');
+  // The provider runs in this process: it finds kind and the cluster as a user's shell would.
+  process.env.PATH = `${path.join(repoRoot, 'test/fixtures/fake-kind')}:${process.env.PATH}`;
+  process.env.KUBECONFIG = server.kubeconfigPath;
+  process.env.PCTL_FAKE_KIND_LOG = path.join(tmp.dir, 'kind.log');
+  process.env.PCTL_FAKE_KIND_STATE = path.join(tmp.dir, 'kind-clusters.json');
+  server.controls.failImage('pctl-kit-no-such-image', 'ErrImagePull');
+}, 60_000);
+afterAll(async () => {
+  await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
+  await server?.close();
+  tmp?.cleanup();
+});
+
+const KINDS = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'Role', 'RoleBinding'];
+// Every object the server holds that carries the stack's label, in any namespace. A
+// ReplicaSet scaled to 0 is the Deployment's revision history, kept as Kubernetes keeps it.
+const retired = (o: { spec?: unknown }) => (o.spec as { replicas?: number } | undefined)?.replicas === 0;
+const observe = async (stack: string) =>
+  KINDS.flatMap((kind) =>
+    server
+      .list(kind)
+      .filter((o) => o.metadata?.labels?.['pctl-stack'] === stack && !(kind === 'ReplicaSet' && retired(o)))
+      .map((o) => `${kind}/${o.metadata?.namespace}/${o.metadata?.name}`),
+  ).sort();
+
+describe('conformance kit on built-in providers', () => {
+  it('kind keeps every promise of the contract against the API test server', async () => {
+    const options = { cluster: CLUSTER, namespace: `kit-${process.pid}`, rolloutTimeout: 60 };
+    const r = await runConformance({
+      provider: kindProvider as unknown as ProviderV1,
+      service: { image: 'busybox:latest', command: 'sleep 3600', ports: [8080], provider: { name: 'kind', options } },
+      failingService: { image: 'pctl-kit-no-such-image:404', provider: { name: 'kind', options } },
+      observe,
+      cwd: tmp.dir,
+    });
+    expect(r.ok, r.summary()).toBe(true);
+    expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);
+  });
+});
