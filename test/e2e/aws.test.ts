@@ -86,7 +86,7 @@ const noLeak = (r: PctlRun & { argvLeak: string[] }) => {
 };
 
 type Deployment = { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } };
-const deploymentImage = (name: string) => (kube.get('Deployment', NS, name) as unknown as Deployment | undefined)?.spec.template.spec.containers[0]!.image;
+const deploymentImage = (name: string) => (kube.get('Deployment', NS, `${STACK}-${name}`) as unknown as Deployment | undefined)?.spec.template.spec.containers[0]!.image;
 const writes = () => kube.requests.filter((q) => ['PATCH', 'PUT', 'POST', 'DELETE'].includes(q.method)).length;
 
 beforeAll(async () => {
@@ -226,11 +226,11 @@ describe('aws provider (EKS + ECR)', () => {
     const r = await run(['deploy', '--json', '--verbose']);
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
-    expect(kube.get('Deployment', NS, 'api')).toBeUndefined();
-    expect(kube.get('Service', NS, 'api')).toBeUndefined();
+    expect(kube.get('Deployment', NS, `${STACK}-api`)).toBeUndefined();
+    expect(kube.get('Service', NS, `${STACK}-api`)).toBeUndefined();
     expect(await tags(`${STACK}-api`)).toEqual(['users-own']);
     expect(fake.repositories().has(`${STACK}-api`)).toBe(true);
-    expect(kube.get('Deployment', NS, 'web')).toBeTruthy();
+    expect(kube.get('Deployment', NS, `${STACK}-web`)).toBeTruthy();
     noLeak(r);
   });
 
@@ -238,7 +238,7 @@ describe('aws provider (EKS + ECR)', () => {
     const r = await run(['destroy', '--verbose']);
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
-    expect(kube.get('Deployment', NS, 'web')).toBeUndefined();
+    expect(kube.get('Deployment', NS, `${STACK}-web`)).toBeUndefined();
     expect(kube.get('Namespace', undefined, NS)).toBeUndefined();
     expect(fake.repositories().has(`${STACK}-web`)).toBe(false);
     expect(await tags(`${STACK}-web`)).toEqual([]);
@@ -299,7 +299,7 @@ describe('aws provider (EKS + ECR)', () => {
     kube.controls.pauseControllers();
     try {
       const running = run(['deploy', '--json']);
-      await kube.waitFor(() => (kube.get('Deployment', NS, 'web') as unknown as { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } } | undefined)?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true, 120_000);
+      await kube.waitFor(() => (kube.get('Deployment', NS, `${STACK}-web`) as unknown as { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } } | undefined)?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true, 120_000);
       const inUse = presented.at(-1)!;
       // A token signed in a later second differs from this one (X-Amz-Date has one-second steps).
       const date = new URL(Buffer.from(inUse.slice('k8s-aws-v1.'.length), 'base64url').toString()).searchParams.get('X-Amz-Date')!;

@@ -14,6 +14,7 @@ const cloud = () => import('./cloud.js');
 
 export default defineKubeProvider<AwsOptions>({
   name: 'aws',
+  cloud: 'aws',
   schema: AwsOptionsSchema,
   // The core pushes to a service's own registry, except to ECR: this provider logs in there with the SDK.
   needsPush: (service) => !hasEcrRegistry(service),

@@ -1,6 +1,7 @@
 // The aws provider's options: the original pctl's (cluster, namespace, credentials,
 // strategy, serviceAccount, rbac, storage) unchanged, the shared Kubernetes ones, and
-// region / repository. Zod only: loading this file loads nothing of the AWS SDK.
+// region / repository; `storage` is the shared one: `{size}` (EBS gp3) or `{name: efs, id}`.
+// Zod only: loading this file loads nothing of the AWS SDK.
 import { z } from 'zod';
 import { PctlError, resourceName } from '@pctl/core';
 import { KubeServiceOptionsSchema } from '@pctl/kube';
@@ -16,9 +17,6 @@ export const AwsCredentialsSchema = z.strictObject({
   session_token: z.string().min(1).optional(),
 });
 
-// EBS by size (the shared shape), or EFS by file system id (render makes the PV, StorageClass and RWX claim).
-const efsStorage = z.strictObject({ name: z.literal('efs'), id: z.string().regex(/^fs-[0-9a-f]{8,40}$/, 'must be an EFS file system id such as fs-0123456789abcdef0') });
-
 export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
   /** EKS cluster name. */
   cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'must be an EKS cluster name (letters, digits, - and _)').max(100),
@@ -28,7 +26,6 @@ export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
   region: region.optional(),
   /** ECR repository built images are pushed to (default `<stack>-<service>`). */
   repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name (lowercase letters, digits, . _ - and /)').max(256).optional(),
-  storage: z.union([KubeServiceOptionsSchema.shape.storage.unwrap(), efsStorage]).optional(),
   /** Replaces `<account>.dkr.ecr.<region>.amazonaws.com` as the host images are pushed to and pulled from (a pull-through mirror, tests); host[:port]. */
   registryHost: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port, without a scheme').optional(),
   /** A context of the user's kubeconfig to use instead of asking EKS for the cluster. */

@@ -173,6 +173,7 @@ function stateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushed
 
 export default defineKubeProvider<GcpOptions>({
   name: 'gcp',
+  cloud: 'gcp',
   schema: GcpOptionsSchema,
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
   needsPush: true,

@@ -3,6 +3,7 @@
 import type { DeployParams, ProviderContext } from '@pctl/core';
 import { loadManifests } from '../manifests.js';
 import type { KubeServiceOptions, RenderInput } from '../types.js';
+import type { KubeCloud } from '../storage.js';
 
 /** Options a Kubernetes provider takes: the shared ones, with its own kinds of `storage` (render reads them). */
 export type KubeProviderOptions = Omit<KubeServiceOptions, 'storage'> & { storage?: unknown };
@@ -33,6 +34,7 @@ export function renderInputFor<O extends KubeProviderOptions>(args: {
   image: ClusterImage;
   clusterRef?: (ref: string) => string;
   redact?: boolean;
+  cloud?: KubeCloud;
 }): RenderInput {
   const { ctx, p, o, image } = args;
   const svc = p.target.service;
@@ -49,5 +51,8 @@ export function renderInputFor<O extends KubeProviderOptions>(args: {
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
     images: refs && map ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,
+    secrets: ctx.secrets,
+    redact: args.redact ?? false,
+    ...(args.cloud ? { cloud: args.cloud } : {}),
   };
 }

@@ -18,7 +18,9 @@ import {
 } from '@pctl/core';
 import type { KubeClient } from '../client.js';
 import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
-import { renderService } from '../render.js';
+import { renderNotes, renderService } from '../render.js';
+import { kubeEntryOutdated } from '../names.js';
+import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
@@ -28,6 +30,8 @@ export type KubeEntry = Partial<KubeStateExtras> & Partial<StateEntry> & Record<
 export interface KubeProviderSpec<O extends KubeProviderOptions> {
   name: string;
   schema: z.ZodType<O, unknown>;
+  /** The cloud whose storage forms the options may use (aws: EBS/EFS, gcp: Filestore); none for kind. */
+  cloud?: KubeCloud;
   /** The namespace when the options name none (default: the stack name). */
   defaultNamespace?(ctx: ProviderContext, o: O): string;
   /** Runs before a deploy touches the cluster (kind creates a missing cluster). */
@@ -82,7 +86,7 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     return svc?.provider.name === spec.name ? parse(svc.provider.options) : undefined;
   };
   const input = (p: DeployParams, o: O, image: ClusterImage, redact: boolean) =>
-    renderInputFor({ ctx: p.ctx, p, o, namespace: namespaceOf(p.ctx, o), image, redact, clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)) });
+    renderInputFor({ ctx: p.ctx, p, o, namespace: namespaceOf(p.ctx, o), image, redact, cloud: spec.cloud, clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)) });
 
   async function destroyIn(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<void> {
     const client = await spec.connectRecorded(ctx, key, entry, o);
@@ -162,20 +166,17 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   return defineProvider({
     apiVersion: 1,
     name: spec.name,
-    validateOptions: (raw) => optionIssues(spec.schema, raw),
+    validateOptions: (raw) => optionIssues(spec.schema, raw, spec.cloud),
     needsPush: (_options, service) => (typeof spec.needsPush === 'function' ? spec.needsPush(service) : spec.needsPush),
     async render(p) {
       const o = parse(p.target.service.provider.options);
       return renderService(input(p, o, spec.registry.imageFor(p, o), true)) as unknown as Record<string, unknown>[];
     },
-    ...(spec.planNotes
-      ? {
-          async plan(p: DeployParams) {
-            const o = parse(p.target.service.provider.options);
-            return spec.planNotes!(p, o, spec.registry.imageFor(p, o));
-          },
-        }
-      : {}),
+    async plan(p: DeployParams) {
+      const o = parse(p.target.service.provider.options);
+      return [...(spec.planNotes?.(p, o, spec.registry.imageFor(p, o)) ?? []), ...renderNotes(p.target.service)];
+    },
+    outdated: kubeEntryOutdated,
     deploy,
     destroy,
     status,
