@@ -25,6 +25,8 @@ const ACCOUNT = '314159265358';
 const CLUSTER = 'prod';
 const NS = 'shop';
 const main = { accessKeyId: 'AKIAPCTLE2E00000001', secretAccessKey: 'pctl-e2e/secret+Key0000000000000000001' };
+// Session credentials that expired a minute ago.
+const expiredSession = { accessKeyId: 'ASIAPCTLE2EEXPIRED01', secretAccessKey: 'expired-session-secret-000000000', sessionToken: 'FwoGZXIvYXdzEPCTLEXPIRED', expiresAt: new Date(Date.now() - 60_000) };
 const REGISTRY_PASSWORD = 'ecr-password-e2e-7f3a9c1d5b';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -97,7 +99,7 @@ beforeAll(async () => {
   mkdirSync(dockerConfig, { recursive: true });
   regPort = await freePort();
   registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'AWS', REGISTRY_PASSWORD);
-  fake = await startAwsFake({ accountId: ACCOUNT, region: REGION, credentials: [main], registryHost: `127.0.0.1:${regPort}`, registryPassword: REGISTRY_PASSWORD });
+  fake = await startAwsFake({ accountId: ACCOUNT, region: REGION, credentials: [main, expiredSession], registryHost: `127.0.0.1:${regPort}`, registryPassword: REGISTRY_PASSWORD });
   auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: CLUSTER });
   kube = await startKubeApiServer({
     contextName: 'eks-fake',
@@ -258,6 +260,10 @@ describe('aws provider (EKS + ECR)', () => {
     expect(state()[`${STACK}-web`].ecr).toMatchObject({ pushedTags: [webTag], repositoryCreated: true });
     expect(deploymentImage('web')).toBe(`127.0.0.1:${regPort}/${STACK}-web:${webTag}`);
     noLeak(r);
+    const st = await run(['status', '--json']);
+    expect(st.exitCode, st.stderr).toBe(0);
+    expect(st.stdout).toMatch(/running/);
+    noLeak(st);
   });
 
   it('removes a service a state file of the original pctl recorded (cluster by name, no region)', async () => {
@@ -327,6 +333,7 @@ describe('aws provider (EKS + ECR)', () => {
     writeFileSync(path.join(dir, 'web/index.html'), 'a change, so the deploy talks to AWS');
     const cases: { name: string; env?: Record<string, string>; fail?: [string, string]; file?: string; expect: RegExp }[] = [
       { name: 'wrong secret', env: { AWS_SECRET_ACCESS_KEY: 'not-the-secret-key-000000' }, expect: /STS GetCallerIdentity .*SignatureDoesNotMatch.*check the access key and secret/ },
+      { name: 'expired session', env: { AWS_ACCESS_KEY_ID: expiredSession.accessKeyId, AWS_SECRET_ACCESS_KEY: expiredSession.secretAccessKey, AWS_SESSION_TOKEN: expiredSession.sessionToken }, expect: /STS GetCallerIdentity in eu-west-1: ExpiredToken: .*get new credentials/ },
       { name: 'no credentials', env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, expect: /AwsCredentials|Could not load credentials.*AWS_PROFILE/ },
       { name: 'unknown cluster', file: yaml([service('web').replace(`cluster: ${CLUSTER}`, 'cluster: nosuch')]), expect: /EKS DescribeCluster cluster nosuch in eu-west-1: ResourceNotFoundException: .*aws eks list-clusters --region eu-west-1/ },
       { name: 'access denied', fail: ['DescribeCluster', 'AccessDeniedException'], expect: /EKS DescribeCluster cluster prod in eu-west-1: AccessDeniedException: .*needs eks:DescribeCluster/ },

@@ -20,7 +20,7 @@ describe('aws options', () => {
       rolloutTimeout: 60,
       serviceType: 'LoadBalancer',
     });
-    expect(o.storage).toEqual({ name: 'efs', id: 'fs-0123456789abcdef0' });
+    expect(o.storage).toEqual({ name: 'efs', id: 'fs-0123456789abcdef0', size: '5Gi' });
     expect(parseOptions({ ...base, storage: { size: '5Gi' } }).storage).toEqual({ size: '5Gi' });
   });
 
