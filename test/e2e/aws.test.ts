@@ -291,10 +291,16 @@ describe('aws provider (EKS + ECR)', () => {
       hasPv: false,
       hasPullSecret: false,
     };
+    // And the web service as the original recorded it: deployed again, in place.
+    const { [`${STACK}-legacy`]: legacy } = s;
+    s[`${STACK}-web`] = { ...legacy, image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web:1710000000000`, labels: { ...legacy.labels, 'pctl-service': `${STACK}-web` }, hasPorts: true, registryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web` };
     writeFileSync(stateFile(), JSON.stringify(s, null, 2));
     const r = await run(['deploy', '--json', '--verbose'], { AWS_REGION: REGION });
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toMatchObject({ [`${STACK}-web`]: 'deployed' });
+    expect(deploymentImage('web')).toBe(`127.0.0.1:${regPort}/${STACK}-web:${webTag}`);
+    expect(state()[`${STACK}-web`]).toMatchObject({ provider: 'aws', cluster: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}` });
     expect(kube.get('Deployment', NS, `${STACK}-legacy`)).toBeUndefined();
     expect(state()[`${STACK}-legacy`]?.destroyed ?? true).toBe(true);
     noLeak(r);
