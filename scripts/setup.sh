@@ -17,6 +17,7 @@ if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   command -v pkill >/dev/null 2>&1 || pkgs+=(procps)       # test engine clean-up
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server
   command -v tar >/dev/null 2>&1 || pkgs+=(tar)            # pctl sync
+  [ -x /usr/bin/aws ] || pkgs+=(awscli)                     # the judge of the AWS fake (test/aws-fake)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${pkgs[*]}" >&2

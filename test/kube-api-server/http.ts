@@ -43,7 +43,7 @@ export interface HttpContext {
   watches: Set<ServerResponse>;
   gitVersion: string;
   /** Accepts a bearer token; default: only `token`. */
-  authenticate?: (bearer: string) => boolean;
+  authenticate?: (bearer: string) => boolean | Promise<boolean>;
 }
 
 const faultReasons: Record<number, string> = {
@@ -177,7 +177,7 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const open = ['/version', '/healthz', '/livez', '/readyz'].includes(path);
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!open && !(bearer !== undefined && (ctx.authenticate ? ctx.authenticate(bearer) : bearer === ctx.token))) throw unauthorized();
+  if (!open && !(bearer !== undefined && (ctx.authenticate ? await ctx.authenticate(bearer) : bearer === ctx.token))) throw unauthorized();
 
   const fault = ctx.faults.find((f) =>
     (!f.method || f.method.toUpperCase() === method) &&

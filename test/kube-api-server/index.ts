@@ -36,7 +36,7 @@ export interface KubeApiServerOptions {
   /** Reported by /version. Default 'v1.32.0'. */
   kubernetesVersion?: string;
   /** Decides whether a request's bearer token is accepted. Default: only the server's own `token`. */
-  authenticate?: (bearer: string) => boolean;
+  authenticate?: (bearer: string) => boolean | Promise<boolean>;
 }
 
 export interface KubeApiControls {

@@ -1,0 +1,57 @@
+// What the fake AWS account holds: credentials, ECR repositories, EKS clusters, the calls
+// made and the failures a test asked for.
+import type { FakeCredential } from './auth.js';
+import type { RegistryClient } from './registry.js';
+
+// One ECR repository. `images` are its tags (kept in step with the real registry when
+// there is one; `AwsFake.syncImages()` re-reads it).
+export interface FakeRepository {
+  name: string;
+  createdAt: number;
+  tags: Record<string, string>;
+  images: Set<string>;
+  scanOnPush: boolean;
+  imageTagMutability: string;
+  /** First time the fake saw each digest, for imagePushedAt. */
+  pushedAt: Map<string, number>;
+}
+
+// One EKS cluster.
+export interface FakeCluster {
+  endpoint: string;
+  caData: string;
+  createdAt: number;
+}
+
+// One request as the fake saw it.
+export interface FakeCall {
+  service: string;
+  op: string;
+  accessKeyId?: string;
+  status?: number;
+  error?: string;
+}
+
+export interface InjectedFailure {
+  op: string;
+  code: string;
+  times?: number;
+}
+
+export interface FakeState {
+  accountId: string;
+  region: string;
+  credentials: FakeCredential[];
+  repositories: Map<string, FakeRepository>;
+  clusters: Map<string, FakeCluster>;
+  registry?: RegistryClient;
+  registryPassword: string;
+  calls: FakeCall[];
+  failures: InjectedFailure[];
+  clockOffsetMs: number;
+}
+
+// The fake's clock: the machine's, moved by the offset a test set to simulate skew.
+export function nowMs(state: FakeState): number {
+  return Date.now() + state.clockOffsetMs;
+}
