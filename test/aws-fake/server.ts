@@ -14,7 +14,8 @@ import { runSts } from './sts.js';
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.';
 const protocolOf: Record<string, Protocol> = { ecr: 'json', eks: 'rest', sts: 'query' };
 
-function wireRequest(req: IncomingMessage, body: Buffer): WireRequest {
+// The request exactly as it came over the wire.
+export function wireRequest(req: IncomingMessage, body: Buffer): WireRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const headers = new Map<string, string[]>();

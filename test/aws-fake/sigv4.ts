@@ -97,11 +97,11 @@ export function canonicalQuery(rawQuery: string): string {
     .join('&');
 }
 
-// The payload hash the client must have used: the x-amz-content-sha256 it declared
-// (possibly UNSIGNED-PAYLOAD), else the hash of the body received.
+// The payload hash the client must have signed: the hash of the body received, or
+// UNSIGNED-PAYLOAD when it declared so in x-amz-content-sha256. A declared hash that is not
+// the body's leaves the body's hash here, so the signature fails as it does at AWS.
 export function payloadHash(req: WireRequest): string {
-  const declared = req.headers.get('x-amz-content-sha256')?.[0];
-  return declared ?? sha256Hex(req.body);
+  return req.headers.get('x-amz-content-sha256')?.[0] === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : sha256Hex(req.body);
 }
 
 // The canonical request of SigV4, task 1.
