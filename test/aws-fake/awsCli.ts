@@ -5,14 +5,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+// Debian's aws CLI v2.
 export const AWS_CLI = '/usr/bin/aws';
 
+// Credentials the CLI gets from its environment.
 export interface CliCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
 
+// How a CLI run ended.
 export interface CliResult {
   exitCode: number;
   stdout: string;

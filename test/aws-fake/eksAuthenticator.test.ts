@@ -47,7 +47,7 @@ async function sdkToken(opts: { cluster: string; host: string; protocol?: string
   const signed = await signer.presign(req, {
     expiresIn: 60, signingDate: opts.signingDate, ...(opts.signClusterId === false ? { unsignableHeaders: new Set(['x-k8s-aws-id']) } : {}),
   });
-  const query = Object.entries(signed.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+  const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
   return `k8s-aws-v1.${Buffer.from(`${opts.protocol ?? 'https:'}//${opts.host}/?${query}`).toString('base64url')}`;
 }
 

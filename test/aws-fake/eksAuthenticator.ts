@@ -146,13 +146,18 @@ export function eksAuthenticator(opts: { stsEndpoint: string; clusterId: string;
       accessKeyId: (query.get('x-amz-credential') ?? '').split('/')[0]!, username,
     };
   };
+  const keep = <T>(list: T[], item: T) => {
+    list.push(item);
+    // A long deploy authenticates every API request: keep the recent decisions only.
+    if (list.length > 1000) list.splice(0, list.length - 1000);
+  };
   const authenticate = (async (bearer: string) => {
     try {
-      authenticate.identities.push(await verify(bearer));
+      keep(authenticate.identities, await verify(bearer));
       return true;
     } catch (e) {
       // Any failure, STS unreachable included, is a refusal (401), as in aws-iam-authenticator.
-      authenticate.rejections.push(e instanceof Refused ? e.message : `error during GET: ${(e as Error).message}`);
+      keep(authenticate.rejections, e instanceof Refused ? e.message : `error during GET: ${(e as Error).message}`);
       return false;
     }
   }) as EksAuthenticator;

@@ -13,6 +13,7 @@ import type { FakeCall, FakeRepository, FakeState } from './state.js';
 export { eksAuthenticator, type EksAuthenticator, type EksIdentity } from './eksAuthenticator.js';
 export type { FakeCall, FakeCredential, FakeRepository, Principal };
 
+// What the fake account holds at start.
 export interface AwsFakeOptions {
   /** Default 123456789012. */
   accountId?: string;
@@ -28,6 +29,7 @@ export interface AwsFakeOptions {
   clockOffsetMs?: number;
 }
 
+// A running fake and what a test reads and steers on it.
 export interface AwsFake {
   /** http://127.0.0.1:PORT, for AWS_ENDPOINT_URL (and _ECR, _EKS, _STS). */
   endpoint: string;

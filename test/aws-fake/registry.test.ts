@@ -54,7 +54,7 @@ async function push(password: string, repo: string, tag: string, layerText: stri
     expect(start.status).toBe(202);
     const location = new URL(start.headers.get('location')!, `http://${host}`);
     location.searchParams.set('digest', digestOf(content));
-    const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: content });
+    const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(content) });
     expect(put.status).toBe(201);
     return { digest: digestOf(content), size: content.length };
   };
@@ -65,7 +65,7 @@ async function push(password: string, repo: string, tag: string, layerText: stri
     config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
     layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...layer }],
   }));
-  const put = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'Content-Type': DOCKER_V2 }, body: manifest });
+  const put = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'Content-Type': DOCKER_V2 }, body: new Uint8Array(manifest) });
   expect(put.status).toBe(201);
   return put.headers.get('docker-content-digest')!;
 }

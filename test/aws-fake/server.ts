@@ -77,6 +77,7 @@ async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call
       throw authError('missing', protocol, protocol === 'query' ? 'Request is missing Authentication Token' : 'Missing Authentication Token');
     }
     call.accessKeyId = claim.accessKeyId;
+    if (claim.presigned) call.presigned = true;
     const service = claim.service;
     if (protocolOf[service] === undefined || (hint !== undefined && hint !== service)) {
       throw authError('scope', protocol, `Credential should be scoped to correct service: '${hint ?? 'sts'}'. `);
