@@ -152,6 +152,19 @@ describe('refused with 401', () => {
   });
 });
 
+test('on a clock moved 16 minutes on, with the fake\'s, a fresh token has expired', async () => {
+  const later = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: 'demo', now: fake.now });
+  const token = await cliToken('demo');
+  expect(await later(token)).toBe(true);
+  fake.setClockOffset(16 * 60_000);
+  try {
+    expect(await later(token)).toBe(false);
+    expect(later.rejections.at(-1)).toMatch(/^X-Amz-Date parameter is expired \(15 minute expiration\)/);
+  } finally {
+    fake.setClockOffset(0);
+  }
+});
+
 test('with a user mapping, only mapped principals get in', async () => {
   const mapped = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: 'demo', users: { [`arn:aws:iam::${ACCOUNT}:role/deployer`]: 'deployer' } });
   expect(await mapped(await cliToken('demo', role))).toBe(true);

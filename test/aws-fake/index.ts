@@ -8,7 +8,7 @@ import { listImages } from './ecrImages.js';
 import { registryDomain } from './ecr.js';
 import { RegistryClient } from './registry.js';
 import { awsListener } from './server.js';
-import type { FakeCall, FakeRepository, FakeState } from './state.js';
+import { type FakeCall, type FakeRepository, type FakeState, nowMs } from './state.js';
 
 export { eksAuthenticator, type EksAuthenticator, type EksIdentity } from './eksAuthenticator.js';
 export type { FakeCall, FakeCredential, FakeRepository, Principal };
@@ -51,6 +51,8 @@ export interface AwsFake {
   addCluster(name: string, c: { endpoint: string; caData: string }): void;
   /** Moves the fake's clock (skew between client and AWS). */
   setClockOffset(ms: number): void;
+  /** The fake's clock, in ms since the epoch. */
+  now(): number;
   /** The principal GetCallerIdentity reports for an access key. */
   principal(accessKeyId: string): Principal | undefined;
   stop(): Promise<void>;
@@ -103,6 +105,7 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     setClockOffset(ms) {
       state.clockOffsetMs = ms;
     },
+    now: () => nowMs(state),
     principal(accessKeyId) {
       const cred = state.credentials.find((c) => c.accessKeyId === accessKeyId);
       return cred && principalOf(cred, state.accountId);
