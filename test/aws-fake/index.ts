@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeCredential, principalOf, type Principal } from './auth.js';
 import { listImages } from './ecrImages.js';
-import { registryDomain } from './ecr.js';
+import { registryDomain } from './ecrRepository.js';
 import { RegistryClient } from './registry.js';
 import { awsListener } from './server.js';
 import { type FakeCall, type FakeRepository, type FakeState, nowMs } from './state.js';

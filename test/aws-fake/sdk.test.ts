@@ -3,7 +3,7 @@
 // SDK's own clock-skew correction from the fake's Date header.
 import {
   CreateRepositoryCommand, DeleteRepositoryCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, GetAuthorizationTokenCommand,
-  ImageNotFoundException, ListTagsForResourceCommand, RepositoryNotEmptyException, RepositoryNotFoundException,
+  ImageNotFoundException, ListImagesCommand, ListTagsForResourceCommand, RepositoryNotEmptyException, RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -18,13 +18,14 @@ const ACCOUNT = '444455556666';
 const main = { accessKeyId: 'AKIASDKMAIN00000001', secretAccessKey: 'sdk/main+secret' };
 const lapsed = { accessKeyId: 'ASIASDKLAPSED000001', secretAccessKey: 'lapsed', sessionToken: 'FwoLapsedSdk', expiresAt: new Date(Date.now() - 1000) };
 let fake: AwsFake;
+let home: string;
 
 beforeAll(async () => {
   fake = await startAwsFake({
     accountId: ACCOUNT, region: REGION, credentials: [main, lapsed], registryPassword: 'pw-from-ecr',
     clusters: { prod: { endpoint: 'https://127.0.0.1:36443', caData: 'Q0FEQVRB' } },
   });
-  const home = mkdtempSync(path.join(tmpdir(), 'pctl-awssdk-'));
+  home = mkdtempSync(path.join(tmpdir(), 'pctl-awssdk-'));
   writeFileSync(path.join(home, 'config'), '');
   writeFileSync(path.join(home, 'credentials'), '');
   Object.assign(process.env, {
@@ -64,6 +65,27 @@ test('AWS_ENDPOINT_URL alone serves all three', async () => {
   expect(fake.calls.slice(before).map((c) => `${c.service}:${c.op}:${c.status}`)).toEqual(['sts:GetCallerIdentity:200', 'ecr:DescribeRepositories:200', 'eks:DescribeCluster:200']);
 });
 
+test('a profile assuming a role through STS AssumeRole, as the SDK credential chain does', async () => {
+  // New file names: the SDK caches what it read from the shared files by path.
+  const saved = { config: process.env.AWS_CONFIG_FILE, credentials: process.env.AWS_SHARED_CREDENTIALS_FILE };
+  process.env.AWS_CONFIG_FILE = path.join(home, 'config-deploy');
+  process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(home, 'credentials-deploy');
+  writeFileSync(process.env.AWS_CONFIG_FILE, `[profile deploy]\nrole_arn = arn:aws:iam::${ACCOUNT}:role/deployer\nrole_session_name = pctl-deploy\nsource_profile = base\nregion = ${REGION}\n`);
+  writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE, `[base]\naws_access_key_id = ${main.accessKeyId}\naws_secret_access_key = ${main.secretAccessKey}\n`);
+  try {
+    const before = fake.calls.length;
+    const id = await new STSClient({ profile: 'deploy' }).send(new GetCallerIdentityCommand({}));
+    expect(id.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/deployer/pctl-deploy`);
+    const calls = fake.calls.slice(before);
+    expect(calls.map((c) => `${c.op}:${c.status}`)).toEqual(['AssumeRole:200', 'GetCallerIdentity:200']);
+    expect(calls[0]!.accessKeyId).toBe(main.accessKeyId);
+    expect(calls[1]!.accessKeyId).toMatch(/^ASIA/);
+  } finally {
+    process.env.AWS_CONFIG_FILE = saved.config;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = saved.credentials;
+  }
+});
+
 describe('ecr', () => {
   const ecr = () => new ECRClient({});
 
@@ -82,6 +104,9 @@ describe('ecr', () => {
     const images = await ecr().send(new DescribeImagesCommand({ repositoryName: 'shop/api', imageIds: [{ imageTag: 'abc123' }] }));
     expect(images.imageDetails?.map((d) => d.imageTags)).toEqual([['abc123']]);
     expect(images.imageDetails![0]!.imagePushedAt).toBeInstanceOf(Date);
+
+    const listed = await ecr().send(new ListImagesCommand({ repositoryName: 'shop/api' }));
+    expect(listed.imageIds).toEqual([{ imageDigest: images.imageDetails![0]!.imageDigest, imageTag: 'abc123' }]);
 
     const missing = await failure(ecr().send(new DescribeImagesCommand({ repositoryName: 'shop/api', imageIds: [{ imageTag: 'nope' }] })));
     expect(missing).toBeInstanceOf(ImageNotFoundException);

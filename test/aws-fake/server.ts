@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, principalOf } from './auth.js';
-import { ecrResourceArn, runEcr } from './ecr.js';
+import { runEcr } from './ecr.js';
+import { ecrResourceArn } from './ecrRepository.js';
 import { clusterArn, eksRoute, runEks } from './eks.js';
 import { authError, AwsError, injectedError, type Protocol, sendError } from './errors.js';
 import { ClaimProblem, parseQuery, readClaim, type WireRequest } from './sigv4.js';
@@ -111,7 +112,7 @@ async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call
       sendOk(res, protocol, JSON.stringify(runEks(state, route)), requestId, true);
     } else {
       const params = stsParams(w);
-      sendOk(res, protocol, runSts(params.get('Action'), params.get('Version'), who, requestId, acceptJson), requestId, acceptJson);
+      sendOk(res, protocol, runSts(state, params, who, requestId, acceptJson), requestId, acceptJson);
     }
     call.status = 200;
   } catch (e) {
