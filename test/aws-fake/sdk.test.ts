@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -33,7 +33,10 @@ beforeAll(async () => {
     AWS_REGION: REGION, AWS_ACCESS_KEY_ID: main.accessKeyId, AWS_SECRET_ACCESS_KEY: main.secretAccessKey,
   });
 });
-afterAll(async () => fake.stop());
+afterAll(async () => {
+  await fake.stop();
+  rmSync(home, { recursive: true, force: true });
+});
 beforeEach(() => {
   for (const v of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_ECR', 'AWS_ENDPOINT_URL_EKS']) delete process.env[v];
   process.env.AWS_ENDPOINT_URL_STS = fake.endpoint;
