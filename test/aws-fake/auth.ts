@@ -41,6 +41,7 @@ export function principalOf(cred: FakeCredential, account: string): Principal {
   return { accessKeyId: cred.accessKeyId, arn: `arn:aws:iam::${account}:user/pctl-test`, userId: `AIDA${id}`, account };
 }
 
+// What a request is checked against: the known credentials, the scope regions, the fake's clock.
 export interface AuthContext {
   credentials: FakeCredential[];
   /** Regions a credential scope may name for this service. */

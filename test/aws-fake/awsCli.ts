@@ -1,29 +1,44 @@
 // Runs Debian's aws CLI v2 (/usr/bin/aws, never the pyenv v1 first on PATH) against the
 // fake: env credentials only, empty config files, no instance metadata.
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+// Debian's aws CLI v2.
 export const AWS_CLI = '/usr/bin/aws';
 
+// Credentials the CLI gets from its environment.
 export interface CliCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
 }
 
+// How a CLI run ended.
 export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
 }
 
+// One HOME with empty config files, shared by every run and process (nothing in it changes).
+function emptyHome(): string {
+  const home = path.join(tmpdir(), 'pctl-aws-cli-home');
+  mkdirSync(home, { recursive: true });
+  for (const f of ['config', 'credentials']) {
+    try {
+      writeFileSync(path.join(home, f), '', { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return home;
+}
+
 // An environment in which the CLI sees only these credentials and this region.
 export function awsCliEnv(creds: CliCredentials, region: string): Record<string, string> {
-  const home = mkdtempSync(path.join(tmpdir(), 'pctl-awscli-'));
-  writeFileSync(path.join(home, 'config'), '');
-  writeFileSync(path.join(home, 'credentials'), '');
+  const home = emptyHome();
   return {
     PATH: '/usr/bin:/bin',
     HOME: home,

@@ -48,6 +48,18 @@ describe('sts', () => {
     expect(out.UserId).toMatch(/^AROA[0-9A-F]{17}:pctl-session$/);
   });
 
+  test('assume-role hands out session credentials the fake then knows', async () => {
+    const { Credentials, AssumedRoleUser } = json(await aws(['sts', 'assume-role', '--role-arn', `arn:aws:iam::${ACCOUNT}:role/deployer`, '--role-session-name', 'cli-run']));
+    expect(AssumedRoleUser.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/deployer/cli-run`);
+    expect(Math.abs(Date.parse(Credentials.Expiration) - Date.now() - 3600_000)).toBeLessThan(120_000);
+    const who = json(await aws(['sts', 'get-caller-identity'], {
+      accessKeyId: Credentials.AccessKeyId, secretAccessKey: Credentials.SecretAccessKey, sessionToken: Credentials.SessionToken,
+    }));
+    expect([who.Arn, who.UserId]).toEqual([AssumedRoleUser.Arn, AssumedRoleUser.AssumedRoleId]);
+    expect(refusal(await aws(['sts', 'assume-role', '--role-arn', 'arn:aws:iam::000000000000:role/other', '--role-session-name', 'x1']))).toBe(
+      `An error occurred (AccessDenied) when calling the AssumeRole operation: User: ${main.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::000000000000:role/other`);
+  });
+
   test('a wrong secret is SignatureDoesNotMatch', async () => {
     expect(refusal(await aws(['sts', 'get-caller-identity'], { ...main, secretAccessKey: 'nope' }))).toBe(
       'An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');

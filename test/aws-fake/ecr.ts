@@ -1,90 +1,11 @@
 // ECR's JSON 1.1 operations on the fake account, with ECR's own errors and messages.
 import { AwsError } from './errors.js';
 import { deleteImage, type EcrImage, listImages, untagImage } from './ecrImages.js';
+import { byArn, describeRepository, existing, type Input, registryDomain, repositoryName, tagList, tagsFrom } from './ecrRepository.js';
 import type { FakeRepository, FakeState } from './state.js';
 import { nowMs } from './state.js';
 
-type Input = Record<string, unknown>;
 interface ImageId { imageTag?: string; imageDigest?: string }
-interface Tag { Key?: string; Value?: string }
-
-const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
-
-// The host ECR repositories of the account live on.
-export function registryDomain(state: FakeState): string {
-  return `${state.accountId}.dkr.ecr.${state.region}.amazonaws.com`;
-}
-
-// The ARN of a repository.
-export function repositoryArn(state: FakeState, name: string): string {
-  return `arn:aws:ecr:${state.region}:${state.accountId}:repository/${name}`;
-}
-
-function invalid(member: string, constraint: string): AwsError {
-  return new AwsError('InvalidParameterException', 400, `Invalid parameter at '${member}' failed to satisfy constraint: '${constraint}'`);
-}
-
-function notFound(state: FakeState, name: string): AwsError {
-  return new AwsError('RepositoryNotFoundException', 400, `The repository with name '${name}' does not exist in the registry with id '${state.accountId}'`);
-}
-
-function repositoryName(input: Input): string {
-  const name = input.repositoryName;
-  if (typeof name !== 'string') {
-    throw new AwsError('InvalidParameterException', 400, "1 validation error detected: Value null at 'repositoryName' failed to satisfy constraint: Member must not be null");
-  }
-  if (name.length < 2 || name.length > 256 || !new RegExp(`^${NAME_PATTERN}$`).test(name)) {
-    throw invalid('repositoryName', `must satisfy regular expression '${NAME_PATTERN}'`);
-  }
-  return name;
-}
-
-function existing(state: FakeState, input: Input): FakeRepository {
-  const name = repositoryName(input);
-  const repo = state.repositories.get(name);
-  if (repo === undefined) throw notFound(state, name);
-  return repo;
-}
-
-function describe(state: FakeState, r: FakeRepository) {
-  return {
-    repositoryArn: repositoryArn(state, r.name),
-    registryId: state.accountId,
-    repositoryName: r.name,
-    repositoryUri: `${registryDomain(state)}/${r.name}`,
-    createdAt: r.createdAt,
-    imageTagMutability: r.imageTagMutability,
-    imageScanningConfiguration: { scanOnPush: r.scanOnPush },
-    encryptionConfiguration: { encryptionType: 'AES256' },
-  };
-}
-
-function tagsFrom(list: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (list === undefined) return out;
-  if (!Array.isArray(list)) throw new AwsError('InvalidTagParameterException', 400, 'Invalid parameter at \'tags\' failed to satisfy constraint: \'Member must be a list\'');
-  for (const t of list as Tag[]) {
-    if (typeof t.Key !== 'string' || t.Key.length === 0 || t.Key.length > 128 || t.Key.startsWith('aws:')) {
-      throw new AwsError('InvalidTagParameterException', 400, `Invalid parameter at 'tags' failed to satisfy constraint: 'Key is invalid: ${String(t.Key)}'`);
-    }
-    out[t.Key] = String(t.Value ?? '');
-  }
-  if (Object.keys(out).length > 50) throw new AwsError('TooManyTagsException', 400, 'Tag limit exceeded: a resource can have at most 50 tags');
-  return out;
-}
-
-function tagList(tags: Record<string, string>): Tag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
-function byArn(state: FakeState, input: Input): FakeRepository {
-  const arn = String(input.resourceArn ?? '');
-  const m = /^arn:aws:ecr:([^:]+):(\d{12}):repository\/(.+)$/.exec(arn);
-  if (!m) throw invalid('resourceArn', 'Invalid ARN');
-  const repo = m[1] === state.region && m[2] === state.accountId ? state.repositories.get(m[3]!) : undefined;
-  if (repo === undefined) throw notFound(state, m[3]!);
-  return repo;
-}
 
 function idText(id: ImageId): string {
   return `{imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'}`;
@@ -126,7 +47,7 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
       imageTagMutability: typeof input.imageTagMutability === 'string' ? input.imageTagMutability : 'MUTABLE', pushedAt: new Map(),
     };
     state.repositories.set(name, repo);
-    return { repository: describe(state, repo) };
+    return { repository: describeRepository(state, repo) };
   },
 
   async DescribeRepositories(state, input) {
@@ -135,7 +56,7 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
       ? [...state.repositories.values()].sort((a, b) => a.createdAt - b.createdAt)
       : names.map((n) => existing(state, { repositoryName: n }));
     const { items, nextToken } = page(repos, input);
-    return { repositories: items.map((r) => describe(state, r)), ...(nextToken ? { nextToken } : {}) };
+    return { repositories: items.map((r) => describeRepository(state, r)), ...(nextToken ? { nextToken } : {}) };
   },
 
   async DeleteRepository(state, input) {
@@ -147,7 +68,7 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
     }
     for (const image of images) await deleteImage(state, repo, image);
     state.repositories.delete(repo.name);
-    return { repository: describe(state, repo) };
+    return { repository: describeRepository(state, repo) };
   },
 
   async DescribeImages(state, input) {
@@ -171,6 +92,16 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
     }
     const { items, nextToken } = page(found, input);
     return { imageDetails: items.map((i) => imageDetail(state, repo, i)), ...(nextToken ? { nextToken } : {}) };
+  },
+
+  async ListImages(state, input) {
+    const repo = existing(state, input);
+    const status = (input.filter as { tagStatus?: string } | undefined)?.tagStatus ?? 'ANY';
+    const ids = (await listImages(state, repo)).flatMap((i) => i.tags.length === 0
+      ? (status === 'TAGGED' ? [] : [{ imageDigest: i.digest }])
+      : (status === 'UNTAGGED' ? [] : i.tags.map((imageTag) => ({ imageDigest: i.digest, imageTag }))));
+    const { items, nextToken } = page(ids, input);
+    return { imageIds: items, ...(nextToken ? { nextToken } : {}) };
   },
 
   async BatchDeleteImage(state, input) {
@@ -234,9 +165,3 @@ export async function runEcr(state: FakeState, op: string, input: Input): Promis
   return run(state, input);
 }
 
-// The ARN an ECR call acts on, for AccessDenied messages.
-export function ecrResourceArn(state: FakeState, input: Input): string {
-  if (typeof input.resourceArn === 'string') return input.resourceArn;
-  if (typeof input.repositoryName === 'string') return repositoryArn(state, input.repositoryName);
-  return '*';
-}

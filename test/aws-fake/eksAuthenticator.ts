@@ -52,7 +52,7 @@ function decodeToken(token: string): URL {
   }
 }
 
-function checkQuery(url: URL): Map<string, string> {
+function checkQuery(url: URL, nowMs: number): Map<string, string> {
   const lower = new Map<string, string>();
   for (const [key, value] of url.searchParams) {
     const k = key.toLowerCase();
@@ -74,7 +74,7 @@ function checkQuery(url: URL): Map<string, string> {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
   if (!m) throw new Refused(`error parsing X-Amz-Date parameter ${date} into format 20060102T150405Z`);
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  if (Date.now() > signedAt + PRESIGNED_URL_LIFETIME_MS) throw new Refused(`X-Amz-Date parameter is expired (15 minute expiration) ${date}`);
+  if (nowMs > signedAt + PRESIGNED_URL_LIFETIME_MS) throw new Refused(`X-Amz-Date parameter is expired (15 minute expiration) ${date}`);
   return lower;
 }
 
@@ -115,8 +115,12 @@ function canonicalize(arn: string): { type: 'role' | 'user' | 'root' | 'federate
 
 // An authenticate function accepting EKS tokens for `clusterId`, verified by the STS at
 // `stsEndpoint`. Token URLs may name a real STS host (https) or the fake's own host.
-// With `users`, only mapped canonical ARNs get in (aws-auth / access entries).
-export function eksAuthenticator(opts: { stsEndpoint: string; clusterId: string; users?: Record<string, string> }): EksAuthenticator {
+// With `users`, only mapped canonical ARNs get in (aws-auth / access entries); `now` is its
+// clock (pass the fake's `now` to move both together).
+export function eksAuthenticator(opts: {
+  stsEndpoint: string; clusterId: string; users?: Record<string, string>; now?: () => number;
+}): EksAuthenticator {
+  const now = opts.now ?? Date.now;
   const endpoint = new URL(opts.stsEndpoint);
   const verify = async (token: string): Promise<EksIdentity> => {
     const url = decodeToken(token);
@@ -124,7 +128,7 @@ export function eksAuthenticator(opts: { stsEndpoint: string; clusterId: string;
     if (!ownHost && url.protocol !== 'https:') throw new Refused(`unexpected scheme "${url.protocol.replace(':', '')}" in pre-signed URL`);
     if (!ownHost && !isStsHost(url.host)) throw new Refused(`unexpected hostname "${url.host}" in pre-signed URL`);
     if (url.pathname !== '/') throw new Refused('unexpected path in pre-signed URL');
-    const query = checkQuery(url);
+    const query = checkQuery(url, now());
     const answer = await get(endpoint, url, opts.clusterId);
     if (answer.status !== 200) {
       throw new Refused(`error from AWS (expected 200, got ${answer.status}) on ${url.host} endpoint. Body: ${answer.body}`);
@@ -146,13 +150,18 @@ export function eksAuthenticator(opts: { stsEndpoint: string; clusterId: string;
       accessKeyId: (query.get('x-amz-credential') ?? '').split('/')[0]!, username,
     };
   };
+  const keep = <T>(list: T[], item: T) => {
+    list.push(item);
+    // A long deploy authenticates every API request: keep the recent decisions only.
+    if (list.length > 1000) list.splice(0, list.length - 1000);
+  };
   const authenticate = (async (bearer: string) => {
     try {
-      authenticate.identities.push(await verify(bearer));
+      keep(authenticate.identities, await verify(bearer));
       return true;
     } catch (e) {
       // Any failure, STS unreachable included, is a refusal (401), as in aws-iam-authenticator.
-      authenticate.rejections.push(e instanceof Refused ? e.message : `error during GET: ${(e as Error).message}`);
+      keep(authenticate.rejections, e instanceof Refused ? e.message : `error during GET: ${(e as Error).message}`);
       return false;
     }
   }) as EksAuthenticator;

@@ -3,6 +3,7 @@
 // the JSON form STS gives to `Accept: application/json`).
 import type { ServerResponse } from 'node:http';
 
+// The wire protocols: ECR's JSON 1.1, EKS's REST JSON, STS's query.
 export type Protocol = 'json' | 'rest' | 'query';
 
 // One error as a service raises it.
@@ -37,6 +38,7 @@ const authCodes: Record<AuthFailure, Record<Protocol, [string, number]>> = {
   scope: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403] },
 };
 
+// AWS's messages for a wrong signature, an unknown or wrong token, an expired token.
 export const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 export const TOKEN_INVALID = 'The security token included in the request is invalid.';
@@ -76,7 +78,8 @@ export function injectedError(code: string, protocol: Protocol, ctx: { service: 
   return new AwsError(code, restStatus, message);
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// Text made safe inside an XML element.
+export const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // Writes the error as the given protocol puts it on the wire.
 export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError, requestId: string, acceptJson = false): void {
@@ -100,5 +103,3 @@ export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError
   res.writeHead(err.status, headers);
   res.end(body);
 }
-
-export { xmlEscape };

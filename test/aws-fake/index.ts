@@ -5,14 +5,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeCredential, principalOf, type Principal } from './auth.js';
 import { listImages } from './ecrImages.js';
-import { registryDomain } from './ecr.js';
+import { registryDomain } from './ecrRepository.js';
 import { RegistryClient } from './registry.js';
 import { awsListener } from './server.js';
-import type { FakeCall, FakeRepository, FakeState } from './state.js';
+import { type FakeCall, type FakeRepository, type FakeState, nowMs } from './state.js';
 
 export { eksAuthenticator, type EksAuthenticator, type EksIdentity } from './eksAuthenticator.js';
 export type { FakeCall, FakeCredential, FakeRepository, Principal };
 
+// What the fake account holds at start.
 export interface AwsFakeOptions {
   /** Default 123456789012. */
   accountId?: string;
@@ -28,6 +29,7 @@ export interface AwsFakeOptions {
   clockOffsetMs?: number;
 }
 
+// A running fake and what a test reads and steers on it.
 export interface AwsFake {
   /** http://127.0.0.1:PORT, for AWS_ENDPOINT_URL (and _ECR, _EKS, _STS). */
   endpoint: string;
@@ -49,6 +51,8 @@ export interface AwsFake {
   addCluster(name: string, c: { endpoint: string; caData: string }): void;
   /** Moves the fake's clock (skew between client and AWS). */
   setClockOffset(ms: number): void;
+  /** The fake's clock, in ms since the epoch. */
+  now(): number;
   /** The principal GetCallerIdentity reports for an access key. */
   principal(accessKeyId: string): Principal | undefined;
   stop(): Promise<void>;
@@ -101,6 +105,7 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     setClockOffset(ms) {
       state.clockOffsetMs = ms;
     },
+    now: () => nowMs(state),
     principal(accessKeyId) {
       const cred = state.credentials.find((c) => c.accessKeyId === accessKeyId);
       return cred && principalOf(cred, state.accountId);

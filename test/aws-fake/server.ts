@@ -3,8 +3,9 @@
 // that protocol, errors included.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, principalOf } from './auth.js';
-import { ecrResourceArn, runEcr } from './ecr.js';
+import { authenticate, type Principal, principalOf } from './auth.js';
+import { runEcr } from './ecr.js';
+import { ecrResourceArn } from './ecrRepository.js';
 import { clusterArn, eksRoute, runEks } from './eks.js';
 import { authError, AwsError, injectedError, type Protocol, sendError } from './errors.js';
 import { ClaimProblem, parseQuery, readClaim, type WireRequest } from './sigv4.js';
@@ -59,65 +60,74 @@ function sendOk(res: ServerResponse, protocol: Protocol, body: string, requestId
   res.end(body);
 }
 
-async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call: FakeCall, requestId: string): Promise<void> {
+// Who sent the request and for which service; throws the protocol's auth error. `reply.protocol`
+// follows what is known so far, so even an unreadable request is answered in its protocol.
+function identify(state: FakeState, w: WireRequest, call: FakeCall, reply: { protocol: Protocol }): { service: string; who: Principal } {
   const hint = serviceHint(w);
-  let protocol: Protocol = protocolOf[hint ?? 'sts']!;
+  call.service = hint ?? '';
+  call.op = hint ? operationOf(hint, w) : '';
+  let claim;
+  try {
+    claim = readClaim(w);
+  } catch (e) {
+    if (e instanceof ClaimProblem) throw authError(e.kind, reply.protocol, e.message);
+    throw e;
+  }
+  if (claim === undefined) {
+    throw authError('missing', reply.protocol, reply.protocol === 'query' ? 'Request is missing Authentication Token' : 'Missing Authentication Token');
+  }
+  call.accessKeyId = claim.accessKeyId;
+  if (claim.presigned) call.presigned = true;
+  const service = claim.service;
+  if (protocolOf[service] === undefined || (hint !== undefined && hint !== service)) {
+    throw authError('scope', reply.protocol, `Credential should be scoped to correct service: '${hint ?? 'sts'}'. `);
+  }
+  reply.protocol = protocolOf[service]!;
+  call.service = service;
+  call.op = operationOf(service, w);
+  const regions = service === 'sts' ? [...new Set([state.region, 'us-east-1'])] : [state.region];
+  const cred = authenticate(w, claim, reply.protocol, { credentials: state.credentials, regions, nowMs: nowMs(state) });
+  return { service, who: principalOf(cred, state.accountId) };
+}
+
+function ecrInput(w: WireRequest): Record<string, unknown> {
+  try {
+    return w.body.length > 0 ? (JSON.parse(w.body.toString('utf8')) as Record<string, unknown>) : {};
+  } catch {
+    throw new AwsError('SerializationException', 400, 'Start of structure or map found where not expected.');
+  }
+}
+
+// The body of the operation's successful answer; throws its AwsError.
+async function dispatch(state: FakeState, w: WireRequest, service: string, op: string, who: Principal, requestId: string, acceptJson: boolean): Promise<string> {
+  const input = service === 'ecr' ? ecrInput(w) : {};
+  const route = service === 'eks' ? eksRoute(w.method, w.rawPath) : undefined;
+  const injected = takeFailure(state, op);
+  if (injected !== undefined) {
+    const resourceArn = service === 'ecr' ? ecrResourceArn(state, input) : service === 'eks' ? clusterArn(state, route?.name ?? '*') : '*';
+    throw injectedError(injected, protocolOf[service]!, { service, op, callerArn: who.arn, resourceArn });
+  }
+  if (service === 'ecr') return JSON.stringify(await runEcr(state, op, input));
+  if (service === 'eks') {
+    if (route === undefined) throw new AwsError('UnknownOperationException', 404, 'Unknown operation');
+    return JSON.stringify(runEks(state, route));
+  }
+  return runSts(state, stsParams(w), who, requestId, acceptJson);
+}
+
+async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call: FakeCall, requestId: string): Promise<void> {
+  const reply = { protocol: protocolOf[serviceHint(w) ?? 'sts']! };
   const acceptJson = (w.headers.get('accept')?.[0] ?? '').includes('application/json');
   try {
-    call.service = hint ?? '';
-    call.op = hint ? operationOf(hint, w) : '';
-    let claim;
-    try {
-      claim = readClaim(w);
-    } catch (e) {
-      if (e instanceof ClaimProblem) throw authError(e.kind, protocol, e.message);
-      throw e;
-    }
-    if (claim === undefined) {
-      throw authError('missing', protocol, protocol === 'query' ? 'Request is missing Authentication Token' : 'Missing Authentication Token');
-    }
-    call.accessKeyId = claim.accessKeyId;
-    const service = claim.service;
-    if (protocolOf[service] === undefined || (hint !== undefined && hint !== service)) {
-      throw authError('scope', protocol, `Credential should be scoped to correct service: '${hint ?? 'sts'}'. `);
-    }
-    protocol = protocolOf[service]!;
-    call.service = service;
-    call.op = operationOf(service, w);
-    const regions = service === 'sts' ? [...new Set([state.region, 'us-east-1'])] : [state.region];
-    const cred = authenticate(w, claim, protocol, { credentials: state.credentials, regions, nowMs: nowMs(state) });
-    const who = principalOf(cred, state.accountId);
-
-    let input: Record<string, unknown> = {};
-    if (service === 'ecr') {
-      try {
-        input = w.body.length > 0 ? (JSON.parse(w.body.toString('utf8')) as Record<string, unknown>) : {};
-      } catch {
-        throw new AwsError('SerializationException', 400, 'Start of structure or map found where not expected.');
-      }
-    }
-    const injected = takeFailure(state, call.op);
-    if (injected !== undefined) {
-      const route = eksRoute(w.method, w.rawPath);
-      const resourceArn = service === 'ecr' ? ecrResourceArn(state, input) : service === 'eks' ? clusterArn(state, route?.name ?? '*') : '*';
-      throw injectedError(injected, protocol, { service, op: call.op, callerArn: who.arn, resourceArn });
-    }
-    if (service === 'ecr') {
-      sendOk(res, protocol, JSON.stringify(await runEcr(state, call.op, input)), requestId, true);
-    } else if (service === 'eks') {
-      const route = eksRoute(w.method, w.rawPath);
-      if (route === undefined) throw new AwsError('UnknownOperationException', 404, 'Unknown operation');
-      sendOk(res, protocol, JSON.stringify(runEks(state, route)), requestId, true);
-    } else {
-      const params = stsParams(w);
-      sendOk(res, protocol, runSts(params.get('Action'), params.get('Version'), who, requestId, acceptJson), requestId, acceptJson);
-    }
+    const { service, who } = identify(state, w, call, reply);
+    const body = await dispatch(state, w, service, call.op, who, requestId, acceptJson);
+    sendOk(res, reply.protocol, body, requestId, acceptJson);
     call.status = 200;
   } catch (e) {
-    const err = e instanceof AwsError ? e : new AwsError(protocol === 'query' ? 'InternalFailure' : 'InternalFailure', 500, `fake: ${(e as Error)?.stack ?? String(e)}`);
+    const err = e instanceof AwsError ? e : new AwsError('InternalFailure', 500, `fake: ${(e as Error)?.stack ?? String(e)}`);
     call.status = err.status;
     call.error = err.code;
-    sendError(res, protocol, err, requestId, acceptJson);
+    sendError(res, reply.protocol, err, requestId, acceptJson);
   }
 }
 

@@ -3,6 +3,7 @@
 // the signature made with the caller's secret. Written from the SigV4 specification.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
+// The one signing algorithm SigV4 names, and the payload hash of a payload left unsigned.
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
@@ -39,6 +40,7 @@ export class ClaimProblem extends Error {
   }
 }
 
+// Hex SHA-256, the hash of every SigV4 step.
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

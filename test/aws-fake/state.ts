@@ -30,14 +30,18 @@ export interface FakeCall {
   accessKeyId?: string;
   status?: number;
   error?: string;
+  /** A presigned GET (an EKS token checked by the authenticator) rather than a signed call. */
+  presigned?: boolean;
 }
 
+// An error a test asked for: the next `times` calls of `op` (all when omitted) fail with `code`.
 export interface InjectedFailure {
   op: string;
   code: string;
   times?: number;
 }
 
+// Everything the fake holds; the server and the operations share it.
 export interface FakeState {
   accountId: string;
   region: string;
