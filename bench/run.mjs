@@ -2,6 +2,7 @@
 //  1. no-op redeploy of a 100-service stack (every service built from its own folder)
 //  2. `pctl --version` cold start next to `node -e 0`
 //  3. build-input hashing throughput next to `sha256sum` over the same bytes
+//  4. `pctl plan` of a 50-service aws stack, and how many AWS SDK modules it loads (none)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -97,6 +98,20 @@ try {
   const mbs = (t) => `${((bytes / 1e6) / (t / 1000)).toFixed(0)} MB/s`;
   results.push(['`sha256sum` over the context (200 MB, 2,000 files)', ms(sha), mbs(sha)]);
   results.push(['pctl build-input hash, same context', ms(ours), `${mbs(ours)} (${(ours / sha).toFixed(2)}× sha256sum time)`]);
+  // 4. plan of an aws stack: no AWS SDK module may load (the SDK is for deploy, destroy, status).
+  const awsDir = path.join(tmp, 'aws');
+  mkdirSync(awsDir);
+  let awsYaml = 'name: awsbench\nservices:\n';
+  for (let i = 0; i < 50; i++) awsYaml += `  svc${i}:\n    image: busybox:latest\n    provider: { name: aws, options: { cluster: prod, namespace: bench, region: eu-west-1 } }\n`;
+  writeFileSync(path.join(awsDir, 'pctl.yaml'), awsYaml);
+  writeFileSync(path.join(awsDir, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n");
+  writeFileSync(path.join(awsDir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+  const trace = path.join(awsDir, 'trace.txt');
+  writeFileSync(trace, '');
+  run(process.execPath, [pctl, 'plan'], { cwd: awsDir, env: { ...process.env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${path.join(awsDir, 'register.mjs')}` } });
+  const sdkModules = readFileSync(trace, 'utf8').split('\n').filter((u) => /@aws-sdk|@smithy|@aws-crypto/.test(u)).length;
+  const awsPlan = time(() => run(process.execPath, [pctl, 'plan'], { cwd: awsDir }), 5);
+  results.push(['`pctl plan`, 50 aws services', ms(awsPlan), `${sdkModules} AWS SDK modules loaded`]);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
   // The 100 images the first deploy built.
