@@ -34,8 +34,6 @@ let dir: string;
 let kube: KubeApiServer;
 let fake: AwsFake;
 let auth: EksAuthenticator;
-// Tokens the test declares expired (as EKS refuses a token 15 minutes after it was signed).
-const expired = new Set<string>();
 const presented: string[] = [];
 let registry: TestRegistry | undefined;
 let regPort: number;
@@ -100,12 +98,13 @@ beforeAll(async () => {
   regPort = await freePort();
   registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'AWS', REGISTRY_PASSWORD);
   fake = await startAwsFake({ accountId: ACCOUNT, region: REGION, credentials: [main, expiredSession], registryHost: `127.0.0.1:${regPort}`, registryPassword: REGISTRY_PASSWORD });
-  auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: CLUSTER });
+  // The authenticator and STS share the fake's clock, so the test can age tokens.
+  auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: CLUSTER, now: () => fake.now() });
   kube = await startKubeApiServer({
     contextName: 'eks-fake',
     authenticate: async (bearer) => {
       presented.push(bearer);
-      return !expired.has(bearer) && (await auth(bearer));
+      return auth(bearer);
     },
   });
   fake.addCluster(CLUSTER, { endpoint: kube.url, caData: kube.kubeConfig.getCluster(kube.contextName)!.caData! });
@@ -306,31 +305,35 @@ describe('aws provider (EKS + ECR)', () => {
     noLeak(r);
   });
 
-  it('signs a new EKS token when the cluster stops taking the old one in the middle of a rollout', async () => {
+  it('signs a new EKS token when the one in use expires in the middle of a rollout', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml([service('web', '    env: { ROUND: "renewal" }\n')]));
     kube.controls.pauseControllers();
     try {
       const running = run(['deploy', '--json']);
       await kube.waitFor(() => (kube.get('Deployment', NS, `${STACK}-web`) as unknown as { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } } | undefined)?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true, 120_000);
       const inUse = presented.at(-1)!;
-      // A token signed in a later second differs from this one (X-Amz-Date has one-second steps).
       const date = new URL(Buffer.from(inUse.slice('k8s-aws-v1.'.length), 'base64url').toString()).searchParams.get('X-Amz-Date')!;
       const signedAt = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
-      await kube.waitFor(() => Date.now() >= signedAt + 1000, 10_000);
-      expired.add(inUse);
+      // Four seconds on, move AWS's clock to one second past the token's 15 minutes: that token
+      // is refused from now on; one signed now is under 14m58s old on that clock, and still good.
+      await kube.waitFor(() => Date.now() >= signedAt + 4000, 10_000);
+      fake.setClockOffset(signedAt + 15 * 60_000 + 1000 - Date.now());
+      expect(await auth(inUse)).toBe(false);
+      expect(auth.rejections.at(-1)).toMatch(/expired \(15 minute expiration\)/);
       const accepted = auth.identities.length;
       kube.controls.resumeControllers();
       const r = await running;
-      if (r.exitCode !== 0) console.error(r.stderr);
+      if (r.exitCode !== 0) console.error(r.stderr, auth.rejections.slice(-3));
       expect(r.exitCode).toBe(0);
       expect(results(r.stdout)).toMatchObject({ [`${STACK}-web`]: 'deployed' });
-      // The old token was refused (401), a new one was signed and taken.
+      // The expired token was refused (401), a new one was signed and taken.
       expect(kube.requests.filter((q) => q.status === 401).length).toBeGreaterThan(0);
       const after = presented.slice(presented.lastIndexOf(inUse) + 1);
       expect(after.some((t) => t !== inUse)).toBe(true);
       expect(auth.identities.length).toBeGreaterThan(accepted);
       noLeak(r);
     } finally {
+      fake.setClockOffset(0);
       kube.controls.resumeControllers();
     }
   });
