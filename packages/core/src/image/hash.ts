@@ -10,6 +10,7 @@ import { nodeBuildFs, sha256Hex, type BuildFs } from './buildFs.js';
 import { HashCache } from './hashCache.js';
 import { selectInputs, type InputSelection } from './inputSelection.js';
 import { unreadable } from './regularFile.js';
+import { isPctlError } from '../errors.js';
 import type { BuildSpec } from './spec.js';
 
 export interface BuildRecord {
@@ -39,24 +40,23 @@ const CONCURRENCY = Math.max(16, os.availableParallelism() * 16);
 
 async function digestEntry(e: ContextEntry, spec: BuildSpec, bfs: BuildFs, cache: HashCache): Promise<string> {
   const what = { service: spec.service, role: 'build context file' };
-  let st;
   try {
-    st = await bfs.lstat(e.abs);
+    const st = await bfs.lstat(e.abs);
+    const cached = cache.lookup(e.abs, st);
+    if (cached) return cached;
+    const h = createHash('sha256');
+    if (st.isSymbolicLink()) h.update(`symlink\0${await bfs.readlink(e.abs)}`);
+    else if (!st.isFile()) h.update(`special\0${st.isFIFO() ? 'fifo' : `device ${st.rdev}`}\0${st.mode & 0o7777}`);
+    else {
+      h.update(`file\0${st.mode & 0o111 ? 'x' : '-'}\0`);
+      await bfs.hashRegular(e.abs, what, h);
+    }
+    const digest = h.digest('hex');
+    cache.record(e.abs, st, digest);
+    return digest;
   } catch (err) {
-    throw unreadable(e.abs, what, err);
+    throw isPctlError(err) ? err : unreadable(e.abs, what, err);
   }
-  const cached = cache.lookup(e.abs, st);
-  if (cached) return cached;
-  const h = createHash('sha256');
-  if (st.isSymbolicLink()) h.update(`symlink\0${await bfs.readlink(e.abs)}`);
-  else if (!st.isFile()) h.update(`special\0${st.isFIFO() ? 'fifo' : `device ${st.rdev}`}\0${st.mode & 0o7777}`);
-  else {
-    h.update(`file\0${st.mode & 0o111 ? 'x' : '-'}\0`);
-    await bfs.hashRegular(e.abs, what, h);
-  }
-  const digest = h.digest('hex');
-  cache.record(e.abs, st, digest);
-  return digest;
 }
 
 // Maps items with a bounded number in flight, keeping order.
