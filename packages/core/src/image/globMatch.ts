@@ -14,7 +14,9 @@ export type GlobToken =
   // `**` at the end: the regex .*, anything.
   | { kind: 'rest' }
   /** `[...]`: one character of a class. */
-  | { kind: 'class'; test: (c: string) => boolean };
+  | { kind: 'class'; test: (c: string) => boolean }
+  /** `^` outside a class in a .dockerignore pattern: Go's regexp reads it as "start of text". */
+  | { kind: 'start' };
 
 export interface CompiledGlob {
   tokens: GlobToken[];
@@ -81,6 +83,8 @@ export function compileGlob(pattern: string, dialect: GlobDialect): CompiledGlob
       }
     } else if (c === '?') {
       tokens.push({ kind: 'one' });
+    } else if (c === '^' && dialect === 'dockerignore') {
+      tokens.push({ kind: 'start' });
     } else if (c === '\\') {
       if (i + 1 >= p.length) return { tokens, error: 'a trailing \\ escapes nothing' };
       tokens.push({ kind: 'char', c: p[++i]! });
@@ -112,7 +116,7 @@ export function matchGlob(glob: CompiledGlob, path: string, opts: { orParent?: b
   let next = new Uint8Array(2 * n + 1);
   const counter = opts.counter;
   // Adds a state and everything reachable from it without reading a character.
-  const add = (set: Uint8Array, s: number) => {
+  const add = (set: Uint8Array, s: number, atStart = false) => {
     while (!set[s]) {
       set[s] = 1;
       if (counter) counter.steps++;
@@ -121,14 +125,14 @@ export function matchGlob(glob: CompiledGlob, path: string, opts: { orParent?: b
       if (k === 'folders') {
         set[n + 1 + s] = 1;
         s = s + 1;
-      } else if (k === 'star' || k === 'rest') {
+      } else if (k === 'star' || k === 'rest' || (k === 'start' && atStart)) {
         s = s + 1;
       } else {
         return;
       }
     }
   };
-  add(cur, 0);
+  add(cur, 0, true);
   const chars = [...path];
   for (let ci = 0; ci < chars.length; ci++) {
     const c = chars[ci]!;
@@ -171,6 +175,7 @@ export function matchGlob(glob: CompiledGlob, path: string, opts: { orParent?: b
           if (c !== '\n') { add(next, s); any = true; }
           break;
         case 'folders':
+        case 'start':
           break;
       }
     }

@@ -40,9 +40,10 @@ export class HashCache {
     return new HashCache(undefined, 0, {}, Date.now());
   }
 
-  // Reads the cache file; a missing, foreign or damaged file is an empty cache.
-  static async load(file: string): Promise<HashCache> {
-    const startedAt = Date.now();
+  // Reads the cache file; a missing, foreign or damaged file is an empty cache. `now` is
+  // the clock the stamp is taken from (a test moves it on instead of waiting).
+  static async load(file: string, now: () => number = Date.now): Promise<HashCache> {
+    const startedAt = now();
     try {
       const data = JSON.parse(await fs.readFile(file, 'utf8')) as CacheFile;
       if (data?.version === VERSION && typeof data.stamp === 'number' && data.entries && typeof data.entries === 'object') {
