@@ -41,7 +41,7 @@ describe('buildImage', () => {
     expect(labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'unit' });
     // The 30 MB file the Dockerfile never reads was not sent.
     const sent = lines.find((l) => /Sending build context/.test(l));
-    expect(sent).toMatch(/Sending build context to Docker daemon\s+[\d.]+kB$/);
+    expect(sent).toMatch(/Sending build context to Docker daemon\s+[\d.]+kB\b/);
     const files = (await execa('docker', ['run', '--rm', ref, 'ls', '/app'])).stdout;
     expect(files).toBe('app.sh');
   }, 120_000);
