@@ -72,7 +72,7 @@ export async function runBuildExplain(opts: SessionOptions & { service: string }
   if (opts.flags.forceBuild) return { willBuild: true, reason: `--force-build: ${ref} is rebuilt even though its inputs are unchanged`, ref, ...about };
   const prev = (await readBuildRecords(opts.cwd, session.ctx.stack))[t.name];
   if (await imageExists(session.ctx.exec, ref)) {
-    return { willBuild: false, reason: `${ref} exists on the engine: its inputs (${about.inputs}) are unchanged`, ref, ...about };
+    return { willBuild: false, reason: `${ref} exists on the engine: its inputs are unchanged`, ref, ...about };
   }
   const why = prev && prev.ref !== ref ? diffBuildRecords(prev.record, t.buildRecord!) : undefined;
   if (why) return { willBuild: true, reason: `${why} since ${prev!.ref} was built`, ref, ...about };

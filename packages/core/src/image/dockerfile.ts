@@ -14,13 +14,13 @@ export interface CopyInstruction {
 
 // COPY/ADD instructions that read the context (no --from, no URLs, no heredocs), sources expanded.
 export function parseCopies(dockerfile: string, args: Record<string, string> = {}): CopyInstruction[] {
-  const out: CopyInstruction[] = [];
+  const byLine = new Map<number, CopyInstruction>();
   for (const c of dockerfileInputs(dockerfile, args).copies) {
-    const last = out.at(-1) as (CopyInstruction & { line?: number }) | undefined;
-    if (last && last.line === c.line) last.sources.push(c.source);
-    else out.push(Object.assign({ sources: [c.source], dest: c.dest }, { line: c.line }));
+    const ins = byLine.get(c.line);
+    if (ins) ins.sources.push(c.source);
+    else byLine.set(c.line, { sources: [c.source], dest: c.dest });
   }
-  return out.map(({ sources, dest }) => ({ sources, dest }));
+  return [...byLine.values()];
 }
 
 // The context files a Dockerfile copies (paths only, no symlink resolution); everything for `COPY .`.

@@ -106,8 +106,9 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
         const image = expand(words[0] ?? '', ins, 'FROM');
         const parent = image === undefined ? undefined : stages.find((s) => s.name !== undefined && s.name === image.toLowerCase());
         const next: Stage = { env: new Map(parent?.env ?? []), args: new Map() };
-        if (!parent && image?.toLowerCase() !== 'scratch') next.opaqueBase = parent ? undefined : (image ?? words[0] ?? 'the base image');
-        if (parent?.opaqueBase) next.opaqueBase = parent.opaqueBase;
+        // A stage of this file passes its ENV on; `scratch` has none; any other image may have some.
+        if (parent) next.opaqueBase = parent.opaqueBase;
+        else if (image?.toLowerCase() !== 'scratch') next.opaqueBase = image ?? words[0] ?? 'the base image';
         if (words[1]?.toLowerCase() === 'as' && words[2]) next.name = words[2].toLowerCase();
         stages.push(next);
         stage = next;

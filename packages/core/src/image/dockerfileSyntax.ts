@@ -31,7 +31,8 @@ const HEREDOC = /(?:^|\s)<<(-?)(["']?)([A-Za-z0-9_.-]+)\2/g;
 
 // Splits Dockerfile text into instructions.
 export function parseDockerfile(text: string): ParsedDockerfile {
-  const lines = text.split(/\r?\n/);
+  // Docker drops a UTF-8 byte-order mark before parsing.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const directives: Record<string, string> = {};
   const doubts: ParsedDockerfile['doubts'] = [];
   let i = 0;
