@@ -6,7 +6,7 @@ import type { StackConfig, ServiceConfig } from '../config/schema.js';
 import type { ServiceTarget } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { pctlLabels, serviceKey } from '../labels.js';
-import { buildSpecFor, hashBuildInputs, hashCachePath, HashCache, imageRepoFor, type AnalyzedBuild, type BuildSpec, type BuildRecord } from '../image/index.js';
+import { buildSpecFor, hashBuildInputs, hashCachePath, HashCache, imageRepoFor, type AnalyzedBuild, type BuildFs, type BuildSpec, type BuildRecord } from '../image/index.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { fingerprintService } from './fingerprint.js';
 
@@ -24,8 +24,9 @@ export interface PlannedTarget extends ServiceTarget {
 }
 
 // Computes every service's target; build inputs are hashed in parallel.
-// `cwd` keeps the stack's hash cache (`.pctl/<stack>.hashes.json`): unchanged files are not read again.
-export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string }): Promise<PlannedTarget[]> {
+// `cwd` keeps the stack's hash cache (`.pctl/<stack>.hashes.json`): unchanged files are not
+// read again. `hashing` swaps the file system and clock the hashing uses (tests count reads).
+export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string; hashing?: { fs?: BuildFs; now?: () => number } }): Promise<PlannedTarget[]> {
   const names = Object.keys(opts.config.services).sort();
   const specs = new Map<string, BuildSpec | undefined>();
   for (const name of names) {
@@ -35,12 +36,12 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
   }
   const records = new Map<string, BuildRecord>();
   const analyses = new Map<string, AnalyzedBuild>();
-  const cache = opts.cwd ? await HashCache.load(hashCachePath(opts.cwd, opts.stack)) : HashCache.empty();
+  const cache = opts.cwd ? await HashCache.load(hashCachePath(opts.cwd, opts.stack), opts.hashing?.now) : HashCache.empty();
   await Promise.all(
     names.map(async (name) => {
       const spec = specs.get(name);
       if (!spec) return;
-      const { analyzed, ...record } = await hashBuildInputs(spec, { cache });
+      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs });
       records.set(name, record);
       analyses.set(name, analyzed);
     }),

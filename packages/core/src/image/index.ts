@@ -7,6 +7,7 @@ export * from './dockerfileInputs.js';
 export * from './inputSelection.js';
 export * from './hash.js';
 export * from './hashCache.js';
+export type { BuildFs } from './buildFs.js';
 export * from './contextPlan.js';
 export * from './build.js';
 export * from './registry.js';
