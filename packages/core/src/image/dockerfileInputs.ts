@@ -82,23 +82,28 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   for (const ins of parsed.instructions) {
     const where = `Dockerfile:${ins.line}`;
     switch (ins.keyword) {
-      case 'ARG':
-        for (const { key, raw } of pairs(ins.args, 'ARG')) {
+      // Every value on one ARG/ENV line is expanded with the variables as they were before
+      // the line (`ENV A=1 B=$A` gives B the old A), then all are set.
+      case 'ARG': {
+        const values = pairs(ins.args, 'ARG').map(({ key, raw }) => {
           let v: Value | undefined;
           if (key in buildArgs) v = buildArgs[key];
           else if (raw !== undefined) v = expand(raw, ins, `ARG ${key}`) ?? UNKNOWN_VALUE;
           else if (stage && globalArgs.has(key)) v = globalArgs.get(key);
           else if (AUTOMATIC_ARGS.has(key)) v = UNKNOWN_VALUE;
-          (stage ? stage.args : globalArgs).set(key, v);
-        }
+          return [key, v] as const;
+        });
+        for (const [key, v] of values) (stage ? stage.args : globalArgs).set(key, v);
         break;
-      case 'ENV':
+      }
+      case 'ENV': {
         if (!stage) break;
-        for (const { key, raw } of pairs(ins.args, 'ENV')) {
-          if (raw === undefined) continue;
-          stage.env.set(key, expand(raw, ins, `ENV ${key}`) ?? UNKNOWN_VALUE);
-        }
+        const values = pairs(ins.args, 'ENV')
+          .filter((p) => p.raw !== undefined)
+          .map(({ key, raw }) => [key, expand(raw!, ins, `ENV ${key}`) ?? UNKNOWN_VALUE] as const);
+        for (const [key, v] of values) stage.env.set(key, v);
         break;
+      }
       case 'FROM': {
         const { rest } = splitFlags(ins.args);
         const words = rest.split(/\s+/);
