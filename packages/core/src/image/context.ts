@@ -36,8 +36,8 @@ export interface ContextEntry {
 
 // Walks the context like the docker CLI: excluded folders are skipped unless an exception
 // pattern names something inside them.
-export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<ContextEntry[]> {
-  const patterns = await ignorePatterns(spec, bfs);
+export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs, given?: IgnorePattern[]): Promise<ContextEntry[]> {
+  const patterns = given ?? (await ignorePatterns(spec, bfs));
   const out: ContextEntry[] = [];
   const walk = async (dirAbs: string, dirRel: string) => {
     let entries;

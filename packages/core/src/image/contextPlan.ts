@@ -18,8 +18,10 @@ export function contextPlan(spec: BuildSpec, analyzed: AnalyzedBuild): ContextPl
   if (spec.builder === 'buildx') return folder('BuildKit itself transfers only the files the Dockerfile reads');
   if (selection.copiesEverything) return folder('the Dockerfile copies all of it');
   const entries = [...selection.entries];
-  // The .dockerignore goes along (the engine reads it to drop the Dockerfile if ignored).
-  const ignore = context.find((e) => e.rel === '.dockerignore');
+  // The .dockerignore goes along (the engine reads it to drop the Dockerfile if ignored),
+  // but not when `<Dockerfile>.dockerignore` applied: BuildKit would apply the other one.
+  const rootIgnore = path.join(spec.contextDir, '.dockerignore');
+  const ignore = analyzed.ignoreFile === rootIgnore ? context.find((e) => e.rel === '.dockerignore') : undefined;
   if (ignore && !entries.includes(ignore)) entries.push(ignore);
   const n = selection.entries.length;
   return { kind: 'inputs', entries, describe: `only the ${n} file${n === 1 ? '' : 's'} the Dockerfile reads${ignore ? ', the .dockerignore' : ''} and the Dockerfile, as a tar stream (of ${context.length} in ${path.relative(process.cwd(), spec.contextDir) || '.'})` };

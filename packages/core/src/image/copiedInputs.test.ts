@@ -13,7 +13,7 @@ import { buildImage } from './build.js';
 import { hashBuildInputs } from './hash.js';
 import type { BuildSpec } from './spec.js';
 
-const TREE = ['web/index.html', 'web/app.js', 'other/a.txt', 'lib/x.js', 'lib/sub/y.js', 'conf/app.conf', 'a.txt', 'b.txt', 'notes.md', '$SRC', 'deep/one/two/z.txt'];
+const TREE = ['web/index.html', 'web/app.js', 'other/a.txt', 'lib/x.js', 'lib/sub/y.js', 'conf/app.conf', 'a.txt', 'b.txt', 'notes.md', '$SRC', 'deep/one/two/z.txt', 'with space.txt'];
 
 interface FormCase {
   name: string;
@@ -58,6 +58,12 @@ const CASES: FormCase[] = [
   { name: 'a trailing slash and a dot-dot inside the context', dockerfile: `${S}COPY ./web/../lib/ /l/\n`, exact: true },
   { name: 'stage names are case-insensitive', dockerfile: `FROM scratch AS Base\nENV D=other\nFROM base\nCOPY $D /o\n`, exact: true },
   { name: 'a wildcard folder plus a file', dockerfile: `${S}COPY --chown=1:1 d*/one a.txt /x/\n`, exact: true },
+  { name: 'JSON form with a space in the name', dockerfile: `${S}COPY ["with space.txt", "/x/"]\n`, exact: true },
+  { name: 'wildcards after .dockerignore', dockerfile: `${S}COPY *.txt /t/\n`, ignore: 'b.txt\n', exact: true },
+  { name: 'a global ARG naming the base', dockerfile: `ARG BASE=scratch\nFROM $BASE\nCOPY conf /c\n`, exact: true },
+  { name: 'a character class', dockerfile: `${S}COPY [ab].txt /t/\n`, exact: true },
+  { name: 'a double-quoted source', dockerfile: `${S}COPY "web" /w\n`, exact: true },
+  { name: 'quotes inside a default', dockerfile: `${S}COPY \${X:-'other'} /o\n`, exact: true },
   { name: 'ARG value from a base image stage may be shadowed by its ENV', dockerfile: `FROM busybox\nARG SRC=web\nCOPY $SRC /srv\n`, exact: false },
   { name: 'an undeclared variable with an image base', dockerfile: `FROM busybox\nCOPY \${NOPE}web /w\n`, exact: false },
   { name: 'ONBUILD', dockerfile: `${S}ONBUILD COPY lib /l\nCOPY web /w\n`, exact: false },

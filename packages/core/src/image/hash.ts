@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { withEntrypoint } from './dockerfile.js';
-import { walkContext, type ContextEntry } from './context.js';
+import { ignoreFile, walkContext, type ContextEntry } from './context.js';
+import { parseDockerignore } from './dockerignore.js';
 import { nodeBuildFs, sha256Hex, type BuildFs } from './buildFs.js';
 import { HashCache } from './hashCache.js';
 import { selectInputs, type InputSelection } from './inputSelection.js';
@@ -33,6 +34,8 @@ export interface AnalyzedBuild {
   dockerfile: string;
   /** Every entry of the context after .dockerignore. */
   context: ContextEntry[];
+  /** The ignore file that applied (`<Dockerfile>.dockerignore` or the context's), if any. */
+  ignoreFile?: string;
   selection: InputSelection;
 }
 
@@ -86,9 +89,11 @@ export function isPctlBookkeeping(rel: string): boolean {
 export async function analyzeBuild(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<AnalyzedBuild> {
   const text = (await bfs.readRegular(spec.dockerfilePath, { service: spec.service, role: 'Dockerfile' })).toString('utf8');
   const dockerfile = withEntrypoint(text, spec.entrypoint, spec.target);
-  const context = (await walkContext(spec, bfs)).filter((e) => !isPctlBookkeeping(e.rel));
+  const ignore = await ignoreFile(spec, bfs);
+  const patterns = ignore ? parseDockerignore(ignore.text, ignore.file) : [];
+  const context = (await walkContext(spec, bfs, patterns)).filter((e) => !isPctlBookkeeping(e.rel));
   const selection = await selectInputs({ dockerfile: text, args: spec.args, contextDir: spec.contextDir, entries: context, fs: bfs });
-  return { dockerfile, context, selection };
+  return { dockerfile, context, selection, ignoreFile: ignore?.file };
 }
 
 // The build record of a spec: its hash, the Dockerfile's, and each input's digest.
