@@ -1,5 +1,5 @@
 // What pctl says a Dockerfile reads, checked against what the real Docker engine copies:
-// every context file holds `ctx:<its path>`, the image is built from the whole folder
+// every context file holds `ctx:<its path>` (and its case number), the image is built from the whole folder
 // (legacy builder, as Debian's engine has it), and the image's files are read back from
 // `docker export`. Exact cases must match exactly (and then build the same from pctl's
 // minimal tar context); fallback cases must say so and cover at least what was copied.
@@ -89,7 +89,7 @@ function copiedFromTar(tar: Buffer): string[] {
     const size = parseInt(h.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
     const type = String.fromCharCode(h[156]!);
     const body = tar.subarray(off + 512, off + 512 + size);
-    if ((type === '0' || type === '\0') && body.subarray(0, 4).toString() === 'ctx:') out.push(body.toString('utf8').slice(4));
+    if ((type === '0' || type === '\0') && body.subarray(0, 4).toString() === 'ctx:') out.push(body.toString('utf8').slice(4).split('\n')[0]!);
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out.sort();
@@ -105,10 +105,13 @@ async function imageFiles(tag: string): Promise<string[]> {
   }
 }
 
-function makeContext(dir: string, c: FormCase) {
+// Contents differ between cases, so no case's build reuses another's cached layers.
+const content = (f: string, i: number) => `ctx:${f}\ncase ${i}`;
+
+function makeContext(dir: string, c: FormCase, i: number) {
   for (const f of TREE) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    writeFileSync(path.join(dir, f), `ctx:${f}`);
+    writeFileSync(path.join(dir, f), content(f, i));
   }
   symlinkSync('conf', path.join(dir, 'link-to-conf'));
   writeFileSync(path.join(dir, 'Dockerfile'), c.dockerfile);
@@ -130,10 +133,10 @@ describe('COPY/ADD inputs: pctl reads what the engine copies', () => {
     const problems: string[] = [];
     await mapLimit(CASES, 3, async (c, i) => {
       const dir = path.join(root, `case${i}`);
-      makeContext(dir, c);
+      makeContext(dir, c, i);
       const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker' };
       const tag = `pctl-inputs-test:${i}`;
-      const argv = ['build', '-q', '-t', tag, ...Object.entries(c.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir];
+      const argv = ['build', '-q', '--no-cache', '-t', tag, ...Object.entries(c.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir];
       const built = await execa('docker', argv, { env: { DOCKER_BUILDKIT: '0' }, reject: false });
       if (built.exitCode !== 0) {
         problems.push(`${c.name}: docker build failed: ${built.stderr}`);
@@ -148,9 +151,9 @@ describe('COPY/ADD inputs: pctl reads what the engine copies', () => {
           if (JSON.stringify(ours) !== JSON.stringify(engine)) problems.push(`${c.name}:\n  pctl:   ${ours.join(' ')}\n  engine: ${engine.join(' ')}`);
           // Editing a copied file changes the tag; editing any other file does not.
           for (const f of TREE) {
-            writeFileSync(path.join(dir, f), `ctx:${f} edited`);
+            writeFileSync(path.join(dir, f), `${content(f, i)} edited`);
             const changed = (await hashBuildInputs(spec)).hash !== rec.hash;
-            writeFileSync(path.join(dir, f), `ctx:${f}`);
+            writeFileSync(path.join(dir, f), content(f, i));
             if (changed !== engine.includes(f)) problems.push(`${c.name}: editing ${f} ${changed ? 'changed' : 'did not change'} the tag`);
           }
           // pctl's own build (only these files, as a tar stream) copies the same.
