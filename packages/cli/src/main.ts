@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (o.explain) {
       const r = await core.runBuildExplain({ ...so, service: o.explain });
-      process.stdout.write(json ? JSON.stringify(r) + '\n' : `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n`);
+      process.stdout.write(json ? JSON.stringify(r) + '\n' : `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n  inputs: ${r.inputs}\n  context sent: ${r.context}\n`);
       return;
     }
     const r = await core.runBuild({ ...so, only: services });

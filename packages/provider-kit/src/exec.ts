@@ -1,10 +1,12 @@
 // The exec wrapper's shape: the one way a provider runs an external command, as an
 // argument array (never a shell string), with secrets masked in what it reports.
+import type { Readable } from 'node:stream';
+
 export interface ExecOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Written to the command's stdin (e.g. a password for `docker login --password-stdin`). */
-  input?: string | Buffer;
+  /** Written to the command's stdin (a password for `docker login --password-stdin`, a build context tar stream). */
+  input?: string | Buffer | Readable;
   signal?: AbortSignal;
   /** Milliseconds before the command is killed. */
   timeout?: number;

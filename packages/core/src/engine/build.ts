@@ -1,21 +1,31 @@
 // `pctl build`: builds images without deploying; `--list` and `--explain` debug caching.
 import { PctlError } from '../errors.js';
+import { buildSpecFor } from '../image/spec.js';
 import { imageExists } from '../image/build.js';
 import { listContextFiles } from '../image/context.js';
+import { contextPlan } from '../image/contextPlan.js';
 import { diffBuildRecords } from '../image/hash.js';
 import { readBuildRecords } from './buildRecords.js';
 import { buildForTargets } from './images.js';
-import { openSession, type SessionOptions } from './session.js';
-import { computeTargets, type PlannedTarget } from './targets.js';
+import { openSession, type Session, type SessionOptions } from './session.js';
+import { computeTargets, IMAGE_REF_SCHEME, type PlannedTarget } from './targets.js';
+
+// Refuses names that are not services of the stack, or services that build nothing.
+function checkBuildable(session: Session, only: string[]): void {
+  const services = session.loaded.config.services;
+  for (const name of only) {
+    const svc = services[name];
+    if (!svc) throw new PctlError({ code: 'UnknownService', message: `no service "${name}" in ${session.loaded.configPath}`, fault: 'user', hint: `services: ${Object.keys(services).sort().join(', ')}` });
+    if (svc.image?.startsWith(IMAGE_REF_SCHEME) || !buildSpecFor(svc, session.ctx.configDir)) {
+      throw new PctlError({ code: 'NotBuilt', message: `service ${name} runs the prebuilt image ${svc.image}: nothing to build`, fault: 'user' });
+    }
+  }
+}
 
 async function buildTargets(opts: SessionOptions, only: string[]) {
   const session = await openSession(opts);
-  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir });
-  for (const name of only) {
-    const t = all.find((x) => x.name === name);
-    if (!t) throw new PctlError({ code: 'UnknownService', message: `no service "${name}" in ${session.loaded.configPath}`, fault: 'user', hint: `services: ${all.map((x) => x.name).join(', ')}` });
-    if (!t.build) throw new PctlError({ code: 'NotBuilt', message: `service ${name} runs the prebuilt image ${t.image.ref}: nothing to build`, fault: 'user' });
-  }
+  checkBuildable(session, only);
+  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
   const selected = all.filter((t) => t.build && (only.length === 0 || only.includes(t.name)));
   return { session, all, selected };
 }
@@ -26,22 +36,46 @@ export async function runBuild(opts: SessionOptions & { only: string[] }): Promi
   return { images: selected.map((t) => ({ service: t.name, ref: t.image.ref, built: outcomes.get(t.image.ref)?.built ?? false })) };
 }
 
+// Lists one service's context: walks that context only and reads no file content.
 export async function runBuildList(opts: SessionOptions & { service: string }): Promise<string[]> {
-  const { selected } = await buildTargets(opts, [opts.service]);
-  return listContextFiles(selected[0]!.build!);
+  const session = await openSession(opts);
+  checkBuildable(session, [opts.service]);
+  const spec = buildSpecFor(session.loaded.config.services[opts.service]!, session.ctx.configDir)!;
+  return listContextFiles({ ...spec, service: opts.service });
 }
 
-export async function runBuildExplain(opts: SessionOptions & { service: string }): Promise<{ willBuild: boolean; reason: string; ref: string }> {
+export interface BuildExplanation {
+  willBuild: boolean;
+  reason: string;
+  ref: string;
+  /** What the fingerprint covers: the files the Dockerfile reads, or the whole context and why. */
+  inputs: string;
+  /** Which build context is sent to the engine. */
+  context: string;
+}
+
+// Why a service's inputs are what they are, and what the build sends.
+function describeInputs(t: PlannedTarget): { inputs: string; context: string } {
+  const rec = t.buildRecord!;
+  const n = Object.keys(rec.inputs).length;
+  const inputs = rec.wholeContext?.length
+    ? `the whole context (${n} files after .dockerignore), because what the Dockerfile reads cannot be known exactly: ${rec.wholeContext.join('; ')}`
+    : `the Dockerfile, build args and the ${n} file${n === 1 ? '' : 's'} it copies`;
+  return { inputs, context: contextPlan(t.build!, t.buildAnalysis!).describe };
+}
+
+export async function runBuildExplain(opts: SessionOptions & { service: string }): Promise<BuildExplanation> {
   const { session, selected } = await buildTargets(opts, [opts.service]);
   const t: PlannedTarget = selected[0]!;
   const ref = t.image.ref;
-  if (opts.flags.forceBuild) return { willBuild: true, reason: `--force-build: ${ref} is rebuilt even though its inputs are unchanged`, ref };
+  const about = describeInputs(t);
+  if (opts.flags.forceBuild) return { willBuild: true, reason: `--force-build: ${ref} is rebuilt even though its inputs are unchanged`, ref, ...about };
   const prev = (await readBuildRecords(opts.cwd, session.ctx.stack))[t.name];
   if (await imageExists(session.ctx.exec, ref)) {
-    return { willBuild: false, reason: `${ref} exists on the engine: its inputs (Dockerfile, ${Object.keys(t.buildRecord!.inputs).length} copied files, args) are unchanged`, ref };
+    return { willBuild: false, reason: `${ref} exists on the engine: its inputs are unchanged`, ref, ...about };
   }
   const why = prev && prev.ref !== ref ? diffBuildRecords(prev.record, t.buildRecord!) : undefined;
-  if (why) return { willBuild: true, reason: `${why} since ${prev!.ref} was built`, ref };
-  if (prev && prev.ref === ref) return { willBuild: true, reason: `${ref} was built before but is gone from the engine`, ref };
-  return { willBuild: true, reason: `no image ${ref} on the engine and no earlier build recorded`, ref };
+  if (why) return { willBuild: true, reason: `${why} since ${prev!.ref} was built`, ref, ...about };
+  if (prev && prev.ref === ref) return { willBuild: true, reason: `${ref} was built before but is gone from the engine`, ref, ...about };
+  return { willBuild: true, reason: `no image ${ref} on the engine and no earlier build recorded`, ref, ...about };
 }

@@ -49,7 +49,7 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
 }
 
 export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[] } = {}) {
-  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir });
+  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
   const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind === 'legacy').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
   const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;

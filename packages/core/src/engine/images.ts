@@ -39,6 +39,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
         force: ctx.flags.forceBuild,
         signal,
         labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
+        analyzed: owner.buildAnalysis,
         onLine: (line) => ctx.reporter.emit({ level: 'debug', code: 'BuildLine', text: line, subject: ref }),
       });
       ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');

@@ -6,7 +6,7 @@ import type { StackConfig, ServiceConfig } from '../config/schema.js';
 import type { ServiceTarget } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { pctlLabels, serviceKey } from '../labels.js';
-import { buildSpecFor, hashBuildInputs, imageRepoFor, type BuildSpec, type BuildRecord } from '../image/index.js';
+import { buildSpecFor, hashBuildInputs, hashCachePath, HashCache, imageRepoFor, type AnalyzedBuild, type BuildFs, type BuildSpec, type BuildRecord } from '../image/index.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { fingerprintService } from './fingerprint.js';
 
@@ -16,26 +16,38 @@ export interface PlannedTarget extends ServiceTarget {
   /** Build spec when pctl builds this service's image. */
   build?: BuildSpec;
   buildRecord?: BuildRecord;
+  /** The Dockerfile as built and the context entries it reads (not stored anywhere). */
+  buildAnalysis?: AnalyzedBuild;
   /** Hash of the service without provider and build inputs; with optionsHash, explains redeploys. */
   configHash: string;
   optionsHash: string;
 }
 
 // Computes every service's target; build inputs are hashed in parallel.
-export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[] }): Promise<PlannedTarget[]> {
+// `cwd` keeps the stack's hash cache (`.pctl/<stack>.hashes.json`): unchanged files are not
+// read again. `hashing` swaps the file system and clock the hashing uses (tests count reads).
+export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string; hashing?: { fs?: BuildFs; now?: () => number } }): Promise<PlannedTarget[]> {
   const names = Object.keys(opts.config.services).sort();
   const specs = new Map<string, BuildSpec | undefined>();
   for (const name of names) {
     const svc = opts.config.services[name]!;
-    specs.set(name, svc.image?.startsWith(IMAGE_REF_SCHEME) ? undefined : buildSpecFor(svc, opts.configDir));
+    const spec = svc.image?.startsWith(IMAGE_REF_SCHEME) ? undefined : buildSpecFor(svc, opts.configDir);
+    specs.set(name, spec && { ...spec, service: name });
   }
   const records = new Map<string, BuildRecord>();
+  const analyses = new Map<string, AnalyzedBuild>();
+  const cache = opts.cwd ? await HashCache.load(hashCachePath(opts.cwd, opts.stack), opts.hashing?.now) : HashCache.empty();
   await Promise.all(
     names.map(async (name) => {
       const spec = specs.get(name);
-      if (spec) records.set(name, await hashBuildInputs(spec));
+      if (!spec) return;
+      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs });
+      records.set(name, record);
+      analyses.set(name, analyzed);
     }),
   );
+  // The cache only saves work: failing to write it must not fail a plan or a deploy.
+  await cache.save().catch(() => undefined);
   // Services with identical build inputs share one image (built once).
   const repoByHash = new Map<string, string>();
   const refs = new Map<string, string>();
@@ -86,6 +98,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       imageRefs: Object.fromEntries(refs),
       build: specs.get(name),
       buildRecord: rec,
+      buildAnalysis: analyses.get(name),
       configHash: sha256(canonicalJson({ ...rest, image: ref, ...(manifestsHash ? { manifests: manifestsHash } : {}) })),
       optionsHash: sha256(canonicalJson(provider)),
     };

@@ -1,10 +1,14 @@
 // Building one image with the Docker engine: skipped when the content tag already exists.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Exec } from '../exec.js';
 import { PctlError, isPctlError } from '../errors.js';
 import { errorLine, lastLines } from '../exec.js';
-import { withEntrypoint } from './dockerfile.js';
+import type { Readable } from 'node:stream';
+import { appendToStage, labelInstruction } from './dockerfile.js';
+import { sha256Hex } from './buildFs.js';
+import { contextPlan, type ContextPlan } from './contextPlan.js';
+import { contextTar } from './contextTar.js';
+import { analyzeBuild, type AnalyzedBuild } from './hash.js';
 import type { BuildSpec } from './spec.js';
 
 export interface BuildImageOptions {
@@ -15,6 +19,8 @@ export interface BuildImageOptions {
   signal?: AbortSignal;
   labels?: Record<string, string>;
   onLine?: (line: string) => void;
+  /** The Dockerfile and inputs as hashed (else analysed again here). */
+  analyzed?: AnalyzedBuild;
 }
 
 // Whether a docker command failed because no engine answers (and not because the thing
@@ -53,7 +59,7 @@ export async function imageExists(exec: Exec, ref: string): Promise<boolean> {
   }
 }
 
-export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string; built: boolean }> {
+export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string; built: boolean; context?: ContextPlan }> {
   const { spec, ref, exec } = opts;
   if (!opts.force && spec.builder !== 'custom' && (await imageExists(exec, ref))) return { ref, built: false };
   const tail: string[] = [];
@@ -62,31 +68,39 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
     if (tail.length > 40) tail.shift();
     opts.onLine?.(line);
   };
-  const dockerfileText = withEntrypoint(await fs.readFile(spec.dockerfilePath, 'utf8'), spec.entrypoint);
-  const labels = Object.entries(opts.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  const analyzed = opts.analyzed ?? (await analyzeBuild(spec));
+  // Labels go in as one generated LABEL line (one step, one commit), like the entrypoint
+  // override: in memory, the user's file is never rewritten.
+  const dockerfileText = appendToStage(analyzed.dockerfile, labelInstruction(opts.labels ?? {}), spec.target);
   const common = [
     '-t', ref,
     ...(spec.target ? ['--target', spec.target] : []),
     ...Object.keys(spec.args).sort().flatMap((k) => ['--build-arg', `${k}=${spec.args[k]}`]),
-    ...labels,
   ];
-  // With an entrypoint override the Dockerfile goes in on stdin: the user's file is never rewritten.
-  const fileArgs = spec.entrypoint ? ['-f', '-'] : ['-f', spec.dockerfilePath];
+  const plan = contextPlan(spec, analyzed);
   let file = 'docker';
   let args: string[];
+  let input: string | Readable | undefined = dockerfileText;
   if (spec.builder === 'custom') {
     if (!spec.command?.length) throw new PctlError({ code: 'InvalidConfig', message: `build.builder custom needs build.command (an argument array)`, fault: 'user' });
     const fill = (a: string) => a.replaceAll('{context}', spec.contextDir).replaceAll('{dockerfile}', spec.dockerfilePath).replaceAll('{image}', ref);
     [file, ...args] = spec.command.map(fill) as [string, ...string[]];
+    input = undefined;
   } else if (spec.builder === 'buildx') {
-    args = ['buildx', 'build', '--load', ...common, ...fileArgs, spec.contextDir];
+    args = ['buildx', 'build', '--load', ...common, '-f', '-', spec.contextDir];
+  } else if (plan.kind === 'inputs') {
+    // Only what the Dockerfile reads, as a tar stream on stdin, with the Dockerfile inside it.
+    const name = `.pctl-Dockerfile-${sha256Hex(dockerfileText).slice(0, 12)}`;
+    const extra = [{ rel: name, body: dockerfileText }];
+    args = ['build', ...common, '-f', name, '-'];
+    input = contextTar({ contextDir: spec.contextDir, entries: plan.entries, extra, service: spec.service });
   } else {
-    args = ['build', ...common, ...fileArgs, spec.contextDir];
+    args = ['build', ...common, '-f', '-', spec.contextDir];
   }
   try {
     const r = await exec(file, args, {
       cwd: path.dirname(spec.dockerfilePath),
-      input: spec.entrypoint && spec.builder !== 'custom' ? dockerfileText : undefined,
+      input,
       signal: opts.signal,
       onLine,
       reject: false,
@@ -111,7 +125,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
     }
     throw dockerError(e, `building ${ref}`);
   }
-  return { ref, built: true };
+  return { ref, built: true, context: plan };
 }
 
 // Which of these image refs the engine has, in one `docker image inspect` call.

@@ -1,36 +1,51 @@
-// The build context as Docker sends it: every file and symlink after `.dockerignore`.
-import { promises as fs } from 'node:fs';
+// The build context as Docker sends it: every file, symlink and FIFO after `.dockerignore`
+// (the docker CLI sends a FIFO as a FIFO entry and never reads it; sockets it skips).
 import path from 'node:path';
 import { isExcluded, mayReinclude, parseDockerignore, type IgnorePattern } from './dockerignore.js';
+import { nodeBuildFs, type BuildFs } from './buildFs.js';
+import { unreadable } from './regularFile.js';
 import type { BuildSpec } from './spec.js';
 
-// The ignore patterns for a build: `<Dockerfile>.dockerignore` beside the Dockerfile wins
-// over the context's `.dockerignore`.
-export async function ignorePatterns(spec: BuildSpec): Promise<IgnorePattern[]> {
+// The `.dockerignore` that applies: `<Dockerfile>.dockerignore` beside the Dockerfile wins
+// over the context's `.dockerignore`. Undefined when there is none.
+export async function ignoreFile(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<{ file: string; text: string } | undefined> {
   for (const file of [`${spec.dockerfilePath}.dockerignore`, path.join(spec.contextDir, '.dockerignore')]) {
     try {
-      return parseDockerignore(await fs.readFile(file, 'utf8'));
+      const text = (await bfs.readRegular(file, { service: spec.service, role: '.dockerignore' })).toString('utf8');
+      return { file, text };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  return [];
+  return undefined;
+}
+
+// The ignore patterns for a build (none without a `.dockerignore`).
+export async function ignorePatterns(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<IgnorePattern[]> {
+  const f = await ignoreFile(spec, bfs);
+  return f ? parseDockerignore(f.text, f.file) : [];
 }
 
 export interface ContextEntry {
   /** Slash-separated path relative to the context. */
   rel: string;
   abs: string;
-  type: 'file' | 'symlink';
+  /** `special`: a FIFO or device, sent as such (its content is never read). */
+  type: 'file' | 'symlink' | 'special';
 }
 
 // Walks the context like the docker CLI: excluded folders are skipped unless an exception
 // pattern names something inside them.
-export async function walkContext(spec: BuildSpec): Promise<ContextEntry[]> {
-  const patterns = await ignorePatterns(spec);
+export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs, given?: IgnorePattern[]): Promise<ContextEntry[]> {
+  const patterns = given ?? (await ignorePatterns(spec, bfs));
   const out: ContextEntry[] = [];
   const walk = async (dirAbs: string, dirRel: string) => {
-    const entries = await fs.readdir(dirAbs, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await bfs.readdir(dirAbs);
+    } catch (e) {
+      throw unreadable(dirAbs, { service: spec.service, role: 'build context folder' }, e);
+    }
     for (const ent of entries) {
       const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
       const abs = path.join(dirAbs, ent.name);
@@ -42,6 +57,7 @@ export async function walkContext(spec: BuildSpec): Promise<ContextEntry[]> {
       if (excluded) continue;
       if (ent.isSymbolicLink()) out.push({ rel, abs, type: 'symlink' });
       else if (ent.isFile()) out.push({ rel, abs, type: 'file' });
+      else if (ent.isFIFO() || ent.isCharacterDevice() || ent.isBlockDevice()) out.push({ rel, abs, type: 'special' });
     }
   };
   await walk(spec.contextDir, '');
@@ -50,6 +66,6 @@ export async function walkContext(spec: BuildSpec): Promise<ContextEntry[]> {
 }
 
 // `pctl build --list`: every file of the context after .dockerignore, sorted.
-export async function listContextFiles(spec: BuildSpec): Promise<string[]> {
-  return (await walkContext(spec)).map((e) => e.rel);
+export async function listContextFiles(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<string[]> {
+  return (await walkContext(spec, bfs)).map((e) => e.rel);
 }

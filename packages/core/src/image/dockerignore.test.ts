@@ -63,7 +63,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function dockerList(ctx: string, tag: string): Promise<string[]> {
-  await execa('docker', ['build', '-q', '-t', tag, ctx], { env: { DOCKER_BUILDKIT: '0' } });
+  // --no-cache: a cached layer may belong to another case's image, removed meanwhile.
+  await execa('docker', ['build', '-q', '--no-cache', '-t', tag, ctx], { env: { DOCKER_BUILDKIT: '0' } });
   const id = (await execa('docker', ['create', tag, 'none'])).stdout.trim();
   try {
     const tar = await execa('docker', ['export', id], { encoding: 'buffer' });

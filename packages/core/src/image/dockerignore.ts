@@ -1,12 +1,15 @@
 // `.dockerignore` with Docker's own rules (moby/patternmatcher and the docker CLI's
 // context walk): patterns cleaned like Go's filepath.Clean, a leading `/` dropped, `!`
 // exceptions evaluated in order, and a pattern matching a parent folder matching the file.
+// Matching is linear in the path (globMatch.ts): no pattern can make it backtrack.
+import { PctlError } from '../errors.js';
+import { compileGlob, matchGlob, type CompiledGlob, type MatchCounter } from './globMatch.js';
 
 export interface IgnorePattern {
   /** The cleaned pattern text, without `!`. */
   text: string;
   exclusion: boolean;
-  regex: RegExp;
+  glob: CompiledGlob;
 }
 
 // Go's path.Clean for slash-separated paths.
@@ -27,10 +30,13 @@ export function cleanPath(p: string): string {
   return rooted ? `/${joined}` : joined || '.';
 }
 
-// Reads `.dockerignore` text into patterns, in order.
-export function parseDockerignore(text: string): IgnorePattern[] {
+// Reads `.dockerignore` text into patterns, in order. A malformed pattern (unclosed `[`,
+// trailing `\`) is refused, as Docker refuses the build ("syntax error in pattern").
+export function parseDockerignore(text: string, file = '.dockerignore'): IgnorePattern[] {
   const patterns: IgnorePattern[] = [];
-  for (const rawLine of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const rawLine = lines[n]!;
     if (rawLine.startsWith('#')) continue;
     let line = rawLine.trim();
     if (!line) continue;
@@ -43,71 +49,28 @@ export function parseDockerignore(text: string): IgnorePattern[] {
       line = cleanPath(line);
       if (line.length > 1 && line.startsWith('/')) line = line.slice(1);
     }
-    patterns.push({ text: line, exclusion, regex: compile(line) });
+    const glob = compileGlob(line, 'dockerignore');
+    if (glob.error) {
+      throw new PctlError({
+        code: 'DockerignoreInvalid',
+        message: `${file}:${n + 1}: syntax error in pattern ${JSON.stringify(rawLine.trim())}: ${glob.error}`,
+        fault: 'user',
+        hint: 'Docker refuses this pattern too; escape a literal [ or \\ with a backslash',
+      });
+    }
+    patterns.push({ text: line, exclusion, glob });
   }
   return patterns;
 }
 
-// Pattern to regex exactly as patternmatcher does: `**` (eating a following `/`) becomes
-// `(.*/)?`, or `.*` at the end; `*` and `?` stay within one folder; `[`/`]` pass through
-// (so `[!a]` means "! or a", as in Docker); `\\` escapes the next character.
-function compile(pattern: string): RegExp {
-  let re = '^';
-  const p = pattern;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') {
-      if (p[i + 1] === '*') {
-        i++;
-        if (p[i + 1] === '/') i++;
-        re += i + 1 >= p.length ? '.*' : '(.*/)?';
-      } else {
-        re += '[^/]*';
-      }
-    } else if (c === '?') {
-      re += '[^/]';
-    } else if ('.+()|{}$'.includes(c)) {
-      re += `\\${c}`;
-    } else if (c === '\\') {
-      if (i + 1 < p.length) {
-        i++;
-        re += `\\${p[i]}`;
-      } else {
-        re += '\\\\';
-      }
-    } else {
-      re += c;
-    }
-  }
-  re += '$';
-  try {
-    return new RegExp(re, 'u');
-  } catch {
-    try {
-      return new RegExp(re);
-    } catch {
-      return /(?!)/;
-    }
-  }
-}
-
-// True when `file` (slash-separated, relative to the context) is excluded.
-export function isExcluded(file: string, patterns: IgnorePattern[]): boolean {
+// True when `file` (slash-separated, relative to the context) is excluded: the last
+// pattern matching it or one of its parent folders decides (MatchesOrParentMatches).
+export function isExcluded(file: string, patterns: IgnorePattern[], counter?: MatchCounter): boolean {
   let matched = false;
-  const parents = file.split('/');
   for (const pattern of patterns) {
     // Only an exception can un-match and only a plain pattern can match.
     if (pattern.exclusion !== matched) continue;
-    let match = pattern.regex.test(file);
-    if (!match && parents.length > 1) {
-      for (let i = 1; i < parents.length; i++) {
-        if (pattern.regex.test(parents.slice(0, i).join('/'))) {
-          match = true;
-          break;
-        }
-      }
-    }
-    if (match) matched = !pattern.exclusion;
+    if (matchGlob(pattern.glob, file, { orParent: true, counter })) matched = !pattern.exclusion;
   }
   return matched;
 }

@@ -1,41 +1,65 @@
 // The build hash: the Dockerfile after the entrypoint override, build args, target,
-// builder, and every context file the Dockerfile copies (path, type, exec bit, bytes).
-// Timestamps do not count. Files are read as streams, many at once.
+// builder, and every context file the Dockerfile reads (path, type, exec bit, bytes) — all
+// of the context when what it reads cannot be known exactly. Timestamps do not count.
+// Digests come from the stat-keyed cache when a file is unchanged; others are read, many at once.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
-import { copiedFiles, withEntrypoint } from './dockerfile.js';
-import { walkContext, type ContextEntry } from './context.js';
+import { withEntrypoint } from './dockerfile.js';
+import { ignoreFile, walkContext, type ContextEntry } from './context.js';
+import { parseDockerignore } from './dockerignore.js';
+import { nodeBuildFs, sha256Hex, type BuildFs } from './buildFs.js';
+import { HashCache } from './hashCache.js';
+import { selectInputs, type InputSelection } from './inputSelection.js';
+import { unreadable } from './regularFile.js';
+import { isPctlError } from '../errors.js';
 import type { BuildSpec } from './spec.js';
 
 export interface BuildRecord {
   /** sha256 hex over every input; the image tag is its first 12 characters. */
   hash: string;
   dockerfileHash: string;
-  /** Digest of each copied file (path -> sha256 of type, mode and content). */
+  /** Digest of each input file (path -> sha256 of type, mode and content). */
   inputs: Record<string, string>;
+  /** Why the whole context counts (empty or absent: the Dockerfile's inputs are known exactly). */
+  wholeContext?: string[];
+}
+
+export interface HashOptions {
+  cache?: HashCache;
+  fs?: BuildFs;
+}
+
+export interface AnalyzedBuild {
+  /** The Dockerfile as it is built (entrypoint override applied). */
+  dockerfile: string;
+  /** Every entry of the context after .dockerignore. */
+  context: ContextEntry[];
+  /** The ignore file that applied (`<Dockerfile>.dockerignore` or the context's), if any. */
+  ignoreFile?: string;
+  selection: InputSelection;
 }
 
 const CONCURRENCY = Math.max(16, os.availableParallelism() * 16);
-// Small files are read whole (fewer round trips); large ones are streamed.
-const STREAM_ABOVE = 8 * 1024 * 1024;
 
-async function digestEntry(e: ContextEntry): Promise<string> {
-  const h = createHash('sha256');
-  if (e.type === 'symlink') {
-    h.update(`symlink\0${await fs.readlink(e.abs)}`);
-    return h.digest('hex');
+async function digestEntry(e: ContextEntry, spec: BuildSpec, bfs: BuildFs, cache: HashCache): Promise<string> {
+  const what = { service: spec.service, role: 'build context file' };
+  try {
+    const st = await bfs.lstat(e.abs);
+    const cached = cache.lookup(e.abs, st);
+    if (cached) return cached;
+    const h = createHash('sha256');
+    if (st.isSymbolicLink()) h.update(`symlink\0${await bfs.readlink(e.abs)}`);
+    else if (!st.isFile()) h.update(`special\0${st.isFIFO() ? 'fifo' : `device ${st.rdev}`}\0${st.mode & 0o7777}`);
+    else {
+      h.update(`file\0${st.mode & 0o111 ? 'x' : '-'}\0`);
+      await bfs.hashRegular(e.abs, what, h);
+    }
+    const digest = h.digest('hex');
+    cache.record(e.abs, st, digest);
+    return digest;
+  } catch (err) {
+    throw isPctlError(err) ? err : unreadable(e.abs, what, err);
   }
-  const st = await fs.stat(e.abs);
-  h.update(`file\0${st.mode & 0o111 ? 'x' : '-'}\0`);
-  if (st.size <= STREAM_ABOVE) return h.update(await fs.readFile(e.abs)).digest('hex');
-  await new Promise<void>((resolve, reject) => {
-    const s = createReadStream(e.abs, { highWaterMark: 1 << 20 });
-    s.on('data', (chunk) => h.update(chunk));
-    s.on('error', reject);
-    s.on('end', () => resolve());
-  });
-  return h.digest('hex');
 }
 
 // Maps items with a bounded number in flight, keeping order.
@@ -61,21 +85,34 @@ export function isPctlBookkeeping(rel: string): boolean {
   return parts.slice(0, -1).includes('.pctl') || /^\.?pctl\.[^/]*\.json(\..*)?$/.test(base);
 }
 
-export async function hashBuildInputs(spec: BuildSpec): Promise<BuildRecord> {
-  const dockerfile = withEntrypoint(await fs.readFile(spec.dockerfilePath, 'utf8'), spec.entrypoint);
-  const entries = (await walkContext(spec)).filter((e) => !isPctlBookkeeping(e.rel));
-  const wanted = new Set(copiedFiles(dockerfile, entries.map((e) => e.rel)));
-  const copied = entries.filter((e) => wanted.has(e.rel));
-  const digests = await mapBounded(copied, CONCURRENCY, digestEntry);
+// Reads the Dockerfile, walks the context and selects what the build reads (no file content read).
+export async function analyzeBuild(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<AnalyzedBuild> {
+  const text = (await bfs.readRegular(spec.dockerfilePath, { service: spec.service, role: 'Dockerfile' })).toString('utf8');
+  const dockerfile = withEntrypoint(text, spec.entrypoint, spec.target);
+  const ignore = await ignoreFile(spec, bfs);
+  const patterns = ignore ? parseDockerignore(ignore.text, ignore.file) : [];
+  const context = (await walkContext(spec, bfs, patterns)).filter((e) => !isPctlBookkeeping(e.rel));
+  const selection = await selectInputs({ dockerfile: text, args: spec.args, contextDir: spec.contextDir, entries: context, fs: bfs });
+  return { dockerfile, context, selection, ignoreFile: ignore?.file };
+}
+
+// The build record of a spec: its hash, the Dockerfile's, and each input's digest.
+export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): Promise<BuildRecord & { analyzed: AnalyzedBuild }> {
+  const bfs = opts.fs ?? nodeBuildFs;
+  const cache = opts.cache ?? HashCache.empty();
+  const analyzed = await analyzeBuild(spec, bfs);
+  const copied = analyzed.selection.entries;
+  const digests = await mapBounded(copied, CONCURRENCY, (e) => digestEntry(e, spec, bfs, cache));
   const inputs: Record<string, string> = {};
   copied.forEach((e, i) => (inputs[e.rel] = digests[i]!));
-  const dockerfileHash = createHash('sha256').update(dockerfile).digest('hex');
+  const dockerfileHash = sha256Hex(analyzed.dockerfile);
   const h = createHash('sha256');
-  h.update(`pctl-build-v1\0dockerfile\0${dockerfileHash}\0`);
+  h.update(`pctl-build-v2\0dockerfile\0${dockerfileHash}\0`);
   h.update(`target\0${spec.target ?? ''}\0builder\0${spec.builder}\0command\0${JSON.stringify(spec.command ?? null)}\0`);
   for (const k of Object.keys(spec.args).sort()) h.update(`arg\0${k}=${spec.args[k]}\0`);
   for (const e of copied) h.update(`in\0${e.rel}\0${inputs[e.rel]}\0`);
-  return { hash: h.digest('hex'), dockerfileHash, inputs };
+  const wholeContext = analyzed.selection.wholeContext;
+  return { hash: h.digest('hex'), dockerfileHash, inputs, ...(wholeContext.length ? { wholeContext } : {}), analyzed };
 }
 
 // Names the first input that differs between two records, or undefined when equal.

@@ -7,6 +7,8 @@ import type { ServiceConfig } from '../config/schema.js';
 import { PctlError } from '../errors.js';
 
 export interface BuildSpec {
+  /** The service it is built for, to name it in messages. */
+  service?: string;
   contextDir: string;
   /** Absolute path of the Dockerfile. */
   dockerfilePath: string;
