@@ -13,7 +13,9 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { renderService, parsePort, durationSeconds, subPathFor } from './render.js';
+import { renderService, durationSeconds } from './render.js';
+import { parsePortSpec } from './ports.js';
+import { subPathFor } from './volumes.js';
 import { KubeServiceOptionsSchema } from './types.js';
 import type { KubeObject, RenderInput } from './types.js';
 
@@ -139,13 +141,13 @@ describe('renderService: rich service', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/shop-ns',
       'ServiceAccount/shop-api',
-      'Secret/shop-api-pull',
+      'Secret/shop-api-regcred',
       'Role/shop-api',
       'RoleBinding/shop-api',
-      'PersistentVolume/shop-api-storage',
-      'PersistentVolumeClaim/shop-api-storage',
-      'Deployment/api',
-      'Service/api',
+      'PersistentVolume/shop-api',
+      'PersistentVolumeClaim/shop-api',
+      'Deployment/shop-api',
+      'Service/shop-api',
       'HorizontalPodAutoscaler/shop-api',
       'CronJob/cleanup',
       'ConfigMap/cfg',
@@ -160,7 +162,7 @@ describe('renderService: rich service', () => {
   it('the schema validator does reject invalid objects', () => {
     const bad = structuredClone(find(objs, 'Deployment'));
     spec(bad).replicas = 'three';
-    expect(() => validateAll([bad])).toThrow(/Deployment\/api is invalid/);
+    expect(() => validateAll([bad])).toThrow(/Deployment\/shop-api is invalid/);
   });
 
   it('labels and annotates every object', () => {
@@ -180,7 +182,7 @@ describe('renderService: rich service', () => {
 
   it('renders the pull secret and links it from the service account', () => {
     const sa = find(objs, 'ServiceAccount');
-    expect(sa.imagePullSecrets).toEqual([{ name: 'shop-api-pull' }]);
+    expect(sa.imagePullSecrets).toEqual([{ name: 'shop-api-regcred' }]);
     const secret = find(objs, 'Secret');
     expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
     const data = secret.data as Record<string, string>;
@@ -206,7 +208,7 @@ describe('renderService: rich service', () => {
     expect(spec(pv).nfs).toEqual({ server: '10.0.0.5', path: '/exports/shop' });
     expect(spec(pv).capacity).toEqual({ storage: '5Gi' });
     const pvc = find(objs, 'PersistentVolumeClaim');
-    expect(spec(pvc).volumeName).toBe('shop-api-storage');
+    expect(spec(pvc).volumeName).toBe('shop-api');
     expect(spec(pvc).resources).toEqual({ requests: { storage: '5Gi' } });
   });
 
@@ -243,8 +245,8 @@ describe('renderService: rich service', () => {
       { name: 'storage-1', mountPath: '/cache', subPath: 'cache' },
     ]);
     expect(s.template.spec.volumes).toEqual([
-      { name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api-storage' } },
-      { name: 'storage-1', persistentVolumeClaim: { claimName: 'shop-api-storage' } },
+      { name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api' } },
+      { name: 'storage-1', persistentVolumeClaim: { claimName: 'shop-api' } },
     ]);
   });
 
@@ -265,7 +267,7 @@ describe('renderService: rich service', () => {
     const hpa = find(objs, 'HorizontalPodAutoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(spec(hpa)).toEqual({
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop-api' },
       minReplicas: 2,
       maxReplicas: 5,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
@@ -306,7 +308,7 @@ describe('renderService: minimal service', () => {
   const objs = renderService(minimalInput());
 
   it('renders only Namespace, ServiceAccount and Deployment', () => {
-    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/demo', 'ServiceAccount/demo-web', 'Deployment/web']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/demo', 'ServiceAccount/demo-web', 'Deployment/demo-web']);
   });
 
   it('validates against the Kubernetes schemas and is labelled', () => {
@@ -375,8 +377,8 @@ describe('renderService: variants', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/demo',
       'ServiceAccount/custom-sa',
-      'PersistentVolumeClaim/demo-web-storage',
-      'Deployment/web',
+      'PersistentVolumeClaim/demo-web',
+      'Deployment/demo-web',
     ]);
     expect(spec(find(objs, 'PersistentVolumeClaim'))).toEqual({
       accessModes: ['ReadWriteOnce'],
@@ -408,13 +410,25 @@ describe('renderService: variants', () => {
 });
 
 describe('helpers', () => {
-  it('parsePort', () => {
-    expect(parsePort(80)).toEqual({ port: 80, targetPort: 80, protocol: 'TCP' });
-    expect(parsePort('443')).toEqual({ port: 443, targetPort: 443, protocol: 'TCP' });
-    expect(parsePort('8080:80/tcp')).toEqual({ port: 8080, targetPort: 80, protocol: 'TCP' });
-    expect(parsePort('53/udp')).toEqual({ port: 53, targetPort: 53, protocol: 'UDP' });
-    expect(() => parsePort('99999')).toThrow(/outside/);
-    expect(() => parsePort('a:b')).toThrow(/invalid port/);
+  it('parsePortSpec', () => {
+    expect(parsePortSpec(80)).toEqual([{ containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePortSpec('443')).toEqual([{ containerPort: 443, protocol: 'tcp' }]);
+    expect(parsePortSpec('8080:80/tcp')).toEqual([{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePortSpec('53/udp')).toEqual([{ containerPort: 53, protocol: 'udp' }]);
+    expect(parsePortSpec('127.0.0.1:8080:80')).toEqual([{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePortSpec('[::1]:8080:80')).toEqual([{ hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePortSpec('127.0.0.1::80/udp')).toEqual([{ hostIp: '127.0.0.1', containerPort: 80, protocol: 'udp' }]);
+    expect(parsePortSpec('8000-8002:9000-9002')).toEqual([
+      { hostPort: 8000, containerPort: 9000, protocol: 'tcp' },
+      { hostPort: 8001, containerPort: 9001, protocol: 'tcp' },
+      { hostPort: 8002, containerPort: 9002, protocol: 'tcp' },
+    ]);
+    expect(parsePortSpec('7000-7001')).toEqual([{ containerPort: 7000, protocol: 'tcp' }, { containerPort: 7001, protocol: 'tcp' }]);
+    expect(() => parsePortSpec('99999')).toThrow(/outside/);
+    expect(() => parsePortSpec('0')).toThrow(/outside/);
+    expect(() => parsePortSpec('8000-8002:80')).toThrow(/host range has 3 ports and the container range 1/);
+    expect(() => parsePortSpec('9-3')).toThrow(/backwards/);
+    expect(() => parsePortSpec('a:b')).toThrow(/invalid port/);
   });
 
   it('durationSeconds', () => {
@@ -429,6 +443,7 @@ describe('helpers', () => {
   it('subPathFor', () => {
     expect(subPathFor('/var/lib/data')).toBe('var-lib-data');
     expect(subPathFor('/')).toBe('root');
-    expect(subPathFor('/My_Data/')).toBe('my-data');
+    expect(subPathFor('/cache/')).toBe('cache');
+    expect(subPathFor('/My_Data/')).toMatch(/^my-data--[0-9a-f]{10}$/);
   });
 });

@@ -1,6 +1,7 @@
 // The shared Kubernetes deployer's vocabulary, used by the kind, aws and gcp providers.
 import { z } from 'zod';
 import type { ServiceConfig } from '@pctl/core';
+import { KubeStorageSchema, type KubeCloud } from './storage.js';
 
 /** Any Kubernetes object as plain JSON. */
 export interface KubeObject {
@@ -25,14 +26,8 @@ export const KubeServiceOptionsSchema = z.object({
   strategy: z.enum(['RollingUpdate', 'Recreate']).optional(),
   serviceAccount: dnsName.optional(),
   rbac: z.array(rbacRule).optional(),
-  storage: z
-    .strictObject({
-      size: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'expected a size like 1Gi'),
-      storageClass: z.string().optional(),
-      /** Network file storage (NFS, Filestore, EFS): a PersistentVolume is made for it. */
-      nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
-    })
-    .optional(),
+  /** `{size, storageClass?, nfs?}`, `{name: efs, id, size?}` or `{name: filestore, id, ip, share?, size?}` (storage.ts). */
+  storage: KubeStorageSchema.optional(),
   /** Kubernetes Service type for services with ports. */
   serviceType: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
   /** Seconds to wait for the rollout before the deploy fails. */
@@ -63,6 +58,23 @@ export interface RenderInput {
   manifests?: KubeObject[];
   /** Maps pctl://name references to built image tags (for raw manifests). */
   images?: Record<string, string>;
+  /**
+   * Resolved secret values (`ctx.secrets`): an env value holding one goes into the Secret
+   * `<stack>-<service>-env` instead of the Deployment.
+   */
+  secrets?: readonly string[];
+  /** Rendering for people to read (`pctl render`): the env Secret's data is left out. */
+  redact?: boolean;
+  /**
+   * The cloud the provider deploys to: `aws` gives `storage: {size}` an EBS gp3 class and
+   * allows `{name: efs}`; `gcp` allows `{name: filestore}`. Unset (kind): neither cloud's.
+   */
+  cloud?: KubeCloud;
+  /**
+   * The name of the service's existing claim (and volume) to keep using instead of
+   * `<stack>-<service>`: set by the deployer for a claim an earlier pctl made, so its data stays.
+   */
+  storageName?: string;
 }
 
 /** What the deploy recorded about a service, beyond the core's state fields. */
@@ -78,6 +90,8 @@ export interface KubeStateExtras {
   createdNamespace: boolean;
   /** kind/name (namespace) of every object applied, for pruning and destroy. */
   objects: string[];
+  /** Shared StorageClasses the service's storage uses (`efs-sc`, `gp3`): released on destroy. */
+  storageClasses?: string[];
 }
 
 /** `validateOptions` of a provider whose options are a zod schema: every issue with its path. */

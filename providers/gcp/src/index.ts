@@ -24,6 +24,7 @@ import {
   optionIssues,
   KubeClient,
   loadManifests,
+  renderNotes,
   renderService,
   serviceStatus,
   type KubeStateExtras,
@@ -169,6 +170,9 @@ function renderInput(ctx: ProviderContext, p: DeployParams, o: GcpOptions, image
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
     images,
+    secrets: ctx.secrets,
+    redact,
+    cloud: 'gcp',
   };
 }
 
@@ -294,7 +298,7 @@ export default defineProvider({
   async plan(p) {
     const o = parseOptions(p.target.service.provider.options);
     const image = imageFor(p, o);
-    return [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : [])];
+    return [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : []), ...renderNotes(p.target.service)];
   },
   deploy,
   destroy,

@@ -27,6 +27,7 @@ import {
   KubeServiceOptionsSchema,
   loadManifests,
   optionIssues,
+  renderNotes,
   renderService,
   serviceStatus,
   type KubeClient,
@@ -141,6 +142,8 @@ function renderInput(ctx: ProviderContext, p: DeployParams, o: KindOptions, reda
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
     images: p.target.imageRefs,
+    secrets: ctx.secrets,
+    redact,
   };
 }
 
@@ -228,6 +231,7 @@ export default defineProvider({
     const o = options(p.target.service.provider.options);
     return renderService(renderInput(p.ctx, p, o, true)) as unknown as Record<string, unknown>[];
   },
+  plan: async (p) => renderNotes(p.target.service),
   deploy,
   destroy,
   status,

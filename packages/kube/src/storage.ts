@@ -1,0 +1,130 @@
+// The storage of a service with `volumes`, from `provider.options.storage`: a claim on the
+// cluster's disks (`{size}`), an NFS export (`{size, nfs}`), an EFS file system
+// (`{name: efs, id}`, aws) or a Filestore share (`{name: filestore, id, ip}`, gcp). Network
+// file systems get a PersistentVolume bound to a ReadWriteMany claim; the StorageClass EFS
+// needs (`efs-sc`), and `gp3` for EBS disks on aws, are shared by every stack of the
+// cluster: created when missing, never taken over, removed when no volume uses them.
+import { z } from 'zod';
+import { PctlError } from '@pctl/core';
+import type { KubeObject } from './types.js';
+
+/** Annotation marking a cluster object pctl shares between stacks (a StorageClass). */
+export const SHARED_ANNOTATION = 'pctl/shared';
+
+const size = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'expected a size like 1Gi');
+
+/** `provider.options.storage`: the forms the original pctl takes, plus NFS. */
+export const KubeStorageSchema = z.discriminatedUnion('name', [
+  z.strictObject({
+    name: z.undefined().optional(),
+    size,
+    storageClass: z.string().optional(),
+    /** Network file storage: a PersistentVolume is made for it. */
+    nfs: z.strictObject({ server: z.string(), path: z.string() }).optional(),
+  }),
+  z.strictObject({
+    name: z.literal('efs'),
+    /** File system id, as the EFS CSI driver's volumeHandle takes it: fs-…, fs-…:/path, fs-…::fsap-…. */
+    id: z.string().regex(/^fs-[0-9a-f]{8,40}(:(\/[^:]*)?(:fsap-[0-9a-f]{8,40})?)?$/, 'expected an EFS file system id like fs-0123456789abcdef0 (or fs-…::fsap-… for an access point)'),
+    /** Capacity written on the volume (EFS grows as needed; Kubernetes requires one). */
+    size: size.default('5Gi'),
+  }),
+  z.strictObject({
+    name: z.literal('filestore'),
+    /** The instance: <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
+    id: z.string().regex(/^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+)$/, 'expected <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
+    /** The instance's IP address (gcloud filestore instances describe … --format='value(networks[0].ipAddresses[0])'). */
+    ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }),
+    /** File share name (default vol1). */
+    share: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, 'expected a file share name').optional(),
+    size: size.default('1Ti'),
+  }),
+]);
+export type KubeStorage = z.output<typeof KubeStorageSchema>;
+
+/** The cloud a Kubernetes provider deploys to: picks the disks `{size}` gets, and checks efs/filestore. */
+export type KubeCloud = 'aws' | 'gcp';
+
+type Meta = (name: string, namespaced?: boolean) => KubeObject['metadata'];
+
+const sharedMeta = (name: string): KubeObject['metadata'] => ({
+  name,
+  labels: { 'managed-by': 'pctl' },
+  annotations: { [SHARED_ANNOTATION]: 'true' },
+});
+
+/** The Filestore CSI driver's volumeHandle and share for an `id`. */
+export function filestoreHandle(id: string, share?: string): { handle: string; share: string } {
+  if (id.startsWith('modeInstance/')) {
+    const s = id.split('/')[3]!;
+    return { handle: id, share: share ?? s };
+  }
+  const m = /^projects\/[^/]+\/locations\/([^/]+)\/instances\/([^/]+)$/.exec(id) ?? /^([^/]+)\/([^/]+)$/.exec(id);
+  const sh = share ?? 'vol1';
+  return { handle: `modeInstance/${m![1]}/${m![2]}/${sh}`, share: sh };
+}
+
+/**
+ * The objects for a service's storage, in apply order: shared StorageClass, PersistentVolume,
+ * PersistentVolumeClaim. `name` names the volume and the claim.
+ */
+export function storageObjects(p: { storage: KubeStorage; name: string; namespace: string; meta: Meta; cloud?: KubeCloud; where: string }): KubeObject[] {
+  const { storage: s, name, namespace, meta } = p;
+  const wrongCloud = (want: KubeCloud) => {
+    if (p.cloud !== undefined && p.cloud !== want) {
+      throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `${p.where}: provider.options.storage.name ${s.name} is ${want === 'aws' ? 'AWS EFS' : 'Google Filestore'} storage, for the ${want} provider`, hint: `use { size } here, or deploy the service with the ${want} provider` });
+    }
+  };
+  const pv = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: meta(name, false),
+    spec: { accessModes: ['ReadWriteMany'], persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem', ...spec, claimRef: { namespace, name } },
+  });
+  const claim = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta(name), spec });
+
+  if (s.name === 'efs') {
+    wrongCloud('aws');
+    return [
+      { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: sharedMeta('efs-sc'), provisioner: 'efs.csi.aws.com' },
+      pv({ capacity: { storage: s.size }, storageClassName: 'efs-sc', csi: { driver: 'efs.csi.aws.com', volumeHandle: s.id } }),
+      claim({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-sc', volumeName: name, resources: { requests: { storage: s.size } } }),
+    ];
+  }
+  if (s.name === 'filestore') {
+    wrongCloud('gcp');
+    const { handle, share } = filestoreHandle(s.id, s.share);
+    return [
+      pv({ capacity: { storage: s.size }, storageClassName: '', csi: { driver: 'filestore.csi.storage.gke.io', volumeHandle: handle, volumeAttributes: { ip: s.ip, volume: share } } }),
+      claim({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: name, resources: { requests: { storage: s.size } } }),
+    ];
+  }
+  if (s.nfs) {
+    return [
+      pv({ capacity: { storage: s.size }, storageClassName: s.storageClass ?? '', nfs: { server: s.nfs.server, path: s.nfs.path } }),
+      claim({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: s.size } }, storageClassName: s.storageClass ?? '', volumeName: name }),
+    ];
+  }
+  // EKS clusters since 1.30 have no default class: an EBS gp3 one, shared, when none is named.
+  const gp3 = p.cloud === 'aws' && s.storageClass === undefined;
+  const className = gp3 ? 'gp3' : s.storageClass;
+  return [
+    ...(gp3
+      ? [{
+          apiVersion: 'storage.k8s.io/v1',
+          kind: 'StorageClass',
+          metadata: sharedMeta('gp3'),
+          provisioner: 'ebs.csi.aws.com',
+          parameters: { type: 'gp3' },
+          volumeBindingMode: 'WaitForFirstConsumer',
+          allowVolumeExpansion: true,
+        }]
+      : []),
+    claim({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: s.size } }, ...(className !== undefined ? { storageClassName: className } : {}) }),
+  ];
+}
+
+/** Whether an object is one pctl shares between stacks (created when missing, never applied over). */
+export function isShared(o: KubeObject): boolean {
+  return o.metadata.annotations?.[SHARED_ANNOTATION] === 'true';
+}
