@@ -124,8 +124,19 @@ export class Housekeeping {
     for (const pvc of this.cluster.store.list(ct)) {
       if (pvc.status?.phase !== 'Pending' || pvc.metadata.deletionTimestamp) continue;
       if (now - this.seen(pvc.metadata.uid ?? '', now) < this.timing.pvcBindMs) continue;
-      const volumeName = `pvc-${pvc.metadata.uid}`;
       const storage = pvc.spec?.resources?.requests?.storage ?? '1Gi';
+      // A claim naming its volume (static provisioning: NFS, EFS, Filestore) binds to that
+      // volume once it exists, as the PV controller does; nothing is provisioned for it.
+      const preBound = pvc.spec?.volumeName as string | undefined;
+      if (preBound) {
+        if (!this.cluster.store.get(vt, undefined, preBound)) continue;
+        const bound = clone(pvc);
+        bound.metadata.annotations = { ...bound.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes' };
+        bound.status = { phase: 'Bound', accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'], capacity: { storage } };
+        this.cluster.controllerWrite(ct, bound);
+        continue;
+      }
+      const volumeName = `pvc-${pvc.metadata.uid}`;
       try {
         this.cluster.create(vt, undefined, {
           metadata: { name: volumeName, annotations: { 'pv.kubernetes.io/provisioned-by': 'rancher.io/local-path' }, finalizers: ['kubernetes.io/pv-protection'] },

@@ -76,7 +76,7 @@ describe('deployService', () => {
     const pods = podsOf('web', 'shop');
     expect(pods).toHaveLength(1);
     expect(pods.every(isRunningAndReady)).toBe(true);
-    const d = server.get('Deployment', 'shop', 'web') as ServerObject;
+    const d = server.get('Deployment', 'shop', 'shop-web') as ServerObject;
     expect(d.status).toMatchObject({ replicas: 1, availableReplicas: 1, updatedReplicas: 1 });
 
     expect(extras).toEqual<KubeStateExtras>({
@@ -88,10 +88,10 @@ describe('deployService', () => {
       hasPv: false,
       hasPullSecret: false,
       createdNamespace: true,
-      objects: ['apps/v1/Deployment/shop/web', 'autoscaling/v2/HorizontalPodAutoscaler/shop/shop-web', 'v1/Service/shop/web', 'v1/ServiceAccount/shop/shop-web'],
+      objects: ['apps/v1/Deployment/shop/shop-web', 'autoscaling/v2/HorizontalPodAutoscaler/shop/shop-web', 'v1/Service/shop/shop-web', 'v1/ServiceAccount/shop/shop-web'],
     });
     expect([...extras.objects].sort()).toEqual(extras.objects);
-    for (const [kind, name] of [['ServiceAccount', 'shop-web'], ['Service', 'web'], ['HorizontalPodAutoscaler', 'shop-web']] as const) {
+    for (const [kind, name] of [['ServiceAccount', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web']] as const) {
       expect(server.get(kind, 'shop', name), `${kind} ${name}`).toBeTruthy();
     }
     expect(namespaceOf('shop')?.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK });
@@ -116,14 +116,14 @@ describe('deployService', () => {
     const extras = await deployService(client, input('api', 'team', { scale: { replica: 2 } }), opts());
 
     expect(extras).toMatchObject({ namespace: 'team', createdNamespace: false, hasHpa: false });
-    expect(extras.objects).toEqual(['apps/v1/Deployment/team/api', 'v1/ServiceAccount/team/shop-api']);
+    expect(extras.objects).toEqual(['apps/v1/Deployment/team/shop-api', 'v1/ServiceAccount/team/shop-api']);
     const pods = podsOf('api', 'team');
     expect(pods).toHaveLength(2);
     expect(pods.every(isRunningAndReady)).toBe(true);
     expect(server.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces')).toBe(false);
 
     await destroyService(client, { stack: STACK, service: 'api', entry: extras, reporter: createMemoryReporter(), pollMs: 50 });
-    expect(server.get('Deployment', 'team', 'api')).toBeUndefined();
+    expect(server.get('Deployment', 'team', 'shop-api')).toBeUndefined();
     expect(server.get('ServiceAccount', 'team', 'shop-api')).toBeUndefined();
     expect(podsOf('api')).toEqual([]);
     const ns = namespaceOf('team');
@@ -137,11 +137,11 @@ describe('deployService', () => {
     const first = await deployService(client, inp, opts());
     // Let the controllers settle, then stop them so only the apply can change anything.
     await server.waitFor(() => {
-      const d = server.get('Deployment', 'shop', 'web') as ServerObject;
+      const d = server.get('Deployment', 'shop', 'shop-web') as ServerObject;
       return (d.status?.conditions as { type: string; reason?: string }[] | undefined)?.some((c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable') === true;
     });
     server.controls.pauseControllers();
-    const kinds = [['Namespace', undefined, 'shop'], ['ServiceAccount', 'shop', 'shop-web'], ['Deployment', 'shop', 'web'], ['Service', 'shop', 'web'], ['HorizontalPodAutoscaler', 'shop', 'shop-web']] as const;
+    const kinds = [['Namespace', undefined, 'shop'], ['ServiceAccount', 'shop', 'shop-web'], ['Deployment', 'shop', 'shop-web'], ['Service', 'shop', 'shop-web'], ['HorizontalPodAutoscaler', 'shop', 'shop-web']] as const;
     const snapshot = () => kinds.map(([k, ns, n]) => structuredClone(server.get(k, ns, n)));
     const before = snapshot();
     const requestsBefore = server.requests.length;
@@ -168,7 +168,7 @@ describe('API errors are never swallowed', () => {
     server.controls.injectFault({ method: 'PATCH', path: '/deployments', code: 500 });
     const { err } = await failure(deployService(client, input('web', 'shop'), opts()));
     expect(err.code).toBe('KubeApiError');
-    expect(err.message).toContain('Deployment shop/web');
+    expect(err.message).toContain('Deployment shop/shop-web');
     expect(err.message).toMatch(/\b500\b/);
     expect(err.message).toContain('injected fault 500');
     expect(err.fault).toBe('environment');
@@ -178,27 +178,27 @@ describe('API errors are never swallowed', () => {
     server.controls.injectFault({ method: 'PATCH', path: '/deployments', code: 403, message: 'deployments.apps "web" is forbidden: User "dev" cannot patch resource "deployments"' });
     const { err } = await failure(deployService(client, input('web', 'shop'), opts()));
     expect(err.code).toBe('KubeForbidden');
-    expect(err.message).toContain('Deployment shop/web');
+    expect(err.message).toContain('Deployment shop/shop-web');
     expect(err.message).toContain('403');
     expect(err.message).toContain('cannot patch resource "deployments"');
     expect(err.hint).toMatch(/RBAC|credentials/);
   });
 
   it('an error while polling the rollout fails the deploy', async () => {
-    server.controls.injectFault({ method: 'GET', path: /\/namespaces\/shop\/deployments\/web$/, code: 503 });
+    server.controls.injectFault({ method: 'GET', path: /\/namespaces\/shop\/deployments\/shop-web$/, code: 503 });
     const { err } = await failure(deployService(client, input('web', 'shop'), opts()));
     expect(err.code).toBe('KubeApiError');
-    expect(err.message).toContain('Deployment shop/web');
+    expect(err.message).toContain('Deployment shop/shop-web');
     expect(err.message).toContain('503');
   });
 
   it('an error while pruning fails the deploy', async () => {
     const first = await deployService(client, input('web', 'shop', { ports: [8080] }), opts());
-    server.controls.injectFault({ method: 'DELETE', path: '/services/web', code: 500 });
+    server.controls.injectFault({ method: 'DELETE', path: '/services/shop-web', code: 500 });
     const { err } = await failure(deployService(client, input('web', 'shop'), opts({ previous: first })));
-    expect(err.message).toContain('deleting Service shop/web');
+    expect(err.message).toContain('deleting Service shop/shop-web');
     expect(err.message).toContain('500');
-    expect(server.get('Service', 'shop', 'web')).toBeTruthy();
+    expect(server.get('Service', 'shop', 'shop-web')).toBeTruthy();
   });
 
   it('a cluster that does not answer is KubeUnreachable', async () => {
@@ -222,7 +222,7 @@ describe('rollout failures', () => {
       const [pod] = podsOf('web', 'shop');
       expect(pod).toBeTruthy();
       expect(err.code).toBe('RolloutFailed');
-      expect(err.message).toContain('deployment shop/web');
+      expect(err.message).toContain('deployment shop/shop-web');
       expect(err.message).toContain(`pod ${pod!.metadata.name} ${reason}`);
       expect(err.message).toContain('registry.local/ghost:404');
       expect(err.hint).toMatch(/image/);
@@ -277,7 +277,7 @@ describe('a rollout after a failed one', () => {
     server.controls.unschedulable({ [SERVICE_LABEL]: `${STACK}-web` });
     const { err } = await failure(deployService(client, input('web', 'shop', { scale: { replica: 1 } }), opts()));
     expect(err.code).toBe('RolloutFailed');
-    const d = server.get('Deployment', 'shop', 'web') as ServerObject;
+    const d = server.get('Deployment', 'shop', 'shop-web') as ServerObject;
     expect((d.status?.conditions as { type: string; reason?: string }[]).find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
 
     // The cluster has room again and a new template is applied; the controller lags a little.
@@ -297,19 +297,19 @@ describe('a rollout after a failed one', () => {
 describe('pruning', () => {
   it('deletes the Service and HPA a service no longer has', async () => {
     const first = await deployService(client, input('web', 'shop', { ports: [8080], scale: { replica: [1, 3] } }), opts());
-    expect(server.get('Service', 'shop', 'web')).toBeTruthy();
+    expect(server.get('Service', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeTruthy();
 
     const o = opts({ previous: first });
     const second = await deployService(client, input('web', 'shop', { scale: { replica: 1 } }), o);
-    expect(server.get('Service', 'shop', 'web')).toBeUndefined();
+    expect(server.get('Service', 'shop', 'shop-web')).toBeUndefined();
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeUndefined();
-    expect(server.get('Deployment', 'shop', 'web')).toBeTruthy();
+    expect(server.get('Deployment', 'shop', 'shop-web')).toBeTruthy();
     expect(second).toMatchObject({ hasHpa: false, createdNamespace: true, namespace: 'shop' });
-    expect(second.objects).toEqual(['apps/v1/Deployment/shop/web', 'v1/ServiceAccount/shop/shop-web']);
+    expect(second.objects).toEqual(['apps/v1/Deployment/shop/shop-web', 'v1/ServiceAccount/shop/shop-web']);
     expect(o.reporter.events.filter((e) => e.code === 'KubeObjectPruned').map((e) => e.text).sort()).toEqual([
       'deleting HorizontalPodAutoscaler shop/shop-web (no longer part of the service)',
-      'deleting Service shop/web (no longer part of the service)',
+      'deleting Service shop/shop-web (no longer part of the service)',
     ]);
   });
 
@@ -320,8 +320,8 @@ describe('pruning', () => {
     const o = opts({ previous: first });
     const moved = await deployService(client, input('web', 'new', { ports: [8080], scale: { replica: 2 } }), o);
     expect(moved).toMatchObject({ namespace: 'new', createdNamespace: true });
-    expect(moved.objects).toEqual(['apps/v1/Deployment/new/web', 'v1/Service/new/web', 'v1/ServiceAccount/new/shop-web']);
-    for (const [kind, name] of [['Deployment', 'web'], ['Service', 'web'], ['ServiceAccount', 'shop-web']] as const) {
+    expect(moved.objects).toEqual(['apps/v1/Deployment/new/shop-web', 'v1/Service/new/shop-web', 'v1/ServiceAccount/new/shop-web']);
+    for (const [kind, name] of [['Deployment', 'shop-web'], ['Service', 'shop-web'], ['ServiceAccount', 'shop-web']] as const) {
       expect(server.get(kind, 'old', name), `${kind} ${name} left in old`).toBeUndefined();
     }
     // Terminated, not merely terminating.
@@ -338,12 +338,12 @@ describe('pruning', () => {
     expect(first.createdNamespace).toBe(true);
 
     await deployService(client, input('web', 'new'), opts({ previous: first }));
-    expect(server.get('Deployment', 'old', 'web')).toBeUndefined();
+    expect(server.get('Deployment', 'old', 'shop-web')).toBeUndefined();
     expect(podsOf('web', 'old')).toEqual([]);
     const ns = namespaceOf('old');
     expect(ns).toBeTruthy();
     expect(ns?.metadata.deletionTimestamp).toBeUndefined();
-    expect(server.get('Deployment', 'old', 'api')).toBeTruthy();
+    expect(server.get('Deployment', 'old', 'shop-api')).toBeTruthy();
     expect(podsOf('api', 'old').filter(isRunningAndReady)).toHaveLength(1);
   });
 
@@ -352,7 +352,7 @@ describe('pruning', () => {
     const first = await deployService(client, input('web', 'theirs'), opts());
     expect(first.createdNamespace).toBe(false);
     await deployService(client, input('web', 'new'), opts({ previous: first }));
-    expect(server.get('Deployment', 'theirs', 'web')).toBeUndefined();
+    expect(server.get('Deployment', 'theirs', 'shop-web')).toBeUndefined();
     expect(namespaceOf('theirs')?.metadata.deletionTimestamp).toBeUndefined();
   });
 });
@@ -375,9 +375,9 @@ describe('destroyService and discoverServices', () => {
     const found = await discoverServices(client, STACK);
     expect([...new Set(found.map((f) => f.key))].sort()).toEqual(['shop-api', 'shop-web']);
     expect(found.filter((f) => f.key === 'shop-web').map((f) => `${f.kind} ${f.name}`).sort()).toEqual([
-      'Deployment moved/web', 'Deployment shop/web',
+      'Deployment moved/shop-web', 'Deployment shop/shop-web',
       'HorizontalPodAutoscaler shop/shop-web',
-      'Service moved/web', 'Service shop/web',
+      'Service moved/shop-web', 'Service shop/shop-web',
       'ServiceAccount moved/shop-web', 'ServiceAccount shop/shop-web',
     ]);
 
@@ -385,8 +385,8 @@ describe('destroyService and discoverServices', () => {
     // Gone when it returns: objects, ReplicaSets and pods, in both namespaces.
     expect(podsOf('web')).toEqual([]);
     for (const ns of ['shop', 'moved']) {
-      expect(server.get('Deployment', ns, 'web')).toBeUndefined();
-      expect(server.get('Service', ns, 'web')).toBeUndefined();
+      expect(server.get('Deployment', ns, 'shop-web')).toBeUndefined();
+      expect(server.get('Service', ns, 'shop-web')).toBeUndefined();
       expect(server.get('ServiceAccount', ns, 'shop-web')).toBeUndefined();
       expect(server.list('ReplicaSet', ns).filter((r) => r.metadata.labels?.[SERVICE_LABEL] === 'shop-web')).toEqual([]);
     }

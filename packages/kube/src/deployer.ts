@@ -53,12 +53,15 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
   if (!ns || ns.kind !== 'Namespace') throw new PctlError({ code: 'Internal', message: 'render did not start with the Namespace' });
   const shared = rest.filter(isShared);
   const own = rest.filter((o) => !isShared(o));
-  // Before anything is written: an object of another stack stops the deploy, the namespace included.
-  await checkOwnership(client, own, input.stack, input.service);
-
   // The namespace: created (and then owned) by pctl when missing; a user's is left as it is.
   let createdNamespace = false;
   let existing = await client.read(ns);
+  const deleting = (existing?.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp;
+  if (deleting) {
+    throw new PctlError({ code: 'NamespaceTerminating', message: `${key}: namespace ${input.namespace} is being deleted`, fault: 'environment', exitCode: 1, hint: 'wait until it is gone and deploy again' });
+  }
+  // Before anything is written: an object of another stack of that name stops the deploy.
+  await checkOwnership(client, own, input.stack, input.service);
   if (!existing) {
     try {
       await client.create(ns);
@@ -71,13 +74,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
       if (!existing) throw e;
     }
   }
-  if (existing) {
-    const deleting = (existing.metadata as { deletionTimestamp?: string }).deletionTimestamp;
-    if (deleting) {
-      throw new PctlError({ code: 'NamespaceTerminating', message: `${key}: namespace ${input.namespace} is being deleted`, fault: 'environment', exitCode: 1, hint: 'wait until it is gone and deploy again' });
-    }
-    createdNamespace = existing.metadata.labels?.[MANAGED_BY] === 'pctl' && existing.metadata.labels?.[STACK_LABEL] === ns.metadata.labels?.[STACK_LABEL];
-  }
+  if (existing) createdNamespace = existing.metadata.labels?.[MANAGED_BY] === 'pctl' && existing.metadata.labels?.[STACK_LABEL] === ns.metadata.labels?.[STACK_LABEL];
 
   for (const o of shared) {
     if (opts.signal?.aborted) break;
