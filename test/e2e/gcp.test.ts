@@ -226,10 +226,10 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(r.stderr).toContain(`$ docker login --username oauth2accesstoken --password-stdin 127.0.0.1:${regPort}`);
     expect(r.stderr).toContain(`$ docker push ${image}`);
 
-    const d = kube.get('Deployment', NS, 'web') as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } } | undefined;
+    const d = kube.get('Deployment', NS, `${STACK}-web`) as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } } | undefined;
     expect(d?.spec.template.spec.containers[0]!.image).toBe(image);
     expect(d?.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-service': `${STACK}-web` });
-    expect(kube.get('Service', NS, 'web')).toBeTruthy();
+    expect(kube.get('Service', NS, `${STACK}-web`)).toBeTruthy();
     // Every Kubernetes request carried the Google token (none was refused).
     expect(kube.requests.filter((q) => q.status === 401)).toEqual([]);
     noLeak(r);
@@ -255,7 +255,7 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(r.stderr).toContain(`${image} is already in Artifact Registry, not pushing`);
     expect(r.stderr).not.toMatch(/docker push/);
     expect(state()[`${STACK}-web`]).toMatchObject({ artifactImage: image, artifactPushedByPctl: true });
-    const d = kube.get('Deployment', NS, 'web') as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } };
+    const d = kube.get('Deployment', NS, `${STACK}-web`) as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } };
     expect(d.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'GREETING', value: 'hi' });
     noLeak(r);
   });
@@ -283,8 +283,8 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     const r = await runWatched(['destroy', '--verbose']);
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
-    expect(kube.get('Deployment', NS, 'web')).toBeUndefined();
-    expect(kube.get('Service', NS, 'web')).toBeUndefined();
+    expect(kube.get('Deployment', NS, `${STACK}-web`)).toBeUndefined();
+    expect(kube.get('Service', NS, `${STACK}-web`)).toBeUndefined();
     expect(r.stderr).toContain(`deleted ${image} from Artifact Registry`);
     expect(await manifestStatus(tag)).toBe(404);
     expect(state()[`${STACK}-web`].destroyed).toBe(true);

@@ -76,16 +76,16 @@ describe('kind provider', () => {
     expect(calls.filter((c) => c[0] === 'load')).toEqual([['load', 'docker-image', '--name', CLUSTER, apiRef]]);
     expect(calls.some((c) => c[0] === 'push')).toBe(false);
 
-    const api = server.get('Deployment', 'shop', 'api') as { spec: { replicas: number; template: { spec: { containers: { image: string; livenessProbe?: unknown }[] } } }; metadata: { labels: Record<string, string> } };
+    const api = server.get('Deployment', 'shop', 'shop-api') as { spec: { replicas: number; template: { spec: { containers: { image: string; livenessProbe?: unknown }[] } } }; metadata: { labels: Record<string, string> } };
     expect(api.spec.replicas).toBe(2);
     expect(api.spec.template.spec.containers[0]!.image).toBe(apiRef);
     expect(api.spec.template.spec.containers[0]!.livenessProbe).toBeTruthy();
     expect(api.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
-    expect(server.get('Service', 'shop', 'api')).toBeTruthy();
+    expect(server.get('Service', 'shop', 'shop-api')).toBeTruthy();
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('Role', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('RoleBinding', 'shop', 'shop-web')).toBeTruthy();
-    expect(server.get('PersistentVolumeClaim', 'shop', 'shop-reports-storage')).toBeTruthy();
+    expect(server.get('PersistentVolumeClaim', 'shop', 'shop-reports')).toBeTruthy();
     const cron = server.get('CronJob', 'shop', 'nightly-report') as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } }; metadata: { labels: Record<string, string> } };
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(apiRef);
     expect(cron.metadata.labels['pctl-service']).toBe('shop-reports');
@@ -148,7 +148,7 @@ describe('kind provider', () => {
     expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
     const ref = state()['shop-api']!.image!;
     expect(kindCalls().filter((c) => c[0] === 'load')).toEqual([['load', 'docker-image', '--name', CLUSTER, ref]]);
-    expect((server.get('Deployment', 'shop', 'web') as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image).toBe(ref);
+    expect((server.get('Deployment', 'shop', 'shop-web') as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image).toBe(ref);
   }, 180_000);
 
   it('moves a service to another namespace: applied there, gone from the old one', async () => {
@@ -156,10 +156,10 @@ describe('kind provider', () => {
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
-    expect(server.get('Deployment', 'shop-batch', 'reports')).toBeTruthy();
+    expect(server.get('Deployment', 'shop-batch', 'shop-reports')).toBeTruthy();
     expect(server.get('CronJob', 'shop-batch', 'nightly-report')).toBeTruthy();
-    expect(server.get('PersistentVolumeClaim', 'shop-batch', 'shop-reports-storage')).toBeTruthy();
-    for (const [kind, name] of [['Deployment', 'reports'], ['CronJob', 'nightly-report'], ['ConfigMap', 'report-settings'], ['PersistentVolumeClaim', 'shop-reports-storage'], ['ServiceAccount', 'shop-reports']]) {
+    expect(server.get('PersistentVolumeClaim', 'shop-batch', 'shop-reports')).toBeTruthy();
+    for (const [kind, name] of [['Deployment', 'shop-reports'], ['CronJob', 'nightly-report'], ['ConfigMap', 'report-settings'], ['PersistentVolumeClaim', 'shop-reports'], ['ServiceAccount', 'shop-reports']]) {
       expect(server.get(kind!, 'shop', name!), `${kind} ${name} left in shop`).toBeUndefined();
     }
     expect(server.list('Pod', 'shop').filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-reports')).toEqual([]);
@@ -177,9 +177,9 @@ describe('kind provider', () => {
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
     expect(kindCalls().filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', `${CLUSTER}-b`, '--wait', '120s']]);
-    expect(server2.get('Deployment', 'shop-batch', 'reports')).toBeTruthy();
+    expect(server2.get('Deployment', 'shop-batch', 'shop-reports')).toBeTruthy();
     expect(server2.get('CronJob', 'shop-batch', 'nightly-report')).toBeTruthy();
-    expect(server.get('Deployment', 'shop-batch', 'reports')).toBeUndefined();
+    expect(server.get('Deployment', 'shop-batch', 'shop-reports')).toBeUndefined();
     expect(server.get('CronJob', 'shop-batch', 'nightly-report')).toBeUndefined();
     // The namespace pctl made for it in the old cluster held nothing else: gone too.
     expect(server.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
@@ -192,11 +192,11 @@ describe('kind provider', () => {
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)['shop-web']).toBe('removed');
-    for (const [kind, name] of [['Deployment', 'web'], ['Service', 'web'], ['HorizontalPodAutoscaler', 'shop-web'], ['Role', 'shop-web'], ['RoleBinding', 'shop-web'], ['ServiceAccount', 'shop-web']]) {
+    for (const [kind, name] of [['Deployment', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web'], ['Role', 'shop-web'], ['RoleBinding', 'shop-web'], ['ServiceAccount', 'shop-web']]) {
       expect(server.get(kind!, 'shop', name!), `${kind} ${name}`).toBeUndefined();
     }
     expect(state()['shop-web']).toBeUndefined();
-    expect(server.get('Deployment', 'shop', 'api')).toBeTruthy();
+    expect(server.get('Deployment', 'shop', 'shop-api')).toBeTruthy();
   }, 180_000);
 
   it('gives a prebuilt private image a pull Secret on its service account, the password never shown', async () => {
@@ -206,12 +206,12 @@ describe('kind provider', () => {
     const r = await pctl(['deploy', '--json', '--verbose'], { cwd: dir, env: penv });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-tool']).toBe('deployed');
-    const secret = server.get('Secret', 'shop', 'shop-tool-pull') as { type: string; data: Record<string, string> };
+    const secret = server.get('Secret', 'shop', 'shop-tool-regcred') as { type: string; data: Record<string, string> };
     expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
     const auths = JSON.parse(Buffer.from(secret.data['.dockerconfigjson']!, 'base64').toString()).auths;
     expect(auths['127.0.0.1:5999']).toMatchObject({ username: 'robot', password });
     const sa = server.get('ServiceAccount', 'shop', 'shop-tool') as { imagePullSecrets: { name: string }[] };
-    expect(sa.imagePullSecrets).toEqual([{ name: 'shop-tool-pull' }]);
+    expect(sa.imagePullSecrets).toEqual([{ name: 'shop-tool-regcred' }]);
     expect(state()['shop-tool']).toMatchObject({ hasPullSecret: true });
     // Nowhere else: not in the state file, the output, or what render prints.
     const rendered = await pctl(['render', 'tool'], { cwd: dir, env: penv });
@@ -223,7 +223,7 @@ describe('kind provider', () => {
       expect(text).not.toContain(Buffer.from(password).toString('base64').slice(0, 12));
     }
     // A pctl-built image needs no pull Secret: api has none.
-    expect(server.get('Secret', 'shop', 'shop-api-pull')).toBeUndefined();
+    expect(server.get('Secret', 'shop', 'shop-api-regcred')).toBeUndefined();
   }, 180_000);
 
   it('fails the deploy when the rollout fails, naming the pod and its reason', async () => {
@@ -233,7 +233,7 @@ describe('kind provider', () => {
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/shop-broken: rollout of deployment shop\/broken failed: pod broken-[a-z0-9]+-[a-z0-9]+ (ImagePullBackOff|ErrImagePull)/);
+    expect(errors[0]).toMatch(/shop-broken: rollout of deployment shop\/shop-broken failed: pod shop-broken-[a-z0-9]+-[a-z0-9]+ (ImagePullBackOff|ErrImagePull)/);
     expect(state()['shop-broken']!.pending).toBe(true);
     // Fixed: the next deploy finishes it.
     server.controls.clearImageFailures();
@@ -253,7 +253,7 @@ describe('kind provider', () => {
     }
     expect(server.get('Namespace', undefined, 'shop')).toBeUndefined();
     expect(server.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
-    expect(server2!.get('Deployment', 'shop-batch', 'reports')).toBeUndefined();
+    expect(server2!.get('Deployment', 'shop-batch', 'shop-reports')).toBeUndefined();
     expect(server2!.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
     expect(Object.values(state()).every((e) => e.destroyed)).toBe(true);
     // The images pctl built for the stack are gone from the local engine too.

@@ -43,7 +43,7 @@ describe('pctl render', () => {
     }
     // pctl://api became the content tag the api service would be built with.
     const cron = all.find(({ o }) => o.kind === 'CronJob')!.o as unknown as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } } };
-    const api = all.find(({ o }) => o.kind === 'Deployment' && o.metadata.name === 'api')!.o as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const api = all.find(({ o }) => o.kind === 'Deployment' && o.metadata.name === 'shop-api')!.o as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
     expect(api.spec.template.spec.containers[0]!.image).toMatch(/^pctl-shop-api:[0-9a-f]{12}$/);
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(api.spec.template.spec.containers[0]!.image);
   });

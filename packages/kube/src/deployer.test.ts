@@ -89,6 +89,7 @@ describe('deployService', () => {
       hasPullSecret: false,
       createdNamespace: true,
       objects: ['apps/v1/Deployment/shop/shop-web', 'autoscaling/v2/HorizontalPodAutoscaler/shop/shop-web', 'v1/Service/shop/shop-web', 'v1/ServiceAccount/shop/shop-web'],
+      objectNames: 2,
     });
     expect([...extras.objects].sort()).toEqual(extras.objects);
     for (const [kind, name] of [['ServiceAccount', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web']] as const) {

@@ -5,7 +5,7 @@
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
 import { MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import { KEY_ANNOTATION, kubeLabels, legacyObjectNames, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
+import { KEY_ANNOTATION, kubeLabels, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
 import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
 import { checkOwnership } from './ownership.js';
 import { deleteNamespaceIfUnused, waitGone } from './removal.js';
@@ -119,6 +119,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
     hasPullSecret: Boolean(input.pullSecret),
     createdNamespace: createdNamespace || Boolean(opts.previous?.createdNamespace && opts.previous.namespace === input.namespace),
     objects: own.map(objectRef).sort(),
+    objectNames: OBJECT_NAMES_VERSION,
     ...(classes.length ? { storageClasses: classes } : {}),
   };
 }

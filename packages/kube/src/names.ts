@@ -65,3 +65,12 @@ export function serviceSelector(stack: string, service: string): string {
 export function stackSelector(stack: string): string {
   return `${MANAGED_BY}=pctl,${STACK_LABEL}=${labelValue(stack)}`;
 }
+
+/** The `objectNames` a state entry records for objects named as this version names them. */
+export const OBJECT_NAMES_VERSION = 2;
+
+/** `outdated` for Kubernetes providers: an entry whose objects an earlier pctl named `<service>` is deployed again. */
+export function kubeEntryOutdated(entry: { objectNames?: unknown; destroyed?: boolean }): string | undefined {
+  if (entry.destroyed || entry.objectNames === OBJECT_NAMES_VERSION) return undefined;
+  return 'objects named by an earlier pctl version: moving them to <stack>-<service>';
+}

@@ -130,6 +130,11 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
   render?(params: DeployParams<S, C>): Promise<Record<string, unknown>[]>;
   /** Optional extra notes for `pctl plan`. */
   plan?(params: DeployParams<S, C>): Promise<string[]>;
+  /**
+   * Why a service whose fingerprint is unchanged must be deployed again anyway (e.g. its
+   * objects carry names an earlier pctl version gave them); undefined when it need not.
+   */
+  outdated?(entry: StateEntry): string | undefined;
   /** Make the service exist as described; return the state entry to record. */
   deploy(params: DeployParams<S, C>): Promise<StateEntry>;
   /** Make everything of one state entry gone, and wait until it is. */

@@ -24,6 +24,7 @@ import {
   optionIssues,
   KubeClient,
   loadManifests,
+  kubeEntryOutdated,
   renderNotes,
   renderService,
   serviceStatus,
@@ -300,6 +301,7 @@ export default defineProvider({
     const image = imageFor(p, o);
     return [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : []), ...renderNotes(p.target.service)];
   },
+  outdated: kubeEntryOutdated,
   deploy,
   destroy,
   status,

@@ -27,6 +27,7 @@ import {
   KubeServiceOptionsSchema,
   loadManifests,
   optionIssues,
+  kubeEntryOutdated,
   renderNotes,
   renderService,
   serviceStatus,
@@ -232,6 +233,7 @@ export default defineProvider({
     return renderService(renderInput(p.ctx, p, o, true)) as unknown as Record<string, unknown>[];
   },
   plan: async (p) => renderNotes(p.target.service),
+  outdated: kubeEntryOutdated,
   deploy,
   destroy,
   status,

@@ -53,7 +53,15 @@ export async function planDeploy(session: Session, store: StateStore, opts: { on
   const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind === 'legacy').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
   const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;
-  const items = selected.map((t) => decide(t, store.get(t.key), false));
+  const items = selected.map((t) => {
+    const previous = store.get(t.key);
+    const item = decide(t, previous, false);
+    if (item.action !== 'unchanged' || !previous) return item;
+    // The provider may know the entry is out of date although the fingerprint is not.
+    const p = session.providers.get(t.service.provider.name);
+    const why = p?.kind === 'v1' ? p.provider.outdated?.(previous) : undefined;
+    return why ? { ...item, action: 'update' as const, reason: why } : item;
+  });
   const orphans = opts.only?.length ? [] : findOrphans(store.entries(), all).filter((o) => !legacyNames.has(o.provider));
   return { all, selected, items, orphans };
 }
