@@ -1,0 +1,174 @@
+// Kubernetes object names and secret env end to end: the real CLI, `kind` faked on PATH
+// (its node a real container), the cluster the Kubernetes API test server over HTTPS.
+// `pctl deploy --name shop` and `--name shop-staging` share a namespace without touching
+// each other's objects; env values from ${env:…} live only in a Secret; and a stack whose
+// state and objects an earlier pctl wrote (objects named `<service>`) moves to the new
+// names on the next deploy, the old objects removed after the new ones rolled out.
+import { execa } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type KubeObject } from '@pctl/kube';
+import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
+import { pctl, repoRoot, tempDir } from '../helpers/cli.js';
+import { requireDocker } from '../helpers/docker.js';
+
+const CLUSTER = `pctl-names-${process.pid}`;
+const CANARY = `canary-${process.pid}-Zq8`;
+const CANARY2 = `canary2-${process.pid}-Wk3`;
+let server: KubeApiServer;
+let tmp: ReturnType<typeof tempDir>;
+let env: Record<string, string>;
+const dir = () => tmp.dir;
+
+const stackYaml = (namespace: string) => `name: shop
+services:
+  web:
+    image: busybox:latest
+    command: sleep 86400
+    ports: [8080]
+    env: { DB_PASSWORD: "\${env:E2E_DB_PW}", MODE: prod }
+    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: ${namespace} } }
+`;
+const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const stateText = (stack: string) => readFileSync(path.join(dir(), `pctl.${stack}.json`), 'utf8');
+type Dep = { metadata: { labels: Record<string, string> }; spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { env: unknown[] }[] } } } };
+const deployment = (ns: string, name: string) => server.get('Deployment', ns, name) as unknown as Dep | undefined;
+const runningPods = (ns: string, key: string) =>
+  server.list('Pod', ns).filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === key && !p.metadata.deletionTimestamp && p.status?.phase === 'Running');
+
+beforeAll(async () => {
+  await requireDocker();
+  server = await startKubeApiServer({ contextName: `kind-${CLUSTER}` });
+  tmp = tempDir();
+  writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('together'));
+  env = {
+    PATH: `${path.join(repoRoot, 'test/fixtures/fake-kind')}:${process.env.PATH}`,
+    KUBECONFIG: server.kubeconfigPath,
+    PCTL_FAKE_KIND_LOG: path.join(dir(), 'kind.log'),
+    PCTL_FAKE_KIND_STATE: path.join(dir(), 'kind-clusters.json'),
+    E2E_DB_PW: CANARY,
+  };
+}, 60_000);
+afterAll(async () => {
+  await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
+  await server?.close();
+  tmp?.cleanup();
+});
+
+describe('object names', () => {
+  it('deploys --name shop and --name shop-staging into one namespace, each with its own objects', async () => {
+    for (const name of ['shop', 'shop-staging']) {
+      const r = await pctl(['deploy', '--json', '--name', name], { cwd: dir(), env });
+      expect(r.stderr).not.toMatch(/^error/m);
+      expect(r.exitCode).toBe(0);
+      expect(results(r.stdout)).toEqual({ [`${name}-web`]: 'deployed' });
+    }
+    for (const key of ['shop-web', 'shop-staging-web']) {
+      expect(deployment('together', key)!.metadata.labels['pctl-service']).toBe(key);
+      expect((server.get('Service', 'together', key)!.spec as { selector: Record<string, string> }).selector['pctl-service']).toBe(key);
+      expect(server.get('ServiceAccount', 'together', key)).toBeTruthy();
+      expect(server.get('Secret', 'together', `${key}-env`)).toBeTruthy();
+      expect(runningPods('together', key)).toHaveLength(1);
+    }
+    // Destroying one leaves the other running.
+    const d = await pctl(['destroy', '--name', 'shop-staging'], { cwd: dir(), env });
+    expect(d.exitCode).toBe(0);
+    expect(deployment('together', 'shop-staging-web')).toBeUndefined();
+    expect(deployment('together', 'shop-web')).toBeTruthy();
+    expect(runningPods('together', 'shop-web')).toHaveLength(1);
+  }, 180_000);
+
+  it('keeps the secret env value out of the Deployment, the state, the output and render', async () => {
+    const dep = deployment('together', 'shop-web')!;
+    expect(JSON.stringify(dep)).not.toContain(CANARY);
+    expect(dep.spec.template.spec.containers[0]!.env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'shop-web-env', key: 'DB_PASSWORD' } } },
+      { name: 'MODE', value: 'prod' },
+    ]);
+    const secret = server.get('Secret', 'together', 'shop-web-env') as unknown as { data: Record<string, string>; metadata: { labels: Record<string, string> } };
+    expect(Buffer.from(secret.data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY);
+    expect(secret.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-web' });
+    expect(stateText('shop')).not.toContain(CANARY);
+    const rendered = await pctl(['render', '--json'], { cwd: dir(), env });
+    expect(rendered.exitCode).toBe(0);
+    expect(rendered.stdout + rendered.stderr).not.toContain(CANARY);
+    expect(rendered.stdout).not.toContain(Buffer.from(CANARY).toString('base64').slice(0, 12));
+    const objs = (JSON.parse(rendered.stdout) as { objects: KubeObject[] }[])[0]!.objects;
+    const shown = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'shop-web-env')!;
+    expect(shown.data).toBeUndefined();
+    expect(shown.metadata.annotations!['pctl/redacted']).toContain('DB_PASSWORD');
+  }, 120_000);
+
+  it('rolls the pods when the secret changes, and prunes the Secret when no value is secret any more', async () => {
+    const before = deployment('together', 'shop-web')!.spec.template.metadata.annotations!['pctl/env-secret-hash'];
+    const oldPod = runningPods('together', 'shop-web')[0]!.metadata.name;
+    const r = await pctl(['deploy', '--json'], { cwd: dir(), env: { ...env, E2E_DB_PW: CANARY2 } });
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ 'shop-web': 'deployed' });
+    const after = deployment('together', 'shop-web')!.spec.template.metadata.annotations!['pctl/env-secret-hash'];
+    expect(after).toMatch(/^[0-9a-f]{32}$/);
+    expect(after).not.toBe(before);
+    expect(runningPods('together', 'shop-web').map((p) => p.metadata.name)).not.toContain(oldPod);
+    expect(Buffer.from((server.get('Secret', 'together', 'shop-web-env') as unknown as { data: Record<string, string> }).data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY2);
+
+    writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('together').replace('DB_PASSWORD: "${env:E2E_DB_PW}", ', ''));
+    const r2 = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    expect(r2.exitCode).toBe(0);
+    expect(server.get('Secret', 'together', 'shop-web-env')).toBeUndefined();
+  }, 180_000);
+});
+
+// Strips what the server adds, so the object can be written again under another name.
+function asApplied(o: KubeObject, name: string): KubeObject {
+  const { uid, resourceVersion, managedFields, creationTimestamp, generation, ...metadata } = o.metadata as Record<string, unknown>;
+  void uid, void resourceVersion, void managedFields, void creationTimestamp, void generation;
+  const { status, ...rest } = o as KubeObject & { status?: unknown };
+  void status;
+  return { ...rest, metadata: { ...(metadata as KubeObject['metadata']), name } };
+}
+
+describe('objects and state from an earlier pctl', () => {
+  it('moves Deployment and Service named <service> to <stack>-<service> on the next deploy, then removes the old ones', async () => {
+    writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('legacy'));
+    const first = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    expect(first.exitCode).toBe(0);
+    // Turn the world into what pctl 0.x left: Deployment and Service `web`, no objectNames in state.
+    const client = connect({ kubeconfig: server.kubeconfigPath, context: `kind-${CLUSTER}` });
+    for (const kind of ['Deployment', 'Service']) {
+      const live = server.get(kind, 'legacy', 'shop-web') as unknown as KubeObject;
+      await client.apply(asApplied(live, 'web'));
+    }
+    await server.waitFor(() => runningPods('legacy', 'shop-web').length === 2);
+    for (const kind of ['Deployment', 'Service']) await client.delete({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: { name: 'shop-web', namespace: 'legacy' } });
+    await server.waitFor(() => !server.get('Deployment', 'legacy', 'shop-web') && runningPods('legacy', 'shop-web').length === 1);
+    const oldPod = runningPods('legacy', 'shop-web')[0]!.metadata.name;
+    const file = path.join(dir(), 'pctl.shop.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    const entries = state.entries ?? state;
+    const entry = entries['shop-web'];
+    delete entry.objectNames;
+    entry.objects = (entry.objects as string[]).map((r) => r.replace('apps/v1/Deployment/legacy/shop-web', 'apps/v1/Deployment/legacy/web').replace('v1/Service/legacy/shop-web', 'v1/Service/legacy/web'));
+    writeFileSync(file, JSON.stringify(state, null, 2));
+
+    // The fingerprint is unchanged, the names are not: plan says why, deploy moves them.
+    const plan = await pctl(['plan'], { cwd: dir(), env });
+    expect(plan.stdout + plan.stderr).toContain('objects named by an earlier pctl version');
+    const r = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(results(r.stdout)).toEqual({ 'shop-web': 'deployed' });
+    expect(r.stderr).toContain('deleting Deployment legacy/web (no longer part of the service)');
+    expect(server.get('Deployment', 'legacy', 'web')).toBeUndefined();
+    expect(server.get('Service', 'legacy', 'web')).toBeUndefined();
+    expect(deployment('legacy', 'shop-web')).toBeTruthy();
+    expect(server.get('Service', 'legacy', 'shop-web')).toBeTruthy();
+    const pods = runningPods('legacy', 'shop-web');
+    expect(pods).toHaveLength(1);
+    expect(pods[0]!.metadata.name).not.toBe(oldPod);
+    const now = JSON.parse(readFileSync(file, 'utf8'));
+    expect((now.entries ?? now)['shop-web']).toMatchObject({ objectNames: 2 });
+    // And the one after is a no-op again.
+    const again = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    expect(results(again.stdout)).toEqual({ 'shop-web': 'skipped' });
+  }, 240_000);
+});
