@@ -8,7 +8,7 @@ import { validateObjects } from '../../../test/helpers/kube-schemas.js';
 import { ENV_SECRET_HASH_ANNOTATION, REDACTED_ANNOTATION } from './env.js';
 import { labelValue, serviceObjectNames } from './names.js';
 import { renderNotes, renderService } from './render.js';
-import { KubeServiceOptionsSchema, type KubeObject, type RenderInput } from './types.js';
+import { KubeServiceOptionsSchema, optionIssues, type KubeObject, type RenderInput } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const spec = (o: KubeObject): any => o.spec;
@@ -198,8 +198,13 @@ describe('storage', () => {
   });
 
   it('refuses EFS on gcp and Filestore on aws; the option schema names what is missing', () => {
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } }, cloud: 'gcp' }))).message).toMatch(/storage.name efs is AWS EFS storage, for the aws provider/);
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, cloud: 'aws' }))).message).toMatch(/filestore is Google Filestore storage, for the gcp provider/);
+    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } }, cloud: 'gcp' }))).message).toBe('shop-api: provider.options.storage.name: efs is AWS EFS storage: only the aws provider deploys it');
+    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } } }))).message).toMatch(/only the aws provider/);
+    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, cloud: 'aws' }))).message).toMatch(/filestore is Google Filestore storage: only the gcp provider deploys it/);
+    // validate finds it too, at the option's path.
+    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'efs', id: 'fs-01234567' } })).toEqual([{ path: ['storage', 'name'], message: 'efs is AWS EFS storage: only the aws provider deploys it' }]);
+    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'efs', id: 'fs-01234567' } }, 'aws')).toEqual([]);
+    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, 'gcp')).toEqual([]);
     const issues = (v: unknown) => KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ name: 'efs' })).toEqual(['storage.id: Invalid input: expected string, received undefined']);
     expect(issues({ name: 'efs', id: 'vol-1' })![0]).toMatch(/storage.id: expected an EFS file system id/);

@@ -70,10 +70,9 @@ export function filestoreHandle(id: string, share?: string): { handle: string; s
  */
 export function storageObjects(p: { storage: KubeStorage; name: string; namespace: string; meta: Meta; cloud?: KubeCloud; where: string }): KubeObject[] {
   const { storage: s, name, namespace, meta } = p;
-  const wrongCloud = (want: KubeCloud) => {
-    if (p.cloud !== undefined && p.cloud !== want) {
-      throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `${p.where}: provider.options.storage.name ${s.name} is ${want === 'aws' ? 'AWS EFS' : 'Google Filestore'} storage, for the ${want} provider`, hint: `use { size } here, or deploy the service with the ${want} provider` });
-    }
+  const wrongCloud = () => {
+    const issue = storageCloudIssue(s, p.cloud);
+    if (issue) throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `${p.where}: provider.options.storage.name: ${issue}`, hint: 'use { size } (or nfs) here, or deploy the service with that provider' });
   };
   const pv = (spec: Record<string, unknown>): KubeObject => ({
     apiVersion: 'v1',
@@ -84,7 +83,7 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
   const claim = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta(name), spec });
 
   if (s.name === 'efs') {
-    wrongCloud('aws');
+    wrongCloud();
     return [
       { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: sharedMeta('efs-sc'), provisioner: 'efs.csi.aws.com' },
       pv({ capacity: { storage: s.size }, storageClassName: 'efs-sc', csi: { driver: 'efs.csi.aws.com', volumeHandle: s.id } }),
@@ -92,7 +91,7 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
     ];
   }
   if (s.name === 'filestore') {
-    wrongCloud('gcp');
+    wrongCloud();
     const { handle, share } = filestoreHandle(s.id, s.share);
     return [
       pv({ capacity: { storage: s.size }, storageClassName: '', csi: { driver: 'filestore.csi.storage.gke.io', volumeHandle: handle, volumeAttributes: { ip: s.ip, volume: share } } }),
@@ -122,6 +121,13 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
       : []),
     claim({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: s.size } }, ...(className !== undefined ? { storageClassName: className } : {}) }),
   ];
+}
+
+/** Why `storage` cannot be used on `cloud` (EFS only on aws, Filestore only on gcp), or undefined. */
+export function storageCloudIssue(storage: KubeStorage | undefined, cloud: KubeCloud | undefined): string | undefined {
+  if (storage?.name === 'efs' && cloud !== 'aws') return 'efs is AWS EFS storage: only the aws provider deploys it';
+  if (storage?.name === 'filestore' && cloud !== 'gcp') return 'filestore is Google Filestore storage: only the gcp provider deploys it';
+  return undefined;
 }
 
 /** Whether an object is one pctl shares between stacks (created when missing, never applied over). */

@@ -1,7 +1,7 @@
 // The shared Kubernetes deployer's vocabulary, used by the kind, aws and gcp providers.
 import { z } from 'zod';
 import type { ServiceConfig } from '@pctl/core';
-import { KubeStorageSchema, type KubeCloud } from './storage.js';
+import { KubeStorageSchema, storageCloudIssue, type KubeCloud, type KubeStorage } from './storage.js';
 
 /** Any Kubernetes object as plain JSON. */
 export interface KubeObject {
@@ -96,14 +96,20 @@ export interface KubeStateExtras {
   storageClasses?: string[];
 }
 
-/** `validateOptions` of a provider whose options are a zod schema: every issue with its path. */
-export function optionIssues(schema: z.ZodType, raw: Record<string, unknown> | undefined): { path: (string | number)[]; message: string }[] {
+/**
+ * `validateOptions` of a provider whose options are a zod schema: every issue with its
+ * path, and storage of another cloud (`efs` needs `cloud: 'aws'`, `filestore` `'gcp'`).
+ */
+export function optionIssues(schema: z.ZodType, raw: Record<string, unknown> | undefined, cloud?: KubeCloud): { path: (string | number)[]; message: string }[] {
   const r = schema.safeParse(raw ?? {});
-  if (r.success) return [];
-  // An unknown option is reported at its own path (zod puts it on the parent object).
-  return r.error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: [...(i.path as (string | number)[]), k], message: `unknown option "${k}"` }))
-      : [{ path: i.path as (string | number)[], message: i.message }],
-  );
+  if (!r.success) {
+    // An unknown option is reported at its own path (zod puts it on the parent object).
+    return r.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({ path: [...(i.path as (string | number)[]), k], message: `unknown option "${k}"` }))
+        : [{ path: i.path as (string | number)[], message: i.message }],
+    );
+  }
+  const issue = storageCloudIssue((r.data as { storage?: KubeStorage }).storage, cloud);
+  return issue ? [{ path: ['storage', 'name'], message: issue }] : [];
 }

@@ -289,7 +289,7 @@ function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
 export default defineProvider({
   apiVersion: 1,
   name: 'gcp',
-  validateOptions: (raw) => optionIssues(GcpOptionsSchema, raw),
+  validateOptions: (raw) => optionIssues(GcpOptionsSchema, raw, 'gcp'),
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
   needsPush: () => true,
   async render(p) {
