@@ -119,6 +119,24 @@ describe('object names', () => {
   }, 180_000);
 });
 
+describe('another stack\'s objects', () => {
+  it('refuses, with one error line naming both stacks, a deploy whose object another stack owns', async () => {
+    const file = (service: string) => `services:\n  ${service}:\n    image: busybox:latest\n    command: sleep 86400\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: together } }\n`;
+    writeFileSync(path.join(dir(), 'a.yaml'), `name: a\n${file('b-c')}`);
+    writeFileSync(path.join(dir(), 'ab.yaml'), `name: a-b\n${file('c')}`);
+    const first = await pctl(['deploy', '-c', 'a.yaml'], { cwd: dir(), env });
+    expect(first.exitCode).toBe(0);
+    const before = JSON.stringify(deployment('together', 'a-b-c'));
+    const r = await pctl(['deploy', '-c', 'ab.yaml'], { cwd: dir(), env });
+    expect(r.exitCode).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/a-b-c: ServiceAccount together\/a-b-c belongs to stack "a" \(label pctl-stack\), not to stack "a-b"/);
+    expect(JSON.stringify(deployment('together', 'a-b-c'))).toBe(before);
+    expect(deployment('together', 'a-b-c')!.metadata.labels['pctl-stack']).toBe('a');
+  }, 120_000);
+});
+
 // Strips what the server adds, so the object can be written again under another name.
 function asApplied(o: KubeObject, name: string): KubeObject {
   const { uid, resourceVersion, managedFields, creationTimestamp, generation, ...metadata } = o.metadata as Record<string, unknown>;

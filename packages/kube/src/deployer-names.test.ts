@@ -168,3 +168,11 @@ describe('shared StorageClass', () => {
     expect((sc as { parameters?: unknown }).parameters).toEqual({ provisioningMode: 'efs-ap' });
   });
 });
+
+describe('kinds the server does not serve', () => {
+  it('checks nothing for them (a CRD applied first may bring them) and fails at their apply, naming it', async () => {
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } };
+    const err = await failure(deployService(client, input('shop', 'api', 'shared', {}, {}, { manifests: [widget] }), opts()));
+    expect(err.message).toMatch(/^applying Widget shared\/w: /);
+  });
+});

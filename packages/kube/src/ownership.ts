@@ -11,7 +11,7 @@ import type { KubeObject } from './types.js';
 export async function checkOwnership(client: KubeClient, objects: readonly KubeObject[], stack: string, service: string): Promise<void> {
   const mine = kubeLabels(stack, service);
   const key = serviceKey(stack, service);
-  const existing = await Promise.all(objects.map(async (o) => ({ o, live: await client.read(o) })));
+  const existing = await Promise.all(objects.map(async (o) => ({ o, live: await readIfServed(client, o) })));
   for (const { o, live } of existing) {
     const labels = live?.metadata.labels ?? {};
     const theirStack = labels[STACK_LABEL];
@@ -34,5 +34,16 @@ export async function checkOwnership(client: KubeClient, objects: readonly KubeO
         hint: 'give one of the two services (or its raw manifest) another name',
       });
     }
+  }
+}
+
+// A kind the server does not serve yet (a custom resource whose CRD the same apply brings)
+// has no object of anyone's.
+async function readIfServed(client: KubeClient, o: KubeObject): Promise<KubeObject | undefined> {
+  try {
+    return await client.read(o);
+  } catch (e) {
+    if (/Unrecognized API version and kind|unable to find resource|could not find the requested resource/i.test(String((e as Error)?.message))) return undefined;
+    throw e;
   }
 }
