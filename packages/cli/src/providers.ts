@@ -32,7 +32,7 @@ export async function loadProvider(name: string, stack: LoadedStack): Promise<Lo
           : `check providers.${name} in ${path.basename(stack.configPath)}`,
       });
     }
-    return fromModule(name, mod, file);
+    return { ...fromModule(name, mod, file), source: custom };
   }
   const load = BUILTIN[name];
   if (!load) {

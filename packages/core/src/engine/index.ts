@@ -12,3 +12,4 @@ export * from './recover.js';
 export * from './build.js';
 export * from './buildRecords.js';
 export * from './sync.js';
+export * from './guard.js';
