@@ -1,5 +1,6 @@
 // The pctl command line: parses flags, runs the engine, prints one clear line on error.
 import os from 'node:os';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type * as Core from '@pctl/core';
@@ -221,6 +222,7 @@ export async function main(argv: string[]): Promise<number> {
       await loadCore();
       const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
       secrets = [...loaded.secrets];
+      core.checkArguments(loaded.config, path.relative(process.cwd(), loaded.configPath) || loaded.configPath);
       const services = Object.keys(loaded.config.services);
       if (json) process.stdout.write(JSON.stringify({ ok: true, stack: loaded.config.name, services }) + '\n');
       else process.stdout.write(`${loaded.configPath}: valid (stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);

@@ -13,3 +13,4 @@ export * from './build.js';
 export * from './buildRecords.js';
 export * from './sync.js';
 export * from './guard.js';
+export * from './arguments.js';

@@ -6,6 +6,7 @@ import type { Exec } from '../exec.js';
 import type { Reporter } from '../reporter.js';
 import { loadStack, type LoadedStack } from '../config/index.js';
 import { guardProvider } from './guard.js';
+import { argumentIssues } from './arguments.js';
 
 export type LoadedProvider =
   | { kind: 'v1'; provider: ProviderV1; source?: string }
@@ -74,7 +75,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     },
   };
   // Load every provider the config names now, so an unknown one fails before anything runs.
-  const problems: string[] = [];
+  const problems: string[] = argumentIssues(loaded.config);
   for (const [svcName, svc] of Object.entries(loaded.config.services)) {
     try {
       const p = await session.provider(svc.provider.name);
