@@ -14,3 +14,4 @@ export * from './buildRecords.js';
 export * from './sync.js';
 export * from './guard.js';
 export * from './arguments.js';
+export * from './collisions.js';

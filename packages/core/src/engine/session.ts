@@ -7,6 +7,7 @@ import type { Reporter } from '../reporter.js';
 import { loadStack, type LoadedStack } from '../config/index.js';
 import { guardProvider } from './guard.js';
 import { argumentIssues } from './arguments.js';
+import { refuseKeyCollisions } from './collisions.js';
 
 export type LoadedProvider =
   | { kind: 'v1'; provider: ProviderV1; source?: string }
@@ -58,6 +59,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     flags: opts.flags,
     secrets: loaded.secrets,
   };
+  await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath);
   const providers = new Map<string, LoadedProvider>();
   const session: Session = {
     loaded,
