@@ -49,6 +49,12 @@ export async function main(argv: string[]): Promise<number> {
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
+    // Holding no lock, pctl has changed nothing yet: stop at once (a hung resolver or
+    // plugin must not make Ctrl-C wait).
+    if (!core || core.heldLockCount() === 0) {
+      process.stderr.write(`\n${sig}: interrupted\n`);
+      process.exit(130);
+    }
     if (interrupts === 1) {
       process.stderr.write(`\n${sig}: finishing running steps, starting nothing new (press again to abort at once)\n`);
       interrupt.abort(new Error(sig));

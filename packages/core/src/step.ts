@@ -66,7 +66,7 @@ export function stepError(info: Pick<StepInfo, 'module' | 'step'>, e: unknown): 
     message: `${info.module}: ${info.step} failed: ${describeThrown(e)}`,
     fault: 'user',
     exitCode: 1,
-    detail: e instanceof Error ? e.stack : undefined,
+    detail: e instanceof Error ? thrownAt(e) : undefined,
     cause: e,
   });
 }
@@ -74,6 +74,12 @@ export function stepError(info: Pick<StepInfo, 'module' | 'step'>, e: unknown): 
 // The value a step really threw, under the ModuleFailed wrapper runStep put around it.
 export function thrownValue(e: unknown): unknown {
   return isPctlError(e) && e.code === 'ModuleFailed' ? e.cause : e;
+}
+
+// Where an Error was thrown (`file:line:col` of its first frame), for --verbose.
+function thrownAt(e: Error): string | undefined {
+  const frame = /\n\s+at (?:.*?\()?([^()\s]+:\d+:\d+)\)?/.exec(e.stack ?? '');
+  return frame ? `thrown at ${frame[1]}` : undefined;
 }
 
 export interface StepOptions {

@@ -58,6 +58,11 @@ function describe(owner: LockOwner | undefined): string {
 // Lock files this process holds now, for a release on the way out.
 const held = new Set<string>();
 
+// How many stack locks this process holds now (0: nothing it does needs finishing).
+export function heldLockCount(): number {
+  return held.size;
+}
+
 // Removes every lock this process still holds, synchronously: for an exit that cannot
 // wait for the normal release (a second Ctrl-C, a step that never settled).
 export function releaseHeldLocksSync(): void {
