@@ -4,7 +4,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PctlError, type Exec, type ServiceTarget } from '@pctl/core';
+import { dockerError, engineUnreachable, errorLine, PctlError, type Exec, type ServiceTarget } from '@pctl/core';
+import { inspect } from './readiness.js';
 import { dockerCpus, dockerMemory, durationSeconds } from './options.js';
 import { docker } from './transport.js';
 
@@ -26,10 +27,21 @@ export async function listByLabel(cli: Exec, kind: 'container' | 'volume' | 'net
   return out ? out.split('\n').filter(Boolean).sort() : [];
 }
 
-// Removes these containers and their anonymous volumes.
+// Removes these containers and their anonymous volumes. One whose removal another run
+// started (a pctl killed mid-way leaves its `docker rm` running) is waited for until gone.
 export async function removeContainers(cli: Exec, names: string[]): Promise<void> {
   if (!names.length) return;
-  await docker(cli, 'removing containers', ['rm', '-f', '-v', '--', ...names]);
+  const r = await cli('docker', ['rm', '-f', '-v', '--', ...names], { reject: false });
+  if (r.exitCode === 0) return;
+  if (engineUnreachable(r.stderr) || !/removal of container \S+ is already in progress/.test(r.stderr)) {
+    throw dockerError(new PctlError({ code: 'CommandFailed', message: `docker rm failed: ${errorLine(r.stderr)}`, detail: r.stderr }), 'removing containers');
+  }
+  for (let left = await inspect(cli, names), tries = 0; left.length; left = await inspect(cli, names), tries++) {
+    if (tries > 240) throw new PctlError({ code: 'DestroyIncomplete', message: `containers still being removed after 60s: ${left.map((s) => s.Name.replace(/^\//, '')).join(', ')}`, fault: 'environment' });
+    // Someone else's removal is in flight: remove what it does not cover, then look again.
+    await cli('docker', ['rm', '-f', '-v', '--', ...left.map((s) => s.Name.replace(/^\//, ''))], { reject: false });
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 function portArgs(ports: (number | string)[] | undefined, first: boolean): string[] {

@@ -4,6 +4,7 @@
 import { dockerError, engineUnreachable, lastLines, PctlError, type Exec } from '@pctl/core';
 
 export interface Inspect {
+  Id?: string;
   Name: string;
   RestartCount?: number;
   State: { Status: string; Running: boolean; Restarting?: boolean; ExitCode: number; Health?: { Status: string } };
@@ -28,12 +29,13 @@ export interface Death {
   at: string;
 }
 
-// The last death of a container since `startedAt` (local ms), from `docker events`. The
+// The last death of a container (by id: a removed container of the same name died too)
+// since `startedAt` (local ms), from `docker events`. The
 // window is given relative to the engine host's clock (`--until 0s`), so a remote host
 // whose clock differs neither misses the event nor waits for the future.
-export async function lastDeath(cli: Exec, name: string, startedAt: number): Promise<Death | undefined> {
+export async function lastDeath(cli: Exec, id: string, startedAt: number): Promise<Death | undefined> {
   const since = Math.ceil((Date.now() - startedAt) / 1000) + 5;
-  const r = await cli('docker', ['events', '--since', `${since}s`, '--until', '0s', '--filter', 'type=container', '--filter', `container=${name}`, '--filter', 'event=die', '--format', '{{json .}}'], { reject: false });
+  const r = await cli('docker', ['events', '--since', `${since}s`, '--until', '0s', '--filter', 'type=container', '--filter', `container=${id}`, '--filter', 'event=die', '--format', '{{json .}}'], { reject: false });
   if (r.exitCode !== 0) return undefined;
   const deaths = r.stdout
     .split('\n')
@@ -58,7 +60,7 @@ async function failure(cli: Exec, key: string, bad: Inspect, startedAt: number):
   const restarts = bad.RestartCount ?? 0;
   const unhealthy = bad.State.Health?.Status === 'unhealthy' && bad.State.Running && restarts === 0;
   // Once restarted, the container's State is the new run's: the failure is in the events.
-  const death = !unhealthy && (restarts > 0 || bad.State.Restarting) ? await lastDeath(cli, name, startedAt) : undefined;
+  const death = !unhealthy && (restarts > 0 || bad.State.Restarting) ? await lastDeath(cli, bad.Id ?? name, startedAt) : undefined;
   const text = await logTail(cli, name, death?.at);
   const code = death?.exitCode ?? bad.State.ExitCode;
   const why = unhealthy ? 'is unhealthy' : `exited with code ${code}${restarts > 0 ? ` (restarted ${restarts}×)` : ''}`;
