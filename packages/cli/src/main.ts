@@ -47,11 +47,13 @@ export async function main(argv: string[]): Promise<number> {
   // Signals first: one that arrives while pctl starts still stops it with its exit code.
   const interrupt = new AbortController();
   let interrupts = 0;
+  // Set by a command that ends itself on the interrupt (`sync` stops watching, exit 0).
+  let watching = false;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     // Holding no lock, pctl has changed nothing yet: stop at once (a hung resolver or
     // plugin must not make Ctrl-C wait).
-    if (!core || core.heldLockCount() === 0) {
+    if (!watching && (!core || core.heldLockCount() === 0)) {
       process.stderr.write(`\n${sig}: interrupted\n`);
       process.exit(130);
     }
@@ -194,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[services...]', 'only these services')
     .option('--once', 'sync what differs now and exit')
     .action(async (services: string[], o: { once?: boolean }, cmd: Command) => {
+      watching = !o.once;
       const so = await sessionOptions(cmd);
       const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
         const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
