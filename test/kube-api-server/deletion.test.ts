@@ -43,9 +43,15 @@ describe('kube-api-server deletion', () => {
   it('Background: the owner goes now, its ReplicaSets and pods after', async () => {
     await apps.createNamespacedDeployment({ namespace: 'del', body: deployment('bg') });
     await ready('del', 'bg')();
-    await apps.deleteNamespacedDeployment({ name: 'bg', namespace: 'del', propagationPolicy: 'Background' });
-    expect(server.get('Deployment', 'del', 'bg')).toBeUndefined();
-    expect(owned('ReplicaSet', 'del', 'bg')).toHaveLength(1);
+    // Hold the garbage collector so the moment between "owner gone" and "dependents gone" lasts until it is looked at.
+    server.controls.pauseControllers();
+    try {
+      await apps.deleteNamespacedDeployment({ name: 'bg', namespace: 'del', propagationPolicy: 'Background' });
+      expect(server.get('Deployment', 'del', 'bg')).toBeUndefined();
+      expect(owned('ReplicaSet', 'del', 'bg')).toHaveLength(1);
+    } finally {
+      server.controls.resumeControllers();
+    }
     await server.waitFor(() => owned('ReplicaSet', 'del', 'bg').length === 0 && owned('Pod', 'del', 'bg').length === 0);
   });
 

@@ -1,9 +1,11 @@
 // The HTTP face of the test server: routing kube-apiserver URLs to the cluster, Status errors, watches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import yaml from 'js-yaml';
-import { ApiError, badRequest, methodNotAllowed, unauthorized, unsupportedMediaType } from './errors.js';
-import type { Cluster, DeleteOptions, PatchType } from './cluster.js';
+import { ApiError, badRequest, methodNotAllowed, unauthorized } from './errors.js';
+import type { Cluster, DeleteOptions } from './cluster.js';
 import { isPlainObject } from './patch.js';
+import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
+import { validateFields } from './fieldValidation.js';
+import { openApiV2, openApiV3, openApiV3Index } from './openapi.js';
 import {
   apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, type ResourceType,
 } from './resources.js';
@@ -55,30 +57,6 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID() });
   res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string, contentType: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    if (contentType.includes('yaml')) return yaml.load(text);
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw badRequest(`error decoding ${contentType.includes('yaml') ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
-  }
-}
-
-function patchTypeOf(contentType: string): PatchType {
-  if (contentType.startsWith('application/json-patch+json')) return 'json';
-  if (contentType.startsWith('application/merge-patch+json')) return 'merge';
-  if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
-  if (contentType.startsWith('application/apply-patch+yaml') || contentType.startsWith('application/apply-patch+json')) return 'apply';
-  throw unsupportedMediaType(contentType);
 }
 
 interface Route {
@@ -205,6 +183,9 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     return;
   }
   const segs = path.split('/').filter(Boolean);
+  // Everything past here answers JSON (pod logs aside); a client that takes none of it gets 406, not a body it cannot read.
+  if (!acceptsJson(req.headers.accept) && segs[segs.length - 1] !== 'log') throw notAcceptable();
+  if (segs[0] === 'openapi' && method === 'GET') return serveOpenApi(res, segs.slice(1).join('/'), url.searchParams.get('hash'));
   if (method === 'GET') {
     if (path === '/api') return send(res, 200, apiVersions(ctx.serverAddress()));
     if (path === '/apis') return send(res, 200, apiGroupList());
@@ -219,8 +200,13 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const ns = r.t.namespaced ? r.ns : undefined;
   if (r.t.namespaced && r.name !== undefined && r.ns === undefined) throw pathNotFound();
   const contentType = (req.headers['content-type'] ?? 'application/json').toLowerCase();
-  const bodyText = method === 'GET' ? '' : await readBody(req);
-  const body = method === 'GET' ? undefined : parseBody(bodyText, contentType);
+  const expectedKind = method === 'DELETE' ? 'DeleteOptions' : r.sub === 'scale' ? 'Scale' : r.t.kind;
+  const body = method === 'GET' ? undefined : parseBody(await readBody(req), contentType, expectedKind);
+  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !contentType.startsWith('application/json-patch+json')) {
+    const gvk = r.sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : r.t;
+    const warnings = validateFields(body, gvk, q.get('fieldValidation'), method !== 'PATCH');
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  }
   const dryRun = q.getAll('dryRun').includes('All');
   const fieldManager = q.get('fieldManager') ?? undefined;
   const cluster = ctx.cluster;
@@ -297,6 +283,22 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     default:
       throw methodNotAllowed();
   }
+}
+
+/** /openapi/v2, /openapi/v3 and /openapi/v3/<group version>; a stale `hash` is redirected to the current one, as kube-apiserver does. */
+function serveOpenApi(res: ServerResponse, rest: string, hash: string | null): void {
+  if (rest === 'v2') return send(res, 200, openApiV2());
+  if (rest === 'v3') return send(res, 200, openApiV3Index());
+  const gv = rest.startsWith('v3/') ? openApiV3(rest.slice(3)) : undefined;
+  if (!gv) throw pathNotFound();
+  if (hash !== null && hash !== gv.hash) {
+    res.writeHead(301, { Location: `/openapi/${rest}?hash=${gv.hash}`, 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  res.setHeader('Cache-Control', hash === null ? 'no-cache, private' : 'public, immutable');
+  res.setHeader('Etag', `"${gv.hash}"`);
+  send(res, 200, gv.doc);
 }
 
 function pathNotFound(): ApiError {

@@ -68,7 +68,31 @@ export function strategicMergePatch(target: Json, patch: Json, field = ''): Json
     if (v === null) delete out[k];
     else out[k] = strategicMergePatch(out[k], v, k);
   }
+  applyDirectives(out, patch);
   return out;
+}
+
+/** The strategic-merge directives kubectl's three-way patches carry: $retainKeys, $deleteFromPrimitiveList/x, $setElementOrder/x. */
+function applyDirectives(out: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (!Array.isArray(v)) continue;
+    if (k === '$retainKeys') {
+      for (const key of Object.keys(out)) if (!v.includes(key)) delete out[key];
+    } else if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
+    } else if (k.startsWith('$setElementOrder/')) {
+      const field = k.slice('$setElementOrder/'.length);
+      const list = out[field];
+      if (!Array.isArray(list)) continue;
+      const key = listKeyOf(field, v);
+      const rank = (item: unknown): number => {
+        const i = v.findIndex((o) => (key && isPlainObject(o) && isPlainObject(item) ? key.every((kk) => deepEqual(o[kk], item[kk])) : deepEqual(o, item)));
+        return i < 0 ? v.length : i;
+      };
+      out[field] = list.map((item, i) => ({ item, i })).sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i).map((x) => x.item);
+    }
+  }
 }
 
 function unescape(token: string): string {
