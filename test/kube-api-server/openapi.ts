@@ -54,11 +54,13 @@ function closure(roots: string[]): string[] {
 // Kinds the server does not serve (a Deployment's kin ControllerRevision, say) must not show up as kinds.
 const servedGvks = new Set(resourceTypes.flatMap((t) => [`${t.group}/${t.version}/${t.kind}`, `${t.group}/${t.version}/${t.kind}List`])
   .concat(['autoscaling/v1/Scale']));
+// Status, DeleteOptions and WatchEvent carry a GVK per group version that uses them; keep the served ones.
 const metaKinds = ['Status', 'DeleteOptions', 'WatchEvent'];
+const servedGroupVersions = new Set(resourceTypes.map((t) => `${t.group}/${t.version}`));
 function withServedGvks(d: Schema): Schema {
   const gvks = d['x-kubernetes-group-version-kind'] as Gvk[] | undefined;
   if (!gvks) return d;
-  const kept = gvks.filter((g) => metaKinds.includes(g.kind) || servedGvks.has(`${g.group}/${g.version}/${g.kind}`));
+  const kept = gvks.filter((g) => (metaKinds.includes(g.kind) && servedGroupVersions.has(`${g.group}/${g.version}`)) || servedGvks.has(`${g.group}/${g.version}/${g.kind}`));
   const { 'x-kubernetes-group-version-kind': _drop, ...rest } = d;
   return kept.length ? { ...rest, 'x-kubernetes-group-version-kind': kept } : rest;
 }
