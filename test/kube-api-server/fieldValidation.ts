@@ -1,20 +1,14 @@
 // Server-side field validation (`fieldValidation=Strict|Warn|Ignore`): fields a body carries that the kind's schema does not declare.
 import { badRequest } from './errors.js';
-import { definitionOf, definitions, type Schema } from './openapi.js';
+import { definitionOf, resolveSchema, type Schema } from './openapi.js';
 import { isPlainObject } from './patch.js';
 
 /** Strategic-merge-patch directives are not fields. */
 const isDirective = (key: string): boolean => key.startsWith('$');
 
-function resolve(s: Schema | undefined): Schema | undefined {
-  let cur = s;
-  for (let i = 0; cur && typeof cur.$ref === 'string' && i < 50; i++) cur = definitions[(cur.$ref as string).split('/').pop() ?? ''];
-  return cur;
-}
-
 /** Dotted paths of the fields in `value` that `schema` does not declare (`spec.replica`, `spec.template.spec.containers[0].imagePullPolcy`); `prune` removes them. */
 export function unknownFields(value: unknown, schema: Schema | undefined, prune = false, path = ''): string[] {
-  const s = resolve(schema);
+  const s = resolveSchema(schema);
   if (!s) return [];
   if (Array.isArray(value)) {
     const items = s.items as Schema | undefined;

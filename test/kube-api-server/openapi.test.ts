@@ -108,6 +108,26 @@ describe('kube-api-server OpenAPI and content negotiation', () => {
     expect((await smp({ metadata: { finalizerz: [] } })).status).toBe(400);
   });
 
+  it('merges strategic patches as the schema says: by merge key, as a set, or replacing the list', async () => {
+    const smp = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
+      method: 'PATCH', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/strategic-merge-patch+json' }, body: JSON.stringify(body),
+    });
+    const rb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'rb', finalizers: ['example.com/a'] },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', name: 'ann' }, { kind: 'User', name: 'bob' }] };
+    expect((await send('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', rb)).status).toBe(201);
+    // subjects has no patch strategy: the list is replaced, although its items have names. finalizers merge as a set.
+    const res = await smp('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/rb', { metadata: { finalizers: ['example.com/b'] }, subjects: [{ kind: 'User', name: 'bob', namespace: 'x' }] });
+    expect(res.status).toBe(200);
+    const stored = server.get('RoleBinding', 'default', 'rb');
+    expect(stored?.subjects).toEqual([{ kind: 'User', name: 'bob', namespace: 'x' }]);
+    expect(stored?.metadata.finalizers).toEqual(['example.com/a', 'example.com/b']);
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ports' }, spec: { selector: { app: 'x' }, ports: [{ name: 'http', port: 80 }, { name: 'https', port: 443 }] } };
+    expect((await send('POST', '/api/v1/namespaces/default/services', svc)).status).toBe(201);
+    // Service ports merge on `port`, so a patch naming one port changes that one only.
+    expect((await smp('/api/v1/namespaces/default/services/ports', { spec: { ports: [{ port: 443, targetPort: 8443 }] } })).status).toBe(200);
+    expect(server.get('Service', 'default', 'ports')?.spec.ports.map((p: { port: number; targetPort: number }) => `${p.port}->${p.targetPort}`)).toEqual(['80->80', '443->8443']);
+  });
+
   it('answers an undecodable protobuf body with 400, like the real server', async () => {
     const res = await fetch(`${server.url}/api/v1/namespaces`, {
       method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/vnd.kubernetes.protobuf' }, body: Buffer.from('k8s\u0000\n\u0002'),

@@ -1,6 +1,7 @@
 // The OpenAPI v2 and v3 documents of the served kinds, built from Kubernetes' own definitions (data/openapi-definitions.json).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { PatchSchema } from './patch.js';
 import { queryParamDescriptions, queryParamTypes, resourcePaths, type Operation, type PathEntry } from './openapiPaths.js';
 import { groupVersion, resourceTypes } from './resources.js';
 
@@ -177,4 +178,41 @@ export function openApiV3Index(): Schema {
 /** The OpenAPI 3 document of one group version (`api/v1`, `apis/apps/v1`) and its hash, or undefined. */
 export function openApiV3(gvPath: string): { doc: Schema; hash: string } | undefined {
   return docs().v3.get(gvPath);
+}
+
+/** A schema with its $ref followed (the definitions use $ref alone, never allOf). */
+export function resolveSchema(s: Schema | undefined): Schema | undefined {
+  let cur = s;
+  for (let i = 0; cur && typeof cur.$ref === 'string' && i < 50; i++) cur = definitions[refName(cur.$ref)];
+  return cur;
+}
+
+/** A field's schema as strategic merge patch reads it: children, list items, and the patch strategy extensions. */
+class DefinitionPatchSchema implements PatchSchema {
+  constructor(private readonly raw: Schema) {}
+
+  child(key: string): PatchSchema | undefined {
+    const r = resolveSchema(this.raw);
+    const props = r?.properties as Record<string, Schema> | undefined;
+    const extra = r?.additionalProperties;
+    const s = props?.[key] ?? (extra && typeof extra === 'object' ? (extra as Schema) : undefined);
+    return s ? new DefinitionPatchSchema(s) : undefined;
+  }
+
+  items(): PatchSchema | undefined {
+    const it = resolveSchema(this.raw)?.items as Schema | undefined;
+    return it ? new DefinitionPatchSchema(it) : undefined;
+  }
+
+  strategy(): { merge: boolean; key?: string } {
+    const strategy = String(this.raw['x-kubernetes-patch-strategy'] ?? '');
+    const key = this.raw['x-kubernetes-patch-merge-key'];
+    return { merge: strategy.split(',').includes('merge'), key: typeof key === 'string' ? key : undefined };
+  }
+}
+
+/** The strategic-merge view of a kind's schema, or undefined for a kind without a definition. */
+export function patchSchemaOf(gvk: Gvk): PatchSchema | undefined {
+  const name = definitionOf(gvk);
+  return name ? new DefinitionPatchSchema({ $ref: `#/definitions/${name}` }) : undefined;
 }
