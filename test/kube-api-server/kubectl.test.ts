@@ -73,6 +73,13 @@ describe.skipIf(!hasKubectl)('kube-api-server with kubectl', () => {
     expect(await kubectl('-n', 'made', 'wait', '--for=condition=Complete', 'job/once', '--timeout=20s')).toMatchObject({ code: 0, out: 'job.batch/once condition met\n' });
     expect(await kubectl('-n', 'made', 'scale', 'deployment/web', '--replicas=3')).toMatchObject({ code: 0, out: 'deployment.apps/web scaled\n' });
     await server.waitFor(() => server.get('Deployment', 'made', 'web')?.status?.readyReplicas === 3);
+    // A rollout and its undo: the undo (a JSON patch of the old ReplicaSet's template, `creationTimestamp: null` and all) reuses that ReplicaSet.
+    expect(await kubectl('-n', 'made', 'set', 'image', 'deployment/web', 'nginx=nginx:1.28')).toMatchObject({ code: 0, out: 'deployment.apps/web image updated\n' });
+    expect((await kubectl('-n', 'made', 'rollout', 'status', 'deployment/web', '--timeout=20s')).out).toContain('successfully rolled out');
+    expect(await kubectl('-n', 'made', 'rollout', 'undo', 'deployment/web')).toMatchObject({ code: 0, out: 'deployment.apps/web rolled back\n' });
+    expect((await kubectl('-n', 'made', 'rollout', 'status', 'deployment/web', '--timeout=20s')).out).toContain('successfully rolled out');
+    expect(server.get('Deployment', 'made', 'web')?.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    expect(server.list('ReplicaSet', 'made').map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision']).sort()).toEqual(['2', '3']);
     expect(await kubectl('-n', 'made', 'delete', 'configmap', 'settings')).toMatchObject({ code: 0, out: 'configmap "settings" deleted\n' });
     expect(server.get('ConfigMap', 'made', 'settings')).toBeUndefined();
   });
