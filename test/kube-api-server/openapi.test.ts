@@ -125,7 +125,7 @@ describe('kube-api-server OpenAPI and content negotiation', () => {
     expect((await send('POST', '/api/v1/namespaces/default/services', svc)).status).toBe(201);
     // Service ports merge on `port`, so a patch naming one port changes that one only.
     expect((await smp('/api/v1/namespaces/default/services/ports', { spec: { ports: [{ port: 443, targetPort: 8443 }] } })).status).toBe(200);
-    expect(server.get('Service', 'default', 'ports')?.spec.ports.map((p: { port: number; targetPort: number }) => `${p.port}->${p.targetPort}`)).toEqual(['80->80', '443->8443']);
+    expect(server.get('Service', 'default', 'ports')?.spec?.ports.map((p: { port: number; targetPort: number }) => `${p.port}->${p.targetPort}`)).toEqual(['80->80', '443->8443']);
   });
 
   it('answers an undecodable protobuf body with 400, like the real server', async () => {
