@@ -4,8 +4,9 @@ import { ApiError, badRequest, methodNotAllowed, unauthorized } from './errors.j
 import type { Cluster, DeleteOptions } from './cluster.js';
 import { isPlainObject } from './patch.js';
 import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
+import { pathNotFound, send } from './respond.js';
+import { prefersOpenApiV2Protobuf, sendOpenApiV2Protobuf, serveOpenApi } from './openapiHttp.js';
 import { validateFields } from './fieldValidation.js';
-import { openApiV2, openApiV3, openApiV3Index } from './openapi.js';
 import {
   apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, type ResourceType,
 } from './resources.js';
@@ -53,11 +54,6 @@ const faultReasons: Record<number, string> = {
   422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
 };
 
-function send(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID() });
-  res.end(text);
-}
 
 interface Route {
   t: ResourceType;
@@ -183,6 +179,7 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     return;
   }
   const segs = path.split('/').filter(Boolean);
+  if (path === '/openapi/v2' && method === 'GET' && prefersOpenApiV2Protobuf(req.headers.accept)) return sendOpenApiV2Protobuf(res);
   // Everything past here answers JSON (pod logs aside); a client that takes none of it gets 406, not a body it cannot read.
   if (!acceptsJson(req.headers.accept) && segs[segs.length - 1] !== 'log') throw notAcceptable();
   if (segs[0] === 'openapi' && method === 'GET') return serveOpenApi(res, segs.slice(1).join('/'), url.searchParams.get('hash'));
@@ -285,25 +282,7 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   }
 }
 
-/** /openapi/v2, /openapi/v3 and /openapi/v3/<group version>; a stale `hash` is redirected to the current one, as kube-apiserver does. */
-function serveOpenApi(res: ServerResponse, rest: string, hash: string | null): void {
-  if (rest === 'v2') return send(res, 200, openApiV2());
-  if (rest === 'v3') return send(res, 200, openApiV3Index());
-  const gv = rest.startsWith('v3/') ? openApiV3(rest.slice(3)) : undefined;
-  if (!gv) throw pathNotFound();
-  if (hash !== null && hash !== gv.hash) {
-    res.writeHead(301, { Location: `/openapi/${rest}?hash=${gv.hash}`, 'Content-Length': 0 });
-    res.end();
-    return;
-  }
-  res.setHeader('Cache-Control', hash === null ? 'no-cache, private' : 'public, immutable');
-  res.setHeader('Etag', `"${gv.hash}"`);
-  send(res, 200, gv.doc);
-}
 
-function pathNotFound(): ApiError {
-  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-}
 
 function sendOr404(res: ServerResponse, doc: object | undefined): void {
   if (!doc) throw pathNotFound();

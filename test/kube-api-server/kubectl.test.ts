@@ -130,7 +130,7 @@ describe('kube-api-server with kubectl', () => {
     expect(server.get('ConfigMap', 'shop', 'typo')).toBeUndefined();
   });
 
-  it('applies server-side and explains fields from OpenAPI v3', async () => {
+  it('applies server-side and explains fields from OpenAPI v3 and v2', async () => {
     const app = manifest('app.yaml', [
       'apiVersion: v1', 'kind: Namespace', 'metadata: {name: ssa}', '---',
       'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, namespace: ssa, labels: {app: web}}',
@@ -153,6 +153,11 @@ describe('kube-api-server with kubectl', () => {
     expect(explained.out).toContain('KIND:       Deployment');
     expect(explained.out).toContain('FIELD: replicas <integer>');
     expect(explained.out).toContain('Number of desired pods.');
+    const explainedV2 = await kubectl('explain', 'deployment.spec.replicas', '--output', 'plaintext-openapiv2');
+    expect(explainedV2).toMatchObject({ code: 0, err: '' });
+    expect(explainedV2.out).toContain('FIELD:    replicas <integer>');
+    expect(explainedV2.out).toContain('Number of desired pods.');
+    expect(requestsTo('GET', '/openapi/v2').at(-1)).toMatchObject({ status: 200 });
     expect(requestsTo('GET', '/openapi/v3/apis/apps/v1').at(-1)).toMatchObject({ status: 200, query: { hash: expect.stringMatching(/^[0-9A-F]{128}$/) } });
 
     const deleted = await kubectl('delete', 'namespace', 'ssa', '--wait=true', '--timeout', '20s');

@@ -71,15 +71,19 @@ describe('kube-api-server OpenAPI and content negotiation', () => {
     expect((await get('/openapi/v3/apis/extensions/v1beta1')).status).toBe(404);
   });
 
-  it('serves Swagger 2.0 as JSON, and 406 to a client that takes only protobuf', async () => {
+  it('serves Swagger 2.0 as JSON or gnostic protobuf, and 406 to a client that takes only what is not served', async () => {
     const v2 = (await (await get('/openapi/v2')).json()) as Doc;
     expect(v2.swagger).toBe('2.0');
     expect(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', version: 'v1', kind: 'Deployment' });
     expect(v2.definitions['io.k8s.api.apps.v1.Deployment']).toBeDefined();
+    // client-go's OpenAPISchema() asks for gnostic's protobuf only; kubectl explain --output plaintext-openapiv2 (kubectl.test.ts) reads it.
     const proto = await get('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
-    expect(proto.status).toBe(406);
-    expect(await proto.json()).toMatchObject({ kind: 'Status', code: 406, reason: 'NotAcceptable' });
-    expect((await get('/api/v1/namespaces', 'application/vnd.kubernetes.protobuf')).status).toBe(406);
+    expect(proto.status).toBe(200);
+    expect(proto.headers.get('content-type')).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    expect(Buffer.from(await proto.arrayBuffer()).subarray(0, 5)).toEqual(Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30])); // swagger = "2.0"
+    const refused = await get('/api/v1/namespaces', 'application/vnd.kubernetes.protobuf');
+    expect(refused.status).toBe(406);
+    expect(await refused.json()).toMatchObject({ kind: 'Status', code: 406, reason: 'NotAcceptable' });
     expect((await get('/api/v1/namespaces', 'application/vnd.kubernetes.protobuf, application/json')).status).toBe(200);
     expect((await get('/openapi/v3', 'application/json')).status).toBe(200);
     expect((await fetch(`${server.url}/openapi/v3`)).status).toBe(401);
