@@ -12,6 +12,10 @@ const byNumber = new Map<string, Map<number, FieldSpec>>(
   Object.entries(messages).map(([name, fields]) => [name, new Map(fields.map((f) => [f[0], f]))]),
 );
 
+const omitEmptyFields = new Map<string, Set<string>>(
+  Object.entries(messages).map(([name, fields]) => [name, new Set(fields.filter((f) => f[3].includes('o')).map((f) => f[1]))]),
+);
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
@@ -190,8 +194,7 @@ function decodeMessage(name: string, r: Reader): Record<string, unknown> {
     else flat[jsonName] = values[values.length - 1];
   }
   for (const [jsonName, value] of Object.entries(flat)) {
-    const f = [...fields.values()].find((x) => x[1] === jsonName);
-    const omitEmpty = f?.[3].includes('o') ?? false;
+    const omitEmpty = omitEmptyFields.get(name)?.has(jsonName) ?? false;
     const zero = value instanceof ZeroMarked ? value.zero : isZero(value);
     const json = value instanceof ZeroMarked ? value.json : value;
     if (omitEmpty && zero) continue;
