@@ -201,7 +201,8 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const body = method === 'GET' ? undefined : parseBody(await readBody(req), contentType, expectedKind);
   if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !contentType.startsWith('application/json-patch+json')) {
     const gvk = r.sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : r.t;
-    const warnings = validateFields(body, gvk, q.get('fieldValidation'), method !== 'PATCH');
+    const isApply = method === 'PATCH' && contentType.startsWith('application/apply-patch');
+    const warnings = validateFields(body, gvk, q.get('fieldValidation'), isApply && r.name !== undefined ? { namespace: ns, name: r.name } : undefined);
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
   }
   const dryRun = q.getAll('dryRun').includes('All');

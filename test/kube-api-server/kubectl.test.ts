@@ -127,6 +127,9 @@ describe('kube-api-server with kubectl', () => {
     const res = await kubectl('apply', '-f', typo);
     expect(res.code).not.toBe(0);
     expect(res.err).toContain('strict decoding error: unknown field "dato"');
+    const ssa = await kubectl('apply', '--server-side', '-f', typo);
+    expect(ssa.code).not.toBe(0);
+    expect(ssa.err).toContain('failed to create typed patch object (shop/typo; /v1, Kind=ConfigMap): .dato: field not declared in schema');
     expect(server.get('ConfigMap', 'shop', 'typo')).toBeUndefined();
   });
 
