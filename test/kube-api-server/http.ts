@@ -5,6 +5,7 @@ import type { Cluster, DeleteOptions } from './cluster.js';
 import { isPlainObject } from './patch.js';
 import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
 import { pathNotFound, send } from './respond.js';
+import { tableVersionWanted, toTable } from './table.js';
 import { prefersOpenApiV2Protobuf, sendOpenApiV2Protobuf, serveOpenApi } from './openapiHttp.js';
 import { validateFields } from './fieldValidation.js';
 import {
@@ -207,6 +208,7 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   }
   const dryRun = q.getAll('dryRun').includes('All');
   const fieldManager = q.get('fieldManager') ?? undefined;
+  const table = method === 'GET' ? tableVersionWanted(req.headers.accept) : undefined;
   const cluster = ctx.cluster;
 
   if (r.sub !== undefined && !['status', 'scale', 'log', 'finalize'].includes(r.sub)) throw pathNotFound();
@@ -215,8 +217,8 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
 
   if (r.name === undefined) {
     if (method === 'GET') {
-      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1') return watch(ctx, req, res, r.t, ns, q);
-      return sendList(ctx, res, r.t, ns, q);
+      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1') return watch(ctx, req, res, r.t, ns, q, table);
+      return sendList(ctx, res, r.t, ns, q, table);
     }
     if (method === 'POST') {
       if (r.t.namespaced && ns === undefined) throw methodNotAllowed();
@@ -250,9 +252,10 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     case 'GET': {
       if (r.watch || q.get('watch') === 'true') {
         q.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(','));
-        return watch(ctx, req, res, r.t, ns, q);
+        return watch(ctx, req, res, r.t, ns, q, table);
       }
       const obj = cluster.get(r.t, ns, name);
+      if (table && r.sub === undefined) return send(res, 200, toTable(r.t, [obj], table, { resourceVersion: obj.metadata.resourceVersion }, q.get('includeObject')));
       return send(res, 200, r.sub === 'scale' ? cluster.scaleOf(obj) : obj);
     }
     case 'PUT': {
@@ -290,7 +293,7 @@ function sendOr404(res: ServerResponse, doc: object | undefined): void {
   send(res, 200, doc);
 }
 
-function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
   let items = ctx.cluster.list(t, ns, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
   const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const cont = q.get('continue');
@@ -313,11 +316,12 @@ function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: st
     metadata.remainingItemCount = items.length - limit;
     items = page;
   }
+  if (table) return send(res, 200, toTable(t, items, table, metadata, q.get('includeObject')));
   send(res, 200, { kind: listKind(t), apiVersion: groupVersion(t), metadata, items: items.map(asListItem) });
 }
 
 /** `?watch=true`: newline-delimited JSON watch events until the client goes away or timeoutSeconds passes. */
-function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
   const byLabel = parseLabelSelector(q.get('labelSelector'));
   const byField = parseFieldSelector(q.get('fieldSelector'));
   const matches = (o: KubeObject): boolean =>
@@ -326,8 +330,10 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   // Send headers now: clients wait for them before reading events, and there may be none for a while.
   res.flushHeaders();
+  // A watch asked for as a Table (kubectl get -w) carries a one-row Table per event.
   const write = (type: string, object: unknown): void => {
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    const o = table && type !== 'ERROR' ? toTable(t, [object as KubeObject], table, { resourceVersion: (object as KubeObject).metadata.resourceVersion }, q.get('includeObject')) : object;
+    res.write(`${JSON.stringify({ type, object: o })}\n`);
   };
   // An object modified into or out of the selector is ADDED or DELETED for this watch, as on a real server.
   function deliver(e: ChangeEvent): void {

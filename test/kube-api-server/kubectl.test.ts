@@ -72,6 +72,11 @@ describe('kube-api-server with kubectl', () => {
 
     expect(await kubectl('-n', 'made', 'wait', '--for=condition=Available', 'deployment/web', '--timeout=20s')).toMatchObject({ code: 0, out: 'deployment.apps/web condition met\n' });
     expect(await kubectl('-n', 'made', 'wait', '--for=condition=Complete', 'job/once', '--timeout=20s')).toMatchObject({ code: 0, out: 'job.batch/once condition met\n' });
+    // kubectl get asks for a Table; the columns are kube-apiserver's printers'.
+    expect((await kubectl('-n', 'made', 'get', 'deployment', 'web')).out).toMatch(/^NAME +READY +UP-TO-DATE +AVAILABLE +AGE\nweb +2\/2 +2 +2 +\S+\n$/);
+    expect((await kubectl('-n', 'made', 'get', 'pods', '-l', 'job-name=once')).out).toMatch(/^NAME +READY +STATUS +RESTARTS +AGE\nonce-\w+ +0\/1 +Completed +0 +\S+\n$/);
+    expect((await kubectl('-n', 'made', 'get', 'service', 'web', '-o', 'wide')).out)
+      .toMatch(/^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE +SELECTOR\nweb +ClusterIP +10\.96\.\d+\.\d+ +<none> +80\/TCP +\S+ +app=web\n$/);
     expect(await kubectl('-n', 'made', 'scale', 'deployment/web', '--replicas=3')).toMatchObject({ code: 0, out: 'deployment.apps/web scaled\n' });
     await server.waitFor(() => server.get('Deployment', 'made', 'web')?.status?.readyReplicas === 3);
     // A rollout and its undo: the undo (a JSON patch of the old ReplicaSet's template, `creationTimestamp: null` and all) reuses that ReplicaSet.
