@@ -23,8 +23,9 @@ export function tableVersionWanted(accept: string | undefined): string | undefin
 
 /** Go's duration.HumanDuration, as kubectl's AGE column shows it. */
 export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 0) return '<invalid>';
+  const s = Math.trunc(ms / 1000);
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
   if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
@@ -34,8 +35,10 @@ export function humanDuration(ms: number): string {
   if (h < 48) return `${h}h`;
   const d = Math.floor(h / 24);
   if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
-  if (d < 730) return `${d}d`;
-  return `${Math.floor(d / 365)}y${d % 365}d`;
+  if (h < 24 * 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (h < 24 * 365 * 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
 }
 
 const age = (o: Obj): string => (o.metadata?.creationTimestamp ? humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp)) : '<unknown>');
