@@ -30,5 +30,9 @@ describe('server-side printing', () => {
     expect(status(pod([{ ready: false, state: { terminated: { exitCode: 0, reason: 'Completed' } } }]))).toBe('Completed');
     expect(status(pod([{ ready: false, state: { terminated: { exitCode: 2 } } }]))).toBe('ExitCode:2');
     expect(status(pod([{ ready: true, state: { running: {} } }], { metadata: { name: 'p', deletionTimestamp: 'x' } }))).toBe('Terminating');
+    const restarts = (p: object): unknown => (toTable(findByKind('Pod')!, [p as never], 'v1', {}, null) as { rows: { cells: unknown[] }[] }).rows[0].cells[3];
+    expect(restarts(pod([{ ready: true, restartCount: 0, state: { running: {} } }]))).toBe('0');
+    const finishedAt = new Date(Date.now() - 5000).toISOString();
+    expect(restarts(pod([{ ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { finishedAt } } }]))).toMatch(/^3 \(\d+s ago\)$/);
   });
 });

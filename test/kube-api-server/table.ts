@@ -62,6 +62,14 @@ function podStatus(p: Obj): string {
   return reason;
 }
 
+/** RESTARTS: the sum of restarts, and how long ago the last restarted container last finished, as in `3 (5s ago)`. */
+function podRestarts(p: Obj): string {
+  const statuses = (p.status?.containerStatuses ?? []) as Obj[];
+  const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  const last = Math.max(0, ...statuses.map((c) => Date.parse(c.lastState?.terminated?.finishedAt ?? '') || 0));
+  return restarts > 0 && last > 0 ? `${restarts} (${humanDuration(Date.now() - last)} ago)` : String(restarts);
+}
+
 const eventObject = (e: Obj): string => `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`;
 const eventLastSeen = (e: Obj): string => {
   const at = e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp;
@@ -96,7 +104,7 @@ const columnsByKind: Record<string, Column[]> = {
     name,
     { name: 'Ready', cell: (p) => `${(p.status?.containerStatuses ?? []).filter((c: Obj) => c.ready).length}/${(p.spec?.containers ?? []).length}` },
     { name: 'Status', cell: podStatus },
-    { name: 'Restarts', cell: (p) => String((p.status?.containerStatuses ?? []).reduce((n: number, c: Obj) => n + (c.restartCount ?? 0), 0)) },
+    { name: 'Restarts', cell: podRestarts },
     ageColumn,
     { name: 'IP', priority: 1, cell: (p) => none(p.status?.podIP) },
     { name: 'Node', priority: 1, cell: (p) => none(p.spec?.nodeName) },
