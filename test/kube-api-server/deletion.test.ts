@@ -59,17 +59,24 @@ describe('kube-api-server deletion', () => {
   it('Foreground: the owner stays with the foregroundDeletion finalizer until dependents are gone', async () => {
     await apps.createNamespacedDeployment({ namespace: 'del', body: deployment('fg') });
     await ready('del', 'fg')();
-    await apps.deleteNamespacedDeployment({ name: 'fg', namespace: 'del', propagationPolicy: 'Foreground' });
-    const during = await apps.readNamespacedDeployment({ name: 'fg', namespace: 'del' });
-    expect(during.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-    expect(during.metadata?.finalizers).toEqual(['foregroundDeletion']);
-    let sawPodsWhileOwnerExisted = false;
-    await server.waitFor(() => {
-      const d = server.get('Deployment', 'del', 'fg');
-      if (d && owned('Pod', 'del', 'fg').some((p) => p.metadata.deletionTimestamp)) sawPodsWhileOwnerExisted = true;
-      return !d;
-    });
-    expect(sawPodsWhileOwnerExisted).toBe(true);
+    // Terminating pods linger podTerminationMs; stretch it so that "pods terminating, owner still there" lasts until it is looked at.
+    server.controls.setTiming({ podTerminationMs: 60_000 });
+    try {
+      await apps.deleteNamespacedDeployment({ name: 'fg', namespace: 'del', propagationPolicy: 'Foreground' });
+      const during = await apps.readNamespacedDeployment({ name: 'fg', namespace: 'del' });
+      expect(during.metadata?.deletionTimestamp).toBeInstanceOf(Date);
+      expect(during.metadata?.finalizers).toEqual(['foregroundDeletion']);
+      await server.waitFor(() => {
+        const pods = owned('Pod', 'del', 'fg');
+        return pods.length === 2 && pods.every((p) => p.metadata.deletionTimestamp);
+      });
+      expect(server.get('Deployment', 'del', 'fg')?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    } finally {
+      server.controls.setTiming({ podTerminationMs: defaultTiming.podTerminationMs });
+    }
+    // The pods were given 60 s to go: delete them now (grace 0), as their kubelet would once they stopped.
+    for (const p of owned('Pod', 'del', 'fg')) await core.deleteNamespacedPod({ name: p.metadata.name ?? '', namespace: 'del', gracePeriodSeconds: 0 });
+    await server.waitFor(() => !server.get('Deployment', 'del', 'fg'));
     expect(owned('ReplicaSet', 'del', 'fg')).toHaveLength(0);
     expect(owned('Pod', 'del', 'fg')).toHaveLength(0);
   });
