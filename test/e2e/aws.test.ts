@@ -184,7 +184,7 @@ describe('aws provider (EKS + ECR)', () => {
     expect(await tags(`${STACK}-web`)).toEqual([webTag]);
     expect(await tags(`${STACK}-api`)).toEqual([apiTag, 'users-own'].sort());
     expect(fake.calls.filter((c) => c.op === 'GetCallerIdentity' && c.status === 200).length).toBeGreaterThanOrEqual(1);
-    expect(r.stderr).toContain(`$ docker login --username AWS --password-stdin 127.0.0.1:${regPort}`);
+    expect(r.stderr).toContain(`$ docker login --username AWS --password-stdin -- 127.0.0.1:${regPort}`);
 
     // EKS: the Deployments run the ECR images; every request carried a token the authenticator took.
     expect(deploymentImage('web')).toBe(`127.0.0.1:${regPort}/${STACK}-web:${webTag}`);
@@ -217,7 +217,7 @@ describe('aws provider (EKS + ECR)', () => {
     expect(await tags(`${STACK}-web`)).toEqual([webTag, newTag].sort());
     expect(s.ecr.pushedTags).toEqual([webTag, newTag]);
     expect(deploymentImage('web')).toBe(`127.0.0.1:${regPort}/${STACK}-web:${newTag}`);
-    expect(r.stderr).not.toContain(`docker push 127.0.0.1:${regPort}/${STACK}-api`);
+    expect(r.stderr).not.toContain(`docker push -- 127.0.0.1:${regPort}/${STACK}-api`);
     webTag = newTag;
     noLeak(r);
   });

@@ -95,4 +95,18 @@ describe('engine failures', () => {
     expect((await pctl(['destroy'], { cwd: dir })).exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual([]);
   });
+
+  it('a container that crashed and was restarted is reported with the failed run\'s exit code and log line', async () => {
+    // The first run fails with code 5; the restart policy starts a second one that keeps
+    // running (its file system survives the restart), so inspect shows exit code 0.
+    const cmd = 'test -f /ran && exec sleep 3600; touch /ran; echo \\"first run: bad secret file\\" >&2; exit 5';
+    writeFileSync(path.join(dir, 'pctl.yaml'), `name: ${STACK}\nservices:\n  flappy:\n    image: busybox:latest\n    command: "${cmd}"\n    provider: { name: docker }\n`);
+    const r = await pctl(['deploy'], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`${STACK}-flappy: container ${STACK}-flappy exited with code 5( \\(restarted \\d+×\\))?: first run: bad secret file`));
+    expect((await pctl(['destroy'], { cwd: dir })).exitCode).toBe(0);
+    expect(await labelled('container', STACK)).toEqual([]);
+  });
 });

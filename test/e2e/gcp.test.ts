@@ -240,8 +240,8 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
       gcp: { project: PROJECT, location: ZONE, gkeCluster: CLUSTER, registryHost: `127.0.0.1:${regPort}` },
     });
     expect(await tags()).toEqual([tag]);
-    expect(r.stderr).toContain(`$ docker login --username oauth2accesstoken --password-stdin 127.0.0.1:${regPort}`);
-    expect(r.stderr).toContain(`$ docker push ${image}`);
+    expect(r.stderr).toContain(`$ docker login --username oauth2accesstoken --password-stdin -- 127.0.0.1:${regPort}`);
+    expect(r.stderr).toContain(`$ docker push -- ${image}`);
 
     const d = kube.get('Deployment', NS, `${STACK}-web`) as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } } | undefined;
     expect(d?.spec.template.spec.containers[0]!.image).toBe(image);

@@ -99,10 +99,10 @@ describe('a registry with a password', () => {
     expect(s.pushedByPctl).toBe(true);
     expect(s.builtByPctl).toBe(true);
     // The password went on stdin, never on a command line, into output or into state.
-    expect(r.stderr).toContain(`$ docker login --username ${USER} --password-stdin 127.0.0.1:${regPort}`);
+    expect(r.stderr).toContain(`$ docker login --username ${USER} --password-stdin -- 127.0.0.1:${regPort}`);
     // ... and again on the host, through ssh, before it pulls.
-    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .*-p ${sshPort} -- 127\\.0\\.0\\.1 docker login --username ${USER} --password-stdin 127\\.0\\.0\\.1:${regPort}\\n`));
-    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .* docker pull 127\\.0\\.0\\.1:${regPort}/team:${tag}`));
+    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .*-p ${sshPort} -- 127\\.0\\.0\\.1 docker login --username ${USER} --password-stdin -- 127\\.0\\.0\\.1:${regPort}\\n`));
+    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .* docker pull -- 127\\.0\\.0\\.1:${regPort}/team:${tag}`));
     expect(r.argvLeak).toEqual([]);
     expect(r.stdout).not.toContain(PASSWORD);
     expect(r.stderr).not.toContain(PASSWORD);

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl, pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
 import { docker, removeStack, requireDocker } from '../helpers/docker.js';
 
 const STACK = 'secrets';
@@ -75,5 +75,22 @@ describe('secrets', () => {
     expectNoSecret(status.stdout + status.stderr, 'status');
     const plan = await pctl(['plan', '--json', '--verbose'], { cwd: dir, env });
     expectNoSecret(plan.stdout + plan.stderr, 'plan');
+  });
+
+  it('never sit on a command line: docker reads them from an env file only the user can read, removed after', async () => {
+    const forced = { ...env, PCTL_FORCE: '1' };
+    for (const secret of [ENV_SECRET, FILE_SECRET]) {
+      // A changed fingerprint makes deploy run `docker run` again for app.
+      writeTree(dir, { 'pctl.yaml': readFileSync(path.join(dir, 'pctl.yaml'), 'utf8').replace(/command: sleep \d+/, `command: sleep ${3600 + secret.length}`) });
+      const r = await pctlWatchingArgv(['deploy', 'app', '--verbose'], { cwd: dir, env: forced }, secret);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/docker run .*--env-file \S+\/pctl-env-\w+\/env /);
+      expect(r.argvLeak).toEqual([]);
+      expectNoSecret(r.stdout + r.stderr, 'deploy output');
+    }
+    const inspected = JSON.parse(await docker(['inspect', `${STACK}-app`]))[0].Config.Env as string[];
+    expect(inspected).toContain(`TOKEN=${ENV_SECRET}`);
+    expect(inspected).toContain(`DB_PASSWORD=${FILE_SECRET}`);
+    expect(inspected).toContain(`SHELLY=${SHELLY}`);
   });
 });

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl, pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -23,7 +23,9 @@ let key: string;
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
 const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
-const run = (args: string[]) => pctl([...args, '--name', STACK], { cwd: dir });
+// A secret for the remote container: it must reach it without sitting on any command line.
+const TOKEN = `ssh-remote-token-${process.pid}-Zq8`;
+const run = (args: string[]) => pctl([...args, '--name', STACK], { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } });
 
 async function onRemote(args: string[]): Promise<string> {
   const r = await execa('docker', args, { env: { DOCKER_HOST: engine.host } });
@@ -38,6 +40,7 @@ services:
   web:
     image: ./web
     command: httpd -f -p 8080 -h /www
+    env: { TOKEN: "\${env:SSH_REMOTE_TOKEN}", PLAIN: "a value; with 'quotes' and \\"more\\"" }
     ports: ["${httpPort}:8080"]
     provider:
       name: docker
@@ -78,8 +81,11 @@ afterAll(async () => {
 
 describe('docker provider on a remote host over ssh', () => {
   it('streams the image with docker save | ssh docker load and runs the container there', async () => {
-    const r = await run(['deploy', '--json', '--verbose']);
+    const r = await pctlWatchingArgv(['deploy', '--json', '--verbose', '--name', STACK], { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } }, TOKEN);
     if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshd?.log());
+    // The env file went to the remote over ssh's stdin: no ssh or docker argv carried it.
+    expect(r.argvLeak).toEqual([]);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed' });
@@ -87,13 +93,16 @@ describe('docker provider on a remote host over ssh', () => {
     expect(ref).toMatch(new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`));
     // No registry: the image went through ssh as a stream.
     expect(r.stderr).toContain(`sending ${ref} to 127.0.0.1 (docker save | docker load)`);
-    expect(r.stderr).toMatch(new RegExp(`docker save ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ssh .*-p ${sshPort} .*127\\.0\\.0\\.1 docker load`));
+    expect(r.stderr).toMatch(new RegExp(`docker save -- ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ssh .*-p ${sshPort} .*127\\.0\\.0\\.1 docker load`));
     expect(await onRemote(['image', 'inspect', '--format', '{{.Id}}', ref])).toMatch(/^sha256:/);
     // The container runs on the remote engine, labelled, and answers on the published port.
     expect(await remoteContainers()).toEqual([`${STACK}-web`]);
     const labels = JSON.parse(await onRemote(['inspect', '--format', '{{json .Config.Labels}}', `${STACK}-web`]));
     expect(labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-web` });
     expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
+    const remoteEnv = JSON.parse(await onRemote(['inspect', '--format', '{{json .Config.Env}}', `${STACK}-web`])) as string[];
+    expect(remoteEnv).toContain(`TOKEN=${TOKEN}`);
+    expect(remoteEnv).toContain(`PLAIN=a value; with 'quotes' and "more"`);
     expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe('hello over ssh');
     // Nothing of it on the shared engine but the built image.
     expect((await execa('docker', ['ps', '-a', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
@@ -135,7 +144,7 @@ describe('docker provider on a remote host over ssh', () => {
     const closed = await freePort();
     const other = path.join(tmp.dir, 'unreachable');
     writeTree(other, yaml(`{ host: 127.0.0.1, user: root, key: ${key}, port: ${closed} }`));
-    const r = await pctl(['deploy', '--name', STACK], { cwd: other });
+    const r = await pctl(['deploy', '--name', STACK], { cwd: other, env: { SSH_REMOTE_TOKEN: TOKEN } });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);

@@ -8,6 +8,7 @@ import {
   applyConflicts, applyMerge, deleteAtPath, displayPath, fieldsOf, managedFieldsAfterApply, managedFieldsAfterUpdate,
   otherOwnedFields, parsePathKey, previousApplyFields, type Conflict,
 } from './fields.js';
+import { patchSchemaOf } from './openapi.js';
 import { clone, deepEqual, isPlainObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { findByKind, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -289,7 +290,7 @@ export class Cluster {
     let next: unknown;
     if (type === 'json') next = jsonPatch(base, body);
     else if (type === 'merge') next = mergePatch(base, body);
-    else next = strategicMergePatch(base, body);
+    else next = strategicMergePatch(base, body, '', patchSchemaOf(opts.subresource === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : t));
     const obj = this.asObject(next);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);

@@ -54,7 +54,8 @@ export function applyDefaults(obj: KubeObject, old: KubeObject | undefined): voi
     case 'Namespace':
       obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name ?? '' };
       obj.spec = { finalizers: ['kubernetes'], ...(obj.spec ?? {}) };
-      obj.status ??= { phase: 'Active' };
+      // Zero values count as unset, as in Go defaulting (a protobuf body carries `status: {}`).
+      (obj.status ??= {}).phase ||= 'Active';
       break;
     case 'Pod':
       podSpecDefaults(spec);
@@ -68,14 +69,16 @@ export function applyDefaults(obj: KubeObject, old: KubeObject | undefined): voi
           { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
         ];
       }
-      obj.status ??= { phase: 'Pending', qosClass: 'BestEffort' };
+      obj.status ??= {};
+      obj.status.phase ||= 'Pending';
+      obj.status.qosClass ||= 'BestEffort';
       break;
     case 'Deployment':
       if (spec) {
         spec.replicas ??= 1;
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
-        spec.strategy ??= { type: 'RollingUpdate' };
+        (spec.strategy ??= {}).type ||= 'RollingUpdate';
         if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxUnavailable: '25%', maxSurge: '25%', ...(spec.strategy.rollingUpdate ?? {}) };
         templateDefaults(spec);
       }
@@ -144,7 +147,7 @@ export function applyDefaults(obj: KubeObject, old: KubeObject | undefined): voi
         spec.volumeMode ??= 'Filesystem';
         spec.storageClassName ??= 'standard';
       }
-      obj.status ??= { phase: 'Pending' };
+      (obj.status ??= {}).phase ||= 'Pending';
       break;
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { startKubeApiServer, type KubeApiServer } from './index.js';
 import { statusOf } from './testClient.js';
+import { defaultTiming } from './timing.js';
 
 function deployment(name: string, replicas = 2): V1Deployment {
   return {
@@ -43,26 +44,39 @@ describe('kube-api-server deletion', () => {
   it('Background: the owner goes now, its ReplicaSets and pods after', async () => {
     await apps.createNamespacedDeployment({ namespace: 'del', body: deployment('bg') });
     await ready('del', 'bg')();
-    await apps.deleteNamespacedDeployment({ name: 'bg', namespace: 'del', propagationPolicy: 'Background' });
-    expect(server.get('Deployment', 'del', 'bg')).toBeUndefined();
-    expect(owned('ReplicaSet', 'del', 'bg')).toHaveLength(1);
+    // Hold the garbage collector so the moment between "owner gone" and "dependents gone" lasts until it is looked at.
+    server.controls.pauseControllers();
+    try {
+      await apps.deleteNamespacedDeployment({ name: 'bg', namespace: 'del', propagationPolicy: 'Background' });
+      expect(server.get('Deployment', 'del', 'bg')).toBeUndefined();
+      expect(owned('ReplicaSet', 'del', 'bg')).toHaveLength(1);
+    } finally {
+      server.controls.resumeControllers();
+    }
     await server.waitFor(() => owned('ReplicaSet', 'del', 'bg').length === 0 && owned('Pod', 'del', 'bg').length === 0);
   });
 
   it('Foreground: the owner stays with the foregroundDeletion finalizer until dependents are gone', async () => {
     await apps.createNamespacedDeployment({ namespace: 'del', body: deployment('fg') });
     await ready('del', 'fg')();
-    await apps.deleteNamespacedDeployment({ name: 'fg', namespace: 'del', propagationPolicy: 'Foreground' });
-    const during = await apps.readNamespacedDeployment({ name: 'fg', namespace: 'del' });
-    expect(during.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-    expect(during.metadata?.finalizers).toEqual(['foregroundDeletion']);
-    let sawPodsWhileOwnerExisted = false;
-    await server.waitFor(() => {
-      const d = server.get('Deployment', 'del', 'fg');
-      if (d && owned('Pod', 'del', 'fg').some((p) => p.metadata.deletionTimestamp)) sawPodsWhileOwnerExisted = true;
-      return !d;
-    });
-    expect(sawPodsWhileOwnerExisted).toBe(true);
+    // Terminating pods linger podTerminationMs; stretch it so that "pods terminating, owner still there" lasts until it is looked at.
+    server.controls.setTiming({ podTerminationMs: 60_000 });
+    try {
+      await apps.deleteNamespacedDeployment({ name: 'fg', namespace: 'del', propagationPolicy: 'Foreground' });
+      const during = await apps.readNamespacedDeployment({ name: 'fg', namespace: 'del' });
+      expect(during.metadata?.deletionTimestamp).toBeInstanceOf(Date);
+      expect(during.metadata?.finalizers).toEqual(['foregroundDeletion']);
+      await server.waitFor(() => {
+        const pods = owned('Pod', 'del', 'fg');
+        return pods.length === 2 && pods.every((p) => p.metadata.deletionTimestamp);
+      });
+      expect(server.get('Deployment', 'del', 'fg')?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    } finally {
+      server.controls.setTiming({ podTerminationMs: defaultTiming.podTerminationMs });
+    }
+    // The pods were given 60 s to go: delete them now (grace 0), as their kubelet would once they stopped.
+    for (const p of owned('Pod', 'del', 'fg')) await core.deleteNamespacedPod({ name: p.metadata.name ?? '', namespace: 'del', gracePeriodSeconds: 0 });
+    await server.waitFor(() => !server.get('Deployment', 'del', 'fg'));
     expect(owned('ReplicaSet', 'del', 'fg')).toHaveLength(0);
     expect(owned('Pod', 'del', 'fg')).toHaveLength(0);
   });
@@ -101,20 +115,28 @@ describe('kube-api-server deletion', () => {
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
     await apps.createNamespacedDeployment({ namespace: 'doomed', body: deployment('app') });
     await ready('doomed', 'app')();
-    const res = await core.deleteNamespace({ name: 'doomed' });
-    expect(res).toMatchObject({ status: { phase: 'Terminating' } });
-    const ns = await core.readNamespace({ name: 'doomed' });
-    expect(ns.status?.phase).toBe('Terminating');
-    expect(ns.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-    expect(await statusOf(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } }))).toMatchObject({
-      code: 403, reason: 'Forbidden',
-      message: 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
-      details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
-    });
-    expect(await statusOf(core.deleteNamespace({ name: 'doomed' }))).toMatchObject({ code: 409, reason: 'Conflict' });
-    const started = Date.now();
+    // An emptied namespace lingers (namespaceFinalizeMs) before it goes: stretch that so no look at it can come too late.
+    server.controls.setTiming({ namespaceFinalizeMs: 60_000 });
+    try {
+      const res = await core.deleteNamespace({ name: 'doomed' });
+      expect(res).toMatchObject({ status: { phase: 'Terminating' } });
+      const ns = await core.readNamespace({ name: 'doomed' });
+      expect(ns.status?.phase).toBe('Terminating');
+      expect(ns.metadata?.deletionTimestamp).toBeInstanceOf(Date);
+      expect(await statusOf(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } }))).toMatchObject({
+        code: 403, reason: 'Forbidden',
+        message: 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+        details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+      });
+      expect(await statusOf(core.deleteNamespace({ name: 'doomed' }))).toMatchObject({ code: 409, reason: 'Conflict' });
+      const contentRemoved = (): boolean => (server.get('Namespace', undefined, 'doomed')?.status?.conditions ?? [])
+        .some((c: { type: string; status: string }) => c.type === 'NamespaceContentRemaining' && c.status === 'False');
+      await server.waitFor(() => server.list('Pod', 'doomed').length === 0 && contentRemoved());
+      expect(server.get('Namespace', undefined, 'doomed')?.status?.phase).toBe('Terminating');
+    } finally {
+      server.controls.setTiming({ namespaceFinalizeMs: defaultTiming.namespaceFinalizeMs });
+    }
     await server.waitFor(() => !server.get('Namespace', undefined, 'doomed'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(server.list('Pod', 'doomed')).toEqual([]);
     expect(await statusOf(core.readNamespace({ name: 'doomed' }))).toMatchObject({ code: 404, message: 'namespaces "doomed" not found' });
     // The name can be reused once it is gone.

@@ -1,9 +1,13 @@
 // The HTTP face of the test server: routing kube-apiserver URLs to the cluster, Status errors, watches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import yaml from 'js-yaml';
-import { ApiError, badRequest, methodNotAllowed, unauthorized, unsupportedMediaType } from './errors.js';
-import type { Cluster, DeleteOptions, PatchType } from './cluster.js';
+import { ApiError, badRequest, methodNotAllowed, unauthorized } from './errors.js';
+import type { Cluster, DeleteOptions } from './cluster.js';
 import { isPlainObject } from './patch.js';
+import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
+import { pathNotFound, send } from './respond.js';
+import { tableVersionWanted, toTable } from './table.js';
+import { prefersOpenApiV2Protobuf, sendOpenApiV2Protobuf, serveOpenApi } from './openapiHttp.js';
+import { validateFields } from './fieldValidation.js';
 import {
   apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, type ResourceType,
 } from './resources.js';
@@ -51,35 +55,6 @@ const faultReasons: Record<number, string> = {
   422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
 };
 
-function send(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID() });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseBody(text: string, contentType: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    if (contentType.includes('yaml')) return yaml.load(text);
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw badRequest(`error decoding ${contentType.includes('yaml') ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
-  }
-}
-
-function patchTypeOf(contentType: string): PatchType {
-  if (contentType.startsWith('application/json-patch+json')) return 'json';
-  if (contentType.startsWith('application/merge-patch+json')) return 'merge';
-  if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
-  if (contentType.startsWith('application/apply-patch+yaml') || contentType.startsWith('application/apply-patch+json')) return 'apply';
-  throw unsupportedMediaType(contentType);
-}
 
 interface Route {
   t: ResourceType;
@@ -205,6 +180,10 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     return;
   }
   const segs = path.split('/').filter(Boolean);
+  if (path === '/openapi/v2' && method === 'GET' && prefersOpenApiV2Protobuf(req.headers.accept)) return sendOpenApiV2Protobuf(res);
+  // Everything past here answers JSON (pod logs aside); a client that takes none of it gets 406, not a body it cannot read.
+  if (!acceptsJson(req.headers.accept) && segs[segs.length - 1] !== 'log') throw notAcceptable();
+  if (segs[0] === 'openapi' && method === 'GET') return serveOpenApi(res, segs.slice(1).join('/'), url.searchParams.get('hash'));
   if (method === 'GET') {
     if (path === '/api') return send(res, 200, apiVersions(ctx.serverAddress()));
     if (path === '/apis') return send(res, 200, apiGroupList());
@@ -219,10 +198,17 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const ns = r.t.namespaced ? r.ns : undefined;
   if (r.t.namespaced && r.name !== undefined && r.ns === undefined) throw pathNotFound();
   const contentType = (req.headers['content-type'] ?? 'application/json').toLowerCase();
-  const bodyText = method === 'GET' ? '' : await readBody(req);
-  const body = method === 'GET' ? undefined : parseBody(bodyText, contentType);
+  const expectedKind = method === 'DELETE' ? 'DeleteOptions' : r.sub === 'scale' ? 'Scale' : r.t.kind;
+  const body = method === 'GET' ? undefined : parseBody(await readBody(req), contentType, expectedKind);
+  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !contentType.startsWith('application/json-patch+json')) {
+    const gvk = r.sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : r.t;
+    const isApply = method === 'PATCH' && contentType.startsWith('application/apply-patch');
+    const warnings = validateFields(body, gvk, q.get('fieldValidation'), isApply && r.name !== undefined ? { namespace: ns, name: r.name } : undefined);
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  }
   const dryRun = q.getAll('dryRun').includes('All');
   const fieldManager = q.get('fieldManager') ?? undefined;
+  const table = method === 'GET' ? tableVersionWanted(req.headers.accept) : undefined;
   const cluster = ctx.cluster;
 
   if (r.sub !== undefined && !['status', 'scale', 'log', 'finalize'].includes(r.sub)) throw pathNotFound();
@@ -231,8 +217,8 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
 
   if (r.name === undefined) {
     if (method === 'GET') {
-      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1') return watch(ctx, req, res, r.t, ns, q);
-      return sendList(ctx, res, r.t, ns, q);
+      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1') return watch(ctx, req, res, r.t, ns, q, table);
+      return sendList(ctx, res, r.t, ns, q, table);
     }
     if (method === 'POST') {
       if (r.t.namespaced && ns === undefined) throw methodNotAllowed();
@@ -266,9 +252,10 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     case 'GET': {
       if (r.watch || q.get('watch') === 'true') {
         q.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(','));
-        return watch(ctx, req, res, r.t, ns, q);
+        return watch(ctx, req, res, r.t, ns, q, table);
       }
       const obj = cluster.get(r.t, ns, name);
+      if (table && r.sub === undefined) return send(res, 200, toTable(r.t, [obj], table, { resourceVersion: obj.metadata.resourceVersion }, q.get('includeObject')));
       return send(res, 200, r.sub === 'scale' ? cluster.scaleOf(obj) : obj);
     }
     case 'PUT': {
@@ -299,16 +286,14 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   }
 }
 
-function pathNotFound(): ApiError {
-  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-}
+
 
 function sendOr404(res: ServerResponse, doc: object | undefined): void {
   if (!doc) throw pathNotFound();
   send(res, 200, doc);
 }
 
-function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
   let items = ctx.cluster.list(t, ns, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
   const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const cont = q.get('continue');
@@ -331,11 +316,12 @@ function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: st
     metadata.remainingItemCount = items.length - limit;
     items = page;
   }
+  if (table) return send(res, 200, toTable(t, items, table, metadata, q.get('includeObject')));
   send(res, 200, { kind: listKind(t), apiVersion: groupVersion(t), metadata, items: items.map(asListItem) });
 }
 
 /** `?watch=true`: newline-delimited JSON watch events until the client goes away or timeoutSeconds passes. */
-function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
   const byLabel = parseLabelSelector(q.get('labelSelector'));
   const byField = parseFieldSelector(q.get('fieldSelector'));
   const matches = (o: KubeObject): boolean =>
@@ -344,8 +330,10 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   // Send headers now: clients wait for them before reading events, and there may be none for a while.
   res.flushHeaders();
+  // A watch asked for as a Table (kubectl get -w) carries a one-row Table per event.
   const write = (type: string, object: unknown): void => {
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    const o = table && type !== 'ERROR' ? toTable(t, [object as KubeObject], table, { resourceVersion: (object as KubeObject).metadata.resourceVersion }, q.get('includeObject')) : object;
+    res.write(`${JSON.stringify({ type, object: o })}\n`);
   };
   // An object modified into or out of the selector is ADDED or DELETED for this watch, as on a real server.
   function deliver(e: ChangeEvent): void {

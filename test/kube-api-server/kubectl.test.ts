@@ -2,52 +2,174 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from './index.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-
-describe.skipIf(!hasKubectl)('kube-api-server with kubectl', () => {
+// kubectl as it comes: default flags only (client-side validation and OpenAPI on, protobuf bodies for built-in kinds).
+describe('kube-api-server with kubectl', () => {
   let server: KubeApiServer;
+  let dir: string;
   // Asynchronous on purpose: the server runs in this process, so a blocking spawn would starve it.
   const kubectl = (...args: string[]) =>
     new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, ...args], { encoding: 'utf8', timeout: 30_000 }, (e, out, err) =>
+      // Its own discovery/OpenAPI cache, so nothing from another run or server on the same port is reused.
+      const env = { ...process.env, KUBECACHEDIR: join(dir, 'cache') };
+      execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, ...args], { encoding: 'utf8', timeout: 30_000, env }, (e, out, err) =>
         resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
     });
+  const manifest = (name: string, lines: string[]): string => {
+    const file = join(dir, name);
+    writeFileSync(file, lines.join('\n'));
+    return file;
+  };
+  const requestsTo = (method: string, pathPart: string) => server.requests.filter((r) => r.method === method && r.path.includes(pathPart));
+
   beforeAll(async () => {
+    // Not skipped when missing: every machine of this project has kubectl (v1.32 client).
+    expect(spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status, 'kubectl on PATH').toBe(0);
     server = await startKubeApiServer({ contextName: 'kind-pctl' });
+    dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
   });
   afterAll(async () => {
+    if (!server) return;
+    expect(server.controllerErrors).toEqual([]);
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs get, apply --server-side, rollout status and delete', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kubectl-'));
-    const manifest = join(dir, 'app.yaml');
-    writeFileSync(manifest, [
+  it('creates built-in kinds from protobuf bodies', async () => {
+    expect(await kubectl('create', 'namespace', 'made')).toMatchObject({ code: 0, out: 'namespace/made created\n' });
+    const ns = server.get('Namespace', undefined, 'made');
+    expect(ns?.status).toEqual({ phase: 'Active' });
+    expect(ns?.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'made' });
+    const created = requestsTo('POST', '/api/v1/namespaces');
+    expect(created.at(-1)).toMatchObject({ contentType: 'application/vnd.kubernetes.protobuf', status: 201, query: { fieldValidation: 'Strict' } });
+
+    const steps: [string[], string][] = [
+      [['create', 'configmap', 'settings', '--from-literal=mode=fast', '--from-literal=level=3'], 'configmap/settings created'],
+      [['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret'], 'secret/creds created'],
+      [['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2'], 'deployment.apps/web created'],
+      [['create', 'service', 'clusterip', 'web', '--tcp=80:8080'], 'service/web created'],
+      [['create', 'serviceaccount', 'robot'], 'serviceaccount/robot created'],
+      [['create', 'job', 'once', '--image=busybox:1.36'], 'job.batch/once created'],
+    ];
+    for (const [args, out] of steps) expect(await kubectl('-n', 'made', ...args)).toMatchObject({ code: 0, out: `${out}\n`, err: '' });
+    expect(server.get('ConfigMap', 'made', 'settings')?.data).toEqual({ mode: 'fast', level: '3' });
+    expect(Buffer.from(String((server.get('Secret', 'made', 'creds')?.data as Record<string, string>).password), 'base64').toString()).toBe('s3cret');
+    expect(server.get('Secret', 'made', 'creds')?.type).toBe('Opaque');
+    const web = server.get('Deployment', 'made', 'web');
+    expect(web?.spec).toMatchObject({
+      replicas: 2, selector: { matchLabels: { app: 'web' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } },
+    });
+    expect(server.get('Service', 'made', 'web')?.spec).toMatchObject({ ports: [{ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' }], selector: { app: 'web' }, type: 'ClusterIP' });
+    expect(server.get('ServiceAccount', 'made', 'robot')).toBeDefined();
+    expect(server.get('Job', 'made', 'once')?.spec).toMatchObject({ template: { spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: 'busybox:1.36' }] } } });
+    const protobufPosts = server.requests.filter((r) => r.method === 'POST' && r.contentType === 'application/vnd.kubernetes.protobuf' && r.status === 201);
+    expect(protobufPosts.length).toBeGreaterThanOrEqual(7);
+
+    expect(await kubectl('-n', 'made', 'wait', '--for=condition=Available', 'deployment/web', '--timeout=20s')).toMatchObject({ code: 0, out: 'deployment.apps/web condition met\n' });
+    expect(await kubectl('-n', 'made', 'wait', '--for=condition=Complete', 'job/once', '--timeout=20s')).toMatchObject({ code: 0, out: 'job.batch/once condition met\n' });
+    // kubectl get asks for a Table; the columns are kube-apiserver's printers'.
+    expect((await kubectl('-n', 'made', 'get', 'deployment', 'web')).out).toMatch(/^NAME +READY +UP-TO-DATE +AVAILABLE +AGE\nweb +2\/2 +2 +2 +\S+\n$/);
+    expect((await kubectl('-n', 'made', 'get', 'pods', '-l', 'job-name=once')).out).toMatch(/^NAME +READY +STATUS +RESTARTS +AGE\nonce-\w+ +0\/1 +Completed +0 +\S+\n$/);
+    expect((await kubectl('-n', 'made', 'get', 'service', 'web', '-o', 'wide')).out)
+      .toMatch(/^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE +SELECTOR\nweb +ClusterIP +10\.96\.\d+\.\d+ +<none> +80\/TCP +\S+ +app=web\n$/);
+    expect(await kubectl('-n', 'made', 'scale', 'deployment/web', '--replicas=3')).toMatchObject({ code: 0, out: 'deployment.apps/web scaled\n' });
+    await server.waitFor(() => server.get('Deployment', 'made', 'web')?.status?.readyReplicas === 3);
+    // A rollout and its undo: the undo (a JSON patch of the old ReplicaSet's template, `creationTimestamp: null` and all) reuses that ReplicaSet.
+    expect(await kubectl('-n', 'made', 'set', 'image', 'deployment/web', 'nginx=nginx:1.28')).toMatchObject({ code: 0, out: 'deployment.apps/web image updated\n' });
+    expect((await kubectl('-n', 'made', 'rollout', 'status', 'deployment/web', '--timeout=20s')).out).toContain('successfully rolled out');
+    expect(await kubectl('-n', 'made', 'rollout', 'undo', 'deployment/web')).toMatchObject({ code: 0, out: 'deployment.apps/web rolled back\n' });
+    expect((await kubectl('-n', 'made', 'rollout', 'status', 'deployment/web', '--timeout=20s')).out).toContain('successfully rolled out');
+    expect(server.get('Deployment', 'made', 'web')?.spec?.template.spec.containers[0].image).toBe('nginx:1.27');
+    expect(server.list('ReplicaSet', 'made').map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision']).sort()).toEqual(['2', '3']);
+    expect(await kubectl('-n', 'made', 'delete', 'configmap', 'settings')).toMatchObject({ code: 0, out: 'configmap "settings" deleted\n' });
+    expect(server.get('ConfigMap', 'made', 'settings')).toBeUndefined();
+  });
+
+  it('applies client-side with a three-way strategic merge computed from the OpenAPI schema', async () => {
+    const v1 = manifest('shop-v1.yaml', [
       'apiVersion: v1', 'kind: Namespace', 'metadata: {name: shop}', '---',
       'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, namespace: shop, labels: {app: web}}',
       'spec:', '  replicas: 2', '  selector: {matchLabels: {app: web}}',
+      '  template:', '    metadata: {labels: {app: web}}',
+      '    spec:', '      containers:', '      - name: web', '        image: "nginx:1.27"', '        env: [{name: A, value: "1"}, {name: B, value: "2"}]',
+    ]);
+    const first = await kubectl('apply', '-f', v1);
+    expect(first).toMatchObject({ code: 0, err: '' });
+    expect(first.out).toBe('namespace/shop created\ndeployment.apps/web created\n');
+    // Someone else adds a sidecar; a three-way merge must keep it, as it is not in the last applied configuration.
+    const sidecar = await kubectl('-n', 'shop', 'patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.36"}]}}}}');
+    expect(sidecar).toMatchObject({ code: 0, out: 'deployment.apps/web patched\n' });
+    const v2 = manifest('shop-v2.yaml', [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, namespace: shop, labels: {app: web}}',
+      'spec:', '  replicas: 3', '  selector: {matchLabels: {app: web}}',
+      '  template:', '    metadata: {labels: {app: web}}',
+      '    spec:', '      containers:', '      - name: web', '        image: "nginx:1.28"', '        env: [{name: B, value: "2"}, {name: C, value: "3"}]',
+    ]);
+    const second = await kubectl('apply', '-f', v2);
+    expect(second).toMatchObject({ code: 0, out: 'deployment.apps/web configured\n', err: '' });
+    const patch = requestsTo('PATCH', '/namespaces/shop/deployments/web').at(-1);
+    expect(patch).toMatchObject({ contentType: 'application/strategic-merge-patch+json', status: 200, query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict' } });
+    const spec = server.get('Deployment', 'shop', 'web')?.spec;
+    expect(spec?.replicas).toBe(3);
+    expect(spec?.template.spec.containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).toEqual(['web=nginx:1.28', 'sidecar=busybox:1.36']);
+    expect(spec?.template.spec.containers[0].env).toEqual([{ name: 'B', value: '2' }, { name: 'C', value: '3' }]);
+    const rollout = await kubectl('-n', 'shop', 'rollout', 'status', 'deployment/web', '--timeout', '20s');
+    expect(rollout.out).toContain('successfully rolled out');
+    const shown = await kubectl('-n', 'shop', 'get', 'deployment', 'web', '-o', 'yaml');
+    const doc = yaml.load(shown.out) as { kind: string; metadata: { annotations: Record<string, string> }; status: { readyReplicas: number } };
+    expect(doc.kind).toBe('Deployment');
+    expect(doc.status.readyReplicas).toBe(3);
+    expect(JSON.parse(doc.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).spec.replicas).toBe(3);
+  });
+
+  it('rejects fields the schema does not declare, as the real server does for fieldValidation=Strict', async () => {
+    const typo = manifest('typo.yaml', ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: typo, namespace: shop}', 'dato: {a: b}']);
+    const res = await kubectl('apply', '-f', typo);
+    expect(res.code).not.toBe(0);
+    expect(res.err).toContain('strict decoding error: unknown field "dato"');
+    const ssa = await kubectl('apply', '--server-side', '-f', typo);
+    expect(ssa.code).not.toBe(0);
+    expect(ssa.err).toContain('failed to create typed patch object (shop/typo; /v1, Kind=ConfigMap): .dato: field not declared in schema');
+    expect(server.get('ConfigMap', 'shop', 'typo')).toBeUndefined();
+  });
+
+  it('applies server-side and explains fields from OpenAPI v3 and v2', async () => {
+    const app = manifest('app.yaml', [
+      'apiVersion: v1', 'kind: Namespace', 'metadata: {name: ssa}', '---',
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web, namespace: ssa, labels: {app: web}}',
+      'spec:', '  replicas: 2', '  selector: {matchLabels: {app: web}}',
       '  template:', '    metadata: {labels: {app: web}}', '    spec: {containers: [{name: web, image: "nginx:1.27"}]}', '---',
-      'apiVersion: v1', 'kind: Service', 'metadata: {name: web, namespace: shop}', 'spec: {selector: {app: web}, ports: [{port: 80}]}',
-    ].join('\n'));
-    try {
-      expect(await kubectl('get', 'ns')).toMatchObject({ code: 0, out: expect.stringContaining('default') });
-      const applied = await kubectl('apply', '--server-side', '--field-manager', 'pctl', '--validate=false', '-f', manifest);
-      expect(applied.err).toBe('');
-      expect(applied.out).toContain('deployment.apps/web serverside-applied');
-      const rollout = await kubectl('-n', 'shop', 'rollout', 'status', 'deployment/web', '--timeout', '20s');
-      expect(rollout.out).toContain('successfully rolled out');
-      const pods = await kubectl('-n', 'shop', 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}');
-      expect(pods.out).toBe('Running Running');
-      const again = await kubectl('apply', '--server-side', '--field-manager', 'pctl', '--validate=false', '-f', manifest);
-      expect(again.out).toContain('deployment.apps/web serverside-applied');
-      const deleted = await kubectl('delete', 'namespace', 'shop', '--wait=true', '--timeout', '20s');
-      expect(deleted.out).toContain('namespace "shop" deleted');
-      expect(server.get('Namespace', undefined, 'shop')).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      'apiVersion: v1', 'kind: Service', 'metadata: {name: web, namespace: ssa}', 'spec: {selector: {app: web}, ports: [{port: 80}]}',
+    ]);
+    const applied = await kubectl('apply', '--server-side', '--field-manager', 'pctl', '-f', app);
+    expect(applied).toMatchObject({ code: 0, err: '' });
+    expect(applied.out).toContain('deployment.apps/web serverside-applied');
+    const rollout = await kubectl('-n', 'ssa', 'rollout', 'status', 'deployment/web', '--timeout', '20s');
+    expect(rollout.out).toContain('successfully rolled out');
+    const pods = await kubectl('-n', 'ssa', 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}');
+    expect(pods.out).toBe('Running Running');
+    const again = await kubectl('apply', '--server-side', '--field-manager', 'pctl', '-f', app);
+    expect(again.out).toContain('deployment.apps/web serverside-applied');
+
+    const explained = await kubectl('explain', 'deployment.spec.replicas');
+    expect(explained).toMatchObject({ code: 0, err: '' });
+    expect(explained.out).toContain('KIND:       Deployment');
+    expect(explained.out).toContain('FIELD: replicas <integer>');
+    expect(explained.out).toContain('Number of desired pods.');
+    const explainedV2 = await kubectl('explain', 'deployment.spec.replicas', '--output', 'plaintext-openapiv2');
+    expect(explainedV2).toMatchObject({ code: 0, err: '' });
+    expect(explainedV2.out).toContain('FIELD:    replicas <integer>');
+    expect(explainedV2.out).toContain('Number of desired pods.');
+    expect(requestsTo('GET', '/openapi/v2').at(-1)).toMatchObject({ status: 200 });
+    expect(requestsTo('GET', '/openapi/v3/apis/apps/v1').at(-1)).toMatchObject({ status: 200, query: { hash: expect.stringMatching(/^[0-9A-F]{128}$/) } });
+
+    const deleted = await kubectl('delete', 'namespace', 'ssa', '--wait=true', '--timeout', '20s');
+    expect(deleted.out).toContain('namespace "ssa" deleted');
+    expect(server.get('Namespace', undefined, 'ssa')).toBeUndefined();
   });
 });

@@ -200,7 +200,8 @@ export class Kubelet {
     const why = (c: Record<string, unknown>): Record<string, unknown> =>
       ready ? c : { ...c, reason: completed ? 'PodCompleted' : 'ContainersNotReady', message: completed ? undefined : `containers with unready status: [${notReady.join(' ')}]` };
     if (completed) {
-      for (const s of statuses) s.state = { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: ts, containerID: s.containerID } };
+      // A container that ran to completion is neither started nor ready any more, as the kubelet reports it.
+      for (const s of statuses) Object.assign(s, { ready: false, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: ts, containerID: s.containerID } } });
     }
     const status: Record<string, unknown> = {
       phase,

@@ -38,22 +38,43 @@ export function mergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
+/** Where a strategic merge looks up how a list merges: the field's schema (with Kubernetes' patch extensions), if known. */
+export interface PatchSchema {
+  /** The schema of a property or map value, refs resolved; undefined when not declared. */
+  child(key: string): PatchSchema | undefined;
+  /** The schema of a list's items. */
+  items(): PatchSchema | undefined;
+  /** x-kubernetes-patch-strategy and x-kubernetes-patch-merge-key of this (list) field. */
+  strategy(): { merge: boolean; key?: string };
+}
+
+/** How a list merges: by the schema when there is one (merge key, or union for scalars; otherwise replaced), else by field name. */
+function listMerge(field: string, patch: unknown[], schema: PatchSchema | undefined): { key?: string[]; union?: boolean } {
+  if (!schema) return { key: listKeyOf(field, patch) };
+  const { merge, key } = schema.strategy();
+  if (!merge) return {};
+  return key ? { key: [key] } : { union: true };
+}
+
 /**
- * Strategic merge patch, approximated: like a merge patch, but lists of objects that carry a merge key
- * (name, containerPort, port, mountPath, ...) merge item by item, and `$patch: delete` / `$patch: replace` work.
+ * Strategic merge patch: like a merge patch, but lists whose schema says `x-kubernetes-patch-strategy: merge` merge item by
+ * item on `x-kubernetes-patch-merge-key` (scalar lists as sets), `$patch: delete` / `$patch: replace` work, and the
+ * directives kubectl's three-way patches carry are applied. Without a schema, lists of objects with a name merge by name.
  */
-export function strategicMergePatch(target: Json, patch: Json, field = ''): Json {
+export function strategicMergePatch(target: Json, patch: Json, field = '', schema?: PatchSchema): Json {
   if (Array.isArray(patch)) {
-    const key = listKeyOf(field, patch);
-    if (!key || !Array.isArray(target)) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch === 'delete')));
+    const { key, union } = listMerge(field, patch, schema);
     if (patch.some((p) => isPlainObject(p) && p.$patch === 'replace')) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch)));
+    if (union && Array.isArray(target)) return [...clone(target), ...clone(patch).filter((p) => !target.some((t) => deepEqual(t, p)))];
+    if (!key || !Array.isArray(target)) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch === 'delete')));
     const out = clone(target) as Record<string, unknown>[];
+    const itemSchema = schema?.items();
     for (const item of patch as Record<string, unknown>[]) {
       const idx = out.findIndex((o) => key.every((k) => deepEqual(o?.[k], item[k])));
       if (item.$patch === 'delete') {
         if (idx >= 0) out.splice(idx, 1);
-      } else if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item) as Record<string, unknown>;
-      else out.push(strategicMergePatch({}, item) as Record<string, unknown>);
+      } else if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item, '', itemSchema) as Record<string, unknown>;
+      else out.push(strategicMergePatch({}, item, '', itemSchema) as Record<string, unknown>);
     }
     return out;
   }
@@ -66,9 +87,33 @@ export function strategicMergePatch(target: Json, patch: Json, field = ''): Json
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$')) continue;
     if (v === null) delete out[k];
-    else out[k] = strategicMergePatch(out[k], v, k);
+    else out[k] = strategicMergePatch(out[k], v, k, schema?.child(k));
   }
+  applyDirectives(out, patch, schema);
   return out;
+}
+
+/** The strategic-merge directives kubectl's three-way patches carry: $retainKeys, $deleteFromPrimitiveList/x, $setElementOrder/x. */
+function applyDirectives(out: Record<string, unknown>, patch: Record<string, unknown>, schema: PatchSchema | undefined): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (!Array.isArray(v)) continue;
+    if (k === '$retainKeys') {
+      for (const key of Object.keys(out)) if (!v.includes(key)) delete out[key];
+    } else if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
+    } else if (k.startsWith('$setElementOrder/')) {
+      const field = k.slice('$setElementOrder/'.length);
+      const list = out[field];
+      if (!Array.isArray(list)) continue;
+      const { key } = listMerge(field, v, schema?.child(field));
+      const rank = (item: unknown): number => {
+        const i = v.findIndex((o) => (key && isPlainObject(o) && isPlainObject(item) ? key.every((kk) => deepEqual(o[kk], item[kk])) : deepEqual(o, item)));
+        return i < 0 ? v.length : i;
+      };
+      out[field] = list.map((item, i) => ({ item, i })).sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i).map((x) => x.item);
+    }
+  }
 }
 
 function unescape(token: string): string {

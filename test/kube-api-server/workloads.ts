@@ -14,7 +14,8 @@ const safeChars = 'bcdfghjklmnpqrstvwxz2456789';
 function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+    // A null field is an unset one, as for Go's structs: kubectl's rollout undo sends `creationTimestamp: null`.
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== null)
       .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(v);

@@ -1,4 +1,17 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
-import { main } from '../dist/main.js';
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// A signal that arrives while the CLI loads stops pctl with the shell's code for it
+// (130 for SIGINT, 143 for SIGTERM) instead of killing it with no exit code at all.
+const early = (sig) => {
+  process.stderr.write(`\n${sig}: interrupted while starting, nothing was done\n`);
+  process.exit(sig === 'SIGINT' ? 130 : 143);
+};
+process.on('SIGINT', early);
+process.on('SIGTERM', early);
+const { main } = await import('../dist/main.js');
+// main() installs its own handlers first thing, in the same tick.
+process.off('SIGINT', early);
+process.off('SIGTERM', early);
+const code = await main(process.argv.slice(2));
+// Exit now: a provider's leftover timer or socket must not keep a finished run alive.
+process.exit(code);

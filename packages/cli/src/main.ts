@@ -1,10 +1,12 @@
 // The pctl command line: parses flags, runs the engine, prints one clear line on error.
 import os from 'node:os';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type * as Core from '@pctl/core';
 import type { RunResult, SessionOptions } from '@pctl/core';
 import { createHumanReporter, planTable, statusTable, summarize } from './render.js';
+import { maskProcessOutput } from './output.js';
 
 // The core loads only when a command runs: `pctl --help` and `--version` stay fast.
 let core: typeof Core;
@@ -23,6 +25,7 @@ interface GlobalOpts {
   buildSequential?: boolean;
   buildConcurrency?: string;
   skipPush?: boolean;
+  stepTimeout: string;
 }
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
@@ -34,20 +37,50 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return n;
 }
 
+function stepTimeout(value: string): number {
+  const ms = core.parseDuration(value);
+  if (ms === undefined) throw new core.PctlError({ code: 'BadUsage', message: `--step-timeout must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user' });
+  return ms;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // Signals first: one that arrives while pctl starts still stops it with its exit code.
   const interrupt = new AbortController();
   let interrupts = 0;
+  // Set by a command that ends itself on the interrupt (`sync` stops watching, exit 0).
+  let watching = false;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
+    // Holding no lock, pctl has changed nothing yet: stop at once (a hung resolver or
+    // plugin must not make Ctrl-C wait).
+    if (!watching && (!core || core.heldLockCount() === 0)) {
+      process.stderr.write(`\n${sig}: interrupted\n`);
+      process.exit(130);
+    }
     if (interrupts === 1) {
       process.stderr.write(`\n${sig}: finishing running steps, starting nothing new (press again to abort at once)\n`);
       interrupt.abort(new Error(sig));
     } else {
+      process.stderr.write(`${sig}: interrupted\n`);
+      core?.releaseHeldLocksSync();
       process.exit(130);
     }
   };
+  // Kept for the whole process: a signal after the run, before exit, is still answered.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Everything pctl writes passes the secret mask (the last line of defence).
+  maskProcessOutput((t) => (core ? core.maskKnown(t, secrets) : t));
+  // The event loop ran empty before the command finished: a step never settled.
+  const onEmpty = () => {
+    if (!core) return;
+    const err = core.unsettledError(core.unsettledSteps());
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.oneLine() } }) + '\n');
+    process.stderr.write(`error: ${err.oneLine()}\n`);
+    core.releaseHeldLocksSync();
+    process.exit(err.exitCode);
+  };
+  process.once('beforeExit', onEmpty);
 
   let secrets: string[] = [];
   let verbose = false;
@@ -63,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'show commands run and their output')
     .option('--concurrency <n>', 'services deployed at once', '4')
     .option('--no-wait', 'fail at once when another run holds the stack lock')
+    .option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h', '30m')
     .hook('preAction', async () => {
       await loadCore();
     })
@@ -99,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       },
       concurrency: positiveInt('--concurrency', o.concurrency, 4),
       wait: o.wait !== false,
+      stepTimeoutMs: stepTimeout(o.stepTimeout),
       loadProvider: async (name, stack) => {
         // The same array the providers see: values they learn are secret (aws options.credentials) are masked too.
         secrets = stack.secrets;
@@ -108,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const finish = (result: RunResult) => {
-    if (json) process.stdout.write(core.maskSecrets(JSON.stringify(resultJson(result), null, 2), secrets) + '\n');
+    if (json) process.stdout.write(JSON.stringify(core.maskDeep(resultJson(result), [...secrets, ...core.knownSecrets()]), null, 2) + '\n');
     process.stderr.write(summarize(result) + '\n');
     if (result.error) throw result.error;
   };
@@ -162,6 +197,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[services...]', 'only these services')
     .option('--once', 'sync what differs now and exit')
     .action(async (services: string[], o: { once?: boolean }, cmd: Command) => {
+      watching = !o.once;
       const so = await sessionOptions(cmd);
       const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
         const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
@@ -176,7 +212,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('print, as YAML, the Kubernetes objects deploy would apply (touches no cluster)')
     .argument('[services...]', 'only these services')
     .action(async (services: string[], _o, cmd: Command) => {
-      const rendered = await core.runRender({ ...(await sessionOptions(cmd)), only: services });
+      // Masked as a whole before printing, whatever a provider put in its objects.
+      const rendered = core.maskDeep(await core.runRender({ ...(await sessionOptions(cmd)), only: services }), [...secrets, ...core.knownSecrets()]);
       if (json) process.stdout.write(JSON.stringify(rendered, null, 2) + '\n');
       else {
         const { stringify } = await import('yaml');
@@ -195,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       await loadCore();
       const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
       secrets = [...loaded.secrets];
+      core.checkArguments(loaded.config, path.relative(process.cwd(), loaded.configPath) || loaded.configPath);
       const services = Object.keys(loaded.config.services);
       if (json) process.stdout.write(JSON.stringify({ ok: true, stack: loaded.config.name, services }) + '\n');
       else process.stdout.write(`${loaded.configPath}: valid (stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
@@ -273,8 +311,7 @@ export async function main(argv: string[]): Promise<number> {
     if (verbose && err.detail) process.stderr.write(core.maskSecrets(err.detail, secrets) + '\n');
     else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(core.maskSecrets(err.detail, secrets) + '\n');
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('beforeExit', onEmpty);
   }
   return exitCode;
 }

@@ -3,7 +3,7 @@
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PctlError, PROVIDER_API_VERSION, type LoadedProvider, type LoadedStack, type ProviderV1 } from '@pctl/core';
+import { describeThrown, isPctlError, PctlError, PROVIDER_API_VERSION, runStep, thrownValue, type LoadedProvider, type LoadedStack, type ProviderV1 } from '@pctl/core';
 
 const BUILTIN: Record<string, () => Promise<unknown>> = {
   docker: () => import('@pctl/provider-docker'),
@@ -22,18 +22,19 @@ export async function loadProvider(name: string, stack: LoadedStack): Promise<Lo
     let mod: Record<string, unknown>;
     try {
       file = providerModuleFile(custom, stack.configPath);
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = (await runStep({ module: `provider ${name} (${custom})`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
     } catch (e) {
+      if (isPctlError(e) && e.code !== 'ModuleFailed') throw e;
       throw new PctlError({
         code: 'ProviderLoadFailed',
-        message: `cannot load provider ${name} from ${file}: ${(e as Error).message.split('\n')[0]}`,
+        message: `cannot load provider ${name} from ${file}: ${describeThrown(thrownValue(e))}`,
         fault: 'user',
         hint: file === custom && !path.isAbsolute(custom)
           ? `providers.${name} names the package "${custom}": run \`npm install ${custom}\` in ${stack.configDir}, or give a path starting with ./`
           : `check providers.${name} in ${path.basename(stack.configPath)}`,
       });
     }
-    return fromModule(name, mod, file);
+    return { ...fromModule(name, mod, file), source: custom };
   }
   const load = BUILTIN[name];
   if (!load) {

@@ -1,21 +1,36 @@
 // The one way pctl runs an external command: an argument array, never a shell string.
 import { execa, type Options as ExecaOptions } from 'execa';
 import { PctlError } from './errors.js';
+import { knownSecrets } from './secrets.js';
 
 export type { Exec, ExecOptions, ExecResult } from '@pctl/provider-kit';
 import type { Exec, ExecResult } from '@pctl/provider-kit';
 
 // Renders a command for messages, quoting arguments that need it, masking secrets.
-export function formatCommand(file: string, args: readonly string[], secrets: string[] = []): string {
+export function formatCommand(file: string, args: readonly string[], secrets: readonly string[] = []): string {
   const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return maskSecrets([file, ...args].map(q).join(' '), secrets);
+  const all = [...secrets, ...knownSecrets()];
+  return maskSecrets([file, ...args].map((a) => q(maskSecrets(a, all))).join(' '), all);
 }
 
-export function maskSecrets(text: string, secrets: string[] = []): string {
+// Text with each secret of 3 or more characters replaced by `***`, longest first, also in
+// its JSON-escaped form (a secret with a quote inside a --json document). One or two
+// characters cannot be hidden without garbling every other word, so they are not.
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('***');
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s || s.length < MIN_MASKED) continue;
+    forms.add(s);
+    const escaped = JSON.stringify(s).slice(1, -1);
+    if (escaped !== s) forms.add(escaped);
+  }
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) if (out.includes(f)) out = out.split(f).join('***');
   return out;
 }
+
+/** Shortest secret that is masked. */
+export const MIN_MASKED = 3;
 
 // Tail of a text, for error messages that should show "the last lines".
 export function lastLines(text: string, n = 10): string {
@@ -42,7 +57,7 @@ export interface CreateExecOptions {
 // Builds the exec wrapper; the CLI makes one per run and hands it to providers.
 export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
   return async (file, args, opts = {}) => {
-    const secrets = [...(factoryOpts.secrets?.() ?? []), ...(opts.secrets ?? [])];
+    const secrets = [...(factoryOpts.secrets?.() ?? []), ...(opts.secrets ?? []), ...knownSecrets()];
     const command = formatCommand(file, args, secrets);
     factoryOpts.onCommand?.(command);
     const execaOpts: ExecaOptions = {
@@ -132,9 +147,9 @@ export async function execPipe(
   if (failed) {
     throw new PctlError({
       code: 'CommandFailed',
-      message: `${command} failed: ${errorLine(String(failed.stderr ?? '')) || `exit code ${failed.exitCode}`}`,
+      message: maskSecrets(`${command} failed: ${errorLine(String(failed.stderr ?? '')) || `exit code ${failed.exitCode}`}`, knownSecrets()),
       fault: 'environment',
-      detail: `$ ${command}\n${lastLines(String(failed.stderr ?? ''), 20)}`,
+      detail: maskSecrets(`$ ${command}\n${lastLines(String(failed.stderr ?? ''), 20)}`, knownSecrets()),
     });
   }
 }

@@ -45,11 +45,11 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
       }
       await dockerLogin(ctx, sdk, host);
       if (image.ref !== image.local) {
-        const tagged = await ctx.exec('docker', ['tag', image.local, image.ref], { reject: false });
+        const tagged = await ctx.exec('docker', ['tag', '--', image.local, image.ref], { reject: false });
         if (tagged.exitCode !== 0) throw new PctlError({ code: 'DockerTagFailed', message: `tagging ${image.local} as ${image.ref}: ${tagged.stderr.split('\n')[0]}`, fault: 'environment', exitCode: 1 });
       }
       ctx.reporter.info(`pushing ${image.ref}`, key, 'PushStarted');
-      const pushed = await ctx.exec('docker', ['push', image.ref], { reject: false, signal: ctx.signal });
+      const pushed = await ctx.exec('docker', ['push', '--', image.ref], { reject: false, signal: ctx.signal });
       if (pushed.exitCode !== 0) {
         throw new PctlError({
           code: 'PushFailed',
@@ -111,5 +111,5 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
     if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
     else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
-  if (ecr.image !== entry.image) await ctx.exec('docker', ['rmi', ecr.image], { reject: false });
+  if (ecr.image !== entry.image) await ctx.exec('docker', ['rmi', '--', ecr.image], { reject: false });
 }

@@ -84,7 +84,7 @@ describe('ECR', () => {
     const image = imageFor({ ctx, target: { name: 'api', key: 'shop-api', service, labels: {}, fingerprint: 'f', image: { ref, builtByPctl: true } } }, o);
     expect(image).toEqual({ ref, local: ref });
     expect(await deliver(ctx, o, { ref, local: ref }, 'shop-api')).toBe(true);
-    expect(ctx.commands.map((c) => [c.file, ...c.args].join(' '))).toEqual(['docker login --username AWS --password-stdin 1.dkr.ecr.eu-central-1.amazonaws.com', `docker push ${ref}`]);
+    expect(ctx.commands.map((c) => [c.file, ...c.args].join(' '))).toEqual(['docker login --username AWS --password-stdin -- 1.dkr.ecr.eu-central-1.amazonaws.com', `docker push -- ${ref}`]);
     expect(ctx.commands[0]!.opts?.input).toBe(password);
     expect(ctx.commands[0]!.opts?.secrets).toContain(password);
     // The registry's region is the URL's, not the options'.

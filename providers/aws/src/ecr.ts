@@ -74,7 +74,7 @@ export function dockerLogin(ctx: ProviderContext, sdk: AwsSdk, host: string): Pr
       const decoded = Buffer.from(token, 'base64').toString();
       const password = decoded.slice(decoded.indexOf(':') + 1);
       if (!token || !password) throw new PctlError({ code: 'AwsApiError', message: `ECR GetAuthorizationToken for ${host}: no authorization token was returned`, fault: 'environment', exitCode: 1 });
-      const r = await ctx.exec('docker', ['login', '--username', REGISTRY_USER, '--password-stdin', host], { input: password, secrets: [password, token], reject: false });
+      const r = await ctx.exec('docker', ['login', '--username', REGISTRY_USER, '--password-stdin', '--', host], { input: password, secrets: [password, token], reject: false });
       if (r.exitCode !== 0) {
         throw new PctlError({
           code: 'RegistryLoginFailed',

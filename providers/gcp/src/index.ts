@@ -64,7 +64,7 @@ async function dockerLogin(ctx: ProviderContext, host: string): Promise<void> {
   if (!p) {
     p = (async () => {
       const t = await token();
-      const r = await ctx.exec('docker', ['login', '--username', TOKEN_USER, '--password-stdin', host], { input: t, secrets: [t], reject: false });
+      const r = await ctx.exec('docker', ['login', '--username', TOKEN_USER, '--password-stdin', '--', host], { input: t, secrets: [t], reject: false });
       if (r.exitCode !== 0) {
         throw new PctlError({
           code: 'RegistryLoginFailed',
@@ -95,9 +95,9 @@ function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: string, key
       }
       await dockerLogin(ctx, host);
       ctx.reporter.info(`pushing ${ref}`, key, 'PushStarted');
-      const tagged = await ctx.exec('docker', ['tag', localRef, ref], { reject: false });
+      const tagged = await ctx.exec('docker', ['tag', '--', localRef, ref], { reject: false });
       if (tagged.exitCode !== 0) throw new PctlError({ code: 'DockerTagFailed', message: `tagging ${localRef} as ${ref}: ${tagged.stderr.split('\n')[0]}`, fault: 'environment', exitCode: 1 });
-      const pushed = await ctx.exec('docker', ['push', ref], { reject: false, signal: ctx.signal });
+      const pushed = await ctx.exec('docker', ['push', '--', ref], { reject: false, signal: ctx.signal });
       if (pushed.exitCode !== 0) {
         throw new PctlError({
           code: 'PushFailed',
@@ -152,7 +152,7 @@ async function removeArtifact(ctx: ProviderContext, key: string, e: KubeEntry): 
     if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
     else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
-  await ctx.exec('docker', ['rmi', entry.artifactImage], { reject: false });
+  await ctx.exec('docker', ['rmi', '--', entry.artifactImage], { reject: false });
 }
 
 function stateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Omit<GcpStateExtras, keyof KubeStateExtras> {

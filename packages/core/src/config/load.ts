@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { PctlError } from '../errors.js';
+import { isPctlError, PctlError } from '../errors.js';
+import { describeThrown, runStep, thrownValue } from '../step.js';
 import { DNS_LABEL, STACK_MANIFESTS_SERVICE, StackSchema, type StackConfig } from './schema.js';
 import { loadCustomResolvers, resolveConfig } from './resolve.js';
 
@@ -112,18 +113,19 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     const file = path.resolve(configDir, mod);
     let fn: unknown;
     try {
-      const m = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const m = (await runStep({ module: `plugin ${mod}`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
       fn = m.default ?? Object.values(m).find((v) => typeof v === 'function');
     } catch (e) {
-      throw new ConfigError(shown, [{ path: `plugin.${i}`, line: lineOf(['plugin', i]), message: `cannot load plugin ${mod}: ${(e as Error).message.split('\n')[0]}` }]);
+      throw new ConfigError(shown, [{ path: `plugin.${i}`, line: lineOf(['plugin', i]), message: `cannot load plugin ${mod}: ${describeThrown(thrownValue(e))}` }]);
     }
     if (typeof fn !== 'function') {
       throw new ConfigError(shown, [{ path: `plugin.${i}`, line: lineOf(['plugin', i]), message: `plugin ${mod} exports no function` }]);
     }
     try {
-      await (fn as (parsed: StackConfig) => unknown)(config);
+      await runStep({ module: `plugin ${mod}`, step: 'its function' }, () => (fn as (parsed: StackConfig) => unknown)(config));
     } catch (e) {
-      throw new PctlError({ code: 'PluginFailed', message: `plugin ${mod} failed: ${(e as Error).message.split('\n')[0]}`, fault: 'user', exitCode: 2 });
+      if (isPctlError(e) && e.code === 'StepTimeout') throw e;
+      throw new PctlError({ code: 'PluginFailed', message: `plugin ${mod} failed: ${describeThrown(thrownValue(e))}`, fault: 'user', exitCode: 2 });
     }
     try {
       config = validate(config as unknown as Record<string, unknown>, `${shown} (after plugin ${mod})`, () => undefined, false);

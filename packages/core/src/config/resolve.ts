@@ -6,6 +6,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseTemplate, type Reference, type Segment } from './references.js';
+import { isPctlError } from '../errors.js';
+import { describeThrown, runStep, thrownValue } from '../step.js';
+import { rememberSecret } from '../secrets.js';
 
 export type ResolverFn = (key: string, fallback?: unknown) => unknown | Promise<unknown>;
 
@@ -23,7 +26,7 @@ export interface ResolveContext {
   secrets: Set<string>;
 }
 
-const SECRET_MIN = 6;
+const SECRET_MIN = 1;
 const BUILTIN = new Set(['env', 'self', 'file', 'ssm', 'cfn']);
 
 class Unresolved extends Error {}
@@ -37,7 +40,7 @@ export async function loadCustomResolvers(modules: unknown, configDir: string, r
     if (typeof mod !== 'string') continue;
     const file = path.resolve(configDir, mod);
     try {
-      const m = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      const m = (await runStep({ module: `resolver ${mod}`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as { default?: unknown };
       const Cls = m.default as (new (parsed: unknown) => unknown) | undefined;
       if (typeof Cls !== 'function') throw new Error('its default export is not a class');
       const fn = new Cls(structuredClone(raw));
@@ -48,7 +51,7 @@ export async function loadCustomResolvers(modules: unknown, configDir: string, r
       }
       resolvers.set(fn.name, fn as ResolverFn);
     } catch (e) {
-      issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${(e as Error).message.split('\n')[0]}` });
+      issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${describeThrown(thrownValue(e))}` });
     }
   }
   return { resolvers, issues };
@@ -145,6 +148,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
 
   const secret = (v: unknown): unknown => {
     if (typeof v === 'string' && v.length >= SECRET_MIN) ctx.secrets.add(v);
+    rememberSecret(v);
     return v;
   };
 
@@ -174,9 +178,10 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         const fn = ctx.custom.get(name);
         if (!fn) throw new Unresolved(`\${${name}:...}: unknown resolver "${name}" (built in: env, self, file, ssm, cfn; add custom ones under resolver:)`);
         try {
-          return secret(await fn(key));
+          return secret(await runStep({ module: `resolver ${name}`, step: `\${${name}:${key}}` }, () => fn(key)));
         } catch (e) {
-          throw new Unresolved(`\${${name}:${key}}: resolver failed: ${(e as Error).message}`);
+          if (isPctlError(e) && e.code === 'StepTimeout') throw e;
+          throw new Unresolved(`\${${name}:${key}}: resolver failed: ${describeThrown(thrownValue(e))}`);
         }
       }
     }

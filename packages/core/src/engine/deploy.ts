@@ -198,7 +198,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     pending: true,
     destroyed: false,
   };
-  await store.set(target.key, intent);
+  await store.set(target.key, scrubSecrets(intent, ctx.secrets));
   let pushedByPctl = Boolean(previous?.pushedByPctl) && previous?.image === target.image.ref;
   const registry = target.service.registry;
   const needsPush = provider.needsPush ? provider.needsPush(target.service.provider.options ?? {}, target.service) : true;
@@ -207,7 +207,8 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   }
   const entry = scrubSecrets(await provider.deploy({ ctx, target, previous }), ctx.secrets);
   const { pending: _p, destroyed: _d, ...rest } = entry;
-  await store.set(target.key, {
+  // An image ref or label built from a secret is stored masked, like everything else.
+  await store.set(target.key, scrubSecrets({
     ...rest,
     provider: provider.name,
     image: target.image.ref || undefined,
@@ -218,7 +219,7 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     optionsHash: target.optionsHash,
     builtByPctl: target.image.builtByPctl,
     pushedByPctl,
-  });
+  }, ctx.secrets));
   const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
   if (oldImage && oldImage !== target.image.ref) replaced.add(oldImage);
 }

@@ -66,7 +66,7 @@ export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget,
 // After a service moved to a new image, the old one pctl built goes (unless still used).
 export async function removeReplacedImage(ctx: ProviderContext, oldRef: string, stillUsed: boolean): Promise<void> {
   if (stillUsed) return;
-  const r = await ctx.exec('docker', ['rmi', oldRef], { reject: false }).catch(() => undefined);
+  const r = await ctx.exec('docker', ['rmi', '--', oldRef], { reject: false }).catch(() => undefined);
   if (r && r.exitCode !== 0 && !/No such image|being used|conflict/i.test(r.stderr)) {
     ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.stderr.split('\n')[0]}`);
   }

@@ -12,3 +12,6 @@ export * from './recover.js';
 export * from './build.js';
 export * from './buildRecords.js';
 export * from './sync.js';
+export * from './guard.js';
+export * from './arguments.js';
+export * from './collisions.js';

@@ -5,10 +5,13 @@ import { PctlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import type { Reporter } from '../reporter.js';
 import { loadStack, type LoadedStack } from '../config/index.js';
+import { guardProvider } from './guard.js';
+import { argumentIssues } from './arguments.js';
+import { refuseKeyCollisions } from './collisions.js';
 
 export type LoadedProvider =
-  | { kind: 'v1'; provider: ProviderV1 }
-  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction };
+  | { kind: 'v1'; provider: ProviderV1; source?: string }
+  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction; source?: string };
 
 /** Resolves a provider name to its implementation (the CLI knows the built-ins). */
 export type ProviderLoader = (name: string, stack: LoadedStack) => Promise<LoadedProvider>;
@@ -27,6 +30,8 @@ export interface SessionOptions {
   wait: boolean;
   loadProvider: ProviderLoader;
   env?: NodeJS.ProcessEnv;
+  /** Limit for each provider step (deploy, destroy, status, ...); default 30 minutes. */
+  stepTimeoutMs?: number;
 }
 
 export interface Session {
@@ -54,6 +59,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     flags: opts.flags,
     secrets: loaded.secrets,
   };
+  await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath);
   const providers = new Map<string, LoadedProvider>();
   const session: Session = {
     loaded,
@@ -63,14 +69,15 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     provider: async (name) => {
       let p = providers.get(name);
       if (!p) {
-        p = await opts.loadProvider(name, loaded);
+        const raw = await opts.loadProvider(name, loaded);
+        p = guardProvider(raw, { source: raw.source, timeoutMs: opts.stepTimeoutMs });
         providers.set(name, p);
       }
       return p;
     },
   };
   // Load every provider the config names now, so an unknown one fails before anything runs.
-  const problems: string[] = [];
+  const problems: string[] = argumentIssues(loaded.config);
   for (const [svcName, svc] of Object.entries(loaded.config.services)) {
     try {
       const p = await session.provider(svc.provider.name);

@@ -50,7 +50,7 @@ export function dockerError(e: unknown, what: string): PctlError {
 
 export async function imageExists(exec: Exec, ref: string): Promise<boolean> {
   try {
-    const r = await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { reject: false });
+    const r = await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', ref], { reject: false });
     if (r.exitCode === 0) return true;
     if (!engineUnreachable(r.stderr) && /No such image|not found/i.test(r.stderr)) return false;
     throw new PctlError({ code: 'CommandFailed', message: r.stderr, fault: 'environment', detail: r.stderr });
@@ -133,7 +133,7 @@ export async function existingImages(exec: Exec, refs: string[]): Promise<Set<st
   if (!refs.length) return new Set();
   let r;
   try {
-    r = await exec('docker', ['image', 'inspect', '--format', '{{json .RepoTags}}', ...refs], { reject: false });
+    r = await exec('docker', ['image', 'inspect', '--format', '{{json .RepoTags}}', '--', ...refs], { reject: false });
   } catch (e) {
     throw dockerError(e, 'checking images');
   }

@@ -18,7 +18,7 @@ export function registryHost(repoOrUrl: string): string {
 export async function registryLogin(opts: { url: string; username: string; password: string; exec: Exec }): Promise<void> {
   const host = registryHost(opts.url);
   try {
-    await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', host], { input: opts.password, secrets: [opts.password] });
+    await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', '--', host], { input: opts.password, secrets: [opts.password] });
   } catch (e) {
     const err = dockerError(e, `logging in to ${host}`);
     const text = `${err.message}\n${err.detail ?? ''}`;
@@ -38,7 +38,7 @@ export async function registryLogin(opts: { url: string; username: string; passw
 
 export async function pushImage(opts: { ref: string; exec: Exec; signal?: AbortSignal }): Promise<{ pushed: boolean }> {
   try {
-    await opts.exec('docker', ['push', opts.ref], { signal: opts.signal });
+    await opts.exec('docker', ['push', '--', opts.ref], { signal: opts.signal });
     return { pushed: true };
   } catch (e) {
     throw dockerError(e, `pushing ${opts.ref}`);

@@ -1,5 +1,5 @@
 // One run per stack at a time: `pctl.<stack>.json.lock` holds the owner's pid and host.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { PctlError } from '../errors.js';
 
@@ -55,6 +55,28 @@ function describe(owner: LockOwner | undefined): string {
   return owner ? `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})` : 'an unknown process';
 }
 
+// Lock files this process holds now, for a release on the way out.
+const held = new Set<string>();
+
+// How many stack locks this process holds now (0: nothing it does needs finishing).
+export function heldLockCount(): number {
+  return held.size;
+}
+
+// Removes every lock this process still holds, synchronously: for an exit that cannot
+// wait for the normal release (a second Ctrl-C, a step that never settled).
+export function releaseHeldLocksSync(): void {
+  for (const file of held) {
+    try {
+      const o = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockOwner>;
+      if (o.pid === process.pid && o.host === os.hostname()) rmSync(file, { force: true });
+    } catch {
+      /* gone already, or not ours */
+    }
+  }
+  held.clear();
+}
+
 // Takes the lock, taking over one left by a dead process on this host.
 export async function acquireLock(stateFile: string, opts: LockOptions): Promise<HeldLock> {
   const file = lockPath(stateFile);
@@ -81,9 +103,11 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
         await fs.writeFile(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
       }
       await fs.rm(tmp, { force: true });
+      held.add(file);
       return {
         file,
         release: async () => {
+          held.delete(file);
           const o = await readOwner(file);
           if (o !== 'missing' && o?.pid === me.pid && o.host === me.host) await fs.rm(file, { force: true });
         },

@@ -1,0 +1,116 @@
+// A provider as the engine calls it: every verb a tracked step with a time limit, errors
+// of any shape turned into one line naming the module, and what the verb returns checked
+// against the contract before pctl records or prints it.
+import type { FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
+import { PctlError } from '../errors.js';
+import { runStep, stepError } from '../step.js';
+import type { StateEntry } from '../state/types.js';
+import type { LoadedProvider } from './session.js';
+
+export interface GuardOptions {
+  /** Where the provider comes from, for messages: `./file-provider.mjs` or `built-in`. */
+  source?: string;
+  timeoutMs?: number;
+}
+
+const STATUS_STATES = new Set(['running', 'degraded', 'missing', 'stopped', 'unknown']);
+
+// `provider file (./file-provider.mjs)`, `provider docker`.
+export function providerModule(name: string, source?: string): string {
+  return source && !source.startsWith('built-in') ? `provider ${name} (${source})` : `provider ${name}`;
+}
+
+function refused(module: string, verb: string, why: string): PctlError {
+  return new PctlError({
+    code: 'ProviderContract',
+    message: `${module}: ${verb} returned ${why}`,
+    fault: 'user',
+    exitCode: 1,
+    hint: 'see docs/providers.md for what each verb returns',
+  });
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)})`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+// What deploy returns must be a state entry: a plain object of JSON values.
+function checkEntry(module: string, v: unknown): StateEntry {
+  if (v === undefined) return {} as StateEntry;
+  if (!isPlainObject(v)) throw refused(module, 'deploy', `${kindOf(v)}, not a state entry object ({ ... })`);
+  try {
+    JSON.stringify(v);
+  } catch (e) {
+    throw refused(module, 'deploy', `a state entry that cannot be stored as JSON (${(e as Error).message})`);
+  }
+  return v as StateEntry;
+}
+
+function checkStatus(module: string, v: unknown): ServiceStatus {
+  if (!isPlainObject(v) || typeof v.state !== 'string' || !STATUS_STATES.has(v.state)) {
+    throw refused(module, 'status', `${isPlainObject(v) ? `state ${JSON.stringify(v.state)}` : kindOf(v)}, not { state: ${[...STATUS_STATES].join(' | ')} }`);
+  }
+  if (v.resources !== undefined && !Array.isArray(v.resources)) throw refused(module, 'status', 'resources that are not a list');
+  return v as unknown as ServiceStatus;
+}
+
+function checkList<T>(module: string, verb: string, v: unknown, item: (x: unknown) => boolean, what: string): T[] {
+  if (!Array.isArray(v)) throw refused(module, verb, `${kindOf(v)}, not a list of ${what}`);
+  const bad = v.findIndex((x) => !item(x));
+  if (bad >= 0) throw refused(module, verb, `a list whose item ${bad} is ${kindOf(v[bad])}, not ${what}`);
+  return v as T[];
+}
+
+const isFound = (x: unknown) => isPlainObject(x) && typeof x.key === 'string' && typeof x.kind === 'string' && typeof x.name === 'string';
+
+// Wraps a loaded provider so every call into it is guarded.
+export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): LoadedProvider {
+  if (loaded.kind === 'legacy') {
+    const module = providerModule(loaded.name, opts.source);
+    return { ...loaded, fn: (parsed) => runStep({ module, step: `the bare function (${process.argv[2] ?? 'run'})`, timeoutMs: opts.timeoutMs }, () => loaded.fn(parsed)) };
+  }
+  const p = loaded.provider;
+  const module = providerModule(p.name, opts.source);
+  const step = <T>(what: string, fn: () => T | Promise<T>) => runStep({ module, step: what, timeoutMs: opts.timeoutMs }, fn);
+  const guarded: ProviderV1 = {
+    ...p,
+    deploy: async (params) => checkEntry(module, await step(`deploy ${params.target.key}`, () => p.deploy(params))),
+    destroy: async (params) => {
+      await step(`destroy ${params.key}`, () => p.destroy(params));
+    },
+    validateOptions: p.validateOptions
+      ? (raw) => {
+          let issues: unknown;
+          try {
+            issues = p.validateOptions!(raw);
+          } catch (e) {
+            throw stepError({ module, step: 'validateOptions' }, e);
+          }
+          return checkList(module, 'validateOptions', issues, (x) => isPlainObject(x) && Array.isArray(x.path) && typeof x.message === 'string', '{ path, message }');
+        }
+      : undefined,
+    status: p.status ? async (params) => checkStatus(module, await step(`status ${params.key}`, () => p.status!(params))) : undefined,
+    render: p.render
+      ? async (params) => checkList(module, 'render', await step(`render ${params.target.key}`, () => p.render!(params)), isPlainObject, 'objects')
+      : undefined,
+    plan: p.plan ? async (params) => checkList(module, 'plan', await step(`plan ${params.target.key}`, () => p.plan!(params)), (x) => typeof x === 'string', 'strings') : undefined,
+    discover: p.discover ? async (params) => checkList<FoundResource>(module, 'discover', await step('discover', () => p.discover!(params)), isFound, '{ key, kind, name }') : undefined,
+    needsPush: p.needsPush
+      ? (raw) => {
+          try {
+            return Boolean(p.needsPush!(raw));
+          } catch (e) {
+            throw stepError({ module, step: 'needsPush' }, e);
+          }
+        }
+      : undefined,
+    sync: p.sync ? (params) => step(`sync ${params.key}`, () => p.sync!(params)) : undefined,
+  };
+  return { kind: 'v1', provider: guarded };
+}

@@ -1,0 +1,128 @@
+// A value from the stack file (or the state file) never lands where a command reads
+// options. Every field that reaches an argument list gets a value with a leading `-`;
+// pctl runs with recording stand-ins for docker, ssh, kind and tar on PATH, and each
+// recorded argv is parsed with that tool's grammar: the value must be an operand (after
+// `--`, or a plain word) or the value of an option, never an option itself, or pctl must
+// have refused it with exit 2 before running anything.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+
+const MARK = '-Xhostile';
+const fakes = path.join(repoRoot, 'test/fixtures/argv-recorder');
+
+// Options that take the next argument as their value, per tool (the ones pctl uses).
+const VALUE_OPTIONS: Record<string, Set<string>> = {
+  docker: new Set(['--name', '--network', '--network-alias', '--restart', '--label', '-e', '--env', '--env-file', '-p', '-v', '--cpus', '--memory', '--health-cmd', '--health-interval', '--health-retries', '--health-start-period', '--filter', '-f', '--format', '--type', '--tail', '--since', '--until', '-t', '--target', '--build-arg', '--username']),
+  ssh: new Set(['-o', '-i', '-l', '-p', '-F', '-J']),
+  kind: new Set(['--name', '--wait', '--config', '--image', '--kubeconfig']),
+  tar: new Set(['-C', '-f']),
+};
+
+// Undoes shellQuote: the words the remote shell sees.
+function shellWords(args: string[]): string[] {
+  return args.map((a) => (a.startsWith("'") && a.endsWith("'") ? a.slice(1, -1).replace(/'\\''/g, "'") : a));
+}
+
+// The arguments of one argv that the tool reads as options (not values, not operands).
+export function optionWords(tool: string, args: string[]): string[] {
+  const takesValue = VALUE_OPTIONS[tool] ?? new Set<string>();
+  const options: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      if (tool === 'ssh') return [...options, ...remoteOptionWords(shellWords(args.slice(i + 2)))];
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') continue;
+    options.push(a);
+    if (takesValue.has(a)) i++;
+  }
+  return options;
+}
+
+// What the remote host runs: `[sudo -n] [sh -c <script> <$0>] docker ...`.
+function remoteOptionWords(words: string[]): string[] {
+  let w = words;
+  if (w[0] === 'sudo') w = w.slice(2);
+  if (w[0] === 'sh' && w[1] === '-c') w = w.slice(4);
+  return w[0] === 'docker' ? optionWords('docker', w.slice(1)) : [];
+}
+
+interface Case {
+  name: string;
+  files: Record<string, string>;
+  argv: string[];
+  /** refused: exit 2, nothing ran; operand: the value reached an argv, never as an option; absent: on no argv at all. */
+  expect: 'refused' | 'operand' | 'absent';
+}
+
+const svc = (body: string, name = 'api') => `name: opts\nservices:\n  ${name}:\n${body.replace(/^/gm, '    ')}\n`;
+const docker = (extra = '', options = '') => `provider: { name: docker${options ? `, options: { ${options} }` : ''} }\n${extra}`;
+const state = (entry: Record<string, unknown>) => JSON.stringify({ 'opts-api': { provider: 'docker', labels: { 'managed-by': 'pctl', 'pctl-stack': 'opts', 'pctl-service': 'opts-api' }, ...entry } });
+
+const cases: Case[] = [
+  { name: 'image', files: { 'pctl.yaml': svc(`image: "${MARK}"\ncommand: id\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'image (plan)', files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) }, argv: ['plan'], expect: 'refused' },
+  { name: 'image (validate)', files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) }, argv: ['validate'], expect: 'refused' },
+  { name: 'command', files: { 'pctl.yaml': svc(`image: busybox\ncommand: "${MARK}"\n${docker()}`) }, argv: ['deploy'], expect: 'operand' },
+  { name: 'health.command', files: { 'pctl.yaml': svc(`image: busybox\nhealth: { command: "${MARK}", interval: 1, retries: 1 }\n${docker()}`) }, argv: ['deploy'], expect: 'operand' },
+  { name: 'env value', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker()}`) }, argv: ['deploy'], expect: 'absent' },
+  { name: 'env value from ${env:}', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "\${env:HOSTILE}" }\n${docker()}`) }, argv: ['deploy'], expect: 'absent' },
+  { name: 'env value on a remote host', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker('', 'host: remote.example')}`) }, argv: ['deploy'], expect: 'absent' },
+  { name: 'command on a remote host', files: { 'pctl.yaml': svc(`image: busybox\ncommand: "${MARK}"\n${docker('', 'host: remote.example, user: deploy, sudo: true')}`) }, argv: ['deploy'], expect: 'operand' },
+  { name: 'registry url', files: { 'pctl.yaml': svc(`image: busybox\nregistry: "${MARK}"\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'registry username', files: { 'pctl.yaml': svc(`image: busybox\nregistry: { url: r.example, username: "${MARK}", password: pw }\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'build.target', files: { 'pctl.yaml': svc(`build: { context: ./app, target: "${MARK}" }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
+  { name: 'build.args name', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { "${MARK}": x } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
+  { name: 'build.args value', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build context folder', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build.dockerfile', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'options.host', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'options.user', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, user: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'options.key', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, key: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'options.network', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `network: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'kind options.cluster', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { cluster: "${MARK}" } }`) }, argv: ['deploy'], expect: 'refused' },
+  { name: 'kind options.nodeImage', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { nodeImage: "${MARK}" } }`) }, argv: ['deploy'], expect: 'operand' },
+  { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'operand' },
+  { name: 'host and user in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }) }, argv: ['destroy'], expect: 'operand' },
+  { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'operand' },
+];
+
+let tmp: ReturnType<typeof tempDir> | undefined;
+afterEach(() => tmp?.cleanup());
+
+describe('values are never options', () => {
+  it.each(cases)('$name', async (c) => {
+    tmp = tempDir('pctl-argv-');
+    writeTree(tmp.dir, c.files);
+    const log = path.join(tmp.dir, 'argv.log');
+    const r = await pctl(c.argv, { cwd: tmp.dir, env: { PATH: `${fakes}:${process.env.PATH}`, PCTL_ARGV_LOG: log, HOSTILE: MARK, KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig') } });
+    const runs = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: string[] }) : [];
+    if (c.expect === 'refused') {
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/error: .*(must|is not|not start)/);
+      expect(runs, 'nothing ran before the refusal').toEqual([]);
+      return;
+    }
+    const carrying = runs.filter((x) => x.args.some((a) => a.includes(MARK)));
+    if (c.expect === 'absent') {
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(carrying, 'the value is on no command line').toEqual([]);
+      return;
+    }
+    expect(carrying.length, `the value reached a command line (stderr: ${r.stderr})`).toBeGreaterThan(0);
+    for (const x of runs) {
+      expect(optionWords(x.tool, x.args).filter((o) => o.includes(MARK)), `${x.tool} ${x.args.join(' ')}`).toEqual([]);
+    }
+  });
+
+  it('the grammar check sees an option where there is one', () => {
+    expect(optionWords('docker', ['run', '-d', MARK, 'sh'])).toContain(MARK);
+    expect(optionWords('docker', ['run', '-d', '--', MARK])).toEqual(['-d']);
+    expect(optionWords('docker', ['run', '--name', MARK, 'busybox'])).toEqual(['--name']);
+    expect(optionWords('ssh', ['-o', 'x', '--', 'h', 'docker', 'rmi', `'${MARK}'`])).toContain(MARK);
+    expect(optionWords('ssh', ['-o', 'x', '--', 'h', 'docker', 'rmi', '--', `'${MARK}'`])).not.toContain(MARK);
+  });
+});
