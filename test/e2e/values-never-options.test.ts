@@ -54,7 +54,11 @@ interface Case {
   name: string;
   files: Record<string, string>;
   argv: string[];
-  /** refused: exit 2, nothing ran; operand: the value reached an argv, never as an option; absent: on no argv at all. */
+  /**
+   * refused: exit 2, nothing ran; operand: the value reached an argv, never as an option;
+   * absent: on no argv at all (a build whose inputs are known sends its context as a tar on
+   * stdin, so neither the folder nor the Dockerfile's name is an argument).
+   */
   expect: 'refused' | 'operand' | 'absent';
 }
 
@@ -77,8 +81,10 @@ const cases: Case[] = [
   { name: 'build.target', files: { 'pctl.yaml': svc(`build: { context: ./app, target: "${MARK}" }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
   { name: 'build.args name', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { "${MARK}": x } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
   { name: 'build.args value', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
-  { name: 'build context folder', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
-  { name: 'build.dockerfile', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build context folder', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent' },
+  { name: 'build context folder, whole context sent', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build.dockerfile, whole context sent', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'absent' },
+  { name: 'build.dockerfile', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent' },
   { name: 'options.host', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
   { name: 'options.user', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, user: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
   { name: 'options.key', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, key: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
