@@ -12,6 +12,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
+import { labelledObjects } from '../helpers/kube-observe.js';
+import awsProvider from '@pctl/provider-aws';
+import { runConformance } from '@pctl/provider-kit/conformance';
+import type { ProviderV1 } from '@pctl/provider-kit';
 import { eksAuthenticator, startAwsFake, type AwsFake, type EksAuthenticator } from '../aws-fake/index.js';
 import { awsCli, awsCliEnv } from '../aws-fake/awsCli.js';
 import { pctl, pctlWatchingArgv, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
@@ -395,4 +399,27 @@ describe('aws provider (EKS + ECR)', () => {
     expect(loaded).toContain('providers/aws/dist/index.js');
     expect(loaded).not.toMatch(/@aws-sdk|@smithy|@aws-crypto/);
   });
+});
+
+describe('aws provider, conformance kit', () => {
+  it('keeps every promise of the contract: an image pctl built pushed to ECR, run on EKS, all gone after destroy', async () => {
+    Object.assign(process.env, env);
+    kube.controls.failImage('pctl-kit-no-such-image', 'ErrImagePull');
+    const built = `pctl-kit-aws:${process.pid}`;
+    await execa('docker', ['tag', 'busybox:latest', built]);
+    const options = { cluster: CLUSTER, namespace: 'kit', region: REGION, registryHost: `127.0.0.1:${regPort}`, rolloutTimeout: 60 };
+    // Objects on the cluster and repositories in ECR, seen by the fakes themselves.
+    const observe = async (stack: string) => [...labelledObjects(kube, stack), ...[...fake.repositories().keys()].filter((n) => n.startsWith(stack)).map((n) => `ecr/${n}`)];
+    const r = await runConformance({
+      provider: awsProvider as unknown as ProviderV1,
+      service: { image: built, command: 'sleep 3600', ports: [8080], provider: { name: 'aws', options } },
+      image: { ref: built, builtByPctl: true, buildHash: 'f'.repeat(64) },
+      failingService: { image: 'pctl-kit-no-such-image:404', provider: { name: 'aws', options } },
+      observe,
+      cwd: tmp.dir,
+    });
+    await execa('docker', ['rmi', built], { reject: false });
+    expect(r.ok, r.summary()).toBe(true);
+    expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);
+  }, 600_000);
 });

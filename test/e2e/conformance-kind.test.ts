@@ -10,6 +10,7 @@ import type { ProviderV1 } from '@pctl/provider-kit';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
 import { repoRoot, tempDir } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
+import { labelledObjects } from '../helpers/kube-observe.js';
 
 const CLUSTER = `pctl-kit-${process.pid}`;
 let server: KubeApiServer;
@@ -32,17 +33,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-const KINDS = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'HorizontalPodAutoscaler', 'Role', 'RoleBinding'];
-// Every object the server holds that carries the stack's label, in any namespace. A
-// ReplicaSet scaled to 0 is the Deployment's revision history, kept as Kubernetes keeps it.
-const retired = (o: { spec?: unknown }) => (o.spec as { replicas?: number } | undefined)?.replicas === 0;
-const observe = async (stack: string) =>
-  KINDS.flatMap((kind) =>
-    server
-      .list(kind)
-      .filter((o) => o.metadata?.labels?.['pctl-stack'] === stack && !(kind === 'ReplicaSet' && retired(o)))
-      .map((o) => `${kind}/${o.metadata?.namespace}/${o.metadata?.name}`),
-  ).sort();
+const observe = async (stack: string) => labelledObjects(server, stack);
 
 describe('conformance kit on built-in providers', () => {
   it('kind keeps every promise of the contract against the API test server', async () => {

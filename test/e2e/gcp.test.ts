@@ -19,6 +19,10 @@ import { pctl, pctlWatchingArgv, tempDir, writeTree, type PctlRun } from '../hel
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/sshd.js';
+import { labelledObjects } from '../helpers/kube-observe.js';
+import gcpProvider from '@pctl/provider-gcp';
+import { runConformance } from '@pctl/provider-kit/conformance';
+import type { ProviderV1 } from '@pctl/provider-kit';
 
 const STACK = 'gshop';
 const PROJECT = 'pctl-test-project';
@@ -366,4 +370,23 @@ services:
     expect(loaded).toContain('packages/core/dist/index.js');
     expect(loaded).not.toMatch(/google-auth-library|gaxios|@google-cloud/);
   });
+});
+
+describe('gcp provider, conformance kit', () => {
+  it('keeps every promise of the contract against the Google fakes and the API test server', async () => {
+    shortLived = false;
+    // The provider runs in this process: it finds its credentials as the CLI would.
+    Object.assign(process.env, env);
+    kube.controls.failImage('pctl-kit-no-such-image', 'ErrImagePull');
+    const options = { project: PROJECT, zone: ZONE, cluster: CLUSTER, namespace: 'kit', registryHost: `127.0.0.1:${regPort}`, rolloutTimeout: 60 };
+    const r = await runConformance({
+      provider: gcpProvider as unknown as ProviderV1,
+      service: { image: 'busybox:latest', command: 'sleep 3600', ports: [8080], provider: { name: 'gcp', options } },
+      failingService: { image: 'pctl-kit-no-such-image:404', provider: { name: 'gcp', options } },
+      observe: async (stack) => labelledObjects(kube, stack),
+      cwd: tmp.dir,
+    });
+    expect(r.ok, r.summary()).toBe(true);
+    expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);
+  }, 600_000);
 });

@@ -23,7 +23,8 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     provider: opts.provider,
     ctx: () => shared,
     freshCtx: makeCtx,
-    target: (s, fingerprint) => createTarget({ stack, name, service: s, image: opts.image, fingerprint }),
+    // `image` describes the image of `service`; the failing service runs the image it names.
+    target: (s, fingerprint) => createTarget({ stack, name, service: s, image: s === opts.failingService ? undefined : opts.image, fingerprint }),
     service,
     changedService: opts.changedService ? withEnv(opts.changedService, { PCTL_KIT_SECRET: secret }) : withEnv(service, { PCTL_KIT_CHANGED: '1' }),
     failingService: opts.failingService,

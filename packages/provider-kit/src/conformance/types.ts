@@ -24,6 +24,7 @@ export interface ConformanceOptions {
   /** Service name (default `svc`). */
   serviceName?: string;
   cwd?: string;
+  /** The image `service` runs, e.g. `{ ref, builtByPctl: true }` for one pctl built (default: `service.image`, prebuilt). */
   image?: Partial<ServiceImage>;
   /** The exec wrapper (default: the kit's, which runs commands for real). */
   exec?: Exec;
