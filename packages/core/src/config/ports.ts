@@ -57,15 +57,12 @@ export function parsePortEntry(p: unknown): ParsedPort | string {
     if (!ip[1]!.startsWith('[') && hostIp.split('.').some((o) => Number(o) > 255)) return `host address ${hostIp} is not an IPv4 address`;
   }
   const parts = rest.split(':');
+  const host = parts.length === 2 ? span(parts[0]!, 'host port') : undefined;
+  if (typeof host === 'string') return host;
   const container = span(parts.at(-1)!, 'container port');
   if (typeof container === 'string') return container;
-  let hostPort: number | undefined;
-  if (parts.length === 2) {
-    const host = span(parts[0]!, 'host port');
-    if (typeof host === 'string') return host;
-    if (host.count !== container.count) return `host range ${parts[0]} and container range ${parts[1]} differ in length`;
-    hostPort = host.first;
-  }
+  if (host && host.count !== container.count) return `host range ${parts[0]} and container range ${parts[1]} differ in length`;
+  const hostPort = host?.first;
   return { ...(hostIp ? { hostIp } : {}), ...(hostPort !== undefined ? { hostPort } : {}), containerPort: container.first, protocol: proto === 'udp' ? 'udp' : 'tcp', range: container.count };
 }
 
