@@ -146,6 +146,7 @@ export function parseStackYaml(text: string): ParsedYaml {
 
   class TooMuch extends Error {}
   const expanding: unknown[] = [];
+  let aliasAt: { path: (string | number)[]; line: number | undefined } = { path: [], line: undefined };
   const toValue = (node: unknown, p: (string | number)[], depth: number, record: boolean): unknown => {
     if (depth > MAX_DEPTH) {
       issues.push({ path: show(p), line: lineOf(p), message: `nested more than ${MAX_DEPTH} levels deep; a stack file needs far fewer` });
@@ -164,9 +165,12 @@ export function parseStackYaml(text: string): ParsedYaml {
       }
       aliasBudget -= sizeOf(target, new Set());
       if (aliasBudget < 0) {
-        issues.push({ path: show(p), line: lineAt(node.range?.[0]), message: `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values; alias bombs are refused` });
+        // Named where the outermost alias being expanded is written.
+        const where = expanding.length ? aliasAt : { path: p, line: lineAt(node.range?.[0]) };
+        issues.push({ path: show(where.path), line: where.line, message: `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values; alias bombs are refused` });
         throw new TooMuch();
       }
+      if (!expanding.length) aliasAt = { path: p, line: lineAt(node.range?.[0]) };
       expanding.push(target);
       try {
         return toValue(target, p, depth, false);
