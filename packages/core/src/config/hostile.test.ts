@@ -240,3 +240,13 @@ describe('resolvers and plugins', () => {
     }
   });
 });
+
+describe('Ctrl-C', () => {
+  it('stops a long load with Interrupted (exit 130) instead of finishing it', async () => {
+    write({ 'pctl.yaml': `name: app\ncustom:\n${Array.from({ length: 5000 }, (_, i) => `  k${i}: "\${env:HOME_DIR, x}"`).join('\n')}\nservices: {}\n` });
+    const ctl = new AbortController();
+    ctl.abort(new Error('SIGINT'));
+    const e = await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: {}, signal: ctl.signal }).catch((x: unknown) => x);
+    expect(isPctlError(e) && [e.code, e.exitCode]).toEqual(['Interrupted', 130]);
+  });
+});
