@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
+import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
 import { describeThrown } from './modules.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { parseTemplate, unterminatedReference, type Reference, type Segment } from './references.js';
@@ -38,14 +39,6 @@ export interface Resolved {
   failed: Set<string>;
 }
 
-/** Most values (map entries, list items, scalars) `${self:...}` copies may add, in all. */
-export const MAX_EXPANDED_VALUES = 200_000;
-/** Longest string a reference may build, and most characters copies may add, in all. */
-export const MAX_STRING = 1024 * 1024;
-export const MAX_EXPANDED_CHARS = 16 * 1024 * 1024;
-/** Largest `${file:...}` read. */
-export const MAX_FILE_BYTES = 1024 * 1024;
-
 class Unresolved extends Error {}
 class Fatal extends Error {
   constructor(
@@ -54,27 +47,6 @@ class Fatal extends Error {
   ) {
     super(message);
   }
-}
-
-// Counts the values in `v`, stopping once past `limit` (then returns limit + 1).
-function sizeWithin(v: unknown, limit: number): number {
-  let n = 0;
-  const stack: unknown[] = [v];
-  while (stack.length) {
-    const x = stack.pop();
-    if (++n > limit) return n;
-    if (Array.isArray(x)) stack.push(...x);
-    else if (x && typeof x === 'object') stack.push(...Object.values(x));
-  }
-  return n;
-}
-
-// Characters of the strings in `v` (keys too).
-function charsOf(v: unknown): number {
-  if (typeof v === 'string') return v.length;
-  if (Array.isArray(v)) return v.reduce((n: number, x) => n + charsOf(x), 0);
-  if (v && typeof v === 'object') return Object.entries(v).reduce((n, [k, x]) => n + k.length + charsOf(x), 0);
-  return 0;
 }
 
 const own = (o: unknown, k: string | number) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
