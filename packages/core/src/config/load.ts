@@ -105,7 +105,13 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
 
   for (const plugin of loadedPlugins.plugins) {
     await checkpoint(opts.signal);
-    await runPlugin(plugin, config);
+    try {
+      await runPlugin(plugin, config);
+    } catch (e) {
+      // What a plugin throws may quote a resolved secret.
+      if (e instanceof PctlError) throw new PctlError({ code: e.code, message: maskIssue({ path: '', message: e.message }, secretValues, 3).message, fault: e.fault, exitCode: e.exitCode });
+      throw e;
+    }
     const where = `${shown} (after plugin ${plugin.spec})`;
     const again = validateStack({ value: config as unknown as Record<string, unknown>, schema, lineOf: () => undefined, configDir, nameFromFlag: false, pluginFields });
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
