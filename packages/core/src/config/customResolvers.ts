@@ -1,5 +1,6 @@
 // Custom resolvers from `resolver:` modules: each default export is a class whose constructor
 // gets the parsed config and returns a named function; its name is the resolver's name.
+import { PctlError } from '../errors.js';
 import { describeThrown, importStackModule } from './modules.js';
 import type { ResolveIssue, ResolverFn } from './resolve.js';
 
@@ -25,6 +26,7 @@ export async function loadCustomResolvers(modules: unknown, configPath: string, 
       }
       resolvers.set(fn.name, fn as ResolverFn);
     } catch (e) {
+      if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
       issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${describeThrown(e)}` });
     }
   }

@@ -2,7 +2,7 @@
 // validated config and may change it. A plugin may declare the service fields it reads or
 // adds (`export const fields = ['x']`): the schema accepts them before and after it runs.
 import { PctlError } from '../errors.js';
-import { describeThrown, importStackModule } from './modules.js';
+import { describeThrown, importStackModule, settledOrFail } from './modules.js';
 import type { StackConfig } from './schema.js';
 
 export interface LoadedPlugin {
@@ -25,6 +25,7 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
     try {
       m = await importStackModule(spec, configPath);
     } catch (e) {
+      if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
       issues.push({ path: ['plugin', index], message: `cannot load plugin ${spec}: ${describeThrown(e)}` });
       continue;
     }
@@ -54,12 +55,12 @@ export async function runPlugin(plugin: LoadedPlugin, config: StackConfig): Prom
   process.on('uncaughtException', catchStray);
   process.on('unhandledRejection', catchStray);
   try {
-    await plugin.run(config);
+    await settledOrFail(plugin.run(config), `plugin ${plugin.spec}`);
     // Let a timer or a promise the plugin left behind fail now, while we know whose it is.
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 0));
   } catch (e) {
-    throw failed(e);
+    throw e instanceof PctlError && e.code === 'NeverSettled' ? e : failed(e);
   } finally {
     process.off('uncaughtException', catchStray);
     process.off('unhandledRejection', catchStray);

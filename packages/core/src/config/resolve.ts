@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
 import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
-import { describeThrown } from './modules.js';
+import { describeThrown, settledOrFail } from './modules.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { parseTemplate, unterminatedReference, type Reference, type Segment } from './references.js';
 
@@ -227,8 +227,9 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         // The original pctl passes the fallback as written (after its own references resolve).
         const fallbackValue = fallback ? await fallback() : undefined;
         try {
-          return { value: secret(await fn(key, fallbackValue), taint) };
+          return { value: secret(await settledOrFail(fn(key, fallbackValue), `resolver ${ref.name} (for ${ref.source})`), taint) };
         } catch (e) {
+          if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
           if (fallback) return {};
           throw new Unresolved(`\${${ref.name}:${key}}: resolver failed: ${describeThrown(e)}`);
         }
