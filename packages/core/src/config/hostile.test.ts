@@ -192,6 +192,11 @@ describe('errors at once, secrets never shown', () => {
     ]);
   });
 
+  it('checks the rules across fields of the services that pass, beside the schema errors', async () => {
+    write({ 'pctl.yaml': 'name: app\nservices:\n  api: { image: x, scale: { replica: many }, provider: { name: docker } }\n  web: { image: x, ports: [80, "80"], dependsOn: [nosuch], provider: { name: docker } }\n' });
+    expect((await issuesOf(load())).map((i) => i.path)).toEqual(['services.api.scale.replica', 'services.web.dependsOn.0', 'services.web.ports.1']);
+  });
+
   it('never prints a resolved secret, long or short, in an issue', async () => {
     write({ 'pctl.yaml': 'name: app\nservices:\n  api: { image: x, dependsOn: ["${env:DB_PW}", "${env:PIN}"], provider: { name: docker } }\n' });
     const e = await load({ DB_PW: 'hunter2-TOPSECRET', PIN: '42' }).catch((x: unknown) => x as ConfigError);

@@ -7,7 +7,7 @@ import { loadCustomResolvers } from './customResolvers.js';
 import { loadPlugins, runPlugin } from './plugins.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { resolveConfig } from './resolve.js';
-import { DNS_LABEL, stackSchema, type StackConfig } from './schema.js';
+import { DNS_LABEL, serviceSchema, stackSchema, type StackConfig } from './schema.js';
 import { validateStack } from './validate.js';
 import { parseStackYaml } from './yaml.js';
 
@@ -95,7 +95,8 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   if (opts.nameOverride !== undefined) value.name = opts.nameOverride;
   const pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
   const schema = stackSchema(pluginFields);
-  const checked = validateStack({ value, schema, lineOf, configDir, nameFromFlag: opts.nameOverride !== undefined, tainted: resolved.tainted, pluginFields });
+  const oneService = serviceSchema(pluginFields);
+  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, nameFromFlag: opts.nameOverride !== undefined, tainted: resolved.tainted, pluginFields });
   // Errors at once: what could not be resolved, and every other problem outside those paths.
   const unresolved = [...resolved.failed];
   const others = checked.issues.filter((i) => !unresolved.some((f) => i.path === f || i.path.startsWith(`${f}.`)));
@@ -113,7 +114,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
       throw e;
     }
     const where = `${shown} (after plugin ${plugin.spec})`;
-    const again = validateStack({ value: config as unknown as Record<string, unknown>, schema, lineOf: () => undefined, configDir, nameFromFlag: false, pluginFields });
+    const again = validateStack({ value: config as unknown as Record<string, unknown>, schema, serviceSchema: oneService, lineOf: () => undefined, configDir, nameFromFlag: false, pluginFields });
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }

@@ -125,7 +125,7 @@ const serviceFields = {
 };
 
 // A service, strict but for the fields plugins declare (kept as given).
-function serviceSchema(pluginFields: readonly string[]) {
+export function serviceSchema(pluginFields: readonly string[]) {
   const extra = Object.fromEntries(pluginFields.filter((f) => !(f in serviceFields)).map((f) => [f, z.unknown().optional()]));
   return z.strictObject({ ...serviceFields, ...extra }).refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
     message: 'a service needs `image` or `build` (or, on Kubernetes, `manifests` alone)',

@@ -7,12 +7,14 @@ import type { z } from 'zod';
 import { resourceName } from '../names.js';
 import { suggest, type ConfigIssue } from './issues.js';
 import { portListIssues } from './ports.js';
-import { NAME_RULE, STACK_MANIFESTS_SERVICE, type StackConfig } from './schema.js';
+import { NAME_PATTERN, NAME_RULE, STACK_MANIFESTS_SERVICE, type ServiceConfig, type StackConfig } from './schema.js';
 import { duplicateMount, resolveVolume } from './volumes.js';
 
 export interface ValidateInput {
   value: Record<string, unknown>;
   schema: z.ZodType<StackConfig, unknown>;
+  /** One service's schema (with the plugin fields), to check services one by one when the file fails. */
+  serviceSchema: z.ZodType<ServiceConfig, unknown>;
   lineOf: (p: readonly (string | number)[]) => number | undefined;
   configDir: string;
   /** The stack name came from --name: its issues name the flag. */
@@ -32,11 +34,24 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
     for (const t of tainted) if (t === id || id.startsWith(`${t}.`)) return '***';
     return JSON.stringify(v);
   };
-  const parsed = input.schema.safeParse(input.value);
-  if (!parsed.success) return { issues: parsed.error.issues.flatMap((i) => toIssues(i, input)) };
-  const config = parsed.data;
   const issues: ConfigIssue[] = [];
   const at = (p: (string | number)[], message: string) => issues.push({ path: p.join('.'), line: lineOf(p), message });
+  const parsed = input.schema.safeParse(input.value);
+  if (!parsed.success) {
+    // Errors at once: the services that pass their own schema still get the rules across fields.
+    const raw = input.value.services;
+    const services: Record<string, ServiceConfig> = {};
+    const written = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+    for (const name of written) {
+      const one = input.serviceSchema.safeParse((raw as Record<string, unknown>)[name]);
+      if (one.success && NAME_PATTERN.test(name)) services[name] = one.data;
+    }
+    const all = input.value.manifests !== undefined ? [...written, STACK_MANIFESTS_SERVICE] : written;
+    const stack = typeof input.value.name === 'string' && NAME_PATTERN.test(input.value.name) ? input.value.name : undefined;
+    serviceRules({ stack, services, names: all, input, shown, at });
+    return { issues: [...parsed.error.issues.flatMap((i) => toIssues(i, input)), ...issues] };
+  }
+  const config = parsed.data;
 
   // Stack-level manifests become a service of their own (state key `<stack>-manifests`).
   if (config.manifests) {
@@ -47,20 +62,37 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
       delete config.manifests;
     }
   }
-  const names = Object.keys(config.services);
+  serviceRules({ stack: config.name, services: config.services, names: Object.keys(config.services), input, shown, at });
+  const cycle = findCycle(config);
+  if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycle.join(' -> ')}`);
+  return issues.length ? { issues } : { config, issues };
+}
+
+// The rules across fields of each service: key length, resource names, dependsOn, build
+// paths, ports, volumes (host paths made absolute here).
+function serviceRules(o: {
+  stack: string | undefined;
+  services: Record<string, ServiceConfig>;
+  names: string[];
+  input: ValidateInput;
+  shown: (p: (string | number)[], v: unknown) => string;
+  at: (p: (string | number)[], m: string) => void;
+}) {
+  const { services, names, input, shown, at } = o;
   const byResource = new Map<string, string>();
   const realDir = realOrSelf(input.configDir);
-  for (const name of names) {
-    const svc = config.services[name]!;
-    const key = `${config.name}-${name}`;
-    if (key.length > 63) at(['services', name], `"${key}" (stack-service) must be at most 63 characters`);
-    const resource = resourceName(config.name, name);
-    const other = byResource.get(resource);
-    if (other !== undefined) at(['services', name], `services "${other}" and "${name}" both map to the resource name "${resource}": rename one`);
-    else byResource.set(resource, name);
+  for (const [name, svc] of Object.entries(services)) {
+    if (o.stack !== undefined) {
+      const key = `${o.stack}-${name}`;
+      if (key.length > 63) at(['services', name], `"${key}" (stack-service) must be at most 63 characters`);
+      const resource = resourceName(o.stack, name);
+      const other = byResource.get(resource);
+      if (other !== undefined) at(['services', name], `services "${other}" and "${name}" both map to the resource name "${resource}": rename one`);
+      else byResource.set(resource, name);
+    }
     for (const [i, dep] of (svc.dependsOn ?? []).entries()) {
       const p = ['services', name, 'dependsOn', i];
-      if (!config.services[dep]) at(p, `unknown service ${shown(p, dep)} (services: ${names.join(', ')})`);
+      if (!names.includes(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${names.join(', ')})`);
       else if (dep === name) at(p, 'a service cannot depend on itself');
     }
     if (svc.image !== undefined) imageIssues(svc.image, ['services', name, 'image'], input.configDir, realDir, shown, at);
@@ -71,9 +103,6 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
       if (dup) at(['services', name, 'volumes', dup.index], `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`);
     }
   }
-  const cycle = findCycle(config);
-  if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycle.join(' -> ')}`);
-  return issues.length ? { issues } : { config, issues };
 }
 
 // `./path` images stay inside the stack file's folder, also through symlinks.
