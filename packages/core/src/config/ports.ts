@@ -87,7 +87,7 @@ export function expandPort(p: ParsedPort): SinglePort[] {
 export function portListIssues(ports: (number | string)[]): { index: number; message: string }[] {
   const issues: { index: number; message: string }[] = [];
   const containers = new Map<string, number>();
-  const hosts = new Map<string, number>();
+  const hosts = new Map<string, { ip: string; index: number }[]>();
   let total = 0;
   for (const [index, entry] of ports.entries()) {
     const parsed = parsePortEntry(entry);
@@ -106,13 +106,15 @@ export function portListIssues(ports: (number | string)[]): { index: number; mes
       }
       containers.set(c, index);
       const hostPort = one.hostPort ?? one.containerPort;
-      const h = `${one.hostIp ?? '*'}:${hostPort}/${one.protocol}`;
-      const hostAt = hosts.get(h) ?? hosts.get(`*:${hostPort}/${one.protocol}`);
-      if (hostAt !== undefined) {
-        issues.push({ index, message: `host port ${hostPort}/${one.protocol} is already published (entry ${hostAt})` });
+      const h = `${hostPort}/${one.protocol}`;
+      const ip = one.hostIp ?? '*';
+      // Every address (`*`) clashes with any address on that port; two addresses only with the same one.
+      const clash = (hosts.get(h) ?? []).find((b) => b.ip === '*' || ip === '*' || b.ip === ip);
+      if (clash) {
+        issues.push({ index, message: `host port ${h} is already published (entry ${clash.index})` });
         break;
       }
-      hosts.set(h, index);
+      hosts.set(h, [...(hosts.get(h) ?? []), { ip, index }]);
     }
   }
   return issues;
