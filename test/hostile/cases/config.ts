@@ -126,6 +126,10 @@ export const cases: HostileCase[] = [
   { name: '--name that is an option', files: { 'pctl.yaml': 'name: hostile\nservices: {}\n' }, argv: ['validate', '--name=--privileged'], exit: 2, stderr: /--name: stack name may hold/ },
   { name: '--name My_Env as the original accepts it', files: { 'pctl.yaml': 'name: hostile\nservices: {}\n' }, argv: ['validate', '--name', 'My_Env'], exit: 0, stdout: /stack My_Env/ },
 
+  { name: 'dependsOn a prototype name (constructor) is an unknown service', files: { 'pctl.yaml': api('    dependsOn: [constructor, toString]\n') }, argv: validate, exit: 2, stderr: at(6, 'services.api.dependsOn.0', 'unknown service "constructor" (services: api)') },
+  { name: 'a service named constructor is kept as a service', files: { 'pctl.yaml': 'name: hostile\nservices:\n  constructor: { image: busybox:latest, provider: { name: docker } }\n' }, argv: validate, exit: 0, stdout: /1 service\)/ },
+  { name: 'plan refuses a FIFO stack file too', files: { 'pctl.yaml': { fifo: true } }, argv: ['plan'], exit: 2, stderr: /error: pctl\.yaml the stack file is a FIFO/, timeoutMs: 20_000 },
+
   // --- ports
   { name: 'a port listed twice as number and string', files: { 'pctl.yaml': api('    ports: [8080, "8080"]\n') }, argv: validate, exit: 2, stderr: at(6, 'services.api.ports.1', 'container port 8080/tcp is already listed') },
   { name: 'a host port out of range (99999:0)', files: { 'pctl.yaml': api('    ports: ["99999:0"]\n') }, argv: validate, exit: 2, stderr: at(6, 'services.api.ports.0', 'host port 99999 is outside 1-65535') },
