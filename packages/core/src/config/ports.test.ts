@@ -9,6 +9,8 @@ describe('parsePort', () => {
     expect(parsePort('[::1]:7070:70')).toEqual({ hostIp: '::1', hostPort: 7070, containerPort: 70, protocol: 'tcp', range: 1 });
     expect(parsePort('8000-8002:9000-9002')).toEqual({ hostPort: 8000, containerPort: 9000, protocol: 'tcp', range: 3 });
     expect(parsePort('53/udp')).toEqual({ containerPort: 53, protocol: 'udp', range: 1 });
+    expect(parsePort('127.0.0.1::80')).toEqual({ hostIp: '127.0.0.1', containerPort: 80, protocol: 'tcp', range: 1, randomHostPort: true });
+    expect(parsePortEntry(':80')).toMatch(/needs a host address/);
   });
 
   it('expands a range into one port each', () => {

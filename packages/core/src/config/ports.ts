@@ -12,6 +12,8 @@ export interface ParsedPort {
   protocol: 'tcp' | 'udp';
   /** How many consecutive ports (1 for a single port). */
   range: number;
+  /** `"127.0.0.1::80"`: the engine picks a free host port. */
+  randomHostPort?: true;
 }
 
 /** One published port of a parsed entry (ranges expanded). */
@@ -23,7 +25,7 @@ export interface SinglePort {
 }
 
 /** The pattern a port string must have (ranges and bounds are checked by parsePort). */
-export const PORT_PATTERN = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?$/;
+export const PORT_PATTERN = /^(?:(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(?:\d{1,5}(?:-\d{1,5})?)?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?$/;
 
 /** At most this many ports from one service's ranges (a Kubernetes Service lists each). */
 export const MAX_PORTS = 1024;
@@ -57,13 +59,15 @@ export function parsePortEntry(p: unknown): ParsedPort | string {
     if (!ip[1]!.startsWith('[') && hostIp.split('.').some((o) => Number(o) > 255)) return `host address ${hostIp} is not an IPv4 address`;
   }
   const parts = rest.split(':');
-  const host = parts.length === 2 ? span(parts[0]!, 'host port') : undefined;
+  if (parts.length === 2 && parts[0] === '' && !hostIp) return 'an empty host port needs a host address, like "127.0.0.1::80"';
+  const randomHostPort = parts.length === 2 && parts[0] === '';
+  const host = parts.length === 2 && !randomHostPort ? span(parts[0]!, 'host port') : undefined;
   if (typeof host === 'string') return host;
   const container = span(parts.at(-1)!, 'container port');
   if (typeof container === 'string') return container;
   if (host && host.count !== container.count) return `host range ${parts[0]} and container range ${parts[1]} differ in length`;
   const hostPort = host?.first;
-  return { ...(hostIp ? { hostIp } : {}), ...(hostPort !== undefined ? { hostPort } : {}), containerPort: container.first, protocol: proto === 'udp' ? 'udp' : 'tcp', range: container.count };
+  return { ...(hostIp ? { hostIp } : {}), ...(hostPort !== undefined ? { hostPort } : {}), containerPort: container.first, protocol: proto === 'udp' ? 'udp' : 'tcp', range: container.count, ...(randomHostPort ? { randomHostPort: true as const } : {}) };
 }
 
 /** Parses a port entry that the loader has already validated; throws on an invalid one. */
@@ -105,6 +109,7 @@ export function portListIssues(ports: (number | string)[]): { index: number; mes
         break;
       }
       containers.set(c, index);
+      if (parsed.randomHostPort) continue;
       const hostPort = one.hostPort ?? one.containerPort;
       const h = `${hostPort}/${one.protocol}`;
       const ip = one.hostIp ?? '*';
