@@ -1,7 +1,8 @@
 // Custom resolvers from `resolver:` modules: each default export is a class whose constructor
 // gets the parsed config and returns a named function; its name is the resolver's name.
-import { PctlError } from '../errors.js';
-import { describeThrown, importStackModule } from './modules.js';
+import { isPctlError } from '../errors.js';
+import { describeThrown, thrownValue } from '../step.js';
+import { importStackModule } from './modules.js';
 import type { ResolveIssue, ResolverFn } from './resolve.js';
 
 /** Names of the built-in resolvers (a custom resolver may not take one). */
@@ -15,7 +16,7 @@ export async function loadCustomResolvers(modules: unknown, configPath: string, 
   for (const [i, mod] of modules.entries()) {
     if (typeof mod !== 'string') continue;
     try {
-      const m = await importStackModule(mod, configPath);
+      const m = await importStackModule(mod, configPath, `resolver ${mod}`);
       const Cls = m.default as (new (parsed: unknown) => unknown) | undefined;
       if (typeof Cls !== 'function') throw new Error('its default export is not a class');
       const fn = new Cls(structuredClone(raw));
@@ -26,8 +27,8 @@ export async function loadCustomResolvers(modules: unknown, configPath: string, 
       }
       resolvers.set(fn.name, fn as ResolverFn);
     } catch (e) {
-      if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
-      issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${describeThrown(e)}` });
+      if (isPctlError(e) && e.code === 'StepTimeout') throw e;
+      issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${describeThrown(thrownValue(e))}` });
     }
   }
   return { resolvers, issues };

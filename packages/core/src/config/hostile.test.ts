@@ -202,7 +202,7 @@ describe('errors at once, secrets never shown', () => {
     const e = await load({ DB_PW: 'hunter2-TOPSECRET', PIN: '42' }).catch((x: unknown) => x as ConfigError);
     expect(e).toBeInstanceOf(ConfigError);
     const text = `${(e as ConfigError).message}\n${(e as ConfigError).detail}`;
-    expect(text).toContain('unknown service ***');
+    expect(text).toContain('unknown service "***"');
     expect(text).not.toContain('hunter2');
     expect(text).not.toMatch(/"42"/);
   });
@@ -216,7 +216,7 @@ describe('resolvers and plugins', () => {
     });
     expect((await load()).config.services.api!.env).toEqual({ A: 'got plan b', B: 'dflt', C: 'safe' });
     write({ 'pctl.yaml': 'name: app\nresolver: [./r.mjs]\nservices:\n  api: { image: x, env: { C: "${vault:boom}" }, provider: { name: docker } }\n' });
-    expect((await issuesOf(load()))[0]!.message).toContain('resolver failed: it threw {"code":42}');
+    expect((await issuesOf(load()))[0]!.message).toContain('resolver failed: threw a non-Error value {"code":42}');
   });
 
   it('loads a plugin by package name from the stack folder; declared fields are allowed', async () => {
@@ -233,8 +233,8 @@ describe('resolvers and plugins', () => {
   it('turns whatever a plugin throws, now or later, into one line naming it', async () => {
     const cases: [string, RegExp][] = [
       ['throw "plain string"', /plugin \.\/p0\.mjs failed: plain string$/],
-      ['throw { code: 42 }', /failed: it threw \{"code":42\}$/],
-      ['throw undefined', /failed: it threw undefined$/],
+      ['throw { code: 42 }', /failed: threw a non-Error value \{"code":42\}$/],
+      ['throw undefined', /failed: threw undefined \(no error object\)$/],
       ['setTimeout(() => { throw new Error("later") }, 0)', /failed: later$/],
       ['Promise.reject(new Error("unawaited"))', /failed: unawaited$/],
     ];

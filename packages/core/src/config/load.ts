@@ -18,7 +18,7 @@ export interface LoadedStack {
   /** Absolute path of the stack file. */
   configPath: string;
   configDir: string;
-  /** Resolved values from env, file, ssm and custom resolvers of 6 characters or more, longest first: never print or store them. */
+  /** Resolved values from env, file, ssm and custom resolvers, whatever their length, longest first: never print or store them. */
   secrets: string[];
   /** Every resolved secret value, whatever its length, longest first. */
   secretValues: string[];
@@ -35,7 +35,6 @@ export interface LoadStackOptions {
 
 /** Largest stack file read. */
 export const MAX_STACK_FILE_BYTES = 4 * 1024 * 1024;
-const SECRET_MIN = 6;
 
 const interrupted = () => new PctlError({ code: 'Interrupted', message: 'interrupted while loading the stack file', fault: 'user', exitCode: 130 });
 
@@ -118,7 +117,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
-  return { config, configPath, configDir, secrets: secretValues.filter((s) => s.length >= SECRET_MIN), secretValues };
+  return { config, configPath, configDir, secrets: secretValues, secretValues };
 }
 
 export { DNS_LABEL };

@@ -1,8 +1,9 @@
 // Config plugins (`plugin:`): modules whose default (or only) function export gets the
 // validated config and may change it. A plugin may declare the service fields it reads or
 // adds (`export const fields = ['x']`): the schema accepts them before and after it runs.
-import { PctlError } from '../errors.js';
-import { describeThrown, importStackModule, settledOrFail } from './modules.js';
+import { isPctlError, PctlError } from '../errors.js';
+import { describeThrown, runStep, thrownValue } from '../step.js';
+import { importStackModule } from './modules.js';
 import type { StackConfig } from './schema.js';
 
 export interface LoadedPlugin {
@@ -23,10 +24,10 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
     if (typeof spec !== 'string') continue;
     let m: Record<string, unknown>;
     try {
-      m = await importStackModule(spec, configPath);
+      m = await importStackModule(spec, configPath, `plugin ${spec}`);
     } catch (e) {
-      if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
-      issues.push({ path: ['plugin', index], message: `cannot load plugin ${spec}: ${describeThrown(e)}` });
+      if (isPctlError(e) && e.code === 'StepTimeout') throw e;
+      issues.push({ path: ['plugin', index], message: `cannot load plugin ${spec}: ${describeThrown(thrownValue(e))}` });
       continue;
     }
     const fn = typeof m.default === 'function' ? m.default : Object.values(m).find((v) => typeof v === 'function');
@@ -46,7 +47,7 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
 
 /** Runs one plugin; anything it throws, now or from a callback it left behind, is one line naming it. */
 export async function runPlugin(plugin: LoadedPlugin, config: StackConfig): Promise<void> {
-  const failed = (e: unknown) => new PctlError({ code: 'PluginFailed', message: `plugin ${plugin.spec} failed: ${describeThrown(e)}`, fault: 'user', exitCode: 2 });
+  const failed = (e: unknown) => new PctlError({ code: 'PluginFailed', message: `plugin ${plugin.spec} failed: ${describeThrown(thrownValue(e))}`, fault: 'user', exitCode: 2 });
   let stray: unknown;
   let strayed = false;
   const catchStray = (e: unknown) => {
@@ -55,12 +56,12 @@ export async function runPlugin(plugin: LoadedPlugin, config: StackConfig): Prom
   process.on('uncaughtException', catchStray);
   process.on('unhandledRejection', catchStray);
   try {
-    await settledOrFail(plugin.run(config), `plugin ${plugin.spec}`);
+    await runStep({ module: `plugin ${plugin.spec}`, step: 'its function' }, () => plugin.run(config));
     // Let a timer or a promise the plugin left behind fail now, while we know whose it is.
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 0));
   } catch (e) {
-    throw e instanceof PctlError && e.code === 'NeverSettled' ? e : failed(e);
+    throw isPctlError(e) && e.code === 'StepTimeout' ? e : failed(e);
   } finally {
     process.off('uncaughtException', catchStray);
     process.off('unhandledRejection', catchStray);

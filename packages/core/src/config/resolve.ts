@@ -6,7 +6,9 @@ import path from 'node:path';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
 import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
-import { describeThrown, settledOrFail } from './modules.js';
+import { isPctlError } from '../errors.js';
+import { rememberSecret } from '../secrets.js';
+import { describeThrown, runStep, thrownValue } from '../step.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { parseTemplate, unterminatedReference, type Reference, type Segment } from './references.js';
 
@@ -172,6 +174,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
 
   const secret = (v: unknown, taint: { secret: boolean }): unknown => {
     if (v === undefined || v === null) return v;
+    rememberSecret(v);
     taint.secret = true;
     if (typeof v === 'string') {
       if (v) ctx.secrets.add(v);
@@ -227,11 +230,11 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         // The original pctl passes the fallback as written (after its own references resolve).
         const fallbackValue = fallback ? await fallback() : undefined;
         try {
-          return { value: secret(await settledOrFail(fn(key, fallbackValue), `resolver ${ref.name} (for ${ref.source})`), taint) };
+          return { value: secret(await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () => fn(key, fallbackValue)), taint) };
         } catch (e) {
-          if (e instanceof PctlError && e.code === 'NeverSettled') throw e;
+          if (isPctlError(e) && e.code === 'StepTimeout') throw e;
           if (fallback) return {};
-          throw new Unresolved(`\${${ref.name}:${key}}: resolver failed: ${describeThrown(e)}`);
+          throw new Unresolved(`\${${ref.name}:${key}}: resolver failed: ${describeThrown(thrownValue(e))}`);
         }
       }
     }

@@ -31,7 +31,7 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
   const tainted = input.tainted ?? new Set<string>();
   const shown = (p: (string | number)[], v: unknown) => {
     const id = p.join('.');
-    for (const t of tainted) if (t === id || id.startsWith(`${t}.`)) return '***';
+    for (const t of tainted) if (t === id || id.startsWith(`${t}.`)) return '"***"';
     return JSON.stringify(v);
   };
   const issues: ConfigIssue[] = [];
