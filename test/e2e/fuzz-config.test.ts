@@ -12,7 +12,7 @@ let seed = 20261125;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-const NASTY_NAMES = ['a;rm -rf /', '$(id)', '`id`', 'ünïcødé', 'UPPER', '-lead', 'trail-', 'a b', 'a/b', '..', 'x'.repeat(64), '日本', 'a\u0000b', '', 'a_b', 'web.api'];
+const NASTY_NAMES = ['a;rm -rf /', '$(id)', '`id`', 'ünïcødé', '_UPPER', '-lead', 'trail-', 'a b', 'a/b', '..', 'x'.repeat(64), '日本', 'a\u0000b', '', 'a_b_', 'web.api'];
 const WRONG_VALUES = ['42', '-1', '1e308', '[]', '{}', 'null', 'true', '"str"', '[[[[1]]]]', '{a: {b: {c: 1}}}', '99999999999999999999999'];
 const base = (svc = 'api', extra = '') => `name: fuzz\nservices:\n  ${svc}:\n    image: busybox:latest\n    provider: { name: fuzzprov }\n${extra}`;
 

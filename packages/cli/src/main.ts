@@ -230,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       const o = cmd.optsWithGlobals() as GlobalOpts;
       json = Boolean(o.json);
       await loadCore();
-      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, signal: interrupt.signal });
       secrets = [...loaded.secrets];
       core.checkArguments(loaded.config, path.relative(process.cwd(), loaded.configPath) || loaded.configPath);
       const services = Object.keys(loaded.config.services);
@@ -255,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
       const o = cmd.optsWithGlobals() as GlobalOpts;
       json = Boolean(o.json);
       await loadCore();
-      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
+      const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, signal: interrupt.signal });
       const file = core.statePath(process.cwd(), loaded.config.name);
       const st = await core.readStateFile(file);
       if (json) process.stdout.write(JSON.stringify(st, null, 2) + '\n');

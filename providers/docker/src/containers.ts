@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dockerError, engineUnreachable, errorLine, PctlError, type Exec, type ServiceTarget } from '@pctl/core';
+import { dockerError, engineUnreachable, errorLine, parsePort, PctlError, type Exec, type ServiceTarget } from '@pctl/core';
 import { inspect } from './readiness.js';
 import { dockerCpus, dockerMemory, durationSeconds } from './options.js';
 import { docker } from './transport.js';
@@ -44,12 +44,20 @@ export async function removeContainers(cli: Exec, names: string[]): Promise<void
   }
 }
 
+// `-p [ip:]host:container/proto` for each port (core's parsePort reads every Docker form).
 function portArgs(ports: (number | string)[] | undefined, first: boolean): string[] {
   if (!ports?.length || !first) return [];
-  return ports.flatMap((p) => {
-    const s = String(p);
-    return ['-p', s.includes(':') ? s : `${s.split('/')[0]}:${s}`];
+  return ports.flatMap((entry) => {
+    const p = parsePort(entry);
+    const span = (from: number) => (p.range > 1 ? `${from}-${from + p.range - 1}` : String(from));
+    const ip = p.hostIp ? `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:` : '';
+    return ['-p', `${ip}${p.randomHostPort ? '' : span(p.hostPort ?? p.containerPort)}:${span(p.containerPort)}/${p.protocol}`];
   });
+}
+
+// `-v <host folder>:<path>[:ro]` for each volume with a hostPath (absolute after loading).
+function bindArgs(volumes: { path: string; hostPath?: string; readOnly?: boolean }[] | undefined): string[] {
+  return (volumes ?? []).flatMap((v) => (v.hostPath === undefined ? [] : ['-v', `${v.hostPath}:${v.path}${v.readOnly ? ':ro' : ''}`]));
 }
 
 // Variables the docker CLI itself reads: a service's value for one of them must not reach
@@ -139,6 +147,7 @@ export function runArgs(p: { target: ServiceTarget; name: string; net: string; f
     ...p.env.args,
     ...portArgs(svc.ports, p.first),
     ...p.volumes.flatMap((v) => ['-v', `${v.name}:${v.path}`]),
+    ...bindArgs(svc.volumes),
     ...(svc.scale?.cpu !== undefined ? ['--cpus', dockerCpus(svc.scale.cpu)] : []),
     ...(svc.scale?.memory !== undefined ? ['--memory', dockerMemory(svc.scale.memory)] : []),
     ...(svc.health

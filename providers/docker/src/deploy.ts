@@ -1,6 +1,6 @@
 // `deploy` and `destroy` of the docker provider: replace a service's containers (found by
 // the stack's and the service's labels), wait until they run; remove them and what they used.
-import { dockerError, engineUnreachable, imageExists, PctlError, type DeployParams, type DestroyParams, type StateEntry } from '@pctl/core';
+import { dockerError, engineUnreachable, imageExists, PctlError, resourceName, type DeployParams, type DestroyParams, type StateEntry } from '@pctl/core';
 import { containerNames, envTransport, listByLabel, removeContainers, runArgs, runDocker, stackFilters } from './containers.js';
 import { ensureNetwork, networkName, removeNetwork } from './networks.js';
 import { entryOptions, options, replicaCount } from './options.js';
@@ -21,8 +21,12 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   }
   await ensureNetwork(cli, ctx, net, o.host ?? '');
   const replicas = replicaCount(svc.scale);
-  const names = containerNames(target.key, replicas);
-  const volumes = (svc.volumes ?? []).map((v, i) => ({ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }));
+  const names = containerNames(resourceName(ctx.stack, target.name), replicas);
+  // `{path}` volumes are named volumes; a hostPath is bind-mounted (runArgs), on a local engine only.
+  if (o.host && svc.volumes?.some((v) => v.hostPath !== undefined)) {
+    throw new PctlError({ code: 'InvalidConfig', exitCode: 2, fault: 'user', message: `services.${target.name}.volumes: a host folder cannot be mounted on the remote Docker host ${o.host} (it names a folder on this machine)`, hint: 'use { path: /mount/point } for storage on that host' });
+  }
+  const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
   for (const v of volumes) {
     await docker(cli, `creating volume ${v.name}`, ['volume', 'create', ...Object.entries(target.labels).flatMap(([k, val]) => ['--label', `${k}=${val}`]), '--', v.name]);
   }

@@ -178,8 +178,8 @@ services:
     expect(issues.find((i) => i.path === 'services.api.portz')!.message).toContain('did you mean "ports"');
   });
 
-  it('rejects names that are not DNS labels, before anything runs', async () => {
-    write({ 'pctl.yaml': 'name: My_App\nservices:\n  "api;rm -rf /": { image: nginx, provider: { name: docker } }\n  "ünï": { image: nginx, provider: { name: docker } }\n' });
+  it('rejects names with shell characters, unicode or a leading dash, before anything runs', async () => {
+    write({ 'pctl.yaml': 'name: "-My_App"\nservices:\n  "api;rm -rf /": { image: nginx, provider: { name: docker } }\n  "ünï": { image: nginx, provider: { name: docker } }\n' });
     const issues = await issuesOf(load());
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'services.api;rm -rf /', 'services.ünï']));
     write({ 'pctl.yaml': 'name: ok\nservices: {}\n' });

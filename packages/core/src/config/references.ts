@@ -81,3 +81,11 @@ export function parseTemplate(s: string): Segment[] {
 export function hasReference(s: string): boolean {
   return parseTemplate(s).some((seg) => 'ref' in seg);
 }
+
+/** The first `${name:...` that never closes (`${env:X`), as written up to the end, or undefined. */
+export function unterminatedReference(s: string): string | undefined {
+  for (let i = s.indexOf('${'); i >= 0; i = s.indexOf('${', i + 2)) {
+    if (/^[A-Za-z][\w-]*\s*:/.test(s.slice(i + 2)) && closingBrace(s, i) < 0) return s.slice(i, i + 60);
+  }
+  return undefined;
+}

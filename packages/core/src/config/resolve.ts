@@ -1,20 +1,24 @@
 // Resolves every reference in the parsed stack file. Built-in resolvers: env, self, file,
-// ssm, cfn (the AWS SDK is imported only when a stack uses ssm or cfn); custom ones come
-// from `resolver:` modules. An unresolvable reference without a fallback is an error
-// naming the reference and where it is used.
-import { promises as fs } from 'node:fs';
+// ssm, cfn (aws.ts); custom ones come from `resolver:` modules. An unresolvable reference
+// without a fallback is an issue naming the reference and where it is used; resolution goes
+// on, so one run reports every problem. What a reference may expand to is capped.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseTemplate, type Reference, type Segment } from './references.js';
+import { PctlError } from '../errors.js';
+import { cfnValue, ssmParameter } from './aws.js';
+import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
 import { isPctlError } from '../errors.js';
-import { describeThrown, runStep, thrownValue } from '../step.js';
 import { rememberSecret } from '../secrets.js';
+import { describeThrown, runStep, thrownValue } from '../step.js';
+import { readRegularFile, UnreadableFile } from './read.js';
+import { parseTemplate, unterminatedReference, type Reference, type Segment } from './references.js';
 
 export type ResolverFn = (key: string, fallback?: unknown) => unknown | Promise<unknown>;
 
 export interface ResolveIssue {
   path: (string | number)[];
   message: string;
+  /** Refused outright (an expansion bomb): nothing else is worth reporting. */
+  fatal?: boolean;
 }
 
 export interface ResolveContext {
@@ -24,58 +28,62 @@ export interface ResolveContext {
   custom: Map<string, ResolverFn>;
   /** Values that came from env, file, ssm or custom resolvers: masked in output. */
   secrets: Set<string>;
+  /** Stops resolution (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
-const SECRET_MIN = 1;
-const BUILTIN = new Set(['env', 'self', 'file', 'ssm', 'cfn']);
+export interface Resolved {
+  value: unknown;
+  issues: ResolveIssue[];
+  /** Paths (dot-joined) whose value holds a secret, wholly or in part. */
+  tainted: Set<string>;
+  /** Paths (dot-joined) that could not be resolved: other checks skip them. */
+  failed: Set<string>;
+}
 
 class Unresolved extends Error {}
-
-// Loads `resolver:` modules: default export is a class whose constructor returns a named function.
-export async function loadCustomResolvers(modules: unknown, configDir: string, raw: unknown): Promise<{ resolvers: Map<string, ResolverFn>; issues: ResolveIssue[] }> {
-  const resolvers = new Map<string, ResolverFn>();
-  const issues: ResolveIssue[] = [];
-  if (!Array.isArray(modules)) return { resolvers, issues };
-  for (const [i, mod] of modules.entries()) {
-    if (typeof mod !== 'string') continue;
-    const file = path.resolve(configDir, mod);
-    try {
-      const m = (await runStep({ module: `resolver ${mod}`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as { default?: unknown };
-      const Cls = m.default as (new (parsed: unknown) => unknown) | undefined;
-      if (typeof Cls !== 'function') throw new Error('its default export is not a class');
-      const fn = new Cls(structuredClone(raw));
-      if (typeof fn !== 'function' || !fn.name) throw new Error('its constructor must return a named function (the name is the resolver name)');
-      if (BUILTIN.has(fn.name) || resolvers.has(fn.name)) {
-        issues.push({ path: ['resolver', i], message: `resolver "${fn.name}" (${mod}) is registered twice` });
-        continue;
-      }
-      resolvers.set(fn.name, fn as ResolverFn);
-    } catch (e) {
-      issues.push({ path: ['resolver', i], message: `cannot load resolver ${mod}: ${describeThrown(thrownValue(e))}` });
-    }
+class Fatal extends Error {
+  constructor(
+    message: string,
+    readonly at: (string | number)[],
+  ) {
+    super(message);
   }
-  return { resolvers, issues };
 }
 
+const own = (o: unknown, k: string | number) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+
 // Returns a deep copy of `raw` with every reference resolved, plus the problems found.
-export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<{ value: unknown; issues: ResolveIssue[] }> {
+export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<Resolved> {
   const issues: ResolveIssue[] = [];
+  const tainted = new Set<string>();
+  const failed = new Set<string>();
   const done = new Map<string, unknown>();
+  const failures = new Map<string, Unresolved>();
   const inProgress: string[] = [];
+  let expandedValues = 0;
+  let expandedChars = 0;
+  let steps = 0;
 
   const rawAt = (p: (string | number)[]): { found: boolean; value: unknown } => {
     let cur: unknown = raw;
     for (const k of p) {
-      if (cur === null || typeof cur !== 'object' || !(k in (cur as object))) return { found: false, value: undefined };
+      if (!own(cur, k)) return { found: false, value: undefined };
       cur = (cur as Record<string, unknown>)[k as string];
     }
     return { found: true, value: cur };
   };
+  const isTainted = (id: string) => {
+    for (const t of tainted) if (t === id || t.startsWith(`${id}.`) || id.startsWith(`${t}.`)) return true;
+    return false;
+  };
 
-  // Resolves the value at a config path (memoized; detects self-reference loops).
+  // Resolves the value at a config path (memoized, failures too; detects self-reference loops).
   const resolveAt = async (p: (string | number)[]): Promise<unknown> => {
     const id = p.join('.');
     if (done.has(id)) return done.get(id);
+    const failure = failures.get(id);
+    if (failure) throw failure;
     if (inProgress.includes(id)) {
       throw new Unresolved(`reference loop: ${[...inProgress.slice(inProgress.indexOf(id)), id].join(' -> ')}`);
     }
@@ -84,12 +92,23 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
       const v = await resolveValue(rawAt(p).value, p);
       done.set(id, v);
       return v;
+    } catch (e) {
+      if (e instanceof Unresolved) failures.set(id, e);
+      throw e;
     } finally {
       inProgress.pop();
     }
   };
 
+  // Lets Ctrl-C through during long resolutions, and stops when it came.
+  const step = async () => {
+    if (++steps % 2000 !== 0) return;
+    await new Promise((r) => setImmediate(r));
+    if (ctx.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while loading the stack file', fault: 'user', exitCode: 130 });
+  };
+
   const resolveValue = async (v: unknown, p: (string | number)[]): Promise<unknown> => {
+    await step();
     if (typeof v === 'string') return resolveString(v, p);
     if (Array.isArray(v)) {
       const out: unknown[] = [];
@@ -104,122 +123,128 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     return v;
   };
 
-  const reported = new Set<string>();
   const fail = (e: unknown, p: (string | number)[], original: unknown): unknown => {
     if (!(e instanceof Unresolved)) throw e;
     const id = p.join('.');
-    if (!reported.has(id)) {
-      reported.add(id);
+    if (!failed.has(id)) {
+      failed.add(id);
       issues.push({ path: p, message: e.message });
     }
     return original;
   };
 
   const resolveString = async (s: string, p: (string | number)[]): Promise<unknown> => {
+    const open = unterminatedReference(s);
+    if (open) throw new Unresolved(`unterminated reference "${open}": close it with }`);
     const segs = parseTemplate(s);
     if (!segs.some((x) => 'ref' in x)) return s;
-    return evalSegments(segs, p);
+    const taint = { secret: false };
+    const v = await evalSegments(segs, p, taint);
+    if (taint.secret) tainted.add(p.join('.'));
+    return v;
   };
 
-  const evalSegments = async (segs: Segment[], p: (string | number)[]): Promise<unknown> => {
-    if (segs.length === 1 && 'ref' in segs[0]!) return evalRef(segs[0].ref, p);
+  const evalSegments = async (segs: Segment[], p: (string | number)[], taint: { secret: boolean }): Promise<unknown> => {
+    if (segs.length === 1 && 'ref' in segs[0]!) return evalRef(segs[0].ref, p, taint);
     let out = '';
     for (const seg of segs) {
       if ('text' in seg) out += seg.text;
       else {
-        const v = await evalRef(seg.ref, p);
+        const v = await evalRef(seg.ref, p, taint);
+        if (typeof v !== 'string' && sizeWithin(v, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES) throw new Fatal(`${seg.ref.source} expands to more than ${MAX_EXPANDED_VALUES} values`, p);
         out += typeof v === 'string' ? v : JSON.stringify(v);
       }
+      if (out.length > MAX_STRING) throw new Fatal(`the references in this value build a string longer than ${MAX_STRING} characters`, p);
     }
     return out;
   };
 
-  const evalRef = async (ref: Reference, p: (string | number)[]): Promise<unknown> => {
-    const keyValue = await evalSegments(ref.key, p);
+  const evalRef = async (ref: Reference, p: (string | number)[], taint: { secret: boolean }): Promise<unknown> => {
+    const keyValue = await evalSegments(ref.key, p, taint);
     const key = typeof keyValue === 'string' ? keyValue : String(keyValue);
-    const value = await lookup(ref.name, key, p);
-    if (value !== undefined && value !== null) return value;
-    if (ref.fallback) return evalSegments(ref.fallback, p);
+    const fallback = ref.fallback ? () => evalSegments(ref.fallback!, p, taint) : undefined;
+    const found = await lookup(ref, key, p, taint, fallback);
+    if (found.value !== undefined && found.value !== null) return found.value;
+    if (fallback) return fallback();
     const where = `${ref.source}`;
     if (ref.name === 'env') throw new Unresolved(`${where}: environment variable ${key} is not set (set it, or give a fallback: \${env:${key}, default})`);
     if (ref.name === 'self') throw new Unresolved(`${where}: no value at "${key}" in the stack file`);
-    throw new Unresolved(`${where}: resolver ${ref.name} found nothing for "${key}"`);
+    throw new Unresolved(`${where}: ${found.reason ?? `resolver ${ref.name} found nothing for "${key}"`} (or give a fallback: \${${ref.name}:${key}, default})`);
   };
 
-  const secret = (v: unknown): unknown => {
-    if (typeof v === 'string' && v.length >= SECRET_MIN) ctx.secrets.add(v);
+  const secret = (v: unknown, taint: { secret: boolean }): unknown => {
+    if (v === undefined || v === null) return v;
     rememberSecret(v);
+    taint.secret = true;
+    if (typeof v === 'string') {
+      if (v) ctx.secrets.add(v);
+    } else if (typeof v === 'number' || typeof v === 'boolean') ctx.secrets.add(String(v));
     return v;
   };
 
-  const lookup = async (name: string, key: string, p: (string | number)[]): Promise<unknown> => {
-    switch (name) {
+  // A copy of a value `${self:...}` substitutes, counted against the expansion caps.
+  const copied = (v: unknown, p: (string | number)[], source: string): unknown => {
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'string' && (expandedChars += v.length) > MAX_EXPANDED_CHARS) throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
+      return v;
+    }
+    expandedValues += sizeWithin(v, MAX_EXPANDED_VALUES);
+    if (expandedValues > MAX_EXPANDED_VALUES) throw new Fatal(`${source}: \${self:...} references expand to more than ${MAX_EXPANDED_VALUES} values in all`, p);
+    if ((expandedChars += charsOf(v)) > MAX_EXPANDED_CHARS) throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
+    return structuredClone(v);
+  };
+
+  const lookup = async (ref: Reference, key: string, p: (string | number)[], taint: { secret: boolean }, fallback?: () => Promise<unknown>): Promise<{ value?: unknown; reason?: string }> => {
+    switch (ref.name) {
       case 'env':
-        return secret(ctx.env[key]);
+        return { value: secret(ctx.env[key], taint) };
       case 'self': {
         const target = key.split('.').filter(Boolean);
-        if (!rawAt(target).found) return undefined;
+        if (!rawAt(target).found) return {};
         if (target.join('.') === p.join('.')) throw new Unresolved(`reference loop: ${p.join('.')} -> ${key}`);
-        return resolveAt(target);
+        const v = await resolveAt(target);
+        if (isTainted(target.join('.'))) taint.secret = true;
+        return { value: copied(v, p, ref.source) };
       }
       case 'file': {
         if (key.includes('\0')) throw new Unresolved(`\${file:...}: invalid path`);
+        const file = path.resolve(ctx.configDir, key);
         try {
-          return secret((await fs.readFile(path.resolve(ctx.configDir, key), 'utf8')).replace(/\r?\n$/, ''));
+          return { value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint) };
         } catch (e) {
-          throw new Unresolved(`\${file:${key}}: cannot read ${path.resolve(ctx.configDir, key)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          if (!(e instanceof UnreadableFile)) throw e;
+          if (e.code === 'ENOENT') return { reason: `${file} not found` };
+          // Reading that file is unsafe or impossible: a fallback does not hide it.
+          throw new Unresolved(`\${file:${key}}: ${file} ${e.message}`);
         }
       }
-      case 'ssm':
-        return secret(await ssmParameter(key));
+      case 'ssm': {
+        const r = await ssmParameter(key);
+        return { ...r, value: secret(r.value, taint) };
+      }
       case 'cfn':
-        return cfnOutput(key);
+        return cfnValue(key);
       default: {
-        const fn = ctx.custom.get(name);
-        if (!fn) throw new Unresolved(`\${${name}:...}: unknown resolver "${name}" (built in: env, self, file, ssm, cfn; add custom ones under resolver:)`);
+        const fn = ctx.custom.get(ref.name);
+        if (!fn) throw new Unresolved(`\${${ref.name}:...}: unknown resolver "${ref.name}" (built in: env, self, file, ssm, cfn; add custom ones under resolver:)`);
+        // The original pctl passes the fallback as written (after its own references resolve).
+        const fallbackValue = fallback ? await fallback() : undefined;
         try {
-          return secret(await runStep({ module: `resolver ${name}`, step: `\${${name}:${key}}` }, () => fn(key)));
+          return { value: secret(await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () => fn(key, fallbackValue)), taint) };
         } catch (e) {
           if (isPctlError(e) && e.code === 'StepTimeout') throw e;
-          throw new Unresolved(`\${${name}:${key}}: resolver failed: ${describeThrown(thrownValue(e))}`);
+          if (fallback) return {};
+          throw new Unresolved(`\${${ref.name}:${key}}: resolver failed: ${describeThrown(thrownValue(e))}`);
         }
       }
     }
   };
 
-  const value = await resolveValue(raw, []);
-  return { value, issues };
-}
-
-// `${ssm:/path}`: an SSM parameter, decrypted. The SDK loads only here.
-async function ssmParameter(name: string): Promise<string | undefined> {
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const client = new SSMClient({});
   try {
-    const r = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    return r.Parameter?.Value;
+    const value = await resolveValue(raw, []);
+    return { value, issues, tainted, failed };
   } catch (e) {
-    if ((e as { name?: string }).name === 'ParameterNotFound') return undefined;
-    throw new Unresolved(`\${ssm:${name}}: ${(e as Error).message}`);
-  } finally {
-    client.destroy();
-  }
-}
-
-// `${cfn:stack.OutputKey}`: a CloudFormation stack output. The SDK loads only here.
-async function cfnOutput(key: string): Promise<string | undefined> {
-  const dot = key.indexOf('.');
-  if (dot <= 0) throw new Unresolved(`\${cfn:${key}}: expected \${cfn:<stack>.<OutputKey>}`);
-  const stackName = key.slice(0, dot);
-  const outputKey = key.slice(dot + 1);
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const client = new CloudFormationClient({});
-  try {
-    const r = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    return r.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === outputKey || o.ExportName === outputKey)?.OutputValue;
-  } catch (e) {
-    throw new Unresolved(`\${cfn:${key}}: ${(e as Error).message}`);
-  } finally {
-    client.destroy();
+    if (!(e instanceof Fatal)) throw e;
+    return { value: raw, issues: [{ path: e.at, message: `${e.message}; expansion bombs are refused`, fatal: true }], tainted, failed };
   }
 }

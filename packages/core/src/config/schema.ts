@@ -1,14 +1,21 @@
 // The stack file's validation schema: a superset of the existing pctl format.
 // Objects are strict (an unknown field is an error, usually a typo), except `custom`
-// and `provider.options`, which belong to the user and to each provider.
+// and `provider.options`, which belong to the user and to each provider, and the
+// service fields a plugin declares (`stackSchema(fields)`).
 import { z } from 'zod';
+import { parsePortEntry, PORT_PATTERN } from './ports.js';
+import { parseVolumeString } from './volumes.js';
 
+/** A DNS-1123 label: what platform object names must be (see names.ts for the derivation). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsLabel = (what: string) =>
+/** Stack and service names as the original pctl accepts them (`My_App`, `my_api`): letters, digits, '-', '_'. */
+export const NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$/;
+export const NAME_RULE = "letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters";
+const stackOrServiceName = (what: string) =>
   z
     .string()
     .max(63, `${what} must be at most 63 characters`)
-    .regex(DNS_LABEL, `${what} must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    .regex(NAME_PATTERN, `${what} may hold ${NAME_RULE}`);
 
 const quantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'expected a quantity like 256m, 1, 512Mi'), z.number().positive()]);
 
@@ -51,10 +58,43 @@ export const ScaleSchema = z.strictObject({
   memory: quantity.optional(),
 });
 
-const port = z.union([
-  z.number().int().min(1).max(65535),
-  z.string().regex(/^(\d{1,5}:)?\d{1,5}(\/(tcp|udp))?$/, 'expected a port like 8080 or "8080:80"'),
-]);
+// A port in any of Docker's forms; bounds and range lengths are checked by parsePortEntry.
+const port = z
+  .union([z.number().int(), z.string().regex(PORT_PATTERN, 'expected a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53/udp"')], {
+    error: 'expected a port number or a string like "8080:80"',
+  })
+  .superRefine((p, ctx) => {
+    const r = parsePortEntry(p);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  });
+
+const absolutePath = z.string().regex(/^\//, 'volume path must be absolute');
+const volumeObject = z.strictObject({
+  path: absolutePath.describe('mount point in the container'),
+  hostPath: z.string().min(1).optional().describe('host folder to mount (relative to the stack file); absent: storage the provider makes'),
+  readOnly: z.boolean().optional(),
+});
+// `{path}` or the compose short form "./data:/data[:ro]", both read as `{path, hostPath?, readOnly?}`.
+const volume = z.union([
+  volumeObject,
+  z
+    .string()
+    .min(1)
+    .transform((s, ctx) => {
+      const v = parseVolumeString(s);
+      if (typeof v === 'string') {
+        ctx.addIssue({ code: 'custom', message: v });
+        return z.NEVER;
+      }
+      return v;
+    }),
+], { error: 'expected { path: /mount/point } or "./host-folder:/mount/point"' });
+
+// Documented metadata the original pctl's docs use and pctl does not act on.
+const metadata = {
+  description: z.string().optional().describe('free text; not used by pctl'),
+  version: z.union([z.string(), z.number()]).optional().describe('free text; not used by pctl'),
+};
 
 export const HealthSchema = z.strictObject({
   interval: duration.default(10),
@@ -68,8 +108,7 @@ export const ProviderRefSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const ServiceSchema = z
-  .strictObject({
+const serviceFields = {
     image: z.string().min(1).optional().describe('./path/Dockerfile, ./folder (with a Dockerfile), or an image reference'),
     build: BuildSchema.optional(),
     registry: RegistrySchema.optional(),
@@ -78,15 +117,23 @@ export const ServiceSchema = z
     scale: ScaleSchema.optional(),
     ports: z.array(port).optional(),
     health: HealthSchema.optional(),
-    volumes: z.array(z.strictObject({ path: z.string().regex(/^\//, 'volume path must be absolute') })).optional(),
+    volumes: z.array(volume).optional().describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
     dependsOn: z.array(z.string()).optional(),
     manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
     provider: ProviderRefSchema,
-  })
-  .refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
+    ...metadata,
+};
+
+// A service, strict but for the fields plugins declare (kept as given).
+export function serviceSchema(pluginFields: readonly string[]) {
+  const extra = Object.fromEntries(pluginFields.filter((f) => !(f in serviceFields)).map((f) => [f, z.unknown().optional()]));
+  return z.strictObject({ ...serviceFields, ...extra }).refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
     message: 'a service needs `image` or `build` (or, on Kubernetes, `manifests` alone)',
     path: ['image'],
   });
+}
+
+export const ServiceSchema = serviceSchema([]);
 
 /** Raw manifests of the whole stack: deployed as a service named `manifests` with no image. */
 export const StackManifestsSchema = z.strictObject({
@@ -95,15 +142,21 @@ export const StackManifestsSchema = z.strictObject({
 });
 export const STACK_MANIFESTS_SERVICE = 'manifests';
 
-export const StackSchema = z.strictObject({
-  name: dnsLabel('stack name'),
+// The whole stack file; `pluginFields` are service fields that loaded plugins declare.
+export function stackSchema(pluginFields: readonly string[] = []) {
+  return z.strictObject({
+  name: stackOrServiceName('stack name'),
   resolver: z.array(z.string()).default([]),
   plugin: z.array(z.string()).default([]),
   providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
   custom: z.record(z.string(), z.unknown()).default({}),
   manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
-  services: z.record(dnsLabel('service name'), ServiceSchema),
-});
+  services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
+  ...metadata,
+  });
+}
+
+export const StackSchema = stackSchema();
 
 export type StackConfig = z.output<typeof StackSchema>;
 export type ServiceConfig = z.output<typeof ServiceSchema>;

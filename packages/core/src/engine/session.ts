@@ -43,7 +43,7 @@ export interface Session {
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
-  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env });
+  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env, signal: opts.signal });
   const ctx: ProviderContext = {
     stack: loaded.config.name,
     config: loaded.config,

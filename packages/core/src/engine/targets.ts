@@ -128,7 +128,7 @@ function hashManifests(entries: string[], configDir: string, service: string, re
     const text = readFileSync(f);
     h.update(`${path.relative(configDir, f)}\0${text.length}\0`).update(text);
     const body = text.toString('utf8');
-    for (const m of body.matchAll(/pctl:\/\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)/g)) {
+    for (const m of body.matchAll(/pctl:\/\/([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)/g)) {
       const line = body.slice(0, m.index).split('\n').length;
       h.update(`\0${m[0]}=${resolve(m[0], `${path.relative(configDir, f)}:${line} (services.${service}.manifests)`)}`);
     }

@@ -2,12 +2,14 @@
 import type { RegistryConfig } from '../config/schema.js';
 import type { Exec } from '../exec.js';
 import { PctlError } from '../errors.js';
+import { resourceName } from '../names.js';
 import { dockerError } from './build.js';
 
 // `pctl-<stack>-<service>` locally, or the registry's repository (`ghcr.io/org/api`).
 export function imageRepoFor(opts: { stack: string; service: string; registry?: RegistryConfig }): string {
   const url = typeof opts.registry === 'string' ? opts.registry : opts.registry?.url;
-  if (!url) return `pctl-${opts.stack}-${opts.service}`;
+  // Image names are lowercase: the one derivation from names.ts (stack `My_App` is allowed).
+  if (!url) return `pctl-${resourceName(opts.stack, opts.service)}`;
   return url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
 }
 

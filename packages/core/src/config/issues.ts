@@ -1,0 +1,75 @@
+// Problems found in a stack file, and the one error that carries them all.
+import { PctlError } from '../errors.js';
+
+export interface ConfigIssue {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+// One error for an invalid stack file, carrying every issue found.
+export class ConfigError extends PctlError {
+  readonly issues: ConfigIssue[];
+  constructor(file: string, issues: ConfigIssue[]) {
+    const lines = formatIssues(file, issues);
+    super({
+      code: 'InvalidConfig',
+      message: issues.length === 1 ? lines[0]! : `${file}: ${issues.length} errors, first: ${lines[0]}`,
+      fault: 'user',
+      exitCode: 2,
+      detail: issues.length > 1 ? lines.join('\n') : undefined,
+    });
+    this.issues = issues;
+  }
+}
+
+// `file:line path: message`, one line per issue.
+export function formatIssues(file: string, issues: ConfigIssue[]): string[] {
+  return issues.map((i) => `${file}${i.line ? `:${i.line}` : ''} ${i.path ? `${i.path}: ` : ''}${i.message}`.replace(/\s+/g, ' ').trim());
+}
+
+/** Issues in file order (line, then path), each once. */
+export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .filter((i) => {
+      const k = `${i.path}|${i.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || a.path.localeCompare(b.path));
+}
+
+/** The issue with every secret value of at least `minLength` characters replaced by `***`. */
+export function maskIssue(issue: ConfigIssue, secrets: readonly string[], minLength = 1): ConfigIssue {
+  let message = issue.message;
+  // Longest first, so a secret containing another is masked whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= minLength) message = message.split(s).join('***');
+  let path = issue.path;
+  for (const s of secrets) if (s.length >= 3) path = path.split(s).join('***');
+  return { ...issue, path, message };
+}
+
+const KNOWN = [
+  'image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'options',
+  'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context',
+  'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'path', 'url', 'username', 'password', 'files', 'description', 'version', 'hostPath', 'readOnly',
+];
+
+// " (did you mean "x"?)" for a typo of a known field, else "".
+export function suggest(k: string, known: readonly string[] = KNOWN): string {
+  const a = k.toLowerCase();
+  if (a.length > 40) return '';
+  const dist = (b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length]!;
+  };
+  const best = known.map((w) => [w, dist(w.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? ` (did you mean "${best[0]}"?)` : '';
+}

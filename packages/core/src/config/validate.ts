@@ -1,0 +1,176 @@
+// Validates the resolved stack file: the schema, then the rules across fields (names and
+// the resource names they map to, dependsOn, build paths, ports, volumes). Returns every
+// issue; values that came from secrets are never quoted in a message.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { resourceName } from '../names.js';
+import { suggest, type ConfigIssue } from './issues.js';
+import { portListIssues } from './ports.js';
+import { NAME_PATTERN, NAME_RULE, STACK_MANIFESTS_SERVICE, type ServiceConfig, type StackConfig } from './schema.js';
+import { duplicateMount, resolveVolume } from './volumes.js';
+
+export interface ValidateInput {
+  value: Record<string, unknown>;
+  schema: z.ZodType<StackConfig, unknown>;
+  /** One service's schema (with the plugin fields), to check services one by one when the file fails. */
+  serviceSchema: z.ZodType<ServiceConfig, unknown>;
+  lineOf: (p: readonly (string | number)[]) => number | undefined;
+  configDir: string;
+  /** The stack name came from --name: its issues name the flag. */
+  nameFromFlag: boolean;
+  /** Dot-joined paths holding secrets: their values are shown as ***. */
+  tainted?: ReadonlySet<string>;
+  /** Service fields plugins declare (for "did you mean"). */
+  pluginFields?: readonly string[];
+}
+
+/** The validated config, or the issues that stop it. */
+export function validateStack(input: ValidateInput): { config?: StackConfig; issues: ConfigIssue[] } {
+  const { lineOf } = input;
+  const tainted = input.tainted ?? new Set<string>();
+  const shown = (p: (string | number)[], v: unknown) => {
+    const id = p.join('.');
+    for (const t of tainted) if (t === id || id.startsWith(`${t}.`)) return '"***"';
+    return JSON.stringify(v);
+  };
+  const issues: ConfigIssue[] = [];
+  const at = (p: (string | number)[], message: string) => issues.push({ path: p.join('.'), line: lineOf(p), message });
+  const parsed = input.schema.safeParse(input.value);
+  if (!parsed.success) {
+    // Errors at once: the services that pass their own schema still get the rules across fields.
+    const raw = input.value.services;
+    const services: Record<string, ServiceConfig> = {};
+    const written = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+    for (const name of written) {
+      const one = input.serviceSchema.safeParse((raw as Record<string, unknown>)[name]);
+      if (one.success && NAME_PATTERN.test(name)) services[name] = one.data;
+    }
+    const all = input.value.manifests !== undefined ? [...written, STACK_MANIFESTS_SERVICE] : written;
+    const stack = typeof input.value.name === 'string' && NAME_PATTERN.test(input.value.name) ? input.value.name : undefined;
+    serviceRules({ stack, services, names: all, input, shown, at });
+    return { issues: [...parsed.error.issues.flatMap((i) => toIssues(i, input)), ...issues] };
+  }
+  const config = parsed.data;
+
+  // Stack-level manifests become a service of their own (state key `<stack>-manifests`).
+  if (config.manifests) {
+    if (config.services[STACK_MANIFESTS_SERVICE]) {
+      at(['manifests'], `stack-level manifests deploy as the service "${STACK_MANIFESTS_SERVICE}", and a service has that name: rename it, or list the files under that service`);
+    } else {
+      config.services[STACK_MANIFESTS_SERVICE] = { manifests: config.manifests.files, provider: config.manifests.provider };
+      delete config.manifests;
+    }
+  }
+  serviceRules({ stack: config.name, services: config.services, names: Object.keys(config.services), input, shown, at });
+  const cycle = findCycle(config);
+  if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycle.join(' -> ')}`);
+  return issues.length ? { issues } : { config, issues };
+}
+
+// The rules across fields of each service: key length, resource names, dependsOn, build
+// paths, ports, volumes (host paths made absolute here).
+function serviceRules(o: {
+  stack: string | undefined;
+  services: Record<string, ServiceConfig>;
+  names: string[];
+  input: ValidateInput;
+  shown: (p: (string | number)[], v: unknown) => string;
+  at: (p: (string | number)[], m: string) => void;
+}) {
+  const { services, names, input, shown, at } = o;
+  const byResource = new Map<string, string>();
+  const realDir = realOrSelf(input.configDir);
+  for (const [name, svc] of Object.entries(services)) {
+    if (o.stack !== undefined) {
+      const key = `${o.stack}-${name}`;
+      if (key.length > 63) at(['services', name], `"${key}" (stack-service) must be at most 63 characters`);
+      const resource = resourceName(o.stack, name);
+      const other = byResource.get(resource);
+      if (other !== undefined) at(['services', name], `services "${other}" and "${name}" both map to the resource name "${resource}": rename one`);
+      else byResource.set(resource, name);
+    }
+    for (const [i, dep] of (svc.dependsOn ?? []).entries()) {
+      const p = ['services', name, 'dependsOn', i];
+      if (!names.includes(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${names.join(', ')})`);
+      else if (dep === name) at(p, 'a service cannot depend on itself');
+    }
+    if (svc.image !== undefined) imageIssues(svc.image, ['services', name, 'image'], input.configDir, realDir, shown, at);
+    for (const { index, message } of portListIssues(svc.ports ?? [])) at(['services', name, 'ports', index], message);
+    if (svc.volumes) {
+      svc.volumes = svc.volumes.map((v) => resolveVolume(v, input.configDir));
+      const dup = duplicateMount(svc.volumes);
+      if (dup) at(['services', name, 'volumes', dup.index], `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`);
+    }
+  }
+}
+
+// `./path` images stay inside the stack file's folder, also through symlinks.
+function imageIssues(image: string, p: (string | number)[], configDir: string, realDir: string, shown: (p: (string | number)[], v: unknown) => string, at: (p: (string | number)[], m: string) => void) {
+  if (image.startsWith('./') || image.startsWith('../')) {
+    const rel = path.normalize(image);
+    if (image.includes('\0') || rel === '..' || rel.startsWith(`..${path.sep}`)) {
+      at(p, `${shown(p, image)} leaves the stack file's folder; use a build: block with an explicit context for that`);
+      return;
+    }
+    const real = realOrUndefined(path.resolve(configDir, image));
+    if (real !== undefined && real !== realDir && !real.startsWith(realDir + path.sep)) {
+      at(p, `${shown(p, image)} leads outside the stack file's folder through a symbolic link (to ${real}); use a build: block with an explicit context for that`);
+    }
+  } else if (/^\/|\0/.test(image)) {
+    at(p, 'an image to build is a path starting with ./ (relative to the stack file), not an absolute path');
+  }
+}
+
+const realOrUndefined = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+};
+const realOrSelf = (p: string) => realOrUndefined(p) ?? path.resolve(p);
+
+function toIssues(issue: z.core.$ZodIssue, input: ValidateInput): ConfigIssue[] {
+  const { lineOf } = input;
+  const p = issue.path.filter((x): x is string | number => typeof x !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const known = p[0] === 'services' && p.length === 2 ? input.pluginFields : undefined;
+    return issue.keys.map((k) => ({ path: [...p, k].join('.'), line: lineOf([...p, k]), message: `unknown field "${k}"${suggest(k, known ? [...knownFields, ...known] : undefined)}` }));
+  }
+  if (p[0] === 'name' && input.nameFromFlag) return [{ path: '--name', message: issue.message }];
+  if (issue.code === 'invalid_key' && p[0] === 'services') {
+    const bad = String(p[1] ?? '');
+    return [{ path: `services.${JSON.stringify(bad).slice(1, -1)}`, line: lineOf(['services', bad]), message: `service name may hold ${NAME_RULE}` }];
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = `required field is missing (${message})`;
+  if (issue.code === 'invalid_union') message = unionMessage(issue) ?? message;
+  return [{ path: p.join('.'), line: lineOf(p), message }];
+}
+
+const knownFields = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'description', 'version'];
+
+function unionMessage(issue: z.core.$ZodIssue & { code: 'invalid_union' }): string | undefined {
+  // A branch of the right type that failed a check says the most; else the union's own message.
+  const specific = (issue.errors ?? []).flat().find((e) => e.code !== 'invalid_type' && e.code !== 'invalid_union');
+  return specific?.message ?? issue.message;
+}
+
+function findCycle(config: StackConfig): string[] | undefined {
+  const state = new Map<string, 1 | 2>();
+  let found: string[] | undefined;
+  const visit = (n: string, chain: string[]) => {
+    if (found) return;
+    if (state.get(n) === 2) return;
+    if (state.get(n) === 1) {
+      found = [...chain.slice(chain.indexOf(n)), n];
+      return;
+    }
+    state.set(n, 1);
+    for (const d of config.services[n]?.dependsOn ?? []) if (config.services[d] && d !== n) visit(d, [...chain, n]);
+    state.set(n, 2);
+  };
+  for (const n of Object.keys(config.services)) visit(n, []);
+  return found;
+}
