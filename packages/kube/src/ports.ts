@@ -1,17 +1,10 @@
 // A service's `ports` as Kubernetes sees them: container ports and Service ports, one name
 // per (port, protocol) so no two ports share one, and a refusal when two entries expose
 // the same Service port. The entry shapes are Docker's (the config helper's `parsePort`).
-import { PctlError } from '@pctl/core';
+import { expandPort, parsePortEntry, PctlError, type SinglePort } from '@pctl/core';
 
-/** One port of a service after parsing, ranges already expanded (the core's `parsePort` shape). */
-export interface PortSpec {
-  /** Address the host side binds to (`127.0.0.1:8080:80`); Kubernetes has no use for it. */
-  hostIp?: string;
-  /** Port exposed outside the container (the Service port on Kubernetes). */
-  hostPort?: number;
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-}
+/** One port of a service after parsing, ranges already expanded (the core's shape). */
+export type PortSpec = SinglePort;
 
 /** A Service port and the container port it forwards to. */
 export interface ServicePort {
@@ -21,43 +14,14 @@ export interface ServicePort {
   protocol: 'TCP' | 'UDP';
 }
 
-function invalid(p: number | string, why: string): PctlError {
-  return new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `invalid port "${p}": ${why}`, hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"' });
-}
-
-function range(p: number | string, text: string): number[] {
-  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
-  if (!m) throw invalid(p, `"${text}" is not a port or a range`);
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  for (const n of [from, to]) if (n < 1 || n > 65535) throw invalid(p, `${n} is outside 1-65535`);
-  if (to < from) throw invalid(p, `the range ${text} runs backwards`);
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
-
-/**
- * Parses one `ports` entry: `8080`, `"8080"`, `"80:9090"`, `"127.0.0.1:8080:80"`,
- * `"[::1]:8080:80"`, `"127.0.0.1::80"`, `"8000-8002:8000-8002"`, `"8000-8002"`, each with
- * an optional `/tcp` or `/udp`; a range gives one spec per port.
- */
+// Parses one `ports` entry (validated by the stack file's schema): Docker's forms, a range
+// giving one spec per port.
 export function parsePortSpec(p: number | string): PortSpec[] {
-  if (typeof p === 'number') {
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw invalid(p, `${p} is outside 1-65535`);
-    return [{ containerPort: p, protocol: 'tcp' }];
+  const parsed = parsePortEntry(p);
+  if (typeof parsed === 'string') {
+    throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `invalid port "${p}": ${parsed}`, hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"' });
   }
-  const m = /^(?:(?:(\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?([\d-]*):)?([\d-]+)(?:\/(tcp|udp))?$/i.exec(p.trim());
-  if (!m) throw invalid(p, 'expected [ip:][host:]container[/tcp|/udp]');
-  const protocol = (m[4]?.toLowerCase() ?? 'tcp') as 'tcp' | 'udp';
-  const hostIp = m[1]?.replace(/^\[|\]$/g, '');
-  const containers = range(p, m[3]!);
-  const hosts = m[2] ? range(p, m[2]) : undefined;
-  if (hosts && hosts.length !== containers.length) throw invalid(p, `the host range has ${hosts.length} ports and the container range ${containers.length}`);
-  return containers.map((containerPort, i) => ({
-    ...(hostIp ? { hostIp } : {}),
-    ...(hosts ? { hostPort: hosts[i]! } : {}),
-    containerPort,
-    protocol,
-  }));
+  return expandPort(parsed);
 }
 
 /**

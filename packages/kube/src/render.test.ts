@@ -426,7 +426,7 @@ describe('helpers', () => {
     expect(parsePortSpec('7000-7001')).toEqual([{ containerPort: 7000, protocol: 'tcp' }, { containerPort: 7001, protocol: 'tcp' }]);
     expect(() => parsePortSpec('99999')).toThrow(/outside/);
     expect(() => parsePortSpec('0')).toThrow(/outside/);
-    expect(() => parsePortSpec('8000-8002:80')).toThrow(/host range has 3 ports and the container range 1/);
+    expect(() => parsePortSpec('8000-8002:80')).toThrow(/host range 8000-8002 and container range 80 differ in length/);
     expect(() => parsePortSpec('9-3')).toThrow(/backwards/);
     expect(() => parsePortSpec('a:b')).toThrow(/invalid port/);
   });
