@@ -30,9 +30,19 @@ export function subPathFor(mountPath: string): string {
 }
 
 /** The mounts of a service's `volumes`; a path listed twice (also as `/data` and `/data/`) is an error naming both. */
-export function volumeMounts(volumes: readonly { path: string }[]): VolumeMount[] {
+export function volumeMounts(volumes: readonly { path: string; hostPath?: string }[]): VolumeMount[] {
   const seen = new Map<string, string>();
   return volumes.map((v) => {
+    // A folder of the machine running pctl does not exist on a cluster's nodes: refused, never
+    // silently replaced by an empty claim.
+    if (v.hostPath !== undefined) {
+      throw new PctlError({
+        code: 'InvalidConfig',
+        fault: 'user',
+        message: `volume "${v.hostPath}:${v.path}" mounts a host folder, which a Kubernetes cluster does not have`,
+        hint: `write { path: ${v.path} } for storage from the provider's storage option, or ship the files in the image`,
+      });
+    }
     const mountPath = path.posix.normalize(v.path).replace(/(.)\/+$/, '$1');
     const before = seen.get(mountPath);
     if (before !== undefined) {
