@@ -22,7 +22,7 @@ export interface ServicePort {
 }
 
 function invalid(p: number | string, why: string): PctlError {
-  return new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `invalid port "${p}": ${why}`, hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"' });
+  return new PctlError({ code: 'InvalidConfig', fault: 'user', message: `invalid port "${p}": ${why}`, hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"' });
 }
 
 function range(p: number | string, text: string): number[] {
@@ -76,7 +76,7 @@ export function servicePorts(ports: readonly (number | string)[]): ServicePort[]
       if (before) {
         if (before.target === s.containerPort && String(before.entry) === String(entry)) continue;
         throw new PctlError({
-          code: 'ConfigInvalid',
+          code: 'InvalidConfig',
           fault: 'user',
           message: `ports ${JSON.stringify(before.entry)} and ${JSON.stringify(entry)} both expose ${id}`,
           hint: 'list each port once, or give one of them another host port',

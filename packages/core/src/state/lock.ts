@@ -145,7 +145,7 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
     if (Date.now() > deadline) {
       throw new PctlError({ code: 'LockTimeout', message: `gave up waiting for the lock held by ${describe(owner)}: ${file}`, fault: 'environment' });
     }
-    if (opts.signal?.aborted) throw new PctlError({ code: 'Aborted', message: 'interrupted while waiting for the lock', exitCode: 130 });
+    if (opts.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while waiting for the lock', exitCode: 130 });
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
   }
 }
