@@ -23,6 +23,8 @@ export interface LoadedStack {
   configDir: string;
   /** Resolved values from env, file, ssm and custom resolvers: never print or store them. */
   secrets: string[];
+  /** The stack file's line of a config path (e.g. ['services', 'api', 'provider', 'name']). */
+  lineOf?: (p: (string | number)[]) => number | undefined;
 }
 
 export interface LoadStackOptions {
@@ -35,7 +37,10 @@ export interface LoadStackOptions {
 // One error for an invalid stack file, carrying every issue found.
 export class ConfigError extends PctlError {
   readonly issues: ConfigIssue[];
-  constructor(file: string, issues: ConfigIssue[]) {
+  constructor(
+    readonly file: string,
+    issues: ConfigIssue[],
+  ) {
     const lines = formatIssues(file, issues);
     super({
       code: 'InvalidConfig',
@@ -134,7 +139,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
       throw e;
     }
   }
-  return { config, configPath, configDir, secrets: [...secrets].sort((a, b) => b.length - a.length) };
+  return { config, configPath, configDir, secrets: [...secrets].sort((a, b) => b.length - a.length), lineOf };
 }
 
 function validate(value: Record<string, unknown>, shown: string, lineOf: (p: (string | number)[]) => number | undefined, nameFromFlag: boolean): StackConfig {

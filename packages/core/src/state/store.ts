@@ -170,6 +170,11 @@ export class StateStore {
     return new StateStore(file, state);
   }
 
+  /** A store over a state already read (plan, render: they never write). */
+  static fromState(file: string, state: StateFile): StateStore {
+    return new StateStore(file, state);
+  }
+
   get(key: string): StateEntry | undefined {
     return this.state[key];
   }

@@ -1,0 +1,76 @@
+// What one pctl invocation shares between its command and main: the flags as parsed,
+// the secrets to mask, the JSON document being filled, and the interrupt signal.
+import os from 'node:os';
+import type { Command } from 'commander';
+import type * as Core from '@pctl/core';
+import type { LoadedStack, SessionOptions } from '@pctl/core';
+import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
+import type { JsonDocument } from './jsonOutput.js';
+import { JSON_FORMAT_VERSION } from './jsonOutput.js';
+import { createHumanReporter } from './render.js';
+
+// The core loads only when a command runs: `pctl --help` and `--version` stay fast.
+let core: typeof Core | undefined;
+export const loadCore = async (): Promise<typeof Core> => (core ??= await import('@pctl/core'));
+
+export class Invocation {
+  secrets: string[] = [];
+  verbose = false;
+  json = false;
+  /** The document `--json` prints; commands set its fields. */
+  readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
+  /** Results for stdout in human mode, written by main after the command. */
+  constructor(
+    readonly interrupt: AbortSignal,
+    /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
+    readonly stdout: (text: string) => void,
+  ) {}
+
+  // Reads the global flags of the command being run.
+  globals(cmd: Command): GlobalOpts {
+    const o = cmd.optsWithGlobals() as GlobalOpts;
+    this.verbose = Boolean(o.verbose);
+    this.json = Boolean(o.json);
+    return o;
+  }
+
+  // Masks every secret value the stack resolved.
+  mask(text: string): string {
+    return core ? core.maskSecrets(text, this.secrets) : text;
+  }
+
+  // Remembers the secrets of a loaded stack, so nothing printed afterwards shows them.
+  learnSecrets(stack: LoadedStack): void {
+    this.secrets = [...new Set([...this.secrets, ...stack.secrets])].sort((a, b) => b.length - a.length);
+  }
+
+  // The engine's options from the flags (one reporter, exec wrapper, limits, lock wait).
+  async sessionOptions(cmd: Command): Promise<SessionOptions> {
+    const c = await loadCore();
+    const o = this.globals(cmd);
+    const verbose = this.verbose;
+    const reporter = createHumanReporter({ verbose, mask: (t) => this.mask(t) });
+    return {
+      configPath: o.config,
+      cwd: process.cwd(),
+      nameOverride: o.name,
+      reporter,
+      exec: c.createExec({ onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined, secrets: () => this.secrets }),
+      signal: this.interrupt,
+      verbose,
+      flags: {
+        forceBuild: Boolean(o.forceBuild),
+        buildSequential: Boolean(o.buildSequential),
+        buildConcurrency: positiveInt('--build-concurrency', o.buildConcurrency, os.availableParallelism()),
+        skipPush: Boolean(o.skipPush),
+      },
+      concurrency: positiveInt('--concurrency', o.concurrency, 4),
+      wait: o.wait !== false,
+      lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
+      loadProvider: async (name, stack) => {
+        this.learnSecrets(stack);
+        return (await import('./providers.js')).loadProvider(name, stack);
+      },
+    };
+  }
+}
