@@ -4,7 +4,6 @@
 // password for `docker login` (on stdin) and the GKE cluster's bearer token. The cluster is
 // read from the GKE API (endpoint and CA) into an in-memory kubeconfig, unless `context`
 // names one of the user's kubeconfig; then the shared Kubernetes deployer does the rest.
-import { KubeConfig } from '@kubernetes/client-node';
 import {
   defineProvider,
   PctlError,
@@ -23,6 +22,7 @@ import {
   discoverStack,
   optionIssues,
   KubeClient,
+  loadKubeSdk,
   loadManifests,
   kubeEntryOutdated,
   renderNotes,
@@ -59,6 +59,7 @@ async function clusterClient(where: Where, signal?: AbortSignal): Promise<KubeCl
   const t = await token();
   const c = await getCluster(containerEndpoint(where), t, where.project, where.zone, where.cluster, signal);
   const name = contextName(where.project, where.zone, where.cluster);
+  const { KubeConfig } = await loadKubeSdk();
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name, server: /^https?:\/\//.test(c.endpoint) ? c.endpoint : `https://${c.endpoint}`, caData: c.masterAuth?.clusterCaCertificate, skipTLSVerify: false }],

@@ -118,7 +118,7 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
   await kind(ctx, ['load', 'docker-image', '--name', o.cluster, ref], `loading ${ref} into kind`);
 }
 
-const clientFor = (o: KindOptions): KubeClient => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
+const clientFor = (o: KindOptions): Promise<KubeClient> => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
 
 // A prebuilt image from a registry with credentials: the node pulls it with a pull Secret.
 // (Images pctl built are loaded into the node and need none.) `pctl render` shows the
@@ -157,7 +157,7 @@ async function deploy(p: DeployParams): Promise<StateEntry> {
   await ensureCluster(ctx, o);
   // Images pctl built (also those a service takes with pctl://other) live only in the local engine.
   if (target.image.ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://'))) await loadImage(ctx, o, target.image.ref, target.key);
-  const client = clientFor(o);
+  const client = await clientFor(o);
   const prev = extras(p.previous);
   const result = await deployService(client, input, {
     reporter: ctx.reporter,
@@ -191,7 +191,7 @@ async function removeFromOldCluster(ctx: ProviderContext, key: string, service: 
     return;
   }
   // An old cluster that exists but cannot be reached fails the deploy: its objects must not be forgotten.
-  const old = connect({ context: prev.cluster, hint: `start the kind cluster ${oldName} so pctl can remove ${key} from it, or delete it (kind delete cluster --name ${oldName})` });
+  const old = await connect({ context: prev.cluster, hint: `start the kind cluster ${oldName} so pctl can remove ${key} from it, or delete it (kind delete cluster --name ${oldName})` });
   ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, key, 'ClusterMoved');
   await destroyService(old, { stack: ctx.stack, service, entry: prev, reporter: ctx.reporter, signal: ctx.signal });
 }
@@ -202,7 +202,7 @@ async function destroy(p: DestroyParams): Promise<void> {
   if (!clusterExists) {
     p.ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, p.key);
   } else {
-    const client = clientFor(o);
+    const client = await clientFor(o);
     await destroyService(client, { stack: p.ctx.stack, service: p.key.slice(p.ctx.stack.length + 1), entry: extras(p.entry), reporter: p.ctx.reporter, signal: p.ctx.signal });
   }
   // The image pctl built stays on the local engine otherwise (another service may have taken it already).
@@ -216,7 +216,7 @@ async function status(p: StatusParams): Promise<ServiceStatus> {
   const name = p.key.slice(p.ctx.stack.length + 1);
   const o = options(p.ctx.config.services[name]?.provider.options as Record<string, unknown> | undefined);
   const ns = extras(p.entry).namespace ?? o.namespace ?? p.ctx.stack;
-  return serviceStatus(clientFor(o), p.ctx.stack, name, ns);
+  return serviceStatus(await clientFor(o), p.ctx.stack, name, ns);
 }
 
 function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
