@@ -2,6 +2,8 @@
 //  1. no-op redeploy of a 100-service stack (every service built from its own folder)
 //  2. `pctl --version` cold start next to `node -e 0`
 //  3. build-input hashing throughput next to `sha256sum` over the same bytes
+//  4. `plan` of a 50-service kind stack next to a 50-service docker stack (target: within
+//     1.5×; the Kubernetes client must not load), and `render` of the kind stack
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -101,6 +103,24 @@ try {
   const mbs = (t) => `${((bytes / 1e6) / (t / 1000)).toFixed(0)} MB/s`;
   results.push(['`sha256sum` over the context (200 MB, 2,000 files)', ms(sha), mbs(sha)]);
   results.push(['pctl build-input hash, same context', ms(ours), `${mbs(ours)} (${(ours / sha).toFixed(2)}× sha256sum time)`]);
+
+  // 4. Cold paths of Kubernetes stacks: plan and render speak to no cluster.
+  const planOf = (provider) => {
+    const d = path.join(tmp, `plan-${provider}`);
+    mkdirSync(d);
+    let y = `name: cold${provider}\nservices:\n`;
+    for (let i = 0; i < 50; i++) y += `  s${i}:\n    image: nginx:1.27\n    ports: [${8000 + i}]\n    env: { INDEX: "${i}" }\n    provider: { name: ${provider} }\n`;
+    writeFileSync(path.join(d, 'pctl.yaml'), y);
+    return d;
+  };
+  const kindDir = planOf('kind');
+  const dockerDir = planOf('docker');
+  const kindPlan = time(() => run(process.execPath, [pctl, 'plan'], { cwd: kindDir }), 5);
+  const dockerPlan = time(() => run(process.execPath, [pctl, 'plan'], { cwd: dockerDir }), 5);
+  const kindRender = time(() => run(process.execPath, [pctl, 'render'], { cwd: kindDir }), 5);
+  results.push(['`pctl plan`, 50 docker services', ms(dockerPlan), 'median of 5']);
+  results.push(['`pctl plan`, 50 kind services', ms(kindPlan), `median of 5 (${(kindPlan / dockerPlan).toFixed(2)}× docker; target ≤ 1.5×)`]);
+  results.push(['`pctl render`, 50 kind services', ms(kindRender), 'median of 5']);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
   // The 100 images the first deploy built.
@@ -130,6 +150,9 @@ ${table}
 - **cold start**: \`pctl --version\` loads no provider and no cloud SDK.
 - **hashing**: the build-input hash reads every byte of the context (no hash cache) and is
   compared with \`sha256sum\` over the same files.
+- **plan and render of Kubernetes stacks**: neither speaks to a cluster, so neither loads
+  \`@kubernetes/client-node\` (it loads in \`connect()\`, on deploy, destroy and status);
+  a kind stack plans about as fast as a docker one.
 `;
 writeFileSync(path.join(root, 'docs/benchmarks.md'), doc);
 process.stdout.write(doc);
