@@ -10,6 +10,7 @@ import { runGraph } from './graph.js';
 import { openSession, requireKnownServices, requireV1, type Session, type SessionOptions } from './session.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
+import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 
 export interface ServiceOutcome {
   key: string;
@@ -160,6 +161,11 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     }
     await removeReplacedImages(session, store, replaced, all);
     await runLegacyProviders(session, 'deploy', store);
+    // Builds a killed run left (tagged or not) go, keeping what state and this config run.
+    if (stackBuildsImages(ctx, store.entries())) {
+      const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...all.map((t) => t.image.ref)];
+      await removeLeakedImages(ctx, keep);
+    }
   });
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
 }

@@ -16,3 +16,4 @@ export * from './guard.js';
 export * from './arguments.js';
 export * from './collisions.js';
 export * from './providerCheck.js';
+export * from './imageCleanup.js';
