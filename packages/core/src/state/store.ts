@@ -25,8 +25,9 @@ export async function readStateFile(file: string): Promise<StateFile> {
     if (e instanceof PctlError) throw e;
     throw new PctlError({
       code: 'StateUnreadable',
-      message: `cannot read state file ${file}: ${(e as Error).message}`,
+      message: `cannot read state file ${file}: ${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'a loop of symbolic links' : (e as Error).message}`,
       fault: 'environment',
+      hint: 'make it a readable regular file (or a symlink to one), or move it away to start from an empty state',
     });
   }
   const fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(file))}), or rebuild it with \`pctl state recover\``;
