@@ -138,14 +138,14 @@ describe('crash safety', () => {
     expectStateParses();
     expect(existsSync(`${stateFile()}.lock`)).toBe(false);
     const resume = await pctl(['deploy'], { cwd: dir });
-    expect(resume.exitCode).toBe(0);
+    expect(resume.exitCode, resume.stderr).toBe(0);
   }, 300_000);
 
   it('runs two deploys of one stack one after the other, never interleaved', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(200));
     const [a, b] = await Promise.all([pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir }), pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir })]);
-    expect(a.exitCode).toBe(0);
-    expect(b.exitCode).toBe(0);
+    expect(a.exitCode, a.stderr).toBe(0);
+    expect(b.exitCode, b.stderr).toBe(0);
     // One of them waited for the other and then found nothing to do.
     expect(`${a.stderr}\n${b.stderr}`).toMatch(/waiting for the lock: held by pid \d+/);
     const results = [a, b].map((r) => JSON.parse(r.stdout).services.map((s: { result: string }) => s.result));
