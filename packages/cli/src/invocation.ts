@@ -24,6 +24,8 @@ export class Invocation {
     readonly interrupt: AbortSignal,
     /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
     readonly stdout: (text: string) => void,
+    /** `--json` is on the command line (known before commander parses it). */
+    readonly jsonRequested = false,
   ) {}
 
   // Reads the global flags of the command being run.

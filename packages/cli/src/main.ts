@@ -36,7 +36,8 @@ function buildProgram(inv: Invocation): Command {
     })
     .showHelpAfterError('(run pctl --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => inv.stdout(s) });
+    // Under --json, help and version text go to stderr: stdout holds only the document.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => (inv.jsonRequested ? process.stderr.write(s) : inv.stdout(s)) });
   registerDeploy(program, inv);
   registerBuild(program, inv);
   registerPlan(program, inv);
@@ -60,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
   // a provider's output) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
   const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  const inv = new Invocation(interrupts.signal, (text) => void realStdoutWrite(text));
+  const inv = new Invocation(interrupts.signal, (text) => void realStdoutWrite(text), jsonRequested);
+  inv.doc.pctlVersion = VERSION;
   if (jsonRequested) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   let exitCode = 0;
   try {

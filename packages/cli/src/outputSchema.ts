@@ -59,11 +59,12 @@ export function outputJsonSchema(): Record<string, unknown> {
     title: 'pctl --json output',
     description: 'The one JSON document pctl prints on stdout with --json (docs/json.md).',
     type: 'object',
-    required: ['formatVersion', 'command', 'ok'],
+    required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
       formatVersion: { const: JSON_FORMAT_VERSION },
       command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock'] },
       ok: { type: 'boolean' },
+      pctlVersion: str,
       error,
       stack: str,
       stateFile: str,
