@@ -35,9 +35,11 @@ export async function removeLeakedImages(ctx: ProviderContext, keep: Iterable<st
   if (containers === undefined) return { removed };
   const used = new Set<string>();
   if (containers.length) {
-    const ids = await dockerLines(ctx, ['inspect', '--format', '{{.Image}}', ...containers]);
-    if (ids === undefined) return { removed }; // a container went away meanwhile: try next run
-    for (const id of ids) used.add(id);
+    // Containers other runs remove meanwhile are "No such object": the rest still count.
+    const r = await ctx.exec('docker', ['inspect', '--format', '{{.Image}}', ...containers], { reject: false }).catch(() => undefined);
+    const onlyGone = r !== undefined && r.stderr.split('\n').every((l) => !l.trim() || /no such (object|container)/i.test(l));
+    if (!r || (r.exitCode !== 0 && !onlyGone)) return { removed };
+    for (const id of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) used.add(id);
   }
   const byId = new Map<string, string[]>();
   for (const line of images) {
