@@ -19,7 +19,6 @@ export class Invocation {
   json = false;
   /** The document `--json` prints; commands set its fields. */
   readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
-  /** Results for stdout in human mode, written by main after the command. */
   constructor(
     readonly interrupt: AbortSignal,
     /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
