@@ -5,6 +5,7 @@ export interface Interrupts {
   dispose(): void;
 }
 
+// Installs the SIGINT/SIGTERM handlers; `signal` aborts on the first one.
 export function installInterruptHandlers(): Interrupts {
   const controller = new AbortController();
   let count = 0;

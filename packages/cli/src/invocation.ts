@@ -13,6 +13,7 @@ import { createHumanReporter } from './render.js';
 let core: typeof Core | undefined;
 export const loadCore = async (): Promise<typeof Core> => (core ??= await import('@pctl/core'));
 
+// The per-run context every command receives.
 export class Invocation {
   secrets: string[] = [];
   verbose = false;

@@ -55,6 +55,7 @@ function commandOf(argv: string[]): string {
   return first === 'state' && words[1] ? `state ${words[1]}` : first;
 }
 
+// Runs pctl with these arguments and returns the exit code.
 export async function main(argv: string[]): Promise<number> {
   const interrupts = installInterruptHandlers();
   // Under --json stdout carries only the document: anything else (a plugin's console.log,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 import { withBuildFlags } from './deploy.js';
 
+// Adds `build` (with --list and --explain) to the program.
 export function registerBuild(program: Command, inv: Invocation): void {
   withBuildFlags(
     program

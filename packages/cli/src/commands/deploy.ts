@@ -21,6 +21,7 @@ function finish(inv: Invocation, result: RunResult): void {
   if (result.error) throw result.error;
 }
 
+// Adds `deploy` and `destroy` to the program.
 export function registerDeploy(program: Command, inv: Invocation): void {
   withBuildFlags(program.command('deploy').description('build and deploy the stack (changed services only)').argument('[services...]', 'only these services')).action(
     async (services: string[], _o, cmd: Command) => {

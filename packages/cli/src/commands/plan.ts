@@ -4,6 +4,7 @@ import { loadCore, type Invocation } from '../invocation.js';
 import { planTable } from '../render.js';
 import { runResultJson } from './runResultJson.js';
 
+// Adds `plan` and `render` to the program.
 export function registerPlan(program: Command, inv: Invocation): void {
   program
     .command('plan')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 
+// Adds `state show`, `state recover` and `state unlock` to the program.
 export function registerState(program: Command, inv: Invocation): void {
   const state = program.command('state').description('inspect, rebuild or unlock the state file');
 

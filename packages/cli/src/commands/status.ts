@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 import { statusTable } from '../render.js';
 
+// Adds `status` to the program.
 export function registerStatus(program: Command, inv: Invocation): void {
   program
     .command('status')

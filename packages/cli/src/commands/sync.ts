@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 
+// Adds `sync` to the program.
 export function registerSync(program: Command, inv: Invocation): void {
   program
     .command('sync')

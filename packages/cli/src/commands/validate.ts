@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 
+// Adds `validate` to the program.
 export function registerValidate(program: Command, inv: Invocation): void {
   program
     .command('validate')
