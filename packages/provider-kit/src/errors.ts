@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   SyncUnsupported: 'the service provider cannot sync files',
   SyncFailed: 'copying files into a container failed',
   WatchFailed: 'watching the build context failed',
+  DeployFailed: 'a provider could not make a service exist on its platform',
+  DestroyFailed: 'a provider could not remove a service from its platform',
   ProviderFailed: 'a provider threw an error with a code of its own (its message is kept)',
   InternalError: 'a bug in pctl or a provider: an unexpected exception (run with -v for the stack)',
 } as const satisfies Record<string, string>;
@@ -130,9 +132,10 @@ export class PctlError extends Error {
   }
 }
 
-// True when the value is a PctlError, even across duplicated module instances.
+// True when the value is a PctlError with one of the codes, even across duplicated module
+// instances (a provider's JavaScript may construct one with a code outside the set).
 export function isPctlError(e: unknown): e is PctlError {
-  return e instanceof PctlError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'PctlError' && isErrorCode((e as { code?: unknown }).code));
+  return (e instanceof PctlError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'PctlError')) && isErrorCode((e as { code?: unknown }).code);
 }
 
 // Wraps any thrown value into a PctlError so the CLI always has one line to print.
