@@ -14,6 +14,7 @@ export interface GlobalOpts {
   buildSequential?: boolean;
   buildConcurrency?: string;
   skipPush?: boolean;
+  stepTimeout: string;
 }
 
 // A flag's value as a positive integer, or a BadUsage error naming the flag.

@@ -7,11 +7,21 @@ import type { LoadedStack, SessionOptions } from '@pctl/core';
 import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
 import type { JsonDocument } from './jsonOutput.js';
 import { JSON_FORMAT_VERSION } from './jsonOutput.js';
+import type { Interrupts } from './interrupts.js';
 import { createHumanReporter } from './render.js';
 
 // The core loads only when a command runs: `pctl --help` and `--version` stay fast.
 let core: typeof Core | undefined;
 export const loadCore = async (): Promise<typeof Core> => (core ??= await import('@pctl/core'));
+// The core if it has loaded (signal handlers must not wait for it).
+export const loadedCore = (): typeof Core | undefined => core;
+
+// `--step-timeout`: how long one provider step may take.
+function stepTimeout(c: typeof Core, value: string): number {
+  const ms = c.parseDuration(value);
+  if (ms === undefined) throw new c.PctlError({ code: 'BadUsage', message: `--step-timeout must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user', exitCode: 2 });
+  return ms;
+}
 
 // The per-run context every command receives.
 export class Invocation {
@@ -21,7 +31,7 @@ export class Invocation {
   /** The document `--json` prints; commands set its fields. */
   readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
   constructor(
-    readonly interrupt: AbortSignal,
+    readonly interrupts: Interrupts,
     /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
     readonly stdout: (text: string) => void,
     /** `--json` is on the command line (known before commander parses it). */
@@ -36,9 +46,18 @@ export class Invocation {
     return o;
   }
 
-  // Masks every secret value the stack resolved.
+  get interrupt(): AbortSignal {
+    return this.interrupts.signal;
+  }
+
+  // Masks every secret value the stack resolved (and every one resolved in this process).
   mask(text: string): string {
-    return core ? core.maskSecrets(text, this.secrets) : text;
+    return core ? core.maskKnown(text, this.secrets) : text;
+  }
+
+  // A value with every secret masked, however deep (the JSON document, rendered objects).
+  maskDeep<T>(value: T): T {
+    return core ? core.maskDeep(value, [...this.secrets, ...core.knownSecrets()]) : value;
   }
 
   // Remembers the secrets of a loaded stack, so nothing printed afterwards shows them.
@@ -69,6 +88,7 @@ export class Invocation {
       concurrency: positiveInt('--concurrency', o.concurrency, 4),
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
+      stepTimeoutMs: stepTimeout(c, o.stepTimeout),
       loadProvider: async (name, stack) => {
         this.learnSecrets(stack);
         return (await import('./providers.js')).loadProvider(name, stack);

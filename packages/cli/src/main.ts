@@ -10,7 +10,8 @@ import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerValidate } from './commands/validate.js';
-import { Invocation, loadCore } from './invocation.js';
+import { Invocation, loadCore, loadedCore } from './invocation.js';
+import { maskProcessOutput } from './output.js';
 import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
 
@@ -28,6 +29,7 @@ function buildProgram(inv: Invocation): Command {
     .option('--concurrency <n>', 'services deployed at once', '4')
     .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')
     .option('--no-wait', 'fail at once when another run holds the stack lock (the same as --lock-timeout 0)')
+    .option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h', '30m')
     .hook('preAction', async (_root, action) => {
       const names: string[] = [];
       for (let c: Command | null = action; c && c.parent; c = c.parent) names.unshift(c.name());
@@ -57,14 +59,36 @@ function commandOf(argv: string[]): string {
 
 // Runs pctl with these arguments and returns the exit code.
 export async function main(argv: string[]): Promise<number> {
-  const interrupts = installInterruptHandlers();
+  // Signals first: one that arrives while pctl starts still stops it with its exit code.
+  const interrupts = installInterruptHandlers(loadedCore);
+  let inv: Invocation | undefined;
+  // Everything pctl writes passes the secret mask (the last line of defence).
+  maskProcessOutput((t) => (inv ? inv.mask(t) : t));
   // Under --json stdout carries only the document: anything else (a plugin's console.log,
   // a provider's output) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
   const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  const inv = new Invocation(interrupts.signal, (text) => void realStdoutWrite(text), jsonRequested);
+  inv = new Invocation(interrupts, (text) => void realStdoutWrite(text), jsonRequested);
   inv.doc.pctlVersion = VERSION;
   if (jsonRequested) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  const printDocument = (code: number) => {
+    if (!jsonRequested && !inv!.json) return;
+    inv!.doc.ok = code === 0;
+    if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
+    realStdoutWrite(JSON.stringify(inv!.maskDeep(inv!.doc), null, 2) + '\n');
+  };
+  // The event loop ran empty before the command finished: a step never settled.
+  const onEmpty = () => {
+    const core = loadedCore();
+    if (!core) return;
+    const err = core.unsettledError(core.unsettledSteps());
+    inv!.doc.error = errorJson(err);
+    process.stderr.write(`error: ${err.oneLine()}\n`);
+    core.releaseHeldLocksSync();
+    printDocument(err.exitCode);
+    process.exit(err.exitCode);
+  };
+  process.once('beforeExit', onEmpty);
   let exitCode = 0;
   try {
     if (argv.length === 0) {
@@ -75,14 +99,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     exitCode = await reportError(e, inv, argv);
   } finally {
-    interrupts.dispose();
+    process.off('beforeExit', onEmpty);
     process.stdout.write = realStdoutWrite;
   }
-  if (jsonRequested || inv.json) {
-    inv.doc.ok = exitCode === 0;
-    if (!inv.doc.command) inv.doc.command = commandOf(argv);
-    realStdoutWrite(inv.mask(JSON.stringify(inv.doc, null, 2)) + '\n');
-  }
+  printDocument(exitCode);
   return exitCode;
 }
 

@@ -24,7 +24,8 @@ export function registerPlan(program: Command, inv: Invocation): void {
     .action(async (services: string[], _o, cmd: Command) => {
       const core = await loadCore();
       const so = await inv.sessionOptions(cmd);
-      const rendered = await core.runRender({ ...so, only: services });
+      // Masked as a whole before printing, whatever a provider put in its objects.
+      const rendered = inv.maskDeep(await core.runRender({ ...so, only: services }));
       inv.doc.rendered = rendered;
       if (inv.json) return;
       const { stringify } = await import('yaml');

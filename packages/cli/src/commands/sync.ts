@@ -11,6 +11,7 @@ export function registerSync(program: Command, inv: Invocation): void {
     .option('--once', 'sync what differs now and exit')
     .action(async (services: string[], o: { once?: boolean }, cmd: Command) => {
       const core = await loadCore();
+      inv.interrupts.setWatching(!o.once);
       const so = await inv.sessionOptions(cmd);
       const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
         const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');

@@ -1,5 +1,6 @@
 // `pctl validate`: everything plan would refuse, found without touching state or platforms:
 // the stack file, then its providers (names, modules, options), each issue with file:line.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 
@@ -13,6 +14,7 @@ export function registerValidate(program: Command, inv: Invocation): void {
       const o = inv.globals(cmd);
       const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name });
       inv.learnSecrets(loaded);
+      core.checkArguments(loaded.config, path.relative(process.cwd(), loaded.configPath) || loaded.configPath);
       const { loadProvider } = await import('../providers.js');
       const cache = new Map<string, Promise<Awaited<ReturnType<typeof loadProvider>>>>();
       const load = (name: string) => {
