@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!jsonRequested && !inv!.json) return;
     inv!.doc.ok = code === 0;
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
-    realStdoutWrite(JSON.stringify(inv!.maskDeep(inv!.doc), null, 2) + '\n');
+    realStdoutWrite(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
   };
   // The event loop ran empty before the command finished: a step never settled.
   const onEmpty = () => {

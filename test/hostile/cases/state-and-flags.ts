@@ -56,7 +56,7 @@ const flagCases: HostileCase[] = [
   { name: '--name of 200 characters', files: stack(), argv: ['plan', '--name', 'a'.repeat(200)], exit: 2, stderr: /--name/ },
   { name: 'extra arguments to state unlock', files: stack(), argv: ['state', 'unlock', 'extra'], exit: 2, stderr: /too many arguments for 'unlock'/ },
   { name: 'an unknown flag to state unlock', files: stack(), argv: ['state', 'unlock', '--bogus'], exit: 2, stderr: /unknown option '--bogus'/ },
-  { name: 'a bad flag under --json: one JSON document with the error', files: stack(), argv: ['plan', '--json', '--concurrency', '0'], exit: 2, stderr: /--concurrency/, stdout: /^\{\n {2}"formatVersion": 1,[\s\S]*"code": "BadUsage"[\s\S]*\}$/ },
+  { name: 'a bad flag under --json: one JSON document with the error', files: stack(), argv: ['plan', '--json', '--concurrency', '0'], exit: 2, stderr: /--concurrency/, stdout: /^\{"formatVersion":1,.*"code":"BadUsage".*\}$/ },
 ];
 
 const serviceCases: HostileCase[] = [
@@ -105,7 +105,7 @@ const lockCases: HostileCase[] = [
   { name: 'state unlock of a dead holder', files: stack({ [LOCK]: lock({ pid: 999_999_999 }) }), argv: ['state', 'unlock'], exit: 0, stderr: /removed the lock .*pctl\.hs\.json\.lock \(held by pid 999999999/ },
   { name: 'state unlock --force of another host\'s lock', files: stack({ [LOCK]: JSON.stringify({ pid: 1, host: 'far-away', command: 'deploy', startedAt: 'then' }) }), argv: ['state', 'unlock', '--force'], exit: 0, stderr: /removed the lock .*on far-away/ },
   { name: 'state unlock --force of a garbage lock', files: stack({ [LOCK]: 'garbage garbage' }), argv: ['state', 'unlock', '--force'], exit: 0, stderr: /removed the lock/ },
-  { name: 'state unlock --json', files: stack({ [LOCK]: lock({ pid: 0 }) }), argv: ['state', 'unlock', '--json'], exit: 0, stdout: /"command": "state unlock"[\s\S]*"removed": true/ },
+  { name: 'state unlock --json', files: stack({ [LOCK]: lock({ pid: 0 }) }), argv: ['state', 'unlock', '--json'], exit: 0, stdout: /"command":"state unlock".*"removed":true/ },
 ];
 
 export const cases: HostileCase[] = [...flagCases, ...serviceCases, ...stateCases, ...lockCases];
