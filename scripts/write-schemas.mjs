@@ -3,3 +3,7 @@ import { writeFileSync } from 'node:fs';
 const { stackJsonSchema } = await import('../packages/core/dist/config/jsonSchema.js');
 writeFileSync(new URL('../schemas/pctl.schema.json', import.meta.url), JSON.stringify(stackJsonSchema(), null, 2) + '\n');
 console.log('wrote schemas/pctl.schema.json');
+const { outputJsonSchema, errorCodesMarkdown } = await import('../packages/cli/dist/outputSchema.js');
+writeFileSync(new URL('../schemas/pctl-output.schema.json', import.meta.url), JSON.stringify(outputJsonSchema(), null, 2) + '\n');
+writeFileSync(new URL('../docs/errors.md', import.meta.url), errorCodesMarkdown());
+console.log('wrote schemas/pctl-output.schema.json and docs/errors.md');

@@ -1,4 +1,5 @@
 // The CLI's surface: help, version, exit codes, unknown commands, validate.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 
@@ -55,23 +56,32 @@ describe('pctl CLI', () => {
     }
   });
 
-  it('does not load a cloud SDK, Kubernetes client or provider for --help and validate', async () => {
+  it('loads no cloud SDK or provider for --help, and no Kubernetes client for validate, plan and render of kind and gcp services', async () => {
     const t = tempDir();
     try {
       const trace = `${t.dir}/trace.txt`;
       writeTree(t.dir, {
-        'pctl.yaml': 'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: kind }\n',
+        'pctl.yaml':
+          'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: kind }\n' +
+          '  api:\n    image: nginx:1\n    provider: { name: gcp, options: { project: proj-123, zone: europe-west1-b, cluster: c1, namespace: shop } }\n',
         'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
         'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
-        'trace.txt': '',
       });
-      for (const args of [['--help'], ['validate']]) {
+      const run = async (args: string[]) => {
+        writeFileSync(trace, '');
         const r = await pctl(args, { cwd: t.dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${t.dir}/register.mjs` } });
-        expect(r.exitCode).toBe(0);
+        expect(r.exitCode, r.stderr).toBe(0);
+        return readFileSync(trace, 'utf8');
+      };
+      const help = await run(['--help']);
+      expect(help).not.toMatch(/@aws-sdk|@google-cloud|@kubernetes|provider-kind|provider-docker|provider-gcp/);
+      for (const args of [['validate'], ['plan'], ['render']]) {
+        const loaded = await run(args);
+        expect(loaded, args[0]).toContain('packages/core/dist/index.js');
+        // The providers load (validate checks their options), their cluster client does not.
+        expect(loaded, args[0]).toContain('providers/kind/dist/index.js');
+        expect(loaded, args[0]).not.toMatch(/@kubernetes\/client-node|@aws-sdk|@google-cloud/);
       }
-      const loaded = (await import('node:fs')).readFileSync(trace, 'utf8');
-      expect(loaded).toContain('packages/core/dist/index.js');
-      expect(loaded).not.toMatch(/@aws-sdk|@google-cloud|@kubernetes|provider-kind|provider-docker/);
     } finally {
       t.cleanup();
     }

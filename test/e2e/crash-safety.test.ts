@@ -1,25 +1,33 @@
 // Crash safety on the real engine: pctl deploy is SIGKILLed at random moments of a
-// 20-service deploy; after every kill the state file parses, and deploy + destroy
-// afterwards leave nothing labelled behind. Also Ctrl-C and two concurrent runs.
+// 20-service deploy (some services build from folders whose files change between kills,
+// so kills land in builds too); after every kill the state file parses, and deploy +
+// destroy afterwards leave nothing labelled behind, images included. Also Ctrl-C and two
+// concurrent runs.
 import { execa } from 'execa';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateFileSchema } from '@pctl/core';
-import { pctl, pctlBin, tempDir } from '../helpers/cli.js';
+import { pctl, pctlBin, tempDir, writeTree } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
 
 const STACK = 'crash';
 const SERVICES = 20;
 const TRIALS = Number(process.env.PCTL_CRASH_TRIALS ?? 8);
+/** Services s0..s(BUILT-1) build from their own folder, as users' services do. */
+const BUILT = 5;
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 
+// The stack file of a generation, and the build folders' files of that generation.
 function stackYaml(generation: number): string {
   let y = `name: ${STACK}\nservices:\n`;
+  for (let i = 0; i < BUILT; i++) {
+    writeTree(dir, { [`svc${i}/Dockerfile`]: 'FROM busybox:latest\nCOPY src /app\n', [`svc${i}/src/gen.txt`]: `generation ${generation} of s${i}\n` });
+  }
   for (let i = 0; i < SERVICES; i++) {
-    y += `  s${i}:\n    image: busybox:latest\n    command: sleep 3600\n    env: { GEN: "${generation}", SHELLY: "$(touch /tmp/pctl-crash-pwned); echo \`id\`" }\n`;
+    y += `  s${i}:\n    image: ${i < BUILT ? `./svc${i}` : 'busybox:latest'}\n    command: sleep 3600\n    env: { GEN: "${generation}", SHELLY: "$(touch /tmp/pctl-crash-pwned); echo \`id\`" }\n`;
     if (i % 5 === 1) y += `    volumes: [{ path: /data }]\n`;
     if (i > 0 && i % 4 === 0) y += `    dependsOn: [s${i - 1}]\n`;
     y += `    provider: { name: docker }\n`;
@@ -32,6 +40,23 @@ function expectStateParses() {
   if (!existsSync(stateFile())) return;
   const raw = JSON.parse(readFileSync(stateFile(), 'utf8'));
   expect(StateFileSchema.safeParse(raw).success).toBe(true);
+}
+
+// A SIGKILLed pctl leaves its `docker build` children running as orphans; they end on
+// their own. Wait for that, so an image they finish later cannot appear after the check.
+async function buildsOfKilledRunsGone(): Promise<void> {
+  const running = () =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .some((pid) => {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          return argv.includes('build') && argv.includes(`pctl-stack=${STACK}`);
+        } catch {
+          return false;
+        }
+      });
+  while (running()) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function expectNothingLabelled() {
@@ -69,6 +94,7 @@ describe('crash safety', () => {
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await child;
+      await buildsOfKilledRunsGone();
       expectStateParses();
       if (trial % 4 === 0) {
         // Resume: a deploy must finish the job, and a destroy must leave nothing.
@@ -112,14 +138,14 @@ describe('crash safety', () => {
     expectStateParses();
     expect(existsSync(`${stateFile()}.lock`)).toBe(false);
     const resume = await pctl(['deploy'], { cwd: dir });
-    expect(resume.exitCode).toBe(0);
+    expect(resume.exitCode, resume.stderr).toBe(0);
   }, 300_000);
 
   it('runs two deploys of one stack one after the other, never interleaved', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(200));
-    const [a, b] = await Promise.all([pctl(['deploy', '--json'], { cwd: dir }), pctl(['deploy', '--json'], { cwd: dir })]);
-    expect(a.exitCode).toBe(0);
-    expect(b.exitCode).toBe(0);
+    const [a, b] = await Promise.all([pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir }), pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir })]);
+    expect(a.exitCode, a.stderr).toBe(0);
+    expect(b.exitCode, b.stderr).toBe(0);
     // One of them waited for the other and then found nothing to do.
     expect(`${a.stderr}\n${b.stderr}`).toMatch(/waiting for the lock: held by pid \d+/);
     const results = [a, b].map((r) => JSON.parse(r.stdout).services.map((s: { result: string }) => s.result));

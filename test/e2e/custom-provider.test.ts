@@ -91,4 +91,63 @@ describe('custom providers', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('services.api.provider.name: unknown provider "nope"');
   });
+
+  it('runs a bare provider function registered the original way, under plugin:, and knows its name', async () => {
+    const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8')
+      .replace('  legacy: ./legacy-provider.mjs\n', '')
+      .replace('providers:\n', 'plugin:\n  - ./legacy-provider.mjs\nproviders:\n');
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml);
+    const validate = await pctl(['validate'], { cwd: dir });
+    expect(validate.stderr).toBe('');
+    expect(validate.exitCode).toBe(0);
+    const plan = await pctl(['plan', '--json'], { cwd: dir });
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    // The plugin deploys its own services: plan lists only what pctl itself deploys.
+    expect(JSON.parse(plan.stdout).services.map((s: { key: string }) => s.key).sort()).toEqual(['custom-api', 'custom-worker']);
+    const deploy = await pctl(['deploy'], { cwd: dir });
+    expect(deploy.stderr).not.toMatch(/unknown provider|error/);
+    expect(deploy.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'legacy-out/custom-old.txt'), 'utf8')).toBe('registry.example.com/old:0.9');
+    expect(state()['custom-old']).toMatchObject({ provider: 'legacy' });
+    expect(state()['custom-api']).toMatchObject({ provider: 'file' });
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.exitCode, destroy.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'legacy-out/custom-old.txt'))).toBe(false);
+    expect(state()['custom-old'].destroyed).toBe(true);
+    // A name no plugin handles stays an error.
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace('name: legacy', 'name: legacyy'));
+    const typo = await pctl(['validate'], { cwd: dir });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toMatch(/pctl\.yaml:\d+ services\.old\.provider\.name: unknown provider "legacyy"/);
+  });
+
+  it('validate finds what plan would refuse: unknown providers, option errors, modules that fail to load, each with file:line', async () => {
+    writeFileSync(path.join(dir, 'broken.mjs'), 'throw new Error("syntax of the future");\n');
+    const yaml = [
+      'name: custom',
+      'providers:',
+      '  file: ./file-provider.mjs',
+      '  broken: ./broken.mjs',
+      'services:',
+      '  api:',
+      '    image: registry.example.com/api:1',
+      '    provider: { name: file, options: { dir: 42 } }',
+      '  web:',
+      '    image: registry.example.com/web:1',
+      '    provider: { name: nope }',
+      '  worker:',
+      '    image: registry.example.com/worker:1',
+      '    provider: { name: broken }',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml);
+    const v = await pctl(['validate'], { cwd: dir });
+    expect(v.exitCode).toBe(2);
+    expect(v.stderr).toMatch(/pctl\.yaml:8 services\.api\.provider\.options\.dir: must be a string/);
+    expect(v.stderr).toMatch(/pctl\.yaml:11 services\.web\.provider\.name: unknown provider "nope"/);
+    expect(v.stderr).toMatch(/pctl\.yaml:4 providers\.broken: cannot load provider broken from .*broken\.mjs: syntax of the future/);
+    const plan = await pctl(['plan'], { cwd: dir });
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort()).toEqual(v.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort());
+  });
 });

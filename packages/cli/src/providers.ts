@@ -1,5 +1,6 @@
 // Provider lookup: built-ins load lazily (no cloud SDK unless a stack uses it);
 // custom ones come from the stack file's `providers:` map.
+import { readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,14 +39,57 @@ export async function loadProvider(name: string, stack: LoadedStack): Promise<Lo
   }
   const load = BUILTIN[name];
   if (!load) {
+    const plugin = await pluginHandling(name, stack);
+    if (plugin) return { kind: 'plugin', name, module: plugin };
     throw new PctlError({
       code: 'UnknownProvider',
       message: `unknown provider "${name}"`,
       fault: 'user',
-      hint: `built-in providers: ${builtinProviderNames.join(', ')}; register your own under \`providers:\` (name: ./path/to/module.mjs)`,
+      hint: `built-in providers: ${builtinProviderNames.join(', ')}; register your own under \`providers:\` (name: ./path/to/module.mjs), or export \`providers = ['${name}']\` from the plugin that deploys it`,
     });
   }
   return fromModule(name, (await load()) as Record<string, unknown>, `built-in ${name}`);
+}
+
+// The plugin (listed under `plugin:`) that deploys services of this provider itself, the
+// original pctl's way: one that exports `providers` naming it, or, for a module written
+// for the original and left unchanged, one whose source compares with the name as a
+// string literal (`s.provider.name === 'legacy'`).
+async function pluginHandling(name: string, stack: LoadedStack): Promise<string | undefined> {
+  for (const mod of stack.config.plugin ?? []) {
+    const file = resolvePlugin(mod, stack.configDir);
+    if (!file) continue;
+    let exported: Record<string, unknown>;
+    try {
+      exported = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch {
+      continue; // loadStack already reported a plugin that does not load
+    }
+    const declared = exported.providers ?? (exported.default as { providers?: unknown } | undefined)?.providers;
+    if (Array.isArray(declared)) {
+      if (declared.includes(name)) return mod;
+      continue;
+    }
+    let source = '';
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const literal = new RegExp(`(['"\`])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`);
+    if (/provider\s*\.\s*name|provider\?\.name/.test(source) && literal.test(source)) return mod;
+  }
+  return undefined;
+}
+
+// A plugin entry as a file: a path relative to the stack file, or a package resolved from its folder.
+function resolvePlugin(mod: string, configDir: string): string | undefined {
+  if (mod.startsWith('.') || path.isAbsolute(mod)) return path.resolve(configDir, mod);
+  try {
+    return createRequire(path.join(configDir, 'pctl.yaml')).resolve(mod);
+  } catch {
+    return undefined;
+  }
 }
 
 function fromModule(name: string, mod: Record<string, unknown>, where: string): LoadedProvider {

@@ -1,3 +1,3 @@
-// The error class lives in @pctl/provider-kit (provider authors throw it too); the core
-// re-exports it so that there is one class, one set of codes.
-export { PctlError, isPctlError, toPctlError, type Fault, type PctlErrorOptions } from '@pctl/provider-kit';
+// The error class and the closed set of error codes live in @pctl/provider-kit (provider
+// authors throw it too); the core re-exports them so that there is one class, one set of codes.
+export { ERROR_CODES, isErrorCode, PctlError, isPctlError, toPctlError, type ErrorCode, type Fault, type PctlErrorOptions } from '@pctl/provider-kit';

@@ -102,7 +102,7 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
         });
       }
       if (r.isCanceled) {
-        throw new PctlError({ code: 'Aborted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 });
+        throw new PctlError({ code: 'Interrupted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 });
       }
       if (r.timedOut) {
         throw new PctlError({ code: 'CommandTimeout', message: `timed out after ${opts.timeout}ms: ${command}`, fault: 'environment' });

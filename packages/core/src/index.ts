@@ -5,6 +5,7 @@ export * from './secrets.js';
 export * from './step.js';
 export * from './labels.js';
 export * from './names.js';
+export * from './closestName.js';
 export * from './reporter.js';
 export * from './contract.js';
 export * from './config/schema.js';

@@ -1,7 +1,10 @@
 // Reaching a cluster: the user's kubeconfig (KUBECONFIG or ~/.kube/config) and a context,
 // through @kubernetes/client-node. pctl needs no kubectl. API errors become PctlErrors
 // naming the object and the server's own message; none is swallowed.
-import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+// The client library loads only when a cluster is spoken to (connect): plan, validate and
+// render of a Kubernetes stack never pay for it.
+import type * as KubeSdk from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObjectApi, KubernetesObject } from '@kubernetes/client-node';
 import { PctlError } from '@pctl/core';
 import type { KubeObject } from './types.js';
 
@@ -16,6 +19,18 @@ export interface ClusterTarget {
 
 export const FIELD_MANAGER = 'pctl';
 
+let sdk: typeof KubeSdk | undefined;
+
+// @kubernetes/client-node, imported on first use.
+export async function loadKubeSdk(): Promise<typeof KubeSdk> {
+  return (sdk ??= await import('@kubernetes/client-node'));
+}
+
+function loadedSdk(): typeof KubeSdk {
+  if (!sdk) throw new PctlError({ code: 'InternalError', message: 'the Kubernetes client was used before loadKubeSdk()' });
+  return sdk;
+}
+
 export function describeObject(o: { kind: string; metadata: { name?: string; namespace?: string } }): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name ?? ''}`;
 }
@@ -23,7 +38,8 @@ export function describeObject(o: { kind: string; metadata: { name?: string; nam
 /** An API error as one clear line: what was done, to what, and what the server said. */
 export function kubeError(e: unknown, what: string, hint?: string): PctlError {
   if (e instanceof PctlError) return e;
-  if (e instanceof ApiException) {
+  // No ApiException can exist before the client library loaded.
+  if (sdk && e instanceof sdk.ApiException) {
     let reason = '';
     let message = String(e.message).split('\n')[0] ?? '';
     try {
@@ -49,9 +65,9 @@ export function kubeError(e: unknown, what: string, hint?: string): PctlError {
   return new PctlError({ code: 'KubeApiError', message: `${what}: ${text.split('\n')[0]}`, fault: 'environment', exitCode: 1, hint });
 }
 
-export const isNotFound = (e: unknown): boolean => (e instanceof ApiException && e.code === 404) || (e instanceof PctlError && e.code === 'KubeNotFound');
+export const isNotFound = (e: unknown): boolean => (sdk !== undefined && e instanceof sdk.ApiException && e.code === 404) || (e instanceof PctlError && e.code === 'KubeNotFound');
 
-const isUnauthorized = (e: unknown): boolean => e instanceof ApiException && e.code === 401;
+const isUnauthorized = (e: unknown): boolean => sdk !== undefined && e instanceof sdk.ApiException && e.code === 401;
 
 export class KubeClient {
   readonly objects: KubernetesObjectApi;
@@ -62,7 +78,7 @@ export class KubeClient {
     /** Drops a cached bearer token (see provider/token.ts): a 401 is then retried once with a new one. */
     private readonly renewCredentials?: () => void,
   ) {
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.objects = loadedSdk().KubernetesObjectApi.makeApiClient(kc);
   }
 
   // A token the server no longer takes (expired early, clock skew) is renewed once, not fatal.
@@ -101,7 +117,7 @@ export class KubeClient {
   /** Server-side apply as field manager `pctl`, taking over fields others set (`force`). */
   async apply(o: KubeObject): Promise<KubeObject> {
     try {
-      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply))) as unknown as KubeObject;
+      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, loadedSdk().PatchStrategy.ServerSideApply))) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `applying ${describeObject(o)}`, this.hint);
     }
@@ -132,7 +148,8 @@ export class KubeClient {
 }
 
 /** Loads the kubeconfig the usual way and picks the context; a missing one is a clear error. */
-export function connect(target: ClusterTarget): KubeClient {
+export async function connect(target: ClusterTarget): Promise<KubeClient> {
+  const { KubeConfig } = await loadKubeSdk();
   const kc = new KubeConfig();
   const source = target.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
   try {

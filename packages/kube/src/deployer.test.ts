@@ -19,7 +19,7 @@ const extraServers: KubeApiServer[] = [];
 
 beforeEach(async () => {
   server = await startKubeApiServer({ contextName: CONTEXT });
-  client = connect({ kubeconfig: server.kubeconfigPath, context: server.contextName });
+  client = await connect({ kubeconfig: server.kubeconfigPath, context: server.contextName });
 });
 afterEach(async () => {
   const errors = server.controllerErrors;
@@ -205,7 +205,7 @@ describe('API errors are never swallowed', () => {
   it('a cluster that does not answer is KubeUnreachable', async () => {
     const gone = await startKubeApiServer({ contextName: 'kind-gone' });
     extraServers.push(gone);
-    const unreachable = connect({ kubeconfig: gone.kubeconfigPath, context: gone.contextName });
+    const unreachable = await connect({ kubeconfig: gone.kubeconfigPath, context: gone.contextName });
     await gone.close();
     const { err } = await failure(deployService(unreachable, input('web', 'shop'), opts()));
     expect(err.code).toBe('KubeUnreachable');

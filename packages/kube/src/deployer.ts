@@ -50,7 +50,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
   const storageName = await legacyClaimName(client, input);
   const objects = renderService({ ...input, ...(storageName ? { storageName } : {}) });
   const [ns, ...rest] = objects;
-  if (!ns || ns.kind !== 'Namespace') throw new PctlError({ code: 'Internal', message: 'render did not start with the Namespace' });
+  if (!ns || ns.kind !== 'Namespace') throw new PctlError({ code: 'InternalError', message: 'render did not start with the Namespace' });
   const shared = rest.filter(isShared);
   const own = rest.filter((o) => !isShared(o));
   // The namespace: created (and then owned) by pctl when missing; a user's is left as it is.

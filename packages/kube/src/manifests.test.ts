@@ -27,7 +27,7 @@ function loadError(files: string[], base = dir): PctlError {
   } catch (e) {
     expect(isPctlError(e)).toBe(true);
     const err = e as PctlError;
-    expect(err.code).toBe('ConfigInvalid');
+    expect(err.code).toBe('InvalidConfig');
     expect(err.fault).toBe('user');
     return err;
   }

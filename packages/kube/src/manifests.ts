@@ -29,7 +29,7 @@ const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 const KUSTOMIZATION_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'commonLabels', 'commonAnnotations', 'namePrefix']);
 
 function invalid(message: string, hint?: string, cause?: unknown): PctlError {
-  return new PctlError({ code: 'ConfigInvalid', fault: 'user', message, ...(hint ? { hint } : {}), ...(cause !== undefined ? { cause } : {}) });
+  return new PctlError({ code: 'InvalidConfig', fault: 'user', message, ...(hint ? { hint } : {}), ...(cause !== undefined ? { cause } : {}) });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

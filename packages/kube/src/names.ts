@@ -23,7 +23,7 @@ export function serviceObjectNames(stack: string, service: string): ServiceObjec
   if (!/^[a-z]/.test(workload)) {
     // A Service name must be a DNS-1035 label: a stack or service name like `1shop` cannot name one.
     throw new PctlError({
-      code: 'ConfigInvalid',
+      code: 'InvalidConfig',
       fault: 'user',
       message: `stack "${stack}", service "${service}": the Kubernetes name ${workload || '(empty)'} must start with a letter`,
       hint: 'start the stack name (or --name) with a letter',

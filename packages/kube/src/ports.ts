@@ -40,7 +40,7 @@ export function servicePorts(ports: readonly (number | string)[]): ServicePort[]
       if (before) {
         if (before.target === s.containerPort && String(before.entry) === String(entry)) continue;
         throw new PctlError({
-          code: 'ConfigInvalid',
+          code: 'InvalidConfig',
           fault: 'user',
           message: `ports ${JSON.stringify(before.entry)} and ${JSON.stringify(entry)} both expose ${id}`,
           hint: 'list each port once, or give one of them another host port',

@@ -25,7 +25,7 @@ export function labelManifest(
         if (img === undefined) {
           const known = Object.keys(images).sort();
           throw new PctlError({
-            code: 'ConfigInvalid',
+            code: 'InvalidConfig',
             fault: 'user',
             message: `manifest ${where} refers to unknown image pctl://${name}`,
             hint: known.length > 0 ? `known: ${known.map((k) => `pctl://${k}`).join(', ')}` : 'no pctl images are known for this stack',
@@ -34,7 +34,7 @@ export function labelManifest(
         return img;
       }
       if (key === 'image' && v.startsWith('pctl://')) {
-        throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `manifest ${where} has an invalid image reference "${v}": expected pctl://<service>` });
+        throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `manifest ${where} has an invalid image reference "${v}": expected pctl://<service>` });
       }
       return v;
     }

@@ -15,7 +15,7 @@ export const FINGERPRINT_ANNOTATION = 'pctl/fingerprint';
 export function durationSeconds(d: number | string): number {
   if (typeof d === 'number') return Math.max(1, Math.ceil(d));
   const m = /^(\d+)(ms|s|m|h)?$/.exec(d.trim());
-  if (!m) throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `invalid duration "${d}": expected 10s, 1m or a number of seconds` });
+  if (!m) throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `invalid duration "${d}": expected 10s, 1m or a number of seconds` });
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const secs = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;

@@ -72,7 +72,7 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
   const { storage: s, name, namespace, meta } = p;
   const wrongCloud = () => {
     const issue = storageCloudIssue(s, p.cloud);
-    if (issue) throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `${p.where}: provider.options.storage.name: ${issue}`, hint: 'use { size } (or nfs) here, or deploy the service with that provider' });
+    if (issue) throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `${p.where}: provider.options.storage.name: ${issue}`, hint: 'use { size } (or nfs) here, or deploy the service with that provider' });
   };
   const pv = (spec: Record<string, unknown>): KubeObject => ({
     apiVersion: 'v1',

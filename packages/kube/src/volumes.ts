@@ -46,7 +46,7 @@ export function volumeMounts(volumes: readonly { path: string; hostPath?: string
     const mountPath = path.posix.normalize(v.path).replace(/(.)\/+$/, '$1');
     const before = seen.get(mountPath);
     if (before !== undefined) {
-      throw new PctlError({ code: 'ConfigInvalid', fault: 'user', message: `volumes "${before}" and "${v.path}" are the same mount path ${mountPath}`, hint: 'list each path once' });
+      throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `volumes "${before}" and "${v.path}" are the same mount path ${mountPath}`, hint: 'list each path once' });
     }
     seen.set(mountPath, v.path);
     return { mountPath, subPath: subPathFor(mountPath) };

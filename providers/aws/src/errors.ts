@@ -1,6 +1,6 @@
 // Every AWS failure as one PctlError line: the call, the resource, AWS's error code and
 // message, and the fix (credentials, IAM permission, cluster name, a retry later).
-import { PctlError } from '@pctl/core';
+import { PctlError, type ErrorCode } from '@pctl/core';
 
 const CREDENTIALS_HINT = 'set AWS_PROFILE (aws sso login for SSO profiles) or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or provider.options.credentials';
 
@@ -39,7 +39,7 @@ export function awsError(e: unknown, call: string, resource: string, hints: Reco
   const name = errorName(e);
   const said = String(err?.message ?? e).split('\n')[0]!.slice(0, 300);
   const status = err?.$metadata?.httpStatusCode;
-  let code = 'AwsApiError';
+  let code: ErrorCode = 'AwsApiError';
   let fault: 'user' | 'environment' = 'environment';
   let hint = hints[name];
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(said)) {

@@ -92,7 +92,7 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
   await kind(ctx, ['load', 'docker-image', '--name', o.cluster, ref], `loading ${ref} into kind`);
 }
 
-const clientFor = (o: KindOptions): KubeClient => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
+const clientFor = (o: KindOptions): Promise<KubeClient> => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
 
 const clusterExists = async (ctx: ProviderContext, name: string) =>
   (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(name);

@@ -10,7 +10,10 @@ export interface ConfigIssue {
 // One error for an invalid stack file, carrying every issue found.
 export class ConfigError extends PctlError {
   readonly issues: ConfigIssue[];
-  constructor(file: string, issues: ConfigIssue[]) {
+  constructor(
+    readonly file: string,
+    issues: ConfigIssue[],
+  ) {
     const lines = formatIssues(file, issues);
     super({
       code: 'InvalidConfig',

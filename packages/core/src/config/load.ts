@@ -22,6 +22,8 @@ export interface LoadedStack {
   secrets: string[];
   /** Every resolved secret value, whatever its length, longest first. */
   secretValues: string[];
+  /** The stack file's line of a config path (e.g. ['services', 'api', 'provider', 'name']). */
+  lineOf?: (p: (string | number)[]) => number | undefined;
 }
 
 export interface LoadStackOptions {
@@ -117,7 +119,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
-  return { config, configPath, configDir, secrets: secretValues, secretValues };
+  return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf };
 }
 
 export { DNS_LABEL };

@@ -7,15 +7,15 @@ import { contextPlan } from '../image/contextPlan.js';
 import { diffBuildRecords } from '../image/hash.js';
 import { readBuildRecords } from './buildRecords.js';
 import { buildForTargets } from './images.js';
-import { openSession, type Session, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
 import { computeTargets, IMAGE_REF_SCHEME, type PlannedTarget } from './targets.js';
 
 // Refuses names that are not services of the stack, or services that build nothing.
 function checkBuildable(session: Session, only: string[]): void {
+  requireKnownServices(session, only);
   const services = session.loaded.config.services;
   for (const name of only) {
-    const svc = services[name];
-    if (!svc) throw new PctlError({ code: 'UnknownService', message: `no service "${name}" in ${session.loaded.configPath}`, fault: 'user', hint: `services: ${Object.keys(services).sort().join(', ')}` });
+    const svc = services[name]!;
     if (svc.image?.startsWith(IMAGE_REF_SCHEME) || !buildSpecFor(svc, session.ctx.configDir)) {
       throw new PctlError({ code: 'NotBuilt', message: `service ${name} runs the prebuilt image ${svc.image}: nothing to build`, fault: 'user' });
     }

@@ -7,9 +7,10 @@ import type { StateEntry } from '../state/types.js';
 import { buildForTargets, pushForTarget, removeReplacedImage } from './images.js';
 import { decide, findOrphans, type PlanItem } from './plan.js';
 import { runGraph } from './graph.js';
-import { openSession, requireV1, type Session, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, requireV1, type Session, type SessionOptions } from './session.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
+import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 
 export interface ServiceOutcome {
   key: string;
@@ -36,6 +37,7 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
   const file = statePath(session.opts.cwd, session.ctx.stack);
   const lock: HeldLock = await acquireLock(file, {
     wait: session.opts.wait,
+    timeoutMs: session.opts.lockTimeoutMs ?? 0,
     command,
     signal: session.opts.signal,
     onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? `pid ${o.pid} on ${o.host} (${o.command}, since ${o.startedAt})` : 'another run'}`, undefined, 'LockWait'),
@@ -50,7 +52,7 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
 
 export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[] } = {}) {
   const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
-  const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind === 'legacy').map(([n]) => n));
+  const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind !== 'v1').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
   const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;
   const items = selected.map((t) => {
@@ -68,6 +70,7 @@ export async function planDeploy(session: Session, store: StateStore, opts: { on
 
 export async function runDeploy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
+  requireKnownServices(session, opts.only);
   const { ctx } = session;
   const file = statePath(opts.cwd, ctx.stack);
   const outcomes = new Map<string, ServiceOutcome>();
@@ -138,8 +141,8 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       outcomes.set(orphan.key, { ...orphan, result: 'not-started' });
       try {
         const loaded = await session.provider(entry.provider);
-        // A bare-function provider keeps its own entries.
-        if (loaded.kind === 'legacy') {
+        // A bare-function provider (or plugin) keeps its own entries.
+        if (loaded.kind !== 'v1') {
           outcomes.delete(orphan.key);
           continue;
         }
@@ -158,6 +161,11 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     }
     await removeReplacedImages(session, store, replaced, all);
     await runLegacyProviders(session, 'deploy', store);
+    // Builds a killed run left (tagged or not) go, keeping what state and this config run.
+    if (stackBuildsImages(ctx, store.entries())) {
+      const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...all.map((t) => t.image.ref)];
+      await removeLeakedImages(ctx, keep);
+    }
   });
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
 }

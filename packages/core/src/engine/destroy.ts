@@ -2,12 +2,14 @@
 import { PctlError, toPctlError } from '../errors.js';
 import { statePath } from '../state/store.js';
 import { runLegacyProviders } from './legacy.js';
+import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { runPool } from './pool.js';
-import { openSession, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
 
 export async function runDestroy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
+  requireKnownServices(session, opts.only);
   const { ctx } = session;
   const outcomes: ServiceOutcome[] = [];
   let failure: PctlError | undefined;
@@ -15,7 +17,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
     const keys = store
       .entries()
       .filter(([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === `${ctx.stack}-${n}`)))
-      .filter(([, e]) => session.providers.get(e.provider)?.kind !== 'legacy')
+      .filter(([, e]) => { const kind = session.providers.get(e.provider)?.kind; return kind !== 'legacy' && kind !== 'plugin'; })
       .map(([key]) => key);
     // Dependents go before what they depend on: reverse of the deploy order.
     const order = new Map<string, number>();
@@ -54,6 +56,10 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
         );
       }
       await runLegacyProviders(session, 'destroy', store);
+      // Builds no live entry records any more (and leaks of killed runs) go too.
+      if (stackBuildsImages(ctx, store.entries())) {
+        await removeLeakedImages(ctx, store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!));
+      }
     } catch (e) {
       failure = toPctlError(e);
     }

@@ -71,6 +71,8 @@ const isFound = (x: unknown) => isPlainObject(x) && typeof x.key === 'string' &&
 
 // Wraps a loaded provider so every call into it is guarded.
 export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): LoadedProvider {
+  // A plugin-run provider ran while the stack loaded: nothing here to guard.
+  if (loaded.kind === 'plugin') return loaded;
   if (loaded.kind === 'legacy') {
     const module = providerModule(loaded.name, opts.source);
     return { ...loaded, fn: (parsed) => runStep({ module, step: `the bare function (${process.argv[2] ?? 'run'})`, timeoutMs: opts.timeoutMs }, () => loaded.fn(parsed)) };

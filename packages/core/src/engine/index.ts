@@ -15,3 +15,5 @@ export * from './sync.js';
 export * from './guard.js';
 export * from './arguments.js';
 export * from './collisions.js';
+export * from './providerCheck.js';
+export * from './imageCleanup.js';

@@ -1,6 +1,7 @@
 // Everything one pctl run shares: the loaded stack, providers, the provider context.
 import path from 'node:path';
 import type { LegacyProviderFunction, ProviderContext, ProviderV1, RunFlags } from '../contract.js';
+import { closestName } from '../closestName.js';
 import { PctlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import type { Reporter } from '../reporter.js';
@@ -8,10 +9,13 @@ import { loadStack, type LoadedStack } from '../config/index.js';
 import { guardProvider } from './guard.js';
 import { argumentIssues } from './arguments.js';
 import { refuseKeyCollisions } from './collisions.js';
+import { requireValidProviders } from './providerCheck.js';
 
 export type LoadedProvider =
   | { kind: 'v1'; provider: ProviderV1; source?: string }
-  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction; source?: string };
+  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction; source?: string }
+  /** A bare function listed under `plugin:` (the original's way): it ran as a plugin when the stack loaded. */
+  | { kind: 'plugin'; name: string; module: string; source?: string };
 
 /** Resolves a provider name to its implementation (the CLI knows the built-ins). */
 export type ProviderLoader = (name: string, stack: LoadedStack) => Promise<LoadedProvider>;
@@ -27,7 +31,10 @@ export interface SessionOptions {
   verbose: boolean;
   flags: RunFlags;
   concurrency: number;
+  /** False with `--no-wait`: a held lock fails at once whatever lockTimeoutMs says. */
   wait: boolean;
+  /** How long to wait for a held lock (`--lock-timeout`); 0, the default, fails at once. */
+  lockTimeoutMs?: number;
   loadProvider: ProviderLoader;
   env?: NodeJS.ProcessEnv;
   /** Limit for each provider step (deploy, destroy, status, ...); default 30 minutes. */
@@ -77,32 +84,14 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     },
   };
   // Load every provider the config names now, so an unknown one fails before anything runs.
-  const problems: string[] = argumentIssues(loaded.config);
-  for (const [svcName, svc] of Object.entries(loaded.config.services)) {
-    try {
-      const p = await session.provider(svc.provider.name);
-      if (!svc.image && !svc.build && !(p.kind === 'v1' && p.provider.render)) {
-        problems.push(`services.${svcName}.image: provider ${svc.provider.name} needs an image (only Kubernetes providers deploy manifests alone)`);
-      }
-      if (p.kind === 'v1' && p.provider.validateOptions) {
-        for (const issue of p.provider.validateOptions(svc.provider.options ?? {})) {
-          problems.push(`services.${svcName}.provider.options${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
-        }
-      }
-    } catch (e) {
-      if (e instanceof PctlError && e.code === 'UnknownProvider') problems.push(`services.${svcName}.provider.name: ${e.message}`);
-      else throw e;
-    }
-  }
-  if (problems.length) {
-    const file = path.relative(opts.cwd, loaded.configPath) || loaded.configPath;
-    throw new PctlError({
-      code: 'InvalidConfig',
-      message: `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} errors: ${problems[0]} (and ${problems.length - 1} more)`}`,
-      fault: 'user',
-      detail: problems.join('\n'),
-    });
-  }
+  // Every issue plan would refuse, with file:line: arguments, then providers.
+  const lineOf = loaded.lineOf ?? (() => undefined);
+  const argIssues = argumentIssues(loaded.config).map((text) => {
+    const at = text.indexOf(': ');
+    const p = text.slice(0, at);
+    return { path: p, line: lineOf(p.split('.')), message: text.slice(at + 2) };
+  });
+  await requireValidProviders(loaded, opts.cwd, session.provider, argIssues);
   return session;
 }
 
@@ -112,11 +101,19 @@ export function requireV1(p: LoadedProvider, name: string): ProviderV1 {
   throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
 }
 
-// Service names given on the command line must exist in the stack file.
+// Service names given on the command line must exist in the stack file (exit 2, with
+// the closest name when one is near).
 export function requireKnownServices(session: Session, names: readonly string[] | undefined): void {
-  const services = session.loaded.config.services;
-  const unknown = (names ?? []).filter((n) => !services[n]);
-  if (unknown.length) {
-    throw new PctlError({ code: 'UnknownService', message: `no service ${unknown.join(', ')} in ${session.ctx.configPath}`, fault: 'user', hint: `services: ${Object.keys(services).join(', ')}` });
-  }
+  const known = Object.keys(session.loaded.config.services);
+  const unknown = (names ?? []).filter((n) => !Object.prototype.hasOwnProperty.call(session.loaded.config.services, n));
+  if (!unknown.length) return;
+  const near = closestName(unknown[0]!, known);
+  const file = path.relative(session.opts.cwd, session.ctx.configPath) || session.ctx.configPath;
+  throw new PctlError({
+    code: 'UnknownService',
+    message: `no service ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${file}${near ? ` (did you mean "${near}"?)` : ''}`,
+    fault: 'user',
+    exitCode: 2,
+    hint: `services: ${known.join(', ') || '(none)'}`,
+  });
 }

@@ -6,11 +6,17 @@ import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
 import type { ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
 
+// The state as plan and render read it: they write nothing, so a read-only file is fine.
+async function readOnlyStore(file: string): Promise<StateStore> {
+  return StateStore.fromState(file, await readStateFile(file));
+}
+
 // Plans without taking the lock or touching anything.
 export async function runPlan(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
+  requireKnownServices(session, opts.only);
   const file = statePath(opts.cwd, session.ctx.stack);
-  const store = await StateStore.open(file);
+  const store = await readOnlyStore(file);
   const { items, orphans, selected } = await planDeploy(session, store, { only: opts.only });
   const refs = new Map(selected.map((t) => [t.key, t.image.ref]));
   const services: ServiceOutcome[] = [...items, ...orphans].map((i) => ({ ...i, result: 'planned', image: refs.get(i.key) }));
@@ -22,7 +28,7 @@ export async function runPlan(opts: SessionOptions & { only?: string[] }): Promi
 export async function runRender(opts: SessionOptions & { only?: string[] }): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
   const session = await openSession(opts);
   const file = statePath(opts.cwd, session.ctx.stack);
-  const store = await StateStore.open(file);
+  const store = await readOnlyStore(file);
   requireKnownServices(session, opts.only);
   const { selected } = await planDeploy(session, store, { only: opts.only });
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
@@ -46,14 +52,17 @@ export interface StatusRow {
   live: ServiceStatus;
 }
 
-export async function runStatus(opts: SessionOptions): Promise<{ stack: string; stateFile: string; rows: StatusRow[] }> {
+export async function runStatus(opts: SessionOptions & { only?: string[] }): Promise<{ stack: string; stateFile: string; rows: StatusRow[] }> {
   const session = await openSession(opts);
+  requireKnownServices(session, opts.only);
   const { ctx } = session;
   const file = statePath(opts.cwd, ctx.stack);
   const state = await readStateFile(file);
-  const keys = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => `${ctx.stack}-${n}`)]);
+  const all = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => `${ctx.stack}-${n}`)]);
+  const wanted = new Set((opts.only ?? []).map((n) => `${ctx.stack}-${n}`));
+  const keys = [...all].filter((k) => !wanted.size || wanted.has(k));
   const rows: StatusRow[] = [];
-  for (const key of [...keys].sort()) {
+  for (const key of keys.sort()) {
     const entry = state[key];
     const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
     const providerName = entry?.provider ?? svc?.provider.name ?? 'unknown';

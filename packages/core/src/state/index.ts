@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './store.js';
 export * from './lock.js';
+export * from './lockFile.js';

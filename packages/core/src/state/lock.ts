@@ -1,19 +1,15 @@
 // One run per stack at a time: `pctl.<stack>.json.lock` holds the owner's pid and host.
+// Creation is atomic (a hard link of a complete temp file, which fails if the lock
+// exists); take-over of a stale lock is atomic too (see lockFile.ts, removeIfUnchanged).
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { PctlError } from '../errors.js';
-
-export interface LockOwner {
-  pid: number;
-  host: string;
-  command: string;
-  startedAt: string;
-}
+import { describeOwner, inspectLock, removeIfUnchanged, type LockOwner, type LockSnapshot } from './lockFile.js';
 
 export interface LockOptions {
-  /** Wait for a held lock (default) or fail at once. */
+  /** Wait for a held lock or fail at once (`--no-wait`); `timeoutMs` bounds the wait. */
   wait: boolean;
-  /** Give up waiting after this many ms (default: 10 minutes). */
+  /** Give up waiting after this many ms (`--lock-timeout`; default 0: fail at once). */
   timeoutMs?: number;
   pollMs?: number;
   command: string;
@@ -26,33 +22,88 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+// The lock file next to a state file.
 export function lockPath(stateFile: string): string {
   return `${stateFile}.lock`;
 }
 
-// True when a process with that pid exists on this machine.
-export function processAlive(pid: number): boolean {
+const LINK_UNSUPPORTED = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
+
+// Creates the lock with its content at once; false when a lock already exists.
+async function tryCreate(file: string, me: LockOwner): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    process.kill(pid, 0);
+    const fh = await fs.open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(JSON.stringify(me) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fs.link(tmp, file);
+    } catch (e) {
+      // A filesystem without hard links: an exclusive create, written right after.
+      if (!LINK_UNSUPPORTED.includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      await fs.writeFile(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
+    }
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await fs.rm(tmp, { force: true });
   }
 }
 
-async function readOwner(file: string): Promise<LockOwner | undefined | 'missing'> {
-  try {
-    const text = await fs.readFile(file, 'utf8');
-    const o = JSON.parse(text) as LockOwner;
-    return typeof o.pid === 'number' && typeof o.host === 'string' ? o : undefined;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    return undefined;
+// Takes the lock, taking over one left by a dead process on this host.
+export async function acquireLock(stateFile: string, opts: LockOptions): Promise<HeldLock> {
+  const file = lockPath(stateFile);
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() };
+  const timeoutMs = opts.wait ? (opts.timeoutMs ?? 0) : 0;
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    if (await tryCreate(file, me)) return heldLock(file, me);
+    const seen = await inspectLock(file);
+    if (!seen) continue;
+    if (seen.kind === 'foreign') {
+      throw new PctlError({
+        code: 'LockInvalid',
+        message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote`,
+        fault: 'user',
+        hint: 'remove it (it is not pctl\'s), then run again',
+      });
+    }
+    if (seen.stale) {
+      // Only the one who removes exactly the lock it inspected goes on; others retry.
+      await removeIfUnchanged(file, seen);
+      continue;
+    }
+    if (timeoutMs <= 0) {
+      throw new PctlError({
+        code: 'LockHeld',
+        message: `stack is locked by ${describeOwner(seen.owner)}: ${file}`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'wait for that run to finish (--lock-timeout 5m waits), or run `pctl state unlock` if that process is gone',
+      });
+    }
+    if (!told) {
+      opts.onWait?.(seen.owner);
+      told = true;
+    }
+    if (Date.now() > deadline) {
+      throw new PctlError({
+        code: 'LockTimeout',
+        message: `gave up after ${Math.round(timeoutMs / 1000)}s waiting for the lock held by ${describeOwner(seen.owner)}: ${file}`,
+        fault: 'environment',
+        hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone',
+      });
+    }
+    if (opts.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while waiting for the lock', fault: 'user', exitCode: 130 });
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
   }
-}
-
-function describe(owner: LockOwner | undefined): string {
-  return owner ? `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})` : 'an unknown process';
 }
 
 // Lock files this process holds now, for a release on the way out.
@@ -77,89 +128,48 @@ export function releaseHeldLocksSync(): void {
   held.clear();
 }
 
-// Takes the lock, taking over one left by a dead process on this host.
-export async function acquireLock(stateFile: string, opts: LockOptions): Promise<HeldLock> {
-  const file = lockPath(stateFile);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() };
-  const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
-  let told = false;
-  for (;;) {
-    // The lock appears with its content at once: written to a temp file, then hard-linked
-    // into place (link fails if the lock exists), so a waiter never reads it empty.
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      const fh = await fs.open(tmp, 'wx', 0o644);
-      try {
-        await fh.writeFile(JSON.stringify(me) + '\n');
-        await fh.sync();
-      } finally {
-        await fh.close();
+// The handle of a lock this process created; release removes it only while it is ours.
+function heldLock(file: string, me: LockOwner): HeldLock {
+  held.add(file);
+  return {
+    file,
+    release: async () => {
+      held.delete(file);
+      const now = await inspectLock(file);
+      if (now?.kind === 'lock' && now.owner && now.owner.pid === me.pid && now.owner.host === me.host && now.owner.startedAt === me.startedAt) {
+        await fs.rm(file, { force: true });
       }
-      try {
-        await fs.link(tmp, file);
-      } catch (e) {
-        // A filesystem without hard links: an exclusive create, written right after.
-        if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-        await fs.writeFile(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
-      }
-      await fs.rm(tmp, { force: true });
-      held.add(file);
-      return {
-        file,
-        release: async () => {
-          held.delete(file);
-          const o = await readOwner(file);
-          if (o !== 'missing' && o?.pid === me.pid && o.host === me.host) await fs.rm(file, { force: true });
-        },
-      };
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = await readOwner(file);
-    if (owner === 'missing') continue;
-    if (await isStale(file, owner)) {
-      // Rename first so two waiters cannot both remove a fresh lock.
-      const grave = `${file}.stale.${process.pid}`;
-      try {
-        await fs.rename(file, grave);
-        await fs.rm(grave, { force: true });
-      } catch {
-        /* someone else took it over */
-      }
-      continue;
-    }
-    if (!opts.wait) {
-      throw new PctlError({
-        code: 'LockHeld',
-        message: `stack is locked by ${describe(owner)}: ${file}`,
-        fault: 'user',
-        exitCode: 1,
-        hint: 'wait for that run to finish (drop --no-wait to wait), or remove the lock file if that process is gone',
-      });
-    }
-    if (!told) {
-      opts.onWait?.(owner);
-      told = true;
-    }
-    if (Date.now() > deadline) {
-      throw new PctlError({ code: 'LockTimeout', message: `gave up waiting for the lock held by ${describe(owner)}: ${file}`, fault: 'environment' });
-    }
-    if (opts.signal?.aborted) throw new PctlError({ code: 'Aborted', message: 'interrupted while waiting for the lock', exitCode: 130 });
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
-  }
+    },
+  };
 }
 
-async function isStale(file: string, owner: LockOwner | undefined): Promise<boolean> {
-  if (!owner) {
-    // An empty or torn lock file: its writer died between create and write, unless it is brand new.
-    try {
-      const st = await fs.stat(file);
-      return Date.now() - st.mtimeMs > 5_000;
-    } catch {
-      return false;
-    }
+export interface UnlockResult {
+  file: string;
+  removed: LockSnapshot;
+}
+
+// `pctl state unlock`: removes a lock left behind. A holder alive on this host, or one
+// on another host (whose liveness pctl cannot see), is removed only with `force`.
+export async function unlockStack(stateFile: string, opts: { force: boolean }): Promise<UnlockResult> {
+  const file = lockPath(stateFile);
+  const seen = await inspectLock(file);
+  if (!seen) throw new PctlError({ code: 'NotLocked', message: `the stack is not locked: ${file} does not exist`, fault: 'user', exitCode: 1 });
+  if (seen.kind === 'foreign') {
+    throw new PctlError({ code: 'LockInvalid', message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote; pctl does not remove it`, fault: 'user', hint: 'remove it yourself' });
   }
-  if (owner.host !== os.hostname()) return false;
-  return !processAlive(owner.pid);
+  if (!seen.stale && !opts.force) {
+    const owner = seen.owner;
+    const where = owner && owner.host !== os.hostname() ? `on another host (${owner.host}); pctl cannot tell whether it still runs` : 'and it is still running';
+    throw new PctlError({
+      code: 'LockHeld',
+      message: `stack is locked by ${describeOwner(owner)} ${where}: ${file}`,
+      fault: 'user',
+      exitCode: 1,
+      hint: 'let it finish, or pass --force if you are sure no run holds it',
+    });
+  }
+  if (!(await removeIfUnchanged(file, seen))) {
+    throw new PctlError({ code: 'LockHeld', message: `the lock ${file} changed while unlocking (another run took it); nothing removed`, fault: 'user', exitCode: 1 });
+  }
+  return { file, removed: seen };
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, symlinkSync, lstatSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,5 +61,43 @@ describe('state file', () => {
     await store.set('s-7', undefined);
     expect((await readStateFile(file))['s-7']).toBeUndefined();
     expect(existsSync(file)).toBe(true);
+  });
+
+  it('writes through a symlinked state file: the link stays a link, its target gets the state', async () => {
+    const file = statePath(dir, 's');
+    mkdirSync(path.join(dir, 'shared'));
+    const target = path.join(dir, 'shared', 'real.json');
+    writeFileSync(target, '{}');
+    chmodSync(target, 0o640);
+    symlinkSync('shared/real.json', file);
+    const store = await StateStore.open(file);
+    await store.set('s-a', { provider: 'docker', fingerprint: '1' });
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8'))['s-a'].fingerprint).toBe('1');
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(readdirSync(path.join(dir, 'shared')).sort()).toEqual(['real.json', 'real.json.bak']);
+  });
+
+  it('refuses a read-only state file before changing anything, naming it', async () => {
+    const file = statePath(dir, 's');
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o444);
+    await expect(StateStore.open(file)).rejects.toMatchObject({ code: 'StateReadOnly', message: expect.stringContaining(file) });
+    await expect(writeStateFile(file, {})).rejects.toMatchObject({ code: 'StateReadOnly' });
+    expect(readFileSync(file, 'utf8')).toBe('{}');
+    // Reading it is fine (plan, status, state show).
+    expect(await readStateFile(file)).toEqual({});
+  });
+
+  it('refuses a FIFO or a folder as the state file without blocking, and a huge one', async () => {
+    const file = statePath(dir, 's');
+    execFileSync('mkfifo', [file]);
+    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable', message: expect.stringContaining('FIFO') });
+    rmSync(file);
+    mkdirSync(file);
+    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable' });
+    rmSync(file, { recursive: true });
+    writeFileSync(file, Buffer.alloc(65 * 1024 * 1024, 0x20));
+    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable', message: expect.stringContaining('bytes') });
   });
 });

@@ -12,17 +12,22 @@ export function backupPath(file: string): string {
   return `${file}.bak`;
 }
 
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
 // Reads a state file; a missing file is an empty state, anything unreadable is an error.
+// Only a regular file is read (a FIFO would block for ever), with a size cap.
 export async function readStateFile(file: string): Promise<StateFile> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if (e instanceof PctlError) throw e;
     throw new PctlError({
       code: 'StateUnreadable',
-      message: `cannot read state file ${file}: ${(e as Error).message}`,
+      message: `cannot read state file ${file}: ${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'a loop of symbolic links' : (e as Error).message}`,
       fault: 'environment',
+      hint: 'make it a readable regular file (or a symlink to one), or move it away to start from an empty state',
     });
   }
   const fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(file))}), or rebuild it with \`pctl state recover\``;
@@ -58,17 +63,71 @@ export function migrateState(raw: unknown): unknown {
   return raw;
 }
 
+async function readRegularFile(file: string): Promise<string> {
+  const fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is a ${st.isDirectory() ? 'directory' : st.isFIFO() ? 'FIFO' : 'special file'}, not a regular file`, fault: 'user', hint: 'move it away; pctl reads and writes only regular files' });
+    }
+    if (st.size > MAX_STATE_BYTES) {
+      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is ${st.size} bytes, more than the ${MAX_STATE_BYTES} a state file can be`, fault: 'user', hint: 'it is not a pctl state file: restore the .bak or run `pctl state recover`' });
+    }
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
 let tmpCounter = 0;
 
-// Writes the whole state atomically: temp file in the same folder, fsync, backup, rename.
+// Where writes go: through a symlink to its target (so the link stays a link), and only
+// to a file the user has not made read-only. Returns the real path and the mode to keep.
+export async function writableStatePath(file: string): Promise<{ real: string; mode: number }> {
+  let real = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = await fs.lstat(real);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { real, mode: 0o600 };
+      throw e;
+    }
+    if (st.isSymbolicLink()) {
+      real = path.resolve(path.dirname(real), await fs.readlink(real));
+      continue;
+    }
+    if (!st.isFile()) {
+      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a special file'}, not a regular file`, fault: 'user', hint: 'move it away; pctl writes only regular files' });
+    }
+    if ((st.mode & 0o200) === 0) {
+      throw new PctlError({
+        code: 'StateReadOnly',
+        message: `state file ${real === file ? file : `${file} (-> ${real})`} is read-only; pctl does not replace it`,
+        fault: 'user',
+        hint: `make it writable (chmod u+w ${real}) if pctl may change it, or run with another --name`,
+      });
+    }
+    return { real, mode: st.mode & 0o777 };
+  }
+  throw new PctlError({ code: 'StateUnreadable', message: `state file ${file}: too many levels of symbolic links`, fault: 'user' });
+}
+
+// Writes the whole state atomically: temp file in the target's folder, fsync, backup, rename.
 export async function writeStateFile(file: string, state: StateFile): Promise<void> {
+  const { real, mode } = await writableStatePath(file);
+  file = real;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   const body = JSON.stringify(sortedState(state), null, 2) + '\n';
-  const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+  const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
   try {
+    await fh.chmod(mode);
     await fh.writeFile(body, 'utf8');
     await fh.sync();
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
   } finally {
     await fh.close();
   }
@@ -106,7 +165,15 @@ export class StateStore {
   ) {}
 
   static async open(file: string): Promise<StateStore> {
-    return new StateStore(file, await readStateFile(file));
+    const state = await readStateFile(file);
+    // Refuse a read-only file before anything is deployed, not after the first service.
+    await writableStatePath(file);
+    return new StateStore(file, state);
+  }
+
+  /** A store over a state already read (plan, render: they never write). */
+  static fromState(file: string, state: StateFile): StateStore {
+    return new StateStore(file, state);
   }
 
   get(key: string): StateEntry | undefined {

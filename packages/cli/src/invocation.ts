@@ -1,0 +1,104 @@
+// What one pctl invocation shares between its command and main: the flags as parsed,
+// the secrets to mask, the JSON document being filled, and the interrupt signal.
+import os from 'node:os';
+import type { Command } from 'commander';
+import type * as Core from '@pctl/core';
+import type { LoadedStack, SessionOptions } from '@pctl/core';
+import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
+import type { JsonDocument } from './jsonOutput.js';
+import { JSON_FORMAT_VERSION } from './jsonOutput.js';
+import type { Interrupts } from './interrupts.js';
+import { createHumanReporter } from './render.js';
+
+// The core loads only when a command runs: `pctl --help` and `--version` stay fast.
+let core: typeof Core | undefined;
+export const loadCore = async (): Promise<typeof Core> => (core ??= await import('@pctl/core'));
+// The core if it has loaded (signal handlers must not wait for it).
+export const loadedCore = (): typeof Core | undefined => core;
+
+// `--step-timeout`: how long one provider step may take.
+function stepTimeout(c: typeof Core, value: string): number {
+  const ms = c.parseDuration(value);
+  if (ms === undefined) throw new c.PctlError({ code: 'BadUsage', message: `--step-timeout must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user', exitCode: 2 });
+  return ms;
+}
+
+// The per-run context every command receives.
+export class Invocation {
+  /** The secret lists of the loaded stacks, kept by reference: a value a provider learns is secret later (aws options.credentials) is masked too. */
+  private readonly secretLists: string[][] = [];
+  verbose = false;
+  json = false;
+  /** The document `--json` prints; commands set its fields. */
+  readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
+  constructor(
+    readonly interrupts: Interrupts,
+    /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
+    readonly stdout: (text: string) => void,
+    /** `--json` is on the command line (known before commander parses it). */
+    readonly jsonRequested = false,
+  ) {}
+
+  // Reads the global flags of the command being run.
+  globals(cmd: Command): GlobalOpts {
+    const o = cmd.optsWithGlobals() as GlobalOpts;
+    this.verbose = Boolean(o.verbose);
+    this.json = Boolean(o.json);
+    return o;
+  }
+
+  get interrupt(): AbortSignal {
+    return this.interrupts.signal;
+  }
+
+  // Masks every secret value the stack resolved (and every one resolved in this process).
+  mask(text: string): string {
+    return core ? core.maskKnown(text, this.secrets) : text;
+  }
+
+  // A value with every secret masked, however deep (the JSON document, rendered objects).
+  maskDeep<T>(value: T): T {
+    return core ? core.maskDeep(value, [...this.secrets, ...core.knownSecrets()]) : value;
+  }
+
+  /** Every secret of the loaded stacks, longest first. */
+  get secrets(): string[] {
+    return [...new Set(this.secretLists.flat())].sort((a, b) => b.length - a.length);
+  }
+
+  // Remembers the secrets of a loaded stack, so nothing printed afterwards shows them.
+  learnSecrets(stack: LoadedStack): void {
+    if (!this.secretLists.includes(stack.secrets)) this.secretLists.push(stack.secrets);
+  }
+
+  // The engine's options from the flags (one reporter, exec wrapper, limits, lock wait).
+  async sessionOptions(cmd: Command): Promise<SessionOptions> {
+    const c = await loadCore();
+    const o = this.globals(cmd);
+    const verbose = this.verbose;
+    const reporter = createHumanReporter({ verbose, mask: (t) => this.mask(t) });
+    return {
+      configPath: o.config,
+      cwd: process.cwd(),
+      nameOverride: o.name,
+      reporter,
+      exec: c.createExec({ onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined, secrets: () => this.secrets }),
+      signal: this.interrupt,
+      verbose,
+      flags: {
+        forceBuild: Boolean(o.forceBuild),
+        buildSequential: Boolean(o.buildSequential),
+        buildConcurrency: positiveInt('--build-concurrency', o.buildConcurrency, os.availableParallelism()),
+        skipPush: Boolean(o.skipPush),
+      },
+      concurrency: positiveInt('--concurrency', o.concurrency, 4),
+      wait: o.wait !== false,
+      lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
+      stepTimeoutMs: stepTimeout(c, o.stepTimeout),
+      loadProvider: async (name, stack) => {
+        this.learnSecrets(stack);
+        return (await import('./providers.js')).loadProvider(name, stack);
+      },
+    };
+  }
+}

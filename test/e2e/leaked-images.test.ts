@@ -1,0 +1,84 @@
+// Images a killed deploy leaves behind (built, tagged, never recorded in state) are removed
+// by the next deploy and by destroy; nothing without both pctl labels of this stack, and
+// nothing a container uses, is touched. Real Docker engine.
+import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+
+const STACK = 'leakimg';
+const OTHER = 'leakimg-other';
+let tmp: ReturnType<typeof tempDir>;
+let dir: string;
+const keepers: string[] = [];
+
+// Builds a one-file image with the given labels, as a killed pctl would have left it.
+async function buildImage(tag: string, labels: Record<string, string>, content: string): Promise<void> {
+  const ctx = path.join(dir, `ctx-${tag.replace(/[:/]/g, '-')}`);
+  writeTree(ctx, { Dockerfile: 'FROM busybox:latest\nCOPY f /f\n', f: content });
+  const args = ['build', '-q', '-t', tag, ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ctx];
+  const r = await execa('docker', args, { reject: false });
+  if (r.exitCode !== 0) throw new Error(`docker build failed: ${r.stderr}`);
+}
+
+const tags = async () => (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n');
+
+beforeAll(async () => {
+  await requireDocker();
+  tmp = tempDir();
+  dir = tmp.dir;
+  writeTree(dir, {
+    'pctl.yaml': `name: ${STACK}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
+    'web/site/index.html': 'v1\n',
+  });
+});
+afterAll(async () => {
+  await removeStack(STACK);
+  await removeStack(OTHER);
+  for (const c of keepers) await execa('docker', ['rm', '-f', c], { reject: false });
+  for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used']) await execa('docker', ['rmi', '-f', t], { reject: false });
+  tmp?.cleanup();
+});
+
+describe('leaked images', () => {
+  it('deploy and destroy remove the stack images no entry records and no container uses, and nothing else', async () => {
+    const pctlLabels = { 'managed-by': 'pctl', 'pctl-stack': STACK };
+    await buildImage('pctl-leakimg-web:leak1', pctlLabels, 'leak 1');
+    await buildImage('pctl-leakimg-web:leak2', pctlLabels, 'leak 2');
+    await buildImage('pctl-leakimg-web:used', pctlLabels, 'used by a container');
+    await buildImage('pctl-leakimg-nolabel:x', { 'pctl-stack': STACK }, 'only one label');
+    await buildImage('pctl-leakimg-other-web:x', { 'managed-by': 'pctl', 'pctl-stack': OTHER }, 'another stack');
+    const user = `leakimg-keeper-${process.pid}`;
+    keepers.push(user);
+    await docker(['create', '--name', user, 'pctl-leakimg-web:used', 'true']);
+
+    const first = await pctl(['deploy'], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(0);
+    let now = await tags();
+    expect(now).not.toContain('pctl-leakimg-web:leak1');
+    expect(now).not.toContain('pctl-leakimg-web:leak2');
+    expect(now).toContain('pctl-leakimg-web:used');
+    expect(now).toContain('pctl-leakimg-nolabel:x');
+    expect(now).toContain('pctl-leakimg-other-web:x');
+    const deployed = (await labelled('image', STACK)).filter((t) => t !== 'pctl-leakimg-web:used');
+    expect(deployed).toHaveLength(1); // the image web runs
+
+    // A second generation: the old image goes (replaced), the new one stays.
+    writeFileSync(path.join(dir, 'web/site/index.html'), 'v2\n');
+    const second = await pctl(['deploy'], { cwd: dir });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect((await labelled('image', STACK)).filter((t) => t !== 'pctl-leakimg-web:used')).toHaveLength(1);
+    expect(await labelled('image', STACK)).not.toContain(deployed[0]);
+
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.exitCode, destroy.stderr).toBe(0);
+    // Only the image a container still uses is left of this stack.
+    expect(await labelled('image', STACK)).toEqual(['pctl-leakimg-web:used']);
+    now = await tags();
+    expect(now).toContain('pctl-leakimg-nolabel:x');
+    expect(now).toContain('pctl-leakimg-other-web:x');
+  }, 300_000);
+});
