@@ -1,7 +1,7 @@
 // "did you mean": the known name nearest to a mistyped one, by edit distance.
 
 // Levenshtein distance between two strings.
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

@@ -1,4 +1,5 @@
 // Problems found in a stack file, and the one error that carries them all.
+import { editDistance } from '../closestName.js';
 import { PctlError } from '../errors.js';
 
 export interface ConfigIssue {
@@ -64,15 +65,6 @@ const KNOWN = [
 export function suggest(k: string, known: readonly string[] = KNOWN): string {
   const a = k.toLowerCase();
   if (a.length > 40) return '';
-  const dist = (b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-    return prev[b.length]!;
-  };
-  const best = known.map((w) => [w, dist(w.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+  const best = known.map((w) => [w, editDistance(a, w.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
   return best && best[1] <= 2 ? ` (did you mean "${best[0]}"?)` : '';
 }
