@@ -93,6 +93,7 @@ const cases: Case[] = [
   { name: 'kind options.nodeImage', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { nodeImage: "${MARK}" } }`) }, argv: ['deploy'], expect: 'operand' },
   { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'operand' },
   { name: 'host and user in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }) }, argv: ['destroy'], expect: 'operand' },
+  { name: "the original pctl's ssh key field in the state file (destroy)", files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['destroy'], expect: 'operand' },
   { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'operand' },
 ];
 

@@ -50,8 +50,10 @@ export function validateOptions(raw: Record<string, unknown>): { path: (string |
 export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 // Where a deployed entry lives (its host, user, key, port), as recorded when it was deployed.
+// The original pctl recorded the ssh key file as `key`; pctl records it as `sshKey`.
 export function entryOptions(entry: StateEntry): DockerOptions {
-  return { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key: entry.sshKey as string | undefined, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
+  const key = typeof entry.sshKey === 'string' ? entry.sshKey : typeof entry.key === 'string' ? entry.key : undefined;
+  return { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
 }
 
 // Docker CPU limit from a Kubernetes-style quantity: `256m` -> 0.256, `1` -> 1.
