@@ -56,7 +56,7 @@ describe('tokenClient', () => {
   };
 
   it('sends the current token on every request and takes a new one after the server refuses the old', async () => {
-    const c = client();
+    const c = await client();
     expect(c.clusterName).toBe('arn:aws:eks:eu-west-1:1:cluster/x');
     expect(await c.list('v1', 'Namespace', '')).not.toEqual([]);
     expect(made).toBe(1);
@@ -70,7 +70,7 @@ describe('tokenClient', () => {
   });
 
   it('a token refused twice is one error naming the object', async () => {
-    const c = client();
+    const c = await client();
     await c.list('v1', 'Namespace', '');
     // The token in use and every one after it.
     for (let i = made; i <= made + 100; i++) expiredNow.add(`tok-${i}`);

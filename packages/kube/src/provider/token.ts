@@ -1,8 +1,8 @@
 // Bearer tokens that expire (EKS: 15 minutes, GKE: an hour): the Kubernetes client asks for
 // one on every request, so a long rollout or a 100-service deploy gets a fresh token before
 // the old one runs out; a 401 drops the cached token and the request is retried once.
-import { KubeConfig, type User } from '@kubernetes/client-node';
-import { KubeClient } from '../client.js';
+import type { User } from '@kubernetes/client-node';
+import { KubeClient, loadKubeSdk } from '../client.js';
 
 /** A bearer token and when it stops being accepted (ms since the epoch; unknown when absent). */
 export interface BearerToken {
@@ -58,7 +58,9 @@ export interface TokenClusterTarget {
 }
 
 /** A KubeClient for a cluster reached with renewing bearer tokens; nothing is written to a kubeconfig. */
-export function tokenClient(t: TokenClusterTarget): KubeClient {
+export async function tokenClient(t: TokenClusterTarget): Promise<KubeClient> {
+  // The Kubernetes client loads only when a cluster is spoken to.
+  const { KubeConfig } = await loadKubeSdk();
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: t.name, server: /^https?:\/\//.test(t.server) ? t.server : `https://${t.server}`, caData: t.caData, skipTLSVerify: false }],
