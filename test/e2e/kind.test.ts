@@ -123,7 +123,7 @@ describe('kind provider', () => {
   it('shows state next to the pods really running', async () => {
     const r = await pctl(['status', '--json'], { cwd: dir, env });
     expect(r.exitCode).toBe(0);
-    const rows = Object.fromEntries((JSON.parse(r.stdout).rows as { key: string; inState: string; live: { state: string; detail: string; resources: { name: string; state: string }[] } }[]).map((x) => [x.key, x]));
+    const rows = Object.fromEntries((JSON.parse(r.stdout).status as { key: string; inState: string; live: { state: string; detail: string; resources: { name: string; state: string }[] } }[]).map((x) => [x.key, x]));
     expect(rows['shop-api']!.inState).toBe('deployed');
     expect(rows['shop-api']!.live.state).toBe('running');
     expect(rows['shop-api']!.live.detail).toBe('2/2 available in shop');

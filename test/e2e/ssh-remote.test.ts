@@ -122,7 +122,7 @@ describe('docker provider on a remote host over ssh', () => {
   it('shows the remote container in status, reached over ssh as deployed', async () => {
     const r = await run(['status', '--json']);
     expect(r.exitCode).toBe(0);
-    const row = JSON.parse(r.stdout).rows.find((x: { key: string }) => x.key === `${STACK}-web`);
+    const row = JSON.parse(r.stdout).status.find((x: { key: string }) => x.key === `${STACK}-web`);
     expect(row.live.state).toBe('running');
     expect(row.live.resources.map((x: { name: string }) => x.name)).toEqual([`${STACK}-web`]);
     // The local engine has no such container: status really asked the remote one.

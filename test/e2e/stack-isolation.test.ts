@@ -37,7 +37,7 @@ describe('stacks sharing a key', () => {
     expect(await containerIds('isol')).toEqual(before);
 
     const statusB = await pctl(['status', '--json'], { cwd: b });
-    expect(JSON.parse(statusB.stdout).rows.find((r: { key: string }) => r.key === 'isol-x-y').live.state).toBe('missing');
+    expect(JSON.parse(statusB.stdout).status.find((r: { key: string }) => r.key === 'isol-x-y').live.state).toBe('missing');
 
     const destroyB = await pctl(['destroy'], { cwd: b });
     expect(destroyB.exitCode).toBe(0);
