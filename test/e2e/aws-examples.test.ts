@@ -159,7 +159,7 @@ describe('aws stack files of the original documentation', () => {
       }
       const r = await pctl(['render', '--json', '-c', file], { cwd, env: env() });
       expect(r.exitCode, r.stderr).toBe(0);
-      const rendered = JSON.parse(r.stdout) as Rendered;
+      const rendered = JSON.parse(r.stdout).rendered as Rendered;
       const aws = rendered.filter((x) => x.provider === 'aws');
       expect(aws.length).toBeGreaterThan(0);
       for (const x of aws) {
@@ -172,7 +172,7 @@ describe('aws stack files of the original documentation', () => {
   }
 
   it('renders what each form promises: EBS gp3 claim, EFS volume and RWX claim, HPA, RBAC, ECR images, a pull Secret', async () => {
-    const render = async (file: string) => JSON.parse((await pctl(['render', '--json', '-c', file], { cwd: path.join(tmp.dir, 'docs'), env: env() })).stdout) as Rendered;
+    const render = async (file: string) => JSON.parse((await pctl(['render', '--json', '-c', file], { cwd: path.join(tmp.dir, 'docs'), env: env() })).stdout).rendered as Rendered;
     const kinds = (r: Rendered, key: string) => r.find((x) => x.key === key)!.objects.map((o) => o.kind).sort();
     const ebs = await render('credentials-ebs.yaml');
     expect(kinds(ebs, 'shop-db')).toEqual(expect.arrayContaining(['PersistentVolumeClaim', 'StorageClass']));

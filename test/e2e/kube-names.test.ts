@@ -94,7 +94,7 @@ describe('object names', () => {
     expect(rendered.exitCode).toBe(0);
     expect(rendered.stdout + rendered.stderr).not.toContain(CANARY);
     expect(rendered.stdout).not.toContain(Buffer.from(CANARY).toString('base64').slice(0, 12));
-    const objs = (JSON.parse(rendered.stdout) as { objects: KubeObject[] }[])[0]!.objects;
+    const objs = (JSON.parse(rendered.stdout).rendered as { objects: KubeObject[] }[])[0]!.objects;
     const shown = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'store-web-env')!;
     expect(shown.data).toBeUndefined();
     expect(shown.metadata.annotations!['pctl/redacted']).toContain('DB_PASSWORD');
@@ -154,7 +154,7 @@ describe('objects and state from an earlier pctl', () => {
     const first = await pctl(['deploy', '--json'], { cwd: dir(), env });
     expect(first.exitCode).toBe(0);
     // Turn the world into what pctl 0.x left: Deployment and Service `web`, no objectNames in state.
-    const client = connect({ kubeconfig: server.kubeconfigPath, context: `kind-${CLUSTER}` });
+    const client = await connect({ kubeconfig: server.kubeconfigPath, context: `kind-${CLUSTER}` });
     for (const kind of ['Deployment', 'Service']) {
       const live = server.get(kind, 'legacy', 'store-web') as unknown as KubeObject;
       await client.apply(asApplied(live, 'web'));

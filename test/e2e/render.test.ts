@@ -31,7 +31,7 @@ describe('pctl render', () => {
     const r = await pctl(['render', '--json'], { cwd: dir, env: env() });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    const rendered = JSON.parse(r.stdout) as { key: string; provider: string; objects: Obj[] }[];
+    const rendered = JSON.parse(r.stdout).rendered as { key: string; provider: string; objects: Obj[] }[];
     expect(rendered.map((x) => x.key)).toEqual(['shop-api', 'shop-manifests', 'shop-reports', 'shop-web']);
     const all = rendered.flatMap((x) => x.objects.map((o) => ({ key: x.key, o })));
     const kinds = new Set(all.map(({ o }) => o.kind));
@@ -49,7 +49,7 @@ describe('pctl render', () => {
   });
 
   it('prints YAML documents that parse to the same objects, for one service', async () => {
-    const json = JSON.parse((await pctl(['render', '--json', 'web'], { cwd: dir, env: env() })).stdout) as { objects: Obj[] }[];
+    const json = JSON.parse((await pctl(['render', '--json', 'web'], { cwd: dir, env: env() })).stdout).rendered as { objects: Obj[] }[];
     const r = await pctl(['render', 'web'], { cwd: dir, env: env() });
     expect(r.exitCode).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
@@ -69,7 +69,7 @@ describe('pctl render', () => {
   it('rejects an unknown service, an unknown pctl:// name, and a broken manifest with exit 2 and the place', async () => {
     const unknown = await pctl(['render', 'nope'], { cwd: dir, env: env() });
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toMatch(/error: no service nope in .*pctl\.yaml/);
+    expect(unknown.stderr).toMatch(/error: no service "nope" in .*pctl\.yaml/);
 
     const manifest = path.join(dir, 'k8s/report-job.yaml');
     const good = readFileSync(manifest, 'utf8');

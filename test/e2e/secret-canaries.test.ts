@@ -102,7 +102,7 @@ describe('secret canaries', () => {
       expect((await run('success', ['state', 'show', ...flags])).exitCode).toBe(0);
     }
     const json = await run('success', ['render', '--json']);
-    const objects = (JSON.parse(json.stdout) as { objects: Record<string, unknown>[] }[]).flatMap((r) => r.objects);
+    const objects = (JSON.parse(json.stdout).rendered as { objects: Record<string, unknown>[] }[]).flatMap((r) => r.objects);
     expect(objects.length).toBeGreaterThan(0);
     expect(leaks(JSON.stringify(withoutSecretData(objects)))).toEqual([]);
 

@@ -80,7 +80,7 @@ describe('pctl sync', () => {
   it('rejects what it cannot sync with exit 2 and the reason', async () => {
     const unknown = await pctl(['sync', 'nope', '--once'], { cwd: dir });
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toMatch(/error: no service nope/);
+    expect(unknown.stderr).toMatch(/error: no service "nope"/);
     writeFileSync(path.join(dir, 'pctl.yaml'), `${readFileSync(path.join(dir, 'pctl.yaml'), 'utf8')}  cache:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
     const prebuilt = await pctl(['sync', 'cache', '--once'], { cwd: dir });
     expect(prebuilt.exitCode).toBe(2);

@@ -16,7 +16,7 @@ let client: KubeClient;
 
 beforeEach(async () => {
   server = await startKubeApiServer({ contextName: 'kind-pctl' });
-  client = connect({ kubeconfig: server.kubeconfigPath, context: server.contextName });
+  client = await connect({ kubeconfig: server.kubeconfigPath, context: server.contextName });
 });
 afterEach(async () => {
   const errors = server.controllerErrors;
