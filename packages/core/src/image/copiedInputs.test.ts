@@ -131,7 +131,9 @@ async function mapLimit<T>(items: T[], n: number, fn: (x: T, i: number) => Promi
 describe('COPY/ADD inputs: pctl reads what the engine copies', () => {
   it(`agrees with the real engine on ${CASES.length} Dockerfile forms`, async () => {
     const problems: string[] = [];
-    await mapLimit(CASES, 3, async (c, i) => {
+    // One build at a time: two cases with the same first steps make intermediate images of one ID
+    // (same config, same second), and removing one case's image then removes the other's parent.
+    await mapLimit(CASES, 1, async (c, i) => {
       const dir = path.join(root, `case${i}`);
       makeContext(dir, c, i);
       const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker' };
