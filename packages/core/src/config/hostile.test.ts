@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPctlError } from '../errors.js';
+import { writeTree } from '../../../../test/helpers/cli.js';
 import { ConfigError, loadStack } from './load.js';
 
 let dir: string;
@@ -15,12 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function write(files: Record<string, string>) {
-  for (const [rel, body] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), body);
-  }
-}
+const write = (files: Record<string, string>) => writeTree(dir, files);
 const load = (env: NodeJS.ProcessEnv = {}, file = 'pctl.yaml') => loadStack({ configPath: file, cwd: dir, env });
 async function issuesOf(p: Promise<unknown>) {
   try {
