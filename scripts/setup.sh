@@ -18,6 +18,7 @@ if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server
   command -v tar >/dev/null 2>&1 || pkgs+=(tar)            # pctl sync
   [ -x /usr/bin/aws ] || pkgs+=(awscli)                     # the judge of the AWS fake (test/aws-fake)
+  kubectl version --client >/dev/null 2>&1 || pkgs+=(kubernetes-client)  # kubectl v1.20, a judge of the Kubernetes API test server
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${pkgs[*]}" >&2
