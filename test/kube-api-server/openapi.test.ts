@@ -132,6 +132,17 @@ describe('kube-api-server OpenAPI and content negotiation', () => {
     expect(server.get('Service', 'default', 'ports')?.spec?.ports.map((p: { port: number; targetPort: number }) => `${p.port}->${p.targetPort}`)).toEqual(['80->80', '443->8443']);
   });
 
+  it('reads a body without Content-Type as JSON, as kube-apiserver does (kubectl v1.20 sends none with create namespace)', async () => {
+    // A Buffer body, so that fetch adds no Content-Type of its own.
+    const res = await fetch(`${server.url}/api/v1/namespaces?fieldManager=kubectl-create`, {
+      method: 'POST', headers: { Authorization: `Bearer ${server.token}`, Accept: 'application/json' },
+      body: Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { creationTimestamp: null, name: 'untyped' }, spec: {}, status: {} })),
+    });
+    expect(res.status).toBe(201);
+    expect(server.requests.at(-1)?.contentType).toBeUndefined();
+    expect(server.get('Namespace', undefined, 'untyped')?.metadata.managedFields?.[0]).toMatchObject({ manager: 'kubectl-create', operation: 'Update' });
+  });
+
   it('answers an undecodable protobuf body with 400, like the real server', async () => {
     const res = await fetch(`${server.url}/api/v1/namespaces`, {
       method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/vnd.kubernetes.protobuf' }, body: Buffer.from('k8s\u0000\n\u0002'),
