@@ -43,6 +43,7 @@ export function summarize(result: RunResult): string {
   const count = (r: string) => result.services.filter((s) => s.result === r).length;
   const parts = [
     ['deployed', count('deployed')],
+    ['adopted', count('adopted')],
     ['unchanged', count('skipped')],
     ['removed', count('removed')],
     ['destroyed', count('destroyed')],
@@ -63,7 +64,7 @@ export function statusTable(rows: StatusRow[]): string {
     .join('\n');
 }
 
-const DONE_CODES = new Set(['ServiceDeployed', 'ServiceUnchanged', 'ServiceDestroyed', 'OrphanRemoved', 'BuildDone', 'BuildSkipped']);
+const DONE_CODES = new Set(['ServiceDeployed', 'ServiceAdopted', 'ServiceUnchanged', 'ServiceDestroyed', 'OrphanRemoved', 'BuildDone', 'BuildSkipped']);
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 // The live board: rows keyed by service, redrawn in place after each event. Lines without

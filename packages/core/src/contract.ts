@@ -12,11 +12,13 @@ export {
   type PlanNote,
   type FoundResource,
   type OptionIssue,
+  type AdoptResult,
 } from '@pctl/provider-kit';
 
 export type ProviderContext = Kit.ProviderContext<StackConfig>;
 export type ServiceTarget = Kit.ServiceTarget<ServiceConfig>;
 export type DeployParams = Kit.DeployParams<ServiceConfig, StackConfig>;
+export type AdoptParams = Kit.AdoptParams<ServiceConfig, StackConfig>;
 export type DestroyParams = Kit.DestroyParams<StackConfig>;
 export type StatusParams = Kit.StatusParams<ServiceConfig, StackConfig>;
 export type ProviderV1 = Kit.ProviderV1<ServiceConfig, StackConfig>;

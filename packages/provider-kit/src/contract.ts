@@ -67,6 +67,19 @@ export interface DeployParams<S = ServiceConfig, C = StackConfig> {
   previous?: StateEntry;
 }
 
+export interface AdoptParams<S = ServiceConfig, C = StackConfig> extends DeployParams<S, C> {
+  /** The entry another tool (the original pctl) wrote for this service. */
+  previous: StateEntry;
+  /**
+   * `plan`: touch nothing (the target's image may not be built yet); `deploy`: the image is
+   * built, and changes that restart nothing (e.g. joining the stack's network) may be made.
+   */
+  mode: 'plan' | 'deploy';
+}
+
+/** What `adopt` found: keep what runs (recording `entry`), or why it must be deployed. */
+export type AdoptResult = { adopt: true; entry: StateEntry; note?: string } | { adopt: false; reason: string };
+
 export interface DestroyParams<C = StackConfig> {
   ctx: ProviderContext<C>;
   key: string;
@@ -138,6 +151,12 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
    * objects carry names an earlier pctl version gave them); undefined when it need not.
    */
   outdated?(entry: StateEntry): string | undefined;
+  /**
+   * Whether what an earlier tool left running for this service (entry `previous`, whose
+   * definition the core has found unchanged) is provably what `target` asks for, so deploy
+   * keeps it instead of recreating it. Without this verb such services are deployed again.
+   */
+  adopt?(params: AdoptParams<S, C>): Promise<AdoptResult>;
   /** Make the service exist as described; return the state entry to record. */
   deploy(params: DeployParams<S, C>): Promise<StateEntry>;
   /** Make everything of one state entry gone, and wait until it is. */

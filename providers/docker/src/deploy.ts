@@ -7,6 +7,7 @@ import { entryOptions, options, replicaCount } from './options.js';
 import { waitRunning } from './readiness.js';
 import { docker, dockerCli } from './transport.js';
 import { transferImage } from './transfer.js';
+import { removeAdoptedLeftovers } from './adopt.js';
 
 // Makes the service's containers run as described; returns the state entry.
 export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
@@ -74,6 +75,7 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
   for (const v of await listByLabel(cli, 'volume', mine)) {
     await docker(cli, `removing volume ${v}`, ['volume', 'rm', '-f', '--', v]);
   }
+  await removeAdoptedLeftovers(cli, entry);
   if (entry.builtByPctl && entry.image) {
     // Another service of the stack may run the same image (a shared build).
     const users = await docker(cli, 'listing containers', ['ps', '-a', '--filter', `ancestor=${entry.image}`, '--format', '{{.Names}}']);

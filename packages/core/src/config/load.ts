@@ -24,6 +24,8 @@ export interface LoadedStack {
   secretValues: string[];
   /** The stack file's line of a config path (e.g. ['services', 'api', 'provider', 'name']). */
   lineOf?: (p: (string | number)[]) => number | undefined;
+  /** The services as written, references resolved, before validation (the original pctl's fingerprint covers them). */
+  resolvedServices?: Record<string, unknown>;
 }
 
 export interface LoadStackOptions {
@@ -44,6 +46,16 @@ const interrupted = () => new PctlError({ code: 'Interrupted', message: 'interru
 async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
   await new Promise((r) => setImmediate(r));
   if (signal?.aborted) throw interrupted();
+}
+
+// A copy of plain data (undefined when it holds something else, e.g. a function a resolver returned).
+function cloneData(v: unknown): Record<string, unknown> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  try {
+    return structuredClone(v) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
@@ -93,6 +105,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   await checkpoint(opts.signal);
 
   const value = resolved.value as Record<string, unknown>;
+  const resolvedServices = cloneData(value.services);
   if (opts.nameOverride !== undefined) value.name = opts.nameOverride;
   const pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
   const schema = stackSchema(pluginFields);
@@ -119,7 +132,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
-  return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf };
+  return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices };
 }
 
 export { DNS_LABEL };

@@ -1,6 +1,5 @@
 // `pctl deploy`: plan, build, deploy changed services in dependency order, remove orphans.
 import { PctlError, toPctlError } from '../errors.js';
-import { maskSecrets } from '../exec.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { StateStore, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
@@ -11,6 +10,8 @@ import { openSession, requireKnownServices, requireV1, type Session, type Sessio
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
+import { adoptOne, planAdoption } from './adopt.js';
+import { scrubSecrets } from './scrub.js';
 
 export interface ServiceOutcome {
   key: string;
@@ -18,7 +19,7 @@ export interface ServiceOutcome {
   provider: string;
   action: PlanItem['action'];
   reason: string;
-  result: 'deployed' | 'skipped' | 'removed' | 'failed' | 'not-started' | 'destroyed' | 'planned';
+  result: 'deployed' | 'adopted' | 'skipped' | 'removed' | 'failed' | 'not-started' | 'destroyed' | 'planned';
   image?: string;
   error?: string;
 }
@@ -50,20 +51,22 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
   }
 }
 
-export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[] } = {}) {
+// What deploy would do per service; `adopt: false` (render) asks no provider about what runs.
+export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[]; adopt?: boolean } = {}) {
   const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
   const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind !== 'v1').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
   const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;
-  const items = selected.map((t) => {
+  const items = await Promise.all(selected.map(async (t) => {
     const previous = store.get(t.key);
     const item = decide(t, previous, false);
+    if (item.action === 'update' && previous && opts.adopt !== false) return planAdoption(session, t, previous, item);
     if (item.action !== 'unchanged' || !previous) return item;
     // The provider may know the entry is out of date although the fingerprint is not.
     const p = session.providers.get(t.service.provider.name);
     const why = p?.kind === 'v1' ? p.provider.outdated?.(previous) : undefined;
     return why ? { ...item, action: 'update' as const, reason: why } : item;
-  });
+  }));
   const orphans = opts.only?.length ? [] : findOrphans(store.entries(), all).filter((o) => !legacyNames.has(o.provider));
   return { all, selected, items, orphans };
 }
@@ -96,13 +99,23 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     const graph = await runGraph(
       tasks,
       async (key) => {
-        const item = itemByKey.get(key)!;
+        let item = itemByKey.get(key)!;
         const target = byKey.get(key)!;
         const out = outcomes.get(key)!;
         if (item.action === 'unchanged') {
           ctx.reporter.info('unchanged, skipping', key, 'ServiceUnchanged');
           out.result = 'skipped';
           return;
+        }
+        if (item.action === 'adopt') {
+          const why = await adoptOne(session, store, target);
+          if (!why) {
+            out.result = 'adopted';
+            ctx.reporter.info('adopted: kept what the original pctl runs', key, 'ServiceAdopted');
+            return;
+          }
+          item = { ...item, action: 'update', reason: `not adopted: ${why}` };
+          Object.assign(out, { action: item.action, reason: item.reason });
         }
         ctx.reporter.info(`${item.action === 'create' ? 'creating' : 'updating'} (${item.reason})`, key, 'ServiceDeploying');
         try {
@@ -170,18 +183,6 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };
 }
 
-// Secrets from resolvers never reach the state file, whatever a provider returns.
-function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
-  if (!secrets.length) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return maskSecrets(v, [...secrets]);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value) as T;
-}
-
 function interrupted(): PctlError {
   return new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
 }
@@ -230,6 +231,8 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   }, ctx.secrets));
   const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
   if (oldImage && oldImage !== target.image.ref) replaced.add(oldImage);
+  // The image the original pctl built for an adopted service goes once nothing runs it.
+  if (previous && !previous.destroyed && previous.originalImage && previous.originalImage !== target.image.ref) replaced.add(previous.originalImage);
 }
 
 // Images pctl built locally that this run replaced go once no service runs them any more

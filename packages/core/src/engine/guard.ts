@@ -1,7 +1,7 @@
 // A provider as the engine calls it: every verb a tracked step with a time limit, errors
 // of any shape turned into one line naming the module, and what the verb returns checked
 // against the contract before pctl records or prints it.
-import type { FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
+import type { AdoptResult, FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { runStep, stepError } from '../step.js';
 import type { StateEntry } from '../state/types.js';
@@ -67,6 +67,13 @@ function checkList<T>(module: string, verb: string, v: unknown, item: (x: unknow
   return v as T[];
 }
 
+// What adopt returns: `{ adopt: true, entry }` or `{ adopt: false, reason }`.
+function checkAdopt(module: string, v: unknown): AdoptResult {
+  if (isPlainObject(v) && v.adopt === false && typeof v.reason === 'string') return v as AdoptResult;
+  if (isPlainObject(v) && v.adopt === true) return { adopt: true, entry: checkEntry(module, v.entry), ...(typeof v.note === 'string' ? { note: v.note } : {}) };
+  throw refused(module, 'adopt', `${kindOf(v)}, not { adopt: true, entry } or { adopt: false, reason }`);
+}
+
 const isFound = (x: unknown) => isPlainObject(x) && typeof x.key === 'string' && typeof x.kind === 'string' && typeof x.name === 'string';
 
 // Wraps a loaded provider so every call into it is guarded.
@@ -83,6 +90,7 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
   const guarded: ProviderV1 = {
     ...p,
     deploy: async (params) => checkEntry(module, await step(`deploy ${params.target.key}`, () => p.deploy(params))),
+    adopt: p.adopt ? async (params) => checkAdopt(module, await step(`adopt ${params.target.key}`, () => p.adopt!(params))) : undefined,
     destroy: async (params) => {
       await step(`destroy ${params.key}`, () => p.destroy(params));
     },

@@ -17,3 +17,5 @@ export * from './arguments.js';
 export * from './collisions.js';
 export * from './providerCheck.js';
 export * from './imageCleanup.js';
+export * from './adopt.js';
+export * from './originalFingerprint.js';

@@ -3,7 +3,8 @@
 import type { StateEntry } from '../state/types.js';
 import type { PlannedTarget } from './targets.js';
 
-export type Action = 'create' | 'update' | 'unchanged' | 'remove';
+/** `adopt`: keep what an earlier tool (the original pctl) runs, recording pctl's own entry. */
+export type Action = 'create' | 'update' | 'adopt' | 'unchanged' | 'remove';
 
 export interface PlanItem {
   key: string;

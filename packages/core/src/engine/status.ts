@@ -30,7 +30,7 @@ export async function runRender(opts: SessionOptions & { only?: string[] }): Pro
   const file = statePath(opts.cwd, session.ctx.stack);
   const store = await readOnlyStore(file);
   requireKnownServices(session, opts.only);
-  const { selected } = await planDeploy(session, store, { only: opts.only });
+  const { selected } = await planDeploy(session, store, { only: opts.only, adopt: false });
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
   for (const target of selected) {
     const name = target.service.provider.name;

@@ -16,6 +16,8 @@ export const StateEntrySchema = z.looseObject({
   buildHash: z.string().optional(),
   configHash: z.string().optional(),
   optionsHash: z.string().optional(),
+  /** An image the original pctl built for an adopted service: removed with it. */
+  originalImage: z.string().optional(),
   /** ISO time of the last change to this entry. */
   updatedAt: z.string().optional(),
 });
