@@ -10,7 +10,7 @@ import { openSession, requireKnownServices, requireV1, type Session, type Sessio
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
-import { adoptOne, planAdoption } from './adopt.js';
+import { adoptOne, planAdoption, writtenByOriginal } from './adopt.js';
 import { scrubSecrets } from './scrub.js';
 
 export interface ServiceOutcome {
@@ -231,8 +231,9 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   }, ctx.secrets));
   const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
   if (oldImage && oldImage !== target.image.ref) replaced.add(oldImage);
-  // The image the original pctl built for an adopted service goes once nothing runs it.
-  if (previous && !previous.destroyed && previous.originalImage && previous.originalImage !== target.image.ref) replaced.add(previous.originalImage);
+  // The image the original pctl built for the service (adopted or not) goes once nothing runs it.
+  const original = previous && !previous.destroyed ? (previous.originalImage ?? (writtenByOriginal(previous) && previous.pushedByPctl ? previous.image : undefined)) : undefined;
+  if (original && original !== target.image.ref) replaced.add(original);
 }
 
 // Images pctl built locally that this run replaced go once no service runs them any more
