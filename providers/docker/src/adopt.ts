@@ -6,7 +6,7 @@
 // filesystem layers and configuration). What deploy adds that the service does not ask for
 // and that restarts nothing (the stack's network with the service's alias, the restart
 // policy) is set in place.
-import { dockerError, expandPort, parsePort, resourceName, type AdoptParams, type AdoptResult, type Exec, type ProviderContext, type StateEntry } from '@pctl/core';
+import { dockerError, expandPort, parsePort, PctlError, resourceName, type AdoptParams, type AdoptResult, type Exec, type ProviderContext, type StateEntry } from '@pctl/core';
 import { containerNames, listByLabel, stackFilters } from './containers.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { dockerCpus, dockerMemory, durationSeconds, entryOptions, options, replicaCount, type DockerOptions } from './options.js';
@@ -19,7 +19,7 @@ async function inspectImage(cli: Exec, ref: string): Promise<ImageInfo | undefin
   const r = await cli('docker', ['image', 'inspect', '--', ref], { reject: false });
   if (r.exitCode === 0) return (JSON.parse(r.stdout) as ImageInfo[])[0];
   if (/No such (image|object)/i.test(r.stderr)) return undefined;
-  throw dockerError(new Error(r.stderr), `inspecting image ${ref}`);
+  throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `inspecting image ${ref}`);
 }
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
