@@ -13,7 +13,15 @@ import { containerIds, docker, labelled, removeStack, requireDocker } from '../h
 
 const RUN = `${process.pid}${Date.now().toString(36).slice(-4)}`;
 const DOCKERFILE = 'FROM busybox:latest\nCOPY web/index.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n';
-type Service = Record<string, unknown> & { image: string; command?: string; env?: Record<string, string>; ports?: string[] };
+type Service = Record<string, unknown> & {
+  image: string;
+  command?: string;
+  env?: Record<string, string>;
+  ports?: string[];
+  scale?: { replica: number };
+  volumes?: { path: string }[];
+  health?: { interval: number; command: string; retries: number; onfailure: string };
+};
 
 // "sha256 over the sorted-keys JSON of the service without provider, plus the md5 of the
 // Dockerfile when the image starts with ./", as the original's Providers API describes it.
@@ -27,6 +35,17 @@ function originalFingerprint(service: Service, configDir: string): string {
   let text = JSON.stringify(sortKeys(rest));
   if (service.image.startsWith('./')) text += createHash('md5').update(readFileSync(path.resolve(configDir, service.image))).digest('hex');
   return createHash('sha256').update(text).digest('hex');
+}
+
+// Waits until every container of the service reports healthy (the health check has run).
+async function healthy(stack: string, key: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const states = await docker(['ps', '-a', '--filter', `label=pctl-stack=${stack}`, '--filter', `label=pctl-service=${key}`, '--format', '{{.Status}}']);
+    if (states && states.split('\n').every((l) => l.includes('(healthy)'))) return;
+    if (Date.now() > deadline) throw new Error(`${key} not healthy: ${states}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 interface Original {
@@ -58,15 +77,22 @@ async function leaveOriginal(stack: string, services: Record<string, Service>, r
     const run = { ...svc, ...running[name] };
     const full = `${stack}-${name}`;
     const labels = { 'managed-by': 'pctl', 'pctl-stack': stack, 'pctl-service': full };
-    await docker([
-      'run', '-d', '--name', full,
-      ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-      ...Object.entries(run.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-      ...(run.ports ?? []).flatMap((p) => ['-p', p]),
-      '--restart', 'unless-stopped',
-      image, ...(run.command ? ['sh', '-c', run.command] : []),
-    ]);
-    state[full] = { provider: 'docker', host: 'local', image, labels, fingerprint: originalFingerprint(svc, tmp.dir), replica: 1, hasPorts: Boolean(svc.ports?.length), pushedByPctl: svc.image.startsWith('./') };
+    const replica = run.scale?.replica ?? 1;
+    for (let n = 1; n <= replica; n++) {
+      await docker([
+        'run', '-d', '--name', replica > 1 ? `${full}-${n}` : full,
+        ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+        ...Object.entries(run.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+        ...(run.ports ?? []).flatMap((p) => ['-p', p]),
+        // Every volume of a service is its one named volume `<stack>-<service>-storage`.
+        ...(run.volumes ?? []).flatMap((v) => ['-v', `${full}-storage:${v.path}`]),
+        ...(run.health ? ['--health-cmd', run.health.command, '--health-interval', `${run.health.interval}s`, '--health-retries', String(run.health.retries)] : []),
+        '--restart', run.health?.onfailure === 'stop' ? 'no' : 'unless-stopped',
+        image, ...(run.command ? ['sh', '-c', run.command] : []),
+      ]);
+    }
+    if (run.health) await healthy(stack, full);
+    state[full] = { provider: 'docker', host: 'local', image, labels, fingerprint: originalFingerprint(svc, tmp.dir), replica, hasPorts: Boolean(svc.ports?.length), pushedByPctl: svc.image.startsWith('./') };
   }
   writeFileSync(path.join(tmp.dir, `pctl.${stack}.json`), JSON.stringify(state, null, 2));
   return {
@@ -104,7 +130,14 @@ describe('adopting what the original pctl runs', () => {
   beforeAll(async () => {
     o = await leaveOriginal(stack, {
       web: { image: './web/Dockerfile', env: { GREETING: 'hello' }, ports: ['19471:80'], provider: { name: 'docker' } },
-      cache: { image: 'busybox:latest', command: 'sleep 3600', provider: { name: 'docker' } },
+      cache: {
+        image: 'busybox:latest',
+        command: 'sleep 3600',
+        volumes: [{ path: '/data' }],
+        health: { interval: 1, command: 'test -d /data', retries: 3, onfailure: 'restart' },
+        provider: { name: 'docker' },
+      },
+      workers: { image: 'busybox:latest', command: 'sleep 3600', scale: { replica: 2 }, provider: { name: 'docker' } },
     });
   });
   afterAll(async () => o?.cleanup());
@@ -114,6 +147,7 @@ describe('adopting what the original pctl runs', () => {
     expect(plan.exitCode).toBe(0);
     expect(byKey(plan.services)[`${stack}-web`]).toMatchObject({ action: 'adopt' });
     expect(byKey(plan.services)[`${stack}-cache`]).toMatchObject({ action: 'adopt' });
+    expect(byKey(plan.services)[`${stack}-workers`]).toMatchObject({ action: 'adopt' });
 
     const before = await containerIds(stack);
     const first = await json(['deploy'], o.dir);
@@ -122,6 +156,7 @@ describe('adopting what the original pctl runs', () => {
     expect(first.services.map((s) => [s.key, s.action, s.result]).sort()).toEqual([
       [`${stack}-cache`, 'adopt', 'adopted'],
       [`${stack}-web`, 'adopt', 'adopted'],
+      [`${stack}-workers`, 'adopt', 'adopted'],
     ]);
     expect(await containerIds(stack)).toEqual(before);
     // Joined the stack's network in place: other services reach it by name.
@@ -135,17 +170,20 @@ describe('adopting what the original pctl runs', () => {
     expect(web).toMatchObject({ provider: 'docker', builtByPctl: true, originalImage: o.images[0], containers: [`${stack}-web`], replica: 1 });
     expect(typeof web.configHash).toBe('string');
     expect(web.fingerprint).not.toBe(originalFingerprint({ image: './web/Dockerfile', env: { GREETING: 'hello' }, ports: ['19471:80'], provider: { name: 'docker' } }, o.dir));
-    expect(entries[`${stack}-cache`]).toMatchObject({ image: 'busybox:latest', builtByPctl: false });
+    expect(entries[`${stack}-cache`]).toMatchObject({ image: 'busybox:latest', builtByPctl: false, volumes: [`${stack}-cache-storage`] });
+    expect(entries[`${stack}-workers`]).toMatchObject({ containers: [`${stack}-workers-1`, `${stack}-workers-2`], replica: 2 });
 
     const second = await json(['deploy'], o.dir);
     expect(second.exitCode).toBe(0);
-    expect(second.services.map((s) => s.result)).toEqual(['skipped', 'skipped']);
+    expect(second.services.map((s) => s.result)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(await containerIds(stack)).toEqual(before);
 
     const d = await pctl(['destroy'], { cwd: o.dir });
     expect(d.exitCode).toBe(0);
     expect(await labelled('container', stack)).toEqual([]);
     expect(await labelled('network', stack)).toEqual([]);
+    // The original's volume carried no label: it goes by the name the entry records.
+    expect(await docker(['volume', 'ls', '-q', '--filter', `name=^${stack}-cache-storage$`])).toBe('');
     expect(await imageGone(o.images[0]!)).toBe(true);
     expect(await imageGone(String(web.image))).toBe(true);
   });
@@ -153,30 +191,35 @@ describe('adopting what the original pctl runs', () => {
 
 describe('what differs is deployed again, with the reason', () => {
   const web = (env = 'hello'): Service => ({ image: './web/Dockerfile', env: { GREETING: env }, provider: { name: 'docker' } });
-  const cases: { name: string; services: Record<string, Service>; running?: Record<string, Partial<Service>>; change?: (o: Original) => Promise<void>; reason: RegExp }[] = [
+  // `planned`: what plan says before the deploy (it cannot know the layers before the build).
+  const cases: { name: string; services: Record<string, Service>; running?: Record<string, Partial<Service>>; change?: (o: Original) => Promise<void>; reason: RegExp; planned: RegExp }[] = [
     {
       name: 'a changed context file (not the Dockerfile)',
       services: { web: web() },
       change: async (o) => writeFileSync(path.join(o.dir, 'web/index.html'), 'changed after the original deployed\n'),
       reason: /not adopted: the image built now .* has other filesystem layers/,
+      planned: /unchanged since; kept if the image built now has the filesystem layers/,
     },
     {
       name: 'a stopped container',
       services: { web: web() },
       change: async (o) => void (await docker(['stop', '-t', '1', `${o.stack}-web`])),
       reason: /not adopted: container .*-web is exited/,
+      planned: /not adopted: container .*-web is exited/,
     },
     {
       name: 'an env changed in the stack file',
       services: { web: web() },
       change: async (o) => writeFileSync(path.join(o.dir, 'pctl.yaml'), JSON.stringify({ name: o.stack, services: { web: web('bye') } })),
       reason: /original pctl; the service or its Dockerfile changed since/,
+      planned: /original pctl; the service or its Dockerfile changed since/,
     },
     {
       name: 'a container running another env than its definition',
       services: { box: { image: 'busybox:latest', command: 'sleep 3600', env: { GREETING: 'hello' }, provider: { name: 'docker' } } },
       running: { box: { env: { GREETING: 'other' } } },
       reason: /not adopted: container .*-box: its environment differs in GREETING/,
+      planned: /not adopted: container .*-box: its environment differs in GREETING/,
     },
   ];
   for (const [i, c] of cases.entries()) {
@@ -186,6 +229,8 @@ describe('what differs is deployed again, with the reason', () => {
         await c.change?.(o);
         const key = `${o.stack}-${Object.keys(c.services)[0]}`;
         const before = (await containerIds(o.stack))[key];
+        const plan = await json(['plan'], o.dir);
+        expect(plan.services).toEqual([expect.objectContaining({ key, reason: expect.stringMatching(c.planned) })]);
         const r = await json(['deploy'], o.dir);
         expect(r.stderr).not.toMatch(/^error/m);
         expect(r.exitCode).toBe(0);
