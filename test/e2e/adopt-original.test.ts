@@ -142,6 +142,13 @@ describe('adopting what the original pctl runs', () => {
   });
   afterAll(async () => o?.cleanup());
 
+  it('plans update, saying why, when no engine answers', async () => {
+    const r = await pctl(['plan', '--json'], { cwd: o.dir, env: { DOCKER_HOST: `unix://${path.join(o.dir, 'no-engine.sock')}` } });
+    expect(r.exitCode).toBe(0);
+    const services = (JSON.parse(r.stdout) as { services: Outcome[] }).services;
+    expect(services.map((s) => [s.action, s.reason.replace(/\(.*/, '')])).toEqual(Array(3).fill(['update', 'written by the original pctl; what runs could not be checked ']));
+  });
+
   it('plans adopt, keeps the containers, records its own entries, then does nothing, and destroy removes everything', async () => {
     const plan = await json(['plan'], o.dir);
     expect(plan.exitCode).toBe(0);

@@ -110,7 +110,7 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   const net = networkName(ctx, o);
   const changes = inPlaceChanges(infos, net, target.name);
   if (changes.why) return { adopt: false, reason: changes.why };
-  const notes = [image.note, changes.connect.length ? `joins network ${net} as ${target.name}` : undefined, changes.restart.length ? 'restart policy set to unless-stopped' : undefined].filter(Boolean);
+  const notes = [image.note, changes.connect.length ? `joins network ${net} as ${target.name}` : undefined, changes.restart.length ? 'gets the restart policy unless-stopped' : undefined].filter(Boolean);
   if (mode === 'deploy') await applyInPlace(cli, ctx, o, net, target.name, changes);
   return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), volumes.map((v) => v.name)) };
 }

@@ -3,6 +3,7 @@
 // as it runs when its provider also proves that what runs is what pctl would run; pctl then
 // records its own entry instead of recreating the service. Anything else deploys as usual,
 // with the reason.
+import { toPctlError } from '../errors.js';
 import type { StateEntry } from '../state/types.js';
 import type { StateStore } from '../state/store.js';
 import { originalFingerprints } from './originalFingerprint.js';
@@ -34,7 +35,13 @@ export async function planAdoption(session: Session, target: PlannedTarget, prev
   if (mismatch) return { ...item, reason: mismatch };
   const provider = requireV1(await session.provider(target.service.provider.name), target.service.provider.name);
   if (!provider.adopt) return { ...item, reason: `written by the original pctl; provider ${provider.name} cannot adopt what runs` };
-  const r = await provider.adopt({ ctx: session.ctx, target, previous, mode: 'plan' });
+  let r;
+  try {
+    r = await provider.adopt({ ctx: session.ctx, target, previous, mode: 'plan' });
+  } catch (e) {
+    // A plan still answers when the platform does not: the service is then deployed as usual.
+    return { ...item, reason: `written by the original pctl; what runs could not be checked (${toPctlError(e).message})` };
+  }
   if (!r.adopt) return { ...item, reason: `not adopted: ${r.reason}` };
   return { ...item, action: 'adopt', reason: `deployed by the original pctl, unchanged since${r.note ? `; ${r.note}` : ''}` };
 }
