@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 import { containerIds, docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
 
 const RUN = `${process.pid}${Date.now().toString(36).slice(-4)}`;
@@ -114,9 +115,13 @@ interface Outcome {
   reason: string;
   result: string;
 }
+const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+// The one --json document (valid against the published schema: it knows adopt and adopted).
 async function json(args: string[], cwd: string): Promise<{ exitCode: number; services: Outcome[]; stderr: string }> {
   const r = await pctl([...args, '--json'], { cwd });
-  return { exitCode: r.exitCode, services: (JSON.parse(r.stdout) as { services?: Outcome[] }).services ?? [], stderr: r.stderr };
+  const doc = JSON.parse(r.stdout) as { services?: Outcome[] };
+  expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+  return { exitCode: r.exitCode, services: doc.services ?? [], stderr: r.stderr };
 }
 const byKey = (services: Outcome[]) => Object.fromEntries(services.map((s) => [s.key, s]));
 const state = (o: Original) => JSON.parse(readFileSync(path.join(o.dir, `pctl.${o.stack}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
