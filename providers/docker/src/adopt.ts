@@ -115,6 +115,7 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), volumes.map((v) => v.name)) };
 }
 
+// Joins the containers to the stack's network and sets their restart policy, restarting nothing.
 async function applyInPlace(cli: Exec, ctx: ProviderContext, o: DockerOptions, net: string, alias: string, changes: { connect: string[]; restart: string[] }): Promise<void> {
   if (changes.connect.length) await ensureNetwork(cli, ctx, net, o.host ?? '');
   for (const name of changes.connect) await docker(cli, `connecting ${name} to ${net}`, ['network', 'connect', '--alias', alias, '--', net, name]);

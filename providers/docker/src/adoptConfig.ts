@@ -2,6 +2,7 @@
 // (runArgs): command, environment, ports, mounts, CPU and memory limits, health check.
 import type { ServiceConfig } from '@pctl/core';
 
+/** A health check as the engine records it (durations in nanoseconds). */
 export interface Healthcheck {
   Test?: string[];
   Interval?: number;
@@ -28,6 +29,7 @@ export interface ImageInfo {
   Config?: Record<string, unknown> & { Env?: string[] | null; Cmd?: string[] | null; Entrypoint?: string[] | null; Volumes?: Record<string, unknown> | null; Healthcheck?: Healthcheck | null };
 }
 
+/** One container and what deploy would give it. */
 export interface ConfigCheck {
   c: ContainerInfo;
   svc: ServiceConfig;
