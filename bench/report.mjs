@@ -34,9 +34,11 @@ export function writeDoc(parts, results) {
   const doc = `# Benchmarks
 
 Written by \`npm run bench\` (\`bench/run.mjs\`); run it again after touching a measured path.
-\`npm run bench -- docker10 docker30\` (or \`PCTL_BENCH_PARTS=docker10,docker30\`) measures
-only the parts named (${parts.map(([name]) => `\`${name}\``).join(', ')}); the other rows stay as
-they were in \`bench/results.json\`, with when and where they ran.
+Some parts alone: \`npm run bench -- docker10 docker30\` (or \`PCTL_BENCH_PARTS=docker10,docker30\`;
+\`node bench/run.mjs doc\` only rewrites this page). The parts are
+${parts.map(([name]) => `\`${name}\``).join(', ')}; the rows of those not run stay as they
+were in \`bench/results.json\`, with when and where they ran. \`PCTL_BENCH_ROUNDS=n\` sets the
+rounds of docker10 and docker30 (default 3 and 2).
 These machines are shared and noisy: read the figures as orders of magnitude.
 
 Measured:

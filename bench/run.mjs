@@ -1,5 +1,6 @@
 // pctl benchmarks. Figures go to docs/benchmarks.md, never into timed tests.
-//   node bench/run.mjs [part ...]   (or PCTL_BENCH_PARTS=a,b): only these parts; default all.
+//   node bench/run.mjs [part ...]   (or PCTL_BENCH_PARTS=a,b): only these parts; default all;
+//   node bench/run.mjs doc          writes docs/benchmarks.md from bench/results.json alone.
 //   PCTL_BENCH_ROUNDS=n: rounds of the docker10 and docker30 parts (default 3 and 2);
 //   PCTL_BENCH_REMARK="..." is printed beside the run's date (e.g. "busy machine").
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,11 +27,12 @@ const parts = [
 ];
 
 const asked = process.argv.slice(2).length ? process.argv.slice(2) : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);
-const unknown = asked.filter((a) => !parts.some(([name]) => name === a));
+const unknown = asked.filter((a) => a !== 'doc' && !parts.some(([name]) => name === a));
 if (unknown.length) {
   process.stderr.write(`bench: unknown part ${unknown.join(', ')}; the parts are ${parts.map(([n]) => n).join(', ')}\n`);
   process.exit(2);
 }
+// `doc` alone measures nothing: it writes the page again from bench/results.json.
 const selected = parts.filter(([name]) => !asked.length || asked.includes(name));
 
 const results = loadResults();
