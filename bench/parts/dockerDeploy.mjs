@@ -102,12 +102,14 @@ async function measure(tmp, n, withCpu) {
     for (const kind of r % 2 ? ['plain', 'pctl'] : ['pctl', 'plain']) per[kind].push(await side(kind, { tmp, n, round: r, ports }));
   }
   const med = (kind, key) => median(per[kind].map((x) => x[key]));
-  const ratio = (key) => median(per.pctl.map((x, i) => x[key] / per.plain[i][key]));
+  const ratios = (key) => per.pctl.map((x, i) => x[key] / per.plain[i][key]);
+  // The median ratio, and each round's when there are several (the machine is noisy).
+  const ratio = (key) => `${median(ratios(key)).toFixed(2)}× plain docker${rounds > 1 ? ` (rounds: ${ratios(key).map((x) => x.toFixed(2)).join(', ')})` : ''}`;
   const of = `median of ${rounds}`;
   const rows = [
-    [`first deploy, ${n} services: pctl`, secs(med('pctl', 'deploy')), `${of}; ${ratio('deploy').toFixed(2)}× plain docker (target 1.2×)`],
+    [`first deploy, ${n} services: pctl`, secs(med('pctl', 'deploy')), `${of}; ${ratio('deploy')}; target 1.2×`],
     [`first deploy, ${n} services: plain docker`, secs(med('plain', 'deploy')), `${of}; builds 2 at a time, runs 4 at a time`],
-    [`destroy, ${n} services: pctl`, secs(med('pctl', 'destroy')), `${of}; ${ratio('destroy').toFixed(2)}× plain docker (target 1.2×)`],
+    [`destroy, ${n} services: pctl`, secs(med('pctl', 'destroy')), `${of}; ${ratio('destroy')}; target 1.2×`],
     [`destroy, ${n} services: plain docker`, secs(med('plain', 'destroy')), `${of}; \`rm -f\`, \`rmi\`, 4 at a time`],
   ];
   if (withCpu) {
