@@ -13,9 +13,9 @@ const comparisonNote = `**first deploy and destroy next to plain docker**: a sta
   folder as the context, as the original pctl lays stacks out), each publishing one port.
   pctl runs \`pctl deploy\` then \`pctl destroy\`, as a user would (a black box: whatever
   pctl does inside). The plain-docker side (\`bench/plainDocker.mjs\`) runs the docker
-  commands a script would for the same work: a network, \`docker build\` 2 at a time, then
-  \`docker run -d\` 4 at a time with the names, labels, network alias, port and restart
-  policy pctl gives its containers; then \`docker rm -f\`, \`docker rmi\` and the network,
+  commands a script would for the same work: a network, \`docker build\` 2 at a time, then,
+  once every build is done (pctl too builds everything first), \`docker run -d\` 4 at a time
+  with the names, labels, network alias, port and restart policy pctl gives its containers; then \`docker rm -f\`, \`docker rmi\` and the network,
   4 at a time. It does not wait for the containers to stay up; pctl does. Fairness: every
   side, every round, writes a fresh stack (new name, new nonce in every file), so neither
   finds an image or a build-cache step of its own or of the other side; the base image
