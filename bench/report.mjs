@@ -37,8 +37,8 @@ Written by \`npm run bench\` (\`bench/run.mjs\`); run it again after touching a 
 Some parts alone: \`npm run bench -- docker10 docker30\` (or \`PCTL_BENCH_PARTS=docker10,docker30\`;
 \`node bench/run.mjs doc\` only rewrites this page). The parts:
 ${parts.map(([name]) => `\`${name}\``).join(', ')}.
-The rows of those not run stay as they were in \`bench/results.json\`, with when and where they ran. \`PCTL_BENCH_ROUNDS=n\` sets the
-rounds of docker10 and docker30 (default 3 and 2).
+The rows of those not run stay as they were in \`bench/results.json\`, with when and where
+they ran. \`PCTL_BENCH_ROUNDS=n\` sets the rounds of docker10 and docker30 (default 3 and 2).
 These machines are shared and noisy: read the figures as orders of magnitude.
 
 Measured:
