@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# npm run bench: builds, then measures and writes docs/benchmarks.md.
+# npm run bench [-- part ...]: builds, then measures (all parts, or those named: see
+# bench/run.mjs) and writes docs/benchmarks.md. The engine and busybox:latest come from
+# scripts/ensure-docker.sh, as for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
