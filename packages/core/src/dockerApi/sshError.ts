@@ -1,0 +1,25 @@
+// ssh's own failures (refused, no route, key rejected) as one line naming the host, not a
+// Docker engine: the wording of the docker provider's `cannot reach <host> over ssh`.
+import { PctlError } from '../errors.js';
+import type { SshTarget } from './types.js';
+
+export const SSH_FAILURE = /^ssh: |Permission denied \(|Host key verification failed|Connection closed by|Connection timed out|kex_exchange_identification|Could not resolve hostname|No route to host|Connection reset by/m;
+
+// `user@host:port` as messages name a target.
+export function sshWhere(t: SshTarget): string {
+  return `${t.user ? `${t.user}@` : ''}${t.host}${t.port ? `:${t.port}` : ''}`;
+}
+
+// The SshFailed error for ssh's stderr (or a description when ssh said nothing useful).
+export function sshFailed(target: SshTarget, text: string): PctlError {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => SSH_FAILURE.test(l))?.replace(/^.*?(ssh: )/, '$1') ?? lines.filter((l) => !/^Warning: Permanently added/.test(l)).at(-1) ?? 'ssh exited';
+  return new PctlError({
+    code: 'SshFailed',
+    exitCode: 1,
+    message: `cannot reach ${sshWhere(target)} over ssh: ${line}`,
+    fault: 'environment',
+    hint: 'check provider.options host, port, user and key, and that sshd runs there',
+    detail: text,
+  });
+}
