@@ -5,7 +5,7 @@
 import type { ContainerInfo, ImageInfo } from 'dockerode';
 import type { ProviderContext } from '../contract.js';
 import { removeImage } from '../image/engineImages.js';
-import { engineFor } from '../image/engineStandIn.js';
+import { engineFor } from '../dockerApi/index.js';
 import type { StateEntry } from '../state/types.js';
 
 export interface LeakedImageSweep {

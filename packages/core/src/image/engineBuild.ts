@@ -13,7 +13,7 @@ import { ignorePatterns, walkContextFolders, type ContextEntry } from './context
 import type { ContextPlan } from './contextPlan.js';
 import { contextTar, type InMemoryFile } from './contextTar.js';
 import { engineMessage, imageExists } from './engineImages.js';
-import { engineError, engineFor, followProgress, type Engine } from './engineStandIn.js';
+import { engineError, engineFor, followProgress, type Engine } from '../dockerApi/index.js';
 import type { AnalyzedBuild } from './hash.js';
 import { registryConfigFor } from './registryAuth.js';
 import { readRegularFile } from './regularFile.js';

@@ -2,12 +2,7 @@
 // one, remove one. The local engine unless an ssh target is given.
 import type { Exec } from '../exec.js';
 import { PctlError } from '../errors.js';
-import { engineError, engineFor, type SshTarget } from './engineStandIn.js';
-
-export interface EngineCallContext {
-  exec: Exec;
-  signal?: AbortSignal;
-}
+import { engineError, engineFor, engineStatusCode, type EngineContext, type SshTarget } from '../dockerApi/index.js';
 
 // A Docker image reference (name[:tag][@digest]) or an image id: only these go into an API path.
 const REFERENCE = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
@@ -18,7 +13,7 @@ export function isImageReference(ref: string): boolean {
   return ref.length <= 512 && (REFERENCE.test(ref) || IMAGE_ID.test(ref));
 }
 
-const status = (e: unknown) => (e as { statusCode?: number })?.statusCode;
+const status = engineStatusCode;
 
 // The engine's own message in a failed API call ("No such image: x"), without dockerode's prefix.
 export function engineMessage(e: unknown): string {
@@ -28,10 +23,10 @@ export function engineMessage(e: unknown): string {
 }
 
 // A context for engineFor from a bare exec (the callers that hold only an Exec).
-const callContext = (c: Exec | EngineCallContext): EngineCallContext => (typeof c === 'function' ? { exec: c } : c);
+const callContext = (c: Exec | EngineContext): EngineContext => (typeof c === 'function' ? { exec: c } : c);
 
 // True when the engine has the image (an invalid reference is no image).
-export async function imageExists(exec: Exec | EngineCallContext, ref: string, target?: SshTarget): Promise<boolean> {
+export async function imageExists(exec: Exec | EngineContext, ref: string, target?: SshTarget): Promise<boolean> {
   if (!isImageReference(ref)) return false;
   const engine = await engineFor(callContext(exec), target);
   try {
@@ -44,7 +39,7 @@ export async function imageExists(exec: Exec | EngineCallContext, ref: string, t
 }
 
 // Which of these image refs the engine has as tags (one inspect each, all at once).
-export async function existingImages(exec: Exec | EngineCallContext, refs: string[], target?: SshTarget): Promise<Set<string>> {
+export async function existingImages(exec: Exec | EngineContext, refs: string[], target?: SshTarget): Promise<Set<string>> {
   const valid = [...new Set(refs)].filter(isImageReference);
   if (!valid.length) return new Set();
   const engine = await engineFor(callContext(exec), target);
@@ -70,7 +65,7 @@ export interface RemoveImageResult {
 }
 
 // Removes (untags) one image as `docker rmi` does (no force); never throws.
-export async function removeImage(ctx: EngineCallContext, ref: string, target?: SshTarget): Promise<RemoveImageResult> {
+export async function removeImage(ctx: EngineContext, ref: string, target?: SshTarget): Promise<RemoveImageResult> {
   if (!isImageReference(ref)) return { result: 'missing', message: `not an image reference: ${ref}` };
   try {
     const engine = await engineFor(ctx, target);
@@ -92,7 +87,7 @@ function splitTag(ref: string): { repo: string; tag: string } {
 }
 
 // Tags an image with another name (`docker tag`); DockerTagFailed when the engine refuses.
-export async function tagImage(ctx: EngineCallContext, from: string, to: string, target?: SshTarget): Promise<void> {
+export async function tagImage(ctx: EngineContext, from: string, to: string, target?: SshTarget): Promise<void> {
   const refuse = (why: string) => new PctlError({ code: 'DockerTagFailed', message: `tagging ${from} as ${to}: ${why}`, fault: 'environment', exitCode: 1 });
   if (!isImageReference(from)) throw refuse(`${from} is not an image reference`);
   if (!isImageReference(to) || to.includes('@')) throw refuse(`${to} is not an image name with a tag`);
