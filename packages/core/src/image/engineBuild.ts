@@ -81,7 +81,10 @@ export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
   const registryconfig = await registryConfig(o);
   const content = await tarContent(o, dockerfileName);
   const tail: string[] = [];
-  const onLine = (line: string) => {
+  const onLine = (raw: string) => {
+    // The engine colours a step's stderr (ESC[91m ... ESC[0m): plain text for logs and --json.
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+    if (!line && raw) return;
     tail.push(line);
     if (tail.length > 40) tail.shift();
     o.onLine(line);
