@@ -4,8 +4,8 @@
 // the credential helper (`credHelpers` for that registry, else `credsStore`) to
 // `docker-credential-<name> get` with the registry on stdin.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { dockerConfigDir } from '../dockerApi/contextStore.js';
 import type { Exec } from '../exec.js';
 import { rememberSecret } from '../secrets.js';
 import { DOCKER_HUB } from './baseImages.js';
@@ -24,15 +24,10 @@ interface DockerConfigFile {
   credHelpers?: Record<string, string>;
 }
 
-// The folder of the docker CLI's config.json.
-export function dockerConfigDir(): string {
-  return process.env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
-}
-
 // The docker config file, or undefined when there is none (or it is not JSON: the CLI then warns and goes on without it).
 async function readDockerConfig(): Promise<DockerConfigFile | undefined> {
   try {
-    const v = JSON.parse(await fs.readFile(path.join(dockerConfigDir(), 'config.json'), 'utf8')) as unknown;
+    const v = JSON.parse(await fs.readFile(path.join(dockerConfigDir(process.env), 'config.json'), 'utf8')) as unknown;
     return v && typeof v === 'object' ? (v as DockerConfigFile) : undefined;
   } catch {
     return undefined;
