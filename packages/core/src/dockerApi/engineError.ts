@@ -36,7 +36,8 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   if (TLS_FAILURE.test(`${err.code ?? ''} ${err.message}`)) {
     return new PctlError({
       code: 'DockerUnavailable',
-      message: `${what}: TLS with the Docker engine at ${describe} failed: ${err.message}`,
+      message: `${what}: TLS with the Docker engine at ${describe} failed: ${tlsReason(err.message)}`,
+      detail: err.message,
       fault: 'environment',
       hint: 'check ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH (or the docker context), and DOCKER_TLS_VERIFY',
       cause: e,
@@ -48,7 +49,7 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   if ((err.code && NO_ENGINE.has(err.code)) || /socket hang up/.test(err.message)) {
     return new PctlError({ code: 'DockerUnavailable', message: `${what}: no Docker engine answers at ${describe}`, fault: 'environment', hint: UNREACHABLE_HINT, detail: err.message, cause: e });
   }
-  return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${err.message}`, fault: 'environment', detail: err.stack, cause: e });
+  return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${firstLine(err.message)}`, fault: 'environment', detail: err.stack, cause: e });
 }
 
 // `sudo -n docker system dial-stdio` failed on the host (a password is required, no docker).
@@ -75,6 +76,13 @@ function engineMessage(err: CallError): string {
   const text = typeof json === 'object' && json !== null && !Buffer.isBuffer(json) && typeof json.message === 'string' ? json.message : json ? String(json) : err.reason || err.message;
   return text.trim().split('\n')[0]!;
 }
+
+// OpenSSL's reason ("tlsv13 alert certificate required") out of its error text, else Node's line.
+function tlsReason(message: string): string {
+  return /SSL routines:[^:\n]*:([^:\n]+)/.exec(message)?.[1]?.trim() ?? firstLine(message);
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]!.trim();
 
 // The environment's engine as messages name it, even when its settings are broken.
 function environmentEngine(): string {
