@@ -3,12 +3,12 @@
 // gone (SshFailed), or the engine's own message for an HTTP error (DockerApiError).
 import { PctlError, isPctlError } from '../errors.js';
 import { resolveEndpoint } from './endpoint.js';
-import { forwards } from './engines.js';
+import { forwards } from './sshForward.js';
 import { EngineProgressError } from './progress.js';
-import { sshFailed } from './sshError.js';
+import { sshFailed, sudoFailed } from './sshError.js';
 import type { Engine } from './types.js';
 
-type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string };
+type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string; sudoFailure?: string };
 
 const NO_ENGINE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTSOCK', 'ECONNABORTED', 'ENOTDIR']);
 const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|EPROTO|certificate|handshake/i;
@@ -31,7 +31,7 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   const fwd = engine && forwards.get(engine);
   const lost = fwd?.lost();
   if (lost && engine?.endpoint.ssh) return sshFailed(engine.endpoint.ssh, lost);
-  const bridge = fwd?.bridgeFailure();
+  const bridge = fwd?.bridgeFailure() ?? err.sudoFailure;
   if (bridge) return sudoFailed(what, describe, bridge);
   if (TLS_FAILURE.test(`${err.code ?? ''} ${err.message}`)) {
     return new PctlError({
@@ -50,16 +50,6 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
     return new PctlError({ code: 'DockerUnavailable', message: `${what}: no Docker engine answers at ${describe}`, fault: 'environment', hint: UNREACHABLE_HINT, detail: err.message, cause: e });
   }
   return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${firstLine(err.message)}`, fault: 'environment', detail: err.stack, cause: e });
-}
-
-// `sudo -n docker system dial-stdio` failed on the host (a password is required, no docker).
-export function sudoFailed(what: string, describe: string, line: string): PctlError {
-  return new PctlError({
-    code: 'DockerUnavailable',
-    message: `${what}: sudo docker on ${describe} failed: ${line}`,
-    fault: 'environment',
-    hint: 'let the ssh user run docker with sudo without a password (sudoers NOPASSWD), or add it to the docker group and drop sudo',
-  });
 }
 
 // The HTTP status of a failed engine call (404 for a missing container), looking through causes.

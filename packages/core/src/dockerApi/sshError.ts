@@ -23,3 +23,17 @@ export function sshFailed(target: SshTarget, text: string): PctlError {
     detail: text,
   });
 }
+
+// `sudo -n docker system dial-stdio` failed on the host: sudo refused (a password is
+// required), or sudo's docker found no engine.
+export function sudoFailed(what: string, describe: string, line: string): PctlError {
+  const refused = /^sudo:|password|sudoers|terminal is required/i.test(line);
+  return new PctlError({
+    code: 'DockerUnavailable',
+    message: refused ? `${what}: ${describe} failed: ${line}` : `${what}: no Docker engine answers at ${describe}: ${line}`,
+    fault: 'environment',
+    hint: refused
+      ? 'let the ssh user run docker with sudo without a password (sudoers NOPASSWD), or add it to the docker group and drop sudo'
+      : 'start Docker on that host (sudo docker uses root\'s default engine there)',
+  });
+}
