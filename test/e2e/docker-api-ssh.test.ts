@@ -19,11 +19,16 @@ let target: SshTarget;
 const commands: string[] = [];
 const ctx = { exec: createExec({ onCommand: (c) => commands.push(c) }) };
 
-// The ssh control masters of this test's sshd that are running, with their control paths.
-async function masters(): Promise<string[]> {
-  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-  return String(ps.stdout).split('\n').filter((l) => /^ssh -N -n -M -S /.test(l) && l.includes(`-p ${sshd.port} `)).map((l) => l.split(' ')[5]!);
+// The ssh control masters of this test's sshd that are running: their control paths (and pids).
+async function masterProcs(): Promise<{ pid: number; control: string }[]> {
+  const ps = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  return String(ps.stdout)
+    .split('\n')
+    .map((l) => /^\s*(\d+) (ssh -N -n -M -S (\S+) .*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m && m[2]!.includes(`-p ${sshd.port} `))
+    .map((m) => ({ pid: Number(m[1]), control: m[3]! }));
 }
+const masters = async () => (await masterProcs()).map((m) => m.control);
 const logins = () => sshd.log().split('\n').filter((l) => /Accepted publickey/.test(l)).length;
 
 beforeAll(async () => {
@@ -109,6 +114,26 @@ describe('engineFor over ssh', () => {
     expect(err.code).toBe('DockerUnavailable');
     expect(err.oneLine()).toMatch(new RegExp(`^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(sudo docker system dial-stdio\\): .*/var/run/docker\\.sock.* \\(start Docker on that host`));
     await closeEngines();
+  });
+
+  it('a dropped ssh connection is one SshFailed line, and the next engineFor connects again', async () => {
+    const remote = await engineFor(ctx, target);
+    await remote.api.ping();
+    const [m] = await masterProcs();
+    process.kill(m!.pid, 'SIGTERM');
+    // Wait until ssh is gone (a condition, not a time).
+    while ((await masters()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    // pctl learns of the exit a moment after ps does: the failure is SshFailed once it has.
+    const failure = async () => engineError(await remote.api.listContainers().catch((x: unknown) => x), 'listing containers', remote);
+    let err = await failure();
+    for (let i = 0; i < 100 && err.code !== 'SshFailed'; i++) err = await new Promise((r) => setTimeout(r, 50)).then(failure);
+    expect(err.code).toBe('SshFailed');
+    expect(err.oneLine()).toMatch(new RegExp(`^listing containers: the ssh connection to root@127\\.0\\.0\\.1:${sshd.port} ended: .+ \\(check that the host and its sshd are up`));
+    const again = await engineFor(ctx, target);
+    expect(again).not.toBe(remote);
+    expect((await again.api.info()).DockerRootDir).toBe(path.join(tmp.dir, 'engine', 'data'));
+    await closeEngines();
+    expect(await masters()).toEqual([]);
   });
 
   it('the ssh process and its folder are gone when pctl exits without closing', async () => {

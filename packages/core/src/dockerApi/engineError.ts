@@ -5,7 +5,7 @@ import { PctlError, isPctlError } from '../errors.js';
 import { resolveEndpoint } from './endpoint.js';
 import { forwards } from './sshForward.js';
 import { EngineProgressError } from './progress.js';
-import { sshFailed, sudoFailed } from './sshError.js';
+import { sshLost, sudoFailed } from './sshError.js';
 import type { Engine } from './types.js';
 
 type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string; sudoFailure?: string };
@@ -30,7 +30,7 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   }
   const fwd = engine && forwards.get(engine);
   const lost = fwd?.lost();
-  if (lost && engine?.endpoint.ssh) return sshFailed(engine.endpoint.ssh, lost);
+  if (lost && engine?.endpoint.ssh) return sshLost(engine.endpoint.ssh, what, lost);
   const bridge = fwd?.bridgeFailure() ?? err.sudoFailure;
   if (bridge) return sudoFailed(what, describe, bridge);
   if (TLS_FAILURE.test(`${err.code ?? ''} ${err.message}`)) {

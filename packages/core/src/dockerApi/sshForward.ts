@@ -62,7 +62,7 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
     return {
       socketPath,
       describe,
-      lost: () => (ended ? ended.stderr || `ssh exited with code ${ended.exitCode}` : undefined),
+      lost: () => (ended ? ended.stderr || `ssh exited (code ${ended.exitCode})` : undefined),
       bridgeFailure: () => bridge?.failure(),
       close,
     };
