@@ -26,14 +26,16 @@ export function parseDockerHost(raw: string, src: HostSource): EngineEndpoint {
   const rest = withScheme.slice(scheme.length + 3);
   const describe = `${value}${src.suffix ?? ''}`;
   if (scheme === 'unix') {
-    if (!rest) throw bad('the unix:// address has no socket path (e.g. unix:///var/run/docker.sock)');
+    // `unix://` alone is the default socket to the docker CLI.
+    if (!rest) return { kind: 'unix', socketPath: DEFAULT_SOCKET, describe };
     if (rest.includes('\0')) throw bad('the socket path holds a NUL byte');
     return { kind: 'unix', socketPath: rest, describe };
   }
   if (scheme === 'tcp') {
     const m = /^(\[[0-9a-fA-F:.]+\]|[^:/?#@[\]]*)(?::(\d*))?\/?$/.exec(rest);
     if (!m) throw bad('expected tcp://host:port (no user, path or query)');
-    const port = m[2] ? Number(m[2]) : src.tls ? 2376 : 2375;
+    // The docker CLI defaults to 2375, with TLS too.
+    const port = m[2] ? Number(m[2]) : 2375;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw bad(`port ${m[2]} is not a port number (1-65535)`);
     const host = (m[1] || 'localhost').replace(/^\[(.*)\]$/, '$1');
     return { kind: 'tcp', host, port, ...(src.tls ? { tls: src.tls } : {}), describe: `${describe}${src.tls ? ' (TLS)' : ''}` };

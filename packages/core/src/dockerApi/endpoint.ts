@@ -30,18 +30,19 @@ export function resolveEndpoint(env: Env = process.env): EngineEndpoint {
   });
 }
 
-// TLS for DOCKER_HOST: on with DOCKER_TLS_VERIFY or DOCKER_TLS (any non-empty value, as the
-// docker CLI reads them), with ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default
-// the docker config folder); a file that is not there is not used, as by the docker CLI.
+// TLS for DOCKER_HOST: on with DOCKER_TLS_VERIFY or DOCKER_TLS (any non-empty value, "0"
+// too, as the docker CLI reads them), with ca.pem (required, as by the docker CLI), and
+// cert.pem + key.pem when there, from DOCKER_CERT_PATH (default: the docker config folder).
 function envTls(env: Env, configDir: string): EngineEndpoint['tls'] {
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
   if (!verify && !env.DOCKER_TLS) return undefined;
   const dir = env.DOCKER_CERT_PATH || configDir;
-  const fix = `put ca.pem, cert.pem and key.pem in ${env.DOCKER_CERT_PATH ? 'DOCKER_CERT_PATH' : dir} (or point DOCKER_CERT_PATH at them), or unset DOCKER_TLS_VERIFY`;
+  const where = env.DOCKER_CERT_PATH ? `DOCKER_CERT_PATH (${dir})` : `${dir} (DOCKER_CERT_PATH is not set)`;
+  const fix = `put ca.pem, cert.pem and key.pem in ${env.DOCKER_CERT_PATH ? 'DOCKER_CERT_PATH' : dir} or point DOCKER_CERT_PATH at them, or unset ${verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS'}`;
   const read = (file: string) => readOptional(path.join(dir, file), 'the TLS file', fix);
   const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), verify };
-  if ((tls.cert === undefined) !== (tls.key === undefined)) {
-    throw endpointInvalid(`DOCKER_CERT_PATH ${dir} has ${tls.cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}`, fix);
-  }
+  const name = verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS';
+  if (tls.ca === undefined) throw endpointInvalid(`${name} is set but ${where} has no ca.pem`, fix);
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw endpointInvalid(`${where} has ${tls.cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}`, fix);
   return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as EngineEndpoint['tls'];
 }

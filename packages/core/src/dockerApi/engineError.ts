@@ -3,12 +3,12 @@
 // gone (SshFailed), or the engine's own message for an HTTP error (DockerApiError).
 import { PctlError, isPctlError } from '../errors.js';
 import { resolveEndpoint } from './endpoint.js';
-import { forwards } from './engines.js';
+import { forwards } from './sshForward.js';
 import { EngineProgressError } from './progress.js';
-import { sshFailed } from './sshError.js';
+import { sshLost, sudoFailed } from './sshError.js';
 import type { Engine } from './types.js';
 
-type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string };
+type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string; sudoFailure?: string };
 
 const NO_ENGINE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTSOCK', 'ECONNABORTED', 'ENOTDIR']);
 const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|EPROTO|certificate|handshake/i;
@@ -30,13 +30,14 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   }
   const fwd = engine && forwards.get(engine);
   const lost = fwd?.lost();
-  if (lost && engine?.endpoint.ssh) return sshFailed(engine.endpoint.ssh, lost);
-  const bridge = fwd?.bridgeFailure();
+  if (lost && engine?.endpoint.ssh) return sshLost(engine.endpoint.ssh, what, lost);
+  const bridge = fwd?.bridgeFailure() ?? err.sudoFailure;
   if (bridge) return sudoFailed(what, describe, bridge);
   if (TLS_FAILURE.test(`${err.code ?? ''} ${err.message}`)) {
     return new PctlError({
       code: 'DockerUnavailable',
-      message: `${what}: TLS with the Docker engine at ${describe} failed: ${err.message}`,
+      message: `${what}: TLS with the Docker engine at ${describe} failed: ${tlsReason(err.message)}`,
+      detail: err.message,
       fault: 'environment',
       hint: 'check ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH (or the docker context), and DOCKER_TLS_VERIFY',
       cause: e,
@@ -48,17 +49,7 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   if ((err.code && NO_ENGINE.has(err.code)) || /socket hang up/.test(err.message)) {
     return new PctlError({ code: 'DockerUnavailable', message: `${what}: no Docker engine answers at ${describe}`, fault: 'environment', hint: UNREACHABLE_HINT, detail: err.message, cause: e });
   }
-  return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${err.message}`, fault: 'environment', detail: err.stack, cause: e });
-}
-
-// `sudo -n docker system dial-stdio` failed on the host (a password is required, no docker).
-export function sudoFailed(what: string, describe: string, line: string): PctlError {
-  return new PctlError({
-    code: 'DockerUnavailable',
-    message: `${what}: sudo docker on ${describe} failed: ${line}`,
-    fault: 'environment',
-    hint: 'let the ssh user run docker with sudo without a password (sudoers NOPASSWD), or add it to the docker group and drop sudo',
-  });
+  return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${firstLine(err.message)}`, fault: 'environment', detail: err.stack, cause: e });
 }
 
 // The HTTP status of a failed engine call (404 for a missing container), looking through causes.
@@ -75,6 +66,13 @@ function engineMessage(err: CallError): string {
   const text = typeof json === 'object' && json !== null && !Buffer.isBuffer(json) && typeof json.message === 'string' ? json.message : json ? String(json) : err.reason || err.message;
   return text.trim().split('\n')[0]!;
 }
+
+// OpenSSL's reason ("tlsv13 alert certificate required") out of its error text, else Node's line.
+function tlsReason(message: string): string {
+  return /SSL routines:[^:\n]*:([^:\n]+)/.exec(message)?.[1]?.trim() ?? firstLine(message);
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]!.trim();
 
 // The environment's engine as messages name it, even when its settings are broken.
 function environmentEngine(): string {

@@ -2,23 +2,30 @@
 // ssh, opened on first use and closed by closeEngines() (the CLI calls it when a command ends).
 import { dockerClient } from './connect.js';
 import { resolveEndpoint } from './endpoint.js';
-import { openSshForward, type SshForward } from './sshForward.js';
-import { sshWhere } from './sshError.js';
+import { forwards, openSshForward } from './sshForward.js';
+import { sshFailed, sshWhere } from './sshError.js';
 import type { Engine, EngineContext, EngineEndpoint, SshTarget } from './types.js';
 
 const open = new Map<string, Promise<Engine>>();
-/** The ssh connection behind an engine, for engineError's wording. */
-export const forwards = new WeakMap<Engine, SshForward>();
 
 // The engine for a target (undefined: the one DOCKER_HOST / the docker context names).
 export function engineFor(ctx: EngineContext, target?: SshTarget): Promise<Engine> {
   const key = target ? `ssh ${JSON.stringify([target.host, target.user, target.port, target.key, target.sudo, target.remoteSocket])}` : 'env';
-  let engine = open.get(key);
-  if (!engine) {
-    engine = openEngine(ctx, target);
-    engine.catch(() => undefined);
-    open.set(key, engine);
-  }
+  const cached = open.get(key);
+  if (!cached) return start(key, ctx, target);
+  return cached.then((e) => {
+    if (!forwards.get(e)?.lost()) return e;
+    // Its ssh connection dropped: open it again, once for all callers.
+    if (open.get(key) !== cached) return open.get(key) ?? start(key, ctx, target);
+    void e.close().catch(() => undefined);
+    return start(key, ctx, target);
+  });
+}
+
+function start(key: string, ctx: EngineContext, target?: SshTarget): Promise<Engine> {
+  const engine = openEngine(ctx, target);
+  engine.catch(() => undefined);
+  open.set(key, engine);
   return engine;
 }
 
@@ -39,6 +46,14 @@ async function openEngine(ctx: EngineContext, target?: SshTarget): Promise<Engin
   const fwd = await openSshForward(ctx, endpoint.ssh!);
   try {
     const client = await dockerClient(endpoint, fwd.socketPath);
+    // The forward is up when the engine behind it answers (or says why not).
+    await client.api.ping().catch((e: unknown) => {
+      client.close();
+      const lost = fwd.lost();
+      if (lost) throw sshFailed(endpoint.ssh!, lost);
+      // engineError words it as what the caller was doing.
+      throw Object.assign(e as Error, { engineDescribe: fwd.describe, sudoFailure: fwd.bridgeFailure() });
+    });
     const engine: Engine = {
       api: client.api,
       where: `host ${endpoint.ssh!.host} over ssh`,

@@ -23,3 +23,30 @@ export function sshFailed(target: SshTarget, text: string): PctlError {
     detail: text,
   });
 }
+
+// The ssh connection of an engine ended while pctl used it (the host went away, sshd restarted).
+export function sshLost(target: SshTarget, what: string, text: string): PctlError {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^Warning: Permanently added/.test(l));
+  return new PctlError({
+    code: 'SshFailed',
+    exitCode: 1,
+    message: `${what}: the ssh connection to ${sshWhere(target)} ended: ${lines.find((l) => SSH_FAILURE.test(l)) ?? lines.at(-1) ?? 'ssh exited'}`,
+    fault: 'environment',
+    hint: 'check that the host and its sshd are up, then run the command again',
+    detail: text,
+  });
+}
+
+// `sudo -n docker system dial-stdio` failed on the host: sudo refused (a password is
+// required), or sudo's docker found no engine.
+export function sudoFailed(what: string, describe: string, line: string): PctlError {
+  const refused = /^sudo:|password|sudoers|terminal is required/i.test(line);
+  return new PctlError({
+    code: 'DockerUnavailable',
+    message: refused ? `${what}: ${describe} failed: ${line}` : `${what}: no Docker engine answers at ${describe}: ${line}`,
+    fault: 'environment',
+    hint: refused
+      ? 'let the ssh user run docker with sudo without a password (sudoers NOPASSWD), or add it to the docker group and drop sudo'
+      : 'start Docker on that host (sudo docker uses root\'s default engine there)',
+  });
+}

@@ -23,6 +23,9 @@ export interface SshForward {
   close(): Promise<void>;
 }
 
+/** The ssh connection behind an engine, for engineError's wording. */
+export const forwards = new WeakMap<object, SshForward>();
+
 type MasterEnd = { exitCode: number; stderr: string; error?: unknown };
 
 // Opens the connection and the forward; ssh's own failures are SshFailed naming the host.
@@ -55,11 +58,11 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
       const fwd = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${socketPath}:${remote.forwardTo}`] }), { reject: false });
       if (fwd.exitCode !== 0 || !existsSync(socketPath)) throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, fwd.stderr || 'the forward of the engine socket failed');
     }
-    const describe = `ssh://${sshWhere(t)} (${t.sudo ? `sudo docker${t.remoteSocket ? ` at ${remote.describe}` : ''}` : remote.describe})`;
+    const describe = `ssh://${sshWhere(t)} (${t.sudo ? `sudo docker${t.remoteSocket ? ` --host ${remote.describe}` : ''} system dial-stdio` : remote.describe})`;
     return {
       socketPath,
       describe,
-      lost: () => (ended ? ended.stderr || `ssh exited with code ${ended.exitCode}` : undefined),
+      lost: () => (ended ? ended.stderr || `ssh exited (code ${ended.exitCode})` : undefined),
       bridgeFailure: () => bridge?.failure(),
       close,
     };

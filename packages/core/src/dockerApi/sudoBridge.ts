@@ -14,13 +14,14 @@ export async function sudoBridge(t: SshTarget, control: string, socketPath: stri
     const p = spawnStream('ssh', clientArgs(t, control, { command }));
     children.add(p);
     sock.pipe(p.stdin);
-    p.stdout.pipe(sock);
+    // The socket ends only once the exit is known, so a failure is recorded before a client sees it.
+    p.stdout.pipe(sock, { end: false });
     sock.on('error', () => p.kill());
     sock.on('close', () => p.kill());
     void p.exited.then((r) => {
       children.delete(p);
       if (r.exitCode !== 0 && r.exitCode !== 143 && r.stderr.trim()) failure = r.stderr.trim().split('\n').at(-1);
-      sock.destroy();
+      sock.end();
     });
   });
   await new Promise<void>((resolve, reject) => {
