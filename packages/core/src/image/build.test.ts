@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeEngines } from '../dockerApi/index.js';
 import { createExec } from '../exec.js';
 import { buildImage } from './build.js';
 
@@ -77,5 +78,24 @@ describe('buildImage', () => {
     // The engine colours a step's stderr: the lines come without the escape codes.
     expect(lines).toContain('syntax error in main.c line 42');
     expect(lines.filter((l) => l.includes('\x1b'))).toEqual([]);
+  }, 120_000);
+
+  it('a Dockerfile the engine refuses is BuildFailed; no engine answering is the one DockerUnavailable line', async () => {
+    const ctx = path.join(dir, 'refused');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nNOTANINSTRUCTION x\n');
+    const spec = { service: 'api', contextDir: ctx, dockerfilePath: path.join(ctx, 'Dockerfile'), args: {}, builder: 'docker' as const };
+    const refused = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'BuildFailed', message: expect.stringMatching(/^building pctl-build-unit:\d+-fails failed: .*unknown instruction: NOTANINSTRUCTION/i) });
+    const saved = process.env.DOCKER_HOST;
+    await closeEngines();
+    process.env.DOCKER_HOST = 'unix:///tmp/pctl-no-engine-here.sock';
+    try {
+      const down = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch((e: unknown) => e);
+      expect(down).toMatchObject({ code: 'DockerUnavailable', message: `building ${ref}-fails: no Docker engine answers at unix:///tmp/pctl-no-engine-here.sock` });
+    } finally {
+      process.env.DOCKER_HOST = saved;
+      await closeEngines();
+    }
   }, 120_000);
 });

@@ -13,7 +13,7 @@ import { ignorePatterns, walkContextFolders, type ContextEntry } from './context
 import type { ContextPlan } from './contextPlan.js';
 import { contextTar, type InMemoryFile } from './contextTar.js';
 import { engineMessage, imageExists } from './engineImages.js';
-import { engineError, engineFor, followProgress, type Engine } from '../dockerApi/index.js';
+import { EngineProgressError, engineError, engineFor, engineStatusCode, followProgress, type Engine } from '../dockerApi/index.js';
 import type { AnalyzedBuild } from './hash.js';
 import { registryConfigFor } from './registryAuth.js';
 import { readRegularFile } from './regularFile.js';
@@ -71,8 +71,6 @@ async function registryConfig(o: EngineBuildOptions) {
   return Object.keys(config).length ? config : undefined;
 }
 
-const CONNECTION = /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|EACCES|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/;
-
 // Builds o.ref on the local engine; a failed step is BuildFailed with the step's output as detail.
 export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
   const { spec, ref } = o;
@@ -121,11 +119,14 @@ export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
     });
     messages = await followProgress(stream, onLine);
   } catch (e) {
-    if (tarError) throw isPctlError(tarError) ? tarError : engineError(tarError, `building ${ref}`, engine);
+    const unreadable = tarError;
+    // A request that failed before reading the whole context leaves no file open behind it.
+    body.destroy();
+    if (unreadable) throw isPctlError(unreadable) ? unreadable : engineError(unreadable, `building ${ref}`, engine);
     if (o.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: `interrupted: building ${ref}`, fault: 'user', exitCode: 130 });
     if (isPctlError(e)) throw e;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION.test(code)) throw engineError(e, `building ${ref}`, engine);
+    // The builder's own failure (a step, a parse error, a pull refused) is the build's; anything else is the connection's.
+    if (!(e instanceof EngineProgressError) && engineStatusCode(e) === undefined) throw engineError(e, `building ${ref}`, engine);
     const why = engineMessage(e);
     if (why && tail.at(-1) !== why) onLine(why);
     throw failed(errorLine(why) || 'the engine gave no reason');
