@@ -136,6 +136,36 @@ describe('engineFor over ssh', () => {
     expect(await masters()).toEqual([]);
   });
 
+  it('DOCKER_HOST=ssh://: the key from ssh-agent, the same engine the docker CLI reaches with that DOCKER_HOST', async () => {
+    const agentSock = path.join(tmp.dir, 'agent.sock');
+    const agent = execa('ssh-agent', ['-D', '-a', agentSock], { reject: false });
+    try {
+      while (!existsSync(agentSock) && agent.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      await execa('ssh-add', [sshd.key], { env: { SSH_AUTH_SOCK: agentSock } });
+      const env = { DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`, SSH_AUTH_SOCK: agentSock };
+      const saved = { DOCKER_HOST: process.env.DOCKER_HOST, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
+      await closeEngines();
+      Object.assign(process.env, env);
+      let root: string;
+      try {
+        const local = await engineFor(ctx);
+        expect(local.endpoint.kind).toBe('ssh');
+        root = (await local.api.info()).DockerRootDir as string;
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+        await closeEngines();
+      }
+      expect(root).toBe(path.join(tmp.dir, 'engine', 'data'));
+      const cli = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], { env, reject: false, timeout: 60_000 });
+      expect(cli.exitCode, cli.stderr).toBe(0);
+      expect(cli.stdout.trim()).toBe(root);
+    } finally {
+      agent.kill();
+      await agent;
+    }
+  });
+
   it('the ssh process and its folder are gone when pctl exits without closing', async () => {
     const script = path.join(tmp.dir, 'exits.mjs');
     writeFileSync(
