@@ -12,11 +12,12 @@ const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCK
 export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string): Promise<{ api: Dockerode; close(): void }> {
   const Docker = await loadDockerode();
   const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
-  // A local socket gets a new connection per request, as the docker CLI does: a stopping
-  // dockerd closes its listener first but serves kept-alive connections on, so they would
-  // hide that it is going (and a connect() on a unix socket costs next to nothing). Over
-  // tcp, TLS and ssh a connection costs a handshake or a round trip: those are kept alive.
-  const keepAlive = endpoint.kind !== 'unix';
+  // A new connection per request, as the docker CLI makes: a stopping dockerd closes its
+  // listener first but serves kept-alive connections on, which would hide that it is going.
+  // A connect() on a unix socket costs next to nothing, a channel over the open ssh
+  // connection one round trip. Kept alive where a connection costs more: a TLS handshake
+  // (tcp), or a `sudo docker system dial-stdio` process on the host (ssh with sudo).
+  const keepAlive = endpoint.kind === 'tcp' || (endpoint.kind === 'ssh' && endpoint.ssh?.sudo === true);
   const agent = tls
     ? new https.Agent({ keepAlive, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
     : new http.Agent({ keepAlive });
