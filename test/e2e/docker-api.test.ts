@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import http from 'node:http';
+import net from 'node:net';
 
 const ctx = { exec: createExec() };
 const TAG = `pctl-dockerapi-${process.pid}`;
@@ -69,6 +71,31 @@ describe('engineFor over a unix socket', () => {
     } finally {
       process.env.DOCKER_HOST = saved;
       await closeEngines();
+    }
+  });
+
+  it('sees an engine that closed its listener as gone, though it still serves open connections (as a stopping dockerd does)', async () => {
+    // dockerd stopping: the listener closes first, open keep-alive connections are still served.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-dockerapi-'));
+    const sock = path.join(dir, 'engine.sock');
+    const server = http.createServer({ keepAliveTimeout: 60_000 }, (_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK'));
+    // The listener alone closes (node's http server.close() would also drop idle connections).
+    const listener = net.createServer((c) => server.emit('connection', c));
+    await new Promise<void>((r) => listener.listen(sock, r));
+    await closeEngines();
+    process.env.DOCKER_HOST = `unix://${sock}`;
+    try {
+      const engine = await engineFor(ctx);
+      expect(String(await engine.api.ping())).toBe('OK');
+      listener.close();
+      const err = engineError(await engine.api.ping().then(() => 'answered', (x: unknown) => x), 'pinging', engine);
+      expect(err.code).toBe('DockerUnavailable');
+      expect(err.message).toBe(`pinging: no Docker engine answers at unix://${sock}`);
+    } finally {
+      process.env.DOCKER_HOST = saved;
+      server.closeAllConnections();
+      await closeEngines();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

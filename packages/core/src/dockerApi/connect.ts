@@ -12,9 +12,15 @@ const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCK
 export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string): Promise<{ api: Dockerode; close(): void }> {
   const Docker = await loadDockerode();
   const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
+  // A new connection per request, as the docker CLI makes: a stopping dockerd closes its
+  // listener first but serves kept-alive connections on, which would hide that it is going.
+  // A connect() on a unix socket costs next to nothing, a channel over the open ssh
+  // connection one round trip. Kept alive where a connection costs more: a TLS handshake
+  // (tcp), or a `sudo docker system dial-stdio` process on the host (ssh with sudo).
+  const keepAlive = endpoint.kind === 'tcp' || (endpoint.kind === 'ssh' && endpoint.ssh?.sudo === true);
   const agent = tls
-    ? new https.Agent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
-    : new http.Agent({ keepAlive: true });
+    ? new https.Agent({ keepAlive, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
+    : new http.Agent({ keepAlive });
   const opts = {
     socketPath: socketPath ?? (endpoint.kind === 'unix' ? endpoint.socketPath : undefined),
     host: endpoint.kind === 'tcp' && !socketPath ? endpoint.host : undefined,

@@ -24,7 +24,9 @@ export function engineFor(ctx: EngineContext, target?: SshTarget): Promise<Engin
 
 function start(key: string, ctx: EngineContext, target?: SshTarget): Promise<Engine> {
   const engine = openEngine(ctx, target);
-  engine.catch(() => undefined);
+  // A failure stays the answer for this process (one ssh attempt per host), unless the
+  // opening step was interrupted: another step may still need the engine.
+  engine.catch((e: { code?: string }) => e?.code === 'Interrupted' && open.get(key) === engine && open.delete(key));
   open.set(key, engine);
   return engine;
 }
