@@ -6,8 +6,9 @@
 // have refused it with exit 2 before running anything.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+import { removeStack } from '../helpers/docker.js';
 
 const MARK = '-Xhostile';
 const fakes = path.join(repoRoot, 'test/fixtures/argv-recorder');
@@ -56,8 +57,9 @@ interface Case {
   argv: string[];
   /**
    * refused: exit 2, nothing ran; operand: the value reached an argv, never as an option;
-   * absent: on no argv at all (a build whose inputs are known sends its context as a tar on
-   * stdin, so neither the folder nor the Dockerfile's name is an argument).
+   * absent: on no argv at all (builds go to the Docker engine's API: the context is a tar
+   * stream in the request body, build args are JSON in the request, so neither the folder,
+   * the Dockerfile's name nor an arg's value is a command-line word).
    */
   expect: 'refused' | 'operand' | 'absent';
 }
@@ -80,9 +82,9 @@ const cases: Case[] = [
   { name: 'registry username', files: { 'pctl.yaml': svc(`image: busybox\nregistry: { url: r.example, username: "${MARK}", password: pw }\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
   { name: 'build.target', files: { 'pctl.yaml': svc(`build: { context: ./app, target: "${MARK}" }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
   { name: 'build.args name', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { "${MARK}": x } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
-  { name: 'build.args value', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build.args value', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent' },
   { name: 'build context folder', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent' },
-  { name: 'build context folder, whole context sent', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'operand' },
+  { name: 'build context folder, whole context sent', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'absent' },
   { name: 'build.dockerfile, whole context sent', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'absent' },
   { name: 'build.dockerfile', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent' },
   { name: 'options.host', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
@@ -99,6 +101,8 @@ const cases: Case[] = [
 
 let tmp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => tmp?.cleanup());
+// The build cases build on the real engine (through its API, not the recording docker).
+afterAll(() => removeStack('opts'));
 
 describe('values are never options', () => {
   it.each(cases)('$name', async (c) => {

@@ -1,7 +1,7 @@
 // The aws provider's steps that talk to AWS (loaded only when a service is deployed,
 // destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
 // entry records, and remove what pctl pushed and created.
-import { PctlError, type ProviderContext } from '@pctl/core';
+import { PctlError, removeImage, tagImage, type ProviderContext } from '@pctl/core';
 import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
 import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag } from './ecr.js';
 import { eksClient, type EksWhere } from './eks.js';
@@ -45,8 +45,7 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
       }
       await dockerLogin(ctx, sdk, host);
       if (image.ref !== image.local) {
-        const tagged = await ctx.exec('docker', ['tag', '--', image.local, image.ref], { reject: false });
-        if (tagged.exitCode !== 0) throw new PctlError({ code: 'DockerTagFailed', message: `tagging ${image.local} as ${image.ref}: ${tagged.stderr.split('\n')[0]}`, fault: 'environment', exitCode: 1 });
+        await tagImage(ctx, image.local, image.ref);
       }
       ctx.reporter.info(`pushing ${image.ref}`, key, 'PushStarted');
       const pushed = await ctx.exec('docker', ['push', '--', image.ref], { reject: false, signal: ctx.signal });
@@ -111,5 +110,5 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
     if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
     else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
-  if (ecr.image !== entry.image) await ctx.exec('docker', ['rmi', '--', ecr.image], { reject: false });
+  if (ecr.image !== entry.image) await removeImage(ctx, ecr.image);
 }

@@ -4,7 +4,7 @@
 // password for `docker login` (on stdin) and the GKE cluster's bearer token. The cluster is
 // read from the GKE API (endpoint and CA) into an in-memory kubeconfig, unless `context`
 // names one of the user's kubeconfig; then the shared Kubernetes deployer does the rest.
-import { PctlError, type DeployParams, type ProviderContext } from '@pctl/core';
+import { PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
 import { connect, defineKubeProvider, renewingToken, tokenClient, type ClusterImage, type KubeClient, type KubeEntry, type KubeStateExtras } from '@pctl/kube';
 import { defaultTokenSource, getCluster, GoogleApiError } from './google.js';
 import { containerEndpoint, GcpOptionsSchema, regionOf, registryHostFor, type GcpOptions } from './options.js';
@@ -95,8 +95,7 @@ function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: string, key
       }
       await dockerLogin(ctx, host);
       ctx.reporter.info(`pushing ${ref}`, key, 'PushStarted');
-      const tagged = await ctx.exec('docker', ['tag', '--', localRef, ref], { reject: false });
-      if (tagged.exitCode !== 0) throw new PctlError({ code: 'DockerTagFailed', message: `tagging ${localRef} as ${ref}: ${tagged.stderr.split('\n')[0]}`, fault: 'environment', exitCode: 1 });
+      await tagImage(ctx, localRef, ref);
       const pushed = await ctx.exec('docker', ['push', '--', ref], { reject: false, signal: ctx.signal });
       if (pushed.exitCode !== 0) {
         throw new PctlError({
@@ -152,7 +151,7 @@ async function removeArtifact(ctx: ProviderContext, key: string, e: KubeEntry): 
     if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
     else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
-  await ctx.exec('docker', ['rmi', '--', entry.artifactImage], { reject: false });
+  await removeImage(ctx, entry.artifactImage);
 }
 
 function stateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Omit<GcpStateExtras, keyof KubeStateExtras> {

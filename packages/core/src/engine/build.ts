@@ -1,7 +1,7 @@
 // `pctl build`: builds images without deploying; `--list` and `--explain` debug caching.
 import { PctlError } from '../errors.js';
 import { buildSpecFor } from '../image/spec.js';
-import { imageExists } from '../image/build.js';
+import { imageExists } from '../image/engineImages.js';
 import { listContextFiles } from '../image/context.js';
 import { contextPlan } from '../image/contextPlan.js';
 import { diffBuildRecords } from '../image/hash.js';

@@ -1,6 +1,6 @@
 // The build-and-push phase of a deploy: builds each needed image once, pushes where needed.
 import os from 'node:os';
-import { buildImage, existingImages, pushImage, registryLogin, type BuildSpec } from '../image/index.js';
+import { buildImage, existingImages, pushImage, registryLogin, removeImage, type BuildSpec } from '../image/index.js';
 import type { RegistryConfig } from '../config/schema.js';
 import type { ProviderContext } from '../contract.js';
 import { runPool } from './pool.js';
@@ -21,7 +21,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
   const limit = ctx.flags.buildSequential ? 1 : Math.max(1, ctx.flags.buildConcurrency || os.availableParallelism());
   const outcomes = new Map<string, ImageOutcome>();
   // One engine call tells which content tags already exist: those need no build.
-  const present = ctx.flags.forceBuild ? new Set<string>() : await existingImages(ctx.exec, needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'));
+  const present = ctx.flags.forceBuild ? new Set<string>() : await existingImages(ctx, needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'));
   for (const ref of present) {
     ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, 'BuildSkipped');
     outcomes.set(ref, { ref, built: false, pushed: false });
@@ -66,8 +66,6 @@ export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget,
 // After a service moved to a new image, the old one pctl built goes (unless still used).
 export async function removeReplacedImage(ctx: ProviderContext, oldRef: string, stillUsed: boolean): Promise<void> {
   if (stillUsed) return;
-  const r = await ctx.exec('docker', ['rmi', '--', oldRef], { reject: false }).catch(() => undefined);
-  if (r && r.exitCode !== 0 && !/No such image|being used|conflict/i.test(r.stderr)) {
-    ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.stderr.split('\n')[0]}`);
-  }
+  const r = await removeImage(ctx, oldRef);
+  if (r.result === 'failed') ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.message?.split('\n')[0]}`);
 }

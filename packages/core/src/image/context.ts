@@ -65,6 +65,25 @@ export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs, g
   return out;
 }
 
+// The folders of the context the docker CLI sends as entries of their own (those not
+// excluded: an empty one reaches the image through `COPY .`), sorted. pctl's `.pctl/` is left out.
+export async function walkContextFolders(spec: BuildSpec, patterns: IgnorePattern[], bfs: BuildFs = nodeBuildFs): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dirAbs: string, dirRel: string) => {
+    const entries = await bfs.readdir(dirAbs).catch(() => []);
+    for (const ent of entries) {
+      if (!ent.isDirectory()) continue;
+      const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name;
+      if (ent.name === '.pctl') continue;
+      const excluded = patterns.length > 0 && isExcluded(rel, patterns);
+      if (!excluded) out.push(rel);
+      if (!excluded || mayReinclude(rel, patterns)) await walk(path.join(dirAbs, ent.name), rel);
+    }
+  };
+  await walk(spec.contextDir, '');
+  return out.sort();
+}
+
 // `pctl build --list`: every file of the context after .dockerignore, sorted.
 export async function listContextFiles(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<string[]> {
   return (await walkContext(spec, bfs)).map((e) => e.rel);

@@ -1,5 +1,5 @@
-// Which build context is sent to the engine: only the files the Dockerfile reads (a tar
-// stream) when they are known exactly, else the whole context folder as the docker CLI sends it.
+// Which build context is sent to the engine: only the files the Dockerfile reads when they
+// are known exactly, else the whole context folder after .dockerignore (as the docker CLI sends it).
 import path from 'node:path';
 import type { ContextEntry } from './context.js';
 import type { AnalyzedBuild } from './hash.js';

@@ -80,10 +80,11 @@ async function* fileBytes(abs: string, size: number, service?: string): AsyncGen
   }
 }
 
-// The tar stream of the given context entries (with their parent folders) and extra files.
-export function contextTar(opts: { contextDir: string; entries: ContextEntry[]; extra: InMemoryFile[]; service?: string }): Readable {
+// The tar stream of the given context entries (with their parent folders), folders of
+// the context to send even when empty, and extra files.
+export function contextTar(opts: { contextDir: string; entries: ContextEntry[]; extra: InMemoryFile[]; folders?: string[]; service?: string }): Readable {
   async function* generate(): AsyncGenerator<Buffer> {
-    const dirs = new Set<string>();
+    const dirs = new Set<string>(opts.folders ?? []);
     for (const e of [...opts.entries.map((x) => x.rel), ...opts.extra.map((x) => x.rel)]) {
       const parts = e.split('/');
       for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));

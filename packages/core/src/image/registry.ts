@@ -3,7 +3,7 @@ import type { RegistryConfig } from '../config/schema.js';
 import type { Exec } from '../exec.js';
 import { PctlError } from '../errors.js';
 import { resourceName } from '../names.js';
-import { dockerError } from './build.js';
+import { dockerError } from './cliError.js';
 
 // `pctl-<stack>-<service>` locally, or the registry's repository (`ghcr.io/org/api`).
 export function imageRepoFor(opts: { stack: string; service: string; registry?: RegistryConfig }): string {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import {
   defineProvider,
   PctlError,
+  removeImage,
   type DeployParams,
   type DestroyParams,
   type FoundResource,
@@ -145,8 +146,8 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     await spec.registry.remove?.(ctx, key, entry);
     // The image pctl built stays on the local engine otherwise (another service may have taken it already).
     if (p.entry.builtByPctl && p.entry.image) {
-      const r = await ctx.exec('docker', ['rmi', '--', p.entry.image], { reject: false });
-      if (r.exitCode !== 0 && !/No such image|being used|conflict|must be forced/i.test(r.stderr)) ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.stderr.split('\n')[0]}`, key);
+      const r = await removeImage(ctx, p.entry.image);
+      if (r.result === 'failed') ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.message?.split('\n')[0]}`, key);
     }
   }
 

@@ -1,0 +1,69 @@
+// A dockerode client for an endpoint (unix socket, tcp, tcp + TLS), with its own keep-alive
+// agent so that close() ends its connections. dockerode is imported here, on first use only.
+import http from 'node:http';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import type { Dockerode, EngineEndpoint } from './types.js';
+
+// Variables docker-modem reads in its constructor, whatever it is given; pctl has already
+// resolved them (DOCKER_HOST malformed for modem but fine for pctl must not throw there).
+const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+
+export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string): Promise<{ api: Dockerode; close(): void }> {
+  const Docker = await loadDockerode();
+  const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
+  // A new connection per request, as the docker CLI makes: a stopping dockerd closes its
+  // listener first but serves kept-alive connections on, which would hide that it is going.
+  // A connect() on a unix socket costs next to nothing, a channel over the open ssh
+  // connection one round trip. Kept alive where a connection costs more: a TLS handshake
+  // (tcp), or a `sudo docker system dial-stdio` process on the host (ssh with sudo).
+  const keepAlive = endpoint.kind === 'tcp' || (endpoint.kind === 'ssh' && endpoint.ssh?.sudo === true);
+  const agent = tls
+    ? new https.Agent({ keepAlive, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
+    : new http.Agent({ keepAlive });
+  const opts = {
+    socketPath: socketPath ?? (endpoint.kind === 'unix' ? endpoint.socketPath : undefined),
+    host: endpoint.kind === 'tcp' && !socketPath ? endpoint.host : undefined,
+    port: endpoint.kind === 'tcp' && !socketPath ? endpoint.port : undefined,
+    protocol: (tls && !socketPath ? 'https' : 'http') as 'https' | 'http',
+    ca: tls?.ca,
+    cert: tls?.cert,
+    key: tls?.key,
+    pathPrefix: undefined,
+    timeout: undefined,
+    agent,
+  };
+  const saved = MODEM_ENV.map((k) => [k, process.env[k]] as const);
+  for (const k of MODEM_ENV) delete process.env[k];
+  let api: Dockerode;
+  try {
+    api = new Docker(opts);
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+  }
+  return { api, close: () => agent.destroy() };
+}
+
+let dockerode: Promise<typeof import('dockerode')> | undefined;
+
+// dockerode, without loading its BuildKit session code (gRPC, ~0.2 s of CPU) until a
+// BuildKit build asks for it: its session module is put in the require cache as a stub
+// that loads the real one on first call. If dockerode's layout changes, it loads as it is.
+function loadDockerode(): Promise<typeof import('dockerode')> {
+  return (dockerode ??= (async () => {
+    try {
+      const require = createRequire(import.meta.url);
+      const session = require.resolve('dockerode/lib/session.js');
+      if (!require.cache[session]) {
+        const lazy = (...args: unknown[]) => {
+          delete require.cache[session];
+          return (require(session) as (...a: unknown[]) => unknown)(...args);
+        };
+        require.cache[session] = { id: session, filename: session, loaded: true, exports: lazy, children: [], paths: [], path: session } as unknown as NodeJS.Module;
+      }
+    } catch {
+      /* load dockerode as it is */
+    }
+    return (await import('dockerode')).default;
+  })());
+}
