@@ -71,13 +71,14 @@ export function messageOf(e: unknown): string {
   return (e as Error)?.message ?? String(e);
 }
 
-// A name (container, volume, network, image) as one segment of an engine route:
-// percent-encoded, so a `?`, `#` or `/` in it stays part of the name and never starts a
-// query or another route; a `.` or `..` segment (which the engine's router would climb) is
-// refused: no Docker object is called that.
+// A name (container, volume, network, image) as it goes into an engine route: every
+// character that could end the path or start a query (`?`, `#`, `%`, spaces, controls,
+// anything outside printable ASCII) percent-encoded, so it stays part of the name; a `.`
+// or `..` segment (which the engine's router would climb) is refused: no Docker object is
+// called that. `/`, `:` and `@` stay (`registry:5000/repo:tag`, `repo@sha256:...`).
 export function pathPart(value: string): string {
-  if (value === '' || value.split('/').some((s) => s === '.' || s === '..')) {
+  if (value === '' || value.split('/').some((s) => s === '.' || s === '..' || s === '')) {
     throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `${JSON.stringify(value)} cannot name a Docker object`, hint: 'correct the name in the stack file or the state file' });
   }
-  return encodeURIComponent(value);
+  return value.replace(/[^\w.:@\/+=,~-]/g, (c) => encodeURIComponent(c));
 }
