@@ -15,8 +15,9 @@ if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   command -v ip >/dev/null 2>&1 || pkgs+=(iproute2)
   command -v ssh-keygen >/dev/null 2>&1 || pkgs+=(openssh-client)
   command -v pkill >/dev/null 2>&1 || pkgs+=(procps)       # test engine clean-up
-  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server and the Docker TLS proxy
   command -v tar >/dev/null 2>&1 || pkgs+=(tar)            # pctl sync
+  command -v sudo >/dev/null 2>&1 || pkgs+=(sudo)          # ssh engines with sudo (test/e2e/docker-api-ssh)
   [ -x /usr/bin/aws ] || pkgs+=(awscli)                     # the judge of the AWS fake (test/aws-fake)
 fi
 if [ ${#pkgs[@]} -gt 0 ]; then

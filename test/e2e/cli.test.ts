@@ -86,4 +86,30 @@ describe('pctl CLI', () => {
       t.cleanup();
     }
   });
+
+  it('loads no Docker engine client (dockerode) for --version, validate, plan and render of docker services', async () => {
+    const t = tempDir();
+    try {
+      const trace = `${t.dir}/trace.txt`;
+      writeTree(t.dir, {
+        'pctl.yaml':
+          'name: lazydocker\nservices:\n  web:\n    image: ./web\n    provider: { name: docker }\n' +
+          '  remote:\n    image: nginx:1\n    provider: { name: docker, options: { host: 127.0.0.1, port: 1 } }\n' +
+          '  kube:\n    image: nginx:1\n    provider: { name: kind }\n',
+        'web/Dockerfile': 'FROM busybox:latest\n',
+        'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+        'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+      });
+      for (const args of [['--version'], ['validate'], ['plan'], ['render']]) {
+        writeFileSync(trace, '');
+        const r = await pctl(args, { cwd: t.dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${t.dir}/register.mjs` } });
+        expect(r.exitCode, r.stderr).toBe(0);
+        const loaded = readFileSync(trace, 'utf8');
+        if (args[0] !== '--version') expect(loaded, args[0]).toContain('providers/docker/dist/index.js');
+        expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2)\//);
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
 });

@@ -101,6 +101,9 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('beforeExit', onEmpty);
     process.stdout.write = realStdoutWrite;
+    // Docker engine connections and ssh forwards end with the command (on exit and on a
+    // signal, the core's exit hook stops them).
+    await loadedCore()?.closeEngines().catch(() => undefined);
   }
   printDocument(exitCode);
   return exitCode;

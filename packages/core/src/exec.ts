@@ -153,3 +153,26 @@ export async function execPipe(
     });
   }
 }
+
+/** A long-running command whose stdio are streams (a byte pipe to a remote engine). */
+export interface StreamProcess {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  /** Settles when the command ends, with its exit code and the tail of its stderr (masked). */
+  exited: Promise<{ exitCode: number; stderr: string }>;
+  kill(): void;
+}
+
+// Starts a command (argument array, no shell) with piped stdio; it is killed if pctl exits.
+export function spawnStream(file: string, args: readonly string[], opts: { onCommand?: (c: string) => void } = {}): StreamProcess {
+  const secrets = knownSecrets();
+  opts.onCommand?.(formatCommand(file, args, secrets));
+  const child = execa(file, [...args], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, shell: false, cleanup: true, encoding: 'buffer' });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = child.then(
+    (r) => ({ exitCode: r.exitCode ?? (/ENOENT/.test(String(r.message)) ? 127 : 1), stderr: maskSecrets(stderr || String(r.failed && r.exitCode === undefined ? r.message : ''), secrets) }),
+    (e: Error) => ({ exitCode: 1, stderr: maskSecrets(`${stderr}${e.message}`, secrets) }),
+  );
+  return { stdin: child.stdin!, stdout: child.stdout!, exited, kill: () => void child.kill() };
+}

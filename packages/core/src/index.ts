@@ -13,3 +13,4 @@ export * from './config/index.js';
 export * from './state/index.js';
 export * from './image/index.js';
 export * from './engine/index.js';
+export * from './dockerApi/index.js';

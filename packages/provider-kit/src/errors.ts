@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   RegistryUnreachable: 'the registry cannot be reached',
   DockerUnavailable: 'the Docker engine does not answer',
   DockerNotFound: 'the docker CLI is not installed',
+  DockerEndpointInvalid: 'DOCKER_HOST, DOCKER_CONTEXT or the docker context store names no engine pctl can use',
+  DockerApiError: 'the Docker engine refused a request (its message is kept)',
   DockerTagFailed: 'tagging an image failed',
   ContainerFailed: 'a container exited or never became healthy',
   ContainerTimeout: 'a container did not become ready in time',

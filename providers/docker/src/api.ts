@@ -4,9 +4,8 @@
 // route only, never a request body, so no env value is printed) and its failure worded
 // as what failed.
 import os from 'node:os';
-import { maskSecrets, PctlError, type ProviderContext } from '@pctl/core';
+import { engineError, engineFor, engineStatusCode, maskSecrets, PctlError, type Engine, type ProviderContext, type SshTarget } from '@pctl/core';
 import type Docker from 'dockerode';
-import { engineError, engineFor, type Engine, type SshTarget } from './engineStandIn.js';
 import type { DockerOptions } from './options.js';
 
 /** One engine as the provider uses it. */
@@ -61,7 +60,7 @@ export async function connect(ctx: ProviderContext, o: DockerOptions): Promise<A
 
 /** HTTP status of a failed engine call (404 for a missing object), if it has one. */
 export function statusOf(e: unknown): number | undefined {
-  return typeof (e as { statusCode?: unknown })?.statusCode === 'number' ? (e as { statusCode: number }).statusCode : undefined;
+  return engineStatusCode(e);
 }
 
 /** The engine's own message of a failed call. */

@@ -2,9 +2,8 @@
 // one (the remote engine pulls it, with the service's credentials in X-Registry-Auth),
 // else streamed from the local engine to the remote one (GET /images/get piped into
 // POST /images/load, through the ssh forward: no temp file, no docker CLI on either side).
-import { registryHost, type RegistryConfig } from '@pctl/core';
+import { followProgress, registryHost, type RegistryConfig } from '@pctl/core';
 import { pathPart, type Api } from './api.js';
-import { followProgress } from './engineStandIn.js';
 import { imageId } from './images.js';
 
 export type Transfer = 'present' | 'registry' | 'streamed';
