@@ -81,3 +81,10 @@ export function pathPart(value: string): string {
   }
   return value.replace(/[^\w.:@\/+=,~-]/g, (c) => encodeURIComponent(c));
 }
+
+// Options for a dockerode call that has a JSON body: dockerode would otherwise copy every
+// body field into the query string too (docker-modem's dial), and the engine logs request
+// URIs at debug level, so an env value would reach its log. `_query`/`_body` keep them apart.
+export function bodyOnly<T>(body: T, query: Record<string, string> = {}): T {
+  return { _query: query, _body: body } as unknown as T;
+}

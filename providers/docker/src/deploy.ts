@@ -1,7 +1,7 @@
 // `deploy` of the docker provider: replace a service's containers (found by the stack's
 // and the service's labels) through the Engine API, and wait by events until they run.
 import { PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
-import { connect, messageOf, type Api } from './api.js';
+import { bodyOnly, connect, messageOf, type Api } from './api.js';
 import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
 import { createSpec } from './createSpec.js';
 import { watchService } from './events.js';
@@ -26,7 +26,7 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   const replicas = replicaCount(svc.scale);
   const names = containerNames(resourceName(ctx.stack, target.name), replicas);
   const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
-  await Promise.all(volumes.map((v) => api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume({ Name: v.name, Labels: target.labels }))));
+  await Promise.all(volumes.map((v) => api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume(bodyOnly({ Name: v.name, Labels: target.labels })))));
   // Replace: every container of this service goes, found by label (so none left by a crash leaks).
   await removeContainers(api, (await listByLabel(api, 'container', stackFilters(ctx.stack, target.key))).map((c) => c.id));
   // Subscribed before the first create, so no start, death or health change is missed.
@@ -36,7 +36,7 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
     const started: { id: string; name: string; startedAt: number }[] = [];
     for (const [i, name] of names.entries()) {
       const spec = createSpec({ target, net, first: i === 0, volumes });
-      const container = await api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) => d.createContainer({ name, ...spec }));
+      const container = await api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) => d.createContainer(bodyOnly(spec, { name })));
       api.log(`POST /containers/${name}/start`);
       try {
         await container.start();

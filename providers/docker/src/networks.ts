@@ -1,7 +1,7 @@
 // The per-stack network services reach each other on: created once per engine (also when
 // two services ask at the same moment), removed when the stack's last container is gone.
 import type { ProviderContext } from '@pctl/core';
-import { messageOf, pathPart, statusOf, type Api } from './api.js';
+import { bodyOnly, messageOf, pathPart, statusOf, type Api } from './api.js';
 import type { DockerOptions } from './options.js';
 
 // The stack's network: `provider.options.network`, else `pctl-<stack>`.
@@ -38,7 +38,7 @@ async function createNetwork(api: Api, ctx: ProviderContext, name: string): Prom
   if (ids.length === 1) return;
   api.log(`POST /networks/create (${name})`);
   try {
-    await api.docker.createNetwork({ Name: name, CheckDuplicate: true, Labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack } });
+    await api.docker.createNetwork(bodyOnly({ Name: name, CheckDuplicate: true, Labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack } }));
   } catch (e) {
     if (!(statusOf(e) === 409 || /already exists/.test(messageOf(e)))) throw api.fail(e, `creating network ${name}`);
   }

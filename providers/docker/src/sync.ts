@@ -3,7 +3,7 @@
 // `rm -f --` run in the container (POST /containers/{id}/exec), into every running
 // container of the service.
 import { PctlError, type ProviderContext, type SyncBatch } from '@pctl/core';
-import { connect, pathPart, type Api } from './api.js';
+import { bodyOnly, connect, pathPart, type Api } from './api.js';
 import { listByLabel, stackFilters } from './containers.js';
 import { demuxLogs } from './failure.js';
 import { options } from './options.js';
@@ -32,7 +32,7 @@ export async function sync({ ctx, key, batches }: { ctx: ProviderContext; key: s
 // Runs a command (an argument array, as exec takes it) in a container; fails on a non-zero exit.
 async function runIn(api: Api, container: string, cmd: string[], what: string): Promise<void> {
   const c = api.docker.getContainer(pathPart(container));
-  const exec = await api.call(`POST /containers/${pathPart(container)}/exec (${cmd[0]})`, what, () => c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+  const exec = await api.call(`POST /containers/${pathPart(container)}/exec (${cmd[0]})`, what, () => c.exec(bodyOnly({ Cmd: cmd, AttachStdout: true, AttachStderr: true })));
   const output = await api.call(`POST /exec/${exec.id}/start`, what, async () => {
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
