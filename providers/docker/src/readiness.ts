@@ -7,7 +7,8 @@
 // (settle defaults to 0.5 s without a health check and 0 with one: a passing health check
 // already proves the process stayed up). A `die` or an unhealthy `health_status` event of
 // one of its containers fails the deploy at once, with the exit code and log of the run
-// that died. At the end of the window one inspection confirms what the events said (an
+// that died (a `die` the engine did not answer with a restart is a stop from outside, see
+// below). At the end of the window one inspection confirms what the events said (an
 // event cannot be lost between our subscription and the container's start: the
 // subscription is made before the containers are created).
 import { PctlError } from '@pctl/core';
@@ -34,13 +35,15 @@ export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, su
   const byId = new Map(p.containers.map((c) => [c.id, c]));
   const healthy = new Set<string>();
   let settledAt = Math.max(...p.containers.map((c) => c.startedAt)) + p.settleMs;
+  let stopped: { name: string; death: { exitCode: number; at?: string }; state?: Inspect } | undefined;
   for (;;) {
     const now = Date.now();
+    if (stopped && now >= deadline) throw await containerFailure(api, p.key, stopped);
     const waiting = !p.healthCheck || healthy.size === byId.size;
-    if (now >= settledAt && waiting && (await judge(api, p)) === 'ready') return;
+    if (!stopped && now >= settledAt && waiting && (await judge(api, p)) === 'ready') return;
     if (now >= deadline) throw await timeout(api, p);
     // Sleep until the next event, the end of the window, or the deadline.
-    const until = now < settledAt ? Math.min(settledAt, deadline) : deadline;
+    const until = now < settledAt && !stopped ? Math.min(settledAt, deadline) : deadline;
     const ev = await watch.next(until - now);
     if (watch.ended()) {
       // An engine that stopped fails this inspection, worded as engineError words it.
@@ -52,11 +55,24 @@ export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, su
     const c = byId.get(ev.id ?? ev.Actor?.ID ?? '');
     if (!c) continue;
     const { action, detail } = actionOf(ev);
-    if (action === 'die') throw await containerFailure(api, p.key, { name: c.name, death: death(ev), state: (await inspect(api, [c.id]))[0] });
+    if (action === 'die') {
+      const state = (await inspect(api, [c.id]))[0];
+      // The policy (unless-stopped) restarts a container that died on its own: the engine
+      // marks it restarting before it sends `die`. One it did not restart was stopped from
+      // outside (`docker stop`, or the engine itself shutting down, which then ends the
+      // event stream): wait for that end or the deadline before calling it a crash.
+      const restarted = !state || state.State.Restarting || state.State.Running || (state.RestartCount ?? 0) > 0;
+      if (restarted) throw await containerFailure(api, p.key, { name: c.name, death: death(ev), state });
+      stopped = { name: c.name, death: death(ev), state };
+      continue;
+    }
     if (action === 'health_status' && detail === 'unhealthy') throw await containerFailure(api, p.key, { name: c.name, unhealthy: true });
     if (action === 'health_status' && detail === 'healthy') healthy.add(c.id);
     // A later start (the restart policy) moves the window: it must stay up from there.
-    if (action === 'start') settledAt = Math.max(settledAt, Date.now() + p.settleMs);
+    if (action === 'start') {
+      settledAt = Math.max(settledAt, Date.now() + p.settleMs);
+      if (stopped?.name === c.name) stopped = undefined;
+    }
   }
 }
 
