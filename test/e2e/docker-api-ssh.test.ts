@@ -4,6 +4,7 @@
 // socket, and every API call goes through it; close() and process exit end it.
 import { execa } from 'execa';
 import { existsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeEngines, createExec, engineError, engineFor, type PctlError, type SshTarget } from '@pctl/core';
@@ -19,11 +20,16 @@ let target: SshTarget;
 const commands: string[] = [];
 const ctx = { exec: createExec({ onCommand: (c) => commands.push(c) }) };
 
-// The ssh control masters of this test's sshd that are running, with their control paths.
-async function masters(): Promise<string[]> {
-  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-  return String(ps.stdout).split('\n').filter((l) => /^ssh -N -n -M -S /.test(l) && l.includes(`-p ${sshd.port} `)).map((l) => l.split(' ')[5]!);
+// The ssh control masters of this test's sshd that are running: their control paths (and pids).
+async function masterProcs(port = sshd.port): Promise<{ pid: number; control: string }[]> {
+  const ps = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  return String(ps.stdout)
+    .split('\n')
+    .map((l) => /^\s*(\d+) (ssh -N -n -M -S (\S+) .*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m && m[2]!.includes(`-p ${port} `))
+    .map((m) => ({ pid: Number(m[1]), control: m[3]! }));
 }
+const masters = async () => (await masterProcs()).map((m) => m.control);
 const logins = () => sshd.log().split('\n').filter((l) => /Accepted publickey/.test(l)).length;
 
 beforeAll(async () => {
@@ -109,6 +115,85 @@ describe('engineFor over ssh', () => {
     expect(err.code).toBe('DockerUnavailable');
     expect(err.oneLine()).toMatch(new RegExp(`^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(sudo docker system dial-stdio\\): .*/var/run/docker\\.sock.* \\(start Docker on that host`));
     await closeEngines();
+  });
+
+  it('a dropped ssh connection is one SshFailed line, and the next engineFor connects again', async () => {
+    const remote = await engineFor(ctx, target);
+    await remote.api.ping();
+    const [m] = await masterProcs();
+    process.kill(m!.pid, 'SIGTERM');
+    // Wait until ssh is gone (a condition, not a time).
+    while ((await masters()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    // pctl learns of the exit a moment after ps does: the failure is SshFailed once it has.
+    const failure = async () => engineError(await remote.api.listContainers().catch((x: unknown) => x), 'listing containers', remote);
+    let err = await failure();
+    for (let i = 0; i < 100 && err.code !== 'SshFailed'; i++) err = await new Promise((r) => setTimeout(r, 50)).then(failure);
+    expect(err.code).toBe('SshFailed');
+    expect(err.oneLine()).toMatch(new RegExp(`^listing containers: the ssh connection to root@127\\.0\\.0\\.1:${sshd.port} ended: .+ \\(check that the host and its sshd are up`));
+    const again = await engineFor(ctx, target);
+    expect(again).not.toBe(remote);
+    expect((await again.api.info()).DockerRootDir).toBe(path.join(tmp.dir, 'engine', 'data'));
+    await closeEngines();
+    expect(await masters()).toEqual([]);
+  });
+
+  it('DOCKER_HOST=ssh://: the key from ssh-agent, the same engine the docker CLI reaches with that DOCKER_HOST', async () => {
+    const agentSock = path.join(tmp.dir, 'agent.sock');
+    const agent = execa('ssh-agent', ['-D', '-a', agentSock], { reject: false });
+    try {
+      while (!existsSync(agentSock) && agent.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      await execa('ssh-add', [sshd.key], { env: { SSH_AUTH_SOCK: agentSock } });
+      const env = { DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`, SSH_AUTH_SOCK: agentSock };
+      const saved = { DOCKER_HOST: process.env.DOCKER_HOST, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
+      await closeEngines();
+      Object.assign(process.env, env);
+      let root: string;
+      try {
+        const local = await engineFor(ctx);
+        expect(local.endpoint.kind).toBe('ssh');
+        root = (await local.api.info()).DockerRootDir as string;
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+        await closeEngines();
+      }
+      expect(root).toBe(path.join(tmp.dir, 'engine', 'data'));
+      const cli = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], { env, reject: false, timeout: 60_000 });
+      expect(cli.exitCode, cli.stderr).toBe(0);
+      expect(cli.stdout.trim()).toBe(root);
+    } finally {
+      agent.kill();
+      await agent;
+    }
+  });
+
+  it('an interrupt while ssh connects stops it: Interrupted, no ssh left, and a later engineFor tries again', async () => {
+    // A port that accepts connections and never says a word: ssh waits for the server's banner.
+    const silent = net.createServer(() => undefined);
+    let connected!: () => void;
+    const reached = new Promise<void>((r) => (connected = r));
+    silent.on('connection', () => connected());
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const controller = new AbortController();
+      const opening = engineFor({ ...ctx, signal: controller.signal }, { ...target, port }).catch((x: unknown) => x);
+      await reached;
+      controller.abort();
+      const err = (await opening) as PctlError;
+      expect(err.code).toBe('Interrupted');
+      expect(err.message).toBe(`interrupted while connecting to root@127.0.0.1:${port} over ssh`);
+      expect(await masterProcs(port)).toEqual([]);
+      // Not remembered as the answer for this host: the next call connects again (and is interrupted again).
+      const again = new AbortController();
+      const second = engineFor({ ...ctx, signal: again.signal }, { ...target, port }).catch((x: unknown) => x);
+      await new Promise<void>((r) => silent.once('connection', () => r()));
+      again.abort();
+      expect(((await second) as PctlError).code).toBe('Interrupted');
+    } finally {
+      silent.close();
+      await closeEngines();
+    }
   });
 
   it('the ssh process and its folder are gone when pctl exits without closing', async () => {

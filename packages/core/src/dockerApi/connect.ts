@@ -2,6 +2,7 @@
 // agent so that close() ends its connections. dockerode is imported here, on first use only.
 import http from 'node:http';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Dockerode, EngineEndpoint } from './types.js';
 
 // Variables docker-modem reads in its constructor, whatever it is given; pctl has already
@@ -9,7 +10,7 @@ import type { Dockerode, EngineEndpoint } from './types.js';
 const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
 
 export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string): Promise<{ api: Dockerode; close(): void }> {
-  const { default: Docker } = await import('dockerode');
+  const Docker = await loadDockerode();
   const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
   const agent = tls
     ? new https.Agent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
@@ -35,4 +36,28 @@ export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string
     for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
   }
   return { api, close: () => agent.destroy() };
+}
+
+let dockerode: Promise<typeof import('dockerode')> | undefined;
+
+// dockerode, without loading its BuildKit session code (gRPC, ~0.2 s of CPU) until a
+// BuildKit build asks for it: its session module is put in the require cache as a stub
+// that loads the real one on first call. If dockerode's layout changes, it loads as it is.
+function loadDockerode(): Promise<typeof import('dockerode')> {
+  return (dockerode ??= (async () => {
+    try {
+      const require = createRequire(import.meta.url);
+      const session = require.resolve('dockerode/lib/session.js');
+      if (!require.cache[session]) {
+        const lazy = (...args: unknown[]) => {
+          delete require.cache[session];
+          return (require(session) as (...a: unknown[]) => unknown)(...args);
+        };
+        require.cache[session] = { id: session, filename: session, loaded: true, exports: lazy, children: [], paths: [], path: session } as unknown as NodeJS.Module;
+      }
+    } catch {
+      /* load dockerode as it is */
+    }
+    return (await import('dockerode')).default;
+  })());
 }

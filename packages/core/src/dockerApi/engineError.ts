@@ -5,7 +5,7 @@ import { PctlError, isPctlError } from '../errors.js';
 import { resolveEndpoint } from './endpoint.js';
 import { forwards } from './sshForward.js';
 import { EngineProgressError } from './progress.js';
-import { sshFailed, sudoFailed } from './sshError.js';
+import { sshLost, sudoFailed } from './sshError.js';
 import type { Engine } from './types.js';
 
 type CallError = Error & { code?: string; statusCode?: number; json?: unknown; reason?: string; engineDescribe?: string; sudoFailure?: string };
@@ -30,9 +30,7 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
   }
   const fwd = engine && forwards.get(engine);
   const lost = fwd?.lost();
-  if (lost && engine?.endpoint.ssh) return sshFailed(engine.endpoint.ssh, lost);
-  const bridge = fwd?.bridgeFailure() ?? err.sudoFailure;
-  if (bridge) return sudoFailed(what, describe, bridge);
+  if (lost && engine?.endpoint.ssh) return sshLost(engine.endpoint.ssh, what, lost);
   if (TLS_FAILURE.test(`${err.code ?? ''} ${err.message}`)) {
     return new PctlError({
       code: 'DockerUnavailable',
@@ -47,6 +45,9 @@ export function engineError(e: unknown, what: string, engine?: Engine): PctlErro
     return new PctlError({ code: 'DockerUnavailable', message: `${what}: permission denied opening ${describe}`, fault: 'environment', hint: 'add your user to the docker group (then log in again), or point DOCKER_HOST at an engine you may use', detail: err.message, cause: e });
   }
   if ((err.code && NO_ENGINE.has(err.code)) || /socket hang up/.test(err.message)) {
+    // Over a sudo bridge the connection closes when `sudo docker` on the host fails: say why.
+    const bridge = err.sudoFailure ?? fwd?.bridgeFailure();
+    if (bridge) return sudoFailed(what, describe, bridge);
     return new PctlError({ code: 'DockerUnavailable', message: `${what}: no Docker engine answers at ${describe}`, fault: 'environment', hint: UNREACHABLE_HINT, detail: err.message, cause: e });
   }
   return new PctlError({ code: 'DockerApiError', message: `${what} failed: ${firstLine(err.message)}`, fault: 'environment', detail: err.stack, cause: e });

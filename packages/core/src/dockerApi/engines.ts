@@ -11,12 +11,23 @@ const open = new Map<string, Promise<Engine>>();
 // The engine for a target (undefined: the one DOCKER_HOST / the docker context names).
 export function engineFor(ctx: EngineContext, target?: SshTarget): Promise<Engine> {
   const key = target ? `ssh ${JSON.stringify([target.host, target.user, target.port, target.key, target.sudo, target.remoteSocket])}` : 'env';
-  let engine = open.get(key);
-  if (!engine) {
-    engine = openEngine(ctx, target);
-    engine.catch(() => undefined);
-    open.set(key, engine);
-  }
+  const cached = open.get(key);
+  if (!cached) return start(key, ctx, target);
+  return cached.then((e) => {
+    if (!forwards.get(e)?.lost()) return e;
+    // Its ssh connection dropped: open it again, once for all callers.
+    if (open.get(key) !== cached) return open.get(key) ?? start(key, ctx, target);
+    void e.close().catch(() => undefined);
+    return start(key, ctx, target);
+  });
+}
+
+function start(key: string, ctx: EngineContext, target?: SshTarget): Promise<Engine> {
+  const engine = openEngine(ctx, target);
+  // A failure stays the answer for this process (one ssh attempt per host), unless the
+  // opening step was interrupted: another step may still need the engine.
+  engine.catch((e: { code?: string }) => e?.code === 'Interrupted' && open.get(key) === engine && open.delete(key));
+  open.set(key, engine);
   return engine;
 }
 

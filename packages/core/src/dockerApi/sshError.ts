@@ -24,6 +24,19 @@ export function sshFailed(target: SshTarget, text: string): PctlError {
   });
 }
 
+// The ssh connection of an engine ended while pctl used it (the host went away, sshd restarted).
+export function sshLost(target: SshTarget, what: string, text: string): PctlError {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^Warning: Permanently added/.test(l));
+  return new PctlError({
+    code: 'SshFailed',
+    exitCode: 1,
+    message: `${what}: the ssh connection to ${sshWhere(target)} ended: ${lines.find((l) => SSH_FAILURE.test(l)) ?? lines.at(-1) ?? 'ssh exited'}`,
+    fault: 'environment',
+    hint: 'check that the host and its sshd are up, then run the command again',
+    detail: text,
+  });
+}
+
 // `sudo -n docker system dial-stdio` failed on the host: sudo refused (a password is
 // required), or sudo's docker found no engine.
 export function sudoFailed(what: string, describe: string, line: string): PctlError {

@@ -62,7 +62,7 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
     return {
       socketPath,
       describe,
-      lost: () => (ended ? ended.stderr || `ssh exited with code ${ended.exitCode}` : undefined),
+      lost: () => (ended ? ended.stderr || `ssh exited (code ${ended.exitCode})` : undefined),
       bridgeFailure: () => bridge?.failure(),
       close,
     };
@@ -77,6 +77,7 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
 function untilExists(file: string, master: Promise<MasterEnd>, signal: AbortSignal | undefined, t: SshTarget): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const watcher = watch(path.dirname(file), () => existsSync(file) && done());
+    watcher.on('error', () => undefined);
     const onAbort = () => done(new PctlError({ code: 'Interrupted', message: `interrupted while connecting to ${sshWhere(t)} over ssh`, fault: 'user', exitCode: 130 }));
     signal?.addEventListener('abort', onAbort, { once: true });
     function done(err?: unknown) {

@@ -16,6 +16,8 @@ export async function sudoBridge(t: SshTarget, control: string, socketPath: stri
     sock.pipe(p.stdin);
     // The socket ends only once the exit is known, so a failure is recorded before a client sees it.
     p.stdout.pipe(sock, { end: false });
+    // An answer from the engine: an earlier failure is no longer the reason for anything.
+    p.stdout.once('data', () => (failure = undefined));
     sock.on('error', () => p.kill());
     sock.on('close', () => p.kill());
     void p.exited.then((r) => {
