@@ -100,15 +100,16 @@ describe('a registry with a password', () => {
     expect(s.builtByPctl).toBe(true);
     // The password went on stdin, never on a command line, into output or into state.
     expect(r.stderr).toContain(`$ docker login --username ${USER} --password-stdin -- 127.0.0.1:${regPort}`);
-    // ... and again on the host, through ssh, before it pulls.
-    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .*-p ${sshPort} -- 127\\.0\\.0\\.1 docker login --username ${USER} --password-stdin -- 127\\.0\\.0\\.1:${regPort}\\n`));
-    expect(r.stderr).toMatch(new RegExp(`\\$ ssh .* docker pull -- 127\\.0\\.0\\.1:${regPort}/team:${tag}`));
+    // ... and the host's engine pulls it through the ssh forward, the credentials in the
+    // request's X-Registry-Auth header (never in a route, a command line or the output).
+    expect(r.stderr).toContain(`> POST /images/create?fromImage=${encodeURIComponent(`127.0.0.1:${regPort}/team:${tag}`)} (X-Registry-Auth) (on 127.0.0.1)`);
+    expect(r.stderr).not.toMatch(/\$ ssh .*docker (login|pull)/);
     expect(r.argvLeak).toEqual([]);
     expect(r.stdout).not.toContain(PASSWORD);
     expect(r.stderr).not.toContain(PASSWORD);
     expect(readFileSync(stateFile(), 'utf8')).not.toContain(PASSWORD);
     // The host got the image from the registry, not streamed, and runs it.
-    expect(r.stderr).not.toContain('docker save');
+    expect(r.stderr).not.toContain('/images/load');
     const remote = (args: string[]) => execa('docker', args, { env: { DOCKER_HOST: engine.host } });
     expect(String((await remote(['image', 'inspect', '--format', '{{.Id}}', s.image])).stdout)).toMatch(/^sha256:/);
     expect(String((await remote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).stdout).trim()).toBe('true');

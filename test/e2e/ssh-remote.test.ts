@@ -1,7 +1,8 @@
 // The docker provider on a remote host over SSH, for real: a real sshd on 127.0.0.1 (its
 // own host key, authorized key and port), whose sessions talk to a second private Docker
-// engine. The image is built on the shared engine and, with no registry, streamed with
-// `docker save | ssh docker load`; the container then runs on the "remote" engine.
+// engine. pctl reaches it over one ssh connection forwarding the engine's socket. The image
+// is built on the shared engine and, with no registry, streamed from it to the remote
+// engine (GET /images/get into POST /images/load); the container then runs there.
 import { execa } from 'execa';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -80,10 +81,10 @@ afterAll(async () => {
 }, 120_000);
 
 describe('docker provider on a remote host over ssh', () => {
-  it('streams the image with docker save | ssh docker load and runs the container there', async () => {
+  it('streams the image from the local engine to the remote one over the ssh forward and runs the container there', async () => {
     const r = await pctlWatchingArgv(['deploy', '--json', '--verbose', '--name', STACK], { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } }, TOKEN);
     if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshd?.log());
-    // The env file went to the remote over ssh's stdin: no ssh or docker argv carried it.
+    // The values went in the create request's body through the forward: no ssh argv carried them.
     expect(r.argvLeak).toEqual([]);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(r.stderr).not.toMatch(/^error/m);
@@ -92,8 +93,12 @@ describe('docker provider on a remote host over ssh', () => {
     const ref = state()[`${STACK}-web`].image as string;
     expect(ref).toMatch(new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`));
     // No registry: the image went through ssh as a stream.
-    expect(r.stderr).toContain(`sending ${ref} to 127.0.0.1 (docker save | docker load)`);
-    expect(r.stderr).toMatch(new RegExp(`docker save -- ${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| ssh .*-p ${sshPort} .*127\\.0\\.0\\.1 docker load`));
+    expect(r.stderr).toContain(`sending ${ref} to 127.0.0.1 (GET /images/get | POST /images/load)`);
+    expect(r.stderr).toContain(`> GET /images/${ref}/get`);
+    expect(r.stderr).toContain('> POST /images/load (on 127.0.0.1)');
+    // One ssh connection (the control master) carried every call: no docker command ran over ssh.
+    expect(r.stderr).toMatch(new RegExp(`\\$ ssh -N -n -M .*-p ${sshPort} -- 127\\.0\\.0\\.1`));
+    expect(r.stderr).not.toMatch(/\$ ssh .*-- 127\.0\.0\.1 .*docker (run|inspect|load|ps)/);
     expect(await onRemote(['image', 'inspect', '--format', '{{.Id}}', ref])).toMatch(/^sha256:/);
     // The container runs on the remote engine, labelled, and answers on the published port.
     expect(await remoteContainers()).toEqual([`${STACK}-web`]);
@@ -115,7 +120,7 @@ describe('docker provider on a remote host over ssh', () => {
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'skipped' });
     expect(r.stderr).toContain(`${STACK}-web unchanged, skipping`);
-    expect(r.stderr).not.toContain('docker save');
+    expect(r.stderr).not.toContain('/images/load');
     expect(await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`])).toBe(before);
   });
 
@@ -152,7 +157,7 @@ describe('docker provider on a remote host over ssh', () => {
     expect(errors[0]).toMatch(/Connection refused/);
     // ssh's "Connection refused" is not a Docker engine that does not answer.
     expect(r.stderr).not.toContain('no Docker engine answers');
-    expect(r.stderr).not.toContain('docker save');
+    expect(r.stderr).not.toContain('/images/load');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });

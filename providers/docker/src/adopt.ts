@@ -6,20 +6,23 @@
 // filesystem layers and configuration). What deploy adds that the service does not ask for
 // and that restarts nothing (the stack's network with the service's alias, the restart
 // policy) is set in place.
-import { dockerError, expandPort, parsePort, PctlError, resourceName, type AdoptParams, type AdoptResult, type Exec, type ProviderContext, type StateEntry } from '@pctl/core';
-import { containerNames, listByLabel, stackFilters } from './containers.js';
+import { expandPort, parsePort, resourceName, type AdoptParams, type AdoptResult, type ProviderContext, type StateEntry } from '@pctl/core';
+import { bodyOnly, connect, pathPart, statusOf, type Api } from './api.js';
+import { containerNames, inspect, listByLabel, stackFilters } from './containers.js';
+import { removeUnusedImage } from './images.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { dockerCpus, dockerMemory, durationSeconds, entryOptions, options, replicaCount, type DockerOptions } from './options.js';
-import { inspect } from './readiness.js';
-import { docker, dockerCli } from './transport.js';
 import { checkConfig, type ContainerInfo, type ImageInfo } from './adoptConfig.js';
 
 // An image's inspect data, undefined when the engine has no such image.
-async function inspectImage(cli: Exec, ref: string): Promise<ImageInfo | undefined> {
-  const r = await cli('docker', ['image', 'inspect', '--', ref], { reject: false });
-  if (r.exitCode === 0) return (JSON.parse(r.stdout) as ImageInfo[])[0];
-  if (/No such (image|object)/i.test(r.stderr)) return undefined;
-  throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `inspecting image ${ref}`);
+async function inspectImage(api: Api, ref: string): Promise<ImageInfo | undefined> {
+  api.log(`GET /images/${pathPart(ref)}/json`);
+  try {
+    return (await api.docker.getImage(pathPart(ref)).inspect()) as unknown as ImageInfo;
+  } catch (e) {
+    if (statusOf(e) === 404) return undefined;
+    throw api.fail(e, `inspecting image ${ref}`);
+  }
 }
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -32,15 +35,15 @@ function configOf(img: ImageInfo): Record<string, unknown> {
 }
 
 // Why the running image is not the one the service asks for; undefined when it is.
-async function imageMismatch(ctx: ProviderContext, cli: Exec, params: AdoptParams, running: ImageInfo): Promise<{ why?: string; note?: string }> {
+async function imageMismatch(ctx: ProviderContext, api: Api, params: AdoptParams, running: ImageInfo): Promise<{ why?: string; note?: string }> {
   const { target, mode } = params;
   if (!target.image.builtByPctl) {
-    const wanted = await inspectImage(cli, target.image.ref);
+    const wanted = await inspectImage(api, target.image.ref);
     if (!wanted) return { why: `image ${target.image.ref} is not on the Docker engine` };
     return wanted.Id === running.Id ? {} : { why: `the containers run image ${short(running.Id)}, ${target.image.ref} is ${short(wanted.Id)}` };
   }
   // pctl builds on the local engine; layer IDs are content hashes, equal on any engine.
-  const built = await inspectImage(dockerCli(ctx, {}), target.image.ref);
+  const built = await inspectImage(await connect(ctx, {}), target.image.ref);
   if (!built) return mode === 'plan' ? { note: `kept if the image built now has the filesystem layers of the running ${short(running.Id)}` } : { why: `image ${target.image.ref} is missing after the build` };
   if (!same(built.RootFS?.Layers, running.RootFS?.Layers)) return { why: `the image built now (${target.image.ref}) has other filesystem layers than the running ${short(running.Id)}: the build context changed, or the build cache no longer holds the original's layers` };
   const a = configOf(built);
@@ -50,15 +53,15 @@ async function imageMismatch(ctx: ProviderContext, cli: Exec, params: AdoptParam
 }
 
 // The containers by label, in the order deploy names them (the first gets the ports).
-async function findContainers(cli: Exec, ctx: ProviderContext, params: AdoptParams, want: number): Promise<{ why?: string; infos?: ContainerInfo[] }> {
+async function findContainers(api: Api, ctx: ProviderContext, params: AdoptParams, want: number): Promise<{ why?: string; infos?: ContainerInfo[] }> {
   const { target } = params;
-  const names = await listByLabel(cli, 'container', stackFilters(ctx.stack, target.key));
+  const names = (await listByLabel(api, 'container', stackFilters(ctx.stack, target.key))).map((c) => c.name);
   if (!names.length) return { why: 'no container with its labels exists' };
   if (names.length !== want) return { why: `${names.length} containers carry its labels, it asks for ${want}` };
   // The original named them `<stack>-<service>[-i]`; pctl names them by resourceName.
   const order = [containerNames(target.key, want), containerNames(resourceName(ctx.stack, target.name), want)].find((n) => same([...n].sort(), names));
   if (!order) return { why: `its containers are named ${names.join(', ')}, not ${containerNames(target.key, want).join(', ')}` };
-  const infos = (await inspect(cli, order)) as unknown as ContainerInfo[];
+  const infos = (await inspect(api, order)) as unknown as ContainerInfo[];
   if (infos.length !== want) return { why: 'a container went away while it was inspected' };
   const byName = new Map(infos.map((i) => [i.Name.replace(/^\//, ''), i]));
   return { infos: order.map((n) => byName.get(n)!) };
@@ -86,9 +89,9 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   const o = options(svc.provider.options);
   const was = entryOptions(previous).host;
   if ((was ?? '') !== (o.host ?? '')) return { adopt: false, reason: `the original deployed it on ${was ?? 'the local engine'}, the config says ${o.host ?? 'the local engine'}` };
-  const cli = dockerCli(ctx, o);
+  const api = await connect(ctx, o);
   const want = replicaCount(svc.scale);
-  const found = await findContainers(cli, ctx, params, want);
+  const found = await findContainers(api, ctx, params, want);
   if (!found.infos) return { adopt: false, reason: found.why! };
   const infos = found.infos;
   for (const c of infos) {
@@ -98,9 +101,9 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   }
   const ids = [...new Set(infos.map((c) => c.Image))];
   if (ids.length > 1) return { adopt: false, reason: `its containers run different images (${ids.map(short).join(', ')})` };
-  const running = await inspectImage(cli, ids[0]!);
+  const running = await inspectImage(api, ids[0]!);
   if (!running) return { adopt: false, reason: `the image its containers run (${short(ids[0]!)}) is gone from the engine` };
-  const image = await imageMismatch(ctx, cli, params, running);
+  const image = await imageMismatch(ctx, api, params, running);
   if (image.why) return { adopt: false, reason: image.why };
   const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
   for (const [i, c] of infos.entries()) {
@@ -111,15 +114,19 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   const changes = inPlaceChanges(infos, net, target.name);
   if (changes.why) return { adopt: false, reason: changes.why };
   const notes = [image.note, changes.connect.length ? `joins network ${net} as ${target.name}` : undefined, changes.restart.length ? 'gets the restart policy unless-stopped' : undefined].filter(Boolean);
-  if (mode === 'deploy') await applyInPlace(cli, ctx, o, net, target.name, changes);
+  if (mode === 'deploy') await applyInPlace(api, ctx, net, target.name, changes);
   return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), volumes.map((v) => v.name)) };
 }
 
 // Joins the containers to the stack's network and sets their restart policy, restarting nothing.
-async function applyInPlace(cli: Exec, ctx: ProviderContext, o: DockerOptions, net: string, alias: string, changes: { connect: string[]; restart: string[] }): Promise<void> {
-  if (changes.connect.length) await ensureNetwork(cli, ctx, net, o.host ?? '');
-  for (const name of changes.connect) await docker(cli, `connecting ${name} to ${net}`, ['network', 'connect', '--alias', alias, '--', net, name]);
-  if (changes.restart.length) await docker(cli, 'setting the restart policy', ['update', '--restart', 'unless-stopped', '--', ...changes.restart]);
+async function applyInPlace(api: Api, ctx: ProviderContext, net: string, alias: string, changes: { connect: string[]; restart: string[] }): Promise<void> {
+  if (changes.connect.length) await ensureNetwork(api, ctx, net);
+  for (const name of changes.connect) {
+    await api.call(`POST /networks/${pathPart(net)}/connect`, `connecting ${name} to ${net}`, (d) => d.getNetwork(pathPart(net)).connect(bodyOnly({ Container: name, EndpointConfig: { Aliases: [alias] } })));
+  }
+  for (const name of changes.restart) {
+    await api.call(`POST /containers/${pathPart(name)}/update`, 'setting the restart policy', (d) => d.getContainer(pathPart(name)).update(bodyOnly({ RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } })));
+  }
 }
 
 // The entry deploy would have written, and the image the original built (removed with the service).
@@ -167,10 +174,11 @@ function durationNs(v: string): number {
 
 // After destroy's label-based removal: what an adopted entry names and carries no pctl
 // label — the original's named volumes, and the image it built.
-export async function removeAdoptedLeftovers(cli: Exec, entry: StateEntry): Promise<void> {
+export async function removeAdoptedLeftovers(api: Api, entry: StateEntry): Promise<void> {
   const volumes = Array.isArray(entry.volumes) ? entry.volumes.filter((v): v is string => typeof v === 'string') : [];
-  if (volumes.length) await cli('docker', ['volume', 'rm', '-f', '--', ...volumes], { reject: false });
-  if (typeof entry.originalImage !== 'string') return;
-  const users = await docker(cli, 'listing containers', ['ps', '-a', '--filter', `ancestor=${entry.originalImage}`, '--format', '{{.Names}}']);
-  if (!users) await cli('docker', ['rmi', '--', entry.originalImage], { reject: false });
+  for (const v of volumes) {
+    api.log(`DELETE /volumes/${pathPart(v)}?force=1`);
+    await api.docker.getVolume(pathPart(v)).remove({ force: true }).catch(() => undefined);
+  }
+  if (typeof entry.originalImage === 'string') await removeUnusedImage(api, entry.originalImage);
 }

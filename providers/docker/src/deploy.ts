@@ -1,53 +1,57 @@
-// `deploy` and `destroy` of the docker provider: replace a service's containers (found by
-// the stack's and the service's labels), wait until they run; remove them and what they used.
-import { dockerError, engineUnreachable, imageExists, PctlError, resourceName, type DeployParams, type DestroyParams, type StateEntry } from '@pctl/core';
-import { containerNames, envTransport, listByLabel, removeContainers, runArgs, runDocker, stackFilters } from './containers.js';
-import { ensureNetwork, networkName, removeNetwork } from './networks.js';
-import { entryOptions, options, replicaCount } from './options.js';
+// `deploy` of the docker provider: replace a service's containers (found by the stack's
+// and the service's labels) through the Engine API, and wait by events until they run.
+import { PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
+import { bodyOnly, connect, messageOf, type Api } from './api.js';
+import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
+import { createSpec } from './createSpec.js';
+import { watchService } from './events.js';
+import { imageId } from './images.js';
+import { ensureNetwork, networkName } from './networks.js';
+import { options, replicaCount, settleMs } from './options.js';
 import { waitRunning } from './readiness.js';
-import { docker, dockerCli } from './transport.js';
-import { transferImage } from './transfer.js';
-import { removeAdoptedLeftovers } from './adopt.js';
+import { pullImage, transferImage } from './transfer.js';
 
 // Makes the service's containers run as described; returns the state entry.
 export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
   const o = options(target.service.provider.options);
-  const cli = dockerCli(ctx, o);
   const svc = target.service;
-  const net = networkName(ctx, o);
-  const env = envTransport(target.key, svc.env, Boolean(o.host));
-  if (o.host && target.image.builtByPctl) await transferImage({ ctx, ref: target.image.ref, opts: o, remote: cli, registry: ctx.flags.skipPush ? undefined : svc.registry });
-  if (!o.host && !(await imageExists(cli, target.image.ref))) {
-    throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${target.image.ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
-  }
-  await ensureNetwork(cli, ctx, net, o.host ?? '');
-  const replicas = replicaCount(svc.scale);
-  const names = containerNames(resourceName(ctx.stack, target.name), replicas);
-  // `{path}` volumes are named volumes; a hostPath is bind-mounted (runArgs), on a local engine only.
+  // `{path}` volumes are named volumes; a hostPath is bind-mounted, on a local engine only.
   if (o.host && svc.volumes?.some((v) => v.hostPath !== undefined)) {
     throw new PctlError({ code: 'InvalidConfig', exitCode: 2, fault: 'user', message: `services.${target.name}.volumes: a host folder cannot be mounted on the remote Docker host ${o.host} (it names a folder on this machine)`, hint: 'use { path: /mount/point } for storage on that host' });
   }
+  const api = await connect(ctx, o);
+  await ensureImage(api, { ctx, target, o });
+  const net = networkName(ctx, o);
+  await ensureNetwork(api, ctx, net);
+  const replicas = replicaCount(svc.scale);
+  const names = containerNames(resourceName(ctx.stack, target.name), replicas);
   const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
-  for (const v of volumes) {
-    await docker(cli, `creating volume ${v.name}`, ['volume', 'create', ...Object.entries(target.labels).flatMap(([k, val]) => ['--label', `${k}=${val}`]), '--', v.name]);
-  }
+  await Promise.all(volumes.map((v) => api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume(bodyOnly({ Name: v.name, Labels: target.labels })))));
   // Replace: every container of this service goes, found by label (so none left by a crash leaks).
-  await removeContainers(cli, await listByLabel(cli, 'container', stackFilters(ctx.stack, target.key)));
-  const startedAt = Date.now();
-  for (const [i, name] of names.entries()) {
-    const args = runArgs({ target, name, net, first: i === 0, volumes, env });
-    try {
-      await runDocker(cli, Boolean(o.host), args, env);
-    } catch (e) {
-      const err = dockerError(e, `starting ${name}`);
-      const text = `${err.message} ${err.detail ?? ''}`;
-      if (/port is already allocated|address already in use/i.test(text)) {
-        throw new PctlError({ code: 'PortInUse', exitCode: 1, message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: 'free the port or change services.' + target.name + '.ports', detail: err.detail });
+  await removeContainers(api, (await listByLabel(api, 'container', stackFilters(ctx.stack, target.key))).map((c) => c.id));
+  // Subscribed before the first create, so no start, death or health change is missed.
+  const subscribe = () => watchService(api, ctx.stack, target.key);
+  const watch = await subscribe();
+  try {
+    const started: { id: string; name: string; startedAt: number }[] = [];
+    for (const [i, name] of names.entries()) {
+      const spec = createSpec({ target, net, first: i === 0, volumes });
+      const container = await api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) => d.createContainer(bodyOnly(spec, { name })));
+      api.log(`POST /containers/${name}/start`);
+      try {
+        await container.start();
+      } catch (e) {
+        if (/port is already allocated|address already in use/i.test(messageOf(e))) {
+          throw new PctlError({ code: 'PortInUse', exitCode: 1, message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: `free the port or change services.${target.name}.ports`, detail: messageOf(e) });
+        }
+        throw api.fail(e, `starting ${name}`);
       }
-      throw err;
+      started.push({ id: container.id, name, startedAt: Date.now() });
     }
+    await waitRunning(api, watch, { key: target.key, containers: started, healthCheck: Boolean(svc.health), timeoutMs: (o.timeout ?? 60) * 1000, settleMs: settleMs(o, Boolean(svc.health)) }, subscribe);
+  } finally {
+    watch.close();
   }
-  await waitRunning(cli, target.key, names, Boolean(svc.health), (o.timeout ?? 60) * 1000, startedAt);
   return {
     provider: 'docker',
     host: o.host ?? 'local',
@@ -63,28 +67,18 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   };
 }
 
-// Removes the service's containers, volumes, its image if pctl built it and nothing else
-// runs it, and the network once the stack has no container left.
-export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
-  const o = entryOptions(entry);
-  const cli = dockerCli(ctx, o);
-  const mine = stackFilters(ctx.stack, key);
-  await removeContainers(cli, await listByLabel(cli, 'container', mine));
-  const left = await listByLabel(cli, 'container', mine);
-  if (left.length) throw new PctlError({ code: 'DestroyIncomplete', message: `${key}: containers still present after removal: ${left.join(', ')}`, fault: 'environment' });
-  for (const v of await listByLabel(cli, 'volume', mine)) {
-    await docker(cli, `removing volume ${v}`, ['volume', 'rm', '-f', '--', v]);
+// The image is on the engine: a built one sent to a remote host (registry or stream), a
+// named one pulled by a remote host as `docker run` did there; a local engine must have it
+// already (pctl never pulls implicitly on a private engine).
+async function ensureImage(api: Api, p: { ctx: DeployParams['ctx']; target: DeployParams['target']; o: ReturnType<typeof options> }): Promise<void> {
+  const { ctx, target } = p;
+  const ref = target.image.ref;
+  const registry = ctx.flags.skipPush ? undefined : target.service.registry;
+  if (p.o.host && target.image.builtByPctl) {
+    await transferImage({ local: await connect(ctx, {}), remote: api, ref, registry, report: (text) => ctx.reporter.info(text, undefined, 'ImageTransfer') });
+    return;
   }
-  await removeAdoptedLeftovers(cli, entry);
-  if (entry.builtByPctl && entry.image) {
-    // Another service of the stack may run the same image (a shared build).
-    const users = await docker(cli, 'listing containers', ['ps', '-a', '--filter', `ancestor=${entry.image}`, '--format', '{{.Names}}']);
-    if (!users) {
-      const r = await cli('docker', ['rmi', '--', entry.image], { reject: false });
-      if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !/No such image|image is being used/i.test(r.stderr))) throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), `removing image ${entry.image}`);
-    }
-  }
-  const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;
-  const stackContainers = await listByLabel(cli, 'container', stackFilters(ctx.stack));
-  if (!stackContainers.length) await removeNetwork(cli, net);
+  if (await imageId(api, ref)) return;
+  if (p.o.host) return pullImage(api, ref, target.service.registry);
+  throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
 }

@@ -1,17 +1,20 @@
 // The docker provider: runs each service as labelled containers on a Docker engine,
 // local or over SSH, on a per-stack network where services reach each other by name.
-// One file per concern: transport (local or ssh), options, networks, containers,
-// readiness, deploy/destroy, adopt (what the original pctl left running), status/discover, sync.
+// It speaks the Engine API (api.ts); one file per concern: options, containers, the
+// create body (createSpec), networks, images, transfer to a remote host, events and
+// readiness, deploy, destroy, adopt (what the original pctl left running), status/discover,
+// sync.
 import { defineProvider } from '@pctl/core';
 import { adopt } from './adopt.js';
-import { deploy, destroy } from './deploy.js';
+import { deploy } from './deploy.js';
+import { destroy } from './destroy.js';
 import { options, validateOptions } from './options.js';
 import { discover, status } from './status.js';
 import { sync } from './sync.js';
 
-export { dockerCli, shellQuote, sshArgs } from './transport.js';
+export { sshTarget } from './api.js';
 export { dockerCpus, dockerMemory, type DockerOptions } from './options.js';
-export { envTransport, runArgs } from './containers.js';
+export { createSpec } from './createSpec.js';
 
 export const dockerProvider = defineProvider({
   apiVersion: 1,

@@ -1,5 +1,5 @@
 // The docker provider's `provider.options`, their checks, and the conversions of stack-file
-// values (quantities, durations) into what `docker run` takes.
+// values (quantities, durations) into the forms Docker takes.
 import type { StateEntry } from '@pctl/core';
 
 export interface DockerOptions {
@@ -9,6 +9,8 @@ export interface DockerOptions {
   port?: number;
   sudo?: boolean;
   timeout?: number;
+  /** Seconds a container must stay up after it starts (see readiness.ts). */
+  settle?: number;
   network?: string;
 }
 
@@ -19,6 +21,7 @@ const OPTION_TYPES: Record<keyof DockerOptions, 'string' | 'boolean' | 'number'>
   port: 'number',
   sudo: 'boolean',
   timeout: 'number',
+  settle: 'number',
   network: 'string',
 };
 
@@ -27,8 +30,8 @@ export function options(raw: Record<string, unknown> | undefined): DockerOptions
   return (raw ?? {}) as DockerOptions;
 }
 
-// Problems in one service's options; every value that reaches a command line is checked
-// for its kind here, so none can be read as an option by ssh or docker.
+// Problems in one service's options; every value that reaches a command line (ssh's) or
+// an engine route is checked for its kind here, so none can be read as an option.
 export function validateOptions(raw: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const [k, v] of Object.entries(raw)) {
@@ -42,6 +45,7 @@ export function validateOptions(raw: Record<string, unknown>): { path: (string |
   if (typeof raw.key === 'string' && (raw.key === '' || raw.key.startsWith('-') || raw.key.includes('\0'))) problems.push({ path: ['key'], message: 'must be the path of a key file (not starting with "-")' });
   if (typeof raw.port === 'number' && !(Number.isInteger(raw.port) && raw.port >= 1 && raw.port <= 65535)) problems.push({ path: ['port'], message: 'must be a port number (1-65535)' });
   if (typeof raw.timeout === 'number' && !(raw.timeout > 0)) problems.push({ path: ['timeout'], message: 'must be a positive number of seconds' });
+  if (typeof raw.settle === 'number' && !(raw.settle >= 0 && raw.settle <= 600)) problems.push({ path: ['settle'], message: 'must be a number of seconds from 0 to 600' });
   if (typeof raw.network === 'string' && !DOCKER_NAME.test(raw.network)) problems.push({ path: ['network'], message: 'must be a Docker network name: letters, digits, "_", "." and "-", starting with a letter or digit' });
   return problems;
 }
@@ -80,4 +84,10 @@ export function durationSeconds(v: number | string): string {
 export function replicaCount(scale: { replica: number | [number, number] } | undefined): number {
   const r = scale?.replica ?? 1;
   return Array.isArray(r) ? r[1] : r;
+}
+
+// How long a container must stay up after it starts: `settle`, else 0.5 s, or 0 with a
+// health check (its first passing check proves the process stayed up).
+export function settleMs(o: DockerOptions, healthCheck: boolean): number {
+  return Math.round((o.settle ?? (healthCheck ? 0 : 0.5)) * 1000);
 }

@@ -1,102 +1,107 @@
-// Waiting until a service's containers run (and are healthy), and saying why not: a
-// container that crashed is reported with the exit code and the last log line of the run
-// that failed, not of the run the restart policy started after it.
-import { dockerError, engineUnreachable, lastLines, PctlError, type Exec } from '@pctl/core';
+// Waiting until a service's containers run (and are healthy), learnt from the engine's
+// event stream instead of polling.
+//
+// The rule ("stays up"): a container counts as running once it has been up for `settle`
+// (provider.options.settle, seconds) measured from its start, with no `die` event in that
+// window; with a health check, once it reported healthy and that window has passed too
+// (settle defaults to 0.5 s without a health check and 0 with one: a passing health check
+// already proves the process stayed up). A `die` or an unhealthy `health_status` event of
+// one of its containers fails the deploy at once, with the exit code and log of the run
+// that died (a `die` the engine did not answer with a restart is a stop from outside, see
+// below). At the end of the window one inspection confirms what the events said (an
+// event cannot be lost between our subscription and the container's start: the
+// subscription is made before the containers are created).
+import { PctlError } from '@pctl/core';
+import type { Api } from './api.js';
+import { inspect, type Inspect } from './containers.js';
+import { actionOf, type EngineEvent, type EventWatch } from './events.js';
+import { containerFailure } from './failure.js';
 
-export interface Inspect {
-  Id?: string;
-  Name: string;
-  RestartCount?: number;
-  State: { Status: string; Running: boolean; Restarting?: boolean; ExitCode: number; Health?: { Status: string } };
+export interface WaitParams {
+  key: string;
+  /** The containers, with the local time each start call returned. */
+  containers: { id: string; name: string; startedAt: number }[];
+  healthCheck: boolean;
+  timeoutMs: number;
+  settleMs: number;
 }
 
-// `docker inspect` of these containers; missing ones are left out.
-export async function inspect(cli: Exec, names: string[]): Promise<Inspect[]> {
-  if (!names.length) return [];
-  const r = await cli('docker', ['inspect', '--type', 'container', '--', ...names], { reject: false });
-  // `docker inspect` prints `[]` even when it reached no engine: look at stderr first.
-  if (r.exitCode !== 0 && (engineUnreachable(r.stderr) || !r.stdout.trim().startsWith('['))) {
-    if (!engineUnreachable(r.stderr) && /No such (object|container)/i.test(r.stderr)) return [];
-    throw dockerError(new PctlError({ code: 'CommandFailed', message: r.stderr, detail: r.stderr }), 'inspecting containers');
+// Waits until every container is up for the settle window (and healthy with a health check).
+// `subscribe` opens the event stream again should it end while the engine still answers
+// (what happened meanwhile is in the next inspection).
+export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, subscribe: () => Promise<EventWatch>): Promise<void> {
+  let watch = first;
+  const deadline = Date.now() + p.timeoutMs;
+  const byId = new Map(p.containers.map((c) => [c.id, c]));
+  const healthy = new Set<string>();
+  let settledAt = Math.max(...p.containers.map((c) => c.startedAt)) + p.settleMs;
+  let stopped: { name: string; death: { exitCode: number; at?: string }; state?: Inspect } | undefined;
+  for (;;) {
+    const now = Date.now();
+    if (stopped && now >= deadline) throw await containerFailure(api, p.key, stopped);
+    const waiting = !p.healthCheck || healthy.size === byId.size;
+    if (!stopped && now >= settledAt && waiting && (await judge(api, p)) === 'ready') return;
+    if (now >= deadline) throw await timeout(api, p);
+    // Sleep until the next event, the end of the window, or the deadline.
+    const until = now < settledAt && !stopped ? Math.min(settledAt, deadline) : deadline;
+    const ev = await watch.next(until - now);
+    if (watch.ended()) {
+      // An engine that stopped fails this inspection, worded as engineError words it.
+      if ((await judge(api, p)) === 'ready') return;
+      watch = await subscribe();
+      continue;
+    }
+    if (!ev) continue;
+    const c = byId.get(ev.id ?? ev.Actor?.ID ?? '');
+    if (!c) continue;
+    const { action, detail } = actionOf(ev);
+    if (action === 'die') {
+      const state = (await inspect(api, [c.id]))[0];
+      // The policy (unless-stopped) restarts a container that died on its own: the engine
+      // marks it restarting before it sends `die`. One it did not restart was stopped from
+      // outside (`docker stop`, or the engine itself shutting down, which then ends the
+      // event stream): wait for that end or the deadline before calling it a crash.
+      const restarted = !state || state.State.Restarting || state.State.Running || (state.RestartCount ?? 0) > 0;
+      if (restarted) throw await containerFailure(api, p.key, { name: c.name, death: death(ev), state });
+      stopped = { name: c.name, death: death(ev), state };
+      continue;
+    }
+    if (action === 'health_status' && detail === 'unhealthy') throw await containerFailure(api, p.key, { name: c.name, unhealthy: true });
+    if (action === 'health_status' && detail === 'healthy') healthy.add(c.id);
+    // A later start (the restart policy) moves the window: it must stay up from there.
+    if (action === 'start') {
+      settledAt = Math.max(settledAt, Date.now() + p.settleMs);
+      if (stopped?.name === c.name) stopped = undefined;
+    }
   }
-  return JSON.parse(r.stdout || '[]') as Inspect[];
 }
 
-/** The end of one run of a container, from the engine's `die` event. */
-export interface Death {
-  exitCode: number;
-  /** Engine time of the death, seconds since the epoch (for `docker logs --until`). */
-  at: string;
+// The code and engine time of a death event.
+function death(ev: EngineEvent): { exitCode: number; at?: string } {
+  const at = ev.timeNano ? `${Math.floor(ev.timeNano / 1e9)}.${String(ev.timeNano % 1e9).padStart(9, '0')}` : ev.time ? String(ev.time) : undefined;
+  return { exitCode: Number(ev.Actor?.Attributes?.exitCode ?? -1), at };
 }
 
-// The last death of a container (by id: a removed container of the same name died too)
-// since `startedAt` (local ms), from `docker events`. The
-// window is given relative to the engine host's clock (`--until 0s`), so a remote host
-// whose clock differs neither misses the event nor waits for the future.
-export async function lastDeath(cli: Exec, id: string, startedAt: number): Promise<Death | undefined> {
-  const since = Math.ceil((Date.now() - startedAt) / 1000) + 5;
-  const r = await cli('docker', ['events', '--since', `${since}s`, '--until', '0s', '--filter', 'type=container', '--filter', `container=${id}`, '--filter', 'event=die', '--format', '{{json .}}'], { reject: false });
-  if (r.exitCode !== 0) return undefined;
-  const deaths = r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { timeNano?: number; time?: number; Actor?: { Attributes?: Record<string, string> } })
-    .filter((e) => e.Actor?.Attributes?.exitCode !== undefined);
-  const last = deaths.at(-1);
-  if (!last) return undefined;
-  const at = last.timeNano ? (last.timeNano / 1e9).toFixed(9) : String(last.time ?? '');
-  return { exitCode: Number(last.Actor!.Attributes!.exitCode), at };
+// One inspection: a container that exited, restarts (the policy hides an exit) or is
+// unhealthy fails; 'ready' when every one runs (and is healthy).
+async function judge(api: Api, p: WaitParams): Promise<'ready' | 'waiting'> {
+  const states = await inspect(api, p.containers.map((c) => c.id));
+  const bad = states.find((s) => (!s.State.Running && ['exited', 'dead'].includes(s.State.Status)) || s.State.Restarting || (s.RestartCount ?? 0) > 0);
+  if (bad) throw await containerFailure(api, p.key, { name: nameOf(bad), state: bad });
+  const sick = states.find((s) => s.State.Health?.Status === 'unhealthy');
+  if (sick) throw await containerFailure(api, p.key, { name: nameOf(sick), state: sick, unhealthy: true });
+  const ready = states.length === p.containers.length && states.every((s) => s.State.Running && (!p.healthCheck || s.State.Health?.Status === 'healthy'));
+  return ready ? 'ready' : 'waiting';
 }
 
-// The last log lines of a container, up to a moment (the failed run's end) if given.
-async function logTail(cli: Exec, name: string, until?: string): Promise<string> {
-  const logs = await cli('docker', ['logs', '--tail', '20', ...(until ? ['--until', until] : []), '--', name], { reject: false });
-  return `${logs.stdout}\n${logs.stderr}`.trim();
-}
-
-// Why a container counts as failed, with the code and log of the run that failed.
-async function failure(cli: Exec, key: string, bad: Inspect, startedAt: number): Promise<PctlError> {
-  const name = bad.Name.replace(/^\//, '');
-  const restarts = bad.RestartCount ?? 0;
-  const unhealthy = bad.State.Health?.Status === 'unhealthy' && bad.State.Running && restarts === 0;
-  // Once restarted, the container's State is the new run's: the failure is in the events.
-  const death = !unhealthy && (restarts > 0 || bad.State.Restarting) ? await lastDeath(cli, bad.Id ?? name, startedAt) : undefined;
-  const text = await logTail(cli, name, death?.at);
-  const code = death?.exitCode ?? bad.State.ExitCode;
-  const why = unhealthy ? 'is unhealthy' : `exited with code ${code}${restarts > 0 ? ` (restarted ${restarts}×)` : ''}`;
+async function timeout(api: Api, p: WaitParams): Promise<PctlError> {
+  const states = await inspect(api, p.containers.map((c) => c.id));
   return new PctlError({
-    code: 'ContainerFailed',
-    exitCode: 1,
-    message: `${key}: container ${name} ${why}${text ? `: ${lastLines(text, 1)}` : ''}`,
-    fault: 'user',
-    hint: `see docker logs ${name}`,
-    detail: text ? `last log lines of ${name}${death ? ' (the run that failed)' : ''}:\n${lastLines(text, 20)}` : undefined,
+    code: 'ContainerTimeout',
+    message: `${p.key}: containers not ${p.healthCheck ? 'healthy' : 'running'} after ${Math.round(p.timeoutMs / 1000)}s (${states.map((s) => `${nameOf(s)}: ${s.State.Health?.Status ?? s.State.Status}`).join(', ')})`,
+    fault: 'environment',
+    hint: 'raise provider.options.timeout (seconds) or check the health command',
   });
 }
 
-// Waits until every container runs (and is healthy when it has a health check).
-export async function waitRunning(cli: Exec, key: string, names: string[], healthCheck: boolean, timeoutMs: number, startedAt = Date.now()): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let readySince: number | undefined;
-  for (;;) {
-    const states = await inspect(cli, names);
-    // A container that exits, restarts (the restart policy hides an exit) or turns unhealthy failed.
-    const bad =
-      states.find((s) => (!s.State.Running && ['exited', 'dead'].includes(s.State.Status)) || s.State.Restarting || (s.RestartCount ?? 0) > 0) ??
-      states.find((s) => s.State.Health?.Status === 'unhealthy');
-    if (bad) throw await failure(cli, key, bad, startedAt);
-    const ready = states.length === names.length && states.every((s) => s.State.Running && (!healthCheck || s.State.Health?.Status === 'healthy'));
-    // Ready twice, a second apart: a process that dies right after starting is caught.
-    if (ready && readySince && Date.now() - readySince >= 1000) return;
-    readySince = ready ? (readySince ?? Date.now()) : undefined;
-    if (Date.now() > deadline) {
-      throw new PctlError({
-        code: 'ContainerTimeout',
-        message: `${key}: containers not ${healthCheck ? 'healthy' : 'running'} after ${Math.round(timeoutMs / 1000)}s (${states.map((s) => `${s.Name.replace(/^\//, '')}: ${s.State.Health?.Status ?? s.State.Status}`).join(', ')})`,
-        fault: 'environment',
-        hint: 'raise provider.options.timeout (seconds) or check the health command',
-      });
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const nameOf = (s: Inspect) => s.Name.replace(/^\//, '');

@@ -1,30 +1,52 @@
-// Live sync: each batch goes in as one tar stream (`tar -c | docker exec -i <c> tar -x`),
-// removals with one `rm -f`, into every running container of the service.
-import { dockerError, execPipe, PctlError, type ProviderContext, type SyncBatch } from '@pctl/core';
-import { stackFilters } from './containers.js';
+// Live sync through the Engine API: each batch goes in as one tar stream (PUT
+// /containers/{id}/archive, packed here from the listed files), removals with one
+// `rm -f --` run in the container (POST /containers/{id}/exec), into every running
+// container of the service.
+import { PctlError, type ProviderContext, type SyncBatch } from '@pctl/core';
+import { bodyOnly, connect, pathPart, type Api } from './api.js';
+import { listByLabel, stackFilters } from './containers.js';
+import { demuxLogs } from './failure.js';
 import { options } from './options.js';
-import { docker, dockerCli } from './transport.js';
 
 // Copies the batches into the service's running containers; returns their names.
 export async function sync({ ctx, key, batches }: { ctx: ProviderContext; key: string; batches: SyncBatch[] }): Promise<{ containers: string[] }> {
   const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
   const o = options(svc?.provider.options);
   if (o.host) throw new PctlError({ code: 'SyncUnsupported', message: `${key}: sync to a remote Docker host is not supported yet`, fault: 'user', hint: 'deploy the change with pctl deploy' });
-  const cli = dockerCli(ctx, o);
-  const filters = stackFilters(ctx.stack, key).flatMap((l) => ['--filter', `label=${l}`]);
-  const containers = (await docker(cli, 'listing containers', ['ps', ...filters, '--filter', 'status=running', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
+  const api = await connect(ctx, o);
+  const containers = (await listByLabel(api, 'container', stackFilters(ctx.stack, key), true)).map((c) => c.name);
   if (!containers.length) throw new PctlError({ code: 'NotRunning', message: `${key}: no running container to sync into`, fault: 'environment', exitCode: 1, hint: 'run pctl deploy first' });
+  const { pack } = await import('tar-fs');
   for (const c of containers) {
     for (const b of batches) {
-      if (b.deleted.length) await docker(cli, `removing files in ${c}`, ['exec', c, 'rm', '-f', '--', ...b.deleted]);
+      if (b.deleted.length) await runIn(api, c, ['rm', '-f', '--', ...b.deleted], `removing files in ${c}`);
       if (!b.files.length) continue;
-      await docker(cli, `preparing ${b.dest} in ${c}`, ['exec', c, 'mkdir', '-p', '--', b.dest]);
-      try {
-        await execPipe({ file: 'tar', args: ['-c', '-C', b.sourceDir, '--', ...b.files] }, { file: 'docker', args: ['exec', '-i', c, 'tar', '-x', '-C', b.dest] }, { signal: ctx.signal, onCommand: ctx.verbose ? (cmd) => ctx.reporter.debug(`$ ${cmd}`) : undefined });
-      } catch (e) {
-        throw dockerError(e, `${key}: copying into ${c}:${b.dest}`);
-      }
+      await runIn(api, c, ['mkdir', '-p', '--', b.dest], `preparing ${b.dest} in ${c}`);
+      const what = `${key}: copying into ${c}:${b.dest}`;
+      await api.call(`PUT /containers/${pathPart(c)}/archive?path=${encodeURIComponent(b.dest)}`, what, (d) => d.getContainer(pathPart(c)).putArchive(pack(b.sourceDir, { entries: b.files }) as unknown as NodeJS.ReadableStream, { path: b.dest }));
     }
   }
   return { containers };
+}
+
+// Runs a command (an argument array, as exec takes it) in a container; fails on a non-zero exit.
+async function runIn(api: Api, container: string, cmd: string[], what: string): Promise<void> {
+  const c = api.docker.getContainer(pathPart(container));
+  const exec = await api.call(`POST /containers/${pathPart(container)}/exec (${cmd[0]})`, what, () => c.exec(bodyOnly({ Cmd: cmd, AttachStdout: true, AttachStderr: true })));
+  const output = await api.call(`POST /exec/${exec.id}/start`, what, async () => {
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    stream.on('data', (b: Buffer) => chunks.push(b));
+    await new Promise<void>((res, rej) => {
+      stream.on('end', res);
+      stream.on('close', res);
+      stream.on('error', rej);
+    });
+    return Buffer.concat(chunks);
+  });
+  const { ExitCode } = await api.call(`GET /exec/${exec.id}/json`, what, () => exec.inspect());
+  if (ExitCode !== 0) {
+    const text = demuxLogs(output).trim();
+    throw new PctlError({ code: 'CommandFailed', message: `${what} failed: ${text.split('\n').at(-1) || `exit code ${ExitCode}`}`, fault: 'environment', detail: text });
+  }
 }

@@ -1,29 +1,39 @@
-// Getting a locally built image onto a remote Docker host: through the registry when the
-// service has one (the remote pulls it), else streamed `docker save | ssh docker load`.
-import { dockerError, execPipe, registryLogin, type Exec, type ProviderContext, type RegistryConfig } from '@pctl/core';
-import type { DockerOptions } from './options.js';
-import { shellQuote, sshArgs } from './transport.js';
+// Getting an image onto a remote Docker host: through the registry when the service has
+// one (the remote engine pulls it, with the service's credentials in X-Registry-Auth),
+// else streamed from the local engine to the remote one (GET /images/get piped into
+// POST /images/load, through the ssh forward: no temp file, no docker CLI on either side).
+import { followProgress, registryHost, type RegistryConfig } from '@pctl/core';
+import { pathPart, type Api } from './api.js';
+import { imageId } from './images.js';
 
-export async function transferImage(p: { ctx: ProviderContext; ref: string; opts: DockerOptions; remote: Exec; registry: RegistryConfig | undefined }): Promise<'present' | 'registry' | 'streamed'> {
-  const has = await p.remote('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', p.ref], { reject: false });
-  if (has.exitCode === 0) return 'present';
+export type Transfer = 'present' | 'registry' | 'streamed';
+
+// Makes sure the remote engine has `ref`; says how it got there.
+export async function transferImage(p: { local: Api; remote: Api; ref: string; registry: RegistryConfig | undefined; report: (text: string) => void }): Promise<Transfer> {
+  if (await imageId(p.remote, p.ref)) return 'present';
   if (p.registry) {
-    // The host pulls with the service's credentials too (password on ssh's stdin only).
-    const r = p.registry;
-    if (typeof r === 'object' && r.username && r.password) await registryLogin({ url: r.url, username: r.username, password: r.password, exec: p.remote });
-    try {
-      await p.remote('docker', ['pull', '--', p.ref]);
-      return 'registry';
-    } catch (e) {
-      throw dockerError(e, `pulling ${p.ref} on ${p.opts.host}`);
-    }
+    await pullImage(p.remote, p.ref, p.registry);
+    return 'registry';
   }
-  p.ctx.reporter.info(`sending ${p.ref} to ${p.opts.host} (docker save | docker load)`, undefined, 'ImageTransfer');
-  const load = [...(p.opts.sudo ? ['sudo', '-n'] : []), 'docker', 'load'].map(shellQuote);
+  p.report(`sending ${p.ref} to ${p.remote.host} (GET /images/get | POST /images/load)`);
+  const saved = await p.local.call(`GET /images/${pathPart(p.ref)}/get`, `saving ${p.ref}`, (d) => d.getImage(pathPart(p.ref)).get());
+  const loaded = await p.remote.call('POST /images/load', `sending ${p.ref} to ${p.remote.host}`, (d) => d.loadImage(saved));
   try {
-    await execPipe({ file: 'docker', args: ['save', '--', p.ref] }, { file: 'ssh', args: [...sshArgs(p.opts), ...load] }, { onCommand: p.ctx.verbose ? (c) => p.ctx.reporter.debug(`$ ${c}`) : undefined });
+    await followProgress(loaded);
   } catch (e) {
-    throw dockerError(e, `sending ${p.ref} to ${p.opts.host}`);
+    throw p.remote.fail(e, `sending ${p.ref} to ${p.remote.host}`);
   }
   return 'streamed';
+}
+
+// Pulls `ref` on an engine (POST /images/create), with the registry's credentials if any.
+export async function pullImage(api: Api, ref: string, registry: RegistryConfig | undefined): Promise<void> {
+  const auth = typeof registry === 'object' && registry.username && registry.password ? { username: registry.username, password: registry.password, serveraddress: registryHost(registry.url) } : undefined;
+  const where = api.host ? ` on ${api.host}` : '';
+  const stream = await api.call(`POST /images/create?fromImage=${encodeURIComponent(ref)}${auth ? ' (X-Registry-Auth)' : ''}`, `pulling ${ref}${where}`, (d) => d.pull(ref, auth ? { authconfig: auth } : {}));
+  try {
+    await followProgress(stream as NodeJS.ReadableStream);
+  } catch (e) {
+    throw api.fail(e, `pulling ${ref}${where}`);
+  }
 }
