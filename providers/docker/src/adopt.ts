@@ -10,6 +10,7 @@ import { expandPort, parsePort, resourceName, type AdoptParams, type AdoptResult
 import { bodyOnly, connect, pathPart, statusOf, type Api } from './api.js';
 import { containerNames, inspect, listByLabel, stackFilters } from './containers.js';
 import { removeUnusedImage } from './images.js';
+import { serviceEntry } from './entry.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { dockerCpus, dockerMemory, durationSeconds, entryOptions, options, replicaCount, type DockerOptions } from './options.js';
 import { checkConfig, type ContainerInfo, type ImageInfo } from './adoptConfig.js';
@@ -133,17 +134,7 @@ async function applyInPlace(api: Api, ctx: ProviderContext, net: string, alias: 
 function entryFor(params: AdoptParams, o: DockerOptions, net: string, containers: string[], volumes: string[]): StateEntry {
   const { target, previous } = params;
   return {
-    provider: 'docker',
-    host: o.host ?? 'local',
-    ...(o.host ? { user: o.user, sshKey: o.key, sshPort: o.port, sudo: o.sudo } : {}),
-    image: target.image.ref,
-    labels: target.labels,
-    fingerprint: target.fingerprint,
-    replica: containers.length,
-    hasPorts: Boolean(target.service.ports?.length),
-    network: net,
-    containers,
-    volumes,
+    ...serviceEntry(target, o, { network: net, containers, volumes }),
     ...(previous.pushedByPctl === true && typeof previous.image === 'string' && previous.image !== target.image.ref ? { originalImage: previous.image } : {}),
   };
 }

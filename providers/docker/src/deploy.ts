@@ -4,6 +4,7 @@ import { PctlError, resourceName, type DeployParams, type StateEntry } from '@pc
 import { bodyOnly, connect, messageOf, type Api } from './api.js';
 import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
 import { createSpec } from './createSpec.js';
+import { serviceEntry } from './entry.js';
 import { watchService } from './events.js';
 import { imageId } from './images.js';
 import { ensureNetwork, networkName } from './networks.js';
@@ -52,19 +53,7 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   } finally {
     watch.close();
   }
-  return {
-    provider: 'docker',
-    host: o.host ?? 'local',
-    ...(o.host ? { user: o.user, sshKey: o.key, sshPort: o.port, sudo: o.sudo } : {}),
-    image: target.image.ref,
-    labels: target.labels,
-    fingerprint: target.fingerprint,
-    replica: replicas,
-    hasPorts: Boolean(svc.ports?.length),
-    network: net,
-    containers: names,
-    volumes: volumes.map((v) => v.name),
-  };
+  return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name) });
 }
 
 // The image is on the engine: a built one sent to a remote host (registry or stream), a

@@ -1,0 +1,20 @@
+// The state entry of a docker service as deploy (or adoption) leaves it: where it runs,
+// the image, labels and fingerprint, and the containers, network and volumes it owns.
+import type { DeployParams, StateEntry } from '@pctl/core';
+import type { DockerOptions } from './options.js';
+
+export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[] }): StateEntry {
+  return {
+    provider: 'docker',
+    host: o.host ?? 'local',
+    ...(o.host ? { user: o.user, sshKey: o.key, sshPort: o.port, sudo: o.sudo } : {}),
+    image: target.image.ref,
+    labels: target.labels,
+    fingerprint: target.fingerprint,
+    replica: owned.containers.length,
+    hasPorts: Boolean(target.service.ports?.length),
+    network: owned.network,
+    containers: owned.containers,
+    volumes: owned.volumes,
+  };
+}
