@@ -1,7 +1,6 @@
 // The CLI's surface: help, version, exit codes, unknown commands, validate.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl, pctlLoading, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 
 describe('pctl CLI', () => {
   it('prints help and version with exit 0', async () => {
@@ -59,19 +58,15 @@ describe('pctl CLI', () => {
   it('loads no cloud SDK or provider for --help, and no Kubernetes client for validate, plan and render of kind and gcp services', async () => {
     const t = tempDir();
     try {
-      const trace = `${t.dir}/trace.txt`;
       writeTree(t.dir, {
         'pctl.yaml':
           'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: kind }\n' +
           '  api:\n    image: nginx:1\n    provider: { name: gcp, options: { project: proj-123, zone: europe-west1-b, cluster: c1, namespace: shop } }\n',
-        'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
-        'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
       });
       const run = async (args: string[]) => {
-        writeFileSync(trace, '');
-        const r = await pctl(args, { cwd: t.dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${t.dir}/register.mjs` } });
+        const r = await pctlLoading(args, t.dir);
         expect(r.exitCode, r.stderr).toBe(0);
-        return readFileSync(trace, 'utf8');
+        return r.loaded;
       };
       const help = await run(['--help']);
       expect(help).not.toMatch(/@aws-sdk|@google-cloud|@kubernetes|provider-kind|provider-docker|provider-gcp/);
@@ -90,21 +85,16 @@ describe('pctl CLI', () => {
   it('loads no Docker engine client (dockerode) for --version, validate, plan and render of docker services', async () => {
     const t = tempDir();
     try {
-      const trace = `${t.dir}/trace.txt`;
       writeTree(t.dir, {
         'pctl.yaml':
           'name: lazydocker\nservices:\n  web:\n    image: ./web\n    provider: { name: docker }\n' +
           '  remote:\n    image: nginx:1\n    provider: { name: docker, options: { host: 127.0.0.1, port: 1 } }\n' +
           '  kube:\n    image: nginx:1\n    provider: { name: kind }\n',
         'web/Dockerfile': 'FROM busybox:latest\n',
-        'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
-        'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
       });
       for (const args of [['--version'], ['validate'], ['plan'], ['render']]) {
-        writeFileSync(trace, '');
-        const r = await pctl(args, { cwd: t.dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${t.dir}/register.mjs` } });
+        const { loaded, ...r } = await pctlLoading(args, t.dir);
         expect(r.exitCode, r.stderr).toBe(0);
-        const loaded = readFileSync(trace, 'utf8');
         if (args[0] !== '--version') expect(loaded, args[0]).toContain('providers/docker/dist/index.js');
         expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2)\//);
       }

@@ -69,3 +69,16 @@ export async function pctlWatchingArgv(args: string[], opts: Parameters<typeof p
   await watch;
   return { ...r, argvLeak: [...leaks] };
 }
+
+// Runs pctl in `dir` with a module-resolution hook that records every module it loads:
+// resolves with the run and the loaded modules' URLs, one per line.
+export async function pctlLoading(args: string[], dir: string): Promise<PctlRun & { loaded: string }> {
+  const trace = path.join(dir, '.pctl-module-trace.txt');
+  writeTree(dir, {
+    '.pctl-trace-hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+    '.pctl-trace-register.mjs': "import { register } from 'node:module';\nregister('./.pctl-trace-hooks.mjs', import.meta.url);\n",
+  });
+  writeFileSync(trace, '');
+  const r = await pctl(args, { cwd: dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${path.join(dir, '.pctl-trace-register.mjs')}` } });
+  return { ...r, loaded: readFileSync(trace, 'utf8') };
+}
