@@ -104,11 +104,11 @@ describe('leaked images', () => {
     expect(await traced()).toEqual({ result: 'deployed', engineClient: true });
     expect(existsSync(marker), 'the sweep after the build clears the marker').toBe(false);
     // Nothing changed, nothing built: the engine is not spoken to at all.
-    expect(await traced()).toEqual({ result: 'unchanged', engineClient: false });
+    expect(await traced()).toEqual({ result: 'skipped', engineClient: false });
     // A run killed mid-build leaves the marker (and an image): the next no-op deploy sweeps.
     await buildImage('pctl-leakimg-quiet-web:leak', { 'managed-by': 'pctl', 'pctl-stack': QUIET }, 'killed build');
     writeFileSync(marker, '1 killed\n');
-    expect(await traced()).toEqual({ result: 'unchanged', engineClient: true });
+    expect(await traced()).toEqual({ result: 'skipped', engineClient: true });
     expect(await tags()).not.toContain('pctl-leakimg-quiet-web:leak');
     expect(existsSync(marker)).toBe(false);
   }, 300_000);
