@@ -2,7 +2,7 @@
 // by the next deploy and by destroy; nothing without both pctl labels of this stack, and
 // nothing a container uses, is touched. Real Docker engine.
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, tempDir, writeTree } from '../helpers/cli.js';
@@ -10,6 +10,7 @@ import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.
 
 const STACK = 'leakimg';
 const OTHER = 'leakimg-other';
+const QUIET = 'leakimg-quiet';
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 const keepers: string[] = [];
@@ -38,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeStack(STACK);
   await removeStack(OTHER);
+  await removeStack(QUIET);
   for (const c of keepers) await execa('docker', ['rm', '-f', c], { reject: false });
   for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used']) await execa('docker', ['rmi', '-f', t], { reject: false });
   tmp?.cleanup();
@@ -80,5 +82,34 @@ describe('leaked images', () => {
     now = await tags();
     expect(now).toContain('pctl-leakimg-nolabel:x');
     expect(now).toContain('pctl-leakimg-other-web:x');
+  }, 300_000);
+
+  it('a deploy that builds nothing sweeps only after a run that started builds (a no-op loads no engine client)', async () => {
+    const quiet = path.join(dir, 'quiet');
+    const trace = path.join(dir, 'quiet-trace.txt');
+    writeTree(quiet, {
+      'pctl.yaml': `name: ${QUIET}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
+      'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
+      'web/site/index.html': 'quiet\n',
+      'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+      'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+    });
+    const marker = path.join(quiet, '.pctl', `${QUIET}.building`);
+    const traced = async () => {
+      writeFileSync(trace, '');
+      const r = await pctl(['deploy', '--json'], { cwd: quiet, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${quiet}/register.mjs` } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      return { result: JSON.parse(r.stdout).services[0].result as string, engineClient: /node_modules\/dockerode\//.test(readFileSync(trace, 'utf8')) };
+    };
+    expect(await traced()).toEqual({ result: 'deployed', engineClient: true });
+    expect(existsSync(marker), 'the sweep after the build clears the marker').toBe(false);
+    // Nothing changed, nothing built: the engine is not spoken to at all.
+    expect(await traced()).toEqual({ result: 'skipped', engineClient: false });
+    // A run killed mid-build leaves the marker (and an image): the next no-op deploy sweeps.
+    await buildImage('pctl-leakimg-quiet-web:leak', { 'managed-by': 'pctl', 'pctl-stack': QUIET }, 'killed build');
+    writeFileSync(marker, '1 killed\n');
+    expect(await traced()).toEqual({ result: 'skipped', engineClient: true });
+    expect(await tags()).not.toContain('pctl-leakimg-quiet-web:leak');
+    expect(existsSync(marker)).toBe(false);
   }, 300_000);
 });

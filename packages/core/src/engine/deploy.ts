@@ -10,6 +10,7 @@ import { openSession, requireKnownServices, requireV1, type Session, type Sessio
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
+import { buildsMayHaveLeaked, clearBuilding } from './buildMarker.js';
 import { adoptOne, planAdoption, writtenByOriginal } from './adopt.js';
 import { scrubSecrets } from './scrub.js';
 
@@ -175,9 +176,12 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     await removeReplacedImages(session, store, replaced, all);
     await runLegacyProviders(session, 'deploy', store);
     // Builds a killed run left (tagged or not) go, keeping what state and this config run.
-    if (stackBuildsImages(ctx, store.entries())) {
+    // Only after a run that started builds (this one, or one killed mid-build): a no-op
+    // deploy never speaks to the engine.
+    if (stackBuildsImages(ctx, store.entries()) && buildsMayHaveLeaked(ctx.cwd, ctx.stack)) {
       const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...all.map((t) => t.image.ref)];
-      await removeLeakedImages(ctx, keep);
+      const sweep = await removeLeakedImages(ctx, keep);
+      if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
     }
   });
   return { command: 'deploy', stack: ctx.stack, stateFile: file, ok: !failure, services: [...outcomes.values()], error: failure };

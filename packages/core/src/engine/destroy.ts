@@ -3,6 +3,7 @@ import { PctlError, toPctlError } from '../errors.js';
 import { statePath } from '../state/store.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
+import { clearBuilding } from './buildMarker.js';
 import { runPool } from './pool.js';
 import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
@@ -58,7 +59,8 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
       await runLegacyProviders(session, 'destroy', store);
       // Builds no live entry records any more (and leaks of killed runs) go too.
       if (stackBuildsImages(ctx, store.entries())) {
-        await removeLeakedImages(ctx, store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!));
+        const sweep = await removeLeakedImages(ctx, store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!));
+        if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
       }
     } catch (e) {
       failure = toPctlError(e);

@@ -11,6 +11,8 @@ import type { StateEntry } from '../state/types.js';
 export interface LeakedImageSweep {
   /** Image refs or ids removed. */
   removed: string[];
+  /** True when the engine could not be asked: the sweep is still due. */
+  failed?: boolean;
 }
 
 // True when the stack builds images locally (only then can it have leaked any).
@@ -31,7 +33,7 @@ export async function removeLeakedImages(ctx: ProviderContext, keep: Iterable<st
     // Image ids every container on the engine runs (stopped ones too: they still hold it).
     containers = await api.listContainers({ all: true });
   } catch {
-    return { removed }; // no engine answering: nothing to sweep now, the next run will
+    return { removed, failed: true }; // no engine answering: nothing to sweep now, the next run will
   }
   const keepRefs = new Set(keep);
   const used = new Set(containers.map((c) => c.ImageID));

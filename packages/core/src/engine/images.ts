@@ -5,6 +5,7 @@ import type { RegistryConfig } from '../config/schema.js';
 import type { ProviderContext } from '../contract.js';
 import { runPool } from './pool.js';
 import { saveBuildRecords, type BuildRecords } from './buildRecords.js';
+import { markBuilding } from './buildMarker.js';
 import type { PlannedTarget } from './targets.js';
 
 export interface ImageOutcome {
@@ -26,8 +27,10 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, 'BuildSkipped');
     outcomes.set(ref, { ref, built: false, pushed: false });
   }
+  const toBuild = needed.filter((r) => !present.has(r));
+  if (toBuild.length) markBuilding(ctx.cwd, ctx.stack);
   await runPool(
-    needed.filter((r) => !present.has(r)),
+    toBuild,
     limit,
     async (ref, signal) => {
       const { spec, owner } = specByRef.get(ref)!;
