@@ -82,7 +82,7 @@ describe('pctl CLI', () => {
     }
   });
 
-  it('loads no Docker engine client (dockerode) for --version, validate, plan and render of docker services', async () => {
+  it('loads no Docker engine client (dockerode) and no process runner (execa) for --version, validate, plan and render of docker services', async () => {
     const t = tempDir();
     try {
       writeTree(t.dir, {
@@ -96,7 +96,7 @@ describe('pctl CLI', () => {
         const { loaded, ...r } = await pctlLoading(args, t.dir);
         expect(r.exitCode, r.stderr).toBe(0);
         if (args[0] !== '--version') expect(loaded, args[0]).toContain('providers/docker/dist/index.js');
-        expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2)\//);
+        expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|execa)\//);
       }
     } finally {
       t.cleanup();

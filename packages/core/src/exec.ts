@@ -1,5 +1,5 @@
 // The one way pctl runs an external command: an argument array, never a shell string.
-import { execa, type Options as ExecaOptions } from 'execa';
+import type { Options as ExecaOptions } from 'execa';
 import { PctlError } from './errors.js';
 import { knownSecrets } from './secrets.js';
 
@@ -48,6 +48,15 @@ export function errorLine(text: string): string {
   return err ?? useful.at(-1) ?? lines.at(-1) ?? '';
 }
 
+// execa and its dependencies are about 130 modules, 0.15 s of every start-up on a small
+// machine: loaded with the first command run, not with pctl (most runs spawn nothing).
+type ExecaModule = typeof import('execa');
+let execaModule: ExecaModule | undefined;
+let execaLoading: Promise<ExecaModule> | undefined;
+export function loadExeca(): Promise<ExecaModule> {
+  return (execaLoading ??= import('execa').then((m) => (execaModule = m)));
+}
+
 export interface CreateExecOptions {
   /** Called before each command runs (verbose logging). */
   onCommand?: (command: string) => void;
@@ -75,6 +84,7 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
     };
     let child;
     try {
+      const { execa } = await loadExeca();
       child = execa(file, [...args], execaOpts);
       if (opts.onLine) {
         const feed = (stream: 'stdout' | 'stderr') => {
@@ -142,6 +152,7 @@ export async function execPipe(
 ): Promise<void> {
   const command = `${formatCommand(from.file, from.args)} | ${formatCommand(to.file, to.args)}`;
   opts.onCommand?.(command);
+  const { execa } = await loadExeca();
   const r = await execa(from.file, [...from.args], { cancelSignal: opts.signal, reject: false }).pipe(to.file, [...to.args], { cancelSignal: opts.signal, reject: false });
   const failed = r.exitCode !== 0 ? r : r.pipedFrom.find((p) => p.exitCode !== 0);
   if (failed) {
@@ -164,7 +175,10 @@ export interface StreamProcess {
 }
 
 // Starts a command (argument array, no shell) with piped stdio; it is killed if pctl exits.
+// Synchronous, for a socket handler: the caller awaits loadExeca() once beforehand.
 export function spawnStream(file: string, args: readonly string[], opts: { onCommand?: (c: string) => void } = {}): StreamProcess {
+  if (!execaModule) throw new Error('spawnStream: await loadExeca() first');
+  const { execa } = execaModule;
   const secrets = knownSecrets();
   opts.onCommand?.(formatCommand(file, args, secrets));
   const child = execa(file, [...args], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, shell: false, cleanup: true, encoding: 'buffer' });

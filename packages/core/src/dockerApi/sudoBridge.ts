@@ -2,11 +2,12 @@
 // every connection is piped to `sudo -n docker system dial-stdio` run over the ssh master
 // (a new channel on the one connection, no new handshake).
 import net from 'node:net';
-import { spawnStream } from '../exec.js';
+import { loadExeca, spawnStream } from '../exec.js';
 import { clientArgs, shellQuote } from './sshArgs.js';
 import type { SshTarget } from './types.js';
 
 export async function sudoBridge(t: SshTarget, control: string, socketPath: string, remoteHost?: string): Promise<{ close(): Promise<void>; failure(): string | undefined }> {
+  await loadExeca();
   let failure: string | undefined;
   const children = new Set<{ kill(): void }>();
   const command = ['sudo', '-n', 'docker', ...(remoteHost ? ['--host', shellQuote(remoteHost)] : []), 'system', 'dial-stdio'];
