@@ -18,11 +18,11 @@ export const builtinProviderNames = Object.keys(BUILTIN);
 export async function loadProvider(name: string, stack: LoadedStack): Promise<LoadedProvider> {
   const custom = stack.config.providers?.[name];
   if (custom !== undefined) {
-    useBundledKit();
     let file = custom;
     let mod: Record<string, unknown>;
     try {
       file = providerModuleFile(custom, stack.configPath);
+      useBundledKit(file);
       mod = (await runStep({ module: `provider ${name} (${custom})`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
     } catch (e) {
       if (isPctlError(e) && e.code !== 'ModuleFailed') throw e;
@@ -122,9 +122,17 @@ function isProviderObject(v: unknown): v is Record<string, unknown> & { apiVersi
 }
 
 let kitHook = false;
-// A provider file without node_modules of its own may import pctl's copy of the kit.
-function useBundledKit(): void {
+// A provider file without node_modules of its own may import pctl's copy of the kit. The
+// hook runs on a thread of its own that every later import goes through, so it is
+// registered only for a file that cannot resolve the kit where it is.
+function useBundledKit(file: string): void {
   if (kitHook) return;
+  try {
+    createRequire(file).resolve('@pctl/provider-kit');
+    return;
+  } catch {
+    /* not installed beside the file: pctl's copy is used */
+  }
   kitHook = true;
   register('./kitResolve.js', import.meta.url);
 }
