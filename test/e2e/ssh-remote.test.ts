@@ -4,7 +4,7 @@
 // is built on the shared engine and, with no registry, streamed from it to the remote
 // engine (GET /images/get into POST /images/load); the container then runs there.
 import { execa } from 'execa';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
@@ -132,6 +132,21 @@ describe('docker provider on a remote host over ssh', () => {
     expect(row.live.resources.map((x: { name: string }) => x.name)).toEqual([`${STACK}-web`]);
     // The local engine has no such container: status really asked the remote one.
     expect((await execa('docker', ['ps', '-q', '--filter', `name=^${STACK}-web$`])).stdout.trim()).toBe('');
+  });
+
+  it('syncs a changed file into the remote container through the same ssh connection', async () => {
+    writeFileSync(path.join(dir, 'web/index.html'), 'synced over ssh');
+    const r = await run(['sync', 'web', '--once', '--json', '--verbose']);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).rounds.map((x: { key: string; containers: string[] }) => [x.key, x.containers])).toEqual([[`${STACK}-web`, [`${STACK}-web`]]]);
+    // The files went in as a tar stream to the remote engine's API; no docker command ran over ssh.
+    expect(r.stderr).toContain(`> PUT /containers/${STACK}-web/archive?path=`);
+    expect(r.stderr).not.toMatch(/\$ ssh .*-- 127\.0\.0\.1 .*docker/);
+    expect(await onRemote(['exec', `${STACK}-web`, 'cat', '/www/index.html'])).toBe('synced over ssh');
+    expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe('synced over ssh');
+    // The container kept running: synced, not redeployed.
+    expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
   });
 
   it('destroys the container, volumes, network and image on the remote engine', async () => {

@@ -1,7 +1,8 @@
 // Live sync through the Engine API: each batch goes in as one tar stream (PUT
 // /containers/{id}/archive, packed here from the listed files), removals with one
 // `rm -f --` run in the container (POST /containers/{id}/exec), into every running
-// container of the service.
+// container of the service. A remote host is reached as deploy reaches it: the API through
+// the one ssh connection's socket forward, so a sync round costs no ssh handshake.
 import { PctlError, type ProviderContext, type SyncBatch } from '@pctl/core';
 import { bodyOnly, connect, pathPart, type Api } from './api.js';
 import { listByLabel, stackFilters } from './containers.js';
@@ -12,7 +13,6 @@ import { options } from './options.js';
 export async function sync({ ctx, key, batches }: { ctx: ProviderContext; key: string; batches: SyncBatch[] }): Promise<{ containers: string[] }> {
   const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
   const o = options(svc?.provider.options);
-  if (o.host) throw new PctlError({ code: 'SyncUnsupported', message: `${key}: sync to a remote Docker host is not supported yet`, fault: 'user', hint: 'deploy the change with pctl deploy' });
   const api = await connect(ctx, o);
   const containers = (await listByLabel(api, 'container', stackFilters(ctx.stack, key), true)).map((c) => c.name);
   if (!containers.length) throw new PctlError({ code: 'NotRunning', message: `${key}: no running container to sync into`, fault: 'environment', exitCode: 1, hint: 'run pctl deploy first' });
