@@ -115,6 +115,22 @@ describe('base images from a registry with a password', () => {
     expect(helperCalls()).toEqual([`127.0.0.1:${regPort}`]);
   });
 
+  it('with DEBUG=* (the Node convention for library debug logs) no library prints the credentials, not even base64-encoded', async () => {
+    await untagBase();
+    const config = configDir('debug', { credHelpers: { [`127.0.0.1:${regPort}`]: 'pctltest' } });
+    const r = await pctl(['build', '--json', '--force-build'], { cwd: dir, env: { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`, DEBUG: '*' } });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    const out = `${r.stdout}${r.stderr}`;
+    expect(out).not.toContain(PASSWORD);
+    // The engine gets them in X-Registry-Config (base64 JSON): no header, and no base64 run
+    // anywhere in the output that decodes to the password.
+    expect(out).not.toMatch(/X-Registry-(Config|Auth)/i);
+    for (const run of out.match(/[A-Za-z0-9+/_-]{24,}={0,2}/g) ?? []) {
+      for (const form of [run, run.replace(/-/g, '+').replace(/_/g, '/')]) expect(Buffer.from(form, 'base64').toString('latin1')).not.toContain(PASSWORD);
+    }
+  });
+
   it('takes the credentials of an auths entry of the docker config', async () => {
     await untagBase();
     const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');

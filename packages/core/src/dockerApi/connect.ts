@@ -69,6 +69,21 @@ function loadDockerode(): Promise<typeof import('dockerode')> {
     } catch {
       /* load dockerode as it is */
     }
-    return (await import('dockerode')).default;
+    const Docker = (await import('dockerode')).default;
+    silenceModemDebug();
+    return Docker;
   })());
+}
+
+// docker-modem logs every request's options and headers (X-Registry-Auth and
+// X-Registry-Config carry registry passwords, base64-encoded, past any masking) and every
+// response (container env) through the `debug` package when DEBUG names it (DEBUG=* is a
+// common habit). pctl's -v shows each call without secrets; that library log stays off.
+function silenceModemDebug(): void {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve('docker-modem'));
+    (require('debug') as { disable(): string }).disable();
+  } catch {
+    /* no debug package beside docker-modem: nothing logs */
+  }
 }
