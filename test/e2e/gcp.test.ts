@@ -267,6 +267,18 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(await tags()).toEqual([tag]);
   });
 
+  it('prints the access token nowhere with the libraries\' own logs asked for (GOOGLE_SDK_NODE_LOGGING=*, DEBUG=*)', async () => {
+    const before = grants.length;
+    const r = await pctlWatchingArgv(['status', '--json', '--verbose'], { cwd: dir, env: { ...env, GOOGLE_SDK_NODE_LOGGING: '*', DEBUG: '*' } }, ACCESS_TOKEN);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    // It did get a token (a new grant) and used it on the cluster.
+    expect(grants.length).toBeGreaterThan(before);
+    expect(clusterGets.at(-1)?.auth).toBe(`Bearer ${ACCESS_TOKEN}`);
+    expect(JSON.parse(r.stdout).status.find((x: { key: string }) => x.key === `${STACK}-web`).live.state).toBe('running');
+    noLeak(r);
+  });
+
   it('redeploys a config change without pushing an image Artifact Registry already has', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml('    env: { GREETING: hi }\n'));
     const r = await runWatched(['deploy', '--json', '--verbose']);

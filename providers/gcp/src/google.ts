@@ -2,6 +2,7 @@
 // only when a gcp service is deployed) and the one GKE call pctl makes: getting a cluster.
 // Every Google error becomes one PctlError line: the call, the resource, Google's message.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { PctlError } from '@pctl/core';
@@ -39,11 +40,24 @@ function keyTokenUri(): string | undefined {
   return undefined;
 }
 
+// google-auth-library logs every request's headers (the bearer token) and every response
+// (the token endpoint's access_token) when GOOGLE_SDK_NODE_LOGGING is set, before pctl can
+// know the token to mask it. Its logging backend is switched off before it loads.
+async function silenceGoogleLogging(): Promise<void> {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve('google-auth-library'));
+    (require('google-logging-utils') as { setBackend(b: null): void }).setBackend(null);
+  } catch {
+    /* no logging package beside google-auth-library: nothing logs */
+  }
+}
+
 let shared: Promise<TokenSource> | undefined;
 
 /** One credential per process, from Application Default Credentials, scope cloud-platform. */
 export function defaultTokenSource(): Promise<TokenSource> {
   shared ??= (async () => {
+    await silenceGoogleLogging();
     const { GoogleAuth } = await import('google-auth-library');
     const auth = new GoogleAuth({ scopes: SCOPES });
     let client: Awaited<ReturnType<typeof auth.getClient>>;
