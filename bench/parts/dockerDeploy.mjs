@@ -22,7 +22,10 @@ const comparisonNote = `**first deploy and destroy next to plain docker**: a sta
   \`busybox:latest\` is present for both. Sides alternate which goes first from round to
   round. Each round checks that both sides left N running containers, and nothing labelled
   with their stack after destroy. The ratio is the median of the per-round ratios (both
-  sides of a round run back to back, on the same load).`;
+  sides of a round run back to back, on the same load). pctl pays its start-up on every
+  run (node loading pctl's modules, the stack file read and checked) where each docker CLI
+  call is a small Go binary: the row "less its start-up" takes \`pctl --version\`, measured
+  in the same run, off pctl's destroy, which leaves what both sides ask of the engine.`;
 
 const cpuNote = `**CPU time of pctl**: the pctl process of each first deploy of the 30-service stack runs
   with \`node --import bench/cpuReport.mjs\`, which at exit reads its own user + sys time
