@@ -122,6 +122,30 @@ describe('kube-api-server server-side apply', () => {
     expect(server.get('ConfigMap', 'ssa', 'from-yaml')?.data).toEqual({ a: '1' });
   });
 
+  it('takes managedFields a patch or update writes (a valid, non-empty list), and keeps the stored ones otherwise', async () => {
+    const cm = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned', namespace: 'ssa' }, data }) as KubernetesObject;
+    const core = server.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: 'ssa', body: cm({ a: '1', b: '2' }) as never, fieldManager: 'creator' });
+    const both = await apply(cm({ a: '1', b: '2' }), 'pctl');
+    expect(both.metadata?.managedFields?.map((m) => m.manager).sort()).toEqual(['creator', 'pctl']);
+    // A merge patch with a list that gives up the creator's entry: stored as written, and
+    // then pctl alone owns b, so dropping it from the applied config removes it.
+    const mine = both.metadata!.managedFields!.filter((m) => m.manager === 'pctl');
+    const rv = both.metadata!.resourceVersion;
+    const patched = await objects.patch({ ...cm({}), metadata: { name: 'owned', namespace: 'ssa', resourceVersion: rv, managedFields: mine } } as never, undefined, undefined, 'pctl', undefined, PatchStrategy.MergePatch);
+    expect(patched.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['pctl', 'Apply']]);
+    expect(patched.metadata?.resourceVersion).not.toBe(rv);
+    // The resourceVersion it names is a precondition, as for any patch.
+    expect(await statusOf(objects.patch({ ...cm({}), metadata: { name: 'owned', namespace: 'ssa', resourceVersion: rv, managedFields: mine } } as never, undefined, undefined, 'pctl', undefined, PatchStrategy.MergePatch))).toMatchObject({ code: 409 });
+    const dropped = await apply(cm({ a: '1' }), 'pctl');
+    expect((dropped as never as { data: unknown }).data).toEqual({ a: '1' });
+    // An empty list, or one that is not managedFields, leaves the stored ones as they are.
+    for (const managedFields of [[], [{ manager: 'x' }]]) {
+      const kept = await objects.patch({ ...cm({ c: '3' }), metadata: { name: 'owned', namespace: 'ssa', managedFields } } as never, undefined, undefined, 'editor', undefined, PatchStrategy.MergePatch);
+      expect(kept.metadata?.managedFields?.map((m) => m.manager)).toContain('pctl');
+    }
+  });
+
   it('supports server-side dry run', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry', namespace: 'ssa' }, data: { x: '1' } } as KubernetesObject;
     const out = await objects.patch(cm, undefined, 'All', 'pctl', undefined, PatchStrategy.ServerSideApply);

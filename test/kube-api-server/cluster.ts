@@ -67,6 +67,20 @@ function comparable(obj: KubeObject): unknown {
   return c;
 }
 
+// The managedFields an update or patch asks for, as the API server's field manager decodes
+// them (decodeLiveOrNew): taken when they differ from the stored ones and form a valid,
+// non-empty list (each entry with a manager, an operation Apply or Update, FieldsV1);
+// otherwise the stored ones stay, so a client that drops the field loses nothing.
+function requestedOwnership(obj: KubeObject, old: KubeObject): unknown[] | undefined {
+  const mf = obj.metadata.managedFields;
+  if (!Array.isArray(mf) || mf.length === 0 || deepEqual(mf, old.metadata.managedFields)) return undefined;
+  const valid = mf.every((e) => {
+    const x = e as { manager?: unknown; operation?: unknown; fieldsType?: unknown; fieldsV1?: unknown };
+    return typeof x?.manager === 'string' && (x.operation === 'Apply' || x.operation === 'Update') && x.fieldsType === 'FieldsV1' && typeof x.fieldsV1 === 'object' && x.fieldsV1 !== null;
+  });
+  return valid ? mf : undefined;
+}
+
 export class Cluster {
   /** Pods in graceful termination: uid -> time (ms) the simulated kubelet finishes. */
   readonly podTerminations = new Map<string, number>();
@@ -206,7 +220,7 @@ export class Cluster {
     t: ResourceType,
     old: KubeObject,
     next: KubeObject,
-    w: { manager: string; dryRun?: boolean; subresource?: string; managedFields?: unknown[] },
+    w: { manager: string; dryRun?: boolean; subresource?: string; managedFields?: unknown[]; requestedManagedFields?: unknown[] },
   ): KubeObject {
     applyDefaults(next, old);
     validate(t, next);
@@ -220,8 +234,12 @@ export class Cluster {
       }
     }
     if (generationKinds.has(t.kind) && !deepEqual(old.spec, next.spec)) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    // An update or patch of the main resource that sets managedFields to a valid, non-empty
+    // list replaces them (how clients move ownership, e.g. kubectl's client-side-apply
+    // upgrade); the fields the request changes then go to its manager as usual.
+    const base = w.requestedManagedFields && !w.subresource ? { ...old, metadata: { ...old.metadata, managedFields: w.requestedManagedFields } } : old;
     next.metadata.managedFields = w.managedFields ?? managedFieldsAfterUpdate({
-      old, next, manager: w.manager, apiVersion: groupVersion(t), statusSubresource: t.status, subresource: w.subresource, now: rfc3339(),
+      old: base, next, manager: w.manager, apiVersion: groupVersion(t), statusSubresource: t.status, subresource: w.subresource, now: rfc3339(),
     });
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing keeps the resourceVersion, as etcd-backed storage does.
@@ -248,8 +266,9 @@ export class Cluster {
     const old = this.get(t, ns, name);
     this.checkPrecondition(t, old, obj);
     if (opts.subresource === 'scale') return this.updateScale(t, old, obj, opts);
+    const requestedManagedFields = requestedOwnership(obj, old);
     const next = this.carryOver(t, old, obj, opts.subresource);
-    return this.finishUpdate(t, old, next, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource });
+    return this.finishUpdate(t, old, next, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource, requestedManagedFields });
   }
 
   /** The autoscaling/v1 Scale view of a workload. */
@@ -297,8 +316,9 @@ export class Cluster {
     }
     this.checkPrecondition(t, old, obj);
     if (opts.subresource === 'scale') return { object: this.updateScale(t, old, obj, opts), created: false };
+    const requestedManagedFields = requestedOwnership(obj, old);
     const carried = this.carryOver(t, old, obj, opts.subresource);
-    const object = this.finishUpdate(t, old, carried, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource });
+    const object = this.finishUpdate(t, old, carried, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource, requestedManagedFields });
     return { object, created: false };
   }
 

@@ -123,6 +123,16 @@ export class KubeClient {
     }
   }
 
+  /** Replaces an object's managedFields (a merge patch naming the resourceVersion it read: a write in between is a KubeConflict). */
+  async setManagedFields(o: KubeObject, managedFields: unknown[]): Promise<void> {
+    const patch = { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), resourceVersion: o.metadata.resourceVersion, managedFields } };
+    try {
+      await this.call(() => this.objects.patch(patch as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, loadedSdk().PatchStrategy.MergePatch));
+    } catch (e) {
+      throw kubeError(e, `taking sole ownership of ${describeObject(o)}`, this.hint);
+    }
+  }
+
   /** Deletes; true when it was there. Pods and dependents go in the background. */
   async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }, propagationPolicy = 'Background'): Promise<boolean> {
     try {

@@ -8,6 +8,7 @@ import { describeObject, type KubeClient } from './client.js';
 import { KEY_ANNOTATION, kubeLabels, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
 import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
 import { checkOwnership } from './ownership.js';
+import { claimAppliedFields } from './soleOwner.js';
 import { deleteNamespaceIfUnused, waitGone } from './removal.js';
 import { renderService } from './render.js';
 import { waitRollout, type DeploymentLike, type PodLike, type RolloutOptions } from './rollout.js';
@@ -82,7 +83,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
   }
   for (const o of own) {
     if (opts.signal?.aborted) break;
-    await client.apply(o);
+    await claimAppliedFields(client, await client.apply(o));
   }
 
   // What the service had before and has no more: another namespace, a dropped HPA, PVC,
