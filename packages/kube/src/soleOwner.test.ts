@@ -3,10 +3,9 @@
 // the API test server, whose managedFields follow the API server's field manager (a field
 // two managers own stays when one stops applying it; a written managedFields list replaces
 // the stored one).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMemoryReporter, type ServiceConfig } from '@pctl/core';
-import { startKubeApiServer, type KubeApiServer } from '../../../test/kube-api-server/index.js';
-import { connect, type KubeClient } from './client.js';
+import { kubeServerPerTest } from '../../../test/helpers/kubeServer.js';
 import { deployService } from './deployer.js';
 import { renderService } from './render.js';
 import { withoutCoOwners } from './soleOwner.js';
@@ -33,51 +32,40 @@ describe('withoutCoOwners', () => {
 });
 
 describe('deploying over an object another tool made', () => {
-  let server: KubeApiServer;
-  let client: KubeClient;
-  beforeEach(async () => {
-    server = await startKubeApiServer({ contextName: 'kind-pctl' });
-    client = await connect({ kubeconfig: server.kubeconfigPath, context: server.contextName });
-  });
-  afterEach(async () => {
-    const errors = server.controllerErrors;
-    await server.close();
-    expect(errors).toEqual([]);
-  });
-
+  const k = kubeServerPerTest();
   const input = (env: Record<string, string>): RenderInput => {
     const config = { image: 'busybox:1', env, provider: { name: 'kind', options: {} } } as ServiceConfig;
     return { stack: 'shop', service: 'web', config, image: 'busybox:1', namespace: 'shop', options: {}, fingerprint: 'fp' };
   };
   const reporter = createMemoryReporter();
-  const envOf = () => ((server.get('Deployment', 'shop', 'shop-web') as { spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } }).spec.template.spec.containers[0]!.env ?? []).map((e) => e.name).sort();
+  const envOf = () => ((k.server.get('Deployment', 'shop', 'shop-web') as { spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } }).spec.template.spec.containers[0]!.env ?? []).map((e) => e.name).sort();
 
   it('removes an env var the stack file no longer has, though the other tool had written it too', async () => {
     // The original pctl's Deployment: what pctl renders, created by another manager, with an annotation of its own.
     const objects = renderService(input({ KEEP: 'k', DROP: 'd' }));
     const dep = objects.find((o) => o.kind === 'Deployment')!;
-    await client.create(objects.find((o) => o.kind === 'Namespace')!);
-    await client.objects.create({ ...dep, metadata: { ...dep.metadata, annotations: { ...(dep.metadata.annotations ?? {}), 'original/note': 'kept' } } } as never, undefined, undefined, 'original');
+    await k.client.create(objects.find((o) => o.kind === 'Namespace')!);
+    await k.client.objects.create({ ...dep, metadata: { ...dep.metadata, annotations: { ...(dep.metadata.annotations ?? {}), 'original/note': 'kept' } } } as never, undefined, undefined, 'original');
     expect(envOf()).toEqual(['DROP', 'KEEP']);
 
-    await deployService(client, input({ KEEP: 'k', DROP: 'd' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
-    const managers = (server.get('Deployment', 'shop', 'shop-web')!.metadata.managedFields as { manager: string; operation: string; fieldsV1: object }[]);
+    await deployService(k.client, input({ KEEP: 'k', DROP: 'd' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
+    const managers = (k.server.get('Deployment', 'shop', 'shop-web')!.metadata.managedFields as { manager: string; operation: string; fieldsV1: object }[]);
     // pctl alone owns what it applied; the original keeps what only it wrote (its annotation).
     const original = managers.find((m) => m.manager === 'original' && m.operation === 'Update');
     expect(JSON.stringify(original?.fieldsV1 ?? {})).not.toContain('DROP');
     expect(JSON.stringify(original?.fieldsV1 ?? {})).toContain('original/note');
     // That took one managedFields write (naming the resourceVersion it had read).
-    expect(server.requests.filter((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json' && r.status === 200)).toHaveLength(1);
+    expect(k.server.requests.filter((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json' && r.status === 200)).toHaveLength(1);
 
-    await deployService(client, input({ KEEP: 'k' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
+    await deployService(k.client, input({ KEEP: 'k' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
     expect(envOf()).toEqual(['KEEP']);
-    expect(server.get('Deployment', 'shop', 'shop-web')!.metadata.annotations?.['original/note']).toBe('kept');
+    expect(k.server.get('Deployment', 'shop', 'shop-web')!.metadata.annotations?.['original/note']).toBe('kept');
   });
 
   it('changes no ownership of an object only pctl wrote (no extra request)', async () => {
-    await deployService(client, input({ A: 'a' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
-    const writes = () => server.requests.filter((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json').length;
-    await deployService(client, input({ A: 'a', B: 'b' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
+    await deployService(k.client, input({ A: 'a' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
+    const writes = () => k.server.requests.filter((r) => r.method === 'PATCH' && r.contentType === 'application/merge-patch+json').length;
+    await deployService(k.client, input({ A: 'a', B: 'b' }), { reporter, rolloutTimeoutMs: 30_000, pollMs: 50 });
     expect(writes()).toBe(0);
     expect(envOf()).toEqual(['A', 'B']);
   });
