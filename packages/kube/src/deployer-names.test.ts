@@ -158,7 +158,7 @@ describe('shared StorageClass', () => {
   });
 });
 
-describe('kinds the k.server does not serve', () => {
+describe('kinds the server does not serve', () => {
   it('checks nothing for them (a CRD applied first may bring them) and fails at their apply, naming it', async () => {
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } };
     const err = await failure(deployService(k.client, input('shop', 'api', 'shared', {}, {}, { manifests: [widget] }), opts()));
