@@ -51,21 +51,19 @@ export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string
 
 let dockerode: Promise<typeof import('dockerode')> | undefined;
 
-// dockerode, without loading its BuildKit session code (gRPC, ~0.2 s of CPU) until a
-// BuildKit build asks for it: its session module is put in the require cache as a stub
-// that loads the real one on first call. If dockerode's layout changes, it loads as it is.
+// dockerode, without two parts pctl does not use until something asks for them: its
+// BuildKit session code (gRPC, ~0.2 s of CPU; a BuildKit build loads it) and
+// docker-modem's ssh transport (ssh2 and its crypto, ~35 modules, ~50 ms; pctl reaches
+// remote engines through OpenSSH's socket forward, never through it). Each is put in the
+// require cache as a stub that loads the real module on first call. If the libraries'
+// layout changes, they load as they are.
 function loadDockerode(): Promise<typeof import('dockerode')> {
   return (dockerode ??= (async () => {
     try {
       const require = createRequire(import.meta.url);
-      const session = require.resolve('dockerode/lib/session.js');
-      if (!require.cache[session]) {
-        const lazy = (...args: unknown[]) => {
-          delete require.cache[session];
-          return (require(session) as (...a: unknown[]) => unknown)(...args);
-        };
-        require.cache[session] = { id: session, filename: session, loaded: true, exports: lazy, children: [], paths: [], path: session } as unknown as NodeJS.Module;
-      }
+      const docker = require.resolve('dockerode');
+      lazyInRequireCache(require, require.resolve('dockerode/lib/session.js'));
+      lazyInRequireCache(require, createRequire(docker).resolve('docker-modem/lib/ssh.js'));
     } catch {
       /* load dockerode as it is */
     }
@@ -73,6 +71,16 @@ function loadDockerode(): Promise<typeof import('dockerode')> {
     silenceModemDebug();
     return Docker;
   })());
+}
+
+// Puts a function module in the require cache that, called, loads the real one and calls it.
+function lazyInRequireCache(require: NodeJS.Require, file: string): void {
+  if (require.cache[file]) return;
+  const lazy = (...args: unknown[]) => {
+    delete require.cache[file];
+    return (require(file) as (...a: unknown[]) => unknown)(...args);
+  };
+  require.cache[file] = { id: file, filename: file, loaded: true, exports: lazy, children: [], paths: [], path: file } as unknown as NodeJS.Module;
 }
 
 // docker-modem logs every request's options and headers (X-Registry-Auth and
