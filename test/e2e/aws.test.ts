@@ -396,7 +396,7 @@ describe('aws provider (EKS + ECR)', () => {
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
     const loaded = readFileSync(trace, 'utf8');
-    expect(loaded).toContain('providers/aws/dist/index.js');
+    expect(loaded).toContain('packages/cli/bundle/provider-aws.js');
     expect(loaded).not.toMatch(/@aws-sdk|@smithy|@aws-crypto/);
   });
 });

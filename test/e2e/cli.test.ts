@@ -72,9 +72,9 @@ describe('pctl CLI', () => {
       expect(help).not.toMatch(/@aws-sdk|@google-cloud|@kubernetes|provider-kind|provider-docker|provider-gcp/);
       for (const args of [['validate'], ['plan'], ['render']]) {
         const loaded = await run(args);
-        expect(loaded, args[0]).toContain('packages/core/dist/index.js');
+        expect(loaded, args[0]).toContain('packages/cli/bundle/core.js');
         // The providers load (validate checks their options), their cluster client does not.
-        expect(loaded, args[0]).toContain('providers/kind/dist/index.js');
+        expect(loaded, args[0]).toContain('packages/cli/bundle/provider-kind.js');
         expect(loaded, args[0]).not.toMatch(/@kubernetes\/client-node|@aws-sdk|@google-cloud/);
       }
     } finally {
@@ -95,7 +95,7 @@ describe('pctl CLI', () => {
       for (const args of [['--version'], ['validate'], ['plan'], ['render']]) {
         const { loaded, ...r } = await pctlLoading(args, t.dir);
         expect(r.exitCode, r.stderr).toBe(0);
-        if (args[0] !== '--version') expect(loaded, args[0]).toContain('providers/docker/dist/index.js');
+        if (args[0] !== '--version') expect(loaded, args[0]).toContain('packages/cli/bundle/provider-docker.js');
         expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|execa)\//);
       }
     } finally {

@@ -379,7 +379,7 @@ services:
       expect(r.exitCode).toBe(0);
     }
     const loaded = readFileSync(trace, 'utf8');
-    expect(loaded).toContain('packages/core/dist/index.js');
+    expect(loaded).toContain('packages/cli/bundle/core.js');
     expect(loaded).not.toMatch(/google-auth-library|gaxios|@google-cloud/);
   });
 });

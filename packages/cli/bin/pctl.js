@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
+// Thin launcher: the CLI bundled from dist/ lives in bundle/ (`npm run build` makes both).
 // A signal that arrives while the CLI loads stops pctl with the shell's code for it
 // (130 for SIGINT, 143 for SIGTERM) instead of killing it with no exit code at all.
 const early = (sig) => {
@@ -8,7 +8,7 @@ const early = (sig) => {
 };
 process.on('SIGINT', early);
 process.on('SIGTERM', early);
-const { main } = await import('../dist/main.js');
+const { main } = await import('../bundle/main.js');
 // main() installs its own handlers first thing, in the same tick.
 process.off('SIGINT', early);
 process.off('SIGTERM', early);

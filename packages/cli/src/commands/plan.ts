@@ -1,5 +1,6 @@
 // `pctl plan` and `pctl render`: what deploy would do and apply, touching nothing.
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { loadCore, type Invocation } from '../invocation.js';
 import { planTable } from '../render.js';
 import { runResultJson } from './runResultJson.js';
@@ -28,7 +29,6 @@ export function registerPlan(program: Command, inv: Invocation): void {
       const rendered = inv.maskDeep(await core.runRender({ ...so, only: services }));
       inv.doc.rendered = rendered;
       if (inv.json) return;
-      const { stringify } = await import('yaml');
       const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
       inv.stdout(docs.length ? `---\n${docs.join('---\n')}` : '');
       if (!docs.length) process.stderr.write('no service of this stack deploys to Kubernetes\n');
