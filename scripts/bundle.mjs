@@ -8,7 +8,7 @@
 // Lazy boundaries stay: each provider and core are entry points of their own, so a command
 // loads only the chunks it reaches (`bundle/provider-docker.js`, `bundle/core.js`, ...).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'packages/cli/bundle');
 const INLINED = new Set(['zod', 'yaml', 'commander']);
 
-rmSync(out, { recursive: true, force: true });
+// Built beside, then swapped in: a pctl started meanwhile runs the old bundle or the new,
+// never half of one.
+const fresh = `${out}.${process.pid}.tmp`;
+const old = `${out}.${process.pid}.old`;
+rmSync(fresh, { recursive: true, force: true });
 await build({
   entryPoints: {
     main: 'packages/cli/dist/main.js',
@@ -29,7 +33,7 @@ await build({
     'provider-aws': 'providers/aws/dist/index.js',
   },
   absWorkingDir: root,
-  outdir: out,
+  outdir: fresh,
   entryNames: '[name]',
   // Chunks beside the entries: import.meta.url-relative paths (kitResolve.js, ../package.json)
   // resolve from every output file alike.
@@ -67,3 +71,6 @@ await build({
     },
   ],
 });
+if (existsSync(out)) renameSync(out, old);
+renameSync(fresh, out);
+rmSync(old, { recursive: true, force: true });
