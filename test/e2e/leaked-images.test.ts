@@ -11,6 +11,7 @@ import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.
 const STACK = 'leakimg';
 const OTHER = 'leakimg-other';
 const QUIET = 'leakimg-quiet';
+const SHARED = 'leakimg-shared';
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
 const keepers: string[] = [];
@@ -40,6 +41,7 @@ afterAll(async () => {
   await removeStack(STACK);
   await removeStack(OTHER);
   await removeStack(QUIET);
+  await removeStack(SHARED);
   for (const c of keepers) await execa('docker', ['rm', '-f', c], { reject: false });
   for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used']) await execa('docker', ['rmi', '-f', t], { reject: false });
   tmp?.cleanup();
@@ -111,5 +113,31 @@ describe('leaked images', () => {
     expect(await traced()).toEqual({ result: 'skipped', engineClient: true });
     expect(await tags()).not.toContain('pctl-leakimg-quiet-web:leak');
     expect(existsSync(marker)).toBe(false);
+  }, 300_000);
+
+  it('destroying a service keeps the image another service runs (pctl://), and the last one removes it', async () => {
+    const shared = path.join(dir, 'shared');
+    writeTree(shared, {
+      'pctl.yaml':
+        `name: ${SHARED}\nservices:\n  api:\n    image: ./api\n    command: sleep 3600\n    provider: { name: docker }\n` +
+        '  worker:\n    image: pctl://api\n    command: sleep 3600\n    provider: { name: docker }\n',
+      'api/Dockerfile': 'FROM busybox:latest\nCOPY f /f\n',
+      'api/f': 'shared build\n',
+    });
+    const deploy = await pctl(['deploy'], { cwd: shared });
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    const [image] = await labelled('image', SHARED);
+    expect(image).toMatch(/^pctl-leakimg-shared-api:/);
+    const running = async () => (await docker(['ps', '--filter', `label=pctl-stack=${SHARED}`, '--format', '{{.Image}}'])).split('\n').filter(Boolean);
+    expect(await running()).toEqual([image, image]);
+    // Either one goes first: the image stays while the other runs it.
+    const one = await pctl(['destroy', 'api'], { cwd: shared });
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(await running()).toEqual([image]);
+    expect(await tags()).toContain(image);
+    const rest = await pctl(['destroy'], { cwd: shared });
+    expect(rest.exitCode, rest.stderr).toBe(0);
+    expect(await running()).toEqual([]);
+    expect(await tags()).not.toContain(image);
   }, 300_000);
 });

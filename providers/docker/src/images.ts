@@ -13,11 +13,10 @@ export async function imageId(api: Api, ref: string): Promise<string | undefined
   }
 }
 
-// Removes the image unless a container (of any stack: a shared build) still uses it.
+// Removes the image unless a container (of any stack: a shared build) still uses it. The
+// engine itself refuses to remove an image a container uses, running or stopped (409), so
+// asking first would be one more call per service, and racy besides.
 export async function removeUnusedImage(api: Api, ref: string): Promise<void> {
-  const filters = JSON.stringify({ ancestor: [ref] });
-  const users = await api.call(`GET /containers/json?all=1&filters=${filters}`, 'listing containers', (d) => d.listContainers({ all: true, filters }));
-  if (users.length) return;
   api.log(`DELETE /images/${pathPart(ref)}`);
   try {
     await api.docker.getImage(pathPart(ref)).remove();
