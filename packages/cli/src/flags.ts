@@ -7,7 +7,7 @@ export interface GlobalOpts {
   name?: string;
   json?: boolean;
   verbose?: boolean;
-  concurrency: string;
+  concurrency?: string;
   wait: boolean;
   lockTimeout: string;
   forceBuild?: boolean;

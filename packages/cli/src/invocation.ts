@@ -91,7 +91,11 @@ export class Invocation {
         buildConcurrency: positiveInt('--build-concurrency', o.buildConcurrency, os.availableParallelism()),
         skipPush: Boolean(o.skipPush),
       },
-      concurrency: positiveInt('--concurrency', o.concurrency, 4),
+      // Destroy keeps twice as many services in progress: removing one is two engine
+      // stages (its containers, then its volumes and image), and with 4 the engine's
+      // container removals stood idle while each batch's images went (30 busybox services:
+      // 4.0 s at 4, 3.5 s at 8, 3.9 s at 12; plain docker 3.3 s).
+      concurrency: positiveInt('--concurrency', o.concurrency, cmd.name() === 'destroy' ? 8 : 4),
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
       stepTimeoutMs: stepTimeout(c, o.stepTimeout),
