@@ -1,6 +1,9 @@
 // The CLI's surface: help, version, exit codes, unknown commands, validate.
 import { describe, expect, it } from 'vitest';
-import { pctl, pctlLoading, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pctl, pctlBin, pctlLoading, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 
 describe('pctl CLI', () => {
   it('prints help and version with exit 0', async () => {
@@ -10,6 +13,20 @@ describe('pctl CLI', () => {
     const v = await pctl(['--version'], { cwd: repoRoot });
     expect(v.exitCode).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('says to build when the CLI bundle is missing, with exit 2', async () => {
+    const t = tempDir();
+    try {
+      // The launcher alone, as in a checkout where only `tsc -b` ran (no packages/cli/bundle).
+      mkdirSync(path.join(t.dir, 'bin'));
+      copyFileSync(pctlBin, path.join(t.dir, 'bin/pctl.js'));
+      const r = await execa(process.execPath, [path.join(t.dir, 'bin/pctl.js'), '--version'], { reject: false });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toBe('error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout');
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('fails with exit 2 on an unknown command or flag', async () => {

@@ -8,7 +8,15 @@ const early = (sig) => {
 };
 process.on('SIGINT', early);
 process.on('SIGTERM', early);
-const { main } = await import('../bundle/main.js');
+let loaded;
+try {
+  loaded = await import('../bundle/main.js');
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('bundle/main.js')) throw e;
+  process.stderr.write('error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout\n');
+  process.exit(2);
+}
+const { main } = loaded;
 // main() installs its own handlers first thing, in the same tick.
 process.off('SIGINT', early);
 process.off('SIGTERM', early);
