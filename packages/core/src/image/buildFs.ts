@@ -8,6 +8,8 @@ import { readRegularFile, unreadable, type ReadWhat } from './regularFile.js';
 export interface BuildFs {
   readdir(dir: string): Promise<Dirent[]>;
   lstat(file: string): Promise<Stats>;
+  /** The same, synchronously, where the file system offers it (the hash cache's fast path). */
+  lstatSync?(file: string): Stats;
   readlink(file: string): Promise<string>;
   /** A regular file's bytes (FIFOs, devices, sockets refused). */
   readRegular(file: string, what: ReadWhat): Promise<Buffer>;
@@ -53,6 +55,7 @@ async function hashRegular(file: string, what: ReadWhat, h: Hash): Promise<void>
 export const nodeBuildFs: BuildFs = {
   readdir: async (dir) => readdirSync(dir, { withFileTypes: true }),
   lstat: async (file) => lstatSync(file),
+  lstatSync: (file) => lstatSync(file),
   readlink: (file) => fs.readlink(file),
   readRegular: readRegularFile,
   hashRegular,

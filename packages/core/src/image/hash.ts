@@ -3,6 +3,7 @@
 // of the context when what it reads cannot be known exactly. Timestamps do not count.
 // Digests come from the stat-keyed cache when a file is unchanged; others are read, many at once.
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import os from 'node:os';
 import { withEntrypoint } from './dockerfile.js';
 import { ignoreFile, walkContext, type ContextEntry } from './context.js';
@@ -62,6 +63,16 @@ async function digestEntry(e: ContextEntry, spec: BuildSpec, bfs: BuildFs, cache
   }
 }
 
+// The digest the hash cache holds for an unchanged file, or undefined (changed, racy,
+// unknown, or not statable now: digestEntry then reads it, or reports why it cannot).
+function cachedDigest(e: ContextEntry, lstat: (file: string) => Stats, cache: HashCache): string | undefined {
+  try {
+    return cache.lookup(e.abs, lstat(e.abs));
+  } catch {
+    return undefined;
+  }
+}
+
 // Maps items with a bounded number in flight, keeping order.
 async function mapBounded<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -102,7 +113,12 @@ export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): 
   const cache = opts.cache ?? HashCache.empty();
   const analyzed = await analyzeBuild(spec, bfs);
   const copied = analyzed.selection.entries;
-  const digests = await mapBounded(copied, CONCURRENCY, (e) => digestEntry(e, spec, bfs, cache));
+  // Unchanged files first, in one synchronous pass (a no-op redeploy: thousands of cache
+  // hits, each a stat, with no promise per file); the others are read many at once.
+  const digests: (string | undefined)[] = bfs.lstatSync ? copied.map((e) => cachedDigest(e, bfs.lstatSync!, cache)) : new Array(copied.length);
+  const misses = copied.map((e, i) => [e, i] as const).filter(([, i]) => digests[i] === undefined);
+  const read = await mapBounded(misses, CONCURRENCY, ([e]) => digestEntry(e, spec, bfs, cache));
+  misses.forEach(([, i], k) => (digests[i] = read[k]));
   const inputs: Record<string, string> = {};
   copied.forEach((e, i) => (inputs[e.rel] = digests[i]!));
   const dockerfileHash = sha256Hex(analyzed.dockerfile);
