@@ -30,7 +30,11 @@ _pctl_start_private() {
   rm -f "$root/docker.sock" "$root/docker.pid"
   _pctl_log "starting a private dockerd at $DOCKER_HOST (log: $root/dockerd.log)"
   # setsid: the daemon outlives the shell that started it.
+  # --default-address-pool: dockerd's defaults give 31 networks (172.17-31/16, 192.168/20s), and
+  # it skips any pool a host route overlaps, including bridges a killed daemon left behind. A
+  # test suite that deploys stacks side by side runs out of those; a /16 cut into /24s gives 256.
   setsid dockerd --storage-driver=vfs --iptables=false --ip6tables=false \
+    --default-address-pool "base=${PCTL_DOCKER_POOL:-10.201.0.0/16},size=24" \
     --data-root="$root/data" --exec-root="$root/exec" --pidfile="$root/docker.pid" \
     --host="$DOCKER_HOST" >"$root/dockerd.log" 2>&1 < /dev/null &
   local i

@@ -21,6 +21,10 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
   const bridge = `pctlt${Math.random().toString(36).slice(2, 9)}`;
   const base = bridgeNet.split('/')[0]!.split('.').slice(0, 2).join('.');
   let proc: ResultPromise | undefined;
+  // Every bridge network it has had: dockerd leaves their bridges on the host when it stops
+  // or dies, and each one keeps its subnet out of every engine's pools (dockerd skips pools
+  // that overlap a host route) until the machine restarts.
+  const networks = new Set<string>();
   const answers = async () => (await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { env: { DOCKER_HOST: host }, reject: false, timeout: 10_000 })).exitCode === 0;
   const engine: TestEngine = {
     host,
@@ -52,6 +56,9 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
     },
     async stop(signal = 'SIGTERM') {
       if (!proc) return;
+      // Its networks, while it can still say: no network is made while it is down.
+      const ids = await execa('docker', ['network', 'ls', '-q', '--no-trunc', '--filter', 'driver=bridge'], { env: { DOCKER_HOST: host }, reject: false, timeout: 10_000 });
+      for (const id of ids.stdout.split('\n').filter(Boolean)) networks.add(id);
       let pid: number | undefined;
       try {
         pid = Number(readFileSync(path.join(root, 'docker.pid'), 'utf8'));
@@ -83,6 +90,7 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
       for (const m of mounts) await execa('umount', ['-l', m], { reject: false });
       await execa('rm', ['-rf', root], { reject: false });
       await execa('ip', ['link', 'del', bridge], { reject: false });
+      for (const id of networks) await execa('ip', ['link', 'del', `br-${id.slice(0, 12)}`], { reject: false });
     },
   };
   return engine;
