@@ -44,7 +44,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
-  // Inlined CommonJS (yaml's and commander's builds are ESM; this is for any that is not).
+  // Inlined CommonJS (yaml's Node build, commander's) requires Node's built-ins through
+  // `require`, which an ES module does not have.
   banner: { js: "import { createRequire as __pctlRequire } from 'node:module'; const require = __pctlRequire(import.meta.url);" },
   plugins: [
     {

@@ -115,10 +115,10 @@ export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): 
   const copied = analyzed.selection.entries;
   // Unchanged files first, in one synchronous pass (a no-op redeploy: thousands of cache
   // hits, each a stat, with no promise per file); the others are read many at once.
-  const digests: (string | undefined)[] = bfs.lstatSync ? copied.map((e) => cachedDigest(e, bfs.lstatSync!, cache)) : new Array(copied.length);
-  const misses = copied.map((e, i) => [e, i] as const).filter(([, i]) => digests[i] === undefined);
-  const read = await mapBounded(misses, CONCURRENCY, ([e]) => digestEntry(e, spec, bfs, cache));
-  misses.forEach(([, i], k) => (digests[i] = read[k]));
+  const lstatSync = bfs.lstatSync;
+  const digests = copied.map((e) => (lstatSync ? cachedDigest(e, lstatSync, cache) : undefined));
+  const misses = copied.flatMap((_, i) => (digests[i] === undefined ? [i] : []));
+  await mapBounded(misses, CONCURRENCY, async (i) => void (digests[i] = await digestEntry(copied[i]!, spec, bfs, cache)));
   const inputs: Record<string, string> = {};
   copied.forEach((e, i) => (inputs[e.rel] = digests[i]!));
   const dockerfileHash = sha256Hex(analyzed.dockerfile);
