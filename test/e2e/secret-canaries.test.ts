@@ -53,6 +53,19 @@ async function run(what: string, args: string[]): Promise<PctlRun> {
   return r;
 }
 
+// The configuration of every container on the engine that is not the stack's own (those
+// hold the secrets by design). One removed by another test meanwhile is simply not shown.
+async function containersNotOf(stack: string): Promise<unknown[]> {
+  const ids = (await docker(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
+  if (!ids.length) return [];
+  const r = await execa('docker', ['inspect', '--format', '{{json .}}', ...ids], { reject: false });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { Config?: { Labels?: Record<string, string> } })
+    .filter((c) => c.Config?.Labels?.['pctl-stack'] !== stack);
+}
+
 // Every rendered object, with a Secret's data left out (that is where secrets belong).
 function withoutSecretData(objects: Record<string, unknown>[]): unknown[] {
   return objects.map((o) => (o.kind === 'Secret' ? { ...o, data: undefined, stringData: undefined } : o));
@@ -136,6 +149,8 @@ describe('secret canaries', () => {
       expect(deploy.exitCode).toBe(1);
     }
     expect(seen.some((s) => /token is \*\*\*/.test(s.run.stderr + s.run.stdout))).toBe(true);
+    // The failed step's container (its environment holds the build args) is not left on the engine.
+    expect(leaks(JSON.stringify(await containersNotOf(STACK)))).toEqual([]);
     // A secret in a place that makes the stack file invalid.
     writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml({ webCommand: 'sleep 3600', dependsOn: '${env:CANARY32}' }));
     for (const flags of FLAGS) {

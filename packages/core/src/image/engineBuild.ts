@@ -112,6 +112,9 @@ export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
       dockerfile: dockerfileName,
       buildargs: spec.args,
       rm: true,
+      // Also when a step fails: the engine otherwise keeps that step's container, unlabelled,
+      // with the build args (secrets among them) in its environment.
+      forcerm: true,
       ...(spec.target ? { target: spec.target } : {}),
       // Docker's AuthConfig: an identity token stands in for username and password.
       ...(registryconfig ? { registryconfig: registryconfig as unknown as import('dockerode').RegistryConfig } : {}),
