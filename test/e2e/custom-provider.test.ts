@@ -151,12 +151,12 @@ describe('custom providers', () => {
     expect(plan.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort()).toEqual(v.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort());
   });
 
-  it('keeps 4 services in progress on deploy and 8 on destroy by default, and --concurrency sets both', async () => {
+  it('keeps 4 services in progress on deploy and 32 on destroy by default, and --concurrency sets both', async () => {
     // Each call waits until `want` calls are in progress at once (a barrier), then records
     // the most it saw. Too few slots never fill the barrier: the step timeout fails the run.
     const t = tempDir();
     try {
-      const services = Array.from({ length: 10 }, (_, i) => `  s${i}:\n    image: busybox:1\n    provider: { name: bar }\n`).join('');
+      const services = Array.from({ length: 40 }, (_, i) => `  s${i}:\n    image: busybox:1\n    provider: { name: bar }\n`).join('');
       writeFileSync(path.join(t.dir, 'pctl.yaml'), `name: slots\nproviders:\n  bar: ./barrier.mjs\nservices:\n${services}`);
       writeFileSync(
         path.join(t.dir, 'barrier.mjs'),
@@ -166,7 +166,7 @@ const want = Number(process.env.WANT);
 async function slot() {
   now++; started++; most = Math.max(most, now);
   // The last services may be fewer than want: once all have started, none waits.
-  if (now >= want || started === 10) { for (const w of waiting.splice(0)) w(); } else await new Promise((r) => waiting.push(r));
+  if (now >= want || started === 40) { for (const w of waiting.splice(0)) w(); } else await new Promise((r) => waiting.push(r));
   now--;
   writeFileSync(process.env.MOST_FILE, String(most));
 }
@@ -184,7 +184,7 @@ export default {
         return Number(readFileSync(most, 'utf8'));
       };
       expect(await run(['deploy'], 4)).toBe(4);
-      expect(await run(['destroy'], 8)).toBe(8);
+      expect(await run(['destroy'], 32)).toBe(32);
       expect(await run(['deploy', '--concurrency', '5'], 5)).toBe(5);
       expect(await run(['destroy', '--concurrency', '5'], 5)).toBe(5);
     } finally {

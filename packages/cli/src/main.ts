@@ -26,7 +26,7 @@ function buildProgram(inv: Invocation): Command {
     .option('--name <name>', 'override the stack name (separate state file)')
     .option('--json', 'print one machine-readable JSON document on stdout (docs/json.md)')
     .option('-v, --verbose', 'show commands run and their output')
-    .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 8)')
+    .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)')
     .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')
     .option('--no-wait', 'fail at once when another run holds the stack lock (the same as --lock-timeout 0)')
     .option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h', '30m')

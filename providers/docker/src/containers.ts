@@ -3,8 +3,9 @@
 import { runPool } from '@pctl/core';
 import type Docker from 'dockerode';
 import { messageOf, pathPart, statusOf, type Api } from './api.js';
+import { containerRemovals } from './engineSlots.js';
 
-/** How many engine calls of one kind run at once (removals, inspections). */
+/** How many engine calls of one kind run at once: inspections per service, container removals per engine. */
 export const PARALLEL = 8;
 
 // `<key>` for one replica, `<key>-1`, `<key>-2`, ... for more.
@@ -60,11 +61,12 @@ export async function inspect(api: Api, names: string[]): Promise<Inspect[]> {
   return all.filter((s): s is Inspect => s !== undefined);
 }
 
-// Removes these containers (names or ids) and their anonymous volumes, several at once. One
+// Removes these containers (names or ids) and their anonymous volumes, several at once and
+// at most PARALLEL on one engine, whichever services ask (destroy runs many at once). One
 // whose removal another run started (a pctl killed mid-way leaves its removal running) is
 // waited for with the engine's wait endpoint (condition `removed`), not by polling.
 export async function removeContainers(api: Api, names: string[]): Promise<void> {
-  await runPool(names, PARALLEL, async (name) => {
+  await Promise.all(names.map((name) => containerRemovals(api.engine, PARALLEL).run(async () => {
     const c = api.docker.getContainer(pathPart(name));
     api.log(`DELETE /containers/${pathPart(name)}?force=1&v=1`);
     try {
@@ -80,5 +82,5 @@ export async function removeContainers(api: Api, names: string[]): Promise<void>
     } catch (e) {
       if (statusOf(e) !== 404) throw api.fail(e, `waiting for the removal of ${name}`);
     }
-  });
+  })));
 }
