@@ -4,6 +4,7 @@ import type { Exec } from '../exec.js';
 import { PctlError, isPctlError } from '../errors.js';
 import { errorLine, lastLines } from '../exec.js';
 import { dockerError } from './cliError.js';
+import { buildArgFlags } from './buildArgs.js';
 import { appendToStage, labelInstruction } from './dockerfile.js';
 import { contextPlan, type ContextPlan } from './contextPlan.js';
 import { buildOnEngine } from './engineBuild.js';
@@ -53,17 +54,16 @@ async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: stri
   let file = 'docker';
   let args: string[];
   let input: string | undefined = opts.dockerfileText;
+  let argEnv: Record<string, string> = {};
   if (spec.builder === 'custom') {
     if (!spec.command?.length) throw new PctlError({ code: 'InvalidConfig', message: `build.builder custom needs build.command (an argument array)`, fault: 'user' });
     const fill = (a: string) => a.replaceAll('{context}', spec.contextDir).replaceAll('{dockerfile}', spec.dockerfilePath).replaceAll('{image}', ref);
     [file, ...args] = spec.command.map(fill) as [string, ...string[]];
     input = undefined;
   } else {
-    const common = [
-      '-t', ref,
-      ...(spec.target ? ['--target', spec.target] : []),
-      ...Object.keys(spec.args).sort().flatMap((k) => ['--build-arg', `${k}=${spec.args[k]}`]),
-    ];
+    const buildArgs = buildArgFlags(spec.args);
+    argEnv = buildArgs.env;
+    const common = ['-t', ref, ...(spec.target ? ['--target', spec.target] : []), ...buildArgs.flags];
     args = ['buildx', 'build', '--load', ...common, '-f', '-', spec.contextDir];
   }
   try {
@@ -73,7 +73,7 @@ async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: stri
       signal: opts.signal,
       onLine,
       reject: false,
-      env: { DOCKER_CLI_HINTS: 'false' },
+      env: { ...argEnv, DOCKER_CLI_HINTS: 'false' },
     });
     if (r.exitCode !== 0 && spec.builder === 'buildx' && (await exec('docker', ['buildx', 'version'], { reject: false })).exitCode !== 0) {
       throw new PctlError({ code: 'BuildxMissing', exitCode: 1, message: `building ${ref}: builder buildx is set but the docker buildx plugin is not installed`, fault: 'environment', hint: 'install it (Debian: apt-get install docker-buildx), or use builder: docker' });
