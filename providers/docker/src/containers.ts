@@ -66,7 +66,8 @@ export async function inspect(api: Api, names: string[]): Promise<Inspect[]> {
 // whose removal another run started (a pctl killed mid-way leaves its removal running) is
 // waited for with the engine's wait endpoint (condition `removed`), not by polling.
 export async function removeContainers(api: Api, names: string[]): Promise<void> {
-  await Promise.all(names.map((name) => containerRemovals(api.engine, PARALLEL).run(async () => {
+  const removals = containerRemovals(api.engine, PARALLEL);
+  await Promise.all(names.map((name) => removals.run(async () => {
     const c = api.docker.getContainer(pathPart(name));
     api.log(`DELETE /containers/${pathPart(name)}?force=1&v=1`);
     try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { containerRemovals, slots } from './engineSlots.js';
 
 // A job that stays in flight until released, recording how many ran at once.
-function jobs(n: number) {
+function jobs() {
   let now = 0;
   let most = 0;
   const release: (() => void)[] = [];
@@ -20,13 +20,13 @@ function jobs(n: number) {
   const inFlight = async (count: number) => {
     while (release.length < count) await new Promise((r) => setImmediate(r));
   };
-  return { job, inFlight, release, started, most: () => most, now: () => now, n };
+  return { job, inFlight, release, started, most: () => most };
 }
 
 describe('engine slots', () => {
   it('runs at most the limit at once, in the order asked, and passes each freed slot on', async () => {
     const s = slots(3);
-    const j = jobs(10);
+    const j = jobs();
     const all = Promise.all(Array.from({ length: 10 }, (_, i) => s.run(j.job(i))));
     await j.inFlight(3);
     expect(j.started).toEqual([0, 1, 2]);
@@ -41,7 +41,7 @@ describe('engine slots', () => {
 
   it('a failed job frees its slot', async () => {
     const s = slots(1);
-    const j = jobs(2);
+    const j = jobs();
     const first = s.run(j.job(0, true));
     const second = s.run(j.job(1));
     await j.inFlight(1);
@@ -57,7 +57,7 @@ describe('engine slots', () => {
     const a = {};
     const b = {};
     expect(containerRemovals(a, 1)).toBe(containerRemovals(a, 1));
-    const j = jobs(2);
+    const j = jobs();
     const onA = containerRemovals(a, 1).run(j.job(0));
     const onB = containerRemovals(b, 1).run(j.job(1));
     await j.inFlight(2);

@@ -8,20 +8,21 @@ describe('build args for the docker CLI', () => {
   it('names go on the command line, values into the environment', () => {
     const secret = 'Tk-5f3a9 $(id) --push';
     const { flags, env } = buildArgFlags({ TOKEN: secret, NODE_ENV: 'production', api_key: secret });
-    expect(flags).toEqual(['--build-arg', 'NODE_ENV', '--build-arg', 'TOKEN', '--build-arg', 'api_key']);
+    expect(flags).toEqual(['--build-arg=NODE_ENV', '--build-arg=TOKEN', '--build-arg=api_key']);
     expect(flags.join(' ')).not.toContain(secret);
     expect(env).toEqual({ NODE_ENV: 'production', TOKEN: secret, api_key: secret });
   });
 
   it('a name the CLI reads itself, or one no environment can hold, stays NAME=value', () => {
-    const { flags, env } = buildArgFlags({ DOCKER_HOST: 'tcp://elsewhere:2375', HTTP_PROXY: 'http://proxy:3128', no_proxy: 'local', HOME: '/x', 'my-arg': 'v', BUILDKIT_INLINE_CACHE: '1' });
+    const { flags, env } = buildArgFlags({ DOCKER_HOST: 'tcp://elsewhere:2375', HTTP_PROXY: 'http://proxy:3128', no_proxy: 'local', HOME: '/x', 'my-arg': 'v', BUILDKIT_INLINE_CACHE: '1', '--push': '-q' });
     expect(flags).toEqual([
-      '--build-arg', 'BUILDKIT_INLINE_CACHE=1',
-      '--build-arg', 'DOCKER_HOST=tcp://elsewhere:2375',
-      '--build-arg', 'HOME=/x',
-      '--build-arg', 'HTTP_PROXY=http://proxy:3128',
-      '--build-arg', 'my-arg=v',
-      '--build-arg', 'no_proxy=local',
+      '--build-arg=--push=-q',
+      '--build-arg=BUILDKIT_INLINE_CACHE=1',
+      '--build-arg=DOCKER_HOST=tcp://elsewhere:2375',
+      '--build-arg=HOME=/x',
+      '--build-arg=HTTP_PROXY=http://proxy:3128',
+      '--build-arg=my-arg=v',
+      '--build-arg=no_proxy=local',
     ]);
     expect(env).toEqual({});
   });
