@@ -99,6 +99,22 @@ describe('pctl CLI', () => {
     }
   });
 
+  it('a destroy loads the bundled engine client, without its ssh transport, BuildKit session, tar-fs or debug log', async () => {
+    const t = tempDir();
+    try {
+      writeTree(t.dir, { 'pctl.yaml': 'name: lazyparts\nservices:\n  web:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n' });
+      for (const cmd of ['deploy', 'destroy']) {
+        const { loaded, ...r } = await pctlLoading([cmd], t.dir);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(loaded, cmd).toContain('packages/cli/bundle/dockerode.js');
+        expect(loaded, cmd).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|tar-fs|debug)\//);
+      }
+    } finally {
+      await pctl(['destroy'], { cwd: t.dir });
+      t.cleanup();
+    }
+  });
+
   it('loads no Docker engine client (dockerode) and no process runner (execa) for --version, validate, plan and render of docker services', async () => {
     const t = tempDir();
     try {
@@ -113,7 +129,7 @@ describe('pctl CLI', () => {
         const { loaded, ...r } = await pctlLoading(args, t.dir);
         expect(r.exitCode, r.stderr).toBe(0);
         if (args[0] !== '--version') expect(loaded, args[0]).toContain('packages/cli/bundle/provider-docker.js');
-        expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|execa)\//);
+        expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|execa)\/|packages\/cli\/bundle\/dockerode\.js/);
       }
     } finally {
       t.cleanup();

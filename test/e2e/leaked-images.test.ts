@@ -101,7 +101,7 @@ describe('leaked images', () => {
       writeFileSync(trace, '');
       const r = await pctl(['deploy', '--json'], { cwd: quiet, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${quiet}/register.mjs` } });
       expect(r.exitCode, r.stderr).toBe(0);
-      return { result: JSON.parse(r.stdout).services[0].result as string, engineClient: /node_modules\/dockerode\//.test(readFileSync(trace, 'utf8')) };
+      return { result: JSON.parse(r.stdout).services[0].result as string, engineClient: /node_modules\/dockerode\/|packages\/cli\/bundle\/dockerode\.js/.test(readFileSync(trace, 'utf8')) };
     };
     expect(await traced()).toEqual({ result: 'deployed', engineClient: true });
     expect(existsSync(marker), 'the sweep after the build clears the marker').toBe(false);

@@ -76,7 +76,12 @@ export async function pctlLoading(args: string[], dir: string): Promise<PctlRun 
   const trace = path.join(dir, '.pctl-module-trace.txt');
   writeTree(dir, {
     '.pctl-trace-hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
-    '.pctl-trace-register.mjs': "import { register } from 'node:module';\nregister('./.pctl-trace-hooks.mjs', import.meta.url);\n",
+    // ES modules through the resolve hook; CommonJS ones (require) from the require cache at exit.
+    '.pctl-trace-register.mjs':
+      "import { register, createRequire } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\n" +
+      "register('./.pctl-trace-hooks.mjs', import.meta.url);\n" +
+      "const cache = createRequire(import.meta.url).cache;\n" +
+      "process.on('exit', () => appendFileSync(process.env.PCTL_TRACE, Object.keys(cache).map((f) => pathToFileURL(f).href + '\\n').join('')));\n",
   });
   writeFileSync(trace, '');
   const r = await pctl(args, { cwd: dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${path.join(dir, '.pctl-trace-register.mjs')}` } });

@@ -51,6 +51,11 @@ export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string
 
 let dockerode: Promise<typeof import('dockerode')> | undefined;
 
+// Defined by scripts/bundle.mjs: the CLI bundle carries dockerode in a chunk of its own,
+// with the parts below already lazy and docker-modem's debug log a no-op.
+declare const __PCTL_BUNDLED__: boolean | undefined;
+const bundled = typeof __PCTL_BUNDLED__ !== 'undefined' && __PCTL_BUNDLED__;
+
 // dockerode, without two parts pctl does not use until something asks for them: its
 // BuildKit session code (gRPC, ~0.2 s of CPU; a BuildKit build loads it) and
 // docker-modem's ssh transport (ssh2 and its crypto, ~35 modules, ~50 ms; pctl reaches
@@ -59,6 +64,7 @@ let dockerode: Promise<typeof import('dockerode')> | undefined;
 // layout changes, they load as they are.
 function loadDockerode(): Promise<typeof import('dockerode')> {
   return (dockerode ??= (async () => {
+    if (bundled) return (await import('dockerode')).default;
     try {
       const require = createRequire(import.meta.url);
       const docker = require.resolve('dockerode');
