@@ -13,6 +13,7 @@ import { HashCache } from './hashCache.js';
 import { selectInputs, type InputSelection } from './inputSelection.js';
 import { unreadable } from './regularFile.js';
 import { isPctlError } from '../errors.js';
+import { runPool } from '../engine/pool.js';
 import type { BuildSpec } from './spec.js';
 
 export interface BuildRecord {
@@ -73,21 +74,6 @@ function cachedDigest(e: ContextEntry, lstat: (file: string) => Stats, cache: Ha
   }
 }
 
-// Maps items with a bounded number in flight, keeping order.
-async function mapBounded<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
-
 // pctl's own files (state, backup, lock, temp files, .pctl/) often sit in the build
 // context; they are never build inputs, or every deploy would change the hash.
 export function isPctlBookkeeping(rel: string): boolean {
@@ -118,7 +104,8 @@ export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): 
   const lstatSync = bfs.lstatSync;
   const digests = copied.map((e) => (lstatSync ? cachedDigest(e, lstatSync, cache) : undefined));
   const misses = copied.flatMap((_, i) => (digests[i] === undefined ? [i] : []));
-  await mapBounded(misses, CONCURRENCY, async (i) => void (digests[i] = await digestEntry(copied[i]!, spec, bfs, cache)));
+  // The first file that cannot be read stops the rest: the build cannot go on without it.
+  await runPool(misses, CONCURRENCY, async (i) => void (digests[i] = await digestEntry(copied[i]!, spec, bfs, cache)));
   const inputs: Record<string, string> = {};
   copied.forEach((e, i) => (inputs[e.rel] = digests[i]!));
   const dockerfileHash = sha256Hex(analyzed.dockerfile);
