@@ -20,8 +20,6 @@ const out = path.join(root, 'packages/cli/bundle');
 // dockerode's main file, as core (its one importer) resolves it.
 const DOCKERODE = createRequire(path.join(root, 'packages/core/package.json')).resolve('dockerode');
 const INLINED = new Set(['zod', 'yaml', 'commander']);
-// The packages of dockerode's chunk: what they require comes with them.
-const DOCKERODE_PARTS = /node_modules[\\/](dockerode|docker-modem|readable-stream|string_decoder|safe-buffer|inherits|util-deprecate|split-ca|bl|once|wrappy|end-of-stream|pump)[\\/]/;
 
 // Built beside, then swapped in: a pctl started meanwhile runs the old bundle or the new,
 // never half of one.
@@ -65,8 +63,9 @@ await build({
         dockerodeParts(b);
         b.onResolve({ filter: /^[^./]/ }, (a) => {
           if (a.path.startsWith('node:')) return { external: true };
-          // What dockerode and docker-modem require comes with them.
-          if (DOCKERODE_PARTS.test(a.importer)) return undefined;
+          // What an inlined package requires comes with it (dockerode's dependencies; zod,
+          // yaml and commander require only Node's built-ins, which stay external).
+          if (/[\\/]node_modules[\\/]/.test(a.importer)) return undefined;
           if (a.path === 'dockerode') return { path: DOCKERODE };
           const parts = a.path.split('/');
           const pkg = a.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
