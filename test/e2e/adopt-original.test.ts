@@ -3,7 +3,6 @@
 // its state file, whose fingerprints are computed here from its Providers API text, not by
 // pctl's code) is adopted when it provably runs what pctl would run, and deployed again when
 // anything differs.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -11,6 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 import { containerIds, docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { originalFingerprint } from '../helpers/original.js';
 
 const RUN = `${process.pid}${Date.now().toString(36).slice(-4)}`;
 const DOCKERFILE = 'FROM busybox:latest\nCOPY web/index.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n';
@@ -23,20 +23,6 @@ type Service = Record<string, unknown> & {
   volumes?: { path: string }[];
   health?: { interval: number; command: string; retries: number; onfailure: string };
 };
-
-// "sha256 over the sorted-keys JSON of the service without provider, plus the md5 of the
-// Dockerfile when the image starts with ./", as the original's Providers API describes it.
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}
-function originalFingerprint(service: Service, configDir: string): string {
-  const { provider: _p, ...rest } = service;
-  let text = JSON.stringify(sortKeys(rest));
-  if (service.image.startsWith('./')) text += createHash('md5').update(readFileSync(path.resolve(configDir, service.image))).digest('hex');
-  return createHash('sha256').update(text).digest('hex');
-}
 
 // Waits until every container of the service reports healthy (the health check has run).
 async function healthy(stack: string, key: string): Promise<void> {

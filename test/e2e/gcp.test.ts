@@ -20,6 +20,7 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/sshd.js';
 import { labelledObjects } from '../helpers/kube-observe.js';
+import { originalFingerprint, originalKubeObjects } from '../helpers/original.js';
 import gcpProvider from '@pctl/provider-gcp';
 import { runConformance } from '@pctl/provider-kit/conformance';
 import type { ProviderV1 } from '@pctl/provider-kit';
@@ -364,6 +365,63 @@ services:
     } finally {
       kube.controls.resumeControllers();
       shortLived = false;
+    }
+  });
+
+  it('adopts the original pctl\'s Deployment: the image it pushed is read from Artifact Registry with the access token, no pod rolls', async () => {
+    const legacy = path.join(tmp.dir, 'legacy');
+    const service = { image: './web/Dockerfile', command: 'httpd -f -p 8080 -h /www', provider: { name: 'gcp', options: { project: PROJECT, zone: ZONE, cluster: CLUSTER, namespace: 'legacy', registryHost: `127.0.0.1:${regPort}` } } };
+    writeTree(legacy, {
+      'pctl.yaml': JSON.stringify({ name: 'glegacy', services: { web: service } }),
+      'web/Dockerfile': 'FROM busybox:latest\nCOPY web/index.html /www/index.html\n',
+      'web/index.html': 'the original built this',
+    });
+    // The original: docker build -f <Dockerfile> <stack folder>, pushed under a timestamp tag.
+    const n = `${Date.now()}`;
+    const original = `127.0.0.1:${regPort}/${PROJECT}/pctl/glegacy-web:${n}`;
+    const dockerEnv = { DOCKER_CONFIG: env.DOCKER_CONFIG! };
+    await execa('docker', ['build', '-q', '-t', `pctl-local:${n}`, '-f', path.join(legacy, 'web/Dockerfile'), legacy]);
+    try {
+      await execa('docker', ['tag', `pctl-local:${n}`, original]);
+      await execa('docker', ['login', '--username', 'oauth2accesstoken', '--password-stdin', `127.0.0.1:${regPort}`], { input: ACCESS_TOKEN, env: dockerEnv });
+      await execa('docker', ['push', '-q', original], { env: dockerEnv });
+      await execa('docker', ['logout', `127.0.0.1:${regPort}`], { env: dockerEnv });
+      kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } }, 'kubectl-create');
+      for (const o of originalKubeObjects({ stack: 'glegacy', service: 'web', namespace: 'legacy', image: original, command: service.command })) kube.create(o as never, 'kubectl-create');
+      // A service the original deployed that has left the stack file since: its entry alone says where it runs.
+      for (const o of originalKubeObjects({ stack: 'glegacy', service: 'old', namespace: 'legacy', image: 'busybox:latest', command: 'sleep 3600' })) kube.create(o as never, 'kubectl-create');
+      const live = () => kube.get('Deployment', 'legacy', 'glegacy-web') as { metadata: { generation?: number }; spec: { template: { spec: { containers: { image: string }[] } } }; status?: { availableReplicas?: number } } | undefined;
+      const podsNow = () => kube.list('Pod', 'legacy').filter((p) => p.metadata.labels?.['pctl-service'] === 'glegacy-web').map((p) => p.metadata.uid).sort();
+      await kube.waitFor(() => live()?.status?.availableReplicas === 1 && podsNow().length === 1, 60_000);
+      const before = podsNow();
+      writeFileSync(path.join(legacy, 'pctl.glegacy.json'), JSON.stringify({
+        'glegacy-old': { provider: 'gcp', image: 'busybox:latest', labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-old' }, fingerprint: 'f'.repeat(64), replica: 1, hasPorts: false, cluster: CLUSTER, namespace: 'legacy', project: PROJECT, zone: ZONE },
+        'glegacy-web': { provider: 'gcp', image: `pctl-local:${n}`, labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-web' }, fingerprint: originalFingerprint(service, legacy), replica: 1, hasPorts: false, pushedByPctl: true, cluster: CLUSTER, namespace: 'legacy', project: PROJECT, zone: ZONE },
+      }));
+      const r = await pctlWatchingArgv(['deploy', '--json'], { cwd: legacy, env }, ACCESS_TOKEN);
+      if (r.exitCode !== 0) console.error(r.stderr);
+      expect(r.exitCode).toBe(0);
+      expect(JSON.parse(r.stdout).services).toEqual(expect.arrayContaining([
+        expect.objectContaining({ key: 'glegacy-web', action: 'adopt', result: 'adopted' }),
+        expect.objectContaining({ key: 'glegacy-old', action: 'remove', result: 'removed' }),
+      ]));
+      expect(kube.get('Deployment', 'legacy', 'glegacy-old')).toBeUndefined();
+      expect(r.argvLeak).toEqual([]);
+      expect(r.stderr).not.toContain(ACCESS_TOKEN);
+      expect(podsNow()).toEqual(before);
+      expect(live()!.spec.template.spec.containers[0]!.image).toBe(original);
+      expect(r.stderr).not.toMatch(/docker push/);
+      const entry = JSON.parse(readFileSync(path.join(legacy, 'pctl.glegacy.json'), 'utf8'))['glegacy-web'];
+      expect(entry).toMatchObject({ provider: 'gcp', builtByPctl: true, originalImage: `pctl-local:${n}`, gcp: { project: PROJECT, gkeCluster: CLUSTER } });
+      expect(entry.artifactImage).toBeUndefined();
+      expect(readFileSync(path.join(legacy, 'pctl.glegacy.json'), 'utf8')).not.toContain(ACCESS_TOKEN);
+      const d = await pctl(['destroy'], { cwd: legacy, env });
+      expect(d.exitCode).toBe(0);
+      expect(live()).toBeUndefined();
+      expect((await execa('docker', ['image', 'inspect', `pctl-local:${n}`], { reject: false })).exitCode).not.toBe(0);
+    } finally {
+      await execa('docker', ['rmi', '-f', `pctl-local:${n}`], { reject: false });
+      await removeStack('glegacy');
     }
   });
 

@@ -114,12 +114,15 @@ export class KubeClient {
     }
   }
 
-  /** Server-side apply as field manager `pctl`, taking over fields others set (`force`). */
-  async apply(o: KubeObject): Promise<KubeObject> {
+  /**
+   * Server-side apply as field manager `pctl`, taking over fields others set (`force`).
+   * `dryRun`: the server answers with the object as the apply would leave it, and stores nothing.
+   */
+  async apply(o: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     try {
-      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, loadedSdk().PatchStrategy.ServerSideApply))) as unknown as KubeObject;
+      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, loadedSdk().PatchStrategy.ServerSideApply))) as unknown as KubeObject;
     } catch (e) {
-      throw kubeError(e, `applying ${describeObject(o)}`, this.hint);
+      throw kubeError(e, `${opts.dryRun ? 'trying (dry run) to apply' : 'applying'} ${describeObject(o)}`, this.hint);
     }
   }
 

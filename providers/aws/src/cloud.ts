@@ -1,13 +1,13 @@
 // The aws provider's steps that talk to AWS (loaded only when a service is deployed,
 // destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
 // entry records, and remove what pctl pushed and created.
-import { PctlError, removeImage, tagImage, type ProviderContext } from '@pctl/core';
+import { PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
 import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
-import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag } from './ecr.js';
+import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag, REGISTRY_USER, registryPassword } from './ecr.js';
 import { eksClient, type EksWhere } from './eks.js';
 import { accountOf, awsSdk } from './sdk.js';
 import { createdRepositories, rememberRepository, repositoryOf, splitRef } from './images.js';
-import type { AwsOptions } from './options.js';
+import { isEcrHost, type AwsOptions } from './options.js';
 import type { AwsStateExtras } from './state.js';
 
 const ecrRegion = (host: string) => /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
@@ -64,6 +64,13 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
     p.catch(() => pushes.delete(image.ref));
   }
   return p;
+}
+
+/** ECR's credentials for reading images at `host` (the account's registry, or `registryHost` standing in for it); none for another registry. */
+export async function pullAuth(ctx: ProviderContext, o: AwsOptions, host: string): Promise<RegistryCredentials | undefined> {
+  if (!isEcrHost(host) && host !== o.registryHost) return undefined;
+  const sdk = await awsSdk(ctx, { ...o, region: ecrRegion(host) ?? o.region });
+  return { username: REGISTRY_USER, password: (await registryPassword(sdk, host)).password };
 }
 
 /** Where a state entry's cluster is: the stack file's options, else what the entry recorded. */

@@ -57,6 +57,21 @@ export async function hasTag(sdk: AwsSdk, repository: string, tag: string): Prom
   }
 }
 
+/** The registry password GetAuthorizationToken hands out (user `AWS`), and the token it came in. */
+export async function registryPassword(sdk: AwsSdk, host: string): Promise<{ token: string; password: string }> {
+  let token: string;
+  try {
+    const r = await sdk.ecr.send(new sdk.ecrModule.GetAuthorizationTokenCommand({}));
+    token = r.authorizationData?.[0]?.authorizationToken ?? '';
+  } catch (e) {
+    throw awsError(e, 'ECR GetAuthorizationToken', `for ${host}`);
+  }
+  const decoded = Buffer.from(token, 'base64').toString();
+  const password = decoded.slice(decoded.indexOf(':') + 1);
+  if (!token || !password) throw new PctlError({ code: 'AwsApiError', message: `ECR GetAuthorizationToken for ${host}: no authorization token was returned`, fault: 'environment', exitCode: 1 });
+  return { token, password };
+}
+
 const logins = new Map<string, Promise<void>>();
 
 /** `docker login` to the registry of `host` with ECR's password on stdin, once per host and run. */
@@ -64,16 +79,7 @@ export function dockerLogin(ctx: ProviderContext, sdk: AwsSdk, host: string): Pr
   let p = logins.get(host);
   if (!p) {
     p = (async () => {
-      let token: string;
-      try {
-        const r = await sdk.ecr.send(new sdk.ecrModule.GetAuthorizationTokenCommand({}));
-        token = r.authorizationData?.[0]?.authorizationToken ?? '';
-      } catch (e) {
-        throw awsError(e, 'ECR GetAuthorizationToken', `for ${host}`);
-      }
-      const decoded = Buffer.from(token, 'base64').toString();
-      const password = decoded.slice(decoded.indexOf(':') + 1);
-      if (!token || !password) throw new PctlError({ code: 'AwsApiError', message: `ECR GetAuthorizationToken for ${host}: no authorization token was returned`, fault: 'environment', exitCode: 1 });
+      const { token, password } = await registryPassword(sdk, host);
       const r = await ctx.exec('docker', ['login', '--username', REGISTRY_USER, '--password-stdin', '--', host], { input: password, secrets: [password, token], reject: false });
       if (r.exitCode !== 0) {
         throw new PctlError({

@@ -28,6 +28,7 @@ export default defineKubeProvider<AwsOptions>({
     clusterRef: (o, ref) => (isLocalBuild(ref) ? ecrRef(o, ref) : ref),
     locate: async (ctx, o, image) => (await cloud()).locate(ctx, o, image),
     deliver: async (ctx, o, image, key) => (await cloud()).deliver(ctx, o, image, key),
+    pullAuth: async (ctx, o, host) => (await cloud()).pullAuth(ctx, o, host),
     remove: async (ctx, key, entry) => {
       const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
       const o = svc?.provider.name === 'aws' ? AwsOptionsSchema.safeParse(svc.provider.options ?? {}).data : undefined;

@@ -8,7 +8,7 @@ import { PctlError, removeImage, tagImage, type DeployParams, type ProviderConte
 import { connect, defineKubeProvider, renewingToken, tokenClient, type ClusterImage, type KubeClient, type KubeEntry, type KubeStateExtras } from '@pctl/kube';
 import { defaultTokenSource, getCluster, GoogleApiError } from './google.js';
 import { containerEndpoint, GcpOptionsSchema, regionOf, registryHostFor, type GcpOptions } from './options.js';
-import { parseImage, RegistryApi, TOKEN_USER } from './registry.js';
+import { artifactRegistry, parseImage, TOKEN_USER } from './registry.js';
 
 export { GcpOptionsSchema, regionOf, registryHostFor, containerEndpoint, type GcpOptions } from './options.js';
 
@@ -88,7 +88,7 @@ function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: string, key
   if (!p) {
     p = (async () => {
       const { host, name, tag } = parseImage(ref);
-      const api = new RegistryApi(host, await token(), ctx.signal);
+      const api = artifactRegistry(host, await token(), ctx.signal);
       if (await api.digest(name, tag)) {
         ctx.reporter.info(`${ref} is already in Artifact Registry, not pushing`, key, 'PushSkipped');
         return false;
@@ -125,9 +125,15 @@ function imageFor(p: DeployParams, o: GcpOptions): ClusterImage {
 type GcpWhere = GcpStateExtras['gcp'];
 const whereOf = (o: GcpOptions): GcpWhere => ({ project: o.project, location: o.zone, gkeCluster: o.cluster, context: o.context, endpoint: o.endpoint, registryHost: o.registryHost });
 
+// An entry the original pctl wrote names the cluster by name, with `project` and `zone` beside it.
+function originalWhere(entry: KubeEntry): GcpWhere | undefined {
+  const { project, zone, cluster } = entry as { project?: unknown; zone?: unknown; cluster?: unknown };
+  return typeof project === 'string' && typeof zone === 'string' && typeof cluster === 'string' ? { project, location: zone, gkeCluster: cluster } : undefined;
+}
+
 // The GKE cluster of a state entry (or the stack file's); a deleted cluster took its objects with it.
 async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: GcpOptions | undefined): Promise<KubeClient | undefined> {
-  const where = o ? whereOf(o) : (entry as Partial<GcpStateExtras>).gcp;
+  const where = o ? whereOf(o) : ((entry as Partial<GcpStateExtras>).gcp ?? originalWhere(entry));
   if (!where) throw new PctlError({ code: 'StateIncomplete', message: `${key}: the state entry does not say which GKE cluster it is in`, fault: 'tool', exitCode: 1, hint: 'put the service back in the stack file with its gcp options, then destroy' });
   try {
     return await clusterClient({ project: where.project, zone: where.location, cluster: where.gkeCluster, context: where.context, endpoint: where.endpoint }, ctx.signal);
@@ -147,7 +153,7 @@ async function removeArtifact(ctx: ProviderContext, key: string, e: KubeEntry): 
   if (!entry.artifactImage || !entry.artifactPushedByPctl) return;
   const { host, name, tag } = parseImage(entry.artifactImage);
   if (name.endsWith(`/${key}`)) {
-    const r = await new RegistryApi(host, await token(), ctx.signal).deleteTag(name, tag);
+    const r = await artifactRegistry(host, await token(), ctx.signal).deleteTag(name, tag);
     if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
     else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
@@ -177,12 +183,16 @@ export default defineKubeProvider<GcpOptions>({
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
   needsPush: true,
   connect: (ctx, o) => clusterClient(o, ctx.signal),
+  // The original pctl records the GKE cluster's name (with project and zone beside it); pctl records the context's cluster.
+  sameCluster: (recorded, _client, o) => recorded === o.cluster,
   clusterId: (o) => o.context ?? contextName(o.project, o.zone, o.cluster),
   connectRecorded,
   registry: {
     imageFor,
     clusterRef: (o, ref) => (isLocalBuild(ref) ? artifactRef(o, ref) : ref),
     deliver: (ctx, o, image, key) => ensurePushed(ctx, o, image.local, key),
+    // The Google access token reads Artifact Registry (the options' host, or any *-docker.pkg.dev).
+    pullAuth: async (_ctx, o, host) => (host === registryHostFor(o) || /-docker\.pkg\.dev$/.test(host) ? { username: TOKEN_USER, password: await token() } : undefined),
     remove: removeArtifact,
   },
   stateExtras,

@@ -109,7 +109,11 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
           return;
         }
         if (item.action === 'adopt') {
-          const why = await adoptOne(session, store, target);
+          // A platform that cannot be asked (a registry that refuses reads) leaves the usual deploy.
+          const why = await adoptOne(session, store, target).catch((e: unknown) => {
+            if (opts.signal.aborted) throw e;
+            return `what runs could not be checked (${toPctlError(e).message})`;
+          });
           if (!why) {
             out.result = 'adopted';
             ctx.reporter.info('adopted: kept what the original pctl runs', key, 'ServiceAdopted');

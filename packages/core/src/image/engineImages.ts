@@ -99,3 +99,24 @@ export async function tagImage(ctx: EngineContext, from: string, to: string, tar
     throw engineError(e, `tagging ${from} as ${to}`, engine);
   }
 }
+
+/** What `docker image inspect` says of an image that matters to compare it with another. */
+export interface LocalImage {
+  Id: string;
+  Os?: string;
+  Architecture?: string;
+  RootFS?: { Layers?: string[] };
+  Config?: Record<string, unknown>;
+}
+
+// An image's inspect data on the local engine (or the ssh target's); undefined when it has none.
+export async function inspectImage(ctx: EngineContext, ref: string, target?: SshTarget): Promise<LocalImage | undefined> {
+  if (!isImageReference(ref)) return undefined;
+  const engine = await engineFor(ctx, target);
+  try {
+    return (await engine.api.getImage(encodeURIComponent(ref)).inspect()) as unknown as LocalImage;
+  } catch (e) {
+    if (status(e) === 404) return undefined;
+    throw engineError(e, `inspecting image ${ref}`, engine);
+  }
+}

@@ -15,3 +15,4 @@ export * from './engineImages.js';
 export * from './baseImages.js';
 export * from './registryAuth.js';
 export * from './registry.js';
+export * from './registryApi.js';

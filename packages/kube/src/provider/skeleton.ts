@@ -7,8 +7,10 @@ import {
   defineProvider,
   PctlError,
   removeImage,
+  type AdoptParams,
   type DeployParams,
   type DestroyParams,
+  type RegistryCredentials,
   type FoundResource,
   type ProviderContext,
   type ProviderV1,
@@ -23,6 +25,7 @@ import { renderNotes, renderService } from '../render.js';
 import { kubeEntryOutdated } from '../names.js';
 import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
+import { adoptKube } from './adopt.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
 /** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
@@ -59,6 +62,8 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
     deliver(ctx: ProviderContext, o: O, image: Required<ClusterImage>, key: string): Promise<boolean>;
     /** Removes what deliver put in a registry (destroy). */
     remove?(ctx: ProviderContext, key: string, entry: KubeEntry): Promise<void>;
+    /** Credentials to read images in the registry at `host` when it is the provider's (adopt compares what runs). */
+    pullAuth?(ctx: ProviderContext, o: O, host: string): Promise<RegistryCredentials | undefined>;
   };
   /** What the provider's state entries keep beyond the shared ones. */
   stateExtras?(p: DeployParams, o: O, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Record<string, unknown>;
@@ -139,15 +144,34 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     };
   }
 
+  // The first deploy after migrating: keep the pods the original pctl runs when they are what pctl would run.
+  function adopt(p: AdoptParams) {
+    const { ctx, target } = p;
+    const o = parse(target.service.provider.options);
+    return adoptKube(p, {
+      provider: spec.name,
+      namespace: namespaceOf(ctx, o),
+      connect: () => spec.connect(ctx, o),
+      sameCluster: (recorded, client) => recorded === client.clusterName || Boolean(spec.sameCluster?.(recorded, client, o)),
+      image: spec.registry.imageFor(p, o),
+      input: (image) => input(p, o, image, false),
+      pullAuth: spec.registry.pullAuth && ((host) => spec.registry.pullAuth!(ctx, o, host)),
+      rolloutTimeoutMs: (o.rolloutTimeout ?? 300) * 1000,
+      stateExtras: (image) => spec.stateExtras?.(p, o, image, false, p.previous as KubeEntry) ?? {},
+    });
+  }
+
   async function destroy(p: DestroyParams): Promise<void> {
     const { ctx, key } = p;
     const entry = p.entry as KubeEntry;
     await destroyIn(ctx, key, entry, configured(ctx, key));
     await spec.registry.remove?.(ctx, key, entry);
     // The image pctl built stays on the local engine otherwise (another service may have taken it already).
-    if (p.entry.builtByPctl && p.entry.image) {
-      const r = await removeImage(ctx, p.entry.image);
-      if (r.result === 'failed') ctx.reporter.warn(`could not remove the image ${p.entry.image}: ${r.message?.split('\n')[0]}`, key);
+    // So does the one the original pctl built, recorded when a deploy adopted its pods.
+    for (const ref of [p.entry.builtByPctl ? p.entry.image : undefined, p.entry.originalImage]) {
+      if (typeof ref !== 'string' || !ref) continue;
+      const r = await removeImage(ctx, ref);
+      if (r.result === 'failed') ctx.reporter.warn(`could not remove the image ${ref}: ${r.message?.split('\n')[0]}`, key);
     }
   }
 
@@ -178,6 +202,7 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
       return [...(spec.planNotes?.(p, o, spec.registry.imageFor(p, o)) ?? []), ...renderNotes(p.target.service)];
     },
     outdated: kubeEntryOutdated,
+    adopt,
     deploy,
     destroy,
     status,
