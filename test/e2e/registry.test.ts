@@ -156,4 +156,41 @@ describe('a registry with a password', () => {
     expect(await tags()).toEqual(tagsBefore);
     writeFileSync(path.join(dir, 'web/index.html'), 'hello from the registry');
   });
+
+  it('the local engine pulls a prebuilt image it lacks, as docker run does: with the docker config\'s login, or one line saying why not', async () => {
+    const ref = `127.0.0.1:${regPort}/team/base:pull-${process.pid}`;
+    const local = path.join(tmp.dir, 'pull');
+    writeTree(local, { 'pctl.yaml': `name: regpull\nservices:\n  box:\n    image: ${ref}\n    command: sleep 3600\n    provider: { name: docker }\n` });
+    const dockerEnv = { DOCKER_CONFIG: dockerConfig };
+    const gone = async () => (await execa('docker', ['image', 'inspect', ref], { reject: false })).exitCode !== 0;
+    await execa('docker', ['tag', 'busybox:latest', ref]);
+    await execa('docker', ['login', '--username', USER, '--password-stdin', `127.0.0.1:${regPort}`], { input: PASSWORD, env: dockerEnv });
+    await execa('docker', ['push', '-q', ref], { env: dockerEnv });
+    await execa('docker', ['rmi', ref]);
+    expect(await gone()).toBe(true);
+    try {
+      const r = await pctlWatchingArgv(['deploy', '--verbose'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD);
+      if (r.exitCode !== 0) console.error(r.stderr);
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`pulling ${ref}`);
+      expect(r.stderr).toContain('(X-Registry-Auth)');
+      expect(r.argvLeak).toEqual([]);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
+      expect(await gone()).toBe(false);
+      expect((await pctlWatchingArgv(['destroy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD)).exitCode).toBe(0);
+
+      // Logged out: the engine's refusal, in one line naming the image.
+      await execa('docker', ['logout', `127.0.0.1:${regPort}`], { env: dockerEnv });
+      await execa('docker', ['rmi', ref]);
+      const refused = await pctlWatchingArgv(['deploy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD);
+      expect(refused.exitCode).toBe(1);
+      const errors = refused.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`pulling ${ref}`);
+      expect(errors[0]).toMatch(/no basic auth credentials|unauthorized|authentication required/i);
+    } finally {
+      await pctlWatchingArgv(['destroy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD);
+      await execa('docker', ['rmi', '-f', ref], { reject: false });
+    }
+  });
 });

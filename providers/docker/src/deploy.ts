@@ -56,9 +56,8 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name) });
 }
 
-// The image is on the engine: a built one sent to a remote host (registry or stream), a
-// named one pulled by a remote host as `docker run` did there; a local engine must have it
-// already (pctl never pulls implicitly on a private engine).
+// The image is on the engine: a built one sent to a remote host (registry or stream); a
+// named one missing there pulled, as `docker run` (and the original pctl) pulled it.
 async function ensureImage(api: Api, p: { ctx: DeployParams['ctx']; target: DeployParams['target']; o: ReturnType<typeof options> }): Promise<void> {
   const { ctx, target } = p;
   const ref = target.image.ref;
@@ -68,6 +67,8 @@ async function ensureImage(api: Api, p: { ctx: DeployParams['ctx']; target: Depl
     return;
   }
   if (await imageId(api, ref)) return;
-  if (p.o.host) return pullImage(api, ref, target.service.registry);
-  throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${ref} is not on the Docker engine`, fault: 'user', hint: 'build it, or pull it first (pctl never pulls implicitly on a private engine)' });
+  // A local build that is gone was removed since the build: pulling would fetch something else.
+  if (target.image.builtByPctl) throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${ref} is not on the Docker engine (removed since it was built)`, fault: 'environment', hint: 'deploy again to build it' });
+  ctx.reporter.info(`pulling ${ref}${p.o.host ? ` on ${p.o.host}` : ''}`, target.key, 'ImagePull');
+  await pullImage(api, ref, target.service.registry, p.o.host ? undefined : ctx.exec);
 }

@@ -2,7 +2,7 @@
 // one (the remote engine pulls it, with the service's credentials in X-Registry-Auth),
 // else streamed from the local engine to the remote one (GET /images/get piped into
 // POST /images/load, through the ssh forward: no temp file, no docker CLI on either side).
-import { followProgress, registryHost, type RegistryConfig } from '@pctl/core';
+import { followProgress, imageRegistry, registryConfigFor, registryHost, type Exec, type RegistryConfig } from '@pctl/core';
 import { pathPart, type Api } from './api.js';
 import { imageId } from './images.js';
 
@@ -26,9 +26,13 @@ export async function transferImage(p: { local: Api; remote: Api; ref: string; r
   return 'streamed';
 }
 
-// Pulls `ref` on an engine (POST /images/create), with the registry's credentials if any.
-export async function pullImage(api: Api, ref: string, registry: RegistryConfig | undefined): Promise<void> {
-  const auth = typeof registry === 'object' && registry.username && registry.password ? { username: registry.username, password: registry.password, serveraddress: registryHost(registry.url) } : undefined;
+// Pulls `ref` on an engine (POST /images/create), with the service's registry login if it
+// has one, else (`exec` given: the local engine) the docker config's credentials for the
+// image's registry, as `docker run` finds them.
+export async function pullImage(api: Api, ref: string, registry: RegistryConfig | undefined, exec?: Exec): Promise<void> {
+  let auth: { username?: string; password?: string; identitytoken?: string; serveraddress: string } | undefined =
+    typeof registry === 'object' && registry.username && registry.password ? { username: registry.username, password: registry.password, serveraddress: registryHost(registry.url) } : undefined;
+  if (!auth && exec) auth = (await registryConfigFor({ exec, registries: [imageRegistry(ref)] }))[imageRegistry(ref)];
   const where = api.host ? ` on ${api.host}` : '';
   const stream = await api.call(`POST /images/create?fromImage=${encodeURIComponent(ref)}${auth ? ' (X-Registry-Auth)' : ''}`, `pulling ${ref}${where}`, (d) => d.pull(ref, auth ? { authconfig: auth } : {}));
   try {

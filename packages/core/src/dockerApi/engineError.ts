@@ -64,7 +64,9 @@ export function engineStatusCode(e: unknown): number | undefined {
 // The engine's own words for an HTTP error ("No such container: x").
 function engineMessage(err: CallError): string {
   const json = err.json as { message?: unknown } | string | Buffer | undefined;
-  const text = typeof json === 'object' && json !== null && !Buffer.isBuffer(json) && typeof json.message === 'string' ? json.message : json ? String(json) : err.reason || err.message;
+  // A streamed call (a pull) carries the engine's words only in the message: "(HTTP code 500) server error - <words>".
+  const streamed = /^\(HTTP code \d+\) [^-]*- ([\s\S]+)$/.exec(err.message ?? '')?.[1]?.trim();
+  const text = typeof json === 'object' && json !== null && !Buffer.isBuffer(json) && typeof json.message === 'string' ? json.message : json ? String(json) : streamed || err.reason || err.message;
   return text.trim().split('\n')[0]!;
 }
 
