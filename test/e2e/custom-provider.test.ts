@@ -1,5 +1,5 @@
 // Deploys with a custom provider module (contract v1) and a bare-function provider.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyExample, pctl, tempDir } from '../helpers/cli.js';
@@ -119,6 +119,30 @@ describe('custom providers', () => {
     const typo = await pctl(['validate'], { cwd: dir });
     expect(typo.exitCode).toBe(2);
     expect(typo.stderr).toMatch(/pctl\.yaml:\d+ services\.old\.provider\.name: unknown provider "legacyy"/);
+  });
+
+  it('runs an original plugin from a package that offers only `import`: it handles its provider and adds a field the next plugin reads', async () => {
+    // The plugin as its author published it: ESM only, no `export const providers`, no `fields`.
+    const legacy = readFileSync(path.join(dir, 'legacy-provider.mjs'), 'utf8').replace('writeFileSync(`${out}/${key}.txt`, service.image)', 'writeFileSync(`${out}/${key}.txt`, `${service.image} for ${service.owner}`)');
+    mkdirSync(path.join(dir, 'node_modules/@acme/pctl-legacy'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules/@acme/pctl-legacy/package.json'), JSON.stringify({ name: '@acme/pctl-legacy', type: 'module', exports: { '.': { import: './index.js' } } }));
+    writeFileSync(path.join(dir, 'node_modules/@acme/pctl-legacy/index.js'), legacy);
+    writeFileSync(path.join(dir, 'owners.mjs'), 'export default async (parsed) => { for (const s of Object.values(parsed.services)) s.owner = "team-a"; };\n');
+    const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8')
+      .replace('  legacy: ./legacy-provider.mjs\n', '')
+      .replace('providers:\n', 'plugin:\n  - ./owners.mjs\n  - "@acme/pctl-legacy"\nproviders:\n');
+    writeFileSync(path.join(dir, 'pctl.yaml'), yaml);
+    const validate = await pctl(['validate'], { cwd: dir });
+    expect(validate.stderr).toBe('');
+    expect(validate.exitCode).toBe(0);
+    const deploy = await pctl(['deploy'], { cwd: dir });
+    expect(deploy.stderr).not.toMatch(/unknown|error/);
+    expect(deploy.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'legacy-out/custom-old.txt'), 'utf8')).toBe('registry.example.com/old:0.9 for team-a');
+    expect(state()['custom-api']).toMatchObject({ provider: 'file' });
+    const destroy = await pctl(['destroy'], { cwd: dir });
+    expect(destroy.exitCode, destroy.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'legacy-out/custom-old.txt'))).toBe(false);
   });
 
   it('validate finds what plan would refuse: unknown providers, option errors, modules that fail to load, each with file:line', async () => {

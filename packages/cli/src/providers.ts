@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeThrown, isPctlError, PctlError, PROVIDER_API_VERSION, runStep, thrownValue, type LoadedProvider, type LoadedStack, type ProviderV1 } from '@pctl/core';
+import { describeThrown, isPctlError, PctlError, PROVIDER_API_VERSION, resolvePackage, runStep, thrownValue, type LoadedProvider, type LoadedStack, type ProviderV1 } from '@pctl/core';
 
 const BUILTIN: Record<string, () => Promise<unknown>> = {
   docker: () => import('@pctl/provider-docker'),
@@ -86,7 +86,7 @@ async function pluginHandling(name: string, stack: LoadedStack): Promise<string 
 function resolvePlugin(mod: string, configDir: string): string | undefined {
   if (mod.startsWith('.') || path.isAbsolute(mod)) return path.resolve(configDir, mod);
   try {
-    return createRequire(path.join(configDir, 'pctl.yaml')).resolve(mod);
+    return resolvePackage(mod, configDir);
   } catch {
     return undefined;
   }
@@ -141,5 +141,5 @@ function useBundledKit(file: string): void {
 // package name, resolved from the stack file's folder as Node resolves it.
 function providerModuleFile(spec: string, configPath: string): string {
   if (/^(\.{1,2}[\\/]|\/)/.test(spec) || /\.[cm]?[jt]s$/.test(spec)) return path.resolve(path.dirname(configPath), spec);
-  return createRequire(configPath).resolve(spec);
+  return resolvePackage(spec, path.dirname(configPath));
 }

@@ -2,7 +2,7 @@
 // garbage or throw what is not an Error; values that would be read as options; a stack
 // whose keys another stack in the folder owns; signals while something hangs; secrets in
 // the errors of all of these.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { HostileCase } from '../case.js';
@@ -100,9 +100,11 @@ const options: HostileCase[] = [
 ];
 
 const collisions: HostileCase[] = [
-  { name: 'a stack whose key another stack in the folder owns is refused naming both', files: { 'pctl.yaml': 'name: a\nproviders: { custom: ./p.mjs }\nservices:\n  b-c:\n    image: busybox\n    provider: { name: custom }\n', 'p.mjs': provider(''), 'pctl.a-b.json': JSON.stringify({ 'a-b-c': { provider: 'docker', labels: { 'managed-by': 'pctl', 'pctl-stack': 'a-b', 'pctl-service': 'a-b-c' } } }) }, argv: ['deploy'], exit: 2, stderr: /pctl\.yaml: services\.b-c: stack a service b-c has the key a-b-c, which stack a-b \(pctl\.a-b\.json\) uses for its service c/ },
+  { name: 'a stack whose key another stack in the folder owns is refused naming both', files: { 'pctl.yaml': 'name: a\nproviders: { custom: ./p.mjs }\nservices:\n  b-c:\n    image: busybox\n    provider: { name: custom }\n', 'p.mjs': provider(''), 'pctl.a-b.json': JSON.stringify({ 'a-b-c': { provider: 'docker', labels: { 'managed-by': 'pctl', 'pctl-stack': 'a-b', 'pctl-service': 'a-b-c' } } }) }, argv: ['deploy'], exit: 2, stderr: /pctl\.yaml:4: services\.b-c: stack a service b-c has the key a-b-c, which stack a-b \(pctl\.a-b\.json\) uses for its service c/ },
   { name: 'the same collision refuses plan and destroy as well', files: { 'pctl.yaml': 'name: a-b\nproviders: { custom: ./p.mjs }\nservices:\n  c:\n    image: busybox\n    provider: { name: custom }\n', 'p.mjs': provider(''), 'pctl.a.json': JSON.stringify({ 'a-b-c': { provider: 'docker', labels: {} } }) }, argv: ['plan'], exit: 2, stderr: /stack a-b service c has the key a-b-c, which stack a \(pctl\.a\.json\) uses for its service b-c/ },
   { name: 'a collision via --name is refused too', files: { 'pctl.yaml': stack(), 'p.mjs': provider(''), 'pctl.other.json': JSON.stringify({ 'x-y-a': { provider: 'custom', labels: {} } }) }, argv: ['deploy', '--name', 'x-y'], exit: 2, stderr: /stack x-y service a has the key x-y-a, which stack other \(pctl\.other\.json\)/ },
+  { name: 'validate refuses the same collision, with the line', files: { 'pctl.yaml': 'name: a\nproviders: { custom: ./p.mjs }\nservices:\n  b-c:\n    image: busybox\n    provider: { name: custom }\n', 'p.mjs': provider(''), 'pctl.a-b.json': JSON.stringify({ 'a-b-c': { provider: 'docker', labels: {} } }) }, argv: ['validate'], exit: 2, stderr: /pctl\.yaml:4: services\.b-c: stack a service b-c has the key a-b-c, which stack a-b/ },
+  { name: 'an unknown provider stops the run before a plugin (a bare provider) runs', files: { 'pctl.yaml': 'name: hp\nplugin: [./legacy.mjs]\nservices:\n  old:\n    image: busybox\n    provider: { name: legacy }\n  new:\n    image: busybox\n    provider: { name: nope }\n', 'legacy.mjs': 'import { writeFileSync } from "node:fs";\nexport const providers = ["legacy"];\nexport default async function legacy(parsed) { if (process.argv.includes("deploy")) writeFileSync("deployed.txt", "yes"); }\n' }, argv: ['deploy'], exit: 2, stderr: /pctl\.yaml:9 services\.new\.provider\.name: unknown provider "nope"/, after: (dir) => expect(existsSync(path.join(dir, 'deployed.txt'))).toBe(false) },
   { name: 'another stack in the folder with other keys is fine', files: { 'pctl.yaml': stack(), 'p.mjs': provider(''), 'pctl.hp-b.json': JSON.stringify({ 'hp-b-x': { provider: 'custom', labels: {} } }) }, argv: ['plan'], exit: 0, stdout: /hp-a/ },
 ];
 

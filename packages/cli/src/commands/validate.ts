@@ -1,5 +1,6 @@
 // `pctl validate`: everything plan would refuse, found without touching state or platforms:
-// the stack file, then its providers (names, modules, options), each issue with file:line.
+// the stack file, a key another stack in the folder owns, then its providers (names,
+// modules, options), each issue with file:line.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
@@ -14,7 +15,10 @@ export function registerValidate(program: Command, inv: Invocation): void {
       const o = inv.globals(cmd);
       const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, signal: inv.interrupt });
       inv.learnSecrets(loaded);
-      core.checkArguments(loaded.config, path.relative(process.cwd(), loaded.configPath) || loaded.configPath);
+      const file = path.relative(process.cwd(), loaded.configPath) || loaded.configPath;
+      core.checkArguments(loaded.config, file);
+      // A key another stack's state file in this folder holds (reading it touches nothing).
+      await core.refuseKeyCollisions(process.cwd(), loaded.config, file, loaded.lineOf);
       const { loadProvider } = await import('../providers.js');
       const cache = new Map<string, Promise<Awaited<ReturnType<typeof loadProvider>>>>();
       const load = (name: string) => {

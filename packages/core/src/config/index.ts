@@ -6,3 +6,4 @@ export { stackJsonSchema } from './jsonSchema.js';
 export { parsePort, parsePortEntry, expandPort, type ParsedPort, type SinglePort } from './ports.js';
 export { type VolumeMount } from './volumes.js';
 export { readRegularFile, UnreadableFile } from './read.js';
+export { resolvePackage } from './packageResolve.js';

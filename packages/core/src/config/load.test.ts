@@ -240,4 +240,33 @@ describe('plugins', () => {
     write({ 'pctl.yaml': 'name: app\nplugin: [./break.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n' });
     await expect(load()).rejects.toThrow(/after plugin \.\/break\.mjs/);
   });
+
+  it('may add fields of their own, undeclared, as the original ran them after validation; the stack file itself stays strict', async () => {
+    write({
+      'tag.mjs': 'export default async (parsed) => { parsed.owners = ["ops"]; for (const s of Object.values(parsed.services)) s.team = "core"; parsed.services.extra = { image: "nginx", team: "x", provider: { name: "docker" } }; };\n',
+      'later.mjs': 'export default async (parsed) => { parsed.services.api.team = parsed.services.api.team + "!"; parsed.services.api.image = 5; };\n',
+      'pctl.yaml': 'name: app\nplugin: [./tag.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+    });
+    const { config } = await load();
+    expect((config as unknown as { owners: string[] }).owners).toEqual(['ops']);
+    expect((config.services.api as unknown as { team: string }).team).toBe('core');
+    expect(Object.keys(config.services)).toEqual(['api', 'extra']);
+    // A known field a plugin breaks is still an error; the field it added stays allowed for the next plugin.
+    write({ 'pctl.yaml': 'name: app\nplugin: [./tag.mjs, ./later.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n' });
+    const issues = await issuesOf(load());
+    expect(issues.map((i) => i.path)).toEqual(['services.api.image']);
+    // The same field written in the stack file, undeclared, is a typo until a plugin declares it.
+    write({ 'pctl.yaml': 'name: app\nplugin: [./tag.mjs]\nservices:\n  api: { image: nginx, team: core, provider: { name: docker } }\n' });
+    expect((await issuesOf(load())).map((i) => i.path)).toEqual(['services.api.team']);
+  });
+
+  it('load from a package that offers only `import` in its exports, resolved from the stack file\'s folder', async () => {
+    write({
+      'node_modules/@team/pctl-plugin/package.json': JSON.stringify({ name: '@team/pctl-plugin', type: 'module', exports: { '.': { import: './src/index.js' }, './extra': { import: './src/extra.js' } } }),
+      'node_modules/@team/pctl-plugin/src/index.js': 'export default async (parsed) => { parsed.services.api.env = { FROM: "package" }; };\n',
+      'node_modules/@team/pctl-plugin/src/extra.js': 'export default async (parsed) => { parsed.services.api.env = { ...parsed.services.api.env, EXTRA: "1" }; };\n',
+      'pctl.yaml': 'name: app\nplugin: ["@team/pctl-plugin", "@team/pctl-plugin/extra"]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+    });
+    expect((await load()).config.services.api!.env).toEqual({ FROM: 'package', EXTRA: '1' });
+  });
 });

@@ -7,7 +7,7 @@ import { loadCustomResolvers } from './customResolvers.js';
 import { loadPlugins, runPlugin } from './plugins.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { resolveConfig } from './resolve.js';
-import { DNS_LABEL, serviceSchema, stackSchema, type StackConfig } from './schema.js';
+import { DNS_LABEL, serviceFields, serviceSchema, stackSchema, type StackConfig } from './schema.js';
 import { validateStack } from './validate.js';
 import { parseStackYaml } from './yaml.js';
 
@@ -35,6 +35,8 @@ export interface LoadStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Stops a long load (Ctrl-C): it ends with an `Interrupted` error. */
   signal?: AbortSignal;
+  /** Runs on the validated stack before its plugins run (only when it has plugins); what it throws stops the load. */
+  beforePlugins?: (stack: LoadedStack) => Promise<void>;
 }
 
 /** Largest stack file read. */
@@ -107,9 +109,9 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   const value = resolved.value as Record<string, unknown>;
   const resolvedServices = cloneData(value.services);
   if (opts.nameOverride !== undefined) value.name = opts.nameOverride;
-  const pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
-  const schema = stackSchema(pluginFields);
-  const oneService = serviceSchema(pluginFields);
+  let pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
+  let schema = stackSchema(pluginFields);
+  let oneService = serviceSchema(pluginFields);
   const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, nameFromFlag: opts.nameOverride !== undefined, tainted: resolved.tainted, pluginFields });
   // Errors at once: what could not be resolved, and every other problem outside those paths.
   const unresolved = [...resolved.failed];
@@ -118,8 +120,11 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   if (issues.length || !checked.config) throw new ConfigError(shown, mask(sortIssues(issues)));
   let config = checked.config;
 
+  if (loadedPlugins.plugins.length && opts.beforePlugins) await opts.beforePlugins({ config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices });
+  let topFields: string[] = [];
   for (const plugin of loadedPlugins.plugins) {
     await checkpoint(opts.signal);
+    const before = fieldsOf(config);
     try {
       await runPlugin(plugin, config);
     } catch (e) {
@@ -127,12 +132,38 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
       if (e instanceof PctlError) throw new PctlError({ code: e.code, message: maskIssue({ path: '', message: e.message }, secretValues, 3).message, fault: e.fault, exitCode: e.exitCode });
       throw e;
     }
+    // The original ran plugins after validation: fields a plugin adds are its own, and allowed.
+    const added = addedFields(before, fieldsOf(config), schema);
+    if (added.service.length || added.top.length) {
+      pluginFields = [...new Set([...pluginFields, ...added.service])];
+      topFields = [...new Set([...topFields, ...added.top])];
+      schema = stackSchema(pluginFields, topFields);
+      oneService = serviceSchema(pluginFields);
+    }
     const where = `${shown} (after plugin ${plugin.spec})`;
     const again = validateStack({ value: config as unknown as Record<string, unknown>, schema, serviceSchema: oneService, lineOf: () => undefined, configDir, nameFromFlag: false, pluginFields });
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
   return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices };
+}
+
+// The top-level keys of a config and the keys of each service (what a plugin may add to).
+function fieldsOf(config: unknown): { top: Set<string>; services: Map<string, Set<string>> } {
+  const c = (config ?? {}) as { services?: Record<string, unknown> };
+  const services = new Map<string, Set<string>>();
+  for (const [name, svc] of Object.entries(c.services ?? {})) if (svc && typeof svc === 'object') services.set(name, new Set(Object.keys(svc)));
+  return { top: new Set(Object.keys(c)), services };
+}
+
+// Fields unknown to the schema that a plugin added: at the top level, and to any service (one it added too).
+function addedFields(before: ReturnType<typeof fieldsOf>, after: ReturnType<typeof fieldsOf>, schema: ReturnType<typeof stackSchema>): { top: string[]; service: string[] } {
+  const known = new Set(Object.keys(schema.shape));
+  const knownService = new Set(Object.keys(serviceFields));
+  const top = [...after.top].filter((k) => !before.top.has(k) && !known.has(k));
+  const service = new Set<string>();
+  for (const [name, keys] of after.services) for (const k of keys) if (!before.services.get(name)?.has(k) && !knownService.has(k)) service.add(k);
+  return { top, service: [...service] };
 }
 
 export { DNS_LABEL };

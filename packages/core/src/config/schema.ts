@@ -108,7 +108,7 @@ export const ProviderRefSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
 });
 
-const serviceFields = {
+export const serviceFields = {
     image: z.string().min(1).optional().describe('./path/Dockerfile, ./folder (with a Dockerfile), or an image reference'),
     build: BuildSchema.optional(),
     registry: RegistrySchema.optional(),
@@ -142,9 +142,11 @@ export const StackManifestsSchema = z.strictObject({
 });
 export const STACK_MANIFESTS_SERVICE = 'manifests';
 
-// The whole stack file; `pluginFields` are service fields that loaded plugins declare.
-export function stackSchema(pluginFields: readonly string[] = []) {
+// The whole stack file; `pluginFields` are service fields that loaded plugins declare (or
+// added), `topFields` top-level fields plugins added.
+export function stackSchema(pluginFields: readonly string[] = [], topFields: readonly string[] = []) {
   return z.strictObject({
+  ...Object.fromEntries(topFields.map((f) => [f, z.unknown().optional()])),
   name: stackOrServiceName('stack name'),
   resolver: z.array(z.string()).default([]),
   plugin: z.array(z.string()).default([]),

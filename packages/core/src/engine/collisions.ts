@@ -52,14 +52,15 @@ export async function keyCollisions(cwd: string, config: StackConfig): Promise<K
 }
 
 // Refuses (exit 2) a stack whose keys another stack in the folder already uses.
-export async function refuseKeyCollisions(cwd: string, config: StackConfig, configFile: string): Promise<void> {
+export async function refuseKeyCollisions(cwd: string, config: StackConfig, configFile: string, lineOf?: (path: (string | number)[]) => number | undefined): Promise<void> {
   const found = await keyCollisions(cwd, config);
   const first = found[0];
   if (!first) return;
+  const line = lineOf?.(['services', first.service]);
   const otherService = first.otherKey.startsWith(`${first.otherStack}-`) ? first.otherKey.slice(first.otherStack.length + 1) : first.otherKey;
   throw new PctlError({
     code: 'KeyCollision',
-    message: `${configFile}: services.${first.service}: stack ${config.name} service ${first.service} has the key ${first.key}, which stack ${first.otherStack} (${first.otherFile}) uses for its service ${otherService}: both would own the same containers and objects${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`,
+    message: `${configFile}${line ? `:${line}` : ''}: services.${first.service}: stack ${config.name} service ${first.service} has the key ${first.key}, which stack ${first.otherStack} (${first.otherFile}) uses for its service ${otherService}: both would own the same containers and objects${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`,
     fault: 'user',
     exitCode: 2,
     hint: 'rename the service or the stack (name:, or --name), or run the other stack from another folder',

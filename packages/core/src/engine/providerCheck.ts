@@ -9,7 +9,8 @@ import type { LoadedProvider } from './session.js';
 const PROVIDER_LOAD_CODES = new Set(['UnknownProvider', 'ProviderLoadFailed', 'ProviderInvalid', 'ProviderApiVersion']);
 
 // Loads each provider the stack names (through `load`, which caches) and lists the issues.
-export async function providerIssues(loaded: LoadedStack, load: (name: string) => Promise<LoadedProvider>): Promise<ConfigIssue[]> {
+// `namesOnly`: only names and modules (before plugins run, which may still fill in options).
+export async function providerIssues(loaded: LoadedStack, load: (name: string) => Promise<LoadedProvider>, opts: { namesOnly?: boolean } = {}): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   const lineOf = loaded.lineOf ?? (() => undefined);
   const failed = new Map<string, string>();
@@ -32,7 +33,7 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
       issues.push(registered ? { path: `providers.${name}`, line: lineOf(['providers', name]), message } : { ...at('provider', 'name'), message });
       continue;
     }
-    if (p.kind !== 'v1') continue;
+    if (p.kind !== 'v1' || opts.namesOnly) continue;
     if (!svc.image && !svc.build && !p.provider.render) {
       issues.push({ ...at('image'), message: `provider ${name} needs an image (only Kubernetes providers deploy manifests alone)` });
     }
@@ -52,7 +53,7 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
 }
 
 // Throws one ConfigError carrying every provider issue of the stack.
-export async function requireValidProviders(loaded: LoadedStack, cwd: string, load: (name: string) => Promise<LoadedProvider>, earlier: ConfigIssue[] = []): Promise<void> {
-  const issues = [...earlier, ...(await providerIssues(loaded, load))];
+export async function requireValidProviders(loaded: LoadedStack, cwd: string, load: (name: string) => Promise<LoadedProvider>, earlier: ConfigIssue[] = [], opts: { namesOnly?: boolean } = {}): Promise<void> {
+  const issues = [...earlier, ...(await providerIssues(loaded, load, opts))];
   if (issues.length) throw new ConfigError(path.relative(cwd, loaded.configPath) || loaded.configPath, issues);
 }

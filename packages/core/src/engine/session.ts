@@ -50,7 +50,17 @@ export interface Session {
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
-  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env, signal: opts.signal });
+  const early = new Map<string, Promise<LoadedProvider>>();
+  // Before a plugin runs (a bare provider under `plugin:` deploys as it runs): an unknown
+  // provider name, a module that fails to load, or a key another stack owns stops the run.
+  const beforePlugins = async (stack: LoadedStack) => {
+    await refuseKeyCollisions(opts.cwd, stack.config, path.relative(opts.cwd, stack.configPath) || stack.configPath, stack.lineOf);
+    await requireValidProviders(stack, opts.cwd, (name) => {
+      if (!early.has(name)) early.set(name, opts.loadProvider(name, stack));
+      return early.get(name)!;
+    }, [], { namesOnly: true });
+  };
+  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env, signal: opts.signal, beforePlugins });
   const ctx: ProviderContext = {
     stack: loaded.config.name,
     config: loaded.config,
@@ -66,7 +76,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     flags: opts.flags,
     secrets: loaded.secrets,
   };
-  await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath);
+  await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath, loaded.lineOf);
   const providers = new Map<string, LoadedProvider>();
   const session: Session = {
     loaded,
