@@ -29,6 +29,20 @@ export function subPathFor(mountPath: string): string {
   return `${readable || 'path'}--${hash}`;
 }
 
+/** What of a service's `volumes` a cluster cannot mount, by index (`validate` and `plan` report these). */
+export function volumeIssues(volumes: readonly { path: string; hostPath?: string }[]): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const seen = new Map<string, string>();
+  volumes.forEach((v, i) => {
+    if (v.hostPath !== undefined) out.push({ path: ['volumes', i], message: `a host folder (${v.hostPath}) cannot be mounted: a Kubernetes cluster's nodes do not have it (write { path: ${v.path} } for storage from the provider's storage option, or ship the files in the image)` });
+    const mountPath = path.posix.normalize(v.path).replace(/(.)\/+$/, '$1');
+    const before = seen.get(mountPath);
+    if (before !== undefined) out.push({ path: ['volumes', i], message: `"${before}" and "${v.path}" are the same mount path ${mountPath} (list each path once)` });
+    seen.set(mountPath, v.path);
+  });
+  return out;
+}
+
 /** The mounts of a service's `volumes`; a path listed twice (also as `/data` and `/data/`) is an error naming both. */
 export function volumeMounts(volumes: readonly { path: string; hostPath?: string }[]): VolumeMount[] {
   const seen = new Map<string, string>();

@@ -136,6 +136,12 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
   /** Validates `provider.options` of one service; return error messages keyed by option path. */
   validateOptions?(options: Record<string, unknown>): OptionIssue[];
   /**
+   * Checks what else of one service this provider cannot deploy (e.g. a volume it cannot
+   * mount), so `validate` and `plan` refuse it before anything runs; paths are relative to
+   * the service (`['volumes', 0]`).
+   */
+  validateService?(service: S): OptionIssue[];
+  /**
    * Whether the core pushes the image of a service with a `registry` (default true; kind
    * loads images into its node, aws pushes to an ECR `registry` itself, logged in with the SDK).
    */

@@ -96,6 +96,9 @@ const options: HostileCase[] = [
     exit: 2,
     stderr: re,
   })),
+  { name: 'a host folder on a Kubernetes provider is refused by validate and plan, with the line', files: { 'pctl.yaml': 'name: hp\nservices:\n  a:\n    image: busybox\n    volumes: ["./data:/data", { path: /cache }]\n    provider: { name: kind }\n' }, argv: ['validate'], exit: 2, stderr: /pctl\.yaml:5 services\.a\.volumes\.0: a host folder \(\/\S*\/data\) cannot be mounted: a Kubernetes cluster's nodes do not have it/ },
+  { name: 'the same refusal stops plan before anything runs', files: { 'pctl.yaml': 'name: hp\nservices:\n  a:\n    image: busybox\n    volumes: ["./data:/data"]\n    provider: { name: aws, options: { cluster: c, namespace: n, region: eu-west-1 } }\n' }, argv: ['plan'], exit: 2, stderr: /services\.a\.volumes\.0: a host folder/ },
+  { name: 'a host folder on a remote Docker host is refused by validate, with the line', files: { 'pctl.yaml': 'name: hp\nservices:\n  a:\n    image: busybox\n    volumes: ["./data:/data"]\n    provider: { name: docker, options: { host: example.internal } }\n' }, argv: ['validate'], exit: 2, stderr: /pctl\.yaml:5 services\.a\.volumes\.0: a host folder \(\/\S*\/data\) cannot be mounted on the remote Docker host example\.internal/ },
   { name: 'image "--privileged" is refused by validate too', files: { 'pctl.yaml': 'name: hp\nservices:\n  a:\n    image: "--privileged"\n    provider: { name: docker }\n' }, argv: ['validate'], exit: 2, stderr: /services\.a\.image: "--privileged" is not an image reference .*read as an option/ },
 ];
 

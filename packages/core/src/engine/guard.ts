@@ -86,6 +86,16 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
   }
   const p = loaded.provider;
   const module = providerModule(p.name, opts.source);
+  // A check's issues, each `{ path, message }`; what it throws names the provider and the check.
+  const checkedIssues = (mod: string, what: string, run: () => unknown) => {
+    let issues: unknown;
+    try {
+      issues = run();
+    } catch (e) {
+      throw stepError({ module: mod, step: what }, e);
+    }
+    return checkList<{ path: (string | number)[]; message: string }>(mod, what, issues, (x) => isPlainObject(x) && Array.isArray(x.path) && typeof x.message === 'string', '{ path, message }');
+  };
   const step = <T>(what: string, fn: () => T | Promise<T>) => runStep({ module, step: what, timeoutMs: opts.timeoutMs }, fn);
   const guarded: ProviderV1 = {
     ...p,
@@ -94,17 +104,8 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
     destroy: async (params) => {
       await step(`destroy ${params.key}`, () => p.destroy(params));
     },
-    validateOptions: p.validateOptions
-      ? (raw) => {
-          let issues: unknown;
-          try {
-            issues = p.validateOptions!(raw);
-          } catch (e) {
-            throw stepError({ module, step: 'validateOptions' }, e);
-          }
-          return checkList(module, 'validateOptions', issues, (x) => isPlainObject(x) && Array.isArray(x.path) && typeof x.message === 'string', '{ path, message }');
-        }
-      : undefined,
+    validateOptions: p.validateOptions ? (raw) => checkedIssues(module, 'validateOptions', () => p.validateOptions!(raw)) : undefined,
+    validateService: p.validateService ? (svc) => checkedIssues(module, 'validateService', () => p.validateService!(svc)) : undefined,
     status: p.status ? async (params) => checkStatus(module, await step(`status ${params.key}`, () => p.status!(params))) : undefined,
     render: p.render
       ? async (params) => checkList(module, 'render', await step(`render ${params.target.key}`, () => p.render!(params)), isPlainObject, 'objects')

@@ -37,6 +37,10 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
     if (!svc.image && !svc.build && !p.provider.render) {
       issues.push({ ...at('image'), message: `provider ${name} needs an image (only Kubernetes providers deploy manifests alone)` });
     }
+    for (const issue of p.provider.validateService?.(svc) ?? []) {
+      const sub = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x));
+      issues.push({ ...at(...sub), message: issue.message });
+    }
     if (p.provider.validateOptions) {
       for (const issue of p.provider.validateOptions(svc.provider.options ?? {})) {
         const sub = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x));

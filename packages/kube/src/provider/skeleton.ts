@@ -25,6 +25,7 @@ import { renderNotes, renderService } from '../render.js';
 import { kubeEntryOutdated } from '../names.js';
 import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
+import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
@@ -192,6 +193,7 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     apiVersion: 1,
     name: spec.name,
     validateOptions: (raw) => optionIssues(spec.schema, raw, spec.cloud),
+    validateService: (svc) => volumeIssues(svc.volumes ?? []),
     needsPush: (_options, service) => (typeof spec.needsPush === 'function' ? spec.needsPush(service) : spec.needsPush),
     async render(p) {
       const o = parse(p.target.service.provider.options);
