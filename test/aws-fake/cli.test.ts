@@ -16,6 +16,8 @@ beforeAll(async () => {
   fake = await startAwsFake({
     accountId: ACCOUNT, region: REGION, credentials: [main, temp, old], registryPassword: 'the-registry-password',
     clusters: { demo: { endpoint: 'https://127.0.0.1:16443', caData: Buffer.from('-----BEGIN CERTIFICATE-----\nfake\n').toString('base64') } },
+    parameters: { '/shop/db-host': 'db.internal', '/shop/db-password': { value: 'p@ss w0rd', type: 'SecureString' } },
+    stacks: { network: [{ key: 'VpcId', value: 'vpc-0abc', exportName: 'shared-vpc' }, { key: 'SubnetA', value: 'subnet-a', exportName: 'subnet-a' }, { key: 'Local', value: 'not exported' }], data: [{ key: 'Bucket', value: 'shop-bucket', exportName: 'shop-bucket' }] },
   });
 });
 afterAll(async () => fake.stop());
@@ -214,5 +216,34 @@ describe('eks', () => {
   test('a cluster added later is found', async () => {
     fake.addCluster('late', { endpoint: 'https://127.0.0.1:26443', caData: 'Q0E=' });
     expect(json(await aws(['eks', 'describe-cluster', '--name', 'late'])).cluster.endpoint).toBe('https://127.0.0.1:26443');
+  });
+});
+
+describe('ssm and cloudformation', () => {
+  test('get-parameter: a String as is, a SecureString only decrypted, a missing one ParameterNotFound', async () => {
+    expect(json(await aws(['ssm', 'get-parameter', '--name', '/shop/db-host'])).Parameter).toMatchObject({ Name: '/shop/db-host', Type: 'String', Value: 'db.internal', Version: 1 });
+    expect(json(await aws(['ssm', 'get-parameter', '--name', '/shop/db-password', '--with-decryption'])).Parameter).toMatchObject({ Type: 'SecureString', Value: 'p@ss w0rd' });
+    expect(json(await aws(['ssm', 'get-parameter', '--name', '/shop/db-password'])).Parameter.Value).not.toBe('p@ss w0rd');
+    expect(refusal(await aws(['ssm', 'get-parameter', '--name', '/shop/nothing']))).toBe('An error occurred (ParameterNotFound) when calling the GetParameter operation:');
+  });
+
+  test('describe-stacks lists outputs; an unknown stack is a ValidationError', async () => {
+    const { Stacks } = json(await aws(['cloudformation', 'describe-stacks', '--stack-name', 'network']));
+    expect(Stacks).toHaveLength(1);
+    expect(Stacks[0]).toMatchObject({ StackName: 'network', StackStatus: 'CREATE_COMPLETE' });
+    expect(Stacks[0].Outputs).toEqual([
+      { OutputKey: 'VpcId', OutputValue: 'vpc-0abc', ExportName: 'shared-vpc' },
+      { OutputKey: 'SubnetA', OutputValue: 'subnet-a', ExportName: 'subnet-a' },
+      { OutputKey: 'Local', OutputValue: 'not exported' },
+    ]);
+    expect(refusal(await aws(['cloudformation', 'describe-stacks', '--stack-name', 'gone']))).toBe('An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id gone does not exist');
+  });
+
+  test('list-exports pages with NextToken, and the CLI follows it to every export', async () => {
+    const { Exports } = json(await aws(['cloudformation', 'list-exports']));
+    expect(Exports.map((e: { Name: string; Value: string }) => [e.Name, e.Value])).toEqual([['shared-vpc', 'vpc-0abc'], ['subnet-a', 'subnet-a'], ['shop-bucket', 'shop-bucket']]);
+    expect(fake.calls.filter((c) => c.op === 'ListExports').length).toBeGreaterThanOrEqual(2);
+    const first = json(await aws(['cloudformation', 'list-exports', '--no-paginate']));
+    expect([first.Exports.length, first.NextToken]).toEqual([2, '2']);
   });
 });

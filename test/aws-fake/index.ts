@@ -1,4 +1,4 @@
-// A fake of the AWS control plane (STS, ECR, EKS) on 127.0.0.1 that verifies the SigV4
+// A fake of the AWS control plane (STS, ECR, EKS, SSM, CloudFormation) on 127.0.0.1 that verifies the SigV4
 // signature of every request; see docs/aws-fake.md.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -27,6 +27,10 @@ export interface AwsFakeOptions {
   registryPassword?: string;
   /** Moves the fake's clock, as if the client's clock were off by minus this. */
   clockOffsetMs?: number;
+  /** SSM parameters (a string is a String parameter). */
+  parameters?: Record<string, string | { value: string; type: 'String' | 'SecureString' }>;
+  /** CloudFormation stacks and their outputs (`exportName` makes an output an export). */
+  stacks?: Record<string, { key: string; value: string; exportName?: string }[]>;
 }
 
 // A running fake and what a test reads and steers on it.
@@ -67,6 +71,8 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     credentials: opts.credentials,
     repositories: new Map(),
     clusters: new Map(),
+    parameters: new Map(Object.entries(opts.parameters ?? {}).map(([k, v]) => [k, { ...(typeof v === 'string' ? { value: v, type: 'String' as const } : v), version: 1 }])),
+    stacks: new Map(Object.entries(opts.stacks ?? {}).map(([k, outputs]) => [k, { outputs }])),
     registry: opts.registryHost ? new RegistryClient(opts.registryHost, 'AWS', registryPassword) : undefined,
     registryPassword,
     calls: [],

@@ -1,6 +1,6 @@
 // The fake's HTTP front end: reads a request as sent, checks its signature, dispatches on the
-// credential scope's service (ecr: JSON 1.1, eks: REST JSON, sts: query) and answers in
-// that protocol, errors included.
+// credential scope's service (ecr, ssm: JSON 1.1; eks: REST JSON; sts, cloudformation:
+// query) and answers in that protocol, errors included.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, type Principal, principalOf } from './auth.js';
@@ -11,9 +11,14 @@ import { authError, AwsError, injectedError, type Protocol, sendError } from './
 import { ClaimProblem, parseQuery, readClaim, type WireRequest } from './sigv4.js';
 import { type FakeCall, type FakeState, nowMs } from './state.js';
 import { runSts } from './sts.js';
+import { runSsm } from './ssm.js';
+import { runCloudFormation } from './cloudformation.js';
 
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.';
-const protocolOf: Record<string, Protocol> = { ecr: 'json', eks: 'rest', sts: 'query' };
+const SSM_TARGET = 'AmazonSSM.';
+const protocolOf: Record<string, Protocol> = { ecr: 'json', ssm: 'json', eks: 'rest', sts: 'query', cloudformation: 'query' };
+const targets: Record<string, string> = { ecr: ECR_TARGET, ssm: SSM_TARGET };
+const CFN_ACTIONS = new Set(['DescribeStacks', 'ListExports']);
 
 // The request exactly as it came over the wire.
 export function wireRequest(req: IncomingMessage, body: Buffer): WireRequest {
@@ -29,9 +34,11 @@ export function wireRequest(req: IncomingMessage, body: Buffer): WireRequest {
 
 // The service a request looks like it is for, from what the protocol puts on the wire.
 function serviceHint(w: WireRequest): string | undefined {
-  if (w.headers.get('x-amz-target')?.[0]?.startsWith(ECR_TARGET)) return 'ecr';
+  const target = w.headers.get('x-amz-target')?.[0];
+  if (target?.startsWith(ECR_TARGET)) return 'ecr';
+  if (target?.startsWith(SSM_TARGET)) return 'ssm';
   if (eksRoute(w.method, w.rawPath) !== undefined) return 'eks';
-  if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8')))) return 'sts';
+  if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8')))) return CFN_ACTIONS.has(stsParams(w).get('Action') ?? '') ? 'cloudformation' : 'sts';
   return undefined;
 }
 
@@ -42,7 +49,7 @@ function stsParams(w: WireRequest): Map<string, string> {
 }
 
 function operationOf(service: string, w: WireRequest): string {
-  if (service === 'ecr') return (w.headers.get('x-amz-target')?.[0] ?? '').slice(ECR_TARGET.length);
+  if (targets[service]) return (w.headers.get('x-amz-target')?.[0] ?? '').slice(targets[service]!.length);
   if (service === 'eks') return eksRoute(w.method, w.rawPath)?.op ?? '';
   return stsParams(w).get('Action') ?? '';
 }
@@ -100,7 +107,7 @@ function ecrInput(w: WireRequest): Record<string, unknown> {
 
 // The body of the operation's successful answer; throws its AwsError.
 async function dispatch(state: FakeState, w: WireRequest, service: string, op: string, who: Principal, requestId: string, acceptJson: boolean): Promise<string> {
-  const input = service === 'ecr' ? ecrInput(w) : {};
+  const input = protocolOf[service] === 'json' ? ecrInput(w) : {};
   const route = service === 'eks' ? eksRoute(w.method, w.rawPath) : undefined;
   const injected = takeFailure(state, op);
   if (injected !== undefined) {
@@ -108,6 +115,8 @@ async function dispatch(state: FakeState, w: WireRequest, service: string, op: s
     throw injectedError(injected, protocolOf[service]!, { service, op, callerArn: who.arn, resourceArn });
   }
   if (service === 'ecr') return JSON.stringify(await runEcr(state, op, input));
+  if (service === 'ssm') return JSON.stringify(runSsm(state, op, input));
+  if (service === 'cloudformation') return runCloudFormation(state, stsParams(w), requestId);
   if (service === 'eks') {
     if (route === undefined) throw new AwsError('UnknownOperationException', 404, 'Unknown operation');
     return JSON.stringify(runEks(state, route));

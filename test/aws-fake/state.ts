@@ -1,7 +1,10 @@
-// What the fake AWS account holds: credentials, ECR repositories, EKS clusters, the calls
+// What the fake AWS account holds: credentials, ECR repositories, EKS clusters, SSM
+// parameters, CloudFormation stacks, the calls
 // made and the failures a test asked for.
 import type { FakeCredential } from './auth.js';
+import type { FakeStack } from './cloudformation.js';
 import type { RegistryClient } from './registry.js';
+import type { FakeParameter } from './ssm.js';
 
 // One ECR repository. `images` are its tags (kept in step with the real registry when
 // there is one; `AwsFake.syncImages()` re-reads it).
@@ -48,6 +51,10 @@ export interface FakeState {
   credentials: FakeCredential[];
   repositories: Map<string, FakeRepository>;
   clusters: Map<string, FakeCluster>;
+  /** SSM parameters by name. */
+  parameters: Map<string, FakeParameter>;
+  /** CloudFormation stacks by name. */
+  stacks: Map<string, FakeStack>;
   registry?: RegistryClient;
   registryPassword: string;
   calls: FakeCall[];

@@ -12,6 +12,7 @@ import { startAwsWorld, type AwsWorld } from '../helpers/awsWorld.js';
 import { labelledObjects } from '../helpers/kube-observe.js';
 
 const REGION = 'eu-west-1';
+const DB_PASSWORD = 'ssm-secure-value-5b1e';
 let w: AwsWorld;
 let dir: string;
 
@@ -41,7 +42,11 @@ const get = (kind: string, ns: string | undefined, name: string) => w.kube.get(k
 
 beforeAll(async () => {
   await requireDocker();
-  w = await startAwsWorld({ accountId: '161803398874', region: REGION, cluster: 'prod', credentials: [{ accessKeyId: 'AKIAPCTLE2EMIGRATED1', secretAccessKey: 'pctl-e2e/migrated+Key00000000000000001' }], registryPassword: 'unused-registry-password-9a7' });
+  w = await startAwsWorld({
+    accountId: '161803398874', region: REGION, cluster: 'prod', credentials: [{ accessKeyId: 'AKIAPCTLE2EMIGRATED1', secretAccessKey: 'pctl-e2e/migrated+Key00000000000000001' }], registryPassword: 'unused-registry-password-9a7',
+    parameters: { '/shop/db-host': 'db.internal', '/shop/db-password': { value: DB_PASSWORD, type: 'SecureString' } },
+    stacks: { network: [{ key: 'VpcId', value: 'vpc-0abc', exportName: 'shared-vpc' }, { key: 'SubnetA', value: 'subnet-a', exportName: 'subnet-a' }, { key: 'Region', value: 'eu-west-1' }], data: [{ key: 'Bucket', value: 'shop-bucket', exportName: 'shop-bucket' }] },
+  });
   dir = path.join(w.dir, 'stack');
   writeTree(dir, { 'pctl.yaml': STACK_FILE });
 }, 120_000);
@@ -80,6 +85,54 @@ describe('an original aws stack file, deployed on EKS unchanged', () => {
     expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteMany'], volumeName: 'my-app-my-api' });
     await w.kube.waitFor(() => get('PersistentVolumeClaim', 'my-app', 'my-app-my-api')?.status?.phase === 'Bound', 60_000);
     expect(d.spec.template.spec.volumes).toEqual([{ name: 'storage-0', persistentVolumeClaim: { claimName: 'my-app-my-api' } }]);
+  });
+
+  it('resolves ${ssm:...} and ${cfn:...} through the SDKs at deploy, a fallback where a look-up finds nothing; values SSM gave go to the env Secret', async () => {
+    const resolved = path.join(w.dir, 'resolved');
+    writeTree(resolved, {
+      'pctl.yaml': `name: lookups
+services:
+  api:
+    image: busybox:latest
+    command: sleep 3600
+    env:
+      DB_HOST: \${ssm:/shop/db-host}
+      DB_PASSWORD: \${ssm:/shop/db-password}
+      VPC: \${cfn:shared-vpc}
+      BUCKET: \${cfn:shop-bucket}
+      STACK_REGION: \${cfn:network.Region}
+      MISSING: \${ssm:/shop/not-there, from-the-fallback}
+      NO_EXPORT: \${cfn:no-such-export, default-export}
+    provider:
+      name: aws
+      options: { cluster: prod, namespace: lookups }
+`,
+    });
+    const env = { ...w.env, AWS_REGION: REGION };
+    const r = await pctl(['deploy', '--verbose'], { cwd: resolved, env });
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.exitCode).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(DB_PASSWORD);
+    // The export is the third one: ListExports was followed past its first page.
+    expect(w.fake.calls.filter((c) => c.op === 'ListExports' && c.status === 200).length).toBeGreaterThanOrEqual(2);
+    expect(w.fake.calls.filter((c) => c.op === 'GetParameter').map((c) => c.status)).toEqual(expect.arrayContaining([200, 400]));
+    const d = get('Deployment', 'lookups', 'lookups-api') as Obj & { spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } } };
+    const byName = Object.fromEntries(d.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value ?? 'from the Secret']));
+    expect(byName).toEqual({ BUCKET: 'shop-bucket', DB_HOST: 'from the Secret', DB_PASSWORD: 'from the Secret', MISSING: 'from-the-fallback', NO_EXPORT: 'default-export', STACK_REGION: 'eu-west-1', VPC: 'vpc-0abc' });
+    const secret = get('Secret', 'lookups', 'lookups-api-env') as Obj & { data: Record<string, string> };
+    const data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    expect(data).toEqual({ DB_HOST: 'db.internal', DB_PASSWORD: DB_PASSWORD });
+    expect(readFileSync(path.join(resolved, 'pctl.lookups.json'), 'utf8')).not.toContain(DB_PASSWORD);
+
+    // Without the fallback, a look-up that finds nothing stops the run naming the reference, before anything is deployed.
+    writeTree(resolved, { 'pctl.yaml': readFileSync(path.join(resolved, 'pctl.yaml'), 'utf8').replace('${ssm:/shop/not-there, from-the-fallback}', '${ssm:/shop/not-there}') });
+    const missing = await pctl(['plan'], { cwd: resolved, env });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/pctl\.yaml:\d+ services\.api\.env\.MISSING: .*\/shop\/not-there.*parameter not found/);
+    writeTree(resolved, { 'pctl.yaml': readFileSync(path.join(resolved, 'pctl.yaml'), 'utf8').replace('${ssm:/shop/not-there}', '${ssm:/shop/not-there, from-the-fallback}') });
+    const destroyed = await pctl(['destroy'], { cwd: resolved, env });
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0);
+    expect(labelledObjects(w.kube, 'lookups')).toEqual([]);
   });
 
   it('destroys it all, and waits until it is gone', async () => {
