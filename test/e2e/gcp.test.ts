@@ -46,6 +46,7 @@ let publicKey: string;
 // What the fakes saw.
 const grants: { iss: string; scope: string; aud: string }[] = [];
 const clusterGets: { auth?: string }[] = [];
+const filestoreGets: { auth?: string }[] = [];
 let gkeDenied = false;
 // Short-lived tokens (the renewal test): each grant gets its own token that expires after SHORT_S.
 const SHORT_S = 2;
@@ -118,6 +119,12 @@ async function startGoogle(): Promise<void> {
       }
       const ca = kube.kubeConfig.getCluster(kube.contextName)?.caData;
       return send(200, { name: CLUSTER, location: ZONE, status: 'RUNNING', endpoint: kube.url.replace(/^https:\/\//, ''), masterAuth: { clusterCaCertificate: ca } });
+    }
+    // Filestore's instances.get: the instance `files` in the cluster's zone.
+    if (req.method === 'GET' && url.pathname === `/v1/projects/${PROJECT}/locations/${ZONE}/instances/files`) {
+      filestoreGets.push({ auth: req.headers.authorization });
+      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+      return send(200, { name: `projects/${PROJECT}/locations/${ZONE}/instances/files`, tier: 'BASIC_HDD', state: 'READY', networks: [{ network: 'default', modes: ['MODE_IPV4'], ipAddresses: ['10.20.30.40'] }], fileShares: [{ name: 'data', capacityGb: '1024' }] });
     }
     send(404, { error: { code: 404, message: `not found: ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
   });
@@ -195,6 +202,7 @@ beforeAll(async () => {
   env = {
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER: `${googleUrl}/`,
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_FILE: `${googleUrl}/`,
     DOCKER_CONFIG: dockerConfig,
     KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig'),
     NO_PROXY: '127.0.0.1,localhost',
@@ -423,6 +431,38 @@ services:
       await execa('docker', ['rmi', '-f', `pctl-local:${n}`], { reject: false });
       await removeStack('glegacy');
     }
+  });
+
+  it('mounts Filestore written as the original wrote it ({ name: filestore, id }): the address and share come from the Filestore API', async () => {
+    const shared = path.join(tmp.dir, 'filestore');
+    writeTree(shared, {
+      'pctl.yaml': `name: gfiles
+services:
+  media:
+    image: busybox:latest
+    command: sleep 3600
+    volumes: [{ path: /media }]
+    provider:
+      name: gcp
+      options: { project: ${PROJECT}, zone: ${ZONE}, cluster: ${CLUSTER}, namespace: files, storage: { name: filestore, id: files } }
+`,
+    });
+    const rendered = await pctl(['render', '--json'], { cwd: shared, env });
+    expect(rendered.exitCode, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain('read from the Filestore API at deploy');
+    expect(filestoreGets).toEqual([]);
+    const r = await pctl(['deploy', '--verbose'], { cwd: shared, env });
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.exitCode).toBe(0);
+    expect(filestoreGets.at(-1)?.auth).toBe(`Bearer ${ACCESS_TOKEN}`);
+    const pv = kube.get('PersistentVolume', undefined, 'gfiles-media') as { spec: { accessModes: string[]; csi: { driver: string; volumeHandle: string; volumeAttributes: Record<string, string> } } };
+    expect(pv.spec.csi).toEqual({ driver: 'filestore.csi.storage.gke.io', volumeHandle: `modeInstance/${ZONE}/files/data`, volumeAttributes: { ip: '10.20.30.40', volume: 'data' } });
+    expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
+    await kube.waitFor(() => (kube.get('PersistentVolumeClaim', 'files', 'gfiles-media') as { status?: { phase?: string } } | undefined)?.status?.phase === 'Bound', 60_000);
+    expect(r.stderr).not.toContain(ACCESS_TOKEN);
+    const d = await pctl(['destroy'], { cwd: shared, env });
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(kube.get('PersistentVolume', undefined, 'gfiles-media')).toBeUndefined();
   });
 
   it('loads no Google library for --help and validate of a gcp stack', async () => {

@@ -208,7 +208,11 @@ describe('storage', () => {
     const issues = (v: unknown) => KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ name: 'efs' })).toEqual(['storage.id: Invalid input: expected string, received undefined']);
     expect(issues({ name: 'efs', id: 'vol-1' })![0]).toMatch(/storage.id: expected an EFS file system id/);
-    expect(issues({ name: 'filestore', id: 'us-central1-a/shared' })![0]).toMatch(/^storage.ip: /);
+    // The original's form, without the address (the gcp provider reads it at deploy); a wrong address is still refused.
+    expect(issues({ name: 'filestore', id: 'us-central1-a/shared' })).toBeUndefined();
+    expect(issues({ name: 'filestore', id: 'shared' })).toBeUndefined();
+    expect(issues({ name: 'filestore', id: 'shared', ip: '10.0.0' })![0]).toMatch(/^storage.ip: /);
+    expect(issues({ name: 'filestore', id: 'Bad_Name' })![0]).toMatch(/^storage.id: /);
     expect(issues({ name: 'nfs' })![0]).toMatch(/^storage.name: /);
     expect(issues({ size: '1Gi' })).toBeUndefined();
   });

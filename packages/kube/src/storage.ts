@@ -1,6 +1,6 @@
 // The storage of a service with `volumes`, from `provider.options.storage`: a claim on the
 // cluster's disks (`{size}`), an NFS export (`{size, nfs}`), an EFS file system
-// (`{name: efs, id}`, aws) or a Filestore share (`{name: filestore, id, ip}`, gcp). Network
+// (`{name: efs, id}`, aws) or a Filestore share (`{name: filestore, id, ip?}`, gcp). Network
 // file systems get a PersistentVolume bound to a ReadWriteMany claim; the StorageClass EFS
 // needs (`efs-sc`), and `gp3` for EBS disks on aws, are shared by every stack of the
 // cluster: created when missing, never taken over, removed when no volume uses them.
@@ -31,10 +31,10 @@ export const KubeStorageSchema = z.discriminatedUnion('name', [
   }),
   z.strictObject({
     name: z.literal('filestore'),
-    /** The instance: <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
-    id: z.string().regex(/^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+)$/, 'expected <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
-    /** The instance's IP address (gcloud filestore instances describe … --format='value(networks[0].ipAddresses[0])'). */
-    ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }),
+    /** The instance: its name (in the cluster's zone), <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
+    id: z.string().regex(/^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+|[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/, 'expected an instance name, <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
+    /** The instance's IP address; when left out, the gcp provider reads it (and the share) from the Filestore API at deploy. */
+    ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }).optional(),
     /** File share name (default vol1). */
     share: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, 'expected a file share name').optional(),
     size: size.default('1Ti'),
@@ -53,8 +53,12 @@ const sharedMeta = (name: string): KubeObject['metadata'] => ({
   annotations: { [SHARED_ANNOTATION]: 'true' },
 });
 
-/** The Filestore CSI driver's volumeHandle and share for an `id`. */
+/** What render shows for a Filestore address the gcp provider reads at deploy. */
+export const FILESTORE_IP_AT_DEPLOY = '<the instance address, read from the Filestore API at deploy>';
+
+/** The Filestore CSI driver's volumeHandle and share for an `id` (a bare instance name is in `location`). */
 export function filestoreHandle(id: string, share?: string): { handle: string; share: string } {
+  if (!id.includes('/')) throw new PctlError({ code: 'InternalError', message: `filestore id ${id} without its location: the provider places it in its zone first` });
   if (id.startsWith('modeInstance/')) {
     const s = id.split('/')[3]!;
     return { handle: id, share: share ?? s };
@@ -93,8 +97,9 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
   if (s.name === 'filestore') {
     wrongCloud();
     const { handle, share } = filestoreHandle(s.id, s.share);
+    // Without `ip` (render, plan: nothing asked yet) the value says where it comes from; deploy has it.
     return [
-      pv({ capacity: { storage: s.size }, storageClassName: '', csi: { driver: 'filestore.csi.storage.gke.io', volumeHandle: handle, volumeAttributes: { ip: s.ip, volume: share } } }),
+      pv({ capacity: { storage: s.size }, storageClassName: '', csi: { driver: 'filestore.csi.storage.gke.io', volumeHandle: handle, volumeAttributes: { ip: s.ip ?? FILESTORE_IP_AT_DEPLOY, volume: share } } }),
       claim({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: name, resources: { requests: { storage: s.size } } }),
     ];
   }

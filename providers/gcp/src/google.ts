@@ -154,34 +154,36 @@ export async function googleError(res: Response, call: string, resource: string,
   );
 }
 
-function unreachable(e: unknown, call: string, resource: string, url: string): PctlError {
+function unreachable(e: unknown, call: string, resource: string, url: string, override: string): PctlError {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   return new PctlError({
     code: 'GcpUnreachable',
     message: `${call} ${resource}: ${new URL(url).host} does not answer (${cause?.code ?? cause?.message ?? (e as Error).message})`,
     fault: 'environment',
     exitCode: 1,
-    hint: 'check the network, or provider.options.endpoint / CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER',
+    hint: `check the network, or ${override}`,
   });
+}
+
+/** GET `url` of a Google API with the access token: the JSON body, or one line naming the call. */
+export async function googleGet<T>(url: string, token: string, call: string, resource: string, hints: Partial<Record<number, string>>, signal?: AbortSignal, override = 'provider.options.endpoint / CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER'): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
+  } catch (e) {
+    throw unreachable(e, call, resource, url, override);
+  }
+  if (!res.ok) throw await googleError(res, call, resource, hints);
+  return (await res.json()) as T;
 }
 
 /** GET projects/{p}/locations/{l}/clusters/{c} of the GKE API (v1). */
 export async function getCluster(base: string, token: string, project: string, location: string, cluster: string, signal?: AbortSignal): Promise<GkeCluster> {
   const resource = `projects/${project}/locations/${location}/clusters/${cluster}`;
-  const url = `${base}v1/${resource}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
-  } catch (e) {
-    throw unreachable(e, 'GKE clusters.get', resource, url);
-  }
-  if (!res.ok) {
-    throw await googleError(res, 'GKE clusters.get', resource, {
-      403: 'the credentials need container.clusters.get on the project (e.g. roles/container.developer), and the Kubernetes Engine API must be enabled',
-      404: `check provider.options project, zone and cluster (gcloud container clusters list --project ${project})`,
-    });
-  }
-  const c = (await res.json()) as GkeCluster;
+  const c = await googleGet<GkeCluster>(`${base}v1/${resource}`, token, 'GKE clusters.get', resource, {
+    403: 'the credentials need container.clusters.get on the project (e.g. roles/container.developer), and the Kubernetes Engine API must be enabled',
+    404: `check provider.options project, zone and cluster (gcloud container clusters list --project ${project})`,
+  }, signal);
   if (!c.endpoint) {
     throw new PctlError({ code: 'GcpClusterNotReady', message: `GKE cluster ${resource} has no endpoint yet (status ${c.status ?? 'unknown'})`, fault: 'environment', exitCode: 1, hint: 'wait until the cluster is RUNNING' });
   }

@@ -9,6 +9,7 @@ import { connect, defineKubeProvider, renewingToken, tokenClient, type ClusterIm
 import { defaultTokenSource, getCluster, GoogleApiError } from './google.js';
 import { containerEndpoint, GcpOptionsSchema, regionOf, registryHostFor, type GcpOptions } from './options.js';
 import { artifactRegistry, parseImage, TOKEN_USER } from './registry.js';
+import { completeFilestore, placeFilestore } from './filestore.js';
 
 export { GcpOptionsSchema, regionOf, registryHostFor, containerEndpoint, type GcpOptions } from './options.js';
 
@@ -182,6 +183,8 @@ export default defineKubeProvider<GcpOptions>({
   schema: GcpOptionsSchema,
   // Only asked for services with a `registry` of their own: the core pushes there, as told.
   needsPush: true,
+  normalize: placeFilestore,
+  complete: completeFilestore,
   connect: (ctx, o) => clusterClient(o, ctx.signal),
   // The original pctl records the GKE cluster's name (with project and zone beside it); pctl records the context's cluster.
   sameCluster: (recorded, _client, o) => recorded === o.cluster,

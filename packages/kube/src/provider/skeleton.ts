@@ -39,6 +39,10 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
   cloud?: KubeCloud;
   /** The namespace when the options name none (default: the stack name). */
   defaultNamespace?(ctx: ProviderContext, o: O): string;
+  /** The options as render, plan and deploy use them, after parsing (gcp places a bare Filestore instance name in its zone). */
+  normalize?(o: O): O;
+  /** At deploy (and adopt): what only the cloud knows, filled in (gcp: a Filestore instance's address). */
+  complete?(ctx: ProviderContext, o: O, key: string): Promise<O>;
   /** Runs before a deploy touches the cluster (kind creates a missing cluster). */
   prepare?(ctx: ProviderContext, o: O, key: string): Promise<void>;
   /** A client for the cluster the options name. */
@@ -84,7 +88,11 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
       const i = r.error.issues[0];
       throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
     }
-    return r.data;
+    return spec.normalize ? spec.normalize(r.data) : r.data;
+  };
+  const completed = async (ctx: ProviderContext, raw: Record<string, unknown> | undefined, key: string): Promise<O> => {
+    const o = parse(raw);
+    return spec.complete ? spec.complete(ctx, o, key) : o;
   };
   const namespaceOf = (ctx: ProviderContext, o: O) => o.namespace ?? spec.defaultNamespace?.(ctx, o) ?? ctx.stack;
   // The stack file's options of a service still deployed with this provider.
@@ -103,7 +111,7 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
 
   async function deploy(p: DeployParams): Promise<StateEntry> {
     const { ctx, target } = p;
-    const o = parse(target.service.provider.options);
+    const o = await completed(ctx, target.service.provider.options, target.key);
     const prev = (p.previous ?? {}) as KubeEntry;
     let image = spec.registry.imageFor(p, o);
     await spec.prepare?.(ctx, o, target.key);
@@ -146,9 +154,9 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   }
 
   // The first deploy after migrating: keep the pods the original pctl runs when they are what pctl would run.
-  function adopt(p: AdoptParams) {
+  async function adopt(p: AdoptParams) {
     const { ctx, target } = p;
-    const o = parse(target.service.provider.options);
+    const o = p.mode === 'deploy' ? await completed(ctx, target.service.provider.options, target.key) : parse(target.service.provider.options);
     return adoptKube(p, {
       provider: spec.name,
       namespace: namespaceOf(ctx, o),
