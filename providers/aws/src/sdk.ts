@@ -8,7 +8,7 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { PctlError, type ProviderContext } from '@pctl/core';
+import { PctlError, quietAwsSdk, type ProviderContext } from '@pctl/core';
 import { regionOption, type AwsOptions } from './options.js';
 import { awsError } from './errors.js';
 
@@ -41,6 +41,7 @@ export function awsSdk(ctx: ProviderContext, o: Pick<AwsOptions, 'region' | 'cre
   let p = sdks.get(id);
   if (!p) {
     p = (async () => {
+      quietAwsSdk();
       const [ecrModule, eksModule, stsModule, { fromNodeProviderChain }] = await Promise.all([
         import('@aws-sdk/client-ecr'),
         import('@aws-sdk/client-eks'),

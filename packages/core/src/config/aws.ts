@@ -8,12 +8,22 @@ export interface Lookup {
   reason?: string;
 }
 
+/**
+ * Before an AWS SDK client is made: the SDK's notice that its later versions need a newer
+ * Node (printed on stderr by the first client) is about pctl's runtime, not the user's
+ * stack, so it is left unsaid unless the user asked for it.
+ */
+export function quietAwsSdk(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 const reasonOf = (e: unknown) => ((e as { name?: string }).name && (e as { name?: string }).name !== 'Error' ? `${(e as { name: string }).name}: ` : '') + ((e as Error).message ?? String(e)).split('\n')[0];
 
 /** `${ssm:/path}`: an SSM parameter, decrypted. */
 export async function ssmParameter(name: string): Promise<Lookup> {
   const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
   let client: InstanceType<typeof SSMClient> | undefined;
+  quietAwsSdk();
   try {
     client = new SSMClient({});
     const r = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
@@ -29,6 +39,7 @@ export async function ssmParameter(name: string): Promise<Lookup> {
 export async function cfnValue(key: string): Promise<Lookup> {
   const { CloudFormationClient, DescribeStacksCommand, ListExportsCommand } = await import('@aws-sdk/client-cloudformation');
   let client: InstanceType<typeof CloudFormationClient> | undefined;
+  quietAwsSdk();
   try {
     client = new CloudFormationClient({});
     const dot = key.indexOf('.');

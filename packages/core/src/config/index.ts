@@ -7,3 +7,4 @@ export { parsePort, parsePortEntry, expandPort, type ParsedPort, type SinglePort
 export { type VolumeMount } from './volumes.js';
 export { readRegularFile, UnreadableFile } from './read.js';
 export { resolvePackage } from './packageResolve.js';
+export { quietAwsSdk } from './aws.js';
