@@ -8,20 +8,20 @@
 //   where `<account>.dkr.ecr.<region>.amazonaws.com` would be).
 // Secrets (the secret key, the registry password) never reach argv, output or state.
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
+import type { KubeApiServer } from '../kube-api-server/index.js';
 import { labelledObjects } from '../helpers/kube-observe.js';
 import awsProvider from '@pctl/provider-aws';
 import { runConformance } from '@pctl/provider-kit/conformance';
 import type { ProviderV1 } from '@pctl/provider-kit';
-import { eksAuthenticator, startAwsFake, type AwsFake, type EksAuthenticator } from '../aws-fake/index.js';
+import type { AwsFake, EksAuthenticator } from '../aws-fake/index.js';
+import { startAwsWorld, type AwsWorld } from '../helpers/awsWorld.js';
 import { awsCli, awsCliEnv } from '../aws-fake/awsCli.js';
-import { pctl, pctlWatchingArgv, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { pctl, pctlWatchingArgv, writeTree, type PctlRun } from '../helpers/cli.js';
+import type { TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
-import { freePort } from '../helpers/sshd.js';
 
 const STACK = 'awshop';
 const REGION = 'eu-west-1';
@@ -33,7 +33,8 @@ const main = { accessKeyId: 'AKIAPCTLE2E00000001', secretAccessKey: 'pctl-e2e/se
 const expiredSession = { accessKeyId: 'ASIAPCTLE2EEXPIRED01', secretAccessKey: 'expired-session-secret-000000000', sessionToken: 'FwoGZXIvYXdzEPCTLEXPIRED', expiresAt: new Date(Date.now() - 60_000) };
 const REGISTRY_PASSWORD = 'ecr-password-e2e-7f3a9c1d5b';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: { dir: string };
+let world: AwsWorld | undefined;
 let dir: string;
 let kube: KubeApiServer;
 let fake: AwsFake;
@@ -95,35 +96,11 @@ const writes = () => kube.requests.filter((q) => ['PATCH', 'PUT', 'POST', 'DELET
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
+  world = await startAwsWorld({ accountId: ACCOUNT, region: REGION, cluster: CLUSTER, credentials: [main, expiredSession], registryPassword: REGISTRY_PASSWORD, presented: (bearer) => presented.push(bearer) });
+  ({ kube, fake, auth, registry, regPort, env } = world);
+  tmp = { dir: world.dir };
   dir = path.join(tmp.dir, 'stack');
-  const dockerConfig = path.join(tmp.dir, 'docker-config');
-  mkdirSync(dockerConfig, { recursive: true });
-  regPort = await freePort();
-  registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'AWS', REGISTRY_PASSWORD);
-  fake = await startAwsFake({ accountId: ACCOUNT, region: REGION, credentials: [main, expiredSession], registryHost: `127.0.0.1:${regPort}`, registryPassword: REGISTRY_PASSWORD });
-  // The authenticator and STS share the fake's clock, so the test can age tokens.
-  auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: CLUSTER, now: () => fake.now() });
-  kube = await startKubeApiServer({
-    contextName: 'eks-fake',
-    authenticate: async (bearer) => {
-      presented.push(bearer);
-      return auth(bearer);
-    },
-  });
-  fake.addCluster(CLUSTER, { endpoint: kube.url, caData: kube.kubeConfig.getCluster(kube.contextName)!.caData! });
-  writeTree(tmp.dir, { 'aws/config': '', 'aws/credentials': '' });
-  env = {
-    AWS_ENDPOINT_URL: fake.endpoint,
-    AWS_ACCESS_KEY_ID: main.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: main.secretAccessKey,
-    AWS_CONFIG_FILE: path.join(tmp.dir, 'aws/config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(tmp.dir, 'aws/credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    DOCKER_CONFIG: dockerConfig,
-    KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig'),
-    NO_PROXY: '127.0.0.1,localhost',
-  };
+  const dockerConfig = world.dockerConfig;
   writeTree(dir, {
     'pctl.yaml': fullStack(),
     'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /www/index.html\n',
@@ -145,10 +122,7 @@ afterAll(async () => {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await removeStack(STACK);
-  await registry?.stop();
-  await fake?.stop();
-  await kube?.close();
-  tmp?.cleanup();
+  await world?.stop();
 }, 120_000);
 
 describe('aws provider (EKS + ECR)', () => {

@@ -26,7 +26,7 @@ describe('conformance kit on built-in providers', () => {
     const r = await runConformance({
       provider: dockerProvider as unknown as ProviderV1,
       service: { image: 'busybox:latest', command: 'sleep 3600', provider: { name: 'docker', options: {} } },
-      failingService: { image: 'pctl-kit-no-such-image:404', provider: { name: 'docker', options: {} } },
+      failingService: { image: '127.0.0.1:9/pctl-kit-no-such-image:404', provider: { name: 'docker', options: {} } },
       observe,
       cwd: tmp.dir,
     });

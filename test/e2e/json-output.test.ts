@@ -97,7 +97,7 @@ describe('--json', () => {
     // deploy (docker service only), and a deploy that fails mid-run: still one document.
     const dep = await json(['deploy', 'web'], { exit: 0, ok: true, command: 'deploy' });
     expect(dep.services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'deployed' })]);
-    writeFileSync(path.join(dir, 'fail.yaml'), `name: ${STACK}-fail\nservices:\n  gone:\n    image: pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`);
+    writeFileSync(path.join(dir, 'fail.yaml'), `name: ${STACK}-fail\nservices:\n  gone:\n    image: 127.0.0.1:9/pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`);
     const failed = await json(['deploy', '-c', 'fail.yaml'], { exit: 1, ok: false, command: 'deploy' });
     expect(failed.services[0]).toMatchObject({ result: 'failed' });
     await json(['deploy', 'nosuch'], { exit: 2, ok: false, command: 'deploy' });

@@ -132,6 +132,7 @@ const cases: Case[] = [
   { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'data', at: ['DELETE /images/-Xhostile path'] },
   { name: 'host and user in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }) }, argv: ['destroy'], expect: 'operand' },
   { name: "the original pctl's ssh key field in the state file (destroy)", files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['destroy'], expect: 'operand' },
+  { name: "the original pctl's ssh key field in the state file (orphan removal by deploy)", files: { 'pctl.yaml': 'name: opts\nservices: {}\n', 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['deploy'], expect: 'operand' },
   { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'data', at: ['DELETE /networks/-Xhostile path'] },
 ];
 

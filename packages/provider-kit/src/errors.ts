@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   NotBuilt: 'an image pctl should have built is missing',
   ImageMissing: 'an image a service runs does not exist',
   PushFailed: 'pushing an image failed',
+  ImagePullFailed: 'pulling an image a service runs failed (no such image, or the registry refused or cannot be reached)',
   RegistryAuthFailed: 'the registry refused the credentials',
   RegistryLoginFailed: 'logging in to the registry failed',
   RegistryUnreachable: 'the registry cannot be reached',

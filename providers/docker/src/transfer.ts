@@ -2,7 +2,7 @@
 // one (the remote engine pulls it, with the service's credentials in X-Registry-Auth),
 // else streamed from the local engine to the remote one (GET /images/get piped into
 // POST /images/load, through the ssh forward: no temp file, no docker CLI on either side).
-import { followProgress, imageRegistry, registryConfigFor, registryHost, type Exec, type RegistryConfig } from '@pctl/core';
+import { DOCKER_HUB, followProgress, imageRegistry, PctlError, registryConfigFor, registryHost, type Exec, type RegistryConfig } from '@pctl/core';
 import { pathPart, type Api } from './api.js';
 import { imageId } from './images.js';
 
@@ -34,10 +34,20 @@ export async function pullImage(api: Api, ref: string, registry: RegistryConfig 
     typeof registry === 'object' && registry.username && registry.password ? { username: registry.username, password: registry.password, serveraddress: registryHost(registry.url) } : undefined;
   if (!auth && exec) auth = (await registryConfigFor({ exec, registries: [imageRegistry(ref)] }))[imageRegistry(ref)];
   const where = api.host ? ` on ${api.host}` : '';
-  const stream = await api.call(`POST /images/create?fromImage=${encodeURIComponent(ref)}${auth ? ' (X-Registry-Auth)' : ''}`, `pulling ${ref}${where}`, (d) => d.pull(ref, auth ? { authconfig: auth } : {}));
   try {
+    const stream = await api.call(`POST /images/create?fromImage=${encodeURIComponent(ref)}${auth ? ' (X-Registry-Auth)' : ''}`, `pulling ${ref}${where}`, (d) => d.pull(ref, auth ? { authconfig: auth } : {}));
     await followProgress(stream as NodeJS.ReadableStream);
   } catch (e) {
-    throw api.fail(e, `pulling ${ref}${where}`);
+    const err = api.fail(e, `pulling ${ref}${where}`);
+    // No engine, an interrupt: said as they are. The engine's refusal: a pull that failed, with what to check.
+    if (err.code !== 'DockerApiError') throw err;
+    throw new PctlError({
+      code: 'ImagePullFailed',
+      message: err.message,
+      fault: 'user',
+      exitCode: 1,
+      hint: `check the image name and tag; for a private registry, run docker login${imageRegistry(ref) === DOCKER_HUB ? '' : ` ${imageRegistry(ref)}`} or give the service a registry username and password`,
+      detail: err.detail,
+    });
   }
 }
