@@ -27,6 +27,21 @@ export function time(fn, runs) {
   return median(out);
 }
 
+// Medians (ms) of two fns timed in turns (a, b, a, b, ...): drift on the machine during the
+// runs weighs on both alike, so their ratio is the figure to read.
+export function timePaired(a, b, runs) {
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [fn, out] of [[a, ta], [b, tb]]) {
+      const t = process.hrtime.bigint();
+      fn();
+      out.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  }
+  return [median(ta), median(tb)];
+}
+
 // Wall time of one async fn, in ms.
 export async function timeAsync(fn) {
   const t = process.hrtime.bigint();
