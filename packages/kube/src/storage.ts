@@ -58,14 +58,22 @@ export const FILESTORE_IP_AT_DEPLOY = '<the instance address, read from the File
 
 /** The Filestore CSI driver's volumeHandle and share for an `id` (a bare instance name is in `location`). */
 export function filestoreHandle(id: string, share?: string): { handle: string; share: string } {
-  if (!id.includes('/')) throw new PctlError({ code: 'InternalError', message: `filestore id ${id} without its location: the provider places it in its zone first` });
-  if (id.startsWith('modeInstance/')) {
-    const s = id.split('/')[3]!;
-    return { handle: id, share: share ?? s };
-  }
-  const m = /^projects\/[^/]+\/locations\/([^/]+)\/instances\/([^/]+)$/.exec(id) ?? /^([^/]+)\/([^/]+)$/.exec(id);
+  const parts = filestoreParts(id);
+  // The driver's own form is its handle as written.
+  if (parts.share !== undefined) return { handle: id, share: share ?? parts.share };
   const sh = share ?? 'vol1';
-  return { handle: `modeInstance/${m![1]}/${m![2]}/${sh}`, share: sh };
+  return { handle: `modeInstance/${parts.location}/${parts.instance}/${sh}`, share: sh };
+}
+
+/** The parts of a Filestore `id` placed in its location (every form but a bare instance name). */
+export function filestoreParts(id: string): { location: string; instance: string; share?: string; project?: string } {
+  const m = /^modeInstance\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(id);
+  if (m) return { location: m[1]!, instance: m[2]!, share: m[3]! };
+  const p = /^projects\/([^/]+)\/locations\/([^/]+)\/instances\/([^/]+)$/.exec(id);
+  if (p) return { project: p[1]!, location: p[2]!, instance: p[3]! };
+  const l = /^([^/]+)\/([^/]+)$/.exec(id);
+  if (l) return { location: l[1]!, instance: l[2]! };
+  throw new PctlError({ code: 'InternalError', message: `filestore id ${id} without its location: the provider places it in its zone first` });
 }
 
 /**

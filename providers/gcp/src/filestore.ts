@@ -3,6 +3,7 @@
 // its file share, unless `share` names one) is read from the Filestore API, because the
 // Filestore CSI driver mounts by address.
 import { PctlError, type ProviderContext } from '@pctl/core';
+import { filestoreParts } from '@pctl/kube';
 import { defaultTokenSource, googleGet } from './google.js';
 import type { GcpOptions } from './options.js';
 
@@ -30,9 +31,7 @@ interface Instance {
 export async function completeFilestore(ctx: ProviderContext, o: GcpOptions, key: string): Promise<GcpOptions> {
   const fs = filestoreOf(o);
   if (!fs || fs.ip) return o;
-  const m = /^modeInstance\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(fs.id) ?? /^projects\/[^/]+\/locations\/([^/]+)\/instances\/([^/]+)$/.exec(fs.id) ?? /^([^/]+)\/([^/]+)$/.exec(fs.id);
-  const [location, instance, handleShare] = [m![1]!, m![2]!, m![3]];
-  const project = /^projects\/([^/]+)\//.exec(fs.id)?.[1] ?? o.project;
+  const { location, instance, share: handleShare, project = o.project } = filestoreParts(fs.id);
   const resource = `projects/${project}/locations/${location}/instances/${instance}`;
   const token = await (await defaultTokenSource()).token();
   const got = await googleGet<Instance>(`${fileEndpoint()}v1/${resource}`, token, 'Filestore instances.get', resource, {
