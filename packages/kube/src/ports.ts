@@ -27,7 +27,8 @@ export function parsePortSpec(p: number | string): PortSpec[] {
 /**
  * The Service ports of a service, named `p-<port>` (`p-<port>-udp`): the Service port is
  * the host port when one is given, else the container port. Two entries exposing the same
- * Service port and protocol are an error naming both, so names never repeat.
+ * Service port and protocol towards different container ports are an error naming both, so
+ * names never repeat; two Service ports may reach one container port (`3000`, `"8080:3000"`).
  */
 export function servicePorts(ports: readonly (number | string)[]): ServicePort[] {
   const seen = new Map<string, { entry: number | string; target: number }>();
@@ -38,7 +39,8 @@ export function servicePorts(ports: readonly (number | string)[]): ServicePort[]
       const id = `${port}/${s.protocol}`;
       const before = seen.get(id);
       if (before) {
-        if (before.target === s.containerPort && String(before.entry) === String(entry)) continue;
+        // `127.0.0.1:8080:80` and `127.0.0.2:8080:80` are one Service port: host addresses are ignored here.
+        if (before.target === s.containerPort) continue;
         throw new PctlError({
           code: 'InvalidConfig',
           fault: 'user',

@@ -183,6 +183,23 @@ describe('storage', () => {
     }
   });
 
+  it("Filestore by the instance's address (the original's form): an NFS PersistentVolume at <id>:/vol1, no look-up", () => {
+    for (const [storage, path] of [[{ name: 'filestore', id: '10.0.1.5' }, '/vol1'], [{ name: 'filestore', id: '10.0.1.5', share: 'media', ip: '10.0.1.5' }, '/media']] as const) {
+      const objs = renderService(input({ config: withVolumes, options: { storage }, cloud: 'gcp' }));
+      validateObjects(objs);
+      const pv = spec(find(objs, 'PersistentVolume'));
+      expect(pv.nfs).toEqual({ server: '10.0.1.5', path });
+      expect(pv.csi).toBeUndefined();
+      expect(pv).toMatchObject({ accessModes: ['ReadWriteMany'], capacity: { storage: '1Ti' }, storageClassName: '', persistentVolumeReclaimPolicy: 'Retain' });
+      expect(spec(find(objs, 'PersistentVolumeClaim'))).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'shop-api' });
+    }
+    const issues = (v: unknown) => KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ name: 'filestore', id: '10.0.1.5' })).toBeUndefined();
+    expect(issues({ name: 'filestore', id: '10.0.1.5', ip: '10.0.1.6' })).toEqual(["storage.ip: the id is already the instance's address: leave ip out, or give the instance's name as id"]);
+    expect(issues({ name: 'filestore', id: '10.0.1.256' })![0]).toMatch(/^storage.id: expected the instance's IPv4 address/);
+    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id: '10.0.1.5' } }, cloud: 'aws' }))).message).toMatch(/only the gcp provider deploys it/);
+  });
+
   it('{size} on aws: a gp3 class (EBS CSI) and a ReadWriteOnce claim; elsewhere the cluster default class', () => {
     let objs = renderService(input({ config: withVolumes, options: { storage: { size: '10Gi' } }, cloud: 'aws' }));
     validateObjects(objs);

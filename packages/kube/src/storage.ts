@@ -1,9 +1,11 @@
 // The storage of a service with `volumes`, from `provider.options.storage`: a claim on the
 // cluster's disks (`{size}`), an NFS export (`{size, nfs}`), an EFS file system
-// (`{name: efs, id}`, aws) or a Filestore share (`{name: filestore, id, ip?}`, gcp). Network
+// (`{name: efs, id}`, aws) or a Filestore share (`{name: filestore, id, ip?}`, gcp; an `id`
+// that is the instance's address is mounted over NFS, as the original pctl did). Network
 // file systems get a PersistentVolume bound to a ReadWriteMany claim; the StorageClass EFS
 // needs (`efs-sc`), and `gp3` for EBS disks on aws, are shared by every stack of the
 // cluster: created when missing, never taken over, removed when no volume uses them.
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { PctlError } from '@pctl/core';
 import type { KubeObject } from './types.js';
@@ -12,6 +14,12 @@ import type { KubeObject } from './types.js';
 export const SHARED_ANNOTATION = 'pctl/shared';
 
 const size = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'expected a size like 1Gi');
+
+// A Filestore instance by name or path, as the Filestore API and its CSI driver write it.
+const FILESTORE_INSTANCE = /^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+|[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+
+/** Whether a Filestore `id` is the instance's address (mounted over NFS, nothing to look up). */
+export const isFilestoreAddress = (id: string): boolean => isIPv4(id);
 
 /** `provider.options.storage`: the forms the original pctl takes, plus NFS. */
 export const KubeStorageSchema = z.discriminatedUnion('name', [
@@ -31,14 +39,14 @@ export const KubeStorageSchema = z.discriminatedUnion('name', [
   }),
   z.strictObject({
     name: z.literal('filestore'),
-    /** The instance: its name (in the cluster's zone), <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
-    id: z.string().regex(/^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+|[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/, 'expected an instance name, <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
+    /** The instance's IP address (the original pctl's form: an NFS mount of <id>:/<share>), its name (in the cluster's zone), <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
+    id: z.string().refine((v) => isIPv4(v) || FILESTORE_INSTANCE.test(v), 'expected the instance\'s IPv4 address, an instance name, <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
     /** The instance's IP address; when left out, the gcp provider reads it (and the share) from the Filestore API at deploy. */
     ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }).optional(),
     /** File share name (default vol1). */
     share: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, 'expected a file share name').optional(),
     size: size.default('1Ti'),
-  }),
+  }).refine((f) => !(isIPv4(f.id) && f.ip !== undefined && f.ip !== f.id), { path: ['ip'], message: 'the id is already the instance\'s address: leave ip out, or give the instance\'s name as id' }),
 ]);
 export type KubeStorage = z.output<typeof KubeStorageSchema>;
 
@@ -100,6 +108,14 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
       { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: sharedMeta('efs-sc'), provisioner: 'efs.csi.aws.com' },
       pv({ capacity: { storage: s.size }, storageClassName: 'efs-sc', csi: { driver: 'efs.csi.aws.com', volumeHandle: s.id } }),
       claim({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-sc', volumeName: name, resources: { requests: { storage: s.size } } }),
+    ];
+  }
+  if (s.name === 'filestore' && isFilestoreAddress(s.id)) {
+    wrongCloud();
+    // The original pctl's form: the address is the NFS server, the share its export.
+    return [
+      pv({ capacity: { storage: s.size }, storageClassName: '', nfs: { server: s.id, path: `/${s.share ?? 'vol1'}` } }),
+      claim({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: name, resources: { requests: { storage: s.size } } }),
     ];
   }
   if (s.name === 'filestore') {

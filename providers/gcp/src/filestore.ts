@@ -1,19 +1,19 @@
 // Filestore storage as the original pctl wrote it (`{ name: filestore, id }`, no address):
 // a bare instance name is in the cluster's zone, and at deploy the instance's address (and
 // its file share, unless `share` names one) is read from the Filestore API, because the
-// Filestore CSI driver mounts by address.
+// Filestore CSI driver mounts by address. An `id` that is the address needs neither.
 import { PctlError, type ProviderContext } from '@pctl/core';
-import { filestoreParts } from '@pctl/kube';
+import { filestoreParts, isFilestoreAddress } from '@pctl/kube';
 import { defaultTokenSource, googleGet } from './google.js';
 import type { GcpOptions } from './options.js';
 
 type Filestore = Extract<NonNullable<GcpOptions['storage']>, { name: 'filestore' }>;
 const filestoreOf = (o: GcpOptions): Filestore | undefined => (o.storage && (o.storage as { name?: string }).name === 'filestore' ? (o.storage as Filestore) : undefined);
 
-/** `{ name: filestore, id: files }` → `id: <zone>/files`. */
+/** `{ name: filestore, id: files }` → `id: <zone>/files` (an address stays as it is). */
 export function placeFilestore(o: GcpOptions): GcpOptions {
   const fs = filestoreOf(o);
-  return fs && !fs.id.includes('/') ? { ...o, storage: { ...fs, id: `${o.zone}/${fs.id}` } } : o;
+  return fs && !fs.id.includes('/') && !isFilestoreAddress(fs.id) ? { ...o, storage: { ...fs, id: `${o.zone}/${fs.id}` } } : o;
 }
 
 /** The Filestore API base, ending in `/`: gcloud's override variable, else Google's. */
@@ -30,7 +30,7 @@ interface Instance {
 /** The options with the Filestore instance's address (and share) filled in from the Filestore API. */
 export async function completeFilestore(ctx: ProviderContext, o: GcpOptions, key: string): Promise<GcpOptions> {
   const fs = filestoreOf(o);
-  if (!fs || fs.ip) return o;
+  if (!fs || fs.ip || isFilestoreAddress(fs.id)) return o;
   const { location, instance, share: handleShare, project = o.project } = filestoreParts(fs.id);
   const resource = `projects/${project}/locations/${location}/instances/${instance}`;
   const token = await (await defaultTokenSource()).token();

@@ -30,10 +30,17 @@ describe('parsePort', () => {
   });
 
   it('finds a port listed twice and a host port published twice', () => {
-    expect(portListIssues([8080, '8080'])).toEqual([{ index: 1, message: 'container port 8080/tcp is already listed (entry 0); list each port once' }]);
+    expect(portListIssues([8080, '8080'])).toEqual([{ index: 1, message: 'container port 8080/tcp is already listed (entry 0) with the same host port; list each mapping once' }]);
+    expect(portListIssues(['127.0.0.1::80', '127.0.0.1::80'])).toEqual([{ index: 1, message: 'container port 80/tcp is already listed (entry 0) with the same host port; list each mapping once' }]);
+    expect(portListIssues(['8080:3000', '8080:3001'])).toEqual([{ index: 1, message: 'host port 8080/tcp is already published (entry 0)' }]);
     expect(portListIssues(['53/udp', 53])).toEqual([]);
     expect(portListIssues(['8080:80', '127.0.0.1:8080:81'])).toEqual([{ index: 1, message: 'host port 8080/tcp is already published (entry 0)' }]);
     expect(portListIssues(['127.0.0.1:8080:81', '8080:80'])).toEqual([{ index: 1, message: 'host port 8080/tcp is already published (entry 0)' }]);
     expect(portListIssues(['127.0.0.1:8080:81', '127.0.0.2:8080:80'])).toEqual([]);
+  });
+
+  it("lets two service ports reach one container port (the original's full-options example)", () => {
+    expect(portListIssues([3000, '8080:3000'])).toEqual([]);
+    expect(portListIssues(['127.0.0.1::3000', 3000, '9000-9001:3000-3001'])).toEqual([]);
   });
 });

@@ -87,10 +87,13 @@ export function expandPort(p: ParsedPort): SinglePort[] {
   }));
 }
 
-/** Problems across one service's ports: a container port given twice, a host port bound twice, too many. */
+/**
+ * Problems across one service's ports: a mapping listed twice, a host port bound twice, too many.
+ * Two service ports reaching one container port (`3000` and `"8080:3000"`) are not a duplicate.
+ */
 export function portListIssues(ports: (number | string)[]): { index: number; message: string }[] {
   const issues: { index: number; message: string }[] = [];
-  const containers = new Map<string, number>();
+  const mappings = new Map<string, number>();
   const hosts = new Map<string, { ip: string; index: number }[]>();
   let total = 0;
   for (const [index, entry] of ports.entries()) {
@@ -103,14 +106,15 @@ export function portListIssues(ports: (number | string)[]): { index: number; mes
     }
     for (const one of expandPort(parsed)) {
       const c = `${one.containerPort}/${one.protocol}`;
-      const seenAt = containers.get(c);
+      const hostPort = parsed.randomHostPort ? '' : String(one.hostPort ?? one.containerPort);
+      const mapping = `${one.hostIp ?? '*'}:${hostPort}:${c}`;
+      const seenAt = mappings.get(mapping);
       if (seenAt !== undefined) {
-        issues.push({ index, message: `container port ${c} is already listed (entry ${seenAt}); list each port once` });
+        issues.push({ index, message: `container port ${c} is already listed (entry ${seenAt}) with the same host port; list each mapping once` });
         break;
       }
-      containers.set(c, index);
+      mappings.set(mapping, index);
       if (parsed.randomHostPort) continue;
-      const hostPort = one.hostPort ?? one.containerPort;
       const h = `${hostPort}/${one.protocol}`;
       const ip = one.hostIp ?? '*';
       // Every address (`*`) clashes with any address on that port; two addresses only with the same one.
