@@ -24,10 +24,16 @@ describe('aws options', () => {
     expect(parseOptions({ ...base, storage: { size: '5Gi' } }).storage).toEqual({ size: '5Gi' });
   });
 
+  it("takes a credentials block without keys (the original's docs mark them optional)", () => {
+    expect(provider.validateOptions!({ ...base, credentials: { region: 'eu-west-1' } })).toEqual([]);
+    expect(parseOptions({ ...base, credentials: { region: 'eu-west-1' } }).credentials).toEqual({ region: 'eu-west-1' });
+  });
+
   it('says which option is wrong, with its path', () => {
     expect(provider.validateOptions!({ ...base, bogus: 1 })).toEqual([{ path: ['bogus'], message: 'unknown option "bogus"' }]);
     expect(provider.validateOptions!({ namespace: 'shop' })[0]!.path).toEqual(['cluster']);
-    expect(provider.validateOptions!({ ...base, credentials: { access_key_id: 'A' } })[0]!.path).toEqual(['credentials', 'secret_access_key']);
+    expect(provider.validateOptions!({ ...base, credentials: { access_key_id: '' } })[0]!.path).toEqual(['credentials', 'access_key_id']);
+    expect(provider.validateOptions!({ ...base, credentials: { region: 'eu-west-1', token: 'x' } })[0]).toEqual({ path: ['credentials', 'token'], message: 'unknown option "token"' });
     expect(provider.validateOptions!({ ...base, region: 'Europe' })[0]).toEqual({ path: ['region'], message: 'must be an AWS region such as eu-west-1' });
     expect(() => parseOptions({ ...base, storage: { name: 'efs', id: 'x' } })).toThrow(/provider\.options\.storage/);
   });

@@ -9,11 +9,11 @@ import { KubeServiceOptionsSchema } from '@pctl/kube';
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
 
-/** The original's explicit credentials; their values are secrets. */
+/** The original's credentials, every key optional: what is left out comes from the SDK's chain. Their values are secrets. */
 export const AwsCredentialsSchema = z.strictObject({
   region: region.optional(),
-  access_key_id: z.string().min(1),
-  secret_access_key: z.string().min(1),
+  access_key_id: z.string().min(1).optional(),
+  secret_access_key: z.string().min(1).optional(),
   session_token: z.string().min(1).optional(),
 });
 

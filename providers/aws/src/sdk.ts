@@ -33,6 +33,23 @@ function markSecret(ctx: ProviderContext, values: (string | undefined)[]): void 
   for (const v of values) if (v && !secrets.includes(v)) secrets.push(v);
 }
 
+/**
+ * The credentials of `options.credentials`: both keys named are used as they are; otherwise
+ * (the original's keys are optional) what the block names replaces that part of what the
+ * SDK's chain finds, and a block with no key (`{ region }`) is the chain itself.
+ */
+export function credentialsFor(c: AwsOptions['credentials'], chain: () => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  if (c?.access_key_id && c.secret_access_key) {
+    const explicit: AwsCredentialIdentity = { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key, ...(c.session_token ? { sessionToken: c.session_token } : {}) };
+    return async () => explicit;
+  }
+  if (!c?.access_key_id && !c?.secret_access_key && !c?.session_token) return chain();
+  return async (props) => {
+    const found = await chain()(props);
+    return { ...found, accessKeyId: c.access_key_id ?? found.accessKeyId, secretAccessKey: c.secret_access_key ?? found.secretAccessKey, ...(c.session_token ?? found.sessionToken ? { sessionToken: c.session_token ?? found.sessionToken } : {}) };
+  };
+}
+
 /** The clients for the options' region and credentials, made once per process. */
 export function awsSdk(ctx: ProviderContext, o: Pick<AwsOptions, 'region' | 'credentials'>): Promise<AwsSdk> {
   const c = o.credentials;
@@ -48,8 +65,7 @@ export function awsSdk(ctx: ProviderContext, o: Pick<AwsOptions, 'region' | 'cre
         import('@aws-sdk/client-sts'),
         import('@aws-sdk/credential-providers'),
       ]);
-      const explicit: AwsCredentialIdentity | undefined = c ? { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key, ...(c.session_token ? { sessionToken: c.session_token } : {}) } : undefined;
-      const credentials: AwsCredentialIdentityProvider = explicit ? async () => explicit : (defaultChain ??= fromNodeProviderChain());
+      const credentials = credentialsFor(c, () => (defaultChain ??= fromNodeProviderChain()));
       const config = { region: regionOption(o), credentials };
       const sts = new stsModule.STSClient(config);
       let region: string;
