@@ -35,7 +35,9 @@ export async function loadProvider(name: string, stack: LoadedStack): Promise<Lo
           : `check providers.${name} in ${path.basename(stack.configPath)}`,
       });
     }
-    return { ...fromModule(name, mod, file), source: custom };
+    const loaded = fromModule(name, mod, file);
+    if (loaded.kind === 'v1') requireKeyName(name, custom, loaded.provider.name);
+    return { ...loaded, source: custom };
   }
   const load = BUILTIN[name];
   if (!load) {
@@ -114,6 +116,23 @@ function fromModule(name: string, mod: Record<string, unknown>, where: string): 
     code: 'ProviderInvalid',
     message: `provider ${name} (${where}) exports neither a provider object (defineProvider) nor a function`,
     fault: 'user',
+  });
+}
+
+// The key under `providers:` is the name state entries record and destroy looks up, so a
+// module calling itself otherwise would leave services no later run can reach. A bare
+// function (the original's style) has no provider name: its key is its name.
+function requireKeyName(key: string, spec: string, moduleName: unknown): void {
+  if (moduleName === key) return;
+  throw new PctlError({
+    code: 'ProviderInvalid',
+    message: typeof moduleName === 'string'
+      ? `provider ${key} (${spec}): the module's name is ${JSON.stringify(moduleName)}, not "${key}", the key it is registered under`
+      : `provider ${key} (${spec}): the module has no name (a string), and its name must be "${key}", the key it is registered under`,
+    fault: 'user',
+    hint: typeof moduleName === 'string' && /^[A-Za-z0-9][\w-]*$/.test(moduleName)
+      ? `set name: '${key}' in ${spec}, or register it as providers.${moduleName} and write provider: { name: ${moduleName} } in its services`
+      : `set name: '${key}' in ${spec}`,
   });
 }
 
