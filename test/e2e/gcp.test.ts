@@ -465,6 +465,34 @@ services:
     expect(kube.get('PersistentVolume', undefined, 'gfiles-media')).toBeUndefined();
   });
 
+  it("mounts Filestore by the instance's address as the original's docs write it ({ name: filestore, id: 10.0.1.5 }): NFS at <id>:/vol1, no Filestore call", async () => {
+    const byAddress = path.join(tmp.dir, 'filestore-ip');
+    writeTree(byAddress, {
+      'pctl.yaml': `name: gfilesip
+services:
+  media:
+    image: busybox:latest
+    command: sleep 3600
+    volumes: [{ path: /media }]
+    provider:
+      name: gcp
+      options: { project: ${PROJECT}, zone: ${ZONE}, cluster: ${CLUSTER}, namespace: files, storage: { name: filestore, id: 10.0.1.5 } }
+`,
+    });
+    const asked = filestoreGets.length;
+    const r = await pctl(['deploy'], { cwd: byAddress, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(filestoreGets.length).toBe(asked);
+    const pv = kube.get('PersistentVolume', undefined, 'gfilesip-media') as { spec: { accessModes: string[]; nfs?: unknown; csi?: unknown } };
+    expect(pv.spec.nfs).toEqual({ server: '10.0.1.5', path: '/vol1' });
+    expect(pv.spec.csi).toBeUndefined();
+    expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
+    await kube.waitFor(() => (kube.get('PersistentVolumeClaim', 'files', 'gfilesip-media') as { status?: { phase?: string } } | undefined)?.status?.phase === 'Bound', 60_000);
+    const d = await pctl(['destroy'], { cwd: byAddress, env });
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(kube.get('PersistentVolume', undefined, 'gfilesip-media')).toBeUndefined();
+  });
+
   it('loads no Google library for --help and validate of a gcp stack', async () => {
     const trace = path.join(tmp.dir, 'trace.txt');
     writeTree(tmp.dir, {
