@@ -73,6 +73,8 @@ const filestore: HostileCase[] = [
 const credentials: HostileCase[] = [
   { name: 'aws credentials { region: eu-west-1 } without keys (the original\'s docs mark them optional) is valid', files: { 'pctl.yaml': aws('          region: eu-west-1\n') }, env: NO_CLOUD, argv: ['validate'], exit: 0, stdout: VALID },
   { name: 'aws credentials with only a region plans and renders with no AWS account', files: { 'pctl.yaml': aws('          region: eu-west-1\n') }, env: NO_CLOUD, argv: ['render', '--json'], exit: 0, stdout: /"ports":\[\{"name":"p-3000","port":3000,"targetPort":3000,"protocol":"TCP"\},\{"name":"p-8080","port":8080,"targetPort":3000,"protocol":"TCP"\}\]/ },
+  { name: 'an empty aws credentials block is the SDK chain, as no block is', files: { 'pctl.yaml': aws('          {}\n').replace('credentials:\n          {}', 'credentials: {}') }, env: NO_CLOUD, argv: ['validate'], exit: 0, stdout: VALID },
+  { name: 'aws credentials with only a key id (the secret from the chain) is valid', files: { 'pctl.yaml': aws('          access_key_id: AKIAEXAMPLE000000000\n') }, env: NO_CLOUD, argv: ['plan'], exit: 0 },
   { name: 'aws credentials with an empty key id is refused at that key', files: { 'pctl.yaml': aws('          region: eu-west-1\n          access_key_id: ""\n') }, env: NO_CLOUD, argv: ['validate'], exit: 2, stderr: /error: pctl\.yaml:\d+ services\.api\.provider\.options\.credentials\.access_key_id: / },
   { name: 'aws credentials with an unknown key is refused, naming it', files: { 'pctl.yaml': aws('          region: eu-west-1\n          secret_key: x\n') }, env: NO_CLOUD, argv: ['validate'], exit: 2, stderr: /services\.api\.provider\.options\.credentials\.secret_key: unknown option "secret_key"/ },
 ];
@@ -92,6 +94,14 @@ const providerName: HostileCase[] = [
   { name: 'a custom provider with no name is refused, with the fix', files: { 'pctl.yaml': stack, 'p.mjs': named('') }, argv: ['validate'], exit: 2, stderr: /providers\.custom: provider custom \(\.\/p\.mjs\): the module has no name \(a string\), and its name must be "custom", the key it is registered under \(set name: 'custom' in \.\/p\.mjs\)/ },
   { name: 'a custom provider whose name is not a string is refused', files: { 'pctl.yaml': stack, 'p.mjs': named('name: 42,') }, argv: ['validate'], exit: 2, stderr: /the module has no name \(a string\), and its name must be "custom"/ },
   { name: 'a custom provider named with control characters is refused, the name escaped', files: { 'pctl.yaml': stack, 'p.mjs': named('name: "x\\u001b]0;owned\\u0007",') }, argv: ['validate'], exit: 2, stderr: /the module's name is "x\\u001b\]0;owned\\u0007", not "custom".*\(set name: 'custom' in \.\/p\.mjs\)/, never: ['\u001b]0;owned'] },
+  {
+    name: 'one module registered under two keys: the key that is not its name is refused',
+    files: { 'pctl.yaml': 'name: hp\nproviders: { custom: ./p.mjs, second: ./p.mjs }\nservices:\n  a:\n    image: busybox:latest\n    provider: { name: custom }\n  b:\n    image: busybox:latest\n    provider: { name: second }\n', 'p.mjs': named("name: 'custom',") },
+    argv: ['deploy'],
+    exit: 2,
+    stderr: /providers\.second: provider second \(\.\/p\.mjs\): the module's name is "custom", not "second"/,
+    after: nothingRan,
+  },
   { name: 'a bare-function provider (the original\'s style) has no provider name: its function\'s name is not compared', files: { 'pctl.yaml': stack, 'p.mjs': 'export default async function somethingElse() {}\n' }, argv: ['validate'], exit: 0, stdout: VALID },
   { name: 'a custom provider whose name is its key is valid', files: { 'pctl.yaml': stack, 'p.mjs': named("name: 'custom',") }, argv: ['validate'], exit: 0, stdout: VALID },
 ];
