@@ -12,7 +12,7 @@ import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { buildsMayHaveLeaked, clearBuilding } from './buildMarker.js';
 import { adoptOne, planAdoption, writtenByOriginal } from './adopt.js';
-import { scrubSecrets } from './scrub.js';
+import { scrubSecrets } from '../output/mask.js';
 
 export interface ServiceOutcome {
   key: string;
