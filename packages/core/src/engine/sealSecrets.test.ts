@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StackConfig } from '../config/schema.js';
 import { canonicalJson, sha256 } from './canonical.js';
@@ -37,5 +40,22 @@ describe('fingerprints and config hashes of a service with a secret', () => {
     expect(b!.fingerprint).toBe(a!.fingerprint);
     expect(c!.fingerprint).not.toBe(a!.fingerprint);
     expect(plainA!.fingerprint).toBe(plainUnsealed!.fingerprint);
+  });
+});
+
+describe('the build hash of a build with a secret build arg', () => {
+  it('is not the hash of the arg itself (it becomes the image tag and sits in the state file)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-seal-'));
+    try {
+      writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nARG TOKEN\n');
+      const stack = (token: string) => ({ name: 'pinstack', services: { api: { build: { context: '.', args: { TOKEN: token } }, provider: { name: 'docker', options: {} } } } }) as unknown as StackConfig;
+      const hashOf = async (token: string, secrets: string[]) => (await computeTargets({ stack: 'pinstack', config: stack(token), configDir: dir, secrets }))[0]!.image.buildHash;
+      const sealed = await hashOf('482913', ['482913']);
+      expect(sealed).not.toBe(await hashOf('482913', []));
+      expect(sealed).toBe(await hashOf('482913', ['482913']));
+      expect(sealed).not.toBe(await hashOf('482914', ['482914']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

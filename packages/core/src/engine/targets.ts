@@ -42,7 +42,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     names.map(async (name) => {
       const spec = specs.get(name);
       if (!spec) return;
-      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs });
+      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs, seal: (v) => sealSecrets(v, opts.secrets ?? [], opts.stack) });
       records.set(name, record);
       analyses.set(name, analyzed);
     }),
