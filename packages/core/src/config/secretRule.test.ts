@@ -35,6 +35,9 @@ describe('the masking rule', () => {
     expect(secretsOf(values)).toEqual([]);
     expect(isAddressPath(['services', 'api', 'image'])).toBe(true);
     expect(isAddressPath(['services', 'api', 'env', 'HOST'])).toBe(false);
+    expect(isAddressPath(['services', 'api', 'provider', 'options', 'credentials', 'region'])).toBe(true);
+    expect(isAddressPath(['services', 'api', 'provider', 'options', 'credentials', 'secretAccessKey'])).toBe(false);
+    expect(isAddressPath(['services', 'api', 'provider', 'options', 'credentials', 'key'])).toBe(false);
     expect(secretsOf(values, new Set(['NET']))).toEqual(['my-network-1']);
   });
 });

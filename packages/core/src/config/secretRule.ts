@@ -34,13 +34,14 @@ export function isAddressPath(p: readonly (string | number)[]): boolean {
   const [top, , field, sub] = p;
   const inService = top === 'services';
   const rest = inService ? p.slice(2) : top === 'manifests' ? p.slice(1) : [];
-  if (rest[0] === 'provider' && rest[1] === 'options' && rest.length === 3 && ADDRESS_OPTIONS.has(String(rest[2]))) return true;
+  const last = String(rest.at(-1));
+  // An address option, even inside a block named like a secret (aws `credentials: { region }`).
+  if (rest[0] === 'provider' && rest[1] === 'options' && ADDRESS_OPTIONS.has(last) && (rest.length === 3 || last !== 'key')) return true;
   if (rest.some((s) => typeof s === 'string' && secretLikeName(s))) return false;
   if (inService && p.length === 3 && (field === 'image' || field === 'registry')) return true;
   if (inService && field === 'registry' && sub === 'url') return true;
   if (inService && field === 'build' && (sub === 'context' || sub === 'dockerfile' || sub === 'target')) return true;
-  if (rest[0] === 'provider' && rest[1] === 'name') return true;
-  return rest[0] === 'provider' && rest[1] === 'options' && typeof rest.at(-1) === 'string' && ADDRESS_OPTIONS.has(rest.at(-1) as string);
+  return rest[0] === 'provider' && rest[1] === 'name';
 }
 
 // The path below the service's name (a service called "auth" does not make all its values secret).
