@@ -23,8 +23,11 @@ let env: Record<string, string>;
 const seen: { what: string; run: PctlRun }[] = [];
 
 const secretEnv = 'env: { A: "${env:CANARY3}", B: "${file:c5.txt}", C: "${vault:c8}", D: "${env:CANARY32}", MIXED: "user=${env:CANARY3};pw=${vault:c8}" }';
+// The 3-character canary comes from an ordinary variable: marked, as any value under 8
+// characters must be to count as a secret (docs/reliability.md, "Masking rule").
 const stackYaml = (o: { webCommand: string; dependsOn?: string; apiDockerfile?: string }) => `name: ${STACK}
 resolver: [./vault.mjs]
+secrets: [CANARY3]
 services:
   web:
     image: busybox:latest
@@ -162,7 +165,7 @@ describe('secret canaries', () => {
     expect(seen.some((s) => /unknown service "\*\*\*"/.test(s.run.stderr))).toBe(true);
     // A short canary as a custom provider's error, thrown as a plain object.
     writeFileSync(path.join(dir, 'p.mjs'), `export default { apiVersion: 1, name: 'leaky', async deploy({ target }) { throw { message: 'refused ' + target.service.env.A + ' ' + target.service.env.B }; }, async destroy() {} };\n`);
-    writeFileSync(path.join(dir, 'leaky.yaml'), `name: ${STACK}odd\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`);
+    writeFileSync(path.join(dir, 'leaky.yaml'), `name: ${STACK}odd\nsecrets: [CANARY3]\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`);
     for (const flags of FLAGS) {
       const r = await run('custom provider', ['deploy', '-c', 'leaky.yaml', ...flags]);
       expect(r.exitCode).toBe(1);

@@ -8,6 +8,7 @@ import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
 import type { JsonDocument } from './jsonOutput.js';
 import { JSON_FORMAT_VERSION } from './jsonOutput.js';
 import type { Interrupts } from './interrupts.js';
+import { escapeTerminal } from './output.js';
 import { createHumanReporter } from './render.js';
 
 // The core loads only when a command runs: `pctl --help` and `--version` stay fast.
@@ -37,6 +38,8 @@ export class Invocation {
     readonly stdout: (text: string) => void,
     /** `--json` is on the command line (known before commander parses it). */
     readonly jsonRequested = false,
+    /** Writes to the real stderr with no guard: the live board's own escape sequences (its text is cleaned first). */
+    readonly rawStderr?: (text: string) => void,
   ) {}
 
   // Reads the global flags of the command being run.
@@ -56,9 +59,14 @@ export class Invocation {
     return core ? core.maskKnown(text, this.secrets) : text;
   }
 
-  // A value with every secret masked, however deep (the JSON document, rendered objects).
+  // Masked and with control characters escaped: text from a stack file, state file or provider, for a terminal.
+  clean(text: string): string {
+    return escapeTerminal(this.mask(text));
+  }
+
+  // A value with every secret masked inside its strings, however deep (the JSON document, rendered objects).
   maskDeep<T>(value: T): T {
-    return core ? core.maskDeep(value, [...this.secrets, ...core.knownSecrets()]) : value;
+    return core ? core.maskDeep(value, this.secrets) : value;
   }
 
   /** Every secret of the loaded stacks, longest first. */
@@ -76,7 +84,7 @@ export class Invocation {
     const c = await loadCore();
     const o = this.globals(cmd);
     const verbose = this.verbose;
-    const reporter = createHumanReporter({ verbose, mask: (t) => this.mask(t) });
+    const reporter = createHumanReporter({ verbose, clean: (t) => this.clean(t), write: this.rawStderr });
     return {
       configPath: o.config,
       cwd: process.cwd(),

@@ -11,7 +11,7 @@ import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerValidate } from './commands/validate.js';
 import { Invocation, loadCore, loadedCore } from './invocation.js';
-import { maskProcessOutput } from './output.js';
+import { guardProcessOutput } from './output.js';
 import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
 
@@ -62,20 +62,22 @@ export async function main(argv: string[]): Promise<number> {
   // Signals first: one that arrives while pctl starts still stops it with its exit code.
   const interrupts = installInterruptHandlers(loadedCore);
   let inv: Invocation | undefined;
-  // Everything pctl writes passes the secret mask (the last line of defence).
-  maskProcessOutput((t) => (inv ? inv.mask(t) : t));
+  // Everything pctl writes passes the secret mask and the terminal escape (the last line of defence).
+  const unguarded = guardProcessOutput((t) => (inv ? inv.mask(t) : t));
   // Under --json stdout carries only the document: anything else (a plugin's console.log,
   // a provider's output) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
   const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  inv = new Invocation(interrupts, (text) => void realStdoutWrite(text), jsonRequested);
+  inv = new Invocation(interrupts, (text) => void realStdoutWrite(text), jsonRequested, unguarded.rawStderr);
   inv.doc.pctlVersion = VERSION;
   if (jsonRequested) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const printDocument = (code: number) => {
     if (!jsonRequested && !inv!.json) return;
     inv!.doc.ok = code === 0;
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
-    realStdoutWrite(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
+    // Masked inside its strings only, then written as is: a secret that reads `true` or
+    // `error` must not turn the document's structure into `***`.
+    unguarded.rawStdout(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
   };
   // The event loop ran empty before the command finished: a step never settled.
   const onEmpty = () => {

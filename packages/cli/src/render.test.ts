@@ -36,7 +36,7 @@ describe('live progress on a terminal', () => {
     process.env.NO_COLOR = '1';
     try {
       const t = terminal();
-      const r = createHumanReporter({ verbose: false, stream: t.stream, mask: (s) => s.replaceAll('hunter22', '***') });
+      const r = createHumanReporter({ verbose: false, stream: t.stream, clean: (s) => s.replaceAll('hunter22', '***') });
       r.info('building pctl-s-api:abc', 's-api', 'BuildStarted', { ref: 'pctl-s-api:abc' });
       r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
       r.emit({ level: 'debug', code: 'BuildLine', text: 'Step 2/3 : COPY . /app', subject: 'pctl-s-api:abc' });

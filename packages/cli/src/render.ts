@@ -6,12 +6,16 @@ import type { ReportEvent, Reporter, RunResult, StatusRow } from '@pctl/core';
 export interface RendererOptions {
   verbose: boolean;
   stream?: NodeJS.WriteStream;
-  /** Masks secret values in every line written. */
-  mask?: (text: string) => string;
+  /** Masks secrets in a text from outside and escapes its control characters (applied before pctl's own colours). */
+  clean?: (text: string) => string;
+  /** Writes a finished line (pctl's escapes around cleaned text); default: the stream's write. */
+  write?: (text: string) => void;
 }
 
 export function createHumanReporter(opts: RendererOptions): Reporter & { events: ReportEvent[] } {
   const stream = opts.stream ?? process.stderr;
+  const write = opts.write ?? ((t: string) => void stream.write(t));
+  const clean = (t: string) => (opts.clean ? opts.clean(t) : t);
   if (stream.isTTY && !opts.verbose && !process.env.CI && process.env.TERM !== 'dumb') return createLiveReporter({ ...opts, stream });
   const color = Boolean(stream.isTTY) && !process.env.NO_COLOR && !process.env.CI;
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -20,10 +24,10 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
     events.push(e);
     // Build output streams per image (prefixed with its tag); other debug lines need --verbose.
     if (e.level === 'debug' && !opts.verbose && e.code !== 'BuildLine') return;
-    const subject = e.subject ? paint('1', e.subject) + ' ' : '';
-    const text = e.level === 'error' ? paint('31', e.text) : e.level === 'warn' ? paint('33', e.text) : e.level === 'debug' ? paint('2', e.text) : e.text;
-    const line = `${subject}${text}\n`;
-    stream.write(opts.mask ? opts.mask(line) : line);
+    const subject = e.subject ? paint('1', clean(e.subject)) + ' ' : '';
+    const body = clean(e.text);
+    const text = e.level === 'error' ? paint('31', body) : e.level === 'warn' ? paint('33', body) : e.level === 'debug' ? paint('2', body) : body;
+    write(`${subject}${text}\n`);
   };
   return reporterOf(emit, events);
 }
@@ -71,6 +75,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 // a service (and warnings, errors) are printed above it and stay.
 export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.WriteStream }): Reporter & { events: ReportEvent[] } {
   const { stream } = opts;
+  const write = opts.write ?? ((t: string) => void stream.write(t));
   const color = !process.env.NO_COLOR;
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const events: ReportEvent[] = [];
@@ -82,7 +87,7 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
     const plain = line.replace(ANSI, '');
     return plain.length <= width() ? line : `${plain.slice(0, width() - 1)}…`;
   };
-  const mask = (t: string) => (opts.mask ? opts.mask(t) : t);
+  const clean = (t: string) => (opts.clean ? opts.clean(t) : t);
   const redraw = (above = '') => {
     let out = drawn ? `\u001b[${drawn}A` : '';
     out += '\r';
@@ -90,10 +95,10 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
     const keyWidth = Math.min(40, Math.max(0, ...[...rows.keys()].map((k) => k.length)));
     for (const [key, row] of rows) {
       const mark = row.state === 'done' ? paint('32', '✓') : row.state === 'failed' ? paint('31', '✗') : paint('36', '…');
-      out += `\u001b[2K${fit(`${mark} ${paint('1', key.padEnd(keyWidth))} ${mask(row.text)}`)}\n`;
+      out += `\u001b[2K${fit(`${mark} ${paint('1', clean(key).padEnd(keyWidth))} ${clean(row.text)}`)}\n`;
     }
     drawn = rows.size;
-    stream.write(out);
+    write(out);
   };
   const emit = (e: ReportEvent) => {
     events.push(e);
@@ -107,8 +112,9 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
     }
     if (e.level === 'debug') return;
     if (!e.subject || e.level === 'warn' || (e.level === 'error' && !rows.has(e.subject))) {
-      const text = e.level === 'error' ? paint('31', e.text) : e.level === 'warn' ? paint('33', e.text) : e.text;
-      return redraw(mask(`${e.subject ? paint('1', e.subject) + ' ' : ''}${text}`));
+      const body = clean(e.text);
+      const text = e.level === 'error' ? paint('31', body) : e.level === 'warn' ? paint('33', body) : body;
+      return redraw(`${e.subject ? paint('1', clean(e.subject)) + ' ' : ''}${text}`);
     }
     rows.set(e.subject, { text: e.text, state: e.level === 'error' ? 'failed' : DONE_CODES.has(e.code) ? 'done' : 'busy' });
     redraw();

@@ -1,7 +1,7 @@
 // The one way pctl runs an external command: an argument array, never a shell string.
 import type { Options as ExecaOptions } from 'execa';
 import { PctlError } from './errors.js';
-import { knownSecrets } from './secrets.js';
+import { knownSecrets, maskSecrets } from './output/mask.js';
 
 export type { Exec, ExecOptions, ExecResult } from '@pctl/provider-kit';
 import type { Exec, ExecResult } from '@pctl/provider-kit';
@@ -12,25 +12,6 @@ export function formatCommand(file: string, args: readonly string[], secrets: re
   const all = [...secrets, ...knownSecrets()];
   return maskSecrets([file, ...args].map((a) => q(maskSecrets(a, all))).join(' '), all);
 }
-
-// Text with each secret of 3 or more characters replaced by `***`, longest first, also in
-// its JSON-escaped form (a secret with a quote inside a --json document). One or two
-// characters cannot be hidden without garbling every other word, so they are not.
-export function maskSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (!s || s.length < MIN_MASKED) continue;
-    forms.add(s);
-    const escaped = JSON.stringify(s).slice(1, -1);
-    if (escaped !== s) forms.add(escaped);
-  }
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) if (out.includes(f)) out = out.split(f).join('***');
-  return out;
-}
-
-/** Shortest secret that is masked. */
-export const MIN_MASKED = 3;
 
 // Tail of a text, for error messages that should show "the last lines".
 export function lastLines(text: string, n = 10): string {

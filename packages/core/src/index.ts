@@ -1,7 +1,8 @@
 // Public surface of @pctl/core.
 export * from './errors.js';
 export * from './exec.js';
-export * from './secrets.js';
+export * from './output/mask.js';
+export { secretLikeName, MIN_ORDINARY_SECRET } from './config/secretRule.js';
 export * from './step.js';
 export * from './labels.js';
 export * from './names.js';

@@ -1,4 +1,5 @@
 // Problems found in a stack file, and the one error that carries them all.
+import { maskSecrets, MIN_MASKED } from '../output/mask.js';
 import { editDistance } from '../closestName.js';
 import { PctlError } from '../errors.js';
 
@@ -47,12 +48,11 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
 
 /** The issue with every secret value of at least `minLength` characters replaced by `***`. */
 export function maskIssue(issue: ConfigIssue, secrets: readonly string[], minLength = 1): ConfigIssue {
-  let message = issue.message;
-  // Longest first, so a secret containing another is masked whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= minLength) message = message.split(s).join('***');
-  let path = issue.path;
-  for (const s of secrets) if (s.length >= 3) path = path.split(s).join('***');
-  return { ...issue, path, message };
+  const shown = secrets.filter((s) => s.length >= minLength);
+  let message = maskSecrets(issue.message, shown);
+  // A value at a secret path is hidden even when too short for the general mask.
+  for (const s of shown.filter((x) => x.length < MIN_MASKED).sort((a, b) => b.length - a.length)) message = message.split(s).join('***');
+  return { ...issue, path: maskSecrets(issue.path, secrets), message };
 }
 
 const KNOWN = [

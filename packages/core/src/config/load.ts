@@ -18,9 +18,9 @@ export interface LoadedStack {
   /** Absolute path of the stack file. */
   configPath: string;
   configDir: string;
-  /** Resolved values from env, file, ssm and custom resolvers, whatever their length, longest first: never print or store them. */
+  /** The resolved values that are secrets (config/secretRule.ts), longest first: never print or store them. */
   secrets: string[];
-  /** Every resolved secret value, whatever its length, longest first. */
+  /** The same list (kept for plugins written against it). */
   secretValues: string[];
   /** The stack file's line of a config path (e.g. ['services', 'api', 'provider', 'name']). */
   lineOf?: (p: (string | number)[]) => number | undefined;
@@ -94,7 +94,8 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   const secrets = new Set<string>();
   const custom = await loadCustomResolvers((raw as Record<string, unknown>).resolver, configPath, raw);
   const loadedPlugins = await loadPlugins((raw as Record<string, unknown>).plugin, configPath);
-  const resolved = await resolveConfig(raw, { configDir, env, custom: custom.resolvers, secrets, signal: opts.signal });
+  const marked = (raw as Record<string, unknown>).secrets;
+  const resolved = await resolveConfig(raw, { configDir, env, custom: custom.resolvers, secrets, marked: new Set(Array.isArray(marked) ? marked.filter((m) => typeof m === 'string') : []), signal: opts.signal });
   const secretValues = [...secrets].sort((a, b) => b.length - a.length);
   const mask = (issues: ConfigIssue[]) =>
     issues.map((i) => {

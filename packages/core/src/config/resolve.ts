@@ -7,7 +7,8 @@ import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
 import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
 import { isPctlError } from '../errors.js';
-import { rememberSecret } from '../secrets.js';
+import { rememberSecret } from '../output/mask.js';
+import { secretsOf, type ResolvedValue, type SecretSource } from './secretRule.js';
 import { describeThrown, runStep, thrownValue } from '../step.js';
 import { readRegularFile, UnreadableFile } from './read.js';
 import { parseTemplate, unterminatedReference, type Reference, type Segment } from './references.js';
@@ -26,8 +27,10 @@ export interface ResolveContext {
   env: NodeJS.ProcessEnv;
   /** Custom resolvers by name. */
   custom: Map<string, ResolverFn>;
-  /** Values that came from env, file, ssm or custom resolvers: masked in output. */
+  /** Filled with the resolved values that are secrets (secretRule.ts): masked in output, kept out of state. */
   secrets: Set<string>;
+  /** Reference keys and dotted paths the stack file marks as secret (`secrets:`). */
+  marked?: ReadonlySet<string>;
   /** Stops resolution (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -172,13 +175,13 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     throw new Unresolved(`${where}: ${found.reason ?? `resolver ${ref.name} found nothing for "${key}"`} (or give a fallback: \${${ref.name}:${key}, default})`);
   };
 
-  const secret = (v: unknown, taint: { secret: boolean }): unknown => {
+  // Every value a resolver gave, with where it came from and where it is used: secretsOf
+  // decides at the end which are secrets (an address used anywhere is not).
+  const resolvedValues: ResolvedValue[] = [];
+  const secret = (v: unknown, taint: { secret: boolean }, source: SecretSource, key: string, p: (string | number)[]): unknown => {
     if (v === undefined || v === null) return v;
-    rememberSecret(v);
     taint.secret = true;
-    if (typeof v === 'string') {
-      if (v) ctx.secrets.add(v);
-    } else if (typeof v === 'number' || typeof v === 'boolean') ctx.secrets.add(String(v));
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') resolvedValues.push({ value: String(v), source, key, path: [...p] });
     return v;
   };
 
@@ -197,7 +200,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
   const lookup = async (ref: Reference, key: string, p: (string | number)[], taint: { secret: boolean }, fallback?: () => Promise<unknown>): Promise<{ value?: unknown; reason?: string }> => {
     switch (ref.name) {
       case 'env':
-        return { value: secret(ctx.env[key], taint) };
+        return { value: secret(ctx.env[key], taint, 'env', key, p) };
       case 'self': {
         const target = key.split('.').filter(Boolean);
         if (!rawAt(target).found) return {};
@@ -210,7 +213,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         if (key.includes('\0')) throw new Unresolved(`\${file:...}: invalid path`);
         const file = path.resolve(ctx.configDir, key);
         try {
-          return { value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint) };
+          return { value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint, 'file', key, p) };
         } catch (e) {
           if (!(e instanceof UnreadableFile)) throw e;
           if (e.code === 'ENOENT') return { reason: `${file} not found` };
@@ -220,7 +223,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
       }
       case 'ssm': {
         const r = await ssmParameter(key);
-        return { ...r, value: secret(r.value, taint) };
+        return { ...r, value: secret(r.value, taint, 'ssm', key, p) };
       }
       case 'cfn':
         return cfnValue(key);
@@ -230,7 +233,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         // The original pctl passes the fallback as written (after its own references resolve).
         const fallbackValue = fallback ? await fallback() : undefined;
         try {
-          return { value: secret(await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () => fn(key, fallbackValue)), taint) };
+          return { value: secret(await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () => fn(key, fallbackValue)), taint, 'custom', key, p) };
         } catch (e) {
           if (isPctlError(e) && e.code === 'StepTimeout') throw e;
           if (fallback) return {};
@@ -240,10 +243,20 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     }
   };
 
+  // The secrets among the resolved values, remembered at once: an error thrown while the
+  // stack still loads is masked too.
+  const settleSecrets = () => {
+    for (const s of secretsOf(resolvedValues, ctx.marked)) {
+      ctx.secrets.add(s);
+      rememberSecret(s);
+    }
+  };
   try {
     const value = await resolveValue(raw, []);
+    settleSecrets();
     return { value, issues, tainted, failed };
   } catch (e) {
+    settleSecrets();
     if (!(e instanceof Fatal)) throw e;
     return { value: raw, issues: [{ path: e.at, message: `${e.message}; expansion bombs are refused`, fatal: true }], tainted, failed };
   }

@@ -153,6 +153,7 @@ export function stackSchema(pluginFields: readonly string[] = [], topFields: rea
   providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
   custom: z.record(z.string(), z.unknown()).default({}),
   manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
+  secrets: z.array(z.string().min(1)).optional().describe('reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length'),
   services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
   ...metadata,
   });

@@ -8,7 +8,7 @@ import type { StateEntry } from '../state/types.js';
 import type { StateStore } from '../state/store.js';
 import { originalFingerprints } from './originalFingerprint.js';
 import type { PlanItem } from './plan.js';
-import { scrubSecrets } from './scrub.js';
+import { scrubSecrets } from '../output/mask.js';
 import { requireV1, type Session } from './session.js';
 import type { PlannedTarget } from './targets.js';
 

@@ -25,7 +25,7 @@ function checkBuildable(session: Session, only: string[]): void {
 async function buildTargets(opts: SessionOptions, only: string[]) {
   const session = await openSession(opts);
   checkBuildable(session, only);
-  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
+  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd, secrets: session.loaded.secrets });
   const selected = all.filter((t) => t.build && (only.length === 0 || only.includes(t.name)));
   return { session, all, selected };
 }

@@ -12,7 +12,7 @@ import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { buildsMayHaveLeaked, clearBuilding } from './buildMarker.js';
 import { adoptOne, planAdoption, writtenByOriginal } from './adopt.js';
-import { scrubSecrets } from './scrub.js';
+import { scrubSecrets } from '../output/mask.js';
 
 export interface ServiceOutcome {
   key: string;
@@ -54,7 +54,7 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
 
 // What deploy would do per service; `adopt: false` (render) asks no provider about what runs.
 export async function planDeploy(session: Session, store: StateStore, opts: { only?: string[]; adopt?: boolean } = {}) {
-  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd });
+  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd, secrets: session.loaded.secrets });
   const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind !== 'v1').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
   const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;

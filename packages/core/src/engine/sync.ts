@@ -79,7 +79,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
   const { ctx } = session;
   const config = session.loaded.config;
   requireKnownServices(session, opts.only);
-  const targets = await computeTargets({ stack: ctx.stack, config, configDir: ctx.configDir, cwd: ctx.cwd, only: opts.only?.length ? opts.only : undefined });
+  const targets = await computeTargets({ stack: ctx.stack, config, configDir: ctx.configDir, cwd: ctx.cwd, only: opts.only?.length ? opts.only : undefined, secrets: ctx.secrets });
   const state = await readStateFile(statePath(opts.cwd, ctx.stack));
   const watched: Watched[] = [];
   for (const t of targets) {

@@ -9,6 +9,7 @@ import { pctlLabels, serviceKey } from '../labels.js';
 import { buildSpecFor, hashBuildInputs, hashCachePath, HashCache, imageRepoFor, type AnalyzedBuild, type BuildFs, type BuildSpec, type BuildRecord } from '../image/index.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { fingerprintService } from './fingerprint.js';
+import { sealSecrets } from './sealSecrets.js';
 
 export const IMAGE_REF_SCHEME = 'pctl://';
 
@@ -26,7 +27,7 @@ export interface PlannedTarget extends ServiceTarget {
 // Computes every service's target; build inputs are hashed in parallel.
 // `cwd` keeps the stack's hash cache (`.pctl/<stack>.hashes.json`): unchanged files are not
 // read again. `hashing` swaps the file system and clock the hashing uses (tests count reads).
-export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string; hashing?: { fs?: BuildFs; now?: () => number } }): Promise<PlannedTarget[]> {
+export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string; hashing?: { fs?: BuildFs; now?: () => number }; secrets?: readonly string[] }): Promise<PlannedTarget[]> {
   const names = Object.keys(opts.config.services).sort();
   const specs = new Map<string, BuildSpec | undefined>();
   for (const name of names) {
@@ -41,7 +42,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     names.map(async (name) => {
       const spec = specs.get(name);
       if (!spec) return;
-      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs });
+      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs, seal: (v) => sealSecrets(v, opts.secrets ?? [], opts.stack) });
       records.set(name, record);
       analyses.set(name, analyzed);
     }),
@@ -86,7 +87,9 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     const ref = resolveRef(refs.get(name) ?? svc0.image ?? '', `services.${name}.image`);
     const rec = records.get(name);
     const manifestsHash = svc0.manifests?.length ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where)) : undefined;
-    const { provider, build: _b, ...rest } = service;
+    // What is hashed and stored holds each secret only as its seal (sealSecrets.ts).
+    const hashed = sealSecrets(service, opts.secrets ?? [], opts.stack);
+    const { provider, build: _b, ...rest } = hashed;
     const key = serviceKey(opts.stack, name);
     return {
       name,
@@ -94,7 +97,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       service,
       labels: pctlLabels(opts.stack, name),
       image: { ref, builtByPctl: Boolean(rec), buildHash: rec?.hash },
-      fingerprint: fingerprintService({ service, buildHash: rec?.hash, imageRef: ref, manifestsHash }),
+      fingerprint: fingerprintService({ service: hashed, buildHash: rec?.hash, imageRef: ref, manifestsHash }),
       imageRefs: Object.fromEntries(refs),
       build: specs.get(name),
       buildRecord: rec,

@@ -29,6 +29,8 @@ export interface BuildRecord {
 export interface HashOptions {
   cache?: HashCache;
   fs?: BuildFs;
+  /** The stand-in a build arg is hashed as (a secret's seal: the hash becomes an image tag). */
+  seal?: (value: string) => string;
 }
 
 export interface AnalyzedBuild {
@@ -112,7 +114,8 @@ export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): 
   const h = createHash('sha256');
   h.update(`pctl-build-v2\0dockerfile\0${dockerfileHash}\0`);
   h.update(`target\0${spec.target ?? ''}\0builder\0${spec.builder}\0command\0${JSON.stringify(spec.command ?? null)}\0`);
-  for (const k of Object.keys(spec.args).sort()) h.update(`arg\0${k}=${spec.args[k]}\0`);
+  const seal = opts.seal ?? ((v: string) => v);
+  for (const k of Object.keys(spec.args).sort()) h.update(`arg\0${k}=${seal(spec.args[k]!)}\0`);
   for (const e of copied) h.update(`in\0${e.rel}\0${inputs[e.rel]}\0`);
   const wholeContext = analyzed.selection.wholeContext;
   return { hash: h.digest('hex'), dockerfileHash, inputs, ...(wholeContext.length ? { wholeContext } : {}), analyzed };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExec } from '../exec.js';
-import { knownSecrets } from '../secrets.js';
+import { knownSecrets } from '../output/mask.js';
 import { DOCKER_HUB } from './baseImages.js';
 import { registryConfigFor } from './registryAuth.js';
 

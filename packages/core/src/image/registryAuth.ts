@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { dockerConfigDir } from '../dockerApi/contextStore.js';
 import type { Exec } from '../exec.js';
-import { rememberSecret } from '../secrets.js';
+import { rememberSecret } from '../output/mask.js';
 import { DOCKER_HUB } from './baseImages.js';
 
 /** One registry's entry of X-Registry-Config (Docker's AuthConfig). */
