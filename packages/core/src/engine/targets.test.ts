@@ -49,3 +49,17 @@ describe('computeTargets with the hash cache', () => {
     expect(t2.map((t) => t.fingerprint)).toEqual(t1.map((t) => t.fingerprint));
   });
 });
+
+describe('computeTargets at scale', () => {
+  it('gives every target the same image-ref map: a copy per service made plan quadratic in memory', async () => {
+    const services: Record<string, unknown> = {};
+    for (let i = 0; i < 2_000; i++) services[`s${i}`] = { image: `busybox:${i}`, provider: { name: 'docker', options: {} } };
+    const config = { name: 'scale', services } as unknown as StackConfig;
+    const targets = await computeTargets({ stack: 'scale', config, configDir: dir });
+    expect(targets).toHaveLength(2_000);
+    expect(new Set(targets.map((t) => t.imageRefs)).size).toBe(1);
+    expect(targets[1_999]!.imageRefs).toMatchObject({ s0: 'busybox:0', s1999: 'busybox:1999' });
+    // Shared, so no provider may change it for the others.
+    expect(Object.isFrozen(targets[0]!.imageRefs)).toBe(true);
+  });
+});

@@ -78,7 +78,10 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     }
     return ref;
   };
-  const selected = opts.only?.length ? names.filter((n) => opts.only!.includes(n)) : names;
+  const only = opts.only?.length ? new Set(opts.only) : undefined;
+  const selected = only ? names.filter((n) => only.has(n)) : names;
+  // One object for every target: a copy each made plan quadratic in services.
+  const imageRefs: Record<string, string> = Object.freeze(Object.fromEntries(refs));
   return selected.map((name) => {
     const svc0 = opts.config.services[name]!;
     const env = svc0.env ? Object.fromEntries(Object.entries(svc0.env).map(([k, v]) => [k, resolveRef(v, `services.${name}.env.${k}`)])) : undefined;
@@ -95,7 +98,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       labels: pctlLabels(opts.stack, name),
       image: { ref, builtByPctl: Boolean(rec), buildHash: rec?.hash },
       fingerprint: fingerprintService({ service, buildHash: rec?.hash, imageRef: ref, manifestsHash }),
-      imageRefs: Object.fromEntries(refs),
+      imageRefs,
       build: specs.get(name),
       buildRecord: rec,
       buildAnalysis: analyses.get(name),
