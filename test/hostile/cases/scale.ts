@@ -39,4 +39,12 @@ export const cases: HostileCase[] = [
     stderr: /services\.s0\.env\.X: reference loop: services\.s0\.env\.X -> services\.s1\.env\.X -> .* -> \.\.\. \(9993 more\) -> .* -> services\.s9999\.env\.X -> services\.s0\.env\.X\n/,
     timeoutMs: 120_000,
   },
+  {
+    name: '10,000 services each naming an unknown dependency get one line each, the service list cut',
+    files: { 'pctl.yaml': services('sc-unknown', 10_000, (i) => `    dependsOn: [nope${i}]\n`, HEAD), 'p.mjs': failing },
+    argv: ['validate'],
+    exit: 2,
+    stderr: /services\.s0\.dependsOn\.0: unknown service "nope0" \(services: s0, s1, s2, .*, s19, \.\.\. \(10000 in all\)\)$/m,
+    timeoutMs: 120_000,
+  },
 ];

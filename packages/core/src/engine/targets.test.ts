@@ -62,4 +62,11 @@ describe('computeTargets at scale', () => {
     // Shared, so no provider may change it for the others.
     expect(Object.isFrozen(targets[0]!.imageRefs)).toBe(true);
   });
+
+  it('names the line of a pctl:// reference in a raw manifest that names no service', async () => {
+    writeFileSync(path.join(dir, 'm.yaml'), 'a: pctl://api\nb: 1\nc: pctl://api pctl://api\n\n\nd: pctl://nope\n');
+    const services = { api: { image: 'busybox:1', provider: { name: 'kind', options: {} } }, raw: { manifests: ['m.yaml'], provider: { name: 'kind', options: {} } } };
+    const config = { name: 'lines', services } as unknown as StackConfig;
+    await expect(computeTargets({ stack: 'lines', config, configDir: dir })).rejects.toThrow(/^m\.yaml:6 \(services\.raw\.manifests\): pctl:\/\/nope names no service/);
+  });
 });

@@ -131,8 +131,12 @@ function hashManifests(entries: string[], configDir: string, service: string, re
     const text = readFileSync(f);
     h.update(`${path.relative(configDir, f)}\0${text.length}\0`).update(text);
     const body = text.toString('utf8');
+    // Lines counted on from the last match: from the start each time was quadratic in matches.
+    let line = 1;
+    let counted = 0;
     for (const m of body.matchAll(/pctl:\/\/([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)/g)) {
-      const line = body.slice(0, m.index).split('\n').length;
+      for (let i = body.indexOf('\n', counted); i !== -1 && i < m.index; i = body.indexOf('\n', i + 1)) line++;
+      counted = m.index;
       h.update(`\0${m[0]}=${resolve(m[0], `${path.relative(configDir, f)}:${line} (services.${service}.manifests)`)}`);
     }
   }
