@@ -13,6 +13,7 @@ import * as coldStart from './parts/coldStart.mjs';
 import * as hashing from './parts/hashing.mjs';
 import * as awsPlan from './parts/awsPlan.mjs';
 import * as kubePlan from './parts/kubePlan.mjs';
+import * as planScale from './parts/planScale.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
 
 // In table order.
@@ -24,6 +25,7 @@ const parts = [
   ['hash', hashing],
   ['aws', awsPlan],
   ['kube', kubePlan],
+  ['scale', planScale],
 ];
 
 const asked = process.argv.slice(2).length ? process.argv.slice(2) : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);

@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { createHumanReporter } from './render.js';
 
 // A tiny terminal: enough of VT100 (cursor up, clear line, CR, LF) to see what a user sees.
-function terminal(columns = 60) {
+function terminal(columns = 60, rows?: number) {
   const screen: string[] = [''];
   let row = 0;
   let raw = '';
+  let last = '';
   const stream = {
     isTTY: true,
     columns,
+    rows,
     write(chunk: string) {
       raw += chunk;
+      last = chunk;
       const re = /\u001b\[(\d*)([A-Za-z])|\r|\n|[^\u001b\r\n]+/g;
       for (const m of chunk.matchAll(re)) {
         const t = m[0];
@@ -26,7 +29,7 @@ function terminal(columns = 60) {
       return true;
     },
   } as unknown as NodeJS.WriteStream;
-  return { stream, screen: () => screen.filter((l, i) => i < screen.length - 1 || l), raw: () => raw };
+  return { stream, screen: () => screen.filter((l, i) => i < screen.length - 1 || l), raw: () => raw, last: () => last };
 }
 
 describe('live progress on a terminal', () => {
@@ -50,6 +53,33 @@ describe('live progress on a terminal', () => {
       const screen = t.screen();
       expect(screen[2]).toMatch(/^✗ s-db  container exited with code 3/);
       expect(screen.every((l) => l.length <= 59)).toBe(true);
+    } finally {
+      Object.assign(process.env, env);
+      if (env.CI === undefined) delete process.env.CI;
+      if (env.NO_COLOR === undefined) delete process.env.NO_COLOR;
+    }
+  });
+
+  it('keeps the board to the screen: each event rewrites a bounded number of lines, whatever the stack size', () => {
+    const env = { CI: process.env.CI, NO_COLOR: process.env.NO_COLOR };
+    delete process.env.CI;
+    process.env.NO_COLOR = '1';
+    try {
+      const t = terminal(60, 12);
+      const r = createHumanReporter({ verbose: false, stream: t.stream });
+      let widest = 0;
+      for (let i = 0; i < 300; i++) {
+        for (const [text, code] of [['creating (new service)', 'ServiceDeploying'], ['deployed', 'ServiceDeployed']]) {
+          r.info(text!, `s-${i}`, code);
+          widest = Math.max(widest, t.last().split('\u001b[2K').length - 1);
+        }
+      }
+      // One line per screen row at most (a redraw of all 300 rows before).
+      expect(widest).toBeLessThanOrEqual(12);
+      // Every service ends on the screen once, done: those that left the board stay above it.
+      const screen = t.screen();
+      expect(screen).toHaveLength(300);
+      screen.forEach((line, i) => expect(line).toMatch(new RegExp(`^✓ s-${i} +deployed$`)));
     } finally {
       Object.assign(process.env, env);
       if (env.CI === undefined) delete process.env.CI;

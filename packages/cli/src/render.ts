@@ -88,15 +88,24 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
     return plain.length <= width() ? line : `${plain.slice(0, width() - 1)}…`;
   };
   const clean = (t: string) => (opts.clean ? opts.clean(t) : t);
+  const rowLine = (key: string, row: { text: string; state: 'busy' | 'done' | 'failed' }, keyWidth: number) => {
+    const mark = row.state === 'done' ? paint('32', '✓') : row.state === 'failed' ? paint('31', '✗') : paint('36', '…');
+    return `\u001b[2K${fit(`${mark} ${paint('1', clean(key).padEnd(keyWidth))} ${clean(row.text)}`)}\n`;
+  };
+  // Rows beyond the screen cannot be rewritten, and redrawing every row on every event made
+  // a large stack quadratic: the oldest rows leave the board, printed once above it.
+  const height = () => Math.max(4, (stream.rows || 24) - 2);
   const redraw = (above = '') => {
     let out = drawn ? `\u001b[${drawn}A` : '';
     out += '\r';
     if (above) out += `\u001b[2K${above}\n`;
-    const keyWidth = Math.min(40, Math.max(0, ...[...rows.keys()].map((k) => k.length)));
     for (const [key, row] of rows) {
-      const mark = row.state === 'done' ? paint('32', '✓') : row.state === 'failed' ? paint('31', '✗') : paint('36', '…');
-      out += `\u001b[2K${fit(`${mark} ${paint('1', clean(key).padEnd(keyWidth))} ${clean(row.text)}`)}\n`;
+      if (rows.size <= height()) break;
+      out += rowLine(key, row, 0);
+      rows.delete(key);
     }
+    const keyWidth = Math.min(40, Math.max(0, ...[...rows.keys()].map((k) => k.length)));
+    for (const [key, row] of rows) out += rowLine(key, row, keyWidth);
     drawn = rows.size;
     write(out);
   };

@@ -3,6 +3,7 @@
 // without a fallback is an issue naming the reference and where it is used; resolution goes
 // on, so one run reports every problem. What a reference may expand to is capped.
 import path from 'node:path';
+import { cycleText } from '../engine/graph.js';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
 import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
@@ -64,6 +65,8 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
   const done = new Map<string, unknown>();
   const failures = new Map<string, Unresolved>();
   const inProgress: string[] = [];
+  // The same ids, for a look-up that does not grow with the depth of a chain.
+  const inProgressSet = new Set<string>();
   let expandedValues = 0;
   let expandedChars = 0;
   let steps = 0;
@@ -87,10 +90,12 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     if (done.has(id)) return done.get(id);
     const failure = failures.get(id);
     if (failure) throw failure;
-    if (inProgress.includes(id)) {
-      throw new Unresolved(`reference loop: ${[...inProgress.slice(inProgress.indexOf(id)), id].join(' -> ')}`);
+    if (inProgressSet.has(id)) {
+      // Cut when long: every value on a loop through thousands of services reports it.
+      throw new Unresolved(`reference loop: ${cycleText([...inProgress.slice(inProgress.lastIndexOf(id)), id])}`);
     }
     inProgress.push(id);
+    inProgressSet.add(id);
     try {
       const v = await resolveValue(rawAt(p).value, p);
       done.set(id, v);
@@ -99,7 +104,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
       if (e instanceof Unresolved) failures.set(id, e);
       throw e;
     } finally {
-      inProgress.pop();
+      inProgressSet.delete(inProgress.pop()!);
     }
   };
 

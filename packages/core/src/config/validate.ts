@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { cycleText, findCycle } from '../engine/graph.js';
 import { resourceName } from '../names.js';
 import { suggest, type ConfigIssue } from './issues.js';
 import { portListIssues } from './ports.js';
@@ -63,8 +64,9 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
     }
   }
   serviceRules({ stack: config.name, services: config.services, names: Object.keys(config.services), input, shown, at });
-  const cycle = findCycle(config);
-  if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycle.join(' -> ')}`);
+  // Self-dependencies have their own line (serviceRules).
+  const cycle = findCycle(Object.keys(config.services), (n) => config.services[n]?.dependsOn?.filter((d) => d !== n));
+  if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycleText(cycle)}`);
   return issues.length ? { issues } : { config, issues };
 }
 
@@ -79,6 +81,7 @@ function serviceRules(o: {
   at: (p: (string | number)[], m: string) => void;
 }) {
   const { services, names, input, shown, at } = o;
+  const known = new Set(names);
   const byResource = new Map<string, string>();
   const realDir = realOrSelf(input.configDir);
   for (const [name, svc] of Object.entries(services)) {
@@ -92,7 +95,7 @@ function serviceRules(o: {
     }
     for (const [i, dep] of (svc.dependsOn ?? []).entries()) {
       const p = ['services', name, 'dependsOn', i];
-      if (!names.includes(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${names.join(', ')})`);
+      if (!known.has(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${listed(names)})`);
       else if (dep === name) at(p, 'a service cannot depend on itself');
     }
     if (svc.image !== undefined) imageIssues(svc.image, ['services', name, 'image'], input.configDir, realDir, shown, at);
@@ -157,20 +160,7 @@ function unionMessage(issue: z.core.$ZodIssue & { code: 'invalid_union' }): stri
   return specific?.message ?? issue.message;
 }
 
-function findCycle(config: StackConfig): string[] | undefined {
-  const state = new Map<string, 1 | 2>();
-  let found: string[] | undefined;
-  const visit = (n: string, chain: string[]) => {
-    if (found) return;
-    if (state.get(n) === 2) return;
-    if (state.get(n) === 1) {
-      found = [...chain.slice(chain.indexOf(n)), n];
-      return;
-    }
-    state.set(n, 1);
-    for (const d of config.services[n]?.dependsOn ?? []) if (config.services[d] && d !== n) visit(d, [...chain, n]);
-    state.set(n, 2);
-  };
-  for (const n of Object.keys(config.services)) visit(n, []);
-  return found;
+// Service names for a message: a long list is cut (every unknown dependency repeats it).
+function listed(names: readonly string[]): string {
+  return names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, ... (${names.length} in all)`;
 }

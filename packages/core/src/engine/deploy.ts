@@ -57,7 +57,8 @@ export async function planDeploy(session: Session, store: StateStore, opts: { on
   const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd, secrets: session.loaded.secrets });
   const legacyNames = new Set([...session.providers.entries()].filter(([, p]) => p.kind !== 'v1').map(([n]) => n));
   const managed = all.filter((t) => !legacyNames.has(t.service.provider.name));
-  const selected = opts.only?.length ? managed.filter((t) => opts.only!.includes(t.name)) : managed;
+  const only = opts.only?.length ? new Set(opts.only) : undefined;
+  const selected = only ? managed.filter((t) => only.has(t.name)) : managed;
   const items = await Promise.all(selected.map(async (t) => {
     const previous = store.get(t.key);
     const item = decide(t, previous, false);
@@ -247,8 +248,8 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
 // Images pctl built locally that this run replaced go once no service runs them any more
 // (checked after the whole run: services sharing an image move one after the other).
 async function removeReplacedImages(session: Session, store: StateStore, replaced: Set<string>, targets: PlannedTarget[]): Promise<void> {
-  for (const ref of replaced) {
-    const stillUsed = store.entries().some(([, e]) => !e.destroyed && e.image === ref) || targets.some((t) => t.image.ref === ref);
-    await removeReplacedImage(session.ctx, ref, stillUsed);
-  }
+  if (!replaced.size) return;
+  // Once for all: a scan of every entry per replaced image was quadratic when all were rebuilt.
+  const used = new Set([...store.entries().filter(([, e]) => !e.destroyed).map(([, e]) => e.image), ...targets.map((t) => t.image.ref)]);
+  for (const ref of replaced) await removeReplacedImage(session.ctx, ref, used.has(ref));
 }

@@ -46,4 +46,31 @@ describe('dependency graph', () => {
     expect(r.failed.map((f) => f.id)).toEqual(['db']);
     expect(r.skipped.sort()).toEqual(['api', 'web']);
   });
+
+  // Listed dependents first, so a walk from the first task goes the whole chain deep.
+  const chain = (n: number, cycle = false) =>
+    Array.from({ length: n }, (_, i) => ({ id: `s${i}`, deps: i + 1 < n ? [`s${i + 1}`] : cycle ? ['s0'] : [] }));
+
+  it('orders a 10,000-long dependsOn chain and names a cycle through 8,000 services in one short line', () => {
+    expect(topoOrder(chain(10_000))).toEqual(Array.from({ length: 10_000 }, (_, i) => `s${9_999 - i}`));
+    expect(() => topoOrder(chain(8_000, true))).toThrow(/^dependsOn cycle: s0 -> s1 -> s2 -> s3 -> s4 -> \.\.\. \(7993 more\) -> s7998 -> s7999 -> s0$/);
+  });
+
+  it('runs a 10,000-long chain in order, and skips the whole chain above a failed service', async () => {
+    const started: string[] = [];
+    const ok = await runGraph(chain(10_000), async (id) => void started.push(id), { concurrency: 4 });
+    expect(ok.done).toEqual(Array.from({ length: 10_000 }, (_, i) => `s${9_999 - i}`));
+    expect(started).toEqual(ok.done);
+    const failed = await runGraph(chain(10_000), async (id) => {
+      if (id === 's9999') throw new Error('boom');
+    }, { concurrency: 4, failFast: false });
+    expect(failed.failed.map((f) => f.id)).toEqual(['s9999']);
+    expect(failed.skipped).toHaveLength(9_999);
+  });
+
+  it('starts, of the ready tasks, the one listed first', async () => {
+    const started: string[] = [];
+    await runGraph([{ id: 'a', deps: [] }, { id: 'b', deps: ['a'] }, { id: 'c', deps: [] }], async (id) => void started.push(id), { concurrency: 1 });
+    expect(started).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -1,4 +1,6 @@
 // Runs tasks in dependency order, independent ones in parallel up to a bound.
+// Every walk here is iterative and linear in tasks + edges: a dependsOn chain or cycle
+// through thousands of services must give its plan or its error, not exhaust the stack.
 import { PctlError } from '../errors.js';
 
 export interface GraphTask {
@@ -13,24 +15,61 @@ export interface GraphResult {
   skipped: string[];
 }
 
+type Walk = { order: string[]; cycle?: undefined } | { order?: undefined; cycle: string[] };
+
+// Depth-first, dependencies before dependents (in `ids` order), or the first cycle met:
+// its ids with the first repeated at the end. Dependencies not in `ids` are ignored.
+function walk(ids: readonly string[], depsOf: (id: string) => readonly string[] | undefined): Walk {
+  const known = new Set(ids);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: string[] = [];
+  for (const root of ids) {
+    if (state.has(root)) continue;
+    // The current path, each level with its dependencies and the next one to look at.
+    const path: string[] = [root];
+    const pending: (readonly string[])[] = [depsOf(root) ?? []];
+    const next: number[] = [0];
+    state.set(root, 'visiting');
+    while (path.length) {
+      const top = path.length - 1;
+      const dep = pending[top]![next[top]!++];
+      if (dep === undefined) {
+        state.set(path[top]!, 'done');
+        order.push(path.pop()!);
+        pending.pop();
+        next.pop();
+        continue;
+      }
+      if (!known.has(dep)) continue;
+      const s = state.get(dep);
+      if (s === 'done') continue;
+      if (s === 'visiting') return { cycle: [...path.slice(path.lastIndexOf(dep)), dep] };
+      state.set(dep, 'visiting');
+      path.push(dep);
+      pending.push(depsOf(dep) ?? []);
+      next.push(0);
+    }
+  }
+  return { order };
+}
+
+// The first dependency cycle among `ids` (its ids, the first repeated last), or undefined.
+export function findCycle(ids: readonly string[], depsOf: (id: string) => readonly string[] | undefined): string[] | undefined {
+  return walk(ids, depsOf).cycle;
+}
+
+// A cycle for an error line: in full when short, else its ends and how many lie between.
+export function cycleText(cycle: readonly string[]): string {
+  if (cycle.length <= 12) return cycle.join(' -> ');
+  return `${cycle.slice(0, 5).join(' -> ')} -> ... (${cycle.length - 8} more) -> ${cycle.slice(-3).join(' -> ')}`;
+}
+
 // Orders ids so that each comes after its dependencies; throws on a cycle.
 export function topoOrder(tasks: GraphTask[]): string[] {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const out: string[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (id: string, chain: string[]) => {
-    const s = state.get(id);
-    if (s === 'done') return;
-    if (s === 'visiting') {
-      throw new PctlError({ code: 'DependencyCycle', message: `dependsOn cycle: ${[...chain, id].join(' -> ')}`, fault: 'user' });
-    }
-    state.set(id, 'visiting');
-    for (const d of byId.get(id)?.deps ?? []) if (byId.has(d)) visit(d, [...chain, id]);
-    state.set(id, 'done');
-    out.push(id);
-  };
-  for (const t of tasks) visit(t.id, []);
-  return out;
+  const byId = new Map(tasks.map((t) => [t.id, t.deps]));
+  const r = walk([...byId.keys()], (id) => byId.get(id));
+  if (r.cycle) throw new PctlError({ code: 'DependencyCycle', message: `dependsOn cycle: ${cycleText(r.cycle)}`, fault: 'user' });
+  return r.order;
 }
 
 export async function runGraph(
@@ -39,37 +78,39 @@ export async function runGraph(
   opts: { concurrency: number; signal?: AbortSignal; failFast?: boolean },
 ): Promise<GraphResult> {
   topoOrder(tasks);
-  const pending = new Map(tasks.map((t) => [t.id, new Set(t.deps.filter((d) => tasks.some((x) => x.id === d)))]));
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  // Per task, how many of its dependencies have not succeeded; and who waits on each task.
+  const waiting = tasks.map(() => 0);
+  const dependents: number[][] = tasks.map(() => []);
+  tasks.forEach((t, i) => {
+    for (const d of new Set(t.deps)) {
+      const j = index.get(d);
+      if (j === undefined) continue;
+      waiting[i]!++;
+      dependents[j]!.push(i);
+    }
+  });
+  // Ready tasks, the earliest in `tasks` first (a dependent of a failed task never gets here).
+  const ready = new MinHeap();
+  waiting.forEach((n, i) => n === 0 && ready.push(i));
+  const started = new Set<number>();
   const result: GraphResult = { done: [], failed: [], skipped: [] };
   const running = new Set<Promise<void>>();
-  const blocked = new Set<string>();
   let stop = false;
-
-  const ready = () => [...pending.entries()].filter(([id, deps]) => deps.size === 0 && !blocked.has(id)).map(([id]) => id);
-
-  const blockDependents = (id: string) => {
-    for (const [other, deps] of pending) {
-      if (deps.has(id) && !blocked.has(other)) {
-        blocked.add(other);
-        blockDependents(other);
-      }
-    }
-  };
 
   for (;;) {
     if (opts.signal?.aborted) stop = true;
-    while (!stop && running.size < Math.max(1, opts.concurrency)) {
-      const id = ready()[0];
-      if (id === undefined) break;
-      pending.delete(id);
+    while (!stop && running.size < Math.max(1, opts.concurrency) && ready.size) {
+      const i = ready.pop();
+      const id = tasks[i]!.id;
+      started.add(i);
       const p: Promise<void> = run(id).then(
         () => {
           result.done.push(id);
-          for (const deps of pending.values()) deps.delete(id);
+          for (const j of dependents[i]!) if (--waiting[j]! === 0) ready.push(j);
         },
         (error) => {
           result.failed.push({ id, error });
-          blockDependents(id);
           if (opts.failFast !== false) stop = true;
         },
       );
@@ -79,6 +120,43 @@ export async function runGraph(
     if (running.size === 0) break;
     await Promise.race(running);
   }
-  result.skipped = [...pending.keys()];
+  result.skipped = tasks.filter((_, i) => !started.has(i)).map((t) => t.id);
   return result;
+}
+
+// A binary min-heap of task indexes.
+class MinHeap {
+  private items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(n: number): void {
+    const a = this.items;
+    a.push(n);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (a[up]! <= a[i]!) break;
+      [a[up], a[i]] = [a[i]!, a[up]!];
+      i = up;
+    }
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]! < a[m]!) m = l;
+        if (r < a.length && a[r]! < a[m]!) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

@@ -49,3 +49,24 @@ describe('computeTargets with the hash cache', () => {
     expect(t2.map((t) => t.fingerprint)).toEqual(t1.map((t) => t.fingerprint));
   });
 });
+
+describe('computeTargets at scale', () => {
+  it('gives every target the same image-ref map: a copy per service made plan quadratic in memory', async () => {
+    const services: Record<string, unknown> = {};
+    for (let i = 0; i < 2_000; i++) services[`s${i}`] = { image: `busybox:${i}`, provider: { name: 'docker', options: {} } };
+    const config = { name: 'scale', services } as unknown as StackConfig;
+    const targets = await computeTargets({ stack: 'scale', config, configDir: dir });
+    expect(targets).toHaveLength(2_000);
+    expect(new Set(targets.map((t) => t.imageRefs)).size).toBe(1);
+    expect(targets[1_999]!.imageRefs).toMatchObject({ s0: 'busybox:0', s1999: 'busybox:1999' });
+    // Shared, so no provider may change it for the others.
+    expect(Object.isFrozen(targets[0]!.imageRefs)).toBe(true);
+  });
+
+  it('names the line of a pctl:// reference in a raw manifest that names no service', async () => {
+    writeFileSync(path.join(dir, 'm.yaml'), 'a: pctl://api\nb: 1\nc: pctl://api pctl://api\n\n\nd: pctl://nope\n');
+    const services = { api: { image: 'busybox:1', provider: { name: 'kind', options: {} } }, raw: { manifests: ['m.yaml'], provider: { name: 'kind', options: {} } } };
+    const config = { name: 'lines', services } as unknown as StackConfig;
+    await expect(computeTargets({ stack: 'lines', config, configDir: dir })).rejects.toThrow(/^m\.yaml:6 \(services\.raw\.manifests\): pctl:\/\/nope names no service/);
+  });
+});

@@ -79,7 +79,10 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     }
     return ref;
   };
-  const selected = opts.only?.length ? names.filter((n) => opts.only!.includes(n)) : names;
+  const only = opts.only?.length ? new Set(opts.only) : undefined;
+  const selected = only ? names.filter((n) => only.has(n)) : names;
+  // One object for every target: a copy each made plan quadratic in services.
+  const imageRefs: Record<string, string> = Object.freeze(Object.fromEntries(refs));
   return selected.map((name) => {
     const svc0 = opts.config.services[name]!;
     const env = svc0.env ? Object.fromEntries(Object.entries(svc0.env).map(([k, v]) => [k, resolveRef(v, `services.${name}.env.${k}`)])) : undefined;
@@ -98,7 +101,7 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       labels: pctlLabels(opts.stack, name),
       image: { ref, builtByPctl: Boolean(rec), buildHash: rec?.hash },
       fingerprint: fingerprintService({ service: hashed, buildHash: rec?.hash, imageRef: ref, manifestsHash }),
-      imageRefs: Object.fromEntries(refs),
+      imageRefs,
       build: specs.get(name),
       buildRecord: rec,
       buildAnalysis: analyses.get(name),
@@ -131,8 +134,12 @@ function hashManifests(entries: string[], configDir: string, service: string, re
     const text = readFileSync(f);
     h.update(`${path.relative(configDir, f)}\0${text.length}\0`).update(text);
     const body = text.toString('utf8');
+    // Lines counted on from the last match: from the start each time was quadratic in matches.
+    let line = 1;
+    let counted = 0;
     for (const m of body.matchAll(/pctl:\/\/([A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)/g)) {
-      const line = body.slice(0, m.index).split('\n').length;
+      for (let i = body.indexOf('\n', counted); i !== -1 && i < m.index; i = body.indexOf('\n', i + 1)) line++;
+      counted = m.index;
       h.update(`\0${m[0]}=${resolve(m[0], `${path.relative(configDir, f)}:${line} (services.${service}.manifests)`)}`);
     }
   }

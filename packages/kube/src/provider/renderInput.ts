@@ -50,7 +50,8 @@ export function renderInputFor<O extends KubeProviderOptions>(args: {
     options: o as KubeServiceOptions,
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
-    images: refs && map ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,
+    // Only raw manifests read it: mapping every service's image per service made render quadratic.
+    images: refs && map && svc.manifests?.length ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,
     secrets: ctx.secrets,
     redact: args.redact ?? false,
     ...(args.cloud ? { cloud: args.cloud } : {}),
