@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './exec.js';
 export * from './secrets.js';
 export * from './step.js';
+export * from './exitGuard.js';
 export * from './labels.js';
 export * from './names.js';
 export * from './closestName.js';
