@@ -99,4 +99,22 @@ const links: HostileCase[] = [
   },
 ];
 
-export const cases: HostileCase[] = [...exits, ...stdout, ...sizes, ...links];
+// A docker stack `hv` with one service `a` plus these lines under it (and more services).
+const dockerStack = (lines: string, more = '') => `name: hv\nservices:\n  a:\n    image: busybox:latest\n${lines}    provider: { name: docker }\n${more}`;
+const invalid = (name: string, file: string, stderr: RegExp): HostileCase => ({ name, files: { 'pctl.yaml': file }, argv: ['validate'], exit: 2, stderr });
+// What deploy refused with the engine's text, refused by validate with the line.
+const knownBefore: HostileCase[] = [
+  invalid('a health interval of 1e12 seconds (past int64 nanoseconds) is refused by validate', dockerStack('    health: { command: "true", interval: 1000000000000 }\n'), /pctl\.yaml:5 services\.a\.health\.interval: must be at most 2147483647 seconds/),
+  invalid('a health interval of 99999999999h is refused by validate', dockerStack('    health: { command: "true", interval: 99999999999h }\n'), /pctl\.yaml:5 services\.a\.health\.interval: must be at most 2147483647 seconds/),
+  invalid('a volume at / is refused by validate', dockerStack('    volumes: [{ path: / }]\n'), /pctl\.yaml:5 services\.a\.volumes\.0: a volume cannot be mounted at \//),
+  invalid('a volume at //. (the root, spelled otherwise) is refused by validate', dockerStack('    volumes: ["./data://."]\n'), /pctl\.yaml:5 services\.a\.volumes\.0: a volume cannot be mounted at \//),
+  invalid('network: host (no aliases there) is refused by validate', dockerStack('').replace('{ name: docker }', '{ name: docker, options: { network: host } }'), /pctl\.yaml:5 services\.a\.provider\.options\.network: "host" is one of Docker's own networks/),
+  invalid('network: bridge is refused by validate', dockerStack('').replace('{ name: docker }', '{ name: docker, options: { network: bridge } }'), /services\.a\.provider\.options\.network: "bridge" is one of Docker's own networks/),
+  invalid('a pctl:// image cycle is refused by validate', dockerStack('', '  b:\n    image: pctl://c\n    provider: { name: docker }\n  c:\n    image: pctl://b\n    provider: { name: docker }\n'), /pctl\.yaml:7 services\.b\.image: "pctl:\/\/c" names service "c", whose image is itself a reference \("pctl:\/\/b"\): references do not chain/),
+  invalid('a pctl:// image naming no service is refused by validate', dockerStack('', '  b:\n    image: pctl://nope\n    provider: { name: docker }\n'), /pctl\.yaml:7 services\.b\.image: "pctl:\/\/nope" names no service \(services with an image: a\)/),
+  invalid('a pctl:// env value naming a service without an image is refused by validate', dockerStack('    env: { REF: "pctl://m" }\n', '  m:\n    manifests: [./m.yaml]\n    provider: { name: kind }\n'), /pctl\.yaml:5 services\.a\.env\.REF: "pctl:\/\/m" names service "m", which has no image of its own/),
+  invalid('a docker cpu limit under 0.01 is refused by validate', dockerStack('    scale: { cpu: 1m }\n'), /pctl\.yaml:5 services\.a\.scale\.cpu: 1m is less than the 0\.01 CPUs/),
+  invalid('a docker memory limit under 6Mi is refused by validate', dockerStack('    scale: { memory: 512Ki }\n'), /pctl\.yaml:5 services\.a\.scale\.memory: 512Ki is less than the 6Mi Docker allows/),
+];
+
+export const cases: HostileCase[] = [...exits, ...stdout, ...sizes, ...links, ...knownBefore];
