@@ -55,6 +55,12 @@ function buildProgram(inv: Invocation): Command {
   return program;
 }
 
+// Resolves once stdout and stderr have handed everything to the OS: a pipe whose reader is
+// slower than pctl takes 64 KiB at once, and exiting before the rest leaves a JSON document cut.
+export async function flushOutput(): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise<void>((r) => s.write('', () => r())) : undefined)));
+}
+
 // The command an argv names, for the JSON document when flags fail before it runs.
 function commandOf(argv: string[]): string {
   const words = argv.filter((a) => !a.startsWith('-'));
@@ -93,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${inv!.mask(err.oneLine())}\n`);
     core.releaseHeldLocksSync();
     printDocument(err.exitCode);
-    core.exitProcess(err.exitCode);
+    void flushOutput().then(() => core.exitProcess(err.exitCode));
   };
   process.once('beforeExit', onEmpty);
   let exitCode = 0;

@@ -2,7 +2,7 @@
 // of any shape turned into one line naming the module, and what the verb returns checked
 // against the contract before pctl records or prints it.
 import type { AdoptResult, FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
-import { PctlError } from '../errors.js';
+import { cutLong, PctlError } from '../errors.js';
 import { runStep, stepError } from '../step.js';
 import { MAX_STATE_DEPTH, tooDeep } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
@@ -67,8 +67,14 @@ function checkStatus(module: string, v: unknown): ServiceStatus {
     throw refused(module, 'status', `${isPlainObject(v) ? `state ${JSON.stringify(v.state)}` : kindOf(v)}, not { state: ${[...STATUS_STATES].join(' | ')} }`);
   }
   if (v.resources !== undefined && !Array.isArray(v.resources)) throw refused(module, 'status', 'resources that are not a list');
-  return v as unknown as ServiceStatus;
+  // A 20 MB detail or resource name is cut, as an error message would be, before it is printed.
+  const cut = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? cutLong(x) : x]));
+  const resources = v.resources as unknown[] | undefined;
+  return { ...cut(v), ...(resources ? { resources: resources.slice(0, MAX_RESOURCES).map((r) => (isPlainObject(r) ? cut(r) : r)) } : {}) } as unknown as ServiceStatus;
 }
+
+/** Resources of one status shown at most (a provider listing a million pods is cut). */
+const MAX_RESOURCES = 1000;
 
 function checkList<T>(module: string, verb: string, v: unknown, item: (x: unknown) => boolean, what: string): T[] {
   if (!Array.isArray(v)) throw refused(module, verb, `${kindOf(v)}, not a list of ${what}`);
