@@ -2,10 +2,12 @@
 // that ends the process would leave the lock, no JSON document and exit 0. While the guard
 // is on, process.exit (and reallyExit, abort) throws a ModuleExited error naming the caller,
 // and the first attempt is kept, so the run fails with it even if the module swallows it.
+// An exception a module throws from a callback of its own is kept the same way (Node would
+// print a stack and exit 1 with no JSON document and the lock left).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PctlError, isPctlError } from './errors.js';
-import { unsettledSteps } from './step.js';
+import { describeThrown, unsettledSteps } from './step.js';
 
 type Exit = (code?: number | string | null) => never;
 
@@ -28,14 +30,19 @@ function foreignCaller(stack: string): string | undefined {
   return undefined;
 }
 
-// The error for a call to process.<fn>(code) made now: named by the step that runs the
-// calling module (or, if none matches, the newest running step) and the caller's line.
-function exitError(fn: string, code: unknown): PctlError {
-  const caller = foreignCaller(new Error().stack ?? '');
+// Who is at fault for a stack: the step that runs the calling module (or, if none matches,
+// the newest running step), and the caller's line.
+function culprit(stack: string): { who: string; caller?: string } {
+  const caller = foreignCaller(stack);
   const steps = unsettledSteps();
   const file = caller?.replace(/:\d+:\d+$/, '');
   const step = (file && steps.find((s) => s.module.includes(file))) ?? steps[steps.length - 1];
-  const who = step ? `${step.module}: ${step.step}` : caller ? `the module at ${caller}` : 'a module';
+  return { who: step ? `${step.module}: ${step.step}` : caller ? `the module at ${caller}` : 'a module', caller };
+}
+
+// The error for a call to process.<fn>(code) made now.
+function exitError(fn: string, code: unknown): PctlError {
+  const { who, caller } = culprit(new Error().stack ?? '');
   const args = code === undefined ? '' : String(code).slice(0, 20);
   return new PctlError({
     code: 'ModuleExited',
@@ -46,15 +53,27 @@ function exitError(fn: string, code: unknown): PctlError {
   });
 }
 
-// A timer or callback that called process.exit throws outside any step: the attempt is
-// kept and the run fails with it, instead of Node printing a stack and exiting.
+// A timer or callback that called process.exit, or threw, fails outside any step: the
+// first such fault is kept and the run fails with it once nothing is left to do.
 function onUncaught(e: unknown): void {
-  if (isPctlError(e) && e === attempt) return;
   if (isPctlError(e) && e.code === 'ModuleExited') return;
-  // Someone else (a plugin's run) catches strays; alone, do what Node does without a listener.
+  // Someone else (a plugin's run) catches strays and names the plugin.
   if (process.listenerCount('uncaughtException') > 1) return;
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  exitProcess(1);
+  const { who, caller } = culprit(e instanceof Error ? (e.stack ?? '') : '');
+  // An Error with no frame of a module: pctl's own code (or a library's) let it escape. A
+  // non-Error has no stack: pctl throws none, so it goes to the step that is running.
+  if (e instanceof Error ? !caller : !unsettledSteps().length) {
+    attempt ??= new PctlError({ code: 'InternalError', message: `an exception escaped: ${describeThrown(e)}`, fault: 'tool', exitCode: 1, detail: e instanceof Error ? e.stack : undefined });
+    return;
+  }
+  attempt ??= new PctlError({
+    code: 'ModuleFailed',
+    message: `${who} failed: a callback of its own threw: ${describeThrown(e)}`,
+    fault: 'user',
+    exitCode: 1,
+    hint: caller ? `the throw is at ${caller}` : 'make it throw an Error from the verb itself, or handle it in the callback',
+    detail: e instanceof Error ? e.stack : undefined,
+  });
 }
 
 // Guards process.exit until the returned function is called.
@@ -83,7 +102,7 @@ function unguardExit(): void {
   process.off('uncaughtException', onUncaught);
 }
 
-/** The first process.exit a module attempted while the guard was on. */
+/** The first process.exit a module attempted, or exception a module's callback threw, while the guard was on. */
 export function exitAttempt(): PctlError | undefined {
   return attempt;
 }
