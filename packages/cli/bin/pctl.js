@@ -16,10 +16,12 @@ try {
   process.stderr.write('error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout\n');
   process.exit(2);
 }
-const { main } = loaded;
+const { main, flushOutput } = loaded;
 // main() installs its own handlers first thing, in the same tick.
 process.off('SIGINT', early);
 process.off('SIGTERM', early);
 const code = await main(process.argv.slice(2));
-// Exit now: a provider's leftover timer or socket must not keep a finished run alive.
+// Exit now (a provider's leftover timer or socket must not keep a finished run alive), once
+// what was written has left: exiting first cuts a large document at the pipe's 64 KiB.
+await flushOutput();
 process.exit(code);

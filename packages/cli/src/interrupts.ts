@@ -9,6 +9,9 @@ export interface Interrupts {
   setWatching(on: boolean): void;
 }
 
+// Exits past the guard that stops providers from ending the process.
+const exit = (c: typeof Core | undefined, code: number): never => (c ? c.exitProcess(code) : process.exit(code));
+
 // Installs the SIGINT/SIGTERM handlers; `signal` aborts on the first one.
 export function installInterruptHandlers(core: () => typeof Core | undefined): Interrupts {
   const controller = new AbortController();
@@ -20,7 +23,7 @@ export function installInterruptHandlers(core: () => typeof Core | undefined): I
     // A hung resolver or plugin must not make Ctrl-C wait when nothing needs finishing.
     if (!watching && (!c || c.heldLockCount() === 0)) {
       process.stderr.write(`\n${sig}: interrupted\n`);
-      process.exit(130);
+      exit(c, 130);
     }
     if (count === 1) {
       process.stderr.write(`\n${sig}: finishing running steps, starting nothing new (press again to abort at once)\n`);
@@ -28,7 +31,7 @@ export function installInterruptHandlers(core: () => typeof Core | undefined): I
     } else {
       process.stderr.write(`${sig}: interrupted\n`);
       c?.releaseHeldLocksSync();
-      process.exit(130);
+      exit(c, 130);
     }
   };
   process.on('SIGINT', onSignal);

@@ -14,6 +14,10 @@ import { Invocation, loadCore, loadedCore } from './invocation.js';
 import { guardProcessOutput } from './output.js';
 import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
+import { divertStdout } from './jsonStdout.js';
+
+// Lifts the process.exit guard the run put up around foreign code (set once the core loads).
+let unguardExit = (): void => undefined;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -34,7 +38,8 @@ function buildProgram(inv: Invocation): Command {
       const names: string[] = [];
       for (let c: Command | null = action; c && c.parent; c = c.parent) names.unshift(c.name());
       inv.doc.command = names.join(' ');
-      await loadCore();
+      // From here on providers, plugins and resolvers may run: none of them may end pctl.
+      unguardExit = (await loadCore()).guardExit();
     })
     .showHelpAfterError('(run pctl --help for usage)')
     .exitOverride()
@@ -48,6 +53,12 @@ function buildProgram(inv: Invocation): Command {
   registerStatus(program, inv);
   registerState(program, inv);
   return program;
+}
+
+// Resolves once stdout and stderr have handed everything to the OS: a pipe whose reader is
+// slower than pctl takes 64 KiB at once, and exiting before the rest leaves a JSON document cut.
+export async function flushOutput(): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise<void>((r) => s.write('', () => r())) : undefined)));
 }
 
 // The command an argv names, for the JSON document when flags fail before it runs.
@@ -65,30 +76,34 @@ export async function main(argv: string[]): Promise<number> {
   // Everything pctl writes passes the secret mask and the terminal escape (the last line of defence).
   const unguarded = guardProcessOutput((t) => (inv ? inv.mask(t) : t));
   // Under --json stdout carries only the document: anything else (a plugin's console.log,
-  // a provider's output) goes to stderr.
+  // a provider's fs.writeSync(1), a child's inherited stdout) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
   const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  inv = new Invocation(interrupts, (text) => void realStdoutWrite(text), jsonRequested, unguarded.rawStderr);
+  const diverted = jsonRequested ? divertStdout(unguarded.rawStdout) : undefined;
+  // Results for people pass the guard; only the document is written raw (masked inside its strings).
+  const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
+  const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
+  inv = new Invocation(interrupts, writeStdout, jsonRequested, unguarded.rawStderr);
   inv.doc.pctlVersion = VERSION;
-  if (jsonRequested) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const printDocument = (code: number) => {
     if (!jsonRequested && !inv!.json) return;
     inv!.doc.ok = code === 0;
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
     // Masked inside its strings only, then written as is: a secret that reads `true` or
     // `error` must not turn the document's structure into `***`.
-    unguarded.rawStdout(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
+    writeDocument(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
   };
-  // The event loop ran empty before the command finished: a step never settled.
+  // The event loop ran empty before the command finished: a step never settled (or a
+  // module's process.exit from a callback was stopped and nothing was left to do).
   const onEmpty = () => {
     const core = loadedCore();
     if (!core) return;
-    const err = core.unsettledError(core.unsettledSteps());
+    const err = core.exitAttempt() ?? core.unsettledError(core.unsettledSteps());
     inv!.doc.error = errorJson(err);
-    process.stderr.write(`error: ${err.oneLine()}\n`);
+    process.stderr.write(`error: ${inv!.mask(err.oneLine())}\n`);
     core.releaseHeldLocksSync();
     printDocument(err.exitCode);
-    process.exit(err.exitCode);
+    void flushOutput().then(() => core.exitProcess(err.exitCode));
   };
   process.once('beforeExit', onEmpty);
   let exitCode = 0;
@@ -98,11 +113,16 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await buildProgram(inv).parseAsync(argv, { from: 'user' });
+    // A module called process.exit and swallowed what the guard threw: the run still fails.
+    const exited = loadedCore()?.exitAttempt();
+    if (exited) exitCode = await reportError(exited, inv, argv);
   } catch (e) {
-    exitCode = await reportError(e, inv, argv);
+    // A process.exit the guard stopped is the cause, whatever a wrapper made of it.
+    exitCode = await reportError(loadedCore()?.exitAttempt() ?? e, inv, argv);
   } finally {
     process.off('beforeExit', onEmpty);
-    process.stdout.write = realStdoutWrite;
+    unguardExit();
+    diverted?.restore();
     // Docker engine connections and ssh forwards end with the command (on exit and on a
     // signal, the core's exit hook stops them).
     await loadedCore()?.closeEngines().catch(() => undefined);

@@ -4,6 +4,7 @@ export * from './exec.js';
 export * from './output/mask.js';
 export { secretLikeName, MIN_ORDINARY_SECRET } from './config/secretRule.js';
 export * from './step.js';
+export * from './exitGuard.js';
 export * from './labels.js';
 export * from './names.js';
 export * from './closestName.js';

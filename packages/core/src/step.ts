@@ -1,7 +1,7 @@
 // Calls into code pctl does not own (provider verbs, plugins, resolvers) as tracked steps:
 // each has a time limit, anything it throws becomes one PctlError line naming the module,
 // and a step still unsettled when the process runs out of work is reported, not lost.
-import { isPctlError, PctlError } from './errors.js';
+import { isPctlError, PctlError, toPctlError } from './errors.js';
 
 export interface StepInfo {
   /** What runs it, as a user would find it: `provider file (./file-provider.mjs)`. */
@@ -60,7 +60,7 @@ export function describeThrown(e: unknown): string {
 // A thrown value as the PctlError users see: a PctlError passes through; anything else
 // is one line naming the module and the step.
 export function stepError(info: Pick<StepInfo, 'module' | 'step'>, e: unknown): PctlError {
-  if (isPctlError(e)) return e;
+  if (isPctlError(e)) return toPctlError(e);
   return new PctlError({
     code: 'ModuleFailed',
     message: `${info.module}: ${info.step} failed: ${describeThrown(e)}`,

@@ -24,11 +24,13 @@ export const ERROR_CODES = {
   ModuleFailed: 'a provider, plugin or resolver module threw (its module and step are named)',
   StepTimeout: 'a provider, plugin or resolver step did not finish within its time limit',
   StepNeverSettled: 'a provider, plugin or resolver step never settled before pctl had nothing left to wait for',
+  ModuleExited: 'a provider, plugin or resolver called process.exit: the run fails (exit 1) naming the module, lock released',
   KeyCollision: 'two stacks or services map to one resource name',
   StateCorrupt: 'the state file is not valid JSON (left as it is)',
   StateInvalid: 'the state file is not a pctl state file (left as it is)',
   StateUnreadable: 'the state file cannot be read (permissions, not a regular file, too large)',
   StateReadOnly: 'the state file is read-only: pctl refuses to replace it',
+  StateTooLarge: 'the state would be larger than a state file can be (64 MiB): it was not written',
   StateIncomplete: 'the state file records pending entries recovery could not settle',
   LockHeld: 'another run holds the stack lock',
   LockTimeout: 'gave up waiting for the stack lock (--lock-timeout)',
@@ -124,6 +126,19 @@ export interface PctlErrorOptions {
   exitCode?: number;
 }
 
+/** Characters of a message kept: a provider's 20 MB message must not flood the terminal and the JSON document. */
+export const MAX_MESSAGE_CHARS = 8192;
+
+// The text cut to `max` characters with a note saying how much was left out.
+// A text cut before (then wrapped in a longer message) keeps one note with the whole count.
+export function cutLong(text: string, max = MAX_MESSAGE_CHARS): string {
+  if (text.length <= max) return text;
+  const before = /… \((\d+) more characters cut\)$/.exec(text);
+  const body = before ? text.slice(0, before.index) : text;
+  if (body.length <= max) return text;
+  return `${body.slice(0, max)}… (${body.length - max + Number(before?.[1] ?? 0)} more characters cut)`;
+}
+
 export class PctlError extends Error {
   readonly code: ErrorCode;
   readonly fault: Fault;
@@ -132,12 +147,12 @@ export class PctlError extends Error {
   readonly exitCode: number;
 
   constructor(opts: PctlErrorOptions) {
-    super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(cutLong(opts.message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'PctlError';
     this.code = opts.code;
     this.fault = opts.fault ?? 'tool';
-    this.hint = opts.hint;
-    this.detail = opts.detail;
+    this.hint = opts.hint === undefined ? undefined : cutLong(opts.hint);
+    this.detail = opts.detail === undefined ? undefined : cutLong(opts.detail, 16 * MAX_MESSAGE_CHARS);
     this.exitCode = opts.exitCode ?? (this.fault === 'user' ? 2 : 1);
   }
 
@@ -155,7 +170,7 @@ export function isPctlError(e: unknown): e is PctlError {
 
 // Wraps any thrown value into a PctlError so the CLI always has one line to print.
 export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): PctlError {
-  if (isPctlError(e)) return e;
+  if (isPctlError(e)) return e.message.length > MAX_MESSAGE_CHARS ? recut(e) : e;
   // A PctlError of another copy of this module, with a code outside the set.
   if (e instanceof Error && e.name === 'PctlError') {
     const o = e as Error & { hint?: unknown; fault?: unknown; exitCode?: unknown; detail?: unknown };
@@ -171,6 +186,11 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
   }
   const message = e instanceof Error ? e.message : typeof e === 'string' ? e : describeThrown(e);
   return new PctlError({ code, message, fault: 'tool', detail: e instanceof Error ? e.stack : undefined, cause: e });
+}
+
+// A PctlError made elsewhere (a provider's own copy of this module) with a message too long to print.
+function recut(e: PctlError): PctlError {
+  return new PctlError({ code: e.code, message: e.message, hint: e.hint, fault: e.fault, exitCode: e.exitCode, detail: e.detail, cause: e.cause });
 }
 
 // A thrown non-Error (an object, undefined) as one readable phrase, never "[object Object]".

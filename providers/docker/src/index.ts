@@ -9,6 +9,7 @@ import { adopt } from './adopt.js';
 import { deploy } from './deploy.js';
 import { destroy } from './destroy.js';
 import { options, validateOptions } from './options.js';
+import { engineLimitIssues } from './serviceLimits.js';
 import { discover, status } from './status.js';
 import { sync } from './sync.js';
 
@@ -20,11 +21,11 @@ export const dockerProvider = defineProvider({
   apiVersion: 1,
   name: 'docker',
   validateOptions,
-  // A host folder names a folder of this machine: a remote host cannot mount it.
+  // Limits the engine refuses; a host folder names a folder of this machine: a remote host cannot mount it.
   validateService: (svc) => {
     const host = validateOptions(svc.provider.options ?? {}).length ? undefined : options(svc.provider.options).host;
-    if (!host) return [];
-    return (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [{ path: ['volumes', i], message: `a host folder (${v.hostPath}) cannot be mounted on the remote Docker host ${host}: it names a folder on this machine (use { path: ${v.path} } for storage on that host)` }] : []));
+    if (!host) return engineLimitIssues(svc);
+    return [...engineLimitIssues(svc), ...(svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [{ path: ['volumes', i], message: `a host folder (${v.hostPath}) cannot be mounted on the remote Docker host ${host}: it names a folder on this machine (use { path: ${v.path} } for storage on that host)` }] : []))];
   },
   needsPush: (raw) => Boolean(options(raw).host),
   adopt,

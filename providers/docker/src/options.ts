@@ -47,8 +47,13 @@ export function validateOptions(raw: Record<string, unknown>): { path: (string |
   if (typeof raw.timeout === 'number' && !(raw.timeout > 0)) problems.push({ path: ['timeout'], message: 'must be a positive number of seconds' });
   if (typeof raw.settle === 'number' && !(raw.settle >= 0 && raw.settle <= 600)) problems.push({ path: ['settle'], message: 'must be a number of seconds from 0 to 600' });
   if (typeof raw.network === 'string' && !DOCKER_NAME.test(raw.network)) problems.push({ path: ['network'], message: 'must be a Docker network name: letters, digits, "_", "." and "-", starting with a letter or digit' });
+  // Each container gets its service name as a network alias, which Docker allows only on user-defined networks.
+  if (typeof raw.network === 'string' && BUILT_IN_NETWORKS.includes(raw.network)) problems.push({ path: ['network'], message: `"${raw.network}" is one of Docker's own networks, where a container cannot have the alias (its service name) other services reach it by: name a user-defined network, or leave it out for pctl-<stack>` });
   return problems;
 }
+
+/** Docker's predefined networks: no network-scoped aliases there. */
+const BUILT_IN_NETWORKS = ['host', 'none', 'bridge'];
 
 /** A name Docker accepts for a network, volume or container. */
 export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

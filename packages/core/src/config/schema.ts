@@ -96,8 +96,15 @@ const metadata = {
   version: z.union([z.string(), z.number()]).optional().describe('free text; not used by pctl'),
 };
 
+/** Kubernetes takes the interval as int32 seconds, Docker as int64 nanoseconds: both hold this. */
+const MAX_INTERVAL_SECONDS = 2 ** 31 - 1;
+const SECONDS_PER: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+// A duration as seconds: `90` -> 90, `2m` -> 120, `500ms` -> 0.5.
+const seconds = (d: number | string) => (typeof d === 'number' ? d : Number(/^\d+/.exec(d)![0]) * SECONDS_PER[/[a-z]+$/.exec(d)?.[0] ?? 's']!);
+const interval = duration.refine((d) => seconds(d) <= MAX_INTERVAL_SECONDS, `must be at most ${MAX_INTERVAL_SECONDS} seconds (about 68 years), the longest interval the platforms take`);
+
 export const HealthSchema = z.strictObject({
-  interval: duration.default(10),
+  interval: interval.default(10),
   command: z.string().min(1),
   retries: z.number().int().min(1).max(100).default(3),
   onfailure: z.enum(['restart', 'stop']).default('restart'),

@@ -9,7 +9,8 @@ import { resourceName } from '../names.js';
 import { suggest, type ConfigIssue } from './issues.js';
 import { portListIssues } from './ports.js';
 import { NAME_PATTERN, NAME_RULE, STACK_MANIFESTS_SERVICE, type ServiceConfig, type StackConfig } from './schema.js';
-import { duplicateMount, resolveVolume } from './volumes.js';
+import { duplicateMount, resolveVolume, rootMount } from './volumes.js';
+import { imageRefIssues } from './imageRefs.js';
 
 export interface ValidateInput {
   value: Record<string, unknown>;
@@ -104,8 +105,11 @@ function serviceRules(o: {
       svc.volumes = svc.volumes.map((v) => resolveVolume(v, input.configDir));
       const dup = duplicateMount(svc.volumes);
       if (dup) at(['services', name, 'volumes', dup.index], `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`);
+      const root = rootMount(svc.volumes);
+      if (root !== undefined) at(['services', name, 'volumes', root], 'a volume cannot be mounted at / (it would replace the whole container filesystem): mount it at a folder such as /data');
     }
   }
+  for (const issue of imageRefIssues(services, shown)) at(issue.path, issue.message);
 }
 
 // `./path` images stay inside the stack file's folder, also through symlinks.

@@ -45,3 +45,9 @@ export function duplicateMount(volumes: VolumeMount[]): { index: number; first: 
   }
   return undefined;
 }
+
+// The index of a mount over the container's root (`/`, `//`, `/.`), which no engine takes.
+export function rootMount(volumes: VolumeMount[]): number | undefined {
+  const i = volumes.findIndex((v) => path.posix.normalize(v.path).replace(/\/+$/, '') === '');
+  return i < 0 ? undefined : i;
+}

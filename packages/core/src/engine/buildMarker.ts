@@ -2,8 +2,9 @@
 // deploy or destroy has swept the stack's leaked images. A run killed mid-build leaves it,
 // so the next deploy knows a sweep is due; a deploy that built nothing and finds no marker
 // has nothing to sweep, and so never speaks to the engine (a no-op stays a stat()).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileSync } from '../state/replaceFile.js';
 
 export function buildMarkerPath(cwd: string, stack: string): string {
   return path.join(cwd, '.pctl', `${stack}.building`);
@@ -13,7 +14,7 @@ export function buildMarkerPath(cwd: string, stack: string): string {
 export function markBuilding(cwd: string, stack: string): void {
   const file = buildMarkerPath(cwd, stack);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${process.pid} ${new Date().toISOString()}\n`);
+  replaceFileSync(file, `${process.pid} ${new Date().toISOString()}\n`);
 }
 
 export function buildsMayHaveLeaked(cwd: string, stack: string): boolean {

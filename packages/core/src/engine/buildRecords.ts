@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BuildRecord } from '../image/hash.js';
+import { replaceFile } from '../state/replaceFile.js';
 
 export type BuildRecords = Record<string, { ref: string; record: BuildRecord; builtAt: string }>;
 
@@ -23,7 +24,5 @@ export async function saveBuildRecords(cwd: string, stack: string, update: Build
   const file = buildRecordsPath(cwd, stack);
   const all = { ...(await readBuildRecords(cwd, stack)), ...update };
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(all, null, 2) + '\n');
-  await fs.rename(tmp, file);
+  await replaceFile(file, JSON.stringify(all, null, 2) + '\n');
 }

@@ -2,8 +2,9 @@
 // of any shape turned into one line naming the module, and what the verb returns checked
 // against the contract before pctl records or prints it.
 import type { AdoptResult, FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
-import { PctlError } from '../errors.js';
+import { cutLong, PctlError } from '../errors.js';
 import { runStep, stepError } from '../step.js';
+import { MAX_STATE_DEPTH, tooDeep } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
 import type { LoadedProvider } from './session.js';
 
@@ -40,15 +41,24 @@ function kindOf(v: unknown): string {
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
-// What deploy returns must be a state entry: a plain object of JSON values.
+/** One entry past this makes a state file no later run reads (64 MiB for all): refused when returned. */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
+
+// What deploy returns must be a state entry: a plain object of JSON values, not too big
+// or too deep to store and read back.
 function checkEntry(module: string, v: unknown): StateEntry {
   if (v === undefined) return {} as StateEntry;
   if (!isPlainObject(v)) throw refused(module, 'deploy', `${kindOf(v)}, not a state entry object ({ ... })`);
+  let text: string;
   try {
-    JSON.stringify(v);
+    text = JSON.stringify(v);
   } catch (e) {
     throw refused(module, 'deploy', `a state entry that cannot be stored as JSON (${(e as Error).message})`);
   }
+  const deep = tooDeep(v, MAX_STATE_DEPTH - 1);
+  if (deep) throw refused(module, 'deploy', `a state entry nested more than ${MAX_STATE_DEPTH - 1} levels deep (at ${deep})`);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_ENTRY_BYTES) throw refused(module, 'deploy', `a state entry of ${bytes} bytes, more than the ${MAX_ENTRY_BYTES} one entry can be (state files stay readable under 64 MiB)`);
   return v as StateEntry;
 }
 
@@ -57,8 +67,14 @@ function checkStatus(module: string, v: unknown): ServiceStatus {
     throw refused(module, 'status', `${isPlainObject(v) ? `state ${JSON.stringify(v.state)}` : kindOf(v)}, not { state: ${[...STATUS_STATES].join(' | ')} }`);
   }
   if (v.resources !== undefined && !Array.isArray(v.resources)) throw refused(module, 'status', 'resources that are not a list');
-  return v as unknown as ServiceStatus;
+  // A 20 MB detail or resource name is cut, as an error message would be, before it is printed.
+  const cut = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? cutLong(x) : x]));
+  const resources = v.resources as unknown[] | undefined;
+  return { ...cut(v), ...(resources ? { resources: resources.slice(0, MAX_RESOURCES).map((r) => (isPlainObject(r) ? cut(r) : r)) } : {}) } as unknown as ServiceStatus;
 }
+
+/** Resources of one status shown at most (a provider listing a million pods is cut). */
+const MAX_RESOURCES = 1000;
 
 function checkList<T>(module: string, verb: string, v: unknown, item: (x: unknown) => boolean, what: string): T[] {
   if (!Array.isArray(v)) throw refused(module, verb, `${kindOf(v)}, not a list of ${what}`);

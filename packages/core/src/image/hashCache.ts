@@ -5,6 +5,7 @@
 // keep coarse times) is hashed again. Kept in `.pctl/<stack>.hashes.json`; safe to delete.
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '../state/replaceFile.js';
 
 /** Times within this many ms of the cache's stamp are racy (FAT keeps 2 s). */
 const RACY_MARGIN_MS = 2000;
@@ -79,9 +80,7 @@ export class HashCache {
     if (!this.file || !this.dirty) return;
     const body: CacheFile = { version: VERSION, stamp: this.startedAt, entries: Object.fromEntries(this.seen) };
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(body) + '\n');
-    await fs.rename(tmp, this.file);
+    await replaceFile(this.file, JSON.stringify(body) + '\n');
   }
 }
 

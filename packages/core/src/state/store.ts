@@ -12,7 +12,9 @@ export function backupPath(file: string): string {
   return `${file}.bak`;
 }
 
-const MAX_STATE_BYTES = 64 * 1024 * 1024;
+export const MAX_STATE_BYTES = 64 * 1024 * 1024;
+/** Deeper than this, a value is not one pctl or a provider wrote (and recursion over it would overflow the stack). */
+export const MAX_STATE_DEPTH = 100;
 
 // Reads a state file; a missing file is an empty state, anything unreadable is an error.
 // Only a regular file is read (a FIFO would block for ever), with a size cap.
@@ -43,6 +45,16 @@ export async function readStateFile(file: string): Promise<StateFile> {
       hint: fix,
     });
   }
+  const deep = tooDeep(raw, MAX_STATE_DEPTH);
+  if (deep) {
+    throw new PctlError({
+      code: 'StateInvalid',
+      message: `state file ${file} is not a pctl state file: ${deep}: nested more than ${MAX_STATE_DEPTH} levels deep; it was left as it is`,
+      fault: 'user',
+      exitCode: 1,
+      hint: fix,
+    });
+  }
   const parsed = StateFileSchema.safeParse(migrateState(raw));
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
@@ -56,6 +68,19 @@ export async function readStateFile(file: string): Promise<StateFile> {
     });
   }
   return parsed.data;
+}
+
+// The path of the first value nested deeper than `limit`, found without recursion (a
+// 3,000-level entry must not overflow the stack of whoever walks it next).
+export function tooDeep(value: unknown, limit: number): string | undefined {
+  const todo: [unknown, string[]][] = [[value, []]];
+  while (todo.length) {
+    const [v, at] = todo.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (at.length >= limit) return at.slice(0, 3).join('.') + '...';
+    for (const [k, child] of Object.entries(v)) todo.push([child, [...at, k]]);
+  }
+  return undefined;
 }
 
 // Older shapes: the original pctl wrote the same map; nothing to change yet, but this is the seam.
@@ -120,6 +145,10 @@ export async function writeStateFile(file: string, state: StateFile): Promise<vo
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   const body = JSON.stringify(sortedState(state), null, 2) + '\n';
+  // A file every later run would refuse to read is never written.
+  if (Buffer.byteLength(body) > MAX_STATE_BYTES) {
+    throw new PctlError({ code: 'StateTooLarge', message: `state file ${file} would be ${Buffer.byteLength(body)} bytes, more than the ${MAX_STATE_BYTES} a state file can be; it was left as it is`, fault: 'tool', exitCode: 1, hint: 'a provider stores too much in its entries: see which entry is largest' });
+  }
   const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
   try {
     await fh.chmod(mode);
@@ -131,11 +160,7 @@ export async function writeStateFile(file: string, state: StateFile): Promise<vo
   } finally {
     await fh.close();
   }
-  try {
-    await fs.copyFile(file, backupPath(file));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+  await backUp(file, `${tmp}.bak`);
   await fs.rename(tmp, file);
   try {
     const dh = await fs.open(dir, 'r');
@@ -147,6 +172,18 @@ export async function writeStateFile(file: string, state: StateFile): Promise<vo
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic.
   }
+}
+
+// Copies the current state to its `.bak` through a fresh temp file renamed over it: a
+// symlink planted as the `.bak` is replaced, never followed (its target is not written).
+async function backUp(file: string, tmp: string): Promise<void> {
+  try {
+    await fs.copyFile(file, tmp, fsc.COPYFILE_EXCL);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  await fs.rename(tmp, backupPath(file));
 }
 
 function sortedState(state: StateFile): StateFile {
