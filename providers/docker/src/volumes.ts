@@ -62,8 +62,8 @@ export async function ensureVolumes(api: Api, p: { stack: string; key: string; l
       code: 'VolumeNotOwned',
       exitCode: 1,
       fault: 'user',
-      message: `${p.key}: the Docker volume ${v.name} already exists without this service's pctl labels (managed-by=pctl, pctl-stack=${p.stack}, pctl-service=${p.key}); pctl neither mounts nor removes a volume it did not create`,
-      hint: `rename or remove that volume (docker volume rm ${v.name}) once its data is safe, then deploy again`,
+      message: `${p.key}: the Docker volume ${v.name} exists without this service's pctl labels (managed-by=pctl, pctl-stack=${p.stack}, pctl-service=${p.key}): pctl mounts and removes only volumes it created`,
+      hint: `move its data elsewhere and remove it (docker volume rm ${v.name}), then deploy again`,
     });
   });
   return kept.filter((v): v is AdoptedVolume => v !== undefined);
