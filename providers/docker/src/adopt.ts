@@ -14,7 +14,7 @@ import { serviceEntry } from './entry.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { dockerCpus, dockerMemory, durationSeconds, entryOptions, options, replicaCount, type DockerOptions } from './options.js';
 import { checkConfig, type ContainerInfo, type ImageInfo } from './adoptConfig.js';
-import { serviceVolumes, unlabelledVolumes, type AdoptedVolume } from './volumes.js';
+import { serviceVolumes, unlabelledVolumes } from './volumes.js';
 
 // An image's inspect data, undefined when the engine has no such image.
 async function inspectImage(api: Api, ref: string): Promise<ImageInfo | undefined> {
@@ -117,7 +117,7 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   if (changes.why) return { adopt: false, reason: changes.why };
   const notes = [image.note, changes.connect.length ? `joins network ${net} as ${target.name}` : undefined, changes.restart.length ? 'gets the restart policy unless-stopped' : undefined].filter(Boolean);
   if (mode === 'deploy') await applyInPlace(api, ctx, net, target.name, changes);
-  // The containers mount these (checkConfig): an unlabelled one is the original's, recorded with its creation time.
+  // The containers mount these (checkConfig): an unlabelled one is the original's, recorded by name.
   const original = mode === 'deploy' ? await unlabelledVolumes(api, ctx.stack, target.key, volumes.map((v) => v.name)) : [];
   return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), { volumes: volumes.map((v) => v.name), original }) };
 }
@@ -134,7 +134,7 @@ async function applyInPlace(api: Api, ctx: ProviderContext, net: string, alias: 
 }
 
 // The entry deploy would have written, and the image the original built (removed with the service).
-function entryFor(params: AdoptParams, o: DockerOptions, net: string, containers: string[], v: { volumes: string[]; original: AdoptedVolume[] }): StateEntry {
+function entryFor(params: AdoptParams, o: DockerOptions, net: string, containers: string[], v: { volumes: string[]; original: string[] }): StateEntry {
   const { target, previous } = params;
   return {
     ...serviceEntry(target, o, { network: net, containers, volumes: v.volumes, adoptedVolumes: v.original }),
@@ -167,7 +167,7 @@ function durationNs(v: string): number {
 }
 
 // After destroy's label-based removal: the image the original built for an adopted entry
-// (its volumes are removed by removeVolumes, only while the recorded creation time proves them).
+// (its volumes are removed by removeVolumes, only while the service's containers mount them).
 export async function removeAdoptedLeftovers(api: Api, entry: StateEntry): Promise<void> {
   if (typeof entry.originalImage === 'string') await removeUnusedImage(api, entry.originalImage);
 }

@@ -9,7 +9,7 @@ import { removeAdoptedLeftovers } from './adopt.js';
 import { removeUnusedImage } from './images.js';
 import { removeNetwork } from './networks.js';
 import { entryOptions } from './options.js';
-import { removeVolumes } from './volumes.js';
+import { provenAdopted, removeVolumes } from './volumes.js';
 
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
@@ -17,11 +17,13 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
   if (serviceOfKey(ctx.stack, key) === undefined) throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`, hint: 'remove that entry from the state file' });
   const api = await connect(ctx, entryOptions(entry));
   const mine = stackFilters(ctx.stack, key);
+  // Before the containers go: an adopted original volume is proven the service's by their mounts.
+  const adopted = await provenAdopted(api, ctx.stack, key, entry);
   await removeContainers(api, (await listByLabel(api, 'container', mine)).map((c) => c.id));
   const left = await listByLabel(api, 'container', mine);
   if (left.length) throw new PctlError({ code: 'DestroyIncomplete', message: `${key}: containers still present after removal: ${left.map((c) => c.name).join(', ')}`, fault: 'environment' });
   await Promise.all([
-    removeVolumes(api, ctx.stack, key, entry),
+    removeVolumes(api, ctx.stack, key, adopted),
     // Another service of the stack may run the same image (a shared build).
     entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image, ctx.stack) : undefined,
   ]);

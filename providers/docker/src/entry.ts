@@ -2,9 +2,8 @@
 // the image, labels and fingerprint, and the containers, network and volumes it owns.
 import type { DeployParams, StateEntry } from '@pctl/core';
 import type { DockerOptions } from './options.js';
-import type { AdoptedVolume } from './volumes.js';
 
-export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[]; adoptedVolumes?: AdoptedVolume[] }): StateEntry {
+export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[]; adoptedVolumes?: string[] }): StateEntry {
   return {
     provider: 'docker',
     host: o.host ?? 'local',

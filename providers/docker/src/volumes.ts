@@ -1,8 +1,9 @@
 // A service's named volumes `<key>-storage[-i]`, owned as the ownership rule says
 // (docs/reliability.md): created with the service's labels, reused only when the live
 // volume carries them, removed only then. The one exception is the original pctl's
-// unlabelled volume an adoption proved the service's containers mount: recorded with its
-// creation time, and taken (reused, removed) only while the live volume has that time.
+// unlabelled volume an adoption proved the service's containers mount: recorded by name,
+// and taken (reused, removed) only while a container with all the service's labels mounts
+// it (the engine keeps no creation time that stays put, and a state file is no proof).
 import { PctlError, runPool, type StateEntry } from '@pctl/core';
 import type { VolumeInspectInfo } from 'dockerode';
 import { bodyOnly, pathPart, statusOf, type Api } from './api.js';
@@ -12,12 +13,6 @@ import { listByLabel, PARALLEL, stackFilters } from './containers.js';
 export interface ServiceVolume {
   name: string;
   path: string;
-}
-
-/** An unlabelled volume of the original pctl an adoption took over, proven by its creation time. */
-export interface AdoptedVolume {
-  name: string;
-  createdAt: string;
 }
 
 // The named volumes of a service's `{path}` volumes (a host folder is bind-mounted instead).
@@ -31,10 +26,9 @@ export function ownsLabels(labels: Record<string, string> | null | undefined, st
 }
 
 // The adopted volumes an entry records (anything else in the field is ignored).
-export function adoptedVolumes(entry: StateEntry | undefined): AdoptedVolume[] {
+function adoptedVolumes(entry: StateEntry | undefined): string[] {
   const list = entry?.adoptedVolumes;
-  if (!Array.isArray(list)) return [];
-  return list.filter((v): v is AdoptedVolume => typeof v?.name === 'string' && typeof v?.createdAt === 'string' && v.createdAt !== '');
+  return Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
 }
 
 async function inspectVolume(api: Api, name: string): Promise<VolumeInspectInfo | undefined> {
@@ -47,17 +41,26 @@ async function inspectVolume(api: Api, name: string): Promise<VolumeInspectInfo 
   }
 }
 
+// Of the entry's adopted volumes, those a container with all the service's labels mounts now.
+export async function provenAdopted(api: Api, stack: string, key: string, entry: StateEntry | undefined): Promise<string[]> {
+  const recorded = adoptedVolumes(entry);
+  if (!recorded.length) return [];
+  const filters = JSON.stringify({ label: stackFilters(stack, key) });
+  const list = await api.call(`GET /containers/json?filters=${filters}`, 'listing containers', (d) => d.listContainers({ all: true, filters }));
+  const mounted = new Set(list.filter((c) => ownsLabels(c.Labels, stack, key)).flatMap((c) => (c.Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Name)));
+  return recorded.filter((name) => mounted.has(name));
+}
+
 // Creates the service's volumes with its labels; an existing one is reused only when it
-// carries them (or is the adopted original's, same creation time). Returns the adopted ones kept.
-export async function ensureVolumes(api: Api, p: { stack: string; key: string; labels: Record<string, string>; volumes: ServiceVolume[]; previous?: StateEntry }): Promise<AdoptedVolume[]> {
-  const adopted = adoptedVolumes(p.previous);
+// carries them (or is an adopted original one its containers mount). Returns the adopted ones kept.
+export async function ensureVolumes(api: Api, p: { stack: string; key: string; labels: Record<string, string>; volumes: ServiceVolume[]; previous?: StateEntry }): Promise<string[]> {
+  const adopted = new Set(await provenAdopted(api, p.stack, p.key, p.previous));
   const kept = await runPool(p.volumes, PARALLEL, async (v) => {
     // Creating an existing volume returns it unchanged (its labels too): inspect to know whose it is.
     await api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume(bodyOnly({ Name: v.name, Labels: p.labels })));
     const live = await inspectVolume(api, v.name);
     if (live && ownsLabels(live.Labels, p.stack, p.key)) return undefined;
-    const original = adopted.find((a) => a.name === v.name && live && (live as { CreatedAt?: string }).CreatedAt === a.createdAt);
-    if (original) return original;
+    if (adopted.has(v.name)) return v.name;
     throw new PctlError({
       code: 'VolumeNotOwned',
       exitCode: 1,
@@ -66,17 +69,15 @@ export async function ensureVolumes(api: Api, p: { stack: string; key: string; l
       hint: `move its data elsewhere and remove it (docker volume rm ${v.name}), then deploy again`,
     });
   });
-  return kept.filter((v): v is AdoptedVolume => v !== undefined);
+  return kept.filter((v): v is string => v !== undefined);
 }
 
-// The creation time of each of these volumes that exists without pctl's labels (the
-// original's, which the adopted containers were proven to mount).
-export async function unlabelledVolumes(api: Api, stack: string, key: string, names: string[]): Promise<AdoptedVolume[]> {
-  const out: AdoptedVolume[] = [];
+// Of these volumes (the ones adopted containers were proven to mount), those without pctl's labels.
+export async function unlabelledVolumes(api: Api, stack: string, key: string, names: string[]): Promise<string[]> {
+  const out: string[] = [];
   for (const name of names) {
     const live = await inspectVolume(api, name);
-    const createdAt = (live as { CreatedAt?: string } | undefined)?.CreatedAt;
-    if (live && createdAt && !ownsLabels(live.Labels, stack, key)) out.push({ name, createdAt });
+    if (live && !ownsLabels(live.Labels, stack, key)) out.push(name);
   }
   return out;
 }
@@ -90,15 +91,10 @@ async function removeVolume(api: Api, name: string): Promise<void> {
   }
 }
 
-// Removes the service's volumes: those the live labels prove its own, and an adopted
-// original one whose creation time is still the recorded one. Nothing is forced: the
-// service's containers are gone, so a volume still in use belongs to someone else.
-export async function removeVolumes(api: Api, stack: string, key: string, entry: StateEntry): Promise<void> {
+// Removes the service's volumes: those the live labels prove its own, and the adopted
+// original ones `proven` (mounted by its containers before they were removed). Nothing is
+// forced: the service's containers are gone, so a volume still in use is someone else's.
+export async function removeVolumes(api: Api, stack: string, key: string, proven: string[]): Promise<void> {
   const labelled = (await listByLabel(api, 'volume', stackFilters(stack, key))).map((v) => v.name);
-  const original: string[] = [];
-  for (const a of adoptedVolumes(entry)) {
-    const live = await inspectVolume(api, a.name);
-    if (live && (live as { CreatedAt?: string }).CreatedAt === a.createdAt) original.push(a.name);
-  }
-  await runPool([...new Set([...labelled, ...original])], PARALLEL, (name) => removeVolume(api, name));
+  await runPool([...new Set([...labelled, ...proven])], PARALLEL, (name) => removeVolume(api, name));
 }

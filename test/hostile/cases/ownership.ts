@@ -64,8 +64,8 @@ export const cases: HostileCase[] = [
     cleanup: () => quietly(['volume', 'rm', `${D}-a-storage`]),
   },
   {
-    name: 'destroy of a state entry recording an adopted volume whose creation time is not the live one leaves it',
-    files: { 'pctl.yaml': yaml(A, '    volumes: [{ path: /data }]\n'), [`pctl.${A}.json`]: state(A, { volumes: [`${A}-a-storage`], adoptedVolumes: [{ name: `${A}-a-storage`, createdAt: '2020-01-01T00:00:00Z' }] }) },
+    name: "destroy of a state entry recording a user's volume as the original's (adopted) leaves it: no container of the service mounts it",
+    files: { 'pctl.yaml': yaml(A, '    volumes: [{ path: /data }]\n'), [`pctl.${A}.json`]: state(A, { volumes: [`${A}-a-storage`], adoptedVolumes: [`${A}-a-storage`] }) },
     argv: ['destroy'],
     exit: 0,
     before: () => userVolume(`${A}-a-storage`),
