@@ -36,6 +36,7 @@ const O = stackName('o');
 const K = stackName('k');
 const R = stackName('r');
 const I = stackName('i');
+const J = stackName('j');
 
 export const cases: HostileCase[] = [
   {
@@ -124,5 +125,17 @@ export const cases: HostileCase[] = [
     before: () => docker(['tag', 'busybox:latest', `${I}-userimg:1`]),
     after: async () => expect(await exists('image', `${I}-userimg:1`)).toBe(true),
     cleanup: () => quietly(['rmi', `${I}-userimg:1`]),
+  },
+  {
+    name: "a deploy replacing a state entry's image claimed as built by pctl leaves that image (a user's, no pctl label)",
+    files: { 'pctl.yaml': yaml(J), [`pctl.${J}.json`]: state(J, { image: `${J}-userimg:1`, builtByPctl: true, fingerprint: 'x' }) },
+    argv: ['deploy'],
+    exit: 0,
+    before: () => docker(['tag', 'busybox:latest', `${J}-userimg:1`]),
+    after: async () => expect(await exists('image', `${J}-userimg:1`)).toBe(true),
+    cleanup: async () => {
+      await removeStack(J);
+      await quietly(['rmi', `${J}-userimg:1`]);
+    },
   },
 ];
