@@ -176,11 +176,23 @@ describe('adopting what the original pctl runs', () => {
     expect(second.services.map((s) => s.result)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(await containerIds(stack)).toEqual(before);
 
+    // The original's unlabelled volume is recorded as adopted: a changed cache is redeployed
+    // onto it (its data kept), and destroy removes it, proven by the mounts of its containers.
+    expect(state(o)[`${stack}-cache`]!.adoptedVolumes).toEqual([`${stack}-cache-storage`]);
+    await docker(['exec', `${stack}-cache`, 'sh', '-c', 'echo kept > /data/file']);
+    const file = path.join(o.dir, 'pctl.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"command": "test -d /data"', '"command": "test -f /data/file"'));
+    const third = await json(['deploy'], o.dir);
+    expect(third.exitCode, third.stderr).toBe(0);
+    expect(byKey(third.services)[`${stack}-cache`]).toMatchObject({ result: 'deployed' });
+    expect(await docker(['exec', `${stack}-cache`, 'cat', '/data/file'])).toBe('kept');
+    expect(state(o)[`${stack}-cache`]!.adoptedVolumes).toEqual([`${stack}-cache-storage`]);
+
     const d = await pctl(['destroy'], { cwd: o.dir });
     expect(d.exitCode).toBe(0);
     expect(await labelled('container', stack)).toEqual([]);
     expect(await labelled('network', stack)).toEqual([]);
-    // The original's volume carried no label: it goes by the name the entry records.
+    // The original's volume carried no label: it goes as the entry's adopted volume its containers mounted.
     expect(await docker(['volume', 'ls', '-q', '--filter', `name=^${stack}-cache-storage$`])).toBe('');
     expect(await imageGone(o.images[0]!)).toBe(true);
     expect(await imageGone(String(web.image))).toBe(true);

@@ -1,8 +1,8 @@
 // Images a killed deploy leaves behind (built, tagged, never recorded in state) are removed
-// by the next deploy and by destroy; nothing without both pctl labels of this stack, and
-// nothing a container uses, is touched. Real Docker engine.
+// by the next deploy and by destroy; nothing pctl's builds did not record, nothing without
+// both pctl labels of this stack, and nothing a container uses, is touched. Real Docker engine.
 import { execa } from 'execa';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, tempDir, writeTree } from '../helpers/cli.js';
@@ -23,6 +23,13 @@ async function buildImage(tag: string, labels: Record<string, string>, content: 
   const args = ['build', '-q', '-t', tag, ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ctx];
   const r = await execa('docker', args, { reject: false });
   if (r.exitCode !== 0) throw new Error(`docker build failed: ${r.stderr}`);
+}
+
+// What a pctl killed mid-build leaves in its folder: the references it was building, and the marker.
+function recordKilledBuild(folder: string, stack: string, refs: string[]): void {
+  mkdirSync(path.join(folder, '.pctl'), { recursive: true });
+  appendFileSync(path.join(folder, '.pctl', `${stack}.images`), refs.map((r) => `${r}\n`).join(''));
+  writeFileSync(path.join(folder, '.pctl', `${stack}.building`), '1 killed\n');
 }
 
 const tags = async () => (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n');
@@ -58,6 +65,8 @@ describe('leaked images', () => {
     const user = `leakimg-keeper-${process.pid}`;
     keepers.push(user);
     await docker(['create', '--name', user, 'pctl-leakimg-web:used', 'true']);
+    // Recorded as pctl's builds: the one-label and other-stack images still stay (their labels say so).
+    recordKilledBuild(dir, STACK, ['pctl-leakimg-web:leak1', 'pctl-leakimg-web:leak2', 'pctl-leakimg-web:used', 'pctl-leakimg-nolabel:x', 'pctl-leakimg-other-web:x']);
 
     const first = await pctl(['deploy'], { cwd: dir });
     expect(first.exitCode, first.stderr).toBe(0);
@@ -109,7 +118,7 @@ describe('leaked images', () => {
     expect(await traced()).toEqual({ result: 'skipped', engineClient: false });
     // A run killed mid-build leaves the marker (and an image): the next no-op deploy sweeps.
     await buildImage('pctl-leakimg-quiet-web:leak', { 'managed-by': 'pctl', 'pctl-stack': QUIET }, 'killed build');
-    writeFileSync(marker, '1 killed\n');
+    recordKilledBuild(quiet, QUIET, ['pctl-leakimg-quiet-web:leak']);
     expect(await traced()).toEqual({ result: 'skipped', engineClient: true });
     expect(await tags()).not.toContain('pctl-leakimg-quiet-web:leak');
     expect(existsSync(marker)).toBe(false);

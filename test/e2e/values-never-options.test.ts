@@ -129,11 +129,12 @@ const cases: Case[] = [
   { name: 'options.network', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `network: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
   { name: 'kind options.cluster', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { cluster: "${MARK}" } }`) }, argv: ['deploy'], expect: 'refused' },
   { name: 'kind options.nodeImage', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { nodeImage: "${MARK}" } }`) }, argv: ['deploy'], expect: 'operand' },
-  { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'data', at: ['DELETE /images/-Xhostile path'] },
+  // Destroy inspects what the state names first (its labels decide whether it goes): the value is the route's data there.
+  { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'data', at: ['GET /images/-Xhostile/json path'] },
   { name: 'host and user in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }) }, argv: ['destroy'], expect: 'operand' },
   { name: "the original pctl's ssh key field in the state file (destroy)", files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['destroy'], expect: 'operand' },
   { name: "the original pctl's ssh key field in the state file (orphan removal by deploy)", files: { 'pctl.yaml': 'name: opts\nservices: {}\n', 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['deploy'], expect: 'operand' },
-  { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'data', at: ['DELETE /networks/-Xhostile path'] },
+  { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'data', at: ['GET /networks/-Xhostile path'] },
 ];
 
 let tmp: ReturnType<typeof tempDir> | undefined;

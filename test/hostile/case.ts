@@ -27,4 +27,8 @@ export interface HostileCase {
   signal?: { name: NodeJS.Signals; waitFor: RegExp };
   /** Checks on the folder after the run (state untouched, no lock left, ...). */
   after?: (dir: string) => void | Promise<void>;
+  /** Makes what the run meets outside the folder (e.g. a user's Docker volume) before it starts. */
+  before?: (dir: string) => void | Promise<void>;
+  /** Removes what `before` made, whether the case passed or not. */
+  cleanup?: () => void | Promise<void>;
 }

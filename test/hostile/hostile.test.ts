@@ -31,6 +31,7 @@ async function run(c: HostileCase) {
   const tmp = tempDir('pctl-hostile-');
   try {
     writeFiles(tmp.dir, c);
+    await c.before?.(tmp.dir);
     const child = execa(process.execPath, [pctlBin, ...c.argv], {
       cwd: tmp.dir,
       env: { NO_COLOR: '1', ...c.env },
@@ -59,6 +60,7 @@ async function run(c: HostileCase) {
     expect(locks, 'no lock file left behind').toEqual([]);
     await c.after?.(tmp.dir);
   } finally {
+    await c.cleanup?.();
     tmp.cleanup();
   }
 }

@@ -356,6 +356,16 @@ describe('pruning', () => {
     expect(server.get('Deployment', 'theirs', 'shop-web')).toBeUndefined();
     expect(namespaceOf('theirs')?.metadata.deletionTimestamp).toBeUndefined();
   });
+
+  it("a namespace move keeps an old namespace without pctl's labels even when the state entry says pctl created it", async () => {
+    server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'theirs' } });
+    const first = await deployService(client, input('web', 'theirs'), opts());
+    // A state entry is no proof: only the labels of the live namespace are.
+    await deployService(client, input('web', 'new'), opts({ previous: { ...first, createdNamespace: true } }));
+    expect(server.get('Deployment', 'theirs', 'shop-web')).toBeUndefined();
+    expect(namespaceOf('theirs')).toBeTruthy();
+    expect(namespaceOf('theirs')?.metadata.deletionTimestamp).toBeUndefined();
+  });
 });
 
 describe('destroyService and discoverServices', () => {

@@ -5,7 +5,7 @@
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
 import { MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import { KEY_ANNOTATION, kubeLabels, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
+import { KEY_ANNOTATION, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
 import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
 import { checkOwnership } from './ownership.js';
 import { claimAppliedFields } from './soleOwner.js';
@@ -107,7 +107,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
   await releaseStorageClasses(client, dropped, key, opts.reporter);
   // A namespace pctl made for this service, which it has left, goes when nothing of pctl's remains in it.
   const prevNs = opts.previous?.namespace;
-  if (prevNs && prevNs !== input.namespace && opts.previous?.createdNamespace) await deleteNamespaceIfUnused(client, prevNs, key, opts);
+  if (prevNs && prevNs !== input.namespace && opts.previous?.createdNamespace) await deleteNamespaceIfUnused(client, prevNs, key, { ...opts, stack: input.stack });
 
   const kinds = new Set(own.map((o) => o.kind));
   return {
@@ -152,9 +152,7 @@ export async function destroyService(
   await releaseStorageClasses(client, [...new Set([...(p.entry.storageClasses ?? []), ...storageClassNames(found)])], key, p.reporter);
   const namespaces = new Set([p.entry.namespace, ...found.map((o) => o.metadata.namespace)].filter((n): n is string => Boolean(n)));
   for (const ns of namespaces) {
-    const obj = await client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    const ours = obj?.metadata.labels?.[MANAGED_BY] === 'pctl' && obj.metadata.labels?.[STACK_LABEL] === kubeLabels(p.stack, p.service)[STACK_LABEL];
-    if (ours) await deleteNamespaceIfUnused(client, ns, key, { reporter: p.reporter, signal: p.signal, pollMs: p.pollMs });
+    await deleteNamespaceIfUnused(client, ns, key, { reporter: p.reporter, signal: p.signal, pollMs: p.pollMs, stack: p.stack });
   }
 }
 

@@ -1,6 +1,7 @@
 // Waiting until deleted objects are gone (with the pods of deleted Deployments), and
 // deleting a namespace pctl made once nothing of pctl's is left in it.
-import { MANAGED_BY, PctlError, type Reporter } from '@pctl/core';
+import { MANAGED_BY, PctlError, STACK_LABEL, type Reporter } from '@pctl/core';
+import { labelValue } from './names.js';
 import { describeObject, type KubeClient } from './client.js';
 import { isNamespaced } from './manifests.js';
 import { MANAGED_KINDS } from './object-refs.js';
@@ -46,8 +47,13 @@ export async function waitGone(client: KubeClient, objects: KubeObject[], key: s
   }
 }
 
-/** Deletes a namespace pctl made, and waits until it is gone, when no object pctl makes is left in it. */
-export async function deleteNamespaceIfUnused(client: KubeClient, namespace: string, key: string, opts: RemovalOptions & { reporter: Reporter }): Promise<void> {
+/**
+ * Deletes a namespace pctl made for the stack, and waits until it is gone, when no object pctl
+ * makes is left in it. Made by pctl means its live labels say so (a state entry is no proof).
+ */
+export async function deleteNamespaceIfUnused(client: KubeClient, namespace: string, key: string, opts: RemovalOptions & { reporter: Reporter; stack: string }): Promise<void> {
+  const live = await client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  if (live?.metadata.labels?.[MANAGED_BY] !== 'pctl' || live.metadata.labels?.[STACK_LABEL] !== labelValue(opts.stack)) return;
   const others = await Promise.all(MANAGED_KINDS.filter((k) => isNamespaced(k.kind)).map((k) => client.list(k.apiVersion, k.kind, `${MANAGED_BY}=pctl`, namespace)));
   if (others.flat().length) return;
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };

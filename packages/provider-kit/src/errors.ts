@@ -72,6 +72,7 @@ export const ERROR_CODES = {
   KubeApiError: 'the Kubernetes API server refused a request',
   KubeConflict: 'a Kubernetes object changed under pctl, or another owner holds it',
   KubeForbidden: 'the Kubernetes credentials may not do this',
+  VolumeNotOwned: 'a Docker volume of the name pctl gives a service exists without that service\'s pctl labels (pctl neither mounts nor removes it)',
   ObjectOwnedByOtherStack: 'a Kubernetes object of that name carries another stack\'s label',
   ObjectOwnedByOtherService: 'a Kubernetes object of that name belongs to another service of the stack',
   NamespaceTerminating: 'the namespace is being deleted',

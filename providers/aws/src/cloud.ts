@@ -1,7 +1,7 @@
 // The aws provider's steps that talk to AWS (loaded only when a service is deployed,
 // destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
 // entry records, and remove what pctl pushed and created.
-import { PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
+import { builtForStack, PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
 import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
 import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag, REGISTRY_USER, registryPassword } from './ecr.js';
 import { eksClient, type EksWhere } from './eks.js';
@@ -117,5 +117,6 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
     if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
     else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
-  if (ecr.image !== entry.image) await removeImage(ctx, ecr.image);
+  // The local ECR tag pctl made: only on an image its labels say pctl built for the stack.
+  if (ecr.image !== entry.image && (await builtForStack(ctx, ecr.image, ctx.stack))) await removeImage(ctx, ecr.image);
 }

@@ -14,6 +14,7 @@ import { serviceEntry } from './entry.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { dockerCpus, dockerMemory, durationSeconds, entryOptions, options, replicaCount, type DockerOptions } from './options.js';
 import { checkConfig, type ContainerInfo, type ImageInfo } from './adoptConfig.js';
+import { serviceVolumes, unlabelledVolumes } from './volumes.js';
 
 // An image's inspect data, undefined when the engine has no such image.
 async function inspectImage(api: Api, ref: string): Promise<ImageInfo | undefined> {
@@ -106,7 +107,7 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   if (!running) return { adopt: false, reason: `the image its containers run (${short(ids[0]!)}) is gone from the engine` };
   const image = await imageMismatch(ctx, api, params, running);
   if (image.why) return { adopt: false, reason: image.why };
-  const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
+  const volumes = serviceVolumes(target.key, svc.volumes);
   for (const [i, c] of infos.entries()) {
     const why = checkConfig({ c, svc, image: running, first: i === 0, volumes, ports: expectedPorts(svc.ports), nanoCpus: svc.scale?.cpu !== undefined ? Math.round(Number(dockerCpus(svc.scale.cpu)) * 1e9) : 0, memory: svc.scale?.memory !== undefined ? memoryBytes(dockerMemory(svc.scale.memory)) : 0, healthInterval: svc.health ? durationNs(durationSeconds(svc.health.interval)) : 0 });
     if (why) return { adopt: false, reason: `container ${c.Name.replace(/^\//, '')}: ${why}` };
@@ -116,7 +117,9 @@ export async function adopt(params: AdoptParams): Promise<AdoptResult> {
   if (changes.why) return { adopt: false, reason: changes.why };
   const notes = [image.note, changes.connect.length ? `joins network ${net} as ${target.name}` : undefined, changes.restart.length ? 'gets the restart policy unless-stopped' : undefined].filter(Boolean);
   if (mode === 'deploy') await applyInPlace(api, ctx, net, target.name, changes);
-  return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), volumes.map((v) => v.name)) };
+  // The containers mount these (checkConfig): an unlabelled one is the original's, recorded by name.
+  const original = mode === 'deploy' ? await unlabelledVolumes(api, ctx.stack, target.key, volumes.map((v) => v.name)) : [];
+  return { adopt: true, note: notes.join('; ') || undefined, entry: entryFor(params, o, net, infos.map((c) => c.Name.replace(/^\//, '')), { volumes: volumes.map((v) => v.name), original }) };
 }
 
 // Joins the containers to the stack's network and sets their restart policy, restarting nothing.
@@ -131,10 +134,10 @@ async function applyInPlace(api: Api, ctx: ProviderContext, net: string, alias: 
 }
 
 // The entry deploy would have written, and the image the original built (removed with the service).
-function entryFor(params: AdoptParams, o: DockerOptions, net: string, containers: string[], volumes: string[]): StateEntry {
+function entryFor(params: AdoptParams, o: DockerOptions, net: string, containers: string[], v: { volumes: string[]; original: string[] }): StateEntry {
   const { target, previous } = params;
   return {
-    ...serviceEntry(target, o, { network: net, containers, volumes }),
+    ...serviceEntry(target, o, { network: net, containers, volumes: v.volumes, adoptedVolumes: v.original }),
     ...(previous.pushedByPctl === true && typeof previous.image === 'string' && previous.image !== target.image.ref ? { originalImage: previous.image } : {}),
   };
 }
@@ -163,13 +166,8 @@ function durationNs(v: string): number {
   return Number(m[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
-// After destroy's label-based removal: what an adopted entry names and carries no pctl
-// label — the original's named volumes, and the image it built.
+// After destroy's label-based removal: the image the original built for an adopted entry
+// (its volumes are removed by removeVolumes, only while the service's containers mount them).
 export async function removeAdoptedLeftovers(api: Api, entry: StateEntry): Promise<void> {
-  const volumes = Array.isArray(entry.volumes) ? entry.volumes.filter((v): v is string => typeof v === 'string') : [];
-  for (const v of volumes) {
-    api.log(`DELETE /volumes/${pathPart(v)}?force=1`);
-    await api.docker.getVolume(pathPart(v)).remove({ force: true }).catch(() => undefined);
-  }
   if (typeof entry.originalImage === 'string') await removeUnusedImage(api, entry.originalImage);
 }

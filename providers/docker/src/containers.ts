@@ -14,9 +14,10 @@ export function containerNames(key: string, n: number): string[] {
 }
 
 // The label filters of one stack's resources, or of one service of it (always with the
-// stack's label: stacks are isolated).
+// stack's label: stacks are isolated). An empty key is a service's too: it never widens
+// the filter to the whole stack (a half-labelled object would be taken).
 export function stackFilters(stack: string, key?: string): string[] {
-  return ['managed-by=pctl', `pctl-stack=${stack}`, ...(key ? [`pctl-service=${key}`] : [])];
+  return ['managed-by=pctl', `pctl-stack=${stack}`, ...(key !== undefined ? [`pctl-service=${key}`] : [])];
 }
 
 /** A container, volume or network found by its labels. */

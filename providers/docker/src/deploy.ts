@@ -10,10 +10,11 @@ import { imageId } from './images.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { options, replicaCount, settleMs } from './options.js';
 import { waitRunning } from './readiness.js';
+import { ensureVolumes, serviceVolumes } from './volumes.js';
 import { pullImage, transferImage } from './transfer.js';
 
 // Makes the service's containers run as described; returns the state entry.
-export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry> {
+export async function deploy({ ctx, target, previous }: DeployParams): Promise<StateEntry> {
   const o = options(target.service.provider.options);
   const svc = target.service;
   // `{path}` volumes are named volumes; a hostPath is bind-mounted, on a local engine only.
@@ -26,8 +27,8 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   await ensureNetwork(api, ctx, net);
   const replicas = replicaCount(svc.scale);
   const names = containerNames(resourceName(ctx.stack, target.name), replicas);
-  const volumes = (svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${target.key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
-  await Promise.all(volumes.map((v) => api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume(bodyOnly({ Name: v.name, Labels: target.labels })))));
+  const volumes = serviceVolumes(target.key, svc.volumes);
+  const adopted = await ensureVolumes(api, { stack: ctx.stack, key: target.key, labels: target.labels, volumes, previous });
   // Replace: every container of this service goes, found by label (so none left by a crash leaks).
   await removeContainers(api, (await listByLabel(api, 'container', stackFilters(ctx.stack, target.key))).map((c) => c.id));
   // Subscribed before the first create, so no start, death or health change is missed.
@@ -53,7 +54,7 @@ export async function deploy({ ctx, target }: DeployParams): Promise<StateEntry>
   } finally {
     watch.close();
   }
-  return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name) });
+  return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name), adoptedVolumes: adopted });
 }
 
 // The image is on the engine: a built one sent to a remote host (registry or stream); a

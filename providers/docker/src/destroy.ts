@@ -2,35 +2,32 @@
 // image (if pctl built it and nothing else runs it) at once, and the stack's network once
 // the stack has no container left. Removals run several at a time; a removal another run
 // started is waited for with the engine's wait endpoint.
-import { PctlError, runPool, type DestroyParams } from '@pctl/core';
-import { connect, pathPart, statusOf } from './api.js';
-import { listByLabel, PARALLEL, removeContainers, stackFilters } from './containers.js';
+import { PctlError, serviceOfKey, type DestroyParams } from '@pctl/core';
+import { connect } from './api.js';
+import { listByLabel, removeContainers, stackFilters } from './containers.js';
 import { removeAdoptedLeftovers } from './adopt.js';
 import { removeUnusedImage } from './images.js';
 import { removeNetwork } from './networks.js';
 import { entryOptions } from './options.js';
+import { provenAdopted, removeVolumes } from './volumes.js';
 
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
+  // Only a key that parses names a service's objects (a recovered `""` once took the stack's).
+  if (serviceOfKey(ctx.stack, key) === undefined) throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`, hint: 'remove that entry from the state file' });
   const api = await connect(ctx, entryOptions(entry));
   const mine = stackFilters(ctx.stack, key);
+  // Before the containers go: an adopted original volume is proven the service's by their mounts.
+  const adopted = await provenAdopted(api, ctx.stack, key, entry);
   await removeContainers(api, (await listByLabel(api, 'container', mine)).map((c) => c.id));
   const left = await listByLabel(api, 'container', mine);
   if (left.length) throw new PctlError({ code: 'DestroyIncomplete', message: `${key}: containers still present after removal: ${left.map((c) => c.name).join(', ')}`, fault: 'environment' });
-  const volumes = await listByLabel(api, 'volume', mine);
   await Promise.all([
-    runPool(volumes, PARALLEL, async (v) => {
-      api.log(`DELETE /volumes/${pathPart(v.name)}?force=1`);
-      try {
-        await api.docker.getVolume(pathPart(v.name)).remove({ force: true });
-      } catch (e) {
-        if (statusOf(e) !== 404) throw api.fail(e, `removing volume ${v.name}`);
-      }
-    }),
+    removeVolumes(api, ctx.stack, key, adopted),
     // Another service of the stack may run the same image (a shared build).
-    entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image) : undefined,
+    entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image, ctx.stack) : undefined,
   ]);
   await removeAdoptedLeftovers(api, entry);
   const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;
-  if (!(await listByLabel(api, 'container', stackFilters(ctx.stack))).length) await removeNetwork(api, net);
+  if (!(await listByLabel(api, 'container', stackFilters(ctx.stack))).length) await removeNetwork(api, net, ctx.stack);
 }

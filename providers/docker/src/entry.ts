@@ -3,7 +3,7 @@
 import type { DeployParams, StateEntry } from '@pctl/core';
 import type { DockerOptions } from './options.js';
 
-export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[] }): StateEntry {
+export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[]; adoptedVolumes?: string[] }): StateEntry {
   return {
     provider: 'docker',
     host: o.host ?? 'local',
@@ -16,5 +16,7 @@ export function serviceEntry(target: DeployParams['target'], o: DockerOptions, o
     network: owned.network,
     containers: owned.containers,
     volumes: owned.volumes,
+    // The original's unlabelled volumes an adoption proved this service's (docker/src/volumes.ts).
+    ...(owned.adoptedVolumes?.length ? { adoptedVolumes: owned.adoptedVolumes } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // The per-stack network services reach each other on: created once per engine (also when
-// two services ask at the same moment), removed when the stack's last container is gone.
+// two services ask at the same moment) with the stack's labels, removed when the stack's
+// last container is gone and only if the live network carries them (a user's is only used).
 import type { ProviderContext } from '@pctl/core';
 import { bodyOnly, messageOf, pathPart, statusOf, type Api } from './api.js';
 import type { DockerOptions } from './options.js';
@@ -28,14 +29,16 @@ export function ensureNetwork(api: Api, ctx: ProviderContext, name: string): Pro
 async function createNetwork(api: Api, ctx: ProviderContext, name: string): Promise<void> {
   const filters = JSON.stringify({ name: [name] });
   const list = await api.call(`GET /networks?filters=${filters}`, 'listing networks', (d) => d.listNetworks({ filters }));
-  const ids = list.filter((n) => n.Name === name).map((n) => n.Id);
-  if (ids.length > 1) {
-    // Left by an older run or another tool racing us: keep one, remove the others that
-    // nothing is attached to, so the name means one network again.
-    for (const id of ids.slice(1)) await api.call(`DELETE /networks/${id}`, `removing network ${id}`, (d) => d.getNetwork(id).remove()).catch(() => undefined);
+  const same = list.filter((n) => n.Name === name);
+  if (same.length > 1) {
+    // Left by an older run racing us: keep one, remove the other ones of this stack that
+    // nothing is attached to, so the name means one network again (another's stays).
+    const ours = same.filter((n) => ownsNetwork(n.Labels, ctx.stack)).map((n) => n.Id);
+    for (const id of ours.slice(ours.length === same.length ? 1 : 0)) await api.call(`DELETE /networks/${id}`, `removing network ${id}`, (d) => d.getNetwork(id).remove()).catch(() => undefined);
     return;
   }
-  if (ids.length === 1) return;
+  // One exists: used as it is; removed at destroy only if it carries the stack's labels.
+  if (same.length === 1) return;
   api.log(`POST /networks/create (${name})`);
   try {
     await api.docker.createNetwork(bodyOnly({ Name: name, CheckDuplicate: true, Labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack } }));
@@ -44,11 +47,27 @@ async function createNetwork(api: Api, ctx: ProviderContext, name: string): Prom
   }
 }
 
-// Removes the network if it exists and nothing is attached (a shared one stays).
-export async function removeNetwork(api: Api, net: string): Promise<void> {
-  api.log(`DELETE /networks/${pathPart(net)}`);
+// True when the live network carries the stack's labels (a state entry is no proof).
+export function ownsNetwork(labels: Record<string, string> | null | undefined, stack: string): boolean {
+  return labels?.['managed-by'] === 'pctl' && labels['pctl-stack'] === stack;
+}
+
+// Removes the network if it exists, carries the stack's labels and nothing is attached (a
+// shared one stays; one the user created, or another stack's, is never removed).
+export async function removeNetwork(api: Api, net: string, stack: string): Promise<void> {
+  api.log(`GET /networks/${pathPart(net)}`);
+  let live: { Id: string; Labels?: Record<string, string> };
   try {
-    await api.docker.getNetwork(pathPart(net)).remove();
+    live = await api.docker.getNetwork(pathPart(net)).inspect();
+  } catch (e) {
+    if (statusOf(e) === 404 || /not found|No such network/i.test(messageOf(e))) return;
+    throw api.fail(e, `inspecting network ${net}`);
+  }
+  if (!ownsNetwork(live.Labels, stack)) return;
+  // By id: the name may meanwhile name another network.
+  api.log(`DELETE /networks/${live.Id}`);
+  try {
+    await api.docker.getNetwork(live.Id).remove();
   } catch (e) {
     if (statusOf(e) === 404 || /not found|No such network|has active endpoints/i.test(messageOf(e))) return;
     throw api.fail(e, `removing network ${net}`);

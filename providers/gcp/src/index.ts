@@ -4,7 +4,7 @@
 // password for `docker login` (on stdin) and the GKE cluster's bearer token. The cluster is
 // read from the GKE API (endpoint and CA) into an in-memory kubeconfig, unless `context`
 // names one of the user's kubeconfig; then the shared Kubernetes deployer does the rest.
-import { PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
+import { builtForStack, PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
 import { connect, defineKubeProvider, renewingToken, tokenClient, type ClusterImage, type KubeClient, type KubeEntry, type KubeStateExtras } from '@pctl/kube';
 import { defaultTokenSource, getCluster, GoogleApiError } from './google.js';
 import { containerEndpoint, GcpOptionsSchema, regionOf, registryHostFor, type GcpOptions } from './options.js';
@@ -158,7 +158,8 @@ async function removeArtifact(ctx: ProviderContext, key: string, e: KubeEntry): 
     if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
     else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
-  await removeImage(ctx, entry.artifactImage);
+  // The local tag pctl made: only on an image its labels say pctl built for the stack.
+  if (await builtForStack(ctx, entry.artifactImage, ctx.stack)) await removeImage(ctx, entry.artifactImage);
 }
 
 function stateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Omit<GcpStateExtras, keyof KubeStateExtras> {

@@ -10,6 +10,7 @@ import { openSession, requireKnownServices, requireV1, type Session, type Sessio
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
+import { builtForStack } from '../image/engineImages.js';
 import { buildsMayHaveLeaked, clearBuilding } from './buildMarker.js';
 import { adoptOne, planAdoption, writtenByOriginal } from './adopt.js';
 import { scrubSecrets } from '../output/mask.js';
@@ -239,7 +240,8 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
     pushedByPctl,
   }, ctx.secrets));
   const oldImage = previous && !previous.destroyed && previous.builtByPctl ? previous.image : undefined;
-  if (oldImage && oldImage !== target.image.ref) replaced.add(oldImage);
+  // Only an image whose labels say pctl built it for this stack (the entry alone is no proof).
+  if (oldImage && oldImage !== target.image.ref && (await builtForStack(ctx, oldImage, ctx.stack))) replaced.add(oldImage);
   // The image the original pctl built for the service (adopted or not) goes once nothing runs it.
   const original = previous && !previous.destroyed ? (previous.originalImage ?? (writtenByOriginal(previous) && previous.pushedByPctl ? previous.image : undefined)) : undefined;
   if (original && original !== target.image.ref) replaced.add(original);

@@ -28,7 +28,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     outcomes.set(ref, { ref, built: false, pushed: false });
   }
   const toBuild = needed.filter((r) => !present.has(r));
-  if (toBuild.length) markBuilding(ctx.cwd, ctx.stack);
+  if (toBuild.length) markBuilding(ctx.cwd, ctx.stack, toBuild);
   await runPool(
     toBuild,
     limit,

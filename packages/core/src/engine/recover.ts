@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import type { FoundResource } from '../contract.js';
 import { PctlError } from '../errors.js';
+import { NAME_PATTERN } from '../config/schema.js';
 import { pctlLabels } from '../labels.js';
 import { acquireLock } from '../state/lock.js';
 import { readStateFile, statePath, writeStateFile } from '../state/store.js';
@@ -34,15 +35,23 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
   for (const name of new Set(Object.values(ctx.config.services).map((s) => s.provider.name))) {
     const p = await session.provider(name);
     if (p.kind !== 'v1' || !p.provider.discover) continue;
-    for (const r of await p.provider.discover({ ctx })) found.push({ ...r, provider: name });
+    // Only what carries every pctl label with a key that parses: a container a user ran from
+    // a pctl image inherits the image's labels but has no (or a foreign) pctl-service.
+    for (const r of await p.provider.discover({ ctx })) if (serviceOfKey(ctx.stack, r.key) !== undefined) found.push({ ...r, provider: name });
   }
   const next: StateFile = current === 'valid' ? structuredClone(existing) : {};
   for (const r of found) {
     if (next[r.key] && !next[r.key]!.destroyed) continue;
-    const service = r.key.startsWith(`${ctx.stack}-`) ? r.key.slice(ctx.stack.length + 1) : r.key;
-    next[r.key] = { provider: r.provider, labels: pctlLabels(ctx.stack, service), pending: true, recovered: true };
+    next[r.key] = { provider: r.provider, labels: pctlLabels(ctx.stack, serviceOfKey(ctx.stack, r.key)!), pending: true, recovered: true };
   }
   return { stateFile: file, found, next, current };
+}
+
+// The service name of a key `<stack>-<service>`, or undefined when it is not one.
+export function serviceOfKey(stack: string, key: unknown): string | undefined {
+  if (typeof key !== 'string' || !key.startsWith(`${stack}-`)) return undefined;
+  const service = key.slice(stack.length + 1);
+  return service.length <= 63 && NAME_PATTERN.test(service) ? service : undefined;
 }
 
 // Writes the recovered state under the stack lock, keeping a corrupt file aside.

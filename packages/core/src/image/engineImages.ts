@@ -64,6 +64,19 @@ export interface RemoveImageResult {
   message?: string;
 }
 
+// True when the image `ref` names carries the labels pctl builds into a stack's images (the
+// ownership rule: a state entry's `builtByPctl` is no proof). False when it is missing or unreadable.
+export async function builtForStack(ctx: EngineContext, ref: string, stack: string, target?: SshTarget): Promise<boolean> {
+  if (!isImageReference(ref)) return false;
+  try {
+    const engine = await engineFor(ctx, target);
+    const labels = (await engine.api.getImage(encodeURIComponent(ref)).inspect()).Config?.Labels ?? {};
+    return labels['managed-by'] === 'pctl' && labels['pctl-stack'] === stack;
+  } catch {
+    return false;
+  }
+}
+
 // Removes (untags) one image as `docker rmi` does (no force); never throws.
 export async function removeImage(ctx: EngineContext, ref: string, target?: SshTarget): Promise<RemoveImageResult> {
   if (!isImageReference(ref)) return { result: 'missing', message: `not an image reference: ${ref}` };

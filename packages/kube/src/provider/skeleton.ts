@@ -7,6 +7,7 @@ import {
   defineProvider,
   PctlError,
   removeImage,
+  builtForStack,
   type AdoptParams,
   type DeployParams,
   type DestroyParams,
@@ -177,7 +178,8 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     await spec.registry.remove?.(ctx, key, entry);
     // The image pctl built stays on the local engine otherwise (another service may have taken it already).
     // So does the one the original pctl built, recorded when a deploy adopted its pods.
-    for (const ref of [p.entry.builtByPctl ? p.entry.image : undefined, p.entry.originalImage]) {
+    const built = p.entry.builtByPctl && typeof p.entry.image === 'string' && (await builtForStack(ctx, p.entry.image, ctx.stack)) ? p.entry.image : undefined;
+    for (const ref of [built, p.entry.originalImage]) {
       if (typeof ref !== 'string' || !ref) continue;
       const r = await removeImage(ctx, ref);
       if (r.result === 'failed') ctx.reporter.warn(`could not remove the image ${ref}: ${r.message?.split('\n')[0]}`, key);
