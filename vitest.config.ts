@@ -3,6 +3,17 @@ import { fileURLToPath } from 'node:url';
 
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+// Tests beside the code that need a Docker engine or the built packages: they run with the end-to-end tests.
+const needsEngineOrBuild = [
+  'packages/core/src/image/build.test.ts',
+  'packages/core/src/image/buildArgs.test.ts',
+  'packages/core/src/image/copiedInputs.test.ts',
+  'packages/core/src/image/dockerignore.test.ts',
+  'packages/core/src/image/engineImages.test.ts',
+  'packages/core/src/dockerApi/connect.test.ts',
+  'packages/core/src/state/lock.race.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -17,10 +28,29 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'providers/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['./test/helpers/globalSetup.ts'],
+    projects: [
+      {
+        // No Docker engine, no built CLI: `npm run test:unit`.
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'providers/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/helpers/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...needsEngineOrBuild],
+        },
+      },
+      {
+        // The built CLI, a real Docker engine, the test fakes: `npm run test:e2e`.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts', ...needsEngineOrBuild],
+          exclude: ['**/node_modules/**', 'test/helpers/**'],
+          globalSetup: ['./test/helpers/globalSetup.ts'],
+        },
+      },
+    ],
   },
 });

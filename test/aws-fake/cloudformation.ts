@@ -1,15 +1,11 @@
 // CloudFormation over the query protocol, answered in XML: DescribeStacks (a stack's
 // outputs) and ListExports (paged, as AWS pages it, so a client must follow NextToken).
 import { AwsError, xmlEscape } from './errors.js';
-import type { FakeState } from './state.js';
+import type { FakeStack, FakeState } from './state.js';
 
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 /** Exports per page (AWS pages by 100; small here so tests cross a page). */
 export const EXPORTS_PAGE = 2;
-
-export interface FakeStack {
-  outputs: { key: string; value: string; exportName?: string }[];
-}
 
 const stackId = (state: FakeState, name: string) => `arn:aws:cloudformation:${state.region}:${state.accountId}:stack/${name}/00000000-0000-4000-8000-${Buffer.from(name).toString('hex').padEnd(12, '0').slice(0, 12)}`;
 const el = (name: string, v: string) => `<${name}>${xmlEscape(v)}</${name}>`;

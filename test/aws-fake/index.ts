@@ -1,5 +1,5 @@
 // A fake of the AWS control plane (STS, ECR, EKS, SSM, CloudFormation) on 127.0.0.1 that verifies the SigV4
-// signature of every request; see docs/aws-fake.md.
+// signature of every request; see README.md beside it.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,13 +1,7 @@
 // SSM Parameter Store over JSON 1.1 (`AmazonSSM.GetParameter`): String and SecureString
 // parameters; a SecureString's value only with WithDecryption (else the encrypted blob).
 import { AwsError } from './errors.js';
-import type { FakeState } from './state.js';
-
-export interface FakeParameter {
-  value: string;
-  type: 'String' | 'SecureString';
-  version: number;
-}
+import type { FakeParameter, FakeState } from './state.js';
 
 export function runSsm(state: FakeState, op: string, input: Record<string, unknown>): unknown {
   if (op !== 'GetParameter') throw new AwsError('UnknownOperationException', 400, '');

@@ -2,9 +2,7 @@
 // parameters, CloudFormation stacks, the calls
 // made and the failures a test asked for.
 import type { FakeCredential } from './auth.js';
-import type { FakeStack } from './cloudformation.js';
 import type { RegistryClient } from './registry.js';
-import type { FakeParameter } from './ssm.js';
 
 // One ECR repository. `images` are its tags (kept in step with the real registry when
 // there is one; `AwsFake.syncImages()` re-reads it).
@@ -17,6 +15,18 @@ export interface FakeRepository {
   imageTagMutability: string;
   /** First time the fake saw each digest, for imagePushedAt. */
   pushedAt: Map<string, number>;
+}
+
+// One SSM parameter; a SecureString's value is given out only with WithDecryption.
+export interface FakeParameter {
+  value: string;
+  type: 'String' | 'SecureString';
+  version: number;
+}
+
+// One CloudFormation stack: its outputs, some exported.
+export interface FakeStack {
+  outputs: { key: string; value: string; exportName?: string }[];
 }
 
 // One EKS cluster.

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
 import { containerIds, docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
 import { originalFingerprint } from '../helpers/original.js';
+import { until } from '../helpers/until.js';
 
 const RUN = `${process.pid}${Date.now().toString(36).slice(-4)}`;
 const DOCKERFILE = 'FROM busybox:latest\nCOPY web/index.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n';
@@ -26,13 +27,12 @@ type Service = Record<string, unknown> & {
 
 // Waits until every container of the service reports healthy (the health check has run).
 async function healthy(stack: string, key: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const states = await docker(['ps', '-a', '--filter', `label=pctl-stack=${stack}`, '--filter', `label=pctl-service=${key}`, '--format', '{{.Status}}']);
-    if (states && states.split('\n').every((l) => l.includes('(healthy)'))) return;
-    if (Date.now() > deadline) throw new Error(`${key} not healthy: ${states}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let states = '';
+  const allHealthy = async () => {
+    states = await docker(['ps', '-a', '--filter', `label=pctl-stack=${stack}`, '--filter', `label=pctl-service=${key}`, '--format', '{{.Status}}']);
+    return states !== '' && states.split('\n').every((l) => l.includes('(healthy)'));
+  };
+  await until(`every container of ${key} to be healthy`, allHealthy, { timeoutMs: 60_000, intervalMs: 200, detail: () => `last status: ${states}` });
 }
 
 interface Original {

@@ -4,13 +4,12 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { containerIds, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'badinput';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
-const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+const stack = useStack();
+const stateFile = () => stack.path(`pctl.${STACK}.json`);
 const goodYaml = `name: ${STACK}
 services:
   app:
@@ -29,16 +28,13 @@ function expectOneLineError(stderr: string, pattern: RegExp) {
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, { 'pctl.yaml': goodYaml, 'app/Dockerfile': 'FROM busybox\nCOPY hello.txt /hello.txt\n', 'app/hello.txt': 'hi\n' });
-  const r = await pctl(['deploy'], { cwd: dir });
+  stack.write({ 'pctl.yaml': goodYaml, 'app/Dockerfile': 'FROM busybox\nCOPY hello.txt /hello.txt\n', 'app/hello.txt': 'hi\n' });
+  const r = await stack.pctl(['deploy']);
   expect(r.stderr).not.toMatch(/^error/m);
   expect(r.exitCode).toBe(0);
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 async function expectNothingChanged(run: () => Promise<void>) {
@@ -67,9 +63,9 @@ const badConfigs: [string, string, RegExp][] = [
 describe('bad input on deploy', () => {
   for (const [what, yaml, pattern] of badConfigs) {
     it(`rejects ${what} with exit 2, touching nothing`, async () => {
-      writeFileSync(path.join(dir, 'bad.yaml'), yaml);
+      writeFileSync(stack.path('bad.yaml'), yaml);
       await expectNothingChanged(async () => {
-        const r = await pctl(['deploy', '-c', 'bad.yaml', '--name', STACK], { cwd: dir });
+        const r = await stack.pctl(['deploy', '-c', 'bad.yaml', '--name', STACK]);
         expect(r.exitCode).toBe(2);
         expectOneLineError(r.stderr, pattern);
       });
@@ -82,13 +78,13 @@ describe('bad input on deploy', () => {
     try {
       writeFileSync(stateFile(), good.slice(0, good.length / 2));
       await expectNothingChanged(async () => {
-        const r = await pctl(['deploy'], { cwd: dir });
+        const r = await stack.pctl(['deploy']);
         expect(r.exitCode).toBe(1);
         expectOneLineError(r.stderr, new RegExp(`pctl\\.${STACK}\\.json is not valid JSON.*pctl state recover`));
       });
       writeFileSync(stateFile(), JSON.stringify({ resources: [{ type: 'aws_instance' }] }));
       await expectNothingChanged(async () => {
-        const r = await pctl(['destroy'], { cwd: dir });
+        const r = await stack.pctl(['destroy']);
         expect(r.exitCode).toBe(1);
         expectOneLineError(r.stderr, /is not a pctl state file/);
       });
@@ -101,7 +97,7 @@ describe('bad input on deploy', () => {
     writeFileSync(`${stateFile()}.lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'deploy', startedAt: 'now' }));
     try {
       await expectNothingChanged(async () => {
-        const r = await pctl(['deploy', '--no-wait'], { cwd: dir });
+        const r = await stack.pctl(['deploy', '--no-wait']);
         expect(r.exitCode).toBe(1);
         expectOneLineError(r.stderr, new RegExp(`locked by pid ${process.pid}`));
       });
@@ -111,20 +107,20 @@ describe('bad input on deploy', () => {
   });
 
   it('names DOCKER_HOST and the fix when the engine is not running', async () => {
-    writeFileSync(path.join(dir, 'app/hello.txt'), 'changed\n');
+    writeFileSync(stack.path('app/hello.txt'), 'changed\n');
     try {
       await expectNothingChanged(async () => {
-        const r = await pctl(['deploy'], { cwd: dir, env: { DOCKER_HOST: `unix://${dir}/no-such-docker.sock` } });
+        const r = await stack.pctl(['deploy'], { env: { DOCKER_HOST: `unix://${stack.dir}/no-such-docker.sock` } });
         expect(r.exitCode).toBe(1);
         expectOneLineError(r.stderr, /Docker/);
       });
     } finally {
-      writeFileSync(path.join(dir, 'app/hello.txt'), 'hi\n');
+      writeFileSync(stack.path('app/hello.txt'), 'hi\n');
     }
   });
 
   it('rejects bad flag values with exit 2', async () => {
-    const r = await pctl(['deploy', '--concurrency', '0'], { cwd: dir });
+    const r = await stack.pctl(['deploy', '--concurrency', '0']);
     expect(r.exitCode).toBe(2);
     expectOneLineError(r.stderr, /--concurrency must be a positive integer/);
   });

@@ -4,14 +4,12 @@
 // plugin is one clear error with the fix.
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'builders';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack();
 const DOCKERFILE = 'FROM busybox:latest\nCOPY hello.txt /hello.txt\nENTRYPOINT ["/bin/cat"]\nCMD ["/hello.txt"]\n';
 
 const images = (stdout: string) => Object.fromEntries(JSON.parse(stdout).images.map((i: { service: string; ref: string; built: boolean }) => [i.service, i]));
@@ -19,9 +17,7 @@ const inspect = async (ref: string, field: string) => (await execa('docker', ['i
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, {
+  stack.write({
     'pctl.yaml': `name: ${STACK}
 services:
   plain:
@@ -46,12 +42,11 @@ afterAll(async () => {
   for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
-  tmp?.cleanup();
 });
 
 describe('builders', () => {
   it('applies the entrypoint override in memory and runs a custom builder command', async () => {
-    const r = await pctl(['build', '--json'], { cwd: dir });
+    const r = await stack.pctl(['build', '--json']);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     const built = images(r.stdout);
@@ -59,23 +54,23 @@ describe('builders', () => {
     expect(built.plain.ref).not.toBe(built.wrapped.ref);
     expect(await inspect(built.plain.ref, '.Config.Entrypoint')).toBe('["/bin/cat"]');
     expect(await inspect(built.wrapped.ref, '.Config.Entrypoint')).toBe('["/bin/echo","wrapped:"]');
-    expect(readFileSync(path.join(dir, 'app/Dockerfile'), 'utf8')).toBe(DOCKERFILE);
+    expect(readFileSync(stack.path('app/Dockerfile'), 'utf8')).toBe(DOCKERFILE);
     const run = await execa('docker', ['run', '--rm', built.wrapped.ref]);
     expect(run.stdout.trim()).toBe('wrapped: /hello.txt');
     // The custom command ran, with the placeholders filled in.
     expect(await inspect(built.custom.ref, '.Config.Labels')).toContain('"built-by":"custom-builder"');
     expect(built.custom.ref).toMatch(new RegExp(`^pctl-${STACK}-custom:[0-9a-f]{12}$`));
     // Nothing changed: the docker-built images are not built again.
-    const again = images((await pctl(['build', '--json'], { cwd: dir })).stdout);
+    const again = images((await stack.pctl(['build', '--json'])).stdout);
     expect(again.plain.built).toBe(false);
     expect(again.wrapped.built).toBe(false);
   });
 
   it('names the missing buildx plugin and the fix', async () => {
-    const y = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
-    writeFileSync(path.join(dir, 'pctl.yaml'), y.replace('build: { context: ./app }', 'build: { context: ./app, builder: buildx }'));
+    const y = readFileSync(stack.path('pctl.yaml'), 'utf8');
+    writeFileSync(stack.path('pctl.yaml'), y.replace('build: { context: ./app }', 'build: { context: ./app, builder: buildx }'));
     const has = await execa('docker', ['buildx', 'version'], { reject: false });
-    const r = await pctl(['build', 'plain', '--force-build'], { cwd: dir });
+    const r = await stack.pctl(['build', 'plain', '--force-build']);
     if (has.exitCode === 0) {
       expect(r.exitCode).toBe(0); // a machine with buildx builds with it
       return;

@@ -1,18 +1,16 @@
 // The built-in docker provider and the example file provider pass the conformance kit of
 // @pctl/provider-kit, the docker one on the real engine.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import dockerProvider from '@pctl/provider-docker';
 import { runConformance } from '@pctl/provider-kit/conformance';
 import type { ProviderV1 } from '@pctl/provider-kit';
-import { tempDir } from '../helpers/cli.js';
 import { labelled, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
-let tmp: ReturnType<typeof tempDir>;
+const work = useStack({ prefix: 'pctl-kit-docker-' });
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir('pctl-kit-docker-');
 });
-afterAll(() => tmp?.cleanup());
 
 // What exists of a stack on the engine, found by its labels without the provider.
 const observe = async (stack: string) => [
@@ -28,7 +26,7 @@ describe('conformance kit on built-in providers', () => {
       service: { image: 'busybox:latest', command: 'sleep 3600', provider: { name: 'docker', options: {} } },
       failingService: { image: '127.0.0.1:9/pctl-kit-no-such-image:404', provider: { name: 'docker', options: {} } },
       observe,
-      cwd: tmp.dir,
+      cwd: work.dir,
     });
     expect(r.ok, r.summary()).toBe(true);
     expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);

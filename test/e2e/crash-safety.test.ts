@@ -5,26 +5,26 @@
 // concurrent runs.
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateFileSchema } from '@pctl/core';
-import { pctl, pctlBin, tempDir, writeTree } from '../helpers/cli.js';
+import { pctlBin } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { until } from '../helpers/until.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'crash';
 const SERVICES = 20;
 const TRIALS = Number(process.env.PCTL_CRASH_TRIALS ?? 8);
 /** Services s0..s(BUILT-1) build from their own folder, as users' services do. */
 const BUILT = 5;
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
-const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
+const stack = useStack();
+const stateFile = () => stack.path(`pctl.${STACK}.json`);
 
 // The stack file of a generation, and the build folders' files of that generation.
 function stackYaml(generation: number): string {
   let y = `name: ${STACK}\nservices:\n`;
   for (let i = 0; i < BUILT; i++) {
-    writeTree(dir, { [`svc${i}/Dockerfile`]: 'FROM busybox:latest\nCOPY src /app\n', [`svc${i}/src/gen.txt`]: `generation ${generation} of s${i}\n` });
+    stack.write({ [`svc${i}/Dockerfile`]: 'FROM busybox:latest\nCOPY src /app\n', [`svc${i}/src/gen.txt`]: `generation ${generation} of s${i}\n` });
   }
   for (let i = 0; i < SERVICES; i++) {
     y += `  s${i}:\n    image: ${i < BUILT ? `./svc${i}` : 'busybox:latest'}\n    command: sleep 3600\n    env: { GEN: "${generation}", SHELLY: "$(touch /tmp/pctl-crash-pwned); echo \`id\`" }\n`;
@@ -56,7 +56,7 @@ async function buildsOfKilledRunsGone(): Promise<void> {
           return false;
         }
       });
-  while (running()) await new Promise((r) => setTimeout(r, 100));
+  await until(`the builds of killed runs of ${STACK} to end`, () => !running(), { timeoutMs: 60_000 });
 }
 
 async function expectNothingLabelled() {
@@ -65,20 +65,17 @@ async function expectNothingLabelled() {
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 describe('crash safety', () => {
   it(`survives SIGKILL at random moments (${TRIALS} trials)`, async () => {
     // Measure one full deploy so kills land across its whole length.
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(0));
+    writeFileSync(stack.path('pctl.yaml'), stackYaml(0));
     const t0 = Date.now();
-    const full = await pctl(['deploy', '--concurrency', '4'], { cwd: dir });
+    const full = await stack.pctl(['deploy', '--concurrency', '4']);
     expect(full.stderr).not.toMatch(/^error/m);
     expect(full.exitCode).toBe(0);
     const fullMs = Date.now() - t0;
@@ -87,8 +84,8 @@ describe('crash safety', () => {
     const kills: number[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       // Every trial changes the config so the deploy has real work to do.
-      writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(trial));
-      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '4'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
+      writeFileSync(stack.path('pctl.yaml'), stackYaml(trial));
+      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '4'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' } });
       const delay = Math.floor(rand() * fullMs);
       kills.push(delay);
       await new Promise((r) => setTimeout(r, delay));
@@ -98,16 +95,16 @@ describe('crash safety', () => {
       expectStateParses();
       if (trial % 4 === 0) {
         // Resume: a deploy must finish the job, and a destroy must leave nothing.
-        const resume = await pctl(['deploy'], { cwd: dir });
+        const resume = await stack.pctl(['deploy']);
         expect(resume.stderr).not.toMatch(/^error/m);
         expect(resume.exitCode).toBe(0);
         expect(await labelled('container', STACK)).toHaveLength(SERVICES);
       }
     }
-    const resume = await pctl(['deploy'], { cwd: dir });
+    const resume = await stack.pctl(['deploy']);
     expect(resume.exitCode).toBe(0);
     expect(await labelled('container', STACK)).toHaveLength(SERVICES);
-    const destroy = await pctl(['destroy'], { cwd: dir });
+    const destroy = await stack.pctl(['destroy']);
     expect(destroy.stderr).not.toMatch(/^error/m);
     expect(destroy.exitCode).toBe(0);
     await expectNothingLabelled();
@@ -121,10 +118,10 @@ describe('crash safety', () => {
     ['SIGINT', 100],
     ['SIGTERM', 150],
   ] as const)('stops cleanly on %s: exit 130, state written, lock released', async (signal, generation) => {
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(generation));
+    writeFileSync(stack.path('pctl.yaml'), stackYaml(generation));
     // No forced SIGKILL after the signal (execa's default after 5 s): finishing the running
     // steps may take longer on a busy machine, and that is what is under test.
-    const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], { cwd: dir, reject: false, env: { NO_COLOR: '1' }, forceKillAfterDelay: false });
+    const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' }, forceKillAfterDelay: false });
     // Wait until the first service started deploying, then interrupt.
     await new Promise<void>((resolve) => {
       child.stderr!.on('data', (d: Buffer) => {
@@ -137,13 +134,13 @@ describe('crash safety', () => {
     expect(String(r.stderr)).toMatch(/interrupted/);
     expectStateParses();
     expect(existsSync(`${stateFile()}.lock`)).toBe(false);
-    const resume = await pctl(['deploy'], { cwd: dir });
+    const resume = await stack.pctl(['deploy']);
     expect(resume.exitCode, resume.stderr).toBe(0);
   }, 300_000);
 
   it('runs two deploys of one stack one after the other, never interleaved', async () => {
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml(200));
-    const [a, b] = await Promise.all([pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir }), pctl(['deploy', '--json', '--lock-timeout', '5m'], { cwd: dir })]);
+    writeFileSync(stack.path('pctl.yaml'), stackYaml(200));
+    const [a, b] = await Promise.all([stack.pctl(['deploy', '--json', '--lock-timeout', '5m']), stack.pctl(['deploy', '--json', '--lock-timeout', '5m'])]);
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     // One of them waited for the other and then found nothing to do.
@@ -152,7 +149,7 @@ describe('crash safety', () => {
     const deployedCounts = results.map((rs) => rs.filter((x: string) => x === 'deployed').length).sort();
     expect(deployedCounts).toEqual([0, SERVICES]);
     expect(await labelled('container', STACK)).toHaveLength(SERVICES);
-    const destroy = await pctl(['destroy'], { cwd: dir });
+    const destroy = await stack.pctl(['destroy']);
     expect(destroy.exitCode).toBe(0);
     await expectNothingLabelled();
   }, 300_000);

@@ -12,6 +12,7 @@ import { repoRoot, tempDir } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { until } from '../helpers/until.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let engine: TestEngine;
@@ -122,13 +123,14 @@ describe('engineFor over ssh', () => {
     await remote.api.ping();
     const [m] = await masterProcs();
     process.kill(m!.pid, 'SIGTERM');
-    // Wait until ssh is gone (a condition, not a time).
-    while ((await masters()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    await until('the ssh master to exit', async () => (await masters()).length === 0, { intervalMs: 50 });
     // pctl learns of the exit a moment after ps does: the failure is SshFailed once it has.
     const failure = async () => engineError(await remote.api.listContainers().catch((x: unknown) => x), 'listing containers', remote);
-    let err = await failure();
-    for (let i = 0; i < 100 && err.code !== 'SshFailed'; i++) err = await new Promise((r) => setTimeout(r, 50)).then(failure);
-    expect(err.code).toBe('SshFailed');
+    let last: PctlError | undefined;
+    const err = await until('listing containers to fail with SshFailed', async () => ((last = await failure()).code === 'SshFailed' ? last : undefined), {
+      intervalMs: 50,
+      detail: () => `last failure: ${last?.code}: ${last?.oneLine()}`,
+    });
     expect(err.oneLine()).toMatch(new RegExp(`^listing containers: the ssh connection to root@127\\.0\\.0\\.1:${sshd.port} ended: .+ \\(check that the host and its sshd are up`));
     const again = await engineFor(ctx, target);
     expect(again).not.toBe(remote);
@@ -141,7 +143,7 @@ describe('engineFor over ssh', () => {
     const agentSock = path.join(tmp.dir, 'agent.sock');
     const agent = execa('ssh-agent', ['-D', '-a', agentSock], { reject: false });
     try {
-      while (!existsSync(agentSock) && agent.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      await until('ssh-agent to listen', () => existsSync(agentSock), { intervalMs: 50, giveUpIf: () => (agent.exitCode === null ? undefined : `ssh-agent exited with ${agent.exitCode}`) });
       await execa('ssh-add', [sshd.key], { env: { SSH_AUTH_SOCK: agentSock } });
       const env = { DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`, SSH_AUTH_SOCK: agentSock };
       const saved = { DOCKER_HOST: process.env.DOCKER_HOST, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };

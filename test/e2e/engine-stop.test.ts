@@ -11,6 +11,7 @@ import { StateFileSchema } from '@pctl/core';
 import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { copyImage, testEngine, type TestEngine } from '../helpers/engine.js';
+import { until } from '../helpers/until.js';
 
 const STACK = 'enginestop';
 let tmp: ReturnType<typeof tempDir>;
@@ -59,13 +60,12 @@ describe('engine stopped mid-deploy', () => {
     writeTree(dir, { 'pctl.yaml': yaml('test -f /tmp/never') });
     const env = { DOCKER_HOST: engine.host };
     const run = pctl(['deploy'], { cwd: dir, env });
-    for (let i = 0; i < 600; i++) {
-      if (existsSync(stateFile())) {
-        const s = state();
-        if (s[`${STACK}-first`] && !s[`${STACK}-first`]!.pending && s[`${STACK}-second`]?.pending && (await labelledContainers(false)).includes(`${STACK}-second`)) break;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const waitingOnSecond = async () => {
+      if (!existsSync(stateFile())) return false;
+      const s = state();
+      return !!s[`${STACK}-first`] && !s[`${STACK}-first`]!.pending && !!s[`${STACK}-second`]?.pending && (await labelledContainers(false)).includes(`${STACK}-second`);
+    };
+    await until(`the deploy to record ${STACK}-first and wait on a running ${STACK}-second`, waitingOnSecond, { timeoutMs: 90_000, intervalMs: 200 });
     await engine.stop();
     const r = await run;
     expect(r.exitCode).toBe(1);

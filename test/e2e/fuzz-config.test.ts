@@ -2,12 +2,11 @@
 // is refused with a ConfigError naming a path (exit 2 through the CLI, one line, no stack
 // trace), and nothing runs: no provider is called, no state file is written.
 import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadStack } from '@pctl/core';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { useStack } from '../helpers/stack.js';
 
-let tmp: ReturnType<typeof tempDir>;
+const stack = useStack();
 let seed = 20261125;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -85,19 +84,14 @@ function generate(n: number): { why: string; yaml: string }[] {
 
 const CASES = generate(300);
 
-beforeAll(() => {
-  tmp = tempDir();
-});
-afterAll(() => tmp?.cleanup());
-
 describe('hostile stack files', () => {
   it(`refuses all ${CASES.length} generated files with a path, fast, without crashing`, async () => {
     const wrong: string[] = [];
     for (const [i, c] of CASES.entries()) {
-      const file = path.join(tmp.dir, `case${i}.yaml`);
+      const file = stack.path(`case${i}.yaml`);
       writeFileSync(file, c.yaml);
       try {
-        await loadStack({ configPath: file, cwd: tmp.dir, env: {} });
+        await loadStack({ configPath: file, cwd: stack.dir, env: {} });
         wrong.push(`${i} (${c.why}): accepted`);
       } catch (e) {
         if (!(e instanceof ConfigError)) wrong.push(`${i} (${c.why}): ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
@@ -108,17 +102,17 @@ describe('hostile stack files', () => {
   });
 
   it('through the CLI: exit 2, one line, no stack trace, nothing run (a sample of 25)', async () => {
-    const marker = path.join(tmp.dir, 'provider-was-called');
-    writeTree(tmp.dir, { 'prov.mjs': `import { writeFileSync } from 'node:fs';\nexport default { apiVersion: 1, name: 'fuzzprov', async deploy() { writeFileSync(${JSON.stringify(marker)}, 'x'); return { provider: 'fuzzprov' }; }, async destroy() {} };\n` });
+    const marker = stack.path('provider-was-called');
+    stack.write({ 'prov.mjs': `import { writeFileSync } from 'node:fs';\nexport default { apiVersion: 1, name: 'fuzzprov', async deploy() { writeFileSync(${JSON.stringify(marker)}, 'x'); return { provider: 'fuzzprov' }; }, async destroy() {} };\n` });
     for (let i = 0; i < CASES.length; i += 12) {
       const yaml = CASES[i]!.yaml.replace(/^services:/m, 'providers: { fuzzprov: ./prov.mjs }\nservices:');
-      writeFileSync(path.join(tmp.dir, 'pctl.yaml'), yaml);
-      const r = await pctl(['deploy'], { cwd: tmp.dir, env: {} });
+      writeFileSync(stack.path('pctl.yaml'), yaml);
+      const r = await stack.pctl(['deploy'], { env: {} });
       const errLines = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
       expect({ i, why: CASES[i]!.why, code: r.exitCode, lines: errLines.length }).toEqual({ i, why: CASES[i]!.why, code: 2, lines: 1 });
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       expect(existsSync(marker)).toBe(false);
-      expect(existsSync(path.join(tmp.dir, 'pctl.fuzz.json'))).toBe(false);
+      expect(existsSync(stack.path('pctl.fuzz.json'))).toBe(false);
     }
   }, 300_000);
 });

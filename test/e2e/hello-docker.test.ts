@@ -1,29 +1,24 @@
 // examples/hello on the real Docker engine: deploy, no-op redeploy, a change to one
 // service's files, removing a service, destroy, and deploy after destroy.
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, pctl, tempDir } from '../helpers/cli.js';
 import { containerIds, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'hello-e2e';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
-const run = (args: string[], env: Record<string, string> = {}) => pctl([...args, '--name', STACK], { cwd: dir, env });
-const state = () => JSON.parse(readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8'));
+const stack = useStack({ example: 'hello' });
+const run = (args: string[], env: Record<string, string> = {}) => stack.pctl([...args, '--name', STACK], { env });
+const state = () => JSON.parse(readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'));
 const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = copyExample('hello', tmp.dir);
   // The example publishes 18080; the test uses another port so a running demo does not clash.
-  const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
-  writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace('"18080:8080"', '"18181:8080"'));
+  const yaml = readFileSync(stack.path('pctl.yaml'), 'utf8');
+  writeFileSync(stack.path('pctl.yaml'), yaml.replace('"18080:8080"', '"18181:8080"'));
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 describe('examples/hello on Docker', () => {
@@ -57,7 +52,7 @@ describe('examples/hello on Docker', () => {
 
   it('redeploys only the service whose copied files changed', async () => {
     const before = await containerIds(STACK);
-    appendFileSync(path.join(dir, 'web/index.html'), '<p>changed</p>\n');
+    appendFileSync(stack.path('web/index.html'), '<p>changed</p>\n');
     const r = await run(['deploy', '--json']);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-api`]: 'skipped', [`${STACK}-web`]: 'deployed' });
@@ -68,14 +63,14 @@ describe('examples/hello on Docker', () => {
   });
 
   it('removes the containers of a service taken out of the file', async () => {
-    const yaml = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
-    writeFileSync(path.join(dir, 'pctl.yaml'), yaml.replace(/  web:\n(    .*\n|      .*\n)+/, ''));
+    const yaml = readFileSync(stack.path('pctl.yaml'), 'utf8');
+    writeFileSync(stack.path('pctl.yaml'), yaml.replace(/  web:\n(    .*\n|      .*\n)+/, ''));
     const r = await run(['deploy', '--json']);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)[`${STACK}-web`]).toBe('removed');
     expect(await labelled('container', STACK)).toEqual([`${STACK}-api`]);
     expect(state()[`${STACK}-web`]).toBeUndefined();
-    writeFileSync(path.join(dir, 'pctl.yaml'), yaml);
+    writeFileSync(stack.path('pctl.yaml'), yaml);
   });
 
   it('destroys everything, keeping the state file with destroyed: true, and comes back after', async () => {

@@ -7,15 +7,15 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, repoRoot, tempDir, writeTree } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'jsonout';
 const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack();
 
 const STACK_FILE = `name: ${STACK}
 services:
@@ -30,7 +30,7 @@ services:
 
 // Runs pctl with --json and returns its one document, checked against the schema.
 async function json(args: string[], expected: { exit: number; ok: boolean; command: string }, env: Record<string, string> = {}) {
-  const r = await pctl([...args, '--json'], { cwd: dir, env });
+  const r = await stack.pctl([...args, '--json'], { env });
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(r.stdout);
@@ -45,9 +45,7 @@ async function json(args: string[], expected: { exit: number; ok: boolean; comma
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, {
+  stack.write({
     'pctl.yaml': STACK_FILE,
     'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
     'web/site/index.html': 'hello\n',
@@ -56,7 +54,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 describe('--json', () => {
@@ -70,7 +67,7 @@ describe('--json', () => {
     for (const i of bad.error.issues) expect(i.file).toBe('bad.yaml');
 
     // A config with two schema errors lists both, not only the first.
-    writeFileSync(path.join(dir, 'two.yaml'), `name: ${STACK}\nservices:\n  a:\n    image: x\n    imgae: x\n    provider: { name: docker }\n  b:\n    image: y\n    scale: many\n    provider: { name: docker }\n`);
+    writeFileSync(stack.path('two.yaml'), `name: ${STACK}\nservices:\n  a:\n    image: x\n    imgae: x\n    provider: { name: docker }\n  b:\n    image: y\n    scale: many\n    provider: { name: docker }\n`);
     const two = await json(['plan', '-c', 'two.yaml'], { exit: 2, ok: false, command: 'plan' });
     expect(two.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['services.a.imgae', 'services.b.scale']);
 
@@ -97,7 +94,7 @@ describe('--json', () => {
     // deploy (docker service only), and a deploy that fails mid-run: still one document.
     const dep = await json(['deploy', 'web'], { exit: 0, ok: true, command: 'deploy' });
     expect(dep.services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'deployed' })]);
-    writeFileSync(path.join(dir, 'fail.yaml'), `name: ${STACK}-fail\nservices:\n  gone:\n    image: 127.0.0.1:9/pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`);
+    writeFileSync(stack.path('fail.yaml'), `name: ${STACK}-fail\nservices:\n  gone:\n    image: 127.0.0.1:9/pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`);
     const failed = await json(['deploy', '-c', 'fail.yaml'], { exit: 1, ok: false, command: 'deploy' });
     expect(failed.services[0]).toMatchObject({ result: 'failed' });
     await json(['deploy', 'nosuch'], { exit: 2, ok: false, command: 'deploy' });
@@ -116,18 +113,18 @@ describe('--json', () => {
     // state show / recover / unlock
     const show = await json(['state', 'show'], { exit: 0, ok: true, command: 'state show' });
     expect(Object.keys(show.state)).toContain(`${STACK}-web`);
-    writeFileSync(path.join(dir, `pctl.${STACK}-corrupt.json`), '{"torn": ');
+    writeFileSync(stack.path(`pctl.${STACK}-corrupt.json`), '{"torn": ');
     const corrupt = await json(['state', 'show', '--name', `${STACK}-corrupt`], { exit: 1, ok: false, command: 'state show' });
     expect(corrupt.error.code).toBe('StateCorrupt');
     // Recovery asks every platform the file names: a docker-only file of the same stack.
-    writeFileSync(path.join(dir, 'docker.yaml'), STACK_FILE.replace(/  kube:[\s\S]*$/, ''));
+    writeFileSync(stack.path('docker.yaml'), STACK_FILE.replace(/  kube:[\s\S]*$/, ''));
     const rec = await json(['state', 'recover', '--yes', '-c', 'docker.yaml'], { exit: 0, ok: true, command: 'state recover' });
     expect(rec.entries).toContain(`${STACK}-web`);
     const noTty = await json(['state', 'recover', '-c', 'docker.yaml'], { exit: 2, ok: false, command: 'state recover' });
     expect(noTty.error.code).toBe('ConfirmationNeeded');
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
-    writeFileSync(path.join(dir, `pctl.${STACK}.json.lock`), JSON.stringify({ pid: dead.pid, host: os.hostname(), command: 'deploy', startedAt: 'then' }));
+    writeFileSync(stack.path(`pctl.${STACK}.json.lock`), JSON.stringify({ pid: dead.pid, host: os.hostname(), command: 'deploy', startedAt: 'then' }));
     const unlock = await json(['state', 'unlock'], { exit: 0, ok: true, command: 'state unlock' });
     expect(unlock.lock.owner.pid).toBe(dead.pid);
     const notLocked = await json(['state', 'unlock'], { exit: 1, ok: false, command: 'state unlock' });
@@ -137,7 +134,7 @@ describe('--json', () => {
     await json(['destroy', 'nosuch'], { exit: 2, ok: false, command: 'destroy' });
     const des = await json(['destroy'], { exit: 0, ok: true, command: 'destroy' });
     expect(des.services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'destroyed' })]);
-    rmSync(path.join(dir, `pctl.${STACK}.json`));
+    rmSync(stack.path(`pctl.${STACK}.json`));
     const noConfig = await json(['destroy', '-c', 'missing.yaml'], { exit: 2, ok: false, command: 'destroy' });
     expect(noConfig.error.code).toBe('ConfigNotFound');
   }, 600_000);

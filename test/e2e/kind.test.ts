@@ -8,18 +8,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateFileSchema } from '@pctl/core';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { copyExample, pctl, repoRoot, tempDir } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const CLUSTER = `pctl-e2e-${process.pid}`;
 const PULL_PASSWORD = `pull-${process.pid}-s3cret`;
 const STACK = 'shop';
 let server: KubeApiServer;
 let server2: KubeApiServer | undefined;
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack({ example: 'kind' });
 let env: Record<string, string>;
-const kindLog = () => path.join(tmp.dir, 'kind.log');
+const kindLog = () => stack.path('../kind.log');
 const kindCalls = (): string[][] => {
   try {
     return readFileSync(kindLog(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -28,8 +28,8 @@ const kindCalls = (): string[][] => {
   }
 };
 const clearKindLog = () => writeFileSync(kindLog(), '');
-const state = () => StateFileSchema.parse(JSON.parse(readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8')));
-const stackFile = () => path.join(dir, 'pctl.yaml');
+const state = () => StateFileSchema.parse(JSON.parse(readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8')));
+const stackFile = () => stack.path('pctl.yaml');
 const edit = (from: string | RegExp, to: string) => {
   const y = readFileSync(stackFile(), 'utf8');
   const next = y.replace(from, to);
@@ -42,14 +42,12 @@ const applies = () => server.requests.filter((r) => r.method === 'PATCH' && r.co
 beforeAll(async () => {
   await requireDocker();
   server = await startKubeApiServer({ contextName: `kind-${CLUSTER}` });
-  tmp = tempDir();
-  dir = copyExample('kind', tmp.dir);
   writeFileSync(stackFile(), readFileSync(stackFile(), 'utf8').replaceAll('cluster: pctl', `cluster: ${CLUSTER}`));
   env = {
     PATH: `${path.join(repoRoot, 'test/fixtures/fake-kind')}:${process.env.PATH}`,
     KUBECONFIG: server.kubeconfigPath,
     PCTL_FAKE_KIND_LOG: kindLog(),
-    PCTL_FAKE_KIND_STATE: path.join(tmp.dir, 'kind-clusters.json'),
+    PCTL_FAKE_KIND_STATE: stack.path('../kind-clusters.json'),
     TOOL_PULL_PASSWORD: PULL_PASSWORD,
   };
 }, 60_000);
@@ -58,12 +56,11 @@ afterAll(async () => {
   await server2?.close();
   await removeStack(STACK);
   await server?.close();
-  tmp?.cleanup();
 });
 
 describe('kind provider', () => {
   it('creates the cluster, loads the built image once, and applies every object', async () => {
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'deployed' });
@@ -112,7 +109,7 @@ describe('kind provider', () => {
   it('touches nothing on a second deploy with no change', async () => {
     clearKindLog();
     const before = applies();
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     expect(Object.values(results(r.stdout))).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(r.stderr).toContain('unchanged, skipping');
@@ -121,7 +118,7 @@ describe('kind provider', () => {
   }, 120_000);
 
   it('shows state next to the pods really running', async () => {
-    const r = await pctl(['status', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['status', '--json'], { env });
     expect(r.exitCode).toBe(0);
     const rows = Object.fromEntries((JSON.parse(r.stdout).status as { key: string; inState: string; live: { state: string; detail: string; resources: { name: string; state: string }[] } }[]).map((x) => [x.key, x]));
     expect(rows['shop-api']!.inState).toBe('deployed');
@@ -131,9 +128,9 @@ describe('kind provider', () => {
   }, 60_000);
 
   it('redeploys only the service whose raw manifest changed', async () => {
-    const file = path.join(dir, 'k8s/report-job.yaml');
+    const file = stack.path('k8s/report-job.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('FORMAT: csv', 'FORMAT: json'));
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ 'shop-api': 'skipped', 'shop-web': 'skipped', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
     expect((server.get('ConfigMap', 'shop', 'report-settings') as { data: Record<string, string> }).data.FORMAT).toBe('json');
@@ -141,8 +138,8 @@ describe('kind provider', () => {
 
   it('loads a rebuilt image into the node and rolls the services that run it', async () => {
     clearKindLog();
-    writeFileSync(path.join(dir, 'api/index.html'), '<h1>v2</h1>\n');
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    writeFileSync(stack.path('api/index.html'), '<h1>v2</h1>\n');
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     // reports' CronJob names pctl://api, so it follows the new tag too.
     expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
@@ -153,7 +150,7 @@ describe('kind provider', () => {
 
   it('moves a service to another namespace: applied there, gone from the old one', async () => {
     edit('options: { cluster: ' + CLUSTER + ', namespace: shop, storage', 'options: { cluster: ' + CLUSTER + ', namespace: shop-batch, storage');
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
     expect(server.get('Deployment', 'shop-batch', 'shop-reports')).toBeTruthy();
@@ -173,7 +170,7 @@ describe('kind provider', () => {
     env.KUBECONFIG = `${server.kubeconfigPath}:${server2.kubeconfigPath}`;
     edit(`options: { cluster: ${CLUSTER}, namespace: shop-batch, storage`, `options: { cluster: ${CLUSTER}-b, namespace: shop-batch, storage`);
     clearKindLog();
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
     expect(kindCalls().filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', `${CLUSTER}-b`, '--wait', '120s']]);
@@ -189,7 +186,7 @@ describe('kind provider', () => {
   it('removes an orphan: a service taken out of the file loses every object', async () => {
     const y = readFileSync(stackFile(), 'utf8');
     writeFileSync(stackFile(), y.replace(/  web:\n[\s\S]*?(?=  reports:)/, ''));
-    const r = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)['shop-web']).toBe('removed');
     for (const [kind, name] of [['Deployment', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web'], ['Role', 'shop-web'], ['RoleBinding', 'shop-web'], ['ServiceAccount', 'shop-web']]) {
@@ -203,7 +200,7 @@ describe('kind provider', () => {
     const password = PULL_PASSWORD;
     edit('  reports:\n', `  tool:\n    image: 127.0.0.1:5999/team/tool:1.0\n    registry: { url: "http://127.0.0.1:5999/team", username: robot, password: "\${env:TOOL_PULL_PASSWORD}" }\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: shop } }\n  reports:\n`);
     const penv = env;
-    const r = await pctl(['deploy', '--json', '--verbose'], { cwd: dir, env: penv });
+    const r = await stack.pctl(['deploy', '--json', '--verbose'], { env: penv });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-tool']).toBe('deployed');
     const secret = server.get('Secret', 'shop', 'shop-tool-regcred') as { type: string; data: Record<string, string> };
@@ -214,11 +211,11 @@ describe('kind provider', () => {
     expect(sa.imagePullSecrets).toEqual([{ name: 'shop-tool-regcred' }]);
     expect(state()['shop-tool']).toMatchObject({ hasPullSecret: true });
     // Nowhere else: not in the state file, the output, or what render prints.
-    const rendered = await pctl(['render', 'tool'], { cwd: dir, env: penv });
+    const rendered = await stack.pctl(['render', 'tool'], { env: penv });
     expect(rendered.exitCode).toBe(0);
     const renderedSecret = JSON.parse(Buffer.from(/\.dockerconfigjson: (\S+)/.exec(rendered.stdout)![1]!, 'base64').toString());
     expect(renderedSecret.auths['127.0.0.1:5999'].password).toBe('<redacted>');
-    for (const text of [readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8'), r.stdout, r.stderr, rendered.stdout, rendered.stderr]) {
+    for (const text of [readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'), r.stdout, r.stderr, rendered.stdout, rendered.stderr]) {
       expect(text).not.toContain(password);
       expect(text).not.toContain(Buffer.from(password).toString('base64').slice(0, 12));
     }
@@ -229,7 +226,7 @@ describe('kind provider', () => {
   it('fails the deploy when the rollout fails, naming the pod and its reason', async () => {
     server.controls.failImage('busybox:does-not-exist', 'ImagePullBackOff');
     edit('  reports:\n', '  broken:\n    image: busybox:does-not-exist\n    provider: { name: kind, options: { cluster: ' + CLUSTER + ', namespace: shop, rolloutTimeout: 60 } }\n  reports:\n');
-    const r = await pctl(['deploy'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy'], { env });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
@@ -237,13 +234,13 @@ describe('kind provider', () => {
     expect(state()['shop-broken']!.pending).toBe(true);
     // Fixed: the next deploy finishes it.
     server.controls.clearImageFailures();
-    const again = await pctl(['deploy', '--json'], { cwd: dir, env });
+    const again = await stack.pctl(['deploy', '--json'], { env });
     expect(again.exitCode).toBe(0);
     expect(results(again.stdout)['shop-broken']).toBe('deployed');
   }, 180_000);
 
   it('destroys everything, waits until it is gone, and removes the namespaces it created', async () => {
-    const r = await pctl(['destroy'], { cwd: dir, env });
+    const r = await stack.pctl(['destroy'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(server.get('Deployment', 'shop', 'edge')).toBeUndefined();
@@ -263,7 +260,7 @@ describe('kind provider', () => {
 
 describe('kind provider, bad environment', () => {
   it('names the missing kind binary and how to install it', async () => {
-    const r = await pctl(['deploy'], { cwd: dir, env: { ...env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
+    const r = await stack.pctl(['deploy'], { env: { ...env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
@@ -271,13 +268,13 @@ describe('kind provider, bad environment', () => {
   }, 60_000);
 
   it('names the kubeconfig and the missing context', async () => {
-    const missing = path.join(tmp.dir, 'nothing.yaml');
-    const r = await pctl(['deploy'], { cwd: dir, env: { ...env, KUBECONFIG: missing } });
+    const missing = stack.path('../nothing.yaml');
+    const r = await stack.pctl(['deploy'], { env: { ...env, KUBECONFIG: missing } });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain(`cannot read the kubeconfig ${missing}`);
-    const other = path.join(tmp.dir, 'other.yaml');
+    const other = stack.path('../other.yaml');
     writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n');
-    const r2 = await pctl(['deploy'], { cwd: dir, env: { ...env, KUBECONFIG: other } });
+    const r2 = await stack.pctl(['deploy'], { env: { ...env, KUBECONFIG: other } });
     expect(r2.exitCode).not.toBe(0);
     // Services on both clusters fail at once; whichever fails first names its own context.
     expect(r2.stderr).toMatch(new RegExp(`error: .*no context "kind-${CLUSTER}(-b)?" in the kubeconfig ${other} \\(it has: other\\)`));

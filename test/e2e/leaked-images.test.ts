@@ -5,20 +5,20 @@ import { execa } from 'execa';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl, writeTree } from '../helpers/cli.js';
 import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'leakimg';
 const OTHER = 'leakimg-other';
 const QUIET = 'leakimg-quiet';
 const SHARED = 'leakimg-shared';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack();
 const keepers: string[] = [];
 
 // Builds a one-file image with the given labels, as a killed pctl would have left it.
 async function buildImage(tag: string, labels: Record<string, string>, content: string): Promise<void> {
-  const ctx = path.join(dir, `ctx-${tag.replace(/[:/]/g, '-')}`);
+  const ctx = stack.path(`ctx-${tag.replace(/[:/]/g, '-')}`);
   writeTree(ctx, { Dockerfile: 'FROM busybox:latest\nCOPY f /f\n', f: content });
   const args = ['build', '-q', '-t', tag, ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ctx];
   const r = await execa('docker', args, { reject: false });
@@ -36,9 +36,7 @@ const tags = async () => (await docker(['images', '--format', '{{.Repository}}:{
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, {
+  stack.write({
     'pctl.yaml': `name: ${STACK}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
     'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
     'web/site/index.html': 'v1\n',
@@ -51,7 +49,6 @@ afterAll(async () => {
   await removeStack(SHARED);
   for (const c of keepers) await execa('docker', ['rm', '-f', c], { reject: false });
   for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used']) await execa('docker', ['rmi', '-f', t], { reject: false });
-  tmp?.cleanup();
 });
 
 describe('leaked images', () => {
@@ -68,7 +65,7 @@ describe('leaked images', () => {
     // Recorded as pctl's builds: the one-label and other-stack images still stay (their labels say so).
     recordKilledBuild(dir, STACK, ['pctl-leakimg-web:leak1', 'pctl-leakimg-web:leak2', 'pctl-leakimg-web:used', 'pctl-leakimg-nolabel:x', 'pctl-leakimg-other-web:x']);
 
-    const first = await pctl(['deploy'], { cwd: dir });
+    const first = await stack.pctl(['deploy']);
     expect(first.exitCode, first.stderr).toBe(0);
     let now = await tags();
     expect(now).not.toContain('pctl-leakimg-web:leak1');
@@ -80,13 +77,13 @@ describe('leaked images', () => {
     expect(deployed).toHaveLength(1); // the image web runs
 
     // A second generation: the old image goes (replaced), the new one stays.
-    writeFileSync(path.join(dir, 'web/site/index.html'), 'v2\n');
-    const second = await pctl(['deploy'], { cwd: dir });
+    writeFileSync(stack.path('web/site/index.html'), 'v2\n');
+    const second = await stack.pctl(['deploy']);
     expect(second.exitCode, second.stderr).toBe(0);
     expect((await labelled('image', STACK)).filter((t) => t !== 'pctl-leakimg-web:used')).toHaveLength(1);
     expect(await labelled('image', STACK)).not.toContain(deployed[0]);
 
-    const destroy = await pctl(['destroy'], { cwd: dir });
+    const destroy = await stack.pctl(['destroy']);
     expect(destroy.exitCode, destroy.stderr).toBe(0);
     // Only the image a container still uses is left of this stack.
     expect(await labelled('image', STACK)).toEqual(['pctl-leakimg-web:used']);
@@ -96,8 +93,8 @@ describe('leaked images', () => {
   }, 300_000);
 
   it('a deploy that builds nothing sweeps only after a run that started builds (a no-op loads no engine client)', async () => {
-    const quiet = path.join(dir, 'quiet');
-    const trace = path.join(dir, 'quiet-trace.txt');
+    const quiet = stack.path('quiet');
+    const trace = stack.path('quiet-trace.txt');
     writeTree(quiet, {
       'pctl.yaml': `name: ${QUIET}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
       'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
@@ -125,7 +122,7 @@ describe('leaked images', () => {
   }, 300_000);
 
   it('destroying a service keeps the image another service runs (pctl://), and the last one removes it', async () => {
-    const shared = path.join(dir, 'shared');
+    const shared = stack.path('shared');
     writeTree(shared, {
       'pctl.yaml':
         `name: ${SHARED}\nservices:\n  api:\n    image: ./api\n    command: sleep 3600\n    provider: { name: docker }\n` +

@@ -1,18 +1,17 @@
 // A stack file written for the original pctl, on the real Docker engine: names with '_' and
 // upper case (objects named by resourceName), Docker's port forms (host address, ranges,
 // udp), a host folder relative to the stack file, and env values passed as written.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { until } from '../helpers/until.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'Mig_App';
-let tmp: ReturnType<typeof tempDir>;
+const stack = useStack();
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  writeTree(tmp.dir, {
+  stack.write({
     'www/index.html': 'served from the host folder\n',
     'pctl.yaml': `name: ${STACK}
 description: migrated from the original pctl
@@ -29,25 +28,16 @@ services:
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 // The page once httpd answers (it starts just after the container does).
-async function pageWhenServed(url: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      return await (await fetch(url)).text();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+function pageWhenServed(url: string): Promise<string> {
+  return until(`${url} to answer`, async () => (await fetch(url)).text());
 }
 
 describe('a stack file from the original pctl on Docker', () => {
   it('deploys with derived names, every port form, the host folder and env as written', async () => {
-    const r = await pctl(['deploy'], { cwd: tmp.dir });
+    const r = await stack.pctl(['deploy']);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual(['mig-app-my-api']);
@@ -62,9 +52,9 @@ describe('a stack file from the original pctl on Docker', () => {
       '82/tcp': [{ HostIp: '', HostPort: '18473' }],
       '53/udp': [{ HostIp: '', HostPort: '18474' }],
     });
-    expect(info!.HostConfig.Binds).toEqual([`${path.join(tmp.dir, 'www')}:/www:ro`]);
+    expect(info!.HostConfig.Binds).toEqual([`${stack.path('www')}:/www:ro`]);
     expect(await pageWhenServed('http://127.0.0.1:18471/')).toBe('served from the host folder\n');
-    const d = await pctl(['destroy'], { cwd: tmp.dir });
+    const d = await stack.pctl(['destroy']);
     expect(d.exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual([]);
   });

@@ -3,14 +3,14 @@
 // Kubernetes OpenAPI schemas (kubernetes-models).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { copyExample, pctl, tempDir } from '../helpers/cli.js';
+import { useStack } from '../helpers/stack.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack({ example: 'kind' });
+const hello = useStack({ example: 'hello' });
 // No kind on PATH, no kubeconfig, no Docker engine: render needs none of them.
-const env = () => ({ PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, KUBECONFIG: path.join(tmp.dir, 'no-such-kubeconfig'), DOCKER_HOST: 'unix:///nonexistent.sock' });
+const env = () => ({ PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, KUBECONFIG: stack.path('no-such-kubeconfig'), DOCKER_HOST: 'unix:///nonexistent.sock' });
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
 
@@ -20,15 +20,10 @@ async function validate(o: Obj): Promise<void> {
   new Model(o).validate();
 }
 
-beforeAll(() => {
-  tmp = tempDir();
-  dir = copyExample('kind', tmp.dir);
-});
-afterAll(() => tmp?.cleanup());
 
 describe('pctl render', () => {
   it('prints every object of every Kubernetes service, valid against the official schemas', async () => {
-    const r = await pctl(['render', '--json'], { cwd: dir, env: env() });
+    const r = await stack.pctl(['render', '--json'], { env: env() });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const rendered = JSON.parse(r.stdout).rendered as { key: string; provider: string; objects: Obj[] }[];
@@ -49,8 +44,8 @@ describe('pctl render', () => {
   });
 
   it('prints YAML documents that parse to the same objects, for one service', async () => {
-    const json = JSON.parse((await pctl(['render', '--json', 'web'], { cwd: dir, env: env() })).stdout).rendered as { objects: Obj[] }[];
-    const r = await pctl(['render', 'web'], { cwd: dir, env: env() });
+    const json = JSON.parse((await stack.pctl(['render', '--json', 'web'], { env: env() })).stdout).rendered as { objects: Obj[] }[];
+    const r = await stack.pctl(['render', 'web'], { env: env() });
     expect(r.exitCode).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
     expect(docs).toEqual(json[0]!.objects);
@@ -58,36 +53,35 @@ describe('pctl render', () => {
   });
 
   it('is deterministic and follows the inputs', async () => {
-    const a = (await pctl(['render'], { cwd: dir, env: env() })).stdout;
-    const b = (await pctl(['render'], { cwd: dir, env: env() })).stdout;
+    const a = (await stack.pctl(['render'], { env: env() })).stdout;
+    const b = (await stack.pctl(['render'], { env: env() })).stdout;
     expect(a).toBe(b);
-    writeFileSync(path.join(dir, 'api/index.html'), 'changed\n');
-    const c = (await pctl(['render', 'api'], { cwd: dir, env: env() })).stdout;
+    writeFileSync(stack.path('api/index.html'), 'changed\n');
+    const c = (await stack.pctl(['render', 'api'], { env: env() })).stdout;
     expect(c).not.toContain(/image: (pctl-shop-api:[0-9a-f]{12})/.exec(a)![1]);
   });
 
   it('rejects an unknown service, an unknown pctl:// name, and a broken manifest with exit 2 and the place', async () => {
-    const unknown = await pctl(['render', 'nope'], { cwd: dir, env: env() });
+    const unknown = await stack.pctl(['render', 'nope'], { env: env() });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/error: no service "nope" in .*pctl\.yaml/);
 
-    const manifest = path.join(dir, 'k8s/report-job.yaml');
+    const manifest = stack.path('k8s/report-job.yaml');
     const good = readFileSync(manifest, 'utf8');
     writeFileSync(manifest, good.replace('image: pctl://api', 'image: pctl://apii'));
-    const badRef = await pctl(['render'], { cwd: dir, env: env() });
+    const badRef = await stack.pctl(['render'], { env: env() });
     expect(badRef.exitCode).toBe(2);
     expect(badRef.stderr).toMatch(/error: k8s\/report-job\.yaml:\d+ \(services\.reports\.manifests\): pctl:\/\/apii names no service/);
 
     writeFileSync(manifest, good.replace('kind: ConfigMap', 'kind: ConfigMap\n  bad: [unclosed'));
-    const badYaml = await pctl(['render', 'reports'], { cwd: dir, env: env() });
+    const badYaml = await stack.pctl(['render', 'reports'], { env: env() });
     expect(badYaml.exitCode).toBe(2);
     expect(badYaml.stderr).toMatch(/error: .*report-job\.yaml/);
     writeFileSync(manifest, good);
   });
 
   it('says so for a stack with no Kubernetes service', async () => {
-    const hello = copyExample('hello', tmp.dir);
-    const r = await pctl(['render'], { cwd: hello, env: env() });
+    const r = await hello.pctl(['render'], { env: env() });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('no service of this stack deploys to Kubernetes');

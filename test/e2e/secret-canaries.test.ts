@@ -9,16 +9,16 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { pctl, repoRoot, tempDir, writeTree, type PctlRun } from '../helpers/cli.js';
+import { pctl, repoRoot, type PctlRun } from '../helpers/cli.js';
 import { docker, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 // Chosen so that none occurs by accident in pctl's output, hashes or names.
 const CANARIES = { c3: 'Qz7', c5: 'kX9pW', c8: 'Vb4nR8tJ', c32: 'Hq2Zp9Lw4Kx7Nc3Vb8Mt5Rj1Gf6Dy0Ss' } as const;
 const STACK = 'canary';
 const CLUSTER = `pctl-canary-${process.pid}`;
 let server: KubeApiServer;
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack({ prefix: 'pctl-canary-' });
 let env: Record<string, string>;
 const seen: { what: string; run: PctlRun }[] = [];
 
@@ -46,12 +46,12 @@ function leaks(text: string): string[] {
 }
 
 async function run(what: string, args: string[]): Promise<PctlRun> {
-  const r = await pctl(args, { cwd: dir, env });
+  const r = await pctl(args, { cwd: stack.dir, env });
   seen.push({ what: `${what}: pctl ${args.join(' ')}`, run: r });
   expect(leaks(r.stdout), `${what}: stdout of pctl ${args.join(' ')}`).toEqual([]);
   expect(leaks(r.stderr), `${what}: stderr of pctl ${args.join(' ')}`).toEqual([]);
-  for (const f of readdirSync(dir).filter((n) => /^pctl\..*\.json(\.bak)?$/.test(n))) {
-    expect(leaks(readFileSync(path.join(dir, f), 'utf8')), `${what}: ${f} after pctl ${args.join(' ')}`).toEqual([]);
+  for (const f of readdirSync(stack.dir).filter((n) => /^pctl\..*\.json(\.bak)?$/.test(n))) {
+    expect(leaks(readFileSync(stack.path(f), 'utf8')), `${what}: ${f} after pctl ${args.join(' ')}`).toEqual([]);
   }
   return r;
 }
@@ -79,9 +79,7 @@ const FLAGS = [[], ['--json'], ['-v'], ['--json', '-v']];
 beforeAll(async () => {
   await requireDocker();
   server = await startKubeApiServer({ contextName: `kind-${CLUSTER}` });
-  tmp = tempDir('pctl-canary-');
-  dir = tmp.dir;
-  writeTree(dir, {
+  stack.write({
     'c5.txt': `${CANARIES.c5}\n`,
     'vault.mjs': `export default class { constructor() { return function vault(key) { return { c8: ${JSON.stringify(CANARIES.c8)} }[key]; }; } }\n`,
     'api/Dockerfile': 'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n',
@@ -93,15 +91,14 @@ beforeAll(async () => {
     CANARY32: CANARIES.c32,
     PATH: `${path.join(repoRoot, 'test/fixtures/fake-kind')}:${process.env.PATH}`,
     KUBECONFIG: server.kubeconfigPath,
-    PCTL_FAKE_KIND_LOG: path.join(tmp.dir, 'kind.log'),
-    PCTL_FAKE_KIND_STATE: path.join(tmp.dir, 'kind-clusters.json'),
+    PCTL_FAKE_KIND_LOG: stack.path('kind.log'),
+    PCTL_FAKE_KIND_STATE: stack.path('kind-clusters.json'),
   };
 }, 60_000);
 afterAll(async () => {
   await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
   await removeStack(STACK);
   await server?.close();
-  tmp?.cleanup();
 });
 
 describe('secret canaries', () => {
@@ -134,7 +131,7 @@ describe('secret canaries', () => {
 
   it('never appear in any output or the state file, in failure', async () => {
     // A container that prints every secret and exits; a build that prints its token and fails.
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml({ webCommand: 'echo "A=$A B=$B C=$C D=$D $MIXED" >&2; exit 3' }));
+    writeFileSync(stack.path('pctl.yaml'), stackYaml({ webCommand: 'echo "A=$A B=$B C=$C D=$D $MIXED" >&2; exit 3' }));
     for (const flags of FLAGS) {
       const deploy = await run('failing container', ['deploy', 'web', ...flags]);
       expect(deploy.exitCode).toBe(1);
@@ -144,7 +141,7 @@ describe('secret canaries', () => {
       await run('failing container', ['state', 'show', ...flags]);
       expect((await run('unknown service', ['render', 'nosuch', ...flags])).exitCode).toBe(2);
     }
-    writeFileSync(path.join(dir, 'api/Dockerfile'), 'FROM busybox\nARG TOKEN\nRUN echo "token is $TOKEN" && exit 7\n');
+    writeFileSync(stack.path('api/Dockerfile'), 'FROM busybox\nARG TOKEN\nRUN echo "token is $TOKEN" && exit 7\n');
     for (const flags of FLAGS) {
       const build = await run('failing build', ['build', '--force-build', ...flags]);
       expect(build.exitCode).toBe(1);
@@ -155,7 +152,7 @@ describe('secret canaries', () => {
     // The failed step's container (its environment holds the build args) is not left on the engine.
     expect(leaks(JSON.stringify(await containersNotOf(STACK)))).toEqual([]);
     // A secret in a place that makes the stack file invalid.
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml({ webCommand: 'sleep 3600', dependsOn: '${env:CANARY32}' }));
+    writeFileSync(stack.path('pctl.yaml'), stackYaml({ webCommand: 'sleep 3600', dependsOn: '${env:CANARY32}' }));
     for (const flags of FLAGS) {
       for (const cmd of [['validate'], ['plan'], ['render'], ['build'], ['deploy'], ['status'], ['destroy'], ['state', 'show']]) {
         const r = await run('invalid stack file', [...cmd, ...flags]);
@@ -164,16 +161,16 @@ describe('secret canaries', () => {
     }
     expect(seen.some((s) => /unknown service "\*\*\*"/.test(s.run.stderr))).toBe(true);
     // A short canary as a custom provider's error, thrown as a plain object.
-    writeFileSync(path.join(dir, 'p.mjs'), `export default { apiVersion: 1, name: 'leaky', async deploy({ target }) { throw { message: 'refused ' + target.service.env.A + ' ' + target.service.env.B }; }, async destroy() {} };\n`);
-    writeFileSync(path.join(dir, 'leaky.yaml'), `name: ${STACK}odd\nsecrets: [CANARY3]\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`);
+    writeFileSync(stack.path('p.mjs'), `export default { apiVersion: 1, name: 'leaky', async deploy({ target }) { throw { message: 'refused ' + target.service.env.A + ' ' + target.service.env.B }; }, async destroy() {} };\n`);
+    writeFileSync(stack.path('leaky.yaml'), `name: ${STACK}odd\nsecrets: [CANARY3]\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`);
     for (const flags of FLAGS) {
       const r = await run('custom provider', ['deploy', '-c', 'leaky.yaml', ...flags]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/refused \*\*\* \*\*\*/);
     }
-    writeFileSync(path.join(dir, 'pctl.yaml'), stackYaml({ webCommand: 'sleep 3600' }));
-    writeFileSync(path.join(dir, 'api/Dockerfile'), 'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n');
+    writeFileSync(stack.path('pctl.yaml'), stackYaml({ webCommand: 'sleep 3600' }));
+    writeFileSync(stack.path('api/Dockerfile'), 'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n');
     for (const flags of FLAGS.slice(0, 2)) expect((await run('destroy', ['destroy', ...flags])).exitCode).toBe(0);
-    expect(existsSync(path.join(dir, `pctl.${STACK}.json`))).toBe(true);
+    expect(existsSync(stack.path(`pctl.${STACK}.json`))).toBe(true);
   }, 900_000);
 });

@@ -1,24 +1,21 @@
 // Secrets from ${env:...} and ${file:...} reach the containers, and nothing else:
 // not the state file, not stdout or stderr (plain, --verbose, --json), not error messages.
 import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
+import { pctlWatchingArgv } from '../helpers/cli.js';
 import { docker, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'secrets';
 const ENV_SECRET = 'env-s3cr3t-Value-4711';
 const FILE_SECRET = 'file-s3cr3t-Value-0815';
 const SHELLY = `$(touch /tmp/pctl-secret-pwned); echo 'quoted' "double" \`id\` ; rm -rf / #`;
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack();
 const env = { API_TOKEN: ENV_SECRET };
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, {
+  stack.write({
     'db-password.txt': `${FILE_SECRET}\n`,
     'pctl.yaml': `name: ${STACK}
 services:
@@ -41,7 +38,6 @@ services:
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 function expectNoSecret(text: string, where: string) {
@@ -53,7 +49,7 @@ describe('secrets', () => {
   it('reach the container verbatim and never the state file, output or errors', async () => {
     const outputs: string[] = [];
     for (const flags of [[], ['--verbose'], ['--json'], ['--json', '--verbose']]) {
-      const r = await pctl(['deploy', ...flags], { cwd: dir, env });
+      const r = await stack.pctl(['deploy', ...flags], { env });
       // `leaky` exits at once and prints its token: the error shows its log, masked.
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/leaky/);
@@ -61,9 +57,9 @@ describe('secrets', () => {
     }
     expect(outputs.join('\n')).toMatch(/token is \*\*\*/);
     outputs.forEach((o, i) => expectNoSecret(o, `output ${i}`));
-    for (const f of readdirSync(dir).filter((f) => f.startsWith('pctl.') || f === '.pctl')) {
+    for (const f of readdirSync(stack.dir).filter((f) => f.startsWith('pctl.') || f === '.pctl')) {
       if (f === '.pctl') continue;
-      expectNoSecret(readFileSync(path.join(dir, f), 'utf8'), f);
+      expectNoSecret(readFileSync(stack.path(f), 'utf8'), f);
     }
     const inspected = JSON.parse(await docker(['inspect', `${STACK}-app`]))[0].Config.Env as string[];
     expect(inspected).toContain(`TOKEN=${ENV_SECRET}`);
@@ -71,9 +67,9 @@ describe('secrets', () => {
     expect(inspected).toContain(`SHELLY=${SHELLY}`);
     const { existsSync } = await import('node:fs');
     expect(existsSync('/tmp/pctl-secret-pwned')).toBe(false);
-    const status = await pctl(['status', '--json'], { cwd: dir, env });
+    const status = await stack.pctl(['status', '--json'], { env });
     expectNoSecret(status.stdout + status.stderr, 'status');
-    const plan = await pctl(['plan', '--json', '--verbose'], { cwd: dir, env });
+    const plan = await stack.pctl(['plan', '--json', '--verbose'], { env });
     expectNoSecret(plan.stdout + plan.stderr, 'plan');
   });
 
@@ -81,8 +77,8 @@ describe('secrets', () => {
     const forced = { ...env, PCTL_FORCE: '1' };
     for (const secret of [ENV_SECRET, FILE_SECRET]) {
       // A changed fingerprint makes deploy create app's container again.
-      writeTree(dir, { 'pctl.yaml': readFileSync(path.join(dir, 'pctl.yaml'), 'utf8').replace(/command: sleep \d+/, `command: sleep ${3600 + secret.length}`) });
-      const r = await pctlWatchingArgv(['deploy', 'app', '--verbose'], { cwd: dir, env: forced }, secret);
+      stack.write({ 'pctl.yaml': readFileSync(stack.path('pctl.yaml'), 'utf8').replace(/command: sleep \d+/, `command: sleep ${3600 + secret.length}`) });
+      const r = await pctlWatchingArgv(['deploy', 'app', '--verbose'], { cwd: stack.dir, env: forced }, secret);
       expect(r.exitCode, r.stderr).toBe(0);
       // --verbose names each engine call by its route; the body (with the values) is never printed.
       expect(r.stderr).toMatch(new RegExp(`> POST /containers/create\\?name=${STACK}-app\\n`));

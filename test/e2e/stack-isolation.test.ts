@@ -1,30 +1,28 @@
 // One stack never touches another's resources, on the real engine: stack `isol` with
 // service `x-y` and stack `isol-x` with service `y` share the key `isol-x-y`. Every
 // look-up goes by the stack's label too, and in one folder the second is refused.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
+import { pctl } from '../helpers/cli.js';
 import { containerIds, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
-let tmp: ReturnType<typeof tempDir>;
+const stack = useStack();
 const yamlA = 'name: isol\nservices:\n  x-y:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n';
 const yamlB = 'name: isol-x\nservices:\n  y:\n    image: busybox:latest\n    command: sleep 3601\n    provider: { name: docker }\n';
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  writeTree(tmp.dir, { 'a/pctl.yaml': yamlA, 'b/pctl.yaml': yamlB, 'a/other.yaml': yamlB });
+  stack.write({ 'a/pctl.yaml': yamlA, 'b/pctl.yaml': yamlB, 'a/other.yaml': yamlB });
 });
 afterAll(async () => {
   await removeStack('isol');
   await removeStack('isol-x');
-  tmp?.cleanup();
 });
 
 describe('stacks sharing a key', () => {
   it('never remove or report each other\'s containers', async () => {
-    const a = path.join(tmp.dir, 'a');
-    const b = path.join(tmp.dir, 'b');
+    const a = stack.path('a');
+    const b = stack.path('b');
     expect((await pctl(['deploy'], { cwd: a })).exitCode).toBe(0);
     const before = await containerIds('isol');
     expect(Object.keys(before)).toEqual(['isol-x-y']);

@@ -3,43 +3,32 @@
 // next deploy still sees the change (sync never fools the fingerprint).
 import { execa } from 'execa';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, pctl, pctlBin, tempDir } from '../helpers/cli.js';
+import { pctlBin } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/sshd.js';
+import { until } from '../helpers/until.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'synctest';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
+const stack = useStack({ example: 'hello' });
 const inContainer = async (c: string, file: string) => (await execa('docker', ['exec', c, 'cat', file], { reject: false })).stdout;
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   await requireDocker();
-  tmp = tempDir();
-  dir = copyExample('hello', tmp.dir);
   const port = await freePort();
-  writeFileSync(path.join(dir, 'pctl.yaml'), readFileSync(path.join(dir, 'pctl.yaml'), 'utf8').replace('name: hello', `name: ${STACK}`).replace('18080:8080', `${port}:8080`));
-  writeFileSync(path.join(dir, 'web/old.html'), 'old page');
-  const r = await pctl(['deploy'], { cwd: dir });
+  writeFileSync(stack.path('pctl.yaml'), readFileSync(stack.path('pctl.yaml'), 'utf8').replace('name: hello', `name: ${STACK}`).replace('18080:8080', `${port}:8080`));
+  writeFileSync(stack.path('web/old.html'), 'old page');
+  const r = await stack.pctl(['deploy']);
   expect(r.exitCode).toBe(0);
 }, 180_000);
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 describe('pctl sync', () => {
   it('syncs once: every copied folder of every service, into its containers', async () => {
-    const r = await pctl(['sync', '--once', '--json'], { cwd: dir });
+    const r = await stack.pctl(['sync', '--once', '--json']);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     const rounds = JSON.parse(r.stdout).rounds as { key: string; files: number; containers: string[] }[];
@@ -51,13 +40,13 @@ describe('pctl sync', () => {
   });
 
   it('watches: a changed file appears in the container, a removed one goes, Ctrl-C stops', async () => {
-    const child = execa(process.execPath, [pctlBin, 'sync', 'web'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
+    const child = execa(process.execPath, [pctlBin, 'sync', 'web'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' } });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await until('the watcher', async () => err.includes('watching web -> /www/'));
-    writeFileSync(path.join(dir, 'web/index.html'), '<h1>synced live</h1>\n');
+    writeFileSync(stack.path('web/index.html'), '<h1>synced live</h1>\n');
     await until('the new page in the container', async () => (await inContainer(`${STACK}-web`, '/www/index.html')).includes('synced live'));
-    rmSync(path.join(dir, 'web/old.html'));
+    rmSync(stack.path('web/old.html'));
     await until('the removal in the container', async () => (await execa('docker', ['exec', `${STACK}-web`, 'test', '-e', '/www/old.html'], { reject: false })).exitCode === 1);
     expect(err).toMatch(new RegExp(`${STACK}-web synced 1 file to ${STACK}-web`));
     expect(err).toMatch(/synced .*1 removal/);
@@ -70,7 +59,7 @@ describe('pctl sync', () => {
   }, 90_000);
 
   it('does not fool the next deploy: the changed service redeploys', async () => {
-    const r = await pctl(['deploy', '--json'], { cwd: dir });
+    const r = await stack.pctl(['deploy', '--json']);
     expect(r.exitCode).toBe(0);
     const results = Object.fromEntries(JSON.parse(r.stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
     expect(results).toEqual({ [`${STACK}-api`]: 'skipped', [`${STACK}-web`]: 'deployed' });
@@ -78,11 +67,11 @@ describe('pctl sync', () => {
   }, 120_000);
 
   it('rejects what it cannot sync with exit 2 and the reason', async () => {
-    const unknown = await pctl(['sync', 'nope', '--once'], { cwd: dir });
+    const unknown = await stack.pctl(['sync', 'nope', '--once']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/error: no service "nope"/);
-    writeFileSync(path.join(dir, 'pctl.yaml'), `${readFileSync(path.join(dir, 'pctl.yaml'), 'utf8')}  cache:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
-    const prebuilt = await pctl(['sync', 'cache', '--once'], { cwd: dir });
+    writeFileSync(stack.path('pctl.yaml'), `${readFileSync(stack.path('pctl.yaml'), 'utf8')}  cache:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
+    const prebuilt = await stack.pctl(['sync', 'cache', '--once']);
     expect(prebuilt.exitCode).toBe(2);
     expect(prebuilt.stderr).toMatch(new RegExp(`error: ${STACK}-cache: its image is not built by pctl`));
   });

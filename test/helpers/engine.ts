@@ -7,6 +7,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { until } from './until.js';
 
 export interface TestEngine {
   host: string;
@@ -47,12 +48,13 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
       );
       let log = '';
       proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-      for (let i = 0; i < 120; i++) {
-        if (await answers()) return;
-        if (proc.exitCode !== null && proc.exitCode !== undefined) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      throw new Error(`test dockerd at ${host} did not start:\n${log}`);
+      const started = proc;
+      await until(`the test dockerd at ${host} to answer`, answers, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        giveUpIf: () => (started.exitCode !== null && started.exitCode !== undefined ? `dockerd exited with ${started.exitCode}` : undefined),
+        detail: () => log,
+      });
     },
     async stop(signal = 'SIGTERM') {
       if (!proc) return;

@@ -5,6 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { until } from './until.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,16 +20,15 @@ export function freePort(): Promise<number> {
 
 /** Waits until something accepts connections on 127.0.0.1:port, or the process died. */
 export async function waitPort(port: number, proc: ResultPromise, what: string, log: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
       s.on('error', () => resolve(false));
     });
-    if (up) return;
-    if (proc.exitCode !== null && proc.exitCode !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start on 127.0.0.1:${port}:\n${log()}`);
+  await until(`${what} to listen on 127.0.0.1:${port}`, accepts, {
+    giveUpIf: () => (proc.exitCode !== null && proc.exitCode !== undefined ? `${what} exited with ${proc.exitCode}` : undefined),
+    detail: log,
+  });
 }
 
 export interface TestSshd {

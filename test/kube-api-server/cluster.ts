@@ -9,7 +9,8 @@ import {
   otherOwnedFields, parsePathKey, previousApplyFields, type Conflict,
 } from './fields.js';
 import { patchSchemaOf } from './openapi.js';
-import { clone, deepEqual, isPlainObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { clone, deepEqual, isPlainObject } from './jsonValue.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { findByKind, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { KubeObject, Store } from './store.js';

@@ -1,5 +1,5 @@
 // Defaulting the API server applies to built-in types, so read-backs look like a real cluster's.
-import { isPlainObject } from './patch.js';
+import { isPlainObject } from './jsonValue.js';
 import type { KubeObject } from './store.js';
 
 type Obj = Record<string, any>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { startKubeApiServer, type KubeApiServer } from './index.js';
+import { until } from '../helpers/until.js';
 
 function deployment(name: string, image: string, replicas = 2): KubernetesObject {
   return {
@@ -30,14 +31,11 @@ describe('kube-api-server deployment controller', () => {
   let objects: KubernetesObjectApi;
   const apply = (obj: KubernetesObject) => objects.patch(obj, undefined, undefined, 'pctl', true, PatchStrategy.ServerSideApply);
   const read = (name: string) => apps.readNamespacedDeployment({ name, namespace: 'rollout' });
-  const waitRolledOut = async (name: string): Promise<V1Deployment> => {
-    for (let i = 0; i < 200; i++) {
+  const waitRolledOut = (name: string): Promise<V1Deployment> =>
+    until(`${name} to roll out`, async () => {
       const d = await read(name);
-      if (rolledOut(d)) return d;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`${name} did not roll out`);
-  };
+      return rolledOut(d) && d;
+    }, { intervalMs: 25 });
 
   beforeAll(async () => {
     server = await startKubeApiServer();

@@ -1,7 +1,7 @@
 // Server-side field validation (`fieldValidation=Strict|Warn|Ignore`): fields a body carries that the kind's schema does not declare.
 import { badRequest } from './errors.js';
 import { definitionOf, resolveSchema, type Schema } from './openapi.js';
-import { isPlainObject } from './patch.js';
+import { isPlainObject } from './jsonValue.js';
 
 /** Strategic-merge-patch directives are not fields. */
 const isDirective = (key: string): boolean => key.startsWith('$');

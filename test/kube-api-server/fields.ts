@@ -1,5 +1,5 @@
 // Field sets for server-side apply and `metadata.managedFields` (FieldsV1), at leaf granularity.
-import { deepEqual, isPlainObject } from './patch.js';
+import { deepEqual, isPlainObject } from './jsonValue.js';
 
 /** A path element as FieldsV1 spells it: `f:spec`, `k:{"name":"app"}`. */
 export type PathElem = string;

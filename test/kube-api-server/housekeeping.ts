@@ -1,7 +1,7 @@
 // Smaller controllers: namespace lifecycle and defaults, PVC binding, LoadBalancer IPs, Endpoints, Jobs.
 import { rfc3339, type Cluster } from './cluster.js';
 import { recordEvent } from './events.js';
-import { clone, deepEqual } from './patch.js';
+import { clone, deepEqual } from './jsonValue.js';
 import { structuredSelector } from './selectors.js';
 import type { KubeObject } from './store.js';
 import type { Timing } from './timing.js';

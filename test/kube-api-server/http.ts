@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, methodNotAllowed, unauthorized } from './errors.js';
 import type { Cluster, DeleteOptions } from './cluster.js';
-import { isPlainObject } from './patch.js';
+import { isPlainObject } from './jsonValue.js';
 import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
 import { pathNotFound, send } from './respond.js';
 import { tableVersionWanted, toTable } from './table.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { rfc3339, type Cluster } from './cluster.js';
 import { recordEvent } from './events.js';
-import { clone, deepEqual } from './patch.js';
+import { clone, deepEqual } from './jsonValue.js';
 import type { KubeObject } from './store.js';
 import type { Timing } from './timing.js';
 

@@ -1,5 +1,5 @@
 // The object store: one resourceVersion counter for all objects, a change log for watches, and change listeners.
-import { clone } from './patch.js';
+import { clone } from './jsonValue.js';
 import type { ResourceType } from './resources.js';
 
 export type KubeObject = Record<string, unknown> & {

@@ -1,7 +1,7 @@
 // Deployment and ReplicaSet controllers: rolling updates, revisions, pod creation, status and conditions.
 import { rfc3339, type Cluster } from './cluster.js';
 import { recordEvent } from './events.js';
-import { clone, deepEqual } from './patch.js';
+import { clone, deepEqual } from './jsonValue.js';
 import { structuredSelector } from './selectors.js';
 import type { KubeObject, OwnerReference } from './store.js';
 import type { Timing } from './timing.js';
