@@ -8,7 +8,7 @@
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { PctlError } from '@pctl/core';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from './kubeObject.js';
 
 /** Annotation marking a cluster object pctl shares between stacks (a StorageClass). */
 export const SHARED_ANNOTATION = 'pctl/shared';

@@ -1,15 +1,10 @@
 // The shared Kubernetes deployer's vocabulary, used by the kind, aws and gcp providers.
 import { z } from 'zod';
 import type { ServiceConfig } from '@pctl/core';
+import type { KubeObject } from './kubeObject.js';
 import { KubeStorageSchema, storageCloudIssue, type KubeCloud, type KubeStorage } from './storage.js';
 
-/** Any Kubernetes object as plain JSON. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
-  [k: string]: unknown;
-}
+export type { KubeObject } from './kubeObject.js';
 
 const rbacRule = z.strictObject({
   apiGroups: z.array(z.string()).default(['']),
