@@ -63,7 +63,7 @@ describe('leaked images', () => {
     keepers.push(user);
     await docker(['create', '--name', user, 'pctl-leakimg-web:used', 'true']);
     // Recorded as pctl's builds: the one-label and other-stack images still stay (their labels say so).
-    recordKilledBuild(dir, STACK, ['pctl-leakimg-web:leak1', 'pctl-leakimg-web:leak2', 'pctl-leakimg-web:used', 'pctl-leakimg-nolabel:x', 'pctl-leakimg-other-web:x']);
+    recordKilledBuild(stack.dir, STACK, ['pctl-leakimg-web:leak1', 'pctl-leakimg-web:leak2', 'pctl-leakimg-web:used', 'pctl-leakimg-nolabel:x', 'pctl-leakimg-other-web:x']);
 
     const first = await stack.pctl(['deploy']);
     expect(first.exitCode, first.stderr).toBe(0);
