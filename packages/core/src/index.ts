@@ -15,4 +15,6 @@ export * from './config/index.js';
 export * from './state/index.js';
 export * from './image/index.js';
 export * from './engine/index.js';
+export * from './concurrency/graph.js';
+export * from './concurrency/pool.js';
 export * from './dockerApi/index.js';

@@ -4,7 +4,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { cycleText, findCycle } from '../engine/graph.js';
+import { cycleText, findCycle } from '../concurrency/graph.js';
 import { resourceName } from '../names.js';
 import { suggest, type ConfigIssue } from './issues.js';
 import { portListIssues } from './ports.js';

@@ -5,7 +5,7 @@ import { StateStore, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
 import { buildForTargets, pushForTarget, removeReplacedImage } from './images.js';
 import { decide, findOrphans, type PlanItem } from './plan.js';
-import { runGraph } from './graph.js';
+import { runGraph } from '../concurrency/graph.js';
 import { openSession, requireKnownServices, requireV1, type Session, type SessionOptions } from './session.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { runLegacyProviders } from './legacy.js';

@@ -4,7 +4,7 @@ import { statePath } from '../state/store.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { clearBuilding } from './buildMarker.js';
-import { runPool } from './pool.js';
+import { runPool } from '../concurrency/pool.js';
 import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
 
