@@ -6,6 +6,7 @@ export { secretLikeName, MIN_ORDINARY_SECRET } from './config/secretRule.js';
 export * from './step.js';
 export * from './exitGuard.js';
 export * from './labels.js';
+export * from './serviceKey.js';
 export * from './names.js';
 export * from './closestName.js';
 export * from './reporter.js';

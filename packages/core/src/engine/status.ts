@@ -5,6 +5,7 @@ import { openSession, requireKnownServices, requireV1, type SessionOptions } fro
 import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
 import type { ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
+import { serviceKey, serviceOfKey } from '../serviceKey.js';
 
 // The state as plan and render read it: they write nothing, so a read-only file is fine.
 async function readOnlyStore(file: string): Promise<StateStore> {
@@ -58,13 +59,13 @@ export async function runStatus(opts: SessionOptions & { only?: string[] }): Pro
   const { ctx } = session;
   const file = statePath(opts.cwd, ctx.stack);
   const state = await readStateFile(file);
-  const all = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => `${ctx.stack}-${n}`)]);
-  const wanted = new Set((opts.only ?? []).map((n) => `${ctx.stack}-${n}`));
+  const all = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => serviceKey(ctx.stack, n))]);
+  const wanted = new Set((opts.only ?? []).map((n) => serviceKey(ctx.stack, n)));
   const keys = [...all].filter((k) => !wanted.size || wanted.has(k));
   const rows: StatusRow[] = [];
   for (const key of keys.sort()) {
     const entry = state[key];
-    const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
+    const svc = ctx.config.services[serviceOfKey(ctx.stack, key) ?? ''];
     const providerName = entry?.provider ?? svc?.provider.name ?? 'unknown';
     let live: ServiceStatus = { state: 'unknown' };
     try {
