@@ -29,6 +29,7 @@ import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
+import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
 /** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
@@ -90,12 +91,8 @@ function serviceOf(ctx: ProviderContext, key: string): string {
 /** Builds a provider-contract object from a spec (see KubeProviderSpec). */
 export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProviderSpec<O>): ProviderV1 {
   const parse = (raw: Record<string, unknown> | undefined): O => {
-    const r = spec.schema.safeParse(raw ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
-    }
-    return spec.normalize ? spec.normalize(r.data) : r.data;
+    const o = parseProviderOptions(spec.schema, raw) as O;
+    return spec.normalize ? spec.normalize(o) : o;
   };
   const completed = async (ctx: ProviderContext, raw: Record<string, unknown> | undefined, key: string): Promise<O> => {
     const o = parse(raw);
