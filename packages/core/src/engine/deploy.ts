@@ -3,7 +3,7 @@ import { PctlError, toPctlError } from '../errors.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { StateStore, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
-import { buildForTargets, pushForTarget, removeReplacedImage } from './images.js';
+import { buildForTargets, pushForTarget, removeReplacedImage } from './deployImages.js';
 import { decide, findOrphans, type PlanItem } from './plan.js';
 import { runGraph } from '../concurrency/graph.js';
 import { openSession, requireKnownServices, requireV1, type Session, type SessionOptions } from './session.js';

@@ -23,8 +23,8 @@ import {
 } from '@pctl/core';
 import type { KubeClient } from '../client.js';
 import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
-import { renderNotes, renderService } from '../render.js';
-import { kubeEntryOutdated } from '../names.js';
+import { renderNotes, renderService } from '../renderService.js';
+import { kubeEntryOutdated } from '../objectNames.js';
 import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { volumeIssues } from '../volumes.js';
