@@ -5,7 +5,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests beside the code that need a Docker engine or the built packages: they run with the end-to-end tests.
 const needsEngineOrBuild = [
-  'packages/core/src/image/build.test.ts',
+  'packages/core/src/image/buildImage.test.ts',
   'packages/core/src/image/buildArgs.test.ts',
   'packages/core/src/image/copiedInputs.test.ts',
   'packages/core/src/image/dockerignore.test.ts',

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDestroy } from './commands/destroy.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRender } from './commands/render.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
@@ -46,8 +48,10 @@ function buildProgram(inv: Invocation): Command {
     // Under --json, help and version text go to stderr: stdout holds only the document.
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => (inv.jsonRequested ? process.stderr.write(s) : inv.stdout(s)) });
   registerDeploy(program, inv);
+  registerDestroy(program, inv);
   registerBuild(program, inv);
   registerPlan(program, inv);
+  registerRender(program, inv);
   registerSync(program, inv);
   registerValidate(program, inv);
   registerStatus(program, inv);

@@ -1,18 +1,69 @@
-// Public surface of @pctl/core.
-export * from './errors.js';
-export * from './exec.js';
-export * from './output/mask.js';
-export { secretLikeName, MIN_ORDINARY_SECRET } from './config/secretRule.js';
-export * from './step.js';
-export * from './exitGuard.js';
-export * from './labels.js';
-export * from './names.js';
-export * from './closestName.js';
-export * from './reporter.js';
-export * from './contract.js';
-export * from './config/schema.js';
-export * from './config/index.js';
-export * from './state/index.js';
-export * from './image/index.js';
-export * from './engine/index.js';
-export * from './dockerApi/index.js';
+// The surface of @pctl/core, by name: what the Kubernetes package and the providers build on,
+// then what the CLI (and the tests and benchmarks that drive it) call. Everything else is internal.
+
+// ---- for providers (packages/kube, providers/*) ----
+export { runPool } from './concurrency/pool.js';
+export { quietAwsSdk } from './config/aws.js';
+export { expandPort, parsePort, parsePortEntry, type SinglePort } from './config/ports.js';
+export { type RegistryConfig, type ServiceConfig, ServiceSchema } from './config/schema.js';
+export { type VolumeMount } from './config/volumes.js';
+export {
+  type AdoptParams,
+  type AdoptResult,
+  defineProvider,
+  type DeployParams,
+  type DestroyParams,
+  type FoundResource,
+  type ProviderContext,
+  type ProviderV1,
+  type ServiceStatus,
+  type ServiceTarget,
+  type StatusParams,
+  type SyncBatch,
+} from './contract.js';
+export { engineError, engineStatusCode } from './dockerApi/engineError.js';
+export { engineFor } from './dockerApi/engines.js';
+export { followProgress } from './dockerApi/progress.js';
+export { type Engine, type SshTarget } from './dockerApi/types.js';
+export { type ErrorCode, isPctlError, PctlError } from './errors.js';
+export { type Exec, type ExecOptions, lastLines } from './exec.js';
+export { DOCKER_HUB, imageRegistry } from './image/baseImages.js';
+export { builtForStack, inspectImage, removeImage, tagImage } from './image/engineImages.js';
+export { registryHost } from './image/registry.js';
+export { parseImage, RegistryApi, registryBase, type RegistryCredentials, runSettings } from './image/registryApi.js';
+export { registryConfigFor } from './image/registryAuth.js';
+export { MANAGED_BY, SERVICE_LABEL, STACK_LABEL } from './labels.js';
+export { dnsName, resourceName } from './names.js';
+export { maskSecrets } from './output/mask.js';
+export { createMemoryReporter, type Reporter } from './reporter.js';
+export { serviceKey, serviceOfKey } from './serviceKey.js';
+export { type StateEntry } from './state/types.js';
+
+// ---- for the CLI (packages/cli), its tests and benchmarks ----
+export { ConfigError, type LoadedStack, loadStack } from './config/load.js';
+export { resolvePackage } from './config/packageResolve.js';
+export { PROVIDER_API_VERSION } from './contract.js';
+export { closeEngines } from './dockerApi/engines.js';
+export { checkArguments } from './engine/arguments.js';
+export { runBuild, runBuildExplain, runBuildList } from './engine/build.js';
+export { refuseKeyCollisions } from './engine/collisions.js';
+export { runDeploy, type RunResult } from './engine/deploy.js';
+export { runDestroy } from './engine/destroy.js';
+export { requireValidProviders } from './engine/providerCheck.js';
+export { applyRecover, noTtyForConfirm, planRecover } from './engine/recover.js';
+export { type LoadedProvider, type SessionOptions } from './engine/session.js';
+export { runPlan } from './engine/runPlan.js';
+export { runRender } from './engine/runRender.js';
+export { runStatus, type StatusRow } from './engine/status.js';
+export { runSync } from './engine/sync.js';
+export { ERROR_CODES, toPctlError } from './errors.js';
+export { createExec } from './exec.js';
+export { exitAttempt, exitProcess, guardExit } from './exitGuard.js';
+export { hashBuildInputs } from './image/hash.js';
+export { buildSpecFor } from './image/spec.js';
+export { maskDeep, maskKnown } from './output/mask.js';
+export { type ReportEvent } from './reporter.js';
+export { heldLockCount, releaseHeldLocksSync, unlockStack } from './state/lock.js';
+export { readStateFile, statePath } from './state/store.js';
+export { StateFileSchema } from './state/types.js';
+export { describeThrown, parseDuration, runStep, thrownValue, unsettledError, unsettledSteps } from './step.js';

@@ -8,7 +8,7 @@ import { createMemoryReporter, isPctlError, PctlError, type ServiceConfig } from
 import { kubeServerPerTest } from '../../../test/helpers/kubeServer.js';
 import type { KubeObject as ServerObject } from '../../../test/kube-api-server/index.js';
 import { deployService, destroyService, type DeployOptions } from './deployer.js';
-import { renderService } from './render.js';
+import { renderService } from './renderService.js';
 import { KubeServiceOptionsSchema, type KubeObject, type RenderInput } from './types.js';
 
 const k = kubeServerPerTest();

@@ -6,7 +6,7 @@ import { createMemoryReporter, isPctlError, PctlError, type ServiceConfig } from
 import { startKubeApiServer, type KubeApiServer, type KubeObject as ServerObject } from '../../../test/kube-api-server/index.js';
 import { connect, type KubeClient } from './client.js';
 import { deployService, destroyService, discoverServices, type DeployOptions } from './deployer.js';
-import { renderService } from './render.js';
+import { renderService } from './renderService.js';
 import type { KubeStateExtras, RenderInput } from './types.js';
 
 const CONTEXT = 'kind-pctl';

@@ -5,12 +5,12 @@
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
 import { MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import { KEY_ANNOTATION, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './names.js';
+import { KEY_ANNOTATION, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './objectNames.js';
 import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
 import { checkOwnership } from './ownership.js';
 import { claimAppliedFields } from './soleOwner.js';
 import { deleteNamespaceIfUnused, waitGone } from './removal.js';
-import { renderService } from './render.js';
+import { renderService } from './renderService.js';
 import { waitRollout, type DeploymentLike, type PodLike, type RolloutOptions } from './rollout.js';
 import { ensureShared, releaseStorageClasses } from './shared-objects.js';
 import { isShared } from './storage.js';

@@ -4,7 +4,7 @@
 // (made by hand, or by kubectl) are taken over as before.
 import { MANAGED_BY, PctlError, serviceKey, SERVICE_LABEL, STACK_LABEL } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import { kubeLabels } from './names.js';
+import { kubeLabels } from './objectNames.js';
 import type { KubeObject } from './types.js';
 
 /** Throws when one of `objects` exists and carries another stack's or service's pctl labels. */

@@ -1,7 +1,7 @@
 // Waiting until deleted objects are gone (with the pods of deleted Deployments), and
 // deleting a namespace pctl made once nothing of pctl's is left in it.
 import { MANAGED_BY, PctlError, STACK_LABEL, type Reporter } from '@pctl/core';
-import { labelValue } from './names.js';
+import { labelValue } from './objectNames.js';
 import { describeObject, type KubeClient } from './client.js';
 import { isNamespaced } from './manifests.js';
 import { MANAGED_KINDS } from './object-refs.js';

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { isPctlError, ServiceSchema } from '@pctl/core';
 import { validateObjects } from '../../../test/helpers/kube-schemas.js';
 import { ENV_SECRET_HASH_ANNOTATION, REDACTED_ANNOTATION } from './env.js';
-import { labelValue, serviceObjectNames } from './names.js';
-import { renderNotes, renderService } from './render.js';
+import { labelValue, serviceObjectNames } from './objectNames.js';
+import { renderNotes, renderService } from './renderService.js';
 import { KubeServiceOptionsSchema, optionIssues, type KubeObject, type RenderInput } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

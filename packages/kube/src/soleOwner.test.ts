@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryReporter, type ServiceConfig } from '@pctl/core';
 import { kubeServerPerTest } from '../../../test/helpers/kubeServer.js';
 import { deployService } from './deployer.js';
-import { renderService } from './render.js';
+import { renderService } from './renderService.js';
 import { withoutCoOwners } from './soleOwner.js';
 import type { RenderInput } from './types.js';
 

@@ -3,6 +3,7 @@
 // password on standard input, and deleting what pctl pushed (the repository only when
 // pctl created it and it is empty).
 import { PctlError, type ProviderContext } from '@pctl/core';
+import { loginOnce } from '@pctl/kube';
 import { awsError, errorName } from './errors.js';
 import type { AwsSdk } from './sdk.js';
 
@@ -72,29 +73,17 @@ export async function registryPassword(sdk: AwsSdk, host: string): Promise<{ tok
   return { token, password };
 }
 
-const logins = new Map<string, Promise<void>>();
-
 /** `docker login` to the registry of `host` with ECR's password on stdin, once per host and run. */
 export function dockerLogin(ctx: ProviderContext, sdk: AwsSdk, host: string): Promise<void> {
-  let p = logins.get(host);
-  if (!p) {
-    p = (async () => {
+  return loginOnce(ctx, host, {
+    username: REGISTRY_USER,
+    credentials: async () => {
       const { token, password } = await registryPassword(sdk, host);
-      const r = await ctx.exec('docker', ['login', '--username', REGISTRY_USER, '--password-stdin', '--', host], { input: password, secrets: [password, token], reject: false });
-      if (r.exitCode !== 0) {
-        throw new PctlError({
-          code: 'RegistryLoginFailed',
-          message: `logging in to ECR ${host} with the GetAuthorizationToken password failed: ${r.stderr.split('\n').filter(Boolean).at(-1) ?? `exit ${r.exitCode}`}`,
-          fault: 'environment',
-          exitCode: 1,
-          hint: 'the IAM principal needs ecr:GetAuthorizationToken, and the registry must be the account\'s',
-        });
-      }
-    })();
-    logins.set(host, p);
-    p.catch(() => logins.delete(host));
-  }
-  return p;
+      return { password, secrets: [password, token] };
+    },
+    what: `logging in to ECR ${host} with the GetAuthorizationToken password`,
+    hint: 'the IAM principal needs ecr:GetAuthorizationToken, and the registry must be the account\'s',
+  });
 }
 
 /** Deletes `repository:tag`; false when it was already gone. */

@@ -2,6 +2,7 @@
 // Kubernetes provider skeleton and adds only how it reaches the cluster (DescribeCluster
 // and EKS tokens that renew) and its registry (ECR). Loading this file loads nothing of
 // the AWS SDK: validate, plan and render need none; cloud.js loads it on first use.
+import { serviceOfKey } from '@pctl/core';
 import { defineKubeProvider } from '@pctl/kube';
 import { hasEcrRegistry, imageFor, createdRepositories, ecrRef, isLocalBuild } from './images.js';
 import { AwsOptionsSchema, regionOption, type AwsOptions } from './options.js';
@@ -30,7 +31,7 @@ export default defineKubeProvider<AwsOptions>({
     deliver: async (ctx, o, image, key) => (await cloud()).deliver(ctx, o, image, key),
     pullAuth: async (ctx, o, host) => (await cloud()).pullAuth(ctx, o, host),
     remove: async (ctx, key, entry) => {
-      const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
+      const svc = ctx.config.services[serviceOfKey(ctx.stack, key) ?? ''];
       const o = svc?.provider.name === 'aws' ? AwsOptionsSchema.safeParse(svc.provider.options ?? {}).data : undefined;
       await (await cloud()).removeImages(ctx, key, entry, o);
     },

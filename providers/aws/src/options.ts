@@ -3,8 +3,8 @@
 // region / repository; `storage` is the shared one: `{size}` (EBS gp3) or `{name: efs, id}`.
 // Zod only: loading this file loads nothing of the AWS SDK.
 import { z } from 'zod';
-import { PctlError, resourceName } from '@pctl/core';
-import { KubeServiceOptionsSchema } from '@pctl/kube';
+import { resourceName } from '@pctl/core';
+import { KubeServiceOptionsSchema, parseProviderOptions } from '@pctl/kube';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
@@ -33,14 +33,7 @@ export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
 }).strict();
 export type AwsOptions = z.output<typeof AwsOptionsSchema>;
 
-export function parseOptions(raw: Record<string, unknown> | undefined): AwsOptions {
-  const r = AwsOptionsSchema.safeParse(raw ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
-  }
-  return r.data;
-}
+export const parseOptions = (raw: Record<string, unknown> | undefined): AwsOptions => parseProviderOptions(AwsOptionsSchema, raw);
 
 /** The region the options name, if any (else the SDK's chain decides: AWS_REGION, the profile). */
 export const regionOption = (o: Pick<AwsOptions, 'region' | 'credentials'>): string | undefined => o.region ?? o.credentials?.region;

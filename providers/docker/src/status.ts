@@ -1,6 +1,6 @@
 // What runs of a service now (`pctl status`) and of the whole stack (`discover`), found by
 // the stack's labels: another stack's containers never count.
-import type { FoundResource, ProviderContext, ServiceStatus, StatusParams } from '@pctl/core';
+import { serviceOfKey, type FoundResource, type ProviderContext, type ServiceStatus, type StatusParams } from '@pctl/core';
 import { connect } from './api.js';
 import { inspect, listByLabel, stackFilters } from './containers.js';
 import { entryOptions, options } from './options.js';
@@ -8,7 +8,7 @@ import { entryOptions, options } from './options.js';
 // The live state of one service's containers.
 export async function status({ ctx, key, entry, target }: StatusParams): Promise<ServiceStatus> {
   // What runs is where it was deployed (the entry); a service not deployed yet, where the config says.
-  const o = entry && !entry.destroyed ? entryOptions(entry) : options(target?.service.provider.options ?? ctx.config.services[key.slice(ctx.stack.length + 1)]?.provider.options);
+  const o = entry && !entry.destroyed ? entryOptions(entry) : options(target?.service.provider.options ?? ctx.config.services[serviceOfKey(ctx.stack, key) ?? '']?.provider.options);
   const api = await connect(ctx, o);
   const found = await listByLabel(api, 'container', stackFilters(ctx.stack, key));
   const states = (await inspect(api, found.map((c) => c.id))).sort((a, b) => a.Name.localeCompare(b.Name));

@@ -3,7 +3,7 @@
 // `rm -f --` run in the container (POST /containers/{id}/exec), into every running
 // container of the service. A remote host is reached as deploy reaches it: the API through
 // the one ssh connection's socket forward, so a sync round costs no ssh handshake.
-import { PctlError, type ProviderContext, type SyncBatch } from '@pctl/core';
+import { PctlError, serviceOfKey, type ProviderContext, type SyncBatch } from '@pctl/core';
 import { bodyOnly, connect, pathPart, type Api } from './api.js';
 import { listByLabel, stackFilters } from './containers.js';
 import { demuxLogs } from './failure.js';
@@ -11,7 +11,7 @@ import { options } from './options.js';
 
 // Copies the batches into the service's running containers; returns their names.
 export async function sync({ ctx, key, batches }: { ctx: ProviderContext; key: string; batches: SyncBatch[] }): Promise<{ containers: string[] }> {
-  const svc = ctx.config.services[key.slice(ctx.stack.length + 1)];
+  const svc = ctx.config.services[serviceOfKey(ctx.stack, key) ?? ''];
   const o = options(svc?.provider.options);
   const api = await connect(ctx, o);
   const containers = (await listByLabel(api, 'container', stackFilters(ctx.stack, key), true)).map((c) => c.name);

@@ -1,8 +1,7 @@
 // The gcp provider's options: the shared Kubernetes ones plus where the cluster and the
 // Artifact Registry repository are. Zod only: loading this file loads no Google code.
 import { z } from 'zod';
-import { PctlError } from '@pctl/core';
-import { KubeServiceOptionsSchema } from '@pctl/kube';
+import { KubeServiceOptionsSchema, parseProviderOptions } from '@pctl/kube';
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
 
@@ -27,14 +26,7 @@ export const GcpOptionsSchema = KubeServiceOptionsSchema.extend({
 }).strict();
 export type GcpOptions = z.output<typeof GcpOptionsSchema>;
 
-export function parseOptions(raw: Record<string, unknown> | undefined): GcpOptions {
-  const r = GcpOptionsSchema.safeParse(raw ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
-  }
-  return r.data;
-}
+export const parseOptions = (raw: Record<string, unknown> | undefined): GcpOptions => parseProviderOptions(GcpOptionsSchema, raw);
 
 /** europe-west1-b → europe-west1; a region stays as it is. */
 export function regionOf(location: string): string {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { PctlError, type DeployParams, type Exec, type ProviderContext } from '@pctl/core';
-import { connect, defineKubeProvider, KubeServiceOptionsSchema, type ClusterImage, type KubeClient, type KubeEntry } from '@pctl/kube';
+import { connect, defineKubeProvider, KubeServiceOptionsSchema, parseProviderOptions, type ClusterImage, type KubeClient, type KubeEntry } from '@pctl/kube';
 
 const portMapping = z.strictObject({
   containerPort: z.number().int().min(1).max(65535),
@@ -30,11 +30,7 @@ export type KindOptions = z.output<typeof KindOptionsSchema>;
 
 const INSTALL_HINT = 'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation, e.g. `go install sigs.k8s.io/kind@latest`) and put it on PATH';
 
-function options(raw: Record<string, unknown> | undefined): KindOptions {
-  const r = KindOptionsSchema.safeParse(raw ?? {});
-  if (!r.success) throw new PctlError({ code: 'InvalidConfig', message: `provider.options: ${r.error.issues[0]?.message}`, fault: 'user' });
-  return r.data;
-}
+const options = (raw: Record<string, unknown> | undefined): KindOptions => parseProviderOptions(KindOptionsSchema, raw);
 
 async function kind(ctx: ProviderContext, args: string[], what: string) {
   try {

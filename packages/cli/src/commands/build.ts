@@ -1,7 +1,7 @@
 // `pctl build`: build images without deploying; `--list` and `--explain` debug caching.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
-import { withBuildFlags } from './deploy.js';
+import { withBuildFlags } from './buildFlags.js';
 
 // Adds `build` (with --list and --explain) to the program.
 export function registerBuild(program: Command, inv: Invocation): void {

@@ -1,11 +1,10 @@
-// `pctl plan` and `pctl render`: what deploy would do and apply, touching nothing.
+// `pctl plan`: what deploy would create, update, skip and remove, touching nothing.
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { loadCore, type Invocation } from '../invocation.js';
 import { planTable } from '../render.js';
 import { runResultJson } from './runResultJson.js';
 
-// Adds `plan` and `render` to the program.
+// Adds `plan` to the program.
 export function registerPlan(program: Command, inv: Invocation): void {
   program
     .command('plan')
@@ -16,21 +15,5 @@ export function registerPlan(program: Command, inv: Invocation): void {
       const result = await core.runPlan({ ...(await inv.sessionOptions(cmd)), only: services });
       Object.assign(inv.doc, runResultJson(result));
       if (!inv.json) inv.stdout(planTable(result) + '\n');
-    });
-
-  program
-    .command('render')
-    .description('print, as YAML, the Kubernetes objects deploy would apply (touches no cluster)')
-    .argument('[services...]', 'only these services')
-    .action(async (services: string[], _o, cmd: Command) => {
-      const core = await loadCore();
-      const so = await inv.sessionOptions(cmd);
-      // Masked as a whole before printing, whatever a provider put in its objects.
-      const rendered = inv.maskDeep(await core.runRender({ ...so, only: services }));
-      inv.doc.rendered = rendered;
-      if (inv.json) return;
-      const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
-      inv.stdout(docs.length ? `---\n${docs.join('---\n')}` : '');
-      if (!docs.length) process.stderr.write('no service of this stack deploys to Kubernetes\n');
     });
 }

@@ -3,7 +3,7 @@
 // without a fallback is an issue naming the reference and where it is used; resolution goes
 // on, so one run reports every problem. What a reference may expand to is capped.
 import path from 'node:path';
-import { cycleText } from '../engine/graph.js';
+import { cycleText } from '../concurrency/graph.js';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
 import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';

@@ -4,8 +4,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { cycleText, findCycle } from '../engine/graph.js';
+import { cycleText, findCycle } from '../concurrency/graph.js';
 import { resourceName } from '../names.js';
+import { serviceKey } from '../serviceKey.js';
 import { suggest, type ConfigIssue } from './issues.js';
 import { portListIssues } from './ports.js';
 import { NAME_PATTERN, NAME_RULE, STACK_MANIFESTS_SERVICE, type ServiceConfig, type StackConfig } from './schema.js';
@@ -87,7 +88,7 @@ function serviceRules(o: {
   const realDir = realOrSelf(input.configDir);
   for (const [name, svc] of Object.entries(services)) {
     if (o.stack !== undefined) {
-      const key = `${o.stack}-${name}`;
+      const key = serviceKey(o.stack, name);
       if (key.length > 63) at(['services', name], `"${key}" (stack-service) must be at most 63 characters`);
       const resource = resourceName(o.stack, name);
       const other = byResource.get(resource);

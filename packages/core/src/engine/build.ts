@@ -6,7 +6,7 @@ import { listContextFiles } from '../image/context.js';
 import { contextPlan } from '../image/contextPlan.js';
 import { diffBuildRecords } from '../image/hash.js';
 import { readBuildRecords } from './buildRecords.js';
-import { buildForTargets } from './images.js';
+import { buildForTargets } from './deployImages.js';
 import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
 import { computeTargets, IMAGE_REF_SCHEME, type PlannedTarget } from './targets.js';
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { StackConfig } from '../config/schema.js';
 import { PctlError } from '../errors.js';
 import { dnsName } from '../names.js';
+import { serviceOfKey } from '../serviceKey.js';
 
 const STATE_FILE = /^pctl\.(.+)\.json$/;
 
@@ -57,7 +58,7 @@ export async function refuseKeyCollisions(cwd: string, config: StackConfig, conf
   const first = found[0];
   if (!first) return;
   const line = lineOf?.(['services', first.service]);
-  const otherService = first.otherKey.startsWith(`${first.otherStack}-`) ? first.otherKey.slice(first.otherStack.length + 1) : first.otherKey;
+  const otherService = serviceOfKey(first.otherStack, first.otherKey) ?? first.otherKey;
   throw new PctlError({
     code: 'KeyCollision',
     message: `${configFile}${line ? `:${line}` : ''}: services.${first.service}: stack ${config.name} service ${first.service} has the key ${first.key}, which stack ${first.otherStack} (${first.otherFile}) uses for its service ${otherService}: both would own the same containers and objects${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`,

@@ -1,10 +1,11 @@
 // `pctl destroy`: remove everything in state, wait until gone, mark entries destroyed.
 import { PctlError, toPctlError } from '../errors.js';
 import { statePath } from '../state/store.js';
+import { serviceKey, serviceOfKey } from '../serviceKey.js';
 import { runLegacyProviders } from './legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { clearBuilding } from './buildMarker.js';
-import { runPool } from './pool.js';
+import { runPool } from '../concurrency/pool.js';
 import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
 import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
 
@@ -17,7 +18,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
   await withLockedState(session, 'destroy', async (store) => {
     const keys = store
       .entries()
-      .filter(([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === `${ctx.stack}-${n}`)))
+      .filter(([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === serviceKey(ctx.stack, n))))
       .filter(([, e]) => { const kind = session.providers.get(e.provider)?.kind; return kind !== 'legacy' && kind !== 'plugin'; })
       .map(([key]) => key);
     // Dependents go before what they depend on: reverse of the deploy order.
@@ -29,7 +30,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
       order.set(name, d);
       return d;
     };
-    const depth = (key: string) => deps(key.slice(ctx.stack.length + 1));
+    const depth = (key: string) => deps(serviceOfKey(ctx.stack, key) ?? key);
     const levels = [...new Set(keys.map(depth))].sort((a, b) => b - a);
     try {
       for (const level of levels) {

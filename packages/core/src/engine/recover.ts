@@ -4,8 +4,8 @@
 import { promises as fs } from 'node:fs';
 import type { FoundResource } from '../contract.js';
 import { PctlError } from '../errors.js';
-import { NAME_PATTERN } from '../config/schema.js';
 import { pctlLabels } from '../labels.js';
+import { serviceOfKey } from '../serviceKey.js';
 import { acquireLock } from '../state/lock.js';
 import { readStateFile, statePath, writeStateFile } from '../state/store.js';
 import type { StateFile } from '../state/types.js';
@@ -47,12 +47,6 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
   return { stateFile: file, found, next, current };
 }
 
-// The service name of a key `<stack>-<service>`, or undefined when it is not one.
-export function serviceOfKey(stack: string, key: unknown): string | undefined {
-  if (typeof key !== 'string' || !key.startsWith(`${stack}-`)) return undefined;
-  const service = key.slice(stack.length + 1);
-  return service.length <= 63 && NAME_PATTERN.test(service) ? service : undefined;
-}
 
 // Writes the recovered state under the stack lock, keeping a corrupt file aside.
 export async function applyRecover(plan: RecoverPlan): Promise<string | undefined> {

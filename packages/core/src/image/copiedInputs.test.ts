@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExec } from '../exec.js';
-import { buildImage } from './build.js';
+import { buildImage } from './buildImage.js';
 import { hashBuildInputs } from './hash.js';
 import type { BuildSpec } from './spec.js';
 

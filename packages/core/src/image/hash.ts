@@ -13,7 +13,7 @@ import { HashCache } from './hashCache.js';
 import { selectInputs, type InputSelection } from './inputSelection.js';
 import { unreadable } from './regularFile.js';
 import { isPctlError } from '../errors.js';
-import { runPool } from '../engine/pool.js';
+import { runPool } from '../concurrency/pool.js';
 import type { BuildSpec } from './spec.js';
 
 export interface BuildRecord {

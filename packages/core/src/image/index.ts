@@ -10,7 +10,7 @@ export * from './hashCache.js';
 export type { BuildFs } from './buildFs.js';
 export * from './contextPlan.js';
 export * from './cliError.js';
-export * from './build.js';
+export * from './buildImage.js';
 export * from './engineImages.js';
 export * from './baseImages.js';
 export * from './registryAuth.js';

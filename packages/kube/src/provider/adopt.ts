@@ -7,12 +7,12 @@
 // is. pctl's objects are then applied (Service, ServiceAccount, its annotations...), which
 // rolls nothing, and pctl's entry is recorded.
 import { inspectImage, parseImage, RegistryApi, registryHost, runSettings, type AdoptParams, type AdoptResult, type DeployParams, type RegistryCredentials, type StateEntry } from '@pctl/core';
-import { liveDeployment, templateChange } from '../adopt.js';
+import { liveDeployment, templateChange } from '../adoptDeployment.js';
 import type { KubeClient } from '../client.js';
 import { deployService } from '../deployer.js';
 import { splitEnv } from '../env.js';
-import { serviceObjectNames } from '../names.js';
-import { renderService } from '../render.js';
+import { serviceObjectNames } from '../objectNames.js';
+import { renderService } from '../renderService.js';
 import type { KubeStateExtras, RenderInput } from '../types.js';
 import type { ClusterImage } from './renderInput.js';
 

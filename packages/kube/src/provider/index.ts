@@ -2,3 +2,5 @@
 export * from './skeleton.js';
 export * from './renderInput.js';
 export * from './token.js';
+export * from './options.js';
+export * from './registryLogin.js';

@@ -8,6 +8,7 @@ import {
   PctlError,
   removeImage,
   builtForStack,
+  serviceOfKey,
   type AdoptParams,
   type DeployParams,
   type DestroyParams,
@@ -22,12 +23,13 @@ import {
 } from '@pctl/core';
 import type { KubeClient } from '../client.js';
 import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
-import { renderNotes, renderService } from '../render.js';
-import { kubeEntryOutdated } from '../names.js';
+import { renderNotes, renderService } from '../renderService.js';
+import { kubeEntryOutdated } from '../objectNames.js';
 import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
+import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
 /** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
@@ -79,17 +81,18 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
   needsPush: boolean | ((service: ServiceConfig | undefined) => boolean);
 }
 
-const serviceOf = (ctx: ProviderContext, key: string) => key.slice(ctx.stack.length + 1);
+// The service of a state key; a key that is not `<stack>-<service>` names nothing pctl may touch.
+function serviceOf(ctx: ProviderContext, key: string): string {
+  const service = serviceOfKey(ctx.stack, key);
+  if (service === undefined) throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`, hint: 'remove that entry from the state file' });
+  return service;
+}
 
 /** Builds a provider-contract object from a spec (see KubeProviderSpec). */
 export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProviderSpec<O>): ProviderV1 {
   const parse = (raw: Record<string, unknown> | undefined): O => {
-    const r = spec.schema.safeParse(raw ?? {});
-    if (!r.success) {
-      const i = r.error.issues[0];
-      throw new PctlError({ code: 'InvalidConfig', message: `provider.options${i?.path.length ? `.${i.path.join('.')}` : ''}: ${i?.message}`, fault: 'user' });
-    }
-    return spec.normalize ? spec.normalize(r.data) : r.data;
+    const o = parseProviderOptions(spec.schema, raw) as O;
+    return spec.normalize ? spec.normalize(o) : o;
   };
   const completed = async (ctx: ProviderContext, raw: Record<string, unknown> | undefined, key: string): Promise<O> => {
     const o = parse(raw);
@@ -98,16 +101,17 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   const namespaceOf = (ctx: ProviderContext, o: O) => o.namespace ?? spec.defaultNamespace?.(ctx, o) ?? ctx.stack;
   // The stack file's options of a service still deployed with this provider.
   const configured = (ctx: ProviderContext, key: string): O | undefined => {
-    const svc = ctx.config.services[serviceOf(ctx, key)];
+    const svc = ctx.config.services[serviceOfKey(ctx.stack, key) ?? ''];
     return svc?.provider.name === spec.name ? parse(svc.provider.options) : undefined;
   };
   const input = (p: DeployParams, o: O, image: ClusterImage, redact: boolean) =>
     renderInputFor({ ctx: p.ctx, p, o, namespace: namespaceOf(p.ctx, o), image, redact, cloud: spec.cloud, clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)) });
 
   async function destroyIn(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<void> {
+    const service = serviceOf(ctx, key);
     const client = await spec.connectRecorded(ctx, key, entry, o);
     if (!client) return;
-    await destroyService(client, { stack: ctx.stack, service: serviceOf(ctx, key), entry, reporter: ctx.reporter, signal: ctx.signal });
+    await destroyService(client, { stack: ctx.stack, service, entry, reporter: ctx.reporter, signal: ctx.signal });
   }
 
   async function deploy(p: DeployParams): Promise<StateEntry> {

@@ -2,6 +2,7 @@
 // and reports every promise it keeps or breaks.
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config.js';
+import { serviceKey } from '../labels.js';
 import { createTarget, createTestContext, type TestContext } from '../testing.js';
 import { checks, type CheckEnv } from './checks.js';
 import type { CheckResult, ConformanceOptions, ConformanceReport } from './types.js';
@@ -31,7 +32,7 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     garbageOptions: opts.garbageOptions ?? defaultGarbage(opts.service.provider.options),
     observe: opts.observe ? () => opts.observe!(stack) : undefined,
     secret,
-    key: `${stack}-${name}`,
+    key: serviceKey(stack, name),
     step: (what, p) => settleWithin(what, p, timeout),
   };
   const results: CheckResult[] = [];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { buildImage, existingImages, pushImage, registryLogin, removeImage, type BuildSpec } from '../image/index.js';
 import type { RegistryConfig } from '../config/schema.js';
 import type { ProviderContext } from '../contract.js';
-import { runPool } from './pool.js';
+import { runPool } from '../concurrency/pool.js';
 import { saveBuildRecords, type BuildRecords } from './buildRecords.js';
 import { markBuilding } from './buildMarker.js';
 import type { PlannedTarget } from './targets.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeEngines } from '../dockerApi/index.js';
 import { createExec } from '../exec.js';
-import { buildImage } from './build.js';
+import { buildImage } from './buildImage.js';
 
 let dir: string;
 const ref = `pctl-build-unit:${process.pid}`;

@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { serviceKey } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import { kubeLabels, serviceObjectNames } from './names.js';
+import { kubeLabels, serviceObjectNames } from './objectNames.js';
 import type { DeploymentLike } from './rollout.js';
 import type { KubeObject } from './types.js';
 

@@ -3,7 +3,7 @@
 import { dnsName, PctlError, serviceKey, STACK_LABEL, SERVICE_LABEL } from '@pctl/core';
 import type { KubeObject, RenderInput } from './types.js';
 import { ENV_SECRET_HASH_ANNOTATION, REDACTED_ANNOTATION, secretBody, secretContentHash, splitEnv } from './env.js';
-import { KEY_ANNOTATION, kubeLabels, serviceObjectNames } from './names.js';
+import { KEY_ANNOTATION, kubeLabels, serviceObjectNames } from './objectNames.js';
 import { containerPorts, portNotes, servicePorts, type ServicePort } from './ports.js';
 import { labelManifest } from './raw-manifests.js';
 import { storageObjects } from './storage.js';

@@ -13,7 +13,7 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { renderService, durationSeconds } from './render.js';
+import { renderService, durationSeconds } from './renderService.js';
 import { parsePortSpec } from './ports.js';
 import { subPathFor } from './volumes.js';
 import { KubeServiceOptionsSchema } from './types.js';

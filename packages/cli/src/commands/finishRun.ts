@@ -1,0 +1,12 @@
+// The end of `pctl deploy` and `pctl destroy`: the result in the JSON document, a summary
+// on stderr, and the run's error (if any) as the command's error.
+import type { RunResult } from '@pctl/core';
+import type { Invocation } from '../invocation.js';
+import { summarize } from '../render.js';
+import { runResultJson } from './runResultJson.js';
+
+export function finishRun(inv: Invocation, result: RunResult): void {
+  Object.assign(inv.doc, runResultJson(result));
+  process.stderr.write(inv.mask(summarize(result)) + '\n');
+  if (result.error) throw result.error;
+}
