@@ -14,5 +14,6 @@ export * from './config/schema.js';
 export * from './config/index.js';
 export * from './state/index.js';
 export * from './image/index.js';
+export * from './providers/index.js';
 export * from './engine/index.js';
 export * from './dockerApi/index.js';

@@ -6,9 +6,9 @@ import type { StateEntry } from '../state/types.js';
 import { buildForTargets, pushForTarget, removeReplacedImage } from './images.js';
 import { decide, findOrphans, type PlanItem } from './plan.js';
 import { runGraph } from './graph.js';
-import { openSession, requireKnownServices, requireV1, type Session, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
-import { runLegacyProviders } from './legacy.js';
+import { runLegacyProviders } from '../providers/legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { builtForStack } from '../image/engineImages.js';
 import { buildsMayHaveLeaked, clearBuilding } from './buildMarker.js';
@@ -180,7 +180,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
       }
     }
     await removeReplacedImages(session, store, replaced, all);
-    await runLegacyProviders(session, 'deploy', store);
+    await runLegacyProviders({ providers: session.providers, config: session.loaded.config, reporter: session.ctx.reporter }, 'deploy', store);
     // Builds a killed run left (tagged or not) go, keeping what state and this config run.
     // Only after a run that started builds (this one, or one killed mid-build): a no-op
     // deploy never speaks to the engine.
@@ -202,12 +202,12 @@ async function deployOne(session: Session, store: StateStore, target: PlannedTar
   let previous = store.get(target.key);
   // Moving between providers: the old platform's resources go first.
   if (item.previousProvider && previous && !previous.destroyed) {
-    const old = requireV1(await session.provider(item.previousProvider), item.previousProvider);
+    const old = await session.v1(item.previousProvider);
     await old.destroy({ ctx, key: target.key, entry: previous });
     previous = { ...previous, destroyed: true };
     await store.set(target.key, previous);
   }
-  const provider = requireV1(await session.provider(target.service.provider.name), target.service.provider.name);
+  const provider = await session.v1(target.service.provider.name);
   // Intent first: if pctl dies mid-deploy, the entry (pending, labels) still leads to what it made.
   const intent: StateEntry = {
     ...(previous && !previous.destroyed ? previous : {}),

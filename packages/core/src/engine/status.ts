@@ -1,7 +1,7 @@
 // `pctl plan` and `pctl status`: what deploy would do, and state next to what really runs.
 import { statePath, readStateFile } from '../state/store.js';
 import { StateStore } from '../state/store.js';
-import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
 import type { ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
@@ -34,7 +34,7 @@ export async function runRender(opts: SessionOptions & { only?: string[] }): Pro
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
   for (const target of selected) {
     const name = target.service.provider.name;
-    const p = requireV1(await session.provider(name), name);
+    const p = await session.v1(name);
     if (!p.render) {
       if (opts.only?.length) throw new PctlError({ code: 'NothingToRender', message: `${target.key}: provider ${name} has no manifests to render`, fault: 'user', hint: 'pctl render shows what Kubernetes providers (kind, aws, gcp) apply' });
       continue;
@@ -68,7 +68,7 @@ export async function runStatus(opts: SessionOptions & { only?: string[] }): Pro
     const providerName = entry?.provider ?? svc?.provider.name ?? 'unknown';
     let live: ServiceStatus = { state: 'unknown' };
     try {
-      const p = requireV1(await session.provider(providerName), providerName);
+      const p = await session.v1(providerName);
       if (p.status) live = await p.status({ ctx, key, entry });
     } catch (e) {
       live = { state: 'unknown', detail: (e as Error).message };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { ConfigError, type ConfigIssue, type LoadedStack } from '../config/load.js';
 import { isPctlError } from '../errors.js';
-import type { LoadedProvider } from './session.js';
+import type { LoadedProvider } from './types.js';
 
 const PROVIDER_LOAD_CODES = new Set(['UnknownProvider', 'ProviderLoadFailed', 'ProviderInvalid', 'ProviderApiVersion']);
 

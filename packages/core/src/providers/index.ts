@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './load.js';
+export * from './guard.js';
+export * from './check.js';
