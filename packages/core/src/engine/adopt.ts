@@ -6,9 +6,9 @@
 import { toPctlError } from '../errors.js';
 import type { StateEntry } from '../state/types.js';
 import type { StateStore } from '../state/store.js';
+import { recordedEntry } from './entry.js';
 import { originalFingerprints } from './originalFingerprint.js';
 import type { PlanItem } from './plan.js';
-import { scrubSecrets } from '../output/mask.js';
 import { type Session } from './session.js';
 import type { PlannedTarget } from './targets.js';
 
@@ -56,18 +56,6 @@ export async function adoptOne(session: Session, store: StateStore, target: Plan
   if (!provider.adopt) return `provider ${provider.name} cannot adopt what runs`;
   const r = await provider.adopt({ ctx, target, previous, mode: 'deploy' });
   if (!r.adopt) return r.reason;
-  const { pending: _p, destroyed: _d, ...rest } = r.entry;
-  await store.set(target.key, scrubSecrets({
-    ...rest,
-    provider: provider.name,
-    image: target.image.ref || undefined,
-    labels: { ...target.labels, ...(r.entry.labels ?? {}) },
-    fingerprint: target.fingerprint,
-    buildHash: target.image.buildHash,
-    configHash: target.configHash,
-    optionsHash: target.optionsHash,
-    builtByPctl: target.image.builtByPctl,
-    pushedByPctl: false,
-  }, ctx.secrets));
+  await store.set(target.key, recordedEntry({ own: r.entry, target, provider: provider.name, pushedByPctl: false, secrets: ctx.secrets }));
   return undefined;
 }

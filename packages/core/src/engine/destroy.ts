@@ -6,7 +6,9 @@ import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { clearBuilding } from './buildMarker.js';
 import { runPool } from './pool.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
-import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
+import { destroyedEntry } from './entry.js';
+import { withLockedState } from './lockedState.js';
+import type { RunResult, ServiceOutcome } from './outcome.js';
 
 export async function runDestroy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
@@ -45,7 +47,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
               const p = await session.v1(entry.provider);
               ctx.reporter.info('destroying', key, 'ServiceDestroying');
               await p.destroy({ ctx, key, entry });
-              await store.set(key, { ...entry, pending: false, destroyed: true });
+              await store.set(key, destroyedEntry(entry));
               out.result = 'destroyed';
               ctx.reporter.info('destroyed', key, 'ServiceDestroyed');
             } catch (e) {

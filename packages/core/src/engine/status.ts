@@ -2,7 +2,8 @@
 import { statePath, readStateFile } from '../state/store.js';
 import { StateStore } from '../state/store.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
-import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
+import { planDeploy } from './deploy/plan.js';
+import type { RunResult, ServiceOutcome } from './outcome.js';
 import type { ServiceStatus } from '../contract.js';
 import { PctlError } from '../errors.js';
 
