@@ -13,14 +13,14 @@ const target = {
 } as unknown as PlannedTarget;
 
 describe('recordedEntry', () => {
-  it("keeps the provider's fields and records core's over what it returned", () => {
-    const own = { provider: 'other', host: 'local', containers: ['x'], image: 'stale', fingerprint: 'stale', labels: { extra: 'yes' }, pending: true, destroyed: true };
+  it("keeps the provider's fields and labels, and records core's over what it returned", () => {
+    const own = { provider: 'other', host: 'local', containers: ['x'], image: 'stale', fingerprint: 'stale', labels: { extra: 'yes', 'pctl-service': 'other' }, pending: true, destroyed: true };
     expect(recordedEntry({ own, target, provider: 'docker', pushedByPctl: true, secrets: [] })).toEqual({
       provider: 'docker',
       host: 'local',
       containers: ['x'],
       image: 'pctl-s-api:abc',
-      labels: { 'managed-by': 'pctl', 'pctl-service': 'api', extra: 'yes' },
+      labels: { extra: 'yes', 'managed-by': 'pctl', 'pctl-service': 'api' },
       fingerprint: 'f'.repeat(64),
       buildHash: 'b1',
       configHash: 'c1',

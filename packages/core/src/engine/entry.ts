@@ -29,7 +29,8 @@ export function recordedEntry(p: { own: StateEntry; target: PlannedTarget; provi
     ...own,
     provider: p.provider,
     image: target.image.ref || undefined,
-    labels: { ...target.labels, ...(own.labels ?? {}) },
+    // A provider may add labels, never change pctl's (they say which stack and service own what it made).
+    labels: { ...(own.labels ?? {}), ...target.labels },
     fingerprint: target.fingerprint,
     buildHash: target.image.buildHash,
     configHash: target.configHash,
