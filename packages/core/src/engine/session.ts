@@ -7,8 +7,7 @@ import type { Exec } from '../exec.js';
 import type { Reporter } from '../reporter.js';
 import { loadStack, type LoadedStack } from '../config/index.js';
 import { requireValidProviders } from '../providers/check.js';
-import { guardProvider } from '../providers/guard.js';
-import { loadProvider } from '../providers/load.js';
+import { hostProviders, providerLoader, type HostOptions } from '../providers/host.js';
 import type { BuiltinProviders, LoadedProvider } from '../providers/types.js';
 import { argumentIssues } from './arguments.js';
 import { refuseKeyCollisions } from './collisions.js';
@@ -48,10 +47,8 @@ export interface Session {
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
-  const load = (name: string, stack: LoadedStack) => {
-    opts.learnSecrets?.(stack);
-    return loadProvider(name, stack, opts.builtinProviders);
-  };
+  const hosting: HostOptions = { builtins: opts.builtinProviders, learnSecrets: opts.learnSecrets, stepTimeoutMs: opts.stepTimeoutMs };
+  const load = providerLoader(hosting);
   const early = new Map<string, Promise<LoadedProvider>>();
   // Before a plugin runs (a bare provider under `plugin:` deploys as it runs): an unknown
   // provider name, a module that fails to load, or a key another stack owns stops the run.
@@ -79,23 +76,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     secrets: loaded.secrets,
   };
   await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath, loaded.lineOf);
-  const providers = new Map<string, LoadedProvider>();
-  const session: Session = {
-    loaded,
-    ctx,
-    opts,
-    providers,
-    provider: async (name) => {
-      let p = providers.get(name);
-      if (!p) {
-        const raw = await load(name, loaded);
-        p = guardProvider(raw, { source: raw.source, timeoutMs: opts.stepTimeoutMs });
-        providers.set(name, p);
-      }
-      return p;
-    },
-    v1: async (name) => requireV1(await session.provider(name), name),
-  };
+  const host = hostProviders(loaded, hosting);
+  const session: Session = { loaded, ctx, opts, providers: host.loaded, provider: host.provider, v1: host.v1 };
   // Load every provider the config names now, so an unknown one fails before anything runs.
   // Every issue plan would refuse, with file:line: arguments, then providers.
   const lineOf = loaded.lineOf ?? (() => undefined);
@@ -106,12 +88,6 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   });
   await requireValidProviders(loaded, opts.cwd, session.provider, argIssues);
   return session;
-}
-
-// The v1 provider for a name, or an error if it is a legacy function (which cannot act per service).
-function requireV1(p: LoadedProvider, name: string): ProviderV1 {
-  if (p.kind === 'v1') return p.provider;
-  throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
 }
 
 // Service names given on the command line must exist in the stack file (exit 2, with
