@@ -23,9 +23,10 @@ describe('loadProvider', () => {
     });
   });
 
-  it('takes no name from the table object itself (constructor, toString)', async () => {
+  it('takes no name from the table object itself or from `providers:` (constructor, toString)', async () => {
+    const registering = { ...stack, config: { ...stack.config, providers: { mine: './mine.mjs' } } } as unknown as LoadedStack;
     for (const name of ['constructor', 'toString', '__proto__']) {
-      await expect(loadProvider(name, stack, { mine: async () => ({ default: provider }) })).rejects.toMatchObject({ code: 'UnknownProvider' });
+      for (const s of [stack, registering]) await expect(loadProvider(name, s, { mine: async () => ({ default: provider }) })).rejects.toMatchObject({ code: 'UnknownProvider' });
     }
   });
 });

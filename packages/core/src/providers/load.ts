@@ -13,7 +13,7 @@ import type { BuiltinProviders, LoadedProvider } from './types.js';
 
 // The provider a stack names: its `providers:` entry, a built-in, or a plugin that deploys it.
 export async function loadProvider(name: string, stack: LoadedStack, builtins: BuiltinProviders): Promise<LoadedProvider> {
-  const custom = stack.config.providers?.[name];
+  const custom = registeredModule(stack, name);
   if (custom !== undefined) {
     let file = custom;
     let mod: Record<string, unknown>;
@@ -48,6 +48,12 @@ export async function loadProvider(name: string, stack: LoadedStack, builtins: B
     });
   }
   return fromModule(name, (await load()) as Record<string, unknown>, `built-in ${name}`);
+}
+
+// The module registered under `providers:` for a name; an inherited property (`constructor`) is none.
+export function registeredModule(stack: LoadedStack, name: string): string | undefined {
+  const registered = stack.config.providers;
+  return registered && Object.prototype.hasOwnProperty.call(registered, name) ? registered[name] : undefined;
 }
 
 let kitHook = false;
