@@ -30,7 +30,7 @@ await build({
   entryPoints: {
     main: 'packages/cli/dist/main.js',
     // Registered by URL (module.register) beside the chunk that registers it.
-    kitResolve: 'packages/cli/dist/kitResolve.js',
+    kitResolve: 'packages/core/dist/providers/kitResolve.js',
     core: 'packages/core/dist/index.js',
     'provider-docker': 'providers/docker/dist/index.js',
     'provider-kind': 'providers/kind/dist/index.js',

@@ -1,3 +1,3 @@
 export { main } from './main.js';
-export { loadProvider, builtinProviderNames } from './providers.js';
+export { builtinProviders } from './providers.js';
 export { outputJsonSchema, errorCodesMarkdown } from './outputSchema.js';

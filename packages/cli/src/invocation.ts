@@ -9,6 +9,7 @@ import type { JsonDocument } from './jsonOutput.js';
 import { JSON_FORMAT_VERSION } from './jsonOutput.js';
 import type { Interrupts } from './interrupts.js';
 import { escapeTerminal } from './output.js';
+import { builtinProviders } from './providers.js';
 import { createHumanReporter } from './render.js';
 
 // The core loads only when a command runs: `pctl --help` and `--version` stay fast.
@@ -108,10 +109,8 @@ export class Invocation {
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
       stepTimeoutMs: stepTimeout(c, o.stepTimeout),
-      loadProvider: async (name, stack) => {
-        this.learnSecrets(stack);
-        return (await import('./providers.js')).loadProvider(name, stack);
-      },
+      builtinProviders,
+      learnSecrets: (stack) => this.learnSecrets(stack),
     };
   }
 }

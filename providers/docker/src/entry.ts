@@ -1,5 +1,5 @@
-// The state entry of a docker service as deploy (or adoption) leaves it: where it runs,
-// the image, labels and fingerprint, and the containers, network and volumes it owns.
+// The docker fields of a service's state entry, as deploy (or adoption) leaves it: where it
+// runs and the containers, network and volumes it owns (core records image, labels and fingerprint).
 import type { DeployParams, StateEntry } from '@pctl/core';
 import type { DockerOptions } from './options.js';
 
@@ -8,9 +8,6 @@ export function serviceEntry(target: DeployParams['target'], o: DockerOptions, o
     provider: 'docker',
     host: o.host ?? 'local',
     ...(o.host ? { user: o.user, sshKey: o.key, sshPort: o.port, sudo: o.sudo } : {}),
-    image: target.image.ref,
-    labels: target.labels,
-    fingerprint: target.fingerprint,
     replica: owned.containers.length,
     hasPorts: Boolean(target.service.ports?.length),
     network: owned.network,

@@ -3,7 +3,9 @@
 // modules, options), each issue with file:line.
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { LoadedProvider } from '@pctl/core';
 import { loadCore, type Invocation } from '../invocation.js';
+import { builtinProviders } from '../providers.js';
 
 // Adds `validate` to the program.
 export function registerValidate(program: Command, inv: Invocation): void {
@@ -19,10 +21,9 @@ export function registerValidate(program: Command, inv: Invocation): void {
       core.checkArguments(loaded.config, file);
       // A key another stack's state file in this folder holds (reading it touches nothing).
       await core.refuseKeyCollisions(process.cwd(), loaded.config, file, loaded.lineOf);
-      const { loadProvider } = await import('../providers.js');
-      const cache = new Map<string, Promise<Awaited<ReturnType<typeof loadProvider>>>>();
+      const cache = new Map<string, Promise<LoadedProvider>>();
       const load = (name: string) => {
-        if (!cache.has(name)) cache.set(name, loadProvider(name, loaded));
+        if (!cache.has(name)) cache.set(name, core.loadProvider(name, loaded, builtinProviders));
         return cache.get(name)!;
       };
       await core.requireValidProviders(loaded, process.cwd(), load);

@@ -6,10 +6,10 @@
 import { toPctlError } from '../errors.js';
 import type { StateEntry } from '../state/types.js';
 import type { StateStore } from '../state/store.js';
+import { recordedEntry } from './entry.js';
 import { originalFingerprints } from './originalFingerprint.js';
 import type { PlanItem } from './plan.js';
-import { scrubSecrets } from '../output/mask.js';
-import { requireV1, type Session } from './session.js';
+import { type Session } from './session.js';
 import type { PlannedTarget } from './targets.js';
 
 // An entry the original pctl wrote: a fingerprint, none of the hashes pctl records with it.
@@ -33,7 +33,7 @@ export async function planAdoption(session: Session, target: PlannedTarget, prev
   if (item.action !== 'update' || item.previousProvider || !writtenByOriginal(previous)) return item;
   const mismatch = fingerprintMismatch(session, target, previous);
   if (mismatch) return { ...item, reason: mismatch };
-  const provider = requireV1(await session.provider(target.service.provider.name), target.service.provider.name);
+  const provider = await session.v1(target.service.provider.name);
   if (!provider.adopt) return { ...item, reason: `written by the original pctl; provider ${provider.name} cannot adopt what runs` };
   let r;
   try {
@@ -52,22 +52,10 @@ export async function adoptOne(session: Session, store: StateStore, target: Plan
   const { ctx } = session;
   const previous = store.get(target.key);
   if (!previous || !writtenByOriginal(previous)) return 'the state entry changed since the plan';
-  const provider = requireV1(await session.provider(target.service.provider.name), target.service.provider.name);
+  const provider = await session.v1(target.service.provider.name);
   if (!provider.adopt) return `provider ${provider.name} cannot adopt what runs`;
   const r = await provider.adopt({ ctx, target, previous, mode: 'deploy' });
   if (!r.adopt) return r.reason;
-  const { pending: _p, destroyed: _d, ...rest } = r.entry;
-  await store.set(target.key, scrubSecrets({
-    ...rest,
-    provider: provider.name,
-    image: target.image.ref || undefined,
-    labels: { ...target.labels, ...(r.entry.labels ?? {}) },
-    fingerprint: target.fingerprint,
-    buildHash: target.image.buildHash,
-    configHash: target.configHash,
-    optionsHash: target.optionsHash,
-    builtByPctl: target.image.builtByPctl,
-    pushedByPctl: false,
-  }, ctx.secrets));
+  await store.set(target.key, recordedEntry({ own: r.entry, target, provider: provider.name, pushedByPctl: false, secrets: ctx.secrets }));
   return undefined;
 }

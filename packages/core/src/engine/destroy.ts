@@ -2,12 +2,14 @@
 import { PctlError, toPctlError } from '../errors.js';
 import { statePath } from '../state/store.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
-import { runLegacyProviders } from './legacy.js';
+import { runLegacyProviders } from '../providers/legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { clearBuilding } from './buildMarker.js';
 import { runPool } from '../concurrency/pool.js';
-import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
-import { withLockedState, type RunResult, type ServiceOutcome } from './deploy.js';
+import { openSession, requireKnownServices, type SessionOptions } from './session.js';
+import { destroyedEntry } from './entry.js';
+import { withLockedState } from './lockedState.js';
+import type { RunResult, ServiceOutcome } from './outcome.js';
 
 export async function runDestroy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
@@ -43,10 +45,10 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
             const out: ServiceOutcome = { key, provider: entry.provider, action: 'remove', reason: 'destroy', result: 'not-started' };
             outcomes.push(out);
             try {
-              const p = requireV1(await session.provider(entry.provider), entry.provider);
+              const p = await session.v1(entry.provider);
               ctx.reporter.info('destroying', key, 'ServiceDestroying');
               await p.destroy({ ctx, key, entry });
-              await store.set(key, { ...entry, pending: false, destroyed: true });
+              await store.set(key, destroyedEntry(entry));
               out.result = 'destroyed';
               ctx.reporter.info('destroyed', key, 'ServiceDestroyed');
             } catch (e) {
@@ -57,7 +59,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
           },
         );
       }
-      await runLegacyProviders(session, 'destroy', store);
+      await runLegacyProviders({ providers: session.providers, config: session.loaded.config, reporter: session.ctx.reporter }, 'destroy', store);
       // Builds no live entry records any more (and leaks of killed runs) go too.
       if (stackBuildsImages(ctx, store.entries())) {
         const sweep = await removeLeakedImages(ctx, store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!));

@@ -9,6 +9,7 @@ import { serviceOfKey } from '../serviceKey.js';
 import { acquireLock } from '../state/lock.js';
 import { readStateFile, statePath, writeStateFile } from '../state/store.js';
 import type { StateFile } from '../state/types.js';
+import { recoveredEntry } from './entry.js';
 import { openSession, type SessionOptions } from './session.js';
 
 export interface RecoverPlan {
@@ -42,7 +43,7 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
   const next: StateFile = current === 'valid' ? structuredClone(existing) : {};
   for (const r of found) {
     if (next[r.key] && !next[r.key]!.destroyed) continue;
-    next[r.key] = { provider: r.provider, labels: pctlLabels(ctx.stack, serviceOfKey(ctx.stack, r.key)!), pending: true, recovered: true };
+    next[r.key] = recoveredEntry(r.provider, pctlLabels(ctx.stack, serviceOfKey(ctx.stack, r.key)!));
   }
   return { stateFile: file, found, next, current };
 }

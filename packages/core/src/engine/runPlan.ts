@@ -1,6 +1,7 @@
 // `pctl plan`: what deploy would do, without the lock and touching nothing.
 import { statePath } from '../state/store.js';
-import { planDeploy, type RunResult, type ServiceOutcome } from './deploy.js';
+import { planDeploy } from './deploy/plan.js';
+import type { RunResult, ServiceOutcome } from './outcome.js';
 import { readOnlyStore } from './readOnlyStore.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 

@@ -2,9 +2,9 @@
 // ones), touching no cluster and no state. Unknown service names are an error.
 import { PctlError } from '../errors.js';
 import { statePath } from '../state/store.js';
-import { planDeploy } from './deploy.js';
+import { planDeploy } from './deploy/plan.js';
 import { readOnlyStore } from './readOnlyStore.js';
-import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 
 export async function runRender(opts: SessionOptions & { only?: string[] }): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
   const session = await openSession(opts);
@@ -15,7 +15,7 @@ export async function runRender(opts: SessionOptions & { only?: string[] }): Pro
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];
   for (const target of selected) {
     const name = target.service.provider.name;
-    const p = requireV1(await session.provider(name), name);
+    const p = await session.v1(name);
     if (!p.render) {
       if (opts.only?.length) throw new PctlError({ code: 'NothingToRender', message: `${target.key}: provider ${name} has no manifests to render`, fault: 'user', hint: 'pctl render shows what Kubernetes providers (kind, aws, gcp) apply' });
       continue;

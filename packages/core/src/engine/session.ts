@@ -1,24 +1,16 @@
 // Everything one pctl run shares: the loaded stack, providers, the provider context.
 import path from 'node:path';
-import type { LegacyProviderFunction, ProviderContext, ProviderV1, RunFlags } from '../contract.js';
+import type { ProviderContext, ProviderV1, RunFlags } from '../contract.js';
 import { closestName } from '../closestName.js';
 import { PctlError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import type { Reporter } from '../reporter.js';
 import { loadStack, type LoadedStack } from '../config/index.js';
-import { guardProvider } from './guard.js';
+import { requireValidProviders } from '../providers/check.js';
+import { hostProviders, providerLoader, type HostOptions } from '../providers/host.js';
+import type { BuiltinProviders, LoadedProvider } from '../providers/types.js';
 import { argumentIssues } from './arguments.js';
 import { refuseKeyCollisions } from './collisions.js';
-import { requireValidProviders } from './providerCheck.js';
-
-export type LoadedProvider =
-  | { kind: 'v1'; provider: ProviderV1; source?: string }
-  | { kind: 'legacy'; name: string; fn: LegacyProviderFunction; source?: string }
-  /** A bare function listed under `plugin:` (the original's way): it ran as a plugin when the stack loaded. */
-  | { kind: 'plugin'; name: string; module: string; source?: string };
-
-/** Resolves a provider name to its implementation (the CLI knows the built-ins). */
-export type ProviderLoader = (name: string, stack: LoadedStack) => Promise<LoadedProvider>;
 
 export interface SessionOptions {
   configPath: string;
@@ -35,7 +27,10 @@ export interface SessionOptions {
   wait: boolean;
   /** How long to wait for a held lock (`--lock-timeout`); 0, the default, fails at once. */
   lockTimeoutMs?: number;
-  loadProvider: ProviderLoader;
+  /** The built-in providers (the CLI's table): name -> () => import(package). */
+  builtinProviders: BuiltinProviders;
+  /** Called with a stack before any of its providers loads: the caller masks its secrets from then on. */
+  learnSecrets?: (stack: LoadedStack) => void;
   env?: NodeJS.ProcessEnv;
   /** Limit for each provider step (deploy, destroy, status, ...); default 30 minutes. */
   stepTimeoutMs?: number;
@@ -47,16 +42,20 @@ export interface Session {
   opts: SessionOptions;
   providers: Map<string, LoadedProvider>;
   provider(name: string): Promise<LoadedProvider>;
+  /** The v1 provider for a name, guarded; a bare function (which cannot act per service) is refused. */
+  v1(name: string): Promise<ProviderV1>;
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
+  const hosting: HostOptions = { builtins: opts.builtinProviders, learnSecrets: opts.learnSecrets, stepTimeoutMs: opts.stepTimeoutMs };
+  const load = providerLoader(hosting);
   const early = new Map<string, Promise<LoadedProvider>>();
   // Before a plugin runs (a bare provider under `plugin:` deploys as it runs): an unknown
   // provider name, a module that fails to load, or a key another stack owns stops the run.
   const beforePlugins = async (stack: LoadedStack) => {
     await refuseKeyCollisions(opts.cwd, stack.config, path.relative(opts.cwd, stack.configPath) || stack.configPath, stack.lineOf);
     await requireValidProviders(stack, opts.cwd, (name) => {
-      if (!early.has(name)) early.set(name, opts.loadProvider(name, stack));
+      if (!early.has(name)) early.set(name, load(name, stack));
       return early.get(name)!;
     }, [], { namesOnly: true });
   };
@@ -77,22 +76,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     secrets: loaded.secrets,
   };
   await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath, loaded.lineOf);
-  const providers = new Map<string, LoadedProvider>();
-  const session: Session = {
-    loaded,
-    ctx,
-    opts,
-    providers,
-    provider: async (name) => {
-      let p = providers.get(name);
-      if (!p) {
-        const raw = await opts.loadProvider(name, loaded);
-        p = guardProvider(raw, { source: raw.source, timeoutMs: opts.stepTimeoutMs });
-        providers.set(name, p);
-      }
-      return p;
-    },
-  };
+  const host = hostProviders(loaded, hosting);
+  const session: Session = { loaded, ctx, opts, providers: host.loaded, provider: host.provider, v1: host.v1 };
   // Load every provider the config names now, so an unknown one fails before anything runs.
   // Every issue plan would refuse, with file:line: arguments, then providers.
   const lineOf = loaded.lineOf ?? (() => undefined);
@@ -103,12 +88,6 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   });
   await requireValidProviders(loaded, opts.cwd, session.provider, argIssues);
   return session;
-}
-
-// The v1 provider for a name, or an error if it is a legacy function (which cannot act per service).
-export function requireV1(p: LoadedProvider, name: string): ProviderV1 {
-  if (p.kind === 'v1') return p.provider;
-  throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
 }
 
 // Service names given on the command line must exist in the stack file (exit 2, with

@@ -1,6 +1,6 @@
 // `pctl status`: the state next to what really runs.
 import { statePath, readStateFile } from '../state/store.js';
-import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import type { ServiceStatus } from '../contract.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
 
@@ -28,7 +28,7 @@ export async function runStatus(opts: SessionOptions & { only?: string[] }): Pro
     const providerName = entry?.provider ?? svc?.provider.name ?? 'unknown';
     let live: ServiceStatus = { state: 'unknown' };
     try {
-      const p = requireV1(await session.provider(providerName), providerName);
+      const p = await session.v1(providerName);
       if (p.status) live = await p.status({ ctx, key, entry });
     } catch (e) {
       live = { state: 'unknown', detail: (e as Error).message };

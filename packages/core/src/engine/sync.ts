@@ -10,7 +10,7 @@ import { syncPairs } from '../image/dockerfile.js';
 import { walkContext } from '../image/context.js';
 import { readStateFile, statePath } from '../state/store.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
-import { openSession, requireKnownServices, requireV1, type SessionOptions } from './session.js';
+import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 
 interface Pair {
   /** Context-relative source ('' for the whole context). */
@@ -84,7 +84,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
   const watched: Watched[] = [];
   for (const t of targets) {
     const explicit = Boolean(opts.only?.length);
-    const provider = requireV1(await session.provider(t.service.provider.name), t.service.provider.name);
+    const provider = await session.v1(t.service.provider.name);
     const skip = (why: string) => {
       if (explicit) throw new PctlError({ code: 'NothingToSync', message: `${t.key}: ${why}`, fault: 'user', hint: 'pctl sync copies the folders a Dockerfile COPYs (COPY src/ /abs/dest/) into running containers' });
     };
@@ -111,7 +111,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
     const deleted = initial ? [] : [...w.seen.keys()].filter((f) => !now.has(f));
     w.seen = now;
     if (!changed.length && !deleted.length) return;
-    const provider = requireV1(await session.provider(w.target.service.provider.name), w.target.service.provider.name);
+    const provider = await session.v1(w.target.service.provider.name);
     const r = await provider.sync!({ ctx, key: w.target.key, entry: state[w.target.key], batches: batches(w, changed, deleted) });
     const round = { key: w.target.key, files: changed.length, deleted: deleted.length, containers: r.containers };
     rounds.push(round);

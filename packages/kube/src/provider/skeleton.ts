@@ -147,9 +147,8 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     }
     return {
       provider: spec.name,
+      // Core records labels and fingerprint; image and builtByPctl stay: destroy reads them from this entry alone (the conformance kit).
       ...(target.image.ref ? { image: target.image.ref } : {}),
-      labels: target.labels,
-      fingerprint: target.fingerprint,
       replica: target.service.scale?.replica ?? 1,
       hasPorts: Boolean(target.service.ports?.length),
       builtByPctl: target.image.builtByPctl,

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { ConfigError, type ConfigIssue, type LoadedStack } from '../config/load.js';
 import { isPctlError } from '../errors.js';
-import type { LoadedProvider } from './session.js';
+import { registeredModule } from './load.js';
+import type { LoadedProvider } from './types.js';
 
 const PROVIDER_LOAD_CODES = new Set(['UnknownProvider', 'ProviderLoadFailed', 'ProviderInvalid', 'ProviderApiVersion']);
 
@@ -29,7 +30,7 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
       const message = e.oneLine();
       failed.set(name, message);
       // A module registered under `providers:` is reported there, where the fix goes.
-      const registered = loaded.config.providers?.[name] !== undefined;
+      const registered = registeredModule(loaded, name) !== undefined;
       issues.push(registered ? { path: `providers.${name}`, line: lineOf(['providers', name]), message } : { ...at('provider', 'name'), message });
       continue;
     }

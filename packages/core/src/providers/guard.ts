@@ -6,7 +6,7 @@ import { cutLong, PctlError } from '../errors.js';
 import { runStep, stepError } from '../step.js';
 import { MAX_STATE_DEPTH, tooDeep } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
-import type { LoadedProvider } from './session.js';
+import type { LoadedProvider } from './types.js';
 
 export interface GuardOptions {
   /** Where the provider comes from, for messages: `./file-provider.mjs` or `built-in`. */
