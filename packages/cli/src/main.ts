@@ -30,7 +30,7 @@ function buildProgram(inv: Invocation): Command {
     .version(VERSION, '-V, --version')
     .option('-c, --config <file>', 'stack file', './pctl.yaml')
     .option('--name <name>', 'override the stack name (separate state file)')
-    .option('--json', 'print one machine-readable JSON document on stdout (docs/json.md)')
+    .option('--json', 'print one machine-readable JSON document on stdout (docs/using/json.md)')
     .option('-v, --verbose', 'show commands run and their output')
     .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)')
     .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')

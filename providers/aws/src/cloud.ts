@@ -55,7 +55,7 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
           message: `pushing ${image.ref}: ${(pushed.stderr || pushed.stdout).split('\n').filter(Boolean).at(-1) ?? `exit ${pushed.exitCode}`}`,
           fault: 'environment',
           exitCode: 1,
-          hint: `the IAM principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on ${repository} (docs/aws.md)`,
+          hint: `the IAM principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on ${repository} (docs/using/aws.md)`,
         });
       }
       return true;
