@@ -54,18 +54,20 @@ export interface EventSpec {
   level: Level;
   /** One sentence for docs/events.md. */
   description: string;
+  /** The fields of its payload, in words, for docs/events.md (its type is in EventPayloads). */
+  payload?: string;
   /** The event ends its service's line on the live board (marked done). */
   finishes?: boolean;
 }
 
 export const EVENT_CODES = {
-  Info: { level: 'info', description: 'a message with no code of its own (`reporter.info(text)`)' },
+  Info: { level: 'info', description: 'a message with no code of its own (`reporter.info(text)`)', payload: 'any fields the reporter passed' },
   Warning: { level: 'warn', description: 'a warning with no code of its own (`reporter.warn(text)`)' },
   Debug: { level: 'debug', description: 'a detail shown with --verbose only: commands run, API calls' },
   Error: { level: 'error', description: 'an error line with no code of its own (a provider emitting an unknown code at level error)' },
   LockWait: { level: 'warn', description: 'another run holds the stack lock; pctl waits (--lock-timeout) and names the holder' },
   LegacyProvider: { level: 'info', description: 'a bare-function provider of the original pctl is run once with the whole config' },
-  BuildStarted: { level: 'info', description: 'an image build starts (subject: the service; data.ref: the image)' },
+  BuildStarted: { level: 'info', description: 'an image build starts (subject: the service)', payload: '`ref`: the image reference' },
   BuildLine: { level: 'debug', description: 'one line of build output (subject: the image reference); shown on the building service\'s line' },
   BuildDone: { level: 'info', description: 'an image was built', finishes: true },
   BuildSkipped: { level: 'info', description: 'an image with these inputs exists: not rebuilt', finishes: true },
@@ -75,7 +77,7 @@ export const EVENT_CODES = {
   ImageTransfer: { level: 'info', description: 'an image is copied to a remote Docker engine' },
   ImageDeleted: { level: 'info', description: 'an image pctl pushed was deleted from its registry' },
   ServiceDeploying: { level: 'info', description: 'a service is being created or updated, with the reason' },
-  ServiceDeployed: { level: 'info', description: 'a service was deployed (data.image: its image)', finishes: true },
+  ServiceDeployed: { level: 'info', description: 'a service was deployed', payload: '`image`: the image it runs (when it has one)', finishes: true },
   ServiceAdopted: { level: 'info', description: 'a service the original pctl runs was adopted as it is', finishes: true },
   ServiceUnchanged: { level: 'info', description: 'a service\'s inputs did not change: skipped', finishes: true },
   ServiceFailed: { level: 'error', description: 'a service failed; the text is its one error line' },

@@ -25,7 +25,7 @@ export function createHumanSink(io: SinkIo): OutputSink {
       if (r?.stdout) io.stdout(r.stdout);
       if (r?.stderr) base.note(r.stderr);
     },
-    request: (r) => (r.answer === undefined && io.interactive() ? ask(r) : Promise.resolve(unattendedAnswer(r))),
+    request: async (r) => (r.answer === undefined && io.interactive() ? ask(r) : unattendedAnswer(r)),
     usage: (text) => io.stdout(text),
     finish: () => undefined,
   };
