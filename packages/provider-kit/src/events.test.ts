@@ -34,6 +34,7 @@ describe('an event from JavaScript', () => {
 
   it('has text and subject as strings and data only as a plain object', () => {
     expect(normalizeEvent({ level: 'info', code: 'Info', text: 42, subject: 7, data: [1] })).toEqual({ level: 'info', code: 'Info', text: '42', subject: '7' });
+    expect(normalizeEvent({ text: { not: 'a string' } }).text).toBe('{"not":"a string"}');
     expect(normalizeEvent('just text')).toEqual({ level: 'info', code: 'Info', text: 'just text' });
     expect(normalizeEvent(null)).toEqual({ level: 'info', code: 'Info', text: '' });
   });

@@ -38,6 +38,17 @@ export interface Reporter {
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'result'];
 const DEFAULT_CODE: Record<Level, EventCode> = { debug: 'Debug', info: 'Info', warn: 'Warning', error: 'Error', result: 'Info' };
 
+// A value that is no string as text: an object as JSON, never "[object Object]".
+function shown(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'object') return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 // An event as it may come from a provider's JavaScript, made one pctl can render: a known
 // level (else info), a registered or `x-` code (else its level's default code), text and
 // subject as strings, data only when it is a plain object.
@@ -45,7 +56,7 @@ export function normalizeEvent(e: unknown): ReportEvent {
   const o = (typeof e === 'object' && e !== null ? e : { text: e }) as Record<string, unknown>;
   const level = (LEVELS.includes(o.level as string) ? o.level : 'info') as Level;
   const code = isEventCode(o.code) || isCustomEventCode(o.code) ? o.code : DEFAULT_CODE[level];
-  const text = typeof o.text === 'string' ? o.text : String(o.text ?? '');
+  const text = typeof o.text === 'string' ? o.text : shown(o.text);
   const subject = o.subject === undefined || o.subject === null ? undefined : String(o.subject);
   const data = typeof o.data === 'object' && o.data !== null && !Array.isArray(o.data) ? (o.data as Record<string, unknown>) : undefined;
   return { level, code, text, ...(subject !== undefined ? { subject } : {}), ...(data ? { data } : {}) } as ReportEvent;
