@@ -66,7 +66,7 @@ export { exitAttempt, exitProcess, guardExit } from './exitGuard.js';
 export { hashBuildInputs } from './image/hash.js';
 export { buildSpecFor } from './image/spec.js';
 export { maskDeep, maskKnown } from './output/mask.js';
-export { EVENT_CODES, type EventSpec, finishesSubject, type ReportEvent, reporterOver } from './reporter.js';
+export { EVENT_CODES, type EventSpec, type ReportEvent } from './reporter.js';
 export { heldLockCount, releaseHeldLocksSync, unlockStack } from './state/lock.js';
 export { readStateFile, statePath } from './state/store.js';
 export { StateFileSchema } from './state/types.js';
