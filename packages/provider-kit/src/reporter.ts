@@ -1,7 +1,7 @@
 // Typed progress events: the human renderer and `--json` are two views of them. Codes and
 // payloads come from the registry in events.ts; `emit` accepts only its codes (or a
 // provider's own `x-` code), so an unknown code fails to compile.
-import { isCustomEventCode, isEventCode, type CustomEventCode, type EventCode, type EventCodeAt, type EventPayloads, type Level } from './events.js';
+import { Events, isCustomEventCode, isEventCode, type CustomEventCode, type EventCode, type EventCodeAt, type EventPayloads, type Level } from './events.js';
 
 export type { Level } from './events.js';
 
@@ -36,7 +36,7 @@ export interface Reporter {
 }
 
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'result'];
-const DEFAULT_CODE: Record<Level, EventCode> = { debug: 'Debug', info: 'Info', warn: 'Warning', error: 'Error', result: 'Info' };
+const DEFAULT_CODE: Record<Level, EventCode> = { debug: Events.Debug, info: Events.Info, warn: Events.Warning, error: Events.Error, result: Events.Info };
 
 // A value that is no string as text: an object as JSON, never "[object Object]".
 function shown(v: unknown): string {
@@ -67,9 +67,9 @@ export function reporterOver(emit: (e: ReportEvent) => void): Reporter {
   const send = (e: unknown) => emit(normalizeEvent(e));
   return {
     emit: send,
-    info: (text, subject, code, data) => send({ level: 'info', code: code ?? 'Info', text, subject, data }),
-    warn: (text, subject, code) => send({ level: 'warn', code: code ?? 'Warning', text, subject }),
-    debug: (text, subject) => send({ level: 'debug', code: 'Debug', text, subject }),
+    info: (text, subject, code, data) => send({ level: 'info', code: code ?? Events.Info, text, subject, data }),
+    warn: (text, subject, code) => send({ level: 'warn', code: code ?? Events.Warning, text, subject }),
+    debug: (text, subject) => send({ level: 'debug', code: Events.Debug, text, subject }),
   };
 }
 
