@@ -7,3 +7,6 @@ const { outputJsonSchema, errorCodesMarkdown } = await import('../packages/cli/d
 writeFileSync(new URL('../schemas/pctl-output.schema.json', import.meta.url), JSON.stringify(outputJsonSchema(), null, 2) + '\n');
 writeFileSync(new URL('../docs/using/errors.md', import.meta.url), errorCodesMarkdown());
 console.log('wrote schemas/pctl-output.schema.json and docs/using/errors.md');
+const { eventCodesMarkdown } = await import('../packages/cli/dist/eventCodesDoc.js');
+writeFileSync(new URL('../docs/using/events.md', import.meta.url), eventCodesMarkdown());
+console.log('wrote docs/using/events.md');

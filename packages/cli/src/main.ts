@@ -17,6 +17,7 @@ import { guardProcessOutput } from './output.js';
 import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
 import { divertStdout } from './jsonStdout.js';
+import { wantsJson } from './sink/index.js';
 
 // Lifts the process.exit guard the run put up around foreign code (set once the core loads).
 let unguardExit = (): void => undefined;
@@ -46,7 +47,7 @@ function buildProgram(inv: Invocation): Command {
     .showHelpAfterError('(run pctl --help for usage)')
     .exitOverride()
     // Under --json, help and version text go to stderr: stdout holds only the document.
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => (inv.jsonRequested ? process.stderr.write(s) : inv.stdout(s)) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => inv.sink.usage(s) });
   registerDeploy(program, inv);
   registerDestroy(program, inv);
   registerBuild(program, inv);
@@ -82,20 +83,17 @@ export async function main(argv: string[]): Promise<number> {
   // Under --json stdout carries only the document: anything else (a plugin's console.log,
   // a provider's fs.writeSync(1), a child's inherited stdout) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
-  const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  const diverted = jsonRequested ? divertStdout(unguarded.rawStdout) : undefined;
+  const json = wantsJson(argv);
+  const diverted = json ? divertStdout(unguarded.rawStdout) : undefined;
   // Results for people pass the guard; only the document is written raw (masked inside its strings).
   const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
-  inv = new Invocation(interrupts, writeStdout, jsonRequested, unguarded.rawStderr);
+  inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStderr: unguarded.rawStderr, writeDocument });
   inv.doc.pctlVersion = VERSION;
+  // Under --json the one document (the human sink prints nothing here).
   const printDocument = (code: number) => {
-    if (!jsonRequested && !inv!.json) return;
-    inv!.doc.ok = code === 0;
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
-    // Masked inside its strings only, then written as is: a secret that reads `true` or
-    // `error` must not turn the document's structure into `***`.
-    writeDocument(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
+    inv!.sink.finish(code);
   };
   // The event loop ran empty before the command finished: a step never settled (or a
   // module's process.exit from a callback was stopped and nothing was left to do).
@@ -104,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!core) return;
     const err = core.exitAttempt() ?? core.unsettledError(core.unsettledSteps());
     inv!.doc.error = errorJson(err);
-    process.stderr.write(`error: ${inv!.mask(err.oneLine())}\n`);
+    inv!.sink.note(`error: ${err.oneLine()}`);
     core.releaseHeldLocksSync();
     printDocument(err.exitCode);
     void flushOutput().then(() => core.exitProcess(err.exitCode));
@@ -149,8 +147,7 @@ async function reportError(e: unknown, inv: Invocation, argv: string[]): Promise
   const core = await loadCore();
   const err = core.toPctlError(e);
   inv.doc.error = errorJson(err);
-  process.stderr.write(`error: ${inv.mask(err.oneLine())}\n`);
-  if (inv.verbose && err.detail) process.stderr.write(inv.mask(err.detail) + '\n');
-  else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(inv.mask(err.detail) + '\n');
+  inv.sink.note(`error: ${err.oneLine()}`);
+  if (err.detail && (inv.verbose || err.code === 'InvalidConfig')) inv.sink.note(err.detail);
   return err.exitCode;
 }

@@ -11,6 +11,7 @@ import { walkContext } from '../image/context.js';
 import { readStateFile, statePath } from '../state/store.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
+import { Events } from '../reporter.js';
 
 interface Pair {
   /** Context-relative source ('' for the whole context). */
@@ -133,7 +134,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
       const todo = [...pending];
       pending.clear();
       running = running.then(async () => {
-        for (const x of todo) await syncOne(x, false).catch((e) => ctx.reporter.emit({ level: 'error', code: 'SyncFailed', text: (e as Error).message, subject: x.target.key }));
+        for (const x of todo) await syncOne(x, false).catch((e) => ctx.reporter.emit({ level: 'error', code: Events.SyncFailed, text: (e as Error).message, subject: x.target.key }));
       });
     }, opts.debounceMs ?? 150);
   };
@@ -148,7 +149,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
         failure = e;
       }
     }
-    ctx.reporter.info(`watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`, w.target.key, 'SyncWatching');
+    ctx.reporter.info(`watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`, w.target.key, Events.SyncWatching);
   }
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();

@@ -1,0 +1,32 @@
+// The sink for people: progress on stderr (the live board or plain lines), results on
+// stdout, questions asked on the terminal. The document is filled but never printed.
+import { baseSink, unattendedAnswer } from './base.js';
+import type { ConfirmRequest, HumanResult, OutputSink, SinkIo } from './types.js';
+
+// Asks on stderr and reads one line from stdin: `y`/`yes` is yes, Enter the default, anything else no.
+async function ask(r: ConfirmRequest): Promise<boolean> {
+  const rl = (await import('node:readline/promises')).createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(`${r.question} ${r.default ? '[Y/n]' : '[y/N]'} `)).trim();
+    return answer === '' ? r.default : /^y(es)?$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}
+
+export function createHumanSink(io: SinkIo): OutputSink {
+  const base = baseSink(io, false);
+  return {
+    ...base,
+    result(fields, human) {
+      Object.assign(base.doc, fields);
+      const out: HumanResult | string | undefined = human?.();
+      const r = typeof out === 'string' ? { stdout: out } : out;
+      if (r?.stdout) io.stdout(r.stdout);
+      if (r?.stderr) base.note(r.stderr);
+    },
+    request: async (r) => (r.answer === undefined && io.interactive() ? ask(r) : unattendedAnswer(r)),
+    usage: (text) => io.stdout(text),
+    finish: () => undefined,
+  };
+}
