@@ -1,0 +1,212 @@
+// The Docker-backed kubelet judged by the real kubectl with its default flags: logs (-f, --previous), exec (with and
+// without -it, exit codes), cp both ways, port-forward; and by the engine: containers as the pod spec says, restarts,
+// probes, removal with the pod and with the server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
+import { startKubeApiServer, type KubeApiServer } from './index.js';
+import { kubectlRunner, type KubectlResult } from './kubectlClient.js';
+
+const NS = 'kl-ns';
+const busybox = 'busybox:latest';
+// Serves one line per connection on 8080 (busybox nc), prints a tick every 200 ms, and shows what the pod spec gave it.
+const webScript = [
+  'echo "greeting=$GREETING level=$LEVEL token=$TOKEN pod=$POD_NAME"',
+  'echo "file=$(cat /etc/kl/mode)"',
+  '(while true; do echo "hello from kl-web" | nc -l -p 8080; done) &',
+  'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
+].join('\n');
+
+describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', () => {
+  let server: KubeApiServer;
+  let dir: string;
+  let kubectl: (...args: string[]) => Promise<KubectlResult>;
+  const docker = new Docker();
+  const children: ChildProcess[] = [];
+  const pod = (name: string) => server.get('Pod', NS, name);
+  const status = (name: string) => pod(name)?.status as { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: Record<string, any>[] } | undefined;
+  const ready = (name: string) => status(name)?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  const detail = (name: string) => () => JSON.stringify(status(name));
+  // A long-running kubectl (logs -f, port-forward) whose output is collected as it comes.
+  const background = (...args: string[]) => {
+    const child = spawn('kubectl', ['--kubeconfig', server.kubeconfigPath, '-n', NS, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: `${dir}/.kube/cache` } });
+    children.push(child);
+    const out = { text: '', err: '' };
+    child.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.err += d.toString()));
+    return { child, out };
+  };
+  const inShell = (command: string, input?: string) =>
+    new Promise<KubectlResult>((resolve) => {
+      const child = spawn('bash', ['-c', command], { env: { ...process.env, HOME: dir, KUBECACHEDIR: `${dir}/.kube/cache`, KUBECONFIG: server.kubeconfigPath } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code: code ?? 1, out, err }));
+      child.stdin.end(input ?? '');
+    });
+
+  beforeAll(async () => {
+    server = await startKubeApiServer({ contextName: 'kl', runtime: 'docker', dockerNamePrefix: 'kl' });
+    dir = mkdtempSync(join(tmpdir(), 'kl-kubectl-'));
+    kubectl = kubectlRunner(server.kubeconfigPath, dir);
+    server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    server.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kl-settings', namespace: NS }, data: { mode: 'fast', level: '3' } });
+    server.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kl-creds', namespace: NS }, data: { token: Buffer.from('s3cret').toString('base64') } });
+    server.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-web', namespace: NS },
+      spec: {
+        containers: [{
+          name: 'web', image: busybox, command: ['sh', '-c'], args: [webScript],
+          env: [
+            { name: 'WHO', value: 'world' }, { name: 'GREETING', value: 'hello $(WHO)' },
+            { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'kl-settings', key: 'level' } } },
+            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'kl-creds', key: 'token' } } },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          ],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+          volumeMounts: [{ name: 'settings', mountPath: '/etc/kl' }, { name: 'scratch', mountPath: '/scratch' }],
+        }],
+        volumes: [{ name: 'settings', configMap: { name: 'kl-settings' } }, { name: 'scratch', emptyDir: {} }],
+      },
+    });
+    await until('kl-web Ready', () => ready('kl-web'), { detail: detail('kl-web') });
+  });
+
+  afterAll(async () => {
+    for (const c of children) c.kill();
+    if (!server) return;
+    const label = server.engineLabel ?? '';
+    await server.close();
+    // Everything the server started on the engine is gone with it.
+    expect(await docker.listContainers({ all: true, filters: { label: [label] } })).toEqual([]);
+    expect((await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? []).toEqual([]);
+    expect(server.controllerErrors).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the pod as containers on the engine, labelled, with env, command and volumes as the spec says', async () => {
+    const uid = pod('kl-web')?.metadata.uid ?? '';
+    const mine = await docker.listContainers({ filters: { label: [server.engineLabel ?? '', `io.kubernetes.pod.uid=${uid}`] } });
+    expect(mine.map((c) => c.Labels['io.kubernetes.container.name']).sort()).toEqual(['POD', 'web']);
+    expect(status('kl-web')).toMatchObject({ phase: 'Running', containerStatuses: [{ name: 'web', ready: true, started: true, restartCount: 0, state: { running: {} } }] });
+    expect(status('kl-web')?.containerStatuses?.[0].containerID).toBe(`docker://${mine.find((c) => c.Labels['io.kubernetes.container.name'] === 'web')?.Id}`);
+    const logs = await kubectl('-n', NS, 'logs', 'kl-web');
+    expect(logs.code).toBe(0);
+    expect(logs.out).toContain('greeting=hello world level=3 token=s3cret pod=kl-web\nfile=fast\n');
+  });
+
+  it('kubectl logs -f sees lines appear; --tail and --timestamps are honoured', async () => {
+    const { out } = background('logs', '-f', 'kl-web');
+    const first = await until('a tick from logs -f', () => /tick (\d+)/.exec(out.text)?.[1]);
+    await until('a later tick from logs -f', () => out.text.includes(`tick ${Number(first) + 3}\n`), { detail: () => out.text });
+    const tail = await kubectl('-n', NS, 'logs', 'kl-web', '--tail=2', '--timestamps');
+    const lines = tail.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick \d+$/);
+  });
+
+  it('kubectl exec passes output, stderr and the exit code', async () => {
+    const r = await kubectl('-n', NS, 'exec', 'kl-web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3');
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('out\n');
+    expect(r.err).toContain('err\n');
+    expect(r.err).toContain('command terminated with exit code 3');
+    expect(await kubectl('-n', NS, 'exec', 'kl-web', '--', 'cat', '/etc/kl/level')).toMatchObject({ code: 0, out: '3' });
+    const upgrades = server.requests.filter((q) => q.path === `/api/v1/namespaces/${NS}/pods/kl-web/exec`);
+    expect(upgrades.length).toBeGreaterThan(0);
+  });
+
+  it('kubectl exec -i feeds stdin and ends it; -it runs in a terminal', async () => {
+    const piped = await inShell(`printf 'line one\\nline two\\n' | kubectl -n ${NS} exec -i kl-web -- sh -c 'wc -l; exit 4'`);
+    expect(piped.code).toBe(4);
+    expect(piped.out.trim()).toBe('2');
+    // script(1) gives kubectl a terminal, so -t is honoured: the shell in the pod sees a TTY and its size.
+    const tty = await inShell(`script -qec "kubectl -n ${NS} exec -it kl-web -- sh -c 'test -t 0 && echo tty-yes; stty size; exit 5'" /dev/null`);
+    expect(tty.out).toContain('tty-yes');
+    expect(tty.out).toMatch(/\d+ \d+/);
+    expect(tty.code).toBe(5);
+  });
+
+  it('kubectl cp copies a file into the pod and back out', async () => {
+    const local = join(dir, 'kl-in.txt');
+    writeFileSync(local, 'copied in\n'.repeat(1000));
+    const up = await kubectl('-n', NS, 'cp', local, 'kl-web:/scratch/kl-in.txt');
+    expect(up, up.err).toMatchObject({ code: 0 });
+    expect(await kubectl('-n', NS, 'exec', 'kl-web', '--', 'wc', '-l', '/scratch/kl-in.txt')).toMatchObject({ code: 0, out: '1000 /scratch/kl-in.txt\n' });
+    const back = join(dir, 'kl-out.txt');
+    const down = await kubectl('-n', NS, 'cp', 'kl-web:/scratch/kl-in.txt', back);
+    expect(down, down.err).toMatchObject({ code: 0 });
+    expect(readFileSync(back, 'utf8')).toBe('copied in\n'.repeat(1000));
+  });
+
+  it('kubectl port-forward carries a request to the pod and its reply back', async () => {
+    const { out } = background('port-forward', 'pod/kl-web', ':8080');
+    const port = Number(await until('port-forward listening', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out.text)?.[1], { detail: () => out.err }));
+    for (const attempt of [1, 2]) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port });
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('end', () => resolve(got));
+        s.on('error', reject);
+        s.write(`request ${attempt}\n`);
+      });
+      expect(reply).toBe('hello from kl-web\n');
+    }
+  });
+
+  it('restarts a container that exits, counts it, and serves the previous instance\'s log', async () => {
+    server.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-crash', namespace: NS },
+      spec: { containers: [{ name: 'crash', image: busybox, command: ['sh', '-c', 'echo "run at $(date +%s%N)"; exit 2'] }] },
+    });
+    await until('two restarts', () => (status('kl-crash')?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, { detail: detail('kl-crash') });
+    expect(status('kl-crash')?.containerStatuses?.[0].lastState).toMatchObject({ terminated: { exitCode: 2, reason: 'Error' } });
+    const prev = await kubectl('-n', NS, 'logs', 'kl-crash', '--previous');
+    expect(prev.code).toBe(0);
+    expect(prev.out).toMatch(/^run at \d+\n$/);
+    expect(server.events(NS, 'kl-crash').map((e) => e.reason)).toContain('BackOff');
+  });
+
+  it('a pod that runs to completion succeeds with restartPolicy Never', async () => {
+    server.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-once', namespace: NS },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: busybox, command: ['sh', '-c', 'echo done'] }] },
+    });
+    await until('kl-once Succeeded', () => status('kl-once')?.phase === 'Succeeded', { detail: detail('kl-once') });
+    expect(status('kl-once')?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect((await kubectl('-n', NS, 'logs', 'kl-once')).out).toBe('done\n');
+  });
+
+  it('readiness follows an exec probe, and exec probes see the container', async () => {
+    server.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-probe', namespace: NS },
+      spec: {
+        containers: [{
+          name: 'probe', image: busybox, command: ['sh', '-c', 'while true; do sleep 1; done'],
+          readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1 },
+        }],
+      },
+    });
+    await until('kl-probe running', () => status('kl-probe')?.containerStatuses?.[0]?.state?.running, { detail: detail('kl-probe') });
+    await until('an Unhealthy event', () => server.events(NS, 'kl-probe').some((e) => e.reason === 'Unhealthy'));
+    expect(ready('kl-probe')).toBe(false);
+    expect(await kubectl('-n', NS, 'exec', 'kl-probe', '--', 'touch', '/tmp/ready')).toMatchObject({ code: 0 });
+    await until('kl-probe Ready', () => ready('kl-probe'), { detail: detail('kl-probe') });
+  });
+
+  it('deleting a pod removes its containers', async () => {
+    const uid = pod('kl-probe')?.metadata.uid ?? '';
+    expect(await kubectl('-n', NS, 'delete', 'pod', 'kl-probe')).toMatchObject({ code: 0, out: 'pod "kl-probe" deleted\n' });
+    expect(pod('kl-probe')).toBeUndefined();
+    expect(await docker.listContainers({ all: true, filters: { label: [`io.kubernetes.pod.uid=${uid}`] } })).toEqual([]);
+  });
+});
