@@ -166,13 +166,14 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
   it('restarts a container that exits, counts it, and serves the previous instance\'s log', async () => {
     server.create({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-crash', namespace: NS },
-      spec: { containers: [{ name: 'crash', image: busybox, command: ['sh', '-c', 'echo "run at $(date +%s%N)"; exit 2'] }] },
+      spec: { containers: [{ name: 'crash', image: busybox, command: ['sh', '-c', 'echo "run $(cat /proc/sys/kernel/random/uuid)"; exit 2'] }] },
     });
     await until('two restarts', () => (status('kl-crash')?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, { detail: detail('kl-crash') });
     expect(status('kl-crash')?.containerStatuses?.[0].lastState).toMatchObject({ terminated: { exitCode: 2, reason: 'Error' } });
     const prev = await kubectl('-n', NS, 'logs', 'kl-crash', '--previous');
     expect(prev.code).toBe(0);
-    expect(prev.out).toMatch(/^run at \d+\n$/);
+    expect(prev.out).toMatch(/^run [0-9a-f-]{36}\n$/);
+    expect(prev.out).not.toBe((await kubectl('-n', NS, 'logs', 'kl-crash')).out);
     expect(server.events(NS, 'kl-crash').map((e) => e.reason)).toContain('BackOff');
   });
 

@@ -57,8 +57,12 @@ function failure(message: string): object {
 /** Run the exec and pump it through `ws` until the process ends, then send its Status and close normally. */
 export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRequest, ws: WebSocketConnection): Promise<void> {
   const send = (channel: number, data: Buffer | string) => ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
-  let exec: Dockerode.Exec;
-  let stream: Duplex;
+  let exec: Dockerode.Exec | undefined;
+  let stream: Duplex | undefined;
+  // The client writes stdin as soon as the upgrade is answered: hold it until the exec is attached.
+  const early: Buffer[] = [];
+  ws.on('message', (msg: Buffer) => (stream && exec ? onMessage(r, ws, stream, exec, msg) : early.push(msg)));
+  ws.on('close', () => stream?.destroy());
   try {
     if (r.command.length === 0) throw new Error('you must specify at least one command for the container');
     const { id } = rt.container(pod, r.container);
@@ -71,29 +75,14 @@ export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRe
     ws.close(1000);
     return;
   }
-  ws.on('message', (msg: Buffer) => {
-    if (msg.length === 0) return;
-    const channel = msg[0];
-    const data = msg.subarray(1);
-    if (channel === STDIN && r.stdin) stream.write(data);
-    else if (channel === RESIZE && r.tty) {
-      try {
-        const size = JSON.parse(data.toString()) as { Width?: number; Height?: number };
-        if (size.Width && size.Height) void exec.resize({ w: size.Width, h: size.Height }).catch(() => undefined);
-      } catch {
-        // A malformed resize is dropped, as the kubelet does.
-      }
-    } else if (channel === CLOSE && ws.protocol.startsWith('v5') && data[0] === STDIN) {
-      (stream as Duplex & { end(): void }).end();
-    }
-  });
-  ws.on('close', () => stream.destroy());
+  for (const msg of early.splice(0)) onMessage(r, ws, stream, exec, msg);
   const out = r.tty ? (d: Buffer) => send(STDOUT, d) : demuxer((s, d) => send(s === 2 ? STDERR : STDOUT, d));
+  const attached = stream;
   await new Promise<void>((resolve) => {
-    stream.on('data', (d: Buffer) => out(d));
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', resolve);
+    attached.on('data', (d: Buffer) => out(d));
+    attached.on('end', resolve);
+    attached.on('close', resolve);
+    attached.on('error', resolve);
   });
   if (!ws.isOpen) return;
   let code = -1;
@@ -107,4 +96,22 @@ export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRe
   }
   send(ERROR, JSON.stringify(code === -1 ? failure('Internal error occurred: the exec did not report an exit code') : statusFor(code, r.command)));
   ws.close(1000);
+}
+
+/** One client message: stdin, a resize, or (v5) the end of stdin. */
+function onMessage(r: ExecRequest, ws: WebSocketConnection, stream: Duplex, exec: Dockerode.Exec, msg: Buffer): void {
+  if (msg.length === 0) return;
+  const channel = msg[0];
+  const data = msg.subarray(1);
+  if (channel === STDIN && r.stdin) stream.write(data);
+  else if (channel === RESIZE && r.tty) {
+    try {
+      const size = JSON.parse(data.toString()) as { Width?: number; Height?: number };
+      if (size.Width && size.Height) void exec.resize({ w: size.Width, h: size.Height }).catch(() => undefined);
+    } catch {
+      // A malformed resize is dropped, as the kubelet does.
+    }
+  } else if (channel === CLOSE && ws.protocol.startsWith('v5') && data[0] === STDIN) {
+    (stream as Duplex & { end(): void }).end();
+  }
 }

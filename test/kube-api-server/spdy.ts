@@ -115,7 +115,7 @@ export class SpdySession extends EventEmitter {
   dataFrame(id: number, data: Buffer, fin: boolean): void {
     const head = Buffer.alloc(8);
     head.writeUInt32BE(id & 0x7fffffff, 0);
-    head.writeUInt32BE(((fin ? FLAG_FIN : 0) << 24) | data.length, 4);
+    head.writeUInt32BE((((fin ? FLAG_FIN : 0) << 24) | data.length) >>> 0, 4);
     if (!this.closed) this.send(Buffer.concat([head, data]));
   }
 
@@ -129,13 +129,13 @@ export class SpdySession extends EventEmitter {
 
   private control(type: number, flags: number, body: Buffer): void {
     const head = Buffer.alloc(8);
-    head.writeUInt32BE(0x80000000 | (3 << 16) | type, 0);
-    head.writeUInt32BE((flags << 24) | body.length, 4);
+    head.writeUInt32BE((0x80000000 | (3 << 16) | type) >>> 0, 0);
+    head.writeUInt32BE(((flags << 24) | body.length) >>> 0, 4);
     if (!this.closed) this.send(Buffer.concat([head, body]));
   }
 
   /**
-   * A header block, "compressed" as one stored deflate block per frame in the single zlib stream of this direction (the
+   * A header block, "compressed" as a stored deflate block per frame in the single zlib stream of this direction (the
    * first one carries the zlib header naming the dictionary): what a zlib reader with the SPDY dictionary decodes.
    */
   private headerBlock(headers: Record<string, string>): Buffer {
@@ -161,7 +161,8 @@ export class SpdySession extends EventEmitter {
     stored[0] = 0x00;
     stored.writeUInt16LE(raw.length, 1);
     stored.writeUInt16LE(~raw.length & 0xffff, 3);
-    out.push(stored, raw);
+    // An empty stored block after it (the sync-flush marker): a reader finds the block's end without reading past the frame.
+    out.push(stored, raw, Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(out);
   }
 
