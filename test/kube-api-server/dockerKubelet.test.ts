@@ -2,8 +2,8 @@
 // without -it, exit codes), cp both ways, port-forward; and by the engine: containers as the pod spec says, restarts,
 // probes, removal with the pod and with the server.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -13,12 +13,21 @@ import { startKubeApiServer, type KubeApiServer } from './index.js';
 import { kubectlRunner, type KubectlResult } from './kubectlClient.js';
 
 const NS = 'kl-ns';
+// One request on a connection of its own (no keep-alive), so each is one forwarded connection.
+const httpGet = (url: string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
 const busybox = 'busybox:latest';
-// Serves one line per connection on 8080 (busybox nc), prints a tick every 200 ms, and shows what the pod spec gave it.
+// Serves HTTP on 8080 (busybox httpd, a page from the emptyDir), prints a tick every 200 ms, and shows what the pod spec gave it.
 const webScript = [
   'echo "greeting=$GREETING level=$LEVEL token=$TOKEN pod=$POD_NAME"',
   'echo "file=$(cat /etc/kl/mode)"',
-  '(while true; do echo "hello from kl-web" | nc -l -p 8080; done) &',
+  'mkdir -p /scratch/www && echo "hello from kl-web" > /scratch/www/index.html && httpd -p 8080 -h /scratch/www',
   'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
 ].join('\n');
 
@@ -71,7 +80,7 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
           ],
           ports: [{ name: 'http', containerPort: 8080 }],
-          readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+          readinessProbe: { httpGet: { port: 'http', path: '/index.html' }, periodSeconds: 1 },
           volumeMounts: [{ name: 'settings', mountPath: '/etc/kl' }, { name: 'scratch', mountPath: '/scratch' }],
         }],
         volumes: [{ name: 'settings', configMap: { name: 'kl-settings' } }, { name: 'scratch', emptyDir: {} }],
@@ -129,10 +138,12 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
     expect(piped.code).toBe(4);
     expect(piped.out.trim()).toBe('2');
     // script(1) gives kubectl a terminal, so -t is honoured: the shell in the pod sees a TTY and its size.
-    const tty = await inShell(`script -qec "kubectl -n ${NS} exec -it kl-web -- sh -c 'test -t 0 && echo tty-yes; stty size; exit 5'" /dev/null`);
+    const tty = await inShell(`script -qec "kubectl -n ${NS} exec -it kl-web -- sh -c 'test -t 0 && test -t 1 && echo tty-yes; exit 5'" /dev/null`);
     expect(tty.out).toContain('tty-yes');
-    expect(tty.out).toMatch(/\d+ \d+/);
     expect(tty.code).toBe(5);
+    // Without a terminal (-i only) the same command sees none.
+    const plain = await inShell(`kubectl -n ${NS} exec -i kl-web -- sh -c 'test -t 1 && echo tty-yes || echo tty-no'`);
+    expect(plain).toMatchObject({ code: 0, out: 'tty-no\n' });
   });
 
   it('kubectl cp copies a file into the pod and back out', async () => {
@@ -147,20 +158,21 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
     expect(readFileSync(back, 'utf8')).toBe('copied in\n'.repeat(1000));
   });
 
-  it('kubectl port-forward carries a request to the pod and its reply back', async () => {
+  it('kubectl port-forward carries requests to the pod and their replies back', async () => {
     const { out } = background('port-forward', 'pod/kl-web', ':8080');
     const port = Number(await until('port-forward listening', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out.text)?.[1], { detail: () => out.err }));
     for (const attempt of [1, 2]) {
-      const reply = await new Promise<string>((resolve, reject) => {
-        const s = connect({ host: '127.0.0.1', port });
-        let got = '';
-        s.on('data', (d) => (got += d.toString()));
-        s.on('end', () => resolve(got));
-        s.on('error', reject);
-        s.write(`request ${attempt}\n`);
-      });
-      expect(reply).toBe('hello from kl-web\n');
+      expect(await httpGet(`http://127.0.0.1:${port}/index.html?attempt=${attempt}`)).toEqual({ status: 200, body: 'hello from kl-web\n' });
     }
+    expect(out.text.match(/Handling connection for \d+/g)).toHaveLength(2);
+  });
+
+  it('kubectl port-forward to a port nothing listens on reports the kubelet\'s error', async () => {
+    const { out } = background('port-forward', 'pod/kl-web', ':9999');
+    const port = Number(await until('port-forward listening', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 9999/.exec(out.text)?.[1], { detail: () => out.err }));
+    await httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined);
+    await until('the forwarding error', () => out.err.includes('error forwarding port 9999 to pod kl-web'), { detail: () => out.err });
+    expect(out.err).toMatch(/an error occurred forwarding \d+ -> 9999: error forwarding port 9999 to pod kl-web, uid [0-9a-f-]+: failed to connect to [\d.]+:9999 inside the pod/);
   });
 
   it('restarts a container that exits, counts it, and serves the previous instance\'s log', async () => {
