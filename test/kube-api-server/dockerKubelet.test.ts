@@ -6,6 +6,8 @@ import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Exec, PortForward, type V1Status } from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
@@ -173,6 +175,42 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
     await httpGet(`http://127.0.0.1:${port}/`).catch(() => undefined);
     await until('the forwarding error', () => out.err.includes('error forwarding port 9999 to pod kl-web'), { detail: () => out.err });
     expect(out.err).toMatch(/an error occurred forwarding \d+ -> 9999: error forwarding port 9999 to pod kl-web, uid [0-9a-f-]+: failed to connect to [\d.]+:9999 inside the pod/);
+  });
+
+  it('@kubernetes/client-node: Exec reports the exit status, PortForward speaks the WebSocket channel framing', async () => {
+    let status: V1Status | undefined;
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d: Buffer) => (text += d.toString()));
+    const ws = await new Exec(server.kubeConfig).exec(NS, 'kl-web', 'web', ['sh', '-c', 'echo from-client-node; exit 6'], stdout, null, null, false, (s) => (status = s));
+    await until('the exec status', () => status);
+    expect(ws.protocol).toBe('v5.channel.k8s.io');
+    expect(text).toBe('from-client-node\n');
+    expect(status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '6' }] } });
+
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let reply = '';
+    output.on('data', (d: Buffer) => (reply += d.toString()));
+    const pf = (await new PortForward(server.kubeConfig).portForward(NS, 'kl-web', [8080], output, null, input)) as { protocol: string; close(): void };
+    input.write('GET /index.html HTTP/1.0\r\n\r\n');
+    await until('the reply through the WebSocket port-forward', () => reply.includes('hello from kl-web'), { detail: () => reply });
+    expect(pf.protocol).toBe('v4.channel.k8s.io');
+    expect(reply).toMatch(/^HTTP\/1\.[01] 200 OK\r\n/);
+    pf.close();
+  });
+
+  it('runs a Deployment\'s pods as containers: kubectl rollout status waits for them to be Ready', async () => {
+    expect(await kubectl('-n', NS, 'create', 'deployment', 'kl-dep', `--image=${busybox}`, '--replicas=2', '--', 'httpd', '-f', '-p', '8080')).toMatchObject({ code: 0 });
+    const rollout = await kubectl('-n', NS, 'rollout', 'status', 'deployment/kl-dep', '--timeout=60s');
+    expect(rollout, rollout.err).toMatchObject({ code: 0 });
+    const pods = server.list('Pod', NS).filter((p) => p.metadata.labels?.app === 'kl-dep');
+    expect(pods).toHaveLength(2);
+    for (const p of pods) {
+      const running = await docker.listContainers({ filters: { label: [`io.kubernetes.pod.uid=${p.metadata.uid}`, 'io.kubernetes.container.name=busybox'] } });
+      expect(running).toHaveLength(1);
+    }
+    expect(await kubectl('-n', NS, 'delete', 'deployment', 'kl-dep')).toMatchObject({ code: 0 });
   });
 
   it('restarts a container that exits, counts it, and serves the previous instance\'s log', async () => {

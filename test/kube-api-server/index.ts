@@ -135,7 +135,9 @@ function bootstrap(cluster: Cluster): void {
 
 /** Start an API server on 127.0.0.1 with a random port and write a kubeconfig for it. */
 export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promise<KubeApiServer> {
-  const timing: Timing = { ...defaultTiming, ...opts.timing };
+  // Real containers take real seconds to start: with the Docker runtime a progress deadline lasts 10x longer (600 s -> 60 s).
+  const runtimeTiming: Partial<Timing> = opts.runtime === 'docker' ? { progressDeadlineMsPerSecond: 100 } : {};
+  const timing: Timing = { ...defaultTiming, ...runtimeTiming, ...opts.timing };
   const store = new Store();
   const cluster = new Cluster(store, () => timing.podTerminationMs);
   const failures: FailureRule[] = [];

@@ -21,7 +21,8 @@ export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRun
   return (req, socket, head) => {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    ctx.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 101, userAgent: req.headers['user-agent'] });
+    const record = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 101, userAgent: req.headers['user-agent'] };
+    ctx.requests.push(record);
     void (async () => {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!(bearer !== undefined && (ctx.authenticate ? await ctx.authenticate(bearer) : bearer === ctx.token))) {
@@ -69,6 +70,9 @@ export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRun
       socket.on('close', () => session.close());
       servePortForwardSpdy(rt, pod, session);
       if (head.length) session.push(head);
-    })().catch((e: unknown) => fail(socket, e));
+    })().catch((e: unknown) => {
+      record.status = e instanceof ApiError ? e.code : 500;
+      fail(socket, e);
+    });
   };
 }
