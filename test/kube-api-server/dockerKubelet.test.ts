@@ -88,7 +88,7 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
         volumes: [{ name: 'settings', configMap: { name: 'kl-settings' } }, { name: 'scratch', emptyDir: {} }],
       },
     });
-    await until('kl-web Ready', () => ready('kl-web'), { detail: detail('kl-web') });
+    await until('kl-web Ready', () => ready('kl-web'), { detail: detail('kl-web'), timeoutMs: 60_000 });
   });
 
   afterAll(async () => {
@@ -122,6 +122,12 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
     const lines = tail.out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick \d+$/);
+    expect((await kubectl('-n', NS, 'logs', 'kl-web', '--since=1h')).out).toContain('greeting=hello world');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await kubectl('-n', NS, 'logs', 'kl-web', `--since-time=${future}`)).toMatchObject({ code: 0, out: '' });
+    expect(await kubectl('-n', NS, 'logs', 'kl-web', '--previous')).toMatchObject({
+      code: 1, err: 'Error from server (BadRequest): previous terminated container "web" in pod "kl-web" not found\n',
+    });
   });
 
   it('kubectl exec passes output, stderr and the exit code', async () => {
@@ -218,7 +224,7 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-crash', namespace: NS },
       spec: { containers: [{ name: 'crash', image: busybox, command: ['sh', '-c', 'echo "run $(cat /proc/sys/kernel/random/uuid)"; exit 2'] }] },
     });
-    await until('two restarts', () => (status('kl-crash')?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, { detail: detail('kl-crash') });
+    await until('two restarts', () => (status('kl-crash')?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, { detail: detail('kl-crash'), timeoutMs: 60_000 });
     expect(status('kl-crash')?.containerStatuses?.[0].lastState).toMatchObject({ terminated: { exitCode: 2, reason: 'Error' } });
     const prev = await kubectl('-n', NS, 'logs', 'kl-crash', '--previous');
     expect(prev.code).toBe(0);
@@ -232,7 +238,7 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-once', namespace: NS },
       spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: busybox, command: ['sh', '-c', 'echo done'] }] },
     });
-    await until('kl-once Succeeded', () => status('kl-once')?.phase === 'Succeeded', { detail: detail('kl-once') });
+    await until('kl-once Succeeded', () => status('kl-once')?.phase === 'Succeeded', { detail: detail('kl-once'), timeoutMs: 60_000 });
     expect(status('kl-once')?.containerStatuses?.[0]).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
     expect((await kubectl('-n', NS, 'logs', 'kl-once')).out).toBe('done\n');
   });
@@ -243,15 +249,29 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
       spec: {
         containers: [{
           name: 'probe', image: busybox, command: ['sh', '-c', 'while true; do sleep 1; done'],
-          readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1 },
+          readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 3, failureThreshold: 1 },
         }],
       },
     });
-    await until('kl-probe running', () => status('kl-probe')?.containerStatuses?.[0]?.state?.running, { detail: detail('kl-probe') });
-    await until('an Unhealthy event', () => server.events(NS, 'kl-probe').some((e) => e.reason === 'Unhealthy'));
+    await until('kl-probe running', () => status('kl-probe')?.containerStatuses?.[0]?.state?.running, { detail: detail('kl-probe'), timeoutMs: 60_000 });
+    await until('an Unhealthy event', () => server.events(NS, 'kl-probe').some((e) => e.reason === 'Unhealthy'), { timeoutMs: 60_000 });
     expect(ready('kl-probe')).toBe(false);
     expect(await kubectl('-n', NS, 'exec', 'kl-probe', '--', 'touch', '/tmp/ready')).toMatchObject({ code: 0 });
-    await until('kl-probe Ready', () => ready('kl-probe'), { detail: detail('kl-probe') });
+    await until('kl-probe Ready', () => ready('kl-probe'), { detail: detail('kl-probe'), timeoutMs: 60_000 });
+  });
+
+  it('without the Docker runtime the streaming subresources are not served', async () => {
+    const sim = await startKubeApiServer({ contextName: 'kl-sim' });
+    try {
+      sim.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-sim', namespace: 'default' }, spec: { containers: [{ name: 'c', image: busybox }] } });
+      await sim.waitFor(() => sim.get('Pod', 'default', 'kl-sim')?.status?.phase === 'Running');
+      const r = await kubectlRunner(sim.kubeconfigPath, mkdtempSync(join(dir, 'sim-')))('exec', 'kl-sim', '--', 'true');
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('the server could not find the requested resource');
+      expect(sim.requests.filter((q) => q.path === '/api/v1/namespaces/default/pods/kl-sim/exec').map((q) => q.status)).toContain(404);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('deleting a pod removes its containers', async () => {
