@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Exec, PortForward, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, PortForward, type V1Status } from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/until.js';
@@ -217,6 +217,29 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
       expect(running).toHaveLength(1);
     }
     expect(await kubectl('-n', NS, 'delete', 'deployment', 'kl-dep')).toMatchObject({ code: 0 });
+  });
+
+  it('runs init containers first; a pod\'s containers share localhost and volumes', async () => {
+    const fetchPage = "until printf 'GET /init.txt HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 8081 > /tmp/page && grep -q prepared /tmp/page; do sleep 0.2; done; cat /tmp/page; sleep 3600";
+    server.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kl-duo', namespace: NS },
+      spec: {
+        initContainers: [{ name: 'init', image: busybox, command: ['sh', '-c', 'echo prepared > /shared/init.txt'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
+        containers: [
+          { name: 'a', image: busybox, command: ['httpd', '-f', '-p', '8081', '-h', '/shared'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+          { name: 'b', image: busybox, command: ['sh', '-c', fetchPage] },
+        ],
+        volumes: [{ name: 'shared', emptyDir: {} }],
+      },
+    });
+    await until('kl-duo Ready', () => ready('kl-duo'), { detail: detail('kl-duo'), timeoutMs: 60_000 });
+    expect(pod('kl-duo')?.status?.initContainerStatuses).toMatchObject([{ name: 'init', state: { terminated: { exitCode: 0, reason: 'Completed' } } }]);
+    await until('b fetched the page from a over localhost', async () => (await kubectl('-n', NS, 'logs', 'kl-duo', '-c', 'b')).out.includes('prepared'), { timeoutMs: 60_000 });
+    // The API server's own rule when no container is named (kubectl picks a default itself, so ask without it).
+    const core = server.kubeConfig.makeApiClient(CoreV1Api);
+    const err = await core.readNamespacedPodLog({ name: 'kl-duo', namespace: NS }).then(() => undefined, (e: { code?: number; body?: string }) => e);
+    expect(err?.code).toBe(400);
+    expect(JSON.parse(String(err?.body)).message).toBe('a container name must be specified for pod kl-duo, choose one of: [a b] or one of the init containers: [init]');
   });
 
   it('restarts a container that exits, counts it, and serves the previous instance\'s log', async () => {
