@@ -4,35 +4,10 @@ import type { KubeObject } from '../store.js';
 import type { Timing } from '../timing.js';
 import { CONTAINER_NAME_LABEL, hasImage, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, type Engine } from './engine.js';
 import { ensurePauseImage } from './pauseImage.js';
+import type { ContainerRun, ContainerState, Terminated } from './containerRun.js';
+import { startProbes } from './containerProbes.js';
 import { commandLine, ConfigError, environment, podVolumes, type ContainerSpec, type ObjectLookup, type PodVolume } from './podSpec.js';
-import { probeOnce, runProbe } from './probes.js';
 import { tarOf } from './tar.js';
-
-export interface Terminated {
-  exitCode: number;
-  reason: string;
-  startedAt: string;
-  finishedAt: string;
-  containerID: string;
-  signal?: number;
-}
-
-export type ContainerState = { waiting: { reason: string; message?: string } } | { running: { startedAt: string } } | { terminated: Terminated };
-
-export interface ContainerRun {
-  spec: ContainerSpec;
-  init: boolean;
-  id?: string;
-  previousId?: string;
-  restarts: number;
-  state: ContainerState;
-  lastState?: Terminated;
-  ready: boolean;
-  started: boolean;
-  imageID: string;
-  stopProbes: (() => void)[];
-  timer?: NodeJS.Timeout;
-}
 
 /** What a pod run needs from its kubelet. */
 export interface PodHost {
@@ -237,7 +212,11 @@ export class PodRun {
       if (!this.stopping) c.timer = setTimeout(() => void this.startContainer(c), this.host.timing.backOffMs);
       return;
     }
-    this.startProbes(c);
+    startProbes(c, {
+      docker: this.docker, secondMs: this.host.timing.probeSecondMs, ip: this.ip,
+      event: (type, reason, message) => this.host.event(this.pod, type, reason, message, this.fieldPath(c)),
+      changed: () => this.host.changed(),
+    });
     const t = await this.waitExit(c);
     for (const stop of c.stopProbes.splice(0)) stop();
     if (this.stopping) return;
@@ -255,60 +234,6 @@ export class PodRun {
     }
     this.host.changed();
     c.timer = setTimeout(() => void this.startContainer(c), delay);
-  }
-
-  private startProbes(c: ContainerRun): void {
-    const { spec } = c;
-    const secondMs = this.host.timing.probeSecondMs;
-    const attempt = (p: NonNullable<ContainerSpec['readinessProbe']>) => () =>
-      probeOnce(this.docker, c.id ?? '', this.ip, spec, p, Math.max(1, p.timeoutSeconds ?? 1) * Math.max(secondMs, 1000));
-    const unhealthy = (kind: string, message: string) => this.host.event(this.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${message}`, this.fieldPath(c));
-    let startedUp = !spec.startupProbe;
-    c.started = startedUp;
-    let readiness = !spec.readinessProbe;
-    const update = (): void => {
-      const ready = startedUp && readiness;
-      if (ready !== c.ready || c.started !== startedUp) {
-        c.ready = ready;
-        c.started = startedUp;
-        this.host.changed();
-      }
-    };
-    const kill = (kind: string): void => {
-      this.host.event(this.pod, 'Normal', 'Killing', `Container ${spec.name} failed ${kind} probe, will be restarted`, this.fieldPath(c));
-      void this.docker.getContainer(c.id ?? '').kill().catch(() => undefined);
-    };
-    const live = (): void => {
-      if (spec.livenessProbe) {
-        c.stopProbes.push(runProbe(spec.livenessProbe, secondMs, attempt(spec.livenessProbe), (state, r) => {
-          if (!r.ok) unhealthy('Liveness', r.message);
-          if (state === false) kill('liveness');
-        }));
-      }
-      if (spec.readinessProbe) {
-        c.stopProbes.push(runProbe(spec.readinessProbe, secondMs, attempt(spec.readinessProbe), (state, r) => {
-          if (!r.ok) unhealthy('Readiness', r.message);
-          readiness = state === true;
-          update();
-        }));
-      }
-    };
-    if (spec.startupProbe) {
-      const stop = runProbe(spec.startupProbe, secondMs, attempt(spec.startupProbe), (state, r) => {
-        if (!r.ok) unhealthy('Startup', r.message);
-        if (state === false) kill('startup');
-        if (state === true && !startedUp) {
-          stop();
-          startedUp = true;
-          live();
-          update();
-        }
-      });
-      c.stopProbes.push(stop);
-    } else {
-      live();
-    }
-    update();
   }
 
   /** The engine container of a pod container: the current instance, or the one before it. */

@@ -1,7 +1,8 @@
 // A pod's status as the kubelet reports it, from what its containers on the engine are doing.
 import { rfc3339 } from '../cluster.js';
 import type { KubeObject } from '../store.js';
-import type { ContainerRun, PodRun } from './podRun.js';
+import type { ContainerRun } from './containerRun.js';
+import type { PodRun } from './podRun.js';
 
 function containerStatus(c: ContainerRun): Record<string, unknown> {
   return {
