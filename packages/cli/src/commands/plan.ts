@@ -1,4 +1,5 @@
 // `pctl plan`: what deploy would create, update, skip and remove, touching nothing.
+// `--exit-code` (Terraform's -detailed-exitcode): 0 nothing would change, 2 something would, 1 an error.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 import { planTable } from '../render.js';
@@ -10,10 +11,13 @@ export function registerPlan(program: Command, inv: Invocation): void {
     .command('plan')
     .description('show what deploy would create, update, skip and remove, without doing it')
     .argument('[services...]', 'only these services')
-    .action(async (services: string[], _o, cmd: Command) => {
+    .option('--exit-code', 'exit 0 when nothing would change, 2 when something would, 1 on any error (for CI)')
+    .action(async (services: string[], o: { exitCode?: boolean }, cmd: Command) => {
       const core = await loadCore();
       const result = await core.runPlan({ ...(await inv.sessionOptions(cmd)), only: services });
-      Object.assign(inv.doc, runResultJson(result));
+      const changes = result.services.filter((s) => s.action !== 'unchanged').length;
+      Object.assign(inv.doc, runResultJson(result), o.exitCode ? { changes } : {});
       if (!inv.json) inv.stdout(planTable(result) + '\n');
+      if (o.exitCode) inv.exitCode = changes ? 2 : 0;
     });
 }

@@ -16,6 +16,8 @@ export interface SessionOptions {
   configPath: string;
   cwd: string;
   nameOverride?: string;
+  /** The environment to compose (`--env` / `PCTL_ENV`). */
+  environment?: string;
   reporter: Reporter;
   exec: Exec;
   /** Aborted on the first interrupt: no new work starts. */
@@ -59,7 +61,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       return early.get(name)!;
     }, [], { namesOnly: true });
   };
-  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env, signal: opts.signal, beforePlugins });
+  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, environment: opts.environment, env: opts.env, signal: opts.signal, beforePlugins });
   const ctx: ProviderContext = {
     stack: loaded.config.name,
     config: loaded.config,
