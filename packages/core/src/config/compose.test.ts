@@ -1,6 +1,6 @@
 // Environments and includes, through loadStack: what the composed stack holds and where
 // each error is reported.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -310,5 +310,21 @@ environments:
     });
     expect((await load('dev')).config.services.api!.image).toBe('./local');
     expect((await load()).config.services.api!.image).toBe('./sub/app');
+  });
+});
+
+describe('docs/environments.md', () => {
+  it('its example stack composes for every environment as the page says', async () => {
+    const page = readFileSync(new URL('../../../../docs/environments.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n# pctl\.yaml\n([\s\S]*?)```/.exec(page)![1]!;
+    write({ 'pctl.yaml': yaml, 'services/api.yaml': 'services:\n  api:\n    image: busybox:latest\n    env: { DEBUG: "1", LEVEL: info }\n    provider: { name: docker }\n', 'web/Dockerfile': 'FROM busybox\n' });
+    const dev = await load('dev');
+    expect([dev.config.name, dev.config.services.web!.env]).toEqual(['shop-dev', { MODE: 'dev' }]);
+    expect((await load('staging')).config.services.api!.provider.name).toBe('kind');
+    const prod = await load('prod');
+    expect(prod.config.name).toBe('shop-production');
+    expect(prod.config.services.web!.ports).toEqual([80]);
+    expect(prod.config.services.api!.env).toEqual({ LEVEL: 'info' });
+    expect(prod.config.services.web!.env).toEqual({ MODE: 'prod' });
   });
 });
