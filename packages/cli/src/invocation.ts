@@ -92,6 +92,7 @@ export class Invocation {
       configPath: o.config,
       cwd: process.cwd(),
       nameOverride: o.name,
+      nameSource: flagLabel(cmd, 'name', '--name'),
       environment: o.env || undefined,
       reporter,
       exec: c.createExec({ onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined, secrets: () => this.secrets }),

@@ -93,6 +93,8 @@ const variableCases: HostileCase[] = [
   { name: 'PCTL_NO_WAIT garbage names the variable', files: stack(), argv: ['deploy'], env: { PCTL_NO_WAIT: '2' }, exit: 2, stderr: /PCTL_NO_WAIT must be 1, true/, after: nothingWritten },
   { name: 'a flag beats its variable: --concurrency 2 with PCTL_CONCURRENCY garbage', files: stack(), argv: ['plan', '--concurrency', '2'], env: { PCTL_CONCURRENCY: 'lots' }, exit: 0, stdout: /create\s+ev-web/ },
   { name: 'a flag beats its variable: --env dev with PCTL_ENV naming nothing', files: stack(), argv: ['plan', '--env', 'dev'], env: { PCTL_ENV: 'nosuch' }, exit: 0, stdout: /create\s+ev-dev-web/ },
+  { name: 'PCTL_NAME with a shell substitution names the variable', files: stack(), argv: ['deploy'], env: { PCTL_NAME: '$(id)' }, exit: 2, stderr: /PCTL_NAME: stack name may hold letters, digits/, never: ['uid='], after: nothingWritten },
+  { name: 'PCTL_NAME empty names the variable', files: stack(), argv: ['validate'], env: { PCTL_NAME: '' }, exit: 2, stderr: /PCTL_NAME: stack name may hold/ },
   { name: 'PCTL_CONFIG naming a missing file', files: stack(), argv: ['plan'], env: { PCTL_CONFIG: 'nope.yaml' }, exit: 2, stderr: /stack file not found: nope\.yaml/ },
   { name: 'a bad --concurrency is still the flag\'s error with a good variable', files: stack(), argv: ['plan', '--concurrency', '0'], env: { PCTL_CONCURRENCY: '3' }, exit: 2, stderr: /--concurrency must be a positive integer, got "0"/ },
 ];

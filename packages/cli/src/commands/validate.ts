@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigIssue, LoadedProvider, LoadedStack } from '@pctl/core';
+import { flagLabel } from '../flags.js';
 import { loadCore, type Invocation } from '../invocation.js';
 import { builtinProviders } from '../providers.js';
 
@@ -19,7 +20,7 @@ export function registerValidate(program: Command, inv: Invocation): void {
       const cwd = process.cwd();
       // One environment (or none: the base stack), loaded and checked as a run would.
       const check = async (environment: string | undefined): Promise<LoadedStack> => {
-        const loaded = await core.loadStack({ configPath: o.config, cwd, nameOverride: o.name, environment, signal: inv.interrupt });
+        const loaded = await core.loadStack({ configPath: o.config, cwd, nameOverride: o.name, nameSource: flagLabel(cmd, 'name', '--name'), environment, signal: inv.interrupt });
         inv.learnSecrets(loaded);
         const file = path.relative(cwd, loaded.configPath) || loaded.configPath;
         core.checkArguments(loaded.config, file);

@@ -40,6 +40,8 @@ export interface LoadStackOptions {
   configPath: string;
   cwd?: string;
   nameOverride?: string;
+  /** Where nameOverride came from, for its issues (default `--name`). */
+  nameSource?: string;
   /** The environment to compose (`--env` / `PCTL_ENV`): its partial stack is merged over the base. */
   environment?: string;
   env?: NodeJS.ProcessEnv;
@@ -141,7 +143,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   let pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
   let schema = stackSchema(pluginFields);
   let oneService = serviceSchema(pluginFields);
-  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, dirOf, nameFromFlag: opts.nameOverride !== undefined, tainted: resolved.tainted, pluginFields });
+  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, dirOf, nameFromFlag: opts.nameOverride !== undefined, nameSource: opts.nameSource, tainted: resolved.tainted, pluginFields });
   // Errors at once: what could not be resolved, and every other problem outside those paths.
   const unresolved = [...resolved.failed];
   const others = checked.issues.filter((i) => !unresolved.some((f) => i.path === f || i.path.startsWith(`${f}.`)));

@@ -24,6 +24,8 @@ export interface ValidateInput {
   dirOf?: (p: readonly (string | number)[]) => string;
   /** The stack name came from --name: its issues name the flag. */
   nameFromFlag: boolean;
+  /** How the name's source is shown in its issues (default `--name`; `PCTL_NAME` when it came from there). */
+  nameSource?: string;
   /** Dot-joined paths holding secrets: their values are shown as ***. */
   tainted?: ReadonlySet<string>;
   /** Service fields plugins declare (for "did you mean"). */
@@ -151,7 +153,7 @@ function toIssues(issue: z.core.$ZodIssue, input: ValidateInput): ConfigIssue[] 
     const known = p[0] === 'services' && p.length === 2 ? input.pluginFields : undefined;
     return issue.keys.map((k) => ({ path: [...p, k].join('.'), line: lineOf([...p, k]), message: `unknown field "${k}"${suggest(k, known ? [...knownFields, ...known] : undefined)}` }));
   }
-  if (p[0] === 'name' && input.nameFromFlag) return [{ path: '--name', message: issue.message }];
+  if (p[0] === 'name' && input.nameFromFlag) return [{ path: input.nameSource ?? '--name', message: issue.message }];
   if (issue.code === 'invalid_key' && p[0] === 'services') {
     const bad = String(p[1] ?? '');
     return [{ path: `services.${JSON.stringify(bad).slice(1, -1)}`, line: lineOf(['services', bad]), message: `service name may hold ${NAME_RULE}` }];
