@@ -39,7 +39,10 @@ export function registerValidate(program: Command, inv: Invocation): void {
         const loaded = await check(env);
         const services = Object.keys(loaded.config.services);
         Object.assign(inv.doc, { stack: loaded.config.name, configFile: loaded.configPath, serviceNames: services, ...(env ? { environment: env } : {}) });
-        if (!inv.json) inv.stdout(`${loaded.configPath}: valid (${env ? `environment ${env}, ` : ''}stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
+        if (inv.json) return;
+        inv.stdout(`${loaded.configPath}: valid (${env ? `environment ${env}, ` : ''}stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
+        const others = (loaded.environments ?? []).filter((n) => n !== env);
+        if (others.length) process.stderr.write(`not checked: environment${others.length === 1 ? '' : 's'} ${others.join(', ')} (pctl validate --env all checks every one)\n`);
         return;
       }
       const names = await core.listEnvironments({ configPath: o.config, cwd });

@@ -207,6 +207,9 @@ services:
     expect(api.volumes).toEqual([{ path: '/data', hostPath: path.join(dir, 'svc/data') }]);
     expect(api.manifests).toEqual(['./svc/k8s/extra.yaml']);
     expect(s.config.services.worker!.build).toEqual({ context: './svc/worker', dockerfile: 'Dockerfile.w' });
+    // A Dockerfile path builds with its own file's folder as the context, as in the top file.
+    write({ 'svc/api.yaml': 'services:\n  api:\n    image: ./app/Dockerfile\n    provider: { name: docker }\n' });
+    expect((await load()).config.services.api).toMatchObject({ build: { context: './svc', dockerfile: path.join('app', 'Dockerfile') } });
     expect(s.fileOf?.(['services', 'api', 'image'])).toBe(path.join('svc', 'api.yaml'));
     expect(s.fileOf?.(['services', 'web'])).toBeUndefined();
   });
