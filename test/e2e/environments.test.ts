@@ -1,8 +1,10 @@
 // One stack file, three environments: `dev` deployed on the real Docker engine (an included
-// service built from its own folder), `staging` on kind and `prod` on aws validated from the
-// same file; each environment its own stack and state; plan --exit-code for CI.
+// service built from its own folder), `staging` on kind validated, and `prod` deployed on aws
+// (the AWS fake, EKS on the Kubernetes API test server, a real registry as ECR) from the same
+// file; each environment its own stack and state; plan --exit-code for CI.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAwsWorld, type AwsWorld } from '../helpers/awsWorld.js';
 import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -42,7 +44,9 @@ environments:
         scale: { replica: 3 }
         provider: { name: aws, options: { cluster: prod, namespace: shop, region: eu-west-1 } }
       api:
-        provider: { name: aws, options: { cluster: prod, namespace: shop, region: eu-west-1 } }
+        provider:
+          name: aws
+          options: { cluster: prod, namespace: shop, region: eu-west-1, registryHost: "\${env:EV_REGISTRY_HOST, 127.0.0.1:5000}" }
 `,
     'services/api.yaml': `services:
   api:
@@ -137,5 +141,37 @@ describe('environments from one stack file', () => {
     expect(await labelled('container', DEV)).toEqual([]);
     const st = JSON.parse(readFileSync(stack.path(`pctl.${DEV}.json`), 'utf8'));
     expect(Object.values(st).every((e) => (e as { destroyed?: boolean }).destroyed)).toBe(true);
+  });
+});
+
+describe('the same file as prod on aws', () => {
+  const PROD = 'ev-production';
+  let world: AwsWorld | undefined;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    world = await startAwsWorld({ accountId: '112358132134', region: 'eu-west-1', cluster: 'prod', credentials: [{ accessKeyId: 'AKIAPCTLEVENVIRONS01', secretAccessKey: 'pctl-e2e/environments+Key000000000001' }], registryPassword: 'ev-registry-password-3c9d' });
+    env = { ...world.env, AWS_REGION: 'eu-west-1', EV_REGISTRY_HOST: world.registryHost };
+  }, 120_000);
+  afterAll(async () => {
+    await world?.stop();
+    // The api image prod built and pushed is labelled with its stack.
+    await removeStack(PROD);
+  }, 60_000);
+
+  it('deploys prod to EKS: both services on aws, the included one built and pushed, ${self:} seeing prod', async () => {
+    const r = await stack.pctl(['deploy', '--env', 'prod', '--json'], { env });
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.exitCode).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${PROD}-api`]: 'deployed', [`${PROD}-web`]: 'deployed' });
+    type Deployment = { spec: { replicas?: number; template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } } } };
+    const deployment = (name: string) => world!.kube.get('Deployment', 'shop', `${PROD}-${name}`) as unknown as Deployment;
+    expect(deployment('web').spec.replicas).toBe(3);
+    expect(deployment('web').spec.template.spec.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MODE', value: 'prod' }]));
+    expect(deployment('api').spec.template.spec.containers[0]!.image).toMatch(new RegExp(`^${world!.registryHost.replace(/[.]/g, '\\.')}/${PROD}-api:[0-9a-f]{12}$`));
+    // prod's own state; dev's stack on Docker is another one.
+    expect(Object.keys(JSON.parse(readFileSync(stack.path(`pctl.${PROD}.json`), 'utf8'))).sort()).toEqual([`${PROD}-api`, `${PROD}-web`]);
+    expect(await labelled('container', PROD)).toEqual([]);
+    const again = await stack.pctl(['plan', '--exit-code'], { env: { ...env, PCTL_ENV: 'prod' } });
+    expect(again.exitCode, again.stderr).toBe(0);
   });
 });
