@@ -160,6 +160,30 @@ environments:
     ]);
   });
 
+  it('a service moved to another provider keeps only the options the environment gives; the same provider merges them', async () => {
+    write({
+      'pctl.yaml': `name: shop
+services:
+  api:
+    image: busybox
+    provider: { name: docker, options: { host: ssh://deploy@example.com } }
+environments:
+  staging:
+    services:
+      api: { provider: { name: kind, options: { cluster: staging } } }
+  bare:
+    services:
+      api: { provider: { name: kind } }
+  remote:
+    services:
+      api: { provider: { options: { sudo: true } } }
+`,
+    });
+    expect((await load('staging')).config.services.api!.provider).toEqual({ name: 'kind', options: { cluster: 'staging' } });
+    expect((await load('bare')).config.services.api!.provider).toEqual({ name: 'kind', options: {} });
+    expect((await load('remote')).config.services.api!.provider).toEqual({ name: 'docker', options: { host: 'ssh://deploy@example.com', sudo: true } });
+  });
+
   it('an environment that names itself keeps that name; one that removes a service deploys without it', async () => {
     write({
       'pctl.yaml': `name: shop

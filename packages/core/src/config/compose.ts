@@ -74,6 +74,7 @@ export async function composeStack(o: { raw: Record<string, unknown>; top: Sourc
     delete layer.include;
     delete layer.environments;
     value = mergeOver(base, layer) as Record<string, unknown>;
+    freshOptionsOnProviderChange(base, layer, value);
     // Each environment is its own stack: `<name>-<env>` unless it names itself.
     if (!Object.prototype.hasOwnProperty.call(layer, 'name') && typeof base.name === 'string') value.name = `${base.name}-${env}`;
   }
@@ -90,6 +91,20 @@ export async function composeStack(o: { raw: Record<string, unknown>; top: Sourc
     return { file: source.file, line: source.lineOf(p) };
   };
   return { value, whereOf, issues, environments };
+}
+
+// A service an environment moves to another provider takes only the options the environment
+// gives: the base's options belong to the provider it leaves (docker's `host` means nothing to aws).
+function freshOptionsOnProviderChange(base: Record<string, unknown>, layer: Record<string, unknown>, merged: Record<string, unknown>): void {
+  if (!isMap(layer.services) || !isMap(merged.services)) return;
+  for (const [name, svc] of Object.entries(layer.services)) {
+    const to = isMap(svc) && isMap(svc.provider) ? svc.provider : undefined;
+    const from = isMap(base.services) && isMap(base.services[name]) ? base.services[name].provider : undefined;
+    const out = merged.services[name];
+    if (!to || typeof to.name !== 'string' || !isMap(from) || from.name === to.name || !isMap(out) || !isMap(out.provider)) continue;
+    if (to.options === undefined) delete out.provider.options;
+    else out.provider.options = structuredClone(to.options);
+  }
 }
 
 // The names under `environments:` that cannot be used, and the usable ones.
