@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import type * as Core from '@pctl/core';
 import type { LoadedStack, SessionOptions } from '@pctl/core';
-import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
+import { flagLabel, parseDuration, positiveInt, type GlobalOpts } from './flags.js';
 import type { JsonDocument } from './jsonOutput.js';
 import type { Interrupts } from './interrupts.js';
 import { escapeTerminal } from './output.js';
@@ -18,9 +18,9 @@ export const loadCore = async (): Promise<typeof Core> => (core ??= await import
 export const loadedCore = (): typeof Core | undefined => core;
 
 // `--step-timeout`: how long one provider step may take.
-function stepTimeout(c: typeof Core, value: string): number {
+function stepTimeout(c: typeof Core, value: string, label: string): number {
   const ms = c.parseDuration(value);
-  if (ms === undefined) throw new c.PctlError({ code: 'BadUsage', message: `--step-timeout must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user', exitCode: 2 });
+  if (ms === undefined) throw new c.PctlError({ code: 'BadUsage', message: `${label} must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user', exitCode: 2 });
   return ms;
 }
 
@@ -31,6 +31,8 @@ export class Invocation {
   verbose = false;
   /** Where every output of the command goes: the human renderer, or the --json document. */
   readonly sink: OutputSink;
+  /** The exit status a command chose for a run without error (plan --exit-code). */
+  exitCode?: number;
   constructor(
     readonly interrupts: Interrupts,
     /** `--json` is on the command line: decided once by `wantsJson`, before commander parses it. */
@@ -97,6 +99,8 @@ export class Invocation {
       configPath: o.config,
       cwd: process.cwd(),
       nameOverride: o.name,
+      nameSource: flagLabel(cmd, 'name', '--name'),
+      environment: o.env || undefined,
       reporter,
       exec: c.createExec({ onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined, secrets: () => this.secrets }),
       signal: this.interrupt,
@@ -112,10 +116,10 @@ export class Invocation {
       // went left the engine's container removals idle. Providers bound what they ask of
       // one engine themselves (docker: 8 container removals at a time per engine). 30
       // busybox services: 2.7 / 2.7 / 3.4 s at 8, 2.5 / 2.6 / 2.5 s at 32.
-      concurrency: positiveInt('--concurrency', o.concurrency, cmd.name() === 'destroy' ? 32 : 4),
+      concurrency: positiveInt(flagLabel(cmd, 'concurrency', '--concurrency'), o.concurrency, cmd.name() === 'destroy' ? 32 : 4),
       wait: o.wait !== false,
-      lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
-      stepTimeoutMs: stepTimeout(c, o.stepTimeout),
+      lockTimeoutMs: parseDuration(flagLabel(cmd, 'lockTimeout', '--lock-timeout'), o.lockTimeout),
+      stepTimeoutMs: stepTimeout(c, o.stepTimeout, flagLabel(cmd, 'stepTimeout', '--step-timeout')),
       builtinProviders,
       learnSecrets: (stack) => this.learnSecrets(stack),
     };

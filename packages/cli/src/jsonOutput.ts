@@ -10,6 +10,8 @@ export interface JsonIssue {
   line?: number;
   path: string;
   message: string;
+  /** The environment (`--env`) the issue arises in. */
+  environment?: string;
 }
 
 export interface JsonError {
@@ -32,7 +34,7 @@ export interface JsonDocument {
 
 // The `error` member for a PctlError (with the issues of a config error).
 export function errorJson(err: PctlError): JsonError {
-  const issues = (err as PctlError & { issues?: { path: string; line?: number; message: string; file?: string }[] }).issues;
+  const issues = (err as PctlError & { issues?: { path: string; line?: number; message: string; file?: string; environment?: string }[] }).issues;
   const file = (err as PctlError & { file?: string }).file;
   return {
     code: err.code,
@@ -40,6 +42,6 @@ export function errorJson(err: PctlError): JsonError {
     ...(err.hint ? { hint: err.hint } : {}),
     fault: err.fault,
     exitCode: err.exitCode,
-    ...(issues?.length ? { issues: issues.map((i) => ({ ...(i.file ?? file ? { file: i.file ?? file } : {}), ...(i.line ? { line: i.line } : {}), path: i.path, message: i.message })) } : {}),
+    ...(issues?.length ? { issues: issues.map((i) => ({ ...(i.file ?? file ? { file: i.file ?? file } : {}), ...(i.line ? { line: i.line } : {}), path: i.path, message: i.message, ...(i.environment ? { environment: i.environment } : {}) })) } : {}),
   };
 }

@@ -2,7 +2,7 @@
 // the one exit path: an error is one line on stderr, and `--json` prints exactly one
 // document on stdout, in success and in failure.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
@@ -18,6 +18,7 @@ import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
 import { divertStdout } from './jsonStdout.js';
 import { wantsJson } from './sink/index.js';
+import { applyBooleanEnv, FLAG_ENV } from './flags.js';
 
 // Lifts the process.exit guard the run put up around foreign code (set once the core loads).
 let unguardExit = (): void => undefined;
@@ -29,15 +30,18 @@ function buildProgram(inv: Invocation): Command {
   const program = new Command('pctl')
     .description('Deploy a stack of services to Docker, kind, AWS or Google Cloud from one stack file')
     .version(VERSION, '-V, --version')
-    .option('-c, --config <file>', 'stack file', './pctl.yaml')
-    .option('--name <name>', 'override the stack name (separate state file)')
-    .option('--json', 'print one machine-readable JSON document on stdout (docs/using/json.md)')
-    .option('-v, --verbose', 'show commands run and their output')
-    .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)')
-    .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')
-    .option('--no-wait', 'fail at once when another run holds the stack lock (the same as --lock-timeout 0)')
-    .option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h', '30m')
-    .hook('preAction', async (_root, action) => {
+    // Every global flag also reads a PCTL_* variable (flags.ts FLAG_ENV); the flag wins.
+    .addOption(new Option('-c, --config <file>', 'stack file').default('./pctl.yaml').env(FLAG_ENV.config))
+    .addOption(new Option('--name <name>', 'override the stack name (separate state file)').env(FLAG_ENV.name))
+    .addOption(new Option('--env <environment>', 'compose this environment of the stack file (its own stack and state); validate: `all` checks every one').env(FLAG_ENV.env))
+    .option('--json', `print one machine-readable JSON document on stdout (docs/using/json.md) (env: ${FLAG_ENV.json}=1)`)
+    .option('-v, --verbose', `show commands run and their output (env: ${FLAG_ENV.verbose}=1)`)
+    .addOption(new Option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)').env(FLAG_ENV.concurrency))
+    .addOption(new Option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)').default('0s').env(FLAG_ENV.lockTimeout))
+    .option('--no-wait', `fail at once when another run holds the stack lock (the same as --lock-timeout 0) (env: ${FLAG_ENV.wait}=1)`)
+    .addOption(new Option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h').default('30m').env(FLAG_ENV.stepTimeout))
+    .hook('preAction', async (root, action) => {
+      applyBooleanEnv(root);
       const names: string[] = [];
       for (let c: Command | null = action; c && c.parent; c = c.parent) names.unshift(c.name());
       inv.doc.command = names.join(' ');
@@ -90,10 +94,11 @@ export async function main(argv: string[]): Promise<number> {
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
   inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStderr: unguarded.rawStderr, writeDocument });
   inv.doc.pctlVersion = VERSION;
-  // Under --json the one document (the human sink prints nothing here).
-  const printDocument = (code: number) => {
+  // Under --json the one document (the human sink prints nothing here); ok unless the run failed
+  // (plan --exit-code's 2 is a result, not a failure).
+  const printDocument = (code: number, failed = code !== 0) => {
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
-    inv!.sink.finish(code);
+    inv!.sink.finish(code, failed);
   };
   // The event loop ran empty before the command finished: a step never settled (or a
   // module's process.exit from a callback was stopped and nothing was left to do).
@@ -118,6 +123,11 @@ export async function main(argv: string[]): Promise<number> {
     // A module called process.exit and swallowed what the guard threw: the run still fails.
     const exited = loadedCore()?.exitAttempt();
     if (exited) exitCode = await reportError(exited, inv, argv);
+    // A command's own exit status (plan --exit-code: 2 when something would change).
+    else if (inv.exitCode !== undefined) {
+      printDocument(inv.exitCode, false);
+      return inv.exitCode;
+    }
   } catch (e) {
     // A process.exit the guard stopped is the cause, whatever a wrapper made of it.
     exitCode = await reportError(loadedCore()?.exitAttempt() ?? e, inv, argv);
@@ -129,8 +139,16 @@ export async function main(argv: string[]): Promise<number> {
     // signal, the core's exit hook stops them).
     await loadedCore()?.closeEngines().catch(() => undefined);
   }
+  // plan --exit-code keeps 2 for "something would change": every error is 1 (a signal keeps its code).
+  if (exitCode !== 0 && exitCode < 128 && detailedExitCode(argv)) exitCode = 1;
   printDocument(exitCode);
   return exitCode;
+}
+
+// `pctl plan --exit-code` (Terraform's -detailed-exitcode).
+function detailedExitCode(argv: string[]): boolean {
+  const args = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length);
+  return args.includes('plan') && args.includes('--exit-code');
 }
 
 // Prints the one error line (and, for an invalid stack file, every issue); returns the exit code.

@@ -39,7 +39,7 @@ const error = {
         type: 'object',
         required: ['path', 'message'],
         additionalProperties: false,
-        properties: { file: str, line: { type: 'integer', minimum: 1 }, path: str, message: str },
+        properties: { file: str, line: { type: 'integer', minimum: 1 }, path: str, message: str, environment: str },
       },
     },
   },
@@ -75,7 +75,7 @@ export function outputJsonSchema(): Record<string, unknown> {
       { if: { properties: { ok: { const: false } } }, then: { required: ['error'] }, else: { not: { required: ['error'] } } },
       command('deploy', {}, ['stack', 'stateFile', 'services']),
       command('destroy', {}, ['stack', 'stateFile', 'services']),
-      command('plan', {}, ['stack', 'stateFile', 'services']),
+      command('plan', { changes: { type: 'integer', description: 'with --exit-code: services that would change (exit 2 when any)' } }, ['stack', 'stateFile', 'services']),
       command('render', { rendered: { type: 'array', items: { type: 'object', required: ['key', 'provider', 'objects'], properties: { key: str, provider: str, objects: { type: 'array', items: { type: 'object' } } } } } }, ['rendered']),
       command('build', {
         images: { type: 'array', items: { type: 'object', required: ['service', 'ref', 'built'], properties: { service: str, ref: str, built: { type: 'boolean' } } } },
@@ -93,7 +93,13 @@ export function outputJsonSchema(): Record<string, unknown> {
           },
         },
       }, ['stack', 'stateFile', 'status']),
-      command('validate', { configFile: str, serviceNames: strings }, ['stack', 'configFile', 'serviceNames']),
+      // --env all: every environment's stack under `environments`; otherwise the one stack (and its environment).
+      command('validate', {
+        configFile: str,
+        serviceNames: strings,
+        environment: str,
+        environments: { type: 'array', items: { type: 'object', required: ['environment', 'stack', 'serviceNames'], properties: { environment: str, stack: str, serviceNames: strings } } },
+      }, ['configFile']),
       command('sync', { rounds: { type: 'array', items: { type: 'object', required: ['key', 'files', 'deleted', 'containers'], properties: { key: str, files: { type: 'integer' }, deleted: { type: 'integer' }, containers: strings } } } }, ['rounds']),
       command('state show', { state: { type: 'object', additionalProperties: stateEntry } }, ['stack', 'stateFile', 'state']),
       command('state recover', { found: { type: 'array' }, entries: strings, written: { type: 'boolean' }, keptAside: str }, ['stateFile', 'found', 'entries', 'written']),

@@ -41,6 +41,9 @@ export { type StateEntry } from './state/types.js';
 
 // ---- for the CLI (packages/cli), its tests and benchmarks ----
 export { ConfigError, type LoadedStack, loadStack } from './config/load.js';
+export { listEnvironments } from './config/environments.js';
+export { ALL_ENVIRONMENTS } from './config/compose.js';
+export { formatIssues, sortIssues, type ConfigIssue } from './config/issues.js';
 export { resolvePackage } from './config/packageResolve.js';
 export { PROVIDER_API_VERSION } from './contract.js';
 export { closeEngines } from './dockerApi/engines.js';

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   InvalidConfig: 'the stack file (or a provider option in it) is invalid; every issue is listed with file:line',
   ConfigNotFound: 'the stack file does not exist or cannot be read',
   UnknownService: 'a service named on the command line is not in the stack file',
+  UnknownEnvironment: 'the environment `--env` or PCTL_ENV names is not under `environments:` in the stack file (the closest name is suggested)',
+  IncludeCycle: 'stack files include each other in a cycle (`include:`); the cycle is named',
   UnknownProvider: 'a service names a provider that is neither built in, nor under `providers:`, nor handled by a plugin',
   UnknownImageReference: 'a `pctl://<service>` reference names no service with an image',
   DependencyCycle: 'services depend on each other in a cycle',

@@ -1,4 +1,5 @@
 // `pctl plan`: what deploy would create, update, skip and remove, touching nothing.
+// `--exit-code` (Terraform's -detailed-exitcode): 0 nothing would change, 2 something would, 1 an error.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
 import { planTable } from '../render.js';
@@ -10,9 +11,12 @@ export function registerPlan(program: Command, inv: Invocation): void {
     .command('plan')
     .description('show what deploy would create, update, skip and remove, without doing it')
     .argument('[services...]', 'only these services')
-    .action(async (services: string[], _o, cmd: Command) => {
+    .option('--exit-code', 'exit 0 when nothing would change, 2 when something would, 1 on any error (for CI)')
+    .action(async (services: string[], o: { exitCode?: boolean }, cmd: Command) => {
       const core = await loadCore();
       const result = await core.runPlan({ ...(await inv.sessionOptions(cmd)), only: services });
-      inv.sink.result(runResultJson(result), () => planTable(result) + '\n');
+      const changes = result.services.filter((s) => s.action !== 'unchanged').length;
+      inv.sink.result({ ...runResultJson(result), ...(o.exitCode ? { changes } : {}) }, () => planTable(result) + '\n');
+      if (o.exitCode) inv.exitCode = changes ? 2 : 0;
     });
 }

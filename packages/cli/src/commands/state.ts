@@ -10,7 +10,7 @@ export function registerState(program: Command, inv: Invocation): void {
   const stateFileOf = async (cmd: Command) => {
     const core = await loadCore();
     const o = inv.globals(cmd);
-    const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, signal: inv.interrupt });
+    const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, environment: o.env || undefined, signal: inv.interrupt });
     inv.learnSecrets(loaded);
     return { core, stack: loaded.config.name, file: core.statePath(process.cwd(), loaded.config.name) };
   };

@@ -12,8 +12,8 @@ export function createJsonSink(io: SinkIo): OutputSink {
     request: async (r) => unattendedAnswer(r),
     // Help and version text would break the document: they go to stderr.
     usage: (text) => void process.stderr.write(text),
-    finish(exitCode) {
-      base.doc.ok = exitCode === 0;
+    finish(exitCode, failed = exitCode !== 0) {
+      base.doc.ok = !failed;
       // Masked inside its strings only, then written as is: a secret that reads `true` or
       // `error` must not turn the document's structure into `***`.
       io.writeDocument(JSON.stringify(io.maskDeep(base.doc)) + '\n');

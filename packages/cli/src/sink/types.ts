@@ -38,8 +38,9 @@ export interface OutputSink {
   request(r: ConfirmRequest): Promise<boolean>;
   /** Help and version text: stdout for people, stderr under --json. */
   usage(text: string): void;
-  /** The end of the run: under --json, prints the one document (ok from the exit code). */
-  finish(exitCode: number): void;
+  /** The end of the run: under --json, prints the one document (ok unless the run failed: a
+   * command's own exit status, such as plan --exit-code's 2, is not a failure). */
+  finish(exitCode: number, failed?: boolean): void;
 }
 
 /** How progress is rendered for people (progress.ts, board.ts). */

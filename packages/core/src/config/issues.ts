@@ -7,6 +7,10 @@ export interface ConfigIssue {
   path: string;
   line?: number;
   message: string;
+  /** The file the issue is in, when not the stack file the error names (an included file). */
+  file?: string;
+  /** The environment (`--env`) the stack was composed for. */
+  environment?: string;
 }
 
 // One error for an invalid stack file, carrying every issue found.
@@ -30,20 +34,20 @@ export class ConfigError extends PctlError {
 
 // `file:line path: message`, one line per issue.
 export function formatIssues(file: string, issues: ConfigIssue[]): string[] {
-  return issues.map((i) => `${file}${i.line ? `:${i.line}` : ''} ${i.path ? `${i.path}: ` : ''}${i.message}`.replace(/\s+/g, ' ').trim());
+  return issues.map((i) => `${i.file ?? file}${i.line ? `:${i.line}` : ''} ${i.environment ? `[env ${i.environment}] ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`.replace(/\s+/g, ' ').trim());
 }
 
-/** Issues in file order (line, then path), each once. */
+/** Issues in file order (the stack file first, then included files; line, then path), each once. */
 export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
   return issues
     .filter((i) => {
-      const k = `${i.path}|${i.message}`;
+      const k = `${i.file ?? ''}|${i.environment ?? ''}|${i.path}|${i.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
     })
-    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || a.path.localeCompare(b.path));
+    .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? Infinity) - (b.line ?? Infinity) || a.path.localeCompare(b.path));
 }
 
 /** The issue with every secret value of at least `minLength` characters replaced by `***`. */

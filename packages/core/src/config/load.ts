@@ -2,10 +2,12 @@
 // validation reporting every error at once with its path and line, then config plugins.
 import path from 'node:path';
 import { PctlError } from '../errors.js';
+import { composeStack } from './compose.js';
 import { ConfigError, maskIssue, sortIssues, type ConfigIssue } from './issues.js';
+import { rebasePaths } from './rebase.js';
 import { loadCustomResolvers } from './customResolvers.js';
 import { loadPlugins, runPlugin } from './plugins.js';
-import { readRegularFile, UnreadableFile } from './read.js';
+import { MAX_STACK_FILE_BYTES, readRegularFile, UnreadableFile } from './read.js';
 import { resolveConfig } from './resolve.js';
 import { DNS_LABEL, serviceFields, serviceSchema, stackSchema, type StackConfig } from './schema.js';
 import { validateStack } from './validate.js';
@@ -26,12 +28,22 @@ export interface LoadedStack {
   lineOf?: (p: (string | number)[]) => number | undefined;
   /** The services as written, references resolved, before validation (the original pctl's fingerprint covers them). */
   resolvedServices?: Record<string, unknown>;
+  /** The environment the stack was composed for (`--env`), if any. */
+  environment?: string;
+  /** The environments the stack file defines. */
+  environments?: string[];
+  /** The file a config path is written in (as shown: relative to cwd), when it is not the stack file (an included file). */
+  fileOf?: (p: (string | number)[]) => string | undefined;
 }
 
 export interface LoadStackOptions {
   configPath: string;
   cwd?: string;
   nameOverride?: string;
+  /** Where nameOverride came from, for its issues (default `--name`). */
+  nameSource?: string;
+  /** The environment to compose (`--env` / `PCTL_ENV`): its partial stack is merged over the base. */
+  environment?: string;
   env?: NodeJS.ProcessEnv;
   /** Stops a long load (Ctrl-C): it ends with an `Interrupted` error. */
   signal?: AbortSignal;
@@ -39,8 +51,7 @@ export interface LoadStackOptions {
   beforePlugins?: (stack: LoadedStack) => Promise<void>;
 }
 
-/** Largest stack file read. */
-export const MAX_STACK_FILE_BYTES = 4 * 1024 * 1024;
+export { MAX_STACK_FILE_BYTES } from './read.js';
 
 const interrupted = () => new PctlError({ code: 'Interrupted', message: 'interrupted while loading the stack file', fault: 'user', exitCode: 130 });
 
@@ -82,25 +93,44 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   await checkpoint(opts.signal);
 
   const yaml = parseStackYaml(text);
-  const { lineOf } = yaml;
   if (yaml.issues.length) throw new ConfigError(shown, sortIssues(yaml.issues));
-  const raw = yaml.value;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+  const written = yaml.value;
+  if (!written || typeof written !== 'object' || Array.isArray(written)) {
     throw new ConfigError(shown, [{ path: '', line: 1, message: 'the stack file must be a map with at least `name` and `services`' }]);
   }
   await checkpoint(opts.signal);
+
+  // Included files and the environment, composed before references resolve.
+  const environment = opts.environment;
+  const showFile = (f: string) => path.relative(cwd, f) || f;
+  const composed = await composeStack({ raw: written as Record<string, unknown>, top: { file: configPath, lineOf: yaml.lineOf }, environment, shown: showFile });
+  const fileOf = (p: (string | number)[]) => {
+    const f = composed.whereOf(p).file;
+    return f === configPath ? undefined : showFile(f);
+  };
+  const dirOf = (p: readonly (string | number)[]) => path.dirname(composed.whereOf(p).file);
+  const lineOf = (p: readonly (string | number)[]) => composed.whereOf(p).line;
+  // Each issue in the file where its value is written, tagged with the environment.
+  const placed = (i: ConfigIssue): ConfigIssue => {
+    const file = i.file ?? (i.path ? fileOf(i.path.split('.')) : undefined);
+    return { ...i, ...(file ? { file } : {}), ...(environment !== undefined ? { environment } : {}) };
+  };
+  if (composed.issues.length) {
+    throw new ConfigError(shown, sortIssues(composed.issues.map((i) => placed({ ...i, file: i.file === configPath ? undefined : showFile(i.file) }))));
+  }
+  const raw = composed.value;
 
   const env = opts.env ?? process.env;
   const secrets = new Set<string>();
   const custom = await loadCustomResolvers((raw as Record<string, unknown>).resolver, configPath, raw);
   const loadedPlugins = await loadPlugins((raw as Record<string, unknown>).plugin, configPath);
   const marked = (raw as Record<string, unknown>).secrets;
-  const resolved = await resolveConfig(raw, { configDir, env, custom: custom.resolvers, secrets, marked: new Set(Array.isArray(marked) ? marked.filter((m) => typeof m === 'string') : []), signal: opts.signal });
+  const resolved = await resolveConfig(raw, { configDir, dirOf, env, custom: custom.resolvers, secrets, marked: new Set(Array.isArray(marked) ? marked.filter((m) => typeof m === 'string') : []), signal: opts.signal });
   const secretValues = [...secrets].sort((a, b) => b.length - a.length);
   const mask = (issues: ConfigIssue[]) =>
     issues.map((i) => {
       const secretPath = [...resolved.tainted].some((t) => i.path === t || i.path.startsWith(`${t}.`));
-      return maskIssue(i, secretValues, secretPath ? 1 : 4);
+      return maskIssue(placed(i), secretValues, secretPath ? 1 : 4);
     });
   const asIssue = (i: { path: (string | number)[]; message: string }): ConfigIssue => ({ path: i.path.join('.'), line: lineOf(i.path), message: i.message });
   const fatal = resolved.issues.find((i) => i.fatal);
@@ -113,15 +143,17 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   let pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
   let schema = stackSchema(pluginFields);
   let oneService = serviceSchema(pluginFields);
-  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, nameFromFlag: opts.nameOverride !== undefined, tainted: resolved.tainted, pluginFields });
+  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, dirOf, nameFromFlag: opts.nameOverride !== undefined, nameSource: opts.nameSource, tainted: resolved.tainted, pluginFields });
   // Errors at once: what could not be resolved, and every other problem outside those paths.
   const unresolved = [...resolved.failed];
   const others = checked.issues.filter((i) => !unresolved.some((f) => i.path === f || i.path.startsWith(`${f}.`)));
   const issues = [...[...custom.issues, ...loadedPlugins.issues, ...resolved.issues].map(asIssue), ...others];
   if (issues.length || !checked.config) throw new ConfigError(shown, mask(sortIssues(issues)));
   let config = checked.config;
+  rebasePaths(config, dirOf, configDir);
+  const about = { environment, environments: composed.environments, fileOf };
 
-  if (loadedPlugins.plugins.length && opts.beforePlugins) await opts.beforePlugins({ config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices });
+  if (loadedPlugins.plugins.length && opts.beforePlugins) await opts.beforePlugins({ config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices, ...about });
   let topFields: string[] = [];
   for (const plugin of loadedPlugins.plugins) {
     await checkpoint(opts.signal);
@@ -146,7 +178,7 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
-  return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices };
+  return { config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices, ...about };
 }
 
 // The top-level keys of a config and the keys of each service (what a plugin may add to).

@@ -2,6 +2,9 @@
 // a regular file, never past a size cap: a FIFO would block for ever, /dev/zero never ends.
 import { constants, promises as fs } from 'node:fs';
 
+/** Largest stack file read (the top one and each one it includes). */
+export const MAX_STACK_FILE_BYTES = 4 * 1024 * 1024;
+
 export class UnreadableFile extends Error {
   constructor(
     message: string,

@@ -25,6 +25,8 @@ export interface ResolveIssue {
 
 export interface ResolveContext {
   configDir: string;
+  /** The folder a path's relative `${file:...}` starts from (the file it is written in); default configDir. */
+  dirOf?: (p: readonly (string | number)[]) => string;
   env: NodeJS.ProcessEnv;
   /** Custom resolvers by name. */
   custom: Map<string, ResolverFn>;
@@ -216,7 +218,7 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
       }
       case 'file': {
         if (key.includes('\0')) throw new Unresolved(`\${file:...}: invalid path`);
-        const file = path.resolve(ctx.configDir, key);
+        const file = path.resolve(ctx.dirOf?.(p) ?? ctx.configDir, key);
         try {
           return { value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint, 'file', key, p) };
         } catch (e) {

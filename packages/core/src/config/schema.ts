@@ -152,7 +152,7 @@ export const STACK_MANIFESTS_SERVICE = 'manifests';
 // The whole stack file; `pluginFields` are service fields that loaded plugins declare (or
 // added), `topFields` top-level fields plugins added.
 export function stackSchema(pluginFields: readonly string[] = [], topFields: readonly string[] = []) {
-  return z.strictObject({
+  const stack = {
   ...Object.fromEntries(topFields.map((f) => [f, z.unknown().optional()])),
   name: stackOrServiceName('stack name'),
   resolver: z.array(z.string()).default([]),
@@ -163,7 +163,17 @@ export function stackSchema(pluginFields: readonly string[] = [], topFields: rea
   secrets: z.array(z.string().min(1)).optional().describe('reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length'),
   services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
   ...metadata,
-  });
+  // Composition (config/compose.ts): both are gone from the stack once it is composed.
+  include: z.array(z.string().min(1)).optional().describe('other stack files (in this repository) whose services this stack takes, each relative to this file'),
+  };
+  return z.strictObject({ ...stack, environments: z.record(stackOrServiceName('environment name'), environmentSchema(Object.keys(stack))).optional().describe('named partial stacks merged over this one (--env NAME or PCTL_ENV): maps merge, lists are replaced, null removes a key') });
+}
+
+// An environment as an editor sees it: the stack's fields, any of them, each checked when merged.
+function environmentSchema(fields: readonly string[]) {
+  const loose = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()]));
+  const partialService = z.union([z.null(), z.strictObject(loose(Object.keys(serviceFields)))]);
+  return z.union([z.null(), z.strictObject({ ...loose(fields), name: z.string().optional().describe('this environment\'s stack name (default: <name>-<environment>)'), services: z.record(z.string(), partialService).optional() })]);
 }
 
 export const StackSchema = stackSchema();

@@ -20,8 +20,12 @@ export interface ValidateInput {
   serviceSchema: z.ZodType<ServiceConfig, unknown>;
   lineOf: (p: readonly (string | number)[]) => number | undefined;
   configDir: string;
+  /** The folder a path's relative paths start from (the file it is written in: an included one); default configDir. */
+  dirOf?: (p: readonly (string | number)[]) => string;
   /** The stack name came from --name: its issues name the flag. */
   nameFromFlag: boolean;
+  /** How the name's source is shown in its issues (default `--name`; `PCTL_NAME` when it came from there). */
+  nameSource?: string;
   /** Dot-joined paths holding secrets: their values are shown as ***. */
   tainted?: ReadonlySet<string>;
   /** Service fields plugins declare (for "did you mean"). */
@@ -85,7 +89,7 @@ function serviceRules(o: {
   const { services, names, input, shown, at } = o;
   const known = new Set(names);
   const byResource = new Map<string, string>();
-  const realDir = realOrSelf(input.configDir);
+  const dirOf = input.dirOf ?? (() => input.configDir);
   for (const [name, svc] of Object.entries(services)) {
     if (o.stack !== undefined) {
       const key = serviceKey(o.stack, name);
@@ -100,10 +104,13 @@ function serviceRules(o: {
       if (!known.has(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${listed(names)})`);
       else if (dep === name) at(p, 'a service cannot depend on itself');
     }
-    if (svc.image !== undefined) imageIssues(svc.image, ['services', name, 'image'], input.configDir, realDir, shown, at);
+    if (svc.image !== undefined) {
+      const dir = dirOf(['services', name, 'image']);
+      imageIssues(svc.image, ['services', name, 'image'], dir, realOrSelf(dir), shown, at);
+    }
     for (const { index, message } of portListIssues(svc.ports ?? [])) at(['services', name, 'ports', index], message);
     if (svc.volumes) {
-      svc.volumes = svc.volumes.map((v) => resolveVolume(v, input.configDir));
+      svc.volumes = svc.volumes.map((v, i) => resolveVolume(v, dirOf(['services', name, 'volumes', i])));
       const dup = duplicateMount(svc.volumes);
       if (dup) at(['services', name, 'volumes', dup.index], `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`);
       const root = rootMount(svc.volumes);
@@ -146,7 +153,7 @@ function toIssues(issue: z.core.$ZodIssue, input: ValidateInput): ConfigIssue[] 
     const known = p[0] === 'services' && p.length === 2 ? input.pluginFields : undefined;
     return issue.keys.map((k) => ({ path: [...p, k].join('.'), line: lineOf([...p, k]), message: `unknown field "${k}"${suggest(k, known ? [...knownFields, ...known] : undefined)}` }));
   }
-  if (p[0] === 'name' && input.nameFromFlag) return [{ path: '--name', message: issue.message }];
+  if (p[0] === 'name' && input.nameFromFlag) return [{ path: input.nameSource ?? '--name', message: issue.message }];
   if (issue.code === 'invalid_key' && p[0] === 'services') {
     const bad = String(p[1] ?? '');
     return [{ path: `services.${JSON.stringify(bad).slice(1, -1)}`, line: lineOf(['services', bad]), message: `service name may hold ${NAME_RULE}` }];

@@ -16,6 +16,10 @@ export interface SessionOptions {
   configPath: string;
   cwd: string;
   nameOverride?: string;
+  /** Where nameOverride came from (`--name` or `PCTL_NAME`), for its issues. */
+  nameSource?: string;
+  /** The environment to compose (`--env` / `PCTL_ENV`). */
+  environment?: string;
   reporter: Reporter;
   exec: Exec;
   /** Aborted on the first interrupt: no new work starts. */
@@ -59,7 +63,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       return early.get(name)!;
     }, [], { namesOnly: true });
   };
-  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, env: opts.env, signal: opts.signal, beforePlugins });
+  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, nameSource: opts.nameSource, environment: opts.environment, env: opts.env, signal: opts.signal, beforePlugins });
   const ctx: ProviderContext = {
     stack: loaded.config.name,
     config: loaded.config,

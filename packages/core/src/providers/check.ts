@@ -59,6 +59,10 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
 
 // Throws one ConfigError carrying every provider issue of the stack.
 export async function requireValidProviders(loaded: LoadedStack, cwd: string, load: (name: string) => Promise<LoadedProvider>, earlier: ConfigIssue[] = [], opts: { namesOnly?: boolean } = {}): Promise<void> {
-  const issues = [...earlier, ...(await providerIssues(loaded, load, opts))];
+  // Each in the file its value is written in (an included one), tagged with the environment.
+  const issues = [...earlier, ...(await providerIssues(loaded, load, opts))].map((i) => {
+    const file = i.file ?? (i.path ? loaded.fileOf?.(i.path.split('.')) : undefined);
+    return { ...i, ...(file ? { file } : {}), ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}) };
+  });
   if (issues.length) throw new ConfigError(path.relative(cwd, loaded.configPath) || loaded.configPath, issues);
 }
