@@ -4,10 +4,20 @@
 // a new release; kept releases' images survive the deploy's cleanup; a release whose image is
 // gone, or that does not exist, changes nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
 import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
+const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+// A --json document, valid against the output schema.
+const doc = (stdout: string) => {
+  const d = JSON.parse(stdout);
+  expect(validate(d), JSON.stringify(validate.errors)).toBe(true);
+  return d;
+};
 const STACK = 'rl-hist';
 const TOKEN = 'rl-t0ken-Value-5521';
 const env = { RL_TOKEN: TOKEN };
@@ -35,7 +45,7 @@ interface HistoryDoc {
 const history = async (...args: string[]): Promise<HistoryDoc> => {
   const r = await stack.pctl(['history', ...args, '--json'], { env });
   expect(r.exitCode, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as HistoryDoc;
+  return doc(r.stdout) as HistoryDoc;
 };
 const webOf = (h: HistoryDoc) => h.history.find((s) => s.service === 'web')!.releases;
 const running = async () => docker(['inspect', '--format', '{{.Config.Image}} {{range .Config.Env}}{{.}},{{end}}', `${STACK}-web`]);
@@ -72,8 +82,9 @@ describe('history and rollback (docker)', () => {
   }, 300_000);
 
   it('rolls back to the previous release without building, secrets resolved again, as a new release', async () => {
-    const r = await stack.pctl(['rollback', 'web'], { env });
+    const r = await stack.pctl(['rollback', 'web', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(doc(r.stdout).services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'deployed', reason: 'rollback to release 1' })]);
     expect(r.stderr).not.toMatch(/building|BuildStarted/i);
     const [image, vars] = (await running()).split(' ');
     expect(image).toBe(v1);
@@ -95,14 +106,14 @@ describe('history and rollback (docker)', () => {
     const container = await docker(['inspect', '--format', '{{.Id}}', `${STACK}-web`]);
     const missing = await stack.pctl(['rollback', 'web', '--to', '99', '--json'], { env });
     expect(missing.exitCode).toBe(1);
-    expect(JSON.parse(missing.stdout).error.code).toBe('ReleaseNotFound');
+    expect(doc(missing.stdout).error.code).toBe('ReleaseNotFound');
     const two = await stack.pctl(['rollback', 'web', 'side', '--to', '1'], { env });
     expect(two.exitCode).toBe(2);
     expect(two.stderr).toMatch(/name one service/);
     await docker(['rmi', v1]);
     const gone = await stack.pctl(['rollback', 'web', '--to', '1', '--json'], { env });
     expect(gone.exitCode).toBe(1);
-    const err = JSON.parse(gone.stdout).error;
+    const err = doc(gone.stdout).error;
     expect(err.code).toBe('ReleaseImageGone');
     expect(err.message).toContain(v1);
     expect(readFileSync(stateFile(), 'utf8')).toBe(before);
