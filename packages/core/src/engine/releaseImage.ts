@@ -56,11 +56,13 @@ async function onEngine(ctx: ProviderContext, ref: string, digest: string | unde
 }
 
 // What a new release of `target` records beyond the target itself.
-export async function releaseNote(ctx: ProviderContext, target: { name: string; image: { ref: string } }, rollbackOf?: number): Promise<ReleaseNote> {
+// The digest is asked of the local engine for images pctl built there only: a named image
+// (nginx:1.27) is pulled by the platform, whose copy the local engine does not know.
+export async function releaseNote(ctx: ProviderContext, target: { name: string; image: { ref: string; builtByPctl: boolean } }, rollbackOf?: number): Promise<ReleaseNote> {
   return {
     stack: ctx.stack,
     keep: historyLimit(ctx.config, ctx.config.services[target.name]),
-    digest: await imageDigest(ctx, target.image.ref),
+    digest: target.image.builtByPctl ? await imageDigest(ctx, target.image.ref) : undefined,
     ...(rollbackOf !== undefined ? { rollbackOf } : {}),
   };
 }
