@@ -37,7 +37,8 @@ const tags = async () => (await docker(['images', '--format', '{{.Repository}}:{
 beforeAll(async () => {
   await requireDocker();
   stack.write({
-    'pctl.yaml': `name: ${STACK}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    // One release kept: the image a deploy replaces is no kept release's, so it goes (releases.test.ts keeps them).
+    'pctl.yaml': `name: ${STACK}\nhistory: 1\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
     'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
     'web/site/index.html': 'v1\n',
   });

@@ -10,6 +10,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerRender } from './commands/render.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerSync } from './commands/sync.js';
 import { registerValidate } from './commands/validate.js';
 import { Invocation, loadCore, loadedCore } from './invocation.js';
@@ -60,6 +62,8 @@ function buildProgram(inv: Invocation): Command {
   registerSync(program, inv);
   registerValidate(program, inv);
   registerStatus(program, inv);
+  registerHistory(program, inv);
+  registerRollback(program, inv);
   registerState(program, inv);
   return program;
 }

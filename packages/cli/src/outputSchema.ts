@@ -62,7 +62,7 @@ export function outputJsonSchema(): Record<string, unknown> {
     required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
       formatVersion: { const: JSON_FORMAT_VERSION },
-      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock'] },
+      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock'] },
       ok: { type: 'boolean' },
       pctlVersion: str,
       error,
@@ -93,6 +93,28 @@ export function outputJsonSchema(): Record<string, unknown> {
           },
         },
       }, ['stack', 'stateFile', 'status']),
+      command('rollback', {}, ['stack', 'stateFile', 'services']),
+      command('history', {
+        history: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['key', 'service', 'releases'],
+            properties: {
+              key: str,
+              service: str,
+              releases: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['number', 'at', 'fingerprint', 'provider', 'current'],
+                  properties: { number: { type: 'integer', minimum: 1 }, at: str, image: str, digest: str, fingerprint: str, provider: str, current: { type: 'boolean' }, rollbackOf: { type: 'integer', minimum: 1 } },
+                },
+              },
+            },
+          },
+        },
+      }, ['stack', 'stateFile', 'history']),
       // --env all: every environment's stack under `environments`; otherwise the one stack (and its environment).
       command('validate', {
         configFile: str,

@@ -12,7 +12,7 @@ export function summarize(result: RunResult): string {
     ['failed', count('failed')],
     ['not started', count('not-started')],
   ].filter(([, n]) => (n as number) > 0);
-  return `${result.command} ${result.stack}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing to do'}`;
+  return `${result.command} ${result.stack}: ${parts.map(([k, n]) => `${n} ${k}`).join(', ') || (result.error ? 'nothing changed' : 'nothing to do')}`;
 }
 
 export function planTable(result: RunResult): string {

@@ -62,6 +62,8 @@ export { type LoadedProvider } from './providers/types.js';
 export { runPlan } from './engine/runPlan.js';
 export { runRender } from './engine/runRender.js';
 export { runStatus, type StatusRow } from './engine/status.js';
+export { runHistory, type HistoryRelease, type ServiceHistory } from './engine/history.js';
+export { runRollback } from './engine/rollback.js';
 export { runSync } from './engine/sync.js';
 export { ERROR_CODES, toPctlError } from './errors.js';
 export { createExec } from './exec.js';

@@ -120,9 +120,18 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
     hasPullSecret: Boolean(input.pullSecret),
     createdNamespace: createdNamespace || Boolean(opts.previous?.createdNamespace && opts.previous.namespace === input.namespace),
     objects: own.map(objectRef).sort(),
+    // What was applied, Secret data left out: the state's release record (core moves it there).
+    applied: own.map(withoutSecretData),
     objectNames: OBJECT_NAMES_VERSION,
     ...(classes.length ? { storageClasses: classes } : {}),
   };
+}
+
+/** An object as the release records it: a Secret keeps its keys, never its values. */
+function withoutSecretData(o: KubeObject): KubeObject {
+  if (o.kind !== 'Secret') return o;
+  const { data, stringData, ...rest } = o as KubeObject & { data?: Record<string, unknown>; stringData?: Record<string, unknown> };
+  return { ...rest, dataKeys: Object.keys({ ...(data ?? {}), ...(stringData ?? {}) }).sort() } as KubeObject;
 }
 
 /** The storage classes the volumes and claims among `objects` name. */

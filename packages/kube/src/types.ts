@@ -85,6 +85,8 @@ export interface KubeStateExtras {
   createdNamespace: boolean;
   /** kind/name (namespace) of every object applied, for pruning and destroy. */
   objects: string[];
+  /** The objects applied (Secret data left out): core keeps them in the state's release record, not in the entry. */
+  applied?: KubeObject[];
   /** How the objects are named: 2 is `<stack>-<service>`; earlier entries have none (`<service>`). */
   objectNames?: number;
   /** Shared StorageClasses the service's storage uses (`efs-sc`, `gp3`): released on destroy. */

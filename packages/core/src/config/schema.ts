@@ -110,6 +110,10 @@ export const HealthSchema = z.strictObject({
   onfailure: z.enum(['restart', 'stop']).default('restart'),
 });
 
+// How many releases the state keeps per service (`pctl history`, `pctl rollback`).
+export const DEFAULT_HISTORY = 10;
+const historySchema = z.number().int().min(1).max(100);
+
 export const ProviderRefSchema = z.strictObject({
   name: z.string().min(1),
   options: z.record(z.string(), z.unknown()).default({}),
@@ -126,6 +130,7 @@ export const serviceFields = {
     health: HealthSchema.optional(),
     volumes: z.array(volume).optional().describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
     dependsOn: z.array(z.string()).optional(),
+    history: historySchema.optional().describe('how many releases of this service the state keeps for `pctl rollback` (default: the stack\'s `history`, else 10)'),
     manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
     provider: ProviderRefSchema,
     ...metadata,
@@ -160,6 +165,7 @@ export function stackSchema(pluginFields: readonly string[] = [], topFields: rea
   providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
   custom: z.record(z.string(), z.unknown()).default({}),
   manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
+  history: historySchema.optional().describe(`how many releases of each service the state keeps for \`pctl rollback\` (default ${DEFAULT_HISTORY})`),
   secrets: z.array(z.string().min(1)).optional().describe('reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length'),
   services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
   ...metadata,

@@ -7,6 +7,7 @@ import { toPctlError } from '../errors.js';
 import type { StateEntry } from '../state/types.js';
 import type { StateStore } from '../state/store.js';
 import { recordedEntry } from './entry.js';
+import { releaseNote } from './releaseImage.js';
 import { originalFingerprints } from './originalFingerprint.js';
 import type { PlanItem } from './plan.js';
 import { type Session } from './session.js';
@@ -56,6 +57,6 @@ export async function adoptOne(session: Session, store: StateStore, target: Plan
   if (!provider.adopt) return `provider ${provider.name} cannot adopt what runs`;
   const r = await provider.adopt({ ctx, target, previous, mode: 'deploy' });
   if (!r.adopt) return r.reason;
-  await store.set(target.key, recordedEntry({ own: r.entry, target, provider: provider.name, pushedByPctl: false, secrets: ctx.secrets }));
+  await store.set(target.key, recordedEntry({ own: r.entry, target, provider: provider.name, pushedByPctl: false, secrets: ctx.secrets, previous, release: await releaseNote(ctx, target) }));
   return undefined;
 }

@@ -5,6 +5,7 @@ import { serviceKey, serviceOfKey } from '../serviceKey.js';
 import { runLegacyProviders } from '../providers/legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
 import { clearBuilding } from './buildMarker.js';
+import { releaseImages } from './releases.js';
 import { runPool } from '../concurrency/pool.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { destroyedEntry } from './entry.js';
@@ -63,7 +64,9 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
       await runLegacyProviders({ providers: session.providers, config: session.loaded.config, reporter: session.ctx.reporter }, 'destroy', store);
       // Builds no live entry records any more (and leaks of killed runs) go too.
       if (stackBuildsImages(ctx, store.entries())) {
-        const sweep = await removeLeakedImages(ctx, store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!));
+        // Destroy removes the images of what it destroyed, releases too; those of services left running stay.
+        const live = store.entries().filter(([, e]) => !e.destroyed);
+        const sweep = await removeLeakedImages(ctx, [...live.filter(([, e]) => e.image).map(([, e]) => e.image!), ...releaseImages(live.map(([, e]) => e))]);
         if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
       }
     } catch (e) {

@@ -92,7 +92,9 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     const rec = records.get(name);
     const manifestsHash = svc0.manifests?.length ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where)) : undefined;
     // What is hashed and stored holds each secret only as its seal (sealSecrets.ts).
-    const hashed = sealSecrets(service, opts.secrets ?? [], opts.stack);
+    // How many releases are kept changes nothing that runs: it redeploys nothing.
+    const { history: _h, ...running } = service;
+    const hashed = sealSecrets(running as ServiceConfig, opts.secrets ?? [], opts.stack);
     const { provider, build: _b, ...rest } = hashed;
     const key = serviceKey(opts.stack, name);
     return {

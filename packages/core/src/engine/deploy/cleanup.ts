@@ -5,6 +5,7 @@ import { runLegacyProviders } from '../../providers/legacy.js';
 import { buildsMayHaveLeaked, clearBuilding } from '../buildMarker.js';
 import { removeLeakedImages, stackBuildsImages } from '../imageCleanup.js';
 import { removeReplacedImage } from '../deployImages.js';
+import { releaseImages } from '../releases.js';
 import type { DeployRun } from './run.js';
 
 export async function cleanUp(run: DeployRun): Promise<void> {
@@ -21,7 +22,8 @@ export async function cleanUp(run: DeployRun): Promise<void> {
   // Only after a run that started builds (this one, or one killed mid-build): a no-op
   // deploy never speaks to the engine.
   if (stackBuildsImages(ctx, store.entries()) && buildsMayHaveLeaked(ctx.cwd, ctx.stack)) {
-    const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...all.map((t) => t.image.ref)];
+    // The images of kept releases stay too: `pctl rollback` runs them again.
+    const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...releaseImages(store.entries().map(([, e]) => e)), ...all.map((t) => t.image.ref)];
     const sweep = await removeLeakedImages(ctx, keep);
     if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
   }
@@ -32,6 +34,6 @@ export async function cleanUp(run: DeployRun): Promise<void> {
 async function removeReplacedImages({ session, store, replaced, all }: DeployRun): Promise<void> {
   if (!replaced.size) return;
   // Once for all: a scan of every entry per replaced image was quadratic when all were rebuilt.
-  const used = new Set([...store.entries().filter(([, e]) => !e.destroyed).map(([, e]) => e.image), ...all.map((t) => t.image.ref)]);
+  const used = new Set([...store.entries().filter(([, e]) => !e.destroyed).map(([, e]) => e.image), ...releaseImages(store.entries().map(([, e]) => e)), ...all.map((t) => t.image.ref)]);
   for (const ref of replaced) await removeReplacedImage(session.ctx, ref, used.has(ref));
 }

@@ -6,6 +6,9 @@ import { writtenByOriginal } from '../adopt.js';
 import { destroyedEntry, intentEntry, recordedEntry } from '../entry.js';
 import { pushForTarget } from '../deployImages.js';
 import type { PlanItem } from '../plan.js';
+import { releaseNote } from '../releaseImage.js';
+import { releasesOf } from '../releases.js';
+import type { StateEntry } from '../../state/types.js';
 import type { PlannedTarget } from '../targets.js';
 import type { DeployRun } from './run.js';
 
@@ -29,14 +32,21 @@ export async function deployService(run: DeployRun, target: PlannedTarget, item:
     pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
   }
   const own = await provider.deploy({ ctx, target, previous });
-  await store.set(target.key, recordedEntry({ own, target, provider: provider.name, pushedByPctl, secrets: ctx.secrets }));
-  await noteReplacedImages(run, target, previous);
+  const entry = recordedEntry({ own, target, provider: provider.name, pushedByPctl, secrets: ctx.secrets, previous, release: await releaseNote(ctx, target) });
+  await store.set(target.key, entry);
+  await noteReplacedImages(run, target, previous, entry);
 }
 
 // The images the service ran before that nothing may run once the whole run is over.
-async function noteReplacedImages(run: DeployRun, target: PlannedTarget, previous: ReturnType<DeployRun['store']['get']>): Promise<void> {
+// A kept release's image stays (cleanup keeps every kept release's image); one whose release
+// is no longer kept goes like a replaced one.
+async function noteReplacedImages(run: DeployRun, target: PlannedTarget, previous: StateEntry | undefined, entry: StateEntry): Promise<void> {
   const { ctx } = run.session;
   const live = previous && !previous.destroyed ? previous : undefined;
+  const kept = new Set(releasesOf(entry).map((r) => r.number));
+  for (const r of releasesOf(live)) {
+    if (!kept.has(r.number) && r.builtByPctl && r.image && r.image !== target.image.ref && (await builtForStack(ctx, r.image, ctx.stack))) run.replaced.add(r.image);
+  }
   const oldImage = live?.builtByPctl ? live.image : undefined;
   // Only an image whose labels say pctl built it for this stack (the entry alone is no proof).
   if (oldImage && oldImage !== target.image.ref && (await builtForStack(ctx, oldImage, ctx.stack))) run.replaced.add(oldImage);
