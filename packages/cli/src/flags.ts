@@ -15,6 +15,8 @@ export interface GlobalOpts {
   buildConcurrency?: string;
   skipPush?: boolean;
   stepTimeout: string;
+  /** `--state URL` / PCTL_STATE. */
+  state?: string;
 }
 
 // A flag's value as a positive integer, or a BadUsage error naming the flag.

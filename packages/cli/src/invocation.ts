@@ -109,6 +109,7 @@ export class Invocation {
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration('--lock-timeout', o.lockTimeout),
       stepTimeoutMs: stepTimeout(c, o.stepTimeout),
+      stateUrl: o.state,
       builtinProviders,
       learnSecrets: (stack) => this.learnSecrets(stack),
     };

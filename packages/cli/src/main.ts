@@ -2,7 +2,7 @@
 // the one exit path: an error is one line on stderr, and `--json` prints exactly one
 // document on stdout, in success and in failure.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
@@ -35,6 +35,7 @@ function buildProgram(inv: Invocation): Command {
     .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)')
     .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')
     .option('--no-wait', 'fail at once when another run holds the stack lock (the same as --lock-timeout 0)')
+    .addOption(new Option('--state <url>', 'where the state and lock live, over the stack file\'s state: (s3://bucket/key, a file path)').env('PCTL_STATE'))
     .option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h', '30m')
     .hook('preAction', async (_root, action) => {
       const names: string[] = [];

@@ -1,44 +1,46 @@
-// `pctl state show | recover | unlock`: inspect, rebuild, or unlock the stack's state.
+// `pctl state show | recover | unlock | pull | push | history | migrate`: inspect, rebuild,
+// unlock and move the stack's state, wherever its backend keeps it.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
+import { registerStateMoves } from './stateMoves.js';
 
-// Adds `state show`, `state recover` and `state unlock` to the program.
+// Adds the `state` subcommands to the program.
 export function registerState(program: Command, inv: Invocation): void {
-  const state = program.command('state').description('inspect, rebuild or unlock the state file');
+  const state = program.command('state').description('inspect, rebuild, unlock or move the stack\'s state');
 
-  // The state file of the stack the flags name (the stack file gives its name).
-  const stateFileOf = async (cmd: Command) => {
+  // The backend of the stack the flags name (the stack file gives its name and `state:`).
+  const backendOf = async (cmd: Command) => {
     const core = await loadCore();
     const o = inv.globals(cmd);
-    const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, signal: inv.interrupt });
-    inv.learnSecrets(loaded);
-    return { core, stack: loaded.config.name, file: core.statePath(process.cwd(), loaded.config.name) };
+    const opened = await core.openStateOf({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, stateUrl: o.state, signal: inv.interrupt });
+    inv.learnSecrets(opened.loaded);
+    return { core, o, stack: opened.stack, backend: opened.backend };
   };
 
   state
     .command('show')
-    .description('print the state file')
+    .description('print the state')
     .action(async (_o, cmd: Command) => {
-      const { core, stack, file } = await stateFileOf(cmd);
-      const st = await core.readStateFile(file);
-      Object.assign(inv.doc, { stack, stateFile: file, state: st });
+      const { stack, backend } = await backendOf(cmd);
+      const { state: st } = await backend.read();
+      Object.assign(inv.doc, { stack, stateFile: backend.where, state: st });
       if (inv.json) return;
-      inv.stdout(`${file}\n`);
+      inv.stdout(`${inv.clean(backend.where)}\n`);
       for (const [key, e] of Object.entries(st)) {
         const flags = [e.destroyed ? 'destroyed' : '', e.pending ? 'pending' : ''].filter(Boolean).join(',');
-        inv.stdout(`${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}\n`);
+        inv.stdout(inv.clean(`${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}`) + '\n');
       }
     });
 
   state
     .command('recover')
-    .description('rebuild a lost or corrupt state file from the labels of live resources')
+    .description('rebuild a lost or corrupt state from the labels of live resources')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: { yes?: boolean }, cmd: Command) => {
       const core = await loadCore();
       const plan = await core.planRecover(await inv.sessionOptions(cmd));
       Object.assign(inv.doc, { stateFile: plan.stateFile, found: plan.found, entries: [], written: false });
-      process.stderr.write(inv.mask(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):\n`));
+      process.stderr.write(inv.mask(`state ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):\n`));
       for (const r of plan.found) process.stderr.write(inv.mask(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}\n`));
       if (!o.yes) {
         if (!process.stdin.isTTY) throw core.noTtyForConfirm();
@@ -61,10 +63,13 @@ export function registerState(program: Command, inv: Invocation): void {
     .description('remove the stack lock left by a run that is gone (--force: even one held on another host or still running)')
     .option('--force', 'remove the lock even if its holder may still run (another host, or alive here)')
     .action(async (o: { force?: boolean }, cmd: Command) => {
-      const { core, stack, file } = await stateFileOf(cmd);
-      const r = await core.unlockStack(file, { force: Boolean(o.force) });
-      const owner = r.removed.kind === 'lock' ? (r.removed.owner ?? null) : null;
-      Object.assign(inv.doc, { stack, stateFile: file, lock: { file: r.file, removed: true, owner } });
-      process.stderr.write(`removed the lock ${r.file}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}\n`);
+      const { stack, backend } = await backendOf(cmd);
+      const r = await backend.unlock({ force: Boolean(o.force) });
+      const owner = r.holder ?? null;
+      Object.assign(inv.doc, { stack, stateFile: backend.where, lock: { file: r.where, removed: true, owner } });
+      process.stderr.write(inv.clean(`removed the lock ${r.where}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}`) + '\n');
     });
+
+  registerStateMoves(state, inv, backendOf);
 }
+
