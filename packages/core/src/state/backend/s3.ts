@@ -20,6 +20,8 @@ export class S3Backend implements StateBackend {
     private readonly stack: string,
   ) {
     this.where = `s3://${cfg.bucket}/${cfg.key}`;
+    // The SDK loads while the run reads the stack and loads its providers (its errors surface on first use).
+    s3For(cfg).catch(() => undefined);
   }
 
   async read(): Promise<VersionedState> {
