@@ -4,12 +4,18 @@
 // corrupt state stops a deploy with nothing written; state pull / push / history /
 // migrate move the state between s3 and a local file.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsFake, type AwsFake } from '../aws-fake/index.js';
 import { current, putVersion } from '../aws-fake/s3Bucket.js';
 import { containerIds, removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
+import { until } from '../helpers/until.js';
+
+const backendModule = fileURLToPath(new URL('../../packages/core/dist/state/backend/s3.js', import.meta.url));
 
 const STACK = `st-shared-${process.pid}`;
 const BUCKET = 'st-team-state';
@@ -103,6 +109,39 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     expect(forced.exitCode).toBe(0);
     expect(forced.stderr).toContain(`removed the lock s3://${BUCKET}/${KEY}.lock (held by pid 31337 on ci-runner-9, deploy)`);
     expect(bucket.objects.get(KEY)!.length).toBe(versionsBefore);
+  });
+
+  it('a concurrent run on this host: a deploy fails naming it, or waits for it and then goes on', async () => {
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { S3Backend } from ${JSON.stringify(backendModule)};
+      import { createInterface } from 'node:readline';
+      const b = new S3Backend({ backend: 's3', bucket: '${BUCKET}', key: '${KEY}', region: '${REGION}', endpoint: process.env.ST_S3_ENDPOINT, usePathStyle: true }, '${STACK}');
+      const lock = await b.lock({ wait: false, command: 'deploy' });
+      console.log('held');
+      for await (const line of createInterface({ input: process.stdin })) if (line === 'release') { await lock.release(); console.log('released'); }
+    `], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const out = createInterface({ input: holder.stdout! });
+    const lines: string[] = [];
+    out.on('line', (l) => lines.push(l));
+    try {
+      await until('the other run holds the lock', () => lines.includes('held'));
+      const failed = await ci.pctl(['deploy', '--no-wait', '--json'], { env });
+      expect(failed.exitCode).toBe(1);
+      expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'LockHeld', message: expect.stringMatching(new RegExp(`^stack is locked by pid ${holder.pid} on ${os.hostname()} \\(deploy, since `)) });
+      const refused = await ci.pctl(['state', 'unlock'], { env });
+      expect(refused.stderr).toContain('and it is still running');
+      const refusedLocks = () => fake.calls.filter((c) => c.op === 'PutObject' && c.status === 412).length;
+      const before = refusedLocks();
+      const waiting = ci.pctl(['deploy', '--lock-timeout', '5m', '--json'], { env });
+      await until('the second deploy found the lock held', () => refusedLocks() > before);
+      holder.stdin!.write('release\n');
+      const r = await waiting;
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`waiting for the lock: held by pid ${holder.pid} on ${os.hostname()} (deploy, since`);
+      expect(results(r.stdout)).toEqual({ [`${STACK}-api`]: 'skipped', [`${STACK}-worker`]: 'skipped' });
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('state history lists the versions; pull writes one out', async () => {
