@@ -42,7 +42,7 @@ await build({
     'provider-aws': 'providers/aws/dist/index.js',
     // Named so that the chunk is found by name (tests check which commands load it).
     dockerode: DOCKERODE,
-    'aws-s3': CLIENT_S3,
+    'aws-s3': 'packages/core/dist/state/backend/s3Sdk.js',
   },
   absWorkingDir: root,
   outdir: fresh,

@@ -133,7 +133,8 @@ describe('a docker stack sharing one s3 state from two folders', () => {
       const refusedLocks = () => fake.calls.filter((c) => c.op === 'PutObject' && c.status === 412).length;
       const before = refusedLocks();
       const waiting = ci.pctl(['deploy', '--lock-timeout', '5m', '--json'], { env });
-      await until('the second deploy found the lock held', () => refusedLocks() > before);
+      // Its second refused attempt: it has seen the holder (and said so) at least once.
+      await until('the second deploy found the lock held twice', () => refusedLocks() >= before + 2);
       holder.stdin!.write('release\n');
       const r = await waiting;
       expect(r.exitCode).toBe(0);

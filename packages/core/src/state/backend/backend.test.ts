@@ -102,3 +102,12 @@ describe('the stored envelope', () => {
     expect(() => decodeState(JSON.stringify({ pctlStateFormat: 1, stack: 'st-e', state: { x: { image: 1 } } }), 'st-e', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateInvalid' }));
   });
 });
+
+describe('local backend, unreadable files', () => {
+  it('a symlink loop is store.ts\'s one-line StateUnreadable, not a raw ELOOP', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const file = path.join(dir, 'pctl.st-loop.json');
+    symlinkSync(file, file);
+    await expect(new LocalBackend(file).read()).rejects.toMatchObject({ code: 'StateUnreadable', message: `cannot read state file ${file}: a loop of symbolic links` });
+  });
+});

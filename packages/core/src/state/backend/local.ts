@@ -8,14 +8,17 @@ import { readStateFile, writableStatePath, writeStateFile } from '../store.js';
 import type { StateFile } from '../types.js';
 import type { BackendLock, BackendLockOptions, StateBackend, UnlockedLock, VersionedState } from './types.js';
 
-// The identity of the file as it is now; undefined when there is none.
+// The identity of the file as it is now; undefined when there is none. A file that cannot
+// be looked at (a symlink loop, no permission) gets a token naming why: reading or writing
+// it then fails with store.ts's own error, which names the file and the fix.
 async function versionOf(file: string): Promise<string | undefined> {
   try {
     const st = await fs.stat(file, { bigint: true });
     return `${st.ino}:${st.mtimeNs}:${st.size}`;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    return `unreadable:${code ?? 'error'}`;
   }
 }
 
@@ -35,7 +38,7 @@ export class LocalBackend implements StateBackend {
 
   async write(state: StateFile, expected: string | undefined): Promise<string> {
     const now = await versionOf(this.where);
-    if (now !== expected) {
+    if (now !== expected && !now?.startsWith('unreadable:')) {
       throw new PctlError({
         code: 'StateConflict',
         message: `state file ${this.where} was changed by someone else since this run read it; nothing was written over it`,

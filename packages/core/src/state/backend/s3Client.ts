@@ -8,7 +8,7 @@ import { quietAwsSdk } from '../../config/aws.js';
 import { PctlError } from '../../errors.js';
 import type { S3StateConfig } from '../../config/stateSchema.js';
 
-export type S3Module = typeof import('@aws-sdk/client-s3');
+export type S3Module = typeof import('./s3Sdk.js');
 export interface S3 {
   client: S3Client;
   mod: S3Module;
@@ -23,7 +23,7 @@ export function s3For(cfg: S3StateConfig): Promise<S3> {
   if (!p) {
     p = (async () => {
       quietAwsSdk();
-      const mod = await import('@aws-sdk/client-s3');
+      const mod = await import('./s3Sdk.js');
       const client = new mod.S3Client({
         ...(cfg.region ? { region: cfg.region } : {}),
         ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
