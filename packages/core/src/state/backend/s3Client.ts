@@ -58,7 +58,7 @@ export function s3Failure(e: unknown, what: string, cfg: S3StateConfig): PctlErr
     return new PctlError({ code: 'StateBucketMissing', message: `${what} ${where}: the bucket ${cfg.bucket} does not exist${cfg.region ? ` in ${cfg.region}` : ''}`, fault: 'user', exitCode: 1, hint: 'create it (with versioning on, to keep earlier states) or fix state.bucket' });
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403 && !/Signature|Token|AccessKey/.test(name)) {
-    return new PctlError({ code: 'StateAccessDenied', message: `${what} ${where}: access denied (${message})`, fault: 'environment', exitCode: 1, hint: `the AWS principal needs s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on ${cfg.bucket} (docs/state.md)` });
+    return new PctlError({ code: 'StateAccessDenied', message: `${what} ${where}: access denied (${message})`, fault: 'environment', exitCode: 1, hint: `the AWS principal needs s3:GetObject, s3:PutObject and s3:DeleteObject on the key and its .lock in ${cfg.bucket}, and s3:ListBucketVersions for pctl state history (docs/state.md)` });
   }
   if (/InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken|CredentialsProviderError/.test(name) || /Could not load credentials/.test(message)) {
     return new PctlError({ code: name === 'ExpiredToken' ? 'AwsCredentialsExpired' : /CredentialsProvider|Could not load/.test(name + message) ? 'AwsCredentialsMissing' : 'AwsCredentialsInvalid', message: `${what} ${where}: ${name}: ${message}`, fault: 'environment', exitCode: 1, hint: 'check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)' });
