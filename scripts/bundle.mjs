@@ -20,6 +20,10 @@ const out = path.join(root, 'packages/cli/bundle');
 // dockerode's main file, as core (its one importer) resolves it.
 const DOCKERODE = createRequire(path.join(root, 'packages/core/package.json')).resolve('dockerode');
 const INLINED = new Set(['zod', 'yaml', 'commander']);
+// The S3 client of the s3 state backend, as core resolves it: one chunk (`bundle/aws-s3.js`)
+// instead of some 300 modules read one by one at every run whose state is on S3.
+// Its ES build, so the chunk has the client's named exports.
+const CLIENT_S3 = path.join(path.dirname(createRequire(path.join(root, 'packages/core/package.json')).resolve('@aws-sdk/client-s3')), '../dist-es/index.js');
 
 // Built beside, then swapped in: a pctl started meanwhile runs the old bundle or the new,
 // never half of one.
@@ -38,6 +42,7 @@ await build({
     'provider-aws': 'providers/aws/dist/index.js',
     // Named so that the chunk is found by name (tests check which commands load it).
     dockerode: DOCKERODE,
+    'aws-s3': 'packages/core/dist/state/backend/s3Sdk.js',
   },
   absWorkingDir: root,
   outdir: fresh,
@@ -67,6 +72,7 @@ await build({
           // yaml and commander require only Node's built-ins, which stay external).
           if (/[\\/]node_modules[\\/]/.test(a.importer)) return undefined;
           if (a.path === 'dockerode') return { path: DOCKERODE };
+          if (a.path === '@aws-sdk/client-s3') return { path: CLIENT_S3 };
           const parts = a.path.split('/');
           const pkg = a.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
           if (INLINED.has(pkg) || (pkg.startsWith('@pctl/') && pkg !== '@pctl/provider-kit')) return undefined;

@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 
 // The wire protocols: ECR's JSON 1.1, EKS's REST JSON, STS's query.
-export type Protocol = 'json' | 'rest' | 'query';
+export type Protocol = 'json' | 'rest' | 'query' | 'xml';
 
 // One error as a service raises it.
 export class AwsError extends Error {
@@ -17,6 +17,8 @@ export class AwsError extends Error {
     /** Coral namespace of errors raised by the front end rather than the service. */
     readonly namespace?: string,
     readonly fault: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender',
+    /** Headers S3 sends with the error (x-amz-delete-marker). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -28,14 +30,14 @@ export type AuthFailure = 'missing' | 'incomplete' | 'query' | 'unknownKey' | 'e
 const CORAL = 'com.amazon.coral.service';
 
 const authCodes: Record<AuthFailure, Record<Protocol, [string, number]>> = {
-  missing: { query: ['MissingAuthenticationToken', 403], json: ['MissingAuthenticationTokenException', 400], rest: ['MissingAuthenticationTokenException', 403] },
-  incomplete: { query: ['IncompleteSignature', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403] },
-  query: { query: ['AuthorizationQueryParametersError', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403] },
-  unknownKey: { query: ['InvalidClientTokenId', 403], json: ['UnrecognizedClientException', 400], rest: ['UnrecognizedClientException', 403] },
-  expiredToken: { query: ['ExpiredToken', 403], json: ['ExpiredTokenException', 400], rest: ['ExpiredTokenException', 403] },
-  signature: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403] },
-  skew: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403] },
-  scope: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403] },
+  missing: { query: ['MissingAuthenticationToken', 403], json: ['MissingAuthenticationTokenException', 400], rest: ['MissingAuthenticationTokenException', 403], xml: ['AccessDenied', 403] },
+  incomplete: { query: ['IncompleteSignature', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403], xml: ['AuthorizationHeaderMalformed', 400] },
+  query: { query: ['AuthorizationQueryParametersError', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403], xml: ['AuthorizationQueryParametersError', 400] },
+  unknownKey: { query: ['InvalidClientTokenId', 403], json: ['UnrecognizedClientException', 400], rest: ['UnrecognizedClientException', 403], xml: ['InvalidAccessKeyId', 403] },
+  expiredToken: { query: ['ExpiredToken', 403], json: ['ExpiredTokenException', 400], rest: ['ExpiredTokenException', 403], xml: ['ExpiredToken', 400] },
+  signature: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['SignatureDoesNotMatch', 403] },
+  skew: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['RequestTimeTooSkewed', 403] },
+  scope: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['AuthorizationHeaderMalformed', 400] },
 };
 
 // AWS's messages for a wrong signature, an unknown or wrong token, an expired token.
@@ -71,6 +73,7 @@ export function injectedError(code: string, protocol: Protocol, ctx: { service: 
   if (code === 'AccessDeniedException' || code === 'AccessDenied') {
     const action = `${ctx.service}:${ctx.op}`;
     const message = `User: ${ctx.callerArn ?? 'anonymous'} is not authorized to perform: ${action} on resource: ${ctx.resourceArn} because no identity-based policy allows the ${action} action`;
+    if (protocol === 'xml') return new AwsError('AccessDenied', 403, 'Access Denied');
     return new AwsError(code, protocol === 'json' ? 400 : 403, message);
   }
   const [status, message] = injectable[code] ?? [400, `${code} (injected by the test)`];
@@ -82,9 +85,20 @@ export function injectedError(code: string, protocol: Protocol, ctx: { service: 
 export const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // Writes the error as the given protocol puts it on the wire.
-export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError, requestId: string, acceptJson = false): void {
+export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError, requestId: string, acceptJson = false, head = false): void {
   let body: string;
   const headers: Record<string, string> = { 'x-amzn-RequestId': requestId };
+  if (protocol === 'xml') {
+    // S3: <Error> with the code's extra members; a HEAD answer carries no body.
+    const extra = Object.entries(err.extra).map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`).join('');
+    const xmlBody = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(err.code)}</Code><Message>${xmlEscape(err.message)}</Message>${extra}<RequestId>${requestId}</RequestId><HostId>${Buffer.from(requestId).toString('base64')}</HostId></Error>`;
+    body = head ? '' : xmlBody;
+    Object.assign(headers, { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId }, err.headers);
+    headers['Content-Length'] = String(Buffer.byteLength(head ? '' : xmlBody));
+    res.writeHead(err.status, headers);
+    res.end(body);
+    return;
+  }
   if (protocol === 'json') {
     headers['Content-Type'] = 'application/x-amz-json-1.1';
     body = JSON.stringify({ __type: err.namespace ? `${err.namespace}#${err.code}` : err.code, message: err.message, ...err.extra });

@@ -8,10 +8,11 @@ import { listImages } from './ecrImages.js';
 import { registryDomain } from './ecrRepository.js';
 import { RegistryClient } from './registry.js';
 import { awsListener } from './server.js';
+import { newBucket, type FakeBucket } from './s3Bucket.js';
 import { type FakeCall, type FakeRepository, type FakeState, nowMs } from './state.js';
 
 export { eksAuthenticator, type EksAuthenticator, type EksIdentity } from './eksAuthenticator.js';
-export type { FakeCall, FakeCredential, FakeRepository, Principal };
+export type { FakeBucket, FakeCall, FakeCredential, FakeRepository, Principal };
 
 // What the fake account holds at start.
 export interface AwsFakeOptions {
@@ -31,6 +32,8 @@ export interface AwsFakeOptions {
   parameters?: Record<string, string | { value: string; type: 'String' | 'SecureString' }>;
   /** CloudFormation stacks and their outputs (`exportName` makes an output an export). */
   stacks?: Record<string, { key: string; value: string; exportName?: string }[]>;
+  /** S3 buckets (name -> versioning on or off). */
+  buckets?: Record<string, { versioning?: boolean }>;
 }
 
 // A running fake and what a test reads and steers on it.
@@ -59,6 +62,10 @@ export interface AwsFake {
   now(): number;
   /** The principal GetCallerIdentity reports for an access key. */
   principal(accessKeyId: string): Principal | undefined;
+  /** The S3 buckets by name (live objects: keys, versions, bodies). */
+  buckets(): Map<string, FakeBucket>;
+  /** Creates an S3 bucket. */
+  addBucket(name: string, opts?: { versioning?: boolean }): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     clusters: new Map(),
     parameters: new Map(Object.entries(opts.parameters ?? {}).map(([k, v]) => [k, { ...(typeof v === 'string' ? { value: v, type: 'String' as const } : v), version: 1 }])),
     stacks: new Map(Object.entries(opts.stacks ?? {}).map(([k, outputs]) => [k, { outputs }])),
+    buckets: new Map(Object.entries(opts.buckets ?? {}).map(([name, b]) => [name, newBucket(name, b.versioning)])),
     registry: opts.registryHost ? new RegistryClient(opts.registryHost, 'AWS', registryPassword) : undefined,
     registryPassword,
     calls: [],
@@ -115,6 +123,10 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     principal(accessKeyId) {
       const cred = state.credentials.find((c) => c.accessKeyId === accessKeyId);
       return cred && principalOf(cred, state.accountId);
+    },
+    buckets: () => state.buckets,
+    addBucket(name, o) {
+      state.buckets.set(name, newBucket(name, o?.versioning));
     },
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

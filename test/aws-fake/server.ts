@@ -13,10 +13,11 @@ import { type FakeCall, type FakeState, nowMs } from './state.js';
 import { runSts } from './sts.js';
 import { runSsm } from './ssm.js';
 import { runCloudFormation } from './cloudformation.js';
+import { beginS3Write, endS3Write, type InflightWrite, runS3, s3Address } from './s3.js';
 
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.';
 const SSM_TARGET = 'AmazonSSM.';
-const protocolOf: Record<string, Protocol> = { ecr: 'json', ssm: 'json', eks: 'rest', sts: 'query', cloudformation: 'query' };
+const protocolOf: Record<string, Protocol> = { ecr: 'json', ssm: 'json', eks: 'rest', sts: 'query', cloudformation: 'query', s3: 'xml' };
 const targets: Record<string, string> = { ecr: ECR_TARGET, ssm: SSM_TARGET };
 const CFN_ACTIONS = new Set(['DescribeStacks', 'ListExports']);
 
@@ -37,6 +38,8 @@ function serviceHint(w: WireRequest): string | undefined {
   const target = w.headers.get('x-amz-target')?.[0];
   if (target?.startsWith(ECR_TARGET)) return 'ecr';
   if (target?.startsWith(SSM_TARGET)) return 'ssm';
+  // S3 clients (the SDK, botocore) always send the payload hash header; no other service needs it.
+  if (w.headers.has('x-amz-content-sha256') && !target) return 's3';
   if (eksRoute(w.method, w.rawPath) !== undefined) return 'eks';
   if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8')))) return CFN_ACTIONS.has(stsParams(w).get('Action') ?? '') ? 'cloudformation' : 'sts';
   return undefined;
@@ -51,6 +54,7 @@ function stsParams(w: WireRequest): Map<string, string> {
 function operationOf(service: string, w: WireRequest): string {
   if (targets[service]) return (w.headers.get('x-amz-target')?.[0] ?? '').slice(targets[service]!.length);
   if (service === 'eks') return eksRoute(w.method, w.rawPath)?.op ?? '';
+  if (service === 's3') return s3Operation(w);
   return stsParams(w).get('Action') ?? '';
 }
 
@@ -124,11 +128,32 @@ async function dispatch(state: FakeState, w: WireRequest, service: string, op: s
   return runSts(state, stsParams(w), who, requestId, acceptJson);
 }
 
-async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call: FakeCall, requestId: string): Promise<void> {
+// The S3 operation a request is, by method and what it addresses.
+function s3Operation(w: WireRequest): string {
+  let key = '';
+  try {
+    key = s3Address(w.headers.get('host')?.[0] ?? '', w.rawPath).key;
+  } catch {
+    return '';
+  }
+  if (key === '') return w.method === 'HEAD' ? 'HeadBucket' : /(^|&)versions(=|&|$)/.test(w.rawQuery) ? 'ListObjectVersions' : /(^|&)versioning(=|&|$)/.test(w.rawQuery) ? 'GetBucketVersioning' : '';
+  return ({ GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as Record<string, string>)[w.method] ?? '';
+}
+
+async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call: FakeCall, requestId: string, write?: InflightWrite): Promise<void> {
   const reply = { protocol: protocolOf[serviceHint(w) ?? 'sts']! };
   const acceptJson = (w.headers.get('accept')?.[0] ?? '').includes('application/json');
   try {
     const { service, who } = identify(state, w, call, reply);
+    if (service === 's3') {
+      const injected = takeFailure(state, call.op);
+      if (injected !== undefined) throw injectedError(injected, 'xml', { service, op: call.op, callerArn: who.arn, resourceArn: '*' });
+      const a = runS3(state, w, write);
+      res.writeHead(a.status, { ...a.headers, 'x-amz-request-id': requestId, ...(a.status === 204 || w.method === 'HEAD' ? {} : { 'Content-Length': String(a.body.length) }) });
+      res.end(w.method === 'HEAD' ? undefined : a.body);
+      call.status = a.status;
+      return;
+    }
     const body = await dispatch(state, w, service, call.op, who, requestId, acceptJson);
     sendOk(res, reply.protocol, body, requestId, acceptJson);
     call.status = 200;
@@ -136,7 +161,7 @@ async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call
     const err = e instanceof AwsError ? e : new AwsError('InternalFailure', 500, `fake: ${(e as Error)?.stack ?? String(e)}`);
     call.status = err.status;
     call.error = err.code;
-    sendError(res, reply.protocol, err, requestId, acceptJson);
+    sendError(res, reply.protocol, err, requestId, acceptJson, w.method === 'HEAD');
   }
 }
 
@@ -144,6 +169,9 @@ async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call
 export function awsListener(state: FakeState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const chunks: Buffer[] = [];
+    // A conditional S3 write is known from its first byte: a write committing meanwhile conflicts with it.
+    const write = beginS3Write(state, req);
+    res.on('close', () => endS3Write(state, write));
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const requestId = randomUUID();
@@ -151,7 +179,7 @@ export function awsListener(state: FakeState): (req: IncomingMessage, res: Serve
       state.calls.push(call);
       // The server's clock, as AWS sends it: SDKs correct their skew from this header.
       res.setHeader('Date', new Date(nowMs(state)).toUTCString());
-      void serve(state, wireRequest(req, Buffer.concat(chunks)), res, call, requestId);
+      void serve(state, wireRequest(req, Buffer.concat(chunks)), res, call, requestId, write);
     });
   };
 }

@@ -111,7 +111,8 @@ export function canonicalRequest(req: WireRequest, claim: SignatureClaim): strin
   const headerLines = claim.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers.get(h) ?? [])}\n`).join('');
   return [
     req.method.toUpperCase(),
-    canonicalUri(req.rawPath),
+    // S3 signs the path as sent (encoded once, dot segments kept); every other service normalises it.
+    claim.service === 's3' ? req.rawPath || '/' : canonicalUri(req.rawPath),
     canonicalQuery(req.rawQuery),
     headerLines,
     claim.signedHeaders.join(';'),

@@ -3,6 +3,7 @@
 // made and the failures a test asked for.
 import type { FakeCredential } from './auth.js';
 import type { RegistryClient } from './registry.js';
+import type { FakeBucket } from './s3Bucket.js';
 
 // One ECR repository. `images` are its tags (kept in step with the real registry when
 // there is one; `AwsFake.syncImages()` re-reads it).
@@ -65,6 +66,8 @@ export interface FakeState {
   parameters: Map<string, FakeParameter>;
   /** CloudFormation stacks by name. */
   stacks: Map<string, FakeStack>;
+  /** S3 buckets by name. */
+  buckets: Map<string, FakeBucket>;
   registry?: RegistryClient;
   registryPassword: string;
   calls: FakeCall[];

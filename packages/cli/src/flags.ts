@@ -19,6 +19,8 @@ export interface GlobalOpts {
   buildConcurrency?: string;
   skipPush?: boolean;
   stepTimeout: string;
+  /** `--state URL` / PCTL_STATE. */
+  state?: string;
 }
 
 // A flag's value as a positive integer, or a BadUsage error naming the flag.
@@ -58,6 +60,7 @@ export const FLAG_ENV = {
   lockTimeout: 'PCTL_LOCK_TIMEOUT',
   wait: 'PCTL_NO_WAIT',
   stepTimeout: 'PCTL_STEP_TIMEOUT',
+  state: 'PCTL_STATE',
 } as const satisfies Partial<Record<keyof GlobalOpts, string>>;
 
 const TRUE = /^(1|true|yes|on)$/i;

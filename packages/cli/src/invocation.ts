@@ -120,6 +120,7 @@ export class Invocation {
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration(flagLabel(cmd, 'lockTimeout', '--lock-timeout'), o.lockTimeout),
       stepTimeoutMs: stepTimeout(c, o.stepTimeout, flagLabel(cmd, 'stepTimeout', '--step-timeout')),
+      stateUrl: o.state,
       builtinProviders,
       learnSecrets: (stack) => this.learnSecrets(stack),
     };

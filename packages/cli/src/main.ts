@@ -41,6 +41,7 @@ function buildProgram(inv: Invocation): Command {
     .addOption(new Option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)').env(FLAG_ENV.concurrency))
     .addOption(new Option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)').default('0s').env(FLAG_ENV.lockTimeout))
     .option('--no-wait', `fail at once when another run holds the stack lock (the same as --lock-timeout 0) (env: ${FLAG_ENV.wait}=1)`)
+    .addOption(new Option('--state <url>', 'where the state and lock live, over the stack file\'s state: (s3://bucket/key, a file path)').env(FLAG_ENV.state))
     .addOption(new Option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h').default('30m').env(FLAG_ENV.stepTimeout))
     .hook('preAction', async (root, action) => {
       applyBooleanEnv(root);

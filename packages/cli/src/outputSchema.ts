@@ -62,7 +62,7 @@ export function outputJsonSchema(): Record<string, unknown> {
     required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
       formatVersion: { const: JSON_FORMAT_VERSION },
-      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock'] },
+      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock', 'state pull', 'state push', 'state history', 'state migrate'] },
       ok: { type: 'boolean' },
       pctlVersion: str,
       error,
@@ -126,6 +126,10 @@ export function outputJsonSchema(): Record<string, unknown> {
       command('state show', { state: { type: 'object', additionalProperties: stateEntry } }, ['stack', 'stateFile', 'state']),
       command('state recover', { found: { type: 'array' }, entries: strings, written: { type: 'boolean' }, keptAside: str }, ['stateFile', 'found', 'entries', 'written']),
       command('state unlock', { lock: { type: 'object', required: ['file', 'removed', 'owner'], properties: { file: str, removed: { const: true }, owner: { type: ['object', 'null'] } } } }, ['stack', 'stateFile', 'lock']),
+      command('state pull', { state: { type: 'object', additionalProperties: stateEntry }, version: str, output: str }, ['stack', 'stateFile', 'state']),
+      command('state push', { entries: { type: 'integer' } }, ['stack', 'stateFile', 'entries']),
+      command('state history', { versions: { type: ['array', 'null'], items: { type: 'object', required: ['version', 'at', 'size', 'latest'], properties: { version: str, at: str, size: { type: 'integer' }, latest: { type: 'boolean' } } } } }, ['stack', 'stateFile', 'versions']),
+      command('state migrate', { from: str, to: str, entries: { type: 'integer' } }, ['stack', 'from', 'to', 'entries']),
     ],
   };
 }

@@ -108,4 +108,19 @@ const lockCases: HostileCase[] = [
   { name: 'state unlock --json', files: stack({ [LOCK]: lock({ pid: 0 }) }), argv: ['state', 'unlock', '--json'], exit: 0, stdout: /"command":"state unlock".*"removed":true/ },
 ];
 
-export const cases: HostileCase[] = [...flagCases, ...serviceCases, ...stateCases, ...lockCases];
+// Where the state lives: a bad --state / PCTL_STATE URL or `state:` block is refused before
+// anything runs; a store that does not answer is one line; nothing is written anywhere.
+const withState = (block: string) => stack({ 'pctl.yaml': STACK.replace('services:\n', `state:\n${block}services:\n`) });
+const noLocalState = (d: string) => expect(readdirSync(d)).not.toContain(STATE);
+const backendCases: HostileCase[] = [
+  { name: '--state with an unknown s3 option', files: stack(), argv: ['deploy', '--state', 's3://st-hostile/k?regoin=eu-west-1'], exit: 2, stderr: /^error: --state \/ PCTL_STATE "s3:\/\/st-hostile\/k\?regoin=eu-west-1": unknown option regoin/m, after: noLocalState },
+  { name: 'PCTL_STATE with an unknown scheme', files: stack(), argv: ['plan'], env: { PCTL_STATE: 'ftp://x/y' }, exit: 2, stderr: /unknown scheme ftp:\/\//, after: noLocalState },
+  { name: '--state naming a bucket S3 cannot have', files: stack(), argv: ['deploy', '--state', 's3://Bad_Bucket/k'], exit: 2, stderr: /bucket: must be an S3 bucket name/, after: noLocalState },
+  { name: '--state gs:// (not available)', files: stack(), argv: ['deploy', '--state', 'gs://b/o'], exit: 2, stderr: /the gs state backend is not available/, after: noLocalState },
+  { name: '--state without its value', files: stack(), argv: ['deploy', '--state'], exit: 2, stderr: /option '--state <url>' argument missing/ },
+  { name: 'a state: block with an unknown field', files: withState('  backend: s3\n  bucket: st-hostile\n  bukket: typo\n'), argv: ['deploy'], exit: 2, stderr: /state\.bukket.*unknown field "bukket"/, after: noLocalState },
+  { name: 'a state: block naming an unknown backend', files: withState('  backend: dynamodb\n'), argv: ['plan'], exit: 2, stderr: /state\.backend/, after: noLocalState },
+  { name: 'a state: block whose endpoint does not answer', files: withState('  backend: s3\n  bucket: st-hostile\n  region: eu-west-1\n  endpoint: http://127.0.0.1:9\n  usePathStyle: true\n'), env: { AWS_ACCESS_KEY_ID: 'AKIAHOSTILE00000001', AWS_SECRET_ACCESS_KEY: 'x', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }, argv: ['deploy'], exit: 1, stderr: /the S3 endpoint http:\/\/127\.0\.0\.1:9 does not answer/, after: (d) => { noLocalState(d); expect(readdirSync(d)).not.toContain('out'); } },
+];
+
+export const cases: HostileCase[] = [...flagCases, ...serviceCases, ...stateCases, ...lockCases, ...backendCases];

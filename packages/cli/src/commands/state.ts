@@ -1,44 +1,46 @@
-// `pctl state show | recover | unlock`: inspect, rebuild, or unlock the stack's state.
+// `pctl state show | recover | unlock | pull | push | history | migrate`: inspect, rebuild,
+// unlock and move the stack's state, wherever its backend keeps it.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
+import { registerStateMoves } from './stateMoves.js';
 
-// Adds `state show`, `state recover` and `state unlock` to the program.
+// Adds the `state` subcommands to the program.
 export function registerState(program: Command, inv: Invocation): void {
-  const state = program.command('state').description('inspect, rebuild or unlock the state file');
+  const state = program.command('state').description('inspect, rebuild, unlock or move the stack\'s state');
 
-  // The state file of the stack the flags name (the stack file gives its name).
-  const stateFileOf = async (cmd: Command) => {
+  // The backend of the stack the flags name (the stack file gives its name and `state:`).
+  const backendOf = async (cmd: Command) => {
     const core = await loadCore();
     const o = inv.globals(cmd);
-    const loaded = await core.loadStack({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, environment: o.env || undefined, signal: inv.interrupt });
-    inv.learnSecrets(loaded);
-    return { core, stack: loaded.config.name, file: core.statePath(process.cwd(), loaded.config.name) };
+    const opened = await core.openStateOf({ configPath: o.config, cwd: process.cwd(), nameOverride: o.name, stateUrl: o.state, environment: o.env || undefined, signal: inv.interrupt });
+    inv.learnSecrets(opened.loaded);
+    return { core, o, stack: opened.stack, backend: opened.backend };
   };
 
   state
     .command('show')
-    .description('print the state file')
+    .description('print the state')
     .action(async (_o, cmd: Command) => {
-      const { core, stack, file } = await stateFileOf(cmd);
-      const st = await core.readStateFile(file);
-      inv.sink.result({ stack, stateFile: file, state: st }, () => {
+      const { stack, backend } = await backendOf(cmd);
+      const { state: st } = await backend.read();
+      inv.sink.result({ stack, stateFile: backend.where, state: st }, () => {
         const rows = Object.entries(st).map(([key, e]) => {
           const flags = [e.destroyed ? 'destroyed' : '', e.pending ? 'pending' : ''].filter(Boolean).join(',');
           return `${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}\n`;
         });
-        return `${file}\n${rows.join('')}`;
+        return `${backend.where}\n${rows.join('')}`;
       });
     });
 
   state
     .command('recover')
-    .description('rebuild a lost or corrupt state file from the labels of live resources')
+    .description('rebuild a lost or corrupt state from the labels of live resources')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (o: { yes?: boolean }, cmd: Command) => {
       const core = await loadCore();
       const plan = await core.planRecover(await inv.sessionOptions(cmd));
       inv.sink.result({ stateFile: plan.stateFile, found: plan.found, entries: [], written: false });
-      inv.sink.note(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):`);
+      inv.sink.note(`state ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):`);
       for (const r of plan.found) inv.sink.note(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}`);
       const count = Object.keys(plan.next).length;
       // No terminal (or --json) and no --yes: it fails asking for --yes, writing nothing.
@@ -54,10 +56,13 @@ export function registerState(program: Command, inv: Invocation): void {
     .description('remove the stack lock left by a run that is gone (--force: even one held on another host or still running)')
     .option('--force', 'remove the lock even if its holder may still run (another host, or alive here)')
     .action(async (o: { force?: boolean }, cmd: Command) => {
-      const { core, stack, file } = await stateFileOf(cmd);
-      const r = await core.unlockStack(file, { force: Boolean(o.force) });
-      const owner = r.removed.kind === 'lock' ? (r.removed.owner ?? null) : null;
-      inv.sink.result({ stack, stateFile: file, lock: { file: r.file, removed: true, owner } });
-      inv.sink.note(`removed the lock ${r.file}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}`);
+      const { stack, backend } = await backendOf(cmd);
+      const r = await backend.unlock({ force: Boolean(o.force) });
+      const owner = r.holder ?? null;
+      inv.sink.result({ stack, stateFile: backend.where, lock: { file: r.where, removed: true, owner } });
+      inv.sink.note(`removed the lock ${r.where}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}`);
     });
+
+  registerStateMoves(state, inv, backendOf);
 }
+

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parsePortEntry, PORT_PATTERN } from './ports.js';
 import { parseVolumeString } from './volumes.js';
+import { StateConfigSchema } from './stateSchema.js';
 
 /** A DNS-1123 label: what platform object names must be (see names.ts for the derivation). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -166,6 +167,7 @@ export function stackSchema(pluginFields: readonly string[] = [], topFields: rea
   custom: z.record(z.string(), z.unknown()).default({}),
   manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
   history: historySchema.optional().describe(`how many releases of each service the state keeps for \`pctl rollback\` (default ${DEFAULT_HISTORY})`),
+  state: StateConfigSchema.optional(),
   secrets: z.array(z.string().min(1)).optional().describe('reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length'),
   services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
   ...metadata,

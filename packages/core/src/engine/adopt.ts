@@ -5,7 +5,7 @@
 // with the reason.
 import { toPctlError } from '../errors.js';
 import type { StateEntry } from '../state/types.js';
-import type { StateStore } from '../state/store.js';
+import type { StateStore } from '../state/stateStore.js';
 import { recordedEntry } from './entry.js';
 import { releaseNote } from './releaseImage.js';
 import { originalFingerprints } from './originalFingerprint.js';

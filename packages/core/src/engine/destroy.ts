@@ -1,6 +1,5 @@
 // `pctl destroy`: remove everything in state, wait until gone, mark entries destroyed.
 import { PctlError, toPctlError } from '../errors.js';
-import { statePath } from '../state/store.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
 import { runLegacyProviders } from '../providers/legacy.js';
 import { removeLeakedImages, stackBuildsImages } from './imageCleanup.js';
@@ -10,6 +9,7 @@ import { runPool } from '../concurrency/pool.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { destroyedEntry } from './entry.js';
 import { withLockedState } from './lockedState.js';
+import { backendOf } from './stateBackend.js';
 import type { RunResult, ServiceOutcome } from './outcome.js';
 import { Events } from '../reporter.js';
 
@@ -73,5 +73,5 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
       failure = toPctlError(e);
     }
   });
-  return { command: 'destroy', stack: ctx.stack, stateFile: statePath(opts.cwd, ctx.stack), ok: !failure, services: outcomes, error: failure };
+  return { command: 'destroy', stack: ctx.stack, stateFile: backendOf(session).where, ok: !failure, services: outcomes, error: failure };
 }

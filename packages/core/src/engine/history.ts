@@ -1,5 +1,5 @@
 // `pctl history`: the releases each service's state entry keeps, oldest first.
-import { statePath, readStateFile } from '../state/store.js';
+import { backendOf } from './stateBackend.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { releasesOf } from './releases.js';
@@ -26,8 +26,9 @@ export async function runHistory(opts: SessionOptions & { only?: string[] }): Pr
   const session = await openSession(opts);
   requireKnownServices(session, opts.only);
   const { stack } = session.ctx;
-  const file = statePath(opts.cwd, stack);
-  const state = await readStateFile(file);
+  const backend = backendOf(session);
+  const file = backend.where;
+  const { state } = await backend.read();
   const wanted = new Set((opts.only ?? []).map((n) => serviceKey(stack, n)));
   const services: ServiceHistory[] = [];
   for (const key of Object.keys(state).sort()) {

@@ -1,21 +1,23 @@
-// The state file under the stack's lock, for the commands that change it (deploy, destroy).
-import { acquireLock, type HeldLock } from '../state/lock.js';
-import { StateStore, statePath } from '../state/store.js';
+// The state under the stack's lock, for the commands that change it (deploy, destroy).
+import type { BackendLock } from '../state/backend/types.js';
+import { describeHolder } from '../state/backend/s3Lock.js';
+import { StateStore } from '../state/stateStore.js';
 import type { Session } from './session.js';
 import { Events } from '../reporter.js';
+import { backendOf } from './stateBackend.js';
 
 // Opens the state under the stack's lock, runs `fn`, always releases the lock.
 export async function withLockedState<T>(session: Session, command: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const file = statePath(session.opts.cwd, session.ctx.stack);
-  const lock: HeldLock = await acquireLock(file, {
+  const backend = backendOf(session);
+  const lock: BackendLock = await backend.lock({
     wait: session.opts.wait,
     timeoutMs: session.opts.lockTimeoutMs ?? 0,
     command,
     signal: session.opts.signal,
-    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? `pid ${o.pid} on ${o.host} (${o.command}, since ${o.startedAt})` : 'another run'}`, undefined, Events.LockWait),
+    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? describeHolder(o) : 'another run'}`, undefined, Events.LockWait),
   });
   try {
-    const store = await StateStore.open(file);
+    const store = await StateStore.openBackend(backend);
     return await fn(store);
   } finally {
     await lock.release();

@@ -6,14 +6,17 @@ import type { FoundResource } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { pctlLabels } from '../labels.js';
 import { serviceOfKey } from '../serviceKey.js';
-import { acquireLock } from '../state/lock.js';
-import { readStateFile, statePath, writeStateFile } from '../state/store.js';
+import type { StateBackend } from '../state/backend/types.js';
 import type { StateFile } from '../state/types.js';
 import { recoveredEntry } from './entry.js';
 import { openSession, type SessionOptions } from './session.js';
+import { backendOf } from './stateBackend.js';
 
 export interface RecoverPlan {
   stateFile: string;
+  backend: StateBackend;
+  /** The version the state was read at (undefined: none, or unreadable). */
+  version?: string;
   found: (FoundResource & { provider: string })[];
   next: StateFile;
   /** Why the current file is being replaced. */
@@ -23,11 +26,12 @@ export interface RecoverPlan {
 export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
   const session = await openSession(opts);
   const { ctx } = session;
-  const file = statePath(opts.cwd, ctx.stack);
+  const backend = backendOf(session);
   let current: RecoverPlan['current'] = 'valid';
   let existing: StateFile = {};
+  let version: string | undefined;
   try {
-    existing = await readStateFile(file);
+    ({ state: existing, version } = await backend.read());
     if (Object.keys(existing).length === 0) current = 'missing';
   } catch {
     current = 'corrupt';
@@ -45,20 +49,24 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
     if (next[r.key] && !next[r.key]!.destroyed) continue;
     next[r.key] = recoveredEntry(r.provider, pctlLabels(ctx.stack, serviceOfKey(ctx.stack, r.key)!));
   }
-  return { stateFile: file, found, next, current };
+  return { stateFile: backend.where, backend, version, found, next, current };
 }
 
 
 // Writes the recovered state under the stack lock, keeping a corrupt file aside.
 export async function applyRecover(plan: RecoverPlan): Promise<string | undefined> {
-  const lock = await acquireLock(plan.stateFile, { wait: false, command: 'state recover' });
+  const { backend } = plan;
+  const lock = await backend.lock({ wait: false, command: 'state recover' });
   try {
     let aside: string | undefined;
     if (plan.current === 'corrupt') {
+      if (backend.kind !== 'local') {
+        throw new PctlError({ code: 'StateCorrupt', message: `state ${plan.stateFile} cannot be read; recover does not write over it`, fault: 'user', exitCode: 1, hint: 'restore an earlier version: `pctl state history`, then `pctl state pull --version-id <id> -o f` and `pctl state push --force`' });
+      }
       aside = `${plan.stateFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await fs.rename(plan.stateFile, aside);
     }
-    await writeStateFile(plan.stateFile, plan.next);
+    await backend.write(plan.next, plan.current === 'corrupt' ? undefined : plan.version);
     return aside;
   } finally {
     await lock.release();

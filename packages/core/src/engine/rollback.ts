@@ -6,7 +6,8 @@ import { runGraph } from '../concurrency/graph.js';
 import { PctlError, toPctlError } from '../errors.js';
 import { pctlLabels } from '../labels.js';
 import { serviceKey } from '../serviceKey.js';
-import { statePath, type StateStore } from '../state/store.js';
+import type { StateStore } from '../state/stateStore.js';
+import { backendOf } from './stateBackend.js';
 import type { StateEntry } from '../state/types.js';
 import { builtForStack } from '../image/engineImages.js';
 import { removeReplacedImage } from './deployImages.js';
@@ -48,7 +49,7 @@ export async function runRollback(opts: SessionOptions & { only?: string[]; to?:
   }).catch((e: unknown) => {
     failure = toPctlError(e);
   });
-  return { command: 'rollback', stack: ctx.stack, stateFile: statePath(opts.cwd, ctx.stack), ok: !failure, services: outcomes, error: failure };
+  return { command: 'rollback', stack: ctx.stack, stateFile: backendOf(session).where, ok: !failure, services: outcomes, error: failure };
 }
 
 // The release to go back to: `--to N`, else the latest whose fingerprint differs from what runs.

@@ -1,15 +1,14 @@
 // `pctl render`: what deploy would apply, from providers that can say it (Kubernetes
 // ones), touching no cluster and no state. Unknown service names are an error.
 import { PctlError } from '../errors.js';
-import { statePath } from '../state/store.js';
 import { planDeploy } from './deploy/plan.js';
 import { readOnlyStore } from './readOnlyStore.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
+import { backendOf } from './stateBackend.js';
 
 export async function runRender(opts: SessionOptions & { only?: string[] }): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
   const session = await openSession(opts);
-  const file = statePath(opts.cwd, session.ctx.stack);
-  const store = await readOnlyStore(file);
+  const store = await readOnlyStore(backendOf(session));
   requireKnownServices(session, opts.only);
   const { selected } = await planDeploy(session, store, { only: opts.only, adopt: false });
   const out: { key: string; provider: string; objects: Record<string, unknown>[] }[] = [];

@@ -36,6 +36,8 @@ export interface SessionOptions {
   /** Called with a stack before any of its providers loads: the caller masks its secrets from then on. */
   learnSecrets?: (stack: LoadedStack) => void;
   env?: NodeJS.ProcessEnv;
+  /** `--state URL` / PCTL_STATE: where the state lives, over the stack file's `state:`. */
+  stateUrl?: string;
   /** Limit for each provider step (deploy, destroy, status, ...); default 30 minutes. */
   stepTimeoutMs?: number;
 }

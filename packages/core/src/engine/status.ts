@@ -1,5 +1,5 @@
 // `pctl status`: the state next to what really runs.
-import { statePath, readStateFile } from '../state/store.js';
+import { backendOf } from './stateBackend.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import type { ServiceStatus } from '../contract.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
@@ -16,8 +16,9 @@ export async function runStatus(opts: SessionOptions & { only?: string[] }): Pro
   const session = await openSession(opts);
   requireKnownServices(session, opts.only);
   const { ctx } = session;
-  const file = statePath(opts.cwd, ctx.stack);
-  const state = await readStateFile(file);
+  const backend = backendOf(session);
+  const file = backend.where;
+  const { state } = await backend.read();
   const all = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => serviceKey(ctx.stack, n))]);
   const wanted = new Set((opts.only ?? []).map((n) => serviceKey(ctx.stack, n)));
   const keys = [...all].filter((k) => !wanted.size || wanted.has(k));

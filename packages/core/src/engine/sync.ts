@@ -8,7 +8,7 @@ import type { SyncBatch } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { syncPairs } from '../image/dockerfile.js';
 import { walkContext } from '../image/context.js';
-import { readStateFile, statePath } from '../state/store.js';
+import { backendOf } from './stateBackend.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { Events } from '../reporter.js';
@@ -81,7 +81,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
   const config = session.loaded.config;
   requireKnownServices(session, opts.only);
   const targets = await computeTargets({ stack: ctx.stack, config, configDir: ctx.configDir, cwd: ctx.cwd, only: opts.only?.length ? opts.only : undefined, secrets: ctx.secrets });
-  const state = await readStateFile(statePath(opts.cwd, ctx.stack));
+  const { state } = await backendOf(session).read();
   const watched: Watched[] = [];
   for (const t of targets) {
     const explicit = Boolean(opts.only?.length);

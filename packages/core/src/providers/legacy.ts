@@ -2,7 +2,7 @@
 // with `deploy`/`destroy` in process.argv as they expect; they manage their own state.
 import type { StackConfig } from '../config/schema.js';
 import type { Reporter } from '../reporter.js';
-import type { StateStore } from '../state/store.js';
+import type { StateStore } from '../state/stateStore.js';
 import type { LoadedProvider } from './types.js';
 import { Events } from '../reporter.js';
 

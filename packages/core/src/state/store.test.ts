@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStateFile, StateStore, statePath, writeStateFile, backupPath } from './store.js';
+import { readStateFile, statePath, writeStateFile, backupPath } from './store.js';
+import { StateStore } from './stateStore.js';
 
 let dir: string;
 beforeEach(() => {

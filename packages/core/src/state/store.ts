@@ -32,14 +32,18 @@ export async function readStateFile(file: string): Promise<StateFile> {
       hint: 'make it a readable regular file (or a symlink to one), or move it away to start from an empty state',
     });
   }
-  const fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(file))}), or rebuild it with \`pctl state recover\``;
+  return parseStateText(text, file);
+}
+
+// Parses and checks the text of a state; `where` names it in errors, `fix` says what to do.
+export function parseStateText(text: string, where: string, fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(where))}), or rebuild it with \`pctl state recover\``): StateFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new PctlError({
       code: 'StateCorrupt',
-      message: `state file ${file} is not valid JSON (${(e as Error).message}); it was left as it is`,
+      message: `state file ${where} is not valid JSON (${(e as Error).message}); it was left as it is`,
       fault: 'user',
       exitCode: 1,
       hint: fix,
@@ -49,7 +53,7 @@ export async function readStateFile(file: string): Promise<StateFile> {
   if (deep) {
     throw new PctlError({
       code: 'StateInvalid',
-      message: `state file ${file} is not a pctl state file: ${deep}: nested more than ${MAX_STATE_DEPTH} levels deep; it was left as it is`,
+      message: `state file ${where} is not a pctl state file: ${deep}: nested more than ${MAX_STATE_DEPTH} levels deep; it was left as it is`,
       fault: 'user',
       exitCode: 1,
       hint: fix,
@@ -60,7 +64,7 @@ export async function readStateFile(file: string): Promise<StateFile> {
     const first = parsed.error.issues[0]!;
     throw new PctlError({
       code: 'StateInvalid',
-      message: `state file ${file} is not a pctl state file: ${first.path.join('.') || '(root)'}: ${first.message}; it was left as it is`,
+      message: `state file ${where} is not a pctl state file: ${first.path.join('.') || '(root)'}: ${first.message}; it was left as it is`,
       fault: 'user',
       exitCode: 1,
       hint: fix,
@@ -190,54 +194,4 @@ function sortedState(state: StateFile): StateFile {
   const out: StateFile = {};
   for (const k of Object.keys(state).sort()) out[k] = state[k]!;
   return out;
-}
-
-// In-memory state with serialized writes: parallel deploys each record their own entry.
-export class StateStore {
-  private queue: Promise<void> = Promise.resolve();
-
-  private constructor(
-    readonly file: string,
-    private state: StateFile,
-  ) {}
-
-  static async open(file: string): Promise<StateStore> {
-    const state = await readStateFile(file);
-    // Refuse a read-only file before anything is deployed, not after the first service.
-    await writableStatePath(file);
-    return new StateStore(file, state);
-  }
-
-  /** A store over a state already read (plan, render: they never write). */
-  static fromState(file: string, state: StateFile): StateStore {
-    return new StateStore(file, state);
-  }
-
-  get(key: string): StateEntry | undefined {
-    return this.state[key];
-  }
-
-  entries(): [string, StateEntry][] {
-    return Object.entries(this.state);
-  }
-
-  snapshot(): StateFile {
-    return structuredClone(this.state);
-  }
-
-  /** Sets (or, with `undefined`, removes) one entry and writes the file. */
-  async set(key: string, entry: StateEntry | undefined): Promise<void> {
-    if (entry === undefined) delete this.state[key];
-    else this.state[key] = { ...entry, updatedAt: new Date().toISOString() };
-    const snapshot = this.snapshot();
-    const write = this.queue.then(() => writeStateFile(this.file, snapshot));
-    this.queue = write.catch(() => undefined);
-    await write;
-  }
-
-  /** Re-reads the file (after a legacy provider wrote it itself). */
-  async reload(): Promise<void> {
-    await this.queue;
-    this.state = await readStateFile(this.file);
-  }
 }

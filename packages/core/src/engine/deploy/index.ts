@@ -1,6 +1,5 @@
 // `pctl deploy`: its phases in order. Each phase records the first failure in the run, and
 // the phases after it do not start; cleanup decides for itself what a failed run still cleans.
-import { statePath } from '../../state/store.js';
 import { withLockedState } from '../lockedState.js';
 import type { RunResult } from '../outcome.js';
 import type { SessionOptions } from '../session.js';
@@ -10,6 +9,7 @@ import { cleanUp } from './cleanup.js';
 import { openDeploy } from './open.js';
 import { removeOrphans } from './orphans.js';
 import { planRun } from './plan.js';
+import { backendOf } from '../stateBackend.js';
 
 export async function runDeploy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openDeploy(opts);
@@ -22,5 +22,5 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     return run;
   });
   const { stack } = session.ctx;
-  return { command: 'deploy', stack, stateFile: statePath(opts.cwd, stack), ok: !run.failed, services: [...run.outcomes.values()], error: run.failed?.error };
+  return { command: 'deploy', stack, stateFile: backendOf(session).where, ok: !run.failed, services: [...run.outcomes.values()], error: run.failed?.error };
 }

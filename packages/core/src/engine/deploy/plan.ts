@@ -1,5 +1,5 @@
 // What deploy would do per service (plan and status ask the same), and the run deploy builds on it.
-import type { StateStore } from '../../state/store.js';
+import type { StateStore } from '../../state/stateStore.js';
 import { planAdoption } from '../adopt.js';
 import type { ServiceOutcome } from '../outcome.js';
 import { decide, findOrphans } from '../plan.js';

@@ -1,7 +1,7 @@
 // One deploy under the stack's lock, as its phases share it: what was planned, what became of
 // each service, and the first failure, which stops the phases after it.
 import { PctlError } from '../../errors.js';
-import type { StateStore } from '../../state/store.js';
+import type { StateStore } from '../../state/stateStore.js';
 import type { ServiceOutcome } from '../outcome.js';
 import type { PlanItem } from '../plan.js';
 import type { Session } from '../session.js';

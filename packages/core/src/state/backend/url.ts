@@ -1,0 +1,40 @@
+// `--state URL` / `PCTL_STATE`: where the state lives, as one string. `s3://bucket/key`
+// (options as query: region, endpoint, usePathStyle), a file path or `file://` URL for the
+// local backend. Checked with the stack file's `state:` schema: one rule for both.
+import { PctlError } from '../../errors.js';
+import { StateConfigSchema, type StateConfig } from '../../config/stateSchema.js';
+
+const S3_OPTIONS = new Set(['region', 'endpoint', 'usePathStyle']);
+const LATER = new Set(['gs', 'gcs', 'kubernetes', 'k8s']);
+
+const bad = (url: string, why: string, hint: string) =>
+  new PctlError({ code: 'StateUrlInvalid', message: `--state / PCTL_STATE ${JSON.stringify(url)}: ${why}`, fault: 'user', exitCode: 2, hint });
+
+// The state configuration a URL names; a BadUsage-like StateUrlInvalid error for anything else.
+export function parseStateUrl(url: string): StateConfig {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file') {
+    const file = scheme === 'file' ? decodeURIComponent(url.slice('file://'.length)) : url;
+    if (!file) throw bad(url, 'no file path', 'name a file, e.g. --state ./pctl.shop.json');
+    return { backend: 'local', path: file };
+  }
+  if (LATER.has(scheme)) throw bad(url, `the ${scheme} state backend is not available in this pctl`, 'use s3://bucket/key or a file path');
+  if (scheme !== 's3') throw bad(url, `unknown scheme ${scheme}://`, 'use s3://bucket/key or a file path');
+  const m = /^s3:\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
+  if (!m) throw bad(url, 'not an s3://bucket/key URL', 'write it as s3://bucket/key?region=eu-west-1');
+  const raw: Record<string, unknown> = { backend: 's3', bucket: m[1] };
+  if (m[2]) raw.key = decodeURIComponent(m[2]);
+  for (const [k, v] of new URLSearchParams(m[3] ?? '')) {
+    if (!S3_OPTIONS.has(k)) throw bad(url, `unknown option ${k}`, `s3 URLs take ${[...S3_OPTIONS].join(', ')}`);
+    if (k === 'usePathStyle') {
+      if (v !== 'true' && v !== 'false') throw bad(url, 'usePathStyle must be true or false', 'usePathStyle=true');
+      raw[k] = v === 'true';
+    } else raw[k] = v;
+  }
+  const parsed = StateConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw bad(url, `${i.path.join('.') || 'url'}: ${i.message}`, 'write it as s3://bucket/key?region=eu-west-1');
+  }
+  return parsed.data;
+}
