@@ -41,7 +41,7 @@ export const BuildSchema = z.strictObject({
   target: z.string().optional(),
   args: z.record(z.string(), envValue).optional(),
   entrypoint: z.array(z.string()).optional().describe('ENTRYPOINT override applied in memory'),
-  builder: z.enum(['docker', 'buildx', 'custom']).optional(),
+  builder: z.enum(['docker', 'classic', 'buildx', 'custom']).optional().describe("docker (default): the engine's BuildKit through its API; classic: the engine's classic builder; buildx: the docker CLI plugin; custom: build.command"),
   command: z.array(z.string()).optional().describe('custom builder argv with {context}, {dockerfile}, {image}'),
 });
 

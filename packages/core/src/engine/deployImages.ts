@@ -43,7 +43,9 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
         signal,
         labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
         analyzed: owner.buildAnalysis,
-        onLine: (line) => ctx.reporter.emit({ level: 'debug', code: 'BuildLine', text: line, subject: ref }),
+        // A BuildKit step's own output is the full log: shown with -v.
+        onLine: (line, kind) => ctx.reporter.emit({ level: 'debug', code: kind === 'log' ? 'BuildLog' : 'BuildLine', text: line, subject: ref }),
+        onNotice: (text) => ctx.reporter.info(text, undefined, 'BuildClassic'),
       });
       ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
       outcomes.set(ref, { ref, built: r.built, pushed: false });

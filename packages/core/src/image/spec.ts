@@ -15,7 +15,8 @@ export interface BuildSpec {
   target?: string;
   args: Record<string, string>;
   entrypoint?: string[];
-  builder: 'docker' | 'buildx' | 'custom';
+  /** docker: the engine's BuildKit (classic where it has none); classic: the engine's classic builder. */
+  builder: 'docker' | 'classic' | 'buildx' | 'custom';
   command?: string[];
 }
 
