@@ -26,6 +26,8 @@ export interface DockerfileInputs {
   copies: CopySource[];
   /** Context paths bind-mounted into RUN steps. */
   mounts: MountSource[];
+  /** Build secrets RUN steps mount (`--mount=type=secret`), by id. */
+  secrets: { id: string; line: number; required: boolean }[];
   /** Why the context paths read cannot be known exactly ("Dockerfile:4: ..."): empty when they can. */
   unknown: string[];
 }
@@ -70,6 +72,7 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   if (syntax !== undefined && !OFFICIAL_SYNTAX.test(syntax)) unknown.push(`Dockerfile:1: "# syntax=${syntax}" names a frontend pctl cannot read for`);
   const copies: CopySource[] = [];
   const mounts: MountSource[] = [];
+  const secrets: DockerfileInputs['secrets'] = [];
   const globalArgs = new Map<string, Value | undefined>();
   const stages: Stage[] = [];
   let stage: Stage | undefined;
@@ -136,6 +139,12 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
         for (const f of splitFlags(ins.args).flags) {
           if (f.name !== 'mount') continue;
           const opts = Object.fromEntries((f.value ?? '').split(',').map((kv) => [kv.split('=')[0]!.toLowerCase(), kv.split('=').slice(1).join('=')]));
+          if (opts.type === 'secret') {
+            // BuildKit's default id is the target's file name.
+            const id = opts.id || (opts.target ?? opts.dst ?? opts.destination ?? '').split('/').filter(Boolean).pop();
+            if (id) secrets.push({ id, line: ins.line, required: opts.required === '' || opts.required === 'true' });
+            continue;
+          }
           if ((opts.type ?? 'bind') !== 'bind' || opts.from) continue;
           // The context (or a path in it) mounted into the step: read like a COPY source.
           const source = opts.source ?? opts.src ?? '.';
@@ -167,5 +176,5 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
       }
     }
   }
-  return { copies, mounts, unknown };
+  return { copies, mounts, secrets, unknown };
 }

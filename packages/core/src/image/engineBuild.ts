@@ -3,6 +3,7 @@
 // with one notice per engine saying why.
 import { engineFor, type Engine } from '../dockerApi/index.js';
 import { buildWithBuildKit } from './buildkit/build.js';
+import { buildSecrets } from './buildkit/secrets.js';
 import { builderOf } from './buildkit/support.js';
 import { registryConfig, type EngineBuildOptions } from './buildRequest.js';
 import { buildClassic } from './classicBuild.js';
@@ -13,6 +14,8 @@ const noticed = new WeakSet<Engine>();
 
 // Builds o.ref on the local engine; a failed step is BuildFailed with the step's output as detail.
 export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
+  // A secret the Dockerfile mounts but build.secrets lacks stops the build before it starts.
+  const secrets = buildSecrets(o.spec, o.analyzed.dockerfile);
   const engine = await engineFor({ exec: o.exec, signal: o.signal });
   if (o.spec.builder === 'classic') return buildClassic(o, engine, await registryConfig(o, o.analyzed.dockerfile));
   // An engine that does not answer the ping is reported by the build itself.
@@ -23,5 +26,5 @@ export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
     return buildClassic(o, engine, await registryConfig(o, o.analyzed.dockerfile));
   }
   // BuildKit asks for registry credentials through its session, only for what it pulls.
-  return buildWithBuildKit(o, engine);
+  return buildWithBuildKit(o, engine, secrets.size ? { secrets } : {});
 }
