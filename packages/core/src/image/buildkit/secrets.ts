@@ -19,7 +19,7 @@ export function buildSecrets(spec: BuildSpec, dockerfile: string): Map<string, B
       exitCode: 1,
       fault: 'user',
       message: `${spec.dockerfilePath}:${missing.line}: RUN --mount=type=secret,id=${missing.id} needs build secret "${missing.id}", which build.secrets of ${who} does not define`,
-      hint: `add it to the service's build block: secrets: { ${missing.id}: \${env:${missing.id.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} } (or \${file:...}, \${ssm:...})`,
+      hint: `add it to the service's build block: secrets: { ${missing.id}: "\${env:${missing.id.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}}" } (or \${file:...}, \${ssm:...})`,
     });
   }
   return new Map(Object.entries(defined).map(([id, value]) => [id, Buffer.from(value, 'utf8')]));
