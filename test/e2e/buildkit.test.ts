@@ -98,6 +98,18 @@ describe('builder docker: the engine\'s BuildKit', () => {
     expect(verbose.stderr).toMatch(/POST \/build\?version=2 .*\n#\d+ \[\d\/\d\] RUN echo bk-step-output.*\nbk-step-output\nbk-last-words/);
   });
 
+  it('says what heredocs need on an engine whose frontend predates them, and what an offline engine needs for # syntax=', async () => {
+    stack.write({ 'stages/Dockerfile': 'FROM busybox\nRUN <<EOF\necho bk-heredoc\nEOF\n' });
+    const heredoc = await stack.pctl(['build', '-v', 'stages']);
+    // Docker 23 and later build it; Debian's 20.10 (the engine here) says what it takes.
+    if (heredoc.exitCode === 0) expect(heredoc.stderr).toMatch(/#\d+ bk-heredoc/);
+    else expect(heredoc.stderr).toMatch(/error: building .* failed: .*\(heredocs and COPY --link need Dockerfile syntax 1\.4 or later/);
+    stack.write({ 'stages/Dockerfile': '# syntax=bk-no-such-registry.invalid/dockerfile:1\nFROM busybox\nRUN true\n' });
+    const syntax = await stack.pctl(['build', 'stages']);
+    expect(syntax.exitCode).toBe(1);
+    expect(syntax.stderr).toMatch(/error: building .* failed: .*\(the engine could not get the Dockerfile frontend image bk-no-such-registry\.invalid\/dockerfile:1 that "# syntax=" names: an offline engine needs that image already/);
+  });
+
   it('builder classic keeps the old builder: labels as a step, no --mount', async () => {
     stack.write({
       'pctl.yaml': `name: ${STACK}\nservices:\n  old:\n    build: { context: ./old, builder: classic }\n    provider: { name: docker }\n  oldmount:\n    build: { context: ./oldmount, builder: classic }\n    provider: { name: docker }\n`,

@@ -1,6 +1,7 @@
 // What pctl says a Dockerfile reads, checked against what the real Docker engine copies:
 // every context file holds `ctx:<its path>` (and its case number), the image is built from the whole folder
-// (legacy builder, as Debian's engine has it), and the image's files are read back from
+// (the classic builder through the docker CLI; for BuildKit forms, the engine's BuildKit
+// through pctl with the whole folder as the context), and the image's files are read back from
 // `docker export`. Exact cases must match exactly (and then build the same from pctl's
 // minimal tar context); fallback cases must say so and cover at least what was copied.
 import { execa } from 'execa';
@@ -22,6 +23,9 @@ interface FormCase {
   ignore?: string;
   /** true: the inputs are known exactly; false: pctl must fall back to the whole context. */
   exact: boolean;
+  /** BuildKit-only forms: the reference build is BuildKit's from the whole folder (the classic builder cannot build them). */
+  buildkit?: boolean;
+  secrets?: Record<string, string>;
 }
 
 const S = 'FROM scratch\n';
@@ -69,6 +73,15 @@ const CASES: FormCase[] = [
   { name: 'ONBUILD', dockerfile: `${S}ONBUILD COPY lib /l\nCOPY web /w\n`, exact: false },
   { name: 'a comment inside a continued COPY', dockerfile: `${S}COPY web \\\n# a comment\n  lib /x/\n`, exact: false },
   { name: 'a parser directive # escape=', dockerfile: '# escape=`\nFROM scratch\nCOPY web /w\n', exact: false },
+  // BuildKit forms (the engine's own BuildKit; the reference build sends the whole folder).
+  { name: 'RUN --mount=type=bind of a folder', dockerfile: 'FROM busybox\nRUN --mount=type=bind,source=web,target=/m cp -r /m /copied\n', exact: true, buildkit: true },
+  { name: 'RUN --mount=type=bind of one file (src=)', dockerfile: 'FROM busybox\nRUN --mount=type=bind,src=a.txt,target=/a.txt cp /a.txt /copied-a\n', exact: true, buildkit: true },
+  { name: 'RUN --mount=type=bind of the whole context', dockerfile: 'FROM busybox\nRUN --mount=type=bind,target=/m cp -r /m /copied\n', exact: true, buildkit: true },
+  { name: 'a bind mount in a stage copied from', dockerfile: 'FROM busybox AS b\nRUN --mount=type=bind,source=conf,target=/c cp -r /c /cc\nFROM scratch\nCOPY --from=b /cc /cc\nCOPY lib /l\n', exact: true, buildkit: true },
+  { name: 'a bind mount from another stage is not the context', dockerfile: 'FROM scratch AS s\nCOPY conf /c\nFROM busybox\nRUN --mount=type=bind,from=s,source=/c,target=/m cp -r /m /got\n', exact: true, buildkit: true },
+  { name: 'COPY --chmod', dockerfile: `${S}COPY --chmod=640 web other/a.txt /w/\n`, exact: true, buildkit: true },
+  { name: 'cache and secret mounts read no context file', dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c --mount=type=secret,id=tok cp /run/secrets/tok /c/x\nCOPY notes.md /n\n', exact: true, buildkit: true, secrets: { tok: 'not-a-context-file' } },
+  { name: 'an unused stage is not built, its COPY still counts', dockerfile: 'FROM scratch AS unused\nCOPY deep /d\nFROM scratch\nCOPY b.txt /b\n', exact: true, buildkit: true },
 ];
 
 let root: string;
@@ -136,13 +149,21 @@ describe('COPY/ADD inputs: pctl reads what the engine copies', () => {
     await mapLimit(CASES, 1, async (c, i) => {
       const dir = path.join(root, `case${i}`);
       makeContext(dir, c, i);
-      const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker' };
+      const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker', ...(c.secrets ? { secrets: c.secrets } : {}) };
       const tag = `pctl-inputs-test:${i}`;
-      const argv = ['build', '-q', '--no-cache', '-t', tag, ...Object.entries(c.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir];
-      const built = await execa('docker', argv, { env: { DOCKER_BUILDKIT: '0' }, reject: false });
-      if (built.exitCode !== 0) {
-        problems.push(`${c.name}: docker build failed: ${built.stderr}`);
-        return;
+      if (c.buildkit) {
+        // BuildKit from the whole folder: the analysis says nothing is known, so all of it is sent.
+        const whole = await hashBuildInputs(spec);
+        const analyzed = { ...whole.analyzed, selection: { entries: whole.analyzed.context, wholeContext: ['reference build'], copiesEverything: true } };
+        const ok = await buildImage({ spec, ref: tag, exec, force: true, analyzed }).then(() => true, (e: Error) => (problems.push(`${c.name}: the BuildKit reference build failed: ${e.message}`), false));
+        if (!ok) return;
+      } else {
+        const argv = ['build', '-q', '--no-cache', '-t', tag, ...Object.entries(c.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir];
+        const built = await execa('docker', argv, { env: { DOCKER_BUILDKIT: '0' }, reject: false });
+        if (built.exitCode !== 0) {
+          problems.push(`${c.name}: docker build failed: ${built.stderr}`);
+          return;
+        }
       }
       try {
         const engine = await imageFiles(tag);

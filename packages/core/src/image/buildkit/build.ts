@@ -12,6 +12,7 @@ import { sha256Hex } from '../buildFs.js';
 import { contextBody, contextEntries, humanSize, type EngineBuildOptions } from '../buildRequest.js';
 import { engineMessage, imageExists } from '../engineImages.js';
 import { EngineProgressError, engineError, engineStatusCode, followProgress, type Engine } from '../../dockerApi/index.js';
+import { frontendHint } from './hints.js';
 import { BuildKitStatus } from './status.js';
 import { traceOf } from './trace.js';
 import { openSession, type BuildSession } from './session.js';
@@ -61,7 +62,8 @@ export async function buildWithBuildKit(o: EngineBuildOptions, engine: Engine, e
   const failed = (why: string) => {
     const step = status.failedStep();
     const detail = step ? `${step.name}\n${lastLines(step.lines.join('\n'), 20)}` : lastLines(tail.join('\n'), 20);
-    return new PctlError({ code: 'BuildFailed', exitCode: 1, message: `building ${ref} failed: ${why}`, fault: 'user', detail: `${request}\n${detail}` });
+    const hint = frontendHint(dockerfileText, why);
+    return new PctlError({ code: 'BuildFailed', exitCode: 1, message: `building ${ref} failed: ${why}`, fault: 'user', detail: `${request}\n${detail}`, ...(hint ? { hint } : {}) });
   };
   let imageId: string | undefined;
   const onMessage = (m: object) => {

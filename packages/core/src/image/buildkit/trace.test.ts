@@ -94,3 +94,14 @@ describe('BuildKit progress lines', () => {
     expect(status.failedStep()).toBeUndefined();
   });
 });
+
+describe('hints for frontend failures', () => {
+  it('names the # syntax= image an offline engine needs, and the syntax version heredocs need', async () => {
+    const { frontendHint } = await import('./hints.js');
+    const withSyntax = '# syntax=docker/dockerfile:1.7\nFROM busybox\n';
+    expect(frontendHint(withSyntax, 'failed to solve with frontend dockerfile.v0: failed to solve with frontend gateway.v0: docker.io/docker/dockerfile:1.7: failed to do request: dial tcp: lookup registry-1.docker.io: no such host')).toMatch(/docker\/dockerfile:1\.7.*offline engine needs that image/);
+    expect(frontendHint('FROM busybox\nRUN <<EOF\necho hi\nEOF\n', 'dockerfile parse error line 3: unknown instruction: ECHO')).toMatch(/syntax 1\.4/);
+    expect(frontendHint('FROM busybox\nCOPY --link a /a\n', 'dockerfile parse error line 2: Unknown flag: link')).toMatch(/syntax 1\.4/);
+    expect(frontendHint('FROM busybox\nRUN exit 3\n', 'executor failed running [/bin/sh -c exit 3]: exit code: 3')).toBeUndefined();
+  });
+});
