@@ -4,7 +4,10 @@
 // step's own last lines in the error, unused stages skipped; `builder: classic` keeps the
 // old builder. Every image, stack and cache id here starts with "bk-".
 import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctlBin } from '../helpers/cli.js';
+import { until } from '../helpers/until.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -108,6 +111,31 @@ describe('builder docker: the engine\'s BuildKit', () => {
     const syntax = await stack.pctl(['build', 'stages']);
     expect(syntax.exitCode).toBe(1);
     expect(syntax.stderr).toMatch(/error: building .* failed: .*\(the engine could not get the Dockerfile frontend image bk-no-such-registry\.invalid\/dockerfile:1 that "# syntax=" names: an offline engine needs that image already/);
+  });
+
+  it('Ctrl-C cancels the engine\'s BuildKit job: the step\'s process ends, no image is left', async () => {
+    const marker = `bk-cancel-${RUN_ID}`;
+    stack.write({ 'stages/Dockerfile': `FROM busybox\nRUN sleep 300 && echo ${marker}\n` });
+    const stepRunning = () =>
+      readdirSync('/proc').some((p) => {
+        try {
+          return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sh');
+        } catch {
+          return false;
+        }
+      });
+    const child = execa(process.execPath, [pctlBin, 'build', 'stages'], { cwd: stack.dir, env: { NO_COLOR: '1' }, reject: false });
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+    await until('the RUN step to start in the engine', stepRunning, { timeoutMs: 120_000, detail: () => err });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    await until('the step\'s process to end', () => !stepRunning(), { timeoutMs: 60_000 });
+    // The tag this Dockerfile's build would have made does not exist.
+    const tag = /building (pctl-bk-kit-stages:[0-9a-f]{12})/.exec(err)?.[1];
+    expect(tag).toBeDefined();
+    expect((await execa('docker', ['image', 'inspect', tag!], { reject: false })).exitCode).not.toBe(0);
   });
 
   it('builder classic keeps the old builder: labels as a step, no --mount', async () => {
