@@ -15,7 +15,8 @@ export interface ImageOutcome {
 }
 
 // Builds the images the given targets run (deduplicated by ref), in parallel with a bound.
-export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal): Promise<Map<string, ImageOutcome>> {
+// classicFor: images built with the classic builder where the spec says `docker` (adoption).
+export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal, classicFor?: ReadonlySet<string>): Promise<Map<string, ImageOutcome>> {
   const specByRef = new Map<string, { spec: BuildSpec; owner: PlannedTarget }>();
   for (const t of all) if (t.build && t.image.builtByPctl) specByRef.set(t.image.ref, { spec: t.build, owner: t });
   const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
@@ -33,7 +34,8 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     toBuild,
     limit,
     async (ref, signal) => {
-      const { spec, owner } = specByRef.get(ref)!;
+      const { spec: asWritten, owner } = specByRef.get(ref)!;
+      const spec: BuildSpec = classicFor?.has(ref) && asWritten.builder === 'docker' ? { ...asWritten, builder: 'classic' } : asWritten;
       ctx.reporter.info(`building ${ref}`, owner.key, 'BuildStarted', { ref });
       const r = await buildImage({
         spec,
