@@ -16,11 +16,13 @@ import * as kubePlan from './parts/kubePlan.mjs';
 import * as planScale from './parts/planScale.mjs';
 import * as stateS3 from './parts/stateS3.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
+import * as builds from './parts/builds.mjs';
 
 // In table order.
 const parts = [
   ['docker10', dockerPart(10)],
   ['docker30', dockerPart(30, { cpu: true })],
+  ['builds', builds],
   ['redeploy', redeploy],
   ['start', coldStart],
   ['hash', hashing],

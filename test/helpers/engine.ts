@@ -5,7 +5,7 @@
 // `--default-address-pool` is set. Its networks get subnets that do not overlap the
 // first engine's (dockerd checks the host's routes).
 import { execa, type ResultPromise } from 'execa';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { until } from './until.js';
 
@@ -17,7 +17,8 @@ export interface TestEngine {
   cleanup(): Promise<void>;
 }
 
-export function testEngine(root: string, bridgeNet: string): TestEngine {
+// config: a daemon.json for it (`{ features: { buildkit: false } }`).
+export function testEngine(root: string, bridgeNet: string, config?: object): TestEngine {
   const host = `unix://${root}/docker.sock`;
   const bridge = `pctlt${Math.random().toString(36).slice(2, 9)}`;
   const base = bridgeNet.split('/')[0]!.split('.').slice(0, 2).join('.');
@@ -33,6 +34,7 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
       mkdirSync(path.join(root, 'data'), { recursive: true });
       mkdirSync(path.join(root, 'exec'), { recursive: true });
       rmSync(path.join(root, 'docker.sock'), { force: true });
+      if (config) writeFileSync(path.join(root, 'daemon.json'), JSON.stringify(config));
       if ((await execa('ip', ['link', 'show', bridge], { reject: false })).exitCode !== 0) {
         await execa('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
         await execa('ip', ['addr', 'add', `${base}.255.1/24`, 'dev', bridge]);
@@ -43,6 +45,7 @@ export function testEngine(root: string, bridgeNet: string): TestEngine {
         [
           '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', `--bridge=${bridge}`,
           `--data-root=${root}/data`, `--exec-root=${root}/exec`, `--pidfile=${root}/docker.pid`, `--host=${host}`,
+          ...(config ? [`--config-file=${root}/daemon.json`] : []),
         ],
         { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true },
       );

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   BuildFailed: 'an image build failed',
   BuildInputMissing: 'a file a Dockerfile copies does not exist',
   BuildxMissing: 'the build needs docker buildx, which is not installed',
+  BuildSecretMissing: 'a Dockerfile mounts a build secret (RUN --mount=type=secret,id=NAME) that the service\'s build.secrets does not define',
   BuildInputUnreadable: 'a file of a build context cannot be read (permissions)',
   BuildInputNotAFile: 'a Dockerfile, .dockerignore or build input is a FIFO, device or folder where a file belongs',
   DockerignoreInvalid: 'a .dockerignore line is not a valid pattern',

@@ -18,6 +18,8 @@ export interface EventPayloads {
   LegacyProvider: undefined;
   BuildStarted: { ref: string };
   BuildLine: undefined;
+  BuildLog: undefined;
+  BuildClassic: undefined;
   BuildDone: undefined;
   BuildSkipped: undefined;
   PushStarted: undefined;
@@ -69,6 +71,8 @@ export const EVENT_CODES = {
   LegacyProvider: { level: 'info', description: 'a bare-function provider of the original pctl is run once with the whole config' },
   BuildStarted: { level: 'info', description: 'an image build starts (subject: the service)', payload: '`ref`: the image reference' },
   BuildLine: { level: 'debug', description: 'one line of build output (subject: the image reference); shown on the building service\'s line' },
+  BuildLog: { level: 'debug', description: 'a BuildKit step\'s own output (subject: the image reference): the full log, shown with --verbose' },
+  BuildClassic: { level: 'info', description: 'the engine offers no BuildKit: the image is built with the classic builder (one line saying so)' },
   BuildDone: { level: 'info', description: 'an image was built', finishes: true },
   BuildSkipped: { level: 'info', description: 'an image with these inputs exists: not rebuilt', finishes: true },
   PushStarted: { level: 'info', description: 'an image is being pushed to the service\'s registry' },

@@ -173,11 +173,11 @@ export const cases: HostileCase[] = [
     timeoutMs: 20_000,
   },
   {
-    name: 'build --explain says the whole context counts for RUN --mount=type=bind',
-    files: withApi('bc-mount', 'FROM busybox\nRUN --mount=type=bind,target=/ctx cat /ctx/src/app.js\n'),
+    name: 'build --explain: a RUN --mount=type=bind source is an input, the rest of the context is not',
+    files: withApi('bc-mount', 'FROM busybox\nRUN --mount=type=bind,source=src/app.js,target=/ctx/app.js cat /ctx/app.js\n', { 'api/unread.txt': 'x\n' }),
     argv: ['build', '--explain', 'api'],
     exit: 0,
-    stdout: /inputs: the whole context .*Dockerfile:2: RUN --mount=type=bind reads the build context\n {2}context sent: the whole context folder/,
+    stdout: /inputs: the Dockerfile, build args and the 1 file it copies\n {2}context sent: only the 1 file the Dockerfile reads and the Dockerfile/,
   },
   {
     name: 'build --explain: ADD <url> makes the whole context count',

@@ -62,7 +62,7 @@ export function maskIssue(issue: ConfigIssue, secrets: readonly string[], minLen
 const KNOWN = [
   'image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'options',
   'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context',
-  'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'path', 'url', 'username', 'password', 'files', 'description', 'version', 'hostPath', 'readOnly',
+  'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'secrets', 'path', 'url', 'username', 'password', 'files', 'description', 'version', 'hostPath', 'readOnly',
 ];
 
 // " (did you mean "x"?)" for a typo of a known field, else "".

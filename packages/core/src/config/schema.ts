@@ -42,7 +42,11 @@ export const BuildSchema = z.strictObject({
   target: z.string().optional(),
   args: z.record(z.string(), envValue).optional(),
   entrypoint: z.array(z.string()).optional().describe('ENTRYPOINT override applied in memory'),
-  builder: z.enum(['docker', 'buildx', 'custom']).optional(),
+  secrets: z
+    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a secret id is letters, digits, ".", "_" and "-"'), envValue)
+    .optional()
+    .describe('build secrets by id, mounted only for RUN --mount=type=secret,id=<id>: never in the image, its history, the cache key or the state'),
+  builder: z.enum(['docker', 'classic', 'buildx', 'custom']).optional().describe("docker (default): the engine's BuildKit through its API; classic: the engine's classic builder; buildx: the docker CLI plugin; custom: build.command"),
   command: z.array(z.string()).optional().describe('custom builder argv with {context}, {dockerfile}, {image}'),
 });
 

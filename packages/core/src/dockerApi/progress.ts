@@ -25,7 +25,8 @@ interface ProgressMessage {
 
 // Resolves with every JSON message once the stream ends; onLine gets each line of text
 // (build output, `<id>: <status>` of pulls and pushes, without progress-bar updates).
-export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: string) => void): Promise<object[]> {
+// onMessage sees every message as it arrives (BuildKit's status travels in `aux`).
+export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: string) => void, onMessage?: (message: object) => void): Promise<object[]> {
   return new Promise((resolve, reject) => {
     const messages: object[] = [];
     const lines: string[] = [];
@@ -37,8 +38,9 @@ export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: st
       if (lines.length > 200) lines.shift();
       onLine?.(line);
     };
-    const onMessage = (m: ProgressMessage) => {
+    const take = (m: ProgressMessage) => {
       messages.push(m);
+      onMessage?.(m);
       if (m.errorDetail || m.error) {
         settled = true;
         if (text) emit(text), (text = '');
@@ -60,7 +62,7 @@ export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: st
       } catch {
         return emit(line);
       }
-      onMessage(m);
+      take(m);
     };
     stream.on('data', (chunk: Buffer | string) => {
       if (settled) return;

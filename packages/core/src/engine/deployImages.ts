@@ -16,7 +16,8 @@ export interface ImageOutcome {
 }
 
 // Builds the images the given targets run (deduplicated by ref), in parallel with a bound.
-export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal): Promise<Map<string, ImageOutcome>> {
+// classicFor: images built with the classic builder where the spec says `docker` (adoption).
+export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal, classicFor?: ReadonlySet<string>): Promise<Map<string, ImageOutcome>> {
   const specByRef = new Map<string, { spec: BuildSpec; owner: PlannedTarget }>();
   for (const t of all) if (t.build && t.image.builtByPctl) specByRef.set(t.image.ref, { spec: t.build, owner: t });
   const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
@@ -34,7 +35,8 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     toBuild,
     limit,
     async (ref, signal) => {
-      const { spec, owner } = specByRef.get(ref)!;
+      const { spec: asWritten, owner } = specByRef.get(ref)!;
+      const spec: BuildSpec = classicFor?.has(ref) && asWritten.builder === 'docker' ? { ...asWritten, builder: 'classic' } : asWritten;
       ctx.reporter.info(`building ${ref}`, owner.key, Events.BuildStarted, { ref });
       const r = await buildImage({
         spec,
@@ -44,7 +46,9 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
         signal,
         labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
         analyzed: owner.buildAnalysis,
-        onLine: (line) => ctx.reporter.emit({ level: 'debug', code: Events.BuildLine, text: line, subject: ref }),
+        // A BuildKit step's own output is the full log: shown with -v.
+        onLine: (line, kind) => ctx.reporter.emit({ level: 'debug', code: kind === 'log' ? Events.BuildLog : Events.BuildLine, text: line, subject: ref }),
+        onNotice: (text) => ctx.reporter.info(text, undefined, Events.BuildClassic),
       });
       ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
       outcomes.set(ref, { ref, built: r.built, pushed: false });

@@ -91,10 +91,11 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
     const ref = resolveRef(refs.get(name) ?? svc0.image ?? '', `services.${name}.image`);
     const rec = records.get(name);
     const manifestsHash = svc0.manifests?.length ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where)) : undefined;
-    // What is hashed and stored holds each secret only as its seal (sealSecrets.ts).
+    // What is hashed and stored holds each secret only as its seal (sealSecrets.ts); a
+    // build secret only by its id: its value changes neither the image nor the service.
     // How many releases are kept changes nothing that runs: it redeploys nothing.
     const { history: _h, ...running } = service;
-    const hashed = sealSecrets(running as ServiceConfig, opts.secrets ?? [], opts.stack);
+    const hashed = sealSecrets(withoutBuildSecretValues(running as ServiceConfig), opts.secrets ?? [], opts.stack);
     const { provider, build: _b, ...rest } = hashed;
     const key = serviceKey(opts.stack, name);
     return {
@@ -147,4 +148,11 @@ function hashManifests(entries: string[], configDir: string, service: string, re
     }
   }
   return h.digest('hex');
+}
+
+// The service with each build.secrets value left out (its id kept).
+function withoutBuildSecretValues(service: ServiceConfig): ServiceConfig {
+  const secrets = service.build?.secrets;
+  if (!secrets) return service;
+  return { ...service, build: { ...service.build, secrets: Object.fromEntries(Object.keys(secrets).map((id) => [id, ''])) } };
 }

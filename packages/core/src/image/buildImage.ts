@@ -8,6 +8,7 @@ import { buildArgFlags } from './buildArgs.js';
 import { appendToStage, labelInstruction } from './dockerfile.js';
 import { contextPlan, type ContextPlan } from './contextPlan.js';
 import { buildOnEngine } from './engineBuild.js';
+import type { BuildLineKind } from './buildRequest.js';
 import { imageExists } from './engineImages.js';
 import { analyzeBuild, type AnalyzedBuild } from './hash.js';
 import type { BuildSpec } from './spec.js';
@@ -19,7 +20,10 @@ export interface BuildImageOptions {
   force?: boolean;
   signal?: AbortSignal;
   labels?: Record<string, string>;
-  onLine?: (line: string) => void;
+  /** A line of build output: a step (always shown) or a step's log (kind 'log': shown with -v). */
+  onLine?: (line: string, kind?: BuildLineKind) => void;
+  /** One line about how images are built (the classic builder chosen, and why). */
+  onNotice?: (text: string) => void;
   /** The Dockerfile and inputs as hashed (else analysed again here). */
   analyzed?: AnalyzedBuild;
 }
@@ -30,20 +34,20 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
   if (!opts.force && spec.builder !== 'custom' && (await imageExists(exec, ref))) return { ref, built: false };
   const onLine = opts.onLine ?? (() => undefined);
   const analyzed = opts.analyzed ?? (await analyzeBuild(spec));
-  // Labels go in as one generated LABEL line (one step, one commit), like the entrypoint
-  // override: in memory, the user's file is never rewritten.
-  const dockerfileText = appendToStage(analyzed.dockerfile, labelInstruction(opts.labels ?? {}), spec.target);
   const plan = contextPlan(spec, analyzed);
-  if (spec.builder === 'docker') {
-    await buildOnEngine({ spec, ref, exec, signal: opts.signal, dockerfileText, plan, analyzed, onLine });
+  if (spec.builder === 'docker' || spec.builder === 'classic') {
+    await buildOnEngine({ spec, ref, exec, signal: opts.signal, labels: opts.labels ?? {}, plan, analyzed, onLine, onNotice: opts.onNotice });
     return { ref, built: true, context: plan };
   }
+  // Labels go in as one generated LABEL line, like the entrypoint override: in memory, the
+  // user's file is never rewritten.
+  const dockerfileText = appendToStage(analyzed.dockerfile, labelInstruction(opts.labels ?? {}), spec.target);
   await buildWithCommand({ ...opts, dockerfileText, onLine });
   return { ref, built: true, context: plan };
 }
 
 // `builder: buildx` (the docker CLI's plugin, the Dockerfile on stdin) or `builder: custom` (the user's command).
-async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: string; onLine: (line: string) => void }): Promise<void> {
+async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: string; onLine: (line: string, kind?: BuildLineKind) => void }): Promise<void> {
   const { spec, ref, exec } = opts;
   const tail: string[] = [];
   const onLine = (line: string) => {

@@ -1,6 +1,7 @@
 // What pctl says a Dockerfile reads, checked against what the real Docker engine copies:
 // every context file holds `ctx:<its path>` (and its case number), the image is built from the whole folder
-// (legacy builder, as Debian's engine has it), and the image's files are read back from
+// (the classic builder through the docker CLI; for BuildKit forms, the engine's BuildKit
+// through pctl with the whole folder as the context), and the image's files are read back from
 // `docker export`. Exact cases must match exactly (and then build the same from pctl's
 // minimal tar context); fallback cases must say so and cover at least what was copied.
 import { execa } from 'execa';
@@ -22,6 +23,9 @@ interface FormCase {
   ignore?: string;
   /** true: the inputs are known exactly; false: pctl must fall back to the whole context. */
   exact: boolean;
+  /** BuildKit-only forms: the reference build is BuildKit's from the whole folder (the classic builder cannot build them). */
+  buildkit?: boolean;
+  secrets?: Record<string, string>;
 }
 
 const S = 'FROM scratch\n';
@@ -69,6 +73,17 @@ const CASES: FormCase[] = [
   { name: 'ONBUILD', dockerfile: `${S}ONBUILD COPY lib /l\nCOPY web /w\n`, exact: false },
   { name: 'a comment inside a continued COPY', dockerfile: `${S}COPY web \\\n# a comment\n  lib /x/\n`, exact: false },
   { name: 'a parser directive # escape=', dockerfile: '# escape=`\nFROM scratch\nCOPY web /w\n', exact: false },
+];
+
+// BuildKit forms: the reference build is the engine's BuildKit with the whole folder sent.
+const BUILDKIT_CASES: FormCase[] = [
+  { name: 'RUN --mount=type=bind of a folder', dockerfile: 'FROM busybox\nRUN --mount=type=bind,source=web,target=/m cp -r /m /copied\n', exact: true, buildkit: true },
+  { name: 'RUN --mount=type=bind of one file (src=)', dockerfile: 'FROM busybox\nRUN --mount=type=bind,src=a.txt,target=/a.txt cp /a.txt /copied-a\n', exact: true, buildkit: true },
+  { name: 'RUN --mount=type=bind of the whole context', dockerfile: 'FROM busybox\nRUN --mount=type=bind,target=/m cp -r /m /copied\n', exact: true, buildkit: true },
+  { name: 'a bind mount in a stage copied from', dockerfile: 'FROM busybox AS b\nRUN --mount=type=bind,source=conf,target=/c cp -r /c /cc\nFROM scratch\nCOPY --from=b /cc /cc\nCOPY lib /l\n', exact: true, buildkit: true },
+  { name: 'a bind mount from another stage is not the context', dockerfile: 'FROM scratch AS s\nCOPY conf /c\nFROM busybox\nRUN --mount=type=bind,from=s,source=/c,target=/m cp -r /m /got\n', exact: true, buildkit: true },
+  { name: 'COPY --chmod', dockerfile: `${S}COPY --chmod=640 web other/a.txt /w/\n`, exact: true, buildkit: true },
+  { name: 'cache and secret mounts read no context file', dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c --mount=type=secret,id=tok cp /run/secrets/tok /c/x\nCOPY notes.md /n\n', exact: true, buildkit: true, secrets: { tok: 'not-a-context-file' } },
 ];
 
 let root: string;
@@ -130,54 +145,72 @@ async function mapLimit<T>(items: T[], n: number, fn: (x: T, i: number) => Promi
 
 describe('COPY/ADD inputs: pctl reads what the engine copies', () => {
   it(`agrees with the real engine on ${CASES.length} Dockerfile forms`, async () => {
-    const problems: string[] = [];
-    // One build at a time: two cases with the same first steps make intermediate images of one ID
-    // (same config, same second), and removing one case's image then removes the other's parent.
-    await mapLimit(CASES, 1, async (c, i) => {
-      const dir = path.join(root, `case${i}`);
-      makeContext(dir, c, i);
-      const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker' };
-      const tag = `pctl-inputs-test:${i}`;
+    expect(await check(CASES, 0)).toBe('');
+  }, 1_200_000);
+
+  it(`agrees with the engine's BuildKit on ${BUILDKIT_CASES.length} BuildKit forms`, async () => {
+    expect(await check(BUILDKIT_CASES, CASES.length)).toBe('');
+  }, 600_000);
+});
+
+// The problems found building `cases` (numbered from `first`), one per line; '' when none.
+async function check(cases: FormCase[], first: number): Promise<string> {
+  const problems: string[] = [];
+  // One build at a time: two cases with the same first steps make intermediate images of one ID
+  // (same config, same second), and removing one case's image then removes the other's parent.
+  await mapLimit(cases, 1, async (c, k) => {
+    const i = first + k;
+    const dir = path.join(root, `case${i}`);
+    makeContext(dir, c, i);
+    const spec: BuildSpec = { contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: c.args ?? {}, builder: 'docker', ...(c.secrets ? { secrets: c.secrets } : {}) };
+    const tag = `pctl-inputs-test:${i}`;
+    if (c.buildkit) {
+      // BuildKit from the whole folder: the analysis says nothing is known, so all of it is sent.
+      const whole = await hashBuildInputs(spec);
+      const analyzed = { ...whole.analyzed, selection: { entries: whole.analyzed.context, wholeContext: ['reference build'], copiesEverything: true } };
+      const ok = await buildImage({ spec, ref: tag, exec, force: true, analyzed }).then(() => true, (e: Error) => (problems.push(`${c.name}: the BuildKit reference build failed: ${e.message}`), false));
+      if (!ok) return;
+    } else {
       const argv = ['build', '-q', '--no-cache', '-t', tag, ...Object.entries(c.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir];
       const built = await execa('docker', argv, { env: { DOCKER_BUILDKIT: '0' }, reject: false });
       if (built.exitCode !== 0) {
         problems.push(`${c.name}: docker build failed: ${built.stderr}`);
         return;
       }
-      try {
-        const engine = await imageFiles(tag);
-        const rec = await hashBuildInputs(spec);
-        const ours = Object.keys(rec.inputs).filter((f) => TREE.includes(f)).sort();
-        if (c.exact) {
-          if (rec.wholeContext) problems.push(`${c.name}: pctl fell back to the whole context: ${rec.wholeContext.join('; ')}`);
-          if (JSON.stringify(ours) !== JSON.stringify(engine)) problems.push(`${c.name}:\n  pctl:   ${ours.join(' ')}\n  engine: ${engine.join(' ')}`);
-          // Editing a copied file changes the tag; editing any other file does not.
-          for (const f of TREE) {
-            writeFileSync(path.join(dir, f), `${content(f, i)} edited`);
-            const changed = (await hashBuildInputs(spec)).hash !== rec.hash;
-            writeFileSync(path.join(dir, f), content(f, i));
-            if (changed !== engine.includes(f)) problems.push(`${c.name}: editing ${f} ${changed ? 'changed' : 'did not change'} the tag`);
-          }
-          // pctl's own build (only these files, as a tar stream) copies the same.
-          const mine = `pctl-inputs-test:${i}-pctl`;
-          try {
-            await buildImage({ spec, ref: mine, exec, force: true, labels: { 'managed-by': 'pctl', 'pctl-stack': 'inputs-test' }, analyzed: rec.analyzed });
-            const fromTar = await imageFiles(mine);
-            if (JSON.stringify(fromTar) !== JSON.stringify(engine)) problems.push(`${c.name}: pctl's build copied ${fromTar.join(' ')}, the engine from the folder ${engine.join(' ')}`);
-          } catch (e) {
-            problems.push(`${c.name}: pctl's build failed: ${(e as Error).message}`);
-          } finally {
-            await execa('docker', ['rmi', '-f', mine], { reject: false });
-          }
-        } else {
-          if (!rec.wholeContext?.length) problems.push(`${c.name}: pctl claimed to know the inputs exactly (${ours.join(' ')})`);
-          const missing = engine.filter((f) => !ours.includes(f));
-          if (missing.length) problems.push(`${c.name}: the engine copied ${missing.join(' ')}, which pctl does not hash`);
+    }
+    try {
+      const engine = await imageFiles(tag);
+      const rec = await hashBuildInputs(spec);
+      const ours = Object.keys(rec.inputs).filter((f) => TREE.includes(f)).sort();
+      if (c.exact) {
+        if (rec.wholeContext) problems.push(`${c.name}: pctl fell back to the whole context: ${rec.wholeContext.join('; ')}`);
+        if (JSON.stringify(ours) !== JSON.stringify(engine)) problems.push(`${c.name}:\n  pctl:   ${ours.join(' ')}\n  engine: ${engine.join(' ')}`);
+        // Editing a copied file changes the tag; editing any other file does not.
+        for (const f of TREE) {
+          writeFileSync(path.join(dir, f), `${content(f, i)} edited`);
+          const changed = (await hashBuildInputs(spec)).hash !== rec.hash;
+          writeFileSync(path.join(dir, f), content(f, i));
+          if (changed !== engine.includes(f)) problems.push(`${c.name}: editing ${f} ${changed ? 'changed' : 'did not change'} the tag`);
         }
-      } finally {
-        await execa('docker', ['rmi', '-f', tag], { reject: false });
+        // pctl's own build (only these files, as a tar stream) copies the same.
+        const mine = `pctl-inputs-test:${i}-pctl`;
+        try {
+          await buildImage({ spec, ref: mine, exec, force: true, labels: { 'managed-by': 'pctl', 'pctl-stack': 'inputs-test' }, analyzed: rec.analyzed });
+          const fromTar = await imageFiles(mine);
+          if (JSON.stringify(fromTar) !== JSON.stringify(engine)) problems.push(`${c.name}: pctl's build copied ${fromTar.join(' ')}, the engine from the folder ${engine.join(' ')}`);
+        } catch (e) {
+          problems.push(`${c.name}: pctl's build failed: ${(e as Error).message}`);
+        } finally {
+          await execa('docker', ['rmi', '-f', mine], { reject: false });
+        }
+      } else {
+        if (!rec.wholeContext?.length) problems.push(`${c.name}: pctl claimed to know the inputs exactly (${ours.join(' ')})`);
+        const missing = engine.filter((f) => !ours.includes(f));
+        if (missing.length) problems.push(`${c.name}: the engine copied ${missing.join(' ')}, which pctl does not hash`);
       }
-    });
-    expect(problems.join('\n')).toBe('');
-  }, 600_000);
-});
+    } finally {
+      await execa('docker', ['rmi', '-f', tag], { reject: false });
+    }
+  });
+  return problems.join('\n');
+}

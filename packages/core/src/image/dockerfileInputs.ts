@@ -14,9 +14,20 @@ export interface CopySource {
   keyword: 'COPY' | 'ADD';
 }
 
+/** A `RUN --mount=type=bind` of the context: its source (`.` without one) is read by the build. */
+export interface MountSource {
+  source: string;
+  line: number;
+  keyword: 'RUN --mount';
+}
+
 export interface DockerfileInputs {
   /** COPY/ADD sources read from the context, in order. */
   copies: CopySource[];
+  /** Context paths bind-mounted into RUN steps. */
+  mounts: MountSource[];
+  /** Build secrets RUN steps mount (`--mount=type=secret`), by id. */
+  secrets: { id: string; line: number; required: boolean }[];
   /** Why the context paths read cannot be known exactly ("Dockerfile:4: ..."): empty when they can. */
   unknown: string[];
 }
@@ -60,6 +71,8 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   const syntax = parsed.directives.syntax;
   if (syntax !== undefined && !OFFICIAL_SYNTAX.test(syntax)) unknown.push(`Dockerfile:1: "# syntax=${syntax}" names a frontend pctl cannot read for`);
   const copies: CopySource[] = [];
+  const mounts: MountSource[] = [];
+  const secrets: DockerfileInputs['secrets'] = [];
   const globalArgs = new Map<string, Value | undefined>();
   const stages: Stage[] = [];
   let stage: Stage | undefined;
@@ -126,7 +139,17 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
         for (const f of splitFlags(ins.args).flags) {
           if (f.name !== 'mount') continue;
           const opts = Object.fromEntries((f.value ?? '').split(',').map((kv) => [kv.split('=')[0]!.toLowerCase(), kv.split('=').slice(1).join('=')]));
-          if ((opts.type ?? 'bind') === 'bind' && !opts.from) unknown.push(`${where}: RUN --mount=type=bind reads the build context`);
+          if (opts.type === 'secret') {
+            // BuildKit's default id is the target's file name.
+            const id = opts.id || (opts.target ?? opts.dst ?? opts.destination ?? '').split('/').filter(Boolean).pop();
+            if (id) secrets.push({ id, line: ins.line, required: opts.required === '' || opts.required === 'true' });
+            continue;
+          }
+          if ((opts.type ?? 'bind') !== 'bind' || opts.from) continue;
+          // The context (or a path in it) mounted into the step: read like a COPY source.
+          const source = opts.source ?? opts.src ?? '.';
+          if (/[$"'\\]/.test(source)) unknown.push(`${where}: RUN --mount=type=bind,source=${source} (pctl does not expand mount options)`);
+          else mounts.push({ source, line: ins.line, keyword: 'RUN --mount' });
         }
         break;
       }
@@ -153,5 +176,5 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
       }
     }
   }
-  return { copies, unknown };
+  return { copies, mounts, secrets, unknown };
 }

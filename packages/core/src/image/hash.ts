@@ -113,7 +113,9 @@ export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): 
   const dockerfileHash = sha256Hex(analyzed.dockerfile);
   const h = createHash('sha256');
   h.update(`pctl-build-v2\0dockerfile\0${dockerfileHash}\0`);
-  h.update(`target\0${spec.target ?? ''}\0builder\0${spec.builder}\0command\0${JSON.stringify(spec.command ?? null)}\0`);
+  // The engine's two builders make the same image of the same inputs: one tag for both.
+  const builder = spec.builder === 'classic' ? 'docker' : spec.builder;
+  h.update(`target\0${spec.target ?? ''}\0builder\0${builder}\0command\0${JSON.stringify(spec.command ?? null)}\0`);
   const seal = opts.seal ?? ((v: string) => v);
   for (const k of Object.keys(spec.args).sort()) h.update(`arg\0${k}=${seal(spec.args[k]!)}\0`);
   for (const e of copied) h.update(`in\0${e.rel}\0${inputs[e.rel]}\0`);

@@ -59,12 +59,12 @@ async function resolveInContext(contextDir: string, rel: string, bfs: BuildFs): 
 // The entries a Dockerfile reads from a walked context, for the given build args.
 export async function selectInputs(opts: { dockerfile: string; args: Record<string, string>; contextDir: string; entries: ContextEntry[]; fs?: BuildFs }): Promise<InputSelection> {
   const bfs = opts.fs ?? nodeBuildFs;
-  const { copies, unknown } = dockerfileInputs(opts.dockerfile, opts.args);
+  const { copies, mounts, unknown } = dockerfileInputs(opts.dockerfile, opts.args);
   const all = opts.entries;
   if (unknown.length) return { entries: all, wholeContext: unknown, copiesEverything: true };
   const roots = new Set<string>();
   const wholeContext: string[] = [];
-  for (const c of copies) {
+  for (const c of [...copies, ...mounts]) {
     const rel = contextRelative(c.source);
     if (!hasWildcard(rel)) {
       const plain = rel.replace(/\\(.)/g, '$1');

@@ -15,7 +15,10 @@ export interface BuildSpec {
   target?: string;
   args: Record<string, string>;
   entrypoint?: string[];
-  builder: 'docker' | 'buildx' | 'custom';
+  /** Build secrets by id (values resolved), for RUN --mount=type=secret only. */
+  secrets?: Record<string, string>;
+  /** docker: the engine's BuildKit (classic where it has none); classic: the engine's classic builder. */
+  builder: 'docker' | 'classic' | 'buildx' | 'custom';
   command?: string[];
 }
 
@@ -39,7 +42,7 @@ export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSp
     if (kind(contextDir) !== 'dir') throw missing(`build context ${contextDir} is not a folder`, 'fix build.context (relative to the stack file)');
     const dockerfilePath = path.resolve(contextDir, b.dockerfile ?? 'Dockerfile');
     if (kind(dockerfilePath) !== 'file') throw missing(`Dockerfile not found: ${dockerfilePath}`, 'fix build.dockerfile (relative to the build context)');
-    return { contextDir, dockerfilePath, target: b.target, args: { ...(b.args ?? {}) }, entrypoint: b.entrypoint, builder: b.builder ?? (b.command ? 'custom' : 'docker'), command: b.command };
+    return { contextDir, dockerfilePath, target: b.target, args: { ...(b.args ?? {}) }, entrypoint: b.entrypoint, ...(b.secrets ? { secrets: { ...b.secrets } } : {}), builder: b.builder ?? (b.command ? 'custom' : 'docker'), command: b.command };
   }
   if (!isBuildPath(service.image)) return undefined;
   const target = path.resolve(configDir, service.image!);
