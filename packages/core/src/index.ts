@@ -13,7 +13,14 @@ export {
   defineProvider,
   type DeployParams,
   type DestroyParams,
+  type ExecOutcome,
+  type ExecParams,
   type FoundResource,
+  type LogLine,
+  type LogsParams,
+  type PortDialer,
+  type PortForwardParams,
+  type ReplicaEvent,
   type ProviderContext,
   type ProviderV1,
   type ServiceStatus,
@@ -58,6 +65,9 @@ export { type SessionOptions } from './engine/session.js';
 export { type LoadedProvider } from './providers/types.js';
 export { runPlan } from './engine/runPlan.js';
 export { runRender } from './engine/runRender.js';
+export { runExec } from './engine/exec.js';
+export { type LogRecord, parseSince, runLogs } from './engine/logs.js';
+export { type Forward, parseForward, runPortForward } from './engine/portForward.js';
 export { runStatus, type StatusRow } from './engine/status.js';
 export { runSync } from './engine/sync.js';
 export { ERROR_CODES, toPctlError } from './errors.js';
