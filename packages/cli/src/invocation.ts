@@ -31,6 +31,8 @@ export class Invocation {
   private readonly secretLists: string[][] = [];
   verbose = false;
   json = false;
+  /** The exit code a command ends with when it does not fail (`exec` passes its command's through). */
+  exitCode = 0;
   /** The document `--json` prints; commands set its fields. */
   readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
   constructor(
@@ -40,7 +42,9 @@ export class Invocation {
     /** `--json` is on the command line (known before commander parses it). */
     readonly jsonRequested = false,
     /** Writes to the real stderr with no guard: the live board's own escape sequences (its text is cleaned first). */
-    readonly rawStderr?: (text: string) => void,
+    readonly rawStderr?: (text: string | Uint8Array) => void,
+    /** Writes to the real stdout with no guard: bytes passed through as they are (`exec`), coloured prefixes around cleaned text (`logs`). */
+    readonly rawStdout?: (text: string | Uint8Array) => void,
   ) {}
 
   // Reads the global flags of the command being run.

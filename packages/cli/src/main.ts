@@ -6,7 +6,10 @@ import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
+import { registerExec } from './commands/exec.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPortForward } from './commands/portForward.js';
 import { registerRender } from './commands/render.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
@@ -53,6 +56,9 @@ function buildProgram(inv: Invocation): Command {
   registerPlan(program, inv);
   registerRender(program, inv);
   registerSync(program, inv);
+  registerLogs(program, inv);
+  registerExec(program, inv);
+  registerPortForward(program, inv);
   registerValidate(program, inv);
   registerStatus(program, inv);
   registerState(program, inv);
@@ -87,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   // Results for people pass the guard; only the document is written raw (masked inside its strings).
   const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
-  inv = new Invocation(interrupts, writeStdout, jsonRequested, unguarded.rawStderr);
+  inv = new Invocation(interrupts, writeStdout, jsonRequested, unguarded.rawStderr, jsonRequested ? unguarded.rawStderr : unguarded.rawStdout);
   inv.doc.pctlVersion = VERSION;
   const printDocument = (code: number) => {
     if (!jsonRequested && !inv!.json) return;
@@ -117,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await buildProgram(inv).parseAsync(argv, { from: 'user' });
+    exitCode = inv.exitCode;
     // A module called process.exit and swallowed what the guard threw: the run still fails.
     const exited = loadedCore()?.exitAttempt();
     if (exited) exitCode = await reportError(exited, inv, argv);

@@ -15,6 +15,7 @@ export {
   type DestroyParams,
   type ExecOutcome,
   type ExecParams,
+  type ExecTerminal,
   type FoundResource,
   type LogLine,
   type LogsParams,

@@ -86,8 +86,10 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
     failure ??= e;
     wake?.();
   };
+  const seen = new Set<string>();
   const follow = (r: Replica, o: { since?: string; announce: boolean }) => {
     if (streams.has(r.id) || p.signal.aborted) return;
+    seen.add(r.id);
     if (o.announce) p.onReplica({ replica: r.name, event: 'added', detail: `container ${r.container} (${r.id.slice(0, 12)}) started` });
     const running = r.state.State.Running;
     const s = streamReplica(api, p, r, { follow: true, since: o.since ?? sinceOf(p.since), tail: !o.announce })
@@ -111,7 +113,7 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
         if (failure) break;
         watch.close();
         watch = await watchService(api, p.ctx.stack, p.key);
-        for (const r of await serviceReplicas(api, p.ctx, p.key)) if (r.state.State.Running) follow(r, { since: unixNanos(r.state.State.StartedAt), announce: true });
+        for (const r of await serviceReplicas(api, p.ctx, p.key)) if (r.state.State.Running) follow(r, { since: seen.has(r.id) ? unixNanos(r.state.State.FinishedAt) : undefined, announce: true });
         continue;
       }
       if (!ev || actionOf(ev).action !== 'start') continue;
@@ -119,8 +121,13 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
       const state = (await inspect(api, [id]))[0];
       if (!state) continue;
       const container = state.Name.replace(/^\//, '');
-      // Only the lines of the run that started: a restarted container keeps its earlier ones.
-      follow({ name: replicaName(p.ctx, p.key, container), container, id: state.Id, state }, { since: unixNanos(state.State.StartedAt), announce: true });
+      const r = { name: replicaName(p.ctx, p.key, container), container, id: state.Id, state };
+      // A restarted container keeps the lines of its earlier runs: only those after the last
+      // one ended (its first lines may be stamped before StartedAt). A new one: all its lines.
+      const since = seen.has(state.Id) ? unixNanos(state.State.FinishedAt) : undefined;
+      const earlier = streams.get(state.Id);
+      if (earlier) void earlier.then(() => follow(r, { since, announce: true }));
+      else follow(r, { since, announce: true });
     }
   } finally {
     watch?.close();
