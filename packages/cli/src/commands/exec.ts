@@ -22,6 +22,8 @@ export function registerExec(program: Command, inv: Invocation): void {
     .option('--replica <n>', 'the replica to run in (default: the first ready one)')
     .option('-i, --interactive', 'pass stdin to the command')
     .option('-t, --tty', 'allocate a terminal (and forward its size changes)')
+    // A command's own options given without `--` (`pctl exec web ls -l`) reach the action, which says to add it.
+    .allowUnknownOption()
     .action(async (service: string, command: string[], o: ExecFlags, cmd: Command) => {
       const core = await loadCore();
       const bad = (message: string) => new core.PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: `usage: pctl exec ${service} [--replica N] [-i] [-t] -- COMMAND [ARG...]` });
@@ -31,7 +33,7 @@ export function registerExec(program: Command, inv: Invocation): void {
       if (dashes < 0) throw bad(command.length ? `put -- before the command: pctl exec ${service} -- ${command.join(' ')}` : 'no command: give it after --');
       const after = raw.slice(dashes + 1);
       if (!after.length) throw bad('no command after --');
-      if (command.length !== after.length) throw bad(`only the service goes before --, got ${JSON.stringify(command.slice(0, command.length - after.length))} too`);
+      if (command.length !== after.length) throw bad(`only the service goes before --, got ${JSON.stringify(command.slice(0, command.length - after.length).filter((a) => a !== "--"))} too`);
       const replica = o.replica === undefined ? undefined : /^\d+$/.test(o.replica) && Number(o.replica) >= 1 ? Number(o.replica) : NaN;
       if (Number.isNaN(replica)) throw bad(`--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`);
       inv.interrupts.setWatching(true);
