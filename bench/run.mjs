@@ -14,6 +14,7 @@ import * as hashing from './parts/hashing.mjs';
 import * as awsPlan from './parts/awsPlan.mjs';
 import * as kubePlan from './parts/kubePlan.mjs';
 import * as planScale from './parts/planScale.mjs';
+import * as logsFirstLine from './parts/logsFirstLine.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
 
 // In table order.
@@ -26,6 +27,7 @@ const parts = [
   ['aws', awsPlan],
   ['kube', kubePlan],
   ['scale', planScale],
+  ['logs', logsFirstLine],
 ];
 
 const asked = process.argv.slice(2).length ? process.argv.slice(2) : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);
