@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { expect, it } from 'vitest';
-import { pctl, pctlBin, writeTree } from './cli.js';
+import { pctl, pctlBin, repoRoot, writeTree } from './cli.js';
 import { until } from './until.js';
 
 export interface InnerLoopSetup {
@@ -20,6 +21,9 @@ export interface InnerLoopSetup {
   /** `docker` with the arguments, on the engine the stack runs on. */
   docker(args: string[]): Promise<string>;
 }
+
+const envelope = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+const validEnvelope = (doc: unknown) => (envelope(doc) ? [] : envelope.errors);
 
 export const TOKEN = `lg-token-${randomBytes(6).toString('hex')}`;
 
@@ -107,7 +111,15 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     expect(lines.find((l) => l.line === 'to stderr')).toMatchObject({ service: 'web', replica: '1', stream: 'stderr', line: 'to stderr' });
     expect(lines.find((l) => l.line.startsWith('token='))!.line).toBe('token=***');
     for (const l of lines) expect(Object.keys(l)).toEqual(['service', 'replica', 'stream', 'time', 'line']);
-    expect(docs.at(-1)).toMatchObject({ command: 'logs', ok: true, services: ['web'] });
+    expect(docs.at(-1)).toMatchObject({ command: 'logs', ok: true, serviceNames: ['web'] });
+    expect(validEnvelope(docs.at(-1))).toEqual([]);
+    // exec --json: the command's output on stderr, the one document on stdout, its exit code kept.
+    const exec = await runIn(s, ['exec', 'web', '--json', '--', 'sh', '-c', 'echo hi; exit 3']);
+    expect(exec.exitCode).toBe(3);
+    const doc = JSON.parse(exec.stdout);
+    expect(doc).toMatchObject({ command: 'exec', ok: false, service: 'web', replica: '1', exitCode: 3, error: { code: 'CommandFailed', exitCode: 3 } });
+    expect(validEnvelope(doc)).toEqual([]);
+    expect(exec.stderr).toContain('hi');
   });
 
   it('logs -f: follows, picks up the replica of a redeploy, says when one goes away, Ctrl-C stops it', async () => {

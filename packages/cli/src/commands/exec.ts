@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { ExecTerminal } from '@pctl/core';
 import { loadCore, type Invocation } from '../invocation.js';
+import { errorJson } from '../jsonOutput.js';
 
 interface ExecFlags {
   replica?: string;
@@ -52,6 +53,8 @@ export function registerExec(program: Command, inv: Invocation): void {
         });
         Object.assign(inv.doc, { service: r.service, replica: r.replica, exitCode: r.exitCode });
         inv.exitCode = r.exitCode;
+        // Under --json a failed command is a failed run: the document says why (not printed otherwise).
+        if (r.exitCode !== 0) inv.doc.error = errorJson(new core.PctlError({ code: 'CommandFailed', message: `${JSON.stringify(after[0])} exited with code ${r.exitCode} in ${r.service}/${r.replica}`, fault: 'user', exitCode: r.exitCode }));
       } finally {
         restore();
       }

@@ -38,7 +38,7 @@ export function registerLogs(program: Command, inv: Invocation): void {
         line: print,
         replica: (service, e) => process.stderr.write(`${service}/${e.replica} ${e.event === 'added' ? 'appeared' : 'went away'}${e.detail ? `: ${e.detail}` : ''}\n`),
       });
-      inv.doc.services = r.services;
+      inv.doc.serviceNames = r.services;
     });
 }
 
