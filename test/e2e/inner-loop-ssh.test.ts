@@ -73,4 +73,14 @@ describe('the inner loop on a remote host over ssh', () => {
     f.child.kill('SIGINT');
     expect((await f.child).exitCode).toBe(0);
   }, 60_000);
+
+  // Last: it stops the remote engine.
+  it('logs -f: the engine going away is said and ends the command with exit 1, never a hang', async () => {
+    const f = startPctl(setup, ['logs', '-f', 'web']);
+    await until('the running replica followed', () => /web\/1 +\| tick \d+/.test(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
+    await engine.stop('SIGTERM');
+    const end = await until('pctl logs -f to end', () => (f.child.exitCode !== null ? f.child : undefined), { timeoutMs: 90_000, detail: () => f.err() });
+    expect((await end).exitCode, f.err()).toBe(1);
+    expect(f.err()).toMatch(/^error: following the logs of lg-ssh-web stopped: .+/m);
+  }, 150_000);
 });
