@@ -44,6 +44,7 @@ describe('inner-loop checks on broken copies of the docker provider', () => {
     ['an exec that always says 0', 'exec-exit-code', /exits 7 came back with 0/, { ...docker, exec: async (p) => ({ ...(await docker.exec!(p)), exitCode: 0 }) }],
     ['logs that put stderr on stdout', 'logs', /stderr line came on stdout/, { ...docker, logs: (p) => docker.logs!({ ...p, onLine: (l) => p.onLine({ ...l, stream: 'stdout' }) }) }],
     ['an exec that drops carriage returns', 'exec-bytes', /stdout is not the bytes sent/, { ...docker, exec: (p) => docker.exec!({ ...p, stdout: new Transform({ transform: (c: Buffer, _e, done) => done(null, Buffer.from(c.toString('latin1').replace(/\r/g, ''), 'latin1')) }).on('data', (d: Buffer) => p.stdout.write(d)) }) }],
+    ['a sync that leaves deleted files', 'sync', /still in the container after sync/, { ...docker, sync: (p) => docker.sync!({ ...p, batches: p.batches.map((b) => ({ ...b, deleted: [] })) }) }],
   ];
   for (const [what, id, message, provider] of broken) {
     it(`fails ${what}`, async () => {

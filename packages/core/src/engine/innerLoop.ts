@@ -9,10 +9,10 @@ import type { StateEntry } from '../state/types.js';
 import { serviceKey } from '../serviceKey.js';
 import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
 
-export type InnerVerb = 'logs' | 'exec' | 'portForward';
+export type InnerVerb = 'logs' | 'exec' | 'portForward' | 'sync';
 
 /** How each verb is named in messages: `provider files cannot exec`. */
-const VERB_WORDS: Record<InnerVerb, string> = { logs: 'show logs', exec: 'exec', portForward: 'port-forward' };
+const VERB_WORDS: Record<InnerVerb, string> = { logs: 'show logs', exec: 'exec', portForward: 'port-forward', sync: 'sync' };
 
 /** One service as an inner-loop command reaches it. */
 export interface ReachedService {

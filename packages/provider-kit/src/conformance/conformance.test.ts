@@ -26,7 +26,7 @@ describe('conformance kit', () => {
   it('passes the example file provider on every check', async () => {
     const r = await run(file);
     expect(r.summary()).not.toMatch(/FAIL/);
-    expect(r.results.map((x) => x.id)).toEqual(['validate-options', 'deploy', 'secrets', 'idempotent', 'update-in-place', 'destroy-waits', 'destroy-gone', 'deploy-after-destroy', 'interrupted', 'errors', 'logs', 'logs-follow', 'exec-exit-code', 'exec-bytes', 'port-forward', 'inner-loop-cleanup']);
+    expect(r.results.map((x) => x.id)).toEqual(['validate-options', 'deploy', 'secrets', 'idempotent', 'update-in-place', 'destroy-waits', 'destroy-gone', 'deploy-after-destroy', 'interrupted', 'errors', 'logs', 'logs-follow', 'exec-exit-code', 'exec-bytes', 'port-forward', 'sync', 'inner-loop-cleanup']);
     // The file provider runs nothing: the inner-loop verbs are optional, their checks skipped as such.
     expect(r.results.filter((x) => x.skipped).map((x) => `${x.id}: ${x.message}`)).toEqual([
       'logs: the provider has no logs',
@@ -34,6 +34,7 @@ describe('conformance kit', () => {
       'exec-exit-code: the provider has no exec',
       'exec-bytes: the provider has no exec',
       'port-forward: the provider has no portForward',
+      'sync: the provider has no exec to look inside with',
       'inner-loop-cleanup: no inner-loop service was deployed',
     ]);
     expect(await observe()).toEqual([]);

@@ -2,6 +2,9 @@
 // the provider's test gives (`innerLoop`): each proves what `pctl logs`, `pctl exec` and
 // `pctl port-forward` promise users, and is skipped when the provider lacks the verb.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { LogLine, ReplicaEvent } from '../contract.js';
 import type { ServiceConfig } from '../config.js';
@@ -176,6 +179,35 @@ export const innerChecks: Check[] = [
         if (!Buffer.concat(got).subarray(0, sent.length).equals(sent)) fail('the bytes that came back differ from those sent');
       } finally {
         await env.step('portForward close', dialer.close());
+      }
+    },
+  },
+  {
+    id: 'sync',
+    promise: 'sync puts the listed files (bytes as they are) in the running replica and deletes the deleted ones',
+    async run(env) {
+      const skip = needs(env, 'exec') ? 'the provider has no exec to look inside with' : !env.provider.sync ? 'the provider has no sync' : needs(env, 'exec');
+      if (skip) return skip;
+      const st = inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-kit-sync-'));
+      const content = Buffer.concat([Buffer.from('kit \r\n\0'), randomBytes(5000)]);
+      try {
+        mkdirSync(path.join(dir, 'sub'));
+        writeFileSync(path.join(dir, 'a.bin'), content);
+        writeFileSync(path.join(dir, 'sub', 'b.txt'), 'b\n');
+        const cat = async (file: string) => {
+          const out = sink();
+          const r = await env.step(`exec cat ${file}`, env.provider.exec!({ ...ref(env, st), command: ['cat', file], stdout: out, stderr: sink(), signal: new AbortController().signal }));
+          return r.exitCode === 0 ? out.bytes() : undefined;
+        };
+        const r = await env.step('sync', env.provider.sync!({ ...ref(env, st), batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: ['a.bin', 'sub/b.txt'], deleted: [] }] }));
+        if (!Array.isArray(r?.containers) || !r.containers.length) fail(`sync returned ${JSON.stringify(r)}, not the containers it reached`);
+        if (!(await cat('/tmp/pctl-kit-sync/a.bin'))?.equals(content)) fail('a synced file is not in the container as it is here');
+        if ((await cat('/tmp/pctl-kit-sync/sub/b.txt'))?.toString() !== 'b\n') fail('a synced file in a subfolder is not in the container');
+        await env.step('sync (a deletion)', env.provider.sync!({ ...ref(env, st), batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: [], deleted: ['/tmp/pctl-kit-sync/a.bin'] }] }));
+        if (await cat('/tmp/pctl-kit-sync/a.bin')) fail('a file deleted here is still in the container after sync');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   },
