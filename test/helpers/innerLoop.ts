@@ -43,6 +43,7 @@ services:
   echo:
     image: ./app
     command: 'exec nc -ll -p 7000 -e cat'
+    env: { MARK: "${mark}" }
     ports: ["127.0.0.1::7000"]
     scale: { replica: 2 }
     provider: { name: docker, options: ${s.options()} }
@@ -170,6 +171,11 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     const line = await until('the forward', () => /forwarding 127\.0\.0\.1:(\d+) -> echo\/1:7000/.exec(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
     const port = Number(line[1]);
     const bytes = randomBytes(100_000);
+    expect(Buffer.compare(await echoThrough(port, bytes), bytes)).toBe(0);
+    // A redeploy replaces the containers: the local port stays open, the next connection reaches the new replica.
+    writeInnerLoopStack(s, 'forwarded');
+    const d0 = await runIn(s, ['deploy', 'echo']);
+    expect(d0.exitCode, d0.stderr).toBe(0);
     expect(Buffer.compare(await echoThrough(port, bytes), bytes)).toBe(0);
     // The port is taken now: a second forward to it says so by number.
     const taken = await runIn(s, ['port-forward', 'echo', `${port}:7000`]);
