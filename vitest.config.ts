@@ -18,6 +18,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@pctl/provider-kit/conformance': src('./packages/provider-kit/src/conformance/index.ts'),
+      '@pctl/provider-kit/reporter': src('./packages/provider-kit/src/progress.ts'),
       '@pctl/provider-kit': src('./packages/provider-kit/src/index.ts'),
       '@pctl/core': src('./packages/core/src/index.ts'),
       '@pctl/kube': src('./packages/kube/src/index.ts'),

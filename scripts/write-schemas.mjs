@@ -5,5 +5,8 @@ writeFileSync(new URL('../schemas/pctl.schema.json', import.meta.url), JSON.stri
 console.log('wrote schemas/pctl.schema.json');
 const { outputJsonSchema, errorCodesMarkdown } = await import('../packages/cli/dist/outputSchema.js');
 writeFileSync(new URL('../schemas/pctl-output.schema.json', import.meta.url), JSON.stringify(outputJsonSchema(), null, 2) + '\n');
-writeFileSync(new URL('../docs/errors.md', import.meta.url), errorCodesMarkdown());
-console.log('wrote schemas/pctl-output.schema.json and docs/errors.md');
+writeFileSync(new URL('../docs/using/errors.md', import.meta.url), errorCodesMarkdown());
+console.log('wrote schemas/pctl-output.schema.json and docs/using/errors.md');
+const { eventCodesMarkdown } = await import('../packages/cli/dist/eventCodesDoc.js');
+writeFileSync(new URL('../docs/using/events.md', import.meta.url), eventCodesMarkdown());
+console.log('wrote docs/using/events.md');

@@ -10,16 +10,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type KubeObject } from '@pctl/kube';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { pctl, repoRoot, tempDir } from '../helpers/cli.js';
+import { pctl, repoRoot } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const CLUSTER = `pctl-names-${process.pid}`;
 const CANARY = `canary-${process.pid}-Zq8`;
 const CANARY2 = `canary2-${process.pid}-Wk3`;
 let server: KubeApiServer;
-let tmp: ReturnType<typeof tempDir>;
 let env: Record<string, string>;
-const dir = () => tmp.dir;
+const folder = useStack({ files: () => ({ 'pctl.yaml': stackYaml('together') }) });
+const dir = () => folder.dir;
 
 const stackYaml = (namespace: string) => `name: store
 services:
@@ -40,8 +41,6 @@ const runningPods = (ns: string, key: string) =>
 beforeAll(async () => {
   await requireDocker();
   server = await startKubeApiServer({ contextName: `kind-${CLUSTER}` });
-  tmp = tempDir();
-  writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('together'));
   env = {
     PATH: `${path.join(repoRoot, 'test/fixtures/fake-kind')}:${process.env.PATH}`,
     KUBECONFIG: server.kubeconfigPath,
@@ -53,13 +52,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
   await server?.close();
-  tmp?.cleanup();
 });
 
 describe('object names', () => {
   it('deploys --name store and --name store-staging into one namespace, each with its own objects', async () => {
     for (const name of ['store', 'store-staging']) {
-      const r = await pctl(['deploy', '--json', '--name', name], { cwd: dir(), env });
+      const r = await folder.pctl(['deploy', '--json', '--name', name], { env });
       expect(r.stderr).not.toMatch(/^error/m);
       expect(r.exitCode).toBe(0);
       expect(results(r.stdout)).toEqual({ [`${name}-web`]: 'deployed' });
@@ -72,7 +70,7 @@ describe('object names', () => {
       expect(runningPods('together', key)).toHaveLength(1);
     }
     // Destroying one leaves the other running.
-    const d = await pctl(['destroy', '--name', 'store-staging'], { cwd: dir(), env });
+    const d = await folder.pctl(['destroy', '--name', 'store-staging'], { env });
     expect(d.exitCode).toBe(0);
     expect(deployment('together', 'store-staging-web')).toBeUndefined();
     expect(deployment('together', 'store-web')).toBeTruthy();
@@ -90,7 +88,7 @@ describe('object names', () => {
     expect(Buffer.from(secret.data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY);
     expect(secret.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'store', 'pctl-service': 'store-web' });
     expect(stateText('store')).not.toContain(CANARY);
-    const rendered = await pctl(['render', '--json'], { cwd: dir(), env });
+    const rendered = await folder.pctl(['render', '--json'], { env });
     expect(rendered.exitCode).toBe(0);
     expect(rendered.stdout + rendered.stderr).not.toContain(CANARY);
     expect(rendered.stdout).not.toContain(Buffer.from(CANARY).toString('base64').slice(0, 12));
@@ -103,7 +101,7 @@ describe('object names', () => {
   it('rolls the pods when the secret changes, and prunes the Secret when no value is secret any more', async () => {
     const before = deployment('together', 'store-web')!.spec.template.metadata.annotations!['pctl/env-secret-hash'];
     const oldPod = runningPods('together', 'store-web')[0]!.metadata.name;
-    const r = await pctl(['deploy', '--json'], { cwd: dir(), env: { ...env, E2E_DB_PW: CANARY2 } });
+    const r = await folder.pctl(['deploy', '--json'], { env: { ...env, E2E_DB_PW: CANARY2 } });
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ 'store-web': 'deployed' });
     const after = deployment('together', 'store-web')!.spec.template.metadata.annotations!['pctl/env-secret-hash'];
@@ -113,7 +111,7 @@ describe('object names', () => {
     expect(Buffer.from((server.get('Secret', 'together', 'store-web-env') as unknown as { data: Record<string, string> }).data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY2);
 
     writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('together').replace('DB_PASSWORD: "${env:E2E_DB_PW}", ', ''));
-    const r2 = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    const r2 = await folder.pctl(['deploy', '--json'], { env });
     expect(r2.exitCode).toBe(0);
     expect(server.get('Secret', 'together', 'store-web-env')).toBeUndefined();
   }, 180_000);
@@ -126,7 +124,7 @@ describe('another stack\'s objects', () => {
     // In another folder: in the same one, the state files' shared key is refused before any cluster is asked.
     mkdirSync(path.join(dir(), 'other'), { recursive: true });
     writeFileSync(path.join(dir(), 'other', 'ab.yaml'), `name: a-b\n${file('c')}`);
-    const first = await pctl(['deploy', '-c', 'a.yaml'], { cwd: dir(), env });
+    const first = await folder.pctl(['deploy', '-c', 'a.yaml'], { env });
     expect(first.exitCode).toBe(0);
     const before = JSON.stringify(deployment('together', 'a-b-c'));
     const r = await pctl(['deploy', '-c', 'ab.yaml'], { cwd: path.join(dir(), 'other'), env });
@@ -151,7 +149,7 @@ function asApplied(o: KubeObject, name: string): KubeObject {
 describe('objects and state from an earlier pctl', () => {
   it('moves Deployment and Service named <service> to <stack>-<service> on the next deploy, then removes the old ones', async () => {
     writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('legacy'));
-    const first = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    const first = await folder.pctl(['deploy', '--json'], { env });
     expect(first.exitCode).toBe(0);
     // Turn the world into what pctl 0.x left: Deployment and Service `web`, no objectNames in state.
     const client = await connect({ kubeconfig: server.kubeconfigPath, context: `kind-${CLUSTER}` });
@@ -172,9 +170,9 @@ describe('objects and state from an earlier pctl', () => {
     writeFileSync(file, JSON.stringify(state, null, 2));
 
     // The fingerprint is unchanged, the names are not: plan says why, deploy moves them.
-    const plan = await pctl(['plan'], { cwd: dir(), env });
+    const plan = await folder.pctl(['plan'], { env });
     expect(plan.stdout + plan.stderr).toContain('objects named by an earlier pctl version');
-    const r = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    const r = await folder.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)).toEqual({ 'store-web': 'deployed' });
     expect(r.stderr).toContain('deleting Deployment legacy/web (no longer part of the service)');
@@ -188,7 +186,7 @@ describe('objects and state from an earlier pctl', () => {
     const now = JSON.parse(readFileSync(file, 'utf8'));
     expect((now.entries ?? now)['store-web']).toMatchObject({ objectNames: 2 });
     // And the one after is a no-op again.
-    const again = await pctl(['deploy', '--json'], { cwd: dir(), env });
+    const again = await folder.pctl(['deploy', '--json'], { env });
     expect(results(again.stdout)).toEqual({ 'store-web': 'skipped' });
   }, 240_000);
 });

@@ -1,4 +1,4 @@
-// docs/providers.md, step by step: a new folder, the kit installed from its packed tarball
+// docs/providers/tutorial.md, step by step: a new folder, the kit installed from its packed tarball
 // (npm pack, not a workspace link), the provider and its conformance test written exactly
 // as the page shows them, `node --test`, then the provider used from a stack file by pctl.
 import { execa } from 'execa';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pctl, repoRoot, tempDir } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
 
-const doc = readFileSync(path.join(repoRoot, 'docs/providers.md'), 'utf8');
+const doc = readFileSync(path.join(repoRoot, 'docs/providers/tutorial.md'), 'utf8');
 const blocks = [...doc.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, info: m[2]!.trim(), body: m[3]! }));
 const files = Object.fromEntries(blocks.filter((b) => b.info.startsWith('file=')).map((b) => [b.info.slice(5), b.body]));
 const shellSteps = blocks.filter((b) => b.lang === 'sh');
@@ -29,7 +29,7 @@ afterAll(async () => {
   tmp?.cleanup();
 });
 
-describe('the provider tutorial (docs/providers.md)', () => {
+describe('the provider tutorial (docs/providers/tutorial.md)', () => {
   it('the page holds the provider, its conformance test and the stack file', () => {
     expect(Object.keys(files).sort()).toEqual(['conformance.test.mjs', 'pctl.yaml', 'static-provider.mjs']);
   });

@@ -125,8 +125,8 @@ describe('a registry with a password', () => {
     expect(state()[`${STACK}-web`].pushedByPctl).toBe(true);
   });
 
-  // The state file keeps what it recorded; as for every failed deploy (docs/state.md,
-  // docs/reliability.md) the entry only gains `pending: true`, so the next deploy resumes.
+  // The state file keeps what it recorded; as for every failed deploy (docs/using/state.md,
+  // docs/using/reliability.md) the entry only gains `pending: true`, so the next deploy resumes.
   it('fails with one line naming the registry and the fix on a wrong password, state kept', async () => {
     const wrong = `${PASSWORD}-wrong`;
     const recorded = (e: Record<string, unknown>) => {

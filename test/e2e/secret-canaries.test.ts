@@ -24,7 +24,7 @@ const seen: { what: string; run: PctlRun }[] = [];
 
 const secretEnv = 'env: { A: "${env:CANARY3}", B: "${file:c5.txt}", C: "${vault:c8}", D: "${env:CANARY32}", MIXED: "user=${env:CANARY3};pw=${vault:c8}" }';
 // The 3-character canary comes from an ordinary variable: marked, as any value under 8
-// characters must be to count as a secret (docs/reliability.md, "Masking rule").
+// characters must be to count as a secret (docs/using/reliability.md, "Masking rule").
 const stackYaml = (o: { webCommand: string; dependsOn?: string; apiDockerfile?: string }) => `name: ${STACK}
 resolver: [./vault.mjs]
 secrets: [CANARY3]

@@ -2,23 +2,15 @@
 // ${env:} is deployed, shown and destroyed by that name (the state file used to record
 // `***` for it, and destroy then left the containers and the network behind), and a
 // crashing container that prints a secret with a trailing newline shows it masked.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pctl, tempDir, writeTree } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
 
 const STACK = 'masking-from-env';
 const SECRET = 'crash-S3cret-77';
-let tmp: ReturnType<typeof tempDir>;
-let dir: string;
 const env = { STACK_NAME: STACK, DB_PASSWORD: `  ${SECRET}\n` };
-
-beforeAll(async () => {
-  await requireDocker();
-  tmp = tempDir();
-  dir = tmp.dir;
-  writeTree(dir, {
+const stack = useStack({
+  files: {
     'pctl.yaml': `name: \${env:STACK_NAME}
 services:
   web:
@@ -34,31 +26,34 @@ services:
     env: { DB_PASSWORD: "\${env:DB_PASSWORD}" }
     provider: { name: docker, options: { timeout: 20 } }
 `,
-  });
+  },
+});
+
+beforeAll(async () => {
+  await requireDocker();
 });
 afterAll(async () => {
   await removeStack(STACK);
-  tmp?.cleanup();
 });
 
 describe('a stack name from ${env:}', () => {
   it('is recorded as it is, and destroy removes what deploy made', async () => {
-    const deployed = await pctl(['deploy'], { cwd: dir, env });
+    const deployed = await stack.pctl(['deploy'], { env });
     expect(deployed.exitCode, deployed.stderr).toBe(0);
-    const state = readFileSync(path.join(dir, `pctl.${STACK}.json`), 'utf8');
+    const state = stack.read(`pctl.${STACK}.json`);
     expect(state).not.toContain('***');
     expect(await labelled('container', STACK)).toEqual([`${STACK}-web`]);
-    const destroyed = await pctl(['destroy'], { cwd: dir, env });
+    const destroyed = await stack.pctl(['destroy'], { env });
     expect(destroyed.exitCode, destroyed.stderr).toBe(0);
     expect(await labelled('container', STACK)).toEqual([]);
     expect(await labelled('network', STACK)).toEqual([]);
   }, 180_000);
 
   it('a crashing container printing a secret with spaces and a newline shows it masked', async () => {
-    const r = await pctl(['deploy', '-c', 'crash.yaml'], { cwd: dir, env });
+    const r = await stack.pctl(['deploy', '-c', 'crash.yaml'], { env });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/login failed for/);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
-    await pctl(['destroy', '-c', 'crash.yaml'], { cwd: dir, env });
+    await stack.pctl(['destroy', '-c', 'crash.yaml'], { env });
   }, 180_000);
 });

@@ -17,12 +17,14 @@ export class ControlLoop {
     private readonly timing: Timing,
     failures: FailureRule[],
     unschedulable: UnschedulableRule[],
+    /** Another kubelet (the Docker-backed one) in place of the simulated one; it reports asynchronous errors into `errors`. */
+    kubelet?: (errors: Error[]) => { tick(): void },
   ) {
     this.parts = [
       new GarbageCollector(cluster),
       new Housekeeping(cluster, timing),
       new WorkloadControllers(cluster, timing),
-      new Kubelet(cluster, timing, failures, unschedulable),
+      kubelet ? kubelet(this.errors) : new Kubelet(cluster, timing, failures, unschedulable),
     ];
   }
 

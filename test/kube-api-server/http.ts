@@ -4,7 +4,9 @@ import { ApiError, badRequest, methodNotAllowed, unauthorized } from './errors.j
 import type { Cluster, DeleteOptions } from './cluster.js';
 import { isPlainObject } from './jsonValue.js';
 import { acceptsJson, notAcceptable, parseBody, patchTypeOf, readBody } from './requestBody.js';
+import { servePodLog } from './podLog.js';
 import { pathNotFound, send } from './respond.js';
+import type { ContainerRuntime } from './runtime/containerRuntime.js';
 import { tableVersionWanted, toTable } from './table.js';
 import { prefersOpenApiV2Protobuf, sendOpenApiV2Protobuf, serveOpenApi } from './openapiHttp.js';
 import { validateFields } from './fieldValidation.js';
@@ -48,6 +50,8 @@ export interface HttpContext {
   gitVersion: string;
   /** Accepts a bearer token; default: only `token`. */
   authenticate?: (bearer: string) => boolean | Promise<boolean>;
+  /** The Docker-backed kubelet, once started: pods/log then comes from the containers. */
+  runtime?: () => ContainerRuntime | undefined;
 }
 
 const faultReasons: Record<number, string> = {
@@ -242,6 +246,8 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   if (r.sub === 'log') {
     if (method !== 'GET') throw methodNotAllowed();
     const pod = cluster.get(r.t, ns, name);
+    const rt = ctx.runtime?.();
+    if (rt) return servePodLog(rt, pod, q, res);
     const container = q.get('container') ?? pod.spec?.containers?.[0]?.name;
     const c = (pod.spec?.containers ?? []).find((x: { name: string }) => x.name === container);
     res.writeHead(200, { 'Content-Type': 'text/plain' });

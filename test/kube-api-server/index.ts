@@ -13,8 +13,12 @@ import { ControlLoop } from './controllers.js';
 import { makeHandler, type Fault, type HttpContext, type RequestRecord } from './http.js';
 import { NODE_NAME, type FailureRule, type PodFailureReason, type UnschedulableRule } from './kubelet.js';
 import { findByKind } from './resources.js';
+import { DockerKubelet } from './runtime/docker.js';
+import { connectEngine, SERVER_LABEL } from './runtime/engine.js';
+import { ensurePauseImage } from './runtime/pauseImage.js';
 import { Store, type KubeObject } from './store.js';
 import { defaultTiming, type Timing } from './timing.js';
+import { makeUpgradeHandler } from './streaming.js';
 import { servingCert } from './tls.js';
 
 export type { KubeObject } from './store.js';
@@ -37,6 +41,13 @@ export interface KubeApiServerOptions {
   kubernetesVersion?: string;
   /** Decides whether a request's bearer token is accepted. Default: only the server's own `token`. */
   authenticate?: (bearer: string) => boolean | Promise<boolean>;
+  /**
+   * Who runs the pods. 'simulated' (default): the in-process kubelet, no processes. 'docker': each pod's containers run on
+   * the Docker engine DOCKER_HOST names, and pods/log, pods/exec and pods/portforward are served from them.
+   */
+  runtime?: 'simulated' | 'docker';
+  /** Docker runtime: prefix of the engine's container and volume names. Default 'k8s'. */
+  dockerNamePrefix?: string;
 }
 
 export interface KubeApiControls {
@@ -84,6 +95,9 @@ export interface KubeApiServer {
   /** Resolve once `predicate` holds (polled every tick), reject after `timeoutMs` (default 10 s). */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   controls: KubeApiControls;
+  /** Docker runtime: the label (`key=value`) on every container and volume this server started on the engine. */
+  engineLabel?: string;
+  /** Stops the controllers and the server; with the Docker runtime, removes everything it started on the engine. */
   close(): Promise<void>;
 }
 
@@ -121,12 +135,20 @@ function bootstrap(cluster: Cluster): void {
 
 /** Start an API server on 127.0.0.1 with a random port and write a kubeconfig for it. */
 export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promise<KubeApiServer> {
-  const timing: Timing = { ...defaultTiming, ...opts.timing };
+  // Real containers take real seconds to start: with the Docker runtime a progress deadline lasts 10x longer (600 s -> 60 s).
+  const runtimeTiming: Partial<Timing> = opts.runtime === 'docker' ? { progressDeadlineMsPerSecond: 100 } : {};
+  const timing: Timing = { ...defaultTiming, ...runtimeTiming, ...opts.timing };
   const store = new Store();
   const cluster = new Cluster(store, () => timing.podTerminationMs);
   const failures: FailureRule[] = [];
   const unschedulableRules: UnschedulableRule[] = [];
-  const loop = new ControlLoop(cluster, timing, failures, unschedulableRules);
+  const engine = opts.runtime === 'docker' ? await connectEngine(opts.dockerNamePrefix ?? 'k8s') : undefined;
+  if (engine) await ensurePauseImage(engine.docker);
+  let dockerKubelet: DockerKubelet | undefined;
+  const loop = new ControlLoop(cluster, timing, failures, unschedulableRules, engine && ((errors) => {
+    dockerKubelet = new DockerKubelet(cluster, timing, failures, unschedulableRules, engine, errors);
+    return dockerKubelet;
+  }));
   const token = randomBytes(16).toString('hex');
   const contextName = opts.contextName ?? 'test';
   const cert = opts.tls === false ? undefined : servingCert();
@@ -135,10 +157,12 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     cluster, token, serverAddress: () => url.replace(/^https?:\/\//, ''), requests: [], faults: [], watches: new Set<ServerResponse>(),
     gitVersion: opts.kubernetesVersion ?? 'v1.32.0',
     authenticate: opts.authenticate,
+    runtime: () => dockerKubelet,
   };
   bootstrap(cluster);
   const handler = makeHandler(ctx);
   const server: Server = cert ? createHttpsServer({ cert: cert.cert, key: cert.key }, handler) : createHttpServer(handler);
+  server.on('upgrade', makeUpgradeHandler(ctx, () => dockerKubelet));
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -189,6 +213,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     contextName,
     token,
     requests: ctx.requests,
+    ...(engine ? { engineLabel: `${SERVER_LABEL}=${engine.id}` } : {}),
     controllerErrors: loop.errors,
     list: (kind, namespace, apiVersion) => store.list(typeOf(kind, apiVersion), namespace),
     get: (kind, namespace, name, apiVersion) => store.get(typeOf(kind, apiVersion), namespace, name),
@@ -244,6 +269,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       if (closed) return;
       closed = true;
       loop.stop();
+      await dockerKubelet?.shutdown();
       for (const w of ctx.watches) w.end();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,8 +20,8 @@ export interface UnschedulableRule {
 }
 
 export const NODE_NAME = 'kube-node-1';
-const NODE_IP = '172.18.0.2';
-const kubelet = { component: 'kubelet', host: NODE_NAME };
+export const NODE_IP = '172.18.0.2';
+export const kubeletSource = { component: 'kubelet', host: NODE_NAME };
 const scheduler = { component: 'default-scheduler' };
 
 interface PodState {
@@ -40,11 +40,11 @@ function digest(s: string): string {
 export class Kubelet {
   private pods = new Map<string, PodState>();
   private nextIp = 2;
-  private lastSchedulingEvent = new Map<string, number>();
+  protected lastSchedulingEvent = new Map<string, number>();
 
   constructor(
-    private readonly cluster: Cluster,
-    private readonly timing: Timing,
+    protected readonly cluster: Cluster,
+    protected readonly timing: Timing,
     private readonly failures: FailureRule[],
     private readonly unschedulable: UnschedulableRule[],
   ) {}
@@ -89,7 +89,8 @@ export class Kubelet {
     fn();
   }
 
-  private schedule(pod: KubeObject, now: number): void {
+  /** Bind a pod to the node (or keep it Pending as an unschedulable rule says). */
+  protected schedule(pod: KubeObject, now: number): void {
     const pt = this.cluster.type('Pod');
     const rule = this.unschedulable.find((r) =>
       typeof r.match === 'string' ? (pod.metadata.name ?? '').startsWith(r.match) : Object.entries(r.match).every(([k, v]) => pod.metadata.labels?.[k] === v));
@@ -117,9 +118,13 @@ export class Kubelet {
       phase: 'Pending',
       conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }],
     };
-    this.state(pod, now).scheduledAt = now;
+    this.onScheduled(pod, now);
     this.cluster.controllerWrite(pt, next);
     recordEvent(this.cluster, pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`, scheduler);
+  }
+
+  protected onScheduled(pod: KubeObject, now: number): void {
+    this.state(pod, now).scheduledAt = now;
   }
 
   private run(pod: KubeObject, st: PodState, now: number): void {
@@ -151,19 +156,19 @@ export class Kubelet {
           lastState: {},
         });
         if (backOffDue) {
-          recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubelet, fieldPath);
-          recordEvent(this.cluster, pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${pullMsg}`, kubelet, fieldPath);
-          recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ErrImagePull', kubelet, fieldPath);
-          recordEvent(this.cluster, pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, kubelet, fieldPath);
-          recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', kubelet, fieldPath);
+          recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubeletSource, fieldPath);
+          recordEvent(this.cluster, pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${pullMsg}`, kubeletSource, fieldPath);
+          recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ErrImagePull', kubeletSource, fieldPath);
+          recordEvent(this.cluster, pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, kubeletSource, fieldPath);
+          recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', kubeletSource, fieldPath);
         }
         continue;
       }
       this.once(st, `pulled/${c.name}`, () => {
-        recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubelet, fieldPath);
-        recordEvent(this.cluster, pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 120ms (120ms including waiting). Image size: 4194304 bytes.`, kubelet, fieldPath);
-        recordEvent(this.cluster, pod, 'Normal', 'Created', `Created container: ${c.name}`, kubelet, fieldPath);
-        recordEvent(this.cluster, pod, 'Normal', 'Started', `Started container ${c.name}`, kubelet, fieldPath);
+        recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubeletSource, fieldPath);
+        recordEvent(this.cluster, pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 120ms (120ms including waiting). Image size: 4194304 bytes.`, kubeletSource, fieldPath);
+        recordEvent(this.cluster, pod, 'Normal', 'Created', `Created container: ${c.name}`, kubeletSource, fieldPath);
+        recordEvent(this.cluster, pod, 'Normal', 'Started', `Started container ${c.name}`, kubeletSource, fieldPath);
       });
       if (rule?.reason === 'CrashLoopBackOff') {
         allReady = false;
@@ -175,7 +180,7 @@ export class Kubelet {
         }
         if (backOffDue) {
           st.restarts++;
-          recordEvent(this.cluster, pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, kubelet, fieldPath);
+          recordEvent(this.cluster, pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, kubeletSource, fieldPath);
         }
         statuses.push({
           ...base, imageID, containerID, restartCount: st.restarts,

@@ -18,6 +18,8 @@ export interface Timing {
   backOffMs: number;
   /** How long a Job pod runs before it succeeds. */
   jobRunMs: number;
+  /** Docker runtime: wall-time milliseconds per second of a probe's `periodSeconds`/`initialDelaySeconds`/`timeoutSeconds`. */
+  probeSecondMs: number;
 }
 
 export const defaultTiming: Timing = {
@@ -30,4 +32,5 @@ export const defaultTiming: Timing = {
   progressDeadlineMsPerSecond: 10,
   backOffMs: 300,
   jobRunMs: 200,
+  probeSecondMs: 100,
 };

@@ -1,16 +1,15 @@
 // What one pctl invocation shares between its command and main: the flags as parsed,
-// the secrets to mask, the JSON document being filled, and the interrupt signal.
+// the secrets to mask, the output sink (decided once: people or --json), and the interrupt signal.
 import os from 'node:os';
 import type { Command } from 'commander';
 import type * as Core from '@pctl/core';
 import type { LoadedStack, SessionOptions } from '@pctl/core';
 import { parseDuration, positiveInt, type GlobalOpts } from './flags.js';
 import type { JsonDocument } from './jsonOutput.js';
-import { JSON_FORMAT_VERSION } from './jsonOutput.js';
 import type { Interrupts } from './interrupts.js';
 import { escapeTerminal } from './output.js';
 import { builtinProviders } from './providers.js';
-import { createHumanReporter } from './render.js';
+import { createSink, type OutputSink, type SinkIo } from './sink/index.js';
 
 // The core loads only when a command runs: `pctl --help` and `--version` stay fast.
 let core: typeof Core | undefined;
@@ -30,28 +29,32 @@ export class Invocation {
   /** The secret lists of the loaded stacks, kept by reference: a value a provider learns is secret later (aws options.credentials) is masked too. */
   private readonly secretLists: string[][] = [];
   verbose = false;
-  json = false;
-  /** The exit code a command ends with when it does not fail (`exec` passes its command's through). */
-  exitCode = 0;
-  /** The document `--json` prints; commands set its fields. */
-  readonly doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
+  /** Where every output of the command goes: the human renderer, or the --json document. */
+  readonly sink: OutputSink;
   constructor(
     readonly interrupts: Interrupts,
-    /** Writes to the real stdout (plugins' and providers' console output goes to stderr under --json). */
-    readonly stdout: (text: string) => void,
-    /** `--json` is on the command line (known before commander parses it). */
-    readonly jsonRequested = false,
-    /** Writes to the real stderr with no guard: the live board's own escape sequences (its text is cleaned first). */
-    readonly rawStderr?: (text: string | Uint8Array) => void,
-    /** Writes to the real stdout with no guard: bytes passed through as they are (`exec`), coloured prefixes around cleaned text (`logs`). */
-    readonly rawStdout?: (text: string | Uint8Array) => void,
-  ) {}
+    /** `--json` is on the command line: decided once by `wantsJson`, before commander parses it. */
+    json: boolean,
+    io: Pick<SinkIo, 'stdout' | 'rawStdout' | 'rawStderr' | 'writeDocument'>,
+  ) {
+    this.sink = createSink(json, {
+      ...io,
+      mask: (t) => this.mask(t),
+      clean: (t) => this.clean(t),
+      maskDeep: (v) => this.maskDeep(v),
+      interactive: () => Boolean(process.stdin.isTTY),
+    });
+  }
+
+  /** The document `--json` prints (main sets its envelope; commands fill it through the sink). */
+  get doc(): JsonDocument {
+    return this.sink.doc;
+  }
 
   // Reads the global flags of the command being run.
   globals(cmd: Command): GlobalOpts {
     const o = cmd.optsWithGlobals() as GlobalOpts;
     this.verbose = Boolean(o.verbose);
-    this.json = Boolean(o.json);
     return o;
   }
 
@@ -89,7 +92,7 @@ export class Invocation {
     const c = await loadCore();
     const o = this.globals(cmd);
     const verbose = this.verbose;
-    const reporter = createHumanReporter({ verbose, clean: (t) => this.clean(t), write: this.rawStderr });
+    const reporter = this.sink.progress({ verbose });
     return {
       configPath: o.config,
       cwd: process.cwd(),

@@ -1,4 +1,4 @@
-// The one JSON document `--json` prints on stdout, whatever happens (docs/json.md;
+// The one JSON document `--json` prints on stdout, whatever happens (docs/using/json.md;
 // schemas/pctl-output.schema.json). Commands add their fields; main prints it once.
 import type { PctlError } from '@pctl/core';
 

@@ -1,7 +1,7 @@
 // How `pctl logs` prints: `service/replica | line` (the time first with --timestamps), a
 // colour per prefix that stays the same for that prefix on every run (on a terminal only),
 // and the JSON form, one object per line.
-import type { LogRecord } from '@pctl/core';
+import type { StreamLine as LogRecord } from './sink/types.js';
 
 /** Foreground colours that read on dark and light terminals: cyan, yellow, green, magenta, blue, bright red, bright cyan, bright green. */
 const PALETTE = ['36', '33', '32', '35', '34', '91', '96', '92'];

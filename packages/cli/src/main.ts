@@ -20,6 +20,7 @@ import { guardProcessOutput } from './output.js';
 import { errorJson } from './jsonOutput.js';
 import { installInterruptHandlers } from './interrupts.js';
 import { divertStdout } from './jsonStdout.js';
+import { wantsJson } from './sink/index.js';
 
 // Lifts the process.exit guard the run put up around foreign code (set once the core loads).
 let unguardExit = (): void => undefined;
@@ -33,7 +34,7 @@ function buildProgram(inv: Invocation): Command {
     .version(VERSION, '-V, --version')
     .option('-c, --config <file>', 'stack file', './pctl.yaml')
     .option('--name <name>', 'override the stack name (separate state file)')
-    .option('--json', 'print one machine-readable JSON document on stdout (docs/json.md)')
+    .option('--json', 'print one machine-readable JSON document on stdout (docs/using/json.md)')
     .option('-v, --verbose', 'show commands run and their output')
     .option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)')
     .option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)', '0s')
@@ -49,7 +50,7 @@ function buildProgram(inv: Invocation): Command {
     .showHelpAfterError('(run pctl --help for usage)')
     .exitOverride()
     // Under --json, help and version text go to stderr: stdout holds only the document.
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => (inv.jsonRequested ? process.stderr.write(s) : inv.stdout(s)) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => inv.sink.usage(s) });
   registerDeploy(program, inv);
   registerDestroy(program, inv);
   registerBuild(program, inv);
@@ -88,20 +89,17 @@ export async function main(argv: string[]): Promise<number> {
   // Under --json stdout carries only the document: anything else (a plugin's console.log,
   // a provider's fs.writeSync(1), a child's inherited stdout) goes to stderr.
   const realStdoutWrite = process.stdout.write.bind(process.stdout);
-  const jsonRequested = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
-  const diverted = jsonRequested ? divertStdout(unguarded.rawStdout) : undefined;
+  const json = wantsJson(argv);
+  const diverted = json ? divertStdout(unguarded.rawStdout) : undefined;
   // Results for people pass the guard; only the document is written raw (masked inside its strings).
   const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
-  inv = new Invocation(interrupts, writeStdout, jsonRequested, unguarded.rawStderr, jsonRequested ? unguarded.rawStderr : unguarded.rawStdout);
+  inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStdout: unguarded.rawStdout, rawStderr: unguarded.rawStderr, writeDocument });
   inv.doc.pctlVersion = VERSION;
+  // Under --json the one document (the human sink prints nothing here).
   const printDocument = (code: number) => {
-    if (!jsonRequested && !inv!.json) return;
-    inv!.doc.ok = code === 0;
     if (!inv!.doc.command) inv!.doc.command = commandOf(argv);
-    // Masked inside its strings only, then written as is: a secret that reads `true` or
-    // `error` must not turn the document's structure into `***`.
-    writeDocument(JSON.stringify(inv!.maskDeep(inv!.doc)) + '\n');
+    inv!.sink.finish(code);
   };
   // The event loop ran empty before the command finished: a step never settled (or a
   // module's process.exit from a callback was stopped and nothing was left to do).
@@ -110,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!core) return;
     const err = core.exitAttempt() ?? core.unsettledError(core.unsettledSteps());
     inv!.doc.error = errorJson(err);
-    process.stderr.write(`error: ${inv!.mask(err.oneLine())}\n`);
+    inv!.sink.note(`error: ${err.oneLine()}`);
     core.releaseHeldLocksSync();
     printDocument(err.exitCode);
     void flushOutput().then(() => core.exitProcess(err.exitCode));
@@ -123,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await buildProgram(inv).parseAsync(argv, { from: 'user' });
-    exitCode = inv.exitCode;
+    exitCode = inv.sink.exitCode();
     // A module called process.exit and swallowed what the guard threw: the run still fails.
     const exited = loadedCore()?.exitAttempt();
     if (exited) exitCode = await reportError(exited, inv, argv);
@@ -156,8 +154,7 @@ async function reportError(e: unknown, inv: Invocation, argv: string[]): Promise
   const core = await loadCore();
   const err = core.toPctlError(e);
   inv.doc.error = errorJson(err);
-  process.stderr.write(`error: ${inv.mask(err.oneLine())}\n`);
-  if (inv.verbose && err.detail) process.stderr.write(inv.mask(err.detail) + '\n');
-  else if (err.detail && err.code === 'InvalidConfig') process.stderr.write(inv.mask(err.detail) + '\n');
+  inv.sink.note(`error: ${err.oneLine()}`);
+  if (err.detail && (inv.verbose || err.code === 'InvalidConfig')) inv.sink.note(err.detail);
   return err.exitCode;
 }

@@ -10,8 +10,8 @@ describe('the --json schema and the error code list', () => {
     expect(JSON.parse(repoFile('schemas/pctl-output.schema.json'))).toEqual(JSON.parse(JSON.stringify(outputJsonSchema())));
   });
 
-  it('docs/errors.md documents every error code once, and no other (run `npm run schemas`)', () => {
-    const doc = repoFile('docs/errors.md');
+  it('docs/using/errors.md documents every error code once, and no other (run `npm run schemas`)', () => {
+    const doc = repoFile('docs/using/errors.md');
     expect(doc).toBe(errorCodesMarkdown());
     const documented = [...doc.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(ERROR_CODES).sort());

@@ -57,7 +57,7 @@ export function outputJsonSchema(): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://pctl.dev/schemas/pctl-output.schema.json',
     title: 'pctl --json output',
-    description: 'The one JSON document pctl prints on stdout with --json (docs/json.md).',
+    description: 'The one JSON document pctl prints on stdout with --json (docs/using/json.md).',
     type: 'object',
     required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
@@ -105,7 +105,7 @@ export function outputJsonSchema(): Record<string, unknown> {
   };
 }
 
-// docs/errors.md: every error code once, from the list in errors.ts.
+// docs/using/errors.md: every error code once, from the list in errors.ts.
 export function errorCodesMarkdown(): string {
   const rows = Object.entries(ERROR_CODES).map(([code, text]) => `| \`${code}\` | ${text} |`);
   return [

@@ -43,7 +43,7 @@ export { registryConfigFor } from './image/registryAuth.js';
 export { MANAGED_BY, SERVICE_LABEL, STACK_LABEL } from './labels.js';
 export { dnsName, resourceName } from './names.js';
 export { maskSecrets } from './output/mask.js';
-export { createMemoryReporter, type Reporter } from './reporter.js';
+export { createMemoryReporter, type EventCode, Events, type Reporter } from './reporter.js';
 export { serviceKey, serviceOfKey } from './serviceKey.js';
 export { type StateEntry } from './state/types.js';
 
@@ -77,7 +77,7 @@ export { exitAttempt, exitProcess, guardExit } from './exitGuard.js';
 export { hashBuildInputs } from './image/hash.js';
 export { buildSpecFor } from './image/spec.js';
 export { maskDeep, maskKnown } from './output/mask.js';
-export { type ReportEvent } from './reporter.js';
+export { EVENT_CODES, type EventSpec, type ReportEvent } from './reporter.js';
 export { heldLockCount, releaseHeldLocksSync, unlockStack } from './state/lock.js';
 export { readStateFile, statePath } from './state/store.js';
 export { StateFileSchema } from './state/types.js';

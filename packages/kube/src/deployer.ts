@@ -3,7 +3,7 @@
 // (a failed one fails the deploy, naming the pod and why), deletes what the service no
 // longer has (found by label, so a namespace move, a rename by an earlier pctl version or a
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
-import { MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
+import { Events, MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
 import { KEY_ANNOTATION, legacyObjectNames, OBJECT_NAMES_VERSION, serviceObjectNames, serviceSelector, stackSelector } from './objectNames.js';
 import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
@@ -67,7 +67,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
     try {
       await client.create(ns);
       createdNamespace = true;
-      opts.reporter.info(`created namespace ${input.namespace}`, key, 'NamespaceCreated');
+      opts.reporter.info(`created namespace ${input.namespace}`, key, Events.NamespaceCreated);
     } catch (e) {
       // Another service of this run created it a moment ago: use it as it is.
       if ((e as PctlError).code !== 'KubeConflict') throw e;
@@ -98,7 +98,7 @@ export async function deployService(client: KubeClient, input: RenderInput, opts
     await waitRollout(client, key, d.metadata.name, d.metadata.namespace ?? input.namespace, opts);
   }
   for (const o of stale) {
-    opts.reporter.info(`deleting ${describeObject(o)} (no longer part of the service)`, key, 'KubeObjectPruned');
+    opts.reporter.info(`deleting ${describeObject(o)} (no longer part of the service)`, key, Events.KubeObjectPruned);
     await client.delete(o);
   }
   await waitGone(client, stale, key, opts);

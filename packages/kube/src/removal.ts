@@ -1,6 +1,6 @@
 // Waiting until deleted objects are gone (with the pods of deleted Deployments), and
 // deleting a namespace pctl made once nothing of pctl's is left in it.
-import { MANAGED_BY, PctlError, STACK_LABEL, type Reporter } from '@pctl/core';
+import { Events, MANAGED_BY, PctlError, STACK_LABEL, type Reporter } from '@pctl/core';
 import { labelValue } from './objectNames.js';
 import { describeObject, type KubeClient } from './client.js';
 import { isNamespaced } from './manifests.js';
@@ -66,7 +66,7 @@ export async function deleteNamespaceIfUnused(client: KubeClient, namespace: str
     deleted = true;
   }
   if (deleted) {
-    opts.reporter.info(`deleting namespace ${namespace} (created by pctl, now empty)`, key, 'NamespaceDeleted');
+    opts.reporter.info(`deleting namespace ${namespace} (created by pctl, now empty)`, key, Events.NamespaceDeleted);
     await waitGone(client, [ns], key, { signal: opts.signal, pollMs: opts.pollMs });
   }
 }

@@ -2,7 +2,7 @@
 // when missing and then left as they are, never applied over (their fields are immutable
 // and may be another stack's or the cluster admin's), and deleted only when pctl made them
 // and no PersistentVolume or claim in the cluster uses them any more.
-import { MANAGED_BY, PctlError, type Reporter } from '@pctl/core';
+import { Events, MANAGED_BY, PctlError, type Reporter } from '@pctl/core';
 import type { KubeClient } from './client.js';
 import { SHARED_ANNOTATION } from './storage.js';
 import type { KubeObject } from './types.js';
@@ -17,7 +17,7 @@ export async function ensureShared(client: KubeClient, o: KubeObject, key: strin
     if ((e as PctlError).code === 'KubeConflict') return false;
     throw e;
   }
-  reporter.info(`created ${o.kind} ${o.metadata.name} (shared by every stack that needs it)`, key, 'SharedObjectCreated');
+  reporter.info(`created ${o.kind} ${o.metadata.name} (shared by every stack that needs it)`, key, Events.SharedObjectCreated);
   return true;
 }
 
@@ -30,7 +30,7 @@ export async function releaseStorageClasses(client: KubeClient, names: readonly 
     if (used.has(name)) continue;
     const sc = await client.read({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name } });
     if (!sc || sc.metadata.labels?.[MANAGED_BY] !== 'pctl' || sc.metadata.annotations?.[SHARED_ANNOTATION] !== 'true') continue;
-    reporter.info(`deleting StorageClass ${name} (made by pctl, no volume uses it any more)`, key, 'SharedObjectDeleted');
+    reporter.info(`deleting StorageClass ${name} (made by pctl, no volume uses it any more)`, key, Events.SharedObjectDeleted);
     await client.delete(sc);
   }
 }

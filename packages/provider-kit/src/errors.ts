@@ -2,8 +2,8 @@
 // a one-line message, an optional fix hint and verbose-only detail (commands, stderr).
 export type Fault = 'user' | 'environment' | 'tool';
 
-// Every error code pctl reports, each with the one sentence docs/errors.md shows.
-// Adding a code is one line here (then `npm run schemas` rewrites docs/errors.md and
+// Every error code pctl reports, each with the one sentence docs/using/errors.md shows.
+// Adding a code is one line here (then `npm run schemas` rewrites docs/using/errors.md and
 // schemas/pctl-output.schema.json; a test fails while they are stale). Provider authors
 // use these codes too; a thrown error with any other code is reported as ProviderFailed.
 export const ERROR_CODES = {
@@ -104,7 +104,7 @@ export const ERROR_CODES = {
   AwsCredentialsExpired: 'the AWS credentials (or session token) have expired',
   AwsCredentialsInvalid: 'AWS refused the credentials (unknown access key, wrong secret, or a signature it does not accept)',
   AwsRegionMissing: 'no AWS region is set (options.region, options.credentials.region or AWS_REGION)',
-  AwsAccessDenied: 'the AWS principal lacks a permission the call needs (docs/aws.md has the policy)',
+  AwsAccessDenied: 'the AWS principal lacks a permission the call needs (docs/using/aws.md has the policy)',
   AwsThrottled: 'AWS throttled the calls even after retries',
   AwsNotFound: 'an AWS resource (EKS cluster, ECR repository) does not exist',
   AwsUnreachable: 'an AWS endpoint could not be reached',
@@ -112,7 +112,7 @@ export const ERROR_CODES = {
   InternalError: 'a bug in pctl or a provider: an unexpected exception (run with -v for the stack)',
 } as const satisfies Record<string, string>;
 
-/** The closed set of error codes (see docs/errors.md). */
+/** The closed set of error codes (see docs/using/errors.md). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 // True for a string that is one of pctl's error codes.

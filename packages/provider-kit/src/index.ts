@@ -6,5 +6,6 @@ export * from './exec.js';
 export * from './errors.js';
 export * from './labels.js';
 export * from './names.js';
+export * from './events.js';
 export * from './reporter.js';
 export * from './testing.js';

@@ -1,7 +1,7 @@
 // The aws provider's steps that talk to AWS (loaded only when a service is deployed,
 // destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
 // entry records, and remove what pctl pushed and created.
-import { builtForStack, PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
+import { Events, builtForStack, PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
 import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
 import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag, REGISTRY_USER, registryPassword } from './ecr.js';
 import { eksClient, type EksWhere } from './eks.js';
@@ -24,7 +24,7 @@ export async function locate(ctx: ProviderContext, o: AwsOptions, image: Require
   const uri = o.registryHost ? `${o.registryHost}/${repository}` : repo.uri;
   if (repo.created) {
     createdRepositories.add(uri);
-    ctx.reporter.info(`created the ECR repository ${repository}`, undefined, 'EcrRepositoryCreated');
+    ctx.reporter.info(`created the ECR repository ${repository}`, undefined, Events.EcrRepositoryCreated);
   }
   rememberRepository(o, repository, uri);
   return { ref: `${uri}:${image.local.slice(image.local.lastIndexOf(':') + 1)}`, local: image.local };
@@ -40,14 +40,14 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
       const { host, repository, tag } = splitRef(image.ref);
       const sdk = await awsSdk(ctx, { ...o, region: ecrRegion(host) ?? o.region });
       if (await hasTag(sdk, repository, tag)) {
-        ctx.reporter.info(`${image.ref} is already in ECR, not pushing`, key, 'PushSkipped');
+        ctx.reporter.info(`${image.ref} is already in ECR, not pushing`, key, Events.PushSkipped);
         return false;
       }
       await dockerLogin(ctx, sdk, host);
       if (image.ref !== image.local) {
         await tagImage(ctx, image.local, image.ref);
       }
-      ctx.reporter.info(`pushing ${image.ref}`, key, 'PushStarted');
+      ctx.reporter.info(`pushing ${image.ref}`, key, Events.PushStarted);
       const pushed = await ctx.exec('docker', ['push', '--', image.ref], { reject: false, signal: ctx.signal });
       if (pushed.exitCode !== 0) {
         throw new PctlError({
@@ -55,7 +55,7 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
           message: `pushing ${image.ref}: ${(pushed.stderr || pushed.stdout).split('\n').filter(Boolean).at(-1) ?? `exit ${pushed.exitCode}`}`,
           fault: 'environment',
           exitCode: 1,
-          hint: `the IAM principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on ${repository} (docs/aws.md)`,
+          hint: `the IAM principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on ${repository} (docs/using/aws.md)`,
         });
       }
       return true;
@@ -110,11 +110,11 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
   const ownBuild = typeof entry.image === 'string' && entry.image.startsWith(`pctl-${key}:`);
   const tags = ownBuild ? (ecr.pushedTags ?? (ecr.pushedByPctl ? [tag] : [])) : [];
   for (const t of tags) {
-    if (await deleteTag(sdk, repository, t)) ctx.reporter.info(`deleted ${host}/${repository}:${t} from ECR`, key, 'ImageDeleted');
+    if (await deleteTag(sdk, repository, t)) ctx.reporter.info(`deleted ${host}/${repository}:${t} from ECR`, key, Events.ImageDeleted);
   }
   if (ownBuild && ecr.repositoryCreated) {
     const r = await deleteRepositoryIfEmpty(sdk, repository);
-    if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, 'EcrRepositoryDeleted');
+    if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, Events.EcrRepositoryDeleted);
     else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
   // The local ECR tag pctl made: only on an image its labels say pctl built for the stack.

@@ -50,6 +50,6 @@ export async function eksClient(ctx: ProviderContext, where: EksWhere): Promise<
     server: cluster.endpoint,
     caData: cluster.caData,
     tokens: t,
-    hint: `the IAM principal needs Kubernetes access to ${where.cluster}: an EKS access entry or an aws-auth mapping (docs/aws.md)`,
+    hint: `the IAM principal needs Kubernetes access to ${where.cluster}: an EKS access entry or an aws-auth mapping (docs/using/aws.md)`,
   });
 }

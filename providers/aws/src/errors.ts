@@ -53,7 +53,7 @@ export function awsError(e: unknown, call: string, resource: string, hints: Reco
     hint ??= `the credentials are not valid: check the access key and secret (${CREDENTIALS_HINT})`;
   } else if (/^AccessDenied/.test(name) || status === 403) {
     code = 'AwsAccessDenied';
-    hint ??= `the IAM principal needs ${ACTIONS[call] ?? 'the permission for this call'} on ${resource} (see docs/aws.md for the policy)`;
+    hint ??= `the IAM principal needs ${ACTIONS[call] ?? 'the permission for this call'} on ${resource} (see docs/using/aws.md for the policy)`;
   } else if (/Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(name) || status === 429) {
     code = 'AwsThrottled';
     hint ??= 'AWS throttled the calls even after retries: run again in a minute, or deploy fewer services at once (--concurrency)';

@@ -1,6 +1,6 @@
 // `deploy` of the docker provider: replace a service's containers (found by the stack's
 // and the service's labels) through the Engine API, and wait by events until they run.
-import { PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
+import { Events, PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
 import { bodyOnly, connect, messageOf, type Api } from './api.js';
 import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
 import { createSpec } from './createSpec.js';
@@ -64,12 +64,12 @@ async function ensureImage(api: Api, p: { ctx: DeployParams['ctx']; target: Depl
   const ref = target.image.ref;
   const registry = ctx.flags.skipPush ? undefined : target.service.registry;
   if (p.o.host && target.image.builtByPctl) {
-    await transferImage({ local: await connect(ctx, {}), remote: api, ref, registry, report: (text) => ctx.reporter.info(text, undefined, 'ImageTransfer') });
+    await transferImage({ local: await connect(ctx, {}), remote: api, ref, registry, report: (text) => ctx.reporter.info(text, undefined, Events.ImageTransfer) });
     return;
   }
   if (await imageId(api, ref)) return;
   // A local build that is gone was removed since the build: pulling would fetch something else.
   if (target.image.builtByPctl) throw new PctlError({ code: 'ImageMissing', exitCode: 1, message: `${target.key}: image ${ref} is not on the Docker engine (removed since it was built)`, fault: 'environment', hint: 'deploy again to build it' });
-  ctx.reporter.info(`pulling ${ref}${p.o.host ? ` on ${p.o.host}` : ''}`, target.key, 'ImagePull');
+  ctx.reporter.info(`pulling ${ref}${p.o.host ? ` on ${p.o.host}` : ''}`, target.key, Events.ImagePull);
   await pullImage(api, ref, target.service.registry, p.o.host ? undefined : ctx.exec);
 }

@@ -1,5 +1,5 @@
 // A service's named volumes `<key>-storage[-i]`, owned as the ownership rule says
-// (docs/reliability.md): created with the service's labels, reused only when the live
+// (docs/using/reliability.md): created with the service's labels, reused only when the live
 // volume carries them, removed only then. The one exception is the original pctl's
 // unlabelled volume an adoption proved the service's containers mount: recorded by name,
 // and taken (reused, removed) only while a container with all the service's labels mounts

@@ -1,7 +1,7 @@
 // The images pctl built, in Artifact Registry: where each goes, pushing it once per run
 // unless the tag is there (after one `docker login` with the access token), and deleting
 // only the tags pctl pushed.
-import { builtForStack, PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
+import { Events, builtForStack, PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
 import { loginOnce, type ClusterImage, type KubeEntry } from '@pctl/kube';
 import { regionOf, registryHostFor, type GcpOptions } from './options.js';
 import { artifactRegistry, parseImage, TOKEN_USER } from './registry.js';
@@ -40,11 +40,11 @@ export function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: stri
       const { host, name, tag } = parseImage(ref);
       const api = artifactRegistry(host, await accessToken(), ctx.signal);
       if (await api.digest(name, tag)) {
-        ctx.reporter.info(`${ref} is already in Artifact Registry, not pushing`, key, 'PushSkipped');
+        ctx.reporter.info(`${ref} is already in Artifact Registry, not pushing`, key, Events.PushSkipped);
         return false;
       }
       await dockerLogin(ctx, host);
-      ctx.reporter.info(`pushing ${ref}`, key, 'PushStarted');
+      ctx.reporter.info(`pushing ${ref}`, key, Events.PushStarted);
       await tagImage(ctx, localRef, ref);
       const pushed = await ctx.exec('docker', ['push', '--', ref], { reject: false, signal: ctx.signal });
       if (pushed.exitCode !== 0) {
@@ -85,7 +85,7 @@ export async function removeArtifact(ctx: ProviderContext, key: string, e: KubeE
   const { host, name, tag } = parseImage(entry.artifactImage);
   if (name.endsWith(`/${key}`)) {
     const r = await artifactRegistry(host, await accessToken(), ctx.signal).deleteTag(name, tag);
-    if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, 'ImageDeleted');
+    if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, Events.ImageDeleted);
     else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
   // The local tag pctl made: only on an image its labels say pctl built for the stack.

@@ -2,7 +2,7 @@
 // a bare instance name is in the cluster's zone, and at deploy the instance's address (and
 // its file share, unless `share` names one) is read from the Filestore API, because the
 // Filestore CSI driver mounts by address. An `id` that is the address needs neither.
-import { PctlError, type ProviderContext } from '@pctl/core';
+import { Events, PctlError, type ProviderContext } from '@pctl/core';
 import { filestoreParts, isFilestoreAddress } from '@pctl/kube';
 import { defaultTokenSource, googleGet } from './google.js';
 import type { GcpOptions } from './options.js';
@@ -41,6 +41,6 @@ export async function completeFilestore(ctx: ProviderContext, o: GcpOptions, key
   const ip = got.networks?.[0]?.ipAddresses?.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
   if (!ip) throw new PctlError({ code: 'GcpApiError', message: `Filestore instances.get ${resource}: the instance reports no IPv4 address`, fault: 'environment', exitCode: 1, hint: 'give provider.options.storage.ip' });
   const share = fs.share ?? handleShare ?? got.fileShares?.[0]?.name;
-  ctx.reporter.info(`Filestore ${resource} is at ${ip}${share ? `, share ${share}` : ''}`, key, 'FilestoreFound');
+  ctx.reporter.info(`Filestore ${resource} is at ${ip}${share ? `, share ${share}` : ''}`, key, Events.FilestoreFound);
   return { ...o, storage: { ...fs, ip, ...(share ? { share } : {}) } };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { PctlError, type DeployParams, type Exec, type ProviderContext } from '@pctl/core';
+import { Events, PctlError, type DeployParams, type Exec, type ProviderContext } from '@pctl/core';
 import { connect, defineKubeProvider, KubeServiceOptionsSchema, parseProviderOptions, type ClusterImage, type KubeClient, type KubeEntry } from '@pctl/kube';
 
 const portMapping = z.strictObject({
@@ -55,7 +55,7 @@ function ensureCluster(ctx: ProviderContext, o: KindOptions): Promise<void> {
       const config = kindConfigFile(ctx, o);
       if (config) args.push('--config', config);
       if (o.nodeImage) args.push('--image', o.nodeImage);
-      ctx.reporter.info(`creating kind cluster ${o.cluster}`, undefined, 'KindCreateCluster');
+      ctx.reporter.info(`creating kind cluster ${o.cluster}`, undefined, Events.KindCreateCluster);
       await kind(ctx, args, `creating kind cluster ${o.cluster}`);
     })();
     clusters.set(o.cluster, p);
@@ -84,7 +84,7 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
     ctx.reporter.debug(`${ref} is already on ${node}`, key);
     return;
   }
-  ctx.reporter.info(`loading ${ref} into kind cluster ${o.cluster}`, key, 'KindLoadImage');
+  ctx.reporter.info(`loading ${ref} into kind cluster ${o.cluster}`, key, Events.KindLoadImage);
   await kind(ctx, ['load', 'docker-image', '--name', o.cluster, ref], `loading ${ref} into kind`);
 }
 

@@ -17,18 +17,15 @@ export function registerBuild(program: Command, inv: Invocation): void {
     const so = await inv.sessionOptions(cmd);
     if (o.list) {
       const files = await core.runBuildList({ ...so, service: o.list });
-      Object.assign(inv.doc, { service: o.list, files });
-      if (!inv.json) inv.stdout(files.map((f) => f + '\n').join(''));
+      inv.sink.result({ service: o.list, files }, () => files.map((f) => f + '\n').join(''));
       return;
     }
     if (o.explain) {
       const r = await core.runBuildExplain({ ...so, service: o.explain });
-      inv.doc.explain = { service: o.explain, ...r };
-      if (!inv.json) inv.stdout(`${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n  inputs: ${r.inputs}\n  context sent: ${r.context}\n`);
+      inv.sink.result({ explain: { service: o.explain, ...r } }, () => `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n  inputs: ${r.inputs}\n  context sent: ${r.context}\n`);
       return;
     }
     const r = await core.runBuild({ ...so, only: services });
-    inv.doc.images = r.images;
-    if (!inv.json) for (const i of r.images) inv.stdout(`${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`);
+    inv.sink.result({ images: r.images }, () => r.images.map((i) => `${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`).join(''));
   });
 }

@@ -1,6 +1,5 @@
 // `pctl exec SERVICE -- COMMAND [ARG...]`: runs a command in one running replica and exits
 // with its exit code; its output reaches stdout and stderr byte for byte.
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { ExecTerminal } from '@pctl/core';
 import { loadCore, type Invocation } from '../invocation.js';
@@ -47,30 +46,18 @@ export function registerExec(program: Command, inv: Invocation): void {
           command: after,
           replica,
           stdin: o.interactive ? process.stdin : undefined,
-          stdout: rawStream(inv.rawStdout, process.stdout),
-          stderr: rawStream(inv.rawStderr, process.stderr),
+          stdout: inv.sink.passthrough('stdout'),
+          stderr: inv.sink.passthrough('stderr'),
           tty: o.tty ? terminal() : undefined,
         });
-        Object.assign(inv.doc, { service: r.service, replica: r.replica, exitCode: r.exitCode });
-        inv.exitCode = r.exitCode;
+        inv.sink.exitWith(r.exitCode);
         // Under --json a failed command is a failed run: the document says why (not printed otherwise).
-        if (r.exitCode !== 0) inv.doc.error = errorJson(new core.PctlError({ code: 'CommandFailed', message: `${JSON.stringify(after[0])} exited with code ${r.exitCode} in ${r.service}/${r.replica}`, fault: 'user', exitCode: r.exitCode }));
+        const failed = r.exitCode === 0 ? {} : { error: errorJson(new core.PctlError({ code: 'CommandFailed', message: `${JSON.stringify(after[0])} exited with code ${r.exitCode} in ${r.service}/${r.replica}`, fault: 'user', exitCode: r.exitCode })) };
+        inv.sink.result({ service: r.service, replica: r.replica, exitCode: r.exitCode, ...failed });
       } finally {
         restore();
       }
     });
-}
-
-// A stream writing bytes as they are (no mask, no escape: `> dump.sql` must be exact), waiting when the real stream is full.
-function rawStream(raw: ((b: Uint8Array) => void) | undefined, real: NodeJS.WriteStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      if (raw) raw(chunk);
-      else real.write(chunk);
-      if (real.writableNeedDrain) real.once('drain', () => done());
-      else done();
-    },
-  });
 }
 
 // The terminal's size and its changes (stdout's, as docker takes it), 24x80 when it is not one.

@@ -6,7 +6,7 @@ import { summarize } from '../render.js';
 import { runResultJson } from './runResultJson.js';
 
 export function finishRun(inv: Invocation, result: RunResult): void {
-  Object.assign(inv.doc, runResultJson(result));
-  process.stderr.write(inv.mask(summarize(result)) + '\n');
+  inv.sink.result(runResultJson(result));
+  inv.sink.note(summarize(result));
   if (result.error) throw result.error;
 }

@@ -1,8 +1,6 @@
 // `pctl logs`: the lines of every replica of the named services (all when none is named).
 import type { Command } from 'commander';
-import type { LogRecord } from '@pctl/core';
 import { loadCore, type Invocation } from '../invocation.js';
-import { formatLine, jsonLine, type LineFormat } from '../logFormat.js';
 
 interface LogsFlags {
   follow?: boolean;
@@ -33,23 +31,10 @@ export function registerLogs(program: Command, inv: Invocation): void {
       const follow = Boolean(o.follow) && !o.previous;
       inv.interrupts.setWatching(follow);
       const so = await inv.sessionOptions(cmd);
-      const print = lineWriter(inv, { timestamps: Boolean(o.timestamps), colour: !inv.json && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, width: 0 });
       const r = await core.runLogs({ ...so, only: services, follow, since, tail, previous: Boolean(o.previous) }, {
-        line: print,
-        replica: (service, e) => process.stderr.write(`${service}/${e.replica} ${e.event === 'added' ? 'appeared' : 'went away'}${e.detail ? `: ${e.detail}` : ''}\n`),
+        line: inv.sink.lines({ timestamps: Boolean(o.timestamps) }),
+        replica: (service, e) => inv.sink.note(`${service}/${e.replica} ${e.event === 'added' ? 'appeared' : 'went away'}${e.detail ? `: ${e.detail}` : ''}`),
       });
-      inv.doc.serviceNames = r.services;
+      inv.sink.result({ serviceNames: r.services });
     });
-}
-
-// Writes each line: as JSON under --json, else prefixed (coloured through the raw stream on a terminal).
-function lineWriter(inv: Invocation, f: LineFormat): (r: LogRecord) => void {
-  if (inv.json) return (r) => inv.stdout(jsonLine(inv.maskDeep(r)));
-  let width = 0;
-  return (r) => {
-    width = Math.max(width, r.service.length + 1 + r.replica.length);
-    const text = formatLine(r, { ...f, width }, (t) => inv.clean(t));
-    if (f.colour && inv.rawStdout) inv.rawStdout(text);
-    else inv.stdout(text);
-  };
 }

@@ -13,7 +13,6 @@ export function registerPlan(program: Command, inv: Invocation): void {
     .action(async (services: string[], _o, cmd: Command) => {
       const core = await loadCore();
       const result = await core.runPlan({ ...(await inv.sessionOptions(cmd)), only: services });
-      Object.assign(inv.doc, runResultJson(result));
-      if (!inv.json) inv.stdout(planTable(result) + '\n');
+      inv.sink.result(runResultJson(result), () => planTable(result) + '\n');
     });
 }

@@ -23,11 +23,11 @@ export function registerPortForward(program: Command, inv: Invocation): void {
         ports,
         replica,
         onReady: (all) => {
-          for (const f of all) (inv.json ? (t: string) => process.stderr.write(t) : inv.stdout)(`forwarding 127.0.0.1:${f.local} -> ${f.service}/${f.replica}:${f.remote}\n`);
+          for (const f of all) inv.sink.live(`forwarding 127.0.0.1:${f.local} -> ${f.service}/${f.replica}:${f.remote}`);
         },
-        onConnectionError: (f, e) => process.stderr.write(`${f.service}: a connection to port ${f.remote} failed: ${e.message}\n`),
+        onConnectionError: (f, e) => inv.sink.warning(`${f.service}: a connection to port ${f.remote} failed: ${e.message}`),
       });
-      inv.doc.forwards = forwards;
-      process.stderr.write('port-forward stopped\n');
+      inv.sink.result({ forwards });
+      inv.sink.note('port-forward stopped');
     });
 }

@@ -14,10 +14,9 @@ export function registerRender(program: Command, inv: Invocation): void {
       const so = await inv.sessionOptions(cmd);
       // Masked as a whole before printing, whatever a provider put in its objects.
       const rendered = inv.maskDeep(await core.runRender({ ...so, only: services }));
-      inv.doc.rendered = rendered;
-      if (inv.json) return;
-      const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
-      inv.stdout(docs.length ? `---\n${docs.join('---\n')}` : '');
-      if (!docs.length) process.stderr.write('no service of this stack deploys to Kubernetes\n');
+      inv.sink.result({ rendered }, () => {
+        const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
+        return docs.length ? `---\n${docs.join('---\n')}` : { stdout: '', stderr: 'no service of this stack deploys to Kubernetes' };
+      });
     });
 }

@@ -21,13 +21,13 @@ export function registerState(program: Command, inv: Invocation): void {
     .action(async (_o, cmd: Command) => {
       const { core, stack, file } = await stateFileOf(cmd);
       const st = await core.readStateFile(file);
-      Object.assign(inv.doc, { stack, stateFile: file, state: st });
-      if (inv.json) return;
-      inv.stdout(`${file}\n`);
-      for (const [key, e] of Object.entries(st)) {
-        const flags = [e.destroyed ? 'destroyed' : '', e.pending ? 'pending' : ''].filter(Boolean).join(',');
-        inv.stdout(`${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}\n`);
-      }
+      inv.sink.result({ stack, stateFile: file, state: st }, () => {
+        const rows = Object.entries(st).map(([key, e]) => {
+          const flags = [e.destroyed ? 'destroyed' : '', e.pending ? 'pending' : ''].filter(Boolean).join(',');
+          return `${key.padEnd(30)} ${e.provider.padEnd(8)} ${(e.image ?? '').padEnd(40)} ${flags}\n`;
+        });
+        return `${file}\n${rows.join('')}`;
+      });
     });
 
   state
@@ -37,23 +37,16 @@ export function registerState(program: Command, inv: Invocation): void {
     .action(async (o: { yes?: boolean }, cmd: Command) => {
       const core = await loadCore();
       const plan = await core.planRecover(await inv.sessionOptions(cmd));
-      Object.assign(inv.doc, { stateFile: plan.stateFile, found: plan.found, entries: [], written: false });
-      process.stderr.write(inv.mask(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):\n`));
-      for (const r of plan.found) process.stderr.write(inv.mask(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}\n`));
-      if (!o.yes) {
-        if (!process.stdin.isTTY) throw core.noTtyForConfirm();
-        const rl = (await import('node:readline/promises')).createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question(`write ${Object.keys(plan.next).length} entr(ies) to ${plan.stateFile}? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(answer.trim())) {
-          process.stderr.write('nothing written\n');
-          return;
-        }
-      }
+      inv.sink.result({ stateFile: plan.stateFile, found: plan.found, entries: [], written: false });
+      inv.sink.note(`state file ${plan.stateFile} is ${plan.current}; found ${plan.found.length} labelled resource(s):`);
+      for (const r of plan.found) inv.sink.note(`  ${r.provider} ${r.kind} ${r.name} -> ${r.key}`);
+      const count = Object.keys(plan.next).length;
+      // No terminal (or --json) and no --yes: it fails asking for --yes, writing nothing.
+      const yes = await inv.sink.request({ question: `write ${count} entr(ies) to ${plan.stateFile}?`, default: false, answer: o.yes ? true : undefined, unattended: () => core.noTtyForConfirm() });
+      if (!yes) return inv.sink.note('nothing written');
       const aside = await core.applyRecover(plan);
-      if (aside) process.stderr.write(`the corrupt file was kept as ${aside}\n`);
-      Object.assign(inv.doc, { entries: Object.keys(plan.next), written: true, ...(aside ? { keptAside: aside } : {}) });
-      if (!inv.json) inv.stdout(`wrote ${plan.stateFile} (${Object.keys(plan.next).length} entries)\n`);
+      if (aside) inv.sink.note(`the corrupt file was kept as ${aside}`);
+      inv.sink.result({ entries: Object.keys(plan.next), written: true, ...(aside ? { keptAside: aside } : {}) }, () => `wrote ${plan.stateFile} (${count} entries)\n`);
     });
 
   state
@@ -64,7 +57,7 @@ export function registerState(program: Command, inv: Invocation): void {
       const { core, stack, file } = await stateFileOf(cmd);
       const r = await core.unlockStack(file, { force: Boolean(o.force) });
       const owner = r.removed.kind === 'lock' ? (r.removed.owner ?? null) : null;
-      Object.assign(inv.doc, { stack, stateFile: file, lock: { file: r.file, removed: true, owner } });
-      process.stderr.write(`removed the lock ${r.file}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}\n`);
+      inv.sink.result({ stack, stateFile: file, lock: { file: r.file, removed: true, owner } });
+      inv.sink.note(`removed the lock ${r.file}${owner ? ` (held by pid ${owner.pid} on ${owner.host}, ${owner.command})` : ''}`);
     });
 }

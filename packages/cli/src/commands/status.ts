@@ -12,7 +12,6 @@ export function registerStatus(program: Command, inv: Invocation): void {
     .action(async (services: string[], _o, cmd: Command) => {
       const core = await loadCore();
       const s = await core.runStatus({ ...(await inv.sessionOptions(cmd)), only: services });
-      Object.assign(inv.doc, { stack: s.stack, stateFile: s.stateFile, status: s.rows });
-      if (!inv.json) inv.stdout(statusTable(s.rows) + '\n');
+      inv.sink.result({ stack: s.stack, stateFile: s.stateFile, status: s.rows }, () => statusTable(s.rows) + '\n');
     });
 }

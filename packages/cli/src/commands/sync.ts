@@ -15,9 +15,9 @@ export function registerSync(program: Command, inv: Invocation): void {
       const so = await inv.sessionOptions(cmd);
       const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
         const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
-        so.reporter.info(`synced ${what} to ${r.containers.join(', ')}`, r.key, 'Synced');
+        so.reporter.info(`synced ${what} to ${r.containers.join(', ')}`, r.key, core.Events.Synced);
       });
-      inv.doc.rounds = rounds;
-      if (!o.once) process.stderr.write('sync stopped\n');
+      inv.sink.result({ rounds });
+      if (!o.once) inv.sink.note('sync stopped');
     });
 }

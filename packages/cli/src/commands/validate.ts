@@ -28,7 +28,6 @@ export function registerValidate(program: Command, inv: Invocation): void {
       };
       await core.requireValidProviders(loaded, process.cwd(), load);
       const services = Object.keys(loaded.config.services);
-      Object.assign(inv.doc, { stack: loaded.config.name, configFile: loaded.configPath, serviceNames: services });
-      if (!inv.json) inv.stdout(`${loaded.configPath}: valid (stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
+      inv.sink.result({ stack: loaded.config.name, configFile: loaded.configPath, serviceNames: services }, () => `${loaded.configPath}: valid (stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`);
     });
 }

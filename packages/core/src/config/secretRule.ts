@@ -1,4 +1,4 @@
-// Which resolved values are secrets (docs/reliability.md, "Masking rule"): masked in every
+// Which resolved values are secrets (docs/using/reliability.md, "Masking rule"): masked in every
 // output and kept out of the state file. Ordinary words are not secrets, and an address
 // the next run needs (host, network, registry, image, stack name) is never one.
 import { MIN_MASKED } from '../output/mask.js';

@@ -1,4 +1,4 @@
-// The connection layer to the Docker Engine API (docs/docker.md, "How pctl finds the engine").
+// The connection layer to the Docker Engine API (docs/using/docker.md, "How pctl finds the engine").
 export type { Engine, EngineContext, EngineEndpoint, SshTarget } from './types.js';
 export { engineFor, closeEngines } from './engines.js';
 export { engineError, engineStatusCode } from './engineError.js';

@@ -7,6 +7,7 @@ import { runPool } from '../concurrency/pool.js';
 import { saveBuildRecords, type BuildRecords } from './buildRecords.js';
 import { markBuilding } from './buildMarker.js';
 import type { PlannedTarget } from './targets.js';
+import { Events } from '../reporter.js';
 
 export interface ImageOutcome {
   ref: string;
@@ -24,7 +25,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
   // One engine call tells which content tags already exist: those need no build.
   const present = ctx.flags.forceBuild ? new Set<string>() : await existingImages(ctx, needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'));
   for (const ref of present) {
-    ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, 'BuildSkipped');
+    ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, Events.BuildSkipped);
     outcomes.set(ref, { ref, built: false, pushed: false });
   }
   const toBuild = needed.filter((r) => !present.has(r));
@@ -34,7 +35,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     limit,
     async (ref, signal) => {
       const { spec, owner } = specByRef.get(ref)!;
-      ctx.reporter.info(`building ${ref}`, owner.key, 'BuildStarted', { ref });
+      ctx.reporter.info(`building ${ref}`, owner.key, Events.BuildStarted, { ref });
       const r = await buildImage({
         spec,
         ref,
@@ -43,7 +44,7 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
         signal,
         labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
         analyzed: owner.buildAnalysis,
-        onLine: (line) => ctx.reporter.emit({ level: 'debug', code: 'BuildLine', text: line, subject: ref }),
+        onLine: (line) => ctx.reporter.emit({ level: 'debug', code: Events.BuildLine, text: line, subject: ref }),
       });
       ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
       outcomes.set(ref, { ref, built: r.built, pushed: false });
@@ -61,7 +62,7 @@ export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget,
   if (typeof registry === 'object' && registry.username && registry.password) {
     await registryLogin({ url: registry.url, username: registry.username, password: registry.password, exec: ctx.exec });
   }
-  ctx.reporter.info(`pushing ${target.image.ref}`, target.key, 'PushStarted');
+  ctx.reporter.info(`pushing ${target.image.ref}`, target.key, Events.PushStarted);
   const r = await pushImage({ ref: target.image.ref, exec: ctx.exec, signal: ctx.signal });
   return r.pushed;
 }

@@ -10,6 +10,7 @@ import { openSession, requireKnownServices, type SessionOptions } from './sessio
 import { destroyedEntry } from './entry.js';
 import { withLockedState } from './lockedState.js';
 import type { RunResult, ServiceOutcome } from './outcome.js';
+import { Events } from '../reporter.js';
 
 export async function runDestroy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
   const session = await openSession(opts);
@@ -46,11 +47,11 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
             outcomes.push(out);
             try {
               const p = await session.v1(entry.provider);
-              ctx.reporter.info('destroying', key, 'ServiceDestroying');
+              ctx.reporter.info('destroying', key, Events.ServiceDestroying);
               await p.destroy({ ctx, key, entry });
               await store.set(key, destroyedEntry(entry));
               out.result = 'destroyed';
-              ctx.reporter.info('destroyed', key, 'ServiceDestroyed');
+              ctx.reporter.info('destroyed', key, Events.ServiceDestroyed);
             } catch (e) {
               out.result = 'failed';
               out.error = toPctlError(e).message;

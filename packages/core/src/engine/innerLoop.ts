@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { ProviderV1 } from '../contract.js';
 import { PctlError } from '../errors.js';
+import { Events } from '../reporter.js';
 import { readStateFile, statePath } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
 import { serviceKey } from '../serviceKey.js';
@@ -57,7 +58,7 @@ export async function reachServices(opts: SessionOptions, names: readonly string
     const deployed = entry && !entry.destroyed;
     if (!provider[verb]) {
       if (explicit) throw verbUnsupported(provider.name, verb, name);
-      if (deployed) opts.reporter.info(`provider ${provider.name} cannot ${VERB_WORDS[verb]}: skipped`, key, 'VerbUnsupported');
+      if (deployed) opts.reporter.info(`provider ${provider.name} cannot ${VERB_WORDS[verb]}: skipped`, key, Events.VerbSkipped);
       continue;
     }
     if (!deployed) {

@@ -2,6 +2,7 @@
 import { acquireLock, type HeldLock } from '../state/lock.js';
 import { StateStore, statePath } from '../state/store.js';
 import type { Session } from './session.js';
+import { Events } from '../reporter.js';
 
 // Opens the state under the stack's lock, runs `fn`, always releases the lock.
 export async function withLockedState<T>(session: Session, command: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
@@ -11,7 +12,7 @@ export async function withLockedState<T>(session: Session, command: string, fn: 
     timeoutMs: session.opts.lockTimeoutMs ?? 0,
     command,
     signal: session.opts.signal,
-    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? `pid ${o.pid} on ${o.host} (${o.command}, since ${o.startedAt})` : 'another run'}`, undefined, 'LockWait'),
+    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? `pid ${o.pid} on ${o.host} (${o.command}, since ${o.startedAt})` : 'another run'}`, undefined, Events.LockWait),
   });
   try {
     const store = await StateStore.open(file);

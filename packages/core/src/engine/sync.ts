@@ -12,6 +12,7 @@ import { readStateFile, statePath } from '../state/store.js';
 import { verbUnsupported } from './innerLoop.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
+import { Events } from '../reporter.js';
 
 interface Pair {
   /** Context-relative source ('' for the whole context). */
@@ -137,7 +138,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
       const todo = [...pending];
       pending.clear();
       running = running.then(async () => {
-        for (const x of todo) await syncOne(x, false).catch((e) => ctx.reporter.emit({ level: 'error', code: 'SyncFailed', text: (e as Error).message, subject: x.target.key }));
+        for (const x of todo) await syncOne(x, false).catch((e) => ctx.reporter.emit({ level: 'error', code: Events.SyncFailed, text: (e as Error).message, subject: x.target.key }));
       });
     }, opts.debounceMs ?? 150);
   };
@@ -152,7 +153,7 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
         failure = e;
       }
     }
-    ctx.reporter.info(`watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`, w.target.key, 'SyncWatching');
+    ctx.reporter.info(`watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`, w.target.key, Events.SyncWatching);
   }
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();

@@ -28,7 +28,7 @@ function refused(module: string, verb: string, why: string): PctlError {
     message: `${module}: ${verb} returned ${why}`,
     fault: 'user',
     exitCode: 1,
-    hint: 'see docs/providers.md for what each verb returns',
+    hint: 'see docs/providers/contract.md for what each verb returns',
   });
 }
 

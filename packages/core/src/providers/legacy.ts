@@ -4,6 +4,7 @@ import type { StackConfig } from '../config/schema.js';
 import type { Reporter } from '../reporter.js';
 import type { StateStore } from '../state/store.js';
 import type { LoadedProvider } from './types.js';
+import { Events } from '../reporter.js';
 
 export interface LegacyRun {
   providers: ReadonlyMap<string, LoadedProvider>;
@@ -16,7 +17,7 @@ export async function runLegacyProviders({ providers, config, reporter }: Legacy
     if (p.kind !== 'legacy') continue;
     const uses = Object.values(config.services).some((s) => s.provider.name === name);
     if (!uses) continue;
-    reporter.info(`running provider ${name} (bare function)`, undefined, 'LegacyProvider');
+    reporter.info(`running provider ${name} (bare function)`, undefined, Events.LegacyProvider);
     const argv = process.argv;
     process.argv = [argv[0] ?? 'node', argv[1] ?? 'pctl', command];
     try {

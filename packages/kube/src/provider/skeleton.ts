@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import {
   defineProvider,
+  Events,
   PctlError,
   removeImage,
   builtForStack,
@@ -142,7 +143,7 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     });
     // Moved to another cluster: now that it runs in the new one, it goes from the old one.
     if (p.previous && !p.previous.destroyed && !sameCluster) {
-      ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, target.key, 'ClusterMoved');
+      ctx.reporter.info(`removing from the previous cluster ${prev.cluster}`, target.key, Events.ClusterMoved);
       await destroyIn(ctx, target.key, prev, undefined);
     }
     return {

@@ -5,6 +5,7 @@ import { adoptOne } from '../adopt.js';
 import type { PlanItem } from '../plan.js';
 import { deployService } from './deployService.js';
 import type { DeployRun } from './run.js';
+import { Events } from '../../reporter.js';
 
 export async function applyService(run: DeployRun, planned: PlanItem): Promise<void> {
   const { session, store } = run;
@@ -14,7 +15,7 @@ export async function applyService(run: DeployRun, planned: PlanItem): Promise<v
   const out = run.outcomes.get(key)!;
   let item = planned;
   if (item.action === 'unchanged') {
-    reporter.info('unchanged, skipping', key, 'ServiceUnchanged');
+    reporter.info('unchanged, skipping', key, Events.ServiceUnchanged);
     out.result = 'skipped';
     return;
   }
@@ -26,22 +27,22 @@ export async function applyService(run: DeployRun, planned: PlanItem): Promise<v
     });
     if (!why) {
       out.result = 'adopted';
-      reporter.info('adopted: kept what the original pctl runs', key, 'ServiceAdopted');
+      reporter.info('adopted: kept what the original pctl runs', key, Events.ServiceAdopted);
       return;
     }
     item = { ...item, action: 'update', reason: `not adopted: ${why}` };
     Object.assign(out, { action: item.action, reason: item.reason });
   }
-  reporter.info(`${item.action === 'create' ? 'creating' : 'updating'} (${item.reason})`, key, 'ServiceDeploying');
+  reporter.info(`${item.action === 'create' ? 'creating' : 'updating'} (${item.reason})`, key, Events.ServiceDeploying);
   try {
     await deployService(run, target, item);
     out.result = 'deployed';
-    reporter.info('deployed', key, 'ServiceDeployed', { image: target.image.ref });
+    reporter.info('deployed', key, Events.ServiceDeployed, { image: target.image.ref });
   } catch (e) {
     const err = toPctlError(e);
     out.result = 'failed';
     out.error = err.message;
-    reporter.emit({ level: 'error', code: 'ServiceFailed', text: err.oneLine(), subject: key });
+    reporter.emit({ level: 'error', code: Events.ServiceFailed, text: err.oneLine(), subject: key });
     throw err;
   }
 }

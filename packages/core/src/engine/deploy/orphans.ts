@@ -2,6 +2,7 @@
 // current service deployed, so a failed deploy removes nothing; the first failure stops it.
 import { toPctlError } from '../../errors.js';
 import type { DeployRun } from './run.js';
+import { Events } from '../../reporter.js';
 
 export async function removeOrphans(run: DeployRun): Promise<void> {
   const { session, store, outcomes } = run;
@@ -17,11 +18,11 @@ export async function removeOrphans(run: DeployRun): Promise<void> {
         outcomes.delete(orphan.key);
         continue;
       }
-      ctx.reporter.info('removing (gone from the config)', orphan.key, 'OrphanRemoving');
+      ctx.reporter.info('removing (gone from the config)', orphan.key, Events.OrphanRemoving);
       await loaded.provider.destroy({ ctx, key: orphan.key, entry });
       await store.set(orphan.key, undefined);
       outcomes.get(orphan.key)!.result = 'removed';
-      ctx.reporter.info('removed', orphan.key, 'OrphanRemoved');
+      ctx.reporter.info('removed', orphan.key, Events.OrphanRemoved);
     } catch (e) {
       const error = toPctlError(e);
       Object.assign(outcomes.get(orphan.key)!, { result: 'failed', error: error.message });

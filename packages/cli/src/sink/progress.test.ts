@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHumanReporter } from './render.js';
+import { createHumanReporter } from './progress.js';
 
 // A tiny terminal: enough of VT100 (cursor up, clear line, CR, LF) to see what a user sees.
 function terminal(columns = 60, rows?: number) {
