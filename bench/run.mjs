@@ -15,6 +15,7 @@ import * as awsPlan from './parts/awsPlan.mjs';
 import * as kubePlan from './parts/kubePlan.mjs';
 import * as planScale from './parts/planScale.mjs';
 import * as stateS3 from './parts/stateS3.mjs';
+import * as logsFirstLine from './parts/logsFirstLine.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
 import * as builds from './parts/builds.mjs';
 
@@ -30,6 +31,7 @@ const parts = [
   ['kube', kubePlan],
   ['scale', planScale],
   ['state', stateS3],
+  ['logs', logsFirstLine],
 ];
 
 const asked = process.argv.slice(2).length ? process.argv.slice(2) : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);

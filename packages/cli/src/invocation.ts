@@ -31,13 +31,11 @@ export class Invocation {
   verbose = false;
   /** Where every output of the command goes: the human renderer, or the --json document. */
   readonly sink: OutputSink;
-  /** The exit status a command chose for a run without error (plan --exit-code). */
-  exitCode?: number;
   constructor(
     readonly interrupts: Interrupts,
     /** `--json` is on the command line: decided once by `wantsJson`, before commander parses it. */
     json: boolean,
-    io: Pick<SinkIo, 'stdout' | 'rawStderr' | 'writeDocument'>,
+    io: Pick<SinkIo, 'stdout' | 'rawStdout' | 'rawStderr' | 'writeDocument'>,
   ) {
     this.sink = createSink(json, {
       ...io,

@@ -6,7 +6,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
+import { registerExec } from './commands/exec.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
+import { registerPortForward } from './commands/portForward.js';
 import { registerRender } from './commands/render.js';
 import { registerState } from './commands/state.js';
 import { registerStatus } from './commands/status.js';
@@ -61,6 +64,9 @@ function buildProgram(inv: Invocation): Command {
   registerPlan(program, inv);
   registerRender(program, inv);
   registerSync(program, inv);
+  registerLogs(program, inv);
+  registerExec(program, inv);
+  registerPortForward(program, inv);
   registerValidate(program, inv);
   registerStatus(program, inv);
   registerHistory(program, inv);
@@ -97,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   // Results for people pass the guard; only the document is written raw (masked inside its strings).
   const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
-  inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStderr: unguarded.rawStderr, writeDocument });
+  inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStdout: unguarded.rawStdout, rawStderr: unguarded.rawStderr, writeDocument });
   inv.doc.pctlVersion = VERSION;
   // Under --json the one document (the human sink prints nothing here); ok unless the run failed
   // (plan --exit-code's 2 is a result, not a failure).
@@ -128,10 +134,15 @@ export async function main(argv: string[]): Promise<number> {
     // A module called process.exit and swallowed what the guard threw: the run still fails.
     const exited = loadedCore()?.exitAttempt();
     if (exited) exitCode = await reportError(exited, inv, argv);
-    // A command's own exit status (plan --exit-code: 2 when something would change).
-    else if (inv.exitCode !== undefined) {
-      printDocument(inv.exitCode, false);
-      return inv.exitCode;
+    else {
+      // A command's own exit status: exec passes its command's on; plan --exit-code's 2
+      // (something would change) is a result, not a failure.
+      const chosen = inv.sink.exitCode();
+      if (chosen.code !== 0 && !chosen.failed) {
+        printDocument(chosen.code, false);
+        return chosen.code;
+      }
+      exitCode = chosen.code;
     }
   } catch (e) {
     // A process.exit the guard stopped is the cause, whatever a wrapper made of it.

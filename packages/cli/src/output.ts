@@ -3,7 +3,7 @@
 // a provider arrive escaped (no ESC sequence retitles, clears or rewrites the terminal),
 // and Node's own debug log (NODE_DEBUG), which prints registry credentials, is dropped.
 type Write = typeof process.stdout.write;
-type RawWrite = (text: string) => void;
+type RawWrite = (text: string | Uint8Array) => void;
 
 // C0 and C1 control characters but line feed and tab.
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;

@@ -62,7 +62,7 @@ export function outputJsonSchema(): Record<string, unknown> {
     required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
       formatVersion: { const: JSON_FORMAT_VERSION },
-      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'state', 'state show', 'state recover', 'state unlock', 'state pull', 'state push', 'state history', 'state migrate'] },
+      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'logs', 'exec', 'port-forward', 'state', 'state show', 'state recover', 'state unlock', 'state pull', 'state push', 'state history', 'state migrate'] },
       ok: { type: 'boolean' },
       pctlVersion: str,
       error,
@@ -123,6 +123,9 @@ export function outputJsonSchema(): Record<string, unknown> {
         environments: { type: 'array', items: { type: 'object', required: ['environment', 'stack', 'serviceNames'], properties: { environment: str, stack: str, serviceNames: strings } } },
       }, ['configFile']),
       command('sync', { rounds: { type: 'array', items: { type: 'object', required: ['key', 'files', 'deleted', 'containers'], properties: { key: str, files: { type: 'integer' }, deleted: { type: 'integer' }, containers: strings } } } }, ['rounds']),
+      command('logs', { serviceNames: strings }, ['serviceNames']),
+      command('exec', { service: str, replica: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, ['service', 'replica', 'exitCode']),
+      command('port-forward', { forwards: { type: 'array', items: { type: 'object', required: ['service', 'replica', 'local', 'remote'], properties: { service: str, replica: str, local: { type: 'integer' }, remote: { type: 'integer' } } } } }, ['forwards']),
       command('state show', { state: { type: 'object', additionalProperties: stateEntry } }, ['stack', 'stateFile', 'state']),
       command('state recover', { found: { type: 'array' }, entries: strings, written: { type: 'boolean' }, keptAside: str }, ['stateFile', 'found', 'entries', 'written']),
       command('state unlock', { lock: { type: 'object', required: ['file', 'removed', 'owner'], properties: { file: str, removed: { const: true }, owner: { type: ['object', 'null'] } } } }, ['stack', 'stateFile', 'lock']),

@@ -13,6 +13,11 @@ export {
   type FoundResource,
   type OptionIssue,
   type AdoptResult,
+  type LogLine,
+  type ReplicaEvent,
+  type ExecTerminal,
+  type ExecOutcome,
+  type PortDialer,
 } from '@pctl/provider-kit';
 
 export type ProviderContext = Kit.ProviderContext<StackConfig>;
@@ -21,6 +26,10 @@ export type DeployParams = Kit.DeployParams<ServiceConfig, StackConfig>;
 export type AdoptParams = Kit.AdoptParams<ServiceConfig, StackConfig>;
 export type DestroyParams = Kit.DestroyParams<StackConfig>;
 export type StatusParams = Kit.StatusParams<ServiceConfig, StackConfig>;
+export type ServiceRef = Kit.ServiceRef<StackConfig>;
+export type LogsParams = Kit.LogsParams<StackConfig>;
+export type ExecParams = Kit.ExecParams<StackConfig>;
+export type PortForwardParams = Kit.PortForwardParams<StackConfig>;
 export type ProviderV1 = Kit.ProviderV1<ServiceConfig, StackConfig>;
 export type Provider = ProviderV1;
 export type LegacyProviderFunction = Kit.LegacyProviderFunction<StackConfig>;

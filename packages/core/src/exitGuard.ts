@@ -81,7 +81,10 @@ export function guardExit(): () => void {
   if (on) return () => undefined;
   on = true;
   attempt = undefined;
-  const refuse = (fn: string) => (code?: unknown): never => {
+  const refuse = (fn: 'exit' | 'reallyExit' | 'abort') => (code?: unknown): never => {
+    // A copy kept past the guard (signal-exit, which execa loads while a run spawns ssh,
+    // restores the reallyExit it found when its last child ends) exits as the real one.
+    if (!on) return (originals[fn] as (c?: unknown) => never)(code);
     const err = exitError(fn, code);
     attempt ??= err;
     throw err;

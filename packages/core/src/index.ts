@@ -13,7 +13,15 @@ export {
   defineProvider,
   type DeployParams,
   type DestroyParams,
+  type ExecOutcome,
+  type ExecParams,
+  type ExecTerminal,
   type FoundResource,
+  type LogLine,
+  type LogsParams,
+  type PortDialer,
+  type PortForwardParams,
+  type ReplicaEvent,
   type ProviderContext,
   type ProviderV1,
   type ServiceStatus,
@@ -61,6 +69,9 @@ export { type SessionOptions } from './engine/session.js';
 export { type LoadedProvider } from './providers/types.js';
 export { runPlan } from './engine/runPlan.js';
 export { runRender } from './engine/runRender.js';
+export { runExec } from './engine/exec.js';
+export { type LogRecord, parseSince, runLogs } from './engine/logs.js';
+export { type Forward, parseForward, runPortForward } from './engine/portForward.js';
 export { runStatus, type StatusRow } from './engine/status.js';
 export { runHistory, type HistoryRelease, type ServiceHistory } from './engine/history.js';
 export { runRollback } from './engine/rollback.js';

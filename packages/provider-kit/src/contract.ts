@@ -105,6 +105,95 @@ export interface SyncBatch {
   deleted: string[];
 }
 
+/** What the inner-loop verbs (logs, exec, portForward) name: one service as deployed. */
+export interface ServiceRef<C = StackConfig> {
+  ctx: ProviderContext<C>;
+  /** The state key (`<stack>-<service>`). */
+  key: string;
+  /** The state entry of the last deploy (where it runs: host, namespace, ...). */
+  entry?: StateEntry;
+}
+
+/** One line a replica wrote, without its line break. */
+export interface LogLine {
+  /** The replica's short name, stable across its restarts: `1`, `2` (docker), a pod name (Kubernetes). */
+  replica: string;
+  stream: 'stdout' | 'stderr';
+  /** When the platform received it, RFC 3339 with nanoseconds (UTC), if the platform says. */
+  time?: string;
+  line: string;
+}
+
+/** A replica appearing or going away while logs follow. */
+export interface ReplicaEvent {
+  replica: string;
+  event: 'added' | 'gone';
+  /** Why it went (`exited with code 137`, `removed`), or what it is (`container web-1 (3f2a9c1d0b7e)`). */
+  detail?: string;
+}
+
+export interface LogsParams<C = StackConfig> extends ServiceRef<C> {
+  /** Keep streaming (and pick up replicas that appear later) until `signal` aborts. */
+  follow: boolean;
+  /** Only lines from this moment on. */
+  since?: Date;
+  /** Only the last N lines of each replica (before following). */
+  tail?: number;
+  /** The lines of each replica's previous run (the one before its last restart), not the current. */
+  previous: boolean;
+  /** Each line, in the order one replica wrote it (replicas interleave). */
+  onLine(line: LogLine): void;
+  /** Replicas that appear or go away while following (and each one found at the start). */
+  onReplica(event: ReplicaEvent): void;
+  /** Aborted when the user stops following (Ctrl-C): resolve then, leaving nothing running. */
+  signal: AbortSignal;
+}
+
+/** The terminal of an exec with `tty`: its size now and its changes. */
+export interface ExecTerminal {
+  rows: number;
+  columns: number;
+  /** Registers the listener of size changes; returns its removal. */
+  onResize(listener: (size: { rows: number; columns: number }) => void): () => void;
+}
+
+export interface ExecParams<C = StackConfig> extends ServiceRef<C> {
+  /** The command as an argument array (never a shell string). */
+  command: string[];
+  /** 1-based replica number; default: the first ready (running) replica. */
+  replica?: number;
+  /** Bytes for the command's stdin (`-i`); none: stdin is closed. */
+  stdin?: NodeJS.ReadableStream;
+  /** Receives the command's stdout byte for byte (with a TTY: everything it writes). */
+  stdout: NodeJS.WritableStream;
+  /** Receives its stderr byte for byte (unused with a TTY, which merges them). */
+  stderr: NodeJS.WritableStream;
+  /** Allocate a TTY of this size and forward its changes (`-t`). */
+  tty?: ExecTerminal;
+  signal: AbortSignal;
+}
+
+/** Where an exec ran and how it ended: its exit code, passed through by `pctl exec`. */
+export interface ExecOutcome {
+  replica: string;
+  exitCode: number;
+}
+
+export interface PortForwardParams<C = StackConfig> extends ServiceRef<C> {
+  /** 1-based replica number; default: the first running replica (found again when it goes). */
+  replica?: number;
+}
+
+/** Opens connections to one service's replica: pctl listens locally and dials one per client. */
+export interface PortDialer {
+  /** The replica connections reach now. */
+  replica(): string;
+  /** A byte stream to `port` of the replica (found again if the last one is gone). */
+  dial(port: number): Promise<import('node:stream').Duplex>;
+  /** Ends what the dialer holds (tunnels); connections already open end too. */
+  close(): Promise<void>;
+}
+
 export interface ServiceStatus {
   state: 'running' | 'degraded' | 'missing' | 'stopped' | 'unknown';
   detail?: string;
@@ -148,6 +237,12 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
   needsPush?(options: Record<string, unknown>, service?: S): boolean;
   /** Copies changed files into the running service (`pctl sync`); returns where they went. */
   sync?(params: { ctx: ProviderContext<C>; key: string; entry?: StateEntry; batches: SyncBatch[] }): Promise<{ containers: string[] }>;
+  /** Streams the log lines of every replica of a service (`pctl logs`). */
+  logs?(params: LogsParams<C>): Promise<void>;
+  /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */
+  exec?(params: ExecParams<C>): Promise<ExecOutcome>;
+  /** A dialer of the ports of one running replica (`pctl port-forward`). */
+  portForward?(params: PortForwardParams<C>): Promise<PortDialer>;
   /** What deploy would apply, touching nothing (`pctl render`): Kubernetes objects as JSON. */
   render?(params: DeployParams<S, C>): Promise<Record<string, unknown>[]>;
   /** Optional extra notes for `pctl plan`. */

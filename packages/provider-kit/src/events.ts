@@ -39,6 +39,7 @@ export interface EventPayloads {
   SyncWatching: undefined;
   Synced: undefined;
   SyncFailed: undefined;
+  VerbSkipped: undefined;
   ClusterMoved: undefined;
   NamespaceCreated: undefined;
   NamespaceDeleted: undefined;
@@ -92,6 +93,7 @@ export const EVENT_CODES = {
   SyncWatching: { level: 'info', description: '`pctl sync` watches these folders of a service' },
   Synced: { level: 'info', description: '`pctl sync` copied changed files into a service\'s containers' },
   SyncFailed: { level: 'error', description: '`pctl sync` could not copy files into a container (watching goes on)' },
+  VerbSkipped: { level: 'info', description: '`pctl logs` (or another inner-loop command naming no service) skipped a service whose provider cannot do it' },
   ClusterMoved: { level: 'info', description: 'a service moved to another cluster: removed from the previous one' },
   NamespaceCreated: { level: 'info', description: 'pctl created a Kubernetes namespace' },
   NamespaceDeleted: { level: 'info', description: 'a namespace pctl created is empty and deleted' },

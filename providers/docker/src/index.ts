@@ -3,13 +3,16 @@
 // It speaks the Engine API (api.ts); one file per concern: options, containers, the
 // create body (createSpec), networks, images, transfer to a remote host, events and
 // readiness, deploy, destroy, adopt (what the original pctl left running), status/discover,
-// sync.
+// sync; the inner loop: logs, exec, portForward (with replicas: which container is which).
 import { defineProvider } from '@pctl/core';
 import { adopt } from './adopt.js';
 import { deploy } from './deploy.js';
 import { destroy } from './destroy.js';
 import { options, validateOptions } from './options.js';
 import { engineLimitIssues } from './serviceLimits.js';
+import { exec } from './exec.js';
+import { logs } from './logs.js';
+import { portForward } from './portForward.js';
 import { discover, status } from './status.js';
 import { sync } from './sync.js';
 
@@ -34,6 +37,9 @@ export const dockerProvider = defineProvider({
   status,
   discover,
   sync,
+  logs,
+  exec,
+  portForward,
 });
 
 export default dockerProvider;

@@ -17,6 +17,6 @@ export function registerPlan(program: Command, inv: Invocation): void {
       const result = await core.runPlan({ ...(await inv.sessionOptions(cmd)), only: services });
       const changes = result.services.filter((s) => s.action !== 'unchanged').length;
       inv.sink.result({ ...runResultJson(result), ...(o.exitCode ? { changes } : {}) }, () => planTable(result) + '\n');
-      if (o.exitCode) inv.exitCode = changes ? 2 : 0;
+      if (o.exitCode) inv.sink.exitWith(changes ? 2 : 0, false);
     });
 }

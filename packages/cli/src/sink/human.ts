@@ -1,5 +1,6 @@
 // The sink for people: progress on stderr (the live board or plain lines), results on
 // stdout, questions asked on the terminal. The document is filled but never printed.
+import { formatLine } from '../logFormat.js';
 import { baseSink, unattendedAnswer } from './base.js';
 import type { ConfirmRequest, HumanResult, OutputSink, SinkIo } from './types.js';
 
@@ -27,6 +28,18 @@ export function createHumanSink(io: SinkIo): OutputSink {
     },
     request: async (r) => (r.answer === undefined && io.interactive() ? ask(r) : unattendedAnswer(r)),
     usage: (text) => io.stdout(text),
+    lines({ timestamps }) {
+      // Colour on a terminal only (and not with NO_COLOR): pctl's escapes around cleaned text, written raw.
+      const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && Boolean(io.rawStdout);
+      let width = 0;
+      return (r) => {
+        width = Math.max(width, r.service.length + 1 + r.replica.length);
+        const text = formatLine(r, { timestamps, colour, width }, io.clean);
+        if (colour) io.rawStdout!(text);
+        else io.stdout(text);
+      };
+    },
+    live: (text) => io.stdout(text.endsWith('\n') ? text : `${text}\n`),
     finish: () => undefined,
   };
 }

@@ -1,6 +1,7 @@
 // The sink for programs (--json): stdout carries exactly one document, printed by finish;
 // progress and notes still go to stderr for the person watching; nobody is asked anything
 // (a question takes --yes, or fails or takes its default as the request says).
+import { jsonLine } from '../logFormat.js';
 import { baseSink, unattendedAnswer } from './base.js';
 import type { OutputSink, SinkIo } from './types.js';
 
@@ -12,6 +13,9 @@ export function createJsonSink(io: SinkIo): OutputSink {
     request: async (r) => unattendedAnswer(r),
     // Help and version text would break the document: they go to stderr.
     usage: (text) => void process.stderr.write(text),
+    // The one streaming form: one JSON object per line, masked inside its strings, before the document.
+    lines: () => (r) => io.writeDocument(jsonLine(io.maskDeep(r))),
+    live: (text) => base.note(text.replace(/\n$/, '')),
     finish(exitCode, failed = exitCode !== 0) {
       base.doc.ok = !failed;
       // Masked inside its strings only, then written as is: a secret that reads `true` or

@@ -68,3 +68,68 @@ describe('the JSON sink', () => {
     await expect(sink.request({ question: 'write?', default: false, unattended: () => new Error('needs --yes') })).rejects.toThrow('needs --yes');
   });
 });
+
+describe('streaming through the sink (logs, exec, port-forward)', () => {
+  const line = (replica: string, text: string) => ({ service: 'api', replica, stream: 'stdout' as const, time: '2026-01-02T03:04:05Z', line: text });
+
+  it('people read aligned `service/replica | line`, masked; `live` lines go to stdout', () => {
+    const { sink, out } = recorded(false);
+    const write = sink.lines({ timestamps: false });
+    write(line('1', 'up hunter22'));
+    write({ ...line('12', 'ready'), service: 'api' });
+    sink.live('forwarding 127.0.0.1:8080 -> api/1:80');
+    expect(out.stdout).toBe('api/1 | up ***\napi/12 | ready\nforwarding 127.0.0.1:8080 -> api/1:80\n');
+    expect(out.document).toBe('');
+  });
+
+  it('under --json each line is one object before the document; `live` lines go to stderr', () => {
+    const { sink, out } = recorded(true);
+    sink.lines({ timestamps: true })(line('1', 'token hunter22'));
+    sink.live('forwarding 127.0.0.1:8080 -> api/1:80');
+    sink.result({ serviceNames: ['api'] });
+    sink.finish(0);
+    const [first, doc] = out.document.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toEqual({ service: 'api', replica: '1', stream: 'stdout', time: '2026-01-02T03:04:05Z', line: 'token ***' });
+    expect(doc).toMatchObject({ ok: true, serviceNames: ['api'] });
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe('forwarding 127.0.0.1:8080 -> api/1:80\n');
+  });
+
+  it('keeps the exit code a command ends with, and the document says ok false for it', () => {
+    const { sink, out } = recorded(true);
+    expect(sink.exitCode()).toEqual({ code: 0, failed: false });
+    sink.exitWith(7);
+    expect(sink.exitCode()).toEqual({ code: 7, failed: true });
+    sink.finish(sink.exitCode().code, sink.exitCode().failed);
+    expect(JSON.parse(out.document)).toMatchObject({ ok: false });
+  });
+
+  it('keeps a command\'s exit code that is a result, not a failure (plan --exit-code): ok stays true', () => {
+    const { sink, out } = recorded(true);
+    sink.exitWith(2, false);
+    expect(sink.exitCode()).toEqual({ code: 2, failed: false });
+    sink.finish(2, false);
+    expect(JSON.parse(out.document)).toMatchObject({ ok: true });
+  });
+
+  it('passes bytes through unchanged; under --json the command stdout goes to stderr', async () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    for (const json of [false, true]) {
+      const got: { stdout: Uint8Array[]; stderr: Uint8Array[] } = { stdout: [], stderr: [] };
+      const sink = createSink(json, {
+        stdout: () => undefined,
+        writeDocument: () => undefined,
+        rawStdout: (b) => void got.stdout.push(Buffer.from(b)),
+        rawStderr: (b) => void got.stderr.push(Buffer.from(b)),
+        mask: (t) => t,
+        clean: (t) => t,
+        maskDeep: (v) => v,
+        interactive: () => false,
+      });
+      const s = sink.passthrough('stdout');
+      await new Promise<void>((resolve, reject) => s.write(Buffer.from(bytes), (e) => (e ? reject(e) : resolve())));
+      expect(Buffer.concat(json ? got.stderr : got.stdout)).toEqual(Buffer.from(bytes));
+      expect((json ? got.stdout : got.stderr).length).toBe(0);
+    }
+  });
+});

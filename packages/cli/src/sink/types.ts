@@ -2,6 +2,7 @@
 // (the --json document's fields and the text people read), questions with a default answer.
 // Two renderers implement it: human.ts (the terminal) and json.ts (the --json document).
 import type { Reporter } from '@pctl/provider-kit/reporter';
+import type { Writable } from 'node:stream';
 import type { JsonDocument } from '../jsonOutput.js';
 
 /** What people read of a result: stdout, and a line on stderr when there is nothing to show. */
@@ -21,6 +22,16 @@ export interface ConfirmRequest {
   unattended?: () => Error;
 }
 
+/** One line of a stream of lines (`pctl logs`). */
+export interface StreamLine {
+  service: string;
+  replica: string;
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339, as the platform stamped it. */
+  time?: string;
+  line: string;
+}
+
 export interface OutputSink {
   /** `--json` is on: stdout carries only the document. */
   readonly json: boolean;
@@ -38,6 +49,18 @@ export interface OutputSink {
   request(r: ConfirmRequest): Promise<boolean>;
   /** Help and version text: stdout for people, stderr under --json. */
   usage(text: string): void;
+  /** A writer of streamed lines (`pctl logs`): people read `service/replica | line` (prefixes aligned, coloured on a terminal), programs one JSON object per line before the document. */
+  lines(opts: { timestamps: boolean }): (line: StreamLine) => void;
+  /** A line of the result that comes while the command runs (`forwarding ...`): stdout for people, stderr under --json. */
+  live(text: string): void;
+  /** Bytes passed through as they are, no mask, no escape (`exec`'s output; `> dump.sql` must be exact); under --json the command's stdout goes to stderr. */
+  passthrough(stream: 'stdout' | 'stderr'): Writable;
+  /** Sets the exit code the command ends with when nothing throws: `exec` passes its command's on
+   * (a failure unless 0), `plan --exit-code` says 2 when something would change (a result, not a
+   * failure: the document's ok stays true). */
+  exitWith(code: number, failed?: boolean): void;
+  /** The exit code set by exitWith (0 when none was), and whether it is a failure. */
+  exitCode(): { code: number; failed: boolean };
   /** The end of the run: under --json, prints the one document (ok unless the run failed: a
    * command's own exit status, such as plan --exit-code's 2, is not a failure). */
   finish(exitCode: number, failed?: boolean): void;
@@ -57,8 +80,10 @@ export interface RendererOptions {
 export interface SinkIo {
   /** Results for people on stdout (passes the guard). */
   stdout: (text: string) => void;
-  /** stderr with no guard: the live board's own escape sequences around cleaned text. */
-  rawStderr?: (text: string) => void;
+  /** stderr with no guard: the live board's own escape sequences around cleaned text; bytes passed through. */
+  rawStderr?: (text: string | Uint8Array) => void;
+  /** stdout with no guard: bytes passed through (`exec`), coloured prefixes around cleaned text (`logs`). */
+  rawStdout?: (text: string | Uint8Array) => void;
   /** The document, as is (already masked inside its strings). */
   writeDocument: (text: string) => void;
   mask: (text: string) => string;

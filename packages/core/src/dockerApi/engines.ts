@@ -60,6 +60,7 @@ async function openEngine(ctx: EngineContext, target?: SshTarget): Promise<Engin
       api: client.api,
       where: `host ${endpoint.ssh!.host} over ssh`,
       endpoint: { ...endpoint, describe: fwd.describe },
+      tunnel: (host, port) => fwd.tunnel(host, port),
       close: async () => {
         client.close();
         await fwd.close();

@@ -20,6 +20,8 @@ export interface SshForward {
   lost(): string | undefined;
   /** What the last sudo bridge said when it failed, if it did. */
   bridgeFailure(): string | undefined;
+  /** A local socket forwarded over the same connection to `host:port` as the remote host sees it (a container's address). */
+  tunnel(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -58,12 +60,26 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
       const fwd = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${socketPath}:${remote.forwardTo}`] }), { reject: false });
       if (fwd.exitCode !== 0 || !existsSync(socketPath)) throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, fwd.stderr || 'the forward of the engine socket failed');
     }
+    let tunnels = 0;
+    const opened = new Map<string, string>();
+    // One more `-O forward -L` on the master: no new ssh connection, no handshake.
+    const tunnel = async (host: string, port: number) => {
+      const to = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const known = opened.get(to);
+      if (known && existsSync(known)) return known;
+      const sock = path.join(priv.dir, `t${++tunnels}.sock`);
+      const r = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${sock}:${to}`] }), { reject: false });
+      if (r.exitCode !== 0 || !existsSync(sock)) throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, r.stderr || `the forward to ${to} failed`);
+      opened.set(to, sock);
+      return sock;
+    };
     const describe = `ssh://${sshWhere(t)} (${t.sudo ? `sudo docker${t.remoteSocket ? ` --host ${remote.describe}` : ''} system dial-stdio` : remote.describe})`;
     return {
       socketPath,
       describe,
       lost: () => (ended ? ended.stderr || `ssh exited (code ${ended.exitCode})` : undefined),
       bridgeFailure: () => bridge?.failure(),
+      tunnel,
       close,
     };
   } catch (e) {

@@ -36,6 +36,8 @@ export interface Engine {
   /** For messages: "the local engine (unix:///…)", "host 10.0.0.5 over ssh". */
   where: string;
   endpoint: EngineEndpoint;
+  /** Over ssh: a local unix socket reaching `host:port` from the remote host, through the same connection. */
+  tunnel?(host: string, port: number): Promise<string>;
   /** Ends the ssh forward, if any. */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { PctlError } from '../errors.js';
 import { syncPairs } from '../image/dockerfile.js';
 import { walkContext } from '../image/context.js';
 import { backendOf } from './stateBackend.js';
+import { verbUnsupported } from './innerLoop.js';
 import { computeTargets, type PlannedTarget } from './targets.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { Events } from '../reporter.js';
@@ -90,7 +91,10 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
       if (explicit) throw new PctlError({ code: 'NothingToSync', message: `${t.key}: ${why}`, fault: 'user', hint: 'pctl sync copies the folders a Dockerfile COPYs (COPY src/ /abs/dest/) into running containers' });
     };
     if (!t.build) { skip('its image is not built by pctl'); continue; }
-    if (!provider.sync) { skip(`provider ${provider.name} cannot sync files into running services`); continue; }
+    if (!provider.sync) {
+      if (explicit) throw verbUnsupported(provider.name, 'sync', t.name);
+      continue;
+    }
     const entry = state[t.key];
     if (!entry || entry.destroyed) { skip('it is not deployed (run pctl deploy first)'); continue; }
     const text = await fs.readFile(t.build.dockerfilePath, 'utf8');

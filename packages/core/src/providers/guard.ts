@@ -2,6 +2,7 @@
 // of any shape turned into one line naming the module, and what the verb returns checked
 // against the contract before pctl records or prints it.
 import type { AdoptResult, FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
+import { guardInnerLoop } from './guardInnerLoop.js';
 import { cutLong, PctlError } from '../errors.js';
 import { runStep, stepError } from '../step.js';
 import { MAX_STATE_DEPTH, tooDeep } from '../state/store.js';
@@ -138,6 +139,7 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
         }
       : undefined,
     sync: p.sync ? (params) => step(`sync ${params.key}`, () => p.sync!(params)) : undefined,
+    ...guardInnerLoop(p, module, { timeoutMs: opts.timeoutMs, refused }),
   };
   return { kind: 'v1', provider: guarded };
 }

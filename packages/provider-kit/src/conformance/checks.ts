@@ -24,6 +24,8 @@ export interface CheckEnv {
   step<T>(what: string, p: Promise<T>): Promise<T>;
   /** The entry of the last successful deploy. */
   entry?: StateEntry;
+  /** The service of the inner-loop checks (logs, exec, portForward), if the test gives one. */
+  innerLoop?: { service: ServiceConfig; port?: number };
 }
 
 export interface Check {

@@ -5,6 +5,7 @@ import type { ServiceConfig } from '../config.js';
 import { serviceKey } from '../labels.js';
 import { createTarget, createTestContext, type TestContext } from '../testing.js';
 import { checks, type CheckEnv } from './checks.js';
+import { innerChecks } from './innerChecks.js';
 import type { CheckResult, ConformanceOptions, ConformanceReport } from './types.js';
 
 export type { CheckResult, ConformanceOptions, ConformanceReport } from './types.js';
@@ -34,9 +35,10 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
     secret,
     key: serviceKey(stack, name),
     step: (what, p) => settleWithin(what, p, timeout),
+    innerLoop: opts.innerLoop ? { ...opts.innerLoop, service: withEnv(opts.innerLoop.service, { PCTL_KIT_SECRET: secret }) } : undefined,
   };
   const results: CheckResult[] = [];
-  for (const check of checks) {
+  for (const check of [...checks, ...innerChecks].filter((c) => !opts.only || opts.only.includes(c.id))) {
     let r: CheckResult;
     try {
       const skip = await check.run(env);

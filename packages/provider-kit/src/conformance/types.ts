@@ -19,6 +19,14 @@ export interface ConformanceOptions {
    * the kit can only trust the provider's own `discover`.
    */
   observe?: (stack: string) => Promise<string[]>;
+  /**
+   * A service for the inner-loop checks (logs, exec, portForward; skipped without it). It must
+   * print the value of its env var PCTL_KIT_MARK as its first stdout line and the same with
+   * `-err` appended on stderr, then keep running with `sh` and `cat` in its image, and, with
+   * `port`, echo back every byte a connection to that port sends. For a busybox image:
+   * `echo "$PCTL_KIT_MARK"; echo "$PCTL_KIT_MARK-err" >&2; exec nc -ll -p 7000 -e cat`.
+   */
+  innerLoop?: { service: ServiceConfig; port?: number };
   /** Stack name (default: `kit-<random>`, so runs never share resources). */
   stack?: string;
   /** Service name (default `svc`). */
@@ -30,6 +38,8 @@ export interface ConformanceOptions {
   exec?: Exec;
   /** Milliseconds one verb may take before the check fails as "never settled" (default 120000). */
   stepTimeoutMs?: number;
+  /** Only the checks with these ids (in their usual order); default every check. */
+  only?: string[];
   /** Called as each check ends. */
   onResult?: (r: CheckResult) => void;
 }
