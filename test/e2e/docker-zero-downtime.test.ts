@@ -195,3 +195,35 @@ async function hostAnswer(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`);
   return (await res.text()).trim().split('\n').at(-1) ?? '';
 }
+
+// Replicas in batches: the new names replace the old ones (one container becoming three
+// and three becoming two), every container of the service at the new version after each run.
+describe('start-first replicas in batches', () => {
+  const BSTACK = 'safe-zdb';
+  const bstack = useStack({ prefix: 'safe-zdb-' });
+  afterAll(async () => {
+    await removeStack(BSTACK);
+  });
+  const versions = async () => {
+    const names = await labelled('container', BSTACK);
+    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await docker(['exec', n, 'cat', '/w/index.html'])])));
+  };
+
+  it('goes from one container to three (batch 2) and back to two, gated batch by batch', async () => {
+    await removeStack(BSTACK);
+    const file = (replica: number) => stackFile.replace(`name: ${STACK}`, `name: ${BSTACK}`).replace('    provider:', `    scale: { replica: ${replica} }\n    rollout: { batch: 2 }\n    provider:`);
+    bstack.write({ 'pctl.yaml': file(1), ...server('v1') });
+    expect((await bstack.pctl(['deploy'])).exitCode).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web`]: 'v1' });
+
+    bstack.write({ 'pctl.yaml': file(3), ...server('v2') });
+    const three = await bstack.pctl(['deploy']);
+    expect(three.exitCode, three.stderr).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web-1`]: 'v2', [`${BSTACK}-web-2`]: 'v2', [`${BSTACK}-web-3`]: 'v2' });
+
+    bstack.write({ 'pctl.yaml': file(2), ...server('v3') });
+    const two = await bstack.pctl(['deploy']);
+    expect(two.exitCode, two.stderr).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web-1`]: 'v3', [`${BSTACK}-web-2`]: 'v3' });
+  }, 600_000);
+});
