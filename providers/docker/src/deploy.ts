@@ -29,12 +29,13 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   const net = networkName(ctx, o);
   await ensureNetwork(api, ctx, net);
   const replicas = replicaCount(svc.scale);
-  const names = containerNames(resourceName(ctx.stack, target.name), replicas);
+  const base = resourceName(ctx.stack, target.name);
+  const names = containerNames(base, replicas);
   const volumes = serviceVolumes(target.key, svc.volumes);
   const adopted = await ensureVolumes(api, { stack: ctx.stack, key: target.key, labels: target.labels, volumes, previous });
   const strategy = svc.strategy ?? 'start-first';
-  if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, volumes });
-  else await replaceStopFirst(api, { ctx, target, o, net, names, volumes });
+  if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
+  else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
   return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name), adoptedVolumes: adopted });
 }
 

@@ -24,6 +24,8 @@ export interface RolloutParams {
   net: string;
   /** The containers' final names, one per replica. */
   names: string[];
+  /** `<stack>-<service>`: the first replica's name with one replica, its `-1` with more. */
+  base: string;
   volumes: { name: string; path: string }[];
 }
 
@@ -32,6 +34,8 @@ interface Slot {
   name: string;
   index: number;
   old?: Found;
+  /** The old container that publishes the host ports (for the first replica). */
+  portHolder?: Found;
 }
 
 // Replaces the service's containers batch by batch; the old ones no new one replaced go last.
@@ -41,8 +45,10 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
   const old = await listByLabel(api, 'container', stackFilters(ctx.stack, target.key));
   const byName = new Map(old.map((c) => [c.name, c]));
   const batch = target.service.rollout?.batch ?? 1;
+  // The old first replica holds the host ports, whatever the new one is called (1 -> 3 replicas renames it).
+  const portHolder = byName.get(p.base) ?? byName.get(`${p.base}-1`);
   for (let i = 0; i < p.names.length; i += batch) {
-    await replaceBatch(api, p, p.names.slice(i, i + batch).map((name, j) => ({ name, index: i + j, old: byName.get(name) })));
+    await replaceBatch(api, p, p.names.slice(i, i + batch).map((name, j) => ({ name, index: i + j, old: byName.get(name), portHolder: i + j === 0 ? portHolder : undefined })));
   }
   const kept = new Set(p.names);
   await retire(api, old.filter((c) => !kept.has(c.name)));
@@ -62,9 +68,9 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
       const name = slot.old ? nextName(slot.name) : slot.name;
       const container = await createContainer(api, name, spec);
       created.push({ id: container.id, name });
-      if (slot.old && holdsHostPort(spec)) {
-        await stopKept(api, slot.old);
-        stopped.push(slot.old);
+      if (slot.portHolder && holdsHostPort(spec)) {
+        await stopKept(api, slot.portHolder);
+        stopped.push(slot.portHolder);
       }
       launched.push(await startContainer(api, container, name, target));
     }
