@@ -168,7 +168,7 @@ describe('docker provider on a remote host over ssh', () => {
     expect(await remoteContainers()).toEqual([`${STACK}-web`]);
     expect(await until('the old version back on the published port', async () => (await page()) === 'second version')).toBe(true);
     writeFileSync(path.join(dir, 'web/Dockerfile'), dockerfile);
-  });
+  }, 300_000);
 
   it('destroys the container, volumes, network and image on the remote engine', async () => {
     const ref = state()[`${STACK}-web`].image as string;
