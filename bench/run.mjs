@@ -9,6 +9,7 @@ import path from 'node:path';
 import { machine } from './lib.mjs';
 import { loadResults, saveResults, writeDoc } from './report.mjs';
 import * as redeploy from './parts/redeploy.mjs';
+import * as handover from './parts/handover.mjs';
 import * as coldStart from './parts/coldStart.mjs';
 import * as hashing from './parts/hashing.mjs';
 import * as awsPlan from './parts/awsPlan.mjs';
@@ -25,6 +26,7 @@ const parts = [
   ['docker30', dockerPart(30, { cpu: true })],
   ['builds', builds],
   ['redeploy', redeploy],
+  ['handover', handover],
   ['start', coldStart],
   ['hash', hashing],
   ['aws', awsPlan],

@@ -36,7 +36,8 @@ describe('ownership', () => {
   it("the leaked-image sweep, recover and destroy leave a user's child image, tag and container of a pctl image", async () => {
     const dir = path.join(tmp.dir, 'img');
     writeTree(dir, {
-      'pctl.yaml': `name: ${STACK}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
+      // history: 1 keeps no release but the current one, so the replaced image is pctl's to remove.
+      'pctl.yaml': `name: ${STACK}\nhistory: 1\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
       'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
       'web/site/index.html': 'v1\n',
     });

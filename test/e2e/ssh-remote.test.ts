@@ -11,6 +11,7 @@ import { pctl, pctlWatchingArgv, tempDir, writeTree } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
 import { freePort, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { until } from '../helpers/until.js';
 
 const STACK = 'sshremote';
 let tmp: ReturnType<typeof tempDir>;
@@ -148,6 +149,26 @@ describe('docker provider on a remote host over ssh', () => {
     // The container kept running: synced, not redeployed.
     expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
   });
+
+  it('replaces the container start-first on the remote engine, and brings the old one back when the new one fails', async () => {
+    const page = async () => (await fetch(`http://127.0.0.1:${httpPort}/`).then((r) => r.text(), () => ''));
+    writeFileSync(path.join(dir, 'web/index.html'), 'second version');
+    const r = await run(['deploy', '--verbose']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // The replacement was made beside the old one, under its temporary name, on the remote engine.
+    expect(r.stderr).toContain(`> POST /containers/create?name=${STACK}-web.next (on 127.0.0.1)`);
+    expect(await remoteContainers()).toEqual([`${STACK}-web`]);
+    expect(await until('the new version on the published port', async () => (await page()) === 'second version')).toBe(true);
+
+    const dockerfile = readFileSync(path.join(dir, 'web/Dockerfile'), 'utf8');
+    writeFileSync(path.join(dir, 'web/Dockerfile'), `${dockerfile}ENTRYPOINT ["sh", "-c", "echo broken version >&2; exit 5"]\n`);
+    const broken = await run(['deploy']);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toMatch(/exited with code 5.*broken version/);
+    expect(await remoteContainers()).toEqual([`${STACK}-web`]);
+    expect(await until('the old version back on the published port', async () => (await page()) === 'second version')).toBe(true);
+    writeFileSync(path.join(dir, 'web/Dockerfile'), dockerfile);
+  }, 300_000);
 
   it('destroys the container, volumes, network and image on the remote engine', async () => {
     const ref = state()[`${STACK}-web`].image as string;

@@ -13,6 +13,13 @@ const target = (over: Partial<ServiceTarget['service']> = {}, ref = 'busybox:lat
 const spec = (over: Partial<ServiceTarget['service']> = {}, first = true) => createSpec({ target: target(over), net: 'pctl-s', first, volumes: [{ name: 's-api-storage', path: '/data' }] });
 
 describe('the container create body', () => {
+  it('joins the network with the service name as alias, except a start-first replacement before its handover', () => {
+    expect(spec().NetworkingConfig).toEqual({ EndpointsConfig: { 'pctl-s': { Aliases: ['api'] } } });
+    const next = createSpec({ target: target(), net: 'pctl-s', first: true, volumes: [], alias: false });
+    expect(next.NetworkingConfig).toEqual({ EndpointsConfig: { 'pctl-s': {} } });
+    expect(next.HostConfig!.NetworkMode).toBe('pctl-s');
+  });
+
   it('carries env values verbatim as data, line breaks and all', () => {
     expect(spec({ env: { TOKEN: 'Qz7-secret', PEM: 'a\nb', EMPTY: '' } }).Env).toEqual(['TOKEN=Qz7-secret', 'PEM=a\nb', 'EMPTY=']);
   });

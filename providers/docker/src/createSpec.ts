@@ -14,6 +14,8 @@ export interface SpecParams {
   first: boolean;
   /** Named volumes of `{path}` entries. */
   volumes: { name: string; path: string }[];
+  /** False for a start-first replacement: it takes the service's alias only once it passed its gate (handover.ts). */
+  alias?: boolean;
 }
 
 // The create body (POST /containers/create) of one container.
@@ -42,7 +44,7 @@ export function createSpec(p: SpecParams): Docker.ContainerCreateOptions {
       ...(svc.scale?.cpu !== undefined ? { NanoCpus: Math.round(Number(dockerCpus(svc.scale.cpu)) * 1e9) } : {}),
       ...(svc.scale?.memory !== undefined ? { Memory: memoryBytes(dockerMemory(svc.scale.memory)) } : {}),
     },
-    NetworkingConfig: { EndpointsConfig: { [p.net]: { Aliases: [p.target.name] } } },
+    NetworkingConfig: { EndpointsConfig: { [p.net]: p.alias === false ? {} : { Aliases: [p.target.name] } } },
   };
 }
 

@@ -1,15 +1,18 @@
 // `deploy` of the docker provider: replace a service's containers (found by the stack's
-// and the service's labels) through the Engine API, and wait by events until they run.
+// and the service's labels) through the Engine API, start-first (rollout.ts) unless the
+// service says stop-first, and wait by events until they run.
 import { Events, PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
-import { bodyOnly, connect, messageOf, type Api } from './api.js';
+import { connect, type Api } from './api.js';
 import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
 import { createSpec } from './createSpec.js';
 import { serviceEntry } from './entry.js';
 import { watchService } from './events.js';
 import { imageId } from './images.js';
+import { createContainer, startContainer, type Launched } from './launch.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { options, replicaCount, settleMs } from './options.js';
 import { waitRunning } from './readiness.js';
+import { rollout, type RolloutParams } from './rollout.js';
 import { ensureVolumes, serviceVolumes } from './volumes.js';
 import { pullImage, transferImage } from './transfer.js';
 
@@ -26,35 +29,35 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   const net = networkName(ctx, o);
   await ensureNetwork(api, ctx, net);
   const replicas = replicaCount(svc.scale);
-  const names = containerNames(resourceName(ctx.stack, target.name), replicas);
+  const base = resourceName(ctx.stack, target.name);
+  const names = containerNames(base, replicas);
   const volumes = serviceVolumes(target.key, svc.volumes);
   const adopted = await ensureVolumes(api, { stack: ctx.stack, key: target.key, labels: target.labels, volumes, previous });
-  // Replace: every container of this service goes, found by label (so none left by a crash leaks).
+  const strategy = svc.strategy ?? 'start-first';
+  if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
+  else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
+  return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name), adoptedVolumes: adopted });
+}
+
+// `strategy: stop-first`: every container of the service goes (found by label, so none left
+// by a crash leaks), then the new ones start and are waited for.
+async function replaceStopFirst(api: Api, p: RolloutParams): Promise<void> {
+  const { ctx, target } = p;
   await removeContainers(api, (await listByLabel(api, 'container', stackFilters(ctx.stack, target.key))).map((c) => c.id));
   // Subscribed before the first create, so no start, death or health change is missed.
   const subscribe = () => watchService(api, ctx.stack, target.key);
   const watch = await subscribe();
   try {
-    const started: { id: string; name: string; startedAt: number }[] = [];
-    for (const [i, name] of names.entries()) {
-      const spec = createSpec({ target, net, first: i === 0, volumes });
-      const container = await api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) => d.createContainer(bodyOnly(spec, { name })));
-      api.log(`POST /containers/${name}/start`);
-      try {
-        await container.start();
-      } catch (e) {
-        if (/port is already allocated|address already in use/i.test(messageOf(e))) {
-          throw new PctlError({ code: 'PortInUse', exitCode: 1, message: `${target.key}: a published port is already in use (${(svc.ports ?? []).join(', ')})`, fault: 'user', hint: `free the port or change services.${target.name}.ports`, detail: messageOf(e) });
-        }
-        throw api.fail(e, `starting ${name}`);
-      }
-      started.push({ id: container.id, name, startedAt: Date.now() });
+    const started: Launched[] = [];
+    for (const [i, name] of p.names.entries()) {
+      const container = await createContainer(api, name, createSpec({ target, net: p.net, first: i === 0, volumes: p.volumes }));
+      started.push(await startContainer(api, container, name, target));
     }
-    await waitRunning(api, watch, { key: target.key, containers: started, healthCheck: Boolean(svc.health), timeoutMs: (o.timeout ?? 60) * 1000, settleMs: settleMs(o, Boolean(svc.health)) }, subscribe);
+    const health = Boolean(target.service.health);
+    await waitRunning(api, watch, { key: target.key, containers: started, healthCheck: health, timeoutMs: (p.o.timeout ?? 60) * 1000, settleMs: settleMs(p.o, health) }, subscribe);
   } finally {
     watch.close();
   }
-  return serviceEntry(target, o, { network: net, containers: names, volumes: volumes.map((v) => v.name), adoptedVolumes: adopted });
 }
 
 // The image is on the engine: a built one sent to a remote host (registry or stream); a

@@ -60,7 +60,7 @@ export function maskIssue(issue: ConfigIssue, secrets: readonly string[], minLen
 }
 
 const KNOWN = [
-  'image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'options',
+  'image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'strategy', 'rollout', 'batch', 'manifests', 'provider', 'options',
   'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context',
   'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'secrets', 'path', 'url', 'username', 'password', 'files', 'description', 'version', 'hostPath', 'readOnly',
 ];

@@ -118,6 +118,12 @@ export const HealthSchema = z.strictObject({
 // How many releases the state keeps per service (`pctl history`, `pctl rollback`).
 export const DEFAULT_HISTORY = 10;
 const historySchema = z.number().int().min(1).max(100);
+/** How a changed service's containers are replaced (docker): the new beside the old, or the old gone first. */
+export const StrategySchema = z.enum(['start-first', 'stop-first']);
+
+export const RolloutSchema = z.strictObject({
+  batch: z.number().int().min(1).max(10_000).optional().describe('containers replaced at once, each batch gated on health (default 1)'),
+});
 
 export const ProviderRefSchema = z.strictObject({
   name: z.string().min(1),
@@ -136,6 +142,8 @@ export const serviceFields = {
     volumes: z.array(volume).optional().describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
     dependsOn: z.array(z.string()).optional(),
     history: historySchema.optional().describe('how many releases of this service the state keeps for `pctl rollback` (default: the stack\'s `history`, else 10)'),
+    strategy: StrategySchema.optional().describe('start-first (default: the new containers pass their health check beside the old before taking over) or stop-first (the old go first)'),
+    rollout: RolloutSchema.optional(),
     manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
     provider: ProviderRefSchema,
     ...metadata,

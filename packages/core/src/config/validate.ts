@@ -164,7 +164,7 @@ function toIssues(issue: z.core.$ZodIssue, input: ValidateInput): ConfigIssue[] 
   return [{ path: p.join('.'), line: lineOf(p), message }];
 }
 
-const knownFields = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'manifests', 'provider', 'description', 'version'];
+const knownFields = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'strategy', 'rollout', 'manifests', 'provider', 'description', 'version'];
 
 function unionMessage(issue: z.core.$ZodIssue & { code: 'invalid_union' }): string | undefined {
   // A branch of the right type that failed a check says the most; else the union's own message.

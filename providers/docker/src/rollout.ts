@@ -1,0 +1,98 @@
+// `strategy: start-first` (the default): a changed service's containers are replaced in
+// batches (`rollout.batch`, default 1). Each new container starts beside the old one under
+// a temporary name and without the service's alias, and the batch must pass its gate
+// (running for the settle window, healthy with a health check: readiness.ts); only then
+// does each take the alias and the old one's name while the old one is stopped with its
+// stop timeout (handover.ts). A container publishing a fixed host port cannot run beside
+// its replacement: its old one is stopped (not removed) just before the new one starts,
+// and started again should the new one fail. A batch that fails removes its new
+// containers, leaves the old ones serving and fails the deploy with the last log lines.
+import type { DeployParams } from '@pctl/core';
+import type { Api } from './api.js';
+import { listByLabel, removeContainers, stackFilters, type Found } from './containers.js';
+import { createSpec } from './createSpec.js';
+import { watchService } from './events.js';
+import { nextName, recoverHandovers, restartKept, retire, stopKept, takeAlias, takeName } from './handover.js';
+import { createContainer, startContainer, type Launched } from './launch.js';
+import { settleMs, type DockerOptions } from './options.js';
+import { waitRunning } from './readiness.js';
+
+export interface RolloutParams {
+  target: DeployParams['target'];
+  ctx: DeployParams['ctx'];
+  o: DockerOptions;
+  net: string;
+  /** The containers' final names, one per replica. */
+  names: string[];
+  /** `<stack>-<service>`: the first replica's name with one replica, its `-1` with more. */
+  base: string;
+  volumes: { name: string; path: string }[];
+}
+
+/** One replica's replacement: its final name, its index, the container it replaces. */
+interface Slot {
+  name: string;
+  index: number;
+  old?: Found;
+  /** The old container that publishes the host ports (for the first replica). */
+  portHolder?: Found;
+}
+
+// Replaces the service's containers batch by batch; the old ones no new one replaced go last.
+export async function rollout(api: Api, p: RolloutParams): Promise<void> {
+  const { ctx, target } = p;
+  await recoverHandovers(api, { stack: ctx.stack, key: target.key, net: p.net, alias: target.name });
+  const old = await listByLabel(api, 'container', stackFilters(ctx.stack, target.key));
+  const byName = new Map(old.map((c) => [c.name, c]));
+  const batch = target.service.rollout?.batch ?? 1;
+  // The old first replica holds the host ports, whatever the new one is called (1 -> 3 replicas renames it).
+  const portHolder = byName.get(p.base) ?? byName.get(`${p.base}-1`);
+  for (let i = 0; i < p.names.length; i += batch) {
+    await replaceBatch(api, p, p.names.slice(i, i + batch).map((name, j) => ({ name, index: i + j, old: byName.get(name), portHolder: i + j === 0 ? portHolder : undefined })));
+  }
+  const kept = new Set(p.names);
+  await retire(api, old.filter((c) => !kept.has(c.name)));
+}
+
+// Starts the batch's new containers, gates them together, then hands over one by one.
+async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<void> {
+  const { ctx, target } = p;
+  const subscribe = () => watchService(api, ctx.stack, target.key);
+  const watch = await subscribe();
+  const created: { id: string; name: string }[] = [];
+  const stopped: Found[] = [];
+  const launched: Launched[] = [];
+  try {
+    for (const slot of slots) {
+      const spec = createSpec({ target, net: p.net, first: slot.index === 0, volumes: p.volumes, alias: false });
+      const name = slot.old ? nextName(slot.name) : slot.name;
+      const container = await createContainer(api, name, spec);
+      created.push({ id: container.id, name });
+      if (slot.portHolder && holdsHostPort(spec)) {
+        await stopKept(api, slot.portHolder);
+        stopped.push(slot.portHolder);
+      }
+      launched.push(await startContainer(api, container, name, target));
+    }
+    await waitRunning(api, watch, { key: target.key, containers: launched, healthCheck: Boolean(target.service.health), timeoutMs: (p.o.timeout ?? 60) * 1000, settleMs: settleMs(p.o, Boolean(target.service.health)) }, subscribe);
+  } catch (e) {
+    // Nothing half-replaced: the new ones go, the old ones serve as before.
+    await removeContainers(api, created.map((c) => c.id));
+    for (const old of stopped) await restartKept(api, old);
+    throw e;
+  } finally {
+    watch.close();
+  }
+  for (const [i, slot] of slots.entries()) {
+    const made = created[i]!;
+    await takeAlias(api, { net: p.net, container: made.id, alias: target.name });
+    if (!slot.old) continue;
+    await retire(api, [slot.old]);
+    await takeName(api, made.id, slot.name);
+  }
+}
+
+// True when the container binds a fixed host port (a random one, `ip::port`, can run twice).
+function holdsHostPort(spec: ReturnType<typeof createSpec>): boolean {
+  return Object.values(spec.HostConfig?.PortBindings ?? {}).some((bindings) => (bindings as { HostPort?: string }[]).some((b) => Boolean(b.HostPort)));
+}

@@ -1,0 +1,229 @@
+// Start-first replacement on the real engine: a client container on the stack's network
+// sends requests in a loop to the service's alias while the service is redeployed with a
+// new image ten times, then with a broken one. Every deploy ends with one container under
+// the alias serving the new version; the broken one fails the run (exit 1, the service and
+// its last log line named) and the old version keeps serving; the client's failed requests
+// are counted.
+import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pctlBin, repoRoot } from '../helpers/cli.js';
+import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { useStack } from '../helpers/stack.js';
+import { until } from '../helpers/until.js';
+
+const STACK = 'safe-zd';
+const CLIENT = 'safe-zd-client';
+const REDEPLOYS = 10;
+const stack = useStack({ prefix: 'safe-zd-' });
+
+// A web server that answers `v<n>` and shuts down as servers do on SIGTERM: it stops
+// listening and lets the requests it accepted finish (sh as PID 1 would ignore SIGTERM).
+const server = (version: string) => ({
+  'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap \'kill $p; sleep 0.5; exit 0\' TERM; wait $p"]\n',
+  'web/index.html': `${version}\n`,
+});
+const stackFile = `name: ${STACK}
+services:
+  web:
+    image: ./web
+    health: { command: "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 1 127.0.0.1 8080 | grep -q '^v'", interval: 1, retries: 2 }
+    provider: { name: docker }
+`;
+
+// The client (test/fixtures/http-client/client.c, built static here): one HTTP/1.0 request
+// after the other to web:8080, connecting as curl, Go and Python do (each address the name
+// resolves to in turn), every answer counted as served or failed.
+const CLIENT_SOURCE = path.join(repoRoot, 'test/fixtures/http-client/client.c');
+
+const inClient = (cmd: string) => docker(['exec', CLIENT, 'sh', '-c', cmd]);
+const counts = async () => (await inClient('cat /tmp/counts 2>/dev/null || echo 0 0')).split(' ').map(Number) as [number, number];
+const ask = () => inClient("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 8080 | tail -n 1");
+
+beforeAll(async () => {
+  await requireDocker();
+  await removeStack(STACK);
+  await execa('docker', ['rm', '-f', CLIENT], { reject: false });
+});
+afterAll(async () => {
+  await execa('docker', ['rm', '-f', CLIENT], { reject: false });
+  await removeStack(STACK);
+});
+
+describe('start-first on Docker', () => {
+  it(`serves every request while redeployed ${REDEPLOYS} times, and keeps serving past a broken version`, async () => {
+    stack.write({ 'pctl.yaml': stackFile, ...server('v0') });
+    const first = await stack.pctl(['deploy']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    await execa('gcc', ['-static', '-O2', '-o', stack.path('client'), CLIENT_SOURCE]);
+    await docker(['run', '-d', '--name', CLIENT, '--network', `pctl-${STACK}`, 'busybox:latest', 'sleep', '3600']);
+    await docker(['cp', stack.path('client'), `${CLIENT}:/client`]);
+    await docker(['exec', '-d', CLIENT, '/client', 'web', '8080', '/tmp']);
+    await until('the client to get answers', async () => (await counts())[0] > 10);
+
+    for (let i = 1; i <= REDEPLOYS; i++) {
+      stack.write(server(`v${i}`));
+      const r = await stack.pctl(['deploy']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      // One container under the alias, the new version: never two versions, never none.
+      expect(await labelled('container', STACK)).toEqual([`${STACK}-web`]);
+      expect(await ask()).toBe(`v${i}`);
+    }
+
+    const [, failedWhileRedeployed] = await counts();
+    const entry = () => JSON.parse(stack.read(`pctl.${STACK}.json`))[`${STACK}-web`];
+    const served = entry();
+
+    // A broken version: the run fails naming the service and its last log line, the old one serves on.
+    stack.write({ 'web/Dockerfile': 'FROM busybox:latest\nCMD ["sh", "-c", "echo missing DATABASE_URL >&2; exit 3"]\n' });
+    const broken = await stack.pctl(['deploy']);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toMatch(new RegExp(`${STACK}-web.*exited with code 3.*missing DATABASE_URL`));
+    expect(await labelled('container', STACK)).toEqual([`${STACK}-web`]);
+    expect(await ask()).toBe(`v${REDEPLOYS}`);
+    // The state keeps the version that serves.
+    expect(entry().image).toBe(served.image);
+    expect(entry().fingerprint).toBe(served.fingerprint);
+
+    const before = (await counts())[0];
+    await until('more answers after the broken deploy', async () => (await counts())[0] > before + 10);
+    await inClient('touch /tmp/stop');
+    await until('the client to stop', async () => (await inClient('ls /tmp/done 2>/dev/null || true')) !== '');
+    const [ok, failed] = await counts();
+    const failures = await inClient('cat /tmp/failures 2>/dev/null || true');
+    console.log(`safe-zd: ${ok} answered, ${failed} failed${failures ? `:\n${failures}` : ''}`);
+    expect(ok).toBeGreaterThan(REDEPLOYS * 10);
+    // Past a broken version, nothing changed for clients: not one request failed.
+    expect(failed - failedWhileRedeployed).toBe(0);
+    // While redeployed: at most one request per handover, accepted by the old server in the
+    // instant it closed its listener on SIGTERM, while the engine's DNS still named it (it
+    // drops a container's name only once it stopped); see docs/docker.md.
+    expect(failedWhileRedeployed).toBeLessThanOrEqual(REDEPLOYS);
+    expect(failures.split('\n').filter((l) => l && !/reset by peer|answer \[\]/.test(l))).toEqual([]);
+  }, 600_000);
+});
+
+// kill -9 in the middle of a handover: the next deploy undoes a replacement that had not
+// taken over yet, and finishes one whose old container was already gone.
+describe('a start-first handover cut by kill -9', () => {
+  const KSTACK = 'safe-zdk';
+  const kstack = useStack({ prefix: 'safe-zdk-' });
+  const kfile = stackFile.replace(`name: ${STACK}`, `name: ${KSTACK}`);
+  const askIn = async (client: string) => docker(['exec', client, 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 8080 | tail -n 1"]);
+  const KCLIENT = 'safe-zdk-client';
+  afterAll(async () => {
+    await execa('docker', ['rm', '-f', KCLIENT], { reject: false });
+    await removeStack(KSTACK);
+  });
+
+  it('is undone or finished by the next deploy: one version under the alias, never two, never none', async () => {
+    await removeStack(KSTACK);
+    kstack.write({ 'pctl.yaml': kfile, ...server('v1') });
+    expect((await kstack.pctl(['deploy'])).exitCode).toBe(0);
+    await docker(['run', '-d', '--name', KCLIENT, '--network', `pctl-${KSTACK}`, 'busybox:latest', 'sleep', '3600']);
+
+    // Killed while the replacement passes its gate under its temporary name.
+    kstack.write(server('v2'));
+    const run = execa(process.execPath, [pctlBin, 'deploy'], { cwd: kstack.dir, reject: false, env: { NO_COLOR: '1' } });
+    await until('the replacement under its temporary name', async () => (await labelled('container', KSTACK)).includes(`${KSTACK}-web.next`), { timeoutMs: 120_000 });
+    run.kill('SIGKILL');
+    await run;
+    expect(await askIn(KCLIENT)).toBe('v1');
+    const again = await kstack.pctl(['deploy']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
+    expect(await askIn(KCLIENT)).toBe('v2');
+
+    // Killed after the old container went and before the new one took its name: what the
+    // crash leaves is made by hand (the entry still pending, the new one under `.next`).
+    await docker(['rename', `${KSTACK}-web`, `${KSTACK}-web.next`]);
+    const file = kstack.path(`pctl.${KSTACK}.json`);
+    const state = JSON.parse(kstack.read(`pctl.${KSTACK}.json`));
+    state[`${KSTACK}-web`].pending = true;
+    writeFileSync(file, JSON.stringify(state));
+    const finished = await kstack.pctl(['deploy']);
+    expect(finished.exitCode, finished.stderr).toBe(0);
+    expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
+    expect(await askIn(KCLIENT)).toBe('v2');
+  }, 600_000);
+});
+
+// A published host port: the old container stops just before its replacement starts
+// (two cannot bind one port), and starts again when the replacement fails.
+describe('start-first with a published host port', () => {
+  const PSTACK = 'safe-zdp';
+  const pstack = useStack({ prefix: 'safe-zdp-' });
+  afterAll(async () => {
+    await removeStack(PSTACK);
+  });
+
+  it('replaces the port holder, and brings the old one back when the new one fails', async () => {
+    await removeStack(PSTACK);
+    const port = await freePort();
+    const pfile = stackFile.replace(`name: ${STACK}`, `name: ${PSTACK}`).replace('    provider:', `    ports: ["127.0.0.1:${port}:8080"]\n    provider:`);
+    pstack.write({ 'pctl.yaml': pfile, ...server('v1') });
+    expect((await pstack.pctl(['deploy'])).exitCode).toBe(0);
+    expect(await hostAnswer(port)).toBe('v1');
+    pstack.write(server('v2'));
+    const r = await pstack.pctl(['deploy']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await hostAnswer(port)).toBe('v2');
+    expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
+
+    pstack.write({ 'web/Dockerfile': 'FROM busybox:latest\nCMD ["sh", "-c", "echo cannot start >&2; exit 4"]\n' });
+    const broken = await pstack.pctl(['deploy']);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toMatch(/exited with code 4.*cannot start/);
+    expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
+    expect(await until('the old version on the host port again', async () => (await hostAnswer(port).catch(() => '')) === 'v2')).toBe(true);
+  }, 300_000);
+});
+
+// A port no process listens on now.
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((res) => server.close(res));
+  return port;
+}
+
+// The body's last line of GET / on a host port.
+async function hostAnswer(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  return (await res.text()).trim().split('\n').at(-1) ?? '';
+}
+
+// Replicas in batches: the new names replace the old ones (one container becoming three
+// and three becoming two), every container of the service at the new version after each run.
+describe('start-first replicas in batches', () => {
+  const BSTACK = 'safe-zdb';
+  const bstack = useStack({ prefix: 'safe-zdb-' });
+  afterAll(async () => {
+    await removeStack(BSTACK);
+  });
+  const versions = async () => {
+    const names = await labelled('container', BSTACK);
+    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await docker(['exec', n, 'cat', '/w/index.html'])])));
+  };
+
+  it('goes from one container to three (batch 2) and back to two, gated batch by batch', async () => {
+    await removeStack(BSTACK);
+    const file = (replica: number) => stackFile.replace(`name: ${STACK}`, `name: ${BSTACK}`).replace('    provider:', `    scale: { replica: ${replica} }\n    rollout: { batch: 2 }\n    provider:`);
+    bstack.write({ 'pctl.yaml': file(1), ...server('v1') });
+    expect((await bstack.pctl(['deploy'])).exitCode).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web`]: 'v1' });
+
+    bstack.write({ 'pctl.yaml': file(3), ...server('v2') });
+    const three = await bstack.pctl(['deploy']);
+    expect(three.exitCode, three.stderr).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web-1`]: 'v2', [`${BSTACK}-web-2`]: 'v2', [`${BSTACK}-web-3`]: 'v2' });
+
+    bstack.write({ 'pctl.yaml': file(2), ...server('v3') });
+    const two = await bstack.pctl(['deploy']);
+    expect(two.exitCode, two.stderr).toBe(0);
+    expect(await versions()).toEqual({ [`${BSTACK}-web-1`]: 'v3', [`${BSTACK}-web-2`]: 'v3' });
+  }, 600_000);
+});
