@@ -18,6 +18,7 @@ if [ "${PCTL_SETUP_TEST_DEPS:-0}" = 1 ]; then
   command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)    # TLS of the Kubernetes API test server and the Docker TLS proxy
   command -v tar >/dev/null 2>&1 || pkgs+=(tar)            # pctl sync
   command -v sudo >/dev/null 2>&1 || pkgs+=(sudo)          # ssh engines with sudo (test/e2e/docker-api-ssh)
+  { command -v gcc >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/aarch64-linux-gnu/libc.a ]; } || pkgs+=(gcc libc6-dev)  # the static HTTP client of test/e2e/docker-zero-downtime
   [ -x /usr/bin/aws ] || pkgs+=(awscli)                     # the judge of the AWS fake (test/aws-fake)
   kubectl version --client >/dev/null 2>&1 || pkgs+=(kubernetes-client)  # kubectl v1.20, a judge of the Kubernetes API test server
 fi
