@@ -38,10 +38,12 @@ function serviceHint(w: WireRequest): string | undefined {
   const target = w.headers.get('x-amz-target')?.[0];
   if (target?.startsWith(ECR_TARGET)) return 'ecr';
   if (target?.startsWith(SSM_TARGET)) return 'ssm';
-  // S3 clients (the SDK, botocore) always send the payload hash header; no other service needs it.
-  if (w.headers.has('x-amz-content-sha256') && !target) return 's3';
   if (eksRoute(w.method, w.rawPath) !== undefined) return 'eks';
   if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8')))) return CFN_ACTIONS.has(stsParams(w).get('Action') ?? '') ? 'cloudformation' : 'sts';
+  // S3 clients (the SDK, botocore) always send the payload hash header. Some other clients
+  // send it too (a SigV4 signer applying its checksum, as the SDK's STS client may): those are
+  // known above by their route or their Action, so S3 is what is left.
+  if (w.headers.has('x-amz-content-sha256') && !target) return 's3';
   return undefined;
 }
 
