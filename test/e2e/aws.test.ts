@@ -15,6 +15,7 @@ import type { KubeApiServer } from '../kube-api-server/index.js';
 import { labelledObjects } from '../helpers/kube-observe.js';
 import awsProvider from '@pctl/provider-aws';
 import { runConformance } from '@pctl/provider-kit/conformance';
+import { INNER_LOOP_CHECKS, skippedChecks } from '../helpers/kubeConformance.js';
 import type { ProviderV1 } from '@pctl/provider-kit';
 import type { AwsFake, EksAuthenticator } from '../aws-fake/index.js';
 import { startAwsWorld, type AwsWorld } from '../helpers/awsWorld.js';
@@ -394,6 +395,7 @@ describe('aws provider, conformance kit', () => {
     });
     await execa('docker', ['rmi', built], { reject: false });
     expect(r.ok, r.summary()).toBe(true);
-    expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);
+    // Only the inner-loop checks may be skipped: the Kubernetes providers lack those verbs yet.
+    expect(skippedChecks(r), r.summary()).toEqual(INNER_LOOP_CHECKS);
   }, 600_000);
 });

@@ -23,6 +23,7 @@ import { labelledObjects } from '../helpers/kube-observe.js';
 import { originalFingerprint, originalKubeObjects } from '../helpers/original.js';
 import gcpProvider from '@pctl/provider-gcp';
 import { runConformance } from '@pctl/provider-kit/conformance';
+import { INNER_LOOP_CHECKS, skippedChecks } from '../helpers/kubeConformance.js';
 import type { ProviderV1 } from '@pctl/provider-kit';
 
 const STACK = 'gshop';
@@ -525,6 +526,7 @@ describe('gcp provider, conformance kit', () => {
       cwd: tmp.dir,
     });
     expect(r.ok, r.summary()).toBe(true);
-    expect(r.results.filter((x) => x.skipped), r.summary()).toEqual([]);
+    // Only the inner-loop checks may be skipped: the Kubernetes providers lack those verbs yet.
+    expect(skippedChecks(r), r.summary()).toEqual(INNER_LOOP_CHECKS);
   }, 600_000);
 });
