@@ -38,7 +38,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'providers/*/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/helpers/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'providers/*/src/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'test/helpers/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', ...needsEngineOrBuild],
         },
       },

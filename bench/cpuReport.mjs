@@ -11,7 +11,13 @@ if (out) {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     // Fields after "(comm) " start at field 3; cutime and cstime are fields 16 and 17.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const result = { userUs: own.userCPUTime, sysUs: own.systemCPUTime, childUserTicks: Number(f[13]), childSysTicks: Number(f[14]), maxRssKb: own.maxRSS };
+    const result = {
+      userUs: own.userCPUTime,
+      sysUs: own.systemCPUTime,
+      childUserTicks: Number(f[13]),
+      childSysTicks: Number(f[14]),
+      maxRssKb: own.maxRSS,
+    };
     writeFileSync(out, JSON.stringify(result));
   });
 }

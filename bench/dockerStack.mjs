@@ -37,7 +37,10 @@ export function writeStack({ dir, stack, ports }) {
   const services = ports.map((port, i) => {
     const name = `svc${i}`;
     mkdirSync(path.join(dir, name));
-    writeFileSync(path.join(dir, name, 'Dockerfile'), `FROM busybox:latest\nCOPY ${name}/ /app/\nCMD ["sleep", "86400"]\n`);
+    writeFileSync(
+      path.join(dir, name, 'Dockerfile'),
+      `FROM busybox:latest\nCOPY ${name}/ /app/\nCMD ["sleep", "86400"]\n`,
+    );
     const content = `${stack} ${name} ${nonce}\n`;
     writeFileSync(path.join(dir, name, 'round.txt'), content);
     yaml += `  ${name}:\n    image: ./${name}/Dockerfile\n    ports: ["${port}:8080"]\n    provider: { name: docker }\n`;

@@ -33,7 +33,10 @@ export function timePaired(a, b, runs) {
   const ta = [];
   const tb = [];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of [[a, ta], [b, tb]]) {
+    for (const [fn, out] of [
+      [a, ta],
+      [b, tb],
+    ]) {
       const t = process.hrtime.bigint();
       fn();
       out.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -60,13 +63,19 @@ export function run(cmd, args, opts = {}) {
 // discarded unless asked for, as a script's would scroll by.
 export function runAsync(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'], cwd: opts.cwd, env: opts.env });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'],
+      cwd: opts.cwd,
+      env: opts.env,
+    });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err.trim()}`)),
+    );
   });
 }
 

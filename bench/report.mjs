@@ -27,7 +27,9 @@ export function writeDoc(parts, results) {
     const key = `${r.at} on ${r.machine}${r.remark ? ` (${r.remark})` : ''}`;
     runs.set(key, [...(runs.get(key) ?? []), mod.title ?? name]);
   }
-  const runLines = [...runs].sort(([a], [b]) => (a < b ? 1 : -1)).map(([key, titles]) => `- ${titles.join('; ')}: ${key}.`);
+  const runLines = [...runs]
+    .sort(([a], [b]) => (a < b ? 1 : -1))
+    .map(([key, titles]) => `- ${titles.join('; ')}: ${key}.`);
   const rows = measured.flatMap(([name]) => results.parts[name].rows);
   const table = ['| measure | result | note |', '|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const notes = [...new Set(measured.flatMap(([, mod]) => mod.notes ?? []))].map((n) => `- ${n}`).join('\n');

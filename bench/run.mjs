@@ -36,10 +36,14 @@ const parts = [
   ['logs', logsFirstLine],
 ];
 
-const asked = process.argv.slice(2).length ? process.argv.slice(2) : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);
+const asked = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : (process.env.PCTL_BENCH_PARTS ?? '').split(',').filter(Boolean);
 const unknown = asked.filter((a) => a !== 'doc' && !parts.some(([name]) => name === a));
 if (unknown.length) {
-  process.stderr.write(`bench: unknown part ${unknown.join(', ')}; the parts are ${parts.map(([n]) => n).join(', ')}\n`);
+  process.stderr.write(
+    `bench: unknown part ${unknown.join(', ')}; the parts are ${parts.map(([n]) => n).join(', ')}\n`,
+  );
   process.exit(2);
 }
 // `doc` alone measures nothing: it writes the page again from bench/results.json.
@@ -53,7 +57,12 @@ for (const [name, mod] of selected) {
   process.stderr.write(`[bench] ${name}: ${mod.title}\n`);
   try {
     const rows = await mod.measure(tmp);
-    results.parts[name] = { at, machine: machine(), ...(process.env.PCTL_BENCH_REMARK ? { remark: process.env.PCTL_BENCH_REMARK } : {}), rows };
+    results.parts[name] = {
+      at,
+      machine: machine(),
+      ...(process.env.PCTL_BENCH_REMARK ? { remark: process.env.PCTL_BENCH_REMARK } : {}),
+      rows,
+    };
     saveResults(results);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

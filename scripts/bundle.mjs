@@ -23,7 +23,10 @@ const INLINED = new Set(['zod', 'yaml', 'commander']);
 // The S3 client of the s3 state backend, as core resolves it: one chunk (`bundle/aws-s3.js`)
 // instead of some 300 modules read one by one at every run whose state is on S3.
 // Its ES build, so the chunk has the client's named exports.
-const CLIENT_S3 = path.join(path.dirname(createRequire(path.join(root, 'packages/core/package.json')).resolve('@aws-sdk/client-s3')), '../dist-es/index.js');
+const CLIENT_S3 = path.join(
+  path.dirname(createRequire(path.join(root, 'packages/core/package.json')).resolve('@aws-sdk/client-s3')),
+  '../dist-es/index.js',
+);
 
 // Built beside, then swapped in: a pctl started meanwhile runs the old bundle or the new,
 // never half of one.
@@ -60,7 +63,9 @@ await build({
   define: { __PCTL_BUNDLED__: 'true' },
   // Inlined CommonJS (yaml's Node build, commander's) requires Node's built-ins through
   // `require`, which an ES module does not have.
-  banner: { js: "import { createRequire as __pctlRequire } from 'node:module'; const require = __pctlRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __pctlRequire } from 'node:module'; const require = __pctlRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: 'pctl-externals',
@@ -82,7 +87,9 @@ await build({
         // pctl's messages are its own and zod uses English, which its schemas import
         // directly. The `z.locales` namespace keeps English only.
         b.onResolve({ filter: /\/locales\/index\.js$/ }, (a) =>
-          a.importer.includes(`${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(a.importer), 'locales-en.js'), namespace: 'zod-locales' } : undefined,
+          a.importer.includes(`${path.sep}zod${path.sep}`)
+            ? { path: path.join(path.dirname(a.importer), 'locales-en.js'), namespace: 'zod-locales' }
+            : undefined,
         );
         b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (a) => ({
           contents: "export { default as en } from '../locales/en.js';",
@@ -116,16 +123,21 @@ function dockerodeParts(b) {
     return part?.from === pkg ? { path: a.path, namespace: 'pctl-lazy', pluginData: part } : undefined;
   });
   b.onLoad({ filter: /.*/, namespace: 'pctl-nodebug' }, () => ({
-    contents: 'const off = () => {}; off.enabled = false; off.extend = () => off;\nmodule.exports = Object.assign(() => off, { enable() {}, disable() { return ""; }, enabled: () => false });',
+    contents:
+      'const off = () => {}; off.enabled = false; off.extend = () => off;\nmodule.exports = Object.assign(() => off, { enable() {}, disable() { return ""; }, enabled: () => false });',
     loader: 'js',
   }));
   b.onLoad({ filter: /.*/, namespace: 'pctl-lazy' }, (a) => {
     const { from, spec, kind } = a.pluginData;
-    const base = from === 'dockerode' ? "require.resolve('dockerode')" : "__pctlRequire(require.resolve('dockerode')).resolve('docker-modem')";
+    const base =
+      from === 'dockerode'
+        ? "require.resolve('dockerode')"
+        : "__pctlRequire(require.resolve('dockerode')).resolve('docker-modem')";
     const load = `let real; const load = () => (real ??= __pctlRequire(${base})(${JSON.stringify(spec)}));`;
-    const exp = kind === 'function'
-      ? 'module.exports = function (...args) { return load().apply(this, args); };'
-      : 'module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });';
+    const exp =
+      kind === 'function'
+        ? 'module.exports = function (...args) { return load().apply(this, args); };'
+        : 'module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });';
     return { contents: `${load}\n${exp}`, loader: 'js' };
   });
 }

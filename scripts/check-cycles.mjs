@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { checkCycles } from './cycles.mjs';
 
 const i = process.argv.indexOf('--root');
-const root = i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]) : fileURLToPath(new URL('..', import.meta.url));
+const root =
+  i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]) : fileURLToPath(new URL('..', import.meta.url));
 const { lines, failed } = checkCycles(root);
 for (const line of lines) console.log(line);
 process.exit(failed ? 1 : 0);

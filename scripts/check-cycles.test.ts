@@ -40,7 +40,8 @@ function checkScript(root: string): { code: number; out: string } {
   }
 }
 
-const pkg = (name: string) => JSON.stringify({ name, exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } });
+const pkg = (name: string) =>
+  JSON.stringify({ name, exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } });
 const acyclic = {
   'packages/kit/package.json': pkg('@x/kit'),
   'packages/kit/src/index.ts': "export { a } from './a.js';\n",
@@ -59,13 +60,20 @@ describe('check-cycles', () => {
   });
 
   it('fails on a cycle between two files and prints it from its smallest file, with exit code 1', () => {
-    const r = checkScript(tree({ ...acyclic, 'packages/kit/src/b.ts': "import type { A } from './a.js';\nexport const b = 1;\n" }));
+    const r = checkScript(
+      tree({ ...acyclic, 'packages/kit/src/b.ts': "import type { A } from './a.js';\nexport const b = 1;\n" }),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toContain('cycle: packages/kit/src/a.ts -> packages/kit/src/b.ts -> packages/kit/src/a.ts');
   });
 
   it('follows a workspace package name to its source and prints every cycle of a tangle', () => {
-    const r = check(tree({ ...acyclic, 'packages/kit/src/b.ts': "export { c } from '@x/core';\nimport('./a.js');\nexport const b = 1;\n" }));
+    const r = check(
+      tree({
+        ...acyclic,
+        'packages/kit/src/b.ts': "export { c } from '@x/core';\nimport('./a.js');\nexport const b = 1;\n",
+      }),
+    );
     expect(r.code).toBe(1);
     expect(r.out.split('\n').filter((l) => l.startsWith('cycle:'))).toEqual([
       'cycle: packages/core/src/index.ts -> packages/kit/src/index.ts -> packages/kit/src/a.ts -> packages/kit/src/b.ts -> packages/core/src/index.ts',

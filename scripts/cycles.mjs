@@ -136,6 +136,8 @@ export function checkCycles(root, allowedFile = join(root, 'scripts', 'cycles-al
   ];
   if (truncated) lines.push('some tangles have more cycles than were listed; untangle those first');
   const failed = unexpected.length > 0 || stale.length > 0 || truncated;
-  lines.push(`${graph.size} files, ${cycles.length} import cycles (${cycles.length - unexpected.length} allowed), ${stale.length} allowed cycles gone: ${failed ? 'FAIL' : 'ok'}`);
+  lines.push(
+    `${graph.size} files, ${cycles.length} import cycles (${cycles.length - unexpected.length} allowed), ${stale.length} allowed cycles gone: ${failed ? 'FAIL' : 'ok'}`,
+  );
   return { lines, failed };
 }

@@ -20,7 +20,8 @@ export function requiredFolders(root) {
     out.push(`${pkg}/src`, ...dirs(root, `${pkg}/src`));
   }
   out.push(...dirs(root, 'providers'), ...dirs(root, 'test'));
-  for (const top of ['scripts', 'bench', 'schemas', 'examples', 'docs']) if (existsSync(path.join(root, top))) out.push(top);
+  for (const top of ['scripts', 'bench', 'schemas', 'examples', 'docs'])
+    if (existsSync(path.join(root, top))) out.push(top);
   out.push(...dirs(root, 'docs'));
   return out;
 }
@@ -51,7 +52,8 @@ export function mapProblems(root) {
     if (n > 1) problems.push(`${folder}: named ${n} times in the map`);
   }
   for (const e of entries) {
-    if (!existsSync(path.join(root, e)) || !statSync(path.join(root, e)).isDirectory()) problems.push(`${e}: in the map, but no such folder`);
+    if (!existsSync(path.join(root, e)) || !statSync(path.join(root, e)).isDirectory())
+      problems.push(`${e}: in the map, but no such folder`);
   }
   return problems;
 }

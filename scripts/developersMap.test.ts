@@ -14,22 +14,50 @@ afterEach(() => {
   dirs = [];
 });
 
-const map = (rows: string[]) => `# Developing\n\n## The map\n\n| where | what |\n|---|---|\n${rows.map((r) => `| ${r} | it |`).join('\n')}\n\n## Next\n\n| \`not/the/map\` | x |\n`;
+const map = (rows: string[]) =>
+  `# Developing\n\n## The map\n\n| where | what |\n|---|---|\n${rows.map((r) => `| ${r} | it |`).join('\n')}\n\n## Next\n\n| \`not/the/map\` | x |\n`;
 
 describe("DEVELOPERS.md's map", () => {
   it('names every folder of the tree once, and no folder that is gone', () => {
     const required = requiredFolders(repoRoot);
-    expect(required).toEqual(expect.arrayContaining(['packages/core/src', 'packages/core/src/engine', 'providers/docker', 'test/e2e', 'test/helpers', 'docs/using']));
+    expect(required).toEqual(
+      expect.arrayContaining([
+        'packages/core/src',
+        'packages/core/src/engine',
+        'providers/docker',
+        'test/e2e',
+        'test/helpers',
+        'docs/using',
+      ]),
+    );
     expect(mapProblems(repoRoot)).toEqual([]);
   });
 
   it('finds a folder missing from the map, one named twice, and one that is gone', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'pctl-devmap-'));
     dirs.push(root);
-    for (const d of ['packages/core/src/config', 'packages/core/src/state', 'providers/docker/src', 'test/e2e', 'test/helpers', 'docs/using', 'scripts']) mkdirSync(path.join(root, d), { recursive: true });
+    for (const d of [
+      'packages/core/src/config',
+      'packages/core/src/state',
+      'providers/docker/src',
+      'test/e2e',
+      'test/helpers',
+      'docs/using',
+      'scripts',
+    ])
+      mkdirSync(path.join(root, d), { recursive: true });
     writeFileSync(
       path.join(root, 'DEVELOPERS.md'),
-      map(['`packages/core/src`', '`packages/core/src/config`', '`providers/docker`, `test/e2e`', '`test/e2e`', '`test/gone`', '`docs`', '`docs/using/`', '`scripts`']),
+      map([
+        '`packages/core/src`',
+        '`packages/core/src/config`',
+        '`providers/docker`, `test/e2e`',
+        '`test/e2e`',
+        '`test/gone`',
+        '`docs`',
+        '`docs/using/`',
+        '`scripts`',
+      ]),
     );
     expect(mapEntries(readFileSync(path.join(root, 'DEVELOPERS.md'), 'utf8'))).not.toContain('not/the/map');
     expect(mapProblems(root)).toEqual([

@@ -27,14 +27,17 @@ function tree(files: Record<string, string>): string {
 describe('documentation links', () => {
   it('every relative link in README.md, DEVELOPERS.md and docs/ leads somewhere', () => {
     const files = docFiles(repoRoot);
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'DEVELOPERS.md', 'docs/README.md', 'docs/using/stack-file.md']));
+    expect(files).toEqual(
+      expect.arrayContaining(['README.md', 'DEVELOPERS.md', 'docs/README.md', 'docs/using/stack-file.md']),
+    );
     expect(brokenLinks(repoRoot, files)).toEqual([]);
   });
 
   it('finds a link to a missing file, outside the tree, and to a missing heading', () => {
     const root = tree({
       'README.md': '[a](docs/a.md) [gone](docs/gone.md) [up](../x.md) [web](https://example.com/x.md)\n',
-      'docs/a.md': '# A page\n\n## The `--json` flag, again\n\n[ok](#the---json-flag-again) [no](#nope) [b](sub/b.md#b-1) [dir](sub/)\n\n```\n[not a link](missing.md)\n```\n',
+      'docs/a.md':
+        '# A page\n\n## The `--json` flag, again\n\n[ok](#the---json-flag-again) [no](#nope) [b](sub/b.md#b-1) [dir](sub/)\n\n```\n[not a link](missing.md)\n```\n',
       'docs/sub/b.md': '# B\n\n# B\n\n[back](../a.md#a-page) [bad](../a.md#b)\n',
     });
     expect(brokenLinks(root, docFiles(root)).sort()).toEqual([
@@ -46,7 +49,11 @@ describe('documentation links', () => {
   });
 
   it('slugs headings as GitHub does', () => {
-    expect([...anchors('# Reliability: what pctl guarantees\n## 3. Prove it keeps the contract\n## Using pctl: [using/](using/)\n## Masking rule\n## Masking rule\n')]).toEqual([
+    expect([
+      ...anchors(
+        '# Reliability: what pctl guarantees\n## 3. Prove it keeps the contract\n## Using pctl: [using/](using/)\n## Masking rule\n## Masking rule\n',
+      ),
+    ]).toEqual([
       'reliability-what-pctl-guarantees',
       '3-prove-it-keeps-the-contract',
       'using-pctl-using',

@@ -34,9 +34,10 @@ export function workspacePackages(root, folders) {
       if (!pkg.name) continue;
       const dir = join(base, entry.name);
       const subpaths = new Map();
-      const exportsField = typeof pkg.exports === 'object' && pkg.exports !== null ? pkg.exports : { '.': pkg.main ?? './index.js' };
+      const exportsField =
+        typeof pkg.exports === 'object' && pkg.exports !== null ? pkg.exports : { '.': pkg.main ?? './index.js' };
       for (const [sub, target] of Object.entries(exportsField)) {
-        const file = typeof target === 'string' ? target : target?.default ?? target?.import;
+        const file = typeof target === 'string' ? target : (target?.default ?? target?.import);
         const source = typeof file === 'string' ? sourceOf(dir, file) : undefined;
         if (source) subpaths.set(sub, toPosix(relative(root, source)));
       }

@@ -31,7 +31,10 @@ function writeSide(dir, stack, builder) {
   for (let i = 0; i < N; i++) {
     const name = `svc${i}`;
     mkdirSync(path.join(dir, name));
-    writeFileSync(path.join(dir, name, 'Dockerfile'), `FROM busybox:latest\nCOPY ${name}/ /app/\nRUN cat /app/round.txt > /app/seen\nCMD ["sleep", "86400"]\n`);
+    writeFileSync(
+      path.join(dir, name, 'Dockerfile'),
+      `FROM busybox:latest\nCOPY ${name}/ /app/\nRUN cat /app/round.txt > /app/seen\nCMD ["sleep", "86400"]\n`,
+    );
     writeFileSync(path.join(dir, name, 'round.txt'), `${stack} ${name} ${nonce}\n`);
     yaml += `  ${name}:\n    build: { context: ., dockerfile: ${name}/Dockerfile${builder ? `, builder: ${builder}` : ''} }\n    provider: { name: docker }\n`;
     services.push({ name, image: `${stack}-${name}:bench`, dockerfile: path.join(dir, name, 'Dockerfile') });
@@ -41,15 +44,36 @@ function writeSide(dir, stack, builder) {
 }
 
 function removeImages(prefix) {
-  const ids = spawnSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const ids = spawnSync('docker', ['images', '-q', '--filter', `reference=${prefix}*`], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   if (ids.length) spawnSync('docker', ['rmi', '-f', ...new Set(ids)]);
 }
 
 const env = { ...process.env, DOCKER_CLI_HINTS: 'false', DOCKER_BUILDKIT: '0' };
 const SIDES = {
-  plain: (dir, stack, services) => pool(services, 2, (s) => runAsync('docker', ['build', '-q', '-t', s.image, '-f', s.dockerfile, dir], { env })),
+  plain: (dir, stack, services) =>
+    pool(services, 2, (s) => runAsync('docker', ['build', '-q', '-t', s.image, '-f', s.dockerfile, dir], { env })),
   plainLabels: (dir, stack, services) =>
-    pool(services, 2, (s) => runAsync('docker', ['build', '-q', '-t', s.image, '--label', 'managed-by=pctl', '--label', `pctl-stack=${stack}`, '-f', s.dockerfile, dir], { env })),
+    pool(services, 2, (s) =>
+      runAsync(
+        'docker',
+        [
+          'build',
+          '-q',
+          '-t',
+          s.image,
+          '--label',
+          'managed-by=pctl',
+          '--label',
+          `pctl-stack=${stack}`,
+          '-f',
+          s.dockerfile,
+          dir,
+        ],
+        { env },
+      ),
+    ),
   classic: (dir) => runAsync(process.execPath, [pctl, 'build'], { cwd: dir }),
   buildkit: (dir) => runAsync(process.execPath, [pctl, 'build'], { cwd: dir }),
 };
@@ -64,7 +88,11 @@ export async function measure(tmp) {
     for (const kind of order) {
       const stack = uniqueName(`bench-bk-${kind.toLowerCase()}`);
       const dir = path.join(tmp, stack);
-      const services = writeSide(dir, stack, kind === 'classic' ? 'classic' : kind === 'buildkit' ? 'docker' : undefined);
+      const services = writeSide(
+        dir,
+        stack,
+        kind === 'classic' ? 'classic' : kind === 'buildkit' ? 'docker' : undefined,
+      );
       try {
         const t = await timeAsync(() => SIDES[kind](dir, stack, services));
         per[kind].push(t);
@@ -84,7 +112,15 @@ export async function measure(tmp) {
   return [
     [`${N} builds: plain docker build, no labels`, secs(median(per.plain)), `${of}; classic builder, 2 at a time`],
     [`${N} builds: plain docker build, with labels`, secs(median(per.plainLabels)), `${of}; ${ratio('plainLabels')}`],
-    [`${N} builds: pctl build, builder classic`, secs(median(per.classic)), `${of}; ${ratio('classic')}; labels as a LABEL step`],
-    [`${N} builds: pctl build, builder docker (BuildKit)`, secs(median(per.buildkit)), `${of}; ${ratio('buildkit')}; target 1.0×; labels in the image config`],
+    [
+      `${N} builds: pctl build, builder classic`,
+      secs(median(per.classic)),
+      `${of}; ${ratio('classic')}; labels as a LABEL step`,
+    ],
+    [
+      `${N} builds: pctl build, builder docker (BuildKit)`,
+      secs(median(per.buildkit)),
+      `${of}; ${ratio('buildkit')}; target 1.0×; labels in the image config`,
+    ],
   ];
 }

@@ -40,9 +40,18 @@ const roundsFor = (n) => Number(process.env.PCTL_BENCH_ROUNDS) || (n <= 10 ? 3 :
 function leftovers(stack) {
   const q = (args) => spawnSync('docker', args, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   const f = ['--filter', `label=pctl-stack=${stack}`];
-  return { containers: q(['ps', '-aq', ...f]), images: q(['images', '-aq', ...f]), networks: q(['network', 'ls', '-q', ...f]) };
+  return {
+    containers: q(['ps', '-aq', ...f]),
+    images: q(['images', '-aq', ...f]),
+    networks: q(['network', 'ls', '-q', ...f]),
+  };
 }
-const running = (stack) => spawnSync('docker', ['ps', '-q', '--filter', `label=pctl-stack=${stack}`, '--filter', 'status=running'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+const running = (stack) =>
+  spawnSync('docker', ['ps', '-q', '--filter', `label=pctl-stack=${stack}`, '--filter', 'status=running'], {
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .filter(Boolean).length;
 function removeAll(stack) {
   const left = leftovers(stack);
   if (left.containers.length) spawnSync('docker', ['rm', '-f', '-v', ...left.containers]);
@@ -52,7 +61,10 @@ function removeAll(stack) {
 function checkGone(stack, side) {
   const left = leftovers(stack);
   const n = left.containers.length + left.images.length + left.networks.length;
-  if (n) throw new Error(`${side} destroy left ${left.containers.length} containers, ${left.images.length} images, ${left.networks.length} networks of ${stack}`);
+  if (n)
+    throw new Error(
+      `${side} destroy left ${left.containers.length} containers, ${left.images.length} images, ${left.networks.length} networks of ${stack}`,
+    );
 }
 
 // One side of one round: deploy, check, destroy, check. Returns wall times (and CPU for pctl).
@@ -71,9 +83,16 @@ async function side(kind, { tmp, n, round, ports }) {
       const cpuFile = path.join(tmp, `${stack}.cpu.json`);
       const env = { ...process.env, PCTL_BENCH_CPU: cpuFile };
       const cpuReport = new URL('../cpuReport.mjs', import.meta.url).href;
-      deploy = await timeAsync(() => runAsync(process.execPath, ['--import', cpuReport, pctl, 'deploy'], { cwd: s.dir, env }));
+      deploy = await timeAsync(() =>
+        runAsync(process.execPath, ['--import', cpuReport, pctl, 'deploy'], { cwd: s.dir, env }),
+      );
       const c = JSON.parse(readFileSync(cpuFile, 'utf8'));
-      cpu = { user: c.userUs / 1000, sys: c.sysUs / 1000, childUser: (c.childUserTicks * 1000) / clockTicks, childSys: (c.childSysTicks * 1000) / clockTicks };
+      cpu = {
+        user: c.userUs / 1000,
+        sys: c.sysUs / 1000,
+        childUser: (c.childUserTicks * 1000) / clockTicks,
+        childSys: (c.childSysTicks * 1000) / clockTicks,
+      };
       if (running(stack) !== n) throw new Error(`pctl: ${running(stack)} of ${n} containers running`);
       destroy = await timeAsync(() => runAsync(process.execPath, [pctl, 'destroy'], { cwd: s.dir }));
     }
@@ -97,17 +116,28 @@ export function dockerPart(n, { cpu = false } = {}) {
 
 async function measure(tmp, n, withCpu) {
   const have = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'busybox:latest'], { encoding: 'utf8' });
-  if (have.status !== 0) throw new Error(`busybox:latest is not on the engine at ${process.env.DOCKER_HOST ?? 'the default socket'}: run \`npm run bench\` (or \`source scripts/ensure-docker.sh\`, which imports it)`);
+  if (have.status !== 0)
+    throw new Error(
+      `busybox:latest is not on the engine at ${process.env.DOCKER_HOST ?? 'the default socket'}: run \`npm run bench\` (or \`source scripts/ensure-docker.sh\`, which imports it)`,
+    );
   const rounds = roundsFor(n);
   const ports = await freePorts(n);
   const per = { pctl: [], plain: [] };
   for (let r = 1; r <= rounds; r++) {
-    for (const kind of r % 2 ? ['plain', 'pctl'] : ['pctl', 'plain']) per[kind].push(await side(kind, { tmp, n, round: r, ports }));
+    for (const kind of r % 2 ? ['plain', 'pctl'] : ['pctl', 'plain'])
+      per[kind].push(await side(kind, { tmp, n, round: r, ports }));
   }
   const med = (kind, key) => median(per[kind].map((x) => x[key]));
   const ratios = (key) => per.pctl.map((x, i) => x[key] / per.plain[i][key]);
   // The median ratio, and each round's when there are several (the machine is noisy).
-  const ratio = (key) => `${median(ratios(key)).toFixed(2)}× plain docker${rounds > 1 ? ` (rounds: ${ratios(key).map((x) => x.toFixed(2)).join(', ')})` : ''}`;
+  const ratio = (key) =>
+    `${median(ratios(key)).toFixed(2)}× plain docker${
+      rounds > 1
+        ? ` (rounds: ${ratios(key)
+            .map((x) => x.toFixed(2))
+            .join(', ')})`
+        : ''
+    }`;
   const of = `median of ${rounds}`;
   // pctl's start-up (node, its modules, the command line): the part of every run that plain
   // docker's CLI does not pay, measured in the same run, so the remaining work compares too.
@@ -115,18 +145,34 @@ async function measure(tmp, n, withCpu) {
   const work = per.pctl.map((x, i) => (x.destroy - startup) / per.plain[i].destroy);
   const rows = [
     [`first deploy, ${n} services: pctl`, secs(med('pctl', 'deploy')), `${of}; ${ratio('deploy')}; target 1.2×`],
-    [`first deploy, ${n} services: plain docker`, secs(med('plain', 'deploy')), `${of}; builds 2 at a time, runs 4 at a time`],
+    [
+      `first deploy, ${n} services: plain docker`,
+      secs(med('plain', 'deploy')),
+      `${of}; builds 2 at a time, runs 4 at a time`,
+    ],
     [`destroy, ${n} services: pctl`, secs(med('pctl', 'destroy')), `${of}; ${ratio('destroy')}; target 1.2×`],
     [`destroy, ${n} services: plain docker`, secs(med('plain', 'destroy')), `${of}; \`rm -f\`, \`rmi\`, 4 at a time`],
-    [`destroy, ${n} services: pctl less its start-up`, secs(med('pctl', 'destroy') - startup), `${median(work).toFixed(2)}× plain docker; start-up (\`pctl --version\`, median of 5) ${secs(startup)}`],
+    [
+      `destroy, ${n} services: pctl less its start-up`,
+      secs(med('pctl', 'destroy') - startup),
+      `${median(work).toFixed(2)}× plain docker; start-up (\`pctl --version\`, median of 5) ${secs(startup)}`,
+    ],
   ];
   if (withCpu) {
     const cpu = (key) => median(per.pctl.map((x) => x.cpu[key]));
     const own = median(per.pctl.map((x) => x.cpu.user + x.cpu.sys));
     const kids = median(per.pctl.map((x) => x.cpu.childUser + x.cpu.childSys));
     rows.push(
-      [`pctl CPU, first deploy of ${n} services: its node process`, secs(own), `${of}; user ${secs(cpu('user'))} + sys ${secs(cpu('sys'))}`],
-      ['pctl CPU, same deploys: processes it spawned', secs(kids), `${of}; user ${secs(cpu('childUser'))} + sys ${secs(cpu('childSys'))} (docker CLI etc.; not the engine)`],
+      [
+        `pctl CPU, first deploy of ${n} services: its node process`,
+        secs(own),
+        `${of}; user ${secs(cpu('user'))} + sys ${secs(cpu('sys'))}`,
+      ],
+      [
+        'pctl CPU, same deploys: processes it spawned',
+        secs(kids),
+        `${of}; user ${secs(cpu('childUser'))} + sys ${secs(cpu('childSys'))} (docker CLI etc.; not the engine)`,
+      ],
     );
   }
   return rows;

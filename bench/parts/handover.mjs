@@ -21,7 +21,8 @@ export const notes = [
 ];
 
 const REDEPLOYS = 10;
-const server = (v) => `FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap 'kill $p; sleep 0.5; exit 0' TERM; wait $p"]\n# ${v}\n`;
+const server = (v) =>
+  `FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap 'kill $p; sleep 0.5; exit 0' TERM; wait $p"]\n# ${v}\n`;
 const stackYaml = (name, strategy, port) =>
   `name: ${name}\nservices:\n  web:\n    image: ./web\n    strategy: ${strategy}\n` +
   `    health: { command: "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 1 127.0.0.1 8080 | grep -q '^v'", interval: 1, retries: 2 }\n` +
@@ -36,9 +37,21 @@ export async function measure(tmp) {
   const results = {};
   for (const strategy of ['start-first', 'stop-first']) results[strategy] = await redeployLoop(tmp, client, strategy);
   const [sf, so] = [results['start-first'], results['stop-first']];
-  rows.push([`failed requests, ${REDEPLOYS} start-first redeploys`, `${sf.failed} of ${sf.total}`, `stop-first in the same run: ${so.failed} of ${so.total}`]);
-  rows.push(['start-first redeploy (handover)', ms(sf.median), `median of ${REDEPLOYS}; ${(sf.median / so.median).toFixed(2)}× a stop-first redeploy (${ms(so.median)})`]);
-  rows.push(['host-port gap, start-first redeploy', ms(await portGap(tmp)), 'the old container stops just before the new one starts (target < 1 s)']);
+  rows.push([
+    `failed requests, ${REDEPLOYS} start-first redeploys`,
+    `${sf.failed} of ${sf.total}`,
+    `stop-first in the same run: ${so.failed} of ${so.total}`,
+  ]);
+  rows.push([
+    'start-first redeploy (handover)',
+    ms(sf.median),
+    `median of ${REDEPLOYS}; ${(sf.median / so.median).toFixed(2)}× a stop-first redeploy (${ms(so.median)})`,
+  ]);
+  rows.push([
+    'host-port gap, start-first redeploy',
+    ms(await portGap(tmp)),
+    'the old container stops just before the new one starts (target < 1 s)',
+  ]);
   return rows;
 }
 
@@ -91,7 +104,12 @@ async function portGap(tmp) {
     let done = false;
     const poll = (async () => {
       while (!done) {
-        const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).then((t) => t.startsWith('v'), () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/`)
+          .then((r) => r.text())
+          .then(
+            (t) => t.startsWith('v'),
+            () => false,
+          );
         const now = Date.now();
         if (ok) {
           gap = Math.max(gap, now - last);

@@ -31,7 +31,7 @@ export async function measure(tmp) {
     hashMs.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   const ours = median(hashMs);
-  const mbs = (t) => `${((bytes / 1e6) / (t / 1000)).toFixed(0)} MB/s`;
+  const mbs = (t) => `${(bytes / 1e6 / (t / 1000)).toFixed(0)} MB/s`;
   return [
     ['`sha256sum` over the context (200 MB, 2,000 files)', ms(sha), mbs(sha)],
     ['pctl build-input hash, same context', ms(ours), `${mbs(ours)} (${(ours / sha).toFixed(2)}× sha256sum time)`],

@@ -17,7 +17,8 @@ export async function measure(tmp) {
     const d = path.join(tmp, `plan-${provider}`);
     mkdirSync(d);
     let y = `name: cold${provider}\nservices:\n`;
-    for (let i = 0; i < 50; i++) y += `  s${i}:\n    image: nginx:1.27\n    ports: [${8000 + i}]\n    env: { INDEX: "${i}" }\n    provider: { name: ${provider} }\n`;
+    for (let i = 0; i < 50; i++)
+      y += `  s${i}:\n    image: nginx:1.27\n    ports: [${8000 + i}]\n    env: { INDEX: "${i}" }\n    provider: { name: ${provider} }\n`;
     writeFileSync(path.join(d, 'pctl.yaml'), y);
     return d;
   };
@@ -28,7 +29,11 @@ export async function measure(tmp) {
   const kindRender = time(() => run(process.execPath, [pctl, 'render'], { cwd: kindDir }), 5);
   return [
     ['`pctl plan`, 50 docker services', ms(dockerPlan), 'median of 5'],
-    ['`pctl plan`, 50 kind services', ms(kindPlan), `median of 5 (${(kindPlan / dockerPlan).toFixed(2)}× docker; target ≤ 1.5×)`],
+    [
+      '`pctl plan`, 50 kind services',
+      ms(kindPlan),
+      `median of 5 (${(kindPlan / dockerPlan).toFixed(2)}× docker; target ≤ 1.5×)`,
+    ],
     ['`pctl render`, 50 kind services', ms(kindRender), 'median of 5'],
   ];
 }

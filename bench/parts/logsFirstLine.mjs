@@ -31,12 +31,16 @@ function firstLine(cmd, args, cwd) {
 
 export async function measure(tmp) {
   const stack = uniqueName('bench-logs');
-  writeFileSync(path.join(tmp, 'pctl.yaml'), `name: ${stack}\nservices:\n  web:\n    image: busybox:latest\n    command: 'i=0; while [ $i -lt 1000 ]; do i=$((i+1)); echo "line $i"; done; exec sleep 3600'\n    provider: { name: docker }\n`);
+  writeFileSync(
+    path.join(tmp, 'pctl.yaml'),
+    `name: ${stack}\nservices:\n  web:\n    image: busybox:latest\n    command: 'i=0; while [ $i -lt 1000 ]; do i=$((i+1)); echo "line $i"; done; exec sleep 3600'\n    provider: { name: docker }\n`,
+  );
   run(process.execPath, [pctl, 'deploy'], { cwd: tmp });
   try {
     const container = `${stack}-web`;
     // The container has printed its 1,000 lines before the first measure.
-    for (let i = 0; i < 100 && !run('docker', ['logs', '--tail', '1', container]).stdout.includes('line 1000'); i++) spawnSync('sleep', ['0.1']);
+    for (let i = 0; i < 100 && !run('docker', ['logs', '--tail', '1', container]).stdout.includes('line 1000'); i++)
+      spawnSync('sleep', ['0.1']);
     const p = [];
     const d = [];
     for (let i = 0; i < 7; i++) {
@@ -45,7 +49,11 @@ export async function measure(tmp) {
     }
     const [mp, md] = [median(p), median(d)];
     return [
-      ['`pctl logs -f`: time to first line', ms(mp), `median of 7, in turns with docker; ${(mp / md).toFixed(1)}× \`docker logs -f\``],
+      [
+        '`pctl logs -f`: time to first line',
+        ms(mp),
+        `median of 7, in turns with docker; ${(mp / md).toFixed(1)}× \`docker logs -f\``,
+      ],
       ['`docker logs -f`: time to first line', ms(md), 'median of 7'],
     ];
   } finally {

@@ -40,9 +40,18 @@ function writeStack(dir, n, provider) {
 function measureOnce(dir, args, status = 0) {
   const report = path.join(dir, 'usage.json');
   const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', cpuReport, pctl, ...args], { cwd: dir, env: { ...process.env, PCTL_BENCH_CPU: report }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const r = spawnSync(process.execPath, ['--import', cpuReport, pctl, ...args], {
+    cwd: dir,
+    env: { ...process.env, PCTL_BENCH_CPU: report },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
-  if (r.status !== status) throw new Error(`pctl ${args.join(' ')} in ${dir} exited ${r.status}, not ${status}: ${(r.stderr ?? '').slice(-2000)}`);
+  if (r.status !== status)
+    throw new Error(
+      `pctl ${args.join(' ')} in ${dir} exited ${r.status}, not ${status}: ${(r.stderr ?? '').slice(-2000)}`,
+    );
   const u = JSON.parse(readFileSync(report, 'utf8'));
   return { wall, cpu: (u.userUs + u.sysUs) / 1000, rss: u.maxRssKb / 1024 };
 }
@@ -56,13 +65,21 @@ function paired(dir, args, runs, status = 0) {
     v.push(measureOnce(dir, ['validate']));
   }
   const m = (xs, k) => median(xs.map((x) => x[k]));
-  return { wall: m(a, 'wall'), cpu: m(a, 'cpu'), rss: m(a, 'rss'), vWall: m(v, 'wall'), vCpu: m(v, 'cpu'), vRss: m(v, 'rss') };
+  return {
+    wall: m(a, 'wall'),
+    cpu: m(a, 'cpu'),
+    rss: m(a, 'rss'),
+    vWall: m(v, 'wall'),
+    vCpu: m(v, 'cpu'),
+    vRss: m(v, 'rss'),
+  };
 }
 
 const s2 = (ms) => `${(ms / 1000).toFixed(2)} s`;
 // Wall time, CPU time (a busy machine stretches the first far more), peak memory.
 const fmt = (r) => `${s2(r.wall)} (CPU ${s2(r.cpu)}), ${r.rss.toFixed(0)} MiB`;
-const ratios = (r) => `${(r.wall / r.vWall).toFixed(2)}× validate's time, ${(r.cpu / r.vCpu).toFixed(2)}× its CPU, ${(r.rss / r.vRss).toFixed(2)}× its memory`;
+const ratios = (r) =>
+  `${(r.wall / r.vWall).toFixed(2)}× validate's time, ${(r.cpu / r.vCpu).toFixed(2)}× its CPU, ${(r.rss / r.vRss).toFixed(2)}× its memory`;
 const n3 = (n) => n.toLocaleString('en-US');
 
 export async function measure(tmp) {
@@ -71,15 +88,25 @@ export async function measure(tmp) {
     const runs = n <= 1_000 ? 5 : 3;
     const docker = writeStack(path.join(tmp, `docker${n}`), n, 'docker');
     const v = paired(docker, ['plan'], runs);
-    rows.push([`\`pctl validate\`, ${n3(n)} docker services`, fmt({ wall: v.vWall, cpu: v.vCpu, rss: v.vRss }), `median of ${runs}`]);
-    rows.push([`\`pctl plan\`, ${n3(n)} docker services`, fmt(v), `median of ${runs}, in turns with validate: ${ratios(v)}${n === 10_000 ? '; target < 5 s and 500 MB' : ''}`]);
+    rows.push([
+      `\`pctl validate\`, ${n3(n)} docker services`,
+      fmt({ wall: v.vWall, cpu: v.vCpu, rss: v.vRss }),
+      `median of ${runs}`,
+    ]);
+    rows.push([
+      `\`pctl plan\`, ${n3(n)} docker services`,
+      fmt(v),
+      `median of ${runs}, in turns with validate: ${ratios(v)}${n === 10_000 ? '; target < 5 s and 500 MB' : ''}`,
+    ]);
     const kind = writeStack(path.join(tmp, `kind${n}`), n, 'kind');
     const r = paired(kind, ['render'], runs);
     rows.push([`\`pctl render\`, ${n3(n)} kind services`, fmt(r), `median of ${runs}; ${ratios(r)}`]);
     const failing = writeStack(path.join(tmp, `deploy${n}`), n, 'failing');
     const d = paired(failing, ['deploy'], runs, 1);
     rows.push([`deploy's planning, ${n3(n)} services`, fmt(d), `median of ${runs}; ${ratios(d)}`]);
-    process.stderr.write(`[bench] N=${n}: validate ${s2(v.vWall)}, plan ${fmt(v)}, render ${fmt(r)}, deploy planning ${fmt(d)}\n`);
+    process.stderr.write(
+      `[bench] N=${n}: validate ${s2(v.vWall)}, plan ${fmt(v)}, render ${fmt(r)}, deploy planning ${fmt(d)}\n`,
+    );
   }
   return rows;
 }

@@ -23,7 +23,10 @@ export async function measure(tmp) {
   const stack = uniqueName('bench-noop');
   const stackDir = path.join(tmp, 'stack');
   mkdirSync(stackDir);
-  writeFileSync(path.join(stackDir, 'file-provider.mjs'), readFileSync(path.join(root, 'examples/custom-provider/file-provider.mjs')));
+  writeFileSync(
+    path.join(stackDir, 'file-provider.mjs'),
+    readFileSync(path.join(root, 'examples/custom-provider/file-provider.mjs')),
+  );
   let yaml = `name: ${stack}\nproviders:\n  file: ./file-provider.mjs\nservices:\n`;
   for (let i = 0; i < 100; i++) {
     const svc = path.join(stackDir, `svc${i}`);
@@ -39,13 +42,25 @@ export async function measure(tmp) {
     const noBuild = first.status !== 0;
     if (noBuild) {
       // Without an engine the builds fail: measure plan (hash + fingerprint + compare) instead.
-      rows.push(['no-op redeploy, 100 services', `not measured: first deploy failed (${first.stderr.trim().split('\n').pop()})`, '']);
+      rows.push([
+        'no-op redeploy, 100 services',
+        `not measured: first deploy failed (${first.stderr.trim().split('\n').pop()})`,
+        '',
+      ]);
     }
     // One warm-up run: files written just before the first deploy are racy for the hash cache.
     run(process.execPath, [pctl, noBuild ? 'plan' : 'deploy'], { cwd: stackDir });
     // In turns with validate, so both see the same machine.
-    const [noop, validate] = timePaired(() => run(process.execPath, [pctl, noBuild ? 'plan' : 'deploy'], { cwd: stackDir }), () => run(process.execPath, [pctl, 'validate'], { cwd: stackDir }), 9);
-    rows.push([`no-op ${noBuild ? 'plan' : 'redeploy'}, 100 services (20 files each)`, ms(noop), `median of 9, in turns with validate; ${(noop / validate).toFixed(2)}× \`pctl validate\` (target 1.3×)`]);
+    const [noop, validate] = timePaired(
+      () => run(process.execPath, [pctl, noBuild ? 'plan' : 'deploy'], { cwd: stackDir }),
+      () => run(process.execPath, [pctl, 'validate'], { cwd: stackDir }),
+      9,
+    );
+    rows.push([
+      `no-op ${noBuild ? 'plan' : 'redeploy'}, 100 services (20 files each)`,
+      ms(noop),
+      `median of 9, in turns with validate; ${(noop / validate).toFixed(2)}× \`pctl validate\` (target 1.3×)`,
+    ]);
     rows.push(['`pctl validate` of the same file', ms(validate), 'median of 9']);
 
     // Image builds: a no-op `pctl build` of 20 images, and 8 forced builds parallel vs sequential.
@@ -56,8 +71,15 @@ export async function measure(tmp) {
       rows.push(['no-op `pctl build` of 20 images', ms(noopBuild), 'median of 3']);
       const eight = some.slice(0, 8);
       const par = time(() => run(process.execPath, [pctl, 'build', '-b', ...eight], { cwd: stackDir }), 1);
-      const seq = time(() => run(process.execPath, [pctl, 'build', '-b', '--build-sequential', ...eight], { cwd: stackDir }), 1);
-      rows.push([`8 forced builds, parallel (${os.availableParallelism()} at once)`, ms(par), `${(seq / par).toFixed(2)}× faster than sequential`]);
+      const seq = time(
+        () => run(process.execPath, [pctl, 'build', '-b', '--build-sequential', ...eight], { cwd: stackDir }),
+        1,
+      );
+      rows.push([
+        `8 forced builds, parallel (${os.availableParallelism()} at once)`,
+        ms(par),
+        `${(seq / par).toFixed(2)}× faster than sequential`,
+      ]);
       rows.push(['8 forced builds, `--build-sequential`', ms(seq), '']);
     }
   } finally {

@@ -19,7 +19,15 @@ export const notes = [
 async function startFake(tmp, creds) {
   const { build } = await import('esbuild');
   const out = path.join(tmp, 'aws-fake.mjs');
-  await build({ entryPoints: [path.join(root, 'test/aws-fake/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(root, 'test/aws-fake/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    packages: 'external',
+    logLevel: 'error',
+  });
   const { startAwsFake } = await import(pathToFileURL(out).href);
   return startAwsFake({ region: 'eu-west-1', credentials: [creds], buckets: { 'bench-state': { versioning: true } } });
 }
@@ -30,7 +38,10 @@ async function pairedAsync(a, b, runs) {
   const tb = [];
   const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of [[a, ta], [b, tb]]) {
+    for (const [fn, out] of [
+      [a, ta],
+      [b, tb],
+    ]) {
       const t = process.hrtime.bigint();
       await fn();
       out.push(Number(process.hrtime.bigint() - t) / 1e6);
@@ -46,11 +57,22 @@ export async function measure(tmp) {
     const stack = uniqueName('bench-state');
     const dir = path.join(tmp, 'stack');
     mkdirSync(dir);
-    writeFileSync(path.join(dir, 'file-provider.mjs'), readFileSync(path.join(root, 'examples/custom-provider/file-provider.mjs')));
+    writeFileSync(
+      path.join(dir, 'file-provider.mjs'),
+      readFileSync(path.join(root, 'examples/custom-provider/file-provider.mjs')),
+    );
     let yaml = `name: ${stack}\nproviders:\n  file: ./file-provider.mjs\nservices:\n`;
-    for (let i = 0; i < 10; i++) yaml += `  svc${i}:\n    image: busybox:latest\n    env: { INDEX: "${i}" }\n    provider: { name: file, options: { dir: out } }\n`;
+    for (let i = 0; i < 10; i++)
+      yaml += `  svc${i}:\n    image: busybox:latest\n    env: { INDEX: "${i}" }\n    provider: { name: file, options: { dir: out } }\n`;
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml);
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
     delete env.AWS_PROFILE;
     const url = `s3://bench-state/${stack}.json?region=eu-west-1&endpoint=${encodeURIComponent(fake.endpoint)}&usePathStyle=true`;
     // Never spawnSync: it would block the fake, which answers from this process.
@@ -61,7 +83,11 @@ export async function measure(tmp) {
     await s3();
     const [withS3, withLocal] = await pairedAsync(s3, local, 7);
     return [
-      ['no-op deploy, 10 services, state on s3', ms(withS3), `median of 7, in turns; +${ms(withS3 - withLocal)} over the local state file (target: at most +300 ms)`],
+      [
+        'no-op deploy, 10 services, state on s3',
+        ms(withS3),
+        `median of 7, in turns; +${ms(withS3 - withLocal)} over the local state file (target: at most +300 ms)`,
+      ],
       ['the same, local state file', ms(withLocal), 'median of 7'],
     ];
   } finally {

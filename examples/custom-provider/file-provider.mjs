@@ -15,22 +15,31 @@ export default defineProvider({
 
   validateOptions(options) {
     const errors = [];
-    for (const k of Object.keys(options)) if (k !== 'dir') errors.push({ path: [k], message: `unknown option (file takes: dir)` });
-    if (options.dir !== undefined && typeof options.dir !== 'string') errors.push({ path: ['dir'], message: 'must be a string' });
+    for (const k of Object.keys(options))
+      if (k !== 'dir') errors.push({ path: [k], message: `unknown option (file takes: dir)` });
+    if (options.dir !== undefined && typeof options.dir !== 'string')
+      errors.push({ path: ['dir'], message: 'must be a string' });
     return errors;
   },
 
   async deploy({ ctx, target, previous }) {
     const file = fileFor(ctx, target.service.provider.options, target.key);
     // Env values may hold secrets (ctx.secrets): those are written masked, never in clear.
-    const env = Object.fromEntries(Object.entries(target.service.env ?? {}).map(([k, v]) => [k, ctx.secrets.some((s) => v.includes(s)) ? '***' : v]));
+    const env = Object.fromEntries(
+      Object.entries(target.service.env ?? {}).map(([k, v]) => [k, ctx.secrets.some((s) => v.includes(s)) ? '***' : v]),
+    );
     const body = { labels: target.labels, image: target.image.ref, env };
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(`${file}.tmp`, JSON.stringify(body, null, 2));
       await fs.rename(`${file}.tmp`, file);
     } catch (e) {
-      throw new PctlError({ code: 'DeployFailed', message: `${target.key}: cannot write ${file}: ${e.code ?? e.message}`, fault: 'environment', hint: 'check options.dir: it must be a folder pctl can write' });
+      throw new PctlError({
+        code: 'DeployFailed',
+        message: `${target.key}: cannot write ${file}: ${e.code ?? e.message}`,
+        fault: 'environment',
+        hint: 'check options.dir: it must be a folder pctl can write',
+      });
     }
     // Options moved the service: what the last deploy made elsewhere goes.
     if (previous?.file && previous.file !== file) await fs.rm(previous.file, { force: true });
@@ -53,13 +62,18 @@ export default defineProvider({
   },
 
   async discover({ ctx }) {
-    const dirs = new Set(Object.values(ctx.config.services).filter((s) => s.provider.name === 'file').map((s) => dirOf(ctx, s.provider.options)));
+    const dirs = new Set(
+      Object.values(ctx.config.services)
+        .filter((s) => s.provider.name === 'file')
+        .map((s) => dirOf(ctx, s.provider.options)),
+    );
     const found = [];
     for (const dir of dirs) {
       const names = await fs.readdir(dir).catch(() => []);
       for (const name of names.filter((n) => n.endsWith('.json'))) {
         const body = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '{}'));
-        if (body.labels?.[STACK_LABEL] === ctx.stack) found.push({ key: body.labels[SERVICE_LABEL], kind: 'file', name: path.join(dir, name) });
+        if (body.labels?.[STACK_LABEL] === ctx.stack)
+          found.push({ key: body.labels[SERVICE_LABEL], kind: 'file', name: path.join(dir, name) });
       }
     }
     return found;

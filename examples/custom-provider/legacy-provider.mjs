@@ -8,14 +8,22 @@ export default async function legacyProvider(parsed) {
   const services = Object.entries(parsed.services).filter(([, s]) => s.provider.name === 'legacy');
   const stFile = `pctl.${parsed.name}.json`;
   let st = {};
-  try { st = JSON.parse(readFileSync(stFile, 'utf-8')); } catch { st = {}; }
+  try {
+    st = JSON.parse(readFileSync(stFile, 'utf-8'));
+  } catch {
+    st = {};
+  }
   for (const [name, service] of services) {
     const key = `${parsed.name}-${name}`;
     const out = service.provider.options.dir ?? 'legacy-out';
     if (cmd === 'deploy') {
       mkdirSync(out, { recursive: true });
       writeFileSync(`${out}/${key}.txt`, service.image);
-      st[key] = { provider: 'legacy', image: service.image, labels: { 'managed-by': 'pctl', 'pctl-stack': parsed.name, 'pctl-service': key } };
+      st[key] = {
+        provider: 'legacy',
+        image: service.image,
+        labels: { 'managed-by': 'pctl', 'pctl-stack': parsed.name, 'pctl-service': key },
+      };
     } else {
       rmSync(`${out}/${key}.txt`, { force: true });
       if (st[key]) st[key].destroyed = true;

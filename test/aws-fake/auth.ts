@@ -33,10 +33,20 @@ export function principalOf(cred: FakeCredential, account: string): Principal {
   const id = createHash('sha256').update(cred.accessKeyId).digest('hex').slice(0, 17).toUpperCase();
   if (cred.arn !== undefined) {
     const assumed = /:assumed-role\/[^/]+\/(.+)$/.exec(cred.arn);
-    return { accessKeyId: cred.accessKeyId, arn: cred.arn, account, userId: assumed ? `AROA${id}:${assumed[1]}` : `AIDA${id}` };
+    return {
+      accessKeyId: cred.accessKeyId,
+      arn: cred.arn,
+      account,
+      userId: assumed ? `AROA${id}:${assumed[1]}` : `AIDA${id}`,
+    };
   }
   if (cred.sessionToken !== undefined) {
-    return { accessKeyId: cred.accessKeyId, arn: `arn:aws:sts::${account}:assumed-role/pctl-test/pctl-session`, userId: `AROA${id}:pctl-session`, account };
+    return {
+      accessKeyId: cred.accessKeyId,
+      arn: `arn:aws:sts::${account}:assumed-role/pctl-test/pctl-session`,
+      userId: `AROA${id}:pctl-session`,
+      account,
+    };
   }
   return { accessKeyId: cred.accessKeyId, arn: `arn:aws:iam::${account}:user/pctl-test`, userId: `AIDA${id}`, account };
 }
@@ -54,21 +64,36 @@ function minutes(ms: number): string {
 }
 
 // Checks the claim; returns the credential or throws the error AWS would answer with.
-export function authenticate(req: WireRequest, claim: SignatureClaim, protocol: Protocol, ctx: AuthContext): FakeCredential {
+export function authenticate(
+  req: WireRequest,
+  claim: SignatureClaim,
+  protocol: Protocol,
+  ctx: AuthContext,
+): FakeCredential {
   const requestMs = parseAmzDate(claim.amzDate);
   if (Number.isNaN(requestMs)) {
-    throw authError(claim.presigned ? 'query' : 'incomplete', protocol,
-      `Date must be in ISO-8601 'basic format'. Got '${claim.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    throw authError(
+      claim.presigned ? 'query' : 'incomplete',
+      protocol,
+      `Date must be in ISO-8601 'basic format'. Got '${claim.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
   }
   if (claim.scopeDate !== claim.amzDate.slice(0, 8)) {
-    throw authError('scope', protocol,
-      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.scopeDate}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`);
+    throw authError(
+      'scope',
+      protocol,
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.scopeDate}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`,
+    );
   }
   if (!ctx.regions.includes(claim.region)) {
     throw authError('scope', protocol, `Credential should be scoped to a valid region, not '${claim.region}'. `);
   }
   if (!claim.signedHeaders.includes('host')) {
-    throw authError(claim.presigned ? 'query' : 'incomplete', protocol, `'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.`);
+    throw authError(
+      claim.presigned ? 'query' : 'incomplete',
+      protocol,
+      `'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.`,
+    );
   }
   const cred = ctx.credentials.find((c) => c.accessKeyId === claim.accessKeyId);
   if (cred === undefined || (cred.sessionToken ?? undefined) !== (claim.securityToken ?? undefined)) {
@@ -88,17 +113,24 @@ function checkTime(claim: SignatureClaim, requestMs: number, protocol: Protocol,
   if (claim.presigned) {
     const lifetime = claim.service === 'sts' ? STS_PRESIGN_LIFETIME_MS : (claim.expires ?? 900) * 1000;
     if (nowMs - requestMs > lifetime) {
-      throw authError('skew', protocol,
-        `Signature expired: ${claim.amzDate} is now earlier than ${amzDateOf(nowMs - lifetime)} (${amzDateOf(nowMs)} - ${minutes(lifetime)})`);
+      throw authError(
+        'skew',
+        protocol,
+        `Signature expired: ${claim.amzDate} is now earlier than ${amzDateOf(nowMs - lifetime)} (${amzDateOf(nowMs)} - ${minutes(lifetime)})`,
+      );
     }
   } else if (nowMs - requestMs > CLOCK_SKEW_MS) {
-    throw authError('skew', protocol,
-      `Signature expired: ${claim.amzDate} is now earlier than ${amzDateOf(nowMs - CLOCK_SKEW_MS)} (${amzDateOf(nowMs)} - ${minutes(CLOCK_SKEW_MS)})`);
+    throw authError(
+      'skew',
+      protocol,
+      `Signature expired: ${claim.amzDate} is now earlier than ${amzDateOf(nowMs - CLOCK_SKEW_MS)} (${amzDateOf(nowMs)} - ${minutes(CLOCK_SKEW_MS)})`,
+    );
   }
   if (requestMs - nowMs > CLOCK_SKEW_MS) {
-    throw authError('skew', protocol,
-      `Signature not yet current: ${claim.amzDate} is still later than ${amzDateOf(nowMs + CLOCK_SKEW_MS)} (${amzDateOf(nowMs)} + ${minutes(CLOCK_SKEW_MS)})`);
+    throw authError(
+      'skew',
+      protocol,
+      `Signature not yet current: ${claim.amzDate} is still later than ${amzDateOf(nowMs + CLOCK_SKEW_MS)} (${amzDateOf(nowMs)} + ${minutes(CLOCK_SKEW_MS)})`,
+    );
   }
 }
-
-

@@ -57,7 +57,10 @@ export function awsCliEnv(creds: CliCredentials, region: string): Record<string,
 // Runs `aws <args> --endpoint-url <endpoint>` (Debian's CLI 2.9 predates AWS_ENDPOINT_URL).
 export async function awsCli(endpoint: string, env: Record<string, string>, args: string[]): Promise<CliResult> {
   const r = await execa(AWS_CLI, [...args, '--endpoint-url', endpoint, '--output', 'json'], {
-    env, extendEnv: false, reject: false, stdin: 'ignore',
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

@@ -1,18 +1,34 @@
 // ECR's JSON 1.1 operations on the fake account, with ECR's own errors and messages.
 import { AwsError } from './errors.js';
 import { deleteImage, type EcrImage, listImages, untagImage } from './ecrImages.js';
-import { byArn, describeRepository, existing, type Input, registryDomain, repositoryName, tagList, tagsFrom } from './ecrRepository.js';
+import {
+  byArn,
+  describeRepository,
+  existing,
+  type Input,
+  registryDomain,
+  repositoryName,
+  tagList,
+  tagsFrom,
+} from './ecrRepository.js';
 import type { FakeRepository, FakeState } from './state.js';
 import { nowMs } from './state.js';
 
-interface ImageId { imageTag?: string; imageDigest?: string }
+interface ImageId {
+  imageTag?: string;
+  imageDigest?: string;
+}
 
 function idText(id: ImageId): string {
   return `{imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'}`;
 }
 
 function matchImage(images: EcrImage[], id: ImageId): EcrImage | undefined {
-  return images.find((i) => (id.imageDigest === undefined || i.digest === id.imageDigest) && (id.imageTag === undefined || i.tags.includes(id.imageTag)));
+  return images.find(
+    (i) =>
+      (id.imageDigest === undefined || i.digest === id.imageDigest) &&
+      (id.imageTag === undefined || i.tags.includes(id.imageTag)),
+  );
 }
 
 function imageDetail(state: FakeState, repo: FakeRepository, i: EcrImage) {
@@ -29,22 +45,35 @@ function imageDetail(state: FakeState, repo: FakeRepository, i: EcrImage) {
 }
 
 function page<T>(items: T[], input: Input): { items: T[]; nextToken?: string } {
-  const start = typeof input.nextToken === 'string' ? Number(Buffer.from(input.nextToken, 'base64').toString('utf8')) : 0;
+  const start =
+    typeof input.nextToken === 'string' ? Number(Buffer.from(input.nextToken, 'base64').toString('utf8')) : 0;
   const max = typeof input.maxResults === 'number' ? input.maxResults : 1000;
   const end = start + max;
-  return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64') } : {}) };
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64') } : {}),
+  };
 }
 
 const operations: Record<string, (state: FakeState, input: Input) => Promise<unknown>> = {
   async CreateRepository(state, input) {
     const name = repositoryName(input);
     if (state.repositories.has(name)) {
-      throw new AwsError('RepositoryAlreadyExistsException', 400, `The repository with name '${name}' already exists in the registry with id '${state.accountId}'`);
+      throw new AwsError(
+        'RepositoryAlreadyExistsException',
+        400,
+        `The repository with name '${name}' already exists in the registry with id '${state.accountId}'`,
+      );
     }
     const scanning = input.imageScanningConfiguration as { scanOnPush?: boolean } | undefined;
     const repo: FakeRepository = {
-      name, createdAt: nowMs(state) / 1000, tags: tagsFrom(input.tags), images: new Set(), scanOnPush: scanning?.scanOnPush === true,
-      imageTagMutability: typeof input.imageTagMutability === 'string' ? input.imageTagMutability : 'MUTABLE', pushedAt: new Map(),
+      name,
+      createdAt: nowMs(state) / 1000,
+      tags: tagsFrom(input.tags),
+      images: new Set(),
+      scanOnPush: scanning?.scanOnPush === true,
+      imageTagMutability: typeof input.imageTagMutability === 'string' ? input.imageTagMutability : 'MUTABLE',
+      pushedAt: new Map(),
     };
     state.repositories.set(name, repo);
     return { repository: describeRepository(state, repo) };
@@ -52,9 +81,10 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
 
   async DescribeRepositories(state, input) {
     const names = input.repositoryNames as string[] | undefined;
-    const repos = names === undefined
-      ? [...state.repositories.values()].sort((a, b) => a.createdAt - b.createdAt)
-      : names.map((n) => existing(state, { repositoryName: n }));
+    const repos =
+      names === undefined
+        ? [...state.repositories.values()].sort((a, b) => a.createdAt - b.createdAt)
+        : names.map((n) => existing(state, { repositoryName: n }));
     const { items, nextToken } = page(repos, input);
     return { repositories: items.map((r) => describeRepository(state, r)), ...(nextToken ? { nextToken } : {}) };
   },
@@ -63,8 +93,11 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
     const repo = existing(state, input);
     const images = await listImages(state, repo);
     if (images.length > 0 && input.force !== true) {
-      throw new AwsError('RepositoryNotEmptyException', 400,
-        `The repository with name '${repo.name}' in registry with id '${state.accountId}' cannot be deleted because it still contains images`);
+      throw new AwsError(
+        'RepositoryNotEmptyException',
+        400,
+        `The repository with name '${repo.name}' in registry with id '${state.accountId}' cannot be deleted because it still contains images`,
+      );
     }
     for (const image of images) await deleteImage(state, repo, image);
     state.repositories.delete(repo.name);
@@ -81,8 +114,11 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
       for (const id of ids) {
         const image = matchImage(images, id);
         if (image === undefined) {
-          throw new AwsError('ImageNotFoundException', 400,
-            `The image with imageId ${idText(id)} does not exist within the repository with name '${repo.name}' in the registry with id '${state.accountId}'`);
+          throw new AwsError(
+            'ImageNotFoundException',
+            400,
+            `The image with imageId ${idText(id)} does not exist within the repository with name '${repo.name}' in the registry with id '${state.accountId}'`,
+          );
         }
         if (!found.includes(image)) found.push(image);
       }
@@ -97,9 +133,15 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
   async ListImages(state, input) {
     const repo = existing(state, input);
     const status = (input.filter as { tagStatus?: string } | undefined)?.tagStatus ?? 'ANY';
-    const ids = (await listImages(state, repo)).flatMap((i) => i.tags.length === 0
-      ? (status === 'TAGGED' ? [] : [{ imageDigest: i.digest }])
-      : (status === 'UNTAGGED' ? [] : i.tags.map((imageTag) => ({ imageDigest: i.digest, imageTag }))));
+    const ids = (await listImages(state, repo)).flatMap((i) =>
+      i.tags.length === 0
+        ? status === 'TAGGED'
+          ? []
+          : [{ imageDigest: i.digest }]
+        : status === 'UNTAGGED'
+          ? []
+          : i.tags.map((imageTag) => ({ imageDigest: i.digest, imageTag })),
+    );
     const { items, nextToken } = page(ids, input);
     return { imageIds: items, ...(nextToken ? { nextToken } : {}) };
   },
@@ -113,8 +155,13 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
       const image = matchImage(images, id);
       if (image === undefined || (id.imageTag === undefined && id.imageDigest === undefined)) {
         const missingBoth = id.imageTag === undefined && id.imageDigest === undefined;
-        failures.push({ imageId: id, failureCode: missingBoth ? 'MissingDigestAndTag' : 'ImageNotFound',
-          failureReason: missingBoth ? 'Invalid request parameters: both tag and digest cannot be null' : 'Requested image not found' });
+        failures.push({
+          imageId: id,
+          failureCode: missingBoth ? 'MissingDigestAndTag' : 'ImageNotFound',
+          failureReason: missingBoth
+            ? 'Invalid request parameters: both tag and digest cannot be null'
+            : 'Requested image not found',
+        });
         continue;
       }
       if (id.imageTag !== undefined) {
@@ -123,7 +170,8 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
       } else {
         const tags = [...image.tags];
         await deleteImage(state, repo, image);
-        for (const t of tags.length > 0 ? tags : [undefined]) imageIds.push({ imageDigest: image.digest, ...(t ? { imageTag: t } : {}) });
+        for (const t of tags.length > 0 ? tags : [undefined])
+          imageIds.push({ imageDigest: image.digest, ...(t ? { imageTag: t } : {}) });
       }
     }
     return { imageIds, failures };
@@ -131,11 +179,13 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
 
   async GetAuthorizationToken(state) {
     return {
-      authorizationData: [{
-        authorizationToken: Buffer.from(`AWS:${state.registryPassword}`).toString('base64'),
-        expiresAt: nowMs(state) / 1000 + 12 * 3600,
-        proxyEndpoint: `https://${registryDomain(state)}`,
-      }],
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from(`AWS:${state.registryPassword}`).toString('base64'),
+          expiresAt: nowMs(state) / 1000 + 12 * 3600,
+          proxyEndpoint: `https://${registryDomain(state)}`,
+        },
+      ],
     };
   },
 
@@ -146,7 +196,8 @@ const operations: Record<string, (state: FakeState, input: Input) => Promise<unk
   async TagResource(state, input) {
     const repo = byArn(state, input);
     const merged = { ...repo.tags, ...tagsFrom(input.tags) };
-    if (Object.keys(merged).length > 50) throw new AwsError('TooManyTagsException', 400, 'Tag limit exceeded: a resource can have at most 50 tags');
+    if (Object.keys(merged).length > 50)
+      throw new AwsError('TooManyTagsException', 400, 'Tag limit exceeded: a resource can have at most 50 tags');
     repo.tags = merged;
     return {};
   },
@@ -164,4 +215,3 @@ export async function runEcr(state: FakeState, op: string, input: Input): Promis
   if (run === undefined) throw new AwsError('UnknownOperationException', 400, '');
   return run(state, input);
 }
-

@@ -26,7 +26,13 @@ export async function listImages(state: FakeState, repo: FakeRepository): Promis
   if (state.registry === undefined) {
     for (const tag of repo.images) {
       const digest = `sha256:${createHash('sha256').update(`${repo.name}:${tag}`).digest('hex')}`;
-      byDigest.set(digest, { digest, tags: [tag], sizeInBytes: 0, manifestMediaType: DOCKER_V2, pushedAt: seen(digest) });
+      byDigest.set(digest, {
+        digest,
+        tags: [tag],
+        sizeInBytes: 0,
+        manifestMediaType: DOCKER_V2,
+        pushedAt: seen(digest),
+      });
     }
     return [...byDigest.values()];
   }
@@ -38,8 +44,12 @@ export async function listImages(state: FakeState, repo: FakeRepository): Promis
     if (known) known.tags.push(tag);
     else {
       byDigest.set(m.digest, {
-        digest: m.digest, tags: [tag], sizeInBytes: m.sizeInBytes, manifestMediaType: m.mediaType,
-        artifactMediaType: m.configMediaType, pushedAt: seen(m.digest),
+        digest: m.digest,
+        tags: [tag],
+        sizeInBytes: m.sizeInBytes,
+        manifestMediaType: m.mediaType,
+        artifactMediaType: m.configMediaType,
+        pushedAt: seen(m.digest),
       });
     }
   }

@@ -4,7 +4,10 @@ import type { FakeRepository, FakeState } from './state.js';
 
 // The input of a JSON 1.1 call.
 export type Input = Record<string, unknown>;
-interface Tag { Key?: string; Value?: string }
+interface Tag {
+  Key?: string;
+  Value?: string;
+}
 
 const NAME_PATTERN = '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*';
 
@@ -20,19 +23,31 @@ export function repositoryArn(state: FakeState, name: string): string {
 
 // InvalidParameterException as ECR words a failed constraint.
 export function invalid(member: string, constraint: string): AwsError {
-  return new AwsError('InvalidParameterException', 400, `Invalid parameter at '${member}' failed to satisfy constraint: '${constraint}'`);
+  return new AwsError(
+    'InvalidParameterException',
+    400,
+    `Invalid parameter at '${member}' failed to satisfy constraint: '${constraint}'`,
+  );
 }
 
 // RepositoryNotFoundException for a name.
 export function notFound(state: FakeState, name: string): AwsError {
-  return new AwsError('RepositoryNotFoundException', 400, `The repository with name '${name}' does not exist in the registry with id '${state.accountId}'`);
+  return new AwsError(
+    'RepositoryNotFoundException',
+    400,
+    `The repository with name '${name}' does not exist in the registry with id '${state.accountId}'`,
+  );
 }
 
 // The repositoryName of a call, checked against ECR's pattern and length.
 export function repositoryName(input: Input): string {
   const name = input.repositoryName;
   if (typeof name !== 'string') {
-    throw new AwsError('InvalidParameterException', 400, "1 validation error detected: Value null at 'repositoryName' failed to satisfy constraint: Member must not be null");
+    throw new AwsError(
+      'InvalidParameterException',
+      400,
+      "1 validation error detected: Value null at 'repositoryName' failed to satisfy constraint: Member must not be null",
+    );
   }
   if (name.length < 2 || name.length > 256 || !new RegExp(`^${NAME_PATTERN}$`).test(name)) {
     throw invalid('repositoryName', `must satisfy regular expression '${NAME_PATTERN}'`);
@@ -66,14 +81,24 @@ export function describeRepository(state: FakeState, r: FakeRepository) {
 export function tagsFrom(list: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (list === undefined) return out;
-  if (!Array.isArray(list)) throw new AwsError('InvalidTagParameterException', 400, 'Invalid parameter at \'tags\' failed to satisfy constraint: \'Member must be a list\'');
+  if (!Array.isArray(list))
+    throw new AwsError(
+      'InvalidTagParameterException',
+      400,
+      "Invalid parameter at 'tags' failed to satisfy constraint: 'Member must be a list'",
+    );
   for (const t of list as Tag[]) {
     if (typeof t.Key !== 'string' || t.Key.length === 0 || t.Key.length > 128 || t.Key.startsWith('aws:')) {
-      throw new AwsError('InvalidTagParameterException', 400, `Invalid parameter at 'tags' failed to satisfy constraint: 'Key is invalid: ${String(t.Key)}'`);
+      throw new AwsError(
+        'InvalidTagParameterException',
+        400,
+        `Invalid parameter at 'tags' failed to satisfy constraint: 'Key is invalid: ${String(t.Key)}'`,
+      );
     }
     out[t.Key] = String(t.Value ?? '');
   }
-  if (Object.keys(out).length > 50) throw new AwsError('TooManyTagsException', 400, 'Tag limit exceeded: a resource can have at most 50 tags');
+  if (Object.keys(out).length > 50)
+    throw new AwsError('TooManyTagsException', 400, 'Tag limit exceeded: a resource can have at most 50 tags');
   return out;
 }
 

@@ -20,7 +20,8 @@ export function runEks(state: FakeState, route: { op: string; name?: string }): 
   if (route.op === 'ListClusters') return { clusters: [...state.clusters.keys()].sort() };
   const name = route.name!;
   const c = state.clusters.get(name);
-  if (c === undefined) throw new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`, { clusterName: null });
+  if (c === undefined)
+    throw new AwsError('ResourceNotFoundException', 404, `No cluster found for name: ${name}.`, { clusterName: null });
   return {
     cluster: {
       name,
@@ -30,13 +31,23 @@ export function runEks(state: FakeState, route: { op: string; name?: string }): 
       endpoint: c.endpoint,
       roleArn: `arn:aws:iam::${state.accountId}:role/eks-cluster-role`,
       resourcesVpcConfig: {
-        subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'], securityGroupIds: [],
-        clusterSecurityGroupId: 'sg-0123456789abcdef0', vpcId: 'vpc-0123456789abcdef0',
-        endpointPublicAccess: true, endpointPrivateAccess: false, publicAccessCidrs: ['0.0.0.0/0'],
+        subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+        securityGroupIds: [],
+        clusterSecurityGroupId: 'sg-0123456789abcdef0',
+        vpcId: 'vpc-0123456789abcdef0',
+        endpointPublicAccess: true,
+        endpointPrivateAccess: false,
+        publicAccessCidrs: ['0.0.0.0/0'],
       },
       kubernetesNetworkConfig: { serviceIpv4Cidr: '10.100.0.0/16', ipFamily: 'ipv4' },
-      logging: { clusterLogging: [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }] },
-      identity: { oidc: { issuer: `https://oidc.eks.${state.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF` } },
+      logging: {
+        clusterLogging: [
+          { types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false },
+        ],
+      },
+      identity: {
+        oidc: { issuer: `https://oidc.eks.${state.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF` },
+      },
       status: 'ACTIVE',
       certificateAuthority: { data: c.caData },
       platformVersion: 'eks.1',

@@ -13,9 +13,19 @@ import { execa } from 'execa';
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
 const user = { accessKeyId: 'AKIAEKSUSER00000001', secretAccessKey: 'user-secret' };
-const role = { accessKeyId: 'ASIAEKSROLE00000001', secretAccessKey: 'role-secret', sessionToken: 'FwoRoleSession', expiresAt: new Date(Date.now() + 3600_000),
-  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci-run-7` };
-const lapsed = { accessKeyId: 'ASIAEKSLAPSED000001', secretAccessKey: 'lapsed-secret', sessionToken: 'FwoLapsed', expiresAt: new Date(Date.now() - 1000) };
+const role = {
+  accessKeyId: 'ASIAEKSROLE00000001',
+  secretAccessKey: 'role-secret',
+  sessionToken: 'FwoRoleSession',
+  expiresAt: new Date(Date.now() + 3600_000),
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci-run-7`,
+};
+const lapsed = {
+  accessKeyId: 'ASIAEKSLAPSED000001',
+  secretAccessKey: 'lapsed-secret',
+  sessionToken: 'FwoLapsed',
+  expiresAt: new Date(Date.now() - 1000),
+};
 let fake: AwsFake;
 let kube: KubeApiServer;
 let auth: EksAuthenticator;
@@ -31,23 +41,47 @@ afterAll(async () => {
 });
 
 async function cliToken(cluster: string, creds: CliCredentials = user): Promise<string> {
-  const r = await execa(AWS_CLI, ['eks', 'get-token', '--cluster-name', cluster, '--output', 'json'], { env: awsCliEnv(creds, REGION), extendEnv: false, stdin: 'ignore' });
+  const r = await execa(AWS_CLI, ['eks', 'get-token', '--cluster-name', cluster, '--output', 'json'], {
+    env: awsCliEnv(creds, REGION),
+    extendEnv: false,
+    stdin: 'ignore',
+  });
   const cred = JSON.parse(String(r.stdout)) as { kind: string; status: { token: string; expirationTimestamp: string } };
   expect(cred.kind).toBe('ExecCredential');
   return cred.status.token;
 }
 
 // A token as the provider makes it: the SDK's signer presigning GetCallerIdentity.
-async function sdkToken(opts: { cluster: string; host: string; protocol?: string; signingDate?: Date; signClusterId?: boolean }): Promise<string> {
-  const signer = new SignatureV4({ service: 'sts', region: REGION, sha256: Hash.bind(null, 'sha256'), credentials: user });
+async function sdkToken(opts: {
+  cluster: string;
+  host: string;
+  protocol?: string;
+  signingDate?: Date;
+  signClusterId?: boolean;
+}): Promise<string> {
+  const signer = new SignatureV4({
+    service: 'sts',
+    region: REGION,
+    sha256: Hash.bind(null, 'sha256'),
+    credentials: user,
+  });
   const req = {
-    method: 'GET', protocol: opts.protocol ?? 'https:', hostname: opts.host.split(':')[0], port: opts.host.includes(':') ? Number(opts.host.split(':')[1]) : undefined,
-    path: '/', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: opts.host, 'x-k8s-aws-id': opts.cluster },
+    method: 'GET',
+    protocol: opts.protocol ?? 'https:',
+    hostname: opts.host.split(':')[0],
+    port: opts.host.includes(':') ? Number(opts.host.split(':')[1]) : undefined,
+    path: '/',
+    query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+    headers: { host: opts.host, 'x-k8s-aws-id': opts.cluster },
   } as unknown as HttpRequest;
   const signed = await signer.presign(req, {
-    expiresIn: 60, signingDate: opts.signingDate, ...(opts.signClusterId === false ? { unsignableHeaders: new Set(['x-k8s-aws-id']) } : {}),
+    expiresIn: 60,
+    signingDate: opts.signingDate,
+    ...(opts.signClusterId === false ? { unsignableHeaders: new Set(['x-k8s-aws-id']) } : {}),
   });
-  const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+  const query = Object.entries(signed.query ?? {})
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
   return `k8s-aws-v1.${Buffer.from(`${opts.protocol ?? 'https:'}//${opts.host}/?${query}`).toString('base64url')}`;
 }
 
@@ -67,7 +101,11 @@ async function attempt(token: string): Promise<{ status: number; reason?: string
   const rejections = auth.rejections.length;
   const calls = fake.calls.length;
   const s = await status(token);
-  return { status: s, reason: auth.rejections[rejections], stsCalls: fake.calls.slice(calls).filter((c) => c.service === 'sts').length };
+  return {
+    status: s,
+    reason: auth.rejections[rejections],
+    stsCalls: fake.calls.slice(calls).filter((c) => c.service === 'sts').length,
+  };
 }
 
 describe('accepted', () => {
@@ -75,8 +113,13 @@ describe('accepted', () => {
     const token = await cliToken('demo');
     expect(await attempt(token)).toEqual({ status: 200, reason: undefined, stsCalls: 1 });
     expect(auth.identities.at(-1)).toEqual({
-      arn: `arn:aws:iam::${ACCOUNT}:user/pctl-test`, canonicalArn: `arn:aws:iam::${ACCOUNT}:user/pctl-test`, accountId: ACCOUNT,
-      userId: fake.principal(user.accessKeyId)!.userId, sessionName: undefined, accessKeyId: user.accessKeyId, username: `arn:aws:iam::${ACCOUNT}:user/pctl-test`,
+      arn: `arn:aws:iam::${ACCOUNT}:user/pctl-test`,
+      canonicalArn: `arn:aws:iam::${ACCOUNT}:user/pctl-test`,
+      accountId: ACCOUNT,
+      userId: fake.principal(user.accessKeyId)!.userId,
+      sessionName: undefined,
+      accessKeyId: user.accessKeyId,
+      username: `arn:aws:iam::${ACCOUNT}:user/pctl-test`,
     });
     // The same token again: valid for 15 minutes, not for X-Amz-Expires' 60 seconds alone.
     expect((await attempt(token)).status).toBe(200);
@@ -84,16 +127,32 @@ describe('accepted', () => {
 
   test('an assumed role maps to its role ARN, the session name kept apart', async () => {
     expect((await attempt(await cliToken('demo', role))).status).toBe(200);
-    expect(auth.identities.at(-1)).toMatchObject({ arn: role.arn, canonicalArn: `arn:aws:iam::${ACCOUNT}:role/deployer`, sessionName: 'ci-run-7' });
+    expect(auth.identities.at(-1)).toMatchObject({
+      arn: role.arn,
+      canonicalArn: `arn:aws:iam::${ACCOUNT}:role/deployer`,
+      sessionName: 'ci-run-7',
+    });
   });
 
-  test('a token presigned by the SDK signer, for the real STS host or for the fake\'s own', async () => {
+  test("a token presigned by the SDK signer, for the real STS host or for the fake's own", async () => {
     expect((await attempt(await sdkToken({ cluster: 'demo', host: `sts.${REGION}.amazonaws.com` }))).status).toBe(200);
-    expect((await attempt(await sdkToken({ cluster: 'demo', host: new URL(fake.endpoint).host, protocol: 'http:' }))).status).toBe(200);
+    expect(
+      (await attempt(await sdkToken({ cluster: 'demo', host: new URL(fake.endpoint).host, protocol: 'http:' }))).status,
+    ).toBe(200);
   });
 
   test('a token signed 14 minutes ago', async () => {
-    expect((await attempt(await sdkToken({ cluster: 'demo', host: 'sts.amazonaws.com', signingDate: new Date(Date.now() - 14 * 60_000) }))).status).toBe(200);
+    expect(
+      (
+        await attempt(
+          await sdkToken({
+            cluster: 'demo',
+            host: 'sts.amazonaws.com',
+            signingDate: new Date(Date.now() - 14 * 60_000),
+          }),
+        )
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -102,17 +161,27 @@ describe('refused with 401', () => {
     const r = await attempt(await cliToken('other'));
     expect(r.status).toBe(401);
     expect(r.stsCalls).toBe(1);
-    expect(r.reason).toMatch(/^error from AWS \(expected 200, got 403\) on sts\.eu-west-1\.amazonaws\.com endpoint\. Body: \{"Error":\{"Code":"SignatureDoesNotMatch",/);
+    expect(r.reason).toMatch(
+      /^error from AWS \(expected 200, got 403\) on sts\.eu-west-1\.amazonaws\.com endpoint\. Body: \{"Error":\{"Code":"SignatureDoesNotMatch",/,
+    );
   });
 
   test('an expired token (signed 16 minutes ago), refused before STS is asked', async () => {
-    const r = await attempt(await sdkToken({ cluster: 'demo', host: `sts.${REGION}.amazonaws.com`, signingDate: new Date(Date.now() - 16 * 60_000) }));
+    const r = await attempt(
+      await sdkToken({
+        cluster: 'demo',
+        host: `sts.${REGION}.amazonaws.com`,
+        signingDate: new Date(Date.now() - 16 * 60_000),
+      }),
+    );
     expect(r).toMatchObject({ status: 401, stsCalls: 0 });
     expect(r.reason).toMatch(/^X-Amz-Date parameter is expired \(15 minute expiration\) \d{8}T\d{6}Z$/);
   });
 
   test('a tampered signature', async () => {
-    const token = reencode(await cliToken('demo'), (url) => url.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`));
+    const token = reencode(await cliToken('demo'), (url) =>
+      url.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`),
+    );
     const r = await attempt(token);
     expect(r.status).toBe(401);
     expect(r.reason).toContain('"Code":"SignatureDoesNotMatch"');
@@ -124,19 +193,31 @@ describe('refused with 401', () => {
     expect(r.reason).toContain('"Code":"ExpiredToken"');
   });
 
-  test('malformed tokens, each for aws-iam-authenticator\'s reason, without asking STS', async () => {
+  test("malformed tokens, each for aws-iam-authenticator's reason, without asking STS", async () => {
     const good = await cliToken('demo');
     const cases: [string, RegExp][] = [
       [good.replace('k8s-aws-v1.', 'k8s-aws-v2.'), /^token is missing expected "k8s-aws-v1\." prefix$/],
       [`${good}=`, /^illegal base64 data/],
       [reencode(good, (u) => u.replace('https://', 'http://')), /^unexpected scheme "http" in pre-signed URL$/],
-      [reencode(good, (u) => u.replace('sts.eu-west-1.amazonaws.com', 'sts.evil.example.com')), /^unexpected hostname "sts\.evil\.example\.com"/],
+      [
+        reencode(good, (u) => u.replace('sts.eu-west-1.amazonaws.com', 'sts.evil.example.com')),
+        /^unexpected hostname "sts\.evil\.example\.com"/,
+      ],
       [reencode(good, (u) => u.replace('amazonaws.com/?', 'amazonaws.com/x?')), /^unexpected path in pre-signed URL$/],
-      [reencode(good, (u) => u.replace('Action=GetCallerIdentity', 'Action=AssumeRole')), /^unexpected action parameter/],
+      [
+        reencode(good, (u) => u.replace('Action=GetCallerIdentity', 'Action=AssumeRole')),
+        /^unexpected action parameter/,
+      ],
       [reencode(good, (u) => `${u}&action=GetCallerIdentity`), /^duplicate query parameter found/],
       [reencode(good, (u) => `${u}&X-Amz-Foo=1`), /^non-whitelisted query parameter "X-Amz-Foo"$/],
-      [reencode(good, (u) => u.replace('X-Amz-Expires=60', 'X-Amz-Expires=901')), /^invalid X-Amz-Expires parameter in pre-signed URL/],
-      [await sdkToken({ cluster: 'demo', host: 'sts.amazonaws.com', signClusterId: false }), /^client did not sign the x-k8s-aws-id header in the pre-signed URL$/],
+      [
+        reencode(good, (u) => u.replace('X-Amz-Expires=60', 'X-Amz-Expires=901')),
+        /^invalid X-Amz-Expires parameter in pre-signed URL/,
+      ],
+      [
+        await sdkToken({ cluster: 'demo', host: 'sts.amazonaws.com', signClusterId: false }),
+        /^client did not sign the x-k8s-aws-id header in the pre-signed URL$/,
+      ],
       [`k8s-aws-v1.${'A'.repeat(5000)}`, /^token is too large$/],
     ];
     for (const [token, reason] of cases) {
@@ -147,12 +228,12 @@ describe('refused with 401', () => {
     }
   });
 
-  test('the server\'s own static token is not an EKS token', async () => {
+  test("the server's own static token is not an EKS token", async () => {
     expect((await attempt(kube.token)).status).toBe(401);
   });
 });
 
-test('on a clock moved 16 minutes on, with the fake\'s, a fresh token has expired', async () => {
+test("on a clock moved 16 minutes on, with the fake's, a fresh token has expired", async () => {
   const later = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: 'demo', now: fake.now });
   const token = await cliToken('demo');
   expect(await later(token)).toBe(true);
@@ -166,7 +247,11 @@ test('on a clock moved 16 minutes on, with the fake\'s, a fresh token has expire
 });
 
 test('with a user mapping, only mapped principals get in', async () => {
-  const mapped = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: 'demo', users: { [`arn:aws:iam::${ACCOUNT}:role/deployer`]: 'deployer' } });
+  const mapped = eksAuthenticator({
+    stsEndpoint: fake.endpoint,
+    clusterId: 'demo',
+    users: { [`arn:aws:iam::${ACCOUNT}:role/deployer`]: 'deployer' },
+  });
   expect(await mapped(await cliToken('demo', role))).toBe(true);
   expect(mapped.identities.at(-1)?.username).toBe('deployer');
   expect(await mapped(await cliToken('demo', user))).toBe(false);

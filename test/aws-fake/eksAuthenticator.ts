@@ -9,7 +9,15 @@ const MAX_TOKEN_LEN = 4096;
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 const PRESIGNED_URL_LIFETIME_MS = 15 * 60_000;
 const ALLOWED_PARAMETERS = new Set([
-  'action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders',
+  'action',
+  'version',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-security-token',
+  'x-amz-signature',
+  'x-amz-signedheaders',
 ]);
 
 // Who a token belonged to, as the authenticator maps it.
@@ -74,24 +82,31 @@ function checkQuery(url: URL, nowMs: number): Map<string, string> {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
   if (!m) throw new Refused(`error parsing X-Amz-Date parameter ${date} into format 20060102T150405Z`);
   const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  if (nowMs > signedAt + PRESIGNED_URL_LIFETIME_MS) throw new Refused(`X-Amz-Date parameter is expired (15 minute expiration) ${date}`);
+  if (nowMs > signedAt + PRESIGNED_URL_LIFETIME_MS)
+    throw new Refused(`X-Amz-Date parameter is expired (15 minute expiration) ${date}`);
   return lower;
 }
 
 function get(endpoint: URL, url: URL, clusterId: string): Promise<{ status: number; body: string }> {
   const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send({
-      host: endpoint.hostname, port: endpoint.port || undefined, method: 'GET', path: `${url.pathname}${url.search}`,
-      // The URL's own host is what was signed; the request goes to the configured STS endpoint.
-      headers: { Host: url.host, [CLUSTER_ID_HEADER]: clusterId, accept: 'application/json' },
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = send(
+      {
+        host: endpoint.hostname,
+        port: endpoint.port || undefined,
+        method: 'GET',
+        path: `${url.pathname}${url.search}`,
+        // The URL's own host is what was signed; the request goes to the configured STS endpoint.
+        headers: { Host: url.host, [CLUSTER_ID_HEADER]: clusterId, accept: 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -109,7 +124,8 @@ function canonicalize(arn: string): { type: 'role' | 'user' | 'root' | 'federate
   }
   if (service === 'sts' && resource!.startsWith('federated-user/')) return { type: 'federated', canonical: arn };
   if (service === 'iam' && resource === 'root') return { type: 'root', canonical: arn };
-  if (service === 'iam' && (resource!.startsWith('user/') || resource!.startsWith('role/'))) return { type: resource!.startsWith('user/') ? 'user' : 'role', canonical: arn };
+  if (service === 'iam' && (resource!.startsWith('user/') || resource!.startsWith('role/')))
+    return { type: resource!.startsWith('user/') ? 'user' : 'role', canonical: arn };
   throw new Refused(`unrecognized arn: ${arn}`);
 }
 
@@ -118,23 +134,32 @@ function canonicalize(arn: string): { type: 'role' | 'user' | 'root' | 'federate
 // With `users`, only mapped canonical ARNs get in (aws-auth / access entries); `now` is its
 // clock (pass the fake's `now` to move both together).
 export function eksAuthenticator(opts: {
-  stsEndpoint: string; clusterId: string; users?: Record<string, string>; now?: () => number;
+  stsEndpoint: string;
+  clusterId: string;
+  users?: Record<string, string>;
+  now?: () => number;
 }): EksAuthenticator {
   const now = opts.now ?? Date.now;
   const endpoint = new URL(opts.stsEndpoint);
   const verify = async (token: string): Promise<EksIdentity> => {
     const url = decodeToken(token);
     const ownHost = url.host === endpoint.host && url.protocol === endpoint.protocol;
-    if (!ownHost && url.protocol !== 'https:') throw new Refused(`unexpected scheme "${url.protocol.replace(':', '')}" in pre-signed URL`);
+    if (!ownHost && url.protocol !== 'https:')
+      throw new Refused(`unexpected scheme "${url.protocol.replace(':', '')}" in pre-signed URL`);
     if (!ownHost && !isStsHost(url.host)) throw new Refused(`unexpected hostname "${url.host}" in pre-signed URL`);
     if (url.pathname !== '/') throw new Refused('unexpected path in pre-signed URL');
     const query = checkQuery(url, now());
     const answer = await get(endpoint, url, opts.clusterId);
     if (answer.status !== 200) {
-      throw new Refused(`error from AWS (expected 200, got ${answer.status}) on ${url.host} endpoint. Body: ${answer.body}`);
+      throw new Refused(
+        `error from AWS (expected 200, got ${answer.status}) on ${url.host} endpoint. Body: ${answer.body}`,
+      );
     }
-    const result = (JSON.parse(answer.body) as { GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string; Account: string; UserId: string } } })
-      .GetCallerIdentityResponse.GetCallerIdentityResult;
+    const result = (
+      JSON.parse(answer.body) as {
+        GetCallerIdentityResponse: { GetCallerIdentityResult: { Arn: string; Account: string; UserId: string } };
+      }
+    ).GetCallerIdentityResponse.GetCallerIdentityResult;
     const { type, canonical } = canonicalize(result.Arn);
     let userId = result.UserId;
     let sessionName: string | undefined;
@@ -146,8 +171,13 @@ export function eksAuthenticator(opts: {
     const username = opts.users === undefined ? canonical : opts.users[canonical];
     if (username === undefined) throw new Refused(`ARN is not mapped: ${canonical}`);
     return {
-      arn: result.Arn, canonicalArn: canonical, accountId: result.Account, userId, sessionName,
-      accessKeyId: (query.get('x-amz-credential') ?? '').split('/')[0]!, username,
+      arn: result.Arn,
+      canonicalArn: canonical,
+      accountId: result.Account,
+      userId,
+      sessionName,
+      accessKeyId: (query.get('x-amz-credential') ?? '').split('/')[0]!,
+      username,
     };
   };
   const keep = <T>(list: T[], item: T) => {

@@ -25,19 +25,67 @@ export class AwsError extends Error {
 }
 
 // Why a request failed authentication, independent of protocol.
-export type AuthFailure = 'missing' | 'incomplete' | 'query' | 'unknownKey' | 'expiredToken' | 'signature' | 'skew' | 'scope';
+export type AuthFailure =
+  | 'missing'
+  | 'incomplete'
+  | 'query'
+  | 'unknownKey'
+  | 'expiredToken'
+  | 'signature'
+  | 'skew'
+  | 'scope';
 
 const CORAL = 'com.amazon.coral.service';
 
 const authCodes: Record<AuthFailure, Record<Protocol, [string, number]>> = {
-  missing: { query: ['MissingAuthenticationToken', 403], json: ['MissingAuthenticationTokenException', 400], rest: ['MissingAuthenticationTokenException', 403], xml: ['AccessDenied', 403] },
-  incomplete: { query: ['IncompleteSignature', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403], xml: ['AuthorizationHeaderMalformed', 400] },
-  query: { query: ['AuthorizationQueryParametersError', 400], json: ['IncompleteSignatureException', 400], rest: ['IncompleteSignatureException', 403], xml: ['AuthorizationQueryParametersError', 400] },
-  unknownKey: { query: ['InvalidClientTokenId', 403], json: ['UnrecognizedClientException', 400], rest: ['UnrecognizedClientException', 403], xml: ['InvalidAccessKeyId', 403] },
-  expiredToken: { query: ['ExpiredToken', 403], json: ['ExpiredTokenException', 400], rest: ['ExpiredTokenException', 403], xml: ['ExpiredToken', 400] },
-  signature: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['SignatureDoesNotMatch', 403] },
-  skew: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['RequestTimeTooSkewed', 403] },
-  scope: { query: ['SignatureDoesNotMatch', 403], json: ['InvalidSignatureException', 400], rest: ['InvalidSignatureException', 403], xml: ['AuthorizationHeaderMalformed', 400] },
+  missing: {
+    query: ['MissingAuthenticationToken', 403],
+    json: ['MissingAuthenticationTokenException', 400],
+    rest: ['MissingAuthenticationTokenException', 403],
+    xml: ['AccessDenied', 403],
+  },
+  incomplete: {
+    query: ['IncompleteSignature', 400],
+    json: ['IncompleteSignatureException', 400],
+    rest: ['IncompleteSignatureException', 403],
+    xml: ['AuthorizationHeaderMalformed', 400],
+  },
+  query: {
+    query: ['AuthorizationQueryParametersError', 400],
+    json: ['IncompleteSignatureException', 400],
+    rest: ['IncompleteSignatureException', 403],
+    xml: ['AuthorizationQueryParametersError', 400],
+  },
+  unknownKey: {
+    query: ['InvalidClientTokenId', 403],
+    json: ['UnrecognizedClientException', 400],
+    rest: ['UnrecognizedClientException', 403],
+    xml: ['InvalidAccessKeyId', 403],
+  },
+  expiredToken: {
+    query: ['ExpiredToken', 403],
+    json: ['ExpiredTokenException', 400],
+    rest: ['ExpiredTokenException', 403],
+    xml: ['ExpiredToken', 400],
+  },
+  signature: {
+    query: ['SignatureDoesNotMatch', 403],
+    json: ['InvalidSignatureException', 400],
+    rest: ['InvalidSignatureException', 403],
+    xml: ['SignatureDoesNotMatch', 403],
+  },
+  skew: {
+    query: ['SignatureDoesNotMatch', 403],
+    json: ['InvalidSignatureException', 400],
+    rest: ['InvalidSignatureException', 403],
+    xml: ['RequestTimeTooSkewed', 403],
+  },
+  scope: {
+    query: ['SignatureDoesNotMatch', 403],
+    json: ['InvalidSignatureException', 400],
+    rest: ['InvalidSignatureException', 403],
+    xml: ['AuthorizationHeaderMalformed', 400],
+  },
 };
 
 // AWS's messages for a wrong signature, an unknown or wrong token, an expired token.
@@ -61,7 +109,10 @@ const injectable: Record<string, [number, string]> = {
   InternalFailure: [500, 'We encountered an internal error. Please try again.'],
   ServiceUnavailable: [503, 'Service is unable to handle request.'],
   ServiceUnavailableException: [503, 'Service Unavailable'],
-  LimitExceededException: [400, 'The operation did not succeed because it would have exceeded a service limit for your account.'],
+  LimitExceededException: [
+    400,
+    'The operation did not succeed because it would have exceeded a service limit for your account.',
+  ],
   ExpiredTokenException: [400, TOKEN_EXPIRED],
   ExpiredToken: [403, TOKEN_EXPIRED],
   InvalidClientTokenId: [403, TOKEN_INVALID],
@@ -69,7 +120,11 @@ const injectable: Record<string, [number, string]> = {
 };
 
 // The error of an injected failure: AccessDenied names the caller and the action as IAM does.
-export function injectedError(code: string, protocol: Protocol, ctx: { service: string; op: string; callerArn?: string; resourceArn: string }): AwsError {
+export function injectedError(
+  code: string,
+  protocol: Protocol,
+  ctx: { service: string; op: string; callerArn?: string; resourceArn: string },
+): AwsError {
   if (code === 'AccessDeniedException' || code === 'AccessDenied') {
     const action = `${ctx.service}:${ctx.op}`;
     const message = `User: ${ctx.callerArn ?? 'anonymous'} is not authorized to perform: ${action} on resource: ${ctx.resourceArn} because no identity-based policy allows the ${action} action`;
@@ -82,15 +137,25 @@ export function injectedError(code: string, protocol: Protocol, ctx: { service: 
 }
 
 // Text made safe inside an XML element.
-export const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // Writes the error as the given protocol puts it on the wire.
-export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError, requestId: string, acceptJson = false, head = false): void {
+export function sendError(
+  res: ServerResponse,
+  protocol: Protocol,
+  err: AwsError,
+  requestId: string,
+  acceptJson = false,
+  head = false,
+): void {
   let body: string;
   const headers: Record<string, string> = { 'x-amzn-RequestId': requestId };
   if (protocol === 'xml') {
     // S3: <Error> with the code's extra members; a HEAD answer carries no body.
-    const extra = Object.entries(err.extra).map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`).join('');
+    const extra = Object.entries(err.extra)
+      .map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`)
+      .join('');
     const xmlBody = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(err.code)}</Code><Message>${xmlEscape(err.message)}</Message>${extra}<RequestId>${requestId}</RequestId><HostId>${Buffer.from(requestId).toString('base64')}</HostId></Error>`;
     body = head ? '' : xmlBody;
     Object.assign(headers, { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId }, err.headers);
@@ -101,10 +166,16 @@ export function sendError(res: ServerResponse, protocol: Protocol, err: AwsError
   }
   if (protocol === 'json') {
     headers['Content-Type'] = 'application/x-amz-json-1.1';
-    body = JSON.stringify({ __type: err.namespace ? `${err.namespace}#${err.code}` : err.code, message: err.message, ...err.extra });
+    body = JSON.stringify({
+      __type: err.namespace ? `${err.namespace}#${err.code}` : err.code,
+      message: err.message,
+      ...err.extra,
+    });
   } else if (protocol === 'rest') {
     headers['Content-Type'] = 'application/json';
-    headers['x-amzn-ErrorType'] = err.namespace ? `${err.code}:http://internal.amazon.com/coral/${err.namespace}/` : err.code;
+    headers['x-amzn-ErrorType'] = err.namespace
+      ? `${err.code}:http://internal.amazon.com/coral/${err.namespace}/`
+      : err.code;
     body = JSON.stringify({ message: err.message, ...err.extra });
   } else if (acceptJson) {
     headers['Content-Type'] = 'application/json';

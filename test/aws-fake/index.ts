@@ -78,7 +78,12 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     credentials: opts.credentials,
     repositories: new Map(),
     clusters: new Map(),
-    parameters: new Map(Object.entries(opts.parameters ?? {}).map(([k, v]) => [k, { ...(typeof v === 'string' ? { value: v, type: 'String' as const } : v), version: 1 }])),
+    parameters: new Map(
+      Object.entries(opts.parameters ?? {}).map(([k, v]) => [
+        k,
+        { ...(typeof v === 'string' ? { value: v, type: 'String' as const } : v), version: 1 },
+      ]),
+    ),
     stacks: new Map(Object.entries(opts.stacks ?? {}).map(([k, outputs]) => [k, { outputs }])),
     buckets: new Map(Object.entries(opts.buckets ?? {}).map(([name, b]) => [name, newBucket(name, b.versioning)])),
     registry: opts.registryHost ? new RegistryClient(opts.registryHost, 'AWS', registryPassword) : undefined,
@@ -128,9 +133,10 @@ export async function startAwsFake(opts: AwsFakeOptions): Promise<AwsFake> {
     addBucket(name, o) {
       state.buckets.set(name, newBucket(name, o?.versioning));
     },
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

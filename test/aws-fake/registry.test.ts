@@ -25,7 +25,12 @@ beforeAll(async () => {
   const port = await freePort();
   registry = await startRegistry(root, port, 'AWS', REGISTRY_PASSWORD);
   host = `127.0.0.1:${port}`;
-  fake = await startAwsFake({ region: REGION, credentials: [creds], registryHost: host, registryPassword: REGISTRY_PASSWORD });
+  fake = await startAwsFake({
+    region: REGION,
+    credentials: [creds],
+    registryHost: host,
+    registryPassword: REGISTRY_PASSWORD,
+  });
 });
 afterAll(async () => {
   await fake?.stop();
@@ -54,24 +59,41 @@ async function push(password: string, repo: string, tag: string, layerText: stri
     expect(start.status).toBe(202);
     const location = new URL(start.headers.get('location')!, `http://${host}`);
     location.searchParams.set('digest', digestOf(content));
-    const put = await fetch(location, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(content) });
+    const put = await fetch(location, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/octet-stream' },
+      body: new Uint8Array(content),
+    });
     expect(put.status).toBe(201);
     return { digest: digestOf(content), size: content.length };
   };
   const layer = await blob(Buffer.from(layerText));
-  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: DOCKER_V2,
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...layer }],
-  }));
-  const put = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'Content-Type': DOCKER_V2 }, body: new Uint8Array(manifest) });
+  const config = await blob(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    ),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: DOCKER_V2,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...layer }],
+    }),
+  );
+  const put = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { ...auth, 'Content-Type': DOCKER_V2 },
+    body: new Uint8Array(manifest),
+  });
   expect(put.status).toBe(201);
   return put.headers.get('docker-content-digest')!;
 }
 
 async function registryTags(repo: string): Promise<string[]> {
-  const r = await fetch(`http://${host}/v2/${repo}/tags/list`, { headers: { Authorization: `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}` } });
+  const r = await fetch(`http://${host}/v2/${repo}/tags/list`, {
+    headers: { Authorization: `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}` },
+  });
   if (r.status === 404) return [];
   return (((await r.json()) as { tags: string[] | null }).tags ?? []).sort();
 }
@@ -81,28 +103,59 @@ test('pushes with the handed-out password show up in DescribeImages; deletes rea
   const password = (await aws(['ecr', 'get-login-password'])).stdout.trim();
   expect(password).toBe(REGISTRY_PASSWORD);
   // A wrong password is refused by the registry itself: the one handed out is what works.
-  expect((await fetch(`http://${host}/v2/`, { headers: { Authorization: `Basic ${Buffer.from('AWS:wrong').toString('base64')}` } })).status).toBe(401);
+  expect(
+    (
+      await fetch(`http://${host}/v2/`, {
+        headers: { Authorization: `Basic ${Buffer.from('AWS:wrong').toString('base64')}` },
+      })
+    ).status,
+  ).toBe(401);
 
   const v1 = await push(password, 'shop/web', 'v1', 'layer one');
   await push(password, 'shop/web', 'latest', 'layer one');
   const v2 = await push(password, 'shop/web', 'v2', 'layer two!');
 
-  const all = (await ok(['ecr', 'describe-images', '--repository-name', 'shop/web'])).imageDetails as Record<string, any>[];
-  expect(all.map((d) => [d.imageDigest, d.imageTags]).sort()).toEqual([[v1, ['latest', 'v1']], [v2, ['v2']]].sort());
-  expect(all.find((d) => d.imageDigest === v1)).toMatchObject({ imageSizeInBytes: 'layer one'.length, imageManifestMediaType: DOCKER_V2 });
+  const all = (await ok(['ecr', 'describe-images', '--repository-name', 'shop/web'])).imageDetails as Record<
+    string,
+    any
+  >[];
+  expect(all.map((d) => [d.imageDigest, d.imageTags]).sort()).toEqual(
+    [
+      [v1, ['latest', 'v1']],
+      [v2, ['v2']],
+    ].sort(),
+  );
+  expect(all.find((d) => d.imageDigest === v1)).toMatchObject({
+    imageSizeInBytes: 'layer one'.length,
+    imageManifestMediaType: DOCKER_V2,
+  });
 
-  const one = (await ok(['ecr', 'describe-images', '--repository-name', 'shop/web', '--image-ids', 'imageTag=v2'])).imageDetails;
+  const one = (await ok(['ecr', 'describe-images', '--repository-name', 'shop/web', '--image-ids', 'imageTag=v2']))
+    .imageDetails;
   expect(one.map((d: { imageDigest: string }) => d.imageDigest)).toEqual([v2]);
   const missing = await aws(['ecr', 'describe-images', '--repository-name', 'shop/web', '--image-ids', 'imageTag=v3']);
-  expect([missing.exitCode, missing.stderr.trim()]).toEqual([254,
-    `An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'v3'} does not exist within the repository with name 'shop/web' in the registry with id '${fake.accountId}'`]);
+  expect([missing.exitCode, missing.stderr.trim()]).toEqual([
+    254,
+    `An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'v3'} does not exist within the repository with name 'shop/web' in the registry with id '${fake.accountId}'`,
+  ]);
 
   // Untagging v1 keeps the image under `latest`, as ECR does.
-  const deleted = await ok(['ecr', 'batch-delete-image', '--repository-name', 'shop/web', '--image-ids', 'imageTag=v1']);
+  const deleted = await ok([
+    'ecr',
+    'batch-delete-image',
+    '--repository-name',
+    'shop/web',
+    '--image-ids',
+    'imageTag=v1',
+  ]);
   expect(deleted.imageIds).toEqual([{ imageDigest: v1, imageTag: 'v1' }]);
   expect(await registryTags('shop/web')).toEqual(['latest', 'v2']);
-  const after = (await ok(['ecr', 'describe-images', '--repository-name', 'shop/web', '--image-ids', 'imageTag=latest'])).imageDetails;
-  expect(after.map((d: { imageDigest: string; imageTags: string[] }) => [d.imageDigest, d.imageTags])).toEqual([[v1, ['latest']]]);
+  const after = (
+    await ok(['ecr', 'describe-images', '--repository-name', 'shop/web', '--image-ids', 'imageTag=latest'])
+  ).imageDetails;
+  expect(after.map((d: { imageDigest: string; imageTags: string[] }) => [d.imageDigest, d.imageTags])).toEqual([
+    [v1, ['latest']],
+  ]);
 
   // A push the fake has not been asked about yet shows after syncImages.
   await push(password, 'shop/web', 'v9', 'layer nine');
@@ -120,7 +173,14 @@ test('pushes with the handed-out password show up in DescribeImages; deletes rea
 test('a repository whose images were all deleted can be deleted without force', async () => {
   await ok(['ecr', 'create-repository', '--repository-name', 'solo']);
   const digest = await push(REGISTRY_PASSWORD, 'solo', 'only', 'solo layer');
-  const deleted = await ok(['ecr', 'batch-delete-image', '--repository-name', 'solo', '--image-ids', `imageDigest=${digest}`]);
+  const deleted = await ok([
+    'ecr',
+    'batch-delete-image',
+    '--repository-name',
+    'solo',
+    '--image-ids',
+    `imageDigest=${digest}`,
+  ]);
   expect(deleted.imageIds).toEqual([{ imageDigest: digest, imageTag: 'only' }]);
   expect(await registryTags('solo')).toEqual([]);
   await ok(['ecr', 'delete-repository', '--repository-name', 'solo']);

@@ -27,18 +27,33 @@ interface Answer {
 
 // A client of one registry's v2 API with basic auth.
 export class RegistryClient {
-  constructor(private readonly host: string, private readonly user: string, private readonly password: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly user: string,
+    private readonly password: string,
+  ) {}
 
   private call(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
     const [hostname, port] = this.host.split(':');
     const auth = Buffer.from(`${this.user}:${this.password}`).toString('base64');
     return new Promise((resolve, reject) => {
-      const req = request({ host: hostname, port: Number(port ?? 80), method, path, headers: { Authorization: `Basic ${auth}`, ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: hostname,
+          port: Number(port ?? 80),
+          method,
+          path,
+          headers: { Authorization: `Basic ${auth}`, ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -62,7 +77,10 @@ export class RegistryClient {
     if (a.status === 404) return undefined;
     if (a.status !== 200) this.fail(`manifest ${repo}:${reference}`, a);
     const doc = JSON.parse(a.body.toString('utf8')) as {
-      mediaType?: string; layers?: { size: number }[]; config?: { mediaType?: string }; manifests?: { digest: string }[];
+      mediaType?: string;
+      layers?: { size: number }[];
+      config?: { mediaType?: string };
+      manifests?: { digest: string }[];
     };
     const mediaType = String(a.headers['content-type'] ?? doc.mediaType ?? '');
     let sizeInBytes = (doc.layers ?? []).reduce((n, l) => n + l.size, 0);
@@ -70,7 +88,13 @@ export class RegistryClient {
       const m = await this.manifest(repo, child.digest);
       sizeInBytes += m?.sizeInBytes ?? 0;
     }
-    return { digest: String(a.headers['docker-content-digest']), mediaType, body: a.body, sizeInBytes, configMediaType: doc.config?.mediaType };
+    return {
+      digest: String(a.headers['docker-content-digest']),
+      mediaType,
+      body: a.body,
+      sizeInBytes,
+      configMediaType: doc.config?.mediaType,
+    };
   }
 
   // Removes a manifest and every tag pointing at it.

@@ -7,7 +7,15 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AwsError, xmlEscape } from './errors.js';
-import { checkWriteConditions, current, deleteObject, putVersion, versionOf, type FakeBucket, type FakeObjectVersion } from './s3Bucket.js';
+import {
+  checkWriteConditions,
+  current,
+  deleteObject,
+  putVersion,
+  versionOf,
+  type FakeBucket,
+  type FakeObjectVersion,
+} from './s3Bucket.js';
 import { parseQuery, type WireRequest } from './sigv4.js';
 import { type FakeState, nowMs } from './state.js';
 
@@ -78,7 +86,11 @@ function committed(state: FakeState, id: string, me: InflightWrite | undefined):
 }
 
 const xml = (body: string) => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
-const ok = (headers: Record<string, string> = {}, body: Buffer = Buffer.alloc(0), status = 200): S3Answer => ({ status, headers, body });
+const ok = (headers: Record<string, string> = {}, body: Buffer = Buffer.alloc(0), status = 200): S3Answer => ({
+  status,
+  headers,
+  body,
+});
 
 function objectHeaders(b: FakeBucket, v: FakeObjectVersion): Record<string, string> {
   return {
@@ -98,13 +110,25 @@ function listVersions(state: FakeState, b: FakeBucket, q: Map<string, string>): 
   const entries: string[] = [];
   for (const key of [...b.objects.keys()].filter((k) => k.startsWith(prefix)).sort()) {
     const list = b.objects.get(key)!;
-    list.slice().reverse().forEach((v, i) => {
-      const common = `<Key>${xmlEscape(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${new Date(v.lastModified).toISOString()}</LastModified>`;
-      const owner = `<Owner><ID>${ownerId(state)}</ID></Owner>`;
-      entries.push(v.deleteMarker ? `<DeleteMarker>${common}${owner}</DeleteMarker>` : `<Version>${common}<ETag>${xmlEscape(v.etag)}</ETag><Size>${v.body.length}</Size>${owner}<StorageClass>STANDARD</StorageClass></Version>`);
-    });
+    list
+      .slice()
+      .reverse()
+      .forEach((v, i) => {
+        const common = `<Key>${xmlEscape(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${new Date(v.lastModified).toISOString()}</LastModified>`;
+        const owner = `<Owner><ID>${ownerId(state)}</ID></Owner>`;
+        entries.push(
+          v.deleteMarker
+            ? `<DeleteMarker>${common}${owner}</DeleteMarker>`
+            : `<Version>${common}<ETag>${xmlEscape(v.etag)}</ETag><Size>${v.body.length}</Size>${owner}<StorageClass>STANDARD</StorageClass></Version>`,
+        );
+      });
   }
-  return ok({ 'Content-Type': 'application/xml' }, xml(`<ListVersionsResult xmlns="${NS}"><Name>${xmlEscape(b.name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`));
+  return ok(
+    { 'Content-Type': 'application/xml' },
+    xml(
+      `<ListVersionsResult xmlns="${NS}"><Name>${xmlEscape(b.name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`,
+    ),
+  );
 }
 
 function getObject(b: FakeBucket, key: string, w: WireRequest, q: Map<string, string>): S3Answer {
@@ -112,48 +136,94 @@ function getObject(b: FakeBucket, key: string, w: WireRequest, q: Map<string, st
   const v = versionId !== undefined ? versionOf(b, key, versionId) : current(b, key);
   if (!v || v.deleteMarker) {
     const marker = versionId === undefined && b.objects.get(key)?.at(-1)?.deleteMarker;
-    if (versionId !== undefined && !v) throw new AwsError('NoSuchVersion', 404, 'The specified version does not exist.', { Key: key, VersionId: versionId });
-    throw new AwsError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key }, undefined, 'Sender', marker ? { 'x-amz-delete-marker': 'true' } : {});
+    if (versionId !== undefined && !v)
+      throw new AwsError('NoSuchVersion', 404, 'The specified version does not exist.', {
+        Key: key,
+        VersionId: versionId,
+      });
+    throw new AwsError(
+      'NoSuchKey',
+      404,
+      'The specified key does not exist.',
+      { Key: key },
+      undefined,
+      'Sender',
+      marker ? { 'x-amz-delete-marker': 'true' } : {},
+    );
   }
   const ifMatch = header(w, 'if-match');
-  if (ifMatch !== undefined && ifMatch.replace(/"/g, '') !== v.etag.replace(/"/g, '')) throw new AwsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+  if (ifMatch !== undefined && ifMatch.replace(/"/g, '') !== v.etag.replace(/"/g, ''))
+    throw new AwsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', {
+      Condition: 'If-Match',
+    });
   const ifNoneMatch = header(w, 'if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.replace(/"/g, '') === v.etag.replace(/"/g, '')) return ok(objectHeaders(b, v), Buffer.alloc(0), 304);
-  return ok({ ...objectHeaders(b, v), 'Content-Length': String(v.body.length) }, w.method === 'HEAD' ? Buffer.alloc(0) : v.body);
+  if (ifNoneMatch !== undefined && ifNoneMatch.replace(/"/g, '') === v.etag.replace(/"/g, ''))
+    return ok(objectHeaders(b, v), Buffer.alloc(0), 304);
+  return ok(
+    { ...objectHeaders(b, v), 'Content-Length': String(v.body.length) },
+    w.method === 'HEAD' ? Buffer.alloc(0) : v.body,
+  );
 }
 
 // Runs one S3 request; throws the AwsError S3 would answer with.
 export function runS3(state: FakeState, w: WireRequest, write: InflightWrite | undefined): S3Answer {
   const addr = s3Address(header(w, 'host') ?? '', w.rawPath);
   const q = new Map(parseQuery(w.rawQuery));
-  if (!addr.bucket) throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented');
+  if (!addr.bucket)
+    throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented');
   const b = state.buckets.get(addr.bucket);
   if (!b) throw new AwsError('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: addr.bucket });
   if (addr.key === '') {
     if (w.method === 'HEAD') return ok({ 'x-amz-bucket-region': state.region });
     if (w.method === 'GET' && q.has('versions')) return listVersions(state, b, q);
     if (w.method === 'GET' && q.has('versioning')) {
-      return ok({ 'Content-Type': 'application/xml' }, xml(`<VersioningConfiguration xmlns="${NS}">${b.versioning ? '<Status>Enabled</Status>' : ''}</VersioningConfiguration>`));
+      return ok(
+        { 'Content-Type': 'application/xml' },
+        xml(
+          `<VersioningConfiguration xmlns="${NS}">${b.versioning ? '<Status>Enabled</Status>' : ''}</VersioningConfiguration>`,
+        ),
+      );
     }
     throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented');
   }
   const id = `${b.name}/${addr.key}`;
   if (w.method === 'GET' || w.method === 'HEAD') return getObject(b, addr.key, w, q);
   if (w.method === 'PUT') {
-    if (header(w, 'x-amz-copy-source') !== undefined || q.has('partNumber') || q.has('tagging') || q.has('acl')) throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented');
-    if ((header(w, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-')) throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented', { Header: 'x-amz-content-sha256' });
-    if (write?.conflicted) throw new AwsError('ConditionalRequestConflict', 409, 'A conflicting conditional operation is currently in progress against this resource. Please try again.');
+    if (header(w, 'x-amz-copy-source') !== undefined || q.has('partNumber') || q.has('tagging') || q.has('acl'))
+      throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented');
+    if ((header(w, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-'))
+      throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented', {
+        Header: 'x-amz-content-sha256',
+      });
+    if (write?.conflicted)
+      throw new AwsError(
+        'ConditionalRequestConflict',
+        409,
+        'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+      );
     checkWriteConditions(b, addr.key, header(w, 'if-match'), header(w, 'if-none-match'));
     const v = putVersion(b, addr.key, w.body, header(w, 'content-type') ?? 'binary/octet-stream', nowMs(state));
     committed(state, id, write);
     return ok({ ETag: v.etag, ...(b.versioning ? { 'x-amz-version-id': v.versionId } : {}) });
   }
   if (w.method === 'DELETE') {
-    if (write?.conflicted) throw new AwsError('ConditionalRequestConflict', 409, 'A conflicting conditional operation is currently in progress against this resource. Please try again.');
+    if (write?.conflicted)
+      throw new AwsError(
+        'ConditionalRequestConflict',
+        409,
+        'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+      );
     if (header(w, 'if-match') !== undefined) checkWriteConditions(b, addr.key, header(w, 'if-match'), undefined);
     const r = deleteObject(b, addr.key, q.get('versionId'), nowMs(state));
     committed(state, id, write);
-    return ok({ ...(r.versionId && b.versioning ? { 'x-amz-version-id': r.versionId } : {}), ...(r.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}) }, Buffer.alloc(0), 204);
+    return ok(
+      {
+        ...(r.versionId && b.versioning ? { 'x-amz-version-id': r.versionId } : {}),
+        ...(r.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
+      },
+      Buffer.alloc(0),
+      204,
+    );
   }
   throw new AwsError('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
 }

@@ -40,14 +40,25 @@ export function versionOf(b: FakeBucket, key: string, versionId: string): FakeOb
 }
 
 const noSuchKey = (key: string) => new AwsError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
-const preconditionFailed = (condition: string) => new AwsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
+const preconditionFailed = (condition: string) =>
+  new AwsError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', {
+    Condition: condition,
+  });
 
 // S3's answer to If-Match / If-None-Match on a write or delete: 412 when the condition does
 // not hold, 404 for If-Match on a key that does not exist.
-export function checkWriteConditions(b: FakeBucket, key: string, ifMatch: string | undefined, ifNoneMatch: string | undefined): void {
+export function checkWriteConditions(
+  b: FakeBucket,
+  key: string,
+  ifMatch: string | undefined,
+  ifNoneMatch: string | undefined,
+): void {
   const now = current(b, key);
   if (ifNoneMatch !== undefined) {
-    if (ifNoneMatch.trim() !== '*') throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented', { Header: 'If-None-Match' });
+    if (ifNoneMatch.trim() !== '*')
+      throw new AwsError('NotImplemented', 501, 'A header you provided implies functionality that is not implemented', {
+        Header: 'If-None-Match',
+      });
     if (now) throw preconditionFailed('If-None-Match');
   }
   if (ifMatch !== undefined) {
@@ -57,8 +68,21 @@ export function checkWriteConditions(b: FakeBucket, key: string, ifMatch: string
 }
 
 // Stores a new version (replacing the `null` one when versioning is off).
-export function putVersion(b: FakeBucket, key: string, body: Buffer, contentType: string, nowMs: number): FakeObjectVersion {
-  const v: FakeObjectVersion = { versionId: b.versioning ? newVersionId() : 'null', body, etag: `"${createHash('md5').update(body).digest('hex')}"`, lastModified: nowMs, contentType, deleteMarker: false };
+export function putVersion(
+  b: FakeBucket,
+  key: string,
+  body: Buffer,
+  contentType: string,
+  nowMs: number,
+): FakeObjectVersion {
+  const v: FakeObjectVersion = {
+    versionId: b.versioning ? newVersionId() : 'null',
+    body,
+    etag: `"${createHash('md5').update(body).digest('hex')}"`,
+    lastModified: nowMs,
+    contentType,
+    deleteMarker: false,
+  };
   const list = (b.objects.get(key) ?? []).filter((x) => b.versioning || x.versionId !== 'null');
   list.push(v);
   b.objects.set(key, list);
@@ -67,11 +91,19 @@ export function putVersion(b: FakeBucket, key: string, body: Buffer, contentType
 
 // DeleteObject: a delete marker when versioning is on, the object gone when it is off;
 // with a version id, that version gone for good.
-export function deleteObject(b: FakeBucket, key: string, versionId: string | undefined, nowMs: number): { versionId?: string; deleteMarker: boolean } {
+export function deleteObject(
+  b: FakeBucket,
+  key: string,
+  versionId: string | undefined,
+  nowMs: number,
+): { versionId?: string; deleteMarker: boolean } {
   const list = b.objects.get(key) ?? [];
   if (versionId !== undefined) {
     const gone = list.find((v) => v.versionId === versionId);
-    b.objects.set(key, list.filter((v) => v !== gone));
+    b.objects.set(
+      key,
+      list.filter((v) => v !== gone),
+    );
     if (!b.objects.get(key)!.length) b.objects.delete(key);
     return { versionId, deleteMarker: Boolean(gone?.deleteMarker) };
   }
@@ -79,7 +111,14 @@ export function deleteObject(b: FakeBucket, key: string, versionId: string | und
     b.objects.delete(key);
     return { deleteMarker: false };
   }
-  const marker: FakeObjectVersion = { versionId: newVersionId(), body: Buffer.alloc(0), etag: '', lastModified: nowMs, contentType: '', deleteMarker: true };
+  const marker: FakeObjectVersion = {
+    versionId: newVersionId(),
+    body: Buffer.alloc(0),
+    etag: '',
+    lastModified: nowMs,
+    contentType: '',
+    deleteMarker: true,
+  };
   b.objects.set(key, [...list, marker]);
   return { versionId: marker.versionId, deleteMarker: true };
 }

@@ -17,7 +17,14 @@ import { beginS3Write, endS3Write, type InflightWrite, runS3, s3Address } from '
 
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921.';
 const SSM_TARGET = 'AmazonSSM.';
-const protocolOf: Record<string, Protocol> = { ecr: 'json', ssm: 'json', eks: 'rest', sts: 'query', cloudformation: 'query', s3: 'xml' };
+const protocolOf: Record<string, Protocol> = {
+  ecr: 'json',
+  ssm: 'json',
+  eks: 'rest',
+  sts: 'query',
+  cloudformation: 'query',
+  s3: 'xml',
+};
 const targets: Record<string, string> = { ecr: ECR_TARGET, ssm: SSM_TARGET };
 const CFN_ACTIONS = new Set(['DescribeStacks', 'ListExports']);
 
@@ -30,7 +37,13 @@ export function wireRequest(req: IncomingMessage, body: Buffer): WireRequest {
     const name = req.rawHeaders[i]!.toLowerCase();
     headers.set(name, [...(headers.get(name) ?? []), req.rawHeaders[i + 1]!]);
   }
-  return { method: req.method ?? 'GET', rawPath: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1), headers, body };
+  return {
+    method: req.method ?? 'GET',
+    rawPath: q < 0 ? url : url.slice(0, q),
+    rawQuery: q < 0 ? '' : url.slice(q + 1),
+    headers,
+    body,
+  };
 }
 
 // The service a request looks like it is for, from what the protocol puts on the wire.
@@ -39,7 +52,8 @@ function serviceHint(w: WireRequest): string | undefined {
   if (target?.startsWith(ECR_TARGET)) return 'ecr';
   if (target?.startsWith(SSM_TARGET)) return 'ssm';
   if (eksRoute(w.method, w.rawPath) !== undefined) return 'eks';
-  if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8')))) return CFN_ACTIONS.has(stsParams(w).get('Action') ?? '') ? 'cloudformation' : 'sts';
+  if (w.rawPath === '/' && (/(^|&)Action=/.test(w.rawQuery) || /(^|&)Action=/.test(w.body.toString('utf8'))))
+    return CFN_ACTIONS.has(stsParams(w).get('Action') ?? '') ? 'cloudformation' : 'sts';
   // S3 clients (the SDK, botocore) always send the payload hash header. Some other clients
   // send it too (a SigV4 signer applying its checksum, as the SDK's STS client may): those are
   // known above by their route or their Action, so S3 is what is left.
@@ -49,7 +63,8 @@ function serviceHint(w: WireRequest): string | undefined {
 
 function stsParams(w: WireRequest): Map<string, string> {
   const form = (w.headers.get('content-type')?.[0] ?? '').startsWith('application/x-www-form-urlencoded')
-    ? parseQuery(w.body.toString('utf8').replace(/\+/g, '%20')) : [];
+    ? parseQuery(w.body.toString('utf8').replace(/\+/g, '%20'))
+    : [];
   return new Map([...parseQuery(w.rawQuery), ...form]);
 }
 
@@ -68,14 +83,24 @@ function takeFailure(state: FakeState, op: string): string | undefined {
 }
 
 function sendOk(res: ServerResponse, protocol: Protocol, body: string, requestId: string, json: boolean): void {
-  const type = protocol === 'json' ? 'application/x-amz-json-1.1' : protocol === 'rest' || json ? 'application/json' : 'text/xml';
-  res.writeHead(200, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), 'x-amzn-RequestId': requestId });
+  const type =
+    protocol === 'json' ? 'application/x-amz-json-1.1' : protocol === 'rest' || json ? 'application/json' : 'text/xml';
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Content-Length': String(Buffer.byteLength(body)),
+    'x-amzn-RequestId': requestId,
+  });
   res.end(body);
 }
 
 // Who sent the request and for which service; throws the protocol's auth error. `reply.protocol`
 // follows what is known so far, so even an unreadable request is answered in its protocol.
-function identify(state: FakeState, w: WireRequest, call: FakeCall, reply: { protocol: Protocol }): { service: string; who: Principal } {
+function identify(
+  state: FakeState,
+  w: WireRequest,
+  call: FakeCall,
+  reply: { protocol: Protocol },
+): { service: string; who: Principal } {
   const hint = serviceHint(w);
   call.service = hint ?? '';
   call.op = hint ? operationOf(hint, w) : '';
@@ -87,7 +112,11 @@ function identify(state: FakeState, w: WireRequest, call: FakeCall, reply: { pro
     throw e;
   }
   if (claim === undefined) {
-    throw authError('missing', reply.protocol, reply.protocol === 'query' ? 'Request is missing Authentication Token' : 'Missing Authentication Token');
+    throw authError(
+      'missing',
+      reply.protocol,
+      reply.protocol === 'query' ? 'Request is missing Authentication Token' : 'Missing Authentication Token',
+    );
   }
   call.accessKeyId = claim.accessKeyId;
   if (claim.presigned) call.presigned = true;
@@ -112,12 +141,25 @@ function ecrInput(w: WireRequest): Record<string, unknown> {
 }
 
 // The body of the operation's successful answer; throws its AwsError.
-async function dispatch(state: FakeState, w: WireRequest, service: string, op: string, who: Principal, requestId: string, acceptJson: boolean): Promise<string> {
+async function dispatch(
+  state: FakeState,
+  w: WireRequest,
+  service: string,
+  op: string,
+  who: Principal,
+  requestId: string,
+  acceptJson: boolean,
+): Promise<string> {
   const input = protocolOf[service] === 'json' ? ecrInput(w) : {};
   const route = service === 'eks' ? eksRoute(w.method, w.rawPath) : undefined;
   const injected = takeFailure(state, op);
   if (injected !== undefined) {
-    const resourceArn = service === 'ecr' ? ecrResourceArn(state, input) : service === 'eks' ? clusterArn(state, route?.name ?? '*') : '*';
+    const resourceArn =
+      service === 'ecr'
+        ? ecrResourceArn(state, input)
+        : service === 'eks'
+          ? clusterArn(state, route?.name ?? '*')
+          : '*';
     throw injectedError(injected, protocolOf[service]!, { service, op, callerArn: who.arn, resourceArn });
   }
   if (service === 'ecr') return JSON.stringify(await runEcr(state, op, input));
@@ -138,20 +180,43 @@ function s3Operation(w: WireRequest): string {
   } catch {
     return '';
   }
-  if (key === '') return w.method === 'HEAD' ? 'HeadBucket' : /(^|&)versions(=|&|$)/.test(w.rawQuery) ? 'ListObjectVersions' : /(^|&)versioning(=|&|$)/.test(w.rawQuery) ? 'GetBucketVersioning' : '';
-  return ({ GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as Record<string, string>)[w.method] ?? '';
+  if (key === '')
+    return w.method === 'HEAD'
+      ? 'HeadBucket'
+      : /(^|&)versions(=|&|$)/.test(w.rawQuery)
+        ? 'ListObjectVersions'
+        : /(^|&)versioning(=|&|$)/.test(w.rawQuery)
+          ? 'GetBucketVersioning'
+          : '';
+  return (
+    ({ GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' } as Record<string, string>)[
+      w.method
+    ] ?? ''
+  );
 }
 
-async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call: FakeCall, requestId: string, write?: InflightWrite): Promise<void> {
+async function serve(
+  state: FakeState,
+  w: WireRequest,
+  res: ServerResponse,
+  call: FakeCall,
+  requestId: string,
+  write?: InflightWrite,
+): Promise<void> {
   const reply = { protocol: protocolOf[serviceHint(w) ?? 'sts']! };
   const acceptJson = (w.headers.get('accept')?.[0] ?? '').includes('application/json');
   try {
     const { service, who } = identify(state, w, call, reply);
     if (service === 's3') {
       const injected = takeFailure(state, call.op);
-      if (injected !== undefined) throw injectedError(injected, 'xml', { service, op: call.op, callerArn: who.arn, resourceArn: '*' });
+      if (injected !== undefined)
+        throw injectedError(injected, 'xml', { service, op: call.op, callerArn: who.arn, resourceArn: '*' });
       const a = runS3(state, w, write);
-      res.writeHead(a.status, { ...a.headers, 'x-amz-request-id': requestId, ...(a.status === 204 || w.method === 'HEAD' ? {} : { 'Content-Length': String(a.body.length) }) });
+      res.writeHead(a.status, {
+        ...a.headers,
+        'x-amz-request-id': requestId,
+        ...(a.status === 204 || w.method === 'HEAD' ? {} : { 'Content-Length': String(a.body.length) }),
+      });
       res.end(w.method === 'HEAD' ? undefined : a.body);
       call.status = a.status;
       return;
@@ -160,7 +225,8 @@ async function serve(state: FakeState, w: WireRequest, res: ServerResponse, call
     sendOk(res, reply.protocol, body, requestId, acceptJson);
     call.status = 200;
   } catch (e) {
-    const err = e instanceof AwsError ? e : new AwsError('InternalFailure', 500, `fake: ${(e as Error)?.stack ?? String(e)}`);
+    const err =
+      e instanceof AwsError ? e : new AwsError('InternalFailure', 500, `fake: ${(e as Error)?.stack ?? String(e)}`);
     call.status = err.status;
     call.error = err.code;
     sendError(res, reply.protocol, err, requestId, acceptJson, w.method === 'HEAD');

@@ -36,15 +36,23 @@ afterAll(async () => {
 
 function signer(service: string, sessionToken?: string) {
   return new SignatureV4({
-    service, region: 'eu-west-1', sha256: Hash.bind(null, 'sha256'),
+    service,
+    region: 'eu-west-1',
+    sha256: Hash.bind(null, 'sha256'),
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, ...(sessionToken ? { sessionToken } : {}) },
   });
 }
 
 function request(r: Partial<HttpRequest>): HttpRequest {
   return {
-    method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', query: {},
-    headers: { host: `127.0.0.1:${port}` }, ...r,
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    path: '/',
+    query: {},
+    headers: { host: `127.0.0.1:${port}` },
+    ...r,
   } as HttpRequest;
 }
 
@@ -66,16 +74,41 @@ function verdict(w: WireRequest, secret = SECRET): boolean {
 }
 
 const cases: [string, Partial<HttpRequest>][] = [
-  ['a JSON 1.1 POST', { headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeImages' }, body: '{"repositoryName":"web"}' }],
-  ['a REST path with an encoded space, unicode and a double slash', { method: 'GET', path: '/clusters/a%20b%C3%A9//c', body: undefined }],
+  [
+    'a JSON 1.1 POST',
+    {
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeImages',
+      },
+      body: '{"repositoryName":"web"}',
+    },
+  ],
+  [
+    'a REST path with an encoded space, unicode and a double slash',
+    { method: 'GET', path: '/clusters/a%20b%C3%A9//c', body: undefined },
+  ],
   ['a path with dot segments', { method: 'GET', path: '/a/./b/../c/', body: undefined }],
-  ['a query with repeated keys, empty values and reserved characters', {
-    method: 'GET', body: undefined,
-    query: { b: ['2', '1', 'z z'], a: '', 'c~d': "it's (a) *test*/+=&", ü: 'ö' },
-  }],
-  ['headers with inner runs of spaces and several values', { headers: { 'x-amz-meta-a': '  one   two  ', 'x-amz-meta-b': 'x,y' }, body: 'payload' }],
+  [
+    'a query with repeated keys, empty values and reserved characters',
+    {
+      method: 'GET',
+      body: undefined,
+      query: { b: ['2', '1', 'z z'], a: '', 'c~d': "it's (a) *test*/+=&", ü: 'ö' },
+    },
+  ],
+  [
+    'headers with inner runs of spaces and several values',
+    { headers: { 'x-amz-meta-a': '  one   two  ', 'x-amz-meta-b': 'x,y' }, body: 'payload' },
+  ],
   ['an unsigned payload', { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: 'anything at all' }],
-  ['a form-encoded STS call', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' }],
+  [
+    'a form-encoded STS call',
+    {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    },
+  ],
 ];
 
 describe('signed by @smithy/signature-v4', () => {
@@ -89,19 +122,34 @@ describe('signed by @smithy/signature-v4', () => {
   }
 
   test('with a session token', async () => {
-    const w = await overTheWire(await signer('sts', 'FwoGZXIvYXdzEXAMPLE//token==').sign(request({ body: 'Action=GetCallerIdentity&Version=2011-06-15' })));
+    const w = await overTheWire(
+      await signer('sts', 'FwoGZXIvYXdzEXAMPLE//token==').sign(
+        request({ body: 'Action=GetCallerIdentity&Version=2011-06-15' }),
+      ),
+    );
     expect(readClaim(w)?.securityToken).toBe('FwoGZXIvYXdzEXAMPLE//token==');
     expect(verdict(w)).toBe(true);
   });
 
   test('presigned with a signed extra header (the EKS token shape)', async () => {
     const presigned = await signer('sts').presign(
-      request({ method: 'GET', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: `127.0.0.1:${port}`, 'x-k8s-aws-id': 'demo' }, body: undefined }),
+      request({
+        method: 'GET',
+        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+        headers: { host: `127.0.0.1:${port}`, 'x-k8s-aws-id': 'demo' },
+        body: undefined,
+      }),
       { expiresIn: 60 },
     );
     const w = await overTheWire(presigned);
     const claim = readClaim(w)!;
-    expect(claim).toMatchObject({ presigned: true, service: 'sts', region: 'eu-west-1', expires: 60, signedHeaders: ['host', 'x-k8s-aws-id'] });
+    expect(claim).toMatchObject({
+      presigned: true,
+      service: 'sts',
+      region: 'eu-west-1',
+      expires: 60,
+      signedHeaders: ['host', 'x-k8s-aws-id'],
+    });
     expect(verdict(w)).toBe(true);
     const otherCluster = { ...w, headers: new Map(w.headers).set('x-k8s-aws-id', ['other']) };
     expect(signatureMatches(otherCluster, claim, SECRET)).toBe(false);
@@ -111,7 +159,12 @@ describe('signed by @smithy/signature-v4', () => {
 describe('tampering', () => {
   test('changing a signed part breaks the signature; an unsigned header does not', async () => {
     const signed = await signer('ecr').sign(
-      request({ path: '/x', query: { q: '1' }, headers: { host: `127.0.0.1:${port}`, 'x-amz-target': 'T.Op' }, body: '{"a":1}' }),
+      request({
+        path: '/x',
+        query: { q: '1' },
+        headers: { host: `127.0.0.1:${port}`, 'x-amz-target': 'T.Op' },
+        body: '{"a":1}',
+      }),
       { unsignableHeaders: new Set(['x-unsigned']) },
     );
     const w = await overTheWire({ ...signed, headers: { ...signed.headers, 'x-unsigned': 'v' } } as HttpRequest);
@@ -126,7 +179,9 @@ describe('tampering', () => {
       { ...w, headers: new Map(w.headers).set('host', ['127.0.0.1:1']) },
     ];
     for (const v of variants) expect(signatureMatches(v, claim, SECRET)).toBe(false);
-    expect(signatureMatches({ ...w, headers: new Map(w.headers).set('x-unsigned', ['changed']) }, claim, SECRET)).toBe(true);
+    expect(signatureMatches({ ...w, headers: new Map(w.headers).set('x-unsigned', ['changed']) }, claim, SECRET)).toBe(
+      true,
+    );
   });
 });
 

@@ -35,7 +35,10 @@ export interface SignatureClaim {
 
 // Why a claim could not even be read; the server turns it into the protocol's error.
 export class ClaimProblem extends Error {
-  constructor(readonly kind: 'missing' | 'incomplete' | 'query', message: string) {
+  constructor(
+    readonly kind: 'missing' | 'incomplete' | 'query',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -65,10 +68,13 @@ function percentDecode(s: string): string {
 // Query pairs as sent, decoded; order kept.
 export function parseQuery(rawQuery: string): [string, string][] {
   if (rawQuery === '') return [];
-  return rawQuery.split('&').filter((p) => p !== '').map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? [percentDecode(pair), ''] : [percentDecode(pair.slice(0, eq)), percentDecode(pair.slice(eq + 1))];
-  });
+  return rawQuery
+    .split('&')
+    .filter((p) => p !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? [percentDecode(pair), ''] : [percentDecode(pair.slice(0, eq)), percentDecode(pair.slice(eq + 1))];
+    });
 }
 
 // Header value the way SigV4 canonicalises it: trimmed, inner runs of spaces collapsed.
@@ -108,7 +114,9 @@ export function payloadHash(req: WireRequest): string {
 
 // The canonical request of SigV4, task 1.
 export function canonicalRequest(req: WireRequest, claim: SignatureClaim): string {
-  const headerLines = claim.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers.get(h) ?? [])}\n`).join('');
+  const headerLines = claim.signedHeaders
+    .map((h) => `${h}:${canonicalHeaderValue(req.headers.get(h) ?? [])}\n`)
+    .join('');
   return [
     req.method.toUpperCase(),
     // S3 signs the path as sent (encoded once, dot segments kept); every other service normalises it.
@@ -122,7 +130,12 @@ export function canonicalRequest(req: WireRequest, claim: SignatureClaim): strin
 
 // The string to sign of SigV4, task 2.
 export function stringToSign(canonical: string, claim: SignatureClaim): string {
-  return [ALGORITHM, claim.amzDate, `${claim.scopeDate}/${claim.region}/${claim.service}/aws4_request`, sha256Hex(canonical)].join('\n');
+  return [
+    ALGORITHM,
+    claim.amzDate,
+    `${claim.scopeDate}/${claim.region}/${claim.service}/aws4_request`,
+    sha256Hex(canonical),
+  ].join('\n');
 }
 
 // The signing key of SigV4, task 3.
@@ -132,7 +145,10 @@ export function signingKey(secret: string, scopeDate: string, region: string, se
 
 // The signature the holder of `secret` would have sent for this request.
 export function expectedSignature(req: WireRequest, claim: SignatureClaim, secret: string): string {
-  return hmac(signingKey(secret, claim.scopeDate, claim.region, claim.service), stringToSign(canonicalRequest(req, claim), claim)).toString('hex');
+  return hmac(
+    signingKey(secret, claim.scopeDate, claim.region, claim.service),
+    stringToSign(canonicalRequest(req, claim), claim),
+  ).toString('hex');
 }
 
 // Whether the sent signature is the expected one (constant time).
@@ -142,11 +158,16 @@ export function signatureMatches(req: WireRequest, claim: SignatureClaim, secret
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-function parseCredential(credential: string, where: string): Pick<SignatureClaim, 'accessKeyId' | 'scopeDate' | 'region' | 'service'> {
+function parseCredential(
+  credential: string,
+  where: string,
+): Pick<SignatureClaim, 'accessKeyId' | 'scopeDate' | 'region' | 'service'> {
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request') {
-    throw new ClaimProblem(where === 'query' ? 'query' : 'incomplete',
-      `Credential should be scoped to a valid region. ` + `'${credential}' is not a valid credential scope.`);
+    throw new ClaimProblem(
+      where === 'query' ? 'query' : 'incomplete',
+      `Credential should be scoped to a valid region. ` + `'${credential}' is not a valid credential scope.`,
+    );
   }
   return { accessKeyId: parts[0]!, scopeDate: parts[1]!, region: parts[2]!, service: parts[3]! };
 }
@@ -166,12 +187,18 @@ export function readClaim(req: WireRequest): SignatureClaim | undefined {
     }
     const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((f) => !fields.has(f));
     if (missing.length > 0) {
-      throw new ClaimProblem('incomplete', missing.map((f) => `Authorization header requires '${f}' parameter.`).join(' ') +
-        ` Authorization=${authorization}`);
+      throw new ClaimProblem(
+        'incomplete',
+        missing.map((f) => `Authorization header requires '${f}' parameter.`).join(' ') +
+          ` Authorization=${authorization}`,
+      );
     }
     const amzDate = req.headers.get('x-amz-date')?.[0];
     if (amzDate === undefined) {
-      throw new ClaimProblem('incomplete', `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`);
+      throw new ClaimProblem(
+        'incomplete',
+        `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${authorization}`,
+      );
     }
     return {
       presigned: false,
@@ -183,9 +210,18 @@ export function readClaim(req: WireRequest): SignatureClaim | undefined {
     };
   }
   if (query.has('X-Amz-Signature') || query.has('X-Amz-Credential') || query.has('X-Amz-Algorithm')) {
-    const missing = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'].filter((k) => !query.has(k));
+    const missing = [
+      'X-Amz-Algorithm',
+      'X-Amz-Credential',
+      'X-Amz-Signature',
+      'X-Amz-SignedHeaders',
+      'X-Amz-Date',
+    ].filter((k) => !query.has(k));
     if (missing.length > 0) {
-      throw new ClaimProblem('query', `AWS query-string parameters must include ${missing.map((m) => `'${m}'`).join(', ')}. Re-examine the query-string parameters.`);
+      throw new ClaimProblem(
+        'query',
+        `AWS query-string parameters must include ${missing.map((m) => `'${m}'`).join(', ')}. Re-examine the query-string parameters.`,
+      );
     }
     if (query.get('X-Amz-Algorithm') !== ALGORITHM) {
       throw new ClaimProblem('query', `X-Amz-Algorithm only supports "${ALGORITHM}"`);
@@ -210,7 +246,10 @@ export function readClaim(req: WireRequest): SignatureClaim | undefined {
 
 // `YYYYMMDDTHHMMSSZ` of an instant, as SigV4 writes dates.
 export function amzDateOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 // The instant of a SigV4 date, or NaN.

@@ -6,7 +6,12 @@ import type { FakeParameter, FakeState } from './state.js';
 export function runSsm(state: FakeState, op: string, input: Record<string, unknown>): unknown {
   if (op !== 'GetParameter') throw new AwsError('UnknownOperationException', 400, '');
   const name = input.Name;
-  if (typeof name !== 'string' || !name) throw new AwsError('ValidationException', 400, "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null");
+  if (typeof name !== 'string' || !name)
+    throw new AwsError(
+      'ValidationException',
+      400,
+      "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
+    );
   const p = state.parameters.get(name);
   if (!p) throw new AwsError('ParameterNotFound', 400, '');
   const plain = p.type === 'String' || input.WithDecryption === true;

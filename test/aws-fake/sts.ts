@@ -9,13 +9,20 @@ const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 type Tree = { [k: string]: string | number | Tree };
 
 function xml(tree: Tree, indent: string): string {
-  return Object.entries(tree).map(([k, v]) => typeof v === 'object'
-    ? `${indent}<${k}>\n${xml(v, `${indent}  `)}${indent}</${k}>\n`
-    : `${indent}<${k}>${xmlEscape(String(v))}</${k}>\n`).join('');
+  return Object.entries(tree)
+    .map(([k, v]) =>
+      typeof v === 'object'
+        ? `${indent}<${k}>\n${xml(v, `${indent}  `)}${indent}</${k}>\n`
+        : `${indent}<${k}>${xmlEscape(String(v))}</${k}>\n`,
+    )
+    .join('');
 }
 
 function answer(action: string, result: Tree, requestId: string, json: boolean): string {
-  if (json) return JSON.stringify({ [`${action}Response`]: { [`${action}Result`]: result, ResponseMetadata: { RequestId: requestId } } });
+  if (json)
+    return JSON.stringify({
+      [`${action}Response`]: { [`${action}Result`]: result, ResponseMetadata: { RequestId: requestId } },
+    });
   return `<${action}Response xmlns="${NS}">\n${xml({ [`${action}Result`]: result, ResponseMetadata: { RequestId: requestId } }, '  ')}</${action}Response>\n`;
 }
 
@@ -32,14 +39,23 @@ function assumeRole(state: FakeState, params: Map<string, string>, who: Principa
   const role = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn);
   if (!role) throw validation(`${roleArn} is invalid`);
   if (!/^[\w+=,.@-]{2,64}$/.test(session)) {
-    throw validation(`1 validation error detected: Value '${session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    throw validation(
+      `1 validation error detected: Value '${session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   }
   if (!Number.isInteger(duration) || duration < 900) {
-    throw validation(`1 validation error detected: Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+    throw validation(
+      `1 validation error detected: Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
   }
-  if (duration > 3600) throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  if (duration > 3600)
+    throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   if (role[1] !== state.accountId) {
-    throw new AwsError('AccessDenied', 403, `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    throw new AwsError(
+      'AccessDenied',
+      403,
+      `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
   }
   const expiresAt = new Date(Math.floor(nowMs(state) / 1000) * 1000 + duration * 1000);
   const cred = {
@@ -52,17 +68,33 @@ function assumeRole(state: FakeState, params: Map<string, string>, who: Principa
   state.credentials.push(cred);
   return {
     AssumedRoleUser: { AssumedRoleId: principalOf(cred, state.accountId).userId, Arn: cred.arn },
-    Credentials: { AccessKeyId: cred.accessKeyId, SecretAccessKey: cred.secretAccessKey, SessionToken: cred.sessionToken, Expiration: expiresAt.toISOString().replace('.000Z', 'Z') },
+    Credentials: {
+      AccessKeyId: cred.accessKeyId,
+      SecretAccessKey: cred.secretAccessKey,
+      SessionToken: cred.sessionToken,
+      Expiration: expiresAt.toISOString().replace('.000Z', 'Z'),
+    },
   };
 }
 
 // The body of a successful STS answer, in the format the caller accepts.
-export function runSts(state: FakeState, params: Map<string, string>, who: Principal, requestId: string, json: boolean): string {
+export function runSts(
+  state: FakeState,
+  params: Map<string, string>,
+  who: Principal,
+  requestId: string,
+  json: boolean,
+): string {
   const action = params.get('Action');
   const version = params.get('Version');
   if (action === undefined) throw new AwsError('MissingAction', 400, 'Missing Action');
   const known = action === 'GetCallerIdentity' || action === 'AssumeRole';
-  if (!known || version !== '2011-06-15') throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+  if (!known || version !== '2011-06-15')
+    throw new AwsError(
+      'InvalidAction',
+      400,
+      `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`,
+    );
   if (action === 'AssumeRole') return answer(action, assumeRole(state, params, who), requestId, json);
   return answer(action, { Arn: who.arn, UserId: who.userId, Account: who.account }, requestId, json);
 }

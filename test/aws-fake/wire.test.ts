@@ -13,23 +13,43 @@ let fake: AwsFake;
 let host: string;
 
 beforeAll(async () => {
-  fake = await startAwsFake({ accountId: '999988887777', region: REGION, credentials: [creds], clusters: { c1: { endpoint: 'https://127.0.0.1:46443', caData: 'Q0E=' } } });
+  fake = await startAwsFake({
+    accountId: '999988887777',
+    region: REGION,
+    credentials: [creds],
+    clusters: { c1: { endpoint: 'https://127.0.0.1:46443', caData: 'Q0E=' } },
+  });
   host = new URL(fake.endpoint).host;
 });
 afterAll(async () => fake.stop());
 
-type Req = { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string };
+type Req = {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+};
 
 function signer(service: string, region = REGION, credentials = creds) {
   return new SignatureV4({ service, region, sha256: Hash.bind(null, 'sha256'), credentials });
 }
 
 function httpRequest(r: Req): HttpRequest {
-  return { protocol: 'http:', hostname: '127.0.0.1', port: Number(host.split(':')[1]), query: {}, ...r, headers: { host, ...r.headers } } as unknown as HttpRequest;
+  return {
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: Number(host.split(':')[1]),
+    query: {},
+    ...r,
+    headers: { host, ...r.headers },
+  } as unknown as HttpRequest;
 }
 
 function urlOf(r: HttpRequest): string {
-  const q = Object.entries(r.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+  const q = Object.entries(r.query ?? {})
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
   return `${fake.endpoint}${r.path}${q ? `?${q}` : ''}`;
 }
 
@@ -40,21 +60,41 @@ async function send(r: HttpRequest): Promise<{ status: number; headers: Headers;
 }
 
 const ecrCall = (op: string, body: object): Req => ({
-  method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}` }, body: JSON.stringify(body),
+  method: 'POST',
+  path: '/',
+  headers: {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`,
+  },
+  body: JSON.stringify(body),
 });
-const stsCall: Req = { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' };
+const stsCall: Req = {
+  method: 'POST',
+  path: '/',
+  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+  body: 'Action=GetCallerIdentity&Version=2011-06-15',
+};
 
 describe('error envelopes', () => {
   test('JSON 1.1: __type and message, application/x-amz-json-1.1', async () => {
-    const r = await send(await signer('ecr').sign(httpRequest(ecrCall('DescribeRepositories', { repositoryNames: ['x1'] }))));
+    const r = await send(
+      await signer('ecr').sign(httpRequest(ecrCall('DescribeRepositories', { repositoryNames: ['x1'] }))),
+    );
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toBe('application/x-amz-json-1.1');
     expect(r.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(r.body)).toEqual({ __type: 'RepositoryNotFoundException', message: "The repository with name 'x1' does not exist in the registry with id '999988887777'" });
+    expect(JSON.parse(r.body)).toEqual({
+      __type: 'RepositoryNotFoundException',
+      message: "The repository with name 'x1' does not exist in the registry with id '999988887777'",
+    });
   });
 
   test('JSON 1.1 front-end errors carry the coral namespace', async () => {
-    const r = await send(await signer('ecr', REGION, { ...creds, secretAccessKey: 'bad' }).sign(httpRequest(ecrCall('DescribeRepositories', {}))));
+    const r = await send(
+      await signer('ecr', REGION, { ...creds, secretAccessKey: 'bad' }).sign(
+        httpRequest(ecrCall('DescribeRepositories', {})),
+      ),
+    );
     expect(JSON.parse(r.body).__type).toBe('com.amazon.coral.service#InvalidSignatureException');
   });
 
@@ -85,15 +125,24 @@ describe('error envelopes', () => {
     const ecr = await send(httpRequest(ecrCall('DescribeRepositories', {})));
     const eks = await send(httpRequest({ method: 'GET', path: '/clusters/c1' }));
     expect([sts.status, sts.body.match(/<Code>(.*)<\/Code>/)?.[1]]).toEqual([403, 'MissingAuthenticationToken']);
-    expect([ecr.status, JSON.parse(ecr.body).__type]).toEqual([400, 'com.amazon.coral.service#MissingAuthenticationTokenException']);
-    expect([eks.status, eks.headers.get('x-amzn-errortype')?.split(':')[0]]).toEqual([403, 'MissingAuthenticationTokenException']);
+    expect([ecr.status, JSON.parse(ecr.body).__type]).toEqual([
+      400,
+      'com.amazon.coral.service#MissingAuthenticationTokenException',
+    ]);
+    expect([eks.status, eks.headers.get('x-amzn-errortype')?.split(':')[0]]).toEqual([
+      403,
+      'MissingAuthenticationTokenException',
+    ]);
   });
 });
 
 describe('signature scope', () => {
   test('another region is refused', async () => {
     const r = await send(await signer('ecr', 'us-west-1').sign(httpRequest(ecrCall('DescribeRepositories', {}))));
-    expect(JSON.parse(r.body)).toEqual({ __type: 'com.amazon.coral.service#InvalidSignatureException', message: "Credential should be scoped to a valid region, not 'us-west-1'. " });
+    expect(JSON.parse(r.body)).toEqual({
+      __type: 'com.amazon.coral.service#InvalidSignatureException',
+      message: "Credential should be scoped to a valid region, not 'us-west-1'. ",
+    });
   });
 
   test('an ECR call signed for another service is refused', async () => {
@@ -103,7 +152,9 @@ describe('signature scope', () => {
   });
 
   test('a signature without the host header is incomplete', async () => {
-    const signed = await signer('ecr').sign(httpRequest(ecrCall('DescribeRepositories', {})), { unsignableHeaders: new Set(['host']) });
+    const signed = await signer('ecr').sign(httpRequest(ecrCall('DescribeRepositories', {})), {
+      unsignableHeaders: new Set(['host']),
+    });
     const r = await send(signed);
     expect(JSON.parse(r.body).__type).toBe('com.amazon.coral.service#IncompleteSignatureException');
   });
@@ -114,16 +165,27 @@ describe('sts', () => {
     const xml = await send(await signer('sts').sign(httpRequest(stsCall)));
     expect(xml.body).toContain('<Account>999988887777</Account>');
     expect(xml.body).toMatch(/^<GetCallerIdentityResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">/);
-    const json = await send(await signer('sts').sign(httpRequest({ ...stsCall, headers: { ...stsCall.headers, accept: 'application/json' } })));
+    const json = await send(
+      await signer('sts').sign(
+        httpRequest({ ...stsCall, headers: { ...stsCall.headers, accept: 'application/json' } }),
+      ),
+    );
     expect(JSON.parse(json.body).GetCallerIdentityResponse.GetCallerIdentityResult).toEqual({
-      Account: '999988887777', Arn: 'arn:aws:iam::999988887777:user/pctl-test', UserId: fake.principal(creds.accessKeyId)!.userId,
+      Account: '999988887777',
+      Arn: 'arn:aws:iam::999988887777:user/pctl-test',
+      UserId: fake.principal(creds.accessKeyId)!.userId,
     });
   });
 
   test('an unknown action or version', async () => {
-    const r = await send(await signer('sts').sign(httpRequest({ ...stsCall, body: 'Action=GetCallerIdentity&Version=2010-01-01' })));
-    expect([r.status, r.body.match(/<Code>(.*)<\/Code>/)?.[1], r.body.match(/<Message>(.*)<\/Message>/)?.[1]]).toEqual(
-      [400, 'InvalidAction', 'Could not find operation GetCallerIdentity for version 2010-01-01']);
+    const r = await send(
+      await signer('sts').sign(httpRequest({ ...stsCall, body: 'Action=GetCallerIdentity&Version=2010-01-01' })),
+    );
+    expect([r.status, r.body.match(/<Code>(.*)<\/Code>/)?.[1], r.body.match(/<Message>(.*)<\/Message>/)?.[1]]).toEqual([
+      400,
+      'InvalidAction',
+      'Could not find operation GetCallerIdentity for version 2010-01-01',
+    ]);
   });
 });
 
@@ -136,14 +198,19 @@ describe('presigned URLs', () => {
     expect((await send(await presign('sts', stsGet, 14))).status).toBe(200);
     const old = await send(await presign('sts', stsGet, 16));
     expect(old.status).toBe(403);
-    expect(old.body).toMatch(/<Code>SignatureDoesNotMatch<\/Code>\s*<Message>Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)<\/Message>/);
+    expect(old.body).toMatch(
+      /<Code>SignatureDoesNotMatch<\/Code>\s*<Message>Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)<\/Message>/,
+    );
   });
 
   test('other services: valid for X-Amz-Expires', async () => {
     const get: Req = { method: 'GET', path: '/clusters/c1' };
     expect((await send(await presign('eks', get, 0.5, 60))).status).toBe(200);
     const expired = await send(await presign('eks', get, 2, 60));
-    expect([expired.status, expired.headers.get('x-amzn-errortype')?.split(':')[0]]).toEqual([403, 'InvalidSignatureException']);
+    expect([expired.status, expired.headers.get('x-amzn-errortype')?.split(':')[0]]).toEqual([
+      403,
+      'InvalidSignatureException',
+    ]);
     expect(JSON.parse(expired.body).message).toMatch(/^Signature expired: /);
   });
 

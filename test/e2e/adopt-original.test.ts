@@ -14,7 +14,8 @@ import { originalFingerprint } from '../helpers/original.js';
 import { until } from '../helpers/until.js';
 
 const RUN = `${process.pid}${Date.now().toString(36).slice(-4)}`;
-const DOCKERFILE = 'FROM busybox:latest\nCOPY web/index.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n';
+const DOCKERFILE =
+  'FROM busybox:latest\nCOPY web/index.html /www/index.html\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n';
 type Service = Record<string, unknown> & {
   image: string;
   command?: string;
@@ -29,10 +30,23 @@ type Service = Record<string, unknown> & {
 async function healthy(stack: string, key: string): Promise<void> {
   let states = '';
   const allHealthy = async () => {
-    states = await docker(['ps', '-a', '--filter', `label=pctl-stack=${stack}`, '--filter', `label=pctl-service=${key}`, '--format', '{{.Status}}']);
+    states = await docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=pctl-stack=${stack}`,
+      '--filter',
+      `label=pctl-service=${key}`,
+      '--format',
+      '{{.Status}}',
+    ]);
     return states !== '' && states.split('\n').every((l) => l.includes('(healthy)'));
   };
-  await until(`every container of ${key} to be healthy`, allHealthy, { timeoutMs: 60_000, intervalMs: 200, detail: () => `last status: ${states}` });
+  await until(`every container of ${key} to be healthy`, allHealthy, {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    detail: () => `last status: ${states}`,
+  });
 }
 
 interface Original {
@@ -47,9 +61,17 @@ interface Original {
 // `<stack>-<service>` with its labels, env as -e, ports as -p, `sh -c <command>`, restart
 // unless-stopped (on no network of pctl's), and its state file. `running` overrides what the
 // containers get (to run something else than the stack file says).
-async function leaveOriginal(stack: string, services: Record<string, Service>, running: Record<string, Partial<Service>> = {}): Promise<Original> {
+async function leaveOriginal(
+  stack: string,
+  services: Record<string, Service>,
+  running: Record<string, Partial<Service>> = {},
+): Promise<Original> {
   const tmp = tempDir('pctl-adopt-');
-  writeTree(tmp.dir, { 'web/Dockerfile': DOCKERFILE, 'web/index.html': 'served by the original\n', 'notes.txt': 'not copied by the Dockerfile\n' });
+  writeTree(tmp.dir, {
+    'web/Dockerfile': DOCKERFILE,
+    'web/index.html': 'served by the original\n',
+    'notes.txt': 'not copied by the Dockerfile\n',
+  });
   // JSON is YAML: the stack file is exactly the services the fingerprints cover.
   writeFileSync(path.join(tmp.dir, 'pctl.yaml'), JSON.stringify({ name: stack, services }, null, 2));
   const state: Record<string, unknown> = {};
@@ -67,19 +89,42 @@ async function leaveOriginal(stack: string, services: Record<string, Service>, r
     const replica = run.scale?.replica ?? 1;
     for (let n = 1; n <= replica; n++) {
       await docker([
-        'run', '-d', '--name', replica > 1 ? `${full}-${n}` : full,
+        'run',
+        '-d',
+        '--name',
+        replica > 1 ? `${full}-${n}` : full,
         ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
         ...Object.entries(run.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
         ...(run.ports ?? []).flatMap((p) => ['-p', p]),
         // Every volume of a service is its one named volume `<stack>-<service>-storage`.
         ...(run.volumes ?? []).flatMap((v) => ['-v', `${full}-storage:${v.path}`]),
-        ...(run.health ? ['--health-cmd', run.health.command, '--health-interval', `${run.health.interval}s`, '--health-retries', String(run.health.retries)] : []),
-        '--restart', run.health?.onfailure === 'stop' ? 'no' : 'unless-stopped',
-        image, ...(run.command ? ['sh', '-c', run.command] : []),
+        ...(run.health
+          ? [
+              '--health-cmd',
+              run.health.command,
+              '--health-interval',
+              `${run.health.interval}s`,
+              '--health-retries',
+              String(run.health.retries),
+            ]
+          : []),
+        '--restart',
+        run.health?.onfailure === 'stop' ? 'no' : 'unless-stopped',
+        image,
+        ...(run.command ? ['sh', '-c', run.command] : []),
       ]);
     }
     if (run.health) await healthy(stack, full);
-    state[full] = { provider: 'docker', host: 'local', image, labels, fingerprint: originalFingerprint(svc, tmp.dir), replica, hasPorts: Boolean(svc.ports?.length), pushedByPctl: svc.image.startsWith('./') };
+    state[full] = {
+      provider: 'docker',
+      host: 'local',
+      image,
+      labels,
+      fingerprint: originalFingerprint(svc, tmp.dir),
+      replica,
+      hasPorts: Boolean(svc.ports?.length),
+      pushedByPctl: svc.image.startsWith('./'),
+    };
   }
   writeFileSync(path.join(tmp.dir, `pctl.${stack}.json`), JSON.stringify(state, null, 2));
   return {
@@ -101,7 +146,9 @@ interface Outcome {
   reason: string;
   result: string;
 }
-const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')),
+);
 // The one --json document (valid against the published schema: it knows adopt and adopted).
 async function json(args: string[], cwd: string): Promise<{ exitCode: number; services: Outcome[]; stderr: string }> {
   const r = await pctl([...args, '--json'], { cwd });
@@ -110,8 +157,10 @@ async function json(args: string[], cwd: string): Promise<{ exitCode: number; se
   return { exitCode: r.exitCode, services: doc.services ?? [], stderr: r.stderr };
 }
 const byKey = (services: Outcome[]) => Object.fromEntries(services.map((s) => [s.key, s]));
-const state = (o: Original) => JSON.parse(readFileSync(path.join(o.dir, `pctl.${o.stack}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
-const imageGone = async (ref: string) => (await execa('docker', ['image', 'inspect', ref], { reject: false })).exitCode !== 0;
+const state = (o: Original) =>
+  JSON.parse(readFileSync(path.join(o.dir, `pctl.${o.stack}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
+const imageGone = async (ref: string) =>
+  (await execa('docker', ['image', 'inspect', ref], { reject: false })).exitCode !== 0;
 
 beforeAll(requireDocker);
 
@@ -134,10 +183,15 @@ describe('adopting what the original pctl runs', () => {
   afterAll(async () => o?.cleanup());
 
   it('plans update, saying why, when no engine answers', async () => {
-    const r = await pctl(['plan', '--json'], { cwd: o.dir, env: { DOCKER_HOST: `unix://${path.join(o.dir, 'no-engine.sock')}` } });
+    const r = await pctl(['plan', '--json'], {
+      cwd: o.dir,
+      env: { DOCKER_HOST: `unix://${path.join(o.dir, 'no-engine.sock')}` },
+    });
     expect(r.exitCode).toBe(0);
     const services = (JSON.parse(r.stdout) as { services: Outcome[] }).services;
-    expect(services.map((s) => [s.action, s.reason.replace(/\(.*/, '')])).toEqual(Array(3).fill(['update', 'written by the original pctl; what runs could not be checked ']));
+    expect(services.map((s) => [s.action, s.reason.replace(/\(.*/, '')])).toEqual(
+      Array(3).fill(['update', 'written by the original pctl; what runs could not be checked ']),
+    );
   });
 
   it('plans adopt, keeps the containers, records its own entries, then does nothing, and destroy removes everything', async () => {
@@ -158,18 +212,38 @@ describe('adopting what the original pctl runs', () => {
     ]);
     expect(await containerIds(stack)).toEqual(before);
     // Joined the stack's network in place: other services reach it by name.
-    const [info] = JSON.parse(await docker(['inspect', `${stack}-web`])) as { NetworkSettings: { Networks: Record<string, { Aliases: string[] }> } }[];
+    const [info] = JSON.parse(await docker(['inspect', `${stack}-web`])) as {
+      NetworkSettings: { Networks: Record<string, { Aliases: string[] }> };
+    }[];
     expect(info!.NetworkSettings.Networks[`pctl-${stack}`]?.Aliases).toContain('web');
     expect(await (await fetch('http://127.0.0.1:19471/')).text()).toBe('served by the original\n');
 
     const entries = state(o);
     const web = entries[`${stack}-web`]!;
     expect(web.image).toMatch(new RegExp(`^pctl-${stack}-web:[0-9a-f]{12}$`));
-    expect(web).toMatchObject({ provider: 'docker', builtByPctl: true, originalImage: o.images[0], containers: [`${stack}-web`], replica: 1 });
+    expect(web).toMatchObject({
+      provider: 'docker',
+      builtByPctl: true,
+      originalImage: o.images[0],
+      containers: [`${stack}-web`],
+      replica: 1,
+    });
     expect(typeof web.configHash).toBe('string');
-    expect(web.fingerprint).not.toBe(originalFingerprint({ image: './web/Dockerfile', env: { GREETING: 'hello' }, ports: ['19471:80'], provider: { name: 'docker' } }, o.dir));
-    expect(entries[`${stack}-cache`]).toMatchObject({ image: 'busybox:latest', builtByPctl: false, volumes: [`${stack}-cache-storage`] });
-    expect(entries[`${stack}-workers`]).toMatchObject({ containers: [`${stack}-workers-1`, `${stack}-workers-2`], replica: 2 });
+    expect(web.fingerprint).not.toBe(
+      originalFingerprint(
+        { image: './web/Dockerfile', env: { GREETING: 'hello' }, ports: ['19471:80'], provider: { name: 'docker' } },
+        o.dir,
+      ),
+    );
+    expect(entries[`${stack}-cache`]).toMatchObject({
+      image: 'busybox:latest',
+      builtByPctl: false,
+      volumes: [`${stack}-cache-storage`],
+    });
+    expect(entries[`${stack}-workers`]).toMatchObject({
+      containers: [`${stack}-workers-1`, `${stack}-workers-2`],
+      replica: 2,
+    });
 
     const second = await json(['deploy'], o.dir);
     expect(second.exitCode).toBe(0);
@@ -181,7 +255,10 @@ describe('adopting what the original pctl runs', () => {
     expect(state(o)[`${stack}-cache`]!.adoptedVolumes).toEqual([`${stack}-cache-storage`]);
     await docker(['exec', `${stack}-cache`, 'sh', '-c', 'echo kept > /data/file']);
     const file = path.join(o.dir, 'pctl.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('"command": "test -d /data"', '"command": "test -f /data/file"'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('"command": "test -d /data"', '"command": "test -f /data/file"'),
+    );
     const third = await json(['deploy'], o.dir);
     expect(third.exitCode, third.stderr).toBe(0);
     expect(byKey(third.services)[`${stack}-cache`]).toMatchObject({ result: 'deployed' });
@@ -200,9 +277,20 @@ describe('adopting what the original pctl runs', () => {
 });
 
 describe('what differs is deployed again, with the reason', () => {
-  const web = (env = 'hello'): Service => ({ image: './web/Dockerfile', env: { GREETING: env }, provider: { name: 'docker' } });
+  const web = (env = 'hello'): Service => ({
+    image: './web/Dockerfile',
+    env: { GREETING: env },
+    provider: { name: 'docker' },
+  });
   // `planned`: what plan says before the deploy (it cannot know the layers before the build).
-  const cases: { name: string; services: Record<string, Service>; running?: Record<string, Partial<Service>>; change?: (o: Original) => Promise<void>; reason: RegExp; planned: RegExp }[] = [
+  const cases: {
+    name: string;
+    services: Record<string, Service>;
+    running?: Record<string, Partial<Service>>;
+    change?: (o: Original) => Promise<void>;
+    reason: RegExp;
+    planned: RegExp;
+  }[] = [
     {
       name: 'a changed context file (not the Dockerfile)',
       services: { web: web() },
@@ -220,13 +308,21 @@ describe('what differs is deployed again, with the reason', () => {
     {
       name: 'an env changed in the stack file',
       services: { web: web() },
-      change: async (o) => writeFileSync(path.join(o.dir, 'pctl.yaml'), JSON.stringify({ name: o.stack, services: { web: web('bye') } })),
+      change: async (o) =>
+        writeFileSync(path.join(o.dir, 'pctl.yaml'), JSON.stringify({ name: o.stack, services: { web: web('bye') } })),
       reason: /original pctl; the service or its Dockerfile changed since/,
       planned: /original pctl; the service or its Dockerfile changed since/,
     },
     {
       name: 'a container running another env than its definition',
-      services: { box: { image: 'busybox:latest', command: 'sleep 3600', env: { GREETING: 'hello' }, provider: { name: 'docker' } } },
+      services: {
+        box: {
+          image: 'busybox:latest',
+          command: 'sleep 3600',
+          env: { GREETING: 'hello' },
+          provider: { name: 'docker' },
+        },
+      },
       running: { box: { env: { GREETING: 'other' } } },
       reason: /not adopted: container .*-box: its environment differs in GREETING/,
       planned: /not adopted: container .*-box: its environment differs in GREETING/,
@@ -244,7 +340,14 @@ describe('what differs is deployed again, with the reason', () => {
         const r = await json(['deploy'], o.dir);
         expect(r.stderr).not.toMatch(/^error/m);
         expect(r.exitCode).toBe(0);
-        expect(r.services).toEqual([expect.objectContaining({ key, action: 'update', result: 'deployed', reason: expect.stringMatching(c.reason) })]);
+        expect(r.services).toEqual([
+          expect.objectContaining({
+            key,
+            action: 'update',
+            result: 'deployed',
+            reason: expect.stringMatching(c.reason),
+          }),
+        ]);
         const after = await containerIds(o.stack);
         expect(Object.values(after)).toHaveLength(1);
         expect(Object.values(after)[0]).not.toBe(before);

@@ -144,7 +144,11 @@ beforeAll(() => {
 });
 afterAll(() => tmp?.cleanup());
 
-type Rendered = { key: string; provider: string; objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] }[];
+type Rendered = {
+  key: string;
+  provider: string;
+  objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[];
+}[];
 
 describe('aws stack files of the original documentation', () => {
   const files = [...Object.keys(DOCS).map((f) => ['docs', f]), ['aws', 'pctl.yaml']] as const;
@@ -167,27 +171,63 @@ describe('aws stack files of the original documentation', () => {
         expect(x.objects.map((o) => o.kind)).toContain('Deployment');
       }
       // Secrets from the environment never show (the registry password, the secret key).
-      for (const secret of ['db-password-from-env', 'example-secret-from-the-environment']) expect(r.stdout).not.toContain(secret);
+      for (const secret of ['db-password-from-env', 'example-secret-from-the-environment'])
+        expect(r.stdout).not.toContain(secret);
     });
   }
 
   it('renders what each form promises: EBS gp3 claim, EFS volume and RWX claim, HPA, RBAC, ECR images, a pull Secret', async () => {
-    const render = async (file: string) => JSON.parse((await pctl(['render', '--json', '-c', file], { cwd: path.join(tmp.dir, 'docs'), env: env() })).stdout).rendered as Rendered;
-    const kinds = (r: Rendered, key: string) => r.find((x) => x.key === key)!.objects.map((o) => o.kind).sort();
+    const render = async (file: string) =>
+      JSON.parse((await pctl(['render', '--json', '-c', file], { cwd: path.join(tmp.dir, 'docs'), env: env() })).stdout)
+        .rendered as Rendered;
+    const kinds = (r: Rendered, key: string) =>
+      r
+        .find((x) => x.key === key)!
+        .objects.map((o) => o.kind)
+        .sort();
     const ebs = await render('credentials-ebs.yaml');
     expect(kinds(ebs, 'shop-db')).toEqual(expect.arrayContaining(['PersistentVolumeClaim', 'StorageClass']));
     const efs = await render('efs-rbac-hpa.yaml');
-    expect(kinds(efs, 'media-worker')).toEqual(expect.arrayContaining(['HorizontalPodAutoscaler', 'PersistentVolume', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'ServiceAccount', 'StorageClass']));
-    const pv = efs[0]!.objects.find((o) => o.kind === 'PersistentVolume') as unknown as { spec: { csi: { driver: string; volumeHandle: string }; accessModes: string[] } };
+    expect(kinds(efs, 'media-worker')).toEqual(
+      expect.arrayContaining([
+        'HorizontalPodAutoscaler',
+        'PersistentVolume',
+        'PersistentVolumeClaim',
+        'Role',
+        'RoleBinding',
+        'ServiceAccount',
+        'StorageClass',
+      ]),
+    );
+    const pv = efs[0]!.objects.find((o) => o.kind === 'PersistentVolume') as unknown as {
+      spec: { csi: { driver: string; volumeHandle: string }; accessModes: string[] };
+    };
     expect(pv.spec.csi).toMatchObject({ driver: 'efs.csi.aws.com', volumeHandle: 'fs-0a1b2c3d4e5f60718' });
     expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
     const regs = await render('registries.yaml');
-    const image = (key: string) => (regs.find((x) => x.key === key)!.objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image;
-    expect(image('platform-api')).toMatch(/^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/platform\/api:[0-9a-f]{12}$/);
+    const image = (key: string) =>
+      (
+        regs.find((x) => x.key === key)!.objects.find((o) => o.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.image;
+    expect(image('platform-api')).toMatch(
+      /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/platform\/api:[0-9a-f]{12}$/,
+    );
     // The ECR registry needs no pull Secret (the nodes' role pulls); the other registry does.
     expect(kinds(regs, 'platform-api')).not.toContain('Secret');
-    expect(regs.find((x) => x.key === 'platform-vendor')!.objects.some((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-regcred'))).toBe(true);
+    expect(
+      regs
+        .find((x) => x.key === 'platform-vendor')!
+        .objects.some((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-regcred')),
+    ).toBe(true);
     const minimal = await render('minimal.yaml');
-    expect((minimal[0]!.objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image).toMatch(/^aws_account_id\.dkr\.ecr\.region\.amazonaws\.com\/my-app-api:[0-9a-f]{12}$/);
+    expect(
+      (
+        minimal[0]!.objects.find((o) => o.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.image,
+    ).toMatch(/^aws_account_id\.dkr\.ecr\.region\.amazonaws\.com\/my-app-api:[0-9a-f]{12}$/);
   });
 });

@@ -31,7 +31,12 @@ const CLUSTER = 'prod';
 const NS = 'shop';
 const main = { accessKeyId: 'AKIAPCTLE2E00000001', secretAccessKey: 'pctl-e2e/secret+Key0000000000000000001' };
 // Session credentials that expired a minute ago.
-const expiredSession = { accessKeyId: 'ASIAPCTLE2EEXPIRED01', secretAccessKey: 'expired-session-secret-000000000', sessionToken: 'FwoGZXIvYXdzEPCTLEXPIRED', expiresAt: new Date(Date.now() - 60_000) };
+const expiredSession = {
+  accessKeyId: 'ASIAPCTLE2EEXPIRED01',
+  secretAccessKey: 'expired-session-secret-000000000',
+  sessionToken: 'FwoGZXIvYXdzEPCTLEXPIRED',
+  expiresAt: new Date(Date.now() - 60_000),
+};
 const REGISTRY_PASSWORD = 'ecr-password-e2e-7f3a9c1d5b';
 
 let tmp: { dir: string };
@@ -47,7 +52,8 @@ let env: Record<string, string>;
 
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const basic = `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}`;
 const cli = (args: string[]) => awsCli(fake.endpoint, awsCliEnv(main, REGION), args);
 
@@ -80,7 +86,8 @@ const dockerService = `  worker:
 const yaml = (services: string[]) => `name: ${STACK}\nservices:\n${services.join('')}`;
 const fullStack = () => yaml([service('web'), service('api'), dockerService]);
 
-const run = (args: string[], extraEnv: Record<string, string> = {}) => pctlWatchingArgv(args, { cwd: dir, env: { ...env, ...extraEnv } }, REGISTRY_PASSWORD);
+const run = (args: string[], extraEnv: Record<string, string> = {}) =>
+  pctlWatchingArgv(args, { cwd: dir, env: { ...env, ...extraEnv } }, REGISTRY_PASSWORD);
 
 const noLeak = (r: PctlRun & { argvLeak: string[] }) => {
   expect(r.argvLeak).toEqual([]);
@@ -91,13 +98,25 @@ const noLeak = (r: PctlRun & { argvLeak: string[] }) => {
   }
 };
 
-type Deployment = { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } };
-const deploymentImage = (name: string) => (kube.get('Deployment', NS, `${STACK}-${name}`) as unknown as Deployment | undefined)?.spec.template.spec.containers[0]!.image;
+type Deployment = {
+  spec: { template: { spec: { containers: { image: string }[] } } };
+  metadata: { labels: Record<string, string> };
+};
+const deploymentImage = (name: string) =>
+  (kube.get('Deployment', NS, `${STACK}-${name}`) as unknown as Deployment | undefined)?.spec.template.spec
+    .containers[0]!.image;
 const writes = () => kube.requests.filter((q) => ['PATCH', 'PUT', 'POST', 'DELETE'].includes(q.method)).length;
 
 beforeAll(async () => {
   await requireDocker();
-  world = await startAwsWorld({ accountId: ACCOUNT, region: REGION, cluster: CLUSTER, credentials: [main, expiredSession], registryPassword: REGISTRY_PASSWORD, presented: (bearer) => presented.push(bearer) });
+  world = await startAwsWorld({
+    accountId: ACCOUNT,
+    region: REGION,
+    cluster: CLUSTER,
+    credentials: [main, expiredSession],
+    registryPassword: REGISTRY_PASSWORD,
+    presented: (bearer) => presented.push(bearer),
+  });
   ({ kube, fake, auth, registry, regPort, env } = world);
   tmp = { dir: world.dir };
   dir = path.join(tmp.dir, 'stack');
@@ -113,13 +132,26 @@ beforeAll(async () => {
   const made = await cli(['ecr', 'create-repository', '--repository-name', `${STACK}-api`]);
   expect(made.exitCode).toBe(0);
   await execa('docker', ['tag', 'busybox:latest', `127.0.0.1:${regPort}/${STACK}-api:users-own`]);
-  await execa('docker', ['login', '--username', 'AWS', '--password-stdin', `127.0.0.1:${regPort}`], { input: REGISTRY_PASSWORD, env: { DOCKER_CONFIG: dockerConfig } });
-  await execa('docker', ['push', `127.0.0.1:${regPort}/${STACK}-api:users-own`], { env: { DOCKER_CONFIG: dockerConfig } });
+  await execa('docker', ['login', '--username', 'AWS', '--password-stdin', `127.0.0.1:${regPort}`], {
+    input: REGISTRY_PASSWORD,
+    env: { DOCKER_CONFIG: dockerConfig },
+  });
+  await execa('docker', ['push', `127.0.0.1:${regPort}/${STACK}-api:users-own`], {
+    env: { DOCKER_CONFIG: dockerConfig },
+  });
   await execa('docker', ['logout', `127.0.0.1:${regPort}`], { env: { DOCKER_CONFIG: dockerConfig } });
 }, 180_000);
 
 afterAll(async () => {
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa(
+      'docker',
+      ['images', '--filter', `reference=127.0.0.1:${regPort}/*`, '--format', '{{.Repository}}:{{.Tag}}'],
+      { reject: false },
+    )
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await removeStack(STACK);
@@ -132,10 +164,15 @@ describe('aws provider (EKS + ECR)', () => {
 
   it('creates the ECR repository it needs, pushes, and deploys to EKS with an EKS token', async () => {
     const r = await run(['deploy', '--json', '--verbose']);
-    if (r.exitCode !== 0) console.error(r.stderr, '\nregistry log:\n', registry?.log(), '\nauth rejections:', auth.rejections);
+    if (r.exitCode !== 0)
+      console.error(r.stderr, '\nregistry log:\n', registry?.log(), '\nauth rejections:', auth.rejections);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed', [`${STACK}-api`]: 'deployed', [`${STACK}-worker`]: 'deployed' });
+    expect(results(r.stdout)).toEqual({
+      [`${STACK}-web`]: 'deployed',
+      [`${STACK}-api`]: 'deployed',
+      [`${STACK}-worker`]: 'deployed',
+    });
 
     const s = state();
     webTag = s[`${STACK}-web`].image.split(':').pop();
@@ -151,14 +188,22 @@ describe('aws provider (EKS + ECR)', () => {
       hasPv: false,
       hasPullSecret: false,
       aws: { region: REGION, eksCluster: CLUSTER },
-      ecr: { image: `127.0.0.1:${regPort}/${STACK}-web:${webTag}`, pushedByPctl: true, pushedTags: [webTag], repositoryCreated: true },
+      ecr: {
+        image: `127.0.0.1:${regPort}/${STACK}-web:${webTag}`,
+        pushedByPctl: true,
+        pushedTags: [webTag],
+        repositoryCreated: true,
+      },
     });
     expect(s[`${STACK}-api`].ecr).toMatchObject({ pushedTags: [apiTag], repositoryCreated: false });
     expect(s[`${STACK}-worker`].provider).toBe('docker');
 
     // ECR: the repository pctl made is tagged as pctl's and scans on push; the user's is untouched.
     const repos = fake.repositories();
-    expect(repos.get(`${STACK}-web`)).toMatchObject({ tags: { 'managed-by': 'pctl', 'pctl-stack': STACK }, scanOnPush: true });
+    expect(repos.get(`${STACK}-web`)).toMatchObject({
+      tags: { 'managed-by': 'pctl', 'pctl-stack': STACK },
+      scanOnPush: true,
+    });
     expect(repos.get(`${STACK}-api`)?.tags).toEqual({});
     expect(await tags(`${STACK}-web`)).toEqual([webTag]);
     expect(await tags(`${STACK}-api`)).toEqual([apiTag, 'users-own'].sort());
@@ -178,7 +223,11 @@ describe('aws provider (EKS + ECR)', () => {
     const before = writes();
     const r = await run(['deploy', '--json', '--verbose']);
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'skipped', [`${STACK}-api`]: 'skipped', [`${STACK}-worker`]: 'skipped' });
+    expect(results(r.stdout)).toEqual({
+      [`${STACK}-web`]: 'skipped',
+      [`${STACK}-api`]: 'skipped',
+      [`${STACK}-worker`]: 'skipped',
+    });
     expect(r.stderr).not.toMatch(/docker push|docker login/);
     expect(writes()).toBe(before);
     noLeak(r);
@@ -189,7 +238,11 @@ describe('aws provider (EKS + ECR)', () => {
     const r = await run(['deploy', '--json', '--verbose']);
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed', [`${STACK}-api`]: 'skipped', [`${STACK}-worker`]: 'skipped' });
+    expect(results(r.stdout)).toEqual({
+      [`${STACK}-web`]: 'deployed',
+      [`${STACK}-api`]: 'skipped',
+      [`${STACK}-worker`]: 'skipped',
+    });
     const s = state()[`${STACK}-web`];
     const newTag = s.image.split(':').pop();
     expect(newTag).not.toBe(webTag);
@@ -201,7 +254,7 @@ describe('aws provider (EKS + ECR)', () => {
     noLeak(r);
   });
 
-  it('removes an orphan: its objects and the tag pctl pushed go; the user\'s repository and image stay', async () => {
+  it("removes an orphan: its objects and the tag pctl pushed go; the user's repository and image stay", async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), yaml([service('web'), dockerService]));
     const r = await run(['deploy', '--json', '--verbose']);
     if (r.exitCode !== 0) console.error(r.stderr);
@@ -248,8 +301,21 @@ describe('aws provider (EKS + ECR)', () => {
     kube.create({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: `${STACK}-legacy`, namespace: NS, labels: { 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-legacy` } },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'legacy' } }, template: { metadata: { labels: { app: 'legacy', 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-legacy` } }, spec: { containers: [{ name: 'legacy', image: 'busybox:latest' }] } } },
+      metadata: {
+        name: `${STACK}-legacy`,
+        namespace: NS,
+        labels: { 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-legacy` },
+      },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'legacy' } },
+        template: {
+          metadata: {
+            labels: { app: 'legacy', 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-legacy` },
+          },
+          spec: { containers: [{ name: 'legacy', image: 'busybox:latest' }] },
+        },
+      },
     });
     const s = state();
     s[`${STACK}-legacy`] = {
@@ -271,14 +337,23 @@ describe('aws provider (EKS + ECR)', () => {
     };
     // And the web service as the original recorded it: deployed again, in place.
     const { [`${STACK}-legacy`]: legacy } = s;
-    s[`${STACK}-web`] = { ...legacy, image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web:1710000000000`, labels: { ...legacy.labels, 'pctl-service': `${STACK}-web` }, hasPorts: true, registryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web` };
+    s[`${STACK}-web`] = {
+      ...legacy,
+      image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web:1710000000000`,
+      labels: { ...legacy.labels, 'pctl-service': `${STACK}-web` },
+      hasPorts: true,
+      registryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/web`,
+    };
     writeFileSync(stateFile(), JSON.stringify(s, null, 2));
     const r = await run(['deploy', '--json', '--verbose'], { AWS_REGION: REGION });
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toMatchObject({ [`${STACK}-web`]: 'deployed' });
     expect(deploymentImage('web')).toBe(`127.0.0.1:${regPort}/${STACK}-web:${webTag}`);
-    expect(state()[`${STACK}-web`]).toMatchObject({ provider: 'aws', cluster: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}` });
+    expect(state()[`${STACK}-web`]).toMatchObject({
+      provider: 'aws',
+      cluster: `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`,
+    });
     expect(kube.get('Deployment', NS, `${STACK}-legacy`)).toBeUndefined();
     expect(state()[`${STACK}-legacy`]?.destroyed ?? true).toBe(true);
     noLeak(r);
@@ -289,10 +364,22 @@ describe('aws provider (EKS + ECR)', () => {
     kube.controls.pauseControllers();
     try {
       const running = run(['deploy', '--json']);
-      await kube.waitFor(() => (kube.get('Deployment', NS, `${STACK}-web`) as unknown as { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } } | undefined)?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true, 120_000);
+      await kube.waitFor(
+        () =>
+          (
+            kube.get('Deployment', NS, `${STACK}-web`) as unknown as
+              | { spec: { template: { spec: { containers: { env?: { value: string }[] }[] } } } }
+              | undefined
+          )?.spec.template.spec.containers[0]!.env?.some((e) => e.value === 'renewal') === true,
+        120_000,
+      );
       const inUse = presented.at(-1)!;
-      const date = new URL(Buffer.from(inUse.slice('k8s-aws-v1.'.length), 'base64url').toString()).searchParams.get('X-Amz-Date')!;
-      const signedAt = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+      const date = new URL(Buffer.from(inUse.slice('k8s-aws-v1.'.length), 'base64url').toString()).searchParams.get(
+        'X-Amz-Date',
+      )!;
+      const signedAt = Date.parse(
+        `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+      );
       // Four seconds on, move AWS's clock to one second past the token's 15 minutes: that token
       // is refused from now on; one signed now is under 14m58s old on that clock, and still good.
       await kube.waitFor(() => Date.now() >= signedAt + 4000, 10_000);
@@ -319,13 +406,48 @@ describe('aws provider (EKS + ECR)', () => {
 
   it('says in one line which call failed, on what, and the fix', async () => {
     writeFileSync(path.join(dir, 'web/index.html'), 'a change, so the deploy talks to AWS');
-    const cases: { name: string; env?: Record<string, string>; fail?: [string, string]; file?: string; expect: RegExp }[] = [
-      { name: 'wrong secret', env: { AWS_SECRET_ACCESS_KEY: 'not-the-secret-key-000000' }, expect: /STS GetCallerIdentity .*SignatureDoesNotMatch.*check the access key and secret/ },
-      { name: 'expired session', env: { AWS_ACCESS_KEY_ID: expiredSession.accessKeyId, AWS_SECRET_ACCESS_KEY: expiredSession.secretAccessKey, AWS_SESSION_TOKEN: expiredSession.sessionToken }, expect: /STS GetCallerIdentity in eu-west-1: ExpiredToken: .*get new credentials/ },
-      { name: 'no credentials', env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, expect: /AwsCredentials|Could not load credentials.*AWS_PROFILE/ },
-      { name: 'unknown cluster', file: yaml([service('web').replace(`cluster: ${CLUSTER}`, 'cluster: nosuch')]), expect: /EKS DescribeCluster cluster nosuch in eu-west-1: ResourceNotFoundException: .*aws eks list-clusters --region eu-west-1/ },
-      { name: 'access denied', fail: ['DescribeCluster', 'AccessDeniedException'], expect: /EKS DescribeCluster cluster prod in eu-west-1: AccessDeniedException: .*needs eks:DescribeCluster/ },
-      { name: 'throttled', fail: ['DescribeImages', 'ThrottlingException'], expect: /ECR DescribeImages .*ThrottlingException: .*run again in a minute/ },
+    const cases: {
+      name: string;
+      env?: Record<string, string>;
+      fail?: [string, string];
+      file?: string;
+      expect: RegExp;
+    }[] = [
+      {
+        name: 'wrong secret',
+        env: { AWS_SECRET_ACCESS_KEY: 'not-the-secret-key-000000' },
+        expect: /STS GetCallerIdentity .*SignatureDoesNotMatch.*check the access key and secret/,
+      },
+      {
+        name: 'expired session',
+        env: {
+          AWS_ACCESS_KEY_ID: expiredSession.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: expiredSession.secretAccessKey,
+          AWS_SESSION_TOKEN: expiredSession.sessionToken,
+        },
+        expect: /STS GetCallerIdentity in eu-west-1: ExpiredToken: .*get new credentials/,
+      },
+      {
+        name: 'no credentials',
+        env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+        expect: /AwsCredentials|Could not load credentials.*AWS_PROFILE/,
+      },
+      {
+        name: 'unknown cluster',
+        file: yaml([service('web').replace(`cluster: ${CLUSTER}`, 'cluster: nosuch')]),
+        expect:
+          /EKS DescribeCluster cluster nosuch in eu-west-1: ResourceNotFoundException: .*aws eks list-clusters --region eu-west-1/,
+      },
+      {
+        name: 'access denied',
+        fail: ['DescribeCluster', 'AccessDeniedException'],
+        expect: /EKS DescribeCluster cluster prod in eu-west-1: AccessDeniedException: .*needs eks:DescribeCluster/,
+      },
+      {
+        name: 'throttled',
+        fail: ['DescribeImages', 'ThrottlingException'],
+        expect: /ECR DescribeImages .*ThrottlingException: .*run again in a minute/,
+      },
     ];
     for (const c of cases) {
       writeFileSync(path.join(dir, 'pctl.yaml'), c.file ?? yaml([service('web')]));
@@ -363,11 +485,15 @@ describe('aws provider (EKS + ECR)', () => {
     const trace = path.join(tmp.dir, 'trace.txt');
     writeTree(tmp.dir, {
       'trace.txt': '',
-      'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+      'hooks.mjs':
+        "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
       'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
     });
     for (const args of [['--help'], ['validate'], ['plan'], ['render']]) {
-      const r = await pctl(args, { cwd: dir, env: { ...env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${tmp.dir}/register.mjs` } });
+      const r = await pctl(args, {
+        cwd: dir,
+        env: { ...env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${tmp.dir}/register.mjs` },
+      });
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
     const loaded = readFileSync(trace, 'utf8');
@@ -382,9 +508,18 @@ describe('aws provider, conformance kit', () => {
     kube.controls.failImage('pctl-kit-no-such-image', 'ErrImagePull');
     const built = `pctl-kit-aws:${process.pid}`;
     await execa('docker', ['tag', 'busybox:latest', built]);
-    const options = { cluster: CLUSTER, namespace: 'kit', region: REGION, registryHost: `127.0.0.1:${regPort}`, rolloutTimeout: 60 };
+    const options = {
+      cluster: CLUSTER,
+      namespace: 'kit',
+      region: REGION,
+      registryHost: `127.0.0.1:${regPort}`,
+      rolloutTimeout: 60,
+    };
     // Objects on the cluster and repositories in ECR, seen by the fakes themselves.
-    const observe = async (stack: string) => [...labelledObjects(kube, stack), ...[...fake.repositories().keys()].filter((n) => n.startsWith(stack)).map((n) => `ecr/${n}`)];
+    const observe = async (stack: string) => [
+      ...labelledObjects(kube, stack),
+      ...[...fake.repositories().keys()].filter((n) => n.startsWith(stack)).map((n) => `ecr/${n}`),
+    ];
     const r = await runConformance({
       provider: awsProvider as unknown as ProviderV1,
       service: { image: built, command: 'sleep 3600', ports: [8080], provider: { name: 'aws', options } },

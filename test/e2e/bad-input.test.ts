@@ -20,7 +20,10 @@ services:
 
 // One line on stderr starting with "error:", no stack trace.
 function expectOneLineError(stderr: string, pattern: RegExp) {
-  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('error:'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at .*\(/);
@@ -28,7 +31,11 @@ function expectOneLineError(stderr: string, pattern: RegExp) {
 
 beforeAll(async () => {
   await requireDocker();
-  stack.write({ 'pctl.yaml': goodYaml, 'app/Dockerfile': 'FROM busybox\nCOPY hello.txt /hello.txt\n', 'app/hello.txt': 'hi\n' });
+  stack.write({
+    'pctl.yaml': goodYaml,
+    'app/Dockerfile': 'FROM busybox\nCOPY hello.txt /hello.txt\n',
+    'app/hello.txt': 'hi\n',
+  });
   const r = await stack.pctl(['deploy']);
   expect(r.stderr).not.toMatch(/^error/m);
   expect(r.exitCode).toBe(0);
@@ -48,11 +55,31 @@ async function expectNothingChanged(run: () => Promise<void>) {
 const badConfigs: [string, string, RegExp][] = [
   ['malformed YAML', `name: ${STACK}\nservices:\n  app: [unclosed\n`, /bad\.yaml:\d+/],
   ['an unknown field', goodYaml.replace('command:', 'comand:'), /bad\.yaml:5.*comand/],
-  ['a wrong type', goodYaml.replace('command: sleep 3600', 'scale: { replica: "three" }'), /services\.app\.scale\.replica/],
-  ['a missing env var', goodYaml.replace('sleep 3600', 'sleep ${env:PCTL_TEST_SURELY_UNSET}'), /PCTL_TEST_SURELY_UNSET.*services\.app\.command|services\.app\.command.*PCTL_TEST_SURELY_UNSET/],
-  ['a service name with shell characters', goodYaml.replace('  app:', '  "app;touch /tmp/pctl-pwned":'), /services\..*service name may hold/],
-  ['manifests alone on the docker provider', goodYaml.replace('    image: ./app\n', '    manifests: [k8s.yaml]\n'), /services\.app\.image: provider docker needs an image/],
-  ['stack-level manifests beside a service named manifests', `${goodYaml}  manifests:\n    image: busybox:latest\n    provider: { name: docker }\nmanifests:\n  files: [k8s.yaml]\n  provider: { name: kind }\n`, /bad\.yaml:\d+.*manifests.*a service has that name/],
+  [
+    'a wrong type',
+    goodYaml.replace('command: sleep 3600', 'scale: { replica: "three" }'),
+    /services\.app\.scale\.replica/,
+  ],
+  [
+    'a missing env var',
+    goodYaml.replace('sleep 3600', 'sleep ${env:PCTL_TEST_SURELY_UNSET}'),
+    /PCTL_TEST_SURELY_UNSET.*services\.app\.command|services\.app\.command.*PCTL_TEST_SURELY_UNSET/,
+  ],
+  [
+    'a service name with shell characters',
+    goodYaml.replace('  app:', '  "app;touch /tmp/pctl-pwned":'),
+    /services\..*service name may hold/,
+  ],
+  [
+    'manifests alone on the docker provider',
+    goodYaml.replace('    image: ./app\n', '    manifests: [k8s.yaml]\n'),
+    /services\.app\.image: provider docker needs an image/,
+  ],
+  [
+    'stack-level manifests beside a service named manifests',
+    `${goodYaml}  manifests:\n    image: busybox:latest\n    provider: { name: docker }\nmanifests:\n  files: [k8s.yaml]\n  provider: { name: kind }\n`,
+    /bad\.yaml:\d+.*manifests.*a service has that name/,
+  ],
   [
     'a YAML alias bomb',
     `name: ${STACK}\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nservices: {}\n`,
@@ -94,7 +121,10 @@ describe('bad input on deploy', () => {
   });
 
   it('fails clearly with --no-wait while another run holds the lock', async () => {
-    writeFileSync(`${stateFile()}.lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'deploy', startedAt: 'now' }));
+    writeFileSync(
+      `${stateFile()}.lock`,
+      JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'deploy', startedAt: 'now' }),
+    );
     try {
       await expectNothingChanged(async () => {
         const r = await stack.pctl(['deploy', '--no-wait']);

@@ -32,7 +32,10 @@ const configDir = (name: string, config: object) => {
   return d;
 };
 const build = (config: string, extra: string[] = []) =>
-  pctl(['build', '--json', '--verbose', ...extra], { cwd: dir, env: { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}` } });
+  pctl(['build', '--json', '--verbose', ...extra], {
+    cwd: dir,
+    env: { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}` },
+  });
 const helperCalls = () => (existsSync(helperLog) ? readFileSync(helperLog, 'utf8').split('\n').filter(Boolean) : []);
 const untagBase = () => execa('docker', ['rmi', '-f', base()], { reject: false });
 
@@ -49,7 +52,9 @@ beforeAll(async () => {
   // The base image goes into the registry with a login of its own, then leaves the engine.
   const setup = configDir('setup', {});
   await execa('docker', ['tag', 'busybox:latest', base()]);
-  await execa('docker', ['--config', setup, 'login', '--username', USER, '--password-stdin', `127.0.0.1:${regPort}`], { input: PASSWORD });
+  await execa('docker', ['--config', setup, 'login', '--username', USER, '--password-stdin', `127.0.0.1:${regPort}`], {
+    input: PASSWORD,
+  });
   await execa('docker', ['--config', setup, 'push', base()]);
   await untagBase();
   // A credential helper as docker-credential-helpers define them: `get`, the server on stdin, JSON out.
@@ -78,7 +83,13 @@ fi
 afterAll(async () => {
   await untagBase();
   await removeStack(STACK);
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], {
+      reject: false,
+    })
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await registry?.stop();
@@ -91,13 +102,20 @@ describe('base images from a registry with a password', () => {
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`building pctl-${STACK}-app:[0-9a-f]{12} failed: .*(no basic auth credentials|unauthorized|authentication required|401 Unauthorized)`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `building pctl-${STACK}-app:[0-9a-f]{12} failed: .*(no basic auth credentials|unauthorized|authentication required|401 Unauthorized)`,
+      ),
+    );
   });
 
   it('asks the credHelpers helper for the base image registry and builds', async () => {
     const config = configDir('helper', { credHelpers: { [`127.0.0.1:${regPort}`]: 'pctltest' } });
     // The real docker CLI accepts this helper: it pulls with it (then the base leaves again).
-    const pulled = await execa('docker', ['--config', config, 'pull', base()], { env: { PATH: `${bin}:${process.env.PATH}` }, reject: false });
+    const pulled = await execa('docker', ['--config', config, 'pull', base()], {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+      reject: false,
+    });
     expect(pulled.stderr).toBe('');
     expect(pulled.exitCode).toBe(0);
     await untagBase();
@@ -109,7 +127,9 @@ describe('base images from a registry with a password', () => {
     expect(image).toMatchObject({ service: 'app', built: true });
     expect(helperCalls()).toEqual([`127.0.0.1:${regPort}`]);
     expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
-    expect((await execa('docker', ['run', '--rm', image.ref, 'cat', '/hello.txt'])).stdout).toBe('built on a private base');
+    expect((await execa('docker', ['run', '--rm', image.ref, 'cat', '/hello.txt'])).stdout).toBe(
+      'built on a private base',
+    );
     // BuildKit keeps the base in its own cache, not as an engine image: a forced rebuild
     // asks the registry for the tag's digest again, with the helper's credentials.
     const again = await build(config, ['--force-build']);
@@ -120,7 +140,10 @@ describe('base images from a registry with a password', () => {
   it('with DEBUG=* (the Node convention for library debug logs) no library prints the credentials, not even base64-encoded', async () => {
     await untagBase();
     const config = configDir('debug', { credHelpers: { [`127.0.0.1:${regPort}`]: 'pctltest' } });
-    const r = await pctl(['build', '--json', '--force-build'], { cwd: dir, env: { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`, DEBUG: '*' } });
+    const r = await pctl(['build', '--json', '--force-build'], {
+      cwd: dir,
+      env: { DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`, DEBUG: '*' },
+    });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     const out = `${r.stdout}${r.stderr}`;
@@ -129,7 +152,8 @@ describe('base images from a registry with a password', () => {
     // anywhere in the output that decodes to the password.
     expect(out).not.toMatch(/X-Registry-(Config|Auth)/i);
     for (const run of out.match(/[A-Za-z0-9+/_-]{24,}={0,2}/g) ?? []) {
-      for (const form of [run, run.replace(/-/g, '+').replace(/_/g, '/')]) expect(Buffer.from(form, 'base64').toString('latin1')).not.toContain(PASSWORD);
+      for (const form of [run, run.replace(/-/g, '+').replace(/_/g, '/')])
+        expect(Buffer.from(form, 'base64').toString('latin1')).not.toContain(PASSWORD);
     }
   });
 
@@ -142,6 +166,8 @@ describe('base images from a registry with a password', () => {
     expect(JSON.parse(r.stdout).images).toEqual([expect.objectContaining({ service: 'app', built: true })]);
     expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
     const [image] = JSON.parse(r.stdout).images;
-    expect((await execa('docker', ['run', '--rm', image.ref, 'cat', '/hello.txt'])).stdout).toBe('built on a private base');
+    expect((await execa('docker', ['run', '--rm', image.ref, 'cat', '/hello.txt'])).stdout).toBe(
+      'built on a private base',
+    );
   });
 });

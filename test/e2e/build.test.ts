@@ -40,7 +40,9 @@ describe('pctl build', () => {
       ['api', true],
       ['web', true],
     ]);
-    expect(images.find((i: { service: string }) => i.service === 'web').ref).toMatch(new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`));
+    expect(images.find((i: { service: string }) => i.service === 'web').ref).toMatch(
+      new RegExp(`^pctl-${STACK}-web:[0-9a-f]{12}$`),
+    );
     const second = await stack.pctl(['build', '--json']);
     expect(JSON.parse(second.stdout).images.every((i: { built: boolean }) => !i.built)).toBe(true);
     const why = await stack.pctl(['build', '--explain', 'web']);
@@ -52,7 +54,9 @@ describe('pctl build', () => {
     expect((await stack.pctl(['build', '--explain', 'web'])).stdout).toMatch(/will not build/);
     writeFileSync(stack.path('web/public/index.html'), 'hello again');
     const why = await stack.pctl(['build', '--explain', 'web']);
-    expect(why.stdout).toMatch(/web: will build: public\/index\.html changed since pctl-buildcmd-web:[0-9a-f]{12} was built/);
+    expect(why.stdout).toMatch(
+      /web: will build: public\/index\.html changed since pctl-buildcmd-web:[0-9a-f]{12} was built/,
+    );
     const r = await stack.pctl(['build', '--json', 'web']);
     expect(JSON.parse(r.stdout).images).toEqual([expect.objectContaining({ service: 'web', built: true })]);
   });

@@ -12,8 +12,12 @@ const STACK = 'builders';
 const stack = useStack();
 const DOCKERFILE = 'FROM busybox:latest\nCOPY hello.txt /hello.txt\nENTRYPOINT ["/bin/cat"]\nCMD ["/hello.txt"]\n';
 
-const images = (stdout: string) => Object.fromEntries(JSON.parse(stdout).images.map((i: { service: string; ref: string; built: boolean }) => [i.service, i]));
-const inspect = async (ref: string, field: string) => (await execa('docker', ['image', 'inspect', '--format', `{{json ${field}}}`, ref])).stdout.trim();
+const images = (stdout: string) =>
+  Object.fromEntries(
+    JSON.parse(stdout).images.map((i: { service: string; ref: string; built: boolean }) => [i.service, i]),
+  );
+const inspect = async (ref: string, field: string) =>
+  (await execa('docker', ['image', 'inspect', '--format', `{{json ${field}}}`, ref])).stdout.trim();
 
 beforeAll(async () => {
   await requireDocker();
@@ -39,7 +43,11 @@ services:
 });
 afterAll(async () => {
   await removeStack(STACK);
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'])
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
 });
@@ -68,7 +76,10 @@ describe('builders', () => {
 
   it('names the missing buildx plugin and the fix', async () => {
     const y = readFileSync(stack.path('pctl.yaml'), 'utf8');
-    writeFileSync(stack.path('pctl.yaml'), y.replace('build: { context: ./app }', 'build: { context: ./app, builder: buildx }'));
+    writeFileSync(
+      stack.path('pctl.yaml'),
+      y.replace('build: { context: ./app }', 'build: { context: ./app, builder: buildx }'),
+    );
     const has = await execa('docker', ['buildx', 'version'], { reject: false });
     const r = await stack.pctl(['build', 'plain', '--force-build']);
     if (has.exitCode === 0) {
@@ -78,6 +89,8 @@ describe('builders', () => {
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/builder buildx is set but the docker buildx plugin is not installed \(install it \(Debian: apt-get install docker-buildx\), or use builder: docker\)/);
+    expect(errors[0]).toMatch(
+      /builder buildx is set but the docker buildx plugin is not installed \(install it \(Debian: apt-get install docker-buildx\), or use builder: docker\)/,
+    );
   });
 });

@@ -36,10 +36,14 @@ describe('an engine with BuildKit disabled', () => {
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     const notices = r.stderr.split('\n').filter((l) => l.includes('classic builder'));
-    expect(notices).toEqual(['building with the classic builder: the engine has BuildKit disabled (features.buildkit: false in its daemon.json)']);
+    expect(notices).toEqual([
+      'building with the classic builder: the engine has BuildKit disabled (features.buildkit: false in its daemon.json)',
+    ]);
     const images = JSON.parse(r.stdout).images as { ref: string; built: boolean }[];
     expect(images.map((i) => i.built)).toEqual([true, true]);
-    const history = await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', images[0]!.ref], { env: { DOCKER_HOST: engine.host } });
+    const history = await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', images[0]!.ref], {
+      env: { DOCKER_HOST: engine.host },
+    });
     expect(history.stdout).toMatch(/LABEL .*managed-by/);
   });
 });

@@ -28,7 +28,8 @@ beforeAll(async () => {
   stack.write({
     'pctl.yaml': `name: ${STACK}\nservices:\n  app:\n    build:\n      context: ./app\n      secrets:\n        bk_token: \"\${env:BK_TOKEN}\"\n    provider: { name: docker }\n`,
     // The step proves it read the secret (its length, and a check of its value) without keeping it.
-    'app/Dockerfile': 'FROM busybox\nRUN --mount=type=secret,id=bk_token wc -c < /run/secrets/bk_token > /secret-length && grep -q "^bk-" /run/secrets/bk_token && echo checked > /secret-seen\nCMD ["sleep", "3600"]\n',
+    'app/Dockerfile':
+      'FROM busybox\nRUN --mount=type=secret,id=bk_token wc -c < /run/secrets/bk_token > /secret-length && grep -q "^bk-" /run/secrets/bk_token && echo checked > /secret-seen\nCMD ["sleep", "3600"]\n',
   });
 });
 afterAll(async () => {
@@ -44,7 +45,15 @@ describe('build secrets', () => {
     expect(r.exitCode).toBe(0);
     expect(r.argvLeak).toEqual([]);
     expect(`${r.stdout}${r.stderr}`).not.toContain(SECRET);
-    ref = (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-app`, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n')[0]!;
+    ref = (
+      await execa('docker', [
+        'images',
+        '--filter',
+        `reference=pctl-${STACK}-app`,
+        '--format',
+        '{{.Repository}}:{{.Tag}}',
+      ])
+    ).stdout.split('\n')[0]!;
     expect(ref).toMatch(new RegExp(`^pctl-${STACK}-app:[0-9a-f]{12}$`));
     const run = (file: string) => execa('docker', ['run', '--rm', ref, 'cat', file]).then((x) => x.stdout.trim());
     expect(await run('/secret-length')).toBe(String(SECRET.length));
@@ -72,12 +81,16 @@ describe('build secrets', () => {
   });
 
   it('a secret the Dockerfile mounts but build.secrets lacks: one error naming both, before any build', async () => {
-    stack.write({ 'app/Dockerfile': 'FROM busybox\nRUN --mount=type=secret,id=bk_missing cat /run/secrets/bk_missing\n' });
+    stack.write({
+      'app/Dockerfile': 'FROM busybox\nRUN --mount=type=secret,id=bk_missing cat /run/secrets/bk_missing\n',
+    });
     const r = await stack.pctl(['build', '--json'], { env: { BK_TOKEN: SECRET } });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/app\/Dockerfile:2: RUN --mount=type=secret,id=bk_missing needs build secret "bk_missing", which build.secrets of service app does not define/);
+    expect(errors[0]).toMatch(
+      /app\/Dockerfile:2: RUN --mount=type=secret,id=bk_missing needs build secret "bk_missing", which build.secrets of service app does not define/,
+    );
     expect(r.stderr).not.toMatch(/#\d+ /);
   });
 });

@@ -20,10 +20,14 @@ const built = async (args: string[] = []) => {
   const r = await stack.pctl(['build', '--json', ...args]);
   expect(r.stderr).not.toMatch(/^error/m);
   expect(r.exitCode).toBe(0);
-  return Object.fromEntries((JSON.parse(r.stdout).images as { service: string; ref: string; built: boolean }[]).map((i) => [i.service, i]));
+  return Object.fromEntries(
+    (JSON.parse(r.stdout).images as { service: string; ref: string; built: boolean }[]).map((i) => [i.service, i]),
+  );
 };
-const run = async (ref: string, ...cmd: string[]) => (await execa('docker', ['run', '--rm', '--entrypoint', '', ref, ...cmd])).stdout;
-const inspect = async (ref: string, format: string) => (await execa('docker', ['image', 'inspect', '--format', format, ref])).stdout;
+const run = async (ref: string, ...cmd: string[]) =>
+  (await execa('docker', ['run', '--rm', '--entrypoint', '', ref, ...cmd])).stdout;
+const inspect = async (ref: string, format: string) =>
+  (await execa('docker', ['image', 'inspect', '--format', format, ref])).stdout;
 
 beforeAll(async () => {
   await requireDocker();
@@ -33,12 +37,14 @@ beforeAll(async () => {
     'cached/Dockerfile': `FROM busybox\nCOPY lock.txt /lock.txt\nRUN --mount=type=cache,id=bk-cache-${RUN_ID},target=/cache ls /cache > /seen && cp /lock.txt /cache/$(cat /lock.txt)\n`,
     'cached/lock.txt': 'first',
     // Only the bind-mounted file is an input: the other file is neither hashed nor sent.
-    'mounted/Dockerfile': 'FROM busybox\nRUN --mount=type=bind,source=conf/app.conf,target=/m/app.conf cp /m/app.conf /app.conf\n',
+    'mounted/Dockerfile':
+      'FROM busybox\nRUN --mount=type=bind,source=conf/app.conf,target=/m/app.conf cp /m/app.conf /app.conf\n',
     'mounted/conf/app.conf': 'port=1',
     'mounted/notes.txt': 'not read',
     'labelled/Dockerfile': 'FROM busybox\nCMD ["sleep", "1"]\n',
     // BuildKit builds only the stages the target needs: the broken one is never run.
-    'stages/Dockerfile': 'FROM busybox AS broken\nRUN exit 7\nFROM busybox AS base\nRUN echo base > /base\nFROM base\nCOPY --chmod=751 run.sh /run.sh\n',
+    'stages/Dockerfile':
+      'FROM busybox AS broken\nRUN exit 7\nFROM busybox AS base\nRUN echo base > /base\nFROM base\nCOPY --chmod=751 run.sh /run.sh\n',
     'stages/run.sh': 'echo hi\n',
   });
 });
@@ -46,7 +52,7 @@ afterAll(async () => {
   await removeStack(STACK);
 });
 
-describe('builder docker: the engine\'s BuildKit', () => {
+describe("builder docker: the engine's BuildKit", () => {
   it('keeps a cache mount across builds after the lockfile changed', async () => {
     const first = await built(['cached']);
     expect(await run(first.cached!.ref, 'cat', '/seen')).toBe('');
@@ -71,12 +77,19 @@ describe('builder docker: the engine\'s BuildKit', () => {
 
   it('puts labels and the entrypoint override into the image config without a build step', async () => {
     const { labelled } = await built(['labelled']);
-    expect(JSON.parse(await inspect(labelled!.ref, '{{json .Config.Labels}}'))).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK });
+    expect(JSON.parse(await inspect(labelled!.ref, '{{json .Config.Labels}}'))).toMatchObject({
+      'managed-by': 'pctl',
+      'pctl-stack': STACK,
+    });
     expect(await inspect(labelled!.ref, '{{json .Config.Entrypoint}}')).toBe('["echo","overridden"]');
     // The image's history: the base's layers and the Dockerfile's own steps only, no LABEL or ENTRYPOINT layer.
-    const history = (await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', labelled!.ref])).stdout.split('\n');
+    const history = (
+      await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', labelled!.ref])
+    ).stdout.split('\n');
     expect(history.filter((h) => /LABEL/.test(h))).toEqual([]);
-    expect(history.filter((h) => !h.endsWith('|0B')).length).toBe(history.filter((h) => !h.endsWith('|0B') && !/ENTRYPOINT/.test(h)).length);
+    expect(history.filter((h) => !h.endsWith('|0B')).length).toBe(
+      history.filter((h) => !h.endsWith('|0B') && !/ENTRYPOINT/.test(h)).length,
+    );
   });
 
   it('skips stages the target does not need, and applies COPY --chmod', async () => {
@@ -85,7 +98,7 @@ describe('builder docker: the engine\'s BuildKit', () => {
     expect(await run(stages!.ref, 'cat', '/base')).toBe('base');
   });
 
-  it('prints one line per step, the step\'s own output with -v, and a failed step\'s last lines in the error', async () => {
+  it("prints one line per step, the step's own output with -v, and a failed step's last lines in the error", async () => {
     stack.write({ 'stages/Dockerfile': 'FROM busybox\nRUN echo bk-step-output && echo bk-last-words >&2 && exit 3\n' });
     const plain = await stack.pctl(['build', 'stages']);
     expect(plain.exitCode).toBe(1);
@@ -98,7 +111,9 @@ describe('builder docker: the engine\'s BuildKit', () => {
     expect(verbose.exitCode).toBe(1);
     expect(verbose.stderr).toMatch(/#\d+ bk-step-output/);
     // The error's detail: the request, the failed step and what it printed last.
-    expect(verbose.stderr).toMatch(/POST \/build\?version=2 .*\n#\d+ \[\d\/\d\] RUN echo bk-step-output.*\nbk-step-output\nbk-last-words/);
+    expect(verbose.stderr).toMatch(
+      /POST \/build\?version=2 .*\n#\d+ \[\d\/\d\] RUN echo bk-step-output.*\nbk-step-output\nbk-last-words/,
+    );
   });
 
   it('says what heredocs need on an engine whose frontend predates them, and what an offline engine needs for # syntax=', async () => {
@@ -106,32 +121,45 @@ describe('builder docker: the engine\'s BuildKit', () => {
     const heredoc = await stack.pctl(['build', '-v', 'stages']);
     // Docker 23 and later build it; Debian's 20.10 (the engine here) says what it takes.
     if (heredoc.exitCode === 0) expect(heredoc.stderr).toMatch(/#\d+ bk-heredoc/);
-    else expect(heredoc.stderr).toMatch(/error: building .* failed: .*\(heredocs and COPY --link need Dockerfile syntax 1\.4 or later/);
+    else
+      expect(heredoc.stderr).toMatch(
+        /error: building .* failed: .*\(heredocs and COPY --link need Dockerfile syntax 1\.4 or later/,
+      );
     stack.write({ 'stages/Dockerfile': '# syntax=bk-no-such-registry.invalid/dockerfile:1\nFROM busybox\nRUN true\n' });
     const syntax = await stack.pctl(['build', 'stages']);
     expect(syntax.exitCode).toBe(1);
-    expect(syntax.stderr).toMatch(/error: building .* failed: .*\(the engine could not get the Dockerfile frontend image bk-no-such-registry\.invalid\/dockerfile:1 that "# syntax=" names: an offline engine needs that image already/);
+    expect(syntax.stderr).toMatch(
+      /error: building .* failed: .*\(the engine could not get the Dockerfile frontend image bk-no-such-registry\.invalid\/dockerfile:1 that "# syntax=" names: an offline engine needs that image already/,
+    );
   });
 
-  it('Ctrl-C cancels the engine\'s BuildKit job: the step\'s process ends, no image is left', async () => {
+  it("Ctrl-C cancels the engine's BuildKit job: the step's process ends, no image is left", async () => {
     const marker = `bk-cancel-${RUN_ID}`;
     stack.write({ 'stages/Dockerfile': `FROM busybox\nRUN sleep 300 && echo ${marker}\n` });
     const stepRunning = () =>
       readdirSync('/proc').some((p) => {
         try {
-          return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sh');
+          return (
+            /^\d+$/.test(p) &&
+            readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker) &&
+            readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/bin/sh')
+          );
         } catch {
           return false;
         }
       });
-    const child = execa(process.execPath, [pctlBin, 'build', 'stages'], { cwd: stack.dir, env: { NO_COLOR: '1' }, reject: false });
+    const child = execa(process.execPath, [pctlBin, 'build', 'stages'], {
+      cwd: stack.dir,
+      env: { NO_COLOR: '1' },
+      reject: false,
+    });
     let err = '';
     child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
     await until('the RUN step to start in the engine', stepRunning, { timeoutMs: 120_000, detail: () => err });
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    await until('the step\'s process to end', () => !stepRunning(), { timeoutMs: 60_000 });
+    await until("the step's process to end", () => !stepRunning(), { timeoutMs: 60_000 });
     // The tag this Dockerfile's build would have made does not exist.
     const tag = /building (pctl-bk-kit-stages:[0-9a-f]{12})/.exec(err)?.[1];
     expect(tag).toBeDefined();
@@ -149,6 +177,8 @@ describe('builder docker: the engine\'s BuildKit', () => {
     expect(history).toMatch(/LABEL .*managed-by.*pctl/);
     const r = await stack.pctl(['build', 'oldmount']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/error: building pctl-bk-kit-oldmount:[0-9a-f]{12} failed: .*(BuildKit|--mount|Unknown flag: mount)/i);
+    expect(r.stderr).toMatch(
+      /error: building pctl-bk-kit-oldmount:[0-9a-f]{12} failed: .*(BuildKit|--mount|Unknown flag: mount)/i,
+    );
   });
 });

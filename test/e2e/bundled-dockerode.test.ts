@@ -47,7 +47,9 @@ describe('dockerode in the CLI bundle', () => {
     const t = tempDir();
     try {
       writeTree(t.dir, { Dockerfile: 'FROM scratch\n', 'a.txt': 'bundled\n', 'probe.mjs': script });
-      const r = await execa(process.execPath, ['--no-deprecation', path.join(t.dir, 'probe.mjs'), t.dir], { reject: false });
+      const r = await execa(process.execPath, ['--no-deprecation', path.join(t.dir, 'probe.mjs'), t.dir], {
+        reject: false,
+      });
       expect(r.exitCode, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as Record<string, string>;
       // tar-fs packed the folder: the tar holds the named files.

@@ -23,7 +23,9 @@ describe('pctl CLI', () => {
     copyFileSync(pctlBin, stack.path('bin/pctl.js'));
     const r = await execa(process.execPath, [stack.path('bin/pctl.js'), '--version'], { reject: false });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toBe('error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout');
+    expect(r.stderr).toBe(
+      'error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout',
+    );
   });
 
   it('fails with exit 2 on an unknown command or flag', async () => {
@@ -45,7 +47,8 @@ describe('pctl CLI', () => {
   it('validates a good file and reports every error of a bad one at once', async () => {
     stack.write({
       'pctl.yaml': 'name: ok\nservices:\n  web:\n    image: nginx:1\n    provider: { name: docker }\n',
-      'bad.yaml': 'name: bad\nservices:\n  web:\n    image: nginx:1\n    scale: { replica: many }\n    portz: [80]\n    provider: { name: docker }\n',
+      'bad.yaml':
+        'name: bad\nservices:\n  web:\n    image: nginx:1\n    scale: { replica: many }\n    portz: [80]\n    provider: { name: docker }\n',
     });
     const ok = await stack.pctl(['validate']);
     expect(ok.exitCode).toBe(0);
@@ -83,7 +86,10 @@ describe('pctl CLI', () => {
 
   it('a destroy loads the bundled engine client, without its ssh transport, BuildKit session, tar-fs or debug log', async () => {
     try {
-      stack.write({ 'pctl.yaml': 'name: lazyparts\nservices:\n  web:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n' });
+      stack.write({
+        'pctl.yaml':
+          'name: lazyparts\nservices:\n  web:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n',
+      });
       for (const cmd of ['deploy', 'destroy']) {
         const { loaded, ...r } = await pctlLoading([cmd], stack.dir);
         expect(r.exitCode, r.stderr).toBe(0);
@@ -107,7 +113,9 @@ describe('pctl CLI', () => {
       const { loaded, ...r } = await pctlLoading(args, stack.dir);
       expect(r.exitCode, r.stderr).toBe(0);
       if (args[0] !== '--version') expect(loaded, args[0]).toContain('packages/cli/bundle/provider-docker.js');
-      expect(loaded, args[0]).not.toMatch(/node_modules\/(dockerode|docker-modem|ssh2|execa)\/|packages\/cli\/bundle\/dockerode\.js/);
+      expect(loaded, args[0]).not.toMatch(
+        /node_modules\/(dockerode|docker-modem|ssh2|execa)\/|packages\/cli\/bundle\/dockerode\.js/,
+      );
     }
   });
 });

@@ -24,7 +24,10 @@ const stateFile = () => stack.path(`pctl.${STACK}.json`);
 function stackYaml(generation: number): string {
   let y = `name: ${STACK}\nservices:\n`;
   for (let i = 0; i < BUILT; i++) {
-    stack.write({ [`svc${i}/Dockerfile`]: 'FROM busybox:latest\nCOPY src /app\n', [`svc${i}/src/gen.txt`]: `generation ${generation} of s${i}\n` });
+    stack.write({
+      [`svc${i}/Dockerfile`]: 'FROM busybox:latest\nCOPY src /app\n',
+      [`svc${i}/src/gen.txt`]: `generation ${generation} of s${i}\n`,
+    });
   }
   for (let i = 0; i < SERVICES; i++) {
     y += `  s${i}:\n    image: ${i < BUILT ? `./svc${i}` : 'busybox:latest'}\n    command: sleep 3600\n    env: { GEN: "${generation}", SHELLY: "$(touch /tmp/pctl-crash-pwned); echo \`id\`" }\n`;
@@ -60,7 +63,8 @@ async function buildsOfKilledRunsGone(): Promise<void> {
 }
 
 async function expectNothingLabelled() {
-  for (const kind of ['container', 'volume', 'network', 'image'] as const) expect(await labelled(kind, STACK), kind).toEqual([]);
+  for (const kind of ['container', 'volume', 'network', 'image'] as const)
+    expect(await labelled(kind, STACK), kind).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -80,12 +84,16 @@ describe('crash safety', () => {
     expect(full.exitCode).toBe(0);
     const fullMs = Date.now() - t0;
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const kills: number[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       // Every trial changes the config so the deploy has real work to do.
       writeFileSync(stack.path('pctl.yaml'), stackYaml(trial));
-      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '4'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' } });
+      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '4'], {
+        cwd: stack.dir,
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
       const delay = Math.floor(rand() * fullMs);
       kills.push(delay);
       await new Promise((r) => setTimeout(r, delay));
@@ -109,38 +117,56 @@ describe('crash safety', () => {
     expect(destroy.exitCode).toBe(0);
     await expectNothingLabelled();
     expectStateParses();
-    expect(Object.values(JSON.parse(readFileSync(stateFile(), 'utf8'))).every((e) => (e as { destroyed?: boolean }).destroyed)).toBe(true);
+    expect(
+      Object.values(JSON.parse(readFileSync(stateFile(), 'utf8'))).every(
+        (e) => (e as { destroyed?: boolean }).destroyed,
+      ),
+    ).toBe(true);
     expect(existsSync('/tmp/pctl-crash-pwned')).toBe(false);
-    process.stderr.write(`[crash-safety] ${TRIALS} SIGKILL trials at ${kills.join(', ')} ms of a ${fullMs} ms deploy; leaks: 0\n`);
+    process.stderr.write(
+      `[crash-safety] ${TRIALS} SIGKILL trials at ${kills.join(', ')} ms of a ${fullMs} ms deploy; leaks: 0\n`,
+    );
   }, 900_000);
 
   it.each([
     ['SIGINT', 100],
     ['SIGTERM', 150],
-  ] as const)('stops cleanly on %s: exit 130, state written, lock released', async (signal, generation) => {
-    writeFileSync(stack.path('pctl.yaml'), stackYaml(generation));
-    // No forced SIGKILL after the signal (execa's default after 5 s): finishing the running
-    // steps may take longer on a busy machine, and that is what is under test.
-    const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' }, forceKillAfterDelay: false });
-    // Wait until the first service started deploying, then interrupt.
-    await new Promise<void>((resolve) => {
-      child.stderr!.on('data', (d: Buffer) => {
-        if (/updating|creating/.test(d.toString())) resolve();
+  ] as const)(
+    'stops cleanly on %s: exit 130, state written, lock released',
+    async (signal, generation) => {
+      writeFileSync(stack.path('pctl.yaml'), stackYaml(generation));
+      // No forced SIGKILL after the signal (execa's default after 5 s): finishing the running
+      // steps may take longer on a busy machine, and that is what is under test.
+      const child = execa(process.execPath, [pctlBin, 'deploy', '--concurrency', '2'], {
+        cwd: stack.dir,
+        reject: false,
+        env: { NO_COLOR: '1' },
+        forceKillAfterDelay: false,
       });
-    });
-    child.kill(signal);
-    const r = await child;
-    expect(r.exitCode).toBe(130);
-    expect(String(r.stderr)).toMatch(/interrupted/);
-    expectStateParses();
-    expect(existsSync(`${stateFile()}.lock`)).toBe(false);
-    const resume = await stack.pctl(['deploy']);
-    expect(resume.exitCode, resume.stderr).toBe(0);
-  }, 300_000);
+      // Wait until the first service started deploying, then interrupt.
+      await new Promise<void>((resolve) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          if (/updating|creating/.test(d.toString())) resolve();
+        });
+      });
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode).toBe(130);
+      expect(String(r.stderr)).toMatch(/interrupted/);
+      expectStateParses();
+      expect(existsSync(`${stateFile()}.lock`)).toBe(false);
+      const resume = await stack.pctl(['deploy']);
+      expect(resume.exitCode, resume.stderr).toBe(0);
+    },
+    300_000,
+  );
 
   it('runs two deploys of one stack one after the other, never interleaved', async () => {
     writeFileSync(stack.path('pctl.yaml'), stackYaml(200));
-    const [a, b] = await Promise.all([stack.pctl(['deploy', '--json', '--lock-timeout', '5m']), stack.pctl(['deploy', '--json', '--lock-timeout', '5m'])]);
+    const [a, b] = await Promise.all([
+      stack.pctl(['deploy', '--json', '--lock-timeout', '5m']),
+      stack.pctl(['deploy', '--json', '--lock-timeout', '5m']),
+    ]);
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     // One of them waited for the other and then found nothing to do.

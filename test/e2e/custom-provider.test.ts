@@ -45,7 +45,9 @@ describe('custom providers', () => {
     const planned = JSON.parse(plan.stdout).services.find((s: { key: string }) => s.key === 'custom-worker');
     expect(planned).toMatchObject({ action: 'update', reason: 'provider options changed' });
     const moved = await stack.pctl(['deploy', '--json'], { env: { APP_MODE: 'debug' } });
-    expect(JSON.parse(moved.stdout).services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe('deployed');
+    expect(JSON.parse(moved.stdout).services.find((s: { key: string }) => s.key === 'custom-worker').result).toBe(
+      'deployed',
+    );
     expect(existsSync(stack.path('out2/custom-worker.json'))).toBe(true);
     writeFileSync(stack.path('pctl.yaml'), optYaml);
 
@@ -72,7 +74,10 @@ describe('custom providers', () => {
   });
 
   it('rejects a provider module that speaks another apiVersion', async () => {
-    writeFileSync(stack.path('file-provider.mjs'), 'export default { apiVersion: 2, name: "file", deploy() {}, destroy() {} };\n');
+    writeFileSync(
+      stack.path('file-provider.mjs'),
+      'export default { apiVersion: 2, name: "file", deploy() {}, destroy() {} };\n',
+    );
     const r = await stack.pctl(['deploy']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/provider file .* speaks apiVersion 2, this pctl supports 1/);
@@ -81,7 +86,10 @@ describe('custom providers', () => {
 
   it('names the service and path for an unknown provider', async () => {
     const yaml = readFileSync(stack.path('pctl.yaml'), 'utf8');
-    writeFileSync(stack.path('pctl.yaml'), yaml.replace('name: file\n      options: { dir: out }\n  worker', 'name: nope\n  worker'));
+    writeFileSync(
+      stack.path('pctl.yaml'),
+      yaml.replace('name: file\n      options: { dir: out }\n  worker', 'name: nope\n  worker'),
+    );
     const r = await stack.pctl(['plan']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('services.api.provider.name: unknown provider "nope"');
@@ -98,7 +106,11 @@ describe('custom providers', () => {
     const plan = await stack.pctl(['plan', '--json']);
     expect(plan.exitCode, plan.stderr).toBe(0);
     // The plugin deploys its own services: plan lists only what pctl itself deploys.
-    expect(JSON.parse(plan.stdout).services.map((s: { key: string }) => s.key).sort()).toEqual(['custom-api', 'custom-worker']);
+    expect(
+      JSON.parse(plan.stdout)
+        .services.map((s: { key: string }) => s.key)
+        .sort(),
+    ).toEqual(['custom-api', 'custom-worker']);
     const deploy = await stack.pctl(['deploy']);
     expect(deploy.stderr).not.toMatch(/unknown provider|error/);
     expect(deploy.exitCode).toBe(0);
@@ -118,11 +130,20 @@ describe('custom providers', () => {
 
   it('runs an original plugin from a package that offers only `import`: it handles its provider and adds a field the next plugin reads', async () => {
     // The plugin as its author published it: ESM only, no `export const providers`, no `fields`.
-    const legacy = readFileSync(stack.path('legacy-provider.mjs'), 'utf8').replace('writeFileSync(`${out}/${key}.txt`, service.image)', 'writeFileSync(`${out}/${key}.txt`, `${service.image} for ${service.owner}`)');
+    const legacy = readFileSync(stack.path('legacy-provider.mjs'), 'utf8').replace(
+      'writeFileSync(`${out}/${key}.txt`, service.image)',
+      'writeFileSync(`${out}/${key}.txt`, `${service.image} for ${service.owner}`)',
+    );
     mkdirSync(stack.path('node_modules/@acme/pctl-legacy'), { recursive: true });
-    writeFileSync(stack.path('node_modules/@acme/pctl-legacy/package.json'), JSON.stringify({ name: '@acme/pctl-legacy', type: 'module', exports: { '.': { import: './index.js' } } }));
+    writeFileSync(
+      stack.path('node_modules/@acme/pctl-legacy/package.json'),
+      JSON.stringify({ name: '@acme/pctl-legacy', type: 'module', exports: { '.': { import: './index.js' } } }),
+    );
     writeFileSync(stack.path('node_modules/@acme/pctl-legacy/index.js'), legacy);
-    writeFileSync(stack.path('owners.mjs'), 'export default async (parsed) => { for (const s of Object.values(parsed.services)) s.owner = "team-a"; };\n');
+    writeFileSync(
+      stack.path('owners.mjs'),
+      'export default async (parsed) => { for (const s of Object.values(parsed.services)) s.owner = "team-a"; };\n',
+    );
     const yaml = readFileSync(stack.path('pctl.yaml'), 'utf8')
       .replace('  legacy: ./legacy-provider.mjs\n', '')
       .replace('providers:\n', 'plugin:\n  - ./owners.mjs\n  - "@acme/pctl-legacy"\nproviders:\n');
@@ -133,7 +154,9 @@ describe('custom providers', () => {
     const deploy = await stack.pctl(['deploy']);
     expect(deploy.stderr).not.toMatch(/unknown|error/);
     expect(deploy.exitCode).toBe(0);
-    expect(readFileSync(stack.path('legacy-out/custom-old.txt'), 'utf8')).toBe('registry.example.com/old:0.9 for team-a');
+    expect(readFileSync(stack.path('legacy-out/custom-old.txt'), 'utf8')).toBe(
+      'registry.example.com/old:0.9 for team-a',
+    );
     expect(state()['custom-api']).toMatchObject({ provider: 'file' });
     const destroy = await stack.pctl(['destroy']);
     expect(destroy.exitCode, destroy.stderr).toBe(0);
@@ -164,10 +187,22 @@ describe('custom providers', () => {
     expect(v.exitCode).toBe(2);
     expect(v.stderr).toMatch(/pctl\.yaml:8 services\.api\.provider\.options\.dir: must be a string/);
     expect(v.stderr).toMatch(/pctl\.yaml:11 services\.web\.provider\.name: unknown provider "nope"/);
-    expect(v.stderr).toMatch(/pctl\.yaml:4 providers\.broken: cannot load provider broken from .*broken\.mjs: syntax of the future/);
+    expect(v.stderr).toMatch(
+      /pctl\.yaml:4 providers\.broken: cannot load provider broken from .*broken\.mjs: syntax of the future/,
+    );
     const plan = await stack.pctl(['plan']);
     expect(plan.exitCode).toBe(2);
-    expect(plan.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort()).toEqual(v.stderr.split('\n').filter((l) => /pctl\.yaml:\d+/.test(l)).sort());
+    expect(
+      plan.stderr
+        .split('\n')
+        .filter((l) => /pctl\.yaml:\d+/.test(l))
+        .sort(),
+    ).toEqual(
+      v.stderr
+        .split('\n')
+        .filter((l) => /pctl\.yaml:\d+/.test(l))
+        .sort(),
+    );
   });
 
   it('keeps 4 services in progress on deploy and 32 on destroy by default, and --concurrency sets both', async () => {
@@ -175,8 +210,14 @@ describe('custom providers', () => {
     // the most it saw. Too few slots never fill the barrier: the step timeout fails the run.
     const t = tempDir();
     try {
-      const services = Array.from({ length: 40 }, (_, i) => `  s${i}:\n    image: busybox:1\n    provider: { name: bar }\n`).join('');
-      writeFileSync(path.join(t.dir, 'pctl.yaml'), `name: slots\nproviders:\n  bar: ./barrier.mjs\nservices:\n${services}`);
+      const services = Array.from(
+        { length: 40 },
+        (_, i) => `  s${i}:\n    image: busybox:1\n    provider: { name: bar }\n`,
+      ).join('');
+      writeFileSync(
+        path.join(t.dir, 'pctl.yaml'),
+        `name: slots\nproviders:\n  bar: ./barrier.mjs\nservices:\n${services}`,
+      );
       writeFileSync(
         path.join(t.dir, 'barrier.mjs'),
         `import { writeFileSync } from 'node:fs';
@@ -198,7 +239,10 @@ export default {
       );
       const most = path.join(t.dir, 'most.txt');
       const run = async (args: string[], want: number) => {
-        const r = await pctl([...args, '--step-timeout', '30s'], { cwd: t.dir, env: { WANT: String(want), MOST_FILE: most } });
+        const r = await pctl([...args, '--step-timeout', '30s'], {
+          cwd: t.dir,
+          env: { WANT: String(want), MOST_FILE: most },
+        });
         expect(r.exitCode, r.stderr).toBe(0);
         return Number(readFileSync(most, 'utf8'));
       };

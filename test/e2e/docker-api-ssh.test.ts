@@ -31,7 +31,11 @@ async function masterProcs(port = sshd.port): Promise<{ pid: number; control: st
     .map((m) => ({ pid: Number(m[1]), control: m[3]! }));
 }
 const masters = async () => (await masterProcs()).map((m) => m.control);
-const logins = () => sshd.log().split('\n').filter((l) => /Accepted publickey/.test(l)).length;
+const logins = () =>
+  sshd
+    .log()
+    .split('\n')
+    .filter((l) => /Accepted publickey/.test(l)).length;
 
 beforeAll(async () => {
   await requireDocker();
@@ -58,7 +62,15 @@ describe('engineFor over ssh', () => {
     expect(remote.endpoint.describe).toBe(`ssh://root@127.0.0.1:${sshd.port} (${engine.host})`);
     // The second engine, not the shared one.
     expect((await remote.api.info()).DockerRootDir).toBe(path.join(tmp.dir, 'engine', 'data'));
-    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? remote.api.listContainers({ all: true }) : i % 3 === 1 ? remote.api.version() : remote.api.listImages())));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0
+          ? remote.api.listContainers({ all: true })
+          : i % 3 === 1
+            ? remote.api.version()
+            : remote.api.listImages(),
+      ),
+    );
     for (let i = 0; i < 10; i++) await remote.api.ping();
     expect(logins() - before).toBe(1);
     const running = await masters();
@@ -78,7 +90,11 @@ describe('engineFor over ssh', () => {
     const e = await engineFor(ctx, { ...target, remoteSocket: missing }).catch((x: unknown) => x);
     const err = engineError(e, 'listing containers');
     expect(err.code).toBe('DockerUnavailable');
-    expect(err.oneLine()).toMatch(new RegExp(`^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(unix://${missing}\\) \\(start Docker`));
+    expect(err.oneLine()).toMatch(
+      new RegExp(
+        `^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(unix://${missing}\\) \\(start Docker`,
+      ),
+    );
     await closeEngines();
     expect(await masters()).toEqual([]);
   });
@@ -87,7 +103,9 @@ describe('engineFor over ssh', () => {
     const closed = await freePort();
     const err = (await engineFor(ctx, { ...target, port: closed }).catch((x: unknown) => x)) as PctlError;
     expect(err.code).toBe('SshFailed');
-    expect(err.oneLine()).toBe(`cannot reach root@127.0.0.1:${closed} over ssh: ssh: connect to host 127.0.0.1 port ${closed}: Connection refused (check provider.options host, port, user and key, and that sshd runs there)`);
+    expect(err.oneLine()).toBe(
+      `cannot reach root@127.0.0.1:${closed} over ssh: ssh: connect to host 127.0.0.1 port ${closed}: Connection refused (check provider.options host, port, user and key, and that sshd runs there)`,
+    );
     // engineError keeps it as it is.
     expect(engineError(err, 'starting web')).toBe(err);
   });
@@ -97,7 +115,9 @@ describe('engineFor over ssh', () => {
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const err = (await engineFor(ctx, { ...target, key: other }).catch((x: unknown) => x)) as PctlError;
     expect(err.code).toBe('SshFailed');
-    expect(err.message).toMatch(new RegExp(`^cannot reach root@127\\.0\\.0\\.1:${sshd.port} over ssh: .*Permission denied \\(publickey\\)`));
+    expect(err.message).toMatch(
+      new RegExp(`^cannot reach root@127\\.0\\.0\\.1:${sshd.port} over ssh: .*Permission denied \\(publickey\\)`),
+    );
     await closeEngines();
     expect(await masters()).toEqual([]);
   });
@@ -114,7 +134,11 @@ describe('engineFor over ssh', () => {
     const e = await engineFor(ctx, { ...target, sudo: true }).catch((x: unknown) => x);
     const err = engineError(e, 'listing containers');
     expect(err.code).toBe('DockerUnavailable');
-    expect(err.oneLine()).toMatch(new RegExp(`^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(sudo docker system dial-stdio\\): .*/var/run/docker\\.sock.* \\(start Docker on that host`));
+    expect(err.oneLine()).toMatch(
+      new RegExp(
+        `^listing containers: no Docker engine answers at ssh://root@127\\.0\\.0\\.1:${sshd.port} \\(sudo docker system dial-stdio\\): .*/var/run/docker\\.sock.* \\(start Docker on that host`,
+      ),
+    );
     await closeEngines();
   });
 
@@ -125,13 +149,22 @@ describe('engineFor over ssh', () => {
     process.kill(m!.pid, 'SIGTERM');
     await until('the ssh master to exit', async () => (await masters()).length === 0, { intervalMs: 50 });
     // pctl learns of the exit a moment after ps does: the failure is SshFailed once it has.
-    const failure = async () => engineError(await remote.api.listContainers().catch((x: unknown) => x), 'listing containers', remote);
+    const failure = async () =>
+      engineError(await remote.api.listContainers().catch((x: unknown) => x), 'listing containers', remote);
     let last: PctlError | undefined;
-    const err = await until('listing containers to fail with SshFailed', async () => ((last = await failure()).code === 'SshFailed' ? last : undefined), {
-      intervalMs: 50,
-      detail: () => `last failure: ${last?.code}: ${last?.oneLine()}`,
-    });
-    expect(err.oneLine()).toMatch(new RegExp(`^listing containers: the ssh connection to root@127\\.0\\.0\\.1:${sshd.port} ended: .+ \\(check that the host and its sshd are up`));
+    const err = await until(
+      'listing containers to fail with SshFailed',
+      async () => ((last = await failure()).code === 'SshFailed' ? last : undefined),
+      {
+        intervalMs: 50,
+        detail: () => `last failure: ${last?.code}: ${last?.oneLine()}`,
+      },
+    );
+    expect(err.oneLine()).toMatch(
+      new RegExp(
+        `^listing containers: the ssh connection to root@127\\.0\\.0\\.1:${sshd.port} ended: .+ \\(check that the host and its sshd are up`,
+      ),
+    );
     const again = await engineFor(ctx, target);
     expect(again).not.toBe(remote);
     expect((await again.api.info()).DockerRootDir).toBe(path.join(tmp.dir, 'engine', 'data'));
@@ -143,7 +176,10 @@ describe('engineFor over ssh', () => {
     const agentSock = path.join(tmp.dir, 'agent.sock');
     const agent = execa('ssh-agent', ['-D', '-a', agentSock], { reject: false });
     try {
-      await until('ssh-agent to listen', () => existsSync(agentSock), { intervalMs: 50, giveUpIf: () => (agent.exitCode === null ? undefined : `ssh-agent exited with ${agent.exitCode}`) });
+      await until('ssh-agent to listen', () => existsSync(agentSock), {
+        intervalMs: 50,
+        giveUpIf: () => (agent.exitCode === null ? undefined : `ssh-agent exited with ${agent.exitCode}`),
+      });
       await execa('ssh-add', [sshd.key], { env: { SSH_AUTH_SOCK: agentSock } });
       const env = { DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`, SSH_AUTH_SOCK: agentSock };
       const saved = { DOCKER_HOST: process.env.DOCKER_HOST, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
@@ -155,12 +191,17 @@ describe('engineFor over ssh', () => {
         expect(local.endpoint.kind).toBe('ssh');
         root = (await local.api.info()).DockerRootDir as string;
       } finally {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
         await closeEngines();
       }
       expect(root).toBe(path.join(tmp.dir, 'engine', 'data'));
-      const cli = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], { env, reject: false, timeout: 60_000 });
+      const cli = await execa('docker', ['info', '--format', '{{.DockerRootDir}}'], {
+        env,
+        reject: false,
+        timeout: 60_000,
+      });
       expect(cli.exitCode, cli.stderr).toBe(0);
       expect(cli.stdout.trim()).toBe(root);
     } finally {

@@ -2,7 +2,15 @@
 // per process over DOCKER_HOST's unix socket, engine errors as one line (no engine, HTTP
 // errors with the engine's words), and a build's progress stream followed to its end.
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeEngines, createExec, engineError, engineFor, engineStatusCode, followProgress, type PctlError } from '@pctl/core';
+import {
+  closeEngines,
+  createExec,
+  engineError,
+  engineFor,
+  engineStatusCode,
+  followProgress,
+  type PctlError,
+} from '@pctl/core';
 import { requireDocker } from '../helpers/docker.js';
 import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,9 +56,12 @@ describe('engineFor over a unix socket', () => {
     expect(await engineFor(ctx)).not.toBe(engine);
   });
 
-  it('an HTTP error keeps the engine\'s words and its status', async () => {
+  it("an HTTP error keeps the engine's words and its status", async () => {
     const engine = await engineFor(ctx);
-    const e = await engine.api.getContainer(`${TAG}-missing`).inspect().catch((x: unknown) => x);
+    const e = await engine.api
+      .getContainer(`${TAG}-missing`)
+      .inspect()
+      .catch((x: unknown) => x);
     const err = engineError(e, `inspecting ${TAG}-missing`, engine);
     expect(err.code).toBe('DockerApiError');
     expect(err.oneLine()).toBe(`inspecting ${TAG}-missing failed: No such container: ${TAG}-missing`);
@@ -65,7 +76,9 @@ describe('engineFor over a unix socket', () => {
       const e = await engine.api.listContainers().catch((x: unknown) => x);
       const err = engineError(e, 'listing containers', engine);
       expect(err.code).toBe('DockerUnavailable');
-      expect(err.oneLine()).toBe(`listing containers: no Docker engine answers at unix:///tmp/${TAG}-nothing.sock (start Docker, or point DOCKER_HOST at a running engine; \`source scripts/ensure-docker.sh\` starts a private one)`);
+      expect(err.oneLine()).toBe(
+        `listing containers: no Docker engine answers at unix:///tmp/${TAG}-nothing.sock (start Docker, or point DOCKER_HOST at a running engine; \`source scripts/ensure-docker.sh\` starts a private one)`,
+      );
       // Without the engine at hand the environment's is named the same way.
       expect(engineError(e, 'listing containers').message).toBe(err.message);
     } finally {
@@ -78,7 +91,9 @@ describe('engineFor over a unix socket', () => {
     // dockerd stopping: the listener closes first, open keep-alive connections are still served.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-dockerapi-'));
     const sock = path.join(dir, 'engine.sock');
-    const server = http.createServer({ keepAliveTimeout: 60_000 }, (_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK'));
+    const server = http.createServer({ keepAliveTimeout: 60_000 }, (_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK'),
+    );
     // The listener alone closes (node's http server.close() would also drop idle connections).
     const listener = net.createServer((c) => server.emit('connection', c));
     await new Promise<void>((r) => listener.listen(sock, r));
@@ -88,7 +103,14 @@ describe('engineFor over a unix socket', () => {
       const engine = await engineFor(ctx);
       expect(String(await engine.api.ping())).toBe('OK');
       listener.close();
-      const err = engineError(await engine.api.ping().then(() => 'answered', (x: unknown) => x), 'pinging', engine);
+      const err = engineError(
+        await engine.api.ping().then(
+          () => 'answered',
+          (x: unknown) => x,
+        ),
+        'pinging',
+        engine,
+      );
       expect(err.code).toBe('DockerUnavailable');
       expect(err.message).toBe(`pinging: no Docker engine answers at unix://${sock}`);
     } finally {
@@ -104,7 +126,9 @@ describe('engineFor over a unix socket', () => {
     try {
       const err = (await engineFor(ctx).catch((x: unknown) => x)) as PctlError;
       expect(err.code).toBe('DockerEndpointInvalid');
-      expect(err.oneLine()).toMatch(/^DOCKER_HOST is "http:\/\/127\.0\.0\.1:2375": unknown scheme "http:\/\/" \(docker takes unix:\/\/, tcp:\/\/ and ssh:\/\/\) \(set DOCKER_HOST to/);
+      expect(err.oneLine()).toMatch(
+        /^DOCKER_HOST is "http:\/\/127\.0\.0\.1:2375": unknown scheme "http:\/\/" \(docker takes unix:\/\/, tcp:\/\/ and ssh:\/\/\) \(set DOCKER_HOST to/,
+      );
     } finally {
       process.env.DOCKER_HOST = saved;
       await closeEngines();
@@ -116,7 +140,12 @@ describe('followProgress', () => {
   it('follows a build to its end, giving each line of output', async () => {
     const engine = await engineFor(ctx);
     const lines: string[] = [];
-    const stream = await engine.api.buildImage(await dockerfileTar(`FROM busybox:latest\nRUN echo progress-${process.pid} && echo second-line\nLABEL pctl-test=${TAG}\n`), { t: `${TAG}:ok`, rm: true });
+    const stream = await engine.api.buildImage(
+      await dockerfileTar(
+        `FROM busybox:latest\nRUN echo progress-${process.pid} && echo second-line\nLABEL pctl-test=${TAG}\n`,
+      ),
+      { t: `${TAG}:ok`, rm: true },
+    );
     const messages = await followProgress(stream, (l) => lines.push(l));
     expect(lines).toContain(`progress-${process.pid}`);
     expect(lines).toContain('second-line');
@@ -127,13 +156,23 @@ describe('followProgress', () => {
   it('rejects with the first errorDetail, which engineError words as the step failed', async () => {
     const engine = await engineFor(ctx);
     const lines: string[] = [];
-    const stream = await engine.api.buildImage(await dockerfileTar('FROM busybox:latest\nRUN echo about-to-fail && exit 3\n'), { rm: true, forcerm: true });
-    const e = await followProgress(stream, (l) => lines.push(l)).then(() => undefined, (x: unknown) => x);
+    const stream = await engine.api.buildImage(
+      await dockerfileTar('FROM busybox:latest\nRUN echo about-to-fail && exit 3\n'),
+      { rm: true, forcerm: true },
+    );
+    const e = await followProgress(stream, (l) => lines.push(l)).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toMatchObject({ name: 'EngineProgressError', errorDetail: { code: 3 } });
     expect(lines).toContain('about-to-fail');
     const err = engineError(e, `building ${TAG}:bad`, engine);
     expect(err.code).toBe('DockerApiError');
-    expect(err.oneLine()).toMatch(new RegExp(`^building ${TAG}:bad failed: The command '/bin/sh -c echo about-to-fail && exit 3' returned a non-zero code: 3$`));
+    expect(err.oneLine()).toMatch(
+      new RegExp(
+        `^building ${TAG}:bad failed: The command '/bin/sh -c echo about-to-fail && exit 3' returned a non-zero code: 3$`,
+      ),
+    );
     expect(err.detail).toContain('about-to-fail');
   });
 });

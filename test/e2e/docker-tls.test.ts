@@ -15,7 +15,14 @@ import { requireDocker } from '../helpers/docker.js';
 import { makeCerts } from '../helpers/tlsCerts.js';
 
 const ctx = { exec: createExec() };
-const ENV_KEYS = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_TLS'] as const;
+const ENV_KEYS = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_CONTEXT',
+  'DOCKER_CONFIG',
+  'DOCKER_TLS',
+] as const;
 const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 const engineSocket = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
 
@@ -34,15 +41,21 @@ async function withEnv<T>(env: Partial<Record<(typeof ENV_KEYS)[number], string>
   try {
     return await fn();
   } finally {
-    for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+    for (const k of ENV_KEYS)
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
     await closeEngines();
   }
 }
 
 // The docker CLI with the same variables (and no others of its own).
 const dockerCli = (env: Record<string, string>, args: string[]) =>
-  execa('docker', args, { env: { PATH: process.env.PATH!, HOME: path.join(t.dir, 'home'), ...env }, extendEnv: false, reject: false, timeout: 60_000 });
+  execa('docker', args, {
+    env: { PATH: process.env.PATH!, HOME: path.join(t.dir, 'home'), ...env },
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
 
 beforeAll(async () => {
   await requireDocker();
@@ -51,13 +64,22 @@ beforeAll(async () => {
   mkdirSync(certs);
   mkdirSync(path.join(t.dir, 'home'));
   const c = await makeCerts(certs);
-  proxy = tls.createServer({ key: readFileSync(c.serverKey), cert: readFileSync(c.serverCert), ca: readFileSync(c.ca), requestCert: true, rejectUnauthorized: true }, (client) => {
-    if (client.authorized) authorized++;
-    const upstream = net.connect(engineSocket);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
+  proxy = tls.createServer(
+    {
+      key: readFileSync(c.serverKey),
+      cert: readFileSync(c.serverCert),
+      ca: readFileSync(c.ca),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (client) => {
+      if (client.authorized) authorized++;
+      const upstream = net.connect(engineSocket);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    },
+  );
   proxy.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   port = (proxy.address() as net.AddressInfo).port;
@@ -88,7 +110,13 @@ describe('tcp + TLS', () => {
 
   it('a docker context made by the docker CLI for the proxy works for both', async () => {
     const config = path.join(t.dir, 'config');
-    const mk = await dockerCli({ DOCKER_CONFIG: config }, ['context', 'create', 'tlsproxy', '--docker', `host=tcp://127.0.0.1:${port},ca=${certs}/ca.pem,cert=${certs}/cert.pem,key=${certs}/key.pem`]);
+    const mk = await dockerCli({ DOCKER_CONFIG: config }, [
+      'context',
+      'create',
+      'tlsproxy',
+      '--docker',
+      `host=tcp://127.0.0.1:${port},ca=${certs}/ca.pem,cert=${certs}/cert.pem,key=${certs}/key.pem`,
+    ]);
     expect(mk.exitCode, mk.stderr).toBe(0);
     const env = { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'tlsproxy' };
     const version = await withEnv(env, async () => {
@@ -101,7 +129,9 @@ describe('tcp + TLS', () => {
     expect(cli.stdout.trim()).toBe(version);
     // `docker context use` (currentContext in config.json) selects it too.
     expect((await dockerCli({ DOCKER_CONFIG: config }, ['context', 'use', 'tlsproxy'])).exitCode).toBe(0);
-    await withEnv({ DOCKER_CONFIG: config }, async () => expect((await (await engineFor(ctx)).api.version()).Version).toBe(version));
+    await withEnv({ DOCKER_CONFIG: config }, async () =>
+      expect((await (await engineFor(ctx)).api.version()).Version).toBe(version),
+    );
   });
 
   it('without the client certificate the proxy refuses both, and pctl says so in one line', async () => {
@@ -114,7 +144,11 @@ describe('tcp + TLS', () => {
       const e = await engine.api.version().catch((x: unknown) => x);
       const err = engineError(e, 'asking the engine its version', engine);
       expect(err.code).toBe('DockerUnavailable');
-      expect(err.oneLine()).toMatch(new RegExp(`^asking the engine its version: (TLS with the Docker engine at tcp://127\\.0\\.0\\.1:${port} \\(TLS\\) failed: .+|no Docker engine answers at tcp://127\\.0\\.0\\.1:${port} \\(TLS\\)) \\(`));
+      expect(err.oneLine()).toMatch(
+        new RegExp(
+          `^asking the engine its version: (TLS with the Docker engine at tcp://127\\.0\\.0\\.1:${port} \\(TLS\\) failed: .+|no Docker engine answers at tcp://127\\.0\\.0\\.1:${port} \\(TLS\\)) \\(`,
+        ),
+      );
       expect(err.oneLine()).not.toContain('\n');
     });
     const cli = await dockerCli(env, ['version', '--format', '{{.Server.Version}}']);

@@ -22,7 +22,8 @@ const stack = useStack({ prefix: 'safe-zd-' });
 // A web server that answers `v<n>` and shuts down as servers do on SIGTERM: it stops
 // listening and lets the requests it accepted finish (sh as PID 1 would ignore SIGTERM).
 const server = (version: string) => ({
-  'web/Dockerfile': 'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap \'kill $p; sleep 0.5; exit 0\' TERM; wait $p"]\n',
+  'web/Dockerfile':
+    'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap \'kill $p; sleep 0.5; exit 0\' TERM; wait $p"]\n',
   'web/index.html': `${version}\n`,
 });
 const stackFile = `name: ${STACK}
@@ -39,7 +40,8 @@ services:
 const CLIENT_SOURCE = path.join(repoRoot, 'test/fixtures/http-client/client.c');
 
 const inClient = (cmd: string) => docker(['exec', CLIENT, 'sh', '-c', cmd]);
-const counts = async () => (await inClient('cat /tmp/counts 2>/dev/null || echo 0 0')).split(' ').map(Number) as [number, number];
+const counts = async () =>
+  (await inClient('cat /tmp/counts 2>/dev/null || echo 0 0')).split(' ').map(Number) as [number, number];
 const ask = () => inClient("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 8080 | tail -n 1");
 
 beforeAll(async () => {
@@ -77,7 +79,9 @@ describe('start-first on Docker', () => {
     const served = entry();
 
     // A broken version: the run fails naming the service and its last log line, the old one serves on.
-    stack.write({ 'web/Dockerfile': 'FROM busybox:latest\nCMD ["sh", "-c", "echo missing DATABASE_URL >&2; exit 3"]\n' });
+    stack.write({
+      'web/Dockerfile': 'FROM busybox:latest\nCMD ["sh", "-c", "echo missing DATABASE_URL >&2; exit 3"]\n',
+    });
     const broken = await stack.pctl(['deploy']);
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toMatch(new RegExp(`${STACK}-web.*exited with code 3.*missing DATABASE_URL`));
@@ -111,7 +115,8 @@ describe('a start-first handover cut by kill -9', () => {
   const KSTACK = 'safe-zdk';
   const kstack = useStack({ prefix: 'safe-zdk-' });
   const kfile = stackFile.replace(`name: ${STACK}`, `name: ${KSTACK}`);
-  const askIn = async (client: string) => docker(['exec', client, 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 8080 | tail -n 1"]);
+  const askIn = async (client: string) =>
+    docker(['exec', client, 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 8080 | tail -n 1"]);
   const KCLIENT = 'safe-zdk-client';
   afterAll(async () => {
     await execa('docker', ['rm', '-f', KCLIENT], { reject: false });
@@ -126,8 +131,16 @@ describe('a start-first handover cut by kill -9', () => {
 
     // Killed while the replacement passes its gate under its temporary name.
     kstack.write(server('v2'));
-    const run = execa(process.execPath, [pctlBin, 'deploy'], { cwd: kstack.dir, reject: false, env: { NO_COLOR: '1' } });
-    await until('the replacement under its temporary name', async () => (await labelled('container', KSTACK)).includes(`${KSTACK}-web.next`), { timeoutMs: 120_000 });
+    const run = execa(process.execPath, [pctlBin, 'deploy'], {
+      cwd: kstack.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
+    await until(
+      'the replacement under its temporary name',
+      async () => (await labelled('container', KSTACK)).includes(`${KSTACK}-web.next`),
+      { timeoutMs: 120_000 },
+    );
     run.kill('SIGKILL');
     await run;
     expect(await askIn(KCLIENT)).toBe('v1');
@@ -162,7 +175,9 @@ describe('start-first with a published host port', () => {
   it('replaces the port holder, and brings the old one back when the new one fails', async () => {
     await removeStack(PSTACK);
     const port = await freePort();
-    const pfile = stackFile.replace(`name: ${STACK}`, `name: ${PSTACK}`).replace('    provider:', `    ports: ["127.0.0.1:${port}:8080"]\n    provider:`);
+    const pfile = stackFile
+      .replace(`name: ${STACK}`, `name: ${PSTACK}`)
+      .replace('    provider:', `    ports: ["127.0.0.1:${port}:8080"]\n    provider:`);
     pstack.write({ 'pctl.yaml': pfile, ...server('v1') });
     expect((await pstack.pctl(['deploy'])).exitCode).toBe(0);
     expect(await hostAnswer(port)).toBe('v1');
@@ -177,7 +192,12 @@ describe('start-first with a published host port', () => {
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toMatch(/exited with code 4.*cannot start/);
     expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
-    expect(await until('the old version on the host port again', async () => (await hostAnswer(port).catch(() => '')) === 'v2')).toBe(true);
+    expect(
+      await until(
+        'the old version on the host port again',
+        async () => (await hostAnswer(port).catch(() => '')) === 'v2',
+      ),
+    ).toBe(true);
   }, 300_000);
 });
 
@@ -206,12 +226,17 @@ describe('start-first replicas in batches', () => {
   });
   const versions = async () => {
     const names = await labelled('container', BSTACK);
-    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await docker(['exec', n, 'cat', '/w/index.html'])])));
+    return Object.fromEntries(
+      await Promise.all(names.map(async (n) => [n, await docker(['exec', n, 'cat', '/w/index.html'])])),
+    );
   };
 
   it('goes from one container to three (batch 2) and back to two, gated batch by batch', async () => {
     await removeStack(BSTACK);
-    const file = (replica: number) => stackFile.replace(`name: ${STACK}`, `name: ${BSTACK}`).replace('    provider:', `    scale: { replica: ${replica} }\n    rollout: { batch: 2 }\n    provider:`);
+    const file = (replica: number) =>
+      stackFile
+        .replace(`name: ${STACK}`, `name: ${BSTACK}`)
+        .replace('    provider:', `    scale: { replica: ${replica} }\n    rollout: { batch: 2 }\n    provider:`);
     bstack.write({ 'pctl.yaml': file(1), ...server('v1') });
     expect((await bstack.pctl(['deploy'])).exitCode).toBe(0);
     expect(await versions()).toEqual({ [`${BSTACK}-web`]: 'v1' });
@@ -219,7 +244,11 @@ describe('start-first replicas in batches', () => {
     bstack.write({ 'pctl.yaml': file(3), ...server('v2') });
     const three = await bstack.pctl(['deploy']);
     expect(three.exitCode, three.stderr).toBe(0);
-    expect(await versions()).toEqual({ [`${BSTACK}-web-1`]: 'v2', [`${BSTACK}-web-2`]: 'v2', [`${BSTACK}-web-3`]: 'v2' });
+    expect(await versions()).toEqual({
+      [`${BSTACK}-web-1`]: 'v2',
+      [`${BSTACK}-web-2`]: 'v2',
+      [`${BSTACK}-web-3`]: 'v2',
+    });
 
     bstack.write({ 'pctl.yaml': file(2), ...server('v3') });
     const two = await bstack.pctl(['deploy']);

@@ -46,7 +46,10 @@ describe('engine failures', () => {
     await new Promise<void>((r) => blocker.listen(18383, '0.0.0.0', () => r()));
     try {
       const yaml = readFileSync(stack.path('pctl.yaml'), 'utf8');
-      writeFileSync(stack.path('pctl.yaml'), yaml.replace('  app:\n    image: ./app\n', '  app:\n    image: ./app\n    ports: ["18383:8080"]\n'));
+      writeFileSync(
+        stack.path('pctl.yaml'),
+        yaml.replace('  app:\n    image: ./app\n', '  app:\n    image: ./app\n    ports: ["18383:8080"]\n'),
+      );
       const r = await stack.pctl(['deploy']);
       expect(r.exitCode).toBe(1);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
@@ -60,7 +63,12 @@ describe('engine failures', () => {
     }
     const resumed = await stack.pctl(['deploy', '--json']);
     expect(resumed.exitCode).toBe(0);
-    const results = Object.fromEntries(JSON.parse(resumed.stdout).services.map((x: { key: string; result: string; reason: string }) => [x.key, [x.result, x.reason]]));
+    const results = Object.fromEntries(
+      JSON.parse(resumed.stdout).services.map((x: { key: string; result: string; reason: string }) => [
+        x.key,
+        [x.result, x.reason],
+      ]),
+    );
     expect(results).toEqual({
       [`${STACK}-ok`]: ['skipped', 'unchanged'],
       [`${STACK}-app`]: ['deployed', 'the last deploy of it did not finish'],
@@ -80,9 +88,14 @@ describe('engine failures', () => {
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`${STACK}-crashy: container ${STACK}-crashy exited with code 3.*config file /etc/app.conf missing`));
+    expect(errors[0]).toMatch(
+      new RegExp(`${STACK}-crashy: container ${STACK}-crashy exited with code 3.*config file /etc/app.conf missing`),
+    );
     expect(state()[`${STACK}-crashy`]!.pending).toBe(true);
-    writeFileSync(stack.path('pctl.yaml'), `name: ${STACK}\nservices:\n  crashy:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
+    writeFileSync(
+      stack.path('pctl.yaml'),
+      `name: ${STACK}\nservices:\n  crashy:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    );
     const fixed = await stack.pctl(['deploy']);
     expect(fixed.exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual([`${STACK}-crashy`]);
@@ -91,16 +104,23 @@ describe('engine failures', () => {
     expect(await labelled('container', STACK)).toEqual([]);
   });
 
-  it('a container that crashed and was restarted is reported with the failed run\'s exit code and log line', async () => {
+  it("a container that crashed and was restarted is reported with the failed run's exit code and log line", async () => {
     // The first run fails with code 5; the restart policy starts a second one that keeps
     // running (its file system survives the restart), so inspect shows exit code 0.
     const cmd = 'test -f /ran && exec sleep 3600; touch /ran; echo \\"first run: bad secret file\\" >&2; exit 5';
-    writeFileSync(stack.path('pctl.yaml'), `name: ${STACK}\nservices:\n  flappy:\n    image: busybox:latest\n    command: "${cmd}"\n    provider: { name: docker }\n`);
+    writeFileSync(
+      stack.path('pctl.yaml'),
+      `name: ${STACK}\nservices:\n  flappy:\n    image: busybox:latest\n    command: "${cmd}"\n    provider: { name: docker }\n`,
+    );
     const r = await stack.pctl(['deploy']);
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`${STACK}-flappy: container ${STACK}-flappy exited with code 5( \\(restarted \\d+×\\))?: first run: bad secret file`));
+    expect(errors[0]).toMatch(
+      new RegExp(
+        `${STACK}-flappy: container ${STACK}-flappy exited with code 5( \\(restarted \\d+×\\))?: first run: bad secret file`,
+      ),
+    );
     expect((await stack.pctl(['destroy'])).exitCode).toBe(0);
     expect(await labelled('container', STACK)).toEqual([]);
   });

@@ -39,7 +39,10 @@ async function onEngine(args: string[]): Promise<string> {
   return String(r.stdout).trim();
 }
 const labelledContainers = async (all = true) =>
-  (await onEngine(['ps', ...(all ? ['-a'] : []), '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
+  (await onEngine(['ps', ...(all ? ['-a'] : []), '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}']))
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 beforeAll(async () => {
   await requireDocker();
@@ -63,9 +66,17 @@ describe('engine stopped mid-deploy', () => {
     const waitingOnSecond = async () => {
       if (!existsSync(stateFile())) return false;
       const s = state();
-      return !!s[`${STACK}-first`] && !s[`${STACK}-first`]!.pending && !!s[`${STACK}-second`]?.pending && (await labelledContainers(false)).includes(`${STACK}-second`);
+      return (
+        !!s[`${STACK}-first`] &&
+        !s[`${STACK}-first`]!.pending &&
+        !!s[`${STACK}-second`]?.pending &&
+        (await labelledContainers(false)).includes(`${STACK}-second`)
+      );
     };
-    await until(`the deploy to record ${STACK}-first and wait on a running ${STACK}-second`, waitingOnSecond, { timeoutMs: 90_000, intervalMs: 200 });
+    await until(`the deploy to record ${STACK}-first and wait on a running ${STACK}-second`, waitingOnSecond, {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+    });
     await engine.stop();
     const r = await run;
     expect(r.exitCode).toBe(1);
@@ -81,7 +92,8 @@ describe('engine stopped mid-deploy', () => {
     expect(s[`${STACK}-second`]!.pending).toBe(true);
 
     // A deploy while the engine is down loses nothing and records nothing new.
-    const withoutTimes = (st: ReturnType<typeof state>) => Object.fromEntries(Object.entries(st).map(([k, e]) => [k, { ...e, updatedAt: undefined }]));
+    const withoutTimes = (st: ReturnType<typeof state>) =>
+      Object.fromEntries(Object.entries(st).map(([k, e]) => [k, { ...e, updatedAt: undefined }]));
     const before = withoutTimes(state());
     const down = await pctl(['deploy'], { cwd: dir, env });
     expect(down.exitCode).toBe(1);
@@ -94,7 +106,9 @@ describe('engine stopped mid-deploy', () => {
     const again = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(again.stderr).not.toMatch(/^error/m);
     expect(again.exitCode).toBe(0);
-    const results = Object.fromEntries(JSON.parse(again.stdout).services.map((x: { key: string; result: string }) => [x.key, x.result]));
+    const results = Object.fromEntries(
+      JSON.parse(again.stdout).services.map((x: { key: string; result: string }) => [x.key, x.result]),
+    );
     expect(results).toEqual({ [`${STACK}-first`]: 'skipped', [`${STACK}-second`]: 'deployed' });
     expect(await labelledContainers(false)).toEqual([`${STACK}-first`, `${STACK}-second`]);
     expect(state()[`${STACK}-second`]!.pending).toBeUndefined();
@@ -102,6 +116,8 @@ describe('engine stopped mid-deploy', () => {
     const d = await pctl(['destroy'], { cwd: dir, env });
     expect(d.exitCode).toBe(0);
     expect(await labelledContainers()).toEqual([]);
-    expect(await onEngine(['network', 'ls', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Name}}'])).toBe('');
+    expect(await onEngine(['network', 'ls', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Name}}'])).toBe(
+      '',
+    );
   }, 600_000);
 });

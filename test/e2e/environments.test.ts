@@ -62,8 +62,10 @@ environments:
     'services/api/msg.txt': 'built from services/api\n',
   },
 });
-const envOf = async (container: string) => JSON.parse(await docker(['inspect', '--format', '{{json .Config.Env}}', container])) as string[];
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const envOf = async (container: string) =>
+  JSON.parse(await docker(['inspect', '--format', '{{json .Config.Env}}', container])) as string[];
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 
 beforeAll(requireDocker);
 afterAll(async () => {
@@ -89,10 +91,15 @@ describe('environments from one stack file', () => {
     expect(results(r.stdout)).toEqual({ [`${DEV}-api`]: 'deployed', [`${DEV}-web`]: 'deployed' });
     expect(await labelled('container', DEV)).toEqual([`${DEV}-api`, `${DEV}-web`]);
     expect(await envOf(`${DEV}-web`)).toContain('MODE=dev');
-    expect(await envOf(`${DEV}-api`)).toEqual(expect.arrayContaining(['MODE=dev', 'GREETING=hello from the api folder']));
+    expect(await envOf(`${DEV}-api`)).toEqual(
+      expect.arrayContaining(['MODE=dev', 'GREETING=hello from the api folder']),
+    );
     expect(await docker(['exec', `${DEV}-api`, 'cat', '/msg.txt'])).toBe('built from services/api');
     // Its own state; the base stack and the other environments have none.
-    expect(Object.keys(JSON.parse(readFileSync(stack.path(`pctl.${DEV}.json`), 'utf8'))).sort()).toEqual([`${DEV}-api`, `${DEV}-web`]);
+    expect(Object.keys(JSON.parse(readFileSync(stack.path(`pctl.${DEV}.json`), 'utf8'))).sort()).toEqual([
+      `${DEV}-api`,
+      `${DEV}-web`,
+    ]);
     expect(existsSync(stack.path(`pctl.${STACK}.json`))).toBe(false);
     expect(await labelled('container', STACK)).toEqual([]);
   });
@@ -115,20 +122,28 @@ describe('environments from one stack file', () => {
       expect(JSON.parse(r.stdout).services.map((s: { action: string }) => s.action)).toEqual(['update', 'update']);
       // The base stack is another stack: everything in it would be created.
       const base = await stack.pctl(['plan', '--json']);
-      expect(JSON.parse(base.stdout).services.map((s: { key: string; action: string }) => `${s.key} ${s.action}`).sort()).toEqual([`${STACK}-api create`, `${STACK}-web create`]);
+      expect(
+        JSON.parse(base.stdout)
+          .services.map((s: { key: string; action: string }) => `${s.key} ${s.action}`)
+          .sort(),
+      ).toEqual([`${STACK}-api create`, `${STACK}-web create`]);
     } finally {
       stack.write({ 'pctl.yaml': yaml });
     }
   });
 
-  it('reports a prod mistake at the environment\'s line, while dev stays valid', async () => {
+  it("reports a prod mistake at the environment's line, while dev stays valid", async () => {
     const yaml = stack.read('pctl.yaml');
-    stack.write({ 'pctl.yaml': yaml.replace('region: eu-west-1 } }\n      api:', 'region: eu-west-1, nodes: 3 } }\n      api:') });
+    stack.write({
+      'pctl.yaml': yaml.replace('region: eu-west-1 } }\n      api:', 'region: eu-west-1, nodes: 3 } }\n      api:'),
+    });
     try {
       const r = await stack.pctl(['validate', '--env', 'all']);
       expect(r.exitCode).toBe(2);
       const line = yaml.split('\n').findIndex((l) => l.includes('provider: { name: aws') && l.includes('region')) + 1;
-      expect(r.stderr).toMatch(new RegExp(`pctl\\.yaml:${line} \\[env prod\\] services\\.web\\.provider\\.options.*nodes`));
+      expect(r.stderr).toMatch(
+        new RegExp(`pctl\\.yaml:${line} \\[env prod\\] services\\.web\\.provider\\.options.*nodes`),
+      );
       expect((await stack.pctl(['validate', '--env', 'dev'])).exitCode).toBe(0);
     } finally {
       stack.write({ 'pctl.yaml': yaml });
@@ -149,7 +164,13 @@ describe('the same file as prod on aws', () => {
   let world: AwsWorld | undefined;
   let env: Record<string, string>;
   beforeAll(async () => {
-    world = await startAwsWorld({ accountId: '112358132134', region: 'eu-west-1', cluster: 'prod', credentials: [{ accessKeyId: 'AKIAPCTLEVENVIRONS01', secretAccessKey: 'pctl-e2e/environments+Key000000000001' }], registryPassword: 'ev-registry-password-3c9d' });
+    world = await startAwsWorld({
+      accountId: '112358132134',
+      region: 'eu-west-1',
+      cluster: 'prod',
+      credentials: [{ accessKeyId: 'AKIAPCTLEVENVIRONS01', secretAccessKey: 'pctl-e2e/environments+Key000000000001' }],
+      registryPassword: 'ev-registry-password-3c9d',
+    });
     env = { ...world.env, AWS_REGION: 'eu-west-1', EV_REGISTRY_HOST: world.registryHost };
   }, 120_000);
   afterAll(async () => {
@@ -163,13 +184,26 @@ describe('the same file as prod on aws', () => {
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${PROD}-api`]: 'deployed', [`${PROD}-web`]: 'deployed' });
-    type Deployment = { spec: { replicas?: number; template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } } } };
-    const deployment = (name: string) => world!.kube.get('Deployment', 'shop', `${PROD}-${name}`) as unknown as Deployment;
+    type Deployment = {
+      spec: {
+        replicas?: number;
+        template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } };
+      };
+    };
+    const deployment = (name: string) =>
+      world!.kube.get('Deployment', 'shop', `${PROD}-${name}`) as unknown as Deployment;
     expect(deployment('web').spec.replicas).toBe(3);
-    expect(deployment('web').spec.template.spec.containers[0]!.env).toEqual(expect.arrayContaining([{ name: 'MODE', value: 'prod' }]));
-    expect(deployment('api').spec.template.spec.containers[0]!.image).toMatch(new RegExp(`^${world!.registryHost.replace(/[.]/g, '\\.')}/${PROD}-api:[0-9a-f]{12}$`));
+    expect(deployment('web').spec.template.spec.containers[0]!.env).toEqual(
+      expect.arrayContaining([{ name: 'MODE', value: 'prod' }]),
+    );
+    expect(deployment('api').spec.template.spec.containers[0]!.image).toMatch(
+      new RegExp(`^${world!.registryHost.replace(/[.]/g, '\\.')}/${PROD}-api:[0-9a-f]{12}$`),
+    );
     // prod's own state; dev's stack on Docker is another one.
-    expect(Object.keys(JSON.parse(readFileSync(stack.path(`pctl.${PROD}.json`), 'utf8'))).sort()).toEqual([`${PROD}-api`, `${PROD}-web`]);
+    expect(Object.keys(JSON.parse(readFileSync(stack.path(`pctl.${PROD}.json`), 'utf8'))).sort()).toEqual([
+      `${PROD}-api`,
+      `${PROD}-web`,
+    ]);
     expect(await labelled('container', PROD)).toEqual([]);
     const again = await stack.pctl(['plan', '--exit-code'], { env: { ...env, PCTL_ENV: 'prod' } });
     expect(again.exitCode, again.stderr).toBe(0);

@@ -58,7 +58,8 @@ const tokenValid = (bearer: string) => bearer === ACCESS_TOKEN || (shortTokens.g
 
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const repoName = `${PROJECT}/pctl/${STACK}-web`;
 const basic = `Basic ${Buffer.from(`oauth2accesstoken:${ACCESS_TOKEN}`).toString('base64')}`;
 
@@ -72,7 +73,11 @@ async function tags(): Promise<string[]> {
 async function manifestStatus(tag: string): Promise<number> {
   const r = await fetch(`http://127.0.0.1:${regPort}/v2/${repoName}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { authorization: basic, accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+    headers: {
+      authorization: basic,
+      accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+    },
   });
   return r.status;
 }
@@ -96,14 +101,26 @@ async function startGoogle(): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'POST' && url.pathname === '/token') {
       const form = new URLSearchParams(await body(req));
-      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return send(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+        return send(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
       const [h, p, sig] = (form.get('assertion') ?? '').split('.');
       const header = JSON.parse(b64url(h ?? '').toString()) as { alg?: string };
       const verify = createVerify('RSA-SHA256');
       verify.update(`${h}.${p}`);
-      if (header.alg !== 'RS256' || !sig || !verify.verify(publicKey, b64url(sig))) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
-      const claims = JSON.parse(b64url(p ?? '').toString()) as { iss: string; scope: string; aud: string; exp: number; iat: number };
-      if (claims.iss !== SA_EMAIL || claims.exp * 1000 < Date.now()) return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token' });
+      if (header.alg !== 'RS256' || !sig || !verify.verify(publicKey, b64url(sig)))
+        return send(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+      const claims = JSON.parse(b64url(p ?? '').toString()) as {
+        iss: string;
+        scope: string;
+        aud: string;
+        exp: number;
+        iat: number;
+      };
+      if (claims.iss !== SA_EMAIL || claims.exp * 1000 < Date.now())
+        return send(400, {
+          error: 'invalid_grant',
+          error_description: 'Invalid JWT: Token must be a short-lived token',
+        });
       grants.push({ iss: claims.iss, scope: claims.scope, aud: claims.aud });
       if (shortLived) {
         const t = `ya29.short-${grants.length}-${randomBytes(8).toString('hex')}`;
@@ -114,25 +131,48 @@ async function startGoogle(): Promise<void> {
     }
     if (req.method === 'GET' && url.pathname === CLUSTER_PATH) {
       clusterGets.push({ auth: req.headers.authorization });
-      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
+      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, '')))
+        return send(401, {
+          error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' },
+        });
       if (gkeDenied) {
-        return send(403, { error: { code: 403, message: `Required "container.clusters.get" permission(s) for "projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}".`, status: 'PERMISSION_DENIED' } });
+        return send(403, {
+          error: {
+            code: 403,
+            message: `Required "container.clusters.get" permission(s) for "projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}".`,
+            status: 'PERMISSION_DENIED',
+          },
+        });
       }
       const ca = kube.kubeConfig.getCluster(kube.contextName)?.caData;
-      return send(200, { name: CLUSTER, location: ZONE, status: 'RUNNING', endpoint: kube.url.replace(/^https:\/\//, ''), masterAuth: { clusterCaCertificate: ca } });
+      return send(200, {
+        name: CLUSTER,
+        location: ZONE,
+        status: 'RUNNING',
+        endpoint: kube.url.replace(/^https:\/\//, ''),
+        masterAuth: { clusterCaCertificate: ca },
+      });
     }
     // Filestore's instances.get: the instance `files` in the cluster's zone.
     if (req.method === 'GET' && url.pathname === `/v1/projects/${PROJECT}/locations/${ZONE}/instances/files`) {
       filestoreGets.push({ auth: req.headers.authorization });
-      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
-      return send(200, { name: `projects/${PROJECT}/locations/${ZONE}/instances/files`, tier: 'BASIC_HDD', state: 'READY', networks: [{ network: 'default', modes: ['MODE_IPV4'], ipAddresses: ['10.20.30.40'] }], fileShares: [{ name: 'data', capacityGb: '1024' }] });
+      if (!tokenValid((req.headers.authorization ?? '').replace(/^Bearer /, '')))
+        return send(401, {
+          error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' },
+        });
+      return send(200, {
+        name: `projects/${PROJECT}/locations/${ZONE}/instances/files`,
+        tier: 'BASIC_HDD',
+        state: 'READY',
+        networks: [{ network: 'default', modes: ['MODE_IPV4'], ipAddresses: ['10.20.30.40'] }],
+        fileShares: [{ name: 'data', capacityGb: '1024' }],
+      });
     }
     send(404, { error: { code: 404, message: `not found: ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
   });
   await new Promise<void>((resolve) => google.listen(0, '127.0.0.1', resolve));
   googleUrl = `http://127.0.0.1:${(google.address() as AddressInfo).port}`;
 }
-
 
 const runWatched = (args: string[]) => pctlWatchingArgv(args, { cwd: dir, env }, ACCESS_TOKEN);
 
@@ -198,7 +238,10 @@ beforeAll(async () => {
   const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: SA_EMAIL, scope: 'x', aud: 'x', iat: 0, exp: Date.now() / 1000 + 60 })}`;
   const forged = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(other.privateKey).toString('base64url')}`;
-  const bad = await fetch(`${googleUrl}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: forged }) });
+  const bad = await fetch(`${googleUrl}/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: forged }),
+  });
   expect(bad.status).toBe(400);
   env = {
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
@@ -216,7 +259,15 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/*/*/*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa(
+      'docker',
+      ['images', '--filter', `reference=127.0.0.1:${regPort}/*/*/*`, '--format', '{{.Repository}}:{{.Tag}}'],
+      { reject: false },
+    )
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await removeStack(STACK);
@@ -257,7 +308,12 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(r.stderr).toContain(`$ docker login --username oauth2accesstoken --password-stdin -- 127.0.0.1:${regPort}`);
     expect(r.stderr).toContain(`$ docker push -- ${image}`);
 
-    const d = kube.get('Deployment', NS, `${STACK}-web`) as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } } | undefined;
+    const d = kube.get('Deployment', NS, `${STACK}-web`) as
+      | {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+          metadata: { labels: Record<string, string> };
+        }
+      | undefined;
     expect(d?.spec.template.spec.containers[0]!.image).toBe(image);
     expect(d?.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-service': `${STACK}-web` });
     expect(kube.get('Service', NS, `${STACK}-web`)).toBeTruthy();
@@ -277,15 +333,21 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(await tags()).toEqual([tag]);
   });
 
-  it('prints the access token nowhere with the libraries\' own logs asked for (GOOGLE_SDK_NODE_LOGGING=*, DEBUG=*)', async () => {
+  it("prints the access token nowhere with the libraries' own logs asked for (GOOGLE_SDK_NODE_LOGGING=*, DEBUG=*)", async () => {
     const before = grants.length;
-    const r = await pctlWatchingArgv(['status', '--json', '--verbose'], { cwd: dir, env: { ...env, GOOGLE_SDK_NODE_LOGGING: '*', DEBUG: '*' } }, ACCESS_TOKEN);
+    const r = await pctlWatchingArgv(
+      ['status', '--json', '--verbose'],
+      { cwd: dir, env: { ...env, GOOGLE_SDK_NODE_LOGGING: '*', DEBUG: '*' } },
+      ACCESS_TOKEN,
+    );
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     // It did get a token (a new grant) and used it on the cluster.
     expect(grants.length).toBeGreaterThan(before);
     expect(clusterGets.at(-1)?.auth).toBe(`Bearer ${ACCESS_TOKEN}`);
-    expect(JSON.parse(r.stdout).status.find((x: { key: string }) => x.key === `${STACK}-web`).live.state).toBe('running');
+    expect(JSON.parse(r.stdout).status.find((x: { key: string }) => x.key === `${STACK}-web`).live.state).toBe(
+      'running',
+    );
     noLeak(r);
   });
 
@@ -298,12 +360,14 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
     expect(r.stderr).toContain(`${image} is already in Artifact Registry, not pushing`);
     expect(r.stderr).not.toMatch(/docker push/);
     expect(state()[`${STACK}-web`]).toMatchObject({ artifactImage: image, artifactPushedByPctl: true });
-    const d = kube.get('Deployment', NS, `${STACK}-web`) as unknown as { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } };
+    const d = kube.get('Deployment', NS, `${STACK}-web`) as unknown as {
+      spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } };
+    };
     expect(d.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'GREETING', value: 'hi' });
     noLeak(r);
   });
 
-  it('fails with one line naming the cluster and Google\'s message when GKE says 403', async () => {
+  it("fails with one line naming the cluster and Google's message when GKE says 403", async () => {
     gkeDenied = true;
     try {
       writeFileSync(path.join(dir, 'pctl.yaml'), yaml('    env: { GREETING: hello }\n'));
@@ -312,7 +376,9 @@ describe('gcp provider (GKE + Artifact Registry)', () => {
         expect(r.exitCode).toBe(1);
         const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
         expect(errors).toHaveLength(1);
-        expect(errors[0]).toContain(`GKE clusters.get projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}: 403 PERMISSION_DENIED: Required "container.clusters.get" permission(s)`);
+        expect(errors[0]).toContain(
+          `GKE clusters.get projects/${PROJECT}/locations/${ZONE}/clusters/${CLUSTER}: 403 PERMISSION_DENIED: Required "container.clusters.get" permission(s)`,
+        );
         expect(errors[0]).toContain('roles/container.developer');
         expect(r.stderr).not.toMatch(/\n\s+at /);
         noLeak(r);
@@ -377,9 +443,22 @@ services:
     }
   });
 
-  it('adopts the original pctl\'s Deployment: the image it pushed is read from Artifact Registry with the access token, no pod rolls', async () => {
+  it("adopts the original pctl's Deployment: the image it pushed is read from Artifact Registry with the access token, no pod rolls", async () => {
     const legacy = path.join(tmp.dir, 'legacy');
-    const service = { image: './web/Dockerfile', command: 'httpd -f -p 8080 -h /www', provider: { name: 'gcp', options: { project: PROJECT, zone: ZONE, cluster: CLUSTER, namespace: 'legacy', registryHost: `127.0.0.1:${regPort}` } } };
+    const service = {
+      image: './web/Dockerfile',
+      command: 'httpd -f -p 8080 -h /www',
+      provider: {
+        name: 'gcp',
+        options: {
+          project: PROJECT,
+          zone: ZONE,
+          cluster: CLUSTER,
+          namespace: 'legacy',
+          registryHost: `127.0.0.1:${regPort}`,
+        },
+      },
+    };
     writeTree(legacy, {
       'pctl.yaml': JSON.stringify({ name: 'glegacy', services: { web: service } }),
       'web/Dockerfile': 'FROM busybox:latest\nCOPY web/index.html /www/index.html\n',
@@ -392,28 +471,85 @@ services:
     await execa('docker', ['build', '-q', '-t', `pctl-local:${n}`, '-f', path.join(legacy, 'web/Dockerfile'), legacy]);
     try {
       await execa('docker', ['tag', `pctl-local:${n}`, original]);
-      await execa('docker', ['login', '--username', 'oauth2accesstoken', '--password-stdin', `127.0.0.1:${regPort}`], { input: ACCESS_TOKEN, env: dockerEnv });
+      await execa('docker', ['login', '--username', 'oauth2accesstoken', '--password-stdin', `127.0.0.1:${regPort}`], {
+        input: ACCESS_TOKEN,
+        env: dockerEnv,
+      });
       await execa('docker', ['push', '-q', original], { env: dockerEnv });
       await execa('docker', ['logout', `127.0.0.1:${regPort}`], { env: dockerEnv });
       kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } }, 'kubectl-create');
-      for (const o of originalKubeObjects({ stack: 'glegacy', service: 'web', namespace: 'legacy', image: original, command: service.command })) kube.create(o as never, 'kubectl-create');
+      for (const o of originalKubeObjects({
+        stack: 'glegacy',
+        service: 'web',
+        namespace: 'legacy',
+        image: original,
+        command: service.command,
+      }))
+        kube.create(o as never, 'kubectl-create');
       // A service the original deployed that has left the stack file since: its entry alone says where it runs.
-      for (const o of originalKubeObjects({ stack: 'glegacy', service: 'old', namespace: 'legacy', image: 'busybox:latest', command: 'sleep 3600' })) kube.create(o as never, 'kubectl-create');
-      const live = () => kube.get('Deployment', 'legacy', 'glegacy-web') as { metadata: { generation?: number }; spec: { template: { spec: { containers: { image: string }[] } } }; status?: { availableReplicas?: number } } | undefined;
-      const podsNow = () => kube.list('Pod', 'legacy').filter((p) => p.metadata.labels?.['pctl-service'] === 'glegacy-web').map((p) => p.metadata.uid).sort();
+      for (const o of originalKubeObjects({
+        stack: 'glegacy',
+        service: 'old',
+        namespace: 'legacy',
+        image: 'busybox:latest',
+        command: 'sleep 3600',
+      }))
+        kube.create(o as never, 'kubectl-create');
+      const live = () =>
+        kube.get('Deployment', 'legacy', 'glegacy-web') as
+          | {
+              metadata: { generation?: number };
+              spec: { template: { spec: { containers: { image: string }[] } } };
+              status?: { availableReplicas?: number };
+            }
+          | undefined;
+      const podsNow = () =>
+        kube
+          .list('Pod', 'legacy')
+          .filter((p) => p.metadata.labels?.['pctl-service'] === 'glegacy-web')
+          .map((p) => p.metadata.uid)
+          .sort();
       await kube.waitFor(() => live()?.status?.availableReplicas === 1 && podsNow().length === 1, 60_000);
       const before = podsNow();
-      writeFileSync(path.join(legacy, 'pctl.glegacy.json'), JSON.stringify({
-        'glegacy-old': { provider: 'gcp', image: 'busybox:latest', labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-old' }, fingerprint: 'f'.repeat(64), replica: 1, hasPorts: false, cluster: CLUSTER, namespace: 'legacy', project: PROJECT, zone: ZONE },
-        'glegacy-web': { provider: 'gcp', image: `pctl-local:${n}`, labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-web' }, fingerprint: originalFingerprint(service, legacy), replica: 1, hasPorts: false, pushedByPctl: true, cluster: CLUSTER, namespace: 'legacy', project: PROJECT, zone: ZONE },
-      }));
+      writeFileSync(
+        path.join(legacy, 'pctl.glegacy.json'),
+        JSON.stringify({
+          'glegacy-old': {
+            provider: 'gcp',
+            image: 'busybox:latest',
+            labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-old' },
+            fingerprint: 'f'.repeat(64),
+            replica: 1,
+            hasPorts: false,
+            cluster: CLUSTER,
+            namespace: 'legacy',
+            project: PROJECT,
+            zone: ZONE,
+          },
+          'glegacy-web': {
+            provider: 'gcp',
+            image: `pctl-local:${n}`,
+            labels: { 'managed-by': 'pctl', 'pctl-stack': 'glegacy', 'pctl-service': 'glegacy-web' },
+            fingerprint: originalFingerprint(service, legacy),
+            replica: 1,
+            hasPorts: false,
+            pushedByPctl: true,
+            cluster: CLUSTER,
+            namespace: 'legacy',
+            project: PROJECT,
+            zone: ZONE,
+          },
+        }),
+      );
       const r = await pctlWatchingArgv(['deploy', '--json'], { cwd: legacy, env }, ACCESS_TOKEN);
       if (r.exitCode !== 0) console.error(r.stderr);
       expect(r.exitCode).toBe(0);
-      expect(JSON.parse(r.stdout).services).toEqual(expect.arrayContaining([
-        expect.objectContaining({ key: 'glegacy-web', action: 'adopt', result: 'adopted' }),
-        expect.objectContaining({ key: 'glegacy-old', action: 'remove', result: 'removed' }),
-      ]));
+      expect(JSON.parse(r.stdout).services).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ key: 'glegacy-web', action: 'adopt', result: 'adopted' }),
+          expect.objectContaining({ key: 'glegacy-old', action: 'remove', result: 'removed' }),
+        ]),
+      );
       expect(kube.get('Deployment', 'legacy', 'glegacy-old')).toBeUndefined();
       expect(r.argvLeak).toEqual([]);
       expect(r.stderr).not.toContain(ACCESS_TOKEN);
@@ -421,7 +557,12 @@ services:
       expect(live()!.spec.template.spec.containers[0]!.image).toBe(original);
       expect(r.stderr).not.toMatch(/docker push/);
       const entry = JSON.parse(readFileSync(path.join(legacy, 'pctl.glegacy.json'), 'utf8'))['glegacy-web'];
-      expect(entry).toMatchObject({ provider: 'gcp', builtByPctl: true, originalImage: `pctl-local:${n}`, gcp: { project: PROJECT, gkeCluster: CLUSTER } });
+      expect(entry).toMatchObject({
+        provider: 'gcp',
+        builtByPctl: true,
+        originalImage: `pctl-local:${n}`,
+        gcp: { project: PROJECT, gkeCluster: CLUSTER },
+      });
       expect(entry.artifactImage).toBeUndefined();
       expect(readFileSync(path.join(legacy, 'pctl.glegacy.json'), 'utf8')).not.toContain(ACCESS_TOKEN);
       const d = await pctl(['destroy'], { cwd: legacy, env });
@@ -456,10 +597,24 @@ services:
     if (r.exitCode !== 0) console.error(r.stderr);
     expect(r.exitCode).toBe(0);
     expect(filestoreGets.at(-1)?.auth).toBe(`Bearer ${ACCESS_TOKEN}`);
-    const pv = kube.get('PersistentVolume', undefined, 'gfiles-media') as { spec: { accessModes: string[]; csi: { driver: string; volumeHandle: string; volumeAttributes: Record<string, string> } } };
-    expect(pv.spec.csi).toEqual({ driver: 'filestore.csi.storage.gke.io', volumeHandle: `modeInstance/${ZONE}/files/data`, volumeAttributes: { ip: '10.20.30.40', volume: 'data' } });
+    const pv = kube.get('PersistentVolume', undefined, 'gfiles-media') as {
+      spec: {
+        accessModes: string[];
+        csi: { driver: string; volumeHandle: string; volumeAttributes: Record<string, string> };
+      };
+    };
+    expect(pv.spec.csi).toEqual({
+      driver: 'filestore.csi.storage.gke.io',
+      volumeHandle: `modeInstance/${ZONE}/files/data`,
+      volumeAttributes: { ip: '10.20.30.40', volume: 'data' },
+    });
     expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
-    await kube.waitFor(() => (kube.get('PersistentVolumeClaim', 'files', 'gfiles-media') as { status?: { phase?: string } } | undefined)?.status?.phase === 'Bound', 60_000);
+    await kube.waitFor(
+      () =>
+        (kube.get('PersistentVolumeClaim', 'files', 'gfiles-media') as { status?: { phase?: string } } | undefined)
+          ?.status?.phase === 'Bound',
+      60_000,
+    );
     expect(r.stderr).not.toContain(ACCESS_TOKEN);
     const d = await pctl(['destroy'], { cwd: shared, env });
     expect(d.exitCode, d.stderr).toBe(0);
@@ -484,11 +639,18 @@ services:
     const r = await pctl(['deploy'], { cwd: byAddress, env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(filestoreGets.length).toBe(asked);
-    const pv = kube.get('PersistentVolume', undefined, 'gfilesip-media') as { spec: { accessModes: string[]; nfs?: unknown; csi?: unknown } };
+    const pv = kube.get('PersistentVolume', undefined, 'gfilesip-media') as {
+      spec: { accessModes: string[]; nfs?: unknown; csi?: unknown };
+    };
     expect(pv.spec.nfs).toEqual({ server: '10.0.1.5', path: '/vol1' });
     expect(pv.spec.csi).toBeUndefined();
     expect(pv.spec.accessModes).toEqual(['ReadWriteMany']);
-    await kube.waitFor(() => (kube.get('PersistentVolumeClaim', 'files', 'gfilesip-media') as { status?: { phase?: string } } | undefined)?.status?.phase === 'Bound', 60_000);
+    await kube.waitFor(
+      () =>
+        (kube.get('PersistentVolumeClaim', 'files', 'gfilesip-media') as { status?: { phase?: string } } | undefined)
+          ?.status?.phase === 'Bound',
+      60_000,
+    );
     const d = await pctl(['destroy'], { cwd: byAddress, env });
     expect(d.exitCode, d.stderr).toBe(0);
     expect(kube.get('PersistentVolume', undefined, 'gfilesip-media')).toBeUndefined();
@@ -498,11 +660,15 @@ services:
     const trace = path.join(tmp.dir, 'trace.txt');
     writeTree(tmp.dir, {
       'trace.txt': '',
-      'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+      'hooks.mjs':
+        "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
       'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
     });
     for (const args of [['--help'], ['validate']]) {
-      const r = await pctl(args, { cwd: dir, env: { ...env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${tmp.dir}/register.mjs` } });
+      const r = await pctl(args, {
+        cwd: dir,
+        env: { ...env, PCTL_TRACE: trace, NODE_OPTIONS: `--import ${tmp.dir}/register.mjs` },
+      });
       expect(r.exitCode).toBe(0);
     }
     const loaded = readFileSync(trace, 'utf8');
@@ -517,7 +683,14 @@ describe('gcp provider, conformance kit', () => {
     // The provider runs in this process: it finds its credentials as the CLI would.
     Object.assign(process.env, env);
     kube.controls.failImage('pctl-kit-no-such-image', 'ErrImagePull');
-    const options = { project: PROJECT, zone: ZONE, cluster: CLUSTER, namespace: 'kit', registryHost: `127.0.0.1:${regPort}`, rolloutTimeout: 60 };
+    const options = {
+      project: PROJECT,
+      zone: ZONE,
+      cluster: CLUSTER,
+      namespace: 'kit',
+      registryHost: `127.0.0.1:${regPort}`,
+      rolloutTimeout: 60,
+    };
     const r = await runConformance({
       provider: gcpProvider as unknown as ProviderV1,
       service: { image: 'busybox:latest', command: 'sleep 3600', ports: [8080], provider: { name: 'gcp', options } },

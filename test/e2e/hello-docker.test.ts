@@ -9,7 +9,8 @@ const STACK = 'hello-e2e';
 const stack = useStack({ example: 'hello' });
 const run = (args: string[], env: Record<string, string> = {}) => stack.pctl([...args, '--name', STACK], { env });
 const state = () => JSON.parse(readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'));
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 
 beforeAll(async () => {
   await requireDocker();

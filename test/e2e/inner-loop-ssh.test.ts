@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { requireDocker } from '../helpers/docker.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
-import { innerLoopScenarios, runIn, startPctl, writeInnerLoopStack, type InnerLoopSetup } from '../helpers/innerLoop.js';
+import {
+  innerLoopScenarios,
+  runIn,
+  startPctl,
+  writeInnerLoopStack,
+  type InnerLoopSetup,
+} from '../helpers/innerLoop.js';
 import { forgetHostKey, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
 
@@ -28,7 +34,11 @@ const setup: InnerLoopSetup = {
     return String(r.stdout).trim();
   },
 };
-const logins = () => sshd!.log().split('\n').filter((l) => /Accepted publickey/.test(l)).length;
+const logins = () =>
+  sshd!
+    .log()
+    .split('\n')
+    .filter((l) => /Accepted publickey/.test(l)).length;
 
 beforeAll(async () => {
   await requireDocker();
@@ -41,11 +51,19 @@ beforeAll(async () => {
   if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshd.log());
   expect(r.exitCode, r.stderr).toBe(0);
   // The services run on the remote engine, not the shared one.
-  expect(await setup.docker(['ps', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).toContain(`${STACK}-web`);
+  expect(await setup.docker(['ps', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).toContain(
+    `${STACK}-web`,
+  );
 }, 240_000);
 
 afterAll(async () => {
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], {
+      reject: false,
+    })
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   if (sshd) await forgetHostKey(sshd.port);
@@ -59,7 +77,9 @@ describe('the inner loop on a remote host over ssh', () => {
 
   it('port-forward opens no second ssh connection: every connection goes through the one pctl holds', async () => {
     const f = startPctl(setup, ['port-forward', 'echo', ':7000']);
-    const line = await until('the forward', () => /forwarding 127\.0\.0\.1:(\d+) -> echo\/1:7000/.exec(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
+    const line = await until('the forward', () => /forwarding 127\.0\.0\.1:(\d+) -> echo\/1:7000/.exec(f.out()), {
+      giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined),
+    });
     const before = logins();
     for (let i = 0; i < 3; i++) {
       const got = await new Promise<string>((resolve, reject) => {
@@ -77,9 +97,14 @@ describe('the inner loop on a remote host over ssh', () => {
   // Last: it stops the remote engine.
   it('logs -f: the engine going away is said and ends the command with exit 1, never a hang', async () => {
     const f = startPctl(setup, ['logs', '-f', 'web']);
-    await until('the running replica followed', () => /web\/1 +\| tick \d+/.test(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
+    await until('the running replica followed', () => /web\/1 +\| tick \d+/.test(f.out()), {
+      giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined),
+    });
     await engine.stop('SIGTERM');
-    const end = await until('pctl logs -f to end', () => (f.child.exitCode !== null ? f.child : undefined), { timeoutMs: 90_000, detail: () => f.err() });
+    const end = await until('pctl logs -f to end', () => (f.child.exitCode !== null ? f.child : undefined), {
+      timeoutMs: 90_000,
+      detail: () => f.err(),
+    });
     expect((await end).exitCode, f.err()).toBe(1);
     expect(f.err()).toMatch(/^error: following the logs of lg-ssh-web stopped: .+/m);
   }, 150_000);

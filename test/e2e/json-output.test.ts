@@ -29,17 +29,28 @@ services:
 `;
 
 // Runs pctl with --json and returns its one document, checked against the schema.
-async function json(args: string[], expected: { exit: number; ok: boolean; command: string }, env: Record<string, string> = {}) {
+async function json(
+  args: string[],
+  expected: { exit: number; ok: boolean; command: string },
+  env: Record<string, string> = {},
+) {
   const r = await stack.pctl([...args, '--json'], { env });
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(r.stdout);
   } catch {
-    throw new Error(`pctl ${args.join(' ')} --json: stdout is not one JSON document:\n${r.stdout}\n--- stderr:\n${r.stderr}`);
+    throw new Error(
+      `pctl ${args.join(' ')} --json: stdout is not one JSON document:\n${r.stdout}\n--- stderr:\n${r.stderr}`,
+    );
   }
   const valid = validate(doc);
   expect(valid, `${args.join(' ')}: ${JSON.stringify(validate.errors)}\n${r.stdout}`).toBe(true);
-  expect({ args, exit: r.exitCode, ok: doc.ok, command: doc.command }, r.stderr).toEqual({ args, exit: expected.exit, ok: expected.ok, command: expected.command });
+  expect({ args, exit: r.exitCode, ok: doc.ok, command: doc.command }, r.stderr).toEqual({
+    args,
+    exit: expected.exit,
+    ok: expected.ok,
+    command: expected.command,
+  });
   return doc as Record<string, any>;
 }
 
@@ -67,9 +78,15 @@ describe('--json', () => {
     for (const i of bad.error.issues) expect(i.file).toBe('bad.yaml');
 
     // A config with two schema errors lists both, not only the first.
-    writeFileSync(stack.path('two.yaml'), `name: ${STACK}\nservices:\n  a:\n    image: x\n    imgae: x\n    provider: { name: docker }\n  b:\n    image: y\n    scale: many\n    provider: { name: docker }\n`);
+    writeFileSync(
+      stack.path('two.yaml'),
+      `name: ${STACK}\nservices:\n  a:\n    image: x\n    imgae: x\n    provider: { name: docker }\n  b:\n    image: y\n    scale: many\n    provider: { name: docker }\n`,
+    );
     const two = await json(['plan', '-c', 'two.yaml'], { exit: 2, ok: false, command: 'plan' });
-    expect(two.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['services.a.imgae', 'services.b.scale']);
+    expect(two.error.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'services.a.imgae',
+      'services.b.scale',
+    ]);
 
     // plan, render
     const plan = await json(['plan'], { exit: 0, ok: true, command: 'plan' });
@@ -94,7 +111,10 @@ describe('--json', () => {
     // deploy (docker service only), and a deploy that fails mid-run: still one document.
     const dep = await json(['deploy', 'web'], { exit: 0, ok: true, command: 'deploy' });
     expect(dep.services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'deployed' })]);
-    writeFileSync(stack.path('fail.yaml'), `name: ${STACK}-fail\nservices:\n  gone:\n    image: 127.0.0.1:9/pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`);
+    writeFileSync(
+      stack.path('fail.yaml'),
+      `name: ${STACK}-fail\nservices:\n  gone:\n    image: 127.0.0.1:9/pctl-json-test-no-such-image:nope\n    provider: { name: docker }\n`,
+    );
     const failed = await json(['deploy', '-c', 'fail.yaml'], { exit: 1, ok: false, command: 'deploy' });
     expect(failed.services[0]).toMatchObject({ result: 'failed' });
     await json(['deploy', 'nosuch'], { exit: 2, ok: false, command: 'deploy' });
@@ -124,17 +144,32 @@ describe('--json', () => {
     const show = await json(['state', 'show'], { exit: 0, ok: true, command: 'state show' });
     expect(Object.keys(show.state)).toContain(`${STACK}-web`);
     writeFileSync(stack.path(`pctl.${STACK}-corrupt.json`), '{"torn": ');
-    const corrupt = await json(['state', 'show', '--name', `${STACK}-corrupt`], { exit: 1, ok: false, command: 'state show' });
+    const corrupt = await json(['state', 'show', '--name', `${STACK}-corrupt`], {
+      exit: 1,
+      ok: false,
+      command: 'state show',
+    });
     expect(corrupt.error.code).toBe('StateCorrupt');
     // Recovery asks every platform the file names: a docker-only file of the same stack.
     writeFileSync(stack.path('docker.yaml'), STACK_FILE.replace(/  kube:[\s\S]*$/, ''));
-    const rec = await json(['state', 'recover', '--yes', '-c', 'docker.yaml'], { exit: 0, ok: true, command: 'state recover' });
+    const rec = await json(['state', 'recover', '--yes', '-c', 'docker.yaml'], {
+      exit: 0,
+      ok: true,
+      command: 'state recover',
+    });
     expect(rec.entries).toContain(`${STACK}-web`);
-    const noTty = await json(['state', 'recover', '-c', 'docker.yaml'], { exit: 2, ok: false, command: 'state recover' });
+    const noTty = await json(['state', 'recover', '-c', 'docker.yaml'], {
+      exit: 2,
+      ok: false,
+      command: 'state recover',
+    });
     expect(noTty.error.code).toBe('ConfirmationNeeded');
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
-    writeFileSync(stack.path(`pctl.${STACK}.json.lock`), JSON.stringify({ pid: dead.pid, host: os.hostname(), command: 'deploy', startedAt: 'then' }));
+    writeFileSync(
+      stack.path(`pctl.${STACK}.json.lock`),
+      JSON.stringify({ pid: dead.pid, host: os.hostname(), command: 'deploy', startedAt: 'then' }),
+    );
     const unlock = await json(['state', 'unlock'], { exit: 0, ok: true, command: 'state unlock' });
     expect(unlock.lock.owner.pid).toBe(dead.pid);
     const notLocked = await json(['state', 'unlock'], { exit: 1, ok: false, command: 'state unlock' });

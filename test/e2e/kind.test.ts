@@ -22,7 +22,11 @@ let env: Record<string, string>;
 const kindLog = () => stack.path('../kind.log');
 const kindCalls = (): string[][] => {
   try {
-    return readFileSync(kindLog(), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(kindLog(), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } catch {
     return [];
   }
@@ -36,8 +40,10 @@ const edit = (from: string | RegExp, to: string) => {
   expect(next).not.toBe(y);
   writeFileSync(stackFile(), next);
 };
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
-const applies = () => server.requests.filter((r) => r.method === 'PATCH' && r.contentType?.includes('apply-patch')).length;
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const applies = () =>
+  server.requests.filter((r) => r.method === 'PATCH' && r.contentType?.includes('apply-patch')).length;
 
 beforeAll(async () => {
   await requireDocker();
@@ -63,45 +69,80 @@ describe('kind provider', () => {
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'deployed' });
+    expect(results(r.stdout)).toEqual({
+      'shop-api': 'deployed',
+      'shop-web': 'deployed',
+      'shop-reports': 'deployed',
+      'shop-manifests': 'deployed',
+    });
 
     const calls = kindCalls();
-    expect(calls.filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', CLUSTER, '--wait', '120s']]);
+    expect(calls.filter((c) => c[0] === 'create')).toEqual([
+      ['create', 'cluster', '--name', CLUSTER, '--wait', '120s'],
+    ]);
     const apiRef = state()['shop-api']!.image!;
     expect(apiRef).toMatch(/^pctl-shop-api:[0-9a-f]{12}$/);
     // api and web run the same image: loaded into the node once.
     expect(calls.filter((c) => c[0] === 'load')).toEqual([['load', 'docker-image', '--name', CLUSTER, apiRef]]);
     expect(calls.some((c) => c[0] === 'push')).toBe(false);
 
-    const api = server.get('Deployment', 'shop', 'shop-api') as { spec: { replicas: number; template: { spec: { containers: { image: string; livenessProbe?: unknown }[] } } }; metadata: { labels: Record<string, string> } };
+    const api = server.get('Deployment', 'shop', 'shop-api') as {
+      spec: { replicas: number; template: { spec: { containers: { image: string; livenessProbe?: unknown }[] } } };
+      metadata: { labels: Record<string, string> };
+    };
     expect(api.spec.replicas).toBe(2);
     expect(api.spec.template.spec.containers[0]!.image).toBe(apiRef);
     expect(api.spec.template.spec.containers[0]!.livenessProbe).toBeTruthy();
-    expect(api.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
+    expect(api.metadata.labels).toMatchObject({
+      'managed-by': 'pctl',
+      'pctl-stack': 'shop',
+      'pctl-service': 'shop-api',
+    });
     expect(server.get('Service', 'shop', 'shop-api')).toBeTruthy();
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('Role', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('RoleBinding', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('PersistentVolumeClaim', 'shop', 'shop-reports')).toBeTruthy();
-    const cron = server.get('CronJob', 'shop', 'nightly-report') as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } }; metadata: { labels: Record<string, string> } };
+    const cron = server.get('CronJob', 'shop', 'nightly-report') as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } };
+      metadata: { labels: Record<string, string> };
+    };
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(apiRef);
     expect(cron.metadata.labels['pctl-service']).toBe('shop-reports');
     // Stack-level manifests: a kustomization with a ConfigMap and a Deployment that rolled out.
-    const edge = server.get('Deployment', 'shop', 'edge') as { metadata: { labels: Record<string, string> }; status: { availableReplicas?: number } };
-    expect(edge.metadata.labels).toMatchObject({ 'pctl-service': 'shop-manifests', 'app.kubernetes.io/part-of': 'shop' });
+    const edge = server.get('Deployment', 'shop', 'edge') as {
+      metadata: { labels: Record<string, string> };
+      status: { availableReplicas?: number };
+    };
+    expect(edge.metadata.labels).toMatchObject({
+      'pctl-service': 'shop-manifests',
+      'app.kubernetes.io/part-of': 'shop',
+    });
     expect(edge.status.availableReplicas).toBe(1);
     expect(server.get('ConfigMap', 'shop', 'shop-settings')).toBeTruthy();
     expect(state()['shop-manifests']).toMatchObject({ provider: 'kind', namespace: 'shop' });
     expect(state()['shop-manifests']!.image).toBeUndefined();
     // Pods really rolled out: 2 api, 1 web, 1 reports.
-    expect(server.list('Pod', 'shop').filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-api')).toHaveLength(2);
+    expect(
+      server
+        .list('Pod', 'shop')
+        .filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-api'),
+    ).toHaveLength(2);
     // Every write was a server-side apply by field manager pctl (the namespace a create).
     const writes = server.requests.filter((q) => ['PATCH', 'PUT', 'POST'].includes(q.method) && q.status < 300);
     expect(writes.filter((q) => q.method === 'PATCH').every((q) => q.fieldManager === 'pctl')).toBe(true);
     expect(writes.filter((q) => q.method !== 'PATCH').map((q) => q.path)).toEqual(['/api/v1/namespaces']);
 
     const s = state();
-    expect(s['shop-web']).toMatchObject({ provider: 'kind', cluster: `kind-${CLUSTER}`, namespace: 'shop', hasHpa: true, hasRbac: true, hasPvc: false, createdNamespace: true });
+    expect(s['shop-web']).toMatchObject({
+      provider: 'kind',
+      cluster: `kind-${CLUSTER}`,
+      namespace: 'shop',
+      hasHpa: true,
+      hasRbac: true,
+      hasPvc: false,
+      createdNamespace: true,
+    });
     expect(s['shop-api']).toMatchObject({ createdNamespace: true, hasHpa: false });
     expect(s['shop-reports']).toMatchObject({ hasPvc: true, hasPv: false });
   }, 180_000);
@@ -120,7 +161,15 @@ describe('kind provider', () => {
   it('shows state next to the pods really running', async () => {
     const r = await stack.pctl(['status', '--json'], { env });
     expect(r.exitCode).toBe(0);
-    const rows = Object.fromEntries((JSON.parse(r.stdout).status as { key: string; inState: string; live: { state: string; detail: string; resources: { name: string; state: string }[] } }[]).map((x) => [x.key, x]));
+    const rows = Object.fromEntries(
+      (
+        JSON.parse(r.stdout).status as {
+          key: string;
+          inState: string;
+          live: { state: string; detail: string; resources: { name: string; state: string }[] };
+        }[]
+      ).map((x) => [x.key, x]),
+    );
     expect(rows['shop-api']!.inState).toBe('deployed');
     expect(rows['shop-api']!.live.state).toBe('running');
     expect(rows['shop-api']!.live.detail).toBe('2/2 available in shop');
@@ -132,8 +181,15 @@ describe('kind provider', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('FORMAT: csv', 'FORMAT: json'));
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'skipped', 'shop-web': 'skipped', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
-    expect((server.get('ConfigMap', 'shop', 'report-settings') as { data: Record<string, string> }).data.FORMAT).toBe('json');
+    expect(results(r.stdout)).toEqual({
+      'shop-api': 'skipped',
+      'shop-web': 'skipped',
+      'shop-reports': 'deployed',
+      'shop-manifests': 'skipped',
+    });
+    expect((server.get('ConfigMap', 'shop', 'report-settings') as { data: Record<string, string> }).data.FORMAT).toBe(
+      'json',
+    );
   }, 120_000);
 
   it('loads a rebuilt image into the node and rolls the services that run it', async () => {
@@ -142,24 +198,48 @@ describe('kind provider', () => {
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     // reports' CronJob names pctl://api, so it follows the new tag too.
-    expect(results(r.stdout)).toEqual({ 'shop-api': 'deployed', 'shop-web': 'deployed', 'shop-reports': 'deployed', 'shop-manifests': 'skipped' });
+    expect(results(r.stdout)).toEqual({
+      'shop-api': 'deployed',
+      'shop-web': 'deployed',
+      'shop-reports': 'deployed',
+      'shop-manifests': 'skipped',
+    });
     const ref = state()['shop-api']!.image!;
     expect(kindCalls().filter((c) => c[0] === 'load')).toEqual([['load', 'docker-image', '--name', CLUSTER, ref]]);
-    expect((server.get('Deployment', 'shop', 'shop-web') as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]!.image).toBe(ref);
+    expect(
+      (
+        server.get('Deployment', 'shop', 'shop-web') as {
+          spec: { template: { spec: { containers: { image: string }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.image,
+    ).toBe(ref);
   }, 180_000);
 
   it('moves a service to another namespace: applied there, gone from the old one', async () => {
-    edit('options: { cluster: ' + CLUSTER + ', namespace: shop, storage', 'options: { cluster: ' + CLUSTER + ', namespace: shop-batch, storage');
+    edit(
+      'options: { cluster: ' + CLUSTER + ', namespace: shop, storage',
+      'options: { cluster: ' + CLUSTER + ', namespace: shop-batch, storage',
+    );
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
     expect(server.get('Deployment', 'shop-batch', 'shop-reports')).toBeTruthy();
     expect(server.get('CronJob', 'shop-batch', 'nightly-report')).toBeTruthy();
     expect(server.get('PersistentVolumeClaim', 'shop-batch', 'shop-reports')).toBeTruthy();
-    for (const [kind, name] of [['Deployment', 'shop-reports'], ['CronJob', 'nightly-report'], ['ConfigMap', 'report-settings'], ['PersistentVolumeClaim', 'shop-reports'], ['ServiceAccount', 'shop-reports']]) {
+    for (const [kind, name] of [
+      ['Deployment', 'shop-reports'],
+      ['CronJob', 'nightly-report'],
+      ['ConfigMap', 'report-settings'],
+      ['PersistentVolumeClaim', 'shop-reports'],
+      ['ServiceAccount', 'shop-reports'],
+    ]) {
       expect(server.get(kind!, 'shop', name!), `${kind} ${name} left in shop`).toBeUndefined();
     }
-    expect(server.list('Pod', 'shop').filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-reports')).toEqual([]);
+    expect(
+      server
+        .list('Pod', 'shop')
+        .filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === 'shop-reports'),
+    ).toEqual([]);
     // The old namespace still holds api and web: it stays.
     expect(server.get('Namespace', undefined, 'shop')).toBeTruthy();
     expect(state()['shop-reports']).toMatchObject({ namespace: 'shop-batch', createdNamespace: true });
@@ -168,12 +248,17 @@ describe('kind provider', () => {
   it('moves a service to another cluster: deployed there, then removed from the old one', async () => {
     server2 = await startKubeApiServer({ contextName: `kind-${CLUSTER}-b` });
     env.KUBECONFIG = `${server.kubeconfigPath}:${server2.kubeconfigPath}`;
-    edit(`options: { cluster: ${CLUSTER}, namespace: shop-batch, storage`, `options: { cluster: ${CLUSTER}-b, namespace: shop-batch, storage`);
+    edit(
+      `options: { cluster: ${CLUSTER}, namespace: shop-batch, storage`,
+      `options: { cluster: ${CLUSTER}-b, namespace: shop-batch, storage`,
+    );
     clearKindLog();
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.stderr).not.toMatch(/^error/m);
     expect(results(r.stdout)['shop-reports']).toBe('deployed');
-    expect(kindCalls().filter((c) => c[0] === 'create')).toEqual([['create', 'cluster', '--name', `${CLUSTER}-b`, '--wait', '120s']]);
+    expect(kindCalls().filter((c) => c[0] === 'create')).toEqual([
+      ['create', 'cluster', '--name', `${CLUSTER}-b`, '--wait', '120s'],
+    ]);
     expect(server2.get('Deployment', 'shop-batch', 'shop-reports')).toBeTruthy();
     expect(server2.get('CronJob', 'shop-batch', 'nightly-report')).toBeTruthy();
     expect(server.get('Deployment', 'shop-batch', 'shop-reports')).toBeUndefined();
@@ -189,7 +274,14 @@ describe('kind provider', () => {
     const r = await stack.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(0);
     expect(results(r.stdout)['shop-web']).toBe('removed');
-    for (const [kind, name] of [['Deployment', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web'], ['Role', 'shop-web'], ['RoleBinding', 'shop-web'], ['ServiceAccount', 'shop-web']]) {
+    for (const [kind, name] of [
+      ['Deployment', 'shop-web'],
+      ['Service', 'shop-web'],
+      ['HorizontalPodAutoscaler', 'shop-web'],
+      ['Role', 'shop-web'],
+      ['RoleBinding', 'shop-web'],
+      ['ServiceAccount', 'shop-web'],
+    ]) {
       expect(server.get(kind!, 'shop', name!), `${kind} ${name}`).toBeUndefined();
     }
     expect(state()['shop-web']).toBeUndefined();
@@ -198,7 +290,10 @@ describe('kind provider', () => {
 
   it('gives a prebuilt private image a pull Secret on its service account, the password never shown', async () => {
     const password = PULL_PASSWORD;
-    edit('  reports:\n', `  tool:\n    image: 127.0.0.1:5999/team/tool:1.0\n    registry: { url: "http://127.0.0.1:5999/team", username: robot, password: "\${env:TOOL_PULL_PASSWORD}" }\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: shop } }\n  reports:\n`);
+    edit(
+      '  reports:\n',
+      `  tool:\n    image: 127.0.0.1:5999/team/tool:1.0\n    registry: { url: "http://127.0.0.1:5999/team", username: robot, password: "\${env:TOOL_PULL_PASSWORD}" }\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: shop } }\n  reports:\n`,
+    );
     const penv = env;
     const r = await stack.pctl(['deploy', '--json', '--verbose'], { env: penv });
     expect(r.stderr).not.toMatch(/^error/m);
@@ -213,9 +308,17 @@ describe('kind provider', () => {
     // Nowhere else: not in the state file, the output, or what render prints.
     const rendered = await stack.pctl(['render', 'tool'], { env: penv });
     expect(rendered.exitCode).toBe(0);
-    const renderedSecret = JSON.parse(Buffer.from(/\.dockerconfigjson: (\S+)/.exec(rendered.stdout)![1]!, 'base64').toString());
+    const renderedSecret = JSON.parse(
+      Buffer.from(/\.dockerconfigjson: (\S+)/.exec(rendered.stdout)![1]!, 'base64').toString(),
+    );
     expect(renderedSecret.auths['127.0.0.1:5999'].password).toBe('<redacted>');
-    for (const text of [readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'), r.stdout, r.stderr, rendered.stdout, rendered.stderr]) {
+    for (const text of [
+      readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'),
+      r.stdout,
+      r.stderr,
+      rendered.stdout,
+      rendered.stderr,
+    ]) {
       expect(text).not.toContain(password);
       expect(text).not.toContain(Buffer.from(password).toString('base64').slice(0, 12));
     }
@@ -225,12 +328,19 @@ describe('kind provider', () => {
 
   it('fails the deploy when the rollout fails, naming the pod and its reason', async () => {
     server.controls.failImage('busybox:does-not-exist', 'ImagePullBackOff');
-    edit('  reports:\n', '  broken:\n    image: busybox:does-not-exist\n    provider: { name: kind, options: { cluster: ' + CLUSTER + ', namespace: shop, rolloutTimeout: 60 } }\n  reports:\n');
+    edit(
+      '  reports:\n',
+      '  broken:\n    image: busybox:does-not-exist\n    provider: { name: kind, options: { cluster: ' +
+        CLUSTER +
+        ', namespace: shop, rolloutTimeout: 60 } }\n  reports:\n',
+    );
     const r = await stack.pctl(['deploy'], { env });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/shop-broken: rollout of deployment shop\/shop-broken failed: pod shop-broken-[a-z0-9]+-[a-z0-9]+ (ImagePullBackOff|ErrImagePull)/);
+    expect(errors[0]).toMatch(
+      /shop-broken: rollout of deployment shop\/shop-broken failed: pod shop-broken-[a-z0-9]+-[a-z0-9]+ (ImagePullBackOff|ErrImagePull)/,
+    );
     expect(state()['shop-broken']!.pending).toBe(true);
     // Fixed: the next deploy finishes it.
     server.controls.clearImageFailures();
@@ -244,8 +354,21 @@ describe('kind provider', () => {
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
     expect(server.get('Deployment', 'shop', 'edge')).toBeUndefined();
-    for (const kind of ['Deployment', 'Service', 'Pod', 'CronJob', 'ConfigMap', 'PersistentVolumeClaim', 'ServiceAccount', 'Role', 'RoleBinding', 'HorizontalPodAutoscaler']) {
-      const left = server.list(kind).filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.['pctl-stack'] === STACK);
+    for (const kind of [
+      'Deployment',
+      'Service',
+      'Pod',
+      'CronJob',
+      'ConfigMap',
+      'PersistentVolumeClaim',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'HorizontalPodAutoscaler',
+    ]) {
+      const left = server
+        .list(kind)
+        .filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.['pctl-stack'] === STACK);
       expect(left, kind).toEqual([]);
     }
     expect(server.get('Namespace', undefined, 'shop')).toBeUndefined();
@@ -254,13 +377,19 @@ describe('kind provider', () => {
     expect(server2!.get('Namespace', undefined, 'shop-batch')).toBeUndefined();
     expect(Object.values(state()).every((e) => e.destroyed)).toBe(true);
     // The images pctl built for the stack are gone from the local engine too.
-    expect((await execa('docker', ['images', '--filter', 'reference=pctl-shop-*', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim()).toBe('');
+    expect(
+      (
+        await execa('docker', ['images', '--filter', 'reference=pctl-shop-*', '--format', '{{.Repository}}:{{.Tag}}'])
+      ).stdout.trim(),
+    ).toBe('');
   }, 180_000);
 });
 
 describe('kind provider, bad environment', () => {
   it('names the missing kind binary and how to install it', async () => {
-    const r = await stack.pctl(['deploy'], { env: { ...env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
+    const r = await stack.pctl(['deploy'], {
+      env: { ...env, PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` },
+    });
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
@@ -273,10 +402,15 @@ describe('kind provider, bad environment', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain(`cannot read the kubeconfig ${missing}`);
     const other = stack.path('../other.yaml');
-    writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n');
+    writeFileSync(
+      other,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n',
+    );
     const r2 = await stack.pctl(['deploy'], { env: { ...env, KUBECONFIG: other } });
     expect(r2.exitCode).not.toBe(0);
     // Services on both clusters fail at once; whichever fails first names its own context.
-    expect(r2.stderr).toMatch(new RegExp(`error: .*no context "kind-${CLUSTER}(-b)?" in the kubeconfig ${other} \\(it has: other\\)`));
+    expect(r2.stderr).toMatch(
+      new RegExp(`error: .*no context "kind-${CLUSTER}(-b)?" in the kubeconfig ${other} \\(it has: other\\)`),
+    );
   }, 60_000);
 });

@@ -31,12 +31,25 @@ services:
     env: { DB_PASSWORD: "\${env:E2E_DB_PW}", MODE: prod }
     provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: ${namespace} } }
 `;
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const stateText = (stack: string) => readFileSync(path.join(dir(), `pctl.${stack}.json`), 'utf8');
-type Dep = { metadata: { labels: Record<string, string> }; spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { env: unknown[] }[] } } } };
+type Dep = {
+  metadata: { labels: Record<string, string> };
+  spec: {
+    template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { env: unknown[] }[] } };
+  };
+};
 const deployment = (ns: string, name: string) => server.get('Deployment', ns, name) as unknown as Dep | undefined;
 const runningPods = (ns: string, key: string) =>
-  server.list('Pod', ns).filter((p) => (p.metadata.labels as Record<string, string>)['pctl-service'] === key && !p.metadata.deletionTimestamp && p.status?.phase === 'Running');
+  server
+    .list('Pod', ns)
+    .filter(
+      (p) =>
+        (p.metadata.labels as Record<string, string>)['pctl-service'] === key &&
+        !p.metadata.deletionTimestamp &&
+        p.status?.phase === 'Running',
+    );
 
 beforeAll(async () => {
   await requireDocker();
@@ -64,7 +77,9 @@ describe('object names', () => {
     }
     for (const key of ['store-web', 'store-staging-web']) {
       expect(deployment('together', key)!.metadata.labels['pctl-service']).toBe(key);
-      expect((server.get('Service', 'together', key)!.spec as { selector: Record<string, string> }).selector['pctl-service']).toBe(key);
+      expect(
+        (server.get('Service', 'together', key)!.spec as { selector: Record<string, string> }).selector['pctl-service'],
+      ).toBe(key);
       expect(server.get('ServiceAccount', 'together', key)).toBeTruthy();
       expect(server.get('Secret', 'together', `${key}-env`)).toBeTruthy();
       expect(runningPods('together', key)).toHaveLength(1);
@@ -84,9 +99,16 @@ describe('object names', () => {
       { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'store-web-env', key: 'DB_PASSWORD' } } },
       { name: 'MODE', value: 'prod' },
     ]);
-    const secret = server.get('Secret', 'together', 'store-web-env') as unknown as { data: Record<string, string>; metadata: { labels: Record<string, string> } };
+    const secret = server.get('Secret', 'together', 'store-web-env') as unknown as {
+      data: Record<string, string>;
+      metadata: { labels: Record<string, string> };
+    };
     expect(Buffer.from(secret.data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY);
-    expect(secret.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'store', 'pctl-service': 'store-web' });
+    expect(secret.metadata.labels).toMatchObject({
+      'managed-by': 'pctl',
+      'pctl-stack': 'store',
+      'pctl-service': 'store-web',
+    });
     expect(stateText('store')).not.toContain(CANARY);
     const rendered = await folder.pctl(['render', '--json'], { env });
     expect(rendered.exitCode).toBe(0);
@@ -108,18 +130,28 @@ describe('object names', () => {
     expect(after).toMatch(/^[0-9a-f]{32}$/);
     expect(after).not.toBe(before);
     expect(runningPods('together', 'store-web').map((p) => p.metadata.name)).not.toContain(oldPod);
-    expect(Buffer.from((server.get('Secret', 'together', 'store-web-env') as unknown as { data: Record<string, string> }).data.DB_PASSWORD!, 'base64').toString()).toBe(CANARY2);
+    expect(
+      Buffer.from(
+        (server.get('Secret', 'together', 'store-web-env') as unknown as { data: Record<string, string> }).data
+          .DB_PASSWORD!,
+        'base64',
+      ).toString(),
+    ).toBe(CANARY2);
 
-    writeFileSync(path.join(dir(), 'pctl.yaml'), stackYaml('together').replace('DB_PASSWORD: "${env:E2E_DB_PW}", ', ''));
+    writeFileSync(
+      path.join(dir(), 'pctl.yaml'),
+      stackYaml('together').replace('DB_PASSWORD: "${env:E2E_DB_PW}", ', ''),
+    );
     const r2 = await folder.pctl(['deploy', '--json'], { env });
     expect(r2.exitCode).toBe(0);
     expect(server.get('Secret', 'together', 'store-web-env')).toBeUndefined();
   }, 180_000);
 });
 
-describe('another stack\'s objects', () => {
+describe("another stack's objects", () => {
   it('refuses, with one error line naming both stacks, a deploy whose object another stack owns', async () => {
-    const file = (service: string) => `services:\n  ${service}:\n    image: busybox:latest\n    command: sleep 86400\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: together } }\n`;
+    const file = (service: string) =>
+      `services:\n  ${service}:\n    image: busybox:latest\n    command: sleep 86400\n    provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: together } }\n`;
     writeFileSync(path.join(dir(), 'a.yaml'), `name: a\n${file('b-c')}`);
     // In another folder: in the same one, the state files' shared key is refused before any cluster is asked.
     mkdirSync(path.join(dir(), 'other'), { recursive: true });
@@ -131,7 +163,9 @@ describe('another stack\'s objects', () => {
     expect(r.exitCode).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/a-b-c: ServiceAccount together\/a-b-c belongs to stack "a" \(label pctl-stack\), not to stack "a-b"/);
+    expect(errors[0]).toMatch(
+      /a-b-c: ServiceAccount together\/a-b-c belongs to stack "a" \(label pctl-stack\), not to stack "a-b"/,
+    );
     expect(JSON.stringify(deployment('together', 'a-b-c'))).toBe(before);
     expect(deployment('together', 'a-b-c')!.metadata.labels['pctl-stack']).toBe('a');
   }, 120_000);
@@ -139,7 +173,10 @@ describe('another stack\'s objects', () => {
 
 // Strips what the server adds, so the object can be written again under another name.
 function asApplied(o: KubeObject, name: string): KubeObject {
-  const { uid, resourceVersion, managedFields, creationTimestamp, generation, ...metadata } = o.metadata as Record<string, unknown>;
+  const { uid, resourceVersion, managedFields, creationTimestamp, generation, ...metadata } = o.metadata as Record<
+    string,
+    unknown
+  >;
   void uid, void resourceVersion, void managedFields, void creationTimestamp, void generation;
   const { status, ...rest } = o as KubeObject & { status?: unknown };
   void status;
@@ -158,15 +195,26 @@ describe('objects and state from an earlier pctl', () => {
       await client.apply(asApplied(live, 'web'));
     }
     await server.waitFor(() => runningPods('legacy', 'store-web').length === 2);
-    for (const kind of ['Deployment', 'Service']) await client.delete({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, metadata: { name: 'store-web', namespace: 'legacy' } });
-    await server.waitFor(() => !server.get('Deployment', 'legacy', 'store-web') && runningPods('legacy', 'store-web').length === 1);
+    for (const kind of ['Deployment', 'Service'])
+      await client.delete({
+        apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
+        kind,
+        metadata: { name: 'store-web', namespace: 'legacy' },
+      });
+    await server.waitFor(
+      () => !server.get('Deployment', 'legacy', 'store-web') && runningPods('legacy', 'store-web').length === 1,
+    );
     const oldPod = runningPods('legacy', 'store-web')[0]!.metadata.name;
     const file = path.join(dir(), 'pctl.store.json');
     const state = JSON.parse(readFileSync(file, 'utf8'));
     const entries = state.entries ?? state;
     const entry = entries['store-web'];
     delete entry.objectNames;
-    entry.objects = (entry.objects as string[]).map((r) => r.replace('apps/v1/Deployment/legacy/store-web', 'apps/v1/Deployment/legacy/web').replace('v1/Service/legacy/store-web', 'v1/Service/legacy/web'));
+    entry.objects = (entry.objects as string[]).map((r) =>
+      r
+        .replace('apps/v1/Deployment/legacy/store-web', 'apps/v1/Deployment/legacy/web')
+        .replace('v1/Service/legacy/store-web', 'v1/Service/legacy/web'),
+    );
     writeFileSync(file, JSON.stringify(state, null, 2));
 
     // The fingerprint is unchanged, the names are not: plan says why, deploy moves them.

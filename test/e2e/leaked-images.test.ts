@@ -49,7 +49,8 @@ afterAll(async () => {
   await removeStack(QUIET);
   await removeStack(SHARED);
   for (const c of keepers) await execa('docker', ['rm', '-f', c], { reject: false });
-  for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used']) await execa('docker', ['rmi', '-f', t], { reject: false });
+  for (const t of ['pctl-leakimg-nolabel:x', 'pctl-leakimg-web:used'])
+    await execa('docker', ['rmi', '-f', t], { reject: false });
 });
 
 describe('leaked images', () => {
@@ -64,7 +65,13 @@ describe('leaked images', () => {
     keepers.push(user);
     await docker(['create', '--name', user, 'pctl-leakimg-web:used', 'true']);
     // Recorded as pctl's builds: the one-label and other-stack images still stay (their labels say so).
-    recordKilledBuild(stack.dir, STACK, ['pctl-leakimg-web:leak1', 'pctl-leakimg-web:leak2', 'pctl-leakimg-web:used', 'pctl-leakimg-nolabel:x', 'pctl-leakimg-other-web:x']);
+    recordKilledBuild(stack.dir, STACK, [
+      'pctl-leakimg-web:leak1',
+      'pctl-leakimg-web:leak2',
+      'pctl-leakimg-web:used',
+      'pctl-leakimg-nolabel:x',
+      'pctl-leakimg-other-web:x',
+    ]);
 
     const first = await stack.pctl(['deploy']);
     expect(first.exitCode, first.stderr).toBe(0);
@@ -100,15 +107,24 @@ describe('leaked images', () => {
       'pctl.yaml': `name: ${QUIET}\nservices:\n  web:\n    image: ./web\n    command: sleep 3600\n    provider: { name: docker }\n`,
       'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
       'web/site/index.html': 'quiet\n',
-      'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+      'hooks.mjs':
+        "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
       'register.mjs': "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
     });
     const marker = path.join(quiet, '.pctl', `${QUIET}.building`);
     const traced = async () => {
       writeFileSync(trace, '');
-      const r = await pctl(['deploy', '--json'], { cwd: quiet, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${quiet}/register.mjs` } });
+      const r = await pctl(['deploy', '--json'], {
+        cwd: quiet,
+        env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${quiet}/register.mjs` },
+      });
       expect(r.exitCode, r.stderr).toBe(0);
-      return { result: JSON.parse(r.stdout).services[0].result as string, engineClient: /node_modules\/dockerode\/|packages\/cli\/bundle\/dockerode\.js/.test(readFileSync(trace, 'utf8')) };
+      return {
+        result: JSON.parse(r.stdout).services[0].result as string,
+        engineClient: /node_modules\/dockerode\/|packages\/cli\/bundle\/dockerode\.js/.test(
+          readFileSync(trace, 'utf8'),
+        ),
+      };
     };
     expect(await traced()).toEqual({ result: 'deployed', engineClient: true });
     expect(existsSync(marker), 'the sweep after the build clears the marker').toBe(false);
@@ -135,7 +151,10 @@ describe('leaked images', () => {
     expect(deploy.exitCode, deploy.stderr).toBe(0);
     const [image] = await labelled('image', SHARED);
     expect(image).toMatch(/^pctl-leakimg-shared-api:/);
-    const running = async () => (await docker(['ps', '--filter', `label=pctl-stack=${SHARED}`, '--format', '{{.Image}}'])).split('\n').filter(Boolean);
+    const running = async () =>
+      (await docker(['ps', '--filter', `label=pctl-stack=${SHARED}`, '--format', '{{.Image}}']))
+        .split('\n')
+        .filter(Boolean);
     expect(await running()).toEqual([image, image]);
     // Either one goes first: the image stays while the other runs it.
     const one = await pctl(['destroy', 'api'], { cwd: shared });

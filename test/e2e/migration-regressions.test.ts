@@ -55,7 +55,9 @@ describe("the original's documented forms, deployed", () => {
     });
     const r = await pctl(['deploy'], { cwd: dir });
     expect(r.exitCode, r.stderr).toBe(0);
-    const bindings = JSON.parse(await docker(['inspect', '--format', '{{json .HostConfig.PortBindings}}', `${DOCKER_STACK}-web`])) as Record<string, { HostPort: string }[]>;
+    const bindings = JSON.parse(
+      await docker(['inspect', '--format', '{{json .HostConfig.PortBindings}}', `${DOCKER_STACK}-web`]),
+    ) as Record<string, { HostPort: string }[]>;
     expect(bindings[`${p}/tcp`]!.map((b) => b.HostPort).sort()).toEqual([String(p), String(q)].sort());
     expect(await body(p)).toBe('one container port');
     expect(await body(q)).toBe('one container port');
@@ -65,7 +67,13 @@ describe("the original's documented forms, deployed", () => {
 
   it('aws credentials { region } alone: deploys with the keys of the SDK chain in that region, two Service ports for one container port', async () => {
     await requireDocker();
-    world = await startAwsWorld({ accountId: '271828182845', region: REGION, cluster: 'prod', credentials: [main], registryPassword: 'ecr-password-migration-41' });
+    world = await startAwsWorld({
+      accountId: '271828182845',
+      region: REGION,
+      cluster: 'prod',
+      credentials: [main],
+      registryPassword: 'ecr-password-migration-41',
+    });
     const dir = path.join(world.dir, 'stack');
     writeTree(dir, {
       'pctl.yaml': `name: ${AWS_STACK}
@@ -89,8 +97,13 @@ services:
     const r = await pctl(['deploy', '--json'], { cwd: dir, env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).services).toMatchObject([{ key: `${AWS_STACK}-api`, result: 'deployed' }]);
-    const svc = world.kube.get('Service', 'mig', `${AWS_STACK}-api`) as { spec: { ports: { name: string; port: number; targetPort: number }[] } };
-    expect(svc.spec.ports.map((x) => [x.name, x.port, x.targetPort])).toEqual([['p-3000', 3000, 3000], ['p-8080', 8080, 3000]]);
+    const svc = world.kube.get('Service', 'mig', `${AWS_STACK}-api`) as {
+      spec: { ports: { name: string; port: number; targetPort: number }[] };
+    };
+    expect(svc.spec.ports.map((x) => [x.name, x.port, x.targetPort])).toEqual([
+      ['p-3000', 3000, 3000],
+      ['p-8080', 8080, 3000],
+    ]);
     expect(r.stderr + r.stdout).not.toContain(main.secretAccessKey);
     const d = await pctl(['destroy'], { cwd: dir, env });
     expect(d.exitCode, d.stderr).toBe(0);

@@ -29,7 +29,8 @@ ${extra}`;
 
 // name -> [stack file, whether it deploys on the local Docker engine]
 const DOCS: Record<string, [string, boolean]> = {
-  'docker-image.yaml': [`name: hello
+  'docker-image.yaml': [
+    `name: hello
 services:
   web:
     image: busybox:latest
@@ -37,8 +38,11 @@ services:
     ports: ["18651:80"]
     provider:
       name: docker
-`, true],
-  'docker-build.yaml': [`name: build
+`,
+    true,
+  ],
+  'docker-build.yaml': [
+    `name: build
 services:
   api:
     image: ./Dockerfile
@@ -49,8 +53,11 @@ services:
     ports: [3000]
     provider:
       name: docker
-`, true],
-  'docker-scale.yaml': [`name: scaled
+`,
+    true,
+  ],
+  'docker-scale.yaml': [
+    `name: scaled
 services:
   worker:
     image: busybox:latest
@@ -61,8 +68,11 @@ services:
       memory: 64Mi
     provider:
       name: docker
-`, true],
-  'docker-autoscale.yaml': [`name: ranged
+`,
+    true,
+  ],
+  'docker-autoscale.yaml': [
+    `name: ranged
 services:
   worker:
     image: busybox:latest
@@ -71,8 +81,11 @@ services:
       replica: [1, 3]
     provider:
       name: docker
-`, true],
-  'docker-health.yaml': [`name: healthy
+`,
+    true,
+  ],
+  'docker-health.yaml': [
+    `name: healthy
 services:
   web:
     image: busybox:latest
@@ -91,8 +104,11 @@ services:
       onfailure: stop
     provider:
       name: docker
-`.replace('      onfailure: restart\n', '      onfailure: restart\n    provider:\n      name: docker\n'), true],
-  'docker-volumes.yaml': [`name: stateful
+`.replace('      onfailure: restart\n', '      onfailure: restart\n    provider:\n      name: docker\n'),
+    true,
+  ],
+  'docker-volumes.yaml': [
+    `name: stateful
 services:
   db:
     image: busybox:latest
@@ -102,8 +118,11 @@ services:
       - path: /logs
     provider:
       name: docker
-`, true],
-  'docker-remote.yaml': [`name: remote
+`,
+    true,
+  ],
+  'docker-remote.yaml': [
+    `name: remote
 services:
   web:
     image: nginx:1.25
@@ -115,8 +134,11 @@ services:
         user: ubuntu
         key: ~/.ssh/id_ed25519
         sudo: true
-`, false],
-  'registry-login.yaml': [`name: pushed
+`,
+    false,
+  ],
+  'registry-login.yaml': [
+    `name: pushed
 services:
   api:
     image: ./Dockerfile
@@ -128,8 +150,11 @@ services:
       name: docker
       options:
         host: build.example.com
-`, false],
-  'registry-url.yaml': [`name: mirrored
+`,
+    false,
+  ],
+  'registry-url.yaml': [
+    `name: mirrored
 services:
   web:
     image: ./Dockerfile
@@ -138,8 +163,11 @@ services:
       name: docker
       options:
         host: build.example.com
-`, false],
-  'resolvers.yaml': [`name: resolved
+`,
+    false,
+  ],
+  'resolvers.yaml': [
+    `name: resolved
 custom:
   region: eu-west-1
   replicas: 2
@@ -161,8 +189,11 @@ services:
       REPEATED: \${self:custom.region}-\${self:custom.tier}-\${env:MISSING_THREE, x}
     provider:
       name: docker
-`, true],
-  'ssm-cfn-lookups.yaml': [`name: looked
+`,
+    true,
+  ],
+  'ssm-cfn-lookups.yaml': [
+    `name: looked
 services:
   api:
     image: busybox:latest
@@ -174,8 +205,11 @@ services:
       BUCKET: \${cfn:shared-bucket, local-bucket}
     provider:
       name: docker
-`, true],
-  'custom-resolver.yaml': [`name: vaulted
+`,
+    true,
+  ],
+  'custom-resolver.yaml': [
+    `name: vaulted
 resolver:
   - ./resolvers/vault.mjs
 services:
@@ -187,8 +221,11 @@ services:
       API_KEY: \${vault:missing/key, fallback-key}
     provider:
       name: docker
-`, true],
-  'plugin.yaml': [`name: plugged
+`,
+    true,
+  ],
+  'plugin.yaml': [
+    `name: plugged
 plugin:
   - ./plugins/defaults.mjs
 services:
@@ -197,14 +234,20 @@ services:
     command: sleep 3600
     provider:
       name: docker
-`, true],
-  'aws-minimal.yaml': [`name: my-app
+`,
+    true,
+  ],
+  'aws-minimal.yaml': [
+    `name: my-app
 services:
   api:
     image: ./Dockerfile
     ports: [3000]
-${aws()}`, false],
-  'aws-full.yaml': [`name: store
+${aws()}`,
+    false,
+  ],
+  'aws-full.yaml': [
+    `name: store
 services:
   api:
     image: ./Dockerfile
@@ -234,8 +277,11 @@ ${aws(`        credentials:
             verbs: [get, list, watch]
         storage:
           size: 20Gi
-`)}`, false],
-  'aws-session.yaml': [`name: temp
+`)}`,
+    false,
+  ],
+  'aws-session.yaml': [
+    `name: temp
 services:
   job:
     image: busybox:latest
@@ -246,14 +292,20 @@ ${aws(`        credentials:
           secret_access_key: \${env:AWS_SECRET_ACCESS_KEY, example-secret}
           session_token: \${env:AWS_SESSION_TOKEN, example-session-token}
         strategy: RollingUpdate
-`)}`, false],
-  'gcp-minimal.yaml': [`name: gshop
+`)}`,
+    false,
+  ],
+  'gcp-minimal.yaml': [
+    `name: gshop
 services:
   web:
     image: ./Dockerfile
     ports: [8080]
-${gcp()}`, false],
-  'gcp-full.yaml': [`name: gstore
+${gcp()}`,
+    false,
+  ],
+  'gcp-full.yaml': [
+    `name: gstore
 services:
   api:
     image: ./Dockerfile
@@ -275,8 +327,11 @@ ${gcp(`        strategy: Recreate
             verbs: [get, list]
         storage:
           size: 50Gi
-`)}`, false],
-  'gcp-filestore.yaml': [`name: gmedia
+`)}`,
+    false,
+  ],
+  'gcp-filestore.yaml': [
+    `name: gmedia
 services:
   media:
     image: busybox:latest
@@ -286,8 +341,11 @@ services:
 ${gcp(`        storage:
           name: filestore
           id: media-share
-`)}`, false],
-  'two-providers.yaml': [`name: hybrid
+`)}`,
+    false,
+  ],
+  'two-providers.yaml': [
+    `name: hybrid
 services:
   api:
     image: ./Dockerfile
@@ -297,7 +355,9 @@ ${aws()}  cache:
     command: sleep 3600
     provider:
       name: docker
-`, false],
+`,
+    false,
+  ],
 };
 
 const RESOLVER = `export default class Vault {
@@ -332,15 +392,33 @@ const env = () => ({
 
 beforeAll(() => {
   tmp = tempDir('pctl-docs-');
-  writeTree(tmp.dir, { Dockerfile: DOCKERFILE, 'resolvers/vault.mjs': RESOLVER, 'plugins/defaults.mjs': PLUGIN, ...Object.fromEntries(Object.entries(DOCS).map(([f, [y]]) => [f, y])) });
+  writeTree(tmp.dir, {
+    Dockerfile: DOCKERFILE,
+    'resolvers/vault.mjs': RESOLVER,
+    'plugins/defaults.mjs': PLUGIN,
+    ...Object.fromEntries(Object.entries(DOCS).map(([f, [y]]) => [f, y])),
+  });
 });
 afterAll(async () => {
-  for (const [f, [, deploys]] of Object.entries(DOCS)) if (deploys) await pctl(['destroy', '-c', f], { cwd: tmp.dir, env: env() });
-  for (const stack of ['hello', 'build', 'scaled', 'ranged', 'healthy', 'stateful', 'resolved', 'looked', 'vaulted', 'plugged']) await removeStack(stack);
+  for (const [f, [, deploys]] of Object.entries(DOCS))
+    if (deploys) await pctl(['destroy', '-c', f], { cwd: tmp.dir, env: env() });
+  for (const stack of [
+    'hello',
+    'build',
+    'scaled',
+    'ranged',
+    'healthy',
+    'stateful',
+    'resolved',
+    'looked',
+    'vaulted',
+    'plugged',
+  ])
+    await removeStack(stack);
   tmp.cleanup();
 }, 300_000);
 
-describe('the original pctl\'s documented stack file forms', () => {
+describe("the original pctl's documented stack file forms", () => {
   for (const [file, [, deploys]] of Object.entries(DOCS)) {
     it(`${file}: validate, plan${/aws|gcp|hybrid/.test(file) ? ', render' : ''}${deploys ? ', deploy on the Docker engine' : ''}, unchanged`, async () => {
       for (const verb of ['validate', 'plan']) {
@@ -372,12 +450,28 @@ describe('the original pctl\'s documented stack file forms', () => {
   it('resolves as documented: whole-string values keep their type, nested and repeated references, fallbacks, a custom resolver, a plugin', async () => {
     const status = await pctl(['status', '--json', '-c', 'resolvers.yaml'], { cwd: tmp.dir, env: env() });
     expect(status.exitCode, status.stderr).toBe(0);
-    const inspect = async (name: string) => JSON.parse((await execDocker(['inspect', '--', name]))) as { Config: { Env: string[] } }[];
-    const envOf = async (container: string) => Object.fromEntries((await inspect(container))[0]!.Config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const inspect = async (name: string) =>
+      JSON.parse(await execDocker(['inspect', '--', name])) as { Config: { Env: string[] } }[];
+    const envOf = async (container: string) =>
+      Object.fromEntries(
+        (await inspect(container))[0]!.Config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+      );
     const api = await envOf('resolved-api-1');
-    expect(api).toMatchObject({ REGION: 'eu-west-1', TIER: 'standard', LEVEL: 'debug', GREETING: 'hello', NESTED: 'deep-default', REPEATED: 'eu-west-1-standard-x' });
+    expect(api).toMatchObject({
+      REGION: 'eu-west-1',
+      TIER: 'standard',
+      LEVEL: 'debug',
+      GREETING: 'hello',
+      NESTED: 'deep-default',
+      REPEATED: 'eu-west-1-standard-x',
+    });
     expect(await envOf('resolved-api-2')).toMatchObject({ REGION: 'eu-west-1' });
-    expect(await envOf('looked-api')).toMatchObject({ DB_HOST: 'localhost', DB_PASSWORD: 'dev-password', VPC: 'vpc-local', BUCKET: 'local-bucket' });
+    expect(await envOf('looked-api')).toMatchObject({
+      DB_HOST: 'localhost',
+      DB_PASSWORD: 'dev-password',
+      VPC: 'vpc-local',
+      BUCKET: 'local-bucket',
+    });
     expect(await envOf('vaulted-api')).toMatchObject({ DB_PASSWORD: 'from-the-vault', API_KEY: 'fallback-key' });
     expect(await envOf('plugged-api')).toMatchObject({ LOG_FORMAT: 'json' });
   });

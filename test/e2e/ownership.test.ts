@@ -17,7 +17,8 @@ const USER_TAG = `ownimg-usertag:${process.pid}`;
 const USER_RUN = `ownimg-userrun-${process.pid}`;
 let tmp: ReturnType<typeof tempDir>;
 
-const exists = async (kind: 'image' | 'network' | 'container', name: string) => (await execa('docker', [kind, 'inspect', name], { reject: false })).exitCode === 0;
+const exists = async (kind: 'image' | 'network' | 'container', name: string) =>
+  (await execa('docker', [kind, 'inspect', name], { reject: false })).exitCode === 0;
 
 beforeAll(async () => {
   await requireDocker();
@@ -51,7 +52,10 @@ describe('ownership', () => {
     await docker(['build', '-q', '-t', CHILD, ctx]);
     await docker(['tag', built!, USER_TAG]);
     await docker(['run', '-d', '--name', USER_RUN, CHILD, 'sleep', '3600']);
-    expect(JSON.parse(await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', CHILD]))).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK });
+    expect(JSON.parse(await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', CHILD]))).toMatchObject({
+      'managed-by': 'pctl',
+      'pctl-stack': STACK,
+    });
 
     // A second generation: pctl's old reference is untagged, the sweep runs after the build.
     writeFileSync(path.join(dir, 'web/site/index.html'), 'v2\n');
@@ -80,11 +84,20 @@ describe('ownership', () => {
 
   it('a network the user made and named in `network:` is used by deploy and left by destroy', async () => {
     const dir = path.join(tmp.dir, 'net');
-    writeTree(dir, { 'pctl.yaml': `name: ${NET_STACK}\nservices:\n  a:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker, options: { network: ${USER_NET} } }\n` });
+    writeTree(dir, {
+      'pctl.yaml': `name: ${NET_STACK}\nservices:\n  a:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker, options: { network: ${USER_NET} } }\n`,
+    });
     await docker(['network', 'create', USER_NET]);
     const deploy = await pctl(['deploy'], { cwd: dir });
     expect(deploy.exitCode, deploy.stderr).toBe(0);
-    expect(await docker(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', `${NET_STACK}-a`])).toContain(USER_NET);
+    expect(
+      await docker([
+        'inspect',
+        '--format',
+        '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+        `${NET_STACK}-a`,
+      ]),
+    ).toContain(USER_NET);
     const destroy = await pctl(['destroy'], { cwd: dir });
     expect(destroy.exitCode, destroy.stderr).toBe(0);
     expect(await labelled('container', NET_STACK)).toEqual([]);

@@ -9,19 +9,34 @@ import { pctl, repoRoot, tempDir } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
 
 const doc = readFileSync(path.join(repoRoot, 'docs/providers/tutorial.md'), 'utf8');
-const blocks = [...doc.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, info: m[2]!.trim(), body: m[3]! }));
-const files = Object.fromEntries(blocks.filter((b) => b.info.startsWith('file=')).map((b) => [b.info.slice(5), b.body]));
+const blocks = [...doc.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)].map((m) => ({
+  lang: m[1]!,
+  info: m[2]!.trim(),
+  body: m[3]!,
+}));
+const files = Object.fromEntries(
+  blocks.filter((b) => b.info.startsWith('file=')).map((b) => [b.info.slice(5), b.body]),
+);
 const shellSteps = blocks.filter((b) => b.lang === 'sh');
 
 let tmp: ReturnType<typeof tempDir>;
 let site: string;
 let tarball: string;
-const npmEnv = { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const npmEnv = {
+  npm_config_offline: 'true',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 
 beforeAll(async () => {
   await requireDocker();
   tmp = tempDir('pctl-tutorial-');
-  const packed = await execa('npm', ['pack', path.join(repoRoot, 'packages/provider-kit'), '--pack-destination', tmp.dir, '--json'], { env: npmEnv });
+  const packed = await execa(
+    'npm',
+    ['pack', path.join(repoRoot, 'packages/provider-kit'), '--pack-destination', tmp.dir, '--json'],
+    { env: npmEnv },
+  );
   tarball = path.join(tmp.dir, JSON.parse(packed.stdout)[0].filename);
 }, 120_000);
 afterAll(async () => {
@@ -36,7 +51,9 @@ describe('the provider tutorial (docs/providers/tutorial.md)', () => {
 
   it('step 1: a new folder with the packed kit installed, and nothing else', async () => {
     // The page's first shell block, with the registry package replaced by the tarball.
-    const script = shellSteps[0]!.body.replace(/#.*$/gm, '').replace('npm install @pctl/provider-kit', `npm install ${tarball}`);
+    const script = shellSteps[0]!.body
+      .replace(/#.*$/gm, '')
+      .replace('npm install @pctl/provider-kit', `npm install ${tarball}`);
     await execa('bash', ['-euo', 'pipefail', '-c', script], { cwd: tmp.dir, env: npmEnv });
     site = path.join(tmp.dir, 'static-site');
     expect(readdirSync(path.join(site, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual(['@pctl']);
@@ -50,7 +67,18 @@ describe('the provider tutorial (docs/providers/tutorial.md)', () => {
     for (const [name, body] of Object.entries(files)) writeFileSync(path.join(site, name), body);
     const r = await execa(process.execPath, ['--test'], { cwd: site, reject: false });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
-    for (const id of ['validate-options', 'deploy', 'secrets', 'idempotent', 'update-in-place', 'destroy-waits', 'destroy-gone', 'deploy-after-destroy', 'interrupted', 'errors']) {
+    for (const id of [
+      'validate-options',
+      'deploy',
+      'secrets',
+      'idempotent',
+      'update-in-place',
+      'destroy-waits',
+      'destroy-gone',
+      'deploy-after-destroy',
+      'interrupted',
+      'errors',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`ok   ${id}:`));
     }
   }, 300_000);

@@ -55,7 +55,8 @@ describe('state recover', () => {
 
     const destroy = await stack.pctl(['destroy']);
     expect(destroy.exitCode).toBe(0);
-    for (const kind of ['container', 'volume', 'network', 'image'] as const) expect(await labelled(kind, STACK), kind).toEqual([]);
+    for (const kind of ['container', 'volume', 'network', 'image'] as const)
+      expect(await labelled(kind, STACK), kind).toEqual([]);
   }, 300_000);
 
   it('keeps a corrupt state file aside and shows the recovered one', async () => {
@@ -76,6 +77,7 @@ describe('state recover', () => {
     expect(show.stdout).toMatch(/pending/);
     expect((await stack.pctl(['deploy'])).exitCode).toBe(0);
     expect((await stack.pctl(['destroy'])).exitCode).toBe(0);
-    for (const kind of ['container', 'volume', 'network', 'image'] as const) expect(await labelled(kind, STACK), kind).toEqual([]);
+    for (const kind of ['container', 'volume', 'network', 'image'] as const)
+      expect(await labelled(kind, STACK), kind).toEqual([]);
   }, 300_000);
 });

@@ -29,18 +29,21 @@ let key: string;
 const repo = () => `127.0.0.1:${regPort}/team`;
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 const env = (password = PASSWORD) => ({ DOCKER_CONFIG: dockerConfig, REG_PASS: password });
 
-
 async function tags(): Promise<string[]> {
-  const r = await fetch(`http://127.0.0.1:${regPort}/v2/team/tags/list`, { headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` } });
+  const r = await fetch(`http://127.0.0.1:${regPort}/v2/team/tags/list`, {
+    headers: { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` },
+  });
   if (r.status === 404) return [];
   expect(r.status).toBe(200);
   return (((await r.json()) as { tags: string[] | null }).tags ?? []).sort();
 }
 
-const runWatched = (args: string[], password = PASSWORD) => pctlWatchingArgv([...args, '--name', STACK], { cwd: dir, env: env(password) }, password);
+const runWatched = (args: string[], password = PASSWORD) =>
+  pctlWatchingArgv([...args, '--name', STACK], { cwd: dir, env: env(password) }, password);
 
 const yaml = () => `name: ${STACK}
 services:
@@ -77,7 +80,15 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=127.0.0.1:${regPort}/team`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa(
+      'docker',
+      ['images', '--filter', `reference=127.0.0.1:${regPort}/team`, '--format', '{{.Repository}}:{{.Tag}}'],
+      { reject: false },
+    )
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await Promise.all([registry?.stop(), sshd?.stop()]);
@@ -102,7 +113,9 @@ describe('a registry with a password', () => {
     expect(r.stderr).toContain(`$ docker login --username ${USER} --password-stdin -- 127.0.0.1:${regPort}`);
     // ... and the host's engine pulls it through the ssh forward, the credentials in the
     // request's X-Registry-Auth header (never in a route, a command line or the output).
-    expect(r.stderr).toContain(`> POST /images/create?fromImage=${encodeURIComponent(`127.0.0.1:${regPort}/team:${tag}`)} (X-Registry-Auth) (on 127.0.0.1)`);
+    expect(r.stderr).toContain(
+      `> POST /images/create?fromImage=${encodeURIComponent(`127.0.0.1:${regPort}/team:${tag}`)} (X-Registry-Auth) (on 127.0.0.1)`,
+    );
     expect(r.stderr).not.toMatch(/\$ ssh .*docker (login|pull)/);
     expect(r.argvLeak).toEqual([]);
     expect(r.stdout).not.toContain(PASSWORD);
@@ -112,7 +125,9 @@ describe('a registry with a password', () => {
     expect(r.stderr).not.toContain('/images/load');
     const remote = (args: string[]) => execa('docker', args, { env: { DOCKER_HOST: engine.host } });
     expect(String((await remote(['image', 'inspect', '--format', '{{.Id}}', s.image])).stdout)).toMatch(/^sha256:/);
-    expect(String((await remote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).stdout).trim()).toBe('true');
+    expect(String((await remote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).stdout).trim()).toBe(
+      'true',
+    );
   });
 
   it('skips a redeploy with no change and pushes nothing', async () => {
@@ -141,7 +156,9 @@ describe('a registry with a password', () => {
       expect(r.exitCode).toBe(1);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toContain(`${STACK}-web: logging in to 127.0.0.1:${regPort} as ${USER} failed: the registry refused the username or password`);
+      expect(errors[0]).toContain(
+        `${STACK}-web: logging in to 127.0.0.1:${regPort} as ${USER} failed: the registry refused the username or password`,
+      );
       expect(errors[0]).toContain('check registry.username and registry.password');
       expect(r.stderr).not.toMatch(/pushing |docker push/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -157,19 +174,28 @@ describe('a registry with a password', () => {
     writeFileSync(path.join(dir, 'web/index.html'), 'hello from the registry');
   });
 
-  it('the local engine pulls a prebuilt image it lacks, as docker run does: with the docker config\'s login, or one line saying why not', async () => {
+  it("the local engine pulls a prebuilt image it lacks, as docker run does: with the docker config's login, or one line saying why not", async () => {
     const ref = `127.0.0.1:${regPort}/team/base:pull-${process.pid}`;
     const local = path.join(tmp.dir, 'pull');
-    writeTree(local, { 'pctl.yaml': `name: regpull\nservices:\n  box:\n    image: ${ref}\n    command: sleep 3600\n    provider: { name: docker }\n` });
+    writeTree(local, {
+      'pctl.yaml': `name: regpull\nservices:\n  box:\n    image: ${ref}\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    });
     const dockerEnv = { DOCKER_CONFIG: dockerConfig };
     const gone = async () => (await execa('docker', ['image', 'inspect', ref], { reject: false })).exitCode !== 0;
     await execa('docker', ['tag', 'busybox:latest', ref]);
-    await execa('docker', ['login', '--username', USER, '--password-stdin', `127.0.0.1:${regPort}`], { input: PASSWORD, env: dockerEnv });
+    await execa('docker', ['login', '--username', USER, '--password-stdin', `127.0.0.1:${regPort}`], {
+      input: PASSWORD,
+      env: dockerEnv,
+    });
     await execa('docker', ['push', '-q', ref], { env: dockerEnv });
     await execa('docker', ['rmi', ref]);
     expect(await gone()).toBe(true);
     try {
-      const r = await pctlWatchingArgv(['deploy', '--verbose'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD);
+      const r = await pctlWatchingArgv(
+        ['deploy', '--verbose'],
+        { cwd: local, env: { DOCKER_CONFIG: dockerConfig } },
+        PASSWORD,
+      );
       if (r.exitCode !== 0) console.error(r.stderr);
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toContain(`pulling ${ref}`);
@@ -177,12 +203,18 @@ describe('a registry with a password', () => {
       expect(r.argvLeak).toEqual([]);
       expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
       expect(await gone()).toBe(false);
-      expect((await pctlWatchingArgv(['destroy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD)).exitCode).toBe(0);
+      expect(
+        (await pctlWatchingArgv(['destroy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD)).exitCode,
+      ).toBe(0);
 
       // Logged out: the engine's refusal, in one line naming the image.
       await execa('docker', ['logout', `127.0.0.1:${regPort}`], { env: dockerEnv });
       await execa('docker', ['rmi', ref]);
-      const refused = await pctlWatchingArgv(['deploy'], { cwd: local, env: { DOCKER_CONFIG: dockerConfig } }, PASSWORD);
+      const refused = await pctlWatchingArgv(
+        ['deploy'],
+        { cwd: local, env: { DOCKER_CONFIG: dockerConfig } },
+        PASSWORD,
+      );
       expect(refused.exitCode).toBe(1);
       const errors = refused.stderr.split('\n').filter((l) => l.startsWith('error:'));
       expect(errors).toHaveLength(1);

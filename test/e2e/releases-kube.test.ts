@@ -24,11 +24,20 @@ services:
     image: ./api
     command: httpd -f -p 8080 -h /site
     provider: { name: kind, options: { cluster: ${CLUSTER}, namespace: ${NS} } }
-${version === 'one' ? `    ports: ["8080"]
+${
+  version === 'one'
+    ? `    ports: ["8080"]
     scale: { replica: [1, 3] }
-    env: { TOKEN: "\${env:RL_KUBE_TOKEN}", MODE: one }` : '    env: { MODE: two, OTHER: "${env:RL_KUBE_TOKEN}" }'}
+    env: { TOKEN: "\${env:RL_KUBE_TOKEN}", MODE: one }`
+    : '    env: { MODE: two, OTHER: "${env:RL_KUBE_TOKEN}" }'
+}
 `;
-const image = () => (server.get('Deployment', NS, `${STACK}-api`) as { spec: { template: { spec: { containers: { image: string }[] } } } } | undefined)?.spec.template.spec.containers[0]!.image;
+const image = () =>
+  (
+    server.get('Deployment', NS, `${STACK}-api`) as
+      | { spec: { template: { spec: { containers: { image: string }[] } } } }
+      | undefined
+  )?.spec.template.spec.containers[0]!.image;
 const secrets = () => server.list('Secret', NS).filter((s) => s.metadata.labels?.['pctl-stack'] === STACK);
 
 beforeAll(async () => {
@@ -41,7 +50,11 @@ beforeAll(async () => {
     PCTL_FAKE_KIND_STATE: stack.path('../kind-clusters.json'),
     RL_KUBE_TOKEN: TOKEN,
   };
-  stack.write({ 'pctl.yaml': stackFile('one'), 'api/Dockerfile': 'FROM busybox:latest\nCOPY site /site/index.html\n', 'api/site': 'one\n' });
+  stack.write({
+    'pctl.yaml': stackFile('one'),
+    'api/Dockerfile': 'FROM busybox:latest\nCOPY site /site/index.html\n',
+    'api/site': 'one\n',
+  });
 }, 60_000);
 afterAll(async () => {
   await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
@@ -50,7 +63,7 @@ afterAll(async () => {
 });
 
 describe('rollback on Kubernetes (kind, API test server)', () => {
-  it('brings back the release\'s Deployment image, Service, HPA and Secret, and records the objects without secret data', async () => {
+  it("brings back the release's Deployment image, Service, HPA and Secret, and records the objects without secret data", async () => {
     const a = await stack.pctl(['deploy'], { env });
     expect(a.exitCode, a.stderr).toBe(0);
     const v1 = image()!;
@@ -83,8 +96,17 @@ describe('rollback on Kubernetes (kind, API test server)', () => {
     expect(text).not.toContain(Buffer.from(TOKEN).toString('base64'));
     const entry = JSON.parse(text)[`${STACK}-api`];
     expect(entry.applied).toBeUndefined();
-    const releases = entry.releases as { number: number; image: string; rollbackOf?: number; restore?: { applied?: { kind: string; data?: unknown; dataKeys?: string[] }[] } }[];
-    expect(releases.map((x) => [x.number, x.image, x.rollbackOf])).toEqual([[1, v1, undefined], [2, v2, undefined], [3, v1, 1]]);
+    const releases = entry.releases as {
+      number: number;
+      image: string;
+      rollbackOf?: number;
+      restore?: { applied?: { kind: string; data?: unknown; dataKeys?: string[] }[] };
+    }[];
+    expect(releases.map((x) => [x.number, x.image, x.rollbackOf])).toEqual([
+      [1, v1, undefined],
+      [2, v2, undefined],
+      [3, v1, 1],
+    ]);
     const kinds = releases[2]!.restore!.applied!.map((o) => o.kind).sort();
     expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'HorizontalPodAutoscaler', 'Secret', 'Service']));
     const recordedSecret = releases[2]!.restore!.applied!.find((o) => o.kind === 'Secret')!;

@@ -11,7 +11,9 @@ import { repoRoot } from '../helpers/cli.js';
 import { docker, labelled, removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')),
+);
 // A --json document, valid against the output schema.
 const doc = (stdout: string) => {
   const d = JSON.parse(stdout);
@@ -40,7 +42,11 @@ services:
 
 interface HistoryDoc {
   ok: boolean;
-  history: { key: string; service: string; releases: { number: number; image?: string; digest?: string; current: boolean; rollbackOf?: number }[] }[];
+  history: {
+    key: string;
+    service: string;
+    releases: { number: number; image?: string; digest?: string; current: boolean; rollbackOf?: number }[];
+  }[];
 }
 const history = async (...args: string[]): Promise<HistoryDoc> => {
   const r = await stack.pctl(['history', ...args, '--json'], { env });
@@ -48,11 +54,16 @@ const history = async (...args: string[]): Promise<HistoryDoc> => {
   return doc(r.stdout) as HistoryDoc;
 };
 const webOf = (h: HistoryDoc) => h.history.find((s) => s.service === 'web')!.releases;
-const running = async () => docker(['inspect', '--format', '{{.Config.Image}} {{range .Config.Env}}{{.}},{{end}}', `${STACK}-web`]);
+const running = async () =>
+  docker(['inspect', '--format', '{{.Config.Image}} {{range .Config.Env}}{{.}},{{end}}', `${STACK}-web`]);
 
 beforeAll(async () => {
   await requireDocker();
-  stack.write({ 'pctl.yaml': stackFile('one'), 'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n', 'web/site': 'v1\n' });
+  stack.write({
+    'pctl.yaml': stackFile('one'),
+    'web/Dockerfile': 'FROM busybox:latest\nCOPY site /site\n',
+    'web/site': 'v1\n',
+  });
 });
 afterAll(async () => {
   await removeStack(STACK);
@@ -69,7 +80,10 @@ describe('history and rollback (docker)', () => {
     const b = await stack.pctl(['deploy'], { env });
     expect(b.exitCode, b.stderr).toBe(0);
     const releases = webOf(await history());
-    expect(releases.map((r) => [r.number, r.current])).toEqual([[1, false], [2, true]]);
+    expect(releases.map((r) => [r.number, r.current])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     [v1, v2] = releases.map((r) => r.image!);
     expect(v1).not.toBe(v2);
     for (const r of releases) expect(r.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -77,26 +91,36 @@ describe('history and rollback (docker)', () => {
     expect(await labelled('image', STACK)).toEqual([v1, v2].sort());
     const table = await stack.pctl(['history', 'web'], { env });
     expect(table.exitCode, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/web \(rl-hist-web\):\n.*\n\s+1\s+\S+\s+pctl-rl-hist-web:\S+\s+[0-9a-f]{12}\s*\n\s+2\s.*current/);
+    expect(table.stdout).toMatch(
+      /web \(rl-hist-web\):\n.*\n\s+1\s+\S+\s+pctl-rl-hist-web:\S+\s+[0-9a-f]{12}\s*\n\s+2\s.*current/,
+    );
     expect(readFileSync(stateFile(), 'utf8')).not.toContain(TOKEN);
   }, 300_000);
 
   it('rolls back to the previous release without building, secrets resolved again, as a new release', async () => {
     const r = await stack.pctl(['rollback', 'web', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(doc(r.stdout).services).toEqual([expect.objectContaining({ key: `${STACK}-web`, result: 'deployed', reason: 'rollback to release 1' })]);
+    expect(doc(r.stdout).services).toEqual([
+      expect.objectContaining({ key: `${STACK}-web`, result: 'deployed', reason: 'rollback to release 1' }),
+    ]);
     expect(r.stderr).not.toMatch(/building|BuildStarted/i);
     const [image, vars] = (await running()).split(' ');
     expect(image).toBe(v1);
     expect(vars!.split(',')).toEqual(expect.arrayContaining([`TOKEN=${TOKEN}`, 'SITE=one']));
     expect(await docker(['exec', `${STACK}-web`, 'cat', '/site'])).toBe('v1');
     const releases = webOf(await history('web'));
-    expect(releases.map((x) => [x.number, x.image, x.current, x.rollbackOf])).toEqual([[1, v1, false, undefined], [2, v2, false, undefined], [3, v1, true, 1]]);
+    expect(releases.map((x) => [x.number, x.image, x.current, x.rollbackOf])).toEqual([
+      [1, v1, false, undefined],
+      [2, v2, false, undefined],
+      [3, v1, true, 1],
+    ]);
     expect(readFileSync(stateFile(), 'utf8')).not.toContain(TOKEN);
     // The next deploy brings the stack file's version back (no build: its image is kept).
     const again = await stack.pctl(['deploy', '--json'], { env });
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).services.find((s: { service: string }) => s.service === 'web').result).toBe('deployed');
+    expect(JSON.parse(again.stdout).services.find((s: { service: string }) => s.service === 'web').result).toBe(
+      'deployed',
+    );
     expect((await running()).split(' ')[0]).toBe(v2);
     expect(webOf(await history()).map((x) => x.number)).toEqual([1, 2, 3, 4]);
   }, 300_000);

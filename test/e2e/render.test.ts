@@ -10,16 +10,23 @@ import { useStack } from '../helpers/stack.js';
 const stack = useStack({ example: 'kind' });
 const hello = useStack({ example: 'hello' });
 // No kind on PATH, no kubeconfig, no Docker engine: render needs none of them.
-const env = () => ({ PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, KUBECONFIG: stack.path('no-such-kubeconfig'), DOCKER_HOST: 'unix:///nonexistent.sock' });
+const env = () => ({
+  PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+  KUBECONFIG: stack.path('no-such-kubeconfig'),
+  DOCKER_HOST: 'unix:///nonexistent.sock',
+});
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
 
 async function validate(o: Obj): Promise<void> {
   const mod = await import(`kubernetes-models/${o.apiVersion}/${o.kind}`);
   const Model = mod[o.kind] ?? mod.default;
   new Model(o).validate();
 }
-
 
 describe('pctl render', () => {
   it('prints every object of every Kubernetes service, valid against the official schemas', async () => {
@@ -30,26 +37,54 @@ describe('pctl render', () => {
     expect(rendered.map((x) => x.key)).toEqual(['shop-api', 'shop-manifests', 'shop-reports', 'shop-web']);
     const all = rendered.flatMap((x) => x.objects.map((o) => ({ key: x.key, o })));
     const kinds = new Set(all.map(({ o }) => o.kind));
-    for (const k of ['Namespace', 'ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'CronJob', 'ConfigMap']) expect(kinds, k).toContain(k);
+    for (const k of [
+      'Namespace',
+      'ServiceAccount',
+      'Deployment',
+      'Service',
+      'HorizontalPodAutoscaler',
+      'Role',
+      'RoleBinding',
+      'PersistentVolumeClaim',
+      'CronJob',
+      'ConfigMap',
+    ])
+      expect(kinds, k).toContain(k);
     for (const { key, o } of all) {
       await expect(validate(o), `${o.kind} ${o.metadata.name}`).resolves.toBeUndefined();
       expect(o.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': key });
       expect(o.metadata.annotations?.['pctl/fingerprint']).toMatch(/^[0-9a-f]{64}$/);
     }
     // pctl://api became the content tag the api service would be built with.
-    const cron = all.find(({ o }) => o.kind === 'CronJob')!.o as unknown as { spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } } };
-    const api = all.find(({ o }) => o.kind === 'Deployment' && o.metadata.name === 'shop-api')!.o as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const cron = all.find(({ o }) => o.kind === 'CronJob')!.o as unknown as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } };
+    };
+    const api = all.find(({ o }) => o.kind === 'Deployment' && o.metadata.name === 'shop-api')!.o as unknown as {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
     expect(api.spec.template.spec.containers[0]!.image).toMatch(/^pctl-shop-api:[0-9a-f]{12}$/);
-    expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(api.spec.template.spec.containers[0]!.image);
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.image).toBe(
+      api.spec.template.spec.containers[0]!.image,
+    );
   });
 
   it('prints YAML documents that parse to the same objects, for one service', async () => {
-    const json = JSON.parse((await stack.pctl(['render', '--json', 'web'], { env: env() })).stdout).rendered as { objects: Obj[] }[];
+    const json = JSON.parse((await stack.pctl(['render', '--json', 'web'], { env: env() })).stdout).rendered as {
+      objects: Obj[];
+    }[];
     const r = await stack.pctl(['render', 'web'], { env: env() });
     expect(r.exitCode).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
     expect(docs).toEqual(json[0]!.objects);
-    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'HorizontalPodAutoscaler']);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'Deployment',
+      'Service',
+      'HorizontalPodAutoscaler',
+    ]);
   });
 
   it('is deterministic and follows the inputs', async () => {
@@ -71,7 +106,9 @@ describe('pctl render', () => {
     writeFileSync(manifest, good.replace('image: pctl://api', 'image: pctl://apii'));
     const badRef = await stack.pctl(['render'], { env: env() });
     expect(badRef.exitCode).toBe(2);
-    expect(badRef.stderr).toMatch(/error: k8s\/report-job\.yaml:\d+ \(services\.reports\.manifests\): pctl:\/\/apii names no service/);
+    expect(badRef.stderr).toMatch(
+      /error: k8s\/report-job\.yaml:\d+ \(services\.reports\.manifests\): pctl:\/\/apii names no service/,
+    );
 
     writeFileSync(manifest, good.replace('kind: ConfigMap', 'kind: ConfigMap\n  bad: [unclosed'));
     const badYaml = await stack.pctl(['render', 'reports'], { env: env() });

@@ -22,7 +22,8 @@ const stack = useStack({ prefix: 'pctl-canary-' });
 let env: Record<string, string>;
 const seen: { what: string; run: PctlRun }[] = [];
 
-const secretEnv = 'env: { A: "${env:CANARY3}", B: "${file:c5.txt}", C: "${vault:c8}", D: "${env:CANARY32}", MIXED: "user=${env:CANARY3};pw=${vault:c8}" }';
+const secretEnv =
+  'env: { A: "${env:CANARY3}", B: "${file:c5.txt}", C: "${vault:c8}", D: "${env:CANARY32}", MIXED: "user=${env:CANARY3};pw=${vault:c8}" }';
 // The 3-character canary comes from an ordinary variable: marked, as any value under 8
 // characters must be to count as a secret (docs/using/reliability.md, "Masking rule").
 const stackYaml = (o: { webCommand: string; dependsOn?: string; apiDockerfile?: string }) => `name: ${STACK}
@@ -82,7 +83,8 @@ beforeAll(async () => {
   stack.write({
     'c5.txt': `${CANARIES.c5}\n`,
     'vault.mjs': `export default class { constructor() { return function vault(key) { return { c8: ${JSON.stringify(CANARIES.c8)} }[key]; }; } }\n`,
-    'api/Dockerfile': 'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n',
+    'api/Dockerfile':
+      'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n',
     'api/index.html': 'hello\n',
     'pctl.yaml': stackYaml({ webCommand: 'sleep 3600' }),
   });
@@ -115,7 +117,9 @@ describe('secret canaries', () => {
       expect((await run('success', ['state', 'show', ...flags])).exitCode).toBe(0);
     }
     const json = await run('success', ['render', '--json']);
-    const objects = (JSON.parse(json.stdout).rendered as { objects: Record<string, unknown>[] }[]).flatMap((r) => r.objects);
+    const objects = (JSON.parse(json.stdout).rendered as { objects: Record<string, unknown>[] }[]).flatMap(
+      (r) => r.objects,
+    );
     expect(objects.length).toBeGreaterThan(0);
     expect(leaks(JSON.stringify(withoutSecretData(objects)))).toEqual([]);
 
@@ -123,9 +127,15 @@ describe('secret canaries', () => {
     const containerEnv = (JSON.parse(await docker(['inspect', `${STACK}-web`]))[0].Config.Env as string[]).join('\n');
     expect(leaks(containerEnv).sort()).toEqual(Object.values(CANARIES).sort());
     // ...and in what the cluster holds for api (its Deployment or its env Secret).
-    const held = ['Deployment', 'Secret'].map((k) => server.get(k, STACK, k === 'Secret' ? `${STACK}-api-env` : 'api')).filter(Boolean);
+    const held = ['Deployment', 'Secret']
+      .map((k) => server.get(k, STACK, k === 'Secret' ? `${STACK}-api-env` : 'api'))
+      .filter(Boolean);
     const heldText = JSON.stringify(held);
-    const decoded = held.flatMap((o) => Object.values(((o as { data?: Record<string, string> }).data ?? {})).map((v) => Buffer.from(v, 'base64').toString('utf8')));
+    const decoded = held.flatMap((o) =>
+      Object.values((o as { data?: Record<string, string> }).data ?? {}).map((v) =>
+        Buffer.from(v, 'base64').toString('utf8'),
+      ),
+    );
     expect(leaks(`${heldText}\n${decoded.join('\n')}`).sort()).toEqual(Object.values(CANARIES).sort());
   }, 900_000);
 
@@ -154,22 +164,40 @@ describe('secret canaries', () => {
     // A secret in a place that makes the stack file invalid.
     writeFileSync(stack.path('pctl.yaml'), stackYaml({ webCommand: 'sleep 3600', dependsOn: '${env:CANARY32}' }));
     for (const flags of FLAGS) {
-      for (const cmd of [['validate'], ['plan'], ['render'], ['build'], ['deploy'], ['status'], ['destroy'], ['state', 'show']]) {
+      for (const cmd of [
+        ['validate'],
+        ['plan'],
+        ['render'],
+        ['build'],
+        ['deploy'],
+        ['status'],
+        ['destroy'],
+        ['state', 'show'],
+      ]) {
         const r = await run('invalid stack file', [...cmd, ...flags]);
         expect(r.exitCode, `${cmd.join(' ')} ${flags.join(' ')}`).toBe(2);
       }
     }
     expect(seen.some((s) => /unknown service "\*\*\*"/.test(s.run.stderr))).toBe(true);
     // A short canary as a custom provider's error, thrown as a plain object.
-    writeFileSync(stack.path('p.mjs'), `export default { apiVersion: 1, name: 'leaky', async deploy({ target }) { throw { message: 'refused ' + target.service.env.A + ' ' + target.service.env.B }; }, async destroy() {} };\n`);
-    writeFileSync(stack.path('leaky.yaml'), `name: ${STACK}odd\nsecrets: [CANARY3]\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`);
+    writeFileSync(
+      stack.path('p.mjs'),
+      `export default { apiVersion: 1, name: 'leaky', async deploy({ target }) { throw { message: 'refused ' + target.service.env.A + ' ' + target.service.env.B }; }, async destroy() {} };\n`,
+    );
+    writeFileSync(
+      stack.path('leaky.yaml'),
+      `name: ${STACK}odd\nsecrets: [CANARY3]\nproviders: { leaky: ./p.mjs }\nservices:\n  odd:\n    image: busybox:latest\n    env: { A: "\${env:CANARY3}", B: "\${file:c5.txt}" }\n    provider: { name: leaky }\n`,
+    );
     for (const flags of FLAGS) {
       const r = await run('custom provider', ['deploy', '-c', 'leaky.yaml', ...flags]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/refused \*\*\* \*\*\*/);
     }
     writeFileSync(stack.path('pctl.yaml'), stackYaml({ webCommand: 'sleep 3600' }));
-    writeFileSync(stack.path('api/Dockerfile'), 'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n');
+    writeFileSync(
+      stack.path('api/Dockerfile'),
+      'FROM busybox\nARG TOKEN\nRUN echo "building with token $TOKEN"\nCOPY index.html /srv/index.html\n',
+    );
     for (const flags of FLAGS.slice(0, 2)) expect((await run('destroy', ['destroy', ...flags])).exitCode).toBe(0);
     expect(existsSync(stack.path(`pctl.${STACK}.json`))).toBe(true);
   }, 900_000);

@@ -77,12 +77,17 @@ describe('secrets', () => {
     const forced = { ...env, PCTL_FORCE: '1' };
     for (const secret of [ENV_SECRET, FILE_SECRET]) {
       // A changed fingerprint makes deploy create app's container again.
-      stack.write({ 'pctl.yaml': readFileSync(stack.path('pctl.yaml'), 'utf8').replace(/command: sleep \d+/, `command: sleep ${3600 + secret.length}`) });
+      stack.write({
+        'pctl.yaml': readFileSync(stack.path('pctl.yaml'), 'utf8').replace(
+          /command: sleep \d+/,
+          `command: sleep ${3600 + secret.length}`,
+        ),
+      });
       const r = await pctlWatchingArgv(['deploy', 'app', '--verbose'], { cwd: stack.dir, env: forced }, secret);
       expect(r.exitCode, r.stderr).toBe(0);
       // --verbose names each engine call by its route; the body (with the values) is never printed.
       expect(r.stderr).toMatch(new RegExp(`> POST /containers/create\\?name=${STACK}-app\\n`));
-      expect(r.stderr).not.toContain("$ docker run");
+      expect(r.stderr).not.toContain('$ docker run');
       expect(r.argvLeak).toEqual([]);
       expectNoSecret(r.stdout + r.stderr, 'deploy output');
     }

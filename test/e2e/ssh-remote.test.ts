@@ -24,7 +24,8 @@ let key: string;
 
 const stateFile = () => path.join(dir, `pctl.${STACK}.json`);
 const state = () => JSON.parse(readFileSync(stateFile(), 'utf8'));
-const results = (stdout: string) => Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(JSON.parse(stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
 // A secret for the remote container: it must reach it without sitting on any command line.
 const TOKEN = `ssh-remote-token-${process.pid}-Zq8`;
 const run = (args: string[]) => pctl([...args, '--name', STACK], { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } });
@@ -34,7 +35,21 @@ async function onRemote(args: string[]): Promise<string> {
   return String(r.stdout).trim();
 }
 const remoteContainers = async () =>
-  (await onRemote(['ps', '-a', '--filter', 'label=managed-by=pctl', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
+  (
+    await onRemote([
+      'ps',
+      '-a',
+      '--filter',
+      'label=managed-by=pctl',
+      '--filter',
+      `label=pctl-stack=${STACK}`,
+      '--format',
+      '{{.Names}}',
+    ])
+  )
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 const yaml = (options: string, page = 'hello over ssh') => ({
   'pctl.yaml': `name: ${STACK}
@@ -65,7 +80,29 @@ beforeAll(async () => {
   sshPort = sshd.port;
   key = sshd.key;
   // The remote really is reachable with the test's key and sees the second engine.
-  const probe = await execa('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-i', key, '-p', String(sshPort), '-l', 'root', '127.0.0.1', 'docker', 'info', '--format', '{{.DockerRootDir}}'], { reject: false });
+  const probe = await execa(
+    'ssh',
+    [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-i',
+      key,
+      '-p',
+      String(sshPort),
+      '-l',
+      'root',
+      '127.0.0.1',
+      'docker',
+      'info',
+      '--format',
+      '{{.DockerRootDir}}',
+    ],
+    { reject: false },
+  );
   if (probe.exitCode !== 0) throw new Error(`ssh to the test sshd failed: ${probe.stderr}\nsshd log:\n${sshd?.log()}`);
   expect(String(probe.stdout).trim()).toBe(path.join(tmp.dir, 'engine', 'data'));
   writeTree(dir, yaml(remoteOptions()));
@@ -73,7 +110,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The local engine keeps the image pctl built; remove it (the remote engine goes entirely).
-  for (const ref of (await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], { reject: false })).stdout.split('\n').filter(Boolean)) {
+  for (const ref of (
+    await execa('docker', ['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}'], {
+      reject: false,
+    })
+  ).stdout
+    .split('\n')
+    .filter(Boolean)) {
     await execa('docker', ['rmi', '-f', ref], { reject: false });
   }
   await sshd?.stop();
@@ -83,7 +126,11 @@ afterAll(async () => {
 
 describe('docker provider on a remote host over ssh', () => {
   it('streams the image from the local engine to the remote one over the ssh forward and runs the container there', async () => {
-    const r = await pctlWatchingArgv(['deploy', '--json', '--verbose', '--name', STACK], { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } }, TOKEN);
+    const r = await pctlWatchingArgv(
+      ['deploy', '--json', '--verbose', '--name', STACK],
+      { cwd: dir, env: { SSH_REMOTE_TOKEN: TOKEN } },
+      TOKEN,
+    );
     if (r.exitCode !== 0) console.error(r.stderr, '\nsshd log:\n', sshd?.log());
     // The values went in the create request's body through the forward: no ssh argv carried them.
     expect(r.argvLeak).toEqual([]);
@@ -106,13 +153,26 @@ describe('docker provider on a remote host over ssh', () => {
     const labels = JSON.parse(await onRemote(['inspect', '--format', '{{json .Config.Labels}}', `${STACK}-web`]));
     expect(labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK, 'pctl-service': `${STACK}-web` });
     expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
-    const remoteEnv = JSON.parse(await onRemote(['inspect', '--format', '{{json .Config.Env}}', `${STACK}-web`])) as string[];
+    const remoteEnv = JSON.parse(
+      await onRemote(['inspect', '--format', '{{json .Config.Env}}', `${STACK}-web`]),
+    ) as string[];
     expect(remoteEnv).toContain(`TOKEN=${TOKEN}`);
     expect(remoteEnv).toContain(`PLAIN=a value; with 'quotes' and "more"`);
     expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe('hello over ssh');
     // Nothing of it on the shared engine but the built image.
-    expect((await execa('docker', ['ps', '-a', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
-    expect(state()[`${STACK}-web`]).toMatchObject({ provider: 'docker', host: '127.0.0.1', user: 'root', sshKey: key, sshPort, hasPorts: true });
+    expect(
+      (
+        await execa('docker', ['ps', '-a', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}}'])
+      ).stdout.trim(),
+    ).toBe('');
+    expect(state()[`${STACK}-web`]).toMatchObject({
+      provider: 'docker',
+      host: '127.0.0.1',
+      user: 'root',
+      sshKey: key,
+      sshPort,
+      hasPorts: true,
+    });
   });
 
   it('skips a second deploy with no change, sending nothing', async () => {
@@ -140,7 +200,9 @@ describe('docker provider on a remote host over ssh', () => {
     const r = await run(['sync', 'web', '--once', '--json', '--verbose']);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout).rounds.map((x: { key: string; containers: string[] }) => [x.key, x.containers])).toEqual([[`${STACK}-web`, [`${STACK}-web`]]]);
+    expect(
+      JSON.parse(r.stdout).rounds.map((x: { key: string; containers: string[] }) => [x.key, x.containers]),
+    ).toEqual([[`${STACK}-web`, [`${STACK}-web`]]]);
     // The files went in as a tar stream to the remote engine's API; no docker command ran over ssh.
     expect(r.stderr).toContain(`> PUT /containers/${STACK}-web/archive?path=`);
     expect(r.stderr).not.toMatch(/\$ ssh .*-- 127\.0\.0\.1 .*docker/);
@@ -151,22 +213,33 @@ describe('docker provider on a remote host over ssh', () => {
   });
 
   it('replaces the container start-first on the remote engine, and brings the old one back when the new one fails', async () => {
-    const page = async () => (await fetch(`http://127.0.0.1:${httpPort}/`).then((r) => r.text(), () => ''));
+    const page = async () =>
+      await fetch(`http://127.0.0.1:${httpPort}/`).then(
+        (r) => r.text(),
+        () => '',
+      );
     writeFileSync(path.join(dir, 'web/index.html'), 'second version');
     const r = await run(['deploy', '--verbose']);
     expect(r.exitCode, r.stderr).toBe(0);
     // The replacement was made beside the old one, under its temporary name, on the remote engine.
     expect(r.stderr).toContain(`> POST /containers/create?name=${STACK}-web.next (on 127.0.0.1)`);
     expect(await remoteContainers()).toEqual([`${STACK}-web`]);
-    expect(await until('the new version on the published port', async () => (await page()) === 'second version')).toBe(true);
+    expect(await until('the new version on the published port', async () => (await page()) === 'second version')).toBe(
+      true,
+    );
 
     const dockerfile = readFileSync(path.join(dir, 'web/Dockerfile'), 'utf8');
-    writeFileSync(path.join(dir, 'web/Dockerfile'), `${dockerfile}ENTRYPOINT ["sh", "-c", "echo broken version >&2; exit 5"]\n`);
+    writeFileSync(
+      path.join(dir, 'web/Dockerfile'),
+      `${dockerfile}ENTRYPOINT ["sh", "-c", "echo broken version >&2; exit 5"]\n`,
+    );
     const broken = await run(['deploy']);
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toMatch(/exited with code 5.*broken version/);
     expect(await remoteContainers()).toEqual([`${STACK}-web`]);
-    expect(await until('the old version back on the published port', async () => (await page()) === 'second version')).toBe(true);
+    expect(
+      await until('the old version back on the published port', async () => (await page()) === 'second version'),
+    ).toBe(true);
     writeFileSync(path.join(dir, 'web/Dockerfile'), dockerfile);
   }, 300_000);
 
@@ -176,8 +249,12 @@ describe('docker provider on a remote host over ssh', () => {
     expect(d.stderr).not.toMatch(/^error/m);
     expect(d.exitCode).toBe(0);
     expect(await remoteContainers()).toEqual([]);
-    expect(await onRemote(['network', 'ls', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Name}}'])).toBe('');
-    expect((await execa('docker', ['image', 'inspect', ref], { env: { DOCKER_HOST: engine.host }, reject: false })).exitCode).not.toBe(0);
+    expect(await onRemote(['network', 'ls', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Name}}'])).toBe(
+      '',
+    );
+    expect(
+      (await execa('docker', ['image', 'inspect', ref], { env: { DOCKER_HOST: engine.host }, reject: false })).exitCode,
+    ).not.toBe(0);
     expect(state()[`${STACK}-web`].destroyed).toBe(true);
   });
 

@@ -7,8 +7,10 @@ import { containerIds, removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
 const stack = useStack();
-const yamlA = 'name: isol\nservices:\n  x-y:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n';
-const yamlB = 'name: isol-x\nservices:\n  y:\n    image: busybox:latest\n    command: sleep 3601\n    provider: { name: docker }\n';
+const yamlA =
+  'name: isol\nservices:\n  x-y:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n';
+const yamlB =
+  'name: isol-x\nservices:\n  y:\n    image: busybox:latest\n    command: sleep 3601\n    provider: { name: docker }\n';
 
 beforeAll(async () => {
   await requireDocker();
@@ -20,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('stacks sharing a key', () => {
-  it('never remove or report each other\'s containers', async () => {
+  it("never remove or report each other's containers", async () => {
     const a = stack.path('a');
     const b = stack.path('b');
     expect((await pctl(['deploy'], { cwd: a })).exitCode).toBe(0);
@@ -35,7 +37,9 @@ describe('stacks sharing a key', () => {
     expect(await containerIds('isol')).toEqual(before);
 
     const statusB = await pctl(['status', '--json'], { cwd: b });
-    expect(JSON.parse(statusB.stdout).status.find((r: { key: string }) => r.key === 'isol-x-y').live.state).toBe('missing');
+    expect(JSON.parse(statusB.stdout).status.find((r: { key: string }) => r.key === 'isol-x-y').live.state).toBe(
+      'missing',
+    );
 
     const destroyB = await pctl(['destroy'], { cwd: b });
     expect(destroyB.exitCode).toBe(0);
@@ -45,7 +49,9 @@ describe('stacks sharing a key', () => {
     // In one folder the second stack file is refused before anything runs, naming both.
     const refused = await pctl(['deploy', '-c', 'other.yaml'], { cwd: a });
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/stack isol-x service y has the key isol-x-y, which stack isol \(pctl\.isol\.json\) uses for its service x-y/);
+    expect(refused.stderr).toMatch(
+      /stack isol-x service y has the key isol-x-y, which stack isol \(pctl\.isol\.json\) uses for its service x-y/,
+    );
     expect(await containerIds('isol')).toEqual(before);
 
     expect((await pctl(['destroy'], { cwd: a })).exitCode).toBe(0);

@@ -52,8 +52,14 @@ beforeAll(async () => {
   await requireDocker();
   fake = await startAwsFake({ region: REGION, credentials: [creds], buckets: { [BUCKET]: { versioning: true } } });
   env = {
-    AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '', ST_S3_ENDPOINT: fake.endpoint, ST_TOKEN: CANARY,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: '',
+    ST_S3_ENDPOINT: fake.endpoint,
+    ST_TOKEN: CANARY,
   };
 });
 afterAll(async () => {
@@ -61,7 +67,10 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const results = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { services: { key: string; result: string }[] }).services.map((s) => [s.key, s.result]));
+const results = (stdout: string) =>
+  Object.fromEntries(
+    (JSON.parse(stdout) as { services: { key: string; result: string }[] }).services.map((s) => [s.key, s.result]),
+  );
 const stored = () => current(fake.buckets().get(BUCKET)!, KEY);
 
 describe('a docker stack sharing one s3 state from two folders', () => {
@@ -73,11 +82,24 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     expect(JSON.parse(r.stdout).stateFile).toBe(`s3://${BUCKET}/${KEY}`);
     expect(existsSync(laptop.path(`pctl.${STACK}.json`))).toBe(false);
     const body = stored()!.body.toString();
-    expect(JSON.parse(body)).toMatchObject({ pctlStateFormat: 1, stack: STACK, state: { [`${STACK}-api`]: { provider: 'docker' } } });
+    expect(JSON.parse(body)).toMatchObject({
+      pctlStateFormat: 1,
+      stack: STACK,
+      state: { [`${STACK}-api`]: { provider: 'docker' } },
+    });
     // The canary reached the container, and nowhere into the stored state (nor any version of it).
-    expect(await (await import('../helpers/docker.js')).docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', `${STACK}-api`])).toContain(`TOKEN=${CANARY}`);
+    expect(
+      await (await import('../helpers/docker.js')).docker([
+        'inspect',
+        '-f',
+        '{{range .Config.Env}}{{println .}}{{end}}',
+        `${STACK}-api`,
+      ]),
+    ).toContain(`TOKEN=${CANARY}`);
     for (const v of fake.buckets().get(BUCKET)!.objects.get(KEY)!) expect(v.body.toString()).not.toContain(CANARY);
-    expect(fake.buckets().get(BUCKET)!.objects.has(`${KEY}.lock`) && current(fake.buckets().get(BUCKET)!, `${KEY}.lock`)).toBeFalsy();
+    expect(
+      fake.buckets().get(BUCKET)!.objects.has(`${KEY}.lock`) && current(fake.buckets().get(BUCKET)!, `${KEY}.lock`),
+    ).toBeFalsy();
   });
 
   it('the second folder (another "machine", no local state, no build cache) sees everything unchanged', async () => {
@@ -88,16 +110,36 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     expect(await containerIds(STACK)).toEqual(before);
     const plan = await ci.pctl(['plan', '--json'], { env });
     expect(results(plan.stdout)).toEqual({ [`${STACK}-api`]: 'planned', [`${STACK}-worker`]: 'planned' });
-    expect(JSON.parse(plan.stdout).services.map((s: { action: string }) => s.action)).toEqual(['unchanged', 'unchanged']);
+    expect(JSON.parse(plan.stdout).services.map((s: { action: string }) => s.action)).toEqual([
+      'unchanged',
+      'unchanged',
+    ]);
   });
 
   it('a run that finds the lock held on another host fails naming it; unlock needs --force', async () => {
     const bucket = fake.buckets().get(BUCKET)!;
     const versionsBefore = bucket.objects.get(KEY)!.length;
-    putVersion(bucket, `${KEY}.lock`, Buffer.from(JSON.stringify({ pid: 31337, host: 'ci-runner-9', command: 'deploy', startedAt: '2026-12-06T20:00:00Z', runId: 'other' })), 'application/json', Date.now());
+    putVersion(
+      bucket,
+      `${KEY}.lock`,
+      Buffer.from(
+        JSON.stringify({
+          pid: 31337,
+          host: 'ci-runner-9',
+          command: 'deploy',
+          startedAt: '2026-12-06T20:00:00Z',
+          runId: 'other',
+        }),
+      ),
+      'application/json',
+      Date.now(),
+    );
     const r = await ci.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'LockHeld', message: `stack is locked by pid 31337 on ci-runner-9 (deploy, since 2026-12-06T20:00:00Z): s3://${BUCKET}/${KEY}.lock` });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'LockHeld',
+      message: `stack is locked by pid 31337 on ci-runner-9 (deploy, since 2026-12-06T20:00:00Z): s3://${BUCKET}/${KEY}.lock`,
+    });
     const waited = await ci.pctl(['deploy', '--lock-timeout', '1s'], { env });
     expect(waited.exitCode).toBe(1);
     expect(waited.stderr).toContain('waiting for the lock: held by pid 31337 on ci-runner-9');
@@ -107,19 +149,29 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     expect(refused.stderr).toContain('on another host (ci-runner-9)');
     const forced = await laptop.pctl(['state', 'unlock', '--force'], { env });
     expect(forced.exitCode).toBe(0);
-    expect(forced.stderr).toContain(`removed the lock s3://${BUCKET}/${KEY}.lock (held by pid 31337 on ci-runner-9, deploy)`);
+    expect(forced.stderr).toContain(
+      `removed the lock s3://${BUCKET}/${KEY}.lock (held by pid 31337 on ci-runner-9, deploy)`,
+    );
     expect(bucket.objects.get(KEY)!.length).toBe(versionsBefore);
   });
 
   it('a concurrent run on this host: a deploy fails naming it, or waits for it and then goes on', async () => {
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { S3Backend } from ${JSON.stringify(backendModule)};
       import { createInterface } from 'node:readline';
       const b = new S3Backend({ backend: 's3', bucket: '${BUCKET}', key: '${KEY}', region: '${REGION}', endpoint: process.env.ST_S3_ENDPOINT, usePathStyle: true }, '${STACK}');
       const lock = await b.lock({ wait: false, command: 'deploy' });
       console.log('held');
       for await (const line of createInterface({ input: process.stdin })) if (line === 'release') { await lock.release(); console.log('released'); }
-    `], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    `,
+      ],
+      { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const out = createInterface({ input: holder.stdout! });
     const lines: string[] = [];
     out.on('line', (l) => lines.push(l));
@@ -127,7 +179,12 @@ describe('a docker stack sharing one s3 state from two folders', () => {
       await until('the other run holds the lock', () => lines.includes('held'));
       const failed = await ci.pctl(['deploy', '--no-wait', '--json'], { env });
       expect(failed.exitCode).toBe(1);
-      expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'LockHeld', message: expect.stringMatching(new RegExp(`^stack is locked by pid ${holder.pid} on ${os.hostname()} \\(deploy, since `)) });
+      expect(JSON.parse(failed.stdout).error).toMatchObject({
+        code: 'LockHeld',
+        message: expect.stringMatching(
+          new RegExp(`^stack is locked by pid ${holder.pid} on ${os.hostname()} \\(deploy, since `),
+        ),
+      });
       const refused = await ci.pctl(['state', 'unlock'], { env });
       expect(refused.stderr).toContain('and it is still running');
       const refusedLocks = () => fake.calls.filter((c) => c.op === 'PutObject' && c.status === 412).length;
@@ -180,7 +237,15 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     // With the state now local (--state), a deploy still finds everything unchanged.
     const r = await laptop.pctl(['deploy', '--json', '--state', file], { env });
     expect(results(r.stdout)).toEqual({ [`${STACK}-api`]: 'skipped', [`${STACK}-worker`]: 'skipped' });
-    const back = await laptop.pctl(['state', 'migrate', '--to', `s3://${BUCKET}/${KEY}?region=${REGION}&endpoint=${encodeURIComponent(fake.endpoint)}&usePathStyle=true`], { env: { ...env, PCTL_STATE: file } });
+    const back = await laptop.pctl(
+      [
+        'state',
+        'migrate',
+        '--to',
+        `s3://${BUCKET}/${KEY}?region=${REGION}&endpoint=${encodeURIComponent(fake.endpoint)}&usePathStyle=true`,
+      ],
+      { env: { ...env, PCTL_STATE: file } },
+    );
     expect(back.exitCode).toBe(0);
     expect(existsSync(file)).toBe(false);
     const again = await ci.pctl(['deploy', '--json'], { env });
@@ -193,7 +258,10 @@ describe('a docker stack sharing one s3 state from two folders', () => {
     const versions = bucket.objects.get(KEY)!.length;
     const r = await ci.pctl(['deploy', '--json'], { env });
     expect(r.exitCode).toBe(1);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'StateCorrupt', message: expect.stringContaining(`s3://${BUCKET}/${KEY} is not valid JSON`) });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'StateCorrupt',
+      message: expect.stringContaining(`s3://${BUCKET}/${KEY} is not valid JSON`),
+    });
     expect(bucket.objects.get(KEY)!.length).toBe(versions);
     expect(stored()!.body.toString()).toBe('{"pctlStateFormat": 1, "stack": "');
     expect(current(bucket, `${KEY}.lock`)).toBeUndefined();

@@ -26,7 +26,13 @@ const saved = { ...process.env };
 beforeAll(async () => {
   fake = await startAwsFake({ region: REGION, credentials: [creds], buckets: { [BUCKET]: { versioning: true } } });
   // The backends in this process find the credentials as the CLI would: in the environment.
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
 });
@@ -36,11 +42,29 @@ afterAll(async () => {
   process.env = saved;
 });
 
-const cfg = (key: string) => ({ backend: 's3' as const, bucket: BUCKET, key, region: REGION, endpoint: fake.endpoint, usePathStyle: true });
-const childEnv = () => ({ ...process.env, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+const cfg = (key: string) => ({
+  backend: 's3' as const,
+  bucket: BUCKET,
+  key,
+  region: REGION,
+  endpoint: fake.endpoint,
+  usePathStyle: true,
+});
+const childEnv = () => ({
+  ...process.env,
+  AWS_ACCESS_KEY_ID: creds.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
 
 function child(source: string, args: string[]) {
-  const c = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
+  const c = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: childEnv(),
+  });
   children.push(c);
   const lines: string[] = [];
   const waiters: ((l: string) => void)[] = [];
@@ -50,7 +74,11 @@ function child(source: string, args: string[]) {
   c.on('exit', (code) => {
     while (waiters.length) waiters.shift()!(`exited ${code}: ${stderr}`);
   });
-  return { c, next: () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => waiters.push(r))), send: (l: string) => c.stdin.write(l + '\n') };
+  return {
+    c,
+    next: () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => waiters.push(r))),
+    send: (l: string) => c.stdin.write(l + '\n'),
+  };
 }
 
 // Each taker: on "go <t>" spins until wall-clock t, takes the lock once (no waiting) and says
@@ -87,17 +115,33 @@ describe('s3 lock', () => {
     for (let round = 0; round < ROUNDS; round++) {
       // Round kinds: no lock (a create race), a dead holder on this host, a lock naming no holder.
       const kind = round % 3;
-      if (kind === 1) putVersion(bucket, lockKey, Buffer.from(JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` })), 'application/json', Date.now());
+      if (kind === 1)
+        putVersion(
+          bucket,
+          lockKey,
+          Buffer.from(
+            JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }),
+          ),
+          'application/json',
+          Date.now(),
+        );
       if (kind === 2) putVersion(bucket, lockKey, Buffer.from(`garbage ${round}`), 'application/json', Date.now());
       const at = Date.now() + 300;
       for (const t of takers) t.send(`go ${at}`);
       const results = await Promise.all(takers.map((t) => t.next()));
-      expect(results.filter((r) => r !== 'won' && r !== 'lost LockHeld'), `round ${round}`).toEqual([]);
+      expect(
+        results.filter((r) => r !== 'won' && r !== 'lost LockHeld'),
+        `round ${round}`,
+      ).toEqual([]);
       const won = results.filter((r) => r === 'won').length;
       winners.push(won);
       expect(won, `round ${round} (kind ${kind}): ${results.join(', ')}`).toBe(1);
       // The lock names the winner, a live process on this host.
-      const holder = JSON.parse(current(bucket, lockKey)!.body.toString()) as { pid: number; host: string; runId: string };
+      const holder = JSON.parse(current(bucket, lockKey)!.body.toString()) as {
+        pid: number;
+        host: string;
+        runId: string;
+      };
       expect(holder).toMatchObject({ host: os.hostname(), command: 'race', runId: expect.any(String) });
       expect(takers.map((t) => t.c.pid)).toContain(holder.pid);
       for (const t of takers) t.send('release');
@@ -111,11 +155,33 @@ describe('s3 lock', () => {
   it('a live holder is named; unlock refuses it without --force on another host', async () => {
     const key = 'held/pctl.st-race.json';
     const bucket = fake.buckets().get(BUCKET)!;
-    putVersion(bucket, `${key}.lock`, Buffer.from(JSON.stringify({ pid: 4242, host: 'ci-runner-7', command: 'deploy', startedAt: '2026-12-06T10:00:00Z', runId: 'r1' })), 'application/json', Date.now());
+    putVersion(
+      bucket,
+      `${key}.lock`,
+      Buffer.from(
+        JSON.stringify({
+          pid: 4242,
+          host: 'ci-runner-7',
+          command: 'deploy',
+          startedAt: '2026-12-06T10:00:00Z',
+          runId: 'r1',
+        }),
+      ),
+      'application/json',
+      Date.now(),
+    );
     const b = new S3Backend(cfg(key), 'st-race');
-    await expect(b.lock({ wait: false, command: 'deploy' })).rejects.toMatchObject({ code: 'LockHeld', message: `stack is locked by pid 4242 on ci-runner-7 (deploy, since 2026-12-06T10:00:00Z): s3://${BUCKET}/${key}.lock` });
-    await expect(b.lock({ wait: true, timeoutMs: 300, pollMs: 50, command: 'deploy' })).rejects.toMatchObject({ code: 'LockTimeout' });
-    await expect(b.unlock({ force: false })).rejects.toMatchObject({ code: 'LockHeld', message: expect.stringContaining('on another host (ci-runner-7)') });
+    await expect(b.lock({ wait: false, command: 'deploy' })).rejects.toMatchObject({
+      code: 'LockHeld',
+      message: `stack is locked by pid 4242 on ci-runner-7 (deploy, since 2026-12-06T10:00:00Z): s3://${BUCKET}/${key}.lock`,
+    });
+    await expect(b.lock({ wait: true, timeoutMs: 300, pollMs: 50, command: 'deploy' })).rejects.toMatchObject({
+      code: 'LockTimeout',
+    });
+    await expect(b.unlock({ force: false })).rejects.toMatchObject({
+      code: 'LockHeld',
+      message: expect.stringContaining('on another host (ci-runner-7)'),
+    });
     expect(await b.unlock({ force: true })).toMatchObject({ holder: { pid: 4242, host: 'ci-runner-7' } });
     await expect(b.unlock({ force: false })).rejects.toMatchObject({ code: 'NotLocked' });
   });
@@ -155,7 +221,11 @@ describe('s3 state', () => {
   it.each([
     ['corrupt', 'StateCorrupt', '{"pctlStateFormat": 1, "stack": '],
     ['foreign (another stack)', 'StateInvalid', JSON.stringify({ pctlStateFormat: 1, stack: 'st-other', state: {} })],
-    ['from a newer pctl', 'StateTooNew', JSON.stringify({ pctlStateFormat: 99, stack: 'st-race', state: {}, more: 'later' })],
+    [
+      'from a newer pctl',
+      'StateTooNew',
+      JSON.stringify({ pctlStateFormat: 99, stack: 'st-race', state: {}, more: 'later' }),
+    ],
     ['a bare local state file', 'StateInvalid', JSON.stringify({ 'st-race-api': { provider: 'docker' } })],
   ])('a %s state is refused and kept as it was', async (_what, code, body) => {
     const key = `bad-${code}-${body.length}/pctl.st-race.json`;
@@ -171,18 +241,30 @@ describe('s3 state', () => {
     const key = 'conflict/pctl.st-race.json';
     const a = new S3Backend(cfg(key), 'st-race');
     const first = await a.write({ 'st-race-a': { provider: 'docker' } }, undefined);
-    await expect(a.write({ 'st-race-b': { provider: 'docker' } }, undefined)).rejects.toMatchObject({ code: 'StateConflict' });
+    await expect(a.write({ 'st-race-b': { provider: 'docker' } }, undefined)).rejects.toMatchObject({
+      code: 'StateConflict',
+    });
     const second = await a.write({ 'st-race-a': { provider: 'docker', image: 'v2' } }, first);
-    await expect(a.write({ 'st-race-c': { provider: 'docker' } }, first)).rejects.toMatchObject({ code: 'StateConflict' });
-    expect((await a.read())).toEqual({ state: { 'st-race-a': { provider: 'docker', image: 'v2' } }, version: second });
+    await expect(a.write({ 'st-race-c': { provider: 'docker' } }, first)).rejects.toMatchObject({
+      code: 'StateConflict',
+    });
+    expect(await a.read()).toEqual({ state: { 'st-race-a': { provider: 'docker', image: 'v2' } }, version: second });
     expect((await a.history()).map((v) => v.latest)).toEqual([true, false]);
     expect(await a.readVersion((await a.history())[1]!.version)).toEqual({ 'st-race-a': { provider: 'docker' } });
   });
 
   it('names a missing bucket, a refusal and an endpoint that does not answer, each with its code', async () => {
-    await expect(new S3Backend({ ...cfg('k'), bucket: 'st-no-such-bucket' }, 'st-race').read()).rejects.toMatchObject({ code: 'StateBucketMissing', message: expect.stringContaining('the bucket st-no-such-bucket does not exist') });
+    await expect(new S3Backend({ ...cfg('k'), bucket: 'st-no-such-bucket' }, 'st-race').read()).rejects.toMatchObject({
+      code: 'StateBucketMissing',
+      message: expect.stringContaining('the bucket st-no-such-bucket does not exist'),
+    });
     fake.fail('GetObject', 'AccessDenied', 1);
     await expect(new S3Backend(cfg('k'), 'st-race').read()).rejects.toMatchObject({ code: 'StateAccessDenied' });
-    await expect(new S3Backend({ ...cfg('k'), endpoint: 'http://127.0.0.1:9' }, 'st-race').read()).rejects.toMatchObject({ code: 'StateEndpointUnreachable', message: expect.stringContaining('http://127.0.0.1:9 does not answer') });
+    await expect(
+      new S3Backend({ ...cfg('k'), endpoint: 'http://127.0.0.1:9' }, 'st-race').read(),
+    ).rejects.toMatchObject({
+      code: 'StateEndpointUnreachable',
+      message: expect.stringContaining('http://127.0.0.1:9 does not answer'),
+    });
   });
 });

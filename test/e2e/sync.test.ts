@@ -12,12 +12,18 @@ import { useStack } from '../helpers/stack.js';
 
 const STACK = 'synctest';
 const stack = useStack({ example: 'hello' });
-const inContainer = async (c: string, file: string) => (await execa('docker', ['exec', c, 'cat', file], { reject: false })).stdout;
+const inContainer = async (c: string, file: string) =>
+  (await execa('docker', ['exec', c, 'cat', file], { reject: false })).stdout;
 
 beforeAll(async () => {
   await requireDocker();
   const port = await freePort();
-  writeFileSync(stack.path('pctl.yaml'), readFileSync(stack.path('pctl.yaml'), 'utf8').replace('name: hello', `name: ${STACK}`).replace('18080:8080', `${port}:8080`));
+  writeFileSync(
+    stack.path('pctl.yaml'),
+    readFileSync(stack.path('pctl.yaml'), 'utf8')
+      .replace('name: hello', `name: ${STACK}`)
+      .replace('18080:8080', `${port}:8080`),
+  );
   writeFileSync(stack.path('web/old.html'), 'old page');
   const r = await stack.pctl(['deploy']);
   expect(r.exitCode).toBe(0);
@@ -40,14 +46,25 @@ describe('pctl sync', () => {
   });
 
   it('watches: a changed file appears in the container, a removed one goes, Ctrl-C stops', async () => {
-    const child = execa(process.execPath, [pctlBin, 'sync', 'web'], { cwd: stack.dir, reject: false, env: { NO_COLOR: '1' } });
+    const child = execa(process.execPath, [pctlBin, 'sync', 'web'], {
+      cwd: stack.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await until('the watcher', async () => err.includes('watching web -> /www/'));
     writeFileSync(stack.path('web/index.html'), '<h1>synced live</h1>\n');
-    await until('the new page in the container', async () => (await inContainer(`${STACK}-web`, '/www/index.html')).includes('synced live'));
+    await until('the new page in the container', async () =>
+      (await inContainer(`${STACK}-web`, '/www/index.html')).includes('synced live'),
+    );
     rmSync(stack.path('web/old.html'));
-    await until('the removal in the container', async () => (await execa('docker', ['exec', `${STACK}-web`, 'test', '-e', '/www/old.html'], { reject: false })).exitCode === 1);
+    await until(
+      'the removal in the container',
+      async () =>
+        (await execa('docker', ['exec', `${STACK}-web`, 'test', '-e', '/www/old.html'], { reject: false })).exitCode ===
+        1,
+    );
     expect(err).toMatch(new RegExp(`${STACK}-web synced 1 file to ${STACK}-web`));
     expect(err).toMatch(/synced .*1 removal/);
     // api was not asked for: untouched.
@@ -61,7 +78,9 @@ describe('pctl sync', () => {
   it('does not fool the next deploy: the changed service redeploys', async () => {
     const r = await stack.pctl(['deploy', '--json']);
     expect(r.exitCode).toBe(0);
-    const results = Object.fromEntries(JSON.parse(r.stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]));
+    const results = Object.fromEntries(
+      JSON.parse(r.stdout).services.map((s: { key: string; result: string }) => [s.key, s.result]),
+    );
     expect(results).toEqual({ [`${STACK}-api`]: 'skipped', [`${STACK}-web`]: 'deployed' });
     expect(await inContainer(`${STACK}-web`, '/www/index.html')).toContain('synced live');
   }, 120_000);
@@ -70,7 +89,10 @@ describe('pctl sync', () => {
     const unknown = await stack.pctl(['sync', 'nope', '--once']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/error: no service "nope"/);
-    writeFileSync(stack.path('pctl.yaml'), `${readFileSync(stack.path('pctl.yaml'), 'utf8')}  cache:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`);
+    writeFileSync(
+      stack.path('pctl.yaml'),
+      `${readFileSync(stack.path('pctl.yaml'), 'utf8')}  cache:\n    image: busybox:latest\n    command: sleep 3600\n    provider: { name: docker }\n`,
+    );
     const prebuilt = await stack.pctl(['sync', 'cache', '--once']);
     expect(prebuilt.exitCode).toBe(2);
     expect(prebuilt.stderr).toMatch(new RegExp(`error: ${STACK}-cache: its image is not built by pctl`));

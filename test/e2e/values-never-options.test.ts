@@ -18,7 +18,35 @@ const fakes = path.join(repoRoot, 'test/fixtures/argv-recorder');
 
 // Options that take the next argument as their value, per tool (the ones pctl uses).
 const VALUE_OPTIONS: Record<string, Set<string>> = {
-  docker: new Set(['--name', '--network', '--network-alias', '--restart', '--label', '-e', '--env', '--env-file', '-p', '-v', '--cpus', '--memory', '--health-cmd', '--health-interval', '--health-retries', '--health-start-period', '--filter', '-f', '--format', '--type', '--tail', '--since', '--until', '-t', '--target', '--build-arg', '--username']),
+  docker: new Set([
+    '--name',
+    '--network',
+    '--network-alias',
+    '--restart',
+    '--label',
+    '-e',
+    '--env',
+    '--env-file',
+    '-p',
+    '-v',
+    '--cpus',
+    '--memory',
+    '--health-cmd',
+    '--health-interval',
+    '--health-retries',
+    '--health-start-period',
+    '--filter',
+    '-f',
+    '--format',
+    '--type',
+    '--tail',
+    '--since',
+    '--until',
+    '-t',
+    '--target',
+    '--build-arg',
+    '--username',
+  ]),
   ssh: new Set(['-o', '-i', '-l', '-p', '-F', '-J', '-S', '-O', '-L']),
   kind: new Set(['--name', '--wait', '--config', '--image', '--kubeconfig']),
   tar: new Set(['-C', '-f']),
@@ -72,7 +100,10 @@ export function apiOptionWords(req: EngineRequest): string[] {
 // value), or the JSON path in the body (`Cmd[2]`, `Env[0]`).
 export function dataPlaces(req: EngineRequest, value: string): string[] {
   const url = new URL(req.url, 'http://engine');
-  const places = url.pathname.split('/').filter((seg) => decodeURIComponent(seg).includes(value)).map(() => 'path');
+  const places = url.pathname
+    .split('/')
+    .filter((seg) => decodeURIComponent(seg).includes(value))
+    .map(() => 'path');
   for (const [k, v] of url.searchParams) if (v.includes(value)) places.push(`query ${k}`);
   const walk = (v: unknown, at: string): void => {
     if (typeof v === 'string' && v.includes(value)) places.push(at);
@@ -101,40 +132,245 @@ interface Case {
 }
 
 const svc = (body: string, name = 'api') => `name: opts\nservices:\n  ${name}:\n${body.replace(/^/gm, '    ')}\n`;
-const docker = (extra = '', options = '') => `provider: { name: docker${options ? `, options: { ${options} }` : ''} }\n${extra}`;
-const state = (entry: Record<string, unknown>) => JSON.stringify({ 'opts-api': { provider: 'docker', labels: { 'managed-by': 'pctl', 'pctl-stack': 'opts', 'pctl-service': 'opts-api' }, ...entry } });
+const docker = (extra = '', options = '') =>
+  `provider: { name: docker${options ? `, options: { ${options} }` : ''} }\n${extra}`;
+const state = (entry: Record<string, unknown>) =>
+  JSON.stringify({
+    'opts-api': {
+      provider: 'docker',
+      labels: { 'managed-by': 'pctl', 'pctl-stack': 'opts', 'pctl-service': 'opts-api' },
+      ...entry,
+    },
+  });
 
 const cases: Case[] = [
-  { name: 'image', files: { 'pctl.yaml': svc(`image: "${MARK}"\ncommand: id\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'image (plan)', files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) }, argv: ['plan'], expect: 'refused' },
-  { name: 'image (validate)', files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) }, argv: ['validate'], expect: 'refused' },
-  { name: 'command', files: { 'pctl.yaml': svc(`image: busybox\ncommand: "${MARK}"\n${docker()}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Cmd[2]'] },
-  { name: 'health.command', files: { 'pctl.yaml': svc(`image: busybox\nhealth: { command: "${MARK}", interval: 1, retries: 1 }\n${docker()}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Healthcheck.Test[1]'] },
-  { name: 'env value', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker()}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Env[0]'] },
-  { name: 'env value from ${env:}', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "\${env:HOSTILE}" }\n${docker()}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Env[0]'] },
-  { name: 'env value on a remote host', files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker('', 'host: remote.example')}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Env[0]'] },
-  { name: 'command on a remote host', files: { 'pctl.yaml': svc(`image: busybox\ncommand: "${MARK}"\n${docker('', 'host: remote.example, user: deploy, sudo: true')}`) }, argv: ['deploy'], expect: 'data', at: ['POST /containers/create Cmd[2]'] },
-  { name: 'registry url', files: { 'pctl.yaml': svc(`image: busybox\nregistry: "${MARK}"\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'registry username', files: { 'pctl.yaml': svc(`image: busybox\nregistry: { url: r.example, username: "${MARK}", password: pw }\n${docker()}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'build.target', files: { 'pctl.yaml': svc(`build: { context: ./app, target: "${MARK}" }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
-  { name: 'build.args name', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { "${MARK}": x } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build'], expect: 'refused' },
-  { name: 'build.args value', files: { 'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`), 'app/Dockerfile': 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent', realEngine: true },
-  { name: 'build context folder', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent', realEngine: true },
-  { name: 'build context folder, whole context sent', files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'absent', realEngine: true },
-  { name: 'build.dockerfile, whole context sent', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\nONBUILD RUN true\n' }, argv: ['build', '--force-build'], expect: 'absent', realEngine: true },
-  { name: 'build.dockerfile', files: { 'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`), [`app/${MARK}`]: 'FROM busybox\n' }, argv: ['build', '--force-build'], expect: 'absent', realEngine: true },
-  { name: 'options.host', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'options.user', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, user: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'options.key', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, key: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'options.network', files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `network: "${MARK}"`)}`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'kind options.cluster', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { cluster: "${MARK}" } }`) }, argv: ['deploy'], expect: 'refused' },
-  { name: 'kind options.nodeImage', files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { nodeImage: "${MARK}" } }`) }, argv: ['deploy'], expect: 'operand' },
+  {
+    name: 'image',
+    files: { 'pctl.yaml': svc(`image: "${MARK}"\ncommand: id\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'image (plan)',
+    files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) },
+    argv: ['plan'],
+    expect: 'refused',
+  },
+  {
+    name: 'image (validate)',
+    files: { 'pctl.yaml': svc(`image: "${MARK}"\n${docker()}`) },
+    argv: ['validate'],
+    expect: 'refused',
+  },
+  {
+    name: 'command',
+    files: { 'pctl.yaml': svc(`image: busybox\ncommand: "${MARK}"\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Cmd[2]'],
+  },
+  {
+    name: 'health.command',
+    files: { 'pctl.yaml': svc(`image: busybox\nhealth: { command: "${MARK}", interval: 1, retries: 1 }\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Healthcheck.Test[1]'],
+  },
+  {
+    name: 'env value',
+    files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Env[0]'],
+  },
+  {
+    name: 'env value from ${env:}',
+    files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "\${env:HOSTILE}" }\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Env[0]'],
+  },
+  {
+    name: 'env value on a remote host',
+    files: { 'pctl.yaml': svc(`image: busybox\nenv: { A: "${MARK}" }\n${docker('', 'host: remote.example')}`) },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Env[0]'],
+  },
+  {
+    name: 'command on a remote host',
+    files: {
+      'pctl.yaml': svc(
+        `image: busybox\ncommand: "${MARK}"\n${docker('', 'host: remote.example, user: deploy, sudo: true')}`,
+      ),
+    },
+    argv: ['deploy'],
+    expect: 'data',
+    at: ['POST /containers/create Cmd[2]'],
+  },
+  {
+    name: 'registry url',
+    files: { 'pctl.yaml': svc(`image: busybox\nregistry: "${MARK}"\n${docker()}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'registry username',
+    files: {
+      'pctl.yaml': svc(`image: busybox\nregistry: { url: r.example, username: "${MARK}", password: pw }\n${docker()}`),
+    },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'build.target',
+    files: {
+      'pctl.yaml': svc(`build: { context: ./app, target: "${MARK}" }\n${docker()}`),
+      'app/Dockerfile': 'FROM busybox\n',
+    },
+    argv: ['build'],
+    expect: 'refused',
+  },
+  {
+    name: 'build.args name',
+    files: {
+      'pctl.yaml': svc(`build: { context: ./app, args: { "${MARK}": x } }\n${docker()}`),
+      'app/Dockerfile': 'FROM busybox\n',
+    },
+    argv: ['build'],
+    expect: 'refused',
+  },
+  {
+    name: 'build.args value',
+    files: {
+      'pctl.yaml': svc(`build: { context: ./app, args: { V: "${MARK}" } }\n${docker()}`),
+      'app/Dockerfile': 'FROM busybox\n',
+    },
+    argv: ['build', '--force-build'],
+    expect: 'absent',
+    realEngine: true,
+  },
+  {
+    name: 'build context folder',
+    files: { 'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`), [`${MARK}/Dockerfile`]: 'FROM busybox\n' },
+    argv: ['build', '--force-build'],
+    expect: 'absent',
+    realEngine: true,
+  },
+  {
+    name: 'build context folder, whole context sent',
+    files: {
+      'pctl.yaml': svc(`image: ./${MARK}\n${docker()}`),
+      [`${MARK}/Dockerfile`]: 'FROM busybox\nONBUILD RUN true\n',
+    },
+    argv: ['build', '--force-build'],
+    expect: 'absent',
+    realEngine: true,
+  },
+  {
+    name: 'build.dockerfile, whole context sent',
+    files: {
+      'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`),
+      [`app/${MARK}`]: 'FROM busybox\nONBUILD RUN true\n',
+    },
+    argv: ['build', '--force-build'],
+    expect: 'absent',
+    realEngine: true,
+  },
+  {
+    name: 'build.dockerfile',
+    files: {
+      'pctl.yaml': svc(`build: { context: ./app, dockerfile: "${MARK}" }\n${docker()}`),
+      [`app/${MARK}`]: 'FROM busybox\n',
+    },
+    argv: ['build', '--force-build'],
+    expect: 'absent',
+    realEngine: true,
+  },
+  {
+    name: 'options.host',
+    files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: "${MARK}"`)}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'options.user',
+    files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, user: "${MARK}"`)}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'options.key',
+    files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `host: h.example, key: "${MARK}"`)}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'options.network',
+    files: { 'pctl.yaml': svc(`image: busybox\n${docker('', `network: "${MARK}"`)}`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'kind options.cluster',
+    files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { cluster: "${MARK}" } }`) },
+    argv: ['deploy'],
+    expect: 'refused',
+  },
+  {
+    name: 'kind options.nodeImage',
+    files: { 'pctl.yaml': svc(`image: busybox\nprovider: { name: kind, options: { nodeImage: "${MARK}" } }`) },
+    argv: ['deploy'],
+    expect: 'operand',
+  },
   // Destroy inspects what the state names first (its labels decide whether it goes): the value is the route's data there.
-  { name: 'image in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: MARK, builtByPctl: true }) }, argv: ['destroy'], expect: 'data', at: ['GET /images/-Xhostile/json path'] },
-  { name: 'host and user in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }) }, argv: ['destroy'], expect: 'operand' },
-  { name: "the original pctl's ssh key field in the state file (destroy)", files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['destroy'], expect: 'operand' },
-  { name: "the original pctl's ssh key field in the state file (orphan removal by deploy)", files: { 'pctl.yaml': 'name: opts\nservices: {}\n', 'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }) }, argv: ['deploy'], expect: 'operand' },
-  { name: 'network in the state file (destroy)', files: { 'pctl.yaml': svc(`image: busybox\n${docker()}`), 'pctl.opts.json': state({ image: 'busybox', network: MARK }) }, argv: ['destroy'], expect: 'data', at: ['GET /networks/-Xhostile path'] },
+  {
+    name: 'image in the state file (destroy)',
+    files: {
+      'pctl.yaml': svc(`image: busybox\n${docker()}`),
+      'pctl.opts.json': state({ image: MARK, builtByPctl: true }),
+    },
+    argv: ['destroy'],
+    expect: 'data',
+    at: ['GET /images/-Xhostile/json path'],
+  },
+  {
+    name: 'host and user in the state file (destroy)',
+    files: {
+      'pctl.yaml': svc(`image: busybox\n${docker()}`),
+      'pctl.opts.json': state({ image: 'busybox', host: MARK, user: MARK, sshKey: MARK }),
+    },
+    argv: ['destroy'],
+    expect: 'operand',
+  },
+  {
+    name: "the original pctl's ssh key field in the state file (destroy)",
+    files: {
+      'pctl.yaml': svc(`image: busybox\n${docker()}`),
+      'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }),
+    },
+    argv: ['destroy'],
+    expect: 'operand',
+  },
+  {
+    name: "the original pctl's ssh key field in the state file (orphan removal by deploy)",
+    files: {
+      'pctl.yaml': 'name: opts\nservices: {}\n',
+      'pctl.opts.json': state({ image: 'busybox', host: 'h.example', user: 'root', key: MARK }),
+    },
+    argv: ['deploy'],
+    expect: 'operand',
+  },
+  {
+    name: 'network in the state file (destroy)',
+    files: {
+      'pctl.yaml': svc(`image: busybox\n${docker()}`),
+      'pctl.opts.json': state({ image: 'busybox', network: MARK }),
+    },
+    argv: ['destroy'],
+    expect: 'data',
+    at: ['GET /networks/-Xhostile path'],
+  },
 ];
 
 let tmp: ReturnType<typeof tempDir> | undefined;
@@ -153,16 +389,38 @@ describe('values are never options', () => {
     const log = path.join(tmp.dir, 'argv.log');
     const socket = path.join(tmp.dir, 'engine.sock');
     engine = await recordingEngine(socket);
-    const dockerHost = c.realEngine ? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' : `unix://${socket}`;
-    const r = await pctl(c.argv, { cwd: tmp.dir, env: { PATH: `${fakes}:${process.env.PATH}`, PCTL_ARGV_LOG: log, PCTL_FAKE_ENGINE: socket, DOCKER_HOST: dockerHost, HOSTILE: MARK, KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig') } });
-    const runs = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: string[] }) : [];
+    const dockerHost = c.realEngine ? (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock') : `unix://${socket}`;
+    const r = await pctl(c.argv, {
+      cwd: tmp.dir,
+      env: {
+        PATH: `${fakes}:${process.env.PATH}`,
+        PCTL_ARGV_LOG: log,
+        PCTL_FAKE_ENGINE: socket,
+        DOCKER_HOST: dockerHost,
+        HOSTILE: MARK,
+        KUBECONFIG: path.join(tmp.dir, 'no-kubeconfig'),
+      },
+    });
+    const runs = existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { tool: string; args: string[] })
+      : [];
     const requests = engine.requests;
-    for (const req of requests) expect(apiOptionWords(req).filter((k) => k.includes(MARK)), `${req.method} ${req.url}`).toEqual([]);
+    for (const req of requests)
+      expect(
+        apiOptionWords(req).filter((k) => k.includes(MARK)),
+        `${req.method} ${req.url}`,
+      ).toEqual([]);
     if (c.expect === 'refused') {
       expect(r.exitCode, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/error: .*(must|is not|not start)/);
       expect(runs, 'nothing ran before the refusal').toEqual([]);
-      expect(requests.filter((q) => q.url !== '/_ping'), 'no engine request before the refusal').toEqual([]);
+      expect(
+        requests.filter((q) => q.url !== '/_ping'),
+        'no engine request before the refusal',
+      ).toEqual([]);
       return;
     }
     const carrying = runs.filter((x) => x.args.some((a) => a.includes(MARK)));
@@ -170,14 +428,21 @@ describe('values are never options', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(carrying, 'the value is on no command line').toEqual([]);
       if (c.expect === 'data') {
-        const places = requests.flatMap((q) => dataPlaces(q, MARK).map((at) => `${q.method} ${new URL(q.url, 'http://e').pathname.replace(/^\/v[\d.]+/, '')} ${at}`));
+        const places = requests.flatMap((q) =>
+          dataPlaces(q, MARK).map(
+            (at) => `${q.method} ${new URL(q.url, 'http://e').pathname.replace(/^\/v[\d.]+/, '')} ${at}`,
+          ),
+        );
         expect(places.sort()).toEqual([...c.at!].sort());
       }
       return;
     }
     expect(carrying.length, `the value reached a command line (stderr: ${r.stderr})`).toBeGreaterThan(0);
     for (const x of runs) {
-      expect(optionWords(x.tool, x.args).filter((o) => o.includes(MARK)), `${x.tool} ${x.args.join(' ')}`).toEqual([]);
+      expect(
+        optionWords(x.tool, x.args).filter((o) => o.includes(MARK)),
+        `${x.tool} ${x.args.join(' ')}`,
+      ).toEqual([]);
     }
   });
 

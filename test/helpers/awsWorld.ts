@@ -6,7 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { eksAuthenticator, startAwsFake, type AwsFake, type AwsFakeOptions, type EksAuthenticator } from '../aws-fake/index.js';
+import {
+  eksAuthenticator,
+  startAwsFake,
+  type AwsFake,
+  type AwsFakeOptions,
+  type EksAuthenticator,
+} from '../aws-fake/index.js';
 import { tempDir, writeTree } from './cli.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { freePort } from './sshd.js';
@@ -42,7 +48,15 @@ export async function startAwsWorld(o: {
   const regPort = await freePort();
   const registryHost = `127.0.0.1:${regPort}`;
   const registry = await startRegistry(path.join(tmp.dir, 'registry'), regPort, 'AWS', o.registryPassword);
-  const fake = await startAwsFake({ accountId: o.accountId, region: o.region, credentials: o.credentials, registryHost, registryPassword: o.registryPassword, parameters: o.parameters, stacks: o.stacks });
+  const fake = await startAwsFake({
+    accountId: o.accountId,
+    region: o.region,
+    credentials: o.credentials,
+    registryHost,
+    registryPassword: o.registryPassword,
+    parameters: o.parameters,
+    stacks: o.stacks,
+  });
   // The authenticator and STS share the fake's clock, so a test can age tokens.
   const auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: o.cluster, now: () => fake.now() });
   const kube = await startKubeApiServer({

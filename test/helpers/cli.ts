@@ -14,7 +14,10 @@ export interface PctlRun {
   stderr: string;
 }
 
-export async function pctl(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number }): Promise<PctlRun> {
+export async function pctl(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number },
+): Promise<PctlRun> {
   const r = await execa(process.execPath, [pctlBin, ...args], {
     cwd: opts.cwd,
     env: { NO_COLOR: '1', ...opts.env },
@@ -47,7 +50,11 @@ export function copyExample(name: string, to: string): string {
 
 // Runs pctl while sampling every process's command line: `argvLeak` lists those that
 // carried `secret` (a password or token must go on stdin, never in argv).
-export async function pctlWatchingArgv(args: string[], opts: Parameters<typeof pctl>[1], secret: string): Promise<PctlRun & { argvLeak: string[] }> {
+export async function pctlWatchingArgv(
+  args: string[],
+  opts: Parameters<typeof pctl>[1],
+  secret: string,
+): Promise<PctlRun & { argvLeak: string[] }> {
   const leaks = new Set<string>();
   let done = false;
   const watch = (async () => {
@@ -75,15 +82,19 @@ export async function pctlWatchingArgv(args: string[], opts: Parameters<typeof p
 export async function pctlLoading(args: string[], dir: string): Promise<PctlRun & { loaded: string }> {
   const trace = path.join(dir, '.pctl-module-trace.txt');
   writeTree(dir, {
-    '.pctl-trace-hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
+    '.pctl-trace-hooks.mjs':
+      "import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.PCTL_TRACE, r.url + '\\n'); return r; }\n",
     // ES modules through the resolve hook; CommonJS ones (require) from the require cache at exit.
     '.pctl-trace-register.mjs':
       "import { register, createRequire } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\n" +
       "register('./.pctl-trace-hooks.mjs', import.meta.url);\n" +
-      "const cache = createRequire(import.meta.url).cache;\n" +
+      'const cache = createRequire(import.meta.url).cache;\n' +
       "process.on('exit', () => appendFileSync(process.env.PCTL_TRACE, Object.keys(cache).map((f) => pathToFileURL(f).href + '\\n').join('')));\n",
   });
   writeFileSync(trace, '');
-  const r = await pctl(args, { cwd: dir, env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${path.join(dir, '.pctl-trace-register.mjs')}` } });
+  const r = await pctl(args, {
+    cwd: dir,
+    env: { PCTL_TRACE: trace, NODE_OPTIONS: `--import ${path.join(dir, '.pctl-trace-register.mjs')}` },
+  });
   return { ...r, loaded: readFileSync(trace, 'utf8') };
 }

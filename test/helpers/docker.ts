@@ -11,7 +11,9 @@ export async function docker(args: string[]): Promise<string> {
 export async function requireDocker(): Promise<void> {
   const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
   if (r.exitCode !== 0) {
-    throw new Error(`no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'default'}); run \`source scripts/ensure-docker.sh\` or \`npm test\`: ${r.stderr}`);
+    throw new Error(
+      `no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'default'}); run \`source scripts/ensure-docker.sh\` or \`npm test\`: ${r.stderr}`,
+    );
   }
 }
 

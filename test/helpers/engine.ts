@@ -27,7 +27,14 @@ export function testEngine(root: string, bridgeNet: string, config?: object): Te
   // or dies, and each one keeps its subnet out of every engine's pools (dockerd skips pools
   // that overlap a host route) until the machine restarts.
   const networks = new Set<string>();
-  const answers = async () => (await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { env: { DOCKER_HOST: host }, reject: false, timeout: 10_000 })).exitCode === 0;
+  const answers = async () =>
+    (
+      await execa('docker', ['info', '--format', '{{.ServerVersion}}'], {
+        env: { DOCKER_HOST: host },
+        reject: false,
+        timeout: 10_000,
+      })
+    ).exitCode === 0;
   const engine: TestEngine = {
     host,
     async start() {
@@ -43,8 +50,14 @@ export function testEngine(root: string, bridgeNet: string, config?: object): Te
       proc = execa(
         'dockerd',
         [
-          '--storage-driver=vfs', '--iptables=false', '--ip6tables=false', `--bridge=${bridge}`,
-          `--data-root=${root}/data`, `--exec-root=${root}/exec`, `--pidfile=${root}/docker.pid`, `--host=${host}`,
+          '--storage-driver=vfs',
+          '--iptables=false',
+          '--ip6tables=false',
+          `--bridge=${bridge}`,
+          `--data-root=${root}/data`,
+          `--exec-root=${root}/exec`,
+          `--pidfile=${root}/docker.pid`,
+          `--host=${host}`,
           ...(config ? [`--config-file=${root}/daemon.json`] : []),
         ],
         { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true },
@@ -55,14 +68,21 @@ export function testEngine(root: string, bridgeNet: string, config?: object): Te
       await until(`the test dockerd at ${host} to answer`, answers, {
         timeoutMs: 60_000,
         intervalMs: 500,
-        giveUpIf: () => (started.exitCode !== null && started.exitCode !== undefined ? `dockerd exited with ${started.exitCode}` : undefined),
+        giveUpIf: () =>
+          started.exitCode !== null && started.exitCode !== undefined
+            ? `dockerd exited with ${started.exitCode}`
+            : undefined,
         detail: () => log,
       });
     },
     async stop(signal = 'SIGTERM') {
       if (!proc) return;
       // Its networks, while it can still say: no network is made while it is down.
-      const ids = await execa('docker', ['network', 'ls', '-q', '--no-trunc', '--filter', 'driver=bridge'], { env: { DOCKER_HOST: host }, reject: false, timeout: 10_000 });
+      const ids = await execa('docker', ['network', 'ls', '-q', '--no-trunc', '--filter', 'driver=bridge'], {
+        env: { DOCKER_HOST: host },
+        reject: false,
+        timeout: 10_000,
+      });
       for (const id of ids.stdout.split('\n').filter(Boolean)) networks.add(id);
       let pid: number | undefined;
       try {

@@ -10,9 +10,14 @@ export default function setup(): void {
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
   const r = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) {
-    process.stderr.write(`[globalSetup] tsc -b failed; end-to-end tests will use a stale or missing build:\n${r.stdout}${r.stderr}\n`);
+    process.stderr.write(
+      `[globalSetup] tsc -b failed; end-to-end tests will use a stale or missing build:\n${r.stdout}${r.stderr}\n`,
+    );
     return;
   }
   const b = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, encoding: 'utf8' });
-  if (b.status !== 0) process.stderr.write(`[globalSetup] bundling the CLI failed; end-to-end tests will use a stale or missing bundle:\n${b.stdout}${b.stderr}\n`);
+  if (b.status !== 0)
+    process.stderr.write(
+      `[globalSetup] bundling the CLI failed; end-to-end tests will use a stale or missing bundle:\n${b.stdout}${b.stderr}\n`,
+    );
 }

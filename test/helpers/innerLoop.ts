@@ -22,7 +22,9 @@ export interface InnerLoopSetup {
   docker(args: string[]): Promise<string>;
 }
 
-const envelope = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')));
+const envelope = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(repoRoot, 'schemas/pctl-output.schema.json'), 'utf8')),
+);
 const validEnvelope = (doc: unknown) => (envelope(doc) ? [] : envelope.errors);
 
 export const TOKEN = `lg-token-${randomBytes(6).toString('hex')}`;
@@ -56,11 +58,19 @@ services:
   });
 }
 
-export const runIn = (s: InnerLoopSetup, args: string[], input?: string) => pctl(args, { cwd: s.dir(), env: { LG_TOKEN: TOKEN }, input });
+export const runIn = (s: InnerLoopSetup, args: string[], input?: string) =>
+  pctl(args, { cwd: s.dir(), env: { LG_TOKEN: TOKEN }, input });
 
 // A pctl that keeps running (logs -f, port-forward), with its output as it comes.
-export function startPctl(s: InnerLoopSetup, args: string[]): { child: ResultPromise; out: () => string; err: () => string } {
-  const child = execa(process.execPath, [pctlBin, ...args], { cwd: s.dir(), reject: false, env: { NO_COLOR: '1', LG_TOKEN: TOKEN } });
+export function startPctl(
+  s: InnerLoopSetup,
+  args: string[],
+): { child: ResultPromise; out: () => string; err: () => string } {
+  const child = execa(process.execPath, [pctlBin, ...args], {
+    cwd: s.dir(),
+    reject: false,
+    env: { NO_COLOR: '1', LG_TOKEN: TOKEN },
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -107,9 +117,17 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
   it('logs --json: one object per line, then the envelope', async () => {
     const r = await runIn(s, ['logs', 'web', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const lines = docs.slice(0, -1);
-    expect(lines.find((l) => l.line === 'to stderr')).toMatchObject({ service: 'web', replica: '1', stream: 'stderr', line: 'to stderr' });
+    expect(lines.find((l) => l.line === 'to stderr')).toMatchObject({
+      service: 'web',
+      replica: '1',
+      stream: 'stderr',
+      line: 'to stderr',
+    });
     expect(lines.find((l) => l.line.startsWith('token='))!.line).toBe('token=***');
     for (const l of lines) expect(Object.keys(l)).toEqual(['service', 'replica', 'stream', 'time', 'line']);
     expect(docs.at(-1)).toMatchObject({ command: 'logs', ok: true, serviceNames: ['web'] });
@@ -118,24 +136,52 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     const exec = await runIn(s, ['exec', 'web', '--json', '--', 'sh', '-c', 'echo hi; exit 3']);
     expect(exec.exitCode).toBe(3);
     const doc = JSON.parse(exec.stdout);
-    expect(doc).toMatchObject({ command: 'exec', ok: false, service: 'web', replica: '1', exitCode: 3, error: { code: 'CommandFailed', exitCode: 3 } });
+    expect(doc).toMatchObject({
+      command: 'exec',
+      ok: false,
+      service: 'web',
+      replica: '1',
+      exitCode: 3,
+      error: { code: 'CommandFailed', exitCode: 3 },
+    });
     expect(validEnvelope(doc)).toEqual([]);
     expect(exec.stderr).toContain('hi');
   });
 
   it('logs -f: follows, picks up the replica of a redeploy, says when one goes away, Ctrl-C stops it', async () => {
     const f = startPctl(s, ['logs', '-f', 'web', 'echo']);
-    await until('the running replica followed', () => /web\/1 +\| tick \d+/.test(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
+    await until('the running replica followed', () => /web\/1 +\| tick \d+/.test(f.out()), {
+      giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined),
+    });
     writeInnerLoopStack(s, 'second');
     const d = await runIn(s, ['deploy', 'web']);
     expect(d.exitCode, d.stderr).toBe(0);
-    await until('the new replica\'s first line', () => /web\/1 +\| started second/.test(f.out()), { detail: () => f.out() + f.err() });
+    await until("the new replica's first line", () => /web\/1 +\| started second/.test(f.out()), {
+      detail: () => f.out() + f.err(),
+    });
     expect(f.err()).toMatch(/web\/1 went away: container \S+ \(\w+\) (exited with code \d+|removed)/);
     expect(f.err()).toMatch(/web\/1 appeared: container \S+ \(\w+\) started/);
     // A replica killed from outside: said, and the others go on.
-    const echo2 = (await s.docker(['ps', '--filter', `label=pctl-stack=${s.stack}`, '--filter', `label=pctl-service=${s.stack}-echo`, '--format', '{{.Names}}'])).split('\n').sort().at(-1)!;
+    const echo2 = (
+      await s.docker([
+        'ps',
+        '--filter',
+        `label=pctl-stack=${s.stack}`,
+        '--filter',
+        `label=pctl-service=${s.stack}-echo`,
+        '--format',
+        '{{.Names}}',
+      ])
+    )
+      .split('\n')
+      .sort()
+      .at(-1)!;
     await s.docker(['kill', echo2]);
-    await until('the killed replica said gone', () => /echo\/2 went away: container \S+ \(\w+\) exited with code 137/.test(f.err()), { detail: () => f.err() });
+    await until(
+      'the killed replica said gone',
+      () => /echo\/2 went away: container \S+ \(\w+\) exited with code 137/.test(f.err()),
+      { detail: () => f.err() },
+    );
     expect(f.child.exitCode).toBe(null);
     f.child.kill('SIGINT');
     const end = await f.child;
@@ -148,14 +194,25 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     expect([code.exitCode, code.stdout, code.stderr]).toEqual([7, 'out', 'err']);
     // `pctl exec x -- cat /bin/busybox > out` is the file.
     const out = path.join(s.dir(), 'busybox.out');
-    const child = execa(process.execPath, [pctlBin, 'exec', 'web', '--', 'cat', '/bin/busybox'], { cwd: s.dir(), stdout: { file: out }, reject: false, env: { LG_TOKEN: TOKEN } });
+    const child = execa(process.execPath, [pctlBin, 'exec', 'web', '--', 'cat', '/bin/busybox'], {
+      cwd: s.dir(),
+      stdout: { file: out },
+      reject: false,
+      env: { LG_TOKEN: TOKEN },
+    });
     expect((await child).exitCode).toBe(0);
     const sum = await runIn(s, ['exec', 'web', '--', 'sha256sum', '/bin/busybox']);
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(sum.stdout.split(' ')[0]);
     // Every byte value through stdin and back (with -i), and the same through a file.
     const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(300_000)]);
     writeFileSync(path.join(s.dir(), 'in.bin'), bytes);
-    const cat = execa(process.execPath, [pctlBin, 'exec', '-i', 'echo', '--replica', '2', '--', 'cat'], { cwd: s.dir(), inputFile: path.join(s.dir(), 'in.bin'), encoding: 'buffer', reject: false, env: { LG_TOKEN: TOKEN } });
+    const cat = execa(process.execPath, [pctlBin, 'exec', '-i', 'echo', '--replica', '2', '--', 'cat'], {
+      cwd: s.dir(),
+      inputFile: path.join(s.dir(), 'in.bin'),
+      encoding: 'buffer',
+      reject: false,
+      env: { LG_TOKEN: TOKEN },
+    });
     const r = await cat;
     expect(r.exitCode).toBe(0);
     expect(Buffer.compare(Buffer.from(r.stdout as unknown as Uint8Array), bytes)).toBe(0);
@@ -166,9 +223,11 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     expect(pipes.stdout).toBe('pipe');
   }, 120_000);
 
-  it('port-forward: the service\'s port by default, a free one with :REMOTE, bytes there and back', async () => {
+  it("port-forward: the service's port by default, a free one with :REMOTE, bytes there and back", async () => {
     const f = startPctl(s, ['port-forward', 'echo', ':7000']);
-    const line = await until('the forward', () => /forwarding 127\.0\.0\.1:(\d+) -> echo\/1:7000/.exec(f.out()), { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined) });
+    const line = await until('the forward', () => /forwarding 127\.0\.0\.1:(\d+) -> echo\/1:7000/.exec(f.out()), {
+      giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined),
+    });
     const port = Number(line[1]);
     const bytes = randomBytes(100_000);
     expect(Buffer.compare(await echoThrough(port, bytes), bytes)).toBe(0);
@@ -185,7 +244,9 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     expect((await f.child).exitCode).toBe(0);
     // No port named: the service's own (7000), when free here.
     const d = startPctl(s, ['port-forward', 'echo', '--replica', '2']);
-    await until('the default forward', () => /forwarding 127\.0\.0\.1:7000 -> echo\/2:7000|error:/.test(f.out() + d.out() + d.err()));
+    await until('the default forward', () =>
+      /forwarding 127\.0\.0\.1:7000 -> echo\/2:7000|error:/.test(f.out() + d.out() + d.err()),
+    );
     if (!d.err().includes('error: local port 7000 is already in use')) {
       expect(d.out()).toContain('forwarding 127.0.0.1:7000 -> echo/2:7000');
       expect(Buffer.compare(await echoThrough(7000, bytes), bytes)).toBe(0);
@@ -196,7 +257,10 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
 
   it('bad input: unknown service, missing --, no running replica, a provider without the verb', async () => {
     const unknown = await runIn(s, ['exec', 'ehco', '--', 'true']);
-    expect([unknown.exitCode, unknown.stderr.trim().split('\n')[0]]).toEqual([2, 'error: no service "ehco" in pctl.yaml (did you mean "echo"?) (services: web, echo, quiet)']);
+    expect([unknown.exitCode, unknown.stderr.trim().split('\n')[0]]).toEqual([
+      2,
+      'error: no service "ehco" in pctl.yaml (did you mean "echo"?) (services: web, echo, quiet)',
+    ]);
     const logsUnknown = await runIn(s, ['logs', 'wbe']);
     expect(logsUnknown.exitCode).toBe(2);
     expect(logsUnknown.stderr).toContain('(did you mean "web"?)');
@@ -204,12 +268,19 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     expect(dashes.exitCode).toBe(2);
     expect(dashes.stderr).toMatch(/error: put -- before the command: pctl exec web -- ls/);
     const cannot = await runIn(s, ['exec', 'quiet', '--', 'true']);
-    expect([cannot.exitCode, cannot.stderr.split('\n')[0]]).toEqual([2, 'error: provider file cannot exec (service quiet) (the docker provider (and kind, aws, gcp) can; see docs/dev.md)']);
-    const web = (await s.docker(['ps', '-a', '--filter', `label=pctl-service=${s.stack}-web`, '--format', '{{.Names}}'])).trim();
+    expect([cannot.exitCode, cannot.stderr.split('\n')[0]]).toEqual([
+      2,
+      'error: provider file cannot exec (service quiet) (the docker provider (and kind, aws, gcp) can; see docs/dev.md)',
+    ]);
+    const web = (
+      await s.docker(['ps', '-a', '--filter', `label=pctl-service=${s.stack}-web`, '--format', '{{.Names}}'])
+    ).trim();
     await s.docker(['stop', '-t', '0', web]);
     const stopped = await runIn(s, ['exec', 'web', '--', 'true']);
     expect(stopped.exitCode).toBe(1);
-    expect(stopped.stderr).toMatch(/error: no running replica of service web: its containers are exited \(pctl status shows/);
+    expect(stopped.stderr).toMatch(
+      /error: no running replica of service web: its containers are exited \(pctl status shows/,
+    );
     await s.docker(['start', web]);
   }, 60_000);
 }

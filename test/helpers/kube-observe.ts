@@ -2,7 +2,20 @@
 // (not through a provider): the oracle of the conformance-kit runs on Kubernetes providers.
 import type { KubeApiServer } from '../kube-api-server/index.js';
 
-const KINDS = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'PersistentVolume', 'HorizontalPodAutoscaler', 'Role', 'RoleBinding'];
+const KINDS = [
+  'Deployment',
+  'ReplicaSet',
+  'Pod',
+  'Service',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'HorizontalPodAutoscaler',
+  'Role',
+  'RoleBinding',
+];
 
 // A ReplicaSet scaled to 0 is the Deployment's revision history, kept as Kubernetes keeps it.
 const retired = (o: { spec?: unknown }) => (o.spec as { replicas?: number } | undefined)?.replicas === 0;

@@ -7,7 +7,12 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string } };
 /** Throws naming the object when one of `objects` is not valid for its apiVersion and kind. */
 export function validateObjects(objects: readonly Obj[]): void {
   for (const o of objects) {
-    const mod = require(`kubernetes-models/${o.apiVersion}/${o.kind}`) as Record<string, new (d: unknown) => { validate(): void }>;
+    const mod = require(`kubernetes-models/${o.apiVersion}/${o.kind}`) as Record<
+      string,
+      new (
+        d: unknown,
+      ) => { validate(): void }
+    >;
     const Model = mod[o.kind] ?? (mod as { default?: new (d: unknown) => { validate(): void } }).default;
     if (!Model) throw new Error(`no schema model for ${o.apiVersion}/${o.kind}`);
     try {

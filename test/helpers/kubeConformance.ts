@@ -4,7 +4,15 @@
 // other check must run; when the verbs land, this list goes and nothing may be skipped.
 import type { ConformanceReport } from '@pctl/provider-kit/conformance';
 
-export const INNER_LOOP_CHECKS = ['logs', 'logs-follow', 'exec-exit-code', 'exec-bytes', 'port-forward', 'sync', 'inner-loop-cleanup'];
+export const INNER_LOOP_CHECKS = [
+  'logs',
+  'logs-follow',
+  'exec-exit-code',
+  'exec-bytes',
+  'port-forward',
+  'sync',
+  'inner-loop-cleanup',
+];
 
 /** The ids of the checks a report skipped. */
 export function skippedChecks(r: ConformanceReport): string[] {

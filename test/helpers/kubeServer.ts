@@ -4,7 +4,10 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { connect, type KubeClient } from '../../packages/kube/src/client.js';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
 
-export function kubeServerPerTest(contextName = 'kind-pctl'): { readonly server: KubeApiServer; readonly client: KubeClient } {
+export function kubeServerPerTest(contextName = 'kind-pctl'): {
+  readonly server: KubeApiServer;
+  readonly client: KubeClient;
+} {
   let server: KubeApiServer | undefined;
   let client: KubeClient | undefined;
   beforeEach(async () => {

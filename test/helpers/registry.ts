@@ -33,7 +33,11 @@ auth:
 `,
   );
   let log = '';
-  const proc = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], cleanup: true });
+  const proc = execa('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], {
+    reject: false,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cleanup: true,
+  });
   const keep = (d: Buffer) => (log = (log + d.toString()).slice(-8000));
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);

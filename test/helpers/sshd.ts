@@ -26,7 +26,8 @@ export async function waitPort(port: number, proc: ResultPromise, what: string, 
       s.on('error', () => resolve(false));
     });
   await until(`${what} to listen on 127.0.0.1:${port}`, accepts, {
-    giveUpIf: () => (proc.exitCode !== null && proc.exitCode !== undefined ? `${what} exited with ${proc.exitCode}` : undefined),
+    giveUpIf: () =>
+      proc.exitCode !== null && proc.exitCode !== undefined ? `${what} exited with ${proc.exitCode}` : undefined,
     detail: log,
   });
 }
@@ -72,7 +73,11 @@ export async function startSshd(root: string, dockerHost: string, port?: number)
   );
   await forgetHostKey(p);
   let log = '';
-  const proc = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'], cleanup: true });
+  const proc = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+    reject: false,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cleanup: true,
+  });
   proc.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));
   await waitPort(p, proc, 'sshd', () => log);
   return {

@@ -19,13 +19,23 @@ describe('until', () => {
   });
 
   it('fails after the deadline naming what it waited for, the last error and the detail', async () => {
-    const wait = until('the registry to answer', () => Promise.reject(new Error('ECONNREFUSED')), { timeoutMs: 30, intervalMs: 5, detail: () => 'log: listening soon' });
-    await expect(wait).rejects.toThrow(/^timed out after 30 ms waiting for the registry to answer \(last check threw: ECONNREFUSED\)\nlog: listening soon$/);
+    const wait = until('the registry to answer', () => Promise.reject(new Error('ECONNREFUSED')), {
+      timeoutMs: 30,
+      intervalMs: 5,
+      detail: () => 'log: listening soon',
+    });
+    await expect(wait).rejects.toThrow(
+      /^timed out after 30 ms waiting for the registry to answer \(last check threw: ECONNREFUSED\)\nlog: listening soon$/,
+    );
   });
 
   it('gives up at once when told why, without waiting for the deadline', async () => {
     let calls = 0;
-    const wait = until('sshd to listen', () => (calls++, false), { timeoutMs: 60_000, intervalMs: 1, giveUpIf: () => (calls >= 2 ? 'sshd exited with 255' : undefined) });
+    const wait = until('sshd to listen', () => (calls++, false), {
+      timeoutMs: 60_000,
+      intervalMs: 1,
+      giveUpIf: () => (calls >= 2 ? 'sshd exited with 255' : undefined),
+    });
     await expect(wait).rejects.toThrow('gave up waiting for sshd to listen: sshd exited with 255');
     expect(calls).toBe(2);
   });

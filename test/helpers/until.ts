@@ -14,27 +14,36 @@ export interface UntilOptions {
 
 // Resolves with the first value of `check` that is not false, null or undefined; a check that throws counts
 // as not yet (its last error is in the failure). `what` completes "waiting for ...".
-export async function until<T>(what: string, check: () => T | Promise<T>, options: UntilOptions = {}): Promise<Exclude<T, false | null | undefined>> {
+export async function until<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  options: UntilOptions = {},
+): Promise<Exclude<T, false | null | undefined>> {
   const { timeoutMs = 30_000, intervalMs = 100, giveUpIf, detail } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== false && value !== null && value !== undefined) return value as Exclude<T, false | null | undefined>;
+      if (value !== false && value !== null && value !== undefined)
+        return value as Exclude<T, false | null | undefined>;
       lastError = undefined;
     } catch (e) {
       lastError = e;
     }
     const reason = giveUpIf?.();
     if (reason !== undefined) throw new Error(failure(`gave up waiting for ${what}: ${reason}`, lastError, detail));
-    if (Date.now() >= deadline) throw new Error(failure(`timed out after ${timeoutMs} ms waiting for ${what}`, lastError, detail));
+    if (Date.now() >= deadline)
+      throw new Error(failure(`timed out after ${timeoutMs} ms waiting for ${what}`, lastError, detail));
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 function failure(head: string, lastError: unknown, detail?: () => string): string {
-  const last = lastError === undefined ? '' : ` (last check threw: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+  const last =
+    lastError === undefined
+      ? ''
+      : ` (last check threw: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
   const more = detail?.();
   return `${head}${last}${more ? `\n${more}` : ''}`;
 }

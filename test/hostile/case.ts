@@ -1,10 +1,6 @@
 // One hostile input: files written into a fresh temp folder, a pctl command run there,
 // and what must come of it (exit code, the one message line, nothing left behind).
-export type HostileFile =
-  | string
-  | { fifo: true }
-  | { symlink: string }
-  | { content: string; mode: number };
+export type HostileFile = string | { fifo: true } | { symlink: string } | { content: string; mode: number };
 
 export interface HostileCase {
   /** What is hostile about it, as a reader of the test list would want to see it. */

@@ -10,8 +10,12 @@ import { pctlBin, tempDir } from '../helpers/cli.js';
 import type { HostileCase } from './case.js';
 
 const casesDir = fileURLToPath(new URL('./cases', import.meta.url));
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.ts')).sort();
-const loaded = await Promise.all(files.map(async (f) => [f, ((await import(path.join(casesDir, f))) as { cases: HostileCase[] }).cases] as const));
+const files = readdirSync(casesDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
+const loaded = await Promise.all(
+  files.map(async (f) => [f, ((await import(path.join(casesDir, f))) as { cases: HostileCase[] }).cases] as const),
+);
 
 function writeFiles(dir: string, c: HostileCase) {
   for (const [rel, body] of Object.entries(c.files)) {

@@ -1,12 +1,19 @@
 // API semantics on top of the store: create, update, patch, server-side apply, delete with finalizers and grace.
 import { randomUUID } from 'node:crypto';
 import { applyDefaults } from './defaults.js';
+import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, notFound } from './errors.js';
 import {
-  alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, notFound,
-} from './errors.js';
-import {
-  applyConflicts, applyMerge, deleteAtPath, displayPath, fieldsOf, managedFieldsAfterApply, managedFieldsAfterUpdate,
-  otherOwnedFields, parsePathKey, previousApplyFields, type Conflict,
+  applyConflicts,
+  applyMerge,
+  deleteAtPath,
+  displayPath,
+  fieldsOf,
+  managedFieldsAfterApply,
+  managedFieldsAfterUpdate,
+  otherOwnedFields,
+  parsePathKey,
+  previousApplyFields,
+  type Conflict,
 } from './fields.js';
 import { patchSchemaOf } from './openapi.js';
 import { clone, deepEqual, isPlainObject } from './jsonValue.js';
@@ -43,8 +50,16 @@ export interface DeleteResult {
 
 /** Kinds whose metadata.generation tracks spec changes. */
 const generationKinds = new Set([
-  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'Ingress',
-  'PodDisruptionBudget', 'NetworkPolicy',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+  'Ingress',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
 ]);
 
 const undeletableNamespaces = new Set(['default', 'kube-system', 'kube-public']);
@@ -77,7 +92,13 @@ function requestedOwnership(obj: KubeObject, old: KubeObject): unknown[] | undef
   if (!Array.isArray(mf) || mf.length === 0 || deepEqual(mf, old.metadata.managedFields)) return undefined;
   const valid = mf.every((e) => {
     const x = e as { manager?: unknown; operation?: unknown; fieldsType?: unknown; fieldsV1?: unknown };
-    return typeof x?.manager === 'string' && (x.operation === 'Apply' || x.operation === 'Update') && x.fieldsType === 'FieldsV1' && typeof x.fieldsV1 === 'object' && x.fieldsV1 !== null;
+    return (
+      typeof x?.manager === 'string' &&
+      (x.operation === 'Apply' || x.operation === 'Update') &&
+      x.fieldsType === 'FieldsV1' &&
+      typeof x.fieldsV1 === 'object' &&
+      x.fieldsV1 !== null
+    );
   });
   return valid ? mf : undefined;
 }
@@ -103,7 +124,11 @@ export class Cluster {
     return obj;
   }
 
-  list(t: ResourceType, ns: string | undefined, opts: { labelSelector?: string | null; fieldSelector?: string | null } = {}): KubeObject[] {
+  list(
+    t: ResourceType,
+    ns: string | undefined,
+    opts: { labelSelector?: string | null; fieldSelector?: string | null } = {},
+  ): KubeObject[] {
     const byLabel = parseLabelSelector(opts.labelSelector);
     const byField = parseFieldSelector(opts.fieldSelector);
     return this.store.list(t, ns).filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o));
@@ -124,7 +149,9 @@ export class Cluster {
   private checkTypeMeta(t: ResourceType, body: KubeObject): void {
     const gv = groupVersion(t);
     if (body.apiVersion !== undefined && body.apiVersion !== gv) {
-      throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${gv})`);
+      throw badRequest(
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (${gv})`,
+      );
     }
     if (body.kind !== undefined && body.kind !== t.kind) {
       throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${t.kind})`);
@@ -158,14 +185,25 @@ export class Cluster {
     obj.kind = t.kind;
     this.setNamespace(t, obj, ns);
     if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    if (!obj.metadata.name && obj.metadata.generateName)
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     if (!obj.metadata.name) {
-      throw invalid({ group: t.group, kind: t.kind }, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' }]);
+      throw invalid({ group: t.group, kind: t.kind }, '', [
+        { type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' },
+      ]);
     }
     const name = obj.metadata.name;
     this.checkNamespaceForCreate(t, ns, name);
     if (this.store.get(t, ns, name)) throw alreadyExists(t, name);
-    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'selfLink']) {
+    for (const k of [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'generation',
+      'managedFields',
+      'selfLink',
+    ]) {
       delete obj.metadata[k];
     }
     // Status is the server's to set: dropped on create, filled in by defaulting and controllers.
@@ -173,7 +211,11 @@ export class Cluster {
     return this.finishCreate(t, obj, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun });
   }
 
-  private finishCreate(t: ResourceType, obj: KubeObject, w: { manager: string; dryRun?: boolean; applied?: { fields: Set<string> } }): KubeObject {
+  private finishCreate(
+    t: ResourceType,
+    obj: KubeObject,
+    w: { manager: string; dryRun?: boolean; applied?: { fields: Set<string> } },
+  ): KubeObject {
     applyDefaults(obj, undefined);
     validate(t, obj);
     obj.metadata.uid = randomUUID();
@@ -181,8 +223,23 @@ export class Cluster {
     if (generationKinds.has(t.kind)) obj.metadata.generation = 1;
     const now = rfc3339();
     obj.metadata.managedFields = w.applied
-      ? managedFieldsAfterApply({ live: undefined, next: obj, manager: w.manager, apiVersion: groupVersion(t), applyFields: w.applied.fields, forced: new Set(), now })
-      : managedFieldsAfterUpdate({ old: undefined, next: obj, manager: w.manager, apiVersion: groupVersion(t), statusSubresource: t.status, now });
+      ? managedFieldsAfterApply({
+          live: undefined,
+          next: obj,
+          manager: w.manager,
+          apiVersion: groupVersion(t),
+          applyFields: w.applied.fields,
+          forced: new Set(),
+          now,
+        })
+      : managedFieldsAfterUpdate({
+          old: undefined,
+          next: obj,
+          manager: w.manager,
+          apiVersion: groupVersion(t),
+          statusSubresource: t.status,
+          now,
+        });
     if (w.dryRun) return obj;
     return this.store.put(t, obj);
   }
@@ -194,7 +251,14 @@ export class Cluster {
       out.status = next.status;
       return out;
     }
-    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields']) {
+    for (const k of [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'generation',
+      'managedFields',
+    ]) {
       if (old.metadata[k] === undefined) delete next.metadata[k];
       else next.metadata[k] = old.metadata[k];
     }
@@ -212,7 +276,11 @@ export class Cluster {
   private checkPrecondition(t: ResourceType, old: KubeObject, next: KubeObject): void {
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
-      throw conflict(t, old.metadata.name ?? '', 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        t,
+        old.metadata.name ?? '',
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
   }
 
@@ -221,7 +289,13 @@ export class Cluster {
     t: ResourceType,
     old: KubeObject,
     next: KubeObject,
-    w: { manager: string; dryRun?: boolean; subresource?: string; managedFields?: unknown[]; requestedManagedFields?: unknown[] },
+    w: {
+      manager: string;
+      dryRun?: boolean;
+      subresource?: string;
+      managedFields?: unknown[];
+      requestedManagedFields?: unknown[];
+    },
   ): KubeObject {
     applyDefaults(next, old);
     validate(t, next);
@@ -230,18 +304,34 @@ export class Cluster {
       const added = (next.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length > 0) {
         throw invalid({ group: t.group, kind: t.kind }, old.metadata.name ?? '', [
-          { type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` },
+          {
+            type: 'FieldValueForbidden',
+            field: 'metadata.finalizers',
+            message: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+          },
         ]);
       }
     }
-    if (generationKinds.has(t.kind) && !deepEqual(old.spec, next.spec)) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    if (generationKinds.has(t.kind) && !deepEqual(old.spec, next.spec))
+      next.metadata.generation = (old.metadata.generation ?? 1) + 1;
     // An update or patch of the main resource that sets managedFields to a valid, non-empty
     // list replaces them (how clients move ownership, e.g. kubectl's client-side-apply
     // upgrade); the fields the request changes then go to its manager as usual.
-    const base = w.requestedManagedFields && !w.subresource ? { ...old, metadata: { ...old.metadata, managedFields: w.requestedManagedFields } } : old;
-    next.metadata.managedFields = w.managedFields ?? managedFieldsAfterUpdate({
-      old: base, next, manager: w.manager, apiVersion: groupVersion(t), statusSubresource: t.status, subresource: w.subresource, now: rfc3339(),
-    });
+    const base =
+      w.requestedManagedFields && !w.subresource
+        ? { ...old, metadata: { ...old.metadata, managedFields: w.requestedManagedFields } }
+        : old;
+    next.metadata.managedFields =
+      w.managedFields ??
+      managedFieldsAfterUpdate({
+        old: base,
+        next,
+        manager: w.manager,
+        apiVersion: groupVersion(t),
+        statusSubresource: t.status,
+        subresource: w.subresource,
+        now: rfc3339(),
+      });
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     // A write that changes nothing keeps the resourceVersion, as etcd-backed storage does.
     if (deepEqual(comparable(old), comparable(next))) return old;
@@ -269,7 +359,12 @@ export class Cluster {
     if (opts.subresource === 'scale') return this.updateScale(t, old, obj, opts);
     const requestedManagedFields = requestedOwnership(obj, old);
     const next = this.carryOver(t, old, obj, opts.subresource);
-    return this.finishUpdate(t, old, next, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource, requestedManagedFields });
+    return this.finishUpdate(t, old, next, {
+      manager: opts.fieldManager ?? 'unknown',
+      dryRun: opts.dryRun,
+      subresource: opts.subresource,
+      requestedManagedFields,
+    });
   }
 
   /** The autoscaling/v1 Scale view of a workload. */
@@ -279,13 +374,18 @@ export class Cluster {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
       metadata: {
-        name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid,
-        resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
       },
       spec: { replicas: obj.spec?.replicas ?? 0 },
       status: {
         replicas: obj.status?.replicas ?? 0,
-        selector: Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        selector: Object.entries(sel ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       },
     };
   }
@@ -295,22 +395,41 @@ export class Cluster {
     if (typeof replicas !== 'number') throw badRequest('spec.replicas must be a number');
     const next = clone(old);
     next.spec = { ...next.spec, replicas };
-    const out = this.finishUpdate(t, old, next, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: 'scale' });
+    const out = this.finishUpdate(t, old, next, {
+      manager: opts.fieldManager ?? 'unknown',
+      dryRun: opts.dryRun,
+      subresource: 'scale',
+    });
     return this.scaleOf(out);
   }
 
   /** PATCH: json, merge, strategic merge, or server-side apply. Returns whether an apply created the object. */
-  patch(t: ResourceType, ns: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions = {}): { object: KubeObject; created: boolean } {
+  patch(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    opts: PatchOptions = {},
+  ): { object: KubeObject; created: boolean } {
     if (type === 'apply') return this.apply(t, ns, name, body, opts);
     if (opts.force !== undefined) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueForbidden', field: 'force', message: 'may not be specified for non-apply patch' }]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+        { type: 'FieldValueForbidden', field: 'force', message: 'may not be specified for non-apply patch' },
+      ]);
     }
     const old = this.get(t, ns, name);
     const base = opts.subresource === 'scale' ? this.scaleOf(old) : old;
     let next: unknown;
     if (type === 'json') next = jsonPatch(base, body);
     else if (type === 'merge') next = mergePatch(base, body);
-    else next = strategicMergePatch(base, body, '', patchSchemaOf(opts.subresource === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : t));
+    else
+      next = strategicMergePatch(
+        base,
+        body,
+        '',
+        patchSchemaOf(opts.subresource === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : t),
+      );
     const obj = this.asObject(next);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -319,15 +438,28 @@ export class Cluster {
     if (opts.subresource === 'scale') return { object: this.updateScale(t, old, obj, opts), created: false };
     const requestedManagedFields = requestedOwnership(obj, old);
     const carried = this.carryOver(t, old, obj, opts.subresource);
-    const object = this.finishUpdate(t, old, carried, { manager: opts.fieldManager ?? 'unknown', dryRun: opts.dryRun, subresource: opts.subresource, requestedManagedFields });
+    const object = this.finishUpdate(t, old, carried, {
+      manager: opts.fieldManager ?? 'unknown',
+      dryRun: opts.dryRun,
+      subresource: opts.subresource,
+      requestedManagedFields,
+    });
     return { object, created: false };
   }
 
   /** Server-side apply (application/apply-patch+yaml). */
-  private apply(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: PatchOptions): { object: KubeObject; created: boolean } {
+  private apply(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: PatchOptions,
+  ): { object: KubeObject; created: boolean } {
     const manager = opts.fieldManager;
     if (!manager) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueRequired', field: 'fieldManager', message: 'is required for apply patch' }]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+        { type: 'FieldValueRequired', field: 'fieldManager', message: 'is required for apply patch' },
+      ]);
     }
     const applied = this.asObject(body);
     if (!applied.apiVersion || !applied.kind) {
@@ -335,20 +467,35 @@ export class Cluster {
     }
     this.checkTypeMeta(t, applied);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
-      throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     if (t.namespaced && applied.metadata.namespace && applied.metadata.namespace !== ns) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     const rv = applied.metadata.resourceVersion;
-    for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) {
+    for (const k of [
+      'resourceVersion',
+      'uid',
+      'creationTimestamp',
+      'generation',
+      'managedFields',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'selfLink',
+    ]) {
       delete applied.metadata[k];
     }
     const statusSub = t.status && opts.subresource !== 'status';
     if (statusSub) delete applied.status;
     const live = this.store.get(t, ns, name);
     if (live && rv && rv !== live.metadata.resourceVersion) {
-      throw conflict(t, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        t,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     const applyFields = fieldsOf(applied, { statusSubresource: statusSub });
     if (!live) {
@@ -371,27 +518,48 @@ export class Cluster {
     }
     const merged = this.asObject(applyMerge(base, applied));
     const next = this.carryOver(t, live, merged, opts.subresource);
-    const managedFields = managedFieldsAfterApply({ live, next, manager, apiVersion: groupVersion(t), applyFields, forced, now: rfc3339() });
-    const object = this.finishUpdate(t, live, next, { manager, dryRun: opts.dryRun, subresource: opts.subresource, managedFields });
+    const managedFields = managedFieldsAfterApply({
+      live,
+      next,
+      manager,
+      apiVersion: groupVersion(t),
+      applyFields,
+      forced,
+      now: rfc3339(),
+    });
+    const object = this.finishUpdate(t, live, next, {
+      manager,
+      dryRun: opts.dryRun,
+      subresource: opts.subresource,
+      managedFields,
+    });
     return { object, created: false };
   }
 
   private applyConflictError(t: ResourceType, name: string, conflicts: Conflict[]): ApiError {
     const gv = groupVersion(t);
     const byManager = new Map<string, string[]>();
-    for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), displayPath(parsePathKey(c.path))]);
+    for (const c of conflicts)
+      byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), displayPath(parsePathKey(c.path))]);
     const n = conflicts.length;
     let message: string;
-    if (n === 1) message = `Apply failed with 1 conflict: conflict with "${conflicts[0].manager}" using ${gv}: ${displayPath(parsePathKey(conflicts[0].path))}`;
+    if (n === 1)
+      message = `Apply failed with 1 conflict: conflict with "${conflicts[0].manager}" using ${gv}: ${displayPath(parsePathKey(conflicts[0].path))}`;
     else {
-      const parts = [...byManager].map(([m, paths]) => `conflicts with "${m}" using ${gv}:\n${paths.map((p) => `- ${p}`).join('\n')}`);
+      const parts = [...byManager].map(
+        ([m, paths]) => `conflicts with "${m}" using ${gv}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
+      );
       message = `Apply failed with ${n} conflicts: ${parts.join('\n')}`;
     }
     return new ApiError(409, 'Conflict', message, {
       name,
       ...(t.group ? { group: t.group } : {}),
       kind: t.plural,
-      causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${gv}`, field: displayPath(parsePathKey(c.path)) })),
+      causes: conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}" using ${gv}`,
+        field: displayPath(parsePathKey(c.path)),
+      })),
     });
   }
 
@@ -400,23 +568,40 @@ export class Cluster {
     const obj = this.get(t, ns, name);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== obj.metadata.uid) {
-      throw conflict(t, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+      throw conflict(
+        t,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
-      throw conflict(t, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+      throw conflict(
+        t,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+      );
     }
     if (t.kind === 'Namespace') return { object: this.deleteNamespace(t, obj, opts) };
     const policy = opts.propagationPolicy ?? 'Background';
     if (!['Foreground', 'Background', 'Orphan'].includes(policy)) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `"${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+        {
+          type: 'FieldValueNotSupported',
+          field: 'propagationPolicy',
+          message: `"${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+        },
+      ]);
     }
     const next = clone(obj);
     const finalizers = [...(next.metadata.finalizers ?? [])];
     const gcFinalizer = policy === 'Orphan' ? 'orphan' : policy === 'Foreground' ? 'foregroundDeletion' : undefined;
     if (gcFinalizer && !finalizers.includes(gcFinalizer)) finalizers.push(gcFinalizer);
     const isPod = t.kind === 'Pod';
-    const grace = isPod ? (opts.gracePeriodSeconds ?? (obj.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30) : 0;
-    const deleteNow = finalizers.length === 0 && (!isPod || grace === 0 || obj.status?.phase === 'Pending' && !obj.spec?.nodeName);
+    const grace = isPod
+      ? (opts.gracePeriodSeconds ?? (obj.spec?.terminationGracePeriodSeconds as number | undefined) ?? 30)
+      : 0;
+    const deleteNow =
+      finalizers.length === 0 && (!isPod || grace === 0 || (obj.status?.phase === 'Pending' && !obj.spec?.nodeName));
     if (opts.dryRun) return deleteNow ? { status: this.successStatus(t, obj) } : { object: next };
     if (deleteNow) {
       const gone = this.store.remove(t, ns, name) ?? obj;
@@ -439,8 +624,16 @@ export class Cluster {
 
   private successStatus(t: ResourceType, obj: KubeObject): object {
     return {
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
-      details: { name: obj.metadata.name, ...(t.group ? { group: t.group } : {}), kind: t.plural, uid: obj.metadata.uid },
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: obj.metadata.name,
+        ...(t.group ? { group: t.group } : {}),
+        kind: t.plural,
+        uid: obj.metadata.uid,
+      },
     };
   }
 
@@ -448,7 +641,11 @@ export class Cluster {
     const name = obj.metadata.name ?? '';
     if (undeletableNamespaces.has(name)) throw forbidden(t, name, 'this namespace may not be deleted');
     if (obj.metadata.deletionTimestamp) {
-      throw conflict(t, name, 'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
+      throw conflict(
+        t,
+        name,
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+      );
     }
     const next = clone(obj);
     next.metadata.deletionTimestamp = rfc3339();
@@ -481,7 +678,11 @@ export class Cluster {
     if (finalizers.length === (cur.metadata.finalizers ?? []).length) return;
     if (finalizers.length > 0) cur.metadata.finalizers = finalizers;
     else delete cur.metadata.finalizers;
-    if (cur.metadata.deletionTimestamp && finalizers.length === 0 && (cur.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+    if (
+      cur.metadata.deletionTimestamp &&
+      finalizers.length === 0 &&
+      (cur.metadata.deletionGracePeriodSeconds ?? 0) === 0
+    ) {
       this.store.remove(t, cur.metadata.namespace, cur.metadata.name ?? '');
       return;
     }
@@ -497,4 +698,3 @@ export class Cluster {
     return this.store.put(t, next);
   }
 }
-

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { startKubeApiServer, type KubeApiServer } from './index.js';
 
 function deployment(name: string, image: string, strategy?: 'Recreate'): V1Deployment {
@@ -19,11 +26,17 @@ describe('kube-api-server other controllers', () => {
   let apps: AppsV1Api;
   let core: CoreV1Api;
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-  const revisionOf = (name: string): string | undefined => server.get('Deployment', 'ctl', name)?.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  const revisionOf = (name: string): string | undefined =>
+    server.get('Deployment', 'ctl', name)?.metadata.annotations?.['deployment.kubernetes.io/revision'];
   const rolledOut = (name: string) => (): boolean => {
     const d = server.get('Deployment', 'ctl', name);
-    return !!d && d.status?.observedGeneration === d.metadata.generation && d.status?.updatedReplicas === d.spec?.replicas &&
-      d.status?.availableReplicas === d.spec?.replicas && d.status?.replicas === d.spec?.replicas;
+    return (
+      !!d &&
+      d.status?.observedGeneration === d.metadata.generation &&
+      d.status?.updatedReplicas === d.spec?.replicas &&
+      d.status?.availableReplicas === d.spec?.replicas &&
+      d.status?.replicas === d.spec?.replicas
+    );
   };
   const image = (name: string) => ({ spec: { template: { spec: { containers: [{ name: 'main', image: name }] } } } });
 
@@ -58,7 +71,12 @@ describe('kube-api-server other controllers', () => {
     await apps.patchNamespacedDeployment({ name: 'rc', namespace: 'ctl', body: image('app:2') }, merge);
     let mixed = false;
     await server.waitFor(() => {
-      const images = new Set(server.list('Pod', 'ctl').filter((p) => p.metadata.labels?.app === 'rc').map((p) => p.spec?.containers[0].image));
+      const images = new Set(
+        server
+          .list('Pod', 'ctl')
+          .filter((p) => p.metadata.labels?.app === 'rc')
+          .map((p) => p.spec?.containers[0].image),
+      );
       if (images.size > 1) mixed = true;
       return revisionOf('rc') === '2' && rolledOut('rc')();
     });
@@ -66,18 +84,37 @@ describe('kube-api-server other controllers', () => {
   });
 
   it('pauses a deployment', async () => {
-    await apps.patchNamespacedDeployment({ name: 'rc', namespace: 'ctl', body: { spec: { paused: true, ...image('app:3').spec } } }, merge);
-    await server.waitFor(() => (server.get('Deployment', 'ctl', 'rc')?.status?.conditions ?? []).some((c: { reason: string }) => c.reason === 'DeploymentPaused'));
-    expect(server.list('Pod', 'ctl').filter((p) => p.metadata.labels?.app === 'rc').every((p) => p.spec?.containers[0].image === 'app:2')).toBe(true);
+    await apps.patchNamespacedDeployment(
+      { name: 'rc', namespace: 'ctl', body: { spec: { paused: true, ...image('app:3').spec } } },
+      merge,
+    );
+    await server.waitFor(() =>
+      (server.get('Deployment', 'ctl', 'rc')?.status?.conditions ?? []).some(
+        (c: { reason: string }) => c.reason === 'DeploymentPaused',
+      ),
+    );
+    expect(
+      server
+        .list('Pod', 'ctl')
+        .filter((p) => p.metadata.labels?.app === 'rc')
+        .every((p) => p.spec?.containers[0].image === 'app:2'),
+    ).toBe(true);
   });
 
   it('runs a Job to completion', async () => {
     const batch = server.kubeConfig.makeApiClient(BatchV1Api);
     await batch.createNamespacedJob({
       namespace: 'ctl',
-      body: { metadata: { name: 'migrate' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'migrate:1' }] } } } },
+      body: {
+        metadata: { name: 'migrate' },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'migrate:1' }] } } },
+      },
     });
-    await server.waitFor(() => (server.get('Job', 'ctl', 'migrate')?.status?.conditions ?? []).some((c: { type: string }) => c.type === 'Complete'));
+    await server.waitFor(() =>
+      (server.get('Job', 'ctl', 'migrate')?.status?.conditions ?? []).some(
+        (c: { type: string }) => c.type === 'Complete',
+      ),
+    );
     const job = await batch.readNamespacedJob({ name: 'migrate', namespace: 'ctl' });
     expect(job.status?.succeeded).toBe(1);
     const pods = await core.listNamespacedPod({ namespace: 'ctl', labelSelector: 'job-name=migrate' });
@@ -89,15 +126,27 @@ describe('kube-api-server other controllers', () => {
     const batch = server.kubeConfig.makeApiClient(BatchV1Api);
     await batch.createNamespacedJob({
       namespace: 'ctl',
-      body: { metadata: { name: 'bad' }, spec: { backoffLimit: 1, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'bad-migrate:1' }] } } } },
+      body: {
+        metadata: { name: 'bad' },
+        spec: {
+          backoffLimit: 1,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'bad-migrate:1' }] } },
+        },
+      },
     });
-    await server.waitFor(() => (server.get('Job', 'ctl', 'bad')?.status?.conditions ?? []).some((c: { type: string }) => c.type === 'Failed'));
+    await server.waitFor(() =>
+      (server.get('Job', 'ctl', 'bad')?.status?.conditions ?? []).some((c: { type: string }) => c.type === 'Failed'),
+    );
     expect(server.get('Job', 'ctl', 'bad')?.status?.failed).toBe(2);
   });
 
   it('gives LoadBalancer services an IP and keeps Endpoints in step with ready pods', async () => {
     await core.createNamespacedService({
-      namespace: 'ctl', body: { metadata: { name: 'rb' }, spec: { type: 'LoadBalancer', selector: { app: 'rb' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      namespace: 'ctl',
+      body: {
+        metadata: { name: 'rb' },
+        spec: { type: 'LoadBalancer', selector: { app: 'rb' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
     });
     await server.waitFor(() => !!server.get('Service', 'ctl', 'rb')?.status?.loadBalancer?.ingress);
     const svc = await core.readNamespacedService({ name: 'rb', namespace: 'ctl' });

@@ -79,7 +79,12 @@ export function applyDefaults(obj: KubeObject, old: KubeObject | undefined): voi
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
         (spec.strategy ??= {}).type ||= 'RollingUpdate';
-        if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxUnavailable: '25%', maxSurge: '25%', ...(spec.strategy.rollingUpdate ?? {}) };
+        if (spec.strategy.type === 'RollingUpdate')
+          spec.strategy.rollingUpdate = {
+            maxUnavailable: '25%',
+            maxSurge: '25%',
+            ...(spec.strategy.rollingUpdate ?? {}),
+          };
         templateDefaults(spec);
       }
       break;

@@ -19,9 +19,14 @@ describe('kube-api-server deletion', () => {
   let server: KubeApiServer;
   let apps: AppsV1Api;
   let core: CoreV1Api;
-  const owned = (kind: string, ns: string, app: string) => server.list(kind, ns).filter((o) => o.metadata.labels?.app === app);
+  const owned = (kind: string, ns: string, app: string) =>
+    server.list(kind, ns).filter((o) => o.metadata.labels?.app === app);
   const ready = (ns: string, name: string) => async (): Promise<void> =>
-    server.waitFor(() => (server.get('Deployment', ns, name)?.status?.readyReplicas ?? 0) === server.get('Deployment', ns, name)?.spec?.replicas);
+    server.waitFor(
+      () =>
+        (server.get('Deployment', ns, name)?.status?.readyReplicas ?? 0) ===
+        server.get('Deployment', ns, name)?.spec?.replicas,
+    );
 
   beforeAll(async () => {
     server = await startKubeApiServer();
@@ -75,7 +80,8 @@ describe('kube-api-server deletion', () => {
       server.controls.setTiming({ podTerminationMs: defaultTiming.podTerminationMs });
     }
     // The pods were given 60 s to go: delete them now (grace 0), as their kubelet would once they stopped.
-    for (const p of owned('Pod', 'del', 'fg')) await core.deleteNamespacedPod({ name: p.metadata.name ?? '', namespace: 'del', gracePeriodSeconds: 0 });
+    for (const p of owned('Pod', 'del', 'fg'))
+      await core.deleteNamespacedPod({ name: p.metadata.name ?? '', namespace: 'del', gracePeriodSeconds: 0 });
     await server.waitFor(() => !server.get('Deployment', 'del', 'fg'));
     expect(owned('ReplicaSet', 'del', 'fg')).toHaveLength(0);
     expect(owned('Pod', 'del', 'fg')).toHaveLength(0);
@@ -102,13 +108,21 @@ describe('kube-api-server deletion', () => {
   });
 
   it('holds objects with finalizers until they are removed', async () => {
-    await core.createNamespacedConfigMap({ namespace: 'del', body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'del',
+      body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } },
+    });
     const res = await core.deleteNamespacedConfigMap({ name: 'held', namespace: 'del' });
     expect(res).toBeDefined();
     const held = await core.readNamespacedConfigMap({ name: 'held', namespace: 'del' });
     expect(held.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-    await core.patchNamespacedConfigMap({ name: 'held', namespace: 'del', body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    expect(await statusOf(core.readNamespacedConfigMap({ name: 'held', namespace: 'del' }))).toMatchObject({ code: 404 });
+    await core.patchNamespacedConfigMap(
+      { name: 'held', namespace: 'del', body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(await statusOf(core.readNamespacedConfigMap({ name: 'held', namespace: 'del' }))).toMatchObject({
+      code: 404,
+    });
   });
 
   it('terminates a namespace over time, refusing new content, then 404', async () => {
@@ -123,14 +137,20 @@ describe('kube-api-server deletion', () => {
       const ns = await core.readNamespace({ name: 'doomed' });
       expect(ns.status?.phase).toBe('Terminating');
       expect(ns.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-      expect(await statusOf(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } }))).toMatchObject({
-        code: 403, reason: 'Forbidden',
-        message: 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+      expect(
+        await statusOf(core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } })),
+      ).toMatchObject({
+        code: 403,
+        reason: 'Forbidden',
+        message:
+          'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated',
         details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
       });
       expect(await statusOf(core.deleteNamespace({ name: 'doomed' }))).toMatchObject({ code: 409, reason: 'Conflict' });
-      const contentRemoved = (): boolean => (server.get('Namespace', undefined, 'doomed')?.status?.conditions ?? [])
-        .some((c: { type: string; status: string }) => c.type === 'NamespaceContentRemaining' && c.status === 'False');
+      const contentRemoved = (): boolean =>
+        (server.get('Namespace', undefined, 'doomed')?.status?.conditions ?? []).some(
+          (c: { type: string; status: string }) => c.type === 'NamespaceContentRemaining' && c.status === 'False',
+        );
       await server.waitFor(() => server.list('Pod', 'doomed').length === 0 && contentRemoved());
       expect(server.get('Namespace', undefined, 'doomed')?.status?.phase).toBe('Terminating');
     } finally {
@@ -138,7 +158,10 @@ describe('kube-api-server deletion', () => {
     }
     await server.waitFor(() => !server.get('Namespace', undefined, 'doomed'));
     expect(server.list('Pod', 'doomed')).toEqual([]);
-    expect(await statusOf(core.readNamespace({ name: 'doomed' }))).toMatchObject({ code: 404, message: 'namespaces "doomed" not found' });
+    expect(await statusOf(core.readNamespace({ name: 'doomed' }))).toMatchObject({
+      code: 404,
+      message: 'namespaces "doomed" not found',
+    });
     // The name can be reused once it is gone.
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
   });

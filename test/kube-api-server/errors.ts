@@ -52,21 +52,39 @@ export const alreadyExists = (t: ResourceType, name: string): ApiError =>
   new ApiError(409, 'AlreadyExists', `${qualifiedResource(t)} "${name}" already exists`, detailsFor(t, name));
 
 export const conflict = (t: ResourceType, name: string, why: string): ApiError =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(t)} "${name}": ${why}`, detailsFor(t, name));
+  new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(t)} "${name}": ${why}`,
+    detailsFor(t, name),
+  );
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
 export const forbidden = (t: ResourceType, name: string, why: string, causes?: StatusCause[]): ApiError =>
-  new ApiError(403, 'Forbidden', `${qualifiedResource(t)} "${name}" is forbidden: ${why}`, { ...detailsFor(t, name), ...(causes ? { causes } : {}) });
+  new ApiError(403, 'Forbidden', `${qualifiedResource(t)} "${name}" is forbidden: ${why}`, {
+    ...detailsFor(t, name),
+    ...(causes ? { causes } : {}),
+  });
 
-export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource'): ApiError =>
-  new ApiError(405, 'MethodNotAllowed', message, {});
+export const methodNotAllowed = (
+  message = 'the server does not allow this method on the requested resource',
+): ApiError => new ApiError(405, 'MethodNotAllowed', message, {});
 
 export const unsupportedMediaType = (type: string): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`);
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`,
+  );
 
 export interface FieldError {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueNotSupported' | 'FieldValueDuplicate';
+  type:
+    | 'FieldValueRequired'
+    | 'FieldValueInvalid'
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate';
   field: string;
   message: string;
 }

@@ -9,12 +9,26 @@ export interface EventSource {
 }
 
 /** Record (or bump) an event about an object in its namespace. */
-export function recordEvent(cluster: Cluster, involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, source: EventSource, fieldPath?: string): void {
+export function recordEvent(
+  cluster: Cluster,
+  involved: KubeObject,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  source: EventSource,
+  fieldPath?: string,
+): void {
   const ns = involved.metadata.namespace ?? 'default';
   const t = cluster.type('Event', 'v1');
-  const existing = cluster.store.list(t, ns).find((e) =>
-    (e.involvedObject as { uid?: string } | undefined)?.uid === involved.metadata.uid && e.reason === reason && e.message === message &&
-    (e.source as EventSource | undefined)?.component === source.component);
+  const existing = cluster.store
+    .list(t, ns)
+    .find(
+      (e) =>
+        (e.involvedObject as { uid?: string } | undefined)?.uid === involved.metadata.uid &&
+        e.reason === reason &&
+        e.message === message &&
+        (e.source as EventSource | undefined)?.component === source.component,
+    );
   const now = rfc3339();
   if (existing) {
     existing.count = ((existing.count as number | undefined) ?? 1) + 1;
@@ -27,8 +41,13 @@ export function recordEvent(cluster: Cluster, involved: KubeObject, type: 'Norma
     kind: 'Event',
     metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
     involvedObject: {
-      kind: involved.kind, namespace: involved.metadata.namespace, name: involved.metadata.name, uid: involved.metadata.uid,
-      apiVersion: involved.apiVersion, resourceVersion: involved.metadata.resourceVersion, ...(fieldPath ? { fieldPath } : {}),
+      kind: involved.kind,
+      namespace: involved.metadata.namespace,
+      name: involved.metadata.name,
+      uid: involved.metadata.uid,
+      apiVersion: involved.apiVersion,
+      resourceVersion: involved.metadata.resourceVersion,
+      ...(fieldPath ? { fieldPath } : {}),
     },
     reason,
     message,

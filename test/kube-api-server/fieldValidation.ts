@@ -42,7 +42,12 @@ export interface ApplyTarget {
  * Apply a request's fieldValidation directive to its body: Strict fails with 400, Warn (the default) returns the warnings
  * to send; unless Strict, unknown fields are dropped, as decoding into Go types drops them (patch directives stay).
  */
-export function validateFields(body: unknown, gvk: { group: string; version: string; kind: string }, directive: string | null, apply?: ApplyTarget): string[] {
+export function validateFields(
+  body: unknown,
+  gvk: { group: string; version: string; kind: string },
+  directive: string | null,
+  apply?: ApplyTarget,
+): string[] {
   if (!isPlainObject(body)) return [];
   const name = definitionOf(gvk);
   const unknown = name ? unknownFields(body, { $ref: `#/definitions/${name}` }, directive !== 'Strict') : [];
@@ -51,10 +56,14 @@ export function validateFields(body: unknown, gvk: { group: string; version: str
     if (apply) {
       const gv = gvk.group ? `${gvk.group}/${gvk.version}` : `/${gvk.version}`;
       const nn = apply.namespace ? `${apply.namespace}/${apply.name}` : apply.name;
-      throw badRequest(`failed to create typed patch object (${nn}; ${gv}, Kind=${gvk.kind}): ${unknown.map((f) => `.${f}: field not declared in schema`).join(', ')}`);
+      throw badRequest(
+        `failed to create typed patch object (${nn}; ${gv}, Kind=${gvk.kind}): ${unknown.map((f) => `.${f}: field not declared in schema`).join(', ')}`,
+      );
     }
     const list = unknown.map((f) => `unknown field "${f}"`).join(', ');
-    throw badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: strict decoding error: ${list}`);
+    throw badRequest(
+      `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: strict decoding error: ${list}`,
+    );
   }
   return unknown.map((f) => `unknown field "${f}"`);
 }

@@ -31,8 +31,16 @@ function itemElem(key: string[], item: Record<string, unknown>): PathElem {
 }
 
 const ignoredMetadata = new Set([
-  'name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink',
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
 ]);
 
 /** Every leaf path of an object that field management tracks (status excluded when it is a subresource). */
@@ -43,7 +51,8 @@ export function fieldsOf(obj: Record<string, unknown> | undefined, opts: { statu
     if (isPlainObject(v)) {
       const entries = Object.entries(v).filter(([k, x]) => {
         if (x === undefined) return false;
-        if (path.length === 0) return !(k === 'apiVersion' || k === 'kind' || (k === 'status' && opts.statusSubresource));
+        if (path.length === 0)
+          return !(k === 'apiVersion' || k === 'kind' || (k === 'status' && opts.statusSubresource));
         if (path.length === 1 && path[0] === 'f:metadata') return !ignoredMetadata.has(k);
         return true;
       });
@@ -98,7 +107,9 @@ export function deleteAtPath(obj: unknown, path: FieldPath): void {
   if (last.startsWith('f:') && isPlainObject(parent)) delete parent[last.slice(2)];
   else if (last.startsWith('k:') && Array.isArray(parent)) {
     const key = JSON.parse(last.slice(2)) as Record<string, unknown>;
-    const idx = parent.findIndex((it) => isPlainObject(it) && Object.entries(key).every(([k, v]) => deepEqual(it[k], v)));
+    const idx = parent.findIndex(
+      (it) => isPlainObject(it) && Object.entries(key).every(([k, v]) => deepEqual(it[k], v)),
+    );
     if (idx >= 0) parent.splice(idx, 1);
   }
 }
@@ -109,7 +120,9 @@ export function displayPath(path: FieldPath): string {
     .map((el) => {
       if (el.startsWith('f:')) return `.${el.slice(2)}`;
       const key = JSON.parse(el.slice(2)) as Record<string, unknown>;
-      return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      return `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     })
     .join('');
 }
@@ -163,7 +176,9 @@ interface Owner {
 
 function owners(obj: Record<string, unknown> | undefined): Owner[] {
   const mf = ((obj?.metadata as Record<string, unknown> | undefined)?.managedFields ?? []) as ManagedFieldsEntry[];
-  return mf.filter((e) => e && e.manager !== undefined).map((entry) => ({ entry: { ...entry }, fields: fromFieldsV1(entry.fieldsV1) }));
+  return mf
+    .filter((e) => e && e.manager !== undefined)
+    .map((entry) => ({ entry: { ...entry }, fields: fromFieldsV1(entry.fieldsV1) }));
 }
 
 function serialise(list: Owner[]): ManagedFieldsEntry[] {
@@ -188,7 +203,12 @@ export interface Conflict {
 }
 
 /** Fields the applied config sets to a value that differs from live, on fields owned by other managers. */
-export function applyConflicts(live: Record<string, unknown> | undefined, applied: Record<string, unknown>, manager: string, applyFields: Set<string>): Conflict[] {
+export function applyConflicts(
+  live: Record<string, unknown> | undefined,
+  applied: Record<string, unknown>,
+  manager: string,
+  applyFields: Set<string>,
+): Conflict[] {
   const out: Conflict[] = [];
   for (const o of owners(live)) {
     if (o.entry.manager === manager) continue;
@@ -205,12 +225,18 @@ export function applyConflicts(live: Record<string, unknown> | undefined, applie
 
 /** The fields the manager owned through its previous apply. */
 export function previousApplyFields(live: Record<string, unknown> | undefined, manager: string): Set<string> {
-  const o = owners(live).find((x) => x.entry.manager === manager && x.entry.operation === 'Apply' && !x.entry.subresource);
+  const o = owners(live).find(
+    (x) => x.entry.manager === manager && x.entry.operation === 'Apply' && !x.entry.subresource,
+  );
   return o ? o.fields : new Set();
 }
 
 /** All fields owned by managers other than the given apply manager, after forced conflicts were taken away. */
-export function otherOwnedFields(live: Record<string, unknown> | undefined, manager: string, taken: Set<string>): Set<string> {
+export function otherOwnedFields(
+  live: Record<string, unknown> | undefined,
+  manager: string,
+  taken: Set<string>,
+): Set<string> {
   const out = new Set<string>();
   for (const o of owners(live)) {
     if (o.entry.manager === manager && o.entry.operation === 'Apply') continue;
@@ -258,8 +284,17 @@ export function managedFieldsAfterApply(args: {
     for (const f of args.forced) o.fields.delete(f);
     prune(o, args.next);
   }
-  const mine = list.find((o) => o.entry.manager === args.manager && o.entry.operation === 'Apply' && !o.entry.subresource);
-  const entry: ManagedFieldsEntry = { manager: args.manager, operation: 'Apply', apiVersion: args.apiVersion, time: args.now, fieldsType: 'FieldsV1', fieldsV1: {} };
+  const mine = list.find(
+    (o) => o.entry.manager === args.manager && o.entry.operation === 'Apply' && !o.entry.subresource,
+  );
+  const entry: ManagedFieldsEntry = {
+    manager: args.manager,
+    operation: 'Apply',
+    apiVersion: args.apiVersion,
+    time: args.now,
+    fieldsType: 'FieldsV1',
+    fieldsV1: {},
+  };
   if (mine) {
     mine.entry = entry;
     mine.fields = new Set(args.applyFields);
@@ -284,7 +319,8 @@ export function managedFieldsAfterUpdate(args: {
   for (const k of after) {
     if (args.subresource === 'status' && !k.startsWith('f:status')) continue;
     if (!before.has(k)) changed.add(k);
-    else if (!isMarker(k) && !deepEqual(getAtPath(args.old, parsePathKey(k)), getAtPath(args.next, parsePathKey(k)))) changed.add(k);
+    else if (!isMarker(k) && !deepEqual(getAtPath(args.old, parsePathKey(k)), getAtPath(args.next, parsePathKey(k))))
+      changed.add(k);
   }
   const list = owners(args.old);
   for (const o of list) {
@@ -293,9 +329,16 @@ export function managedFieldsAfterUpdate(args: {
   }
   if (changed.size > 0) {
     const sub = args.subresource;
-    const mine = list.find((o) => o.entry.manager === args.manager && o.entry.operation === 'Update' && o.entry.subresource === sub);
+    const mine = list.find(
+      (o) => o.entry.manager === args.manager && o.entry.operation === 'Update' && o.entry.subresource === sub,
+    );
     const entry: ManagedFieldsEntry = {
-      manager: args.manager, operation: 'Update', apiVersion: args.apiVersion, time: args.now, fieldsType: 'FieldsV1', fieldsV1: {},
+      manager: args.manager,
+      operation: 'Update',
+      apiVersion: args.apiVersion,
+      time: args.now,
+      fieldsType: 'FieldsV1',
+      fieldsV1: {},
       ...(sub ? { subresource: sub } : {}),
     };
     if (mine) {

@@ -16,8 +16,15 @@ export class GarbageCollector {
       if (refs.length === 0) continue;
       for (const r of refs) dependents.set(r.uid, (dependents.get(r.uid) ?? 0) + 1);
       const owner = (uid: string): KubeObject | undefined => byUid.get(uid)?.obj;
-      const deleting = (o: KubeObject | undefined, f: string): boolean => !!o?.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes(f);
-      const dangling = refs.filter((r) => !owner(r.uid) || (owner(r.uid)?.metadata.namespace ?? obj.metadata.namespace) !== obj.metadata.namespace && t.namespaced && byUid.get(r.uid)?.t.namespaced);
+      const deleting = (o: KubeObject | undefined, f: string): boolean =>
+        !!o?.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes(f);
+      const dangling = refs.filter(
+        (r) =>
+          !owner(r.uid) ||
+          ((owner(r.uid)?.metadata.namespace ?? obj.metadata.namespace) !== obj.metadata.namespace &&
+            t.namespaced &&
+            byUid.get(r.uid)?.t.namespaced),
+      );
       const orphaning = refs.filter((r) => deleting(owner(r.uid), 'orphan'));
       const foreground = refs.filter((r) => deleting(owner(r.uid), 'foregroundDeletion'));
       const alive = refs.filter((r) => !dangling.includes(r) && !orphaning.includes(r) && !foreground.includes(r));
@@ -34,7 +41,8 @@ export class GarbageCollector {
       const drop = [...dangling, ...orphaning];
       if (drop.length > 0 && (alive.length > 0 || foreground.length > 0 || orphaning.length > 0)) {
         const next = { ...obj, metadata: { ...obj.metadata, ownerReferences: refs.filter((r) => !drop.includes(r)) } };
-        if (next.metadata.ownerReferences.length === 0) delete (next.metadata as Record<string, unknown>).ownerReferences;
+        if (next.metadata.ownerReferences.length === 0)
+          delete (next.metadata as Record<string, unknown>).ownerReferences;
         this.cluster.controllerWrite(t, next);
       }
     }

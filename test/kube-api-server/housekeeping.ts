@@ -8,13 +8,17 @@ import type { Timing } from './timing.js';
 import { controllerOf, podIsReady } from './workloads.js';
 
 const MANAGER = 'kube-controller-manager';
-export const ROOT_CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBCwUAMBExDzANBgNVBAMMBnRl\nc3RjYTAeFw0yNTAxMDEwMDAwMDBaFw0zNTAxMDEwMDAwMDBaMBExDzANBgNVBAMM\nBnRlc3RjYQ==\n-----END CERTIFICATE-----\n';
+export const ROOT_CA_PEM =
+  '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBCwUAMBExDzANBgNVBAMMBnRl\nc3RjYTAeFw0yNTAxMDEwMDAwMDBaFw0zNTAxMDEwMDAwMDBaMBExDzANBgNVBAMM\nBnRlc3RjYQ==\n-----END CERTIFICATE-----\n';
 
 export class Housekeeping {
   private emptySince = new Map<string, number>();
   private firstSeen = new Map<string, number>();
 
-  constructor(private readonly cluster: Cluster, private readonly timing: Timing) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly timing: Timing,
+  ) {}
 
   tick(): void {
     this.namespaces();
@@ -41,7 +45,9 @@ export class Housekeeping {
         this.ensureDefaults(name);
         continue;
       }
-      const remaining = this.cluster.store.all().filter(({ t, obj }) => t.namespaced && obj.metadata.namespace === name);
+      const remaining = this.cluster.store
+        .all()
+        .filter(({ t, obj }) => t.namespaced && obj.metadata.namespace === name);
       for (const { t, obj } of remaining) {
         if (obj.metadata.deletionTimestamp) continue;
         try {
@@ -59,18 +65,54 @@ export class Housekeeping {
       }
       const cond = (type: string, status: string, reason: string, message: string): Record<string, unknown> => {
         const old = (ns.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
-        return { type, status, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : rfc3339(), reason, message };
+        return {
+          type,
+          status,
+          lastTransitionTime: old && old.status === status ? old.lastTransitionTime : rfc3339(),
+          reason,
+          message,
+        };
       };
       const conditions = [
-        cond('NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered', 'All resources successfully discovered'),
-        cond('NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
-        cond('NamespaceDeletionContentFailure', 'False', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
+        cond(
+          'NamespaceDeletionDiscoveryFailure',
+          'False',
+          'ResourcesDiscovered',
+          'All resources successfully discovered',
+        ),
+        cond(
+          'NamespaceDeletionGroupVersionParsingFailure',
+          'False',
+          'ParsedGroupVersions',
+          'All legacy kube types successfully parsed',
+        ),
+        cond(
+          'NamespaceDeletionContentFailure',
+          'False',
+          'ContentDeleted',
+          'All content successfully deleted, may be waiting on finalization',
+        ),
         counts.size > 0
-          ? cond('NamespaceContentRemaining', 'True', 'SomeResourcesRemain', `Some resources are remaining: ${[...counts].map(([k, n]) => `${k} has ${n} resource instances`).join(', ')}`)
+          ? cond(
+              'NamespaceContentRemaining',
+              'True',
+              'SomeResourcesRemain',
+              `Some resources are remaining: ${[...counts].map(([k, n]) => `${k} has ${n} resource instances`).join(', ')}`,
+            )
           : cond('NamespaceContentRemaining', 'False', 'ContentRemoved', 'All content successfully removed'),
         finalizerCounts.size > 0
-          ? cond('NamespaceFinalizersRemaining', 'True', 'SomeFinalizersRemain', `Some content in the namespace has finalizers remaining: ${[...finalizerCounts].map(([k, n]) => `${k} in ${n} resource instances`).join(', ')}`)
-          : cond('NamespaceFinalizersRemaining', 'False', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'),
+          ? cond(
+              'NamespaceFinalizersRemaining',
+              'True',
+              'SomeFinalizersRemain',
+              `Some content in the namespace has finalizers remaining: ${[...finalizerCounts].map(([k, n]) => `${k} in ${n} resource instances`).join(', ')}`,
+            )
+          : cond(
+              'NamespaceFinalizersRemaining',
+              'False',
+              'ContentHasNoFinalizers',
+              'All content-preserving finalizers finished',
+            ),
       ];
       if (!deepEqual(conditions, ns.status?.conditions)) {
         const fresh = this.cluster.store.get(nt, undefined, name);
@@ -105,12 +147,24 @@ export class Housekeeping {
     const sat = this.cluster.type('ServiceAccount');
     const cmt = this.cluster.type('ConfigMap');
     try {
-      if (!this.cluster.store.get(sat, ns, 'default')) this.cluster.create(sat, ns, { metadata: { name: 'default' } }, { fieldManager: MANAGER });
+      if (!this.cluster.store.get(sat, ns, 'default'))
+        this.cluster.create(sat, ns, { metadata: { name: 'default' } }, { fieldManager: MANAGER });
       if (!this.cluster.store.get(cmt, ns, 'kube-root-ca.crt')) {
-        this.cluster.create(cmt, ns, {
-          metadata: { name: 'kube-root-ca.crt', annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
-          data: { 'ca.crt': ROOT_CA_PEM },
-        }, { fieldManager: MANAGER });
+        this.cluster.create(
+          cmt,
+          ns,
+          {
+            metadata: {
+              name: 'kube-root-ca.crt',
+              annotations: {
+                'kubernetes.io/description':
+                  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+              },
+            },
+            data: { 'ca.crt': ROOT_CA_PEM },
+          },
+          { fieldManager: MANAGER },
+        );
       }
     } catch {
       // The namespace started terminating.
@@ -132,26 +186,53 @@ export class Housekeeping {
         if (!this.cluster.store.get(vt, undefined, preBound)) continue;
         const bound = clone(pvc);
         bound.metadata.annotations = { ...bound.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes' };
-        bound.status = { phase: 'Bound', accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'], capacity: { storage } };
+        bound.status = {
+          phase: 'Bound',
+          accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+          capacity: { storage },
+        };
         this.cluster.controllerWrite(ct, bound);
         continue;
       }
       const volumeName = `pvc-${pvc.metadata.uid}`;
       try {
-        this.cluster.create(vt, undefined, {
-          metadata: { name: volumeName, annotations: { 'pv.kubernetes.io/provisioned-by': 'rancher.io/local-path' }, finalizers: ['kubernetes.io/pv-protection'] },
-          spec: {
-            capacity: { storage }, accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete',
-            storageClassName: pvc.spec?.storageClassName, volumeMode: pvc.spec?.volumeMode ?? 'Filesystem', hostPath: { path: `/var/local-path-provisioner/${volumeName}`, type: 'DirectoryOrCreate' },
-            claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: pvc.metadata.name, namespace: pvc.metadata.namespace, uid: pvc.metadata.uid },
+        this.cluster.create(
+          vt,
+          undefined,
+          {
+            metadata: {
+              name: volumeName,
+              annotations: { 'pv.kubernetes.io/provisioned-by': 'rancher.io/local-path' },
+              finalizers: ['kubernetes.io/pv-protection'],
+            },
+            spec: {
+              capacity: { storage },
+              accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+              persistentVolumeReclaimPolicy: 'Delete',
+              storageClassName: pvc.spec?.storageClassName,
+              volumeMode: pvc.spec?.volumeMode ?? 'Filesystem',
+              hostPath: { path: `/var/local-path-provisioner/${volumeName}`, type: 'DirectoryOrCreate' },
+              claimRef: {
+                apiVersion: 'v1',
+                kind: 'PersistentVolumeClaim',
+                name: pvc.metadata.name,
+                namespace: pvc.metadata.namespace,
+                uid: pvc.metadata.uid,
+              },
+            },
           },
-        }, { fieldManager: MANAGER });
+          { fieldManager: MANAGER },
+        );
       } catch {
         // Already provisioned.
       }
       const next = clone(pvc);
       next.spec = { ...next.spec, volumeName };
-      next.metadata.annotations = { ...next.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' };
+      next.metadata.annotations = {
+        ...next.metadata.annotations,
+        'pv.kubernetes.io/bind-completed': 'yes',
+        'pv.kubernetes.io/bound-by-controller': 'yes',
+      };
       next.status = { phase: 'Bound', accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'], capacity: { storage } };
       this.cluster.controllerWrite(ct, next);
     }
@@ -187,20 +268,43 @@ export class Housekeeping {
       }
       if (!svc.spec?.selector) continue;
       const sel = structuredSelector({ matchLabels: svc.spec.selector });
-      const pods = this.cluster.store.list(pt, ns).filter((p) => sel(p.metadata.labels ?? {}) && p.status?.podIP && !p.metadata.deletionTimestamp);
+      const pods = this.cluster.store
+        .list(pt, ns)
+        .filter((p) => sel(p.metadata.labels ?? {}) && p.status?.podIP && !p.metadata.deletionTimestamp);
       const addr = (p: KubeObject): Record<string, unknown> => ({
-        ip: p.status?.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
+        ip: p.status?.podIP,
+        nodeName: p.spec?.nodeName,
+        targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
       });
       const ready = pods.filter(podIsReady).map(addr);
       const notReady = pods.filter((p) => !podIsReady(p)).map(addr);
       const ports = (svc.spec.ports ?? []).map((p: Record<string, unknown>) => ({
-        ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP',
+        ...(p.name ? { name: p.name } : {}),
+        port: typeof p.targetPort === 'number' ? p.targetPort : p.port,
+        protocol: p.protocol ?? 'TCP',
       }));
-      const subsets = pods.length === 0 ? undefined : [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }];
+      const subsets =
+        pods.length === 0
+          ? undefined
+          : [
+              {
+                ...(ready.length ? { addresses: ready } : {}),
+                ...(notReady.length ? { notReadyAddresses: notReady } : {}),
+                ports,
+              },
+            ];
       const existing = this.cluster.store.get(et, ns, svc.metadata.name ?? '');
       try {
         if (!existing) {
-          this.cluster.create(et, ns, { metadata: { name: svc.metadata.name, labels: { ...svc.metadata.labels } }, ...(subsets ? { subsets } : {}) }, { fieldManager: MANAGER });
+          this.cluster.create(
+            et,
+            ns,
+            {
+              metadata: { name: svc.metadata.name, labels: { ...svc.metadata.labels } },
+              ...(subsets ? { subsets } : {}),
+            },
+            { fieldManager: MANAGER },
+          );
         } else if (!deepEqual(existing.subsets, subsets)) {
           const next = clone(existing);
           if (subsets) next.subsets = subsets;
@@ -212,7 +316,10 @@ export class Housekeeping {
       }
     }
     for (const ep of this.cluster.store.list(et)) {
-      if (!this.cluster.store.get(st, ep.metadata.namespace, ep.metadata.name ?? '') && !ep.metadata.deletionTimestamp) {
+      if (
+        !this.cluster.store.get(st, ep.metadata.namespace, ep.metadata.name ?? '') &&
+        !ep.metadata.deletionTimestamp
+      ) {
         try {
           this.cluster.delete(et, ep.metadata.namespace, ep.metadata.name ?? '', {});
         } catch {
@@ -229,11 +336,15 @@ export class Housekeeping {
     for (const job of this.cluster.store.list(jt)) {
       if (job.metadata.deletionTimestamp || job.spec?.suspend) continue;
       const ns = job.metadata.namespace;
-      const done = (job.status?.conditions ?? []).some((c: { type: string; status: string }) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      const done = (job.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
       const pods = this.cluster.store.list(pt, ns).filter((p) => controllerOf(p)?.uid === job.metadata.uid);
       const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
       const failed = pods.filter((p) => p.status?.phase === 'Failed').length;
-      const active = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+      const active = pods.filter(
+        (p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+      );
       const completions: number = job.spec?.completions ?? 1;
       const backoffLimit: number = job.spec?.backoffLimit ?? 6;
       const now = rfc3339();
@@ -241,14 +352,36 @@ export class Housekeeping {
       if (!done && active.length === 0 && succeeded < completions && failed <= backoffLimit) {
         const tmpl = job.spec?.template ?? {};
         try {
-          const pod = this.cluster.create(pt, ns, {
-            metadata: {
-              generateName: `${job.metadata.name}-`, labels: { ...tmpl.metadata?.labels, 'batch.kubernetes.io/job-name': job.metadata.name ?? '', 'job-name': job.metadata.name ?? '', 'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '' },
-              ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name ?? '', uid: job.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+          const pod = this.cluster.create(
+            pt,
+            ns,
+            {
+              metadata: {
+                generateName: `${job.metadata.name}-`,
+                labels: {
+                  ...tmpl.metadata?.labels,
+                  'batch.kubernetes.io/job-name': job.metadata.name ?? '',
+                  'job-name': job.metadata.name ?? '',
+                  'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '',
+                },
+                ownerReferences: [
+                  {
+                    apiVersion: 'batch/v1',
+                    kind: 'Job',
+                    name: job.metadata.name ?? '',
+                    uid: job.metadata.uid ?? '',
+                    controller: true,
+                    blockOwnerDeletion: true,
+                  },
+                ],
+              },
+              spec: clone(tmpl.spec),
             },
-            spec: clone(tmpl.spec),
-          }, { fieldManager: MANAGER });
-          recordEvent(this.cluster, job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, { component: 'job-controller' });
+            { fieldManager: MANAGER },
+          );
+          recordEvent(this.cluster, job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, {
+            component: 'job-controller',
+          });
         } catch {
           continue;
         }
@@ -260,16 +393,51 @@ export class Housekeeping {
       if (!done && succeeded >= completions) {
         status.completionTime = now;
         status.conditions = [
-          { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' },
-          { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' },
+          {
+            type: 'SuccessCriteriaMet',
+            status: 'True',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+          },
+          {
+            type: 'Complete',
+            status: 'True',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+          },
         ];
         recordEvent(this.cluster, job, 'Normal', 'Completed', 'Job completed', { component: 'job-controller' });
       } else if (!done && failed > backoffLimit) {
         status.conditions = [
-          { type: 'FailureTarget', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
-          { type: 'Failed', status: 'True', lastProbeTime: now, lastTransitionTime: now, reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+          {
+            type: 'Failed',
+            status: 'True',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
         ];
-        recordEvent(this.cluster, job, 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', { component: 'job-controller' });
+        recordEvent(
+          this.cluster,
+          job,
+          'Warning',
+          'BackoffLimitExceeded',
+          'Job has reached the specified backoff limit',
+          { component: 'job-controller' },
+        );
       }
       const clean = JSON.parse(JSON.stringify(status)) as Record<string, unknown>;
       if (!deepEqual(clean, job.status)) {

@@ -11,7 +11,13 @@ import { tableVersionWanted, toTable } from './table.js';
 import { prefersOpenApiV2Protobuf, sendOpenApiV2Protobuf, serveOpenApi } from './openapiHttp.js';
 import { validateFields } from './fieldValidation.js';
 import {
-  apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findByPlural, groupVersion, type ResourceType,
+  apiGroupDoc,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  findByPlural,
+  groupVersion,
+  type ResourceType,
 } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { ChangeEvent, KubeObject } from './store.js';
@@ -55,10 +61,18 @@ export interface HttpContext {
 }
 
 const faultReasons: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 410: 'Expired',
-  422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  410: 'Expired',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
 };
-
 
 interface Route {
   t: ResourceType;
@@ -117,7 +131,13 @@ function deleteOptionsFrom(q: URLSearchParams, body: unknown): DeleteOptions {
   const grace = graceQ !== null ? Number(graceQ) : (b.gracePeriodSeconds as number | undefined);
   const dryRun = q.getAll('dryRun').includes('All') || (Array.isArray(b.dryRun) && b.dryRun.includes('All'));
   return {
-    propagationPolicy: policy ?? (orphan === true || orphan === 'true' ? 'Orphan' : orphan === false || orphan === 'false' ? 'Background' : undefined),
+    propagationPolicy:
+      policy ??
+      (orphan === true || orphan === 'true'
+        ? 'Orphan'
+        : orphan === false || orphan === 'false'
+          ? 'Background'
+          : undefined),
     gracePeriodSeconds: grace,
     preconditions: b.preconditions as DeleteOptions['preconditions'],
     dryRun,
@@ -134,8 +154,13 @@ export function makeHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
     const record: RequestRecord = {
-      method: req.method ?? 'GET', path: url.pathname, query, contentType: req.headers['content-type'],
-      fieldManager: url.searchParams.get('fieldManager') ?? undefined, status: 0, userAgent: req.headers['user-agent'],
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      contentType: req.headers['content-type'],
+      fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+      status: 0,
+      userAgent: req.headers['user-agent'],
     };
     ctx.requests.push(record);
     const origWriteHead = res.writeHead.bind(res);
@@ -144,7 +169,10 @@ export function makeHandler(ctx: HttpContext): (req: IncomingMessage, res: Serve
       return (origWriteHead as (...a: unknown[]) => ServerResponse)(code, ...rest);
     }) as typeof res.writeHead;
     serve(ctx, req, res, url).catch((e: unknown) => {
-      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.stack ?? String(e)}`);
+      const err =
+        e instanceof ApiError
+          ? e
+          : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.stack ?? String(e)}`);
       if (!res.headersSent) send(res, err.code, err.toStatus());
       else res.end();
     });
@@ -156,16 +184,23 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const open = ['/version', '/healthz', '/livez', '/readyz'].includes(path);
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!open && !(bearer !== undefined && (ctx.authenticate ? await ctx.authenticate(bearer) : bearer === ctx.token))) throw unauthorized();
+  if (!open && !(bearer !== undefined && (ctx.authenticate ? await ctx.authenticate(bearer) : bearer === ctx.token)))
+    throw unauthorized();
 
-  const fault = ctx.faults.find((f) =>
-    (!f.method || f.method.toUpperCase() === method) &&
-    (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))) &&
-    (f.times === undefined || f.times > 0));
+  const fault = ctx.faults.find(
+    (f) =>
+      (!f.method || f.method.toUpperCase() === method) &&
+      (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))) &&
+      (f.times === undefined || f.times > 0),
+  );
   if (fault) {
     if (fault.times !== undefined) fault.times--;
-    const err = new ApiError(fault.code, fault.reason ?? faultReasons[fault.code] ?? 'InternalError', fault.message ?? `injected fault ${fault.code}`,
-      fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined);
+    const err = new ApiError(
+      fault.code,
+      fault.reason ?? faultReasons[fault.code] ?? 'InternalError',
+      fault.message ?? `injected fault ${fault.code}`,
+      fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined,
+    );
     if (fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
     send(res, err.code, err.toStatus());
     return;
@@ -173,8 +208,15 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
 
   if (path === '/version') {
     send(res, 200, {
-      major: '1', minor: ctx.gitVersion.split('.')[1], gitVersion: ctx.gitVersion, gitCommit: '0000000000000000000000000000000000000000',
-      gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64',
+      major: '1',
+      minor: ctx.gitVersion.split('.')[1],
+      gitVersion: ctx.gitVersion,
+      gitCommit: '0000000000000000000000000000000000000000',
+      gitTreeState: 'clean',
+      buildDate: '2025-01-01T00:00:00Z',
+      goVersion: 'go1.23.0',
+      compiler: 'gc',
+      platform: 'linux/amd64',
     });
     return;
   }
@@ -184,10 +226,12 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     return;
   }
   const segs = path.split('/').filter(Boolean);
-  if (path === '/openapi/v2' && method === 'GET' && prefersOpenApiV2Protobuf(req.headers.accept)) return sendOpenApiV2Protobuf(res);
+  if (path === '/openapi/v2' && method === 'GET' && prefersOpenApiV2Protobuf(req.headers.accept))
+    return sendOpenApiV2Protobuf(res);
   // Everything past here answers JSON (pod logs aside); a client that takes none of it gets 406, not a body it cannot read.
   if (!acceptsJson(req.headers.accept) && segs[segs.length - 1] !== 'log') throw notAcceptable();
-  if (segs[0] === 'openapi' && method === 'GET') return serveOpenApi(res, segs.slice(1).join('/'), url.searchParams.get('hash'));
+  if (segs[0] === 'openapi' && method === 'GET')
+    return serveOpenApi(res, segs.slice(1).join('/'), url.searchParams.get('hash'));
   if (method === 'GET') {
     if (path === '/api') return send(res, 200, apiVersions(ctx.serverAddress()));
     if (path === '/apis') return send(res, 200, apiGroupList());
@@ -204,11 +248,23 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   const contentType = (req.headers['content-type'] ?? 'application/json').toLowerCase();
   const expectedKind = method === 'DELETE' ? 'DeleteOptions' : r.sub === 'scale' ? 'Scale' : r.t.kind;
   const body = method === 'GET' ? undefined : parseBody(await readBody(req), contentType, expectedKind);
-  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !contentType.startsWith('application/json-patch+json')) {
+  if (
+    (method === 'POST' || method === 'PUT' || method === 'PATCH') &&
+    !contentType.startsWith('application/json-patch+json')
+  ) {
     const gvk = r.sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : r.t;
     const isApply = method === 'PATCH' && contentType.startsWith('application/apply-patch');
-    const warnings = validateFields(body, gvk, q.get('fieldValidation'), isApply && r.name !== undefined ? { namespace: ns, name: r.name } : undefined);
-    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+    const warnings = validateFields(
+      body,
+      gvk,
+      q.get('fieldValidation'),
+      isApply && r.name !== undefined ? { namespace: ns, name: r.name } : undefined,
+    );
+    if (warnings.length)
+      res.setHeader(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
   }
   const dryRun = q.getAll('dryRun').includes('All');
   const fieldManager = q.get('fieldManager') ?? undefined;
@@ -221,23 +277,35 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
 
   if (r.name === undefined) {
     if (method === 'GET') {
-      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1') return watch(ctx, req, res, r.t, ns, q, table);
+      if (r.watch || q.get('watch') === 'true' || q.get('watch') === '1')
+        return watch(ctx, req, res, r.t, ns, q, table);
       return sendList(ctx, res, r.t, ns, q, table);
     }
     if (method === 'POST') {
       if (r.t.namespaced && ns === undefined) throw methodNotAllowed();
-      const created = cluster.create(r.t, ns, body, { fieldManager: fieldManager ?? userAgentManager(req.headers['user-agent']), dryRun });
+      const created = cluster.create(r.t, ns, body, {
+        fieldManager: fieldManager ?? userAgentManager(req.headers['user-agent']),
+        dryRun,
+      });
       return send(res, 201, created);
     }
     if (method === 'DELETE') {
-      const items = cluster.list(r.t, ns, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
+      const items = cluster.list(r.t, ns, {
+        labelSelector: q.get('labelSelector'),
+        fieldSelector: q.get('fieldSelector'),
+      });
       const opts = deleteOptionsFrom(q, body);
       const out: KubeObject[] = [];
       for (const it of items) {
         const d = cluster.delete(r.t, it.metadata.namespace, it.metadata.name ?? '', opts);
         out.push(d.object ?? it);
       }
-      return send(res, 200, { kind: listKind(r.t), apiVersion: groupVersion(r.t), metadata: { resourceVersion: cluster.store.currentResourceVersion }, items: out.map(asListItem) });
+      return send(res, 200, {
+        kind: listKind(r.t),
+        apiVersion: groupVersion(r.t),
+        metadata: { resourceVersion: cluster.store.currentResourceVersion },
+        items: out.map(asListItem),
+      });
     }
     throw methodNotAllowed();
   }
@@ -261,7 +329,12 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
         return watch(ctx, req, res, r.t, ns, q, table);
       }
       const obj = cluster.get(r.t, ns, name);
-      if (table && r.sub === undefined) return send(res, 200, toTable(r.t, [obj], table, { resourceVersion: obj.metadata.resourceVersion }, q.get('includeObject')));
+      if (table && r.sub === undefined)
+        return send(
+          res,
+          200,
+          toTable(r.t, [obj], table, { resourceVersion: obj.metadata.resourceVersion }, q.get('includeObject')),
+        );
       return send(res, 200, r.sub === 'scale' ? cluster.scaleOf(obj) : obj);
     }
     case 'PUT': {
@@ -269,7 +342,11 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
         const obj = cluster.update(r.t, ns, name, body, { fieldManager, dryRun });
         return send(res, 200, obj);
       }
-      const obj = cluster.update(r.t, ns, name, body, { fieldManager: fieldManager ?? userAgentManager(req.headers['user-agent']), dryRun, subresource: r.sub });
+      const obj = cluster.update(r.t, ns, name, body, {
+        fieldManager: fieldManager ?? userAgentManager(req.headers['user-agent']),
+        dryRun,
+        subresource: r.sub,
+      });
       return send(res, 200, obj);
     }
     case 'PATCH': {
@@ -292,14 +369,19 @@ async function serve(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
   }
 }
 
-
-
 function sendOr404(res: ServerResponse, doc: object | undefined): void {
   if (!doc) throw pathNotFound();
   send(res, 200, doc);
 }
 
-function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
+function sendList(
+  ctx: HttpContext,
+  res: ServerResponse,
+  t: ResourceType,
+  ns: string | undefined,
+  q: URLSearchParams,
+  table?: string,
+): void {
   let items = ctx.cluster.list(t, ns, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
   const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const cont = q.get('continue');
@@ -327,18 +409,41 @@ function sendList(ctx: HttpContext, res: ServerResponse, t: ResourceType, ns: st
 }
 
 /** `?watch=true`: newline-delimited JSON watch events until the client goes away or timeoutSeconds passes. */
-function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, table?: string): void {
+function watch(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: ResourceType,
+  ns: string | undefined,
+  q: URLSearchParams,
+  table?: string,
+): void {
   const byLabel = parseLabelSelector(q.get('labelSelector'));
   const byField = parseFieldSelector(q.get('fieldSelector'));
   const matches = (o: KubeObject): boolean =>
-    (ns === undefined || !t.namespaced || o.metadata.namespace === ns) && byLabel(o.metadata.labels ?? {}) && byField(o);
+    (ns === undefined || !t.namespaced || o.metadata.namespace === ns) &&
+    byLabel(o.metadata.labels ?? {}) &&
+    byField(o);
   const store = ctx.cluster.store;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
   // Send headers now: clients wait for them before reading events, and there may be none for a while.
   res.flushHeaders();
   // A watch asked for as a Table (kubectl get -w) carries a one-row Table per event.
   const write = (type: string, object: unknown): void => {
-    const o = table && type !== 'ERROR' ? toTable(t, [object as KubeObject], table, { resourceVersion: (object as KubeObject).metadata.resourceVersion }, q.get('includeObject')) : object;
+    const o =
+      table && type !== 'ERROR'
+        ? toTable(
+            t,
+            [object as KubeObject],
+            table,
+            { resourceVersion: (object as KubeObject).metadata.resourceVersion },
+            q.get('includeObject'),
+          )
+        : object;
     res.write(`${JSON.stringify({ type, object: o })}\n`);
   };
   // An object modified into or out of the selector is ADDED or DELETED for this watch, as on a real server.
@@ -358,7 +463,14 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
   } else {
     const changes = store.changesSince(Number(rvParam));
     if (!changes) {
-      write('ERROR', new ApiError(410, 'Expired', `too old resource version: ${rvParam} (${store.oldestWatchableVersion})`).toStatus());
+      write(
+        'ERROR',
+        new ApiError(
+          410,
+          'Expired',
+          `too old resource version: ${rvParam} (${store.oldestWatchableVersion})`,
+        ).toStatus(),
+      );
       res.end();
       return;
     }
@@ -381,4 +493,3 @@ function watch(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, t: R
   res.on('close', stop);
   res.on('finish', stop);
 }
-

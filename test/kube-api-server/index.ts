@@ -106,31 +106,56 @@ function bootstrap(cluster: Cluster): void {
     const t = findByKind(kind);
     if (t) cluster.create(t, ns, obj, { fieldManager: 'kube-apiserver' });
   };
-  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) mk('Namespace', { metadata: { name: ns } });
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    mk('Namespace', { metadata: { name: ns } });
   mk('Node', {
-    metadata: { name: NODE_NAME, labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'node-role.kubernetes.io/control-plane': '' } },
+    metadata: {
+      name: NODE_NAME,
+      labels: {
+        'kubernetes.io/hostname': NODE_NAME,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/control-plane': '',
+      },
+    },
     spec: { podCIDR: '10.244.0.0/24' },
   });
   const nt = cluster.type('Node');
   const node = cluster.store.get(nt, undefined, NODE_NAME);
   if (node) {
     node.status = {
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
-      addresses: [{ type: 'InternalIP', address: '172.18.0.2' }, { type: 'Hostname', address: NODE_NAME }],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      addresses: [
+        { type: 'InternalIP', address: '172.18.0.2' },
+        { type: 'Hostname', address: NODE_NAME },
+      ],
       capacity: { cpu: '8', memory: '16Gi', pods: '110' },
       allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
-      nodeInfo: { kubeletVersion: 'v1.32.0', containerRuntimeVersion: 'containerd://1.7.0', operatingSystem: 'linux', architecture: 'amd64' },
+      nodeInfo: {
+        kubeletVersion: 'v1.32.0',
+        containerRuntimeVersion: 'containerd://1.7.0',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
     };
     cluster.controllerWrite(nt, node);
   }
   mk('StorageClass', {
     metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: 'rancher.io/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate',
+    provisioner: 'rancher.io/local-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
   });
-  mk('Service', {
-    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] },
-  }, 'default');
+  mk(
+    'Service',
+    {
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443 }] },
+    },
+    'default',
+  );
 }
 
 /** Start an API server on 127.0.0.1 with a random port and write a kubeconfig for it. */
@@ -145,24 +170,41 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   const engine = opts.runtime === 'docker' ? await connectEngine(opts.dockerNamePrefix ?? 'k8s') : undefined;
   if (engine) await ensurePauseImage(engine.docker);
   let dockerKubelet: DockerKubelet | undefined;
-  const loop = new ControlLoop(cluster, timing, failures, unschedulableRules, engine && ((errors) => {
-    dockerKubelet = new DockerKubelet(cluster, timing, failures, unschedulableRules, engine, errors);
-    return dockerKubelet;
-  }));
+  const loop = new ControlLoop(
+    cluster,
+    timing,
+    failures,
+    unschedulableRules,
+    engine &&
+      ((errors) => {
+        dockerKubelet = new DockerKubelet(cluster, timing, failures, unschedulableRules, engine, errors);
+        return dockerKubelet;
+      }),
+  );
   const token = randomBytes(16).toString('hex');
   const contextName = opts.contextName ?? 'test';
   const cert = opts.tls === false ? undefined : servingCert();
   let url = '';
   const ctx: HttpContext = {
-    cluster, token, serverAddress: () => url.replace(/^https?:\/\//, ''), requests: [], faults: [], watches: new Set<ServerResponse>(),
+    cluster,
+    token,
+    serverAddress: () => url.replace(/^https?:\/\//, ''),
+    requests: [],
+    faults: [],
+    watches: new Set<ServerResponse>(),
     gitVersion: opts.kubernetesVersion ?? 'v1.32.0',
     authenticate: opts.authenticate,
     runtime: () => dockerKubelet,
   };
   bootstrap(cluster);
   const handler = makeHandler(ctx);
-  const server: Server = cert ? createHttpsServer({ cert: cert.cert, key: cert.key }, handler) : createHttpServer(handler);
-  server.on('upgrade', makeUpgradeHandler(ctx, () => dockerKubelet));
+  const server: Server = cert
+    ? createHttpsServer({ cert: cert.cert, key: cert.key }, handler)
+    : createHttpServer(handler);
+  server.on(
+    'upgrade',
+    makeUpgradeHandler(ctx, () => dockerKubelet),
+  );
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -184,12 +226,21 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{
-      name: contextName,
-      cluster: cert ? { server: url, 'certificate-authority-data': Buffer.from(cert.cert).toString('base64') } : { server: url, 'insecure-skip-tls-verify': true },
-    }],
+    clusters: [
+      {
+        name: contextName,
+        cluster: cert
+          ? { server: url, 'certificate-authority-data': Buffer.from(cert.cert).toString('base64') }
+          : { server: url, 'insecure-skip-tls-verify': true },
+      },
+    ],
     users: [{ name: contextName, user: { token } }],
-    contexts: [{ name: contextName, context: { cluster: contextName, user: contextName, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
+    contexts: [
+      {
+        name: contextName,
+        context: { cluster: contextName, user: contextName, ...(opts.namespace ? { namespace: opts.namespace } : {}) },
+      },
+    ],
     'current-context': contextName,
     preferences: {},
   };
@@ -218,7 +269,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     list: (kind, namespace, apiVersion) => store.list(typeOf(kind, apiVersion), namespace),
     get: (kind, namespace, name, apiVersion) => store.get(typeOf(kind, apiVersion), namespace, name),
     events: (namespace, involvedName) =>
-      store.list(typeOf('Event', 'v1'), namespace).filter((e) => !involvedName || (e.involvedObject as { name?: string } | undefined)?.name === involvedName),
+      store
+        .list(typeOf('Event', 'v1'), namespace)
+        .filter((e) => !involvedName || (e.involvedObject as { name?: string } | undefined)?.name === involvedName),
     create: (obj, fieldManager = 'test-seed') => {
       const t = typeOf(obj.kind ?? '', obj.apiVersion);
       return cluster.create(t, t.namespaced ? (obj.metadata.namespace ?? 'default') : undefined, obj, { fieldManager });
@@ -234,7 +287,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
             ok = false;
           }
           if (ok) resolve();
-          else if (Date.now() - start > timeoutMs) reject(new Error(`kube-api-server: condition not met within ${timeoutMs} ms`));
+          else if (Date.now() - start > timeoutMs)
+            reject(new Error(`kube-api-server: condition not met within ${timeoutMs} ms`));
           else setTimeout(poll, timing.tickMs);
         };
         poll();
@@ -244,9 +298,13 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         failures.push({ image, reason });
       },
       clearImageFailures: (image) => {
-        for (let i = failures.length - 1; i >= 0; i--) if (image === undefined || failures[i].image === image) failures.splice(i, 1);
+        for (let i = failures.length - 1; i >= 0; i--)
+          if (image === undefined || failures[i].image === image) failures.splice(i, 1);
       },
-      unschedulable: (match, message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.') => {
+      unschedulable: (
+        match,
+        message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+      ) => {
         unschedulableRules.push({ match, message });
       },
       clearUnschedulable: () => {

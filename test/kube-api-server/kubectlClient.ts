@@ -14,13 +14,19 @@ export interface KubectlResult {
 export function kubectlRelease(): { release: KubectlRelease; gitVersion: string } {
   const run = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   if (run.error || run.status !== 0) {
-    throw new Error(`kubectl on PATH does not answer \`kubectl version --client\` (${run.error?.message ?? run.stderr.trim()}); scripts/setup.sh installs Debian's kubernetes-client`);
+    throw new Error(
+      `kubectl on PATH does not answer \`kubectl version --client\` (${run.error?.message ?? run.stderr.trim()}); scripts/setup.sh installs Debian's kubernetes-client`,
+    );
   }
-  const { clientVersion } = JSON.parse(run.stdout) as { clientVersion: { major: string; minor: string; gitVersion: string } };
+  const { clientVersion } = JSON.parse(run.stdout) as {
+    clientVersion: { major: string; minor: string; gitVersion: string };
+  };
   // A vendor build says "32+" (v1.32.4-dispatcher, say).
   const release = `v${clientVersion.major}.${Number.parseInt(clientVersion.minor, 10)}`;
   if (release !== 'v1.20' && release !== 'v1.32') {
-    throw new Error(`kubectl ${clientVersion.gitVersion}: kubectl.test.ts knows the exact output of the v1.20 (Debian's kubernetes-client) and v1.32 clients only; add this release's expectations there`);
+    throw new Error(
+      `kubectl ${clientVersion.gitVersion}: kubectl.test.ts knows the exact output of the v1.20 (Debian's kubernetes-client) and v1.32 clients only; add this release's expectations there`,
+    );
   }
   return { release, gitVersion: clientVersion.gitVersion };
 }
@@ -34,7 +40,11 @@ export function kubectlRunner(kubeconfigPath: string, home: string): (...args: s
   const env = { ...process.env, HOME: home, KUBECACHEDIR: `${home}/.kube/cache` };
   return (...args) =>
     new Promise((resolve) => {
-      execFile('kubectl', ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', timeout: 30_000, env }, (e, out, err) =>
-        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+      execFile(
+        'kubectl',
+        ['--kubeconfig', kubeconfigPath, ...args],
+        { encoding: 'utf8', timeout: 30_000, env },
+        (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+      );
     });
 }

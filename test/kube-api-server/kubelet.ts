@@ -77,7 +77,13 @@ export class Kubelet {
     const uid = pod.metadata.uid ?? '';
     let st = this.pods.get(uid);
     if (!st) {
-      st = { scheduledAt: now, lastBackOff: 0, restarts: 0, ip: `10.244.0.${this.nextIp++ % 250 + 2}`, announced: new Set() };
+      st = {
+        scheduledAt: now,
+        lastBackOff: 0,
+        restarts: 0,
+        ip: `10.244.0.${(this.nextIp++ % 250) + 2}`,
+        announced: new Set(),
+      };
       this.pods.set(uid, st);
     }
     return st;
@@ -93,15 +99,32 @@ export class Kubelet {
   protected schedule(pod: KubeObject, now: number): void {
     const pt = this.cluster.type('Pod');
     const rule = this.unschedulable.find((r) =>
-      typeof r.match === 'string' ? (pod.metadata.name ?? '').startsWith(r.match) : Object.entries(r.match).every(([k, v]) => pod.metadata.labels?.[k] === v));
+      typeof r.match === 'string'
+        ? (pod.metadata.name ?? '').startsWith(r.match)
+        : Object.entries(r.match).every(([k, v]) => pod.metadata.labels?.[k] === v),
+    );
     if (rule) {
       const next = clone(pod);
       next.status = {
         ...next.status,
         phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'Unschedulable', message: rule.message }],
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            lastProbeTime: null,
+            lastTransitionTime: rfc3339(),
+            reason: 'Unschedulable',
+            message: rule.message,
+          },
+        ],
       };
-      if (!deepEqual(next.status?.conditions?.map((c: object) => ({ ...c, lastTransitionTime: 0 })), pod.status?.conditions?.map((c: object) => ({ ...c, lastTransitionTime: 0 })))) {
+      if (
+        !deepEqual(
+          next.status?.conditions?.map((c: object) => ({ ...c, lastTransitionTime: 0 })),
+          pod.status?.conditions?.map((c: object) => ({ ...c, lastTransitionTime: 0 })),
+        )
+      ) {
         this.cluster.controllerWrite(pt, next);
       }
       const last = this.lastSchedulingEvent.get(pod.metadata.uid ?? '') ?? 0;
@@ -120,7 +143,14 @@ export class Kubelet {
     };
     this.onScheduled(pod, now);
     this.cluster.controllerWrite(pt, next);
-    recordEvent(this.cluster, pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`, scheduler);
+    recordEvent(
+      this.cluster,
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`,
+      scheduler,
+    );
   }
 
   protected onScheduled(pod: KubeObject, now: number): void {
@@ -145,28 +175,67 @@ export class Kubelet {
       const fieldPath = `spec.containers{${c.name}}`;
       const imageID = `docker.io/library/${c.image}@sha256:${digest(c.image)}`;
       const containerID = `containerd://${digest(`${pod.metadata.uid}/${c.name}/${st.restarts}`)}`;
-      const base = { name: c.name, image: c.image, imageID: '', restartCount: st.restarts, started: false, ready: false };
+      const base = {
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        restartCount: st.restarts,
+        started: false,
+        ready: false,
+      };
       if (rule && rule.reason !== 'CrashLoopBackOff') {
         pulling = true;
         allReady = false;
         const pullMsg = `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/${c.image}": failed to resolve reference "docker.io/library/${c.image}": docker.io/library/${c.image}: not found`;
         statuses.push({
           ...base,
-          state: { waiting: rule.reason === 'ErrImagePull' ? { reason: 'ErrImagePull', message: pullMsg } : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ErrImagePull: ${pullMsg}` } },
+          state: {
+            waiting:
+              rule.reason === 'ErrImagePull'
+                ? { reason: 'ErrImagePull', message: pullMsg }
+                : {
+                    reason: 'ImagePullBackOff',
+                    message: `Back-off pulling image "${c.image}": ErrImagePull: ${pullMsg}`,
+                  },
+          },
           lastState: {},
         });
         if (backOffDue) {
           recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubeletSource, fieldPath);
-          recordEvent(this.cluster, pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${pullMsg}`, kubeletSource, fieldPath);
+          recordEvent(
+            this.cluster,
+            pod,
+            'Warning',
+            'Failed',
+            `Failed to pull image "${c.image}": ${pullMsg}`,
+            kubeletSource,
+            fieldPath,
+          );
           recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ErrImagePull', kubeletSource, fieldPath);
-          recordEvent(this.cluster, pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`, kubeletSource, fieldPath);
+          recordEvent(
+            this.cluster,
+            pod,
+            'Normal',
+            'BackOff',
+            `Back-off pulling image "${c.image}"`,
+            kubeletSource,
+            fieldPath,
+          );
           recordEvent(this.cluster, pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', kubeletSource, fieldPath);
         }
         continue;
       }
       this.once(st, `pulled/${c.name}`, () => {
         recordEvent(this.cluster, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, kubeletSource, fieldPath);
-        recordEvent(this.cluster, pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 120ms (120ms including waiting). Image size: 4194304 bytes.`, kubeletSource, fieldPath);
+        recordEvent(
+          this.cluster,
+          pod,
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${c.image}" in 120ms (120ms including waiting). Image size: 4194304 bytes.`,
+          kubeletSource,
+          fieldPath,
+        );
         recordEvent(this.cluster, pod, 'Normal', 'Created', `Created container: ${c.name}`, kubeletSource, fieldPath);
         recordEvent(this.cluster, pod, 'Normal', 'Started', `Started container ${c.name}`, kubeletSource, fieldPath);
       });
@@ -175,21 +244,55 @@ export class Kubelet {
         anyCrashing = true;
         if (runsToCompletion && pod.spec?.restartPolicy === 'Never') {
           failedPermanently = true;
-          statuses.push({ ...base, imageID, containerID, state: { terminated: { exitCode: 1, reason: 'Error', startedAt: started, finishedAt: rfc3339(now), containerID } }, lastState: {} });
+          statuses.push({
+            ...base,
+            imageID,
+            containerID,
+            state: {
+              terminated: { exitCode: 1, reason: 'Error', startedAt: started, finishedAt: rfc3339(now), containerID },
+            },
+            lastState: {},
+          });
           continue;
         }
         if (backOffDue) {
           st.restarts++;
-          recordEvent(this.cluster, pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`, kubeletSource, fieldPath);
+          recordEvent(
+            this.cluster,
+            pod,
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+            kubeletSource,
+            fieldPath,
+          );
         }
         statuses.push({
-          ...base, imageID, containerID, restartCount: st.restarts,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` } },
-          lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: started, finishedAt: started, containerID } },
+          ...base,
+          imageID,
+          containerID,
+          restartCount: st.restarts,
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+            },
+          },
+          lastState: {
+            terminated: { exitCode: 1, reason: 'Error', startedAt: started, finishedAt: started, containerID },
+          },
         });
         continue;
       }
-      statuses.push({ ...base, imageID, containerID, started: true, ready: true, state: { running: { startedAt: started } }, lastState: {} });
+      statuses.push({
+        ...base,
+        imageID,
+        containerID,
+        started: true,
+        ready: true,
+        state: { running: { startedAt: started } },
+        lastState: {},
+      });
     }
     const completed = runsToCompletion && !pulling && !anyCrashing && now - st.startedAt >= this.timing.jobRunMs;
     let phase = pulling ? 'Pending' : 'Running';
@@ -198,15 +301,39 @@ export class Kubelet {
     const ts = rfc3339(now);
     const keep = (type: string, status: string): Record<string, unknown> => {
       const old = (pod.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
-      return { type, status, lastProbeTime: null, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : ts };
+      return {
+        type,
+        status,
+        lastProbeTime: null,
+        lastTransitionTime: old && old.status === status ? old.lastTransitionTime : ts,
+      };
     };
     const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
     const ready = allReady && !completed && !failedPermanently;
     const why = (c: Record<string, unknown>): Record<string, unknown> =>
-      ready ? c : { ...c, reason: completed ? 'PodCompleted' : 'ContainersNotReady', message: completed ? undefined : `containers with unready status: [${notReady.join(' ')}]` };
+      ready
+        ? c
+        : {
+            ...c,
+            reason: completed ? 'PodCompleted' : 'ContainersNotReady',
+            message: completed ? undefined : `containers with unready status: [${notReady.join(' ')}]`,
+          };
     if (completed) {
       // A container that ran to completion is neither started nor ready any more, as the kubelet reports it.
-      for (const s of statuses) Object.assign(s, { ready: false, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: ts, containerID: s.containerID } } });
+      for (const s of statuses)
+        Object.assign(s, {
+          ready: false,
+          started: false,
+          state: {
+            terminated: {
+              exitCode: 0,
+              reason: 'Completed',
+              startedAt: started,
+              finishedAt: ts,
+              containerID: s.containerID,
+            },
+          },
+        });
     }
     const status: Record<string, unknown> = {
       phase,

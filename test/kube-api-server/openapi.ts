@@ -2,13 +2,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PatchSchema } from './patch.js';
-import { queryParamDescriptions, queryParamTypes, resourcePaths, type Operation, type PathEntry } from './openapiPaths.js';
+import {
+  queryParamDescriptions,
+  queryParamTypes,
+  resourcePaths,
+  type Operation,
+  type PathEntry,
+} from './openapiPaths.js';
 import { groupVersion, resourceTypes } from './resources.js';
 
 export type Schema = Record<string, unknown>;
 
 /** The upstream definitions, keyed by name (io.k8s.api.apps.v1.Deployment). */
-export const definitions = JSON.parse(readFileSync(new URL('./data/openapi-definitions.json', import.meta.url), 'utf8')) as Record<string, Schema>;
+export const definitions = JSON.parse(
+  readFileSync(new URL('./data/openapi-definitions.json', import.meta.url), 'utf8'),
+) as Record<string, Schema>;
 
 interface Gvk {
   group: string;
@@ -18,7 +26,8 @@ interface Gvk {
 
 const byGvk = new Map<string, string>();
 for (const [name, d] of Object.entries(definitions)) {
-  for (const g of (d['x-kubernetes-group-version-kind'] ?? []) as Gvk[]) byGvk.set(`${g.group}/${g.version}/${g.kind}`, name);
+  for (const g of (d['x-kubernetes-group-version-kind'] ?? []) as Gvk[])
+    byGvk.set(`${g.group}/${g.version}/${g.kind}`, name);
 }
 
 /** The definition name of a group-version-kind, if Kubernetes has one. */
@@ -45,23 +54,31 @@ function closure(roots: string[]): string[] {
       }
     }
   };
-  for (const r of roots) if (definitions[r]) {
-    seen.add(r);
-    visit(definitions[r]);
-  }
+  for (const r of roots)
+    if (definitions[r]) {
+      seen.add(r);
+      visit(definitions[r]);
+    }
   return [...seen].sort();
 }
 
 // Kinds the server does not serve (a Deployment's kin ControllerRevision, say) must not show up as kinds.
-const servedGvks = new Set(resourceTypes.flatMap((t) => [`${t.group}/${t.version}/${t.kind}`, `${t.group}/${t.version}/${t.kind}List`])
-  .concat(['autoscaling/v1/Scale']));
+const servedGvks = new Set(
+  resourceTypes
+    .flatMap((t) => [`${t.group}/${t.version}/${t.kind}`, `${t.group}/${t.version}/${t.kind}List`])
+    .concat(['autoscaling/v1/Scale']),
+);
 // Status, DeleteOptions and WatchEvent carry a GVK per group version that uses them; keep the served ones.
 const metaKinds = ['Status', 'DeleteOptions', 'WatchEvent'];
 const servedGroupVersions = new Set(resourceTypes.map((t) => `${t.group}/${t.version}`));
 function withServedGvks(d: Schema): Schema {
   const gvks = d['x-kubernetes-group-version-kind'] as Gvk[] | undefined;
   if (!gvks) return d;
-  const kept = gvks.filter((g) => (metaKinds.includes(g.kind) && servedGroupVersions.has(`${g.group}/${g.version}`)) || servedGvks.has(`${g.group}/${g.version}/${g.kind}`));
+  const kept = gvks.filter(
+    (g) =>
+      (metaKinds.includes(g.kind) && servedGroupVersions.has(`${g.group}/${g.version}`)) ||
+      servedGvks.has(`${g.group}/${g.version}/${g.kind}`),
+  );
   const { 'x-kubernetes-group-version-kind': _drop, ...rest } = d;
   return kept.length ? { ...rest, 'x-kubernetes-group-version-kind': kept } : rest;
 }
@@ -82,8 +99,23 @@ function toV3(x: unknown): unknown {
 }
 
 function parameterV2(name: string, inPath: boolean): Schema {
-  if (inPath) return { name, in: 'path', required: true, type: 'string', uniqueItems: true, description: name === 'namespace' ? 'object name and auth scope, such as for teams and projects' : 'name of the resource' };
-  return { name, in: 'query', type: queryParamTypes[name] ?? 'string', uniqueItems: true, description: queryParamDescriptions[name] };
+  if (inPath)
+    return {
+      name,
+      in: 'path',
+      required: true,
+      type: 'string',
+      uniqueItems: true,
+      description:
+        name === 'namespace' ? 'object name and auth scope, such as for teams and projects' : 'name of the resource',
+    };
+  return {
+    name,
+    in: 'query',
+    type: queryParamTypes[name] ?? 'string',
+    uniqueItems: true,
+    description: queryParamDescriptions[name],
+  };
 }
 
 function parameterV3(name: string, inPath: boolean): Schema {
@@ -95,24 +127,51 @@ const produces = ['application/json'];
 
 function operationV2(o: Operation): Schema {
   return {
-    operationId: o.operationId, description: o.description, tags: [tagOf(o.gvk)], consumes: o.consumes, produces, schemes: ['https'],
+    operationId: o.operationId,
+    description: o.description,
+    tags: [tagOf(o.gvk)],
+    consumes: o.consumes,
+    produces,
+    schemes: ['https'],
     parameters: [
-      ...(o.body ? [{ name: 'body', in: 'body', required: o.method !== 'delete', schema: schemaRef(false, o.body) }] : []),
+      ...(o.body
+        ? [{ name: 'body', in: 'body', required: o.method !== 'delete', schema: schemaRef(false, o.body) }]
+        : []),
       ...o.query.map((q) => parameterV2(q, false)),
     ],
-    responses: { 200: { description: 'OK', schema: schemaRef(false, o.response) }, ...(o.method === 'post' ? { 201: { description: 'Created', schema: schemaRef(false, o.response) } } : {}), 401: { description: 'Unauthorized' } },
-    'x-kubernetes-action': o.action, 'x-kubernetes-group-version-kind': o.gvk,
+    responses: {
+      200: { description: 'OK', schema: schemaRef(false, o.response) },
+      ...(o.method === 'post' ? { 201: { description: 'Created', schema: schemaRef(false, o.response) } } : {}),
+      401: { description: 'Unauthorized' },
+    },
+    'x-kubernetes-action': o.action,
+    'x-kubernetes-group-version-kind': o.gvk,
   };
 }
 
 function operationV3(o: Operation): Schema {
-  const content = (types: string[], name: string): Schema => Object.fromEntries(types.map((t) => [t, { schema: schemaRef(true, name) }]));
+  const content = (types: string[], name: string): Schema =>
+    Object.fromEntries(types.map((t) => [t, { schema: schemaRef(true, name) }]));
   return {
-    operationId: o.operationId, description: o.description, tags: [tagOf(o.gvk)],
+    operationId: o.operationId,
+    description: o.description,
+    tags: [tagOf(o.gvk)],
     parameters: o.query.map((q) => parameterV3(q, false)),
-    ...(o.body ? { requestBody: { content: content(o.consumes.includes('*/*') ? ['*/*'] : o.consumes, o.body), required: o.method !== 'delete' } } : {}),
-    responses: { 200: { description: 'OK', content: content(produces, o.response) }, ...(o.method === 'post' ? { 201: { description: 'Created', content: content(produces, o.response) } } : {}), 401: { description: 'Unauthorized' } },
-    'x-kubernetes-action': o.action, 'x-kubernetes-group-version-kind': o.gvk,
+    ...(o.body
+      ? {
+          requestBody: {
+            content: content(o.consumes.includes('*/*') ? ['*/*'] : o.consumes, o.body),
+            required: o.method !== 'delete',
+          },
+        }
+      : {}),
+    responses: {
+      200: { description: 'OK', content: content(produces, o.response) },
+      ...(o.method === 'post' ? { 201: { description: 'Created', content: content(produces, o.response) } } : {}),
+      401: { description: 'Unauthorized' },
+    },
+    'x-kubernetes-action': o.action,
+    'x-kubernetes-group-version-kind': o.gvk,
   };
 }
 
@@ -122,7 +181,10 @@ function tagOf(gvk: Gvk): string {
 
 function pathItem(e: PathEntry, v3: boolean): Schema {
   const item: Schema = {
-    parameters: [...e.pathParams.map((p) => (v3 ? parameterV3(p, true) : parameterV2(p, true))), v3 ? parameterV3('pretty', false) : parameterV2('pretty', false)],
+    parameters: [
+      ...e.pathParams.map((p) => (v3 ? parameterV3(p, true) : parameterV2(p, true))),
+      v3 ? parameterV3('pretty', false) : parameterV2('pretty', false),
+    ],
   };
   for (const o of e.ops) item[o.method] = v3 ? operationV3(o) : operationV2(o);
   return item;
@@ -132,13 +194,16 @@ let cache: { v2: Schema; v3: Map<string, { doc: Schema; hash: string }> } | unde
 
 function build(): NonNullable<typeof cache> {
   const entries = resourcePaths(definitionOf);
-  const refsOf = (es: PathEntry[]): string[] => es.flatMap((e) => e.ops.flatMap((o) => [o.body, o.response].filter((n): n is string => !!n && n !== 'string')));
+  const refsOf = (es: PathEntry[]): string[] =>
+    es.flatMap((e) => e.ops.flatMap((o) => [o.body, o.response].filter((n): n is string => !!n && n !== 'string')));
   const v2: Schema = {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: 'unversioned' },
     paths: Object.fromEntries(entries.map((e) => [e.path, pathItem(e, false)])),
     definitions: Object.fromEntries(closure(refsOf(entries)).map((n) => [n, withServedGvks(definitions[n])])),
-    securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' } },
+    securityDefinitions: {
+      BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' },
+    },
     security: [{ BearerToken: [] }],
   };
   const v3 = new Map<string, { doc: Schema; hash: string }>();
@@ -151,7 +216,14 @@ function build(): NonNullable<typeof cache> {
       paths: Object.fromEntries(mine.map((e) => [e.path, pathItem(e, true)])),
       components: {
         schemas: Object.fromEntries(closure(refsOf(mine)).map((n) => [n, toV3(withServedGvks(definitions[n]))])),
-        securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+        securitySchemes: {
+          BearerToken: {
+            type: 'apiKey',
+            description: 'Bearer Token authentication',
+            name: 'authorization',
+            in: 'header',
+          },
+        },
       },
       security: [{ BearerToken: [] }],
     };
@@ -172,7 +244,11 @@ export function openApiV2(): Schema {
 
 /** The /openapi/v3 discovery document: one entry per group version, its URL carrying the document's hash. */
 export function openApiV3Index(): Schema {
-  return { paths: Object.fromEntries([...docs().v3].map(([p, { hash }]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` }])) };
+  return {
+    paths: Object.fromEntries(
+      [...docs().v3].map(([p, { hash }]) => [p, { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` }]),
+    ),
+  };
 }
 
 /** The OpenAPI 3 document of one group version (`api/v1`, `apis/apps/v1`) and its hash, or undefined. */

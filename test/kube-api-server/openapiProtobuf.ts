@@ -3,7 +3,10 @@
 import type { Schema } from './openapi.js';
 
 /** Accept values for /openapi/v2 in protobuf: client-go sends the first (deprecated) one; both are answered with the second, as kube-openapi does. */
-export const OPENAPI_V2_PROTOBUF_ACCEPTED = ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'];
+export const OPENAPI_V2_PROTOBUF_ACCEPTED = [
+  'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+  'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+];
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 class Writer {
@@ -81,15 +84,28 @@ const w = (): Writer => new Writer();
 const anyOf = (v: unknown): Writer => w().string(2, JSON.stringify(v));
 
 function vendorExtensions(writer: Writer, num: number, obj: Schema): void {
-  for (const [k, v] of Object.entries(obj)) if (k.startsWith('x-')) writer.message(num, w().string(1, k).message(2, anyOf(v)));
+  for (const [k, v] of Object.entries(obj))
+    if (k.startsWith('x-')) writer.message(num, w().string(1, k).message(2, anyOf(v)));
 }
 
 function schema(s: Schema): Writer {
   const out = w().string(1, s.$ref).string(2, s.format).string(3, s.title).string(4, s.description);
   if (s.default !== undefined) out.message(5, anyOf(s.default));
-  out.double(6, s.multipleOf).double(7, s.maximum).bool(8, s.exclusiveMaximum).double(9, s.minimum).bool(10, s.exclusiveMinimum)
-    .int64(11, s.maxLength).int64(12, s.minLength).string(13, s.pattern).int64(14, s.maxItems).int64(15, s.minItems).bool(16, s.uniqueItems)
-    .int64(17, s.maxProperties).int64(18, s.minProperties).strings(19, s.required);
+  out
+    .double(6, s.multipleOf)
+    .double(7, s.maximum)
+    .bool(8, s.exclusiveMaximum)
+    .double(9, s.minimum)
+    .bool(10, s.exclusiveMinimum)
+    .int64(11, s.maxLength)
+    .int64(12, s.minLength)
+    .string(13, s.pattern)
+    .int64(14, s.maxItems)
+    .int64(15, s.minItems)
+    .bool(16, s.uniqueItems)
+    .int64(17, s.maxProperties)
+    .int64(18, s.minProperties)
+    .strings(19, s.required);
   for (const e of (s.enum as unknown[] | undefined) ?? []) out.message(20, anyOf(e));
   if (typeof s.additionalProperties === 'boolean') out.message(21, w().bool(2, s.additionalProperties));
   else if (s.additionalProperties) out.message(21, w().message(1, schema(s.additionalProperties as Schema)));
@@ -98,7 +114,8 @@ function schema(s: Schema): Writer {
   for (const a of (s.allOf as Schema[] | undefined) ?? []) out.message(24, schema(a));
   if (s.properties) {
     const props = w();
-    for (const [name, p] of Object.entries(s.properties as Record<string, Schema>)) props.message(1, w().string(1, name).message(2, schema(p)));
+    for (const [name, p] of Object.entries(s.properties as Record<string, Schema>))
+      props.message(1, w().string(1, name).message(2, schema(p)));
     out.message(25, props);
   }
   out.bool(27, s.readOnly);
@@ -108,16 +125,45 @@ function schema(s: Schema): Writer {
 
 function parameter(p: Schema): Writer {
   if (p.in === 'body') {
-    return w().message(1, w().message(1, w().string(1, p.description).string(2, p.name).string(3, p.in).bool(4, p.required).message(5, schema(p.schema as Schema))));
+    return w().message(
+      1,
+      w().message(
+        1,
+        w()
+          .string(1, p.description)
+          .string(2, p.name)
+          .string(3, p.in)
+          .bool(4, p.required)
+          .message(5, schema(p.schema as Schema)),
+      ),
+    );
   }
-  const sub = p.in === 'path'
-    ? w().bool(1, p.required).string(2, p.in).string(3, p.description).string(4, p.name).string(5, p.type).bool(19, p.uniqueItems)
-    : w().bool(1, p.required).string(2, p.in).string(3, p.description).string(4, p.name).string(6, p.type).bool(20, p.uniqueItems);
+  const sub =
+    p.in === 'path'
+      ? w()
+          .bool(1, p.required)
+          .string(2, p.in)
+          .string(3, p.description)
+          .string(4, p.name)
+          .string(5, p.type)
+          .bool(19, p.uniqueItems)
+      : w()
+          .bool(1, p.required)
+          .string(2, p.in)
+          .string(3, p.description)
+          .string(4, p.name)
+          .string(6, p.type)
+          .bool(20, p.uniqueItems);
   return w().message(1, w().message(2, w().message(p.in === 'path' ? 4 : 3, sub)));
 }
 
 function operation(o: Schema): Writer {
-  const out = w().strings(1, o.tags).string(3, o.description).string(5, o.operationId).strings(6, o.produces).strings(7, o.consumes);
+  const out = w()
+    .strings(1, o.tags)
+    .string(3, o.description)
+    .string(5, o.operationId)
+    .strings(6, o.produces)
+    .strings(7, o.consumes);
   for (const p of (o.parameters as Schema[] | undefined) ?? []) out.message(8, parameter(p));
   const responses = w();
   for (const [code, r] of Object.entries((o.responses as Record<string, Schema> | undefined) ?? {})) {
@@ -130,7 +176,15 @@ function operation(o: Schema): Writer {
   return out;
 }
 
-const methods: [string, number][] = [['get', 2], ['put', 3], ['post', 4], ['delete', 5], ['options', 6], ['head', 7], ['patch', 8]];
+const methods: [string, number][] = [
+  ['get', 2],
+  ['put', 3],
+  ['post', 4],
+  ['delete', 5],
+  ['options', 6],
+  ['head', 7],
+  ['patch', 8],
+];
 
 /** Encode a Swagger 2.0 document (as openApiV2() builds it) to gnostic's protobuf form. */
 export function encodeOpenApiV2(doc: Schema): Buffer {
@@ -145,16 +199,23 @@ export function encodeOpenApiV2(doc: Schema): Buffer {
   }
   out.message(8, paths);
   const defs = w();
-  for (const [name, d] of Object.entries(doc.definitions as Record<string, Schema>)) defs.message(1, w().string(1, name).message(2, schema(d)));
+  for (const [name, d] of Object.entries(doc.definitions as Record<string, Schema>))
+    defs.message(1, w().string(1, name).message(2, schema(d)));
   out.message(9, defs);
   for (const req of (doc.security as Record<string, string[]>[] | undefined) ?? []) {
     const sr = w();
-    for (const [name, scopes] of Object.entries(req)) sr.message(1, w().string(1, name).message(2, w().strings(1, scopes)));
+    for (const [name, scopes] of Object.entries(req))
+      sr.message(1, w().string(1, name).message(2, w().strings(1, scopes)));
     out.message(12, sr);
   }
   const secDefs = w();
   for (const [name, d] of Object.entries((doc.securityDefinitions as Record<string, Schema> | undefined) ?? {})) {
-    secDefs.message(1, w().string(1, name).message(2, w().message(2, w().string(1, d.type).string(2, d.name).string(3, d.in).string(4, d.description))));
+    secDefs.message(
+      1,
+      w()
+        .string(1, name)
+        .message(2, w().message(2, w().string(1, d.type).string(2, d.name).string(3, d.in).string(4, d.description))),
+    );
   }
   out.message(13, secDefs);
   return out.done();

@@ -27,7 +27,11 @@ export interface PatchSchema {
 }
 
 /** How a list merges: by the schema when there is one (merge key, or union for scalars; otherwise replaced), else by field name. */
-function listMerge(field: string, patch: unknown[], schema: PatchSchema | undefined): { key?: string[]; union?: boolean } {
+function listMerge(
+  field: string,
+  patch: unknown[],
+  schema: PatchSchema | undefined,
+): { key?: string[]; union?: boolean } {
   if (!schema) return { key: listKeyOf(field, patch) };
   const { merge, key } = schema.strategy();
   if (!merge) return {};
@@ -42,8 +46,10 @@ function listMerge(field: string, patch: unknown[], schema: PatchSchema | undefi
 export function strategicMergePatch(target: Json, patch: Json, field = '', schema?: PatchSchema): Json {
   if (Array.isArray(patch)) {
     const { key, union } = listMerge(field, patch, schema);
-    if (patch.some((p) => isPlainObject(p) && p.$patch === 'replace')) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch)));
-    if (union && Array.isArray(target)) return [...clone(target), ...clone(patch).filter((p) => !target.some((t) => deepEqual(t, p)))];
+    if (patch.some((p) => isPlainObject(p) && p.$patch === 'replace'))
+      return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch)));
+    if (union && Array.isArray(target))
+      return [...clone(target), ...clone(patch).filter((p) => !target.some((t) => deepEqual(t, p)))];
     if (!key || !Array.isArray(target)) return clone(patch.filter((p) => !(isPlainObject(p) && p.$patch === 'delete')));
     const out = clone(target) as Record<string, unknown>[];
     const itemSchema = schema?.items();
@@ -72,24 +78,36 @@ export function strategicMergePatch(target: Json, patch: Json, field = '', schem
 }
 
 /** The strategic-merge directives kubectl's three-way patches carry: $retainKeys, $deleteFromPrimitiveList/x, $setElementOrder/x. */
-function applyDirectives(out: Record<string, unknown>, patch: Record<string, unknown>, schema: PatchSchema | undefined): void {
+function applyDirectives(
+  out: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  schema: PatchSchema | undefined,
+): void {
   for (const [k, v] of Object.entries(patch)) {
     if (!Array.isArray(v)) continue;
     if (k === '$retainKeys') {
       for (const key of Object.keys(out)) if (!v.includes(key)) delete out[key];
     } else if (k.startsWith('$deleteFromPrimitiveList/')) {
       const field = k.slice('$deleteFromPrimitiveList/'.length);
-      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(out[field]))
+        out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
     } else if (k.startsWith('$setElementOrder/')) {
       const field = k.slice('$setElementOrder/'.length);
       const list = out[field];
       if (!Array.isArray(list)) continue;
       const { key } = listMerge(field, v, schema?.child(field));
       const rank = (item: unknown): number => {
-        const i = v.findIndex((o) => (key && isPlainObject(o) && isPlainObject(item) ? key.every((kk) => deepEqual(o[kk], item[kk])) : deepEqual(o, item)));
+        const i = v.findIndex((o) =>
+          key && isPlainObject(o) && isPlainObject(item)
+            ? key.every((kk) => deepEqual(o[kk], item[kk]))
+            : deepEqual(o, item),
+        );
         return i < 0 ? v.length : i;
       };
-      out[field] = list.map((item, i) => ({ item, i })).sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i).map((x) => x.item);
+      out[field] = list
+        .map((item, i) => ({ item, i }))
+        .sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i)
+        .map((x) => x.item);
     }
   }
 }
@@ -104,13 +122,20 @@ function parsePointer(path: string): string[] {
   return path.slice(1).split('/').map(unescape);
 }
 
-function getParent(doc: Json, tokens: string[], path: string): { parent: Record<string, unknown> | unknown[]; key: string } {
+function getParent(
+  doc: Json,
+  tokens: string[],
+  path: string,
+): { parent: Record<string, unknown> | unknown[]; key: string } {
   let cur: Json = doc;
   for (const t of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[Number(t)];
     else if (isPlainObject(cur)) cur = cur[t];
     else cur = undefined;
-    if (cur === undefined) throw badRequest(`the server rejected our request due to an error in our request: doc is missing path: "${path}"`);
+    if (cur === undefined)
+      throw badRequest(
+        `the server rejected our request due to an error in our request: doc is missing path: "${path}"`,
+      );
   }
   if (!Array.isArray(cur) && !isPlainObject(cur)) throw badRequest(`doc is missing path: "${path}"`);
   return { parent: cur, key: tokens[tokens.length - 1] };
@@ -182,7 +207,12 @@ export function jsonPatch(target: Json, ops: unknown): Json {
         add(getAt(doc, op.from ?? ''));
         break;
       case 'test':
-        if (!deepEqual(getAt(doc, op.path), op.value)) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed`);
+        if (!deepEqual(getAt(doc, op.path), op.value))
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: testing value ${op.path} failed`,
+          );
         break;
       default:
         throw badRequest(`Unexpected kind: ${op.op}`);

@@ -55,8 +55,14 @@ function failure(message: string): object {
 }
 
 /** Run the exec and pump it through `ws` until the process ends, then send its Status and close normally. */
-export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRequest, ws: WebSocketConnection): Promise<void> {
-  const send = (channel: number, data: Buffer | string) => ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+export async function serveExec(
+  rt: ContainerRuntime,
+  pod: KubeObject,
+  r: ExecRequest,
+  ws: WebSocketConnection,
+): Promise<void> {
+  const send = (channel: number, data: Buffer | string) =>
+    ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   let exec: Dockerode.Exec | undefined;
   let stream: Duplex | undefined;
   // The client writes stdin as soon as the upgrade is answered: hold it until the exec is attached.
@@ -67,11 +73,18 @@ export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRe
     if (r.command.length === 0) throw new Error('you must specify at least one command for the container');
     const { id } = rt.container(pod, r.container);
     exec = await rt.docker.getContainer(id).exec({
-      Cmd: r.command, AttachStdin: r.stdin, AttachStdout: r.stdout, AttachStderr: r.stderr, Tty: r.tty,
+      Cmd: r.command,
+      AttachStdin: r.stdin,
+      AttachStdout: r.stdout,
+      AttachStderr: r.stderr,
+      Tty: r.tty,
     });
     stream = (await exec.start({ hijack: true, stdin: r.stdin, Tty: r.tty })) as Duplex;
   } catch (e) {
-    send(ERROR, JSON.stringify(failure(`Internal error occurred: error executing command in container: ${(e as Error).message}`)));
+    send(
+      ERROR,
+      JSON.stringify(failure(`Internal error occurred: error executing command in container: ${(e as Error).message}`)),
+    );
     ws.close(1000);
     return;
   }
@@ -94,7 +107,14 @@ export async function serveExec(rt: ContainerRuntime, pod: KubeObject, r: ExecRe
     }
     await new Promise((res) => setTimeout(res, 20));
   }
-  send(ERROR, JSON.stringify(code === -1 ? failure('Internal error occurred: the exec did not report an exit code') : statusFor(code, r.command)));
+  send(
+    ERROR,
+    JSON.stringify(
+      code === -1
+        ? failure('Internal error occurred: the exec did not report an exit code')
+        : statusFor(code, r.command),
+    ),
+  );
   ws.close(1000);
 }
 

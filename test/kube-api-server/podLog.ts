@@ -14,7 +14,8 @@ export function containerNameFor(pod: KubeObject, name: string | null): string {
   const containers = names(pod.spec?.containers);
   const inits = names(pod.spec?.initContainers);
   if (name) {
-    if (!containers.includes(name) && !inits.includes(name)) throw badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
+    if (!containers.includes(name) && !inits.includes(name))
+      throw badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
     return name;
   }
   if (containers.length === 1) return containers[0];
@@ -36,7 +37,8 @@ function positiveInt(q: URLSearchParams, key: string): number | undefined {
 function sinceOf(q: URLSearchParams): string | undefined {
   const seconds = positiveInt(q, 'sinceSeconds');
   const time = q.get('sinceTime');
-  if (seconds !== undefined && time !== null) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (seconds !== undefined && time !== null)
+    throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
   let ms: number | undefined;
   if (seconds !== undefined) ms = Date.now() - seconds * 1000;
   if (time !== null) {
@@ -47,7 +49,12 @@ function sinceOf(q: URLSearchParams): string | undefined {
   return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1e6).padStart(9, '0')}`;
 }
 
-export async function servePodLog(rt: ContainerRuntime, pod: KubeObject, q: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function servePodLog(
+  rt: ContainerRuntime,
+  pod: KubeObject,
+  q: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const name = containerNameFor(pod, q.get('container'));
   const { id, tty } = rt.container(pod, name, q.get('previous') === 'true');
   const follow = q.get('follow') === 'true';
@@ -55,7 +62,13 @@ export async function servePodLog(rt: ContainerRuntime, pod: KubeObject, q: URLS
   let budget = positiveInt(q, 'limitBytes') ?? Number.POSITIVE_INFINITY;
   const since = sinceOf(q);
   // dockerode types `tail` as a number and `since` as one too; the engine takes 'all' and seconds.nanoseconds.
-  const opts = { stdout: true, stderr: true, timestamps: q.get('timestamps') === 'true', tail: tail ?? 'all', ...(since ? { since } : {}) } as unknown as Dockerode.ContainerLogsOptions;
+  const opts = {
+    stdout: true,
+    stderr: true,
+    timestamps: q.get('timestamps') === 'true',
+    tail: tail ?? 'all',
+    ...(since ? { since } : {}),
+  } as unknown as Dockerode.ContainerLogsOptions;
   const container = rt.docker.getContainer(id);
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   const emit = (data: Buffer): boolean => {

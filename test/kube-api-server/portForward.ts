@@ -54,7 +54,9 @@ export function servePortForwardSpdy(rt: ContainerRuntime, pod: KubeObject, sess
     });
     socket.on('data', (d: Buffer) => data.write(d));
     socket.on('end', () => finish());
-    socket.on('error', (e) => finish(connected ? undefined : `failed to connect to ${ip}:${port} inside the pod: ${e.message}`));
+    socket.on('error', (e) =>
+      finish(connected ? undefined : `failed to connect to ${ip}:${port} inside the pod: ${e.message}`),
+    );
     data.on('data', (d: Buffer) => socket.write(d));
     data.on('end', () => socket.end());
   });
@@ -65,7 +67,12 @@ export function servePortForwardSpdy(rt: ContainerRuntime, pod: KubeObject, sess
 }
 
 /** Serve the WebSocket channel framing for the ports in the query until the socket closes. */
-export function servePortForwardWs(rt: ContainerRuntime, pod: KubeObject, ports: number[], ws: WebSocketConnection): void {
+export function servePortForwardWs(
+  rt: ContainerRuntime,
+  pod: KubeObject,
+  ports: number[],
+  ws: WebSocketConnection,
+): void {
   const send = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
   let ip = '';
   try {

@@ -5,7 +5,9 @@ import { decodeKubernetesProtobuf } from './protobuf.js';
 
 // k8s.io/api's own serialization fixtures for v1.32 (testdata/HEAD at v0.32.0): each .pb must decode to its .json.
 const fixtures = new URL('./testdata/protobuf/', import.meta.url);
-const names = readdirSync(fixtures).filter((f) => f.endsWith('.pb')).map((f) => f.slice(0, -3));
+const names = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.pb'))
+  .map((f) => f.slice(0, -3));
 
 describe('protobuf request bodies', () => {
   it.each(names)('%s decodes to the JSON the real serializer writes', (name) => {
@@ -16,11 +18,15 @@ describe('protobuf request bodies', () => {
 
   it('leaves out the zero values Go writes into protobuf but omits from JSON (the body of kubectl create serviceaccount sa)', () => {
     const kubectlBody = Buffer.from([
-      0x6b, 0x38, 0x73, 0x00, 0x0a, 0x14, 0x0a, 0x02, 0x76, 0x31, 0x12, 0x0e, 0x53, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65, 0x41, 0x63, 0x63, 0x6f, 0x75,
-      0x6e, 0x74, 0x12, 0x14, 0x0a, 0x12, 0x0a, 0x02, 0x73, 0x61, 0x12, 0x00, 0x1a, 0x00, 0x22, 0x00, 0x2a, 0x00, 0x32, 0x00, 0x38, 0x00, 0x42, 0x00,
-      0x1a, 0x00, 0x22, 0x00,
+      0x6b, 0x38, 0x73, 0x00, 0x0a, 0x14, 0x0a, 0x02, 0x76, 0x31, 0x12, 0x0e, 0x53, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65,
+      0x41, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x12, 0x14, 0x0a, 0x12, 0x0a, 0x02, 0x73, 0x61, 0x12, 0x00, 0x1a, 0x00,
+      0x22, 0x00, 0x2a, 0x00, 0x32, 0x00, 0x38, 0x00, 0x42, 0x00, 0x1a, 0x00, 0x22, 0x00,
     ]);
-    expect(decodeKubernetesProtobuf(kubectlBody, 'ServiceAccount')).toEqual({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa' } });
+    expect(decodeKubernetesProtobuf(kubectlBody, 'ServiceAccount')).toEqual({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'sa' },
+    });
   });
 
   it('refuses a body without the k8s magic as the real server does', () => {
@@ -32,7 +38,9 @@ describe('protobuf request bodies', () => {
     }
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe(400);
-    expect((err as ApiError).message).toMatch(/^the object provided is unrecognized \(must be of type Namespace\): provided data does not appear to be a protobuf message, expected prefix \[107 56 115 0\]/);
+    expect((err as ApiError).message).toMatch(
+      /^the object provided is unrecognized \(must be of type Namespace\): provided data does not appear to be a protobuf message, expected prefix \[107 56 115 0\]/,
+    );
   });
 
   it('refuses a truncated body and a field number it does not know instead of dropping it', () => {

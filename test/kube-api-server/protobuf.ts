@@ -7,13 +7,19 @@ import { badRequest } from './errors.js';
 /** [field number, JSON name, type (scalar, message name, or [key, value] for a map), flags: r repeated, m map, i inline, o omitempty]. */
 type FieldSpec = [number, string, string | [string, string], string];
 
-const messages = JSON.parse(readFileSync(new URL('./data/protobuf-messages.json', import.meta.url), 'utf8')) as Record<string, FieldSpec[]>;
+const messages = JSON.parse(readFileSync(new URL('./data/protobuf-messages.json', import.meta.url), 'utf8')) as Record<
+  string,
+  FieldSpec[]
+>;
 const byNumber = new Map<string, Map<number, FieldSpec>>(
   Object.entries(messages).map(([name, fields]) => [name, new Map(fields.map((f) => [f[0], f]))]),
 );
 
 const omitEmptyFields = new Map<string, Set<string>>(
-  Object.entries(messages).map(([name, fields]) => [name, new Set(fields.filter((f) => f[3].includes('o')).map((f) => f[1]))]),
+  Object.entries(messages).map(([name, fields]) => [
+    name,
+    new Set(fields.filter((f) => f[3].includes('o')).map((f) => f[1])),
+  ]),
 );
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -24,7 +30,10 @@ class WireError extends Error {}
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly end = buf.length,
+  ) {}
 
   done(): boolean {
     return this.pos >= this.end;
@@ -170,7 +179,8 @@ function decodeMessage(name: string, r: Reader): Record<string, unknown> {
         const en = Number(ek >> 3n);
         const ew = Number(ek & 7n);
         if (en === 1) k = scalar(kt, ew, er);
-        else if (en === 2) v = messages[vt] ? (expectWire(ew, 2, vt), decodeValue(vt, new Reader(er.bytes()))) : scalar(vt, ew, er);
+        else if (en === 2)
+          v = messages[vt] ? (expectWire(ew, 2, vt), decodeValue(vt, new Reader(er.bytes()))) : scalar(vt, ew, er);
         else skip(ew, er);
       }
       ((flat[jsonName] ??= {}) as Record<string, unknown>)[String(k)] = v;
@@ -206,7 +216,10 @@ function decodeMessage(name: string, r: Reader): Record<string, unknown> {
 
 /** A special message's JSON with whether it is the zero value (omitempty drops it). */
 class ZeroMarked {
-  constructor(readonly json: unknown, readonly zero: boolean) {}
+  constructor(
+    readonly json: unknown,
+    readonly zero: boolean,
+  ) {}
 }
 
 function decodeValue(name: string, r: Reader): unknown {
@@ -231,7 +244,9 @@ function plain(v: unknown): unknown {
 function messageFor(apiVersion: string, kind: string): string | undefined {
   if (kind === 'DeleteOptions') return `${META}.DeleteOptions`;
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const pkg = ({ '': 'core', 'rbac.authorization.k8s.io': 'rbac' } as Record<string, string>)[group] ?? group.replace(/\.k8s\.io$/, '');
+  const pkg =
+    ({ '': 'core', 'rbac.authorization.k8s.io': 'rbac' } as Record<string, string>)[group] ??
+    group.replace(/\.k8s\.io$/, '');
   const name = `k8s.io.api.${pkg}.${version}.${kind}`;
   return messages[name] ? name : undefined;
 }
@@ -241,18 +256,28 @@ export function decodeKubernetesProtobuf(body: Buffer, expectedKind: string): Re
   const unrecognized = (why: string): Error =>
     badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): ${why} (${summary(body)})`);
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw unrecognized(`provided data does not appear to be a protobuf message, expected prefix [${[...MAGIC].join(' ')}]`);
+    throw unrecognized(
+      `provided data does not appear to be a protobuf message, expected prefix [${[...MAGIC].join(' ')}]`,
+    );
   }
   try {
-    const envelope = plain(decodeMessage('k8s.io.apimachinery.pkg.runtime.Unknown', new Reader(body.subarray(MAGIC.length)))) as {
-      typeMeta?: { apiVersion?: string; kind?: string }; raw?: string; contentEncoding?: string; contentType?: string;
+    const envelope = plain(
+      decodeMessage('k8s.io.apimachinery.pkg.runtime.Unknown', new Reader(body.subarray(MAGIC.length))),
+    ) as {
+      typeMeta?: { apiVersion?: string; kind?: string };
+      raw?: string;
+      contentEncoding?: string;
+      contentType?: string;
     };
     const apiVersion = envelope.typeMeta?.apiVersion ?? '';
     const kind = envelope.typeMeta?.kind ?? '';
     if (envelope.contentEncoding) throw new WireError(`content encoding ${envelope.contentEncoding} is not supported`);
     const name = messageFor(apiVersion, kind);
     if (!name) throw new WireError(`no kind "${kind}" is registered for version "${apiVersion}"`);
-    const object = plain(decodeMessage(name, new Reader(Buffer.from(envelope.raw ?? '', 'base64')))) as Record<string, unknown>;
+    const object = plain(decodeMessage(name, new Reader(Buffer.from(envelope.raw ?? '', 'base64')))) as Record<
+      string,
+      unknown
+    >;
     return { apiVersion, kind, ...object };
   } catch (e) {
     if (e instanceof WireError) throw unrecognized(e.message);
@@ -262,6 +287,9 @@ export function decodeKubernetesProtobuf(body: Buffer, expectedKind: string): Re
 
 /** The first bytes of a body, as the real server quotes them in decoding errors. */
 function summary(body: Buffer): string {
-  const text = body.subarray(0, 64).toString('utf8').replace(/[^\x20-\x7e]/g, '.');
+  const text = body
+    .subarray(0, 64)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e]/g, '.');
   return body.length > 64 ? `${text}...` : text;
 }

@@ -16,7 +16,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The body as an object: JSON or YAML text, or protobuf for the built-in kinds (`expectedKind` names the type in errors). */
 export function parseBody(body: Buffer, contentType: string, expectedKind: string): unknown {
-  if (contentType.startsWith(PROTOBUF)) return body.length === 0 ? undefined : decodeKubernetesProtobuf(body, expectedKind);
+  if (contentType.startsWith(PROTOBUF))
+    return body.length === 0 ? undefined : decodeKubernetesProtobuf(body, expectedKind);
   const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
@@ -32,7 +33,8 @@ export function patchTypeOf(contentType: string): PatchType {
   if (contentType.startsWith('application/json-patch+json')) return 'json';
   if (contentType.startsWith('application/merge-patch+json')) return 'merge';
   if (contentType.startsWith('application/strategic-merge-patch+json')) return 'strategic';
-  if (contentType.startsWith('application/apply-patch+yaml') || contentType.startsWith('application/apply-patch+json')) return 'apply';
+  if (contentType.startsWith('application/apply-patch+yaml') || contentType.startsWith('application/apply-patch+json'))
+    return 'apply';
   throw unsupportedMediaType(contentType);
 }
 

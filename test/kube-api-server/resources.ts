@@ -17,7 +17,14 @@ export interface ResourceType {
 
 const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function r(group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
+function r(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
   return { group, version, kind, plural, singular: kind.toLowerCase(), namespaced, status: false, ...extra };
 }
 
@@ -35,11 +42,30 @@ export const resourceTypes: ResourceType[] = [
   r('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
   r('', 'v1', 'LimitRange', 'limitranges', true, { shortNames: ['limits'] }),
   r('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], status: true }),
-  r('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], status: true, scale: true, categories: ['all'] }),
-  r('apps', 'v1', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], status: true, scale: true, categories: ['all'] }),
-  r('apps', 'v1', 'StatefulSet', 'statefulsets', true, { shortNames: ['sts'], status: true, scale: true, categories: ['all'] }),
+  r('apps', 'v1', 'Deployment', 'deployments', true, {
+    shortNames: ['deploy'],
+    status: true,
+    scale: true,
+    categories: ['all'],
+  }),
+  r('apps', 'v1', 'ReplicaSet', 'replicasets', true, {
+    shortNames: ['rs'],
+    status: true,
+    scale: true,
+    categories: ['all'],
+  }),
+  r('apps', 'v1', 'StatefulSet', 'statefulsets', true, {
+    shortNames: ['sts'],
+    status: true,
+    scale: true,
+    categories: ['all'],
+  }),
   r('apps', 'v1', 'DaemonSet', 'daemonsets', true, { shortNames: ['ds'], status: true, categories: ['all'] }),
-  r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { shortNames: ['hpa'], status: true, categories: ['all'] }),
+  r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, {
+    shortNames: ['hpa'],
+    status: true,
+    categories: ['all'],
+  }),
   r('batch', 'v1', 'Job', 'jobs', true, { status: true, categories: ['all'] }),
   r('batch', 'v1', 'CronJob', 'cronjobs', true, { shortNames: ['cj'], status: true, categories: ['all'] }),
   r('networking.k8s.io', 'v1', 'Ingress', 'ingresses', true, { shortNames: ['ing'], status: true }),
@@ -88,19 +114,41 @@ function resourceEntry(t: ResourceType): object[] {
     verbs,
     ...(t.shortNames ? { shortNames: t.shortNames } : {}),
     ...(t.categories ? { categories: t.categories } : {}),
-    storageVersionHash: Buffer.from(`${groupVersion(t)}/${t.kind}`).toString('base64').slice(0, 12),
+    storageVersionHash: Buffer.from(`${groupVersion(t)}/${t.kind}`)
+      .toString('base64')
+      .slice(0, 12),
   };
   const subs: object[] = [];
   // The main resource must come first: KubernetesObjectApi resolves a kind with the first entry that matches.
   if (t.scale) {
     subs.push({
-      name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale',
+      name: `${t.plural}/scale`,
+      singularName: '',
+      namespaced: t.namespaced,
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
       verbs: ['get', 'patch', 'update'],
     });
   }
-  if (t.status) subs.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
-  if (t.kind === 'Namespace') subs.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });
-  if (t.kind === 'Pod') subs.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+  if (t.status)
+    subs.push({
+      name: `${t.plural}/status`,
+      singularName: '',
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: ['get', 'patch', 'update'],
+    });
+  if (t.kind === 'Namespace')
+    subs.push({
+      name: 'namespaces/finalize',
+      singularName: '',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['update'],
+    });
+  if (t.kind === 'Pod')
+    subs.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
   return [main, ...subs];
 }
 

@@ -5,7 +5,11 @@ import { ApiError } from './errors.js';
 /** A JSON answer. */
 export function send(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Audit-Id': crypto.randomUUID() });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Audit-Id': crypto.randomUUID(),
+  });
   res.end(text);
 }
 

@@ -29,7 +29,15 @@ function parseRequirement(term: string): Requirement {
   let m = /^!\s*([A-Za-z0-9._\/-]+)$/.exec(term);
   if (m) return { op: '!', key: m[1] };
   m = /^([A-Za-z0-9._\/-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
-  if (m) return { op: m[2] as 'in' | 'notin', key: m[1], values: m[3].split(',').map((v) => v.trim()).filter((v) => v !== '') };
+  if (m)
+    return {
+      op: m[2] as 'in' | 'notin',
+      key: m[1],
+      values: m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    };
   m = /^([A-Za-z0-9._\/-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)$/.exec(term);
   if (m) return { op: m[2] === '!=' ? '!=' : '=', key: m[1], value: m[3] };
   m = /^([A-Za-z0-9._\/-]+)$/.exec(term);
@@ -110,7 +118,8 @@ export function parseFieldSelector(s: string | null | undefined): (obj: Record<s
   return (obj) =>
     reqs.every((r) => {
       let cur: unknown = obj;
-      for (const p of r.path) cur = cur != null && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
+      for (const p of r.path)
+        cur = cur != null && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
       const v = cur == null ? '' : String(cur);
       return r.neg ? v !== r.value : v === r.value;
     });

@@ -17,14 +17,71 @@ function adler32(b: Buffer): number {
 
 // SPDY/3's header compression dictionary (draft 3, section 2.6.10.1): length-prefixed names, then a tail of common values.
 const DICTIONARY_WORDS = [
-  'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding',
-  'accept-language', 'accept-ranges', 'age', 'allow', 'authorization', 'cache-control', 'connection', 'content-base',
-  'content-encoding', 'content-language', 'content-length', 'content-location', 'content-md5', 'content-range',
-  'content-type', 'date', 'etag', 'expect', 'expires', 'from', 'host', 'if-match', 'if-modified-since',
-  'if-none-match', 'if-range', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'pragma',
-  'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'retry-after', 'server', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'user-agent', 'vary', 'via', 'warning', 'www-authenticate', 'method', 'get',
-  'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public', 'set-cookie', 'keep-alive', 'origin',
+  'options',
+  'head',
+  'post',
+  'put',
+  'delete',
+  'trace',
+  'accept',
+  'accept-charset',
+  'accept-encoding',
+  'accept-language',
+  'accept-ranges',
+  'age',
+  'allow',
+  'authorization',
+  'cache-control',
+  'connection',
+  'content-base',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-md5',
+  'content-range',
+  'content-type',
+  'date',
+  'etag',
+  'expect',
+  'expires',
+  'from',
+  'host',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'pragma',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'range',
+  'referer',
+  'retry-after',
+  'server',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'vary',
+  'via',
+  'warning',
+  'www-authenticate',
+  'method',
+  'get',
+  'status',
+  '200 OK',
+  'version',
+  'HTTP/1.1',
+  'url',
+  'public',
+  'set-cookie',
+  'keep-alive',
+  'origin',
 ];
 const DICTIONARY_TAIL =
   '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505203 Non-Authoritative ' +
@@ -53,13 +110,18 @@ const FLAG_FIN = 1;
 export class SpdyStream extends EventEmitter {
   private finished = false;
 
-  constructor(private readonly session: SpdySession, readonly id: number, readonly headers: Record<string, string>) {
+  constructor(
+    private readonly session: SpdySession,
+    readonly id: number,
+    readonly headers: Record<string, string>,
+  ) {
     super();
   }
 
   write(data: Buffer): void {
     if (this.finished) return;
-    for (let off = 0; off < data.length; off += 0xffff) this.session.dataFrame(this.id, data.subarray(off, off + 0xffff), false);
+    for (let off = 0; off < data.length; off += 0xffff)
+      this.session.dataFrame(this.id, data.subarray(off, off + 0xffff), false);
   }
 
   /** Half-close our side (DATA with FIN). */
@@ -147,7 +209,8 @@ export class SpdySession extends EventEmitter {
     };
     const entries = Object.entries(headers);
     parts.push(u32(entries.length));
-    for (const [k, v] of entries) parts.push(u32(Buffer.byteLength(k)), Buffer.from(k), u32(Buffer.byteLength(v)), Buffer.from(v));
+    for (const [k, v] of entries)
+      parts.push(u32(Buffer.byteLength(k)), Buffer.from(k), u32(Buffer.byteLength(v)), Buffer.from(v));
     const raw = Buffer.concat(parts);
     const out: Buffer[] = [];
     if (!this.headerOutStarted) {
@@ -169,7 +232,10 @@ export class SpdySession extends EventEmitter {
   /** Decode the client's next header block: its zlib stream so far, inflated up to a sync point, minus what came before. */
   private readHeaders(compressed: Buffer): Record<string, string> {
     this.compressedIn.push(compressed);
-    const all = inflateSync(Buffer.concat(this.compressedIn), { dictionary: SPDY_DICTIONARY, finishFlush: constants.Z_SYNC_FLUSH });
+    const all = inflateSync(Buffer.concat(this.compressedIn), {
+      dictionary: SPDY_DICTIONARY,
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
     const block = all.subarray(this.inflatedLength);
     this.inflatedLength = all.length;
     const headers: Record<string, string> = {};
@@ -180,7 +246,10 @@ export class SpdySession extends EventEmitter {
       const name = block.subarray(off + 4, off + 4 + nl).toString();
       off += 4 + nl;
       const vl = block.readUInt32BE(off);
-      headers[name.toLowerCase()] = block.subarray(off + 4, off + 4 + vl).toString().split('\0')[0];
+      headers[name.toLowerCase()] = block
+        .subarray(off + 4, off + 4 + vl)
+        .toString()
+        .split('\0')[0];
       off += 4 + vl;
     }
     return headers;
@@ -224,7 +293,7 @@ export class SpdySession extends EventEmitter {
         this.close();
         return;
       default:
-        // SETTINGS, WINDOW_UPDATE, HEADERS: nothing a port-forward needs.
+      // SETTINGS, WINDOW_UPDATE, HEADERS: nothing a port-forward needs.
     }
   }
 }

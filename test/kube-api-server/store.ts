@@ -81,7 +81,11 @@ export class Store {
       if (ns !== undefined && t.namespaced && obj.metadata.namespace !== ns) continue;
       out.push(clone(obj));
     }
-    return out.sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+    return out.sort((a, b) =>
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+      ),
+    );
   }
 
   /** Every object in every type, for the garbage collector and namespace finalisation. */
@@ -97,7 +101,13 @@ export class Store {
     const stored = clone(obj);
     stored.metadata.resourceVersion = String(this.rv);
     this.objects.set(k, { t, obj: stored });
-    this.emit({ rv: this.rv, type: previous ? 'MODIFIED' : 'ADDED', resource: t, object: clone(stored), ...(previous ? { previous } : {}) });
+    this.emit({
+      rv: this.rv,
+      type: previous ? 'MODIFIED' : 'ADDED',
+      resource: t,
+      object: clone(stored),
+      ...(previous ? { previous } : {}),
+    });
     return clone(stored);
   }
 

@@ -4,7 +4,13 @@ import type { Duplex } from 'node:stream';
 import { ApiError } from './errors.js';
 import type { HttpContext } from './http.js';
 import { EXEC_PROTOCOLS, execRequest, serveExec } from './podExec.js';
-import { PORT_FORWARD_SPDY, PORT_FORWARD_WS_PROTOCOLS, servePortForwardSpdy, servePortForwardWs, SPDY_TUNNEL_PREFIX } from './portForward.js';
+import {
+  PORT_FORWARD_SPDY,
+  PORT_FORWARD_WS_PROTOCOLS,
+  servePortForwardSpdy,
+  servePortForwardWs,
+  SPDY_TUNNEL_PREFIX,
+} from './portForward.js';
 import type { ContainerRuntime } from './runtime/containerRuntime.js';
 import { SpdySession } from './spdy.js';
 import { acceptWebSocket, isWebSocketUpgrade, offeredProtocols, rejectUpgrade } from './websocket.js';
@@ -12,16 +18,28 @@ import { acceptWebSocket, isWebSocketUpgrade, offeredProtocols, rejectUpgrade } 
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward|attach)\/?$/;
 
 function fail(socket: Duplex, e: unknown): void {
-  const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+  const err =
+    e instanceof ApiError
+      ? e
+      : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
   rejectUpgrade(socket, err.code, err.message, err.toStatus());
 }
 
 /** The server's 'upgrade' listener. Without a runtime with processes, the streaming subresources do not exist (404). */
-export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRuntime | undefined): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function makeUpgradeHandler(
+  ctx: HttpContext,
+  runtime: () => ContainerRuntime | undefined,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const record = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 101, userAgent: req.headers['user-agent'] };
+    const record = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 101,
+      userAgent: req.headers['user-agent'],
+    };
     ctx.requests.push(record);
     void (async () => {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -34,16 +52,32 @@ export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRun
       const [, ns, name, sub] = m;
       const pod = ctx.cluster.get(ctx.cluster.type('Pod'), decodeURIComponent(ns), decodeURIComponent(name));
       const phase = pod.status?.phase as string | undefined;
-      if (sub === 'attach') throw new ApiError(400, 'BadRequest', 'attach is not served by the kube-api-server test kubelet');
+      if (sub === 'attach')
+        throw new ApiError(400, 'BadRequest', 'attach is not served by the kube-api-server test kubelet');
       if (sub === 'exec') {
-        if (phase === 'Succeeded' || phase === 'Failed') throw new ApiError(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${phase}`);
+        if (phase === 'Succeeded' || phase === 'Failed')
+          throw new ApiError(
+            400,
+            'BadRequest',
+            `cannot exec into a container in a completed pod; current phase is ${phase}`,
+          );
         const r = execRequest(pod, url.searchParams);
-        if (!isWebSocketUpgrade(req)) throw new ApiError(400, 'BadRequest', 'exec is served over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io); upgrade to a WebSocket');
+        if (!isWebSocketUpgrade(req))
+          throw new ApiError(
+            400,
+            'BadRequest',
+            'exec is served over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io); upgrade to a WebSocket',
+          );
         const ws = acceptWebSocket(req, socket, head, EXEC_PROTOCOLS);
         if (ws) await serveExec(rt, pod, r, ws);
         return;
       }
-      if (phase !== 'Running') throw new ApiError(400, 'BadRequest', `unable to forward port because pod is not running. Current status=${phase ?? 'Pending'}`);
+      if (phase !== 'Running')
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `unable to forward port because pod is not running. Current status=${phase ?? 'Pending'}`,
+        );
       if (isWebSocketUpgrade(req)) {
         const tunnelled = offeredProtocols(req).includes(`${SPDY_TUNNEL_PREFIX}${PORT_FORWARD_SPDY}`);
         if (tunnelled) {
@@ -55,7 +89,10 @@ export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRun
           servePortForwardSpdy(rt, pod, session);
           return;
         }
-        const ports = url.searchParams.getAll('ports').flatMap((p) => p.split(',')).map(Number);
+        const ports = url.searchParams
+          .getAll('ports')
+          .flatMap((p) => p.split(','))
+          .map(Number);
         if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
           throw new ApiError(400, 'BadRequest', 'query parameter "port" is required');
         }
@@ -63,8 +100,18 @@ export function makeUpgradeHandler(ctx: HttpContext, runtime: () => ContainerRun
         if (ws) servePortForwardWs(rt, pod, ports, ws);
         return;
       }
-      if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1') throw new ApiError(400, 'BadRequest', 'unable to upgrade: missing upgrade headers in request');
-      socket.write(['HTTP/1.1 101 Switching Protocols', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', `X-Stream-Protocol-Version: ${PORT_FORWARD_SPDY}`, '', ''].join('\r\n'));
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1')
+        throw new ApiError(400, 'BadRequest', 'unable to upgrade: missing upgrade headers in request');
+      socket.write(
+        [
+          'HTTP/1.1 101 Switching Protocols',
+          'Connection: Upgrade',
+          'Upgrade: SPDY/3.1',
+          `X-Stream-Protocol-Version: ${PORT_FORWARD_SPDY}`,
+          '',
+          '',
+        ].join('\r\n'),
+      );
       const session = new SpdySession((frame) => socket.write(frame));
       socket.on('data', (d: Buffer) => session.push(d));
       socket.on('close', () => session.close());

@@ -15,8 +15,19 @@ interface Column {
 /** The Table version a request's Accept header asks for (`as=Table;g=meta.k8s.io;v=v1`), if any. */
 export function tableVersionWanted(accept: string | undefined): string | undefined {
   for (const part of (accept ?? '').split(',')) {
-    const params = Object.fromEntries(part.split(';').slice(1).map((p) => p.trim().split('=').map((x) => x.trim())));
-    if (params.as === 'Table' && params.g === 'meta.k8s.io' && (params.v === 'v1' || params.v === 'v1beta1')) return params.v;
+    const params = Object.fromEntries(
+      part
+        .split(';')
+        .slice(1)
+        .map((p) =>
+          p
+            .trim()
+            .split('=')
+            .map((x) => x.trim()),
+        ),
+    );
+    if (params.as === 'Table' && params.g === 'meta.k8s.io' && (params.v === 'v1' || params.v === 'v1beta1'))
+      return params.v;
   }
   return undefined;
 }
@@ -41,10 +52,12 @@ export function humanDuration(ms: number): string {
   return `${y}y`;
 }
 
-const age = (o: Obj): string => (o.metadata?.creationTimestamp ? humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp)) : '<unknown>');
+const age = (o: Obj): string =>
+  o.metadata?.creationTimestamp ? humanDuration(Date.now() - Date.parse(o.metadata.creationTimestamp)) : '<unknown>';
 const name: Column = { name: 'Name', format: 'name', cell: (o) => o.metadata?.name };
 const ageColumn: Column = { name: 'Age', cell: age };
-const none = (v: unknown): string => (v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? '<none>' : String(v));
+const none = (v: unknown): string =>
+  v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? '<none>' : String(v);
 const count = (v: unknown): number => (v && typeof v === 'object' ? Object.keys(v).length : 0);
 
 /** The STATUS of kubectl get pods, as kube-apiserver's printPod derives it. */
@@ -54,7 +67,10 @@ function podStatus(p: Obj): string {
   for (const c of [...((p.status?.containerStatuses ?? []) as Obj[])].reverse()) {
     const st = c.state ?? {};
     if (st.waiting?.reason) reason = st.waiting.reason;
-    else if (st.terminated) reason = st.terminated.reason || (st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode}`);
+    else if (st.terminated)
+      reason =
+        st.terminated.reason ||
+        (st.terminated.signal ? `Signal:${st.terminated.signal}` : `ExitCode:${st.terminated.exitCode}`);
     else if (c.ready && st.running) hasRunning = true;
   }
   if (reason === 'Completed' && hasRunning) reason = 'Running';
@@ -70,7 +86,8 @@ function podRestarts(p: Obj): string {
   return restarts > 0 && last > 0 ? `${restarts} (${humanDuration(Date.now() - last)} ago)` : String(restarts);
 }
 
-const eventObject = (e: Obj): string => `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`;
+const eventObject = (e: Obj): string =>
+  `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`;
 const eventLastSeen = (e: Obj): string => {
   const at = e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp;
   return at ? humanDuration(Date.now() - Date.parse(at)) : '<unknown>';
@@ -85,7 +102,8 @@ function servicePorts(s: Obj): string {
 function externalIp(s: Obj): string {
   if (s.spec?.type === 'ExternalName') return s.spec.externalName ?? '<none>';
   const lb = ((s.status?.loadBalancer?.ingress ?? []) as Obj[]).map((i) => i.ip ?? i.hostname).filter(Boolean);
-  if (s.spec?.type === 'LoadBalancer') return lb.length ? lb.join(',') : (s.spec?.externalIPs ?? []).join(',') || '<pending>';
+  if (s.spec?.type === 'LoadBalancer')
+    return lb.length ? lb.join(',') : (s.spec?.externalIPs ?? []).join(',') || '<pending>';
   return none((s.spec?.externalIPs ?? []).join(','));
 }
 
@@ -102,14 +120,22 @@ function jobStatus(j: Obj): string {
 const columnsByKind: Record<string, Column[]> = {
   Pod: [
     name,
-    { name: 'Ready', cell: (p) => `${(p.status?.containerStatuses ?? []).filter((c: Obj) => c.ready).length}/${(p.spec?.containers ?? []).length}` },
+    {
+      name: 'Ready',
+      cell: (p) =>
+        `${(p.status?.containerStatuses ?? []).filter((c: Obj) => c.ready).length}/${(p.spec?.containers ?? []).length}`,
+    },
     { name: 'Status', cell: podStatus },
     { name: 'Restarts', cell: podRestarts },
     ageColumn,
     { name: 'IP', priority: 1, cell: (p) => none(p.status?.podIP) },
     { name: 'Node', priority: 1, cell: (p) => none(p.spec?.nodeName) },
     { name: 'Nominated Node', priority: 1, cell: (p) => none(p.status?.nominatedNodeName) },
-    { name: 'Readiness Gates', priority: 1, cell: (p) => none((p.spec?.readinessGates ?? []).map((g: Obj) => g.conditionType).join(',')) },
+    {
+      name: 'Readiness Gates',
+      priority: 1,
+      cell: (p) => none((p.spec?.readinessGates ?? []).map((g: Obj) => g.conditionType).join(',')),
+    },
   ],
   Deployment: [
     name,
@@ -117,9 +143,24 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'Up-to-date', type: 'integer', cell: (d) => d.status?.updatedReplicas ?? 0 },
     { name: 'Available', type: 'integer', cell: (d) => d.status?.availableReplicas ?? 0 },
     ageColumn,
-    { name: 'Containers', priority: 1, cell: (d) => (d.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.name).join(',') },
-    { name: 'Images', priority: 1, cell: (d) => (d.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.image).join(',') },
-    { name: 'Selector', priority: 1, cell: (d) => Object.entries(d.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') },
+    {
+      name: 'Containers',
+      priority: 1,
+      cell: (d) => (d.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.name).join(','),
+    },
+    {
+      name: 'Images',
+      priority: 1,
+      cell: (d) => (d.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.image).join(','),
+    },
+    {
+      name: 'Selector',
+      priority: 1,
+      cell: (d) =>
+        Object.entries(d.spec?.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+    },
   ],
   ReplicaSet: [
     name,
@@ -135,13 +176,39 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'External-IP', cell: externalIp },
     { name: 'Port(s)', cell: servicePorts },
     ageColumn,
-    { name: 'Selector', priority: 1, cell: (s) => none(Object.entries(s.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')) },
+    {
+      name: 'Selector',
+      priority: 1,
+      cell: (s) =>
+        none(
+          Object.entries(s.spec?.selector ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ),
+    },
   ],
   Namespace: [name, { name: 'Status', cell: (n) => n.status?.phase ?? '' }, ageColumn],
   Node: [
     name,
-    { name: 'Status', cell: (n) => ((n.status?.conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True') ? (n.spec?.unschedulable ? 'Ready,SchedulingDisabled' : 'Ready') : 'NotReady' },
-    { name: 'Roles', cell: (n) => none(Object.keys(n.metadata?.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice(24)).join(',')) },
+    {
+      name: 'Status',
+      cell: (n) =>
+        ((n.status?.conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True')
+          ? n.spec?.unschedulable
+            ? 'Ready,SchedulingDisabled'
+            : 'Ready'
+          : 'NotReady',
+    },
+    {
+      name: 'Roles',
+      cell: (n) =>
+        none(
+          Object.keys(n.metadata?.labels ?? {})
+            .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+            .map((k) => k.slice(24))
+            .join(','),
+        ),
+    },
     ageColumn,
     { name: 'Version', cell: (n) => n.status?.nodeInfo?.kubeletVersion ?? '' },
   ],
@@ -156,13 +223,26 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'Name', priority: 1, cell: (e) => e.metadata?.name },
   ],
   ConfigMap: [name, { name: 'Data', type: 'integer', cell: (c) => count(c.data) + count(c.binaryData) }, ageColumn],
-  Secret: [name, { name: 'Type', cell: (s) => s.type ?? '' }, { name: 'Data', type: 'integer', cell: (s) => count(s.data) }, ageColumn],
+  Secret: [
+    name,
+    { name: 'Type', cell: (s) => s.type ?? '' },
+    { name: 'Data', type: 'integer', cell: (s) => count(s.data) },
+    ageColumn,
+  ],
   ServiceAccount: [name, { name: 'Secrets', type: 'integer', cell: (s) => (s.secrets ?? []).length }, ageColumn],
   Job: [
     name,
     { name: 'Status', cell: jobStatus },
     { name: 'Completions', cell: (j) => `${j.status?.succeeded ?? 0}/${j.spec?.completions ?? 1}` },
-    { name: 'Duration', cell: (j) => (j.status?.startTime ? humanDuration(Date.parse(j.status.completionTime ?? new Date().toISOString()) - Date.parse(j.status.startTime)) : '') },
+    {
+      name: 'Duration',
+      cell: (j) =>
+        j.status?.startTime
+          ? humanDuration(
+              Date.parse(j.status.completionTime ?? new Date().toISOString()) - Date.parse(j.status.startTime),
+            )
+          : '',
+    },
     ageColumn,
   ],
   PersistentVolumeClaim: [
@@ -170,17 +250,35 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'Status', cell: (c) => c.status?.phase ?? '' },
     { name: 'Volume', cell: (c) => c.spec?.volumeName ?? '' },
     { name: 'Capacity', cell: (c) => c.status?.capacity?.storage ?? '' },
-    { name: 'Access Modes', cell: (c) => (c.status?.accessModes ?? []).map((m: string) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m).join(',') },
+    {
+      name: 'Access Modes',
+      cell: (c) =>
+        (c.status?.accessModes ?? [])
+          .map(
+            (m: string) =>
+              ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m,
+          )
+          .join(','),
+    },
     { name: 'StorageClass', cell: (c) => c.spec?.storageClassName ?? '' },
     ageColumn,
   ],
 };
 
 /** kube-apiserver's fallback for kinds without a printer: name and creation time. */
-const defaultColumns: Column[] = [name, { name: 'Created At', type: 'date', cell: (o) => o.metadata?.creationTimestamp }];
+const defaultColumns: Column[] = [
+  name,
+  { name: 'Created At', type: 'date', cell: (o) => o.metadata?.creationTimestamp },
+];
 
 /** A Table of objects; `includeObject` (None, Metadata: the default, Object) says what each row carries. */
-export function toTable(t: ResourceType, objects: KubeObject[], version: string, listMetadata: Record<string, unknown>, includeObject: string | null): object {
+export function toTable(
+  t: ResourceType,
+  objects: KubeObject[],
+  version: string,
+  listMetadata: Record<string, unknown>,
+  includeObject: string | null,
+): object {
   const columns = (t.group === 'events.k8s.io' ? undefined : columnsByKind[t.kind]) ?? defaultColumns;
   const rowObject = (o: KubeObject): unknown => {
     if (includeObject === 'None') return undefined;
@@ -191,7 +289,13 @@ export function toTable(t: ResourceType, objects: KubeObject[], version: string,
     kind: 'Table',
     apiVersion: `meta.k8s.io/${version}`,
     metadata: listMetadata,
-    columnDefinitions: columns.map((c) => ({ name: c.name, type: c.type ?? 'string', format: c.format ?? '', description: '', priority: c.priority ?? 0 })),
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type ?? 'string',
+      format: c.format ?? '',
+      description: '',
+      priority: c.priority ?? 0,
+    })),
     rows: objects.map((o) => ({ cells: columns.map((c) => c.cell(o) ?? ''), object: rowObject(o) })),
   };
 }

@@ -17,11 +17,29 @@ export function servingCert(): ServingCert | undefined {
   try {
     const keyPath = join(dir, 'tls.key');
     const certPath = join(dir, 'tls.crt');
-    const r = spawnSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', '/CN=kube-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc',
-      '-keyout', keyPath, '-out', certPath,
-    ], { encoding: 'utf8' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=kube-apiserver',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
+      { encoding: 'utf8' },
+    );
     cached = r.status === 0 ? { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') } : null;
   } catch {
     cached = null;

@@ -14,10 +14,18 @@ const labelNamedKinds = new Set(['Namespace', 'Service']);
 function checkName(t: ResourceType, name: string, errs: FieldError[]): void {
   if (labelNamedKinds.has(t.kind)) {
     if (name.length > 63 || !dns1123Label.test(name)) {
-      errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `"${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message: `"${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+      });
     }
   } else if (name.length > 253 || !dns1123Subdomain.test(name)) {
-    errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `"${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.name',
+      message: `"${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    });
   }
 }
 
@@ -25,10 +33,18 @@ function checkLabels(labels: Record<string, unknown> | undefined, field: string,
   for (const [k, v] of Object.entries(labels ?? {})) {
     const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
     if ((prefix && !dns1123Subdomain.test(prefix)) || name.length > 63 || !labelName.test(name)) {
-      errs.push({ type: 'FieldValueInvalid', field, message: `"${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field,
+        message: `"${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
     }
     if (typeof v !== 'string' || v.length > 63 || !labelValue.test(v)) {
-      errs.push({ type: 'FieldValueInvalid', field: `${field}`, message: `"${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, and must be no more than 63 characters` });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: `${field}`,
+        message: `"${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, and must be no more than 63 characters`,
+      });
     }
   }
 }
@@ -41,10 +57,13 @@ function checkPodSpec(spec: Record<string, any> | undefined, field: string, errs
   }
   const seen = new Set<string>();
   containers.forEach((c: Record<string, any>, i: number) => {
-    if (!c.name) errs.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
-    else if (seen.has(c.name)) errs.push({ type: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `"${c.name}"` });
+    if (!c.name)
+      errs.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].name`, message: 'Required value' });
+    else if (seen.has(c.name))
+      errs.push({ type: 'FieldValueDuplicate', field: `${field}.containers[${i}].name`, message: `"${c.name}"` });
     else seen.add(c.name);
-    if (!c.image) errs.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
+    if (!c.image)
+      errs.push({ type: 'FieldValueRequired', field: `${field}.containers[${i}].image`, message: 'Required value' });
   });
 }
 
@@ -61,13 +80,21 @@ export function validate(t: ResourceType, obj: KubeObject): void {
     case 'StatefulSet':
     case 'DaemonSet': {
       if (typeof spec?.replicas === 'number' && spec.replicas < 0) {
-        errs.push({ type: 'FieldValueInvalid', field: 'spec.replicas', message: `${spec.replicas}: must be greater than or equal to 0` });
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.replicas',
+          message: `${spec.replicas}: must be greater than or equal to 0`,
+        });
       }
       const sel = spec?.selector;
       if (!sel || (!sel.matchLabels && !sel.matchExpressions)) {
         errs.push({ type: 'FieldValueRequired', field: 'spec.selector', message: 'Required value' });
       } else if (!structuredSelector(sel)(spec?.template?.metadata?.labels ?? {})) {
-        errs.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `${JSON.stringify(spec?.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.template.metadata.labels',
+          message: `${JSON.stringify(spec?.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\``,
+        });
       }
       checkLabels(spec?.template?.metadata?.labels, 'spec.template.metadata.labels', errs);
       checkPodSpec(spec?.template?.spec, 'spec.template.spec', errs);
@@ -79,7 +106,11 @@ export function validate(t: ResourceType, obj: KubeObject): void {
     case 'Service':
       for (const [i, p] of ((spec?.ports ?? []) as Record<string, any>[]).entries()) {
         if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535) {
-          errs.push({ type: 'FieldValueInvalid', field: `spec.ports[${i}].port`, message: `${String(p.port)}: must be between 1 and 65535, inclusive` });
+          errs.push({
+            type: 'FieldValueInvalid',
+            field: `spec.ports[${i}].port`,
+            message: `${String(p.port)}: must be between 1 and 65535, inclusive`,
+          });
         }
       }
       break;
@@ -90,19 +121,42 @@ export function validate(t: ResourceType, obj: KubeObject): void {
 /** Immutable fields on update. */
 export function validateUpdate(t: ResourceType, old: KubeObject, next: KubeObject): void {
   const errs: FieldError[] = [];
-  if ((t.kind === 'Deployment' || t.kind === 'ReplicaSet' || t.kind === 'StatefulSet' || t.kind === 'DaemonSet') &&
-    JSON.stringify(old.spec?.selector) !== JSON.stringify(next.spec?.selector)) {
-    errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${JSON.stringify(next.spec?.selector)}: field is immutable` });
+  if (
+    (t.kind === 'Deployment' || t.kind === 'ReplicaSet' || t.kind === 'StatefulSet' || t.kind === 'DaemonSet') &&
+    JSON.stringify(old.spec?.selector) !== JSON.stringify(next.spec?.selector)
+  ) {
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.selector',
+      message: `${JSON.stringify(next.spec?.selector)}: field is immutable`,
+    });
   }
   if (t.kind === 'Service' && old.spec?.clusterIP && next.spec?.clusterIP !== old.spec.clusterIP) {
-    errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `${JSON.stringify(next.spec?.clusterIP)}: may not change once set` });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.clusterIPs[0]',
+      message: `${JSON.stringify(next.spec?.clusterIP)}: may not change once set`,
+    });
   }
-  if ((t.kind === 'Secret' || t.kind === 'ConfigMap') && old.immutable === true &&
-    (JSON.stringify(old.data) !== JSON.stringify(next.data) || JSON.stringify(old.binaryData) !== JSON.stringify(next.binaryData))) {
+  if (
+    (t.kind === 'Secret' || t.kind === 'ConfigMap') &&
+    old.immutable === true &&
+    (JSON.stringify(old.data) !== JSON.stringify(next.data) ||
+      JSON.stringify(old.binaryData) !== JSON.stringify(next.binaryData))
+  ) {
     errs.push({ type: 'FieldValueForbidden', field: 'data', message: 'field is immutable when `immutable` is set' });
   }
-  if (t.kind === 'PersistentVolumeClaim' && JSON.stringify({ ...old.spec, resources: undefined, volumeName: undefined }) !== JSON.stringify({ ...next.spec, resources: undefined, volumeName: undefined })) {
-    errs.push({ type: 'FieldValueForbidden', field: 'spec', message: 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims' });
+  if (
+    t.kind === 'PersistentVolumeClaim' &&
+    JSON.stringify({ ...old.spec, resources: undefined, volumeName: undefined }) !==
+      JSON.stringify({ ...next.spec, resources: undefined, volumeName: undefined })
+  ) {
+    errs.push({
+      type: 'FieldValueForbidden',
+      field: 'spec',
+      message:
+        'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+    });
   }
   if (errs.length > 0) throw invalid({ group: t.group, kind: t.kind }, next.metadata.name ?? '', errs);
 }

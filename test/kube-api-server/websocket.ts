@@ -10,11 +10,16 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export function offeredProtocols(req: IncomingMessage): string[] {
   const h = req.headers['sec-websocket-protocol'];
   const all = Array.isArray(h) ? h.join(',') : (h ?? '');
-  return all.split(',').map((p) => p.trim()).filter(Boolean);
+  return all
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
-  return (req.headers.upgrade ?? '').toLowerCase() === 'websocket' && typeof req.headers['sec-websocket-key'] === 'string';
+  return (
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket' && typeof req.headers['sec-websocket-key'] === 'string'
+  );
 }
 
 /**
@@ -27,7 +32,10 @@ export class WebSocketConnection extends EventEmitter {
   private fragmentBinary = true;
   private closed = false;
 
-  constructor(private readonly socket: Duplex, readonly protocol: string) {
+  constructor(
+    private readonly socket: Duplex,
+    readonly protocol: string,
+  ) {
     super();
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('close', () => this.finish(1006));
@@ -128,7 +136,7 @@ export class WebSocketConnection extends EventEmitter {
         this.writeFrame(0xa, payload);
         return;
       default:
-        // Pongs and reserved opcodes carry nothing for us.
+      // Pongs and reserved opcodes carry nothing for us.
     }
   }
 }
@@ -137,17 +145,31 @@ export class WebSocketConnection extends EventEmitter {
  * Complete the handshake on an 'upgrade' socket, choosing the first protocol the client offers that `supported` has, or
  * answer 400 and return undefined when none fits.
  */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, supported: string[]): WebSocketConnection | undefined {
+export function acceptWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  supported: string[],
+): WebSocketConnection | undefined {
   const protocol = offeredProtocols(req).find((p) => supported.includes(p));
   if (protocol === undefined) {
     rejectUpgrade(socket, 400, `none of the offered subprotocols is supported (supported: ${supported.join(', ')})`);
     return undefined;
   }
-  const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}${GUID}`).digest('base64');
-  socket.write([
-    'HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade',
-    `Sec-WebSocket-Accept: ${accept}`, `Sec-WebSocket-Protocol: ${protocol}`, '', '',
-  ].join('\r\n'));
+  const accept = createHash('sha1')
+    .update(`${String(req.headers['sec-websocket-key'])}${GUID}`)
+    .digest('base64');
+  socket.write(
+    [
+      'HTTP/1.1 101 Switching Protocols',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${accept}`,
+      `Sec-WebSocket-Protocol: ${protocol}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
   const ws = new WebSocketConnection(socket, protocol);
   if (head.length) socket.unshift(head);
   return ws;
@@ -157,6 +179,15 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
 export function rejectUpgrade(socket: Duplex, code: number, message: string, status?: object): void {
   const body = status ? JSON.stringify(status) : message;
   const type = status ? 'application/json' : 'text/plain';
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' }[code] ?? 'Error';
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const reason =
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      500: 'Internal Server Error',
+    }[code] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

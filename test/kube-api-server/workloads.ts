@@ -15,8 +15,11 @@ function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   if (v && typeof v === 'object') {
     // A null field is an unset one, as for Go's structs: kubectl's rollout undo sends `creationTimestamp: null`.
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== null)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== null)
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -37,13 +40,19 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
 
 function ownerRef(owner: KubeObject): OwnerReference {
   return {
-    apiVersion: owner.apiVersion ?? '', kind: owner.kind ?? '', name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '',
-    controller: true, blockOwnerDeletion: true,
+    apiVersion: owner.apiVersion ?? '',
+    kind: owner.kind ?? '',
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
   };
 }
 
 export function podIsReady(pod: KubeObject): boolean {
-  return (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  return (pod.status?.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 function resolveIntOrPercent(v: unknown, total: number, roundUp: boolean): number {
@@ -85,7 +94,10 @@ export class WorkloadControllers {
   /** Deployment uid -> last time (ms) the rollout made progress, for ProgressDeadlineExceeded. */
   private lastProgress = new Map<string, { at: number; fingerprint: string }>();
 
-  constructor(private readonly cluster: Cluster, private readonly timing: Timing) {}
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly timing: Timing,
+  ) {}
 
   tick(): void {
     const dt = this.cluster.type('Deployment');
@@ -112,7 +124,11 @@ export class WorkloadControllers {
   }
 
   private scaleRs(d: KubeObject, rs: KubeObject, replicas: number, maxReplicas: number): KubeObject {
-    if (rs.spec?.replicas === replicas && rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'] === String(d.spec?.replicas)) return rs;
+    if (
+      rs.spec?.replicas === replicas &&
+      rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'] === String(d.spec?.replicas)
+    )
+      return rs;
     const rt = this.cluster.type('ReplicaSet');
     const from = rs.spec?.replicas ?? 0;
     const next = clone(rs);
@@ -124,7 +140,14 @@ export class WorkloadControllers {
     };
     const out = this.cluster.controllerWrite(rt, next) ?? rs;
     if (from !== replicas) {
-      recordEvent(this.cluster, d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`, cm);
+      recordEvent(
+        this.cluster,
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+        cm,
+      );
     }
     return out;
   }
@@ -139,15 +162,22 @@ export class WorkloadControllers {
     let newRs = all.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     const maxRevision = Math.max(0, ...all.map(revisionOf));
     const strategy = spec.strategy ?? { type: 'RollingUpdate' };
-    const maxSurge = strategy.type === 'Recreate' ? 0 : resolveIntOrPercent(strategy.rollingUpdate?.maxSurge ?? '25%', desired, true);
-    let maxUnavailable = strategy.type === 'Recreate' ? desired : resolveIntOrPercent(strategy.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
+    const maxSurge =
+      strategy.type === 'Recreate' ? 0 : resolveIntOrPercent(strategy.rollingUpdate?.maxSurge ?? '25%', desired, true);
+    let maxUnavailable =
+      strategy.type === 'Recreate'
+        ? desired
+        : resolveIntOrPercent(strategy.rollingUpdate?.maxUnavailable ?? '25%', desired, false);
     if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
     let createdNew = false;
 
     if (!spec.paused) {
       if (!newRs) {
         const template = clone(spec.template ?? {});
-        template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, 'pod-template-hash': hash } };
+        template.metadata = {
+          ...template.metadata,
+          labels: { ...template.metadata?.labels, 'pod-template-hash': hash },
+        };
         const rs: KubeObject = {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
@@ -181,7 +211,10 @@ export class WorkloadControllers {
         }
       } else if (revisionOf(newRs) < maxRevision) {
         // Rolling back to an old template makes its ReplicaSet the newest revision again.
-        newRs.metadata.annotations = { ...newRs.metadata.annotations, 'deployment.kubernetes.io/revision': String(maxRevision + 1) };
+        newRs.metadata.annotations = {
+          ...newRs.metadata.annotations,
+          'deployment.kubernetes.io/revision': String(maxRevision + 1),
+        };
         newRs = this.cluster.controllerWrite(rt, newRs) ?? newRs;
       }
       const olds = all.filter((rs) => rs !== newRs).sort((a, b) => revisionOf(a) - revisionOf(b));
@@ -189,8 +222,11 @@ export class WorkloadControllers {
         for (const o of olds) if ((o.spec?.replicas ?? 0) > 0) this.scaleRs(d, o, 0, desired);
         // Recreate waits until old pods are gone, terminating ones included.
         const oldUids = new Set(olds.map((o) => o.metadata.uid));
-        const oldPodsRunning = this.cluster.store.list(this.cluster.type('Pod'), d.metadata.namespace)
-          .some((p) => oldUids.has(controllerOf(p)?.uid) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+        const oldPodsRunning = this.cluster.store
+          .list(this.cluster.type('Pod'), d.metadata.namespace)
+          .some(
+            (p) => oldUids.has(controllerOf(p)?.uid) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+          );
         if (!oldPodsRunning) newRs = this.scaleRs(d, newRs, desired, desired);
       } else {
         const allReplicas = (): number => [newRs!, ...olds].reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0);
@@ -243,10 +279,18 @@ export class WorkloadControllers {
     }
   }
 
-  private updateDeploymentStatus(d: KubeObject, newRs: KubeObject | undefined, desired: number, maxUnavailable: number, createdNew: boolean): void {
+  private updateDeploymentStatus(
+    d: KubeObject,
+    newRs: KubeObject | undefined,
+    desired: number,
+    maxUnavailable: number,
+    createdNew: boolean,
+  ): void {
     const dt = this.cluster.type('Deployment');
     const rt = this.cluster.type('ReplicaSet');
-    const all = this.ownedReplicaSets(d).map((rs) => this.cluster.store.get(rt, rs.metadata.namespace, rs.metadata.name ?? '') ?? rs);
+    const all = this.ownedReplicaSets(d).map(
+      (rs) => this.cluster.store.get(rt, rs.metadata.namespace, rs.metadata.name ?? '') ?? rs,
+    );
     const fresh = newRs ? all.find((rs) => rs.metadata.uid === newRs.metadata.uid) : undefined;
     const sum = (f: (rs: KubeObject) => number): number => all.reduce((n, rs) => n + f(rs), 0);
     const replicas = sum((rs) => rs.status?.replicas ?? 0);
@@ -261,39 +305,121 @@ export class WorkloadControllers {
       availableReplicas,
       unavailableReplicas: Math.max(0, desired - availableReplicas),
     };
-    for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']) if (status[k] === 0) delete status[k];
+    for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'])
+      if (status[k] === 0) delete status[k];
     let conds: Condition[] = clone((d.status?.conditions ?? []) as Condition[]);
     const available = availableReplicas >= desired - maxUnavailable;
-    conds = setCondition(conds, available
-      ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-      : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }, false);
+    conds = setCondition(
+      conds,
+      available
+        ? {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
+      false,
+    );
     const rsName = fresh?.metadata.name ?? '';
     const uid = d.metadata.uid ?? '';
-    const fingerprint = JSON.stringify(all.map((rs) => [rs.metadata.name, rs.spec?.replicas, rs.status?.replicas, rs.status?.readyReplicas, rs.status?.availableReplicas]));
+    const fingerprint = JSON.stringify(
+      all.map((rs) => [
+        rs.metadata.name,
+        rs.spec?.replicas,
+        rs.status?.replicas,
+        rs.status?.readyReplicas,
+        rs.status?.availableReplicas,
+      ]),
+    );
     const prev = this.lastProgress.get(uid);
     const now = Date.now();
     const progressed = !prev || prev.fingerprint !== fingerprint;
     if (progressed) this.lastProgress.set(uid, { at: now, fingerprint });
-    const complete = updatedReplicas === desired && replicas === desired && availableReplicas === desired && fresh !== undefined;
+    const complete =
+      updatedReplicas === desired && replicas === desired && availableReplicas === desired && fresh !== undefined;
     const deadline = (d.spec?.progressDeadlineSeconds ?? 600) * this.timing.progressDeadlineMsPerSecond;
     const progressing = conds.find((c) => c.type === 'Progressing');
     if (d.spec?.paused) {
-      conds = setCondition(conds, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, false);
+      conds = setCondition(
+        conds,
+        { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' },
+        false,
+      );
     } else if (complete) {
-      conds = setCondition(conds, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, false);
+      conds = setCondition(
+        conds,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        },
+        false,
+      );
     } else if (createdNew) {
-      conds = setCondition(conds, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }, true);
-    } else if (progressed || !progressing || progressing.reason === 'NewReplicaSetAvailable' || progressing.reason === 'DeploymentPaused') {
-      conds = setCondition(conds, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` }, progressed);
-    } else if (now - (this.lastProgress.get(uid)?.at ?? now) > deadline && progressing.reason !== 'ProgressDeadlineExceeded') {
-      conds = setCondition(conds, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, false);
-      recordEvent(this.cluster, d, 'Warning', 'ProgressDeadlineExceeded', `Deployment "${d.metadata.name}" has timed out progressing.`, cm);
+      conds = setCondition(
+        conds,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetCreated',
+          message: `Created new replica set "${rsName}"`,
+        },
+        true,
+      );
+    } else if (
+      progressed ||
+      !progressing ||
+      progressing.reason === 'NewReplicaSetAvailable' ||
+      progressing.reason === 'DeploymentPaused'
+    ) {
+      conds = setCondition(
+        conds,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "${rsName}" is progressing.`,
+        },
+        progressed,
+      );
+    } else if (
+      now - (this.lastProgress.get(uid)?.at ?? now) > deadline &&
+      progressing.reason !== 'ProgressDeadlineExceeded'
+    ) {
+      conds = setCondition(
+        conds,
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${rsName}" has timed out progressing.`,
+        },
+        false,
+      );
+      recordEvent(
+        this.cluster,
+        d,
+        'Warning',
+        'ProgressDeadlineExceeded',
+        `Deployment "${d.metadata.name}" has timed out progressing.`,
+        cm,
+      );
     }
     status.conditions = conds;
     const next = clone(d);
     next.status = status;
     if (fresh) {
-      next.metadata.annotations = { ...next.metadata.annotations, 'deployment.kubernetes.io/revision': String(revisionOf(fresh)) };
+      next.metadata.annotations = {
+        ...next.metadata.annotations,
+        'deployment.kubernetes.io/revision': String(revisionOf(fresh)),
+      };
     }
     if (!deepEqual(next, d)) this.cluster.controllerWrite(dt, next);
   }
@@ -308,13 +434,21 @@ export class WorkloadControllers {
     for (const p of this.cluster.store.list(pt, ns)) {
       const ref = controllerOf(p);
       if (ref?.uid === rs.metadata.uid) pods.push(p);
-      else if (!ref && !p.metadata.deletionTimestamp && sel(p.metadata.labels ?? {}) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') {
+      else if (
+        !ref &&
+        !p.metadata.deletionTimestamp &&
+        sel(p.metadata.labels ?? {}) &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed'
+      ) {
         p.metadata.ownerReferences = [...(p.metadata.ownerReferences ?? []), ownerRef(rs)];
         const adopted = this.cluster.controllerWrite(pt, p);
         if (adopted) pods.push(adopted);
       }
     }
-    const active = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const active = pods.filter(
+      (p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+    );
     const want: number = rs.spec?.replicas ?? 1;
     if (active.length < want) {
       for (let i = active.length; i < want; i++) {
@@ -343,7 +477,12 @@ export class WorkloadControllers {
     } else if (active.length > want) {
       // Delete the least useful pods first: unscheduled, then not ready, then the newest.
       const rank = (p: KubeObject): number => (!p.spec?.nodeName ? 0 : !podIsReady(p) ? 1 : 2);
-      const victims = [...active].sort((a, b) => rank(a) - rank(b) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)))
+      const victims = [...active]
+        .sort(
+          (a, b) =>
+            rank(a) - rank(b) ||
+            String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+        )
         .slice(0, active.length - want);
       for (const p of victims) {
         try {
@@ -354,7 +493,9 @@ export class WorkloadControllers {
         }
       }
     }
-    const current = this.cluster.store.list(pt, ns).filter((p) => controllerOf(p)?.uid === rs.metadata.uid && !p.metadata.deletionTimestamp);
+    const current = this.cluster.store
+      .list(pt, ns)
+      .filter((p) => controllerOf(p)?.uid === rs.metadata.uid && !p.metadata.deletionTimestamp);
     const ready = current.filter(podIsReady).length;
     const status: Record<string, unknown> = {
       replicas: current.length,
@@ -363,7 +504,8 @@ export class WorkloadControllers {
       availableReplicas: ready,
       observedGeneration: rs.metadata.generation,
     };
-    for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) if (status[k] === 0) delete status[k];
+    for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'])
+      if (status[k] === 0) delete status[k];
     if (!deepEqual(status, rs.status)) {
       const fresh = this.cluster.store.get(rt, ns, rs.metadata.name ?? '');
       if (fresh) {

@@ -13,7 +13,9 @@ try {
   loaded = await import('../bundle/main.js');
 } catch (e) {
   if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('bundle/main.js')) throw e;
-  process.stderr.write('error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout\n');
+  process.stderr.write(
+    'error: pctl is not built (packages/cli/bundle/main.js is missing): run `npm run build` in the pctl checkout\n',
+  );
   process.exit(2);
 }
 const { main, flushOutput } = loaded;

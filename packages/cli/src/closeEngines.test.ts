@@ -10,7 +10,8 @@ import { main } from './main.js';
 // main() installs pctl's signal handlers for the process; this worker's own stay as they were.
 const listeners = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
 afterAll(() => {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(sig)) if (!listeners[sig].includes(l)) process.off(sig, l);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    for (const l of process.listeners(sig)) if (!listeners[sig].includes(l)) process.off(sig, l);
 });
 
 it('closes the engines when a command ends, also when it fails', async () => {

@@ -5,10 +5,12 @@ import { applyBooleanEnv, envBoolean, flagLabel } from './flags.js';
 const program = () => new Command('pctl').option('--json').option('-v, --verbose').option('--no-wait').exitOverride();
 
 describe('PCTL_* variables of the boolean global flags', () => {
-  it('reads 1/true/yes/on and 0/false/no/off (and empty), refusing anything else by the variable\'s name', () => {
+  it("reads 1/true/yes/on and 0/false/no/off (and empty), refusing anything else by the variable's name", () => {
     for (const v of ['1', 'true', 'TRUE', 'yes', 'on', ' 1 ']) expect(envBoolean('PCTL_JSON', v)).toBe(true);
     for (const v of ['0', 'false', 'False', 'no', 'off', '']) expect(envBoolean('PCTL_JSON', v)).toBe(false);
-    expect(() => envBoolean('PCTL_VERBOSE', 'maybe')).toThrow('PCTL_VERBOSE must be 1, true, yes or on (or 0, false, no, off), got "maybe"');
+    expect(() => envBoolean('PCTL_VERBOSE', 'maybe')).toThrow(
+      'PCTL_VERBOSE must be 1, true, yes or on (or 0, false, no, off), got "maybe"',
+    );
   });
 
   it('sets the flags from their variables, PCTL_NO_WAIT turning wait off', () => {
@@ -29,7 +31,8 @@ describe('PCTL_* variables of the boolean global flags', () => {
 
 describe('flagLabel', () => {
   it('names the variable when the value came from it, else the flag', () => {
-    const cmd = () => new Command('pctl').addOption(new Option('--concurrency <n>').env('PCTL_CONCURRENCY')).exitOverride();
+    const cmd = () =>
+      new Command('pctl').addOption(new Option('--concurrency <n>').env('PCTL_CONCURRENCY')).exitOverride();
     const saved = process.env.PCTL_CONCURRENCY;
     process.env.PCTL_CONCURRENCY = '3';
     try {

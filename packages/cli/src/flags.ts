@@ -28,7 +28,12 @@ export function positiveInt(flag: string, value: string | undefined, fallback: n
   if (value === undefined) return fallback;
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new PctlError({ code: 'BadUsage', message: `${flag} must be a positive integer, got ${JSON.stringify(value)}`, fault: 'user', exitCode: 2 });
+    throw new PctlError({
+      code: 'BadUsage',
+      message: `${flag} must be a positive integer, got ${JSON.stringify(value)}`,
+      fault: 'user',
+      exitCode: 2,
+    });
   }
   return n;
 }
@@ -39,7 +44,12 @@ const MAX_DURATION_MS = 24 * 3_600_000;
 // A duration like `0`, `30s`, `5m`, `1h`, `1m30s` or `500ms` in milliseconds.
 export function parseDuration(flag: string, value: string): number {
   const bad = () =>
-    new PctlError({ code: 'BadUsage', message: `${flag} must be a duration like 0, 30s, 5m or 1h, got ${JSON.stringify(value)}`, fault: 'user', exitCode: 2 });
+    new PctlError({
+      code: 'BadUsage',
+      message: `${flag} must be a duration like 0, 30s, 5m or 1h, got ${JSON.stringify(value)}`,
+      fault: 'user',
+      exitCode: 2,
+    });
   const text = value.trim();
   if (text === '0') return 0;
   if (!/^(\d+(ms|s|m|h))+$/.test(text)) throw bad();
@@ -70,7 +80,12 @@ const FALSE = /^(0|false|no|off|)$/;
 export function envBoolean(variable: string, value: string): boolean {
   if (TRUE.test(value.trim())) return true;
   if (FALSE.test(value.trim().toLowerCase())) return false;
-  throw new PctlError({ code: 'BadUsage', message: `${variable} must be 1, true, yes or on (or 0, false, no, off), got ${JSON.stringify(value)}`, fault: 'user', exitCode: 2 });
+  throw new PctlError({
+    code: 'BadUsage',
+    message: `${variable} must be 1, true, yes or on (or 0, false, no, off), got ${JSON.stringify(value)}`,
+    fault: 'user',
+    exitCode: 2,
+  });
 }
 
 /** Whether a boolean variable is set to a true value (lenient: for decisions made before the flags parse). */
@@ -78,7 +93,11 @@ export const envTrue = (value: string | undefined): boolean => value !== undefin
 
 // The boolean global flags from their variables (commander would turn any value, even 0, on).
 export function applyBooleanEnv(program: Command, env: NodeJS.ProcessEnv = process.env): void {
-  const flags: [key: 'json' | 'verbose' | 'wait', on: boolean][] = [['json', true], ['verbose', true], ['wait', false]];
+  const flags: [key: 'json' | 'verbose' | 'wait', on: boolean][] = [
+    ['json', true],
+    ['verbose', true],
+    ['wait', false],
+  ];
   for (const [key, on] of flags) {
     const variable = FLAG_ENV[key];
     const raw = env[variable];

@@ -20,7 +20,13 @@ export const loadedCore = (): typeof Core | undefined => core;
 // `--step-timeout`: how long one provider step may take.
 function stepTimeout(c: typeof Core, value: string, label: string): number {
   const ms = c.parseDuration(value);
-  if (ms === undefined) throw new c.PctlError({ code: 'BadUsage', message: `${label} must be a duration such as 90s, 10m or 1h, got "${value}"`, fault: 'user', exitCode: 2 });
+  if (ms === undefined)
+    throw new c.PctlError({
+      code: 'BadUsage',
+      message: `${label} must be a duration such as 90s, 10m or 1h, got "${value}"`,
+      fault: 'user',
+      exitCode: 2,
+    });
   return ms;
 }
 
@@ -100,7 +106,10 @@ export class Invocation {
       nameSource: flagLabel(cmd, 'name', '--name'),
       environment: o.env || undefined,
       reporter,
-      exec: c.createExec({ onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined, secrets: () => this.secrets }),
+      exec: c.createExec({
+        onCommand: verbose ? (line) => reporter.debug(`$ ${line}`) : undefined,
+        secrets: () => this.secrets,
+      }),
       signal: this.interrupt,
       verbose,
       flags: {
@@ -114,7 +123,11 @@ export class Invocation {
       // went left the engine's container removals idle. Providers bound what they ask of
       // one engine themselves (docker: 8 container removals at a time per engine). 30
       // busybox services: 2.7 / 2.7 / 3.4 s at 8, 2.5 / 2.6 / 2.5 s at 32.
-      concurrency: positiveInt(flagLabel(cmd, 'concurrency', '--concurrency'), o.concurrency, cmd.name() === 'destroy' ? 32 : 4),
+      concurrency: positiveInt(
+        flagLabel(cmd, 'concurrency', '--concurrency'),
+        o.concurrency,
+        cmd.name() === 'destroy' ? 32 : 4,
+      ),
       wait: o.wait !== false,
       lockTimeoutMs: parseDuration(flagLabel(cmd, 'lockTimeout', '--lock-timeout'), o.lockTimeout),
       stepTimeoutMs: stepTimeout(c, o.stepTimeout, flagLabel(cmd, 'stepTimeout', '--step-timeout')),

@@ -34,7 +34,11 @@ export interface JsonDocument {
 
 // The `error` member for a PctlError (with the issues of a config error).
 export function errorJson(err: PctlError): JsonError {
-  const issues = (err as PctlError & { issues?: { path: string; line?: number; message: string; file?: string; environment?: string }[] }).issues;
+  const issues = (
+    err as PctlError & {
+      issues?: { path: string; line?: number; message: string; file?: string; environment?: string }[];
+    }
+  ).issues;
   const file = (err as PctlError & { file?: string }).file;
   return {
     code: err.code,
@@ -42,6 +46,16 @@ export function errorJson(err: PctlError): JsonError {
     ...(err.hint ? { hint: err.hint } : {}),
     fault: err.fault,
     exitCode: err.exitCode,
-    ...(issues?.length ? { issues: issues.map((i) => ({ ...(i.file ?? file ? { file: i.file ?? file } : {}), ...(i.line ? { line: i.line } : {}), path: i.path, message: i.message, ...(i.environment ? { environment: i.environment } : {}) })) } : {}),
+    ...(issues?.length
+      ? {
+          issues: issues.map((i) => ({
+            ...((i.file ?? file) ? { file: i.file ?? file } : {}),
+            ...(i.line ? { line: i.line } : {}),
+            path: i.path,
+            message: i.message,
+            ...(i.environment ? { environment: i.environment } : {}),
+          })),
+        }
+      : {}),
   };
 }

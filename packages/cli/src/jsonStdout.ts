@@ -12,7 +12,8 @@ type AnyFn = (...args: unknown[]) => unknown;
 // A child's stdio with its stdout (slot 1) sent to our stderr when it would be our stdout.
 function divertedStdio(stdio: Stdio): Stdio {
   if (stdio === 'inherit') return ['inherit', 2, 'inherit'];
-  if (Array.isArray(stdio) && (stdio[1] === 'inherit' || stdio[1] === 1 || stdio[1] === process.stdout)) return [stdio[0], 2, ...stdio.slice(2)];
+  if (Array.isArray(stdio) && (stdio[1] === 'inherit' || stdio[1] === 1 || stdio[1] === process.stdout))
+    return [stdio[0], 2, ...stdio.slice(2)];
   return stdio;
 }
 
@@ -32,7 +33,10 @@ const FD_WRITERS = ['write', 'writeSync', 'writev', 'writevSync'] as const;
 
 // Turns fd 1 to fd 2 for everything but `writeDocument` (through `rawWrite`, the stream's
 // own write); returns the function that undoes it.
-export function divertStdout(rawWrite: (text: string) => void): { writeDocument: (text: string) => void; restore: () => void } {
+export function divertStdout(rawWrite: (text: string) => void): {
+  writeDocument: (text: string) => void;
+  restore: () => void;
+} {
   const realWrite = process.stdout.write.bind(process.stdout);
   const saved = new Map<string, AnyFn>();
   let documentWrite = false;

@@ -28,7 +28,8 @@ import { applyBooleanEnv, FLAG_ENV } from './flags.js';
 // Lifts the process.exit guard the run put up around foreign code (set once the core loads).
 let unguardExit = (): void => undefined;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 // The command tree with its global flags.
 function buildProgram(inv: Invocation): Command {
@@ -38,14 +39,43 @@ function buildProgram(inv: Invocation): Command {
     // Every global flag also reads a PCTL_* variable (flags.ts FLAG_ENV); the flag wins.
     .addOption(new Option('-c, --config <file>', 'stack file').default('./pctl.yaml').env(FLAG_ENV.config))
     .addOption(new Option('--name <name>', 'override the stack name (separate state file)').env(FLAG_ENV.name))
-    .addOption(new Option('--env <environment>', 'compose this environment of the stack file (its own stack and state); validate: `all` checks every one').env(FLAG_ENV.env))
-    .option('--json', `print one machine-readable JSON document on stdout (docs/using/json.md) (env: ${FLAG_ENV.json}=1)`)
+    .addOption(
+      new Option(
+        '--env <environment>',
+        'compose this environment of the stack file (its own stack and state); validate: `all` checks every one',
+      ).env(FLAG_ENV.env),
+    )
+    .option(
+      '--json',
+      `print one machine-readable JSON document on stdout (docs/using/json.md) (env: ${FLAG_ENV.json}=1)`,
+    )
     .option('-v, --verbose', `show commands run and their output (env: ${FLAG_ENV.verbose}=1)`)
-    .addOption(new Option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)').env(FLAG_ENV.concurrency))
-    .addOption(new Option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)').default('0s').env(FLAG_ENV.lockTimeout))
-    .option('--no-wait', `fail at once when another run holds the stack lock (the same as --lock-timeout 0) (env: ${FLAG_ENV.wait}=1)`)
-    .addOption(new Option('--state <url>', 'where the state and lock live, over the stack file\'s state: (s3://bucket/key, a file path)').env(FLAG_ENV.state))
-    .addOption(new Option('--step-timeout <duration>', 'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h').default('30m').env(FLAG_ENV.stepTimeout))
+    .addOption(
+      new Option('--concurrency <n>', 'services deployed at once (default 4; destroy: 32)').env(FLAG_ENV.concurrency),
+    )
+    .addOption(
+      new Option('--lock-timeout <duration>', 'wait this long for a stack lock another run holds (e.g. 30s, 5m)')
+        .default('0s')
+        .env(FLAG_ENV.lockTimeout),
+    )
+    .option(
+      '--no-wait',
+      `fail at once when another run holds the stack lock (the same as --lock-timeout 0) (env: ${FLAG_ENV.wait}=1)`,
+    )
+    .addOption(
+      new Option(
+        '--state <url>',
+        "where the state and lock live, over the stack file's state: (s3://bucket/key, a file path)",
+      ).env(FLAG_ENV.state),
+    )
+    .addOption(
+      new Option(
+        '--step-timeout <duration>',
+        'give up on one provider step (deploy, destroy, status, ...) after this long: 90s, 10m, 1h',
+      )
+        .default('30m')
+        .env(FLAG_ENV.stepTimeout),
+    )
     .hook('preAction', async (root, action) => {
       applyBooleanEnv(root);
       const names: string[] = [];
@@ -78,7 +108,11 @@ function buildProgram(inv: Invocation): Command {
 // Resolves once stdout and stderr have handed everything to the OS: a pipe whose reader is
 // slower than pctl takes 64 KiB at once, and exiting before the rest leaves a JSON document cut.
 export async function flushOutput(): Promise<void> {
-  await Promise.all([process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise<void>((r) => s.write('', () => r())) : undefined)));
+  await Promise.all(
+    [process.stdout, process.stderr].map((s) =>
+      s.writableLength > 0 ? new Promise<void>((r) => s.write('', () => r())) : undefined,
+    ),
+  );
 }
 
 // The command an argv names, for the JSON document when flags fail before it runs.
@@ -101,9 +135,16 @@ export async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
   const diverted = json ? divertStdout(unguarded.rawStdout) : undefined;
   // Results for people pass the guard; only the document is written raw (masked inside its strings).
-  const writeStdout = diverted ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text) : (text: string) => void realStdoutWrite(text);
+  const writeStdout = diverted
+    ? (text: string) => diverted.writeDocument(inv ? inv.mask(text) : text)
+    : (text: string) => void realStdoutWrite(text);
   const writeDocument = diverted ? diverted.writeDocument : unguarded.rawStdout;
-  inv = new Invocation(interrupts, json, { stdout: writeStdout, rawStdout: unguarded.rawStdout, rawStderr: unguarded.rawStderr, writeDocument });
+  inv = new Invocation(interrupts, json, {
+    stdout: writeStdout,
+    rawStdout: unguarded.rawStdout,
+    rawStderr: unguarded.rawStderr,
+    writeDocument,
+  });
   inv.doc.pctlVersion = VERSION;
   // Under --json the one document (the human sink prints nothing here); ok unless the run failed
   // (plan --exit-code's 2 is a result, not a failure).
@@ -153,7 +194,9 @@ export async function main(argv: string[]): Promise<number> {
     diverted?.restore();
     // Docker engine connections and ssh forwards end with the command (on exit and on a
     // signal, the core's exit hook stops them).
-    await loadedCore()?.closeEngines().catch(() => undefined);
+    await loadedCore()
+      ?.closeEngines()
+      .catch(() => undefined);
   }
   // plan --exit-code keeps 2 for "something would change": every error is 1 (a signal keeps its code).
   if (exitCode !== 0 && exitCode < 128 && detailedExitCode(argv)) exitCode = 1;
@@ -175,7 +218,9 @@ async function reportError(e: unknown, inv: Invocation, argv: string[]): Promise
     inv.doc.command ||= commandOf(argv);
     // Commander already printed its message on stderr.
     const message = e.message.replace(/^error:\s*/, '').split('\n')[0]!;
-    inv.doc.error = errorJson(new core.PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: 'run pctl --help for usage' }));
+    inv.doc.error = errorJson(
+      new core.PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: 'run pctl --help for usage' }),
+    );
     return 2;
   }
   const core = await loadCore();

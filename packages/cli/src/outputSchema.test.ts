@@ -7,7 +7,9 @@ const repoFile = (p: string) => readFileSync(new URL(`../../../${p}`, import.met
 
 describe('the --json schema and the error code list', () => {
   it('schemas/pctl-output.schema.json is the generated one (run `npm run schemas` when this fails)', () => {
-    expect(JSON.parse(repoFile('schemas/pctl-output.schema.json'))).toEqual(JSON.parse(JSON.stringify(outputJsonSchema())));
+    expect(JSON.parse(repoFile('schemas/pctl-output.schema.json'))).toEqual(
+      JSON.parse(JSON.stringify(outputJsonSchema())),
+    );
   });
 
   it('docs/using/errors.md documents every error code once, and no other (run `npm run schemas`)', () => {

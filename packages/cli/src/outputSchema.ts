@@ -62,7 +62,32 @@ export function outputJsonSchema(): Record<string, unknown> {
     required: ['formatVersion', 'pctlVersion', 'command', 'ok'],
     properties: {
       formatVersion: { const: JSON_FORMAT_VERSION },
-      command: { enum: ['', 'deploy', 'destroy', 'plan', 'render', 'build', 'status', 'history', 'rollback', 'validate', 'sync', 'logs', 'exec', 'port-forward', 'state', 'state show', 'state recover', 'state unlock', 'state pull', 'state push', 'state history', 'state migrate'] },
+      command: {
+        enum: [
+          '',
+          'deploy',
+          'destroy',
+          'plan',
+          'render',
+          'build',
+          'status',
+          'history',
+          'rollback',
+          'validate',
+          'sync',
+          'logs',
+          'exec',
+          'port-forward',
+          'state',
+          'state show',
+          'state recover',
+          'state unlock',
+          'state pull',
+          'state push',
+          'state history',
+          'state migrate',
+        ],
+      },
       ok: { type: 'boolean' },
       pctlVersion: str,
       error,
@@ -72,67 +97,207 @@ export function outputJsonSchema(): Record<string, unknown> {
     },
     // ok and error go together: a failure always says why, a success never carries an error.
     allOf: [
-      { if: { properties: { ok: { const: false } } }, then: { required: ['error'] }, else: { not: { required: ['error'] } } },
+      {
+        if: { properties: { ok: { const: false } } },
+        then: { required: ['error'] },
+        else: { not: { required: ['error'] } },
+      },
       command('deploy', {}, ['stack', 'stateFile', 'services']),
       command('destroy', {}, ['stack', 'stateFile', 'services']),
-      command('plan', { changes: { type: 'integer', description: 'with --exit-code: services that would change (exit 2 when any)' } }, ['stack', 'stateFile', 'services']),
-      command('render', { rendered: { type: 'array', items: { type: 'object', required: ['key', 'provider', 'objects'], properties: { key: str, provider: str, objects: { type: 'array', items: { type: 'object' } } } } } }, ['rendered']),
-      command('build', {
-        images: { type: 'array', items: { type: 'object', required: ['service', 'ref', 'built'], properties: { service: str, ref: str, built: { type: 'boolean' } } } },
-        files: strings,
-        service: str,
-        explain: { type: 'object', required: ['service', 'willBuild', 'reason', 'ref'], properties: { service: str, willBuild: { type: 'boolean' }, reason: str, ref: str } },
-      }, []),
-      command('status', {
-        status: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['key', 'provider', 'inState', 'inConfig', 'live'],
-            properties: { key: str, provider: str, inState: { enum: ['deployed', 'destroyed', 'pending', 'absent'] }, inConfig: { type: 'boolean' }, live: { type: 'object', required: ['state'], properties: { state: str, detail: str } } },
+      command(
+        'plan',
+        { changes: { type: 'integer', description: 'with --exit-code: services that would change (exit 2 when any)' } },
+        ['stack', 'stateFile', 'services'],
+      ),
+      command(
+        'render',
+        {
+          rendered: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'provider', 'objects'],
+              properties: { key: str, provider: str, objects: { type: 'array', items: { type: 'object' } } },
+            },
           },
         },
-      }, ['stack', 'stateFile', 'status']),
-      command('rollback', {}, ['stack', 'stateFile', 'services']),
-      command('history', {
-        history: {
-          type: 'array',
-          items: {
+        ['rendered'],
+      ),
+      command(
+        'build',
+        {
+          images: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['service', 'ref', 'built'],
+              properties: { service: str, ref: str, built: { type: 'boolean' } },
+            },
+          },
+          files: strings,
+          service: str,
+          explain: {
             type: 'object',
-            required: ['key', 'service', 'releases'],
-            properties: {
-              key: str,
-              service: str,
-              releases: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['number', 'at', 'fingerprint', 'provider', 'current'],
-                  properties: { number: { type: 'integer', minimum: 1 }, at: str, image: str, digest: str, fingerprint: str, provider: str, current: { type: 'boolean' }, rollbackOf: { type: 'integer', minimum: 1 } },
+            required: ['service', 'willBuild', 'reason', 'ref'],
+            properties: { service: str, willBuild: { type: 'boolean' }, reason: str, ref: str },
+          },
+        },
+        [],
+      ),
+      command(
+        'status',
+        {
+          status: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'provider', 'inState', 'inConfig', 'live'],
+              properties: {
+                key: str,
+                provider: str,
+                inState: { enum: ['deployed', 'destroyed', 'pending', 'absent'] },
+                inConfig: { type: 'boolean' },
+                live: { type: 'object', required: ['state'], properties: { state: str, detail: str } },
+              },
+            },
+          },
+        },
+        ['stack', 'stateFile', 'status'],
+      ),
+      command('rollback', {}, ['stack', 'stateFile', 'services']),
+      command(
+        'history',
+        {
+          history: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'service', 'releases'],
+              properties: {
+                key: str,
+                service: str,
+                releases: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['number', 'at', 'fingerprint', 'provider', 'current'],
+                    properties: {
+                      number: { type: 'integer', minimum: 1 },
+                      at: str,
+                      image: str,
+                      digest: str,
+                      fingerprint: str,
+                      provider: str,
+                      current: { type: 'boolean' },
+                      rollbackOf: { type: 'integer', minimum: 1 },
+                    },
+                  },
                 },
               },
             },
           },
         },
-      }, ['stack', 'stateFile', 'history']),
+        ['stack', 'stateFile', 'history'],
+      ),
       // --env all: every environment's stack under `environments`; otherwise the one stack (and its environment).
-      command('validate', {
-        configFile: str,
-        serviceNames: strings,
-        environment: str,
-        environments: { type: 'array', items: { type: 'object', required: ['environment', 'stack', 'serviceNames'], properties: { environment: str, stack: str, serviceNames: strings } } },
-      }, ['configFile']),
-      command('sync', { rounds: { type: 'array', items: { type: 'object', required: ['key', 'files', 'deleted', 'containers'], properties: { key: str, files: { type: 'integer' }, deleted: { type: 'integer' }, containers: strings } } } }, ['rounds']),
+      command(
+        'validate',
+        {
+          configFile: str,
+          serviceNames: strings,
+          environment: str,
+          environments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['environment', 'stack', 'serviceNames'],
+              properties: { environment: str, stack: str, serviceNames: strings },
+            },
+          },
+        },
+        ['configFile'],
+      ),
+      command(
+        'sync',
+        {
+          rounds: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'files', 'deleted', 'containers'],
+              properties: { key: str, files: { type: 'integer' }, deleted: { type: 'integer' }, containers: strings },
+            },
+          },
+        },
+        ['rounds'],
+      ),
       command('logs', { serviceNames: strings }, ['serviceNames']),
-      command('exec', { service: str, replica: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, ['service', 'replica', 'exitCode']),
-      command('port-forward', { forwards: { type: 'array', items: { type: 'object', required: ['service', 'replica', 'local', 'remote'], properties: { service: str, replica: str, local: { type: 'integer' }, remote: { type: 'integer' } } } } }, ['forwards']),
-      command('state show', { state: { type: 'object', additionalProperties: stateEntry } }, ['stack', 'stateFile', 'state']),
-      command('state recover', { found: { type: 'array' }, entries: strings, written: { type: 'boolean' }, keptAside: str }, ['stateFile', 'found', 'entries', 'written']),
-      command('state unlock', { lock: { type: 'object', required: ['file', 'removed', 'owner'], properties: { file: str, removed: { const: true }, owner: { type: ['object', 'null'] } } } }, ['stack', 'stateFile', 'lock']),
-      command('state pull', { state: { type: 'object', additionalProperties: stateEntry }, version: str, output: str }, ['stack', 'stateFile', 'state']),
+      command('exec', { service: str, replica: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, [
+        'service',
+        'replica',
+        'exitCode',
+      ]),
+      command(
+        'port-forward',
+        {
+          forwards: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['service', 'replica', 'local', 'remote'],
+              properties: { service: str, replica: str, local: { type: 'integer' }, remote: { type: 'integer' } },
+            },
+          },
+        },
+        ['forwards'],
+      ),
+      command('state show', { state: { type: 'object', additionalProperties: stateEntry } }, [
+        'stack',
+        'stateFile',
+        'state',
+      ]),
+      command(
+        'state recover',
+        { found: { type: 'array' }, entries: strings, written: { type: 'boolean' }, keptAside: str },
+        ['stateFile', 'found', 'entries', 'written'],
+      ),
+      command(
+        'state unlock',
+        {
+          lock: {
+            type: 'object',
+            required: ['file', 'removed', 'owner'],
+            properties: { file: str, removed: { const: true }, owner: { type: ['object', 'null'] } },
+          },
+        },
+        ['stack', 'stateFile', 'lock'],
+      ),
+      command(
+        'state pull',
+        { state: { type: 'object', additionalProperties: stateEntry }, version: str, output: str },
+        ['stack', 'stateFile', 'state'],
+      ),
       command('state push', { entries: { type: 'integer' } }, ['stack', 'stateFile', 'entries']),
-      command('state history', { versions: { type: ['array', 'null'], items: { type: 'object', required: ['version', 'at', 'size', 'latest'], properties: { version: str, at: str, size: { type: 'integer' }, latest: { type: 'boolean' } } } } }, ['stack', 'stateFile', 'versions']),
-      command('state migrate', { from: str, to: str, entries: { type: 'integer' } }, ['stack', 'from', 'to', 'entries']),
+      command(
+        'state history',
+        {
+          versions: {
+            type: ['array', 'null'],
+            items: {
+              type: 'object',
+              required: ['version', 'at', 'size', 'latest'],
+              properties: { version: str, at: str, size: { type: 'integer' }, latest: { type: 'boolean' } },
+            },
+          },
+        },
+        ['stack', 'stateFile', 'versions'],
+      ),
+      command('state migrate', { from: str, to: str, entries: { type: 'integer' } }, [
+        'stack',
+        'from',
+        'to',
+        'entries',
+      ]),
     ],
   };
 }

@@ -16,12 +16,18 @@ export function summarize(result: RunResult): string {
 }
 
 export function planTable(result: RunResult): string {
-  const rows = result.services.map((s) => `${s.action.padEnd(9)} ${s.key.padEnd(30)} ${s.provider.padEnd(8)} ${s.reason}${s.image ? `  [${s.image}]` : ''}`);
+  const rows = result.services.map(
+    (s) =>
+      `${s.action.padEnd(9)} ${s.key.padEnd(30)} ${s.provider.padEnd(8)} ${s.reason}${s.image ? `  [${s.image}]` : ''}`,
+  );
   return rows.join('\n') || 'nothing in this stack';
 }
 
 export function statusTable(rows: StatusRow[]): string {
   return rows
-    .map((r) => `${r.key.padEnd(30)} ${r.provider.padEnd(8)} state:${r.inState.padEnd(10)} live:${r.live.state}${r.inConfig ? '' : ' (not in config)'}${r.live.detail ? `  ${r.live.detail}` : ''}`)
+    .map(
+      (r) =>
+        `${r.key.padEnd(30)} ${r.provider.padEnd(8)} state:${r.inState.padEnd(10)} live:${r.live.state}${r.inConfig ? '' : ' (not in config)'}${r.live.detail ? `  ${r.live.detail}` : ''}`,
+    )
     .join('\n');
 }

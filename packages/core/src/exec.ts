@@ -23,9 +23,14 @@ export function lastLines(text: string, n = 10): string {
 // reads like an error ("docker: Error response from daemon: ..."), else the last line.
 // Usage hints such as "Run 'docker run --help' for more information" never win.
 export function errorLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const useful = lines.filter((l) => !/^Run '.*--help' for more information|^See '.*--help'/.test(l));
-  const err = useful.find((l) => /\b(error|failed|denied|cannot|can't|no such|not found|invalid|unable|refused)\b/i.test(l));
+  const err = useful.find((l) =>
+    /\b(error|failed|denied|cannot|can't|no such|not found|invalid|unable|refused)\b/i.test(l),
+  );
   return err ?? useful.at(-1) ?? lines.at(-1) ?? '';
 }
 
@@ -83,7 +88,10 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
         child.stderr?.on('data', feed('stderr'));
       }
       const r = await child;
-      if ((r as { code?: string }).code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
+      if (
+        (r as { code?: string }).code === 'ENOENT' ||
+        (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))
+      ) {
         throw new PctlError({
           code: 'CommandNotFound',
           message: `command not found: ${file}`,
@@ -96,7 +104,11 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
         throw new PctlError({ code: 'Interrupted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 });
       }
       if (r.timedOut) {
-        throw new PctlError({ code: 'CommandTimeout', message: `timed out after ${opts.timeout}ms: ${command}`, fault: 'environment' });
+        throw new PctlError({
+          code: 'CommandTimeout',
+          message: `timed out after ${opts.timeout}ms: ${command}`,
+          fault: 'environment',
+        });
       }
       const result: ExecResult = {
         command,
@@ -118,9 +130,20 @@ export function createExec(factoryOpts: CreateExecOptions = {}): Exec {
       if (e instanceof PctlError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') {
-        throw new PctlError({ code: 'CommandNotFound', message: `command not found: ${file}`, fault: 'environment', hint: `install ${file} and make sure it is on PATH`, detail: command });
+        throw new PctlError({
+          code: 'CommandNotFound',
+          message: `command not found: ${file}`,
+          fault: 'environment',
+          hint: `install ${file} and make sure it is on PATH`,
+          detail: command,
+        });
       }
-      throw new PctlError({ code: 'CommandFailed', message: `${command}: ${err.message}`, fault: 'environment', cause: e });
+      throw new PctlError({
+        code: 'CommandFailed',
+        message: `${command}: ${err.message}`,
+        fault: 'environment',
+        cause: e,
+      });
     }
   };
 }
@@ -134,12 +157,19 @@ export async function execPipe(
   const command = `${formatCommand(from.file, from.args)} | ${formatCommand(to.file, to.args)}`;
   opts.onCommand?.(command);
   const { execa } = await loadExeca();
-  const r = await execa(from.file, [...from.args], { cancelSignal: opts.signal, reject: false }).pipe(to.file, [...to.args], { cancelSignal: opts.signal, reject: false });
+  const r = await execa(from.file, [...from.args], { cancelSignal: opts.signal, reject: false }).pipe(
+    to.file,
+    [...to.args],
+    { cancelSignal: opts.signal, reject: false },
+  );
   const failed = r.exitCode !== 0 ? r : r.pipedFrom.find((p) => p.exitCode !== 0);
   if (failed) {
     throw new PctlError({
       code: 'CommandFailed',
-      message: maskSecrets(`${command} failed: ${errorLine(String(failed.stderr ?? '')) || `exit code ${failed.exitCode}`}`, knownSecrets()),
+      message: maskSecrets(
+        `${command} failed: ${errorLine(String(failed.stderr ?? '')) || `exit code ${failed.exitCode}`}`,
+        knownSecrets(),
+      ),
       fault: 'environment',
       detail: maskSecrets(`$ ${command}\n${lastLines(String(failed.stderr ?? ''), 20)}`, knownSecrets()),
     });
@@ -157,16 +187,32 @@ export interface StreamProcess {
 
 // Starts a command (argument array, no shell) with piped stdio; it is killed if pctl exits.
 // Synchronous, for a socket handler: the caller awaits loadExeca() once beforehand.
-export function spawnStream(file: string, args: readonly string[], opts: { onCommand?: (c: string) => void } = {}): StreamProcess {
+export function spawnStream(
+  file: string,
+  args: readonly string[],
+  opts: { onCommand?: (c: string) => void } = {},
+): StreamProcess {
   if (!execaModule) throw new Error('spawnStream: await loadExeca() first');
   const { execa } = execaModule;
   const secrets = knownSecrets();
   opts.onCommand?.(formatCommand(file, args, secrets));
-  const child = execa(file, [...args], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, shell: false, cleanup: true, encoding: 'buffer' });
+  const child = execa(file, [...args], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    shell: false,
+    cleanup: true,
+    encoding: 'buffer',
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = child.then(
-    (r) => ({ exitCode: r.exitCode ?? (/ENOENT/.test(String(r.message)) ? 127 : 1), stderr: maskSecrets(stderr || String(r.failed && r.exitCode === undefined ? r.message : ''), secrets) }),
+    (r) => ({
+      exitCode: r.exitCode ?? (/ENOENT/.test(String(r.message)) ? 127 : 1),
+      stderr: maskSecrets(stderr || String(r.failed && r.exitCode === undefined ? r.message : ''), secrets),
+    }),
     (e: Error) => ({ exitCode: 1, stderr: maskSecrets(`${stderr}${e.message}`, secrets) }),
   );
   return { stdin: child.stdin!, stdout: child.stdout!, exited, kill: () => void child.kill() };

@@ -11,7 +11,11 @@ import { describeThrown, unsettledSteps } from './step.js';
 
 type Exit = (code?: number | string | null) => never;
 
-const originals = { exit: process.exit, reallyExit: (process as unknown as { reallyExit: Exit }).reallyExit, abort: process.abort };
+const originals = {
+  exit: process.exit,
+  reallyExit: (process as unknown as { reallyExit: Exit }).reallyExit,
+  abort: process.abort,
+};
 // pctl's own code: packages/* and providers/* of this checkout (bundle/ or dist/ are 3 levels down).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ownDirs = [path.join(root, 'packages') + path.sep, path.join(root, 'providers') + path.sep];
@@ -63,7 +67,13 @@ function onUncaught(e: unknown): void {
   // An Error with no frame of a module: pctl's own code (or a library's) let it escape. A
   // non-Error has no stack: pctl throws none, so it goes to the step that is running.
   if (e instanceof Error ? !caller : !unsettledSteps().length) {
-    attempt ??= new PctlError({ code: 'InternalError', message: `an exception escaped: ${describeThrown(e)}`, fault: 'tool', exitCode: 1, detail: e instanceof Error ? e.stack : undefined });
+    attempt ??= new PctlError({
+      code: 'InternalError',
+      message: `an exception escaped: ${describeThrown(e)}`,
+      fault: 'tool',
+      exitCode: 1,
+      detail: e instanceof Error ? e.stack : undefined,
+    });
     return;
   }
   attempt ??= new PctlError({
@@ -71,7 +81,9 @@ function onUncaught(e: unknown): void {
     message: `${who} failed: a callback of its own threw: ${describeThrown(e)}`,
     fault: 'user',
     exitCode: 1,
-    hint: caller ? `the throw is at ${caller}` : 'make it throw an Error from the verb itself, or handle it in the callback',
+    hint: caller
+      ? `the throw is at ${caller}`
+      : 'make it throw an Error from the verb itself, or handle it in the callback',
     detail: e instanceof Error ? e.stack : undefined,
   });
 }
@@ -81,14 +93,16 @@ export function guardExit(): () => void {
   if (on) return () => undefined;
   on = true;
   attempt = undefined;
-  const refuse = (fn: 'exit' | 'reallyExit' | 'abort') => (code?: unknown): never => {
-    // A copy kept past the guard (signal-exit, which execa loads while a run spawns ssh,
-    // restores the reallyExit it found when its last child ends) exits as the real one.
-    if (!on) return (originals[fn] as (c?: unknown) => never)(code);
-    const err = exitError(fn, code);
-    attempt ??= err;
-    throw err;
-  };
+  const refuse =
+    (fn: 'exit' | 'reallyExit' | 'abort') =>
+    (code?: unknown): never => {
+      // A copy kept past the guard (signal-exit, which execa loads while a run spawns ssh,
+      // restores the reallyExit it found when its last child ends) exits as the real one.
+      if (!on) return (originals[fn] as (c?: unknown) => never)(code);
+      const err = exitError(fn, code);
+      attempt ??= err;
+      throw err;
+    };
   process.exit = refuse('exit') as typeof process.exit;
   (process as unknown as { reallyExit: Exit }).reallyExit = refuse('reallyExit') as Exit;
   process.abort = refuse('abort') as typeof process.abort;

@@ -85,7 +85,14 @@ export { maskDeep, maskKnown } from './output/mask.js';
 export { EVENT_CODES, type EventSpec, type ReportEvent } from './reporter.js';
 export { heldLockCount, releaseHeldLocksSync, unlockStack } from './state/lock.js';
 export { readStateFile, statePath } from './state/store.js';
-export { backendOfUrl, migrateState, openStateOf, parseStateFileText, pushState, type StateCommandOptions } from './engine/stateCommands.js';
+export {
+  backendOfUrl,
+  migrateState,
+  openStateOf,
+  parseStateFileText,
+  pushState,
+  type StateCommandOptions,
+} from './engine/stateCommands.js';
 export type { StateBackend, StateVersion } from './state/backend/types.js';
 export { describeHolder } from './state/backend/s3Lock.js';
 export { StateFileSchema } from './state/types.js';

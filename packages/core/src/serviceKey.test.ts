@@ -3,7 +3,11 @@ import { serviceKey, serviceOfKey } from './serviceKey.js';
 
 describe('serviceKey and serviceOfKey', () => {
   it('cuts a key back into the service it was built from, also when names hold dashes', () => {
-    for (const [stack, service] of [['shop', 'web'], ['my-shop', 'api-v2'], ['a', 'b-c-d']] as const) {
+    for (const [stack, service] of [
+      ['shop', 'web'],
+      ['my-shop', 'api-v2'],
+      ['a', 'b-c-d'],
+    ] as const) {
       expect(serviceOfKey(stack, serviceKey(stack, service))).toBe(service);
     }
   });

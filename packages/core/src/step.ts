@@ -25,7 +25,12 @@ export function unsettledSteps(): StepInfo[] {
 export function unsettledError(steps: StepInfo[]): PctlError {
   const first = steps[0];
   if (!first) {
-    return new PctlError({ code: 'InternalError', message: 'pctl ran out of work before the command finished (a promise never settled)', fault: 'tool', exitCode: 1 });
+    return new PctlError({
+      code: 'InternalError',
+      message: 'pctl ran out of work before the command finished (a promise never settled)',
+      fault: 'tool',
+      exitCode: 1,
+    });
   }
   const more = steps.length > 1 ? ` (and ${steps.length - 1} more step${steps.length === 2 ? '' : 's'})` : '';
   return new PctlError({

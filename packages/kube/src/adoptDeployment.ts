@@ -10,13 +10,19 @@ import { kubeLabels, serviceObjectNames } from './objectNames.js';
 import type { DeploymentLike } from './rollout.js';
 import type { KubeObject } from './types.js';
 
-type LiveDeployment = DeploymentLike & KubeObject & {
-  spec?: DeploymentLike['spec'] & { template?: { spec?: { containers?: { image?: string }[] } } };
-  status?: DeploymentLike['status'] & { updatedReplicas?: number; unavailableReplicas?: number; replicas?: number };
-};
+type LiveDeployment = DeploymentLike &
+  KubeObject & {
+    spec?: DeploymentLike['spec'] & { template?: { spec?: { containers?: { image?: string }[] } } };
+    status?: DeploymentLike['status'] & { updatedReplicas?: number; unavailableReplicas?: number; replicas?: number };
+  };
 
 /** The service's Deployment as it runs, with the image it runs; or why it cannot be kept. */
-export async function liveDeployment(client: KubeClient, stack: string, service: string, namespace: string): Promise<{ why: string } | { deployment: LiveDeployment; image: string }> {
+export async function liveDeployment(
+  client: KubeClient,
+  stack: string,
+  service: string,
+  namespace: string,
+): Promise<{ why: string } | { deployment: LiveDeployment; image: string }> {
   const name = serviceObjectNames(stack, service).workload;
   const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } };
   const d = await client.read<LiveDeployment>(ref);
@@ -24,14 +30,25 @@ export async function liveDeployment(client: KubeClient, stack: string, service:
   if (!d) return { why: `no ${what} exists` };
   const labels = d.metadata.labels ?? {};
   const wrong = Object.entries(kubeLabels(stack, service)).filter(([k, v]) => labels[k] !== v);
-  if (wrong.length) return { why: `${what} is not labelled as ${serviceKey(stack, service)}'s (${wrong.map(([k]) => `${k}=${labels[k] ?? '(none)'}`).join(', ')})` };
+  if (wrong.length)
+    return {
+      why: `${what} is not labelled as ${serviceKey(stack, service)}'s (${wrong.map(([k]) => `${k}=${labels[k] ?? '(none)'}`).join(', ')})`,
+    };
   if (d.metadata.deletionTimestamp) return { why: `${what} is being deleted` };
   const containers = d.spec?.template?.spec?.containers ?? [];
-  if (containers.length !== 1 || !containers[0]?.image) return { why: `${what} runs ${containers.length} containers; pctl runs one` };
+  if (containers.length !== 1 || !containers[0]?.image)
+    return { why: `${what} runs ${containers.length} containers; pctl runs one` };
   const s = d.status ?? {};
   const want = d.spec?.replicas ?? s.replicas ?? 1;
-  const rolledOut = (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (s.updatedReplicas ?? 0) >= want && (s.availableReplicas ?? 0) >= want && !s.unavailableReplicas;
-  if (!rolledOut) return { why: `${what} is not rolled out (${s.availableReplicas ?? 0}/${want} available, ${s.updatedReplicas ?? 0} updated)` };
+  const rolledOut =
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
+    (s.updatedReplicas ?? 0) >= want &&
+    (s.availableReplicas ?? 0) >= want &&
+    !s.unavailableReplicas;
+  if (!rolledOut)
+    return {
+      why: `${what} is not rolled out (${s.availableReplicas ?? 0}/${want} available, ${s.updatedReplicas ?? 0} updated)`,
+    };
   return { deployment: d, image: containers[0].image };
 }
 
@@ -59,7 +76,11 @@ export function firstDifference(a: unknown, b: unknown, at = ''): string | undef
  * would roll the live one's pods; undefined when the server says its pod template stays as
  * it is (other changes, such as pctl's annotations, roll nothing).
  */
-export async function templateChange(client: KubeClient, rendered: KubeObject, live: LiveDeployment): Promise<string | undefined> {
+export async function templateChange(
+  client: KubeClient,
+  rendered: KubeObject,
+  live: LiveDeployment,
+): Promise<string | undefined> {
   let after: LiveDeployment;
   try {
     after = (await client.apply(rendered, { dryRun: true })) as LiveDeployment;

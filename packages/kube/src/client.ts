@@ -27,7 +27,8 @@ export async function loadKubeSdk(): Promise<typeof KubeSdk> {
 }
 
 function loadedSdk(): typeof KubeSdk {
-  if (!sdk) throw new PctlError({ code: 'InternalError', message: 'the Kubernetes client was used before loadKubeSdk()' });
+  if (!sdk)
+    throw new PctlError({ code: 'InternalError', message: 'the Kubernetes client was used before loadKubeSdk()' });
   return sdk;
 }
 
@@ -50,7 +51,14 @@ export function kubeError(e: unknown, what: string, hint?: string): PctlError {
       /* body is not a Status */
     }
     return new PctlError({
-      code: e.code === 404 ? 'KubeNotFound' : e.code === 409 ? 'KubeConflict' : e.code === 401 || e.code === 403 ? 'KubeForbidden' : 'KubeApiError',
+      code:
+        e.code === 404
+          ? 'KubeNotFound'
+          : e.code === 409
+            ? 'KubeConflict'
+            : e.code === 401 || e.code === 403
+              ? 'KubeForbidden'
+              : 'KubeApiError',
       message: `${what}: ${e.code}${reason ? ` ${reason}` : ''}: ${message}`,
       fault: e.code === 422 || e.code === 400 ? 'user' : 'environment',
       exitCode: 1,
@@ -60,12 +68,26 @@ export function kubeError(e: unknown, what: string, hint?: string): PctlError {
   const err = e as NodeJS.ErrnoException;
   const text = String(err?.message ?? e);
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|certificate/i.test(`${err?.code ?? ''} ${text}`)) {
-    return new PctlError({ code: 'KubeUnreachable', message: `${what}: the cluster does not answer (${text.split('\n')[0]})`, fault: 'environment', exitCode: 1, hint: hint ?? 'check that the cluster runs and the kubeconfig points at it' });
+    return new PctlError({
+      code: 'KubeUnreachable',
+      message: `${what}: the cluster does not answer (${text.split('\n')[0]})`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: hint ?? 'check that the cluster runs and the kubeconfig points at it',
+    });
   }
-  return new PctlError({ code: 'KubeApiError', message: `${what}: ${text.split('\n')[0]}`, fault: 'environment', exitCode: 1, hint });
+  return new PctlError({
+    code: 'KubeApiError',
+    message: `${what}: ${text.split('\n')[0]}`,
+    fault: 'environment',
+    exitCode: 1,
+    hint,
+  });
 }
 
-export const isNotFound = (e: unknown): boolean => (sdk !== undefined && e instanceof sdk.ApiException && e.code === 404) || (e instanceof PctlError && e.code === 'KubeNotFound');
+export const isNotFound = (e: unknown): boolean =>
+  (sdk !== undefined && e instanceof sdk.ApiException && e.code === 404) ||
+  (e instanceof PctlError && e.code === 'KubeNotFound');
 
 const isUnauthorized = (e: unknown): boolean => sdk !== undefined && e instanceof sdk.ApiException && e.code === 401;
 
@@ -97,9 +119,13 @@ export class KubeClient {
     return this.kc.getContextObject(this.contextName)?.cluster ?? this.contextName;
   }
 
-  async read<T extends KubeObject>(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<T | undefined> {
+  async read<T extends KubeObject>(
+    o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
+  ): Promise<T | undefined> {
     try {
-      return (await this.call(() => this.objects.read(o as KubernetesObject & { metadata: { name: string } }))) as unknown as T;
+      return (await this.call(() =>
+        this.objects.read(o as KubernetesObject & { metadata: { name: string } }),
+      )) as unknown as T;
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw kubeError(e, `reading ${describeObject(o)}`, this.hint);
@@ -120,7 +146,16 @@ export class KubeClient {
    */
   async apply(o: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     try {
-      return (await this.call(() => this.objects.patch(o as KubernetesObject, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, loadedSdk().PatchStrategy.ServerSideApply))) as unknown as KubeObject;
+      return (await this.call(() =>
+        this.objects.patch(
+          o as KubernetesObject,
+          undefined,
+          opts.dryRun ? 'All' : undefined,
+          FIELD_MANAGER,
+          true,
+          loadedSdk().PatchStrategy.ServerSideApply,
+        ),
+      )) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `${opts.dryRun ? 'trying (dry run) to apply' : 'applying'} ${describeObject(o)}`, this.hint);
     }
@@ -128,18 +163,41 @@ export class KubeClient {
 
   /** Replaces an object's managedFields (a merge patch naming the resourceVersion it read: a write in between is a KubeConflict). */
   async setManagedFields(o: KubeObject, managedFields: unknown[]): Promise<void> {
-    const patch = { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), resourceVersion: o.metadata.resourceVersion, managedFields } };
+    const patch = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: {
+        name: o.metadata.name,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        resourceVersion: o.metadata.resourceVersion,
+        managedFields,
+      },
+    };
     try {
-      await this.call(() => this.objects.patch(patch as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, loadedSdk().PatchStrategy.MergePatch));
+      await this.call(() =>
+        this.objects.patch(
+          patch as unknown as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          undefined,
+          loadedSdk().PatchStrategy.MergePatch,
+        ),
+      );
     } catch (e) {
       throw kubeError(e, `taking sole ownership of ${describeObject(o)}`, this.hint);
     }
   }
 
   /** Deletes; true when it was there. Pods and dependents go in the background. */
-  async delete(o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }, propagationPolicy = 'Background'): Promise<boolean> {
+  async delete(
+    o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
+    propagationPolicy = 'Background',
+  ): Promise<boolean> {
     try {
-      await this.call(() => this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy));
+      await this.call(() =>
+        this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy),
+      );
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -150,11 +208,17 @@ export class KubeClient {
   /** Lists a kind in one namespace or, without one, in all; an unknown kind lists nothing. */
   async list(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<KubeObject[]> {
     try {
-      const r = await this.call(() => this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
+      const r = await this.call(() =>
+        this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+      );
       return (r.items as unknown as KubeObject[]).map((i) => ({ ...i, apiVersion, kind }));
     } catch (e) {
       // A kind the server does not serve (a CRD since removed) has nothing of ours.
-      if (isNotFound(e) || /Unrecognized API version and kind|unable to find resource/i.test(String((e as Error)?.message))) return [];
+      if (
+        isNotFound(e) ||
+        /Unrecognized API version and kind|unable to find resource/i.test(String((e as Error)?.message))
+      )
+        return [];
       throw kubeError(e, `listing ${kind}${namespace ? ` in ${namespace}` : ''}`, this.hint);
     }
   }
@@ -169,7 +233,12 @@ export async function connect(target: ClusterTarget): Promise<KubeClient> {
     if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
     else kc.loadFromDefault();
   } catch (e) {
-    throw new PctlError({ code: 'KubeconfigInvalid', message: `cannot read the kubeconfig ${source}: ${(e as Error).message.split('\n')[0]}`, fault: 'user', hint: 'point KUBECONFIG at a readable kubeconfig (default ~/.kube/config)' });
+    throw new PctlError({
+      code: 'KubeconfigInvalid',
+      message: `cannot read the kubeconfig ${source}: ${(e as Error).message.split('\n')[0]}`,
+      fault: 'user',
+      hint: 'point KUBECONFIG at a readable kubeconfig (default ~/.kube/config)',
+    });
   }
   const context = target.context ?? kc.getCurrentContext();
   if (!context || !kc.getContextObject(context)) {

@@ -13,7 +13,14 @@ import { KubeServiceOptionsSchema, type KubeObject, type RenderInput } from './t
 
 const k = kubeServerPerTest();
 
-function input(stack: string, service: string, namespace: string, config: Partial<ServiceConfig> = {}, options: Record<string, unknown> = {}, extra: Partial<RenderInput> = {}): RenderInput {
+function input(
+  stack: string,
+  service: string,
+  namespace: string,
+  config: Partial<ServiceConfig> = {},
+  options: Record<string, unknown> = {},
+  extra: Partial<RenderInput> = {},
+): RenderInput {
   return {
     stack,
     service,
@@ -26,9 +33,18 @@ function input(stack: string, service: string, namespace: string, config: Partia
   };
 }
 
-const opts = (over: Partial<DeployOptions> = {}) => ({ reporter: createMemoryReporter(), rolloutTimeoutMs: 30_000, pollMs: 50, ...over });
-const podsOf = (key: string, namespace: string) => k.server.list('Pod', namespace).filter((p) => p.metadata.labels?.['pctl-service'] === key && !p.metadata.deletionTimestamp);
-const writesTo = (fragment: string) => k.server.requests.filter((r) => ['PATCH', 'PUT', 'POST', 'DELETE'].includes(r.method) && r.path.includes(fragment));
+const opts = (over: Partial<DeployOptions> = {}) => ({
+  reporter: createMemoryReporter(),
+  rolloutTimeoutMs: 30_000,
+  pollMs: 50,
+  ...over,
+});
+const podsOf = (key: string, namespace: string) =>
+  k.server
+    .list('Pod', namespace)
+    .filter((p) => p.metadata.labels?.['pctl-service'] === key && !p.metadata.deletionTimestamp);
+const writesTo = (fragment: string) =>
+  k.server.requests.filter((r) => ['PATCH', 'PUT', 'POST', 'DELETE'].includes(r.method) && r.path.includes(fragment));
 
 async function failure(p: Promise<unknown>): Promise<PctlError> {
   try {
@@ -52,7 +68,9 @@ describe('names on the cluster', () => {
       expect(podsOf(key, 'shared')).toHaveLength(1);
     }
     // Each Service selects its own stack's pods only.
-    expect((k.server.get('Service', 'shared', 'shop-web')!.spec as { selector: Record<string, string> }).selector).toEqual({ 'pctl-stack': 'shop', 'pctl-service': 'shop-web' });
+    expect(
+      (k.server.get('Service', 'shared', 'shop-web')!.spec as { selector: Record<string, string> }).selector,
+    ).toEqual({ 'pctl-stack': 'shop', 'pctl-service': 'shop-web' });
   });
 
   it('refuses to apply over an object of another stack, naming both stacks, and writes nothing', async () => {
@@ -62,7 +80,9 @@ describe('names on the cluster', () => {
     const writes = k.server.requests.length;
     const err = await failure(deployService(k.client, input('a-b', 'c', 'shared', { ports: [80] }), opts()));
     expect(err.code).toBe('ObjectOwnedByOtherStack');
-    expect(err.message).toMatch(/^a-b-c: ServiceAccount shared\/a-b-c belongs to stack "a" \(label pctl-stack\), not to stack "a-b"/);
+    expect(err.message).toMatch(
+      /^a-b-c: ServiceAccount shared\/a-b-c belongs to stack "a" \(label pctl-stack\), not to stack "a-b"/,
+    );
     expect(err.hint).toContain('destroy stack "a"');
     expect(k.server.requests.slice(writes).filter((r) => r.method !== 'GET')).toEqual([]);
     expect(k.server.get('Deployment', 'shared', 'a-b-c')).toEqual(before);
@@ -71,7 +91,9 @@ describe('names on the cluster', () => {
   it('refuses a raw manifest object another stack labelled as its own', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: '1' } };
     await deployService(k.client, input('one', 'api', 'shared', {}, {}, { manifests: [cm] }), opts());
-    const err = await failure(deployService(k.client, input('two', 'api', 'shared', {}, {}, { manifests: [cm] }), opts()));
+    const err = await failure(
+      deployService(k.client, input('two', 'api', 'shared', {}, {}, { manifests: [cm] }), opts()),
+    );
     expect(err.message).toContain('ConfigMap shared/settings belongs to stack "one"');
     expect((k.server.get('ConfigMap', 'shared', 'settings')!.metadata.labels ?? {})['pctl-stack']).toBe('one');
   });
@@ -80,20 +102,41 @@ describe('names on the cluster', () => {
 // The objects pctl 0.x made: Deployment and Service named `<service>`, pull Secret
 // `<key>-pull`, claim `<key>-storage`; same labels as today.
 function legacyObjects(i: RenderInput): KubeObject[] {
-  const rename: Record<string, string> = { Deployment: 'web', Service: 'web', Secret: 'shop-web-pull', PersistentVolumeClaim: 'shop-web-storage' };
-  return renderService(i).slice(1).map((o) => {
-    const x = structuredClone(o) as KubeObject & { spec?: { template?: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string } }[] } } } };
-    if (rename[o.kind]) x.metadata.name = rename[o.kind]!;
-    if (o.kind === 'ServiceAccount' && x.imagePullSecrets) x.imagePullSecrets = [{ name: 'shop-web-pull' }];
-    for (const v of x.spec?.template?.spec.volumes ?? []) if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = 'shop-web-storage';
-    return x;
-  });
+  const rename: Record<string, string> = {
+    Deployment: 'web',
+    Service: 'web',
+    Secret: 'shop-web-pull',
+    PersistentVolumeClaim: 'shop-web-storage',
+  };
+  return renderService(i)
+    .slice(1)
+    .map((o) => {
+      const x = structuredClone(o) as KubeObject & {
+        spec?: { template?: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string } }[] } } };
+      };
+      if (rename[o.kind]) x.metadata.name = rename[o.kind]!;
+      if (o.kind === 'ServiceAccount' && x.imagePullSecrets) x.imagePullSecrets = [{ name: 'shop-web-pull' }];
+      for (const v of x.spec?.template?.spec.volumes ?? [])
+        if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = 'shop-web-storage';
+      return x;
+    });
 }
 
 describe('moving objects of an earlier pctl to the new names', () => {
   it('creates the new objects, rolls them out, then removes the old ones and their pods; the claim keeps its name', async () => {
-    const i = input('shop', 'web', 'shop', { ports: [80], volumes: [{ path: '/data' }] }, { storage: { size: '1Gi' } }, { pullSecret: { server: 'r.io', username: 'u', password: 'p' } });
-    await k.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-web' } } });
+    const i = input(
+      'shop',
+      'web',
+      'shop',
+      { ports: [80], volumes: [{ path: '/data' }] },
+      { storage: { size: '1Gi' } },
+      { pullSecret: { server: 'r.io', username: 'u', password: 'p' } },
+    );
+    await k.client.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-web' } },
+    });
     for (const o of legacyObjects(i)) await k.client.apply(o);
     await k.server.waitFor(() => podsOf('shop-web', 'shop').some((p) => p.status?.phase === 'Running'));
     const oldPods = podsOf('shop-web', 'shop').map((p) => p.metadata.name);
@@ -111,7 +154,9 @@ describe('moving objects of an earlier pctl to the new names', () => {
     // The old claim, its data with it, is what the new Deployment mounts.
     expect(k.server.get('PersistentVolumeClaim', 'shop', 'shop-web-storage')!.metadata.uid).toBe(claimUid);
     expect(k.server.get('PersistentVolumeClaim', 'shop', 'shop-web')).toBeUndefined();
-    const vols = (k.server.get('Deployment', 'shop', 'shop-web')!.spec as { template: { spec: { volumes: unknown[] } } }).template.spec.volumes;
+    const vols = (
+      k.server.get('Deployment', 'shop', 'shop-web')!.spec as { template: { spec: { volumes: unknown[] } } }
+    ).template.spec.volumes;
     expect(vols).toEqual([{ name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-web-storage' } }]);
     // The old pods are gone, the new one runs.
     const pods = podsOf('shop-web', 'shop');
@@ -122,12 +167,22 @@ describe('moving objects of an earlier pctl to the new names', () => {
     const lastApply = k.server.requests.map((r, n) => (r.method === 'PATCH' ? n : -1)).reduce((a, b) => Math.max(a, b));
     const firstDelete = k.server.requests.findIndex((r) => r.method === 'DELETE');
     expect(firstDelete).toBeGreaterThan(lastApply);
-    expect(o.reporter.events.map((e) => e.text)).toContain('deleting Deployment shop/web (no longer part of the service)');
+    expect(o.reporter.events.map((e) => e.text)).toContain(
+      'deleting Deployment shop/web (no longer part of the service)',
+    );
   });
 });
 
 describe('shared StorageClass', () => {
-  const efs = (stack: string) => input(stack, 'files', 'shared', { volumes: [{ path: '/srv' }] }, { storage: { name: 'efs', id: 'fs-0123456789abcdef0' } }, { cloud: 'aws' });
+  const efs = (stack: string) =>
+    input(
+      stack,
+      'files',
+      'shared',
+      { volumes: [{ path: '/srv' }] },
+      { storage: { name: 'efs', id: 'fs-0123456789abcdef0' } },
+      { cloud: 'aws' },
+    );
 
   it('is created once for two stacks, kept while one still uses it, and removed after the last', async () => {
     const a = await deployService(k.client, efs('alpha'), opts());
@@ -137,21 +192,50 @@ describe('shared StorageClass', () => {
     expect(writesTo('/storageclasses').filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(writesTo('/storageclasses').filter((r) => r.method === 'PATCH')).toHaveLength(0);
     const pv = k.server.get('PersistentVolume', undefined, 'alpha-files')!;
-    expect((pv.spec as { csi: unknown }).csi).toEqual({ driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123456789abcdef0' });
-    expect((k.server.get('PersistentVolumeClaim', 'shared', 'alpha-files')!.status as { phase: string }).phase).toBe('Bound');
+    expect((pv.spec as { csi: unknown }).csi).toEqual({
+      driver: 'efs.csi.aws.com',
+      volumeHandle: 'fs-0123456789abcdef0',
+    });
+    expect((k.server.get('PersistentVolumeClaim', 'shared', 'alpha-files')!.status as { phase: string }).phase).toBe(
+      'Bound',
+    );
 
-    await destroyService(k.client, { stack: 'alpha', service: 'files', entry: a, reporter: createMemoryReporter(), pollMs: 50 });
+    await destroyService(k.client, {
+      stack: 'alpha',
+      service: 'files',
+      entry: a,
+      reporter: createMemoryReporter(),
+      pollMs: 50,
+    });
     expect(k.server.get('PersistentVolume', undefined, 'alpha-files')).toBeUndefined();
     expect(k.server.get('StorageClass', undefined, 'efs-sc')).toBeTruthy();
 
-    await destroyService(k.client, { stack: 'beta', service: 'files', entry: b, reporter: createMemoryReporter(), pollMs: 50 });
+    await destroyService(k.client, {
+      stack: 'beta',
+      service: 'files',
+      entry: b,
+      reporter: createMemoryReporter(),
+      pollMs: 50,
+    });
     expect(k.server.get('StorageClass', undefined, 'efs-sc')).toBeUndefined();
   });
 
   it('never changes or deletes a StorageClass of that name it did not make', async () => {
-    await k.client.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'efs-sc' }, provisioner: 'efs.csi.aws.com', parameters: { provisioningMode: 'efs-ap' } });
+    await k.client.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'efs-sc' },
+      provisioner: 'efs.csi.aws.com',
+      parameters: { provisioningMode: 'efs-ap' },
+    });
     const a = await deployService(k.client, efs('alpha'), opts());
-    await destroyService(k.client, { stack: 'alpha', service: 'files', entry: a, reporter: createMemoryReporter(), pollMs: 50 });
+    await destroyService(k.client, {
+      stack: 'alpha',
+      service: 'files',
+      entry: a,
+      reporter: createMemoryReporter(),
+      pollMs: 50,
+    });
     const sc = k.server.get('StorageClass', undefined, 'efs-sc')!;
     expect(sc.metadata.labels).toBeUndefined();
     expect((sc as { parameters?: unknown }).parameters).toEqual({ provisioningMode: 'efs-ap' });
@@ -161,7 +245,9 @@ describe('shared StorageClass', () => {
 describe('kinds the server does not serve', () => {
   it('checks nothing for them (a CRD applied first may bring them) and fails at their apply, naming it', async () => {
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { size: 1 } };
-    const err = await failure(deployService(k.client, input('shop', 'api', 'shared', {}, {}, { manifests: [widget] }), opts()));
+    const err = await failure(
+      deployService(k.client, input('shop', 'api', 'shared', {}, {}, { manifests: [widget] }), opts()),
+    );
     expect(err.message).toMatch(/^applying Widget shared\/w: /);
   });
 });

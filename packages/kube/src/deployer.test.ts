@@ -3,7 +3,11 @@
 // garbage collector, namespace controller) at the server's fast default timing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryReporter, isPctlError, PctlError, type ServiceConfig } from '@pctl/core';
-import { startKubeApiServer, type KubeApiServer, type KubeObject as ServerObject } from '../../../test/kube-api-server/index.js';
+import {
+  startKubeApiServer,
+  type KubeApiServer,
+  type KubeObject as ServerObject,
+} from '../../../test/kube-api-server/index.js';
 import { connect, type KubeClient } from './client.js';
 import { deployService, destroyService, discoverServices, type DeployOptions } from './deployer.js';
 import { renderService } from './renderService.js';
@@ -28,7 +32,12 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
-function input(service: string, namespace: string, config: Partial<ServiceConfig> = {}, image = 'busybox:1'): RenderInput {
+function input(
+  service: string,
+  namespace: string,
+  config: Partial<ServiceConfig> = {},
+  image = 'busybox:1',
+): RenderInput {
   return {
     stack: STACK,
     service,
@@ -40,8 +49,12 @@ function input(service: string, namespace: string, config: Partial<ServiceConfig
   };
 }
 
-function opts(over: Partial<DeployOptions> = {}): DeployOptions & { reporter: ReturnType<typeof createMemoryReporter> } {
-  return { reporter: createMemoryReporter(), rolloutTimeoutMs: 30_000, pollMs: 50, ...over } as DeployOptions & { reporter: ReturnType<typeof createMemoryReporter> };
+function opts(
+  over: Partial<DeployOptions> = {},
+): DeployOptions & { reporter: ReturnType<typeof createMemoryReporter> } {
+  return { reporter: createMemoryReporter(), rolloutTimeoutMs: 30_000, pollMs: 50, ...over } as DeployOptions & {
+    reporter: ReturnType<typeof createMemoryReporter>;
+  };
 }
 
 /** Pods of one service of STACK in a namespace (all namespaces when omitted), from the store. */
@@ -51,7 +64,9 @@ const podsOf = (service: string, namespace?: string): ServerObject[] =>
 const isRunningAndReady = (p: ServerObject): boolean =>
   !p.metadata.deletionTimestamp &&
   p.status?.phase === 'Running' &&
-  (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  (p.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+    (c) => c.type === 'Ready' && c.status === 'True',
+  ) === true;
 
 const namespaceOf = (name: string) => server.get('Namespace', undefined, name);
 
@@ -81,7 +96,12 @@ describe('deployService', () => {
 
     const { applied, ...recorded } = extras;
     // What was applied, for the state's release record (core moves it out of the entry).
-    expect(applied?.map((a) => `${a.kind}/${a.metadata.name}`).sort()).toEqual(['Deployment/shop-web', 'HorizontalPodAutoscaler/shop-web', 'Service/shop-web', 'ServiceAccount/shop-web']);
+    expect(applied?.map((a) => `${a.kind}/${a.metadata.name}`).sort()).toEqual([
+      'Deployment/shop-web',
+      'HorizontalPodAutoscaler/shop-web',
+      'Service/shop-web',
+      'ServiceAccount/shop-web',
+    ]);
     expect(recorded).toEqual<KubeStateExtras>({
       cluster: CONTEXT,
       namespace: 'shop',
@@ -91,11 +111,20 @@ describe('deployService', () => {
       hasPv: false,
       hasPullSecret: false,
       createdNamespace: true,
-      objects: ['apps/v1/Deployment/shop/shop-web', 'autoscaling/v2/HorizontalPodAutoscaler/shop/shop-web', 'v1/Service/shop/shop-web', 'v1/ServiceAccount/shop/shop-web'],
+      objects: [
+        'apps/v1/Deployment/shop/shop-web',
+        'autoscaling/v2/HorizontalPodAutoscaler/shop/shop-web',
+        'v1/Service/shop/shop-web',
+        'v1/ServiceAccount/shop/shop-web',
+      ],
       objectNames: 2,
     });
     expect([...extras.objects].sort()).toEqual(extras.objects);
-    for (const [kind, name] of [['ServiceAccount', 'shop-web'], ['Service', 'shop-web'], ['HorizontalPodAutoscaler', 'shop-web']] as const) {
+    for (const [kind, name] of [
+      ['ServiceAccount', 'shop-web'],
+      ['Service', 'shop-web'],
+      ['HorizontalPodAutoscaler', 'shop-web'],
+    ] as const) {
       expect(server.get(kind, 'shop', name), `${kind} ${name}`).toBeTruthy();
     }
     expect(namespaceOf('shop')?.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': STACK });
@@ -103,7 +132,9 @@ describe('deployService', () => {
 
     // Every write: the namespace a create, everything else a forced server-side apply by pctl.
     const writes = server.requests.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method));
-    expect(writes.filter((r) => r.method !== 'PATCH').map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/namespaces']);
+    expect(writes.filter((r) => r.method !== 'PATCH').map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/v1/namespaces',
+    ]);
     const patches = writes.filter((r) => r.method === 'PATCH');
     expect(patches).toHaveLength(4);
     for (const r of patches) {
@@ -126,7 +157,13 @@ describe('deployService', () => {
     expect(pods.every(isRunningAndReady)).toBe(true);
     expect(server.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/namespaces')).toBe(false);
 
-    await destroyService(client, { stack: STACK, service: 'api', entry: extras, reporter: createMemoryReporter(), pollMs: 50 });
+    await destroyService(client, {
+      stack: STACK,
+      service: 'api',
+      entry: extras,
+      reporter: createMemoryReporter(),
+      pollMs: 50,
+    });
     expect(server.get('Deployment', 'team', 'shop-api')).toBeUndefined();
     expect(server.get('ServiceAccount', 'team', 'shop-api')).toBeUndefined();
     expect(podsOf('api')).toEqual([]);
@@ -142,10 +179,20 @@ describe('deployService', () => {
     // Let the controllers settle, then stop them so only the apply can change anything.
     await server.waitFor(() => {
       const d = server.get('Deployment', 'shop', 'shop-web') as ServerObject;
-      return (d.status?.conditions as { type: string; reason?: string }[] | undefined)?.some((c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable') === true;
+      return (
+        (d.status?.conditions as { type: string; reason?: string }[] | undefined)?.some(
+          (c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
+        ) === true
+      );
     });
     server.controls.pauseControllers();
-    const kinds = [['Namespace', undefined, 'shop'], ['ServiceAccount', 'shop', 'shop-web'], ['Deployment', 'shop', 'shop-web'], ['Service', 'shop', 'shop-web'], ['HorizontalPodAutoscaler', 'shop', 'shop-web']] as const;
+    const kinds = [
+      ['Namespace', undefined, 'shop'],
+      ['ServiceAccount', 'shop', 'shop-web'],
+      ['Deployment', 'shop', 'shop-web'],
+      ['Service', 'shop', 'shop-web'],
+      ['HorizontalPodAutoscaler', 'shop', 'shop-web'],
+    ] as const;
     const snapshot = () => kinds.map(([k, ns, n]) => structuredClone(server.get(k, ns, n)));
     const before = snapshot();
     const requestsBefore = server.requests.length;
@@ -157,7 +204,9 @@ describe('deployService', () => {
     expect(second).toEqual(first);
     const after = snapshot();
     for (let i = 0; i < kinds.length; i++) {
-      expect(after[i]?.metadata.resourceVersion, `${kinds[i]![0]} resourceVersion`).toBe(before[i]?.metadata.resourceVersion);
+      expect(after[i]?.metadata.resourceVersion, `${kinds[i]![0]} resourceVersion`).toBe(
+        before[i]?.metadata.resourceVersion,
+      );
       expect(after[i], `${kinds[i]![0]}`).toEqual(before[i]);
     }
     const later = server.requests.slice(requestsBefore);
@@ -179,7 +228,12 @@ describe('API errors are never swallowed', () => {
   });
 
   it('a 403 is KubeForbidden with a hint', async () => {
-    server.controls.injectFault({ method: 'PATCH', path: '/deployments', code: 403, message: 'deployments.apps "web" is forbidden: User "dev" cannot patch resource "deployments"' });
+    server.controls.injectFault({
+      method: 'PATCH',
+      path: '/deployments',
+      code: 403,
+      message: 'deployments.apps "web" is forbidden: User "dev" cannot patch resource "deployments"',
+    });
     const { err } = await failure(deployService(client, input('web', 'shop'), opts()));
     expect(err.code).toBe('KubeForbidden');
     expect(err.message).toContain('Deployment shop/shop-web');
@@ -221,7 +275,9 @@ describe('rollout failures', () => {
   for (const reason of ['ErrImagePull', 'ImagePullBackOff'] as const) {
     it(`${reason} fails the deploy quickly, naming the pod and the reason`, async () => {
       server.controls.failImage('ghost', reason);
-      const { err, ms } = await failure(deployService(client, input('web', 'shop', {}, 'registry.local/ghost:404'), opts({ rolloutTimeoutMs: 30_000 })));
+      const { err, ms } = await failure(
+        deployService(client, input('web', 'shop', {}, 'registry.local/ghost:404'), opts({ rolloutTimeoutMs: 30_000 })),
+      );
       expect(ms).toBeLessThan(8_000);
       const [pod] = podsOf('web', 'shop');
       expect(pod).toBeTruthy();
@@ -282,14 +338,20 @@ describe('a rollout after a failed one', () => {
     const { err } = await failure(deployService(client, input('web', 'shop', { scale: { replica: 1 } }), opts()));
     expect(err.code).toBe('RolloutFailed');
     const d = server.get('Deployment', 'shop', 'shop-web') as ServerObject;
-    expect((d.status?.conditions as { type: string; reason?: string }[]).find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
+    expect(
+      (d.status?.conditions as { type: string; reason?: string }[]).find((c) => c.type === 'Progressing')?.reason,
+    ).toBe('ProgressDeadlineExceeded');
 
     // The cluster has room again and a new template is applied; the controller lags a little.
     server.controls.clearUnschedulable();
     server.controls.pauseControllers();
     const resume = setTimeout(() => server.controls.resumeControllers(), 400);
     try {
-      await deployService(client, input('web', 'shop', { scale: { replica: 1 }, env: { FIXED: '1' } }), opts({ rolloutTimeoutMs: 10_000 }));
+      await deployService(
+        client,
+        input('web', 'shop', { scale: { replica: 1 }, env: { FIXED: '1' } }),
+        opts({ rolloutTimeoutMs: 10_000 }),
+      );
     } finally {
       clearTimeout(resume);
       server.controls.resumeControllers();
@@ -300,7 +362,11 @@ describe('a rollout after a failed one', () => {
 
 describe('pruning', () => {
   it('deletes the Service and HPA a service no longer has', async () => {
-    const first = await deployService(client, input('web', 'shop', { ports: [8080], scale: { replica: [1, 3] } }), opts());
+    const first = await deployService(
+      client,
+      input('web', 'shop', { ports: [8080], scale: { replica: [1, 3] } }),
+      opts(),
+    );
     expect(server.get('Service', 'shop', 'shop-web')).toBeTruthy();
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeTruthy();
 
@@ -311,7 +377,12 @@ describe('pruning', () => {
     expect(server.get('Deployment', 'shop', 'shop-web')).toBeTruthy();
     expect(second).toMatchObject({ hasHpa: false, createdNamespace: true, namespace: 'shop' });
     expect(second.objects).toEqual(['apps/v1/Deployment/shop/shop-web', 'v1/ServiceAccount/shop/shop-web']);
-    expect(o.reporter.events.filter((e) => e.code === 'KubeObjectPruned').map((e) => e.text).sort()).toEqual([
+    expect(
+      o.reporter.events
+        .filter((e) => e.code === 'KubeObjectPruned')
+        .map((e) => e.text)
+        .sort(),
+    ).toEqual([
       'deleting HorizontalPodAutoscaler shop/shop-web (no longer part of the service)',
       'deleting Service shop/shop-web (no longer part of the service)',
     ]);
@@ -324,8 +395,16 @@ describe('pruning', () => {
     const o = opts({ previous: first });
     const moved = await deployService(client, input('web', 'new', { ports: [8080], scale: { replica: 2 } }), o);
     expect(moved).toMatchObject({ namespace: 'new', createdNamespace: true });
-    expect(moved.objects).toEqual(['apps/v1/Deployment/new/shop-web', 'v1/Service/new/shop-web', 'v1/ServiceAccount/new/shop-web']);
-    for (const [kind, name] of [['Deployment', 'shop-web'], ['Service', 'shop-web'], ['ServiceAccount', 'shop-web']] as const) {
+    expect(moved.objects).toEqual([
+      'apps/v1/Deployment/new/shop-web',
+      'v1/Service/new/shop-web',
+      'v1/ServiceAccount/new/shop-web',
+    ]);
+    for (const [kind, name] of [
+      ['Deployment', 'shop-web'],
+      ['Service', 'shop-web'],
+      ['ServiceAccount', 'shop-web'],
+    ] as const) {
       expect(server.get(kind, 'old', name), `${kind} ${name} left in old`).toBeUndefined();
     }
     // Terminated, not merely terminating.
@@ -382,27 +461,48 @@ describe('destroyService and discoverServices', () => {
     await server.waitFor(() => podsOf('web', 'moved').filter(isRunningAndReady).length === 2);
     // Another stack's service is not listed.
     server.create({
-      apiVersion: 'v1', kind: 'ServiceAccount',
-      metadata: { name: 'other-x', namespace: 'default', labels: { 'managed-by': 'pctl', 'pctl-stack': 'other', 'pctl-service': 'other-x' } },
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'other-x',
+        namespace: 'default',
+        labels: { 'managed-by': 'pctl', 'pctl-stack': 'other', 'pctl-service': 'other-x' },
+      },
     });
 
     const found = await discoverServices(client, STACK);
     expect([...new Set(found.map((f) => f.key))].sort()).toEqual(['shop-api', 'shop-web']);
-    expect(found.filter((f) => f.key === 'shop-web').map((f) => `${f.kind} ${f.name}`).sort()).toEqual([
-      'Deployment moved/shop-web', 'Deployment shop/shop-web',
+    expect(
+      found
+        .filter((f) => f.key === 'shop-web')
+        .map((f) => `${f.kind} ${f.name}`)
+        .sort(),
+    ).toEqual([
+      'Deployment moved/shop-web',
+      'Deployment shop/shop-web',
       'HorizontalPodAutoscaler shop/shop-web',
-      'Service moved/shop-web', 'Service shop/shop-web',
-      'ServiceAccount moved/shop-web', 'ServiceAccount shop/shop-web',
+      'Service moved/shop-web',
+      'Service shop/shop-web',
+      'ServiceAccount moved/shop-web',
+      'ServiceAccount shop/shop-web',
     ]);
 
-    await destroyService(client, { stack: STACK, service: 'web', entry: {}, reporter: createMemoryReporter(), pollMs: 50 });
+    await destroyService(client, {
+      stack: STACK,
+      service: 'web',
+      entry: {},
+      reporter: createMemoryReporter(),
+      pollMs: 50,
+    });
     // Gone when it returns: objects, ReplicaSets and pods, in both namespaces.
     expect(podsOf('web')).toEqual([]);
     for (const ns of ['shop', 'moved']) {
       expect(server.get('Deployment', ns, 'shop-web')).toBeUndefined();
       expect(server.get('Service', ns, 'shop-web')).toBeUndefined();
       expect(server.get('ServiceAccount', ns, 'shop-web')).toBeUndefined();
-      expect(server.list('ReplicaSet', ns).filter((r) => r.metadata.labels?.[SERVICE_LABEL] === 'shop-web')).toEqual([]);
+      expect(server.list('ReplicaSet', ns).filter((r) => r.metadata.labels?.[SERVICE_LABEL] === 'shop-web')).toEqual(
+        [],
+      );
     }
     expect(server.get('HorizontalPodAutoscaler', 'shop', 'shop-web')).toBeUndefined();
     // "moved" held only web: pctl made it, so it goes; "shop" still holds api.

@@ -11,7 +11,9 @@ export const ENV_SECRET_HASH_ANNOTATION = 'pctl/env-secret-hash';
 export const REDACTED_ANNOTATION = 'pctl/redacted';
 
 /** A container env entry: a value, or a reference to the env Secret. */
-export type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+export type EnvVar =
+  | { name: string; value: string }
+  | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 /** The env of a service split in what the Deployment shows and what goes into the Secret. */
 export interface ServiceEnv {
@@ -27,7 +29,11 @@ export function holdsSecret(value: string, secrets: readonly string[]): boolean 
 }
 
 /** Splits `env` by `secrets` (the resolved secret values the core's loader collected). */
-export function splitEnv(env: Record<string, unknown> | undefined, secrets: readonly string[], secretName: string): ServiceEnv {
+export function splitEnv(
+  env: Record<string, unknown> | undefined,
+  secrets: readonly string[],
+  secretName: string,
+): ServiceEnv {
   const out: ServiceEnv = { env: [], secretData: {} };
   for (const name of Object.keys(env ?? {}).sort()) {
     const value = String(env![name]);
@@ -44,12 +50,26 @@ export function splitEnv(env: Record<string, unknown> | undefined, secrets: read
  * service key, so equal secrets of two services hash apart) over the sorted entries.
  */
 export function secretContentHash(key: string, data: Record<string, string>): string {
-  const text = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
+  const text = JSON.stringify(
+    Object.keys(data)
+      .sort()
+      .map((k) => [k, data[k]]),
+  );
   return scryptSync(text, `pctl-env-secret:${key}`, 16, { N: 16384, r: 8, p: 1 }).toString('hex');
 }
 
 /** The Secret's `data` (base64), or none and a note naming the keys when rendering for people to read. */
-export function secretBody(data: Record<string, string>, redact: boolean): { data?: Record<string, string>; note?: string } {
-  if (redact) return { note: `values of ${Object.keys(data).sort().join(', ')} left out: pctl render never shows secrets` };
-  return { data: Object.fromEntries(Object.keys(data).sort().map((k) => [k, Buffer.from(data[k]!, 'utf8').toString('base64')])) };
+export function secretBody(
+  data: Record<string, string>,
+  redact: boolean,
+): { data?: Record<string, string>; note?: string } {
+  if (redact)
+    return { note: `values of ${Object.keys(data).sort().join(', ')} left out: pctl render never shows secrets` };
+  return {
+    data: Object.fromEntries(
+      Object.keys(data)
+        .sort()
+        .map((k) => [k, Buffer.from(data[k]!, 'utf8').toString('base64')]),
+    ),
+  };
 }

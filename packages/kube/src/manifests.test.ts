@@ -34,7 +34,8 @@ function loadError(files: string[], base = dir): PctlError {
   throw new Error('expected loadManifests to throw');
 }
 
-const CM = (name: string, extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n  k: v\n`;
+const CM = (name: string, extra = '') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n  k: v\n`;
 
 describe('loadManifests: plain files', () => {
   it('reads multi-document files, skipping empty documents, in order', () => {
@@ -102,7 +103,10 @@ describe('loadManifests: errors', () => {
   });
 
   it('a List item without a name is reported with its index', () => {
-    write('list.yaml', 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {}\n');
+    write(
+      'list.yaml',
+      'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {}\n',
+    );
     const err = loadError(['list.yaml']);
     expect(err.message).toContain('list.yaml (document 1) item 1');
   });
@@ -156,8 +160,14 @@ describe('loadManifests: kustomization', () => {
 
   it('reads resources, namespace, commonLabels, commonAnnotations and namePrefix (also as a directory)', () => {
     write('k/deploy.yaml', deployment('worker'));
-    write('k/svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: worker}\nspec:\n  selector: {app: x}\n  ports: [{port: 80}]\n');
-    write('k/crb.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n');
+    write(
+      'k/svc.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: worker}\nspec:\n  selector: {app: x}\n  ports: [{port: 80}]\n',
+    );
+    write(
+      'k/crb.yaml',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n',
+    );
     write(
       'k/kustomization.yaml',
       [
@@ -197,7 +207,10 @@ describe('loadManifests: kustomization', () => {
     write('overlay/kustomization.yaml', 'resources: [../base, extra.yaml]\nnamePrefix: prod-\nnamespace: outer\n');
     write('overlay/extra.yaml', CM('extra'));
     const objs = loadManifests(['overlay'], dir);
-    expect(objs.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['outer/prod-base-cfg', 'outer/prod-extra']);
+    expect(objs.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'outer/prod-base-cfg',
+      'outer/prod-extra',
+    ]);
   });
 
   it('rejects unsupported kustomization fields, naming them', () => {
@@ -244,9 +257,23 @@ describe('loadManifests: kustomization', () => {
 
 describe('isNamespaced', () => {
   it('knows cluster-scoped kinds', () => {
-    for (const k of ['Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'CustomResourceDefinition', 'IngressClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService']) {
+    for (const k of [
+      'Namespace',
+      'Node',
+      'PersistentVolume',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'StorageClass',
+      'CustomResourceDefinition',
+      'IngressClass',
+      'PriorityClass',
+      'ValidatingWebhookConfiguration',
+      'MutatingWebhookConfiguration',
+      'APIService',
+    ]) {
       expect(isNamespaced(k)).toBe(false);
     }
-    for (const k of ['Deployment', 'Service', 'ConfigMap', 'Role', 'PersistentVolumeClaim', 'MyCustomThing']) expect(isNamespaced(k)).toBe(true);
+    for (const k of ['Deployment', 'Service', 'ConfigMap', 'Role', 'PersistentVolumeClaim', 'MyCustomThing'])
+      expect(isNamespaced(k)).toBe(true);
   });
 });

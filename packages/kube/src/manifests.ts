@@ -26,10 +26,24 @@ export function isNamespaced(kind: string): boolean {
 }
 
 const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const KUSTOMIZATION_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'commonLabels', 'commonAnnotations', 'namePrefix']);
+const KUSTOMIZATION_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'namespace',
+  'commonLabels',
+  'commonAnnotations',
+  'namePrefix',
+]);
 
 function invalid(message: string, hint?: string, cause?: unknown): PctlError {
-  return new PctlError({ code: 'InvalidConfig', fault: 'user', message, ...(hint ? { hint } : {}), ...(cause !== undefined ? { cause } : {}) });
+  return new PctlError({
+    code: 'InvalidConfig',
+    fault: 'user',
+    message,
+    ...(hint ? { hint } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -69,14 +83,18 @@ function display(ctx: Ctx, abs: string): string {
 
 /** Resolves `p` against `dir`, rejecting anything that leaves baseDir (lexically or through a symlink). */
 function resolveInside(p: string, dir: string, ctx: Ctx, what: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) throw invalid(`${what}: remote resources are not supported (only local files and directories)`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p))
+    throw invalid(`${what}: remote resources are not supported (only local files and directories)`);
   const abs = path.resolve(dir, p);
   const outside = (root: string, target: string) => {
     const rel = path.relative(root, target);
     return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
   };
   if (outside(ctx.baseDir, abs)) {
-    throw invalid(`${what}: path "${p}" is outside the stack folder ${ctx.baseDir}`, 'manifests must be inside the folder of the stack file');
+    throw invalid(
+      `${what}: path "${p}" is outside the stack folder ${ctx.baseDir}`,
+      'manifests must be inside the folder of the stack file',
+    );
   }
   let real: string | undefined;
   try {
@@ -100,7 +118,11 @@ function loadEntry(p: string, dir: string, ctx: Ctx, what: string): KubeObject[]
   }
   if (stat.isDirectory()) {
     const k = KUSTOMIZATION_NAMES.map((n) => path.join(abs, n)).find((f) => fs.existsSync(f));
-    if (!k) throw invalid(`manifest directory ${display(ctx, abs)} has no kustomization.yaml`, 'list the YAML files themselves, or add a kustomization.yaml');
+    if (!k)
+      throw invalid(
+        `manifest directory ${display(ctx, abs)} has no kustomization.yaml`,
+        'list the YAML files themselves, or add a kustomization.yaml',
+      );
     return loadKustomization(k, ctx);
   }
   if (KUSTOMIZATION_NAMES.includes(path.basename(abs))) return loadKustomization(abs, ctx);
@@ -145,12 +167,18 @@ function parseDocs(abs: string, ctx: Ctx): Array<{ index: number; value: unknown
 }
 
 function checkObject(v: unknown, where: string): KubeObject {
-  if (!isRecord(v)) throw invalid(`${where} is not a Kubernetes object (expected a mapping with apiVersion, kind and metadata.name)`);
+  if (!isRecord(v))
+    throw invalid(`${where} is not a Kubernetes object (expected a mapping with apiVersion, kind and metadata.name)`);
   const missing: string[] = [];
   if (typeof v.apiVersion !== 'string' || v.apiVersion === '') missing.push('apiVersion');
   if (typeof v.kind !== 'string' || v.kind === '') missing.push('kind');
-  if (!isRecord(v.metadata) || typeof v.metadata.name !== 'string' || v.metadata.name === '') missing.push('metadata.name');
-  if (missing.length > 0) throw invalid(`${where} has no ${missing.join(', ')}`, 'every manifest document needs apiVersion, kind and metadata.name');
+  if (!isRecord(v.metadata) || typeof v.metadata.name !== 'string' || v.metadata.name === '')
+    missing.push('metadata.name');
+  if (missing.length > 0)
+    throw invalid(
+      `${where} has no ${missing.join(', ')}`,
+      'every manifest document needs apiVersion, kind and metadata.name',
+    );
   return v as unknown as KubeObject;
 }
 
@@ -159,7 +187,12 @@ function parseFile(abs: string, ctx: Ctx): KubeObject[] {
   const out: KubeObject[] = [];
   for (const { index, value } of parseDocs(abs, ctx)) {
     const where = `manifest ${name} (document ${index})`;
-    if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    if (
+      isRecord(value) &&
+      typeof value.kind === 'string' &&
+      value.kind.endsWith('List') &&
+      Array.isArray(value.items)
+    ) {
       value.items.forEach((item, j) => out.push(checkObject(item, `${where} item ${j + 1}`)));
       continue;
     }
@@ -173,7 +206,8 @@ function stringMap(v: unknown, field: string, where: string): Record<string, str
   if (!isRecord(v)) throw invalid(`${where}: ${field} must be a map of strings`);
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw invalid(`${where}: ${field}.${k} must be a string`);
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
+      throw invalid(`${where}: ${field}.${k} must be a string`);
     out[k] = String(x);
   }
   return out;
@@ -183,9 +217,13 @@ const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
 
 function loadKustomization(abs: string, ctx: Ctx): KubeObject[] {
   const name = display(ctx, abs);
-  if (ctx.stack.includes(abs)) throw invalid(`kustomization ${name} includes itself (${[...ctx.stack, abs].map((s) => display(ctx, s)).join(' → ')})`);
+  if (ctx.stack.includes(abs))
+    throw invalid(
+      `kustomization ${name} includes itself (${[...ctx.stack, abs].map((s) => display(ctx, s)).join(' → ')})`,
+    );
   const docs = parseDocs(abs, ctx);
-  if (docs.length !== 1 || !isRecord(docs[0]!.value)) throw invalid(`kustomization ${name} must hold exactly one YAML mapping`);
+  if (docs.length !== 1 || !isRecord(docs[0]!.value))
+    throw invalid(`kustomization ${name} must hold exactly one YAML mapping`);
   const k = docs[0]!.value as Record<string, unknown>;
   const where = `kustomization ${name}`;
   const unsupported = Object.keys(k).filter((f) => !KUSTOMIZATION_FIELDS.has(f));
@@ -198,8 +236,10 @@ function loadKustomization(abs: string, ctx: Ctx): KubeObject[] {
   if (k.resources !== undefined && (!Array.isArray(k.resources) || k.resources.some((r) => typeof r !== 'string'))) {
     throw invalid(`${where}: resources must be a list of paths`);
   }
-  if (k.namespace !== undefined && typeof k.namespace !== 'string') throw invalid(`${where}: namespace must be a string`);
-  if (k.namePrefix !== undefined && typeof k.namePrefix !== 'string') throw invalid(`${where}: namePrefix must be a string`);
+  if (k.namespace !== undefined && typeof k.namespace !== 'string')
+    throw invalid(`${where}: namespace must be a string`);
+  if (k.namePrefix !== undefined && typeof k.namePrefix !== 'string')
+    throw invalid(`${where}: namePrefix must be a string`);
   const commonLabels = stringMap(k.commonLabels, 'commonLabels', where);
   const commonAnnotations = stringMap(k.commonAnnotations, 'commonAnnotations', where);
   const namespace = k.namespace as string | undefined;
@@ -209,7 +249,8 @@ function loadKustomization(abs: string, ctx: Ctx): KubeObject[] {
   ctx.stack.push(abs);
   const objects: KubeObject[] = [];
   try {
-    for (const r of (k.resources as string[] | undefined) ?? []) objects.push(...loadEntry(r, dir, ctx, `${where}: resource "${r}"`));
+    for (const r of (k.resources as string[] | undefined) ?? [])
+      objects.push(...loadEntry(r, dir, ctx, `${where}: resource "${r}"`));
   } finally {
     ctx.stack.pop();
   }
@@ -223,10 +264,14 @@ function loadKustomization(abs: string, ctx: Ctx): KubeObject[] {
       md.labels = { ...(md.labels ?? {}), ...commonLabels };
       const spec = obj.spec as Record<string, unknown> | undefined;
       if (isRecord(spec)) {
-        if (obj.kind === 'Service' && obj.apiVersion === 'v1') spec.selector = { ...(isRecord(spec.selector) ? spec.selector : {}), ...commonLabels };
+        if (obj.kind === 'Service' && obj.apiVersion === 'v1')
+          spec.selector = { ...(isRecord(spec.selector) ? spec.selector : {}), ...commonLabels };
         if (SELECTOR_KINDS.has(obj.kind)) {
           const sel = isRecord(spec.selector) ? spec.selector : {};
-          spec.selector = { ...sel, matchLabels: { ...(isRecord(sel.matchLabels) ? sel.matchLabels : {}), ...commonLabels } };
+          spec.selector = {
+            ...sel,
+            matchLabels: { ...(isRecord(sel.matchLabels) ? sel.matchLabels : {}), ...commonLabels },
+          };
         }
         if (isRecord(spec.template)) {
           const tmd = isRecord(spec.template.metadata) ? spec.template.metadata : {};

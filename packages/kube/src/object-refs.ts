@@ -16,7 +16,8 @@ export const MANAGED_KINDS: readonly { apiVersion: string; kind: string }[] = [
 ];
 
 /** `<apiVersion>/<kind>/<namespace>/<name>` of an object (empty namespace when cluster-scoped). */
-export const objectRef = (o: KubeObject): string => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export const objectRef = (o: KubeObject): string =>
+  `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** The object an `objectRef` names. */
 export const parseObjectRef = (r: string): KubeObject => {

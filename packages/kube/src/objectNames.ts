@@ -33,8 +33,15 @@ export function serviceObjectNames(stack: string, service: string): ServiceObjec
 }
 
 /** Names earlier pctl versions gave the objects (moved to the new names on the next deploy). */
-export function legacyObjectNames(stack: string, service: string): { workload: string; pullSecret: string; storage: string } {
-  return { workload: service, pullSecret: `${serviceKey(stack, service)}-pull`, storage: `${serviceKey(stack, service)}-storage` };
+export function legacyObjectNames(
+  stack: string,
+  service: string,
+): { workload: string; pullSecret: string; storage: string } {
+  return {
+    workload: service,
+    pullSecret: `${serviceKey(stack, service)}-pull`,
+    storage: `${serviceKey(stack, service)}-storage`,
+  };
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -47,18 +54,30 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function labelValue(raw: string): string {
   if (raw.length <= 63 && LABEL_VALUE.test(raw)) return raw;
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);
-  const base = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-+|-+$/g, '').slice(0, 52).replace(/-+$/, '');
+  const base = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 52)
+    .replace(/-+$/, '');
   return base ? `${base}-${hash}` : hash;
 }
 
 /** The three pctl labels on a service's objects, as valid label values. */
 export function kubeLabels(stack: string, service: string): Record<string, string> {
-  return { [MANAGED_BY]: 'pctl', [STACK_LABEL]: labelValue(stack), [SERVICE_LABEL]: labelValue(serviceKey(stack, service)) };
+  return {
+    [MANAGED_BY]: 'pctl',
+    [STACK_LABEL]: labelValue(stack),
+    [SERVICE_LABEL]: labelValue(serviceKey(stack, service)),
+  };
 }
 
 /** The label selector of one service's objects. */
 export function serviceSelector(stack: string, service: string): string {
-  return Object.entries(kubeLabels(stack, service)).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(kubeLabels(stack, service))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** The label selector of every object of a stack. */

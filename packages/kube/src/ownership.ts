@@ -8,7 +8,12 @@ import { kubeLabels } from './objectNames.js';
 import type { KubeObject } from './types.js';
 
 /** Throws when one of `objects` exists and carries another stack's or service's pctl labels. */
-export async function checkOwnership(client: KubeClient, objects: readonly KubeObject[], stack: string, service: string): Promise<void> {
+export async function checkOwnership(
+  client: KubeClient,
+  objects: readonly KubeObject[],
+  stack: string,
+  service: string,
+): Promise<void> {
   const mine = kubeLabels(stack, service);
   const key = serviceKey(stack, service);
   const existing = await Promise.all(objects.map(async (o) => ({ o, live: await readIfServed(client, o) })));
@@ -43,7 +48,12 @@ async function readIfServed(client: KubeClient, o: KubeObject): Promise<KubeObje
   try {
     return await client.read(o);
   } catch (e) {
-    if (/Unrecognized API version and kind|unable to find resource|could not find the requested resource/i.test(String((e as Error)?.message))) return undefined;
+    if (
+      /Unrecognized API version and kind|unable to find resource|could not find the requested resource/i.test(
+        String((e as Error)?.message),
+      )
+    )
+      return undefined;
     throw e;
   }
 }

@@ -13,7 +13,9 @@ describe('servicePorts', () => {
   });
 
   it('keeps one Service port for one host port bound on two addresses', () => {
-    expect(servicePorts(['127.0.0.1:8080:80', '127.0.0.2:8080:80'])).toEqual([{ name: 'p-8080', port: 8080, targetPort: 80, protocol: 'TCP' }]);
+    expect(servicePorts(['127.0.0.1:8080:80', '127.0.0.2:8080:80'])).toEqual([
+      { name: 'p-8080', port: 8080, targetPort: 80, protocol: 'TCP' },
+    ]);
   });
 
   it('refuses one Service port towards two container ports', () => {
@@ -23,6 +25,8 @@ describe('servicePorts', () => {
     } catch (e) {
       thrown = e;
     }
-    expect(isPctlError(thrown) && thrown.message).toBe('ports "127.0.0.1:8080:80" and "127.0.0.2:8080:81" both expose 8080/tcp');
+    expect(isPctlError(thrown) && thrown.message).toBe(
+      'ports "127.0.0.1:8080:80" and "127.0.0.2:8080:81" both expose 8080/tcp',
+    );
   });
 });

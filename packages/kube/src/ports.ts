@@ -19,7 +19,12 @@ export interface ServicePort {
 export function parsePortSpec(p: number | string): PortSpec[] {
   const parsed = parsePortEntry(p);
   if (typeof parsed === 'string') {
-    throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `invalid port "${p}": ${parsed}`, hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"' });
+    throw new PctlError({
+      code: 'InvalidConfig',
+      fault: 'user',
+      message: `invalid port "${p}": ${parsed}`,
+      hint: 'write a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53:53/udp"',
+    });
   }
   return expandPort(parsed);
 }
@@ -49,7 +54,12 @@ export function servicePorts(ports: readonly (number | string)[]): ServicePort[]
         });
       }
       seen.set(id, { entry, target: s.containerPort });
-      out.push({ name: s.protocol === 'udp' ? `p-${port}-udp` : `p-${port}`, port, targetPort: s.containerPort, protocol: s.protocol === 'udp' ? 'UDP' : 'TCP' });
+      out.push({
+        name: s.protocol === 'udp' ? `p-${port}-udp` : `p-${port}`,
+        port,
+        targetPort: s.containerPort,
+        protocol: s.protocol === 'udp' ? 'UDP' : 'TCP',
+      });
     }
   }
   return out;
@@ -70,6 +80,15 @@ export function containerPorts(ports: readonly ServicePort[]): { containerPort: 
 
 /** Notes for `pctl plan`: what of `ports` Kubernetes does not use. */
 export function portNotes(ports: readonly (number | string)[]): string[] {
-  const ips = [...new Set(ports.flatMap((p) => parsePortSpec(p)).map((s) => s.hostIp).filter((ip): ip is string => Boolean(ip)))];
-  return ips.length ? [`host address ${ips.join(', ')} in ports is ignored on Kubernetes: the Service listens on its cluster address`] : [];
+  const ips = [
+    ...new Set(
+      ports
+        .flatMap((p) => parsePortSpec(p))
+        .map((s) => s.hostIp)
+        .filter((ip): ip is string => Boolean(ip)),
+    ),
+  ];
+  return ips.length
+    ? [`host address ${ips.join(', ')} in ports is ignored on Kubernetes: the Service listens on its cluster address`]
+    : [];
 }

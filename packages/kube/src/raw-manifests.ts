@@ -12,7 +12,12 @@ const PCTL_REF = /^pctl:\/\/([A-Za-z0-9][A-Za-z0-9._-]*)$/;
 /** One raw manifest object, resolved and labelled for the service. */
 export function labelManifest(
   m: KubeObject,
-  p: { namespace: string; images?: Record<string, string>; labels: Record<string, string>; annotations: Record<string, string> },
+  p: {
+    namespace: string;
+    images?: Record<string, string>;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  },
 ): KubeObject {
   const where = `${m.kind}/${m.metadata?.name ?? '?'}`;
   const images = p.images ?? {};
@@ -28,13 +33,20 @@ export function labelManifest(
             code: 'InvalidConfig',
             fault: 'user',
             message: `manifest ${where} refers to unknown image pctl://${name}`,
-            hint: known.length > 0 ? `known: ${known.map((k) => `pctl://${k}`).join(', ')}` : 'no pctl images are known for this stack',
+            hint:
+              known.length > 0
+                ? `known: ${known.map((k) => `pctl://${k}`).join(', ')}`
+                : 'no pctl images are known for this stack',
           });
         }
         return img;
       }
       if (key === 'image' && v.startsWith('pctl://')) {
-        throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `manifest ${where} has an invalid image reference "${v}": expected pctl://<service>` });
+        throw new PctlError({
+          code: 'InvalidConfig',
+          fault: 'user',
+          message: `manifest ${where} has an invalid image reference "${v}": expected pctl://<service>`,
+        });
       }
       return v;
     }

@@ -19,7 +19,9 @@ export interface RemovalOptions {
 // not enough: during a rename the old and the new Deployment select the same pods' labels.
 async function podsOfDeployment(client: KubeClient, d: KubeObject): Promise<number> {
   const match = ((d as DeploymentLike).spec?.selector?.matchLabels ?? {}) as Record<string, string>;
-  const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(match)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   if (!selector) return 0;
   const prefix = `${d.metadata.name}-`;
   const pods = await client.list('v1', 'Pod', selector, d.metadata.namespace);
@@ -31,17 +33,30 @@ async function podsOfDeployment(client: KubeClient, d: KubeObject): Promise<numb
 }
 
 /** Waits until the objects (and pods of deleted Deployments) are gone. */
-export async function waitGone(client: KubeClient, objects: KubeObject[], key: string, opts: RemovalOptions): Promise<void> {
+export async function waitGone(
+  client: KubeClient,
+  objects: KubeObject[],
+  key: string,
+  opts: RemovalOptions,
+): Promise<void> {
   if (!objects.length) return;
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   let left = objects;
   for (;;) {
     const still = await Promise.all(left.map(async (o) => ((await client.read(o)) ? o : undefined)));
     left = still.filter((o): o is KubeObject => Boolean(o));
-    const podsLeft = await Promise.all(objects.filter((o) => o.kind === 'Deployment').map((o) => podsOfDeployment(client, o)));
+    const podsLeft = await Promise.all(
+      objects.filter((o) => o.kind === 'Deployment').map((o) => podsOfDeployment(client, o)),
+    );
     if (!left.length && podsLeft.every((n) => n === 0)) return;
     if (Date.now() > deadline) {
-      throw new PctlError({ code: 'DeleteTimeout', exitCode: 1, message: `${key}: still there after ${Math.round((opts.timeoutMs ?? 300_000) / 1000)}s: ${left.map(describeObject).join(', ') || 'pods'}`, fault: 'environment', hint: 'look for finalizers that block the deletion' });
+      throw new PctlError({
+        code: 'DeleteTimeout',
+        exitCode: 1,
+        message: `${key}: still there after ${Math.round((opts.timeoutMs ?? 300_000) / 1000)}s: ${left.map(describeObject).join(', ') || 'pods'}`,
+        fault: 'environment',
+        hint: 'look for finalizers that block the deletion',
+      });
     }
     await sleep(opts.pollMs ?? 250);
   }
@@ -51,10 +66,20 @@ export async function waitGone(client: KubeClient, objects: KubeObject[], key: s
  * Deletes a namespace pctl made for the stack, and waits until it is gone, when no object pctl
  * makes is left in it. Made by pctl means its live labels say so (a state entry is no proof).
  */
-export async function deleteNamespaceIfUnused(client: KubeClient, namespace: string, key: string, opts: RemovalOptions & { reporter: Reporter; stack: string }): Promise<void> {
+export async function deleteNamespaceIfUnused(
+  client: KubeClient,
+  namespace: string,
+  key: string,
+  opts: RemovalOptions & { reporter: Reporter; stack: string },
+): Promise<void> {
   const live = await client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  if (live?.metadata.labels?.[MANAGED_BY] !== 'pctl' || live.metadata.labels?.[STACK_LABEL] !== labelValue(opts.stack)) return;
-  const others = await Promise.all(MANAGED_KINDS.filter((k) => isNamespaced(k.kind)).map((k) => client.list(k.apiVersion, k.kind, `${MANAGED_BY}=pctl`, namespace)));
+  if (live?.metadata.labels?.[MANAGED_BY] !== 'pctl' || live.metadata.labels?.[STACK_LABEL] !== labelValue(opts.stack))
+    return;
+  const others = await Promise.all(
+    MANAGED_KINDS.filter((k) => isNamespaced(k.kind)).map((k) =>
+      client.list(k.apiVersion, k.kind, `${MANAGED_BY}=pctl`, namespace),
+    ),
+  );
   if (others.flat().length) return;
   const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
   let deleted: boolean;

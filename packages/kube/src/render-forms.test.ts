@@ -14,11 +14,21 @@ import { KubeServiceOptionsSchema, optionIssues, type KubeObject, type RenderInp
 const spec = (o: KubeObject): any => o.spec;
 const find = (objs: KubeObject[], kind: string, name?: string): KubeObject => {
   const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
-  if (!o) throw new Error(`no ${kind}${name ? `/${name}` : ''} in ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+  if (!o)
+    throw new Error(
+      `no ${kind}${name ? `/${name}` : ''} in ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
   return o;
 };
 
-function input(over: { stack?: string; service?: string; config?: Record<string, unknown>; options?: Record<string, unknown> } & Partial<Omit<RenderInput, 'config' | 'options'>> = {}): RenderInput {
+function input(
+  over: {
+    stack?: string;
+    service?: string;
+    config?: Record<string, unknown>;
+    options?: Record<string, unknown>;
+  } & Partial<Omit<RenderInput, 'config' | 'options'>> = {},
+): RenderInput {
   const { config, options, ...rest } = over;
   return {
     stack: 'shop',
@@ -44,7 +54,12 @@ function thrown(f: () => unknown): Error {
 
 describe('names', () => {
   it('names every object of a service <stack>-<service>, the pull Secret -regcred', () => {
-    const objs = renderService(input({ config: { ports: [80], scale: { replica: [1, 2] } }, pullSecret: { server: 'r.io', username: 'u', password: 'p' } }));
+    const objs = renderService(
+      input({
+        config: { ports: [80], scale: { replica: [1, 2] } },
+        pullSecret: { server: 'r.io', username: 'u', password: 'p' },
+      }),
+    );
     validateObjects(objs);
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/shop',
@@ -63,7 +78,12 @@ describe('names', () => {
     expect(find(objs, 'Service').metadata.name).toBe('my-app-my-api');
     const c = spec(find(objs, 'Deployment')).template.spec.containers[0];
     expect(c.name).toBe('my-api');
-    for (const o of objs) expect(o.metadata.labels).toEqual({ 'managed-by': 'pctl', 'pctl-stack': 'My_App', 'pctl-service': 'My_App-my_api' });
+    for (const o of objs)
+      expect(o.metadata.labels).toEqual({
+        'managed-by': 'pctl',
+        'pctl-stack': 'My_App',
+        'pctl-service': 'My_App-my_api',
+      });
     expect(find(objs, 'Deployment').metadata.annotations).toEqual({ 'pctl/fingerprint': 'fp-1' });
   });
 
@@ -104,13 +124,17 @@ describe('secret env', () => {
     expect(s.type).toBe('Opaque');
     expect(s.metadata.labels).toEqual({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
     const data = s.data as Record<string, string>;
-    expect(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))).toEqual({ DB_PASSWORD: env.DB_PASSWORD, DSN: env.DSN });
+    expect(
+      Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+    ).toEqual({ DB_PASSWORD: env.DB_PASSWORD, DSN: env.DSN });
     // Applied before the Deployment that takes it.
     expect(objs.indexOf(s)).toBeLessThan(objs.indexOf(d));
   });
 
   it('rolls the pods when a secret changes, through a hash that does not give the value away', () => {
-    const hash = (e: Record<string, string>) => spec(find(renderService(input({ config: { env: e }, secrets: [...secrets, 'hunter3-TOPSECRET'] })), 'Deployment')).template.metadata.annotations[ENV_SECRET_HASH_ANNOTATION];
+    const hash = (e: Record<string, string>) =>
+      spec(find(renderService(input({ config: { env: e }, secrets: [...secrets, 'hunter3-TOPSECRET'] })), 'Deployment'))
+        .template.metadata.annotations[ENV_SECRET_HASH_ANNOTATION];
     const a = hash(env);
     expect(a).toMatch(/^[0-9a-f]{32}$/);
     expect(hash({ ...env })).toBe(a);
@@ -123,10 +147,14 @@ describe('secret env', () => {
     validateObjects(objs);
     const s = find(objs, 'Secret', 'shop-api-env');
     expect(s.data).toBeUndefined();
-    expect(s.metadata.annotations![REDACTED_ANNOTATION]).toBe('values of DB_PASSWORD, DSN left out: pctl render never shows secrets');
+    expect(s.metadata.annotations![REDACTED_ANNOTATION]).toBe(
+      'values of DB_PASSWORD, DSN left out: pctl render never shows secrets',
+    );
     expect(JSON.stringify(objs)).not.toMatch(/hunter2|tok-abcdef|aHVudGVy/);
     // The same pod template as the deploy would apply.
-    expect(spec(find(objs, 'Deployment')).template).toEqual(spec(find(renderService(input({ config: { env }, secrets })), 'Deployment')).template);
+    expect(spec(find(objs, 'Deployment')).template).toEqual(
+      spec(find(renderService(input({ config: { env }, secrets })), 'Deployment')).template,
+    );
   });
 
   it('makes no Secret when no env value holds a secret', () => {
@@ -140,9 +168,15 @@ describe('storage', () => {
   const withVolumes = { volumes: [{ path: '/data' }] };
 
   it('EFS: the shared StorageClass efs-sc, a PersistentVolume on the EFS CSI driver and a ReadWriteMany claim', () => {
-    const objs = renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-0123456789abcdef0' } }, cloud: 'aws' }));
+    const objs = renderService(
+      input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-0123456789abcdef0' } }, cloud: 'aws' }),
+    );
     validateObjects(objs);
-    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).slice(2, 5)).toEqual(['StorageClass/efs-sc', 'PersistentVolume/shop-api', 'PersistentVolumeClaim/shop-api']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).slice(2, 5)).toEqual([
+      'StorageClass/efs-sc',
+      'PersistentVolume/shop-api',
+      'PersistentVolumeClaim/shop-api',
+    ]);
     const sc = find(objs, 'StorageClass');
     expect(sc.provisioner).toBe('efs.csi.aws.com');
     // Shared between stacks: no stack's labels on it.
@@ -159,54 +193,114 @@ describe('storage', () => {
       csi: { driver: 'efs.csi.aws.com', volumeHandle: 'fs-0123456789abcdef0' },
       claimRef: { namespace: 'shop', name: 'shop-api' },
     });
-    expect(spec(find(objs, 'PersistentVolumeClaim'))).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-sc', volumeName: 'shop-api', resources: { requests: { storage: '5Gi' } } });
-    expect(spec(find(objs, 'Deployment')).template.spec.volumes).toEqual([{ name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api' } }]);
+    expect(spec(find(objs, 'PersistentVolumeClaim'))).toEqual({
+      accessModes: ['ReadWriteMany'],
+      storageClassName: 'efs-sc',
+      volumeName: 'shop-api',
+      resources: { requests: { storage: '5Gi' } },
+    });
+    expect(spec(find(objs, 'Deployment')).template.spec.volumes).toEqual([
+      { name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api' } },
+    ]);
   });
 
   it('EFS with an access point keeps the id as the volumeHandle', () => {
-    const objs = renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-0123456789abcdef0::fsap-0a1b2c3d4e5f60718', size: '1Gi' } }, cloud: 'aws' }));
+    const objs = renderService(
+      input({
+        config: withVolumes,
+        options: { storage: { name: 'efs', id: 'fs-0123456789abcdef0::fsap-0a1b2c3d4e5f60718', size: '1Gi' } },
+        cloud: 'aws',
+      }),
+    );
     validateObjects(objs);
     expect(spec(find(objs, 'PersistentVolume')).csi.volumeHandle).toBe('fs-0123456789abcdef0::fsap-0a1b2c3d4e5f60718');
   });
 
   it('Filestore: a PersistentVolume on the Filestore CSI driver with the modeInstance handle, and a ReadWriteMany claim', () => {
-    for (const id of ['us-central1-a/shared', 'projects/acme/locations/us-central1-a/instances/shared', 'modeInstance/us-central1-a/shared/vol1']) {
-      const objs = renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id, ip: '10.0.0.2' } }, cloud: 'gcp' }));
+    for (const id of [
+      'us-central1-a/shared',
+      'projects/acme/locations/us-central1-a/instances/shared',
+      'modeInstance/us-central1-a/shared/vol1',
+    ]) {
+      const objs = renderService(
+        input({ config: withVolumes, options: { storage: { name: 'filestore', id, ip: '10.0.0.2' } }, cloud: 'gcp' }),
+      );
       validateObjects(objs);
       expect(objs.some((o) => o.kind === 'StorageClass')).toBe(false);
       const pv = spec(find(objs, 'PersistentVolume'));
-      expect(pv.csi).toEqual({ driver: 'filestore.csi.storage.gke.io', volumeHandle: 'modeInstance/us-central1-a/shared/vol1', volumeAttributes: { ip: '10.0.0.2', volume: 'vol1' } });
+      expect(pv.csi).toEqual({
+        driver: 'filestore.csi.storage.gke.io',
+        volumeHandle: 'modeInstance/us-central1-a/shared/vol1',
+        volumeAttributes: { ip: '10.0.0.2', volume: 'vol1' },
+      });
       expect(pv.accessModes).toEqual(['ReadWriteMany']);
       expect(pv.capacity).toEqual({ storage: '1Ti' });
       expect(pv.storageClassName).toBe('');
-      expect(spec(find(objs, 'PersistentVolumeClaim'))).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'shop-api' });
+      expect(spec(find(objs, 'PersistentVolumeClaim'))).toMatchObject({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        volumeName: 'shop-api',
+      });
     }
   });
 
   it("Filestore by the instance's address (the original's form): an NFS PersistentVolume at <id>:/vol1, no look-up", () => {
-    for (const [storage, path] of [[{ name: 'filestore', id: '10.0.1.5' }, '/vol1'], [{ name: 'filestore', id: '10.0.1.5', share: 'media', ip: '10.0.1.5' }, '/media']] as const) {
+    for (const [storage, path] of [
+      [{ name: 'filestore', id: '10.0.1.5' }, '/vol1'],
+      [{ name: 'filestore', id: '10.0.1.5', share: 'media', ip: '10.0.1.5' }, '/media'],
+    ] as const) {
       const objs = renderService(input({ config: withVolumes, options: { storage }, cloud: 'gcp' }));
       validateObjects(objs);
       const pv = spec(find(objs, 'PersistentVolume'));
       expect(pv.nfs).toEqual({ server: '10.0.1.5', path });
       expect(pv.csi).toBeUndefined();
-      expect(pv).toMatchObject({ accessModes: ['ReadWriteMany'], capacity: { storage: '1Ti' }, storageClassName: '', persistentVolumeReclaimPolicy: 'Retain' });
-      expect(spec(find(objs, 'PersistentVolumeClaim'))).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: 'shop-api' });
+      expect(pv).toMatchObject({
+        accessModes: ['ReadWriteMany'],
+        capacity: { storage: '1Ti' },
+        storageClassName: '',
+        persistentVolumeReclaimPolicy: 'Retain',
+      });
+      expect(spec(find(objs, 'PersistentVolumeClaim'))).toMatchObject({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        volumeName: 'shop-api',
+      });
     }
-    const issues = (v: unknown) => KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const issues = (v: unknown) =>
+      KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ name: 'filestore', id: '10.0.1.5' })).toBeUndefined();
-    expect(issues({ name: 'filestore', id: '10.0.1.5', ip: '10.0.1.6' })).toEqual(["storage.ip: the id is already the instance's address: leave ip out, or give the instance's name as id"]);
-    expect(issues({ name: 'filestore', id: '10.0.1.256' })![0]).toMatch(/^storage.id: expected the instance's IPv4 address/);
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id: '10.0.1.5' } }, cloud: 'aws' }))).message).toMatch(/only the gcp provider deploys it/);
+    expect(issues({ name: 'filestore', id: '10.0.1.5', ip: '10.0.1.6' })).toEqual([
+      "storage.ip: the id is already the instance's address: leave ip out, or give the instance's name as id",
+    ]);
+    expect(issues({ name: 'filestore', id: '10.0.1.256' })![0]).toMatch(
+      /^storage.id: expected the instance's IPv4 address/,
+    );
+    expect(
+      thrown(() =>
+        renderService(
+          input({ config: withVolumes, options: { storage: { name: 'filestore', id: '10.0.1.5' } }, cloud: 'aws' }),
+        ),
+      ).message,
+    ).toMatch(/only the gcp provider deploys it/);
   });
 
   it('{size} on aws: a gp3 class (EBS CSI) and a ReadWriteOnce claim; elsewhere the cluster default class', () => {
     let objs = renderService(input({ config: withVolumes, options: { storage: { size: '10Gi' } }, cloud: 'aws' }));
     validateObjects(objs);
     const sc = find(objs, 'StorageClass', 'gp3');
-    expect(sc).toMatchObject({ provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3' }, volumeBindingMode: 'WaitForFirstConsumer' });
-    expect(spec(find(objs, 'PersistentVolumeClaim'))).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, storageClassName: 'gp3' });
-    objs = renderService(input({ config: withVolumes, options: { storage: { size: '10Gi', storageClass: 'gp2' } }, cloud: 'aws' }));
+    expect(sc).toMatchObject({
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3' },
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    expect(spec(find(objs, 'PersistentVolumeClaim'))).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '10Gi' } },
+      storageClassName: 'gp3',
+    });
+    objs = renderService(
+      input({ config: withVolumes, options: { storage: { size: '10Gi', storageClass: 'gp2' } }, cloud: 'aws' }),
+    );
     expect(objs.some((o) => o.kind === 'StorageClass')).toBe(false);
     expect(spec(find(objs, 'PersistentVolumeClaim')).storageClassName).toBe('gp2');
     objs = renderService(input({ config: withVolumes, options: { storage: { size: '10Gi' } }, cloud: 'gcp' }));
@@ -215,14 +309,39 @@ describe('storage', () => {
   });
 
   it('refuses EFS on gcp and Filestore on aws; the option schema names what is missing', () => {
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } }, cloud: 'gcp' }))).message).toBe('shop-api: provider.options.storage.name: efs is AWS EFS storage: only the aws provider deploys it');
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } } }))).message).toMatch(/only the aws provider/);
-    expect(thrown(() => renderService(input({ config: withVolumes, options: { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, cloud: 'aws' }))).message).toMatch(/filestore is Google Filestore storage: only the gcp provider deploys it/);
+    expect(
+      thrown(() =>
+        renderService(
+          input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } }, cloud: 'gcp' }),
+        ),
+      ).message,
+    ).toBe('shop-api: provider.options.storage.name: efs is AWS EFS storage: only the aws provider deploys it');
+    expect(
+      thrown(() =>
+        renderService(input({ config: withVolumes, options: { storage: { name: 'efs', id: 'fs-01234567' } } })),
+      ).message,
+    ).toMatch(/only the aws provider/);
+    expect(
+      thrown(() =>
+        renderService(
+          input({
+            config: withVolumes,
+            options: { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } },
+            cloud: 'aws',
+          }),
+        ),
+      ).message,
+    ).toMatch(/filestore is Google Filestore storage: only the gcp provider deploys it/);
     // validate finds it too, at the option's path.
-    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'efs', id: 'fs-01234567' } })).toEqual([{ path: ['storage', 'name'], message: 'efs is AWS EFS storage: only the aws provider deploys it' }]);
+    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'efs', id: 'fs-01234567' } })).toEqual([
+      { path: ['storage', 'name'], message: 'efs is AWS EFS storage: only the aws provider deploys it' },
+    ]);
     expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'efs', id: 'fs-01234567' } }, 'aws')).toEqual([]);
-    expect(optionIssues(KubeServiceOptionsSchema, { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, 'gcp')).toEqual([]);
-    const issues = (v: unknown) => KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(
+      optionIssues(KubeServiceOptionsSchema, { storage: { name: 'filestore', id: 'a/b', ip: '10.0.0.2' } }, 'gcp'),
+    ).toEqual([]);
+    const issues = (v: unknown) =>
+      KubeServiceOptionsSchema.safeParse({ storage: v }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ name: 'efs' })).toEqual(['storage.id: Invalid input: expected string, received undefined']);
     expect(issues({ name: 'efs', id: 'vol-1' })![0]).toMatch(/storage.id: expected an EFS file system id/);
     // The original's form, without the address (the gcp provider reads it at deploy); a wrong address is still refused.
@@ -235,25 +354,51 @@ describe('storage', () => {
   });
 
   it('a claim made by an earlier pctl keeps its name (storageName)', () => {
-    const objs = renderService(input({ config: withVolumes, options: { storage: { size: '1Gi' } }, storageName: 'shop-api-storage' }));
+    const objs = renderService(
+      input({ config: withVolumes, options: { storage: { size: '1Gi' } }, storageName: 'shop-api-storage' }),
+    );
     expect(find(objs, 'PersistentVolumeClaim').metadata.name).toBe('shop-api-storage');
-    expect(spec(find(objs, 'Deployment')).template.spec.volumes).toEqual([{ name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api-storage' } }]);
+    expect(spec(find(objs, 'Deployment')).template.spec.volumes).toEqual([
+      { name: 'storage-0', persistentVolumeClaim: { claimName: 'shop-api-storage' } },
+    ]);
   });
 });
 
 describe('volumes', () => {
   it('gives paths that differ in case or punctuation different sub-paths of the claim', () => {
-    const objs = renderService(input({ config: { volumes: [{ path: '/var/lib/data' }, { path: '/var/lib-data' }, { path: '/VAR/LIB/DATA' }, { path: '/var/lib/data/x' }] }, options: { storage: { size: '1Gi' } } }));
+    const objs = renderService(
+      input({
+        config: {
+          volumes: [
+            { path: '/var/lib/data' },
+            { path: '/var/lib-data' },
+            { path: '/VAR/LIB/DATA' },
+            { path: '/var/lib/data/x' },
+          ],
+        },
+        options: { storage: { size: '1Gi' } },
+      }),
+    );
     validateObjects(objs);
-    const mounts = spec(find(objs, 'Deployment')).template.spec.containers[0].volumeMounts as { mountPath: string; subPath: string }[];
-    expect(mounts.map((m) => m.mountPath)).toEqual(['/var/lib/data', '/var/lib-data', '/VAR/LIB/DATA', '/var/lib/data/x']);
+    const mounts = spec(find(objs, 'Deployment')).template.spec.containers[0].volumeMounts as {
+      mountPath: string;
+      subPath: string;
+    }[];
+    expect(mounts.map((m) => m.mountPath)).toEqual([
+      '/var/lib/data',
+      '/var/lib-data',
+      '/VAR/LIB/DATA',
+      '/var/lib/data/x',
+    ]);
     expect(mounts[0]!.subPath).toBe('var-lib-data');
     expect(new Set(mounts.map((m) => m.subPath)).size).toBe(4);
     for (const m of mounts) expect(m.subPath).not.toContain('/');
   });
 
   it('refuses one path listed twice, naming both spellings', () => {
-    expect(thrown(() => renderService(input({ config: { volumes: [{ path: '/data' }, { path: '/data/' }] } }))).message).toBe('volumes "/data" and "/data/" are the same mount path /data');
+    expect(
+      thrown(() => renderService(input({ config: { volumes: [{ path: '/data' }, { path: '/data/' }] } }))).message,
+    ).toBe('volumes "/data" and "/data/" are the same mount path /data');
   });
 });
 
@@ -296,6 +441,8 @@ describe('ports', () => {
   });
 
   it('refuses two entries exposing one Service port for different container ports, naming both', () => {
-    expect(thrown(() => renderService(input({ config: { ports: ['8080:80', '8080:81'] } }))).message).toBe('ports "8080:80" and "8080:81" both expose 8080/tcp');
+    expect(thrown(() => renderService(input({ config: { ports: ['8080:80', '8080:81'] } }))).message).toBe(
+      'ports "8080:80" and "8080:81" both expose 8080/tcp',
+    );
   });
 });

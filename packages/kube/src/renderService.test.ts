@@ -87,8 +87,18 @@ const rawManifests = (): KubeObject[] => [
       },
     },
   },
-  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'elsewhere' }, data: { image: 'pctl://api' } },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] },
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'elsewhere' },
+    data: { image: 'pctl://api' },
+  },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'reader' },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+  },
 ];
 
 function richInput(): RenderInput {
@@ -110,7 +120,10 @@ function richInput(): RenderInput {
     namespace: 'shop-ns',
     options: KubeServiceOptionsSchema.parse({
       strategy: 'Recreate',
-      rbac: [{ resources: ['configmaps'], verbs: ['get', 'list'] }, { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], resourceNames: ['api'] }],
+      rbac: [
+        { resources: ['configmaps'], verbs: ['get', 'list'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], resourceNames: ['api'] },
+      ],
       storage: { size: '5Gi', nfs: { server: '10.0.0.5', path: '/exports/shop' } },
       serviceType: 'LoadBalancer',
     }),
@@ -167,14 +180,19 @@ describe('renderService: rich service', () => {
 
   it('labels and annotates every object', () => {
     for (const o of objs) {
-      expect(o.metadata.labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
+      expect(o.metadata.labels).toMatchObject({
+        'managed-by': 'pctl',
+        'pctl-stack': 'shop',
+        'pctl-service': 'shop-api',
+      });
       expect(o.metadata.annotations).toMatchObject({ 'pctl/fingerprint': 'fp-rich-1' });
     }
   });
 
   it('puts namespaced objects in the namespace and cluster-scoped ones not', () => {
     for (const o of objs) {
-      if (['Namespace', 'PersistentVolume', 'ClusterRole'].includes(o.kind)) expect(o.metadata.namespace).toBeUndefined();
+      if (['Namespace', 'PersistentVolume', 'ClusterRole'].includes(o.kind))
+        expect(o.metadata.namespace).toBeUndefined();
       else if (o.kind === 'ConfigMap') expect(o.metadata.namespace).toBe('elsewhere');
       else expect(o.metadata.namespace).toBe('shop-ns');
     }
@@ -188,7 +206,13 @@ describe('renderService: rich service', () => {
     const data = secret.data as Record<string, string>;
     const cfg = JSON.parse(Buffer.from(data['.dockerconfigjson']!, 'base64').toString('utf8'));
     expect(cfg).toEqual({
-      auths: { 'registry.local:5000': { username: 'bot', password: 's3cr3t', auth: Buffer.from('bot:s3cr3t').toString('base64') } },
+      auths: {
+        'registry.local:5000': {
+          username: 'bot',
+          password: 's3cr3t',
+          auth: Buffer.from('bot:s3cr3t').toString('base64'),
+        },
+      },
     });
   });
 
@@ -219,7 +243,11 @@ describe('renderService: rich service', () => {
     expect(s.replicas).toBeUndefined();
     expect(s.strategy).toEqual({ type: 'Recreate' });
     expect(s.selector).toEqual({ matchLabels: { 'pctl-stack': 'shop', 'pctl-service': 'shop-api' } });
-    expect(s.template.metadata.labels).toEqual({ 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
+    expect(s.template.metadata.labels).toEqual({
+      'managed-by': 'pctl',
+      'pctl-stack': 'shop',
+      'pctl-service': 'shop-api',
+    });
     expect(s.template.spec.serviceAccountName).toBe('shop-api');
     const [c, ...rest] = s.template.spec.containers;
     expect(rest).toEqual([]);
@@ -238,7 +266,11 @@ describe('renderService: rich service', () => {
       { containerPort: 3000, protocol: 'TCP' },
       { containerPort: 5353, protocol: 'UDP' },
     ]);
-    expect(c.livenessProbe).toEqual({ exec: { command: ['/bin/sh', '-c', 'curl -fs localhost:3000/health'] }, periodSeconds: 15, failureThreshold: 4 });
+    expect(c.livenessProbe).toEqual({
+      exec: { command: ['/bin/sh', '-c', 'curl -fs localhost:3000/health'] },
+      periodSeconds: 15,
+      failureThreshold: 4,
+    });
     expect(c.readinessProbe).toBeUndefined();
     expect(c.volumeMounts).toEqual([
       { name: 'storage-0', mountPath: '/var/lib/data', subPath: 'var-lib-data' },
@@ -270,14 +302,21 @@ describe('renderService: rich service', () => {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop-api' },
       minReplicas: 2,
       maxReplicas: 5,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
     });
   });
 
   it('includes raw manifests with pctl:// references resolved and labels merged', () => {
     const cj = find(objs, 'CronJob');
     expect(cj.metadata.namespace).toBe('shop-ns');
-    expect(cj.metadata.labels).toEqual({ app: 'cleanup', 'managed-by': 'pctl', 'pctl-stack': 'shop', 'pctl-service': 'shop-api' });
+    expect(cj.metadata.labels).toEqual({
+      app: 'cleanup',
+      'managed-by': 'pctl',
+      'pctl-stack': 'shop',
+      'pctl-service': 'shop-api',
+    });
     const containers = spec(cj).jobTemplate.spec.template.spec.containers;
     expect(containers[0].image).toBe('registry.local/shop-worker:def456');
     expect(containers[0].args).toEqual(['--target', 'registry.local/shop-api:abc123']);
@@ -308,7 +347,11 @@ describe('renderService: minimal service', () => {
   const objs = renderService(minimalInput());
 
   it('renders only Namespace, ServiceAccount and Deployment', () => {
-    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/demo', 'ServiceAccount/demo-web', 'Deployment/demo-web']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/demo',
+      'ServiceAccount/demo-web',
+      'Deployment/demo-web',
+    ]);
   });
 
   it('validates against the Kubernetes schemas and is labelled', () => {
@@ -333,7 +376,12 @@ describe('renderService: minimal service', () => {
 describe('renderService: variants', () => {
   it('a fixed replica count has no HPA; ports make a ClusterIP Service', () => {
     const input = minimalInput();
-    input.config = ServiceSchema.parse({ image: 'nginx', scale: { replica: 3 }, ports: [8080], provider: { name: 'kind' } });
+    input.config = ServiceSchema.parse({
+      image: 'nginx',
+      scale: { replica: 3 },
+      ports: [8080],
+      provider: { name: 'kind' },
+    });
     const objs = renderService(input);
     validateAll(objs);
     expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
@@ -355,11 +403,19 @@ describe('renderService: variants', () => {
 
   it('health with onfailure stop is a readiness probe; numeric interval is seconds', () => {
     const input = minimalInput();
-    input.config = ServiceSchema.parse({ image: 'nginx', health: { command: 'true', interval: 7, onfailure: 'stop' }, provider: { name: 'kind' } });
+    input.config = ServiceSchema.parse({
+      image: 'nginx',
+      health: { command: 'true', interval: 7, onfailure: 'stop' },
+      provider: { name: 'kind' },
+    });
     const objs = renderService(input);
     validateAll(objs);
     const c = spec(find(objs, 'Deployment')).template.spec.containers[0];
-    expect(c.readinessProbe).toEqual({ exec: { command: ['/bin/sh', '-c', 'true'] }, periodSeconds: 7, failureThreshold: 3 });
+    expect(c.readinessProbe).toEqual({
+      exec: { command: ['/bin/sh', '-c', 'true'] },
+      periodSeconds: 7,
+      failureThreshold: 3,
+    });
     expect(c.livenessProbe).toBeUndefined();
   });
 
@@ -371,7 +427,10 @@ describe('renderService: variants', () => {
     expect(spec(find(objs, 'Deployment')).template.spec.volumes).toEqual([{ name: 'storage-0', emptyDir: {} }]);
     expect(objs.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
 
-    input.options = KubeServiceOptionsSchema.parse({ storage: { size: '1Gi', storageClass: 'standard' }, serviceAccount: 'custom-sa' });
+    input.options = KubeServiceOptionsSchema.parse({
+      storage: { size: '1Gi', storageClass: 'standard' },
+      serviceAccount: 'custom-sa',
+    });
     objs = renderService(input);
     validateAll(objs);
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
@@ -415,15 +474,22 @@ describe('helpers', () => {
     expect(parsePortSpec('443')).toEqual([{ containerPort: 443, protocol: 'tcp' }]);
     expect(parsePortSpec('8080:80/tcp')).toEqual([{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
     expect(parsePortSpec('53/udp')).toEqual([{ containerPort: 53, protocol: 'udp' }]);
-    expect(parsePortSpec('127.0.0.1:8080:80')).toEqual([{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
-    expect(parsePortSpec('[::1]:8080:80')).toEqual([{ hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePortSpec('127.0.0.1:8080:80')).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    ]);
+    expect(parsePortSpec('[::1]:8080:80')).toEqual([
+      { hostIp: '::1', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    ]);
     expect(parsePortSpec('127.0.0.1::80/udp')).toEqual([{ hostIp: '127.0.0.1', containerPort: 80, protocol: 'udp' }]);
     expect(parsePortSpec('8000-8002:9000-9002')).toEqual([
       { hostPort: 8000, containerPort: 9000, protocol: 'tcp' },
       { hostPort: 8001, containerPort: 9001, protocol: 'tcp' },
       { hostPort: 8002, containerPort: 9002, protocol: 'tcp' },
     ]);
-    expect(parsePortSpec('7000-7001')).toEqual([{ containerPort: 7000, protocol: 'tcp' }, { containerPort: 7001, protocol: 'tcp' }]);
+    expect(parsePortSpec('7000-7001')).toEqual([
+      { containerPort: 7000, protocol: 'tcp' },
+      { containerPort: 7001, protocol: 'tcp' },
+    ]);
     expect(() => parsePortSpec('99999')).toThrow(/outside/);
     expect(() => parsePortSpec('0')).toThrow(/outside/);
     expect(() => parsePortSpec('8000-8002:80')).toThrow(/host range 8000-8002 and container range 80 differ in length/);

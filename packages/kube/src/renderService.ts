@@ -15,7 +15,12 @@ export const FINGERPRINT_ANNOTATION = 'pctl/fingerprint';
 export function durationSeconds(d: number | string): number {
   if (typeof d === 'number') return Math.max(1, Math.ceil(d));
   const m = /^(\d+)(ms|s|m|h)?$/.exec(d.trim());
-  if (!m) throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `invalid duration "${d}": expected 10s, 1m or a number of seconds` });
+  if (!m)
+    throw new PctlError({
+      code: 'InvalidConfig',
+      fault: 'user',
+      message: `invalid duration "${d}": expected 10s, 1m or a number of seconds`,
+    });
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const secs = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
@@ -46,14 +51,18 @@ export function renderService(input: RenderInput): KubeObject[] {
   const labels = kubeLabels(stack, service);
   const selector = { [STACK_LABEL]: labels[STACK_LABEL]!, [SERVICE_LABEL]: labels[SERVICE_LABEL]! };
   // A derived label value does not give the key back: the annotation keeps it for discovery.
-  const annotations: Record<string, string> = { [FINGERPRINT_ANNOTATION]: fingerprint, ...(labels[SERVICE_LABEL] !== key ? { [KEY_ANNOTATION]: key } : {}) };
+  const annotations: Record<string, string> = {
+    [FINGERPRINT_ANNOTATION]: fingerprint,
+    ...(labels[SERVICE_LABEL] !== key ? { [KEY_ANNOTATION]: key } : {}),
+  };
   const meta = (name: string, namespaced = true) => ({
     name,
     ...(namespaced ? { namespace } : {}),
     labels: { ...labels },
     annotations: { ...annotations },
   });
-  const raw = () => (input.manifests ?? []).map((m) => labelManifest(m, { namespace, images: input.images, labels, annotations }));
+  const raw = () =>
+    (input.manifests ?? []).map((m) => labelManifest(m, { namespace, images: input.images, labels, annotations }));
 
   const out: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, false) }];
 
@@ -87,7 +96,13 @@ export function renderService(input: RenderInput): KubeObject[] {
     const body = secretBody(env.secretData, input.redact === true);
     const m = meta(names.envSecret);
     if (body.note) m.annotations[REDACTED_ANNOTATION] = body.note;
-    out.push({ apiVersion: 'v1', kind: 'Secret', metadata: m, type: 'Opaque', ...(body.data ? { data: body.data } : {}) });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: m,
+      type: 'Opaque',
+      ...(body.data ? { data: body.data } : {}),
+    });
   }
 
   if (options.rbac) {
@@ -114,7 +129,17 @@ export function renderService(input: RenderInput): KubeObject[] {
   const mounts = volumeMounts(config.volumes ?? []);
   const claimName = input.storageName ?? names.workload;
   const hasClaim = options.storage !== undefined && mounts.length > 0;
-  if (hasClaim) out.push(...storageObjects({ storage: options.storage!, name: claimName, namespace, meta, cloud: input.cloud, where: key }));
+  if (hasClaim)
+    out.push(
+      ...storageObjects({
+        storage: options.storage!,
+        name: claimName,
+        namespace,
+        meta,
+        cloud: input.cloud,
+        where: key,
+      }),
+    );
 
   const replica = config.scale?.replica ?? 1;
   const isRange = Array.isArray(replica);
@@ -122,7 +147,9 @@ export function renderService(input: RenderInput): KubeObject[] {
   // server-side apply) never resets what the autoscaler chose. It starts at 1, then min.
   const replicas = isRange ? undefined : replica;
   const ports = servicePorts(config.ports ?? []);
-  const podAnnotations = hasEnvSecret ? { [ENV_SECRET_HASH_ANNOTATION]: secretContentHash(key, env.secretData) } : undefined;
+  const podAnnotations = hasEnvSecret
+    ? { [ENV_SECRET_HASH_ANNOTATION]: secretContentHash(key, env.secretData) }
+    : undefined;
   out.push({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -137,7 +164,13 @@ export function renderService(input: RenderInput): KubeObject[] {
           serviceAccountName: saName,
           containers: [container(input, env.env, ports, mounts)],
           ...(mounts.length > 0
-            ? { volumes: mounts.map((_, i) => (hasClaim ? { name: `storage-${i}`, persistentVolumeClaim: { claimName } } : { name: `storage-${i}`, emptyDir: {} })) }
+            ? {
+                volumes: mounts.map((_, i) =>
+                  hasClaim
+                    ? { name: `storage-${i}`, persistentVolumeClaim: { claimName } }
+                    : { name: `storage-${i}`, emptyDir: {} },
+                ),
+              }
             : {}),
         },
       },
@@ -166,7 +199,9 @@ export function renderService(input: RenderInput): KubeObject[] {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names.workload },
         minReplicas: Math.max(1, replica[0]),
         maxReplicas: Math.max(1, replica[1]),
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ],
       },
     });
   }
@@ -174,7 +209,12 @@ export function renderService(input: RenderInput): KubeObject[] {
   return [...out, ...raw()].map((o) => clean(o));
 }
 
-function container(input: RenderInput, env: unknown[], ports: ServicePort[], mounts: ReturnType<typeof volumeMounts>): Record<string, unknown> {
+function container(
+  input: RenderInput,
+  env: unknown[],
+  ports: ServicePort[],
+  mounts: ReturnType<typeof volumeMounts>,
+): Record<string, unknown> {
   const config = input.config;
   const res: Record<string, string> = {};
   if (config.scale?.cpu !== undefined) res.cpu = String(config.scale.cpu);
@@ -182,7 +222,11 @@ function container(input: RenderInput, env: unknown[], ports: ServicePort[], mou
   const cports = containerPorts(ports);
   const health = config.health;
   const probe = health
-    ? { exec: { command: ['/bin/sh', '-c', health.command] }, periodSeconds: durationSeconds(health.interval), failureThreshold: health.retries }
+    ? {
+        exec: { command: ['/bin/sh', '-c', health.command] },
+        periodSeconds: durationSeconds(health.interval),
+        failureThreshold: health.retries,
+      }
     : undefined;
   return {
     name: dnsName(input.service),
@@ -194,6 +238,8 @@ function container(input: RenderInput, env: unknown[], ports: ServicePort[], mou
     ...(cports.length > 0 ? { ports: cports } : {}),
     ...(probe && health?.onfailure === 'stop' ? { readinessProbe: probe } : {}),
     ...(probe && health?.onfailure !== 'stop' ? { livenessProbe: probe } : {}),
-    ...(mounts.length > 0 ? { volumeMounts: mounts.map((m, i) => ({ name: `storage-${i}`, mountPath: m.mountPath, subPath: m.subPath })) } : {}),
+    ...(mounts.length > 0
+      ? { volumeMounts: mounts.map((m, i) => ({ name: `storage-${i}`, mountPath: m.mountPath, subPath: m.subPath })) }
+      : {}),
   };
 }

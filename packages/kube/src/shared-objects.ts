@@ -8,7 +8,12 @@ import { SHARED_ANNOTATION } from './storage.js';
 import type { KubeObject } from './types.js';
 
 /** Creates a shared object unless one of that name exists; true when created now. */
-export async function ensureShared(client: KubeClient, o: KubeObject, key: string, reporter: Reporter): Promise<boolean> {
+export async function ensureShared(
+  client: KubeClient,
+  o: KubeObject,
+  key: string,
+  reporter: Reporter,
+): Promise<boolean> {
   if (await client.read(o)) return false;
   try {
     await client.create(o);
@@ -17,20 +22,39 @@ export async function ensureShared(client: KubeClient, o: KubeObject, key: strin
     if ((e as PctlError).code === 'KubeConflict') return false;
     throw e;
   }
-  reporter.info(`created ${o.kind} ${o.metadata.name} (shared by every stack that needs it)`, key, Events.SharedObjectCreated);
+  reporter.info(
+    `created ${o.kind} ${o.metadata.name} (shared by every stack that needs it)`,
+    key,
+    Events.SharedObjectCreated,
+  );
   return true;
 }
 
 /** Deletes each StorageClass pctl made that no PersistentVolume or claim in the cluster names any more. */
-export async function releaseStorageClasses(client: KubeClient, names: readonly string[], key: string, reporter: Reporter): Promise<void> {
+export async function releaseStorageClasses(
+  client: KubeClient,
+  names: readonly string[],
+  key: string,
+  reporter: Reporter,
+): Promise<void> {
   if (!names.length) return;
-  const [pvs, pvcs] = await Promise.all([client.list('v1', 'PersistentVolume', ''), client.list('v1', 'PersistentVolumeClaim', '')]);
-  const used = new Set([...pvs, ...pvcs].map((o) => (o.spec as { storageClassName?: string } | undefined)?.storageClassName));
+  const [pvs, pvcs] = await Promise.all([
+    client.list('v1', 'PersistentVolume', ''),
+    client.list('v1', 'PersistentVolumeClaim', ''),
+  ]);
+  const used = new Set(
+    [...pvs, ...pvcs].map((o) => (o.spec as { storageClassName?: string } | undefined)?.storageClassName),
+  );
   for (const name of names) {
     if (used.has(name)) continue;
     const sc = await client.read({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name } });
-    if (!sc || sc.metadata.labels?.[MANAGED_BY] !== 'pctl' || sc.metadata.annotations?.[SHARED_ANNOTATION] !== 'true') continue;
-    reporter.info(`deleting StorageClass ${name} (made by pctl, no volume uses it any more)`, key, Events.SharedObjectDeleted);
+    if (!sc || sc.metadata.labels?.[MANAGED_BY] !== 'pctl' || sc.metadata.annotations?.[SHARED_ANNOTATION] !== 'true')
+      continue;
+    reporter.info(
+      `deleting StorageClass ${name} (made by pctl, no volume uses it any more)`,
+      key,
+      Events.SharedObjectDeleted,
+    );
     await client.delete(sc);
   }
 }

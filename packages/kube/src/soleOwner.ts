@@ -39,7 +39,10 @@ function subtract(a: FieldsV1, b: FieldsV1): FieldsV1 {
 }
 
 /** The managedFields with `manager`'s applied fields taken out of other managers' Update entries; undefined when nothing changes. */
-export function withoutCoOwners(managedFields: readonly ManagedFieldsEntry[] | undefined, manager = FIELD_MANAGER): ManagedFieldsEntry[] | undefined {
+export function withoutCoOwners(
+  managedFields: readonly ManagedFieldsEntry[] | undefined,
+  manager = FIELD_MANAGER,
+): ManagedFieldsEntry[] | undefined {
   const list = managedFields ?? [];
   const mine = list.find((e) => e.manager === manager && e.operation === 'Apply' && !e.subresource)?.fieldsV1;
   if (!mine) return undefined;
@@ -79,5 +82,12 @@ export async function claimAppliedFields(client: KubeClient, applied: KubeObject
       current = await client.read(current);
     }
   }
-  if (current) throw new PctlError({ code: 'KubeConflict', message: `taking sole ownership of ${describeObject(applied)}: it kept changing`, fault: 'environment', exitCode: 1, hint: 'deploy again' });
+  if (current)
+    throw new PctlError({
+      code: 'KubeConflict',
+      message: `taking sole ownership of ${describeObject(applied)}: it kept changing`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'deploy again',
+    });
 }

@@ -16,7 +16,8 @@ export const SHARED_ANNOTATION = 'pctl/shared';
 const size = z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'expected a size like 1Gi');
 
 // A Filestore instance by name or path, as the Filestore API and its CSI driver write it.
-const FILESTORE_INSTANCE = /^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+|[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+const FILESTORE_INSTANCE =
+  /^(modeInstance\/[a-z0-9-]+\/[a-z0-9-]+\/[A-Za-z0-9_]+|projects\/[^/]+\/locations\/[a-z0-9-]+\/instances\/[a-z0-9-]+|[a-z0-9-]+\/[a-z0-9-]+|[a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/;
 
 /** Whether a Filestore `id` is the instance's address (mounted over NFS, nothing to look up). */
 export const isFilestoreAddress = (id: string): boolean => isIPv4(id);
@@ -33,20 +34,38 @@ export const KubeStorageSchema = z.discriminatedUnion('name', [
   z.strictObject({
     name: z.literal('efs'),
     /** File system id, as the EFS CSI driver's volumeHandle takes it: fs-…, fs-…:/path, fs-…::fsap-…. */
-    id: z.string().regex(/^fs-[0-9a-f]{8,40}(:(\/[^:]*)?(:fsap-[0-9a-f]{8,40})?)?$/, 'expected an EFS file system id like fs-0123456789abcdef0 (or fs-…::fsap-… for an access point)'),
+    id: z
+      .string()
+      .regex(
+        /^fs-[0-9a-f]{8,40}(:(\/[^:]*)?(:fsap-[0-9a-f]{8,40})?)?$/,
+        'expected an EFS file system id like fs-0123456789abcdef0 (or fs-…::fsap-… for an access point)',
+      ),
     /** Capacity written on the volume (EFS grows as needed; Kubernetes requires one). */
     size: size.default('5Gi'),
   }),
-  z.strictObject({
-    name: z.literal('filestore'),
-    /** The instance's IP address (the original pctl's form: an NFS mount of <id>:/<share>), its name (in the cluster's zone), <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
-    id: z.string().refine((v) => isIPv4(v) || FILESTORE_INSTANCE.test(v), 'expected the instance\'s IPv4 address, an instance name, <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>'),
-    /** The instance's IP address; when left out, the gcp provider reads it (and the share) from the Filestore API at deploy. */
-    ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }).optional(),
-    /** File share name (default vol1). */
-    share: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, 'expected a file share name').optional(),
-    size: size.default('1Ti'),
-  }).refine((f) => !(isIPv4(f.id) && f.ip !== undefined && f.ip !== f.id), { path: ['ip'], message: 'the id is already the instance\'s address: leave ip out, or give the instance\'s name as id' }),
+  z
+    .strictObject({
+      name: z.literal('filestore'),
+      /** The instance's IP address (the original pctl's form: an NFS mount of <id>:/<share>), its name (in the cluster's zone), <location>/<instance>, projects/<p>/locations/<l>/instances/<i>, or the driver's modeInstance/<l>/<i>/<share>. */
+      id: z
+        .string()
+        .refine(
+          (v) => isIPv4(v) || FILESTORE_INSTANCE.test(v),
+          "expected the instance's IPv4 address, an instance name, <location>/<instance>, projects/<project>/locations/<location>/instances/<instance> or modeInstance/<location>/<instance>/<share>",
+        ),
+      /** The instance's IP address; when left out, the gcp provider reads it (and the share) from the Filestore API at deploy. */
+      ip: z.ipv4({ message: 'expected the Filestore instance IPv4 address' }).optional(),
+      /** File share name (default vol1). */
+      share: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,16}$/, 'expected a file share name')
+        .optional(),
+      size: size.default('1Ti'),
+    })
+    .refine((f) => !(isIPv4(f.id) && f.ip !== undefined && f.ip !== f.id), {
+      path: ['ip'],
+      message: "the id is already the instance's address: leave ip out, or give the instance's name as id",
+    }),
 ]);
 export type KubeStorage = z.output<typeof KubeStorageSchema>;
 
@@ -81,33 +100,74 @@ export function filestoreParts(id: string): { location: string; instance: string
   if (p) return { project: p[1]!, location: p[2]!, instance: p[3]! };
   const l = /^([^/]+)\/([^/]+)$/.exec(id);
   if (l) return { location: l[1]!, instance: l[2]! };
-  throw new PctlError({ code: 'InternalError', message: `filestore id ${id} without its location: the provider places it in its zone first` });
+  throw new PctlError({
+    code: 'InternalError',
+    message: `filestore id ${id} without its location: the provider places it in its zone first`,
+  });
 }
 
 /**
  * The objects for a service's storage, in apply order: shared StorageClass, PersistentVolume,
  * PersistentVolumeClaim. `name` names the volume and the claim.
  */
-export function storageObjects(p: { storage: KubeStorage; name: string; namespace: string; meta: Meta; cloud?: KubeCloud; where: string }): KubeObject[] {
+export function storageObjects(p: {
+  storage: KubeStorage;
+  name: string;
+  namespace: string;
+  meta: Meta;
+  cloud?: KubeCloud;
+  where: string;
+}): KubeObject[] {
   const { storage: s, name, namespace, meta } = p;
   const wrongCloud = () => {
     const issue = storageCloudIssue(s, p.cloud);
-    if (issue) throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `${p.where}: provider.options.storage.name: ${issue}`, hint: 'use { size } (or nfs) here, or deploy the service with that provider' });
+    if (issue)
+      throw new PctlError({
+        code: 'InvalidConfig',
+        fault: 'user',
+        message: `${p.where}: provider.options.storage.name: ${issue}`,
+        hint: 'use { size } (or nfs) here, or deploy the service with that provider',
+      });
   };
   const pv = (spec: Record<string, unknown>): KubeObject => ({
     apiVersion: 'v1',
     kind: 'PersistentVolume',
     metadata: meta(name, false),
-    spec: { accessModes: ['ReadWriteMany'], persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem', ...spec, claimRef: { namespace, name } },
+    spec: {
+      accessModes: ['ReadWriteMany'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      volumeMode: 'Filesystem',
+      ...spec,
+      claimRef: { namespace, name },
+    },
   });
-  const claim = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta(name), spec });
+  const claim = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta(name),
+    spec,
+  });
 
   if (s.name === 'efs') {
     wrongCloud();
     return [
-      { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: sharedMeta('efs-sc'), provisioner: 'efs.csi.aws.com' },
-      pv({ capacity: { storage: s.size }, storageClassName: 'efs-sc', csi: { driver: 'efs.csi.aws.com', volumeHandle: s.id } }),
-      claim({ accessModes: ['ReadWriteMany'], storageClassName: 'efs-sc', volumeName: name, resources: { requests: { storage: s.size } } }),
+      {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        metadata: sharedMeta('efs-sc'),
+        provisioner: 'efs.csi.aws.com',
+      },
+      pv({
+        capacity: { storage: s.size },
+        storageClassName: 'efs-sc',
+        csi: { driver: 'efs.csi.aws.com', volumeHandle: s.id },
+      }),
+      claim({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: 'efs-sc',
+        volumeName: name,
+        resources: { requests: { storage: s.size } },
+      }),
     ];
   }
   if (s.name === 'filestore' && isFilestoreAddress(s.id)) {
@@ -115,7 +175,12 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
     // The original pctl's form: the address is the NFS server, the share its export.
     return [
       pv({ capacity: { storage: s.size }, storageClassName: '', nfs: { server: s.id, path: `/${s.share ?? 'vol1'}` } }),
-      claim({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: name, resources: { requests: { storage: s.size } } }),
+      claim({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        volumeName: name,
+        resources: { requests: { storage: s.size } },
+      }),
     ];
   }
   if (s.name === 'filestore') {
@@ -123,14 +188,36 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
     const { handle, share } = filestoreHandle(s.id, s.share);
     // Without `ip` (render, plan: nothing asked yet) the value says where it comes from; deploy has it.
     return [
-      pv({ capacity: { storage: s.size }, storageClassName: '', csi: { driver: 'filestore.csi.storage.gke.io', volumeHandle: handle, volumeAttributes: { ip: s.ip ?? FILESTORE_IP_AT_DEPLOY, volume: share } } }),
-      claim({ accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: name, resources: { requests: { storage: s.size } } }),
+      pv({
+        capacity: { storage: s.size },
+        storageClassName: '',
+        csi: {
+          driver: 'filestore.csi.storage.gke.io',
+          volumeHandle: handle,
+          volumeAttributes: { ip: s.ip ?? FILESTORE_IP_AT_DEPLOY, volume: share },
+        },
+      }),
+      claim({
+        accessModes: ['ReadWriteMany'],
+        storageClassName: '',
+        volumeName: name,
+        resources: { requests: { storage: s.size } },
+      }),
     ];
   }
   if (s.nfs) {
     return [
-      pv({ capacity: { storage: s.size }, storageClassName: s.storageClass ?? '', nfs: { server: s.nfs.server, path: s.nfs.path } }),
-      claim({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: s.size } }, storageClassName: s.storageClass ?? '', volumeName: name }),
+      pv({
+        capacity: { storage: s.size },
+        storageClassName: s.storageClass ?? '',
+        nfs: { server: s.nfs.server, path: s.nfs.path },
+      }),
+      claim({
+        accessModes: ['ReadWriteMany'],
+        resources: { requests: { storage: s.size } },
+        storageClassName: s.storageClass ?? '',
+        volumeName: name,
+      }),
     ];
   }
   // EKS clusters since 1.30 have no default class: an EBS gp3 one, shared, when none is named.
@@ -138,24 +225,31 @@ export function storageObjects(p: { storage: KubeStorage; name: string; namespac
   const className = gp3 ? 'gp3' : s.storageClass;
   return [
     ...(gp3
-      ? [{
-          apiVersion: 'storage.k8s.io/v1',
-          kind: 'StorageClass',
-          metadata: sharedMeta('gp3'),
-          provisioner: 'ebs.csi.aws.com',
-          parameters: { type: 'gp3' },
-          volumeBindingMode: 'WaitForFirstConsumer',
-          allowVolumeExpansion: true,
-        }]
+      ? [
+          {
+            apiVersion: 'storage.k8s.io/v1',
+            kind: 'StorageClass',
+            metadata: sharedMeta('gp3'),
+            provisioner: 'ebs.csi.aws.com',
+            parameters: { type: 'gp3' },
+            volumeBindingMode: 'WaitForFirstConsumer',
+            allowVolumeExpansion: true,
+          },
+        ]
       : []),
-    claim({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: s.size } }, ...(className !== undefined ? { storageClassName: className } : {}) }),
+    claim({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: s.size } },
+      ...(className !== undefined ? { storageClassName: className } : {}),
+    }),
   ];
 }
 
 /** Why `storage` cannot be used on `cloud` (EFS only on aws, Filestore only on gcp), or undefined. */
 export function storageCloudIssue(storage: KubeStorage | undefined, cloud: KubeCloud | undefined): string | undefined {
   if (storage?.name === 'efs' && cloud !== 'aws') return 'efs is AWS EFS storage: only the aws provider deploys it';
-  if (storage?.name === 'filestore' && cloud !== 'gcp') return 'filestore is Google Filestore storage: only the gcp provider deploys it';
+  if (storage?.name === 'filestore' && cloud !== 'gcp')
+    return 'filestore is Google Filestore storage: only the gcp provider deploys it';
   return undefined;
 }
 

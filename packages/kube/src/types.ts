@@ -13,7 +13,10 @@ const rbacRule = z.strictObject({
   resourceNames: z.array(z.string()).optional(),
 });
 
-const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
+const dnsName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -')
+  .max(63);
 
 /** Provider options every Kubernetes-backed provider understands (kind, aws, gcp add their own). */
 export const KubeServiceOptionsSchema = z.object({
@@ -97,7 +100,11 @@ export interface KubeStateExtras {
  * `validateOptions` of a provider whose options are a zod schema: every issue with its
  * path, and storage of another cloud (`efs` needs `cloud: 'aws'`, `filestore` `'gcp'`).
  */
-export function optionIssues(schema: z.ZodType, raw: Record<string, unknown> | undefined, cloud?: KubeCloud): { path: (string | number)[]; message: string }[] {
+export function optionIssues(
+  schema: z.ZodType,
+  raw: Record<string, unknown> | undefined,
+  cloud?: KubeCloud,
+): { path: (string | number)[]; message: string }[] {
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     // An unknown option is reported at its own path (zod puts it on the parent object).

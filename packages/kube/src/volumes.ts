@@ -24,20 +24,35 @@ export function subPathFor(mountPath: string): string {
   const p = path.posix.normalize(mountPath).replace(/(.)\/+$/, '$1');
   if (p === '/') return 'root';
   if (/^(\/[a-z0-9]+)+$/.test(p)) return p.slice(1).replace(/\//g, '-');
-  const readable = p.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  const readable = p
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
   const hash = createHash('sha256').update(p).digest('hex').slice(0, 10);
   return `${readable || 'path'}--${hash}`;
 }
 
 /** What of a service's `volumes` a cluster cannot mount, by index (`validate` and `plan` report these). */
-export function volumeIssues(volumes: readonly { path: string; hostPath?: string }[]): { path: (string | number)[]; message: string }[] {
+export function volumeIssues(
+  volumes: readonly { path: string; hostPath?: string }[],
+): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const seen = new Map<string, string>();
   volumes.forEach((v, i) => {
-    if (v.hostPath !== undefined) out.push({ path: ['volumes', i], message: `a host folder (${v.hostPath}) cannot be mounted: a Kubernetes cluster's nodes do not have it (write { path: ${v.path} } for storage from the provider's storage option, or ship the files in the image)` });
+    if (v.hostPath !== undefined)
+      out.push({
+        path: ['volumes', i],
+        message: `a host folder (${v.hostPath}) cannot be mounted: a Kubernetes cluster's nodes do not have it (write { path: ${v.path} } for storage from the provider's storage option, or ship the files in the image)`,
+      });
     const mountPath = path.posix.normalize(v.path).replace(/(.)\/+$/, '$1');
     const before = seen.get(mountPath);
-    if (before !== undefined) out.push({ path: ['volumes', i], message: `"${before}" and "${v.path}" are the same mount path ${mountPath} (list each path once)` });
+    if (before !== undefined)
+      out.push({
+        path: ['volumes', i],
+        message: `"${before}" and "${v.path}" are the same mount path ${mountPath} (list each path once)`,
+      });
     seen.set(mountPath, v.path);
   });
   return out;
@@ -60,7 +75,12 @@ export function volumeMounts(volumes: readonly { path: string; hostPath?: string
     const mountPath = path.posix.normalize(v.path).replace(/(.)\/+$/, '$1');
     const before = seen.get(mountPath);
     if (before !== undefined) {
-      throw new PctlError({ code: 'InvalidConfig', fault: 'user', message: `volumes "${before}" and "${v.path}" are the same mount path ${mountPath}`, hint: 'list each path once' });
+      throw new PctlError({
+        code: 'InvalidConfig',
+        fault: 'user',
+        message: `volumes "${before}" and "${v.path}" are the same mount path ${mountPath}`,
+        hint: 'list each path once',
+      });
     }
     seen.set(mountPath, v.path);
     return { mountPath, subPath: subPathFor(mountPath) };

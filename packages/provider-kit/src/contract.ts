@@ -236,7 +236,12 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
    */
   needsPush?(options: Record<string, unknown>, service?: S): boolean;
   /** Copies changed files into the running service (`pctl sync`); returns where they went. */
-  sync?(params: { ctx: ProviderContext<C>; key: string; entry?: StateEntry; batches: SyncBatch[] }): Promise<{ containers: string[] }>;
+  sync?(params: {
+    ctx: ProviderContext<C>;
+    key: string;
+    entry?: StateEntry;
+    batches: SyncBatch[];
+  }): Promise<{ containers: string[] }>;
   /** Streams the log lines of every replica of a service (`pctl logs`). */
   logs?(params: LogsParams<C>): Promise<void>;
   /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */

@@ -9,8 +9,15 @@ describe('error codes', () => {
 
   it('turn anything thrown into one readable PctlError with a known code', () => {
     // A provider's JavaScript may use a code of its own: its message and hint are kept.
-    const foreign = toPctlError(new PctlError({ code: 'MyOwnCode' as never, message: 'disk full', hint: 'free some', fault: 'environment' }));
-    expect(foreign).toMatchObject({ code: 'ProviderFailed', message: 'disk full', hint: 'free some', fault: 'environment' });
+    const foreign = toPctlError(
+      new PctlError({ code: 'MyOwnCode' as never, message: 'disk full', hint: 'free some', fault: 'environment' }),
+    );
+    expect(foreign).toMatchObject({
+      code: 'ProviderFailed',
+      message: 'disk full',
+      hint: 'free some',
+      fault: 'environment',
+    });
     expect(toPctlError({ code: 42 }).message).toBe('threw {"code":42}');
     expect(toPctlError(undefined).message).toBe('threw undefined');
     expect(toPctlError('plain').message).toBe('plain');

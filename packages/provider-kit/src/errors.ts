@@ -11,9 +11,11 @@ export const ERROR_CODES = {
   InvalidConfig: 'the stack file (or a provider option in it) is invalid; every issue is listed with file:line',
   ConfigNotFound: 'the stack file does not exist or cannot be read',
   UnknownService: 'a service named on the command line is not in the stack file',
-  UnknownEnvironment: 'the environment `--env` or PCTL_ENV names is not under `environments:` in the stack file (the closest name is suggested)',
+  UnknownEnvironment:
+    'the environment `--env` or PCTL_ENV names is not under `environments:` in the stack file (the closest name is suggested)',
   IncludeCycle: 'stack files include each other in a cycle (`include:`); the cycle is named',
-  UnknownProvider: 'a service names a provider that is neither built in, nor under `providers:`, nor handled by a plugin',
+  UnknownProvider:
+    'a service names a provider that is neither built in, nor under `providers:`, nor handled by a plugin',
   UnknownImageReference: 'a `pctl://<service>` reference names no service with an image',
   DependencyCycle: 'services depend on each other in a cycle',
   ManifestMissing: 'a file listed under `manifests:` cannot be read',
@@ -26,7 +28,8 @@ export const ERROR_CODES = {
   ModuleFailed: 'a provider, plugin or resolver module threw (its module and step are named)',
   StepTimeout: 'a provider, plugin or resolver step did not finish within its time limit',
   StepNeverSettled: 'a provider, plugin or resolver step never settled before pctl had nothing left to wait for',
-  ModuleExited: 'a provider, plugin or resolver called process.exit: the run fails (exit 1) naming the module, lock released',
+  ModuleExited:
+    'a provider, plugin or resolver called process.exit: the run fails (exit 1) naming the module, lock released',
   KeyCollision: 'two stacks or services map to one resource name',
   StateCorrupt: 'the state file is not valid JSON (left as it is)',
   StateInvalid: 'the state file is not a pctl state file (left as it is)',
@@ -43,7 +46,7 @@ export const ERROR_CODES = {
   StateUrlInvalid: '`--state` / PCTL_STATE is not a state URL pctl knows (s3://bucket/key or a file path)',
   StateBucketMissing: 'the S3 bucket named for the state does not exist',
   StateAccessDenied: 'the store refused access to the state or its lock (a permission is missing)',
-  StateEndpointUnreachable: 'the state store\'s endpoint does not answer',
+  StateEndpointUnreachable: "the state store's endpoint does not answer",
   StateMigrateFailed: '`pctl state migrate` could not verify the copy: the source was kept',
   ConfirmationNeeded: 'a command needs confirmation (-y) and there is no terminal to ask',
   Interrupted: 'the run was interrupted (Ctrl-C, SIGTERM); the state file records what was done',
@@ -53,17 +56,22 @@ export const ERROR_CODES = {
   BuildFailed: 'an image build failed',
   BuildInputMissing: 'a file a Dockerfile copies does not exist',
   BuildxMissing: 'the build needs docker buildx, which is not installed',
-  BuildSecretMissing: 'a Dockerfile mounts a build secret (RUN --mount=type=secret,id=NAME) that the service\'s build.secrets does not define',
+  BuildSecretMissing:
+    "a Dockerfile mounts a build secret (RUN --mount=type=secret,id=NAME) that the service's build.secrets does not define",
   BuildInputUnreadable: 'a file of a build context cannot be read (permissions)',
   BuildInputNotAFile: 'a Dockerfile, .dockerignore or build input is a FIFO, device or folder where a file belongs',
   DockerignoreInvalid: 'a .dockerignore line is not a valid pattern',
   NotBuilt: 'an image pctl should have built is missing',
   ImageMissing: 'an image a service runs does not exist',
-  ReleaseNotFound: 'a release `pctl rollback` was asked for is not in the state (never made, or no longer kept: see `pctl history`)',
-  ReleaseImageGone: 'the image of the release `pctl rollback` was asked for is gone from the engine and the registry; nothing was changed',
-  ReleaseSecretChanged: 'a secret the release used no longer resolves to the same value, so the release cannot be restored as it was',
+  ReleaseNotFound:
+    'a release `pctl rollback` was asked for is not in the state (never made, or no longer kept: see `pctl history`)',
+  ReleaseImageGone:
+    'the image of the release `pctl rollback` was asked for is gone from the engine and the registry; nothing was changed',
+  ReleaseSecretChanged:
+    'a secret the release used no longer resolves to the same value, so the release cannot be restored as it was',
   PushFailed: 'pushing an image failed',
-  ImagePullFailed: 'pulling an image a service runs failed (no such image, or the registry refused or cannot be reached)',
+  ImagePullFailed:
+    'pulling an image a service runs failed (no such image, or the registry refused or cannot be reached)',
   RegistryAuthFailed: 'the registry refused the credentials',
   RegistryLoginFailed: 'logging in to the registry failed',
   RegistryUnreachable: 'the registry cannot be reached',
@@ -85,8 +93,9 @@ export const ERROR_CODES = {
   KubeApiError: 'the Kubernetes API server refused a request',
   KubeConflict: 'a Kubernetes object changed under pctl, or another owner holds it',
   KubeForbidden: 'the Kubernetes credentials may not do this',
-  VolumeNotOwned: 'a Docker volume of the name pctl gives a service exists without that service\'s pctl labels (pctl neither mounts nor removes it)',
-  ObjectOwnedByOtherStack: 'a Kubernetes object of that name carries another stack\'s label',
+  VolumeNotOwned:
+    "a Docker volume of the name pctl gives a service exists without that service's pctl labels (pctl neither mounts nor removes it)",
+  ObjectOwnedByOtherStack: "a Kubernetes object of that name carries another stack's label",
   ObjectOwnedByOtherService: 'a Kubernetes object of that name belongs to another service of the stack',
   NamespaceTerminating: 'the namespace is being deleted',
   RolloutFailed: 'a Kubernetes rollout did not complete',
@@ -101,7 +110,7 @@ export const ERROR_CODES = {
   RegistryForbidden: 'the registry credentials may not do this',
   RegistryApiError: 'the registry API refused a request',
   NotRunning: 'the service is not running',
-  VerbUnsupported: 'the service\'s provider cannot do what the command asks (logs, exec, port-forward, sync)',
+  VerbUnsupported: "the service's provider cannot do what the command asks (logs, exec, port-forward, sync)",
   ReplicaNotFound: 'no replica of the service has the number given with --replica',
   LocalPortInUse: 'a local port `pctl port-forward` should listen on is taken',
   LogsFailed: 'reading the logs of a replica failed (the engine or API server went away)',
@@ -113,9 +122,11 @@ export const ERROR_CODES = {
   DeployFailed: 'a provider could not make a service exist on its platform',
   DestroyFailed: 'a provider could not remove a service from its platform',
   ProviderFailed: 'a provider threw an error with a code of its own (its message is kept)',
-  AwsCredentialsMissing: 'no AWS credentials were found (environment, profile, SSO, container or instance role, or options.credentials)',
+  AwsCredentialsMissing:
+    'no AWS credentials were found (environment, profile, SSO, container or instance role, or options.credentials)',
   AwsCredentialsExpired: 'the AWS credentials (or session token) have expired',
-  AwsCredentialsInvalid: 'AWS refused the credentials (unknown access key, wrong secret, or a signature it does not accept)',
+  AwsCredentialsInvalid:
+    'AWS refused the credentials (unknown access key, wrong secret, or a signature it does not accept)',
   AwsRegionMissing: 'no AWS region is set (options.region, options.credentials.region or AWS_REGION)',
   AwsAccessDenied: 'the AWS principal lacks a permission the call needs (docs/using/aws.md has the policy)',
   AwsThrottled: 'AWS throttled the calls even after retries',
@@ -183,7 +194,11 @@ export class PctlError extends Error {
 // True when the value is a PctlError with one of the codes, even across duplicated module
 // instances (a provider's JavaScript may construct one with a code outside the set).
 export function isPctlError(e: unknown): e is PctlError {
-  return (e instanceof PctlError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'PctlError')) && isErrorCode((e as { code?: unknown }).code);
+  return (
+    (e instanceof PctlError ||
+      (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'PctlError')) &&
+    isErrorCode((e as { code?: unknown }).code)
+  );
 }
 
 // Wraps any thrown value into a PctlError so the CLI always has one line to print.
@@ -197,7 +212,8 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
       message: e.message,
       hint: typeof o.hint === 'string' ? o.hint : undefined,
       fault: o.fault === 'user' || o.fault === 'environment' ? o.fault : 'tool',
-      exitCode: typeof o.exitCode === 'number' && Number.isInteger(o.exitCode) && o.exitCode > 0 ? o.exitCode : undefined,
+      exitCode:
+        typeof o.exitCode === 'number' && Number.isInteger(o.exitCode) && o.exitCode > 0 ? o.exitCode : undefined,
       detail: typeof o.detail === 'string' ? o.detail : e.stack,
       cause: e,
     });
@@ -208,7 +224,15 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
 
 // A PctlError made elsewhere (a provider's own copy of this module) with a message too long to print.
 function recut(e: PctlError): PctlError {
-  return new PctlError({ code: e.code, message: e.message, hint: e.hint, fault: e.fault, exitCode: e.exitCode, detail: e.detail, cause: e.cause });
+  return new PctlError({
+    code: e.code,
+    message: e.message,
+    hint: e.hint,
+    fault: e.fault,
+    exitCode: e.exitCode,
+    detail: e.detail,
+    cause: e.cause,
+  });
 }
 
 // A thrown non-Error (an object, undefined) as one readable phrase, never "[object Object]".

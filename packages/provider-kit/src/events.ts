@@ -64,36 +64,75 @@ export interface EventSpec {
 }
 
 export const EVENT_CODES = {
-  Info: { level: 'info', description: 'a message with no code of its own (`reporter.info(text)`)', payload: 'any fields the reporter passed' },
+  Info: {
+    level: 'info',
+    description: 'a message with no code of its own (`reporter.info(text)`)',
+    payload: 'any fields the reporter passed',
+  },
   Warning: { level: 'warn', description: 'a warning with no code of its own (`reporter.warn(text)`)' },
   Debug: { level: 'debug', description: 'a detail shown with --verbose only: commands run, API calls' },
-  Error: { level: 'error', description: 'an error line with no code of its own (a provider emitting an unknown code at level error)' },
-  LockWait: { level: 'warn', description: 'another run holds the stack lock; pctl waits (--lock-timeout) and names the holder' },
-  LegacyProvider: { level: 'info', description: 'a bare-function provider of the original pctl is run once with the whole config' },
-  BuildStarted: { level: 'info', description: 'an image build starts (subject: the service)', payload: '`ref`: the image reference' },
-  BuildLine: { level: 'debug', description: 'one line of build output (subject: the image reference); shown on the building service\'s line' },
-  BuildLog: { level: 'debug', description: 'a BuildKit step\'s own output (subject: the image reference): the full log, shown with --verbose' },
-  BuildClassic: { level: 'info', description: 'the engine offers no BuildKit: the image is built with the classic builder (one line saying so)' },
+  Error: {
+    level: 'error',
+    description: 'an error line with no code of its own (a provider emitting an unknown code at level error)',
+  },
+  LockWait: {
+    level: 'warn',
+    description: 'another run holds the stack lock; pctl waits (--lock-timeout) and names the holder',
+  },
+  LegacyProvider: {
+    level: 'info',
+    description: 'a bare-function provider of the original pctl is run once with the whole config',
+  },
+  BuildStarted: {
+    level: 'info',
+    description: 'an image build starts (subject: the service)',
+    payload: '`ref`: the image reference',
+  },
+  BuildLine: {
+    level: 'debug',
+    description: "one line of build output (subject: the image reference); shown on the building service's line",
+  },
+  BuildLog: {
+    level: 'debug',
+    description: "a BuildKit step's own output (subject: the image reference): the full log, shown with --verbose",
+  },
+  BuildClassic: {
+    level: 'info',
+    description: 'the engine offers no BuildKit: the image is built with the classic builder (one line saying so)',
+  },
   BuildDone: { level: 'info', description: 'an image was built', finishes: true },
   BuildSkipped: { level: 'info', description: 'an image with these inputs exists: not rebuilt', finishes: true },
-  PushStarted: { level: 'info', description: 'an image is being pushed to the service\'s registry' },
+  PushStarted: { level: 'info', description: "an image is being pushed to the service's registry" },
   PushSkipped: { level: 'info', description: 'the registry already holds the image: not pushed' },
   ImagePull: { level: 'info', description: 'the engine pulls an image the service runs' },
   ImageTransfer: { level: 'info', description: 'an image is copied to a remote Docker engine' },
   ImageDeleted: { level: 'info', description: 'an image pctl pushed was deleted from its registry' },
   ServiceDeploying: { level: 'info', description: 'a service is being created or updated, with the reason' },
-  ServiceDeployed: { level: 'info', description: 'a service was deployed', payload: '`image`: the image it runs (when it has one)', finishes: true },
-  ServiceAdopted: { level: 'info', description: 'a service the original pctl runs was adopted as it is', finishes: true },
-  ServiceUnchanged: { level: 'info', description: 'a service\'s inputs did not change: skipped', finishes: true },
+  ServiceDeployed: {
+    level: 'info',
+    description: 'a service was deployed',
+    payload: '`image`: the image it runs (when it has one)',
+    finishes: true,
+  },
+  ServiceAdopted: {
+    level: 'info',
+    description: 'a service the original pctl runs was adopted as it is',
+    finishes: true,
+  },
+  ServiceUnchanged: { level: 'info', description: "a service's inputs did not change: skipped", finishes: true },
   ServiceFailed: { level: 'error', description: 'a service failed; the text is its one error line' },
   ServiceDestroying: { level: 'info', description: 'a service is being removed' },
   ServiceDestroyed: { level: 'info', description: 'a service was removed', finishes: true },
   OrphanRemoving: { level: 'info', description: 'a service gone from the stack file is being removed' },
   OrphanRemoved: { level: 'info', description: 'a service gone from the stack file was removed', finishes: true },
   SyncWatching: { level: 'info', description: '`pctl sync` watches these folders of a service' },
-  Synced: { level: 'info', description: '`pctl sync` copied changed files into a service\'s containers' },
+  Synced: { level: 'info', description: "`pctl sync` copied changed files into a service's containers" },
   SyncFailed: { level: 'error', description: '`pctl sync` could not copy files into a container (watching goes on)' },
-  VerbSkipped: { level: 'info', description: '`pctl logs` (or another inner-loop command naming no service) skipped a service whose provider cannot do it' },
+  VerbSkipped: {
+    level: 'info',
+    description:
+      '`pctl logs` (or another inner-loop command naming no service) skipped a service whose provider cannot do it',
+  },
   ClusterMoved: { level: 'info', description: 'a service moved to another cluster: removed from the previous one' },
   NamespaceCreated: { level: 'info', description: 'pctl created a Kubernetes namespace' },
   NamespaceDeleted: { level: 'info', description: 'a namespace pctl created is empty and deleted' },
@@ -101,7 +140,7 @@ export const EVENT_CODES = {
   SharedObjectCreated: { level: 'info', description: 'an object shared by stacks (a StorageClass) was created' },
   SharedObjectDeleted: { level: 'info', description: 'a shared object no volume uses any more is deleted' },
   KindCreateCluster: { level: 'info', description: 'a kind cluster is being created' },
-  KindLoadImage: { level: 'info', description: 'an image is loaded into a kind cluster\'s nodes' },
+  KindLoadImage: { level: 'info', description: "an image is loaded into a kind cluster's nodes" },
   EcrRepositoryCreated: { level: 'info', description: 'pctl created an ECR repository' },
   EcrRepositoryDeleted: { level: 'info', description: 'an empty ECR repository pctl created was deleted' },
   FilestoreFound: { level: 'info', description: 'the Filestore instance a volume uses was found (address, share)' },
@@ -112,12 +151,18 @@ export type EventCode = keyof typeof EVENT_CODES;
 /** A provider's own event code: `x-` and a name (letters, digits, `.`, `_`, `-`). */
 export type CustomEventCode = `x-${string}`;
 /** The codes emitted at one level. */
-export type EventCodeAt<L extends Level> = { [C in EventCode]: (typeof EVENT_CODES)[C]['level'] extends L ? C : never }[EventCode];
+export type EventCodeAt<L extends Level> = {
+  [C in EventCode]: (typeof EVENT_CODES)[C]['level'] extends L ? C : never;
+}[EventCode];
 /** The payload of a code (a custom code's: any record). */
-export type PayloadOf<C extends EventCode | CustomEventCode> = C extends EventCode ? EventPayloads[C] : Record<string, unknown> | undefined;
+export type PayloadOf<C extends EventCode | CustomEventCode> = C extends EventCode
+  ? EventPayloads[C]
+  : Record<string, unknown> | undefined;
 
 /** `Events.ServiceDeployed === 'ServiceDeployed'`: the codes as constants. */
-export const Events = Object.fromEntries(Object.keys(EVENT_CODES).map((c) => [c, c])) as { readonly [C in EventCode]: C };
+export const Events = Object.fromEntries(Object.keys(EVENT_CODES).map((c) => [c, c])) as {
+  readonly [C in EventCode]: C;
+};
 
 const CUSTOM = /^x-[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -135,4 +180,3 @@ export function isCustomEventCode(code: unknown): code is CustomEventCode {
 export function finishesSubject(code: string): boolean {
   return isEventCode(code) && (EVENT_CODES[code] as EventSpec).finishes === true;
 }
-

@@ -1,7 +1,16 @@
 // Typed progress events: the human renderer and `--json` are two views of them. Codes and
 // payloads come from the registry in events.ts; `emit` accepts only its codes (or a
 // provider's own `x-` code), so an unknown code fails to compile.
-import { Events, isCustomEventCode, isEventCode, type CustomEventCode, type EventCode, type EventCodeAt, type EventPayloads, type Level } from './events.js';
+import {
+  Events,
+  isCustomEventCode,
+  isEventCode,
+  type CustomEventCode,
+  type EventCode,
+  type EventCodeAt,
+  type EventPayloads,
+  type Level,
+} from './events.js';
 
 export type { Level } from './events.js';
 
@@ -30,13 +39,24 @@ export type ReportEvent = CodedEvent | CustomEvent;
 
 export interface Reporter {
   emit(event: ReportEvent): void;
-  info<C extends EventCodeAt<'info'> | CustomEventCode = 'Info'>(text: string, subject?: string, code?: C, data?: C extends EventCode ? EventPayloads[C] : Record<string, unknown>): void;
+  info<C extends EventCodeAt<'info'> | CustomEventCode = 'Info'>(
+    text: string,
+    subject?: string,
+    code?: C,
+    data?: C extends EventCode ? EventPayloads[C] : Record<string, unknown>,
+  ): void;
   warn(text: string, subject?: string, code?: EventCodeAt<'warn'> | CustomEventCode): void;
   debug(text: string, subject?: string): void;
 }
 
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'result'];
-const DEFAULT_CODE: Record<Level, EventCode> = { debug: Events.Debug, info: Events.Info, warn: Events.Warning, error: Events.Error, result: Events.Info };
+const DEFAULT_CODE: Record<Level, EventCode> = {
+  debug: Events.Debug,
+  info: Events.Info,
+  warn: Events.Warning,
+  error: Events.Error,
+  result: Events.Info,
+};
 
 // A value that is no string as text: an object as JSON, never "[object Object]".
 function shown(v: unknown): string {
@@ -58,7 +78,10 @@ export function normalizeEvent(e: unknown): ReportEvent {
   const code = isEventCode(o.code) || isCustomEventCode(o.code) ? o.code : DEFAULT_CODE[level];
   const text = typeof o.text === 'string' ? o.text : shown(o.text);
   const subject = o.subject === undefined || o.subject === null ? undefined : String(o.subject);
-  const data = typeof o.data === 'object' && o.data !== null && !Array.isArray(o.data) ? (o.data as Record<string, unknown>) : undefined;
+  const data =
+    typeof o.data === 'object' && o.data !== null && !Array.isArray(o.data)
+      ? (o.data as Record<string, unknown>)
+      : undefined;
   return { level, code, text, ...(subject !== undefined ? { subject } : {}), ...(data ? { data } : {}) } as ReportEvent;
 }
 

@@ -58,8 +58,18 @@ export function createTestContext(opts: TestContextOptions = {}): TestContext {
 }
 
 // A target as pctl would hand it to deploy: labels, key and a fingerprint of your choosing.
-export function createTarget(opts: { stack: string; name: string; service: ServiceConfig; image?: Partial<ServiceImage>; fingerprint?: string }): ServiceTarget {
-  const image = { ref: opts.image?.ref ?? opts.service.image ?? '', builtByPctl: opts.image?.builtByPctl ?? false, ...(opts.image?.buildHash ? { buildHash: opts.image.buildHash } : {}) };
+export function createTarget(opts: {
+  stack: string;
+  name: string;
+  service: ServiceConfig;
+  image?: Partial<ServiceImage>;
+  fingerprint?: string;
+}): ServiceTarget {
+  const image = {
+    ref: opts.image?.ref ?? opts.service.image ?? '',
+    builtByPctl: opts.image?.builtByPctl ?? false,
+    ...(opts.image?.buildHash ? { buildHash: opts.image.buildHash } : {}),
+  };
   return {
     name: opts.name,
     key: serviceKey(opts.stack, opts.name),
@@ -76,27 +86,58 @@ const mask = (text: string, secrets: string[] = []) => secrets.reduce((t, s) => 
 export const spawnExec: Exec = (file, args, opts = {}) =>
   new Promise<ExecResult>((resolve, reject) => {
     const command = mask([file, ...args].join(' '), opts.secrets);
-    const child = spawn(file, [...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, signal: opts.signal, timeout: opts.timeout, shell: false });
+    const child = spawn(file, [...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      signal: opts.signal,
+      timeout: opts.timeout,
+      shell: false,
+    });
     let stdout = '';
     let stderr = '';
     const feed = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString();
       if (stream === 'stdout') stdout += text;
       else stderr += text;
-      if (opts.onLine) for (const line of text.split('\n').filter(Boolean)) opts.onLine(mask(line, opts.secrets), stream);
+      if (opts.onLine)
+        for (const line of text.split('\n').filter(Boolean)) opts.onLine(mask(line, opts.secrets), stream);
     };
     child.stdout.on('data', feed('stdout'));
     child.stderr.on('data', feed('stderr'));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') reject(new PctlError({ code: 'CommandNotFound', message: `command not found: ${file}`, fault: 'environment', hint: `install ${file}` }));
-      else if (e.name === 'AbortError') reject(new PctlError({ code: 'Interrupted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 }));
+      if (e.code === 'ENOENT')
+        reject(
+          new PctlError({
+            code: 'CommandNotFound',
+            message: `command not found: ${file}`,
+            fault: 'environment',
+            hint: `install ${file}`,
+          }),
+        );
+      else if (e.name === 'AbortError')
+        reject(
+          new PctlError({ code: 'Interrupted', message: `interrupted: ${command}`, fault: 'user', exitCode: 130 }),
+        );
       else reject(new PctlError({ code: 'CommandFailed', message: `${command}: ${e.message}`, fault: 'environment' }));
     });
     child.on('close', (code) => {
-      const result = { command, exitCode: code ?? 1, stdout: mask(stdout.replace(/\n$/, ''), opts.secrets), stderr: mask(stderr.replace(/\n$/, ''), opts.secrets) };
+      const result = {
+        command,
+        exitCode: code ?? 1,
+        stdout: mask(stdout.replace(/\n$/, ''), opts.secrets),
+        stderr: mask(stderr.replace(/\n$/, ''), opts.secrets),
+      };
       if (result.exitCode !== 0 && opts.reject !== false) {
-        const line = (result.stderr || result.stdout).split('\n').filter(Boolean).at(-1) ?? `exit code ${result.exitCode}`;
-        reject(new PctlError({ code: 'CommandFailed', message: `${file} ${args[0] ?? ''} failed: ${line}`, fault: 'environment', detail: `$ ${command}\n${result.stderr}` }));
+        const line =
+          (result.stderr || result.stdout).split('\n').filter(Boolean).at(-1) ?? `exit code ${result.exitCode}`;
+        reject(
+          new PctlError({
+            code: 'CommandFailed',
+            message: `${file} ${args[0] ?? ''} failed: ${line}`,
+            fault: 'environment',
+            detail: `$ ${command}\n${result.stderr}`,
+          }),
+        );
       } else resolve(result);
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);

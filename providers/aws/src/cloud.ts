@@ -1,9 +1,25 @@
 // The aws provider's steps that talk to AWS (loaded only when a service is deployed,
 // destroyed or inspected): locate and push images in ECR, reach the EKS cluster a state
 // entry records, and remove what pctl pushed and created.
-import { Events, builtForStack, PctlError, removeImage, tagImage, type ProviderContext, type RegistryCredentials } from '@pctl/core';
+import {
+  Events,
+  builtForStack,
+  PctlError,
+  removeImage,
+  tagImage,
+  type ProviderContext,
+  type RegistryCredentials,
+} from '@pctl/core';
 import type { ClusterImage, KubeClient, KubeEntry } from '@pctl/kube';
-import { deleteRepositoryIfEmpty, deleteTag, dockerLogin, ensureRepository, hasTag, REGISTRY_USER, registryPassword } from './ecr.js';
+import {
+  deleteRepositoryIfEmpty,
+  deleteTag,
+  dockerLogin,
+  ensureRepository,
+  hasTag,
+  REGISTRY_USER,
+  registryPassword,
+} from './ecr.js';
 import { eksClient, type EksWhere } from './eks.js';
 import { accountOf, awsSdk } from './sdk.js';
 import { createdRepositories, rememberRepository, repositoryOf, splitRef } from './images.js';
@@ -13,7 +29,11 @@ import type { AwsStateExtras } from './state.js';
 const ecrRegion = (host: string) => /\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1];
 
 /** A local build's final ECR reference: the account's repository, created when missing. */
-export async function locate(ctx: ProviderContext, o: AwsOptions, image: Required<ClusterImage>): Promise<Required<ClusterImage>> {
+export async function locate(
+  ctx: ProviderContext,
+  o: AwsOptions,
+  image: Required<ClusterImage>,
+): Promise<Required<ClusterImage>> {
   // A service's own ECR registry: the reference is the one the core gave it.
   if (image.ref === image.local) return image;
   const sdk = await awsSdk(ctx, o);
@@ -33,7 +53,12 @@ export async function locate(ctx: ProviderContext, o: AwsOptions, image: Require
 const pushes = new Map<string, Promise<boolean>>();
 
 /** Pushes the image to ECR unless the tag is there; true when pushed now. */
-export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<ClusterImage>, key: string): Promise<boolean> {
+export function deliver(
+  ctx: ProviderContext,
+  o: AwsOptions,
+  image: Required<ClusterImage>,
+  key: string,
+): Promise<boolean> {
   let p = pushes.get(image.ref);
   if (!p) {
     p = (async () => {
@@ -67,7 +92,11 @@ export function deliver(ctx: ProviderContext, o: AwsOptions, image: Required<Clu
 }
 
 /** ECR's credentials for reading images at `host` (the account's registry, or `registryHost` standing in for it); none for another registry. */
-export async function pullAuth(ctx: ProviderContext, o: AwsOptions, host: string): Promise<RegistryCredentials | undefined> {
+export async function pullAuth(
+  ctx: ProviderContext,
+  o: AwsOptions,
+  host: string,
+): Promise<RegistryCredentials | undefined> {
   if (!isEcrHost(host) && host !== o.registryHost) return undefined;
   const sdk = await awsSdk(ctx, { ...o, region: ecrRegion(host) ?? o.region });
   return { username: REGISTRY_USER, password: (await registryPassword(sdk, host)).password };
@@ -82,11 +111,22 @@ export function whereOf(entry: KubeEntry, o: AwsOptions | undefined): EksWhere {
   const arn = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d+:cluster\/(.+)$/.exec(entry.cluster ?? '');
   if (arn) return { cluster: arn[2]!, region: arn[1] };
   if (entry.cluster) return { cluster: entry.cluster };
-  throw new PctlError({ code: 'StateIncomplete', message: 'the state entry does not say which EKS cluster it is in', fault: 'tool', exitCode: 1, hint: 'put the service back in the stack file with its aws options, then destroy' });
+  throw new PctlError({
+    code: 'StateIncomplete',
+    message: 'the state entry does not say which EKS cluster it is in',
+    fault: 'tool',
+    exitCode: 1,
+    hint: 'put the service back in the stack file with its aws options, then destroy',
+  });
 }
 
 /** The client for the cluster a state entry records; undefined when the cluster no longer exists. */
-export async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: AwsOptions | undefined): Promise<KubeClient | undefined> {
+export async function connectRecorded(
+  ctx: ProviderContext,
+  key: string,
+  entry: KubeEntry,
+  o: AwsOptions | undefined,
+): Promise<KubeClient | undefined> {
   const where = whereOf(entry, o);
   try {
     return await eksClient(ctx, where);
@@ -100,7 +140,12 @@ export async function connectRecorded(ctx: ProviderContext, key: string, entry: 
 }
 
 /** Destroy: the tag pctl pushed (only with the service whose build it is), then the repository pctl created when it is empty. */
-export async function removeImages(ctx: ProviderContext, key: string, e: KubeEntry, o: AwsOptions | undefined): Promise<void> {
+export async function removeImages(
+  ctx: ProviderContext,
+  key: string,
+  e: KubeEntry,
+  o: AwsOptions | undefined,
+): Promise<void> {
   const entry = e as Partial<AwsStateExtras> & { image?: string };
   const ecr = entry.ecr;
   if (!ecr?.image) return;
@@ -110,12 +155,19 @@ export async function removeImages(ctx: ProviderContext, key: string, e: KubeEnt
   const ownBuild = typeof entry.image === 'string' && entry.image.startsWith(`pctl-${key}:`);
   const tags = ownBuild ? (ecr.pushedTags ?? (ecr.pushedByPctl ? [tag] : [])) : [];
   for (const t of tags) {
-    if (await deleteTag(sdk, repository, t)) ctx.reporter.info(`deleted ${host}/${repository}:${t} from ECR`, key, Events.ImageDeleted);
+    if (await deleteTag(sdk, repository, t))
+      ctx.reporter.info(`deleted ${host}/${repository}:${t} from ECR`, key, Events.ImageDeleted);
   }
   if (ownBuild && ecr.repositoryCreated) {
     const r = await deleteRepositoryIfEmpty(sdk, repository);
-    if (r === 'deleted') ctx.reporter.info(`deleted the ECR repository ${repository} (pctl created it; it is empty)`, key, Events.EcrRepositoryDeleted);
-    else if (r === 'kept') ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
+    if (r === 'deleted')
+      ctx.reporter.info(
+        `deleted the ECR repository ${repository} (pctl created it; it is empty)`,
+        key,
+        Events.EcrRepositoryDeleted,
+      );
+    else if (r === 'kept')
+      ctx.reporter.info(`the ECR repository ${repository} still holds images pctl did not push: it stays`, key);
   }
   // The local ECR tag pctl made: only on an image its labels say pctl built for the stack.
   if (ecr.image !== entry.image && (await builtForStack(ctx, ecr.image, ctx.stack))) await removeImage(ctx, ecr.image);

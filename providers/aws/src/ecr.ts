@@ -25,7 +25,8 @@ export async function ensureRepository(sdk: AwsSdk, name: string, stack: string)
     const repo = r.repositories?.[0];
     if (repo?.repositoryUri) return { name, uri: repo.repositoryUri, created: false };
   } catch (e) {
-    if (errorName(e) !== 'RepositoryNotFoundException') throw awsError(e, 'ECR DescribeRepositories', `repository ${name} in ${sdk.region}`);
+    if (errorName(e) !== 'RepositoryNotFoundException')
+      throw awsError(e, 'ECR DescribeRepositories', `repository ${name} in ${sdk.region}`);
   }
   try {
     const r = await sdk.ecr.send(
@@ -42,7 +43,8 @@ export async function ensureRepository(sdk: AwsSdk, name: string, stack: string)
     return { name, uri: r.repository.repositoryUri, created: true };
   } catch (e) {
     // Another service of this run made it a moment ago.
-    if (errorName(e) === 'RepositoryAlreadyExistsException') return { ...(await ensureRepository(sdk, name, stack)), created: false };
+    if (errorName(e) === 'RepositoryAlreadyExistsException')
+      return { ...(await ensureRepository(sdk, name, stack)), created: false };
     throw awsError(e, 'ECR CreateRepository', `repository ${name} in ${sdk.region}`);
   }
 }
@@ -50,7 +52,9 @@ export async function ensureRepository(sdk: AwsSdk, name: string, stack: string)
 /** Whether `repository:tag` is in ECR. */
 export async function hasTag(sdk: AwsSdk, repository: string, tag: string): Promise<boolean> {
   try {
-    const r = await sdk.ecr.send(new sdk.ecrModule.DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }));
+    const r = await sdk.ecr.send(
+      new sdk.ecrModule.DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
+    );
     return (r.imageDetails ?? []).some((d) => d.imageTags?.includes(tag));
   } catch (e) {
     if (errorName(e) === 'ImageNotFoundException') return false;
@@ -69,7 +73,13 @@ export async function registryPassword(sdk: AwsSdk, host: string): Promise<{ tok
   }
   const decoded = Buffer.from(token, 'base64').toString();
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  if (!token || !password) throw new PctlError({ code: 'AwsApiError', message: `ECR GetAuthorizationToken for ${host}: no authorization token was returned`, fault: 'environment', exitCode: 1 });
+  if (!token || !password)
+    throw new PctlError({
+      code: 'AwsApiError',
+      message: `ECR GetAuthorizationToken for ${host}: no authorization token was returned`,
+      fault: 'environment',
+      exitCode: 1,
+    });
   return { token, password };
 }
 
@@ -82,14 +92,16 @@ export function dockerLogin(ctx: ProviderContext, sdk: AwsSdk, host: string): Pr
       return { password, secrets: [password, token] };
     },
     what: `logging in to ECR ${host} with the GetAuthorizationToken password`,
-    hint: 'the IAM principal needs ecr:GetAuthorizationToken, and the registry must be the account\'s',
+    hint: "the IAM principal needs ecr:GetAuthorizationToken, and the registry must be the account's",
   });
 }
 
 /** Deletes `repository:tag`; false when it was already gone. */
 export async function deleteTag(sdk: AwsSdk, repository: string, tag: string): Promise<boolean> {
   try {
-    const r = await sdk.ecr.send(new sdk.ecrModule.BatchDeleteImageCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }));
+    const r = await sdk.ecr.send(
+      new sdk.ecrModule.BatchDeleteImageCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
+    );
     return (r.imageIds ?? []).length > 0;
   } catch (e) {
     if (errorName(e) === 'RepositoryNotFoundException') return false;

@@ -27,7 +27,15 @@ export async function describeCluster(sdk: AwsSdk, name: string): Promise<EksClu
       ResourceNotFoundException: `check provider.options.cluster and region (aws eks list-clusters --region ${sdk.region})`,
     });
   }
-  if (!c?.endpoint) throw awsError(Object.assign(new Error(`the cluster has no endpoint yet (status ${c?.status ?? 'unknown'}); wait until it is ACTIVE`), { name: 'ClusterNotReady' }), 'EKS DescribeCluster', `cluster ${name} in ${sdk.region}`);
+  if (!c?.endpoint)
+    throw awsError(
+      Object.assign(
+        new Error(`the cluster has no endpoint yet (status ${c?.status ?? 'unknown'}); wait until it is ACTIVE`),
+        { name: 'ClusterNotReady' },
+      ),
+      'EKS DescribeCluster',
+      `cluster ${name} in ${sdk.region}`,
+    );
   return { arn: c.arn ?? name, endpoint: c.endpoint, caData: c.certificateAuthority?.data };
 }
 
@@ -36,7 +44,11 @@ const tokens = new Map<string, RenewingToken>();
 
 /** A client for the EKS cluster (or for `context` of the user's kubeconfig when set). */
 export async function eksClient(ctx: ProviderContext, where: EksWhere): Promise<KubeClient> {
-  if (where.context) return connect({ context: where.context, hint: `get it with: aws eks update-kubeconfig --name ${where.cluster}${where.region ? ` --region ${where.region}` : ''}` });
+  if (where.context)
+    return connect({
+      context: where.context,
+      hint: `get it with: aws eks update-kubeconfig --name ${where.cluster}${where.region ? ` --region ${where.region}` : ''}`,
+    });
   const sdk = await awsSdk(ctx, where);
   const cluster = await describeCluster(sdk, where.cluster);
   const id = `${cluster.arn}\n${where.credentials?.access_key_id ?? ''}`;

@@ -59,7 +59,14 @@ function stsEndpoint(sdk: AwsSdk): Promise<Endpoint> {
 export async function eksToken(sdk: AwsSdk, cluster: string, now: Date = new Date()): Promise<BearerToken> {
   const ep = await stsEndpoint(sdk);
   const host = ep.port ? `${ep.hostname}:${ep.port}` : ep.hostname;
-  const signer = new SignatureV4({ credentials: sdk.credentials, region: sdk.region, service: 'sts', sha256: Sha256, uriEscapePath: true, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: sdk.credentials,
+    region: sdk.region,
+    service: 'sts',
+    sha256: Sha256,
+    uriEscapePath: true,
+    applyChecksum: false,
+  });
   let signed: HttpRequest;
   try {
     signed = (await signer.presign(
@@ -86,8 +93,19 @@ export async function eksToken(sdk: AwsSdk, cluster: string, now: Date = new Dat
 }
 
 // The order botocore writes the query in (the signature does not depend on it; the token's bytes do).
-const ORDER = ['Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature'];
+const ORDER = [
+  'Action',
+  'Version',
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Security-Token',
+  'X-Amz-Signature',
+];
 const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length - 1);
 
 // RFC 3986 escaping, as SigV4 canonicalises query values.
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

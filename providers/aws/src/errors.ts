@@ -2,7 +2,8 @@
 // message, and the fix (credentials, IAM permission, cluster name, a retry later).
 import { PctlError, type ErrorCode } from '@pctl/core';
 
-const CREDENTIALS_HINT = 'set AWS_PROFILE (aws sso login for SSO profiles) or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or provider.options.credentials';
+const CREDENTIALS_HINT =
+  'set AWS_PROFILE (aws sso login for SSO profiles) or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or provider.options.credentials';
 
 /** The IAM action each call needs (said when AWS answers AccessDenied). */
 const ACTIONS: Record<string, string> = {
@@ -37,7 +38,9 @@ export function awsError(e: unknown, call: string, resource: string, hints: Reco
   if (e instanceof PctlError) return e;
   const err = e as SdkError;
   const name = errorName(e);
-  const said = String(err?.message ?? e).split('\n')[0]!.slice(0, 300);
+  const said = String(err?.message ?? e)
+    .split('\n')[0]!
+    .slice(0, 300);
   const status = err?.$metadata?.httpStatusCode;
   let code: ErrorCode = 'AwsApiError';
   let fault: 'user' | 'environment' = 'environment';
@@ -48,7 +51,11 @@ export function awsError(e: unknown, call: string, resource: string, hints: Reco
   } else if (/^(ExpiredToken|ExpiredTokenException|RequestExpired|TokenRefreshRequired)$/.test(name)) {
     code = 'AwsCredentialsExpired';
     hint ??= 'the session has expired: get new credentials (aws sso login, or a new session token) and run again';
-  } else if (/^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|InvalidSignatureException|IncompleteSignature|MissingAuthenticationToken)/.test(name)) {
+  } else if (
+    /^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|InvalidSignatureException|IncompleteSignature|MissingAuthenticationToken)/.test(
+      name,
+    )
+  ) {
     code = 'AwsCredentialsInvalid';
     hint ??= `the credentials are not valid: check the access key and secret (${CREDENTIALS_HINT})`;
   } else if (/^AccessDenied/.test(name) || status === 403) {
@@ -56,7 +63,8 @@ export function awsError(e: unknown, call: string, resource: string, hints: Reco
     hint ??= `the IAM principal needs ${ACTIONS[call] ?? 'the permission for this call'} on ${resource} (see docs/using/aws.md for the policy)`;
   } else if (/Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(name) || status === 429) {
     code = 'AwsThrottled';
-    hint ??= 'AWS throttled the calls even after retries: run again in a minute, or deploy fewer services at once (--concurrency)';
+    hint ??=
+      'AWS throttled the calls even after retries: run again in a minute, or deploy fewer services at once (--concurrency)';
   } else if (/NotFound/.test(name) || status === 404) {
     code = 'AwsNotFound';
     fault = 'user';

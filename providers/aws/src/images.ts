@@ -11,10 +11,12 @@ export const isLocalBuild = (ref: string): boolean => /^pctl-[a-z0-9][-a-z0-9_.]
 const registryUrl = (r: RegistryConfig | undefined) => (typeof r === 'string' ? r : r?.url);
 
 /** True when the service's own registry is ECR (the provider logs in with the SDK and pushes). */
-export const hasEcrRegistry = (service: ServiceConfig | undefined): boolean => Boolean(service?.registry && isEcrHost(registryUrl(service.registry) ?? ''));
+export const hasEcrRegistry = (service: ServiceConfig | undefined): boolean =>
+  Boolean(service?.registry && isEcrHost(registryUrl(service.registry) ?? ''));
 
 /** The registry host render and plan show before the account is known (AWS's own placeholder). */
-export const placeholderHost = (o: AwsOptions): string => o.registryHost ?? `aws_account_id.dkr.ecr.${regionOption(o) ?? 'region'}.amazonaws.com`;
+export const placeholderHost = (o: AwsOptions): string =>
+  o.registryHost ?? `aws_account_id.dkr.ecr.${regionOption(o) ?? 'region'}.amazonaws.com`;
 
 /** The ECR repository a local build goes to: the `repository` option, else `<stack>-<service>`. */
 export function repositoryOf(o: AwsOptions, localRef: string): string {
@@ -33,7 +35,8 @@ export const createdRepositories = new Set<string>();
 
 // Registry hosts learnt at deploy (the repository's URI), so raw manifests' pctl:// get them too.
 const located = new Map<string, string>();
-export const rememberRepository = (o: AwsOptions, repository: string, uri: string): void => void located.set(`${regionOption(o) ?? ''}/${repository}`, uri);
+export const rememberRepository = (o: AwsOptions, repository: string, uri: string): void =>
+  void located.set(`${regionOption(o) ?? ''}/${repository}`, uri);
 
 /** A local build's reference in ECR: the repository URI once known, else the placeholder host. */
 export function ecrRef(o: AwsOptions, localRef: string): string {
@@ -48,6 +51,11 @@ export function imageFor(p: DeployParams, o: AwsOptions): ClusterImage {
   const ref = target.image.ref;
   if (!ref) return { ref };
   if (target.image.builtByPctl && hasEcrRegistry(target.service)) return { ref, local: ref };
-  if (!target.service.registry && (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) && isLocalBuild(ref)) return { ref: ecrRef(o, ref), local: ref };
+  if (
+    !target.service.registry &&
+    (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) &&
+    isLocalBuild(ref)
+  )
+    return { ref: ecrRef(o, ref), local: ref };
   return { ref };
 }

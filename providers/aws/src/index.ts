@@ -36,7 +36,8 @@ export default defineKubeProvider<AwsOptions>({
       await (await cloud()).removeImages(ctx, key, entry, o);
     },
   },
-  stateExtras: (p, o, image, pushedNow, prev) => awsStateExtras(p, o, image, pushedNow, prev, (uri) => createdRepositories.has(uri)),
+  stateExtras: (p, o, image, pushedNow, prev) =>
+    awsStateExtras(p, o, image, pushedNow, prev, (uri) => createdRepositories.has(uri)),
   planNotes: (_p, o, image) => [
     `EKS cluster ${o.cluster}${regionOption(o) ? ` (${regionOption(o)})` : ''}, namespace ${o.namespace}`,
     ...(image.local ? [`image ${image.ref} (pushed to ECR unless it is there)`] : []),

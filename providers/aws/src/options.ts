@@ -6,7 +6,10 @@ import { z } from 'zod';
 import { resourceName } from '@pctl/core';
 import { KubeServiceOptionsSchema, parseProviderOptions } from '@pctl/kube';
 
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -').max(63);
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and -')
+  .max(63);
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1');
 
 /** The original's credentials, every key optional: what is left out comes from the SDK's chain. Their values are secrets. */
@@ -19,27 +22,43 @@ export const AwsCredentialsSchema = z.strictObject({
 
 export const AwsOptionsSchema = KubeServiceOptionsSchema.extend({
   /** EKS cluster name. */
-  cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'must be an EKS cluster name (letters, digits, - and _)').max(100),
+  cluster: z
+    .string()
+    .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'must be an EKS cluster name (letters, digits, - and _)')
+    .max(100),
   namespace: dnsLabel,
   credentials: AwsCredentialsSchema.optional(),
   /** Region of the cluster and the ECR registry (default: credentials.region, AWS_REGION, the profile's). */
   region: region.optional(),
   /** ECR repository built images are pushed to (default `<stack>-<service>`). */
-  repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be an ECR repository name (lowercase letters, digits, . _ - and /)').max(256).optional(),
+  repository: z
+    .string()
+    .regex(
+      /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+      'must be an ECR repository name (lowercase letters, digits, . _ - and /)',
+    )
+    .max(256)
+    .optional(),
   /** Replaces `<account>.dkr.ecr.<region>.amazonaws.com` as the host images are pushed to and pulled from (a pull-through mirror, tests); host[:port]. */
-  registryHost: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port, without a scheme').optional(),
+  registryHost: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/, 'must be host or host:port, without a scheme')
+    .optional(),
   /** A context of the user's kubeconfig to use instead of asking EKS for the cluster. */
   context: z.string().optional(),
 }).strict();
 export type AwsOptions = z.output<typeof AwsOptionsSchema>;
 
-export const parseOptions = (raw: Record<string, unknown> | undefined): AwsOptions => parseProviderOptions(AwsOptionsSchema, raw);
+export const parseOptions = (raw: Record<string, unknown> | undefined): AwsOptions =>
+  parseProviderOptions(AwsOptionsSchema, raw);
 
 /** The region the options name, if any (else the SDK's chain decides: AWS_REGION, the profile). */
-export const regionOption = (o: Pick<AwsOptions, 'region' | 'credentials'>): string | undefined => o.region ?? o.credentials?.region;
+export const regionOption = (o: Pick<AwsOptions, 'region' | 'credentials'>): string | undefined =>
+  o.region ?? o.credentials?.region;
 
 /** The ECR repository of a service's builds. */
-export const repositoryFor = (o: AwsOptions, stack: string, service: string): string => o.repository ?? resourceName(stack, service);
+export const repositoryFor = (o: AwsOptions, stack: string, service: string): string =>
+  o.repository ?? resourceName(stack, service);
 
 /** An ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]`. */
 export const isEcrHost = (url: string): boolean => /\.dkr\.ecr\./.test(url);

@@ -38,15 +38,27 @@ function markSecret(ctx: ProviderContext, values: (string | undefined)[]): void 
  * (the original's keys are optional) what the block names replaces that part of what the
  * SDK's chain finds, and a block with no key (`{ region }`) is the chain itself.
  */
-export function credentialsFor(c: AwsOptions['credentials'], chain: () => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+export function credentialsFor(
+  c: AwsOptions['credentials'],
+  chain: () => AwsCredentialIdentityProvider,
+): AwsCredentialIdentityProvider {
   if (c?.access_key_id && c.secret_access_key) {
-    const explicit: AwsCredentialIdentity = { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key, ...(c.session_token ? { sessionToken: c.session_token } : {}) };
+    const explicit: AwsCredentialIdentity = {
+      accessKeyId: c.access_key_id,
+      secretAccessKey: c.secret_access_key,
+      ...(c.session_token ? { sessionToken: c.session_token } : {}),
+    };
     return async () => explicit;
   }
   if (!c?.access_key_id && !c?.secret_access_key && !c?.session_token) return chain();
   return async (props) => {
     const found = await chain()(props);
-    return { ...found, accessKeyId: c.access_key_id ?? found.accessKeyId, secretAccessKey: c.secret_access_key ?? found.secretAccessKey, ...(c.session_token ?? found.sessionToken ? { sessionToken: c.session_token ?? found.sessionToken } : {}) };
+    return {
+      ...found,
+      accessKeyId: c.access_key_id ?? found.accessKeyId,
+      secretAccessKey: c.secret_access_key ?? found.secretAccessKey,
+      ...((c.session_token ?? found.sessionToken) ? { sessionToken: c.session_token ?? found.sessionToken } : {}),
+    };
   };
 }
 
@@ -54,7 +66,12 @@ export function credentialsFor(c: AwsOptions['credentials'], chain: () => AwsCre
 export function awsSdk(ctx: ProviderContext, o: Pick<AwsOptions, 'region' | 'credentials'>): Promise<AwsSdk> {
   const c = o.credentials;
   if (c) markSecret(ctx, [c.secret_access_key, c.session_token]);
-  const id = JSON.stringify([regionOption(o) ?? '', c?.access_key_id ?? '', c?.secret_access_key ?? '', c?.session_token ?? '']);
+  const id = JSON.stringify([
+    regionOption(o) ?? '',
+    c?.access_key_id ?? '',
+    c?.secret_access_key ?? '',
+    c?.session_token ?? '',
+  ]);
   let p = sdks.get(id);
   if (!p) {
     p = (async () => {
@@ -72,11 +89,31 @@ export function awsSdk(ctx: ProviderContext, o: Pick<AwsOptions, 'region' | 'cre
       try {
         region = await sts.config.region();
       } catch {
-        throw new PctlError({ code: 'AwsRegionMissing', message: 'no AWS region is set for the aws provider', fault: 'user', hint: REGION_HINT });
+        throw new PctlError({
+          code: 'AwsRegionMissing',
+          message: 'no AWS region is set for the aws provider',
+          fault: 'user',
+          hint: REGION_HINT,
+        });
       }
-      if (!region) throw new PctlError({ code: 'AwsRegionMissing', message: 'no AWS region is set for the aws provider', fault: 'user', hint: REGION_HINT });
+      if (!region)
+        throw new PctlError({
+          code: 'AwsRegionMissing',
+          message: 'no AWS region is set for the aws provider',
+          fault: 'user',
+          hint: REGION_HINT,
+        });
       const withRegion = { ...config, region };
-      return { region, credentials, sts: new stsModule.STSClient(withRegion), ecr: new ecrModule.ECRClient(withRegion), eks: new eksModule.EKSClient(withRegion), ecrModule, eksModule, stsModule };
+      return {
+        region,
+        credentials,
+        sts: new stsModule.STSClient(withRegion),
+        ecr: new ecrModule.ECRClient(withRegion),
+        eks: new eksModule.EKSClient(withRegion),
+        ecrModule,
+        eksModule,
+        stsModule,
+      };
     })();
     sdks.set(id, p);
     p.catch(() => sdks.delete(id));

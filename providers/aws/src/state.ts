@@ -22,14 +22,26 @@ export interface AwsStateExtras extends KubeStateExtras {
 }
 
 /** The entry's aws fields after a deploy; `created` says whether this run made the repository. */
-export function awsStateExtras(p: DeployParams, o: AwsOptions, image: ClusterImage, pushedNow: boolean, prevEntry: KubeEntry, created: (repository: string) => boolean): Omit<AwsStateExtras, keyof KubeStateExtras> {
+export function awsStateExtras(
+  p: DeployParams,
+  o: AwsOptions,
+  image: ClusterImage,
+  pushedNow: boolean,
+  prevEntry: KubeEntry,
+  created: (repository: string) => boolean,
+): Omit<AwsStateExtras, keyof KubeStateExtras> {
   const prev = (p.previous?.destroyed ? {} : prevEntry) as Partial<AwsStateExtras>;
   const before = prevEntry as Partial<AwsStateExtras>;
   const out: Omit<AwsStateExtras, keyof KubeStateExtras> = {
-    aws: { ...(regionOption(o) ? { region: regionOption(o) } : {}), eksCluster: o.cluster, ...(o.context ? { context: o.context } : {}) },
+    aws: {
+      ...(regionOption(o) ? { region: regionOption(o) } : {}),
+      eksCluster: o.cluster,
+      ...(o.context ? { context: o.context } : {}),
+    },
   };
   if (!image.local) {
-    const url = typeof p.target.service.registry === 'string' ? p.target.service.registry : p.target.service.registry?.url;
+    const url =
+      typeof p.target.service.registry === 'string' ? p.target.service.registry : p.target.service.registry?.url;
     if (url) out.registryUrl = url;
     return out;
   }
@@ -44,7 +56,8 @@ export function awsStateExtras(p: DeployParams, o: AwsOptions, image: ClusterIma
     pushedByPctl,
     pushedTags: [...new Set([...earlier, ...(pushedByPctl ? [tag] : [])])],
     // Sticky: a repository pctl made stays pctl's across redeploys (and a destroy that kept it).
-    repositoryCreated: created(out.registryUrl) || (before.registryUrl === out.registryUrl && Boolean(before.ecr?.repositoryCreated)),
+    repositoryCreated:
+      created(out.registryUrl) || (before.registryUrl === out.registryUrl && Boolean(before.ecr?.repositoryCreated)),
   };
   return out;
 }

@@ -4,7 +4,16 @@
 // route only, never a request body, so no env value is printed) and its failure worded
 // as what failed.
 import os from 'node:os';
-import { engineError, engineFor, engineStatusCode, maskSecrets, PctlError, type Engine, type ProviderContext, type SshTarget } from '@pctl/core';
+import {
+  engineError,
+  engineFor,
+  engineStatusCode,
+  maskSecrets,
+  PctlError,
+  type Engine,
+  type ProviderContext,
+  type SshTarget,
+} from '@pctl/core';
 import type Docker from 'dockerode';
 import type { DockerOptions } from './options.js';
 
@@ -77,7 +86,13 @@ export function messageOf(e: unknown): string {
 // called that. `/`, `:` and `@` stay (`registry:5000/repo:tag`, `repo@sha256:...`).
 export function pathPart(value: string): string {
   if (value === '' || value.split('/').some((s) => s === '.' || s === '..' || s === '')) {
-    throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `${JSON.stringify(value)} cannot name a Docker object`, hint: 'correct the name in the stack file or the state file' });
+    throw new PctlError({
+      code: 'StateInvalid',
+      exitCode: 2,
+      fault: 'user',
+      message: `${JSON.stringify(value)} cannot name a Docker object`,
+      hint: 'correct the name in the stack file or the state file',
+    });
   }
   return value.replace(/[^\w.:@\/+=,~-]/g, (c) => encodeURIComponent(c));
 }

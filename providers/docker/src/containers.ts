@@ -29,13 +29,22 @@ export interface Found {
 }
 
 // The containers, volumes or networks carrying every one of these labels, sorted by name.
-export async function listByLabel(api: Api, kind: 'container' | 'volume' | 'network', labels: string[], running = false): Promise<Found[]> {
+export async function listByLabel(
+  api: Api,
+  kind: 'container' | 'volume' | 'network',
+  labels: string[],
+  running = false,
+): Promise<Found[]> {
   const filters = JSON.stringify({ label: labels, ...(running ? { status: ['running'] } : {}) });
   const route = `GET /${kind}s${kind === 'container' ? '/json' : ''}?filters=${filters}`;
   let found: Found[];
   if (kind === 'container') {
     const list = await api.call(route, 'listing containers', (d) => d.listContainers({ all: !running, filters }));
-    found = list.map((c) => ({ name: (c.Names[0] ?? c.Id).replace(/^\//, ''), id: c.Id, key: c.Labels?.['pctl-service'] ?? '' }));
+    found = list.map((c) => ({
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      id: c.Id,
+      key: c.Labels?.['pctl-service'] ?? '',
+    }));
   } else if (kind === 'volume') {
     const list = await api.call(route, 'listing volumes', (d) => d.listVolumes({ filters }));
     found = (list.Volumes ?? []).map((v) => ({ name: v.Name, id: v.Name, key: v.Labels?.['pctl-service'] ?? '' }));
@@ -68,21 +77,26 @@ export async function inspect(api: Api, names: string[]): Promise<Inspect[]> {
 // waited for with the engine's wait endpoint (condition `removed`), not by polling.
 export async function removeContainers(api: Api, names: string[]): Promise<void> {
   const removals = containerRemovals(api.engine, PARALLEL);
-  await Promise.all(names.map((name) => removals.run(async () => {
-    const c = api.docker.getContainer(pathPart(name));
-    api.log(`DELETE /containers/${pathPart(name)}?force=1&v=1`);
-    try {
-      await c.remove({ force: true, v: true });
-      return;
-    } catch (e) {
-      if (statusOf(e) === 404) return;
-      if (!(statusOf(e) === 409 && /already in progress/.test(messageOf(e)))) throw api.fail(e, `removing container ${name}`);
-    }
-    api.log(`POST /containers/${pathPart(name)}/wait?condition=removed`);
-    try {
-      await c.wait({ condition: 'removed' });
-    } catch (e) {
-      if (statusOf(e) !== 404) throw api.fail(e, `waiting for the removal of ${name}`);
-    }
-  })));
+  await Promise.all(
+    names.map((name) =>
+      removals.run(async () => {
+        const c = api.docker.getContainer(pathPart(name));
+        api.log(`DELETE /containers/${pathPart(name)}?force=1&v=1`);
+        try {
+          await c.remove({ force: true, v: true });
+          return;
+        } catch (e) {
+          if (statusOf(e) === 404) return;
+          if (!(statusOf(e) === 409 && /already in progress/.test(messageOf(e))))
+            throw api.fail(e, `removing container ${name}`);
+        }
+        api.log(`POST /containers/${pathPart(name)}/wait?condition=removed`);
+        try {
+          await c.wait({ condition: 'removed' });
+        } catch (e) {
+          if (statusOf(e) !== 404) throw api.fail(e, `waiting for the removal of ${name}`);
+        }
+      }),
+    ),
+  );
 }

@@ -10,7 +10,8 @@ const target = (over: Partial<ServiceTarget['service']> = {}, ref = 'busybox:lat
   fingerprint: 'f',
   image: { ref, builtByPctl: false },
 });
-const spec = (over: Partial<ServiceTarget['service']> = {}, first = true) => createSpec({ target: target(over), net: 'pctl-s', first, volumes: [{ name: 's-api-storage', path: '/data' }] });
+const spec = (over: Partial<ServiceTarget['service']> = {}, first = true) =>
+  createSpec({ target: target(over), net: 'pctl-s', first, volumes: [{ name: 's-api-storage', path: '/data' }] });
 
 describe('the container create body', () => {
   it('joins the network with the service name as alias, except a start-first replacement before its handover', () => {
@@ -21,7 +22,11 @@ describe('the container create body', () => {
   });
 
   it('carries env values verbatim as data, line breaks and all', () => {
-    expect(spec({ env: { TOKEN: 'Qz7-secret', PEM: 'a\nb', EMPTY: '' } }).Env).toEqual(['TOKEN=Qz7-secret', 'PEM=a\nb', 'EMPTY=']);
+    expect(spec({ env: { TOKEN: 'Qz7-secret', PEM: 'a\nb', EMPTY: '' } }).Env).toEqual([
+      'TOKEN=Qz7-secret',
+      'PEM=a\nb',
+      'EMPTY=',
+    ]);
   });
 
   it('runs the command as sh -c <command>, the value one array element', () => {
@@ -44,18 +49,41 @@ describe('the container create body', () => {
   });
 
   it('has the network with the service name as alias, the restart policy, labels, volumes and limits', () => {
-    const s = spec({ volumes: [{ path: '/data' }, { path: '/cfg', hostPath: '/srv/cfg', readOnly: true }], scale: { replica: 1, cpu: '250m', memory: '512Mi' } });
-    expect(s.HostConfig).toMatchObject({ NetworkMode: 'pctl-s', RestartPolicy: { Name: 'unless-stopped' }, Binds: ['s-api-storage:/data', '/srv/cfg:/cfg:ro'], NanoCpus: 250_000_000, Memory: 512 * 1024 ** 2 });
+    const s = spec({
+      volumes: [{ path: '/data' }, { path: '/cfg', hostPath: '/srv/cfg', readOnly: true }],
+      scale: { replica: 1, cpu: '250m', memory: '512Mi' },
+    });
+    expect(s.HostConfig).toMatchObject({
+      NetworkMode: 'pctl-s',
+      RestartPolicy: { Name: 'unless-stopped' },
+      Binds: ['s-api-storage:/data', '/srv/cfg:/cfg:ro'],
+      NanoCpus: 250_000_000,
+      Memory: 512 * 1024 ** 2,
+    });
     expect(s.NetworkingConfig).toEqual({ EndpointsConfig: { 'pctl-s': { Aliases: ['api'] } } });
-    expect(s.Labels).toEqual({ 'managed-by': 'pctl', 'pctl-stack': 's', 'pctl-service': 's-api', 'pctl-fingerprint': 'f' });
+    expect(s.Labels).toEqual({
+      'managed-by': 'pctl',
+      'pctl-stack': 's',
+      'pctl-service': 's-api',
+      'pctl-fingerprint': 'f',
+    });
   });
 
   it('has the health check as --health-cmd/--health-interval/--health-retries made it', () => {
-    expect(spec({ health: { command: 'wget -qO- localhost', interval: 5, retries: 3 } } as Partial<ServiceTarget['service']>).Healthcheck).toEqual({ Test: ['CMD-SHELL', 'wget -qO- localhost'], Interval: 5e9, Retries: 3, StartPeriod: 0 });
+    expect(
+      spec({ health: { command: 'wget -qO- localhost', interval: 5, retries: 3 } } as Partial<ServiceTarget['service']>)
+        .Healthcheck,
+    ).toEqual({ Test: ['CMD-SHELL', 'wget -qO- localhost'], Interval: 5e9, Retries: 3, StartPeriod: 0 });
   });
 
   it('converts sizes and durations as the docker CLI reads them', () => {
-    expect([memoryBytes('512m'), memoryBytes('1g'), memoryBytes('64k'), memoryBytes('100b'), memoryBytes('1.5g')]).toEqual([512 * 1024 ** 2, 1024 ** 3, 65536, 100, 1.5 * 1024 ** 3]);
+    expect([
+      memoryBytes('512m'),
+      memoryBytes('1g'),
+      memoryBytes('64k'),
+      memoryBytes('100b'),
+      memoryBytes('1.5g'),
+    ]).toEqual([512 * 1024 ** 2, 1024 ** 3, 65536, 100, 1.5 * 1024 ** 3]);
     expect([nanoseconds('10s'), nanoseconds('1m30s'), nanoseconds('500ms')]).toEqual([10e9, 90e9, 5e8]);
     expect(() => nanoseconds('ten')).toThrow();
   });

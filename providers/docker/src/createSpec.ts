@@ -30,7 +30,14 @@ export function createSpec(p: SpecParams): Docker.ContainerCreateOptions {
     Labels: { ...p.target.labels, 'pctl-fingerprint': p.target.fingerprint },
     ...(ports ? { ExposedPorts: Object.fromEntries(Object.keys(ports).map((k) => [k, {}])) } : {}),
     ...(svc.health
-      ? { Healthcheck: { Test: ['CMD-SHELL', svc.health.command], Interval: nanoseconds(durationSeconds(svc.health.interval)), Retries: svc.health.retries, StartPeriod: 0 } }
+      ? {
+          Healthcheck: {
+            Test: ['CMD-SHELL', svc.health.command],
+            Interval: nanoseconds(durationSeconds(svc.health.interval)),
+            Retries: svc.health.retries,
+            StartPeriod: 0,
+          },
+        }
       : {}),
     HostConfig: {
       NetworkMode: p.net,
@@ -38,7 +45,9 @@ export function createSpec(p: SpecParams): Docker.ContainerCreateOptions {
       // As `-v name:path` and `-v host:path[:ro]` do (a missing host folder is created).
       Binds: [
         ...p.volumes.map((v) => `${v.name}:${v.path}`),
-        ...(svc.volumes ?? []).flatMap((v) => (v.hostPath === undefined ? [] : [`${v.hostPath}:${v.path}${v.readOnly ? ':ro' : ''}`])),
+        ...(svc.volumes ?? []).flatMap((v) =>
+          v.hostPath === undefined ? [] : [`${v.hostPath}:${v.path}${v.readOnly ? ':ro' : ''}`],
+        ),
       ],
       ...(ports ? { PortBindings: ports } : {}),
       ...(svc.scale?.cpu !== undefined ? { NanoCpus: Math.round(Number(dockerCpus(svc.scale.cpu)) * 1e9) } : {}),
@@ -50,7 +59,9 @@ export function createSpec(p: SpecParams): Docker.ContainerCreateOptions {
 
 // `PortBindings` as `-p [ip:][host:]container[/proto]` makes them, ranges one port each;
 // a port with no host part binds the same host port, `ip::port` a random one.
-function portBindings(entries: (number | string)[] | undefined): Record<string, { HostIp: string; HostPort: string }[]> | undefined {
+function portBindings(
+  entries: (number | string)[] | undefined,
+): Record<string, { HostIp: string; HostPort: string }[]> | undefined {
   if (!entries?.length) return undefined;
   const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const entry of entries) {

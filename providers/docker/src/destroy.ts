@@ -14,14 +14,29 @@ import { provenAdopted, removeVolumes } from './volumes.js';
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
   // Only a key that parses names a service's objects (a recovered `""` once took the stack's).
-  if (serviceOfKey(ctx.stack, key) === undefined) throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`, hint: 'remove that entry from the state file' });
+  if (serviceOfKey(ctx.stack, key) === undefined)
+    throw new PctlError({
+      code: 'StateInvalid',
+      exitCode: 2,
+      fault: 'user',
+      message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`,
+      hint: 'remove that entry from the state file',
+    });
   const api = await connect(ctx, entryOptions(entry));
   const mine = stackFilters(ctx.stack, key);
   // Before the containers go: an adopted original volume is proven the service's by their mounts.
   const adopted = await provenAdopted(api, ctx.stack, key, entry);
-  await removeContainers(api, (await listByLabel(api, 'container', mine)).map((c) => c.id));
+  await removeContainers(
+    api,
+    (await listByLabel(api, 'container', mine)).map((c) => c.id),
+  );
   const left = await listByLabel(api, 'container', mine);
-  if (left.length) throw new PctlError({ code: 'DestroyIncomplete', message: `${key}: containers still present after removal: ${left.map((c) => c.name).join(', ')}`, fault: 'environment' });
+  if (left.length)
+    throw new PctlError({
+      code: 'DestroyIncomplete',
+      message: `${key}: containers still present after removal: ${left.map((c) => c.name).join(', ')}`,
+      fault: 'environment',
+    });
   await Promise.all([
     removeVolumes(api, ctx.stack, key, adopted),
     // Another service of the stack may run the same image (a shared build).

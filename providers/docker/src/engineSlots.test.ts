@@ -7,15 +7,17 @@ function jobs() {
   let most = 0;
   const release: (() => void)[] = [];
   const started: number[] = [];
-  const job = (i: number, fail = false) => async () => {
-    now++;
-    most = Math.max(most, now);
-    started.push(i);
-    await new Promise<void>((r) => release.push(r));
-    now--;
-    if (fail) throw new Error(`job ${i} failed`);
-    return i;
-  };
+  const job =
+    (i: number, fail = false) =>
+    async () => {
+      now++;
+      most = Math.max(most, now);
+      started.push(i);
+      await new Promise<void>((r) => release.push(r));
+      now--;
+      if (fail) throw new Error(`job ${i} failed`);
+      return i;
+    };
   // Resolves once `count` jobs are waiting to be released.
   const inFlight = async (count: number) => {
     while (release.length < count) await new Promise((r) => setImmediate(r));

@@ -3,7 +3,11 @@
 import type { DeployParams, StateEntry } from '@pctl/core';
 import type { DockerOptions } from './options.js';
 
-export function serviceEntry(target: DeployParams['target'], o: DockerOptions, owned: { network: string; containers: string[]; volumes: string[]; adoptedVolumes?: string[] }): StateEntry {
+export function serviceEntry(
+  target: DeployParams['target'],
+  o: DockerOptions,
+  owned: { network: string; containers: string[]; volumes: string[]; adoptedVolumes?: string[] },
+): StateEntry {
   return {
     provider: 'docker',
     host: o.host ?? 'local',

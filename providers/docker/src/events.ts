@@ -26,7 +26,9 @@ export interface EventWatch {
 // so none of their starts, deaths or health changes is missed.
 export async function watchService(api: Api, stack: string, key: string): Promise<EventWatch> {
   const filters = JSON.stringify({ type: ['container'], label: stackFilters(stack, key) });
-  const stream = (await api.call(`GET /events?filters=${filters}`, 'watching container events', (d) => d.getEvents({ filters }))) as NodeJS.ReadableStream & { destroy?: () => void };
+  const stream = (await api.call(`GET /events?filters=${filters}`, 'watching container events', (d) =>
+    d.getEvents({ filters }),
+  )) as NodeJS.ReadableStream & { destroy?: () => void };
   const queue: EngineEvent[] = [];
   let wake: (() => void) | undefined;
   let done = false;

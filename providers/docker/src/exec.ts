@@ -14,9 +14,20 @@ export async function exec(p: ExecParams): Promise<ExecOutcome> {
   const r = await pickReplica(api, p.ctx, p.key, p.replica);
   const what = `running ${JSON.stringify(p.command[0])} in ${r.container}`;
   const tty = Boolean(p.tty);
-  const body = { Cmd: p.command, AttachStdin: Boolean(p.stdin), AttachStdout: true, AttachStderr: true, Tty: tty, ...(p.tty ? { ConsoleSize: [p.tty.rows, p.tty.columns] as [number, number] } : {}) };
-  const created = await api.call(`POST /containers/${pathPart(r.container)}/exec`, what, (d) => d.getContainer(r.id).exec(bodyOnly(body)));
-  const stream = (await api.call(`POST /exec/${created.id}/start`, what, () => created.start({ hijack: true, stdin: Boolean(p.stdin), Tty: tty }))) as Duplex;
+  const body = {
+    Cmd: p.command,
+    AttachStdin: Boolean(p.stdin),
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: tty,
+    ...(p.tty ? { ConsoleSize: [p.tty.rows, p.tty.columns] as [number, number] } : {}),
+  };
+  const created = await api.call(`POST /containers/${pathPart(r.container)}/exec`, what, (d) =>
+    d.getContainer(r.id).exec(bodyOnly(body)),
+  );
+  const stream = (await api.call(`POST /exec/${created.id}/start`, what, () =>
+    created.start({ hijack: true, stdin: Boolean(p.stdin), Tty: tty }),
+  )) as Duplex;
   const resize = (size: { rows: number; columns: number }) => {
     api.log(`POST /exec/${created.id}/resize?h=${size.rows}&w=${size.columns}`);
     created.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
@@ -66,11 +77,21 @@ function pump(stream: Duplex, p: ExecParams, tty: boolean): Promise<void> {
 }
 
 // The exit code the engine recorded; it may lag the end of the output by a moment.
-async function exitCode(api: Api, created: { id: string; inspect(): Promise<{ Running: boolean; ExitCode: number | null }> }, what: string): Promise<number> {
+async function exitCode(
+  api: Api,
+  created: { id: string; inspect(): Promise<{ Running: boolean; ExitCode: number | null }> },
+  what: string,
+): Promise<number> {
   for (let i = 0; ; i++) {
     const s = await api.call(`GET /exec/${created.id}/json`, what, () => created.inspect());
     if (!s.Running && typeof s.ExitCode === 'number') return s.ExitCode;
-    if (i >= 100) throw new PctlError({ code: 'DockerApiError', message: `${what}: the engine reports the command still running after its output ended`, fault: 'environment', exitCode: 1 });
+    if (i >= 100)
+      throw new PctlError({
+        code: 'DockerApiError',
+        message: `${what}: the engine reports the command still running after its output ended`,
+        fault: 'environment',
+        exitCode: 1,
+      });
     await new Promise((r) => setTimeout(r, Math.min(10 * (i + 1), 200)));
   }
 }

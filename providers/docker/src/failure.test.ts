@@ -11,10 +11,12 @@ const frame = (stream: number, text: string) => {
 
 describe('container logs', () => {
   it('read a non-TTY log stream frame by frame, stdout and stderr in order', () => {
-    expect(demuxLogs(Buffer.concat([frame(1, 'starting\n'), frame(2, 'config file missing\n')]))).toBe('starting\nconfig file missing\n');
+    expect(demuxLogs(Buffer.concat([frame(1, 'starting\n'), frame(2, 'config file missing\n')]))).toBe(
+      'starting\nconfig file missing\n',
+    );
   });
 
-  it('read a TTY container\'s log as plain text', () => {
+  it("read a TTY container's log as plain text", () => {
     expect(demuxLogs(Buffer.from('plain output\n'))).toBe('plain output\n');
   });
 });

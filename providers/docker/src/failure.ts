@@ -29,7 +29,13 @@ async function logTail(api: Api, name: string, until?: string): Promise<string> 
   const query = `tail=20&stdout=1&stderr=1${until ? `&until=${until}` : ''}`;
   api.log(`GET /containers/${pathPart(name)}/logs?${query}`);
   try {
-    const buf = (await api.docker.getContainer(pathPart(name)).logs({ stdout: true, stderr: true, tail: 20, follow: false, ...(until ? { until: until as unknown as number } : {}) })) as unknown as Buffer;
+    const buf = (await api.docker.getContainer(pathPart(name)).logs({
+      stdout: true,
+      stderr: true,
+      tail: 20,
+      follow: false,
+      ...(until ? { until: until as unknown as number } : {}),
+    })) as unknown as Buffer;
     return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).trim();
   } catch {
     // The logs only explain the failure: without them it is still reported.
@@ -38,17 +44,25 @@ async function logTail(api: Api, name: string, until?: string): Promise<string> 
 }
 
 // The error of a container that exited, restarted or turned unhealthy.
-export async function containerFailure(api: Api, key: string, p: { name: string; state?: Inspect; death?: Death; unhealthy?: boolean }): Promise<PctlError> {
+export async function containerFailure(
+  api: Api,
+  key: string,
+  p: { name: string; state?: Inspect; death?: Death; unhealthy?: boolean },
+): Promise<PctlError> {
   const restarts = p.state?.RestartCount ?? 0;
   const text = await logTail(api, p.name, p.death?.at);
   const code = p.death?.exitCode ?? p.state?.State.ExitCode;
-  const why = p.unhealthy ? 'is unhealthy' : `exited with code ${code}${restarts > 0 ? ` (restarted ${restarts}×)` : ''}`;
+  const why = p.unhealthy
+    ? 'is unhealthy'
+    : `exited with code ${code}${restarts > 0 ? ` (restarted ${restarts}×)` : ''}`;
   return new PctlError({
     code: 'ContainerFailed',
     exitCode: 1,
     message: `${key}: container ${p.name} ${why}${text ? `: ${lastLines(text, 1)}` : ''}`,
     fault: 'user',
     hint: `see docker logs ${p.name}`,
-    detail: text ? `last log lines of ${p.name}${p.death?.at ? ' (the run that failed)' : ''}:\n${lastLines(text, 20)}` : undefined,
+    detail: text
+      ? `last log lines of ${p.name}${p.death?.at ? ' (the run that failed)' : ''}:\n${lastLines(text, 20)}`
+      : undefined,
   });
 }

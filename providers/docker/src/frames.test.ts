@@ -12,12 +12,21 @@ const frame = (kind: number, text: string | Buffer) => {
 
 describe('the engine stream, demultiplexed', () => {
   it('gives each frame to its stream, whatever the cuts of the transport', () => {
-    const all = Buffer.concat([frame(1, 'out one\n'), frame(2, Buffer.from([0, 13, 10, 255])), frame(1, ''), frame(1, 'out two')]);
+    const all = Buffer.concat([
+      frame(1, 'out one\n'),
+      frame(2, Buffer.from([0, 13, 10, 255])),
+      frame(1, ''),
+      frame(1, 'out two'),
+    ]);
     for (const cut of [1, 3, 7, 8, 9, all.length]) {
       const got: [string, Buffer][] = [];
       const r = frameReader((s, b) => got.push([s, Buffer.from(b)]));
       for (let i = 0; i < all.length; i += cut) r.push(all.subarray(i, i + cut));
-      expect(got.map(([s, b]) => `${s}:${b.toString('hex')}`)).toEqual([`stdout:${Buffer.from('out one\n').toString('hex')}`, 'stderr:000d0aff', `stdout:${Buffer.from('out two').toString('hex')}`]);
+      expect(got.map(([s, b]) => `${s}:${b.toString('hex')}`)).toEqual([
+        `stdout:${Buffer.from('out one\n').toString('hex')}`,
+        'stderr:000d0aff',
+        `stdout:${Buffer.from('out two').toString('hex')}`,
+      ]);
       expect(r.rest()).toBe(0);
     }
   });
@@ -33,7 +42,7 @@ describe('the engine stream, demultiplexed', () => {
     expect(got.at(-1)).toBe('stdout:d');
   });
 
-  it('turns the engine\'s nanosecond times into since/until values exactly', () => {
+  it("turns the engine's nanosecond times into since/until values exactly", () => {
     expect(unixNanos('2026-12-06T21:13:12.950752968Z')).toBe('1796591592.950752968');
     expect(unixNanos('2026-12-06T21:13:12Z')).toBe('1796591592.000000000');
     expect(unixNanos('2026-12-06T22:13:12.5+01:00')).toBe('1796591592.500000000');

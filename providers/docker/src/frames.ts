@@ -5,7 +5,10 @@
 export type StreamName = 'stdout' | 'stderr';
 
 // A feeder: give it chunks as they arrive, it calls `out` with each frame's payload.
-export function frameReader(out: (stream: StreamName, bytes: Buffer) => void): { push(chunk: Buffer): void; rest(): number } {
+export function frameReader(out: (stream: StreamName, bytes: Buffer) => void): {
+  push(chunk: Buffer): void;
+  rest(): number;
+} {
   let pending: Buffer = Buffer.alloc(0);
   return {
     push(chunk) {
@@ -26,7 +29,10 @@ export function frameReader(out: (stream: StreamName, bytes: Buffer) => void): {
 
 // A line splitter per stream: whole lines (without `\n`, a `\r` before it dropped) as they
 // complete; `flush` gives the unfinished last ones.
-export function lineReader(out: (stream: StreamName, line: string) => void): { push(stream: StreamName, bytes: Buffer): void; flush(): void } {
+export function lineReader(out: (stream: StreamName, line: string) => void): {
+  push(stream: StreamName, bytes: Buffer): void;
+  flush(): void;
+} {
   const partial: Record<StreamName, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
   const emit = (stream: StreamName, b: Buffer) => out(stream, b.toString('utf8').replace(/\r$/, ''));
   return {

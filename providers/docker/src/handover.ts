@@ -19,22 +19,35 @@ export const nextName = (name: string) => `${name}${NEXT}`;
 // are set when it joins. Its own connections opened before are reset once, its address changes.
 export async function takeAlias(api: Api, p: { net: string; container: string; alias: string }): Promise<void> {
   const network = api.docker.getNetwork(pathPart(p.net));
-  await api.call(`POST /networks/${pathPart(p.net)}/disconnect (${p.container})`, `moving ${p.container} to the service's alias`, () => network.disconnect({ Container: p.container, Force: true }));
-  await api.call(`POST /networks/${pathPart(p.net)}/connect (${p.container})`, `giving ${p.container} the alias ${p.alias}`, () => network.connect({ Container: p.container, EndpointConfig: { Aliases: [p.alias] } }));
+  await api.call(
+    `POST /networks/${pathPart(p.net)}/disconnect (${p.container})`,
+    `moving ${p.container} to the service's alias`,
+    () => network.disconnect({ Container: p.container, Force: true }),
+  );
+  await api.call(
+    `POST /networks/${pathPart(p.net)}/connect (${p.container})`,
+    `giving ${p.container} the alias ${p.alias}`,
+    () => network.connect({ Container: p.container, EndpointConfig: { Aliases: [p.alias] } }),
+  );
 }
 
 // Stops a container with its own stop timeout (the engine's: SIGTERM, then SIGKILL) and removes it.
 export async function retire(api: Api, containers: { id: string; name: string }[]): Promise<void> {
-  await Promise.all(containers.map(async (c) => {
-    api.log(`POST /containers/${pathPart(c.name)}/stop`);
-    try {
-      await api.docker.getContainer(c.id).stop();
-    } catch (e) {
-      // 304: already stopped; 404: already gone.
-      if (statusOf(e) !== 304 && statusOf(e) !== 404) throw api.fail(e, `stopping ${c.name}`);
-    }
-  }));
-  await removeContainers(api, containers.map((c) => c.id));
+  await Promise.all(
+    containers.map(async (c) => {
+      api.log(`POST /containers/${pathPart(c.name)}/stop`);
+      try {
+        await api.docker.getContainer(c.id).stop();
+      } catch (e) {
+        // 304: already stopped; 404: already gone.
+        if (statusOf(e) !== 304 && statusOf(e) !== 404) throw api.fail(e, `stopping ${c.name}`);
+      }
+    }),
+  );
+  await removeContainers(
+    api,
+    containers.map((c) => c.id),
+  );
 }
 
 // Stops a container (kept: it comes back if its replacement fails).
@@ -59,11 +72,16 @@ export async function restartKept(api: Api, c: { id: string; name: string }): Pr
 
 // The replacement takes the old container's name.
 export async function takeName(api: Api, from: string, to: string): Promise<void> {
-  await api.call(`POST /containers/${pathPart(from)}/rename?name=${pathPart(to)}`, `renaming ${from} to ${to}`, (d) => d.getContainer(pathPart(from)).rename({ name: to }));
+  await api.call(`POST /containers/${pathPart(from)}/rename?name=${pathPart(to)}`, `renaming ${from} to ${to}`, (d) =>
+    d.getContainer(pathPart(from)).rename({ name: to }),
+  );
 }
 
 // Finishes or undoes the handovers a killed run left for this service (see the top).
-export async function recoverHandovers(api: Api, p: { stack: string; key: string; net: string; alias: string }): Promise<void> {
+export async function recoverHandovers(
+  api: Api,
+  p: { stack: string; key: string; net: string; alias: string },
+): Promise<void> {
   const found = await listByLabel(api, 'container', stackFilters(p.stack, p.key));
   const byName = new Map(found.map((c) => [c.name, c]));
   for (const temp of found.filter((c) => c.name.endsWith(NEXT))) {

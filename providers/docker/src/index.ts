@@ -28,7 +28,19 @@ export const dockerProvider = defineProvider({
   validateService: (svc) => {
     const host = validateOptions(svc.provider.options ?? {}).length ? undefined : options(svc.provider.options).host;
     if (!host) return engineLimitIssues(svc);
-    return [...engineLimitIssues(svc), ...(svc.volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [{ path: ['volumes', i], message: `a host folder (${v.hostPath}) cannot be mounted on the remote Docker host ${host}: it names a folder on this machine (use { path: ${v.path} } for storage on that host)` }] : []))];
+    return [
+      ...engineLimitIssues(svc),
+      ...(svc.volumes ?? []).flatMap((v, i) =>
+        v.hostPath !== undefined
+          ? [
+              {
+                path: ['volumes', i],
+                message: `a host folder (${v.hostPath}) cannot be mounted on the remote Docker host ${host}: it names a folder on this machine (use { path: ${v.path} } for storage on that host)`,
+              },
+            ]
+          : [],
+      ),
+    ];
   },
   needsPush: (raw) => Boolean(options(raw).host),
   adopt,

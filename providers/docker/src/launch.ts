@@ -12,18 +12,36 @@ export interface Launched {
 }
 
 // Creates the container (not started): its body goes only in the request body.
-export async function createContainer(api: Api, name: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-  return api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) => d.createContainer(bodyOnly(spec, { name })));
+export async function createContainer(
+  api: Api,
+  name: string,
+  spec: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> {
+  return api.call(`POST /containers/create?name=${name}`, `creating ${name}`, (d) =>
+    d.createContainer(bodyOnly(spec, { name })),
+  );
 }
 
 // Starts a created container.
-export async function startContainer(api: Api, container: Docker.Container, name: string, target: ServiceTarget): Promise<Launched> {
+export async function startContainer(
+  api: Api,
+  container: Docker.Container,
+  name: string,
+  target: ServiceTarget,
+): Promise<Launched> {
   api.log(`POST /containers/${name}/start`);
   try {
     await container.start();
   } catch (e) {
     if (/port is already allocated|address already in use/i.test(messageOf(e))) {
-      throw new PctlError({ code: 'PortInUse', exitCode: 1, message: `${target.key}: a published port is already in use (${(target.service.ports ?? []).join(', ')})`, fault: 'user', hint: `free the port or change services.${target.name}.ports`, detail: messageOf(e) });
+      throw new PctlError({
+        code: 'PortInUse',
+        exitCode: 1,
+        message: `${target.key}: a published port is already in use (${(target.service.ports ?? []).join(', ')})`,
+        fault: 'user',
+        hint: `free the port or change services.${target.name}.ports`,
+        detail: messageOf(e),
+      });
     }
     throw api.fail(e, `starting ${name}`);
   }

@@ -15,7 +15,8 @@ export async function logs(p: LogsParams): Promise<void> {
   const api = await serviceApi(p.ctx, p.key, p.entry);
   if (p.previous) return previousLogs(api, p);
   if (p.follow) return followLogs(api, p);
-  for (const r of await serviceReplicas(api, p.ctx, p.key)) await streamReplica(api, p, r, { follow: false, since: sinceOf(p.since) });
+  for (const r of await serviceReplicas(api, p.ctx, p.key))
+    await streamReplica(api, p, r, { follow: false, since: sinceOf(p.since) });
 }
 
 /** `seconds.nanoseconds`, as the engine takes `since` and `until`. */
@@ -32,10 +33,27 @@ export function unixNanos(rfc3339: string): string | undefined {
 }
 
 // The lines of one container, as they come; resolves when its stream ends or the signal aborts.
-async function streamReplica(api: Api, p: LogsParams, r: Replica, o: { follow: boolean; since?: string; until?: string; tail?: boolean }): Promise<void> {
-  const query = { stdout: true, stderr: true, timestamps: true, follow: o.follow, ...(o.since ? { since: o.since } : {}), ...(o.until ? { until: o.until } : {}), ...(p.tail !== undefined && o.tail !== false ? { tail: p.tail } : {}) };
+async function streamReplica(
+  api: Api,
+  p: LogsParams,
+  r: Replica,
+  o: { follow: boolean; since?: string; until?: string; tail?: boolean },
+): Promise<void> {
+  const query = {
+    stdout: true,
+    stderr: true,
+    timestamps: true,
+    follow: o.follow,
+    ...(o.since ? { since: o.since } : {}),
+    ...(o.until ? { until: o.until } : {}),
+    ...(p.tail !== undefined && o.tail !== false ? { tail: p.tail } : {}),
+  };
   const route = `GET /containers/${pathPart(r.container)}/logs?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v === true ? 1 : v)])).toString()}`;
-  const res = (await api.call(route, `reading the logs of ${r.container}`, (d) => d.getContainer(r.id).logs(query as never) as unknown as Promise<unknown>)) as unknown as Buffer | NodeJS.ReadableStream;
+  const res = (await api.call(
+    route,
+    `reading the logs of ${r.container}`,
+    (d) => d.getContainer(r.id).logs(query as never) as unknown as Promise<unknown>,
+  )) as unknown as Buffer | NodeJS.ReadableStream;
   const lines = lineReader((stream, text) => {
     const m = /^(\d{4}-\d{2}-\d{2}T\S+) (.*)$/s.exec(text) ?? /^(\d{4}-\d{2}-\d{2}T\S+)()$/.exec(text);
     p.onLine({ replica: r.name, stream, ...(m ? { time: m[1] } : {}), line: m ? m[2]! : text });
@@ -72,9 +90,20 @@ async function streamReplica(api: Api, p: LogsParams, r: Replica, o: { follow: b
 async function previousLogs(api: Api, p: LogsParams): Promise<void> {
   const restarted = (await serviceReplicas(api, p.ctx, p.key)).filter((r) => r.state.RestartCount > 0);
   if (!restarted.length) {
-    throw new PctlError({ code: 'NotRunning', message: `no container of ${p.key} has restarted: there is no previous run to show`, fault: 'user', exitCode: 1, hint: 'pctl logs without --previous shows the current run' });
+    throw new PctlError({
+      code: 'NotRunning',
+      message: `no container of ${p.key} has restarted: there is no previous run to show`,
+      fault: 'user',
+      exitCode: 1,
+      hint: 'pctl logs without --previous shows the current run',
+    });
   }
-  for (const r of restarted) await streamReplica(api, p, r, { follow: false, since: sinceOf(p.since), until: unixNanos(r.state.State.StartedAt) });
+  for (const r of restarted)
+    await streamReplica(api, p, r, {
+      follow: false,
+      since: sinceOf(p.since),
+      until: unixNanos(r.state.State.StartedAt),
+    });
 }
 
 // Follows every container of the service, and those that start later, until the signal aborts.
@@ -90,7 +119,12 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
   const follow = (r: Replica, o: { since?: string; announce: boolean }) => {
     if (streams.has(r.id) || p.signal.aborted) return;
     seen.add(r.id);
-    if (o.announce) p.onReplica({ replica: r.name, event: 'added', detail: `container ${r.container} (${r.id.slice(0, 12)}) started` });
+    if (o.announce)
+      p.onReplica({
+        replica: r.name,
+        event: 'added',
+        detail: `container ${r.container} (${r.id.slice(0, 12)}) started`,
+      });
     const running = r.state.State.Running;
     const s = streamReplica(api, p, r, { follow: true, since: o.since ?? sinceOf(p.since), tail: !o.announce })
       .then(() => (running && !p.signal.aborted ? sayGone(api, p, r) : undefined))
@@ -98,22 +132,32 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
       .finally(() => streams.delete(r.id));
     streams.set(r.id, s);
   };
-  const aborted = new Promise<void>((resolve) => (p.signal.aborted ? resolve() : p.signal.addEventListener('abort', () => resolve(), { once: true })));
+  const aborted = new Promise<void>((resolve) =>
+    p.signal.aborted ? resolve() : p.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   let watch: EventWatch | undefined;
   try {
     // Subscribed first: a container that starts while the others are listed is not missed.
     watch = await watchService(api, p.ctx.stack, p.key);
     for (const r of await serviceReplicas(api, p.ctx, p.key)) follow(r, { announce: false });
     while (!p.signal.aborted && !failure) {
-      const ev = await Promise.race([watch.next(60_000), aborted, new Promise<undefined>((r) => (wake = () => r(undefined)))]);
+      const ev = await Promise.race([
+        watch.next(60_000),
+        aborted,
+        new Promise<undefined>((r) => (wake = () => r(undefined))),
+      ]);
       if (p.signal.aborted || failure) break;
       if (watch.ended()) {
         // The event stream ended: the engine went away (said, exit 1) or the connection broke (subscribe again).
-        await api.call('GET /_ping', 'following logs (the Docker engine stopped answering)', (d) => d.ping()).catch(fail);
+        await api
+          .call('GET /_ping', 'following logs (the Docker engine stopped answering)', (d) => d.ping())
+          .catch(fail);
         if (failure) break;
         watch.close();
         watch = await watchService(api, p.ctx.stack, p.key);
-        for (const r of await serviceReplicas(api, p.ctx, p.key)) if (r.state.State.Running) follow(r, { since: seen.has(r.id) ? unixNanos(r.state.State.FinishedAt) : undefined, announce: true });
+        for (const r of await serviceReplicas(api, p.ctx, p.key))
+          if (r.state.State.Running)
+            follow(r, { since: seen.has(r.id) ? unixNanos(r.state.State.FinishedAt) : undefined, announce: true });
         continue;
       }
       if (!ev || actionOf(ev).action !== 'start') continue;
@@ -135,7 +179,13 @@ async function followLogs(api: Api, p: LogsParams): Promise<void> {
   await Promise.all(streams.values());
   if (failure && !p.signal.aborted) {
     const e = failure as Error;
-    throw new PctlError({ code: 'LogsFailed', message: `following the logs of ${p.key} stopped: ${e.message}`, fault: 'environment', exitCode: 1, hint: 'check that the Docker engine runs (docker info), then run pctl logs -f again' });
+    throw new PctlError({
+      code: 'LogsFailed',
+      message: `following the logs of ${p.key} stopped: ${e.message}`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'check that the Docker engine runs (docker info), then run pctl logs -f again',
+    });
   }
 }
 
@@ -144,7 +194,9 @@ async function sayGone(api: Api, p: LogsParams, r: Replica): Promise<void> {
   let why: string;
   try {
     const s = await api.docker.getContainer(r.id).inspect();
-    why = s.State.Running ? 'its log stream ended' : `exited with code ${s.State.ExitCode}${s.State.Restarting ? ', restarting' : ''}`;
+    why = s.State.Running
+      ? 'its log stream ended'
+      : `exited with code ${s.State.ExitCode}${s.State.Restarting ? ', restarting' : ''}`;
   } catch (e) {
     if (statusOf(e) !== 404) throw api.fail(e, `inspecting ${r.container}`);
     why = 'removed';

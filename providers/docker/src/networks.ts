@@ -28,20 +28,27 @@ export function ensureNetwork(api: Api, ctx: ProviderContext, name: string): Pro
 
 async function createNetwork(api: Api, ctx: ProviderContext, name: string): Promise<void> {
   const filters = JSON.stringify({ name: [name] });
-  const list = await api.call(`GET /networks?filters=${filters}`, 'listing networks', (d) => d.listNetworks({ filters }));
+  const list = await api.call(`GET /networks?filters=${filters}`, 'listing networks', (d) =>
+    d.listNetworks({ filters }),
+  );
   const same = list.filter((n) => n.Name === name);
   if (same.length > 1) {
     // Left by an older run racing us: keep one, remove the other ones of this stack that
     // nothing is attached to, so the name means one network again (another's stays).
     const ours = same.filter((n) => ownsNetwork(n.Labels, ctx.stack)).map((n) => n.Id);
-    for (const id of ours.slice(ours.length === same.length ? 1 : 0)) await api.call(`DELETE /networks/${id}`, `removing network ${id}`, (d) => d.getNetwork(id).remove()).catch(() => undefined);
+    for (const id of ours.slice(ours.length === same.length ? 1 : 0))
+      await api
+        .call(`DELETE /networks/${id}`, `removing network ${id}`, (d) => d.getNetwork(id).remove())
+        .catch(() => undefined);
     return;
   }
   // One exists: used as it is; removed at destroy only if it carries the stack's labels.
   if (same.length === 1) return;
   api.log(`POST /networks/create (${name})`);
   try {
-    await api.docker.createNetwork(bodyOnly({ Name: name, CheckDuplicate: true, Labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack } }));
+    await api.docker.createNetwork(
+      bodyOnly({ Name: name, CheckDuplicate: true, Labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack } }),
+    );
   } catch (e) {
     if (!(statusOf(e) === 409 || /already exists/.test(messageOf(e)))) throw api.fail(e, `creating network ${name}`);
   }

@@ -36,19 +36,35 @@ export function validateOptions(raw: Record<string, unknown>): { path: (string |
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const [k, v] of Object.entries(raw)) {
     const want = OPTION_TYPES[k as keyof DockerOptions];
-    if (!want) problems.push({ path: [k], message: `unknown option (docker takes: ${Object.keys(OPTION_TYPES).join(', ')})` });
+    if (!want)
+      problems.push({ path: [k], message: `unknown option (docker takes: ${Object.keys(OPTION_TYPES).join(', ')})` });
     else if (typeof v !== want) problems.push({ path: [k], message: `must be a ${want}` });
   }
-  if (typeof raw.host === 'string' && !/^[\w.-]+$|^\[[0-9a-f:]+\]$/i.test(raw.host)) problems.push({ path: ['host'], message: 'must be a host name or address' });
-  if (typeof raw.host === 'string' && raw.host.startsWith('-')) problems.push({ path: ['host'], message: 'must be a host name or address, not start with "-"' });
-  if (typeof raw.user === 'string' && !/^[\w.][\w.-]*$/.test(raw.user)) problems.push({ path: ['user'], message: 'must be a user name' });
-  if (typeof raw.key === 'string' && (raw.key === '' || raw.key.startsWith('-') || raw.key.includes('\0'))) problems.push({ path: ['key'], message: 'must be the path of a key file (not starting with "-")' });
-  if (typeof raw.port === 'number' && !(Number.isInteger(raw.port) && raw.port >= 1 && raw.port <= 65535)) problems.push({ path: ['port'], message: 'must be a port number (1-65535)' });
-  if (typeof raw.timeout === 'number' && !(raw.timeout > 0)) problems.push({ path: ['timeout'], message: 'must be a positive number of seconds' });
-  if (typeof raw.settle === 'number' && !(raw.settle >= 0 && raw.settle <= 600)) problems.push({ path: ['settle'], message: 'must be a number of seconds from 0 to 600' });
-  if (typeof raw.network === 'string' && !DOCKER_NAME.test(raw.network)) problems.push({ path: ['network'], message: 'must be a Docker network name: letters, digits, "_", "." and "-", starting with a letter or digit' });
+  if (typeof raw.host === 'string' && !/^[\w.-]+$|^\[[0-9a-f:]+\]$/i.test(raw.host))
+    problems.push({ path: ['host'], message: 'must be a host name or address' });
+  if (typeof raw.host === 'string' && raw.host.startsWith('-'))
+    problems.push({ path: ['host'], message: 'must be a host name or address, not start with "-"' });
+  if (typeof raw.user === 'string' && !/^[\w.][\w.-]*$/.test(raw.user))
+    problems.push({ path: ['user'], message: 'must be a user name' });
+  if (typeof raw.key === 'string' && (raw.key === '' || raw.key.startsWith('-') || raw.key.includes('\0')))
+    problems.push({ path: ['key'], message: 'must be the path of a key file (not starting with "-")' });
+  if (typeof raw.port === 'number' && !(Number.isInteger(raw.port) && raw.port >= 1 && raw.port <= 65535))
+    problems.push({ path: ['port'], message: 'must be a port number (1-65535)' });
+  if (typeof raw.timeout === 'number' && !(raw.timeout > 0))
+    problems.push({ path: ['timeout'], message: 'must be a positive number of seconds' });
+  if (typeof raw.settle === 'number' && !(raw.settle >= 0 && raw.settle <= 600))
+    problems.push({ path: ['settle'], message: 'must be a number of seconds from 0 to 600' });
+  if (typeof raw.network === 'string' && !DOCKER_NAME.test(raw.network))
+    problems.push({
+      path: ['network'],
+      message: 'must be a Docker network name: letters, digits, "_", "." and "-", starting with a letter or digit',
+    });
   // Each container gets its service name as a network alias, which Docker allows only on user-defined networks.
-  if (typeof raw.network === 'string' && BUILT_IN_NETWORKS.includes(raw.network)) problems.push({ path: ['network'], message: `"${raw.network}" is one of Docker's own networks, where a container cannot have the alias (its service name) other services reach it by: name a user-defined network, or leave it out for pctl-<stack>` });
+  if (typeof raw.network === 'string' && BUILT_IN_NETWORKS.includes(raw.network))
+    problems.push({
+      path: ['network'],
+      message: `"${raw.network}" is one of Docker's own networks, where a container cannot have the alias (its service name) other services reach it by: name a user-defined network, or leave it out for pctl-<stack>`,
+    });
   return problems;
 }
 
@@ -62,7 +78,13 @@ export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 // The original pctl recorded the ssh key file as `key`; pctl records it as `sshKey`.
 export function entryOptions(entry: StateEntry): DockerOptions {
   const key = typeof entry.sshKey === 'string' ? entry.sshKey : typeof entry.key === 'string' ? entry.key : undefined;
-  return { host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined, user: entry.user as string | undefined, key, port: entry.sshPort as number | undefined, sudo: entry.sudo as boolean | undefined };
+  return {
+    host: entry.host && entry.host !== 'local' ? String(entry.host) : undefined,
+    user: entry.user as string | undefined,
+    key,
+    port: entry.sshPort as number | undefined,
+    sudo: entry.sudo as boolean | undefined,
+  };
 }
 
 // Docker CPU limit from a Kubernetes-style quantity: `256m` -> 0.256, `1` -> 1.

@@ -30,7 +30,14 @@ export async function portForward(p: PortForwardParams): Promise<PortDialer> {
 function addressOf(r: Replica): string {
   const nets = Object.values(r.state.NetworkSettings?.Networks ?? {});
   const ip = nets.map((n) => n.IPAddress).find(Boolean) ?? nets.map((n) => n.GlobalIPv6Address).find(Boolean);
-  if (!ip) throw new PctlError({ code: 'NotRunning', message: `container ${r.container} has no network address to forward to`, fault: 'environment', exitCode: 1, hint: 'pctl port-forward reaches containers on a bridge network (the stack network pctl makes)' });
+  if (!ip)
+    throw new PctlError({
+      code: 'NotRunning',
+      message: `container ${r.container} has no network address to forward to`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'pctl port-forward reaches containers on a bridge network (the stack network pctl makes)',
+    });
   return ip;
 }
 
@@ -45,6 +52,16 @@ async function connectTo(api: Api, r: Replica, port: number): Promise<Duplex> {
       socket.off('error', reject);
       resolve(socket);
     });
-    socket.once('error', (e) => reject(new PctlError({ code: 'NotRunning', message: `cannot connect to port ${port} of ${r.container} (${ip}): ${e.message}`, fault: 'environment', exitCode: 1, hint: 'check that the service listens on that port' })));
+    socket.once('error', (e) =>
+      reject(
+        new PctlError({
+          code: 'NotRunning',
+          message: `cannot connect to port ${port} of ${r.container} (${ip}): ${e.message}`,
+          fault: 'environment',
+          exitCode: 1,
+          hint: 'check that the service listens on that port',
+        }),
+      ),
+    );
   });
 }

@@ -29,7 +29,12 @@ export interface WaitParams {
 // Waits until every container is up for the settle window (and healthy with a health check).
 // `subscribe` opens the event stream again should it end while the engine still answers
 // (what happened meanwhile is in the next inspection).
-export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, subscribe: () => Promise<EventWatch>): Promise<void> {
+export async function waitRunning(
+  api: Api,
+  first: EventWatch,
+  p: WaitParams,
+  subscribe: () => Promise<EventWatch>,
+): Promise<void> {
   let watch = first;
   const deadline = Date.now() + p.timeoutMs;
   const byId = new Map(p.containers.map((c) => [c.id, c]));
@@ -66,7 +71,8 @@ export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, su
       stopped = { name: c.name, death: death(ev), state };
       continue;
     }
-    if (action === 'health_status' && detail === 'unhealthy') throw await containerFailure(api, p.key, { name: c.name, unhealthy: true });
+    if (action === 'health_status' && detail === 'unhealthy')
+      throw await containerFailure(api, p.key, { name: c.name, unhealthy: true });
     if (action === 'health_status' && detail === 'healthy') healthy.add(c.id);
     // A later start (the restart policy) moves the window: it must stay up from there.
     if (action === 'start') {
@@ -78,24 +84,41 @@ export async function waitRunning(api: Api, first: EventWatch, p: WaitParams, su
 
 // The code and engine time of a death event.
 function death(ev: EngineEvent): { exitCode: number; at?: string } {
-  const at = ev.timeNano ? `${Math.floor(ev.timeNano / 1e9)}.${String(ev.timeNano % 1e9).padStart(9, '0')}` : ev.time ? String(ev.time) : undefined;
+  const at = ev.timeNano
+    ? `${Math.floor(ev.timeNano / 1e9)}.${String(ev.timeNano % 1e9).padStart(9, '0')}`
+    : ev.time
+      ? String(ev.time)
+      : undefined;
   return { exitCode: Number(ev.Actor?.Attributes?.exitCode ?? -1), at };
 }
 
 // One inspection: a container that exited, restarts (the policy hides an exit) or is
 // unhealthy fails; 'ready' when every one runs (and is healthy).
 async function judge(api: Api, p: WaitParams): Promise<'ready' | 'waiting'> {
-  const states = await inspect(api, p.containers.map((c) => c.id));
-  const bad = states.find((s) => (!s.State.Running && ['exited', 'dead'].includes(s.State.Status)) || s.State.Restarting || (s.RestartCount ?? 0) > 0);
+  const states = await inspect(
+    api,
+    p.containers.map((c) => c.id),
+  );
+  const bad = states.find(
+    (s) =>
+      (!s.State.Running && ['exited', 'dead'].includes(s.State.Status)) ||
+      s.State.Restarting ||
+      (s.RestartCount ?? 0) > 0,
+  );
   if (bad) throw await containerFailure(api, p.key, { name: nameOf(bad), state: bad });
   const sick = states.find((s) => s.State.Health?.Status === 'unhealthy');
   if (sick) throw await containerFailure(api, p.key, { name: nameOf(sick), state: sick, unhealthy: true });
-  const ready = states.length === p.containers.length && states.every((s) => s.State.Running && (!p.healthCheck || s.State.Health?.Status === 'healthy'));
+  const ready =
+    states.length === p.containers.length &&
+    states.every((s) => s.State.Running && (!p.healthCheck || s.State.Health?.Status === 'healthy'));
   return ready ? 'ready' : 'waiting';
 }
 
 async function timeout(api: Api, p: WaitParams): Promise<PctlError> {
-  const states = await inspect(api, p.containers.map((c) => c.id));
+  const states = await inspect(
+    api,
+    p.containers.map((c) => c.id),
+  );
   return new PctlError({
     code: 'ContainerTimeout',
     message: `${p.key}: containers not ${p.healthCheck ? 'healthy' : 'running'} after ${Math.round(p.timeoutMs / 1000)}s (${states.map((s) => `${nameOf(s)}: ${s.State.Health?.Status ?? s.State.Status}`).join(', ')})`,

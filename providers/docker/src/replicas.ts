@@ -16,7 +16,10 @@ export interface Replica {
 
 // The engine a deployed service runs on (the entry's host), else the one its options name.
 export function serviceApi(ctx: ProviderContext, key: string, entry?: StateEntry): Promise<Api> {
-  const o = entry && !entry.destroyed ? entryOptions(entry) : options(ctx.config.services[serviceOfKey(ctx.stack, key) ?? '']?.provider.options);
+  const o =
+    entry && !entry.destroyed
+      ? entryOptions(entry)
+      : options(ctx.config.services[serviceOfKey(ctx.stack, key) ?? '']?.provider.options);
   return connect(ctx, o);
 }
 
@@ -24,14 +27,19 @@ export function serviceApi(ctx: ProviderContext, key: string, entry?: StateEntry
 export function replicaName(ctx: ProviderContext, key: string, container: string): string {
   const base = resourceName(ctx.stack, serviceOfKey(ctx.stack, key) ?? key);
   if (container === base || container === key) return '1';
-  for (const prefix of [`${base}-`, `${key}-`]) if (container.startsWith(prefix) && /^\d+$/.test(container.slice(prefix.length))) return container.slice(prefix.length);
+  for (const prefix of [`${base}-`, `${key}-`])
+    if (container.startsWith(prefix) && /^\d+$/.test(container.slice(prefix.length)))
+      return container.slice(prefix.length);
   return container;
 }
 
 // Every container of the service (running or not), inspected, by replica number.
 export async function serviceReplicas(api: Api, ctx: ProviderContext, key: string): Promise<Replica[]> {
   const found = await listByLabel(api, 'container', stackFilters(ctx.stack, key));
-  const states = await inspect(api, found.map((c) => c.id));
+  const states = await inspect(
+    api,
+    found.map((c) => c.id),
+  );
   return states
     .map((state) => {
       const container = state.Name.replace(/^\//, '');
@@ -47,15 +55,34 @@ export async function pickReplica(api: Api, ctx: ProviderContext, key: string, n
   const service = serviceOfKey(ctx.stack, key) ?? key;
   if (n !== undefined) {
     const r = all.find((x) => x.name === String(n));
-    if (!r) throw new PctlError({ code: 'ReplicaNotFound', message: `service ${service} has no replica ${n} (replicas: ${all.map((x) => x.name).join(', ') || 'none'})`, fault: 'user', exitCode: 1, hint: 'pctl status shows the replicas that run' });
+    if (!r)
+      throw new PctlError({
+        code: 'ReplicaNotFound',
+        message: `service ${service} has no replica ${n} (replicas: ${all.map((x) => x.name).join(', ') || 'none'})`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'pctl status shows the replicas that run',
+      });
     if (!running.includes(r)) throw notRunning(service, `replica ${n} (${r.container}) is ${r.state.State.Status}`);
     return r;
   }
   const ready = running.find((r) => !r.state.State.Health || r.state.State.Health.Status === 'healthy') ?? running[0];
-  if (!ready) throw notRunning(service, all.length ? `its containers are ${[...new Set(all.map((r) => r.state.State.Status))].join(', ')}` : 'it has no container');
+  if (!ready)
+    throw notRunning(
+      service,
+      all.length
+        ? `its containers are ${[...new Set(all.map((r) => r.state.State.Status))].join(', ')}`
+        : 'it has no container',
+    );
   return ready;
 }
 
 function notRunning(service: string, why: string): PctlError {
-  return new PctlError({ code: 'NotRunning', message: `no running replica of service ${service}: ${why}`, fault: 'environment', exitCode: 1, hint: 'pctl status shows what runs; pctl deploy starts it again' });
+  return new PctlError({
+    code: 'NotRunning',
+    message: `no running replica of service ${service}: ${why}`,
+    fault: 'environment',
+    exitCode: 1,
+    hint: 'pctl status shows what runs; pctl deploy starts it again',
+  });
 }

@@ -48,10 +48,22 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
   // The old first replica holds the host ports, whatever the new one is called (1 -> 3 replicas renames it).
   const portHolder = byName.get(p.base) ?? byName.get(`${p.base}-1`);
   for (let i = 0; i < p.names.length; i += batch) {
-    await replaceBatch(api, p, p.names.slice(i, i + batch).map((name, j) => ({ name, index: i + j, old: byName.get(name), portHolder: i + j === 0 ? portHolder : undefined })));
+    await replaceBatch(
+      api,
+      p,
+      p.names.slice(i, i + batch).map((name, j) => ({
+        name,
+        index: i + j,
+        old: byName.get(name),
+        portHolder: i + j === 0 ? portHolder : undefined,
+      })),
+    );
   }
   const kept = new Set(p.names);
-  await retire(api, old.filter((c) => !kept.has(c.name)));
+  await retire(
+    api,
+    old.filter((c) => !kept.has(c.name)),
+  );
 }
 
 // Starts the batch's new containers, gates them together, then hands over one by one.
@@ -74,10 +86,24 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
       }
       launched.push(await startContainer(api, container, name, target));
     }
-    await waitRunning(api, watch, { key: target.key, containers: launched, healthCheck: Boolean(target.service.health), timeoutMs: (p.o.timeout ?? 60) * 1000, settleMs: settleMs(p.o, Boolean(target.service.health)) }, subscribe);
+    await waitRunning(
+      api,
+      watch,
+      {
+        key: target.key,
+        containers: launched,
+        healthCheck: Boolean(target.service.health),
+        timeoutMs: (p.o.timeout ?? 60) * 1000,
+        settleMs: settleMs(p.o, Boolean(target.service.health)),
+      },
+      subscribe,
+    );
   } catch (e) {
     // Nothing half-replaced: the new ones go, the old ones serve as before.
-    await removeContainers(api, created.map((c) => c.id));
+    await removeContainers(
+      api,
+      created.map((c) => c.id),
+    );
     for (const old of stopped) await restartKept(api, old);
     throw e;
   } finally {
@@ -94,5 +120,7 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
 
 // True when the container binds a fixed host port (a random one, `ip::port`, can run twice).
 function holdsHostPort(spec: ReturnType<typeof createSpec>): boolean {
-  return Object.values(spec.HostConfig?.PortBindings ?? {}).some((bindings) => (bindings as { HostPort?: string }[]).some((b) => Boolean(b.HostPort)));
+  return Object.values(spec.HostConfig?.PortBindings ?? {}).some((bindings) =>
+    (bindings as { HostPort?: string }[]).some((b) => Boolean(b.HostPort)),
+  );
 }

@@ -15,7 +15,11 @@ const MIN_MEMORY_BYTES = 6 * 1024 * 1024;
 export function engineLimitIssues(svc: ServiceConfig): Issue[] {
   const issues: Issue[] = [];
   const cpu = svc.scale?.cpu;
-  if (cpu !== undefined && Number(dockerCpus(cpu)) < MIN_CPUS) issues.push({ path: ['scale', 'cpu'], message: `${cpu} is less than the ${MIN_CPUS} CPUs (10m) Docker can limit a container to` });
+  if (cpu !== undefined && Number(dockerCpus(cpu)) < MIN_CPUS)
+    issues.push({
+      path: ['scale', 'cpu'],
+      message: `${cpu} is less than the ${MIN_CPUS} CPUs (10m) Docker can limit a container to`,
+    });
   const memory = svc.scale?.memory;
   if (memory !== undefined) {
     let bytes: number | undefined;
@@ -24,7 +28,11 @@ export function engineLimitIssues(svc: ServiceConfig): Issue[] {
     } catch {
       bytes = undefined;
     }
-    if (bytes !== undefined && bytes < MIN_MEMORY_BYTES) issues.push({ path: ['scale', 'memory'], message: `${memory} is less than the 6Mi Docker allows a container (its minimum memory limit)` });
+    if (bytes !== undefined && bytes < MIN_MEMORY_BYTES)
+      issues.push({
+        path: ['scale', 'memory'],
+        message: `${memory} is less than the 6Mi Docker allows a container (its minimum memory limit)`,
+      });
   }
   return issues;
 }

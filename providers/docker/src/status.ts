@@ -1,6 +1,12 @@
 // What runs of a service now (`pctl status`) and of the whole stack (`discover`), found by
 // the stack's labels: another stack's containers never count.
-import { serviceOfKey, type FoundResource, type ProviderContext, type ServiceStatus, type StatusParams } from '@pctl/core';
+import {
+  serviceOfKey,
+  type FoundResource,
+  type ProviderContext,
+  type ServiceStatus,
+  type StatusParams,
+} from '@pctl/core';
 import { connect } from './api.js';
 import { inspect, listByLabel, stackFilters } from './containers.js';
 import { entryOptions, options } from './options.js';
@@ -8,21 +14,44 @@ import { entryOptions, options } from './options.js';
 // The live state of one service's containers.
 export async function status({ ctx, key, entry, target }: StatusParams): Promise<ServiceStatus> {
   // What runs is where it was deployed (the entry); a service not deployed yet, where the config says.
-  const o = entry && !entry.destroyed ? entryOptions(entry) : options(target?.service.provider.options ?? ctx.config.services[serviceOfKey(ctx.stack, key) ?? '']?.provider.options);
+  const o =
+    entry && !entry.destroyed
+      ? entryOptions(entry)
+      : options(
+          target?.service.provider.options ?? ctx.config.services[serviceOfKey(ctx.stack, key) ?? '']?.provider.options,
+        );
   const api = await connect(ctx, o);
   const found = await listByLabel(api, 'container', stackFilters(ctx.stack, key));
-  const states = (await inspect(api, found.map((c) => c.id))).sort((a, b) => a.Name.localeCompare(b.Name));
-  const resources = states.map((s) => ({ name: s.Name.replace(/^\//, ''), state: s.State.Health?.Status ?? s.State.Status }));
+  const states = (
+    await inspect(
+      api,
+      found.map((c) => c.id),
+    )
+  ).sort((a, b) => a.Name.localeCompare(b.Name));
+  const resources = states.map((s) => ({
+    name: s.Name.replace(/^\//, ''),
+    state: s.State.Health?.Status ?? s.State.Status,
+  }));
   if (!resources.length) return { state: 'missing', resources };
   const running = states.filter((s) => s.State.Running).length;
   const want = typeof entry?.replica === 'number' ? entry.replica : resources.length;
-  return { state: running >= want ? 'running' : running > 0 ? 'degraded' : 'stopped', resources, detail: `${running}/${want} running` };
+  return {
+    state: running >= want ? 'running' : running > 0 ? 'degraded' : 'stopped',
+    resources,
+    detail: `${running}/${want} running`,
+  };
 }
 
 // Every container and volume of the stack on the local engine, with its service key.
 export async function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
   const api = await connect(ctx, {});
   const filters = stackFilters(ctx.stack);
-  const [containers, volumes] = await Promise.all([listByLabel(api, 'container', filters), listByLabel(api, 'volume', filters)]);
-  return [...containers.map((c) => ({ kind: 'container', name: c.name, key: c.key })), ...volumes.map((v) => ({ kind: 'volume', name: v.name, key: v.key }))];
+  const [containers, volumes] = await Promise.all([
+    listByLabel(api, 'container', filters),
+    listByLabel(api, 'volume', filters),
+  ]);
+  return [
+    ...containers.map((c) => ({ kind: 'container', name: c.name, key: c.key })),
+    ...volumes.map((v) => ({ kind: 'volume', name: v.name, key: v.key })),
+  ];
 }

@@ -16,8 +16,13 @@ export interface ServiceVolume {
 }
 
 // The named volumes of a service's `{path}` volumes (a host folder is bind-mounted instead).
-export function serviceVolumes(key: string, volumes: { path: string; hostPath?: string }[] | undefined): ServiceVolume[] {
-  return (volumes ?? []).flatMap((v, i) => (v.hostPath !== undefined ? [] : [{ name: `${key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }]));
+export function serviceVolumes(
+  key: string,
+  volumes: { path: string; hostPath?: string }[] | undefined,
+): ServiceVolume[] {
+  return (volumes ?? []).flatMap((v, i) =>
+    v.hostPath !== undefined ? [] : [{ name: `${key}-storage${i === 0 ? '' : `-${i}`}`, path: v.path }],
+  );
 }
 
 // True when the live labels are this service's (all three pctl labels).
@@ -42,22 +47,38 @@ async function inspectVolume(api: Api, name: string): Promise<VolumeInspectInfo 
 }
 
 // Of the entry's adopted volumes, those a container with all the service's labels mounts now.
-export async function provenAdopted(api: Api, stack: string, key: string, entry: StateEntry | undefined): Promise<string[]> {
+export async function provenAdopted(
+  api: Api,
+  stack: string,
+  key: string,
+  entry: StateEntry | undefined,
+): Promise<string[]> {
   const recorded = adoptedVolumes(entry);
   if (!recorded.length) return [];
   const filters = JSON.stringify({ label: stackFilters(stack, key) });
-  const list = await api.call(`GET /containers/json?filters=${filters}`, 'listing containers', (d) => d.listContainers({ all: true, filters }));
-  const mounted = new Set(list.filter((c) => ownsLabels(c.Labels, stack, key)).flatMap((c) => (c.Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Name)));
+  const list = await api.call(`GET /containers/json?filters=${filters}`, 'listing containers', (d) =>
+    d.listContainers({ all: true, filters }),
+  );
+  const mounted = new Set(
+    list
+      .filter((c) => ownsLabels(c.Labels, stack, key))
+      .flatMap((c) => (c.Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Name)),
+  );
   return recorded.filter((name) => mounted.has(name));
 }
 
 // Creates the service's volumes with its labels; an existing one is reused only when it
 // carries them (or is an adopted original one its containers mount). Returns the adopted ones kept.
-export async function ensureVolumes(api: Api, p: { stack: string; key: string; labels: Record<string, string>; volumes: ServiceVolume[]; previous?: StateEntry }): Promise<string[]> {
+export async function ensureVolumes(
+  api: Api,
+  p: { stack: string; key: string; labels: Record<string, string>; volumes: ServiceVolume[]; previous?: StateEntry },
+): Promise<string[]> {
   const adopted = new Set(await provenAdopted(api, p.stack, p.key, p.previous));
   const kept = await runPool(p.volumes, PARALLEL, async (v) => {
     // Creating an existing volume returns it unchanged (its labels too): inspect to know whose it is.
-    await api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) => d.createVolume(bodyOnly({ Name: v.name, Labels: p.labels })));
+    await api.call(`POST /volumes/create (${v.name})`, `creating volume ${v.name}`, (d) =>
+      d.createVolume(bodyOnly({ Name: v.name, Labels: p.labels })),
+    );
     const live = await inspectVolume(api, v.name);
     if (live && ownsLabels(live.Labels, p.stack, p.key)) return undefined;
     if (adopted.has(v.name)) return v.name;

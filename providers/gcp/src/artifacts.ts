@@ -1,7 +1,15 @@
 // The images pctl built, in Artifact Registry: where each goes, pushing it once per run
 // unless the tag is there (after one `docker login` with the access token), and deleting
 // only the tags pctl pushed.
-import { Events, builtForStack, PctlError, removeImage, tagImage, type DeployParams, type ProviderContext } from '@pctl/core';
+import {
+  Events,
+  builtForStack,
+  PctlError,
+  removeImage,
+  tagImage,
+  type DeployParams,
+  type ProviderContext,
+} from '@pctl/core';
 import { loginOnce, type ClusterImage, type KubeEntry } from '@pctl/kube';
 import { regionOf, registryHostFor, type GcpOptions } from './options.js';
 import { artifactRegistry, parseImage, TOKEN_USER } from './registry.js';
@@ -68,13 +76,24 @@ export function ensurePushed(ctx: ProviderContext, o: GcpOptions, localRef: stri
 export function imageFor(p: DeployParams, o: GcpOptions): ClusterImage {
   const { target } = p;
   const ref = target.image.ref;
-  if (ref && !target.service.registry && (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) && isLocalBuild(ref)) return { ref: artifactRef(o, ref), local: ref };
+  if (
+    ref &&
+    !target.service.registry &&
+    (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) &&
+    isLocalBuild(ref)
+  )
+    return { ref: artifactRef(o, ref), local: ref };
   return { ref };
 }
 
 /** The access token reads Artifact Registry: the options' host, or any *-docker.pkg.dev. */
-export async function pullAuth(o: GcpOptions, host: string): Promise<{ username: string; password: string } | undefined> {
-  return host === registryHostFor(o) || /-docker\.pkg\.dev$/.test(host) ? { username: TOKEN_USER, password: await accessToken() } : undefined;
+export async function pullAuth(
+  o: GcpOptions,
+  host: string,
+): Promise<{ username: string; password: string } | undefined> {
+  return host === registryHostFor(o) || /-docker\.pkg\.dev$/.test(host)
+    ? { username: TOKEN_USER, password: await accessToken() }
+    : undefined;
 }
 
 // The Artifact Registry tag goes only when pctl pushed it, and only with the service whose
@@ -85,8 +104,10 @@ export async function removeArtifact(ctx: ProviderContext, key: string, e: KubeE
   const { host, name, tag } = parseImage(entry.artifactImage);
   if (name.endsWith(`/${key}`)) {
     const r = await artifactRegistry(host, await accessToken(), ctx.signal).deleteTag(name, tag);
-    if (r === 'deleted') ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, Events.ImageDeleted);
-    else if (r === 'unsupported') ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
+    if (r === 'deleted')
+      ctx.reporter.info(`deleted ${entry.artifactImage} from Artifact Registry`, key, Events.ImageDeleted);
+    else if (r === 'unsupported')
+      ctx.reporter.info(`the registry does not allow deletes: ${entry.artifactImage} stays`, key);
   }
   // The local tag pctl made: only on an image its labels say pctl built for the stack.
   if (await builtForStack(ctx, entry.artifactImage, ctx.stack)) await removeImage(ctx, entry.artifactImage);

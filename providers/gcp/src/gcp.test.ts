@@ -26,8 +26,14 @@ describe('gcp options', () => {
     expect(registryHostFor(o)).toBe('europe-west1-docker.pkg.dev');
     expect(registryHostFor(parseOptions({ ...base, registryLocation: 'europe' }))).toBe('europe-docker.pkg.dev');
     expect(registryHostFor(parseOptions({ ...base, registryHost: '127.0.0.1:5000' }))).toBe('127.0.0.1:5000');
-    expect(artifactRef(o, 'pctl-shop-api:0123456789ab')).toBe('europe-west1-docker.pkg.dev/my-project/pctl/shop-api:0123456789ab');
-    expect(parseImage('europe-west1-docker.pkg.dev/my-project/pctl/shop-api:0123456789ab')).toEqual({ host: 'europe-west1-docker.pkg.dev', name: 'my-project/pctl/shop-api', tag: '0123456789ab' });
+    expect(artifactRef(o, 'pctl-shop-api:0123456789ab')).toBe(
+      'europe-west1-docker.pkg.dev/my-project/pctl/shop-api:0123456789ab',
+    );
+    expect(parseImage('europe-west1-docker.pkg.dev/my-project/pctl/shop-api:0123456789ab')).toEqual({
+      host: 'europe-west1-docker.pkg.dev',
+      name: 'my-project/pctl/shop-api',
+      tag: '0123456789ab',
+    });
     expect(registryBase('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
     expect(registryBase('europe-docker.pkg.dev')).toBe('https://europe-docker.pkg.dev');
   });
@@ -38,7 +44,7 @@ describe('gcp options', () => {
       if (saved === undefined) delete process.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER;
       else process.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER = saved;
     });
-    it('is Google, else gcloud\'s override variable, else the option', () => {
+    it("is Google, else gcloud's override variable, else the option", () => {
       delete process.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER;
       expect(containerEndpoint({})).toBe('https://container.googleapis.com/');
       process.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER = 'http://127.0.0.1:9/gke';
@@ -49,10 +55,19 @@ describe('gcp options', () => {
 });
 
 describe('Google API errors', () => {
-  it('are one line with the call, the resource, the status and Google\'s message', async () => {
-    const res = new Response(JSON.stringify({ error: { code: 404, message: 'Not found: projects/p/locations/z/clusters/c.', status: 'NOT_FOUND' } }), { status: 404 });
-    const e = await googleError(res, 'GKE clusters.get', 'projects/p/locations/z/clusters/c', { 404: 'check the names' });
-    expect(e.message).toBe('GKE clusters.get projects/p/locations/z/clusters/c: 404 NOT_FOUND: Not found: projects/p/locations/z/clusters/c.');
+  it("are one line with the call, the resource, the status and Google's message", async () => {
+    const res = new Response(
+      JSON.stringify({
+        error: { code: 404, message: 'Not found: projects/p/locations/z/clusters/c.', status: 'NOT_FOUND' },
+      }),
+      { status: 404 },
+    );
+    const e = await googleError(res, 'GKE clusters.get', 'projects/p/locations/z/clusters/c', {
+      404: 'check the names',
+    });
+    expect(e.message).toBe(
+      'GKE clusters.get projects/p/locations/z/clusters/c: 404 NOT_FOUND: Not found: projects/p/locations/z/clusters/c.',
+    );
     expect(e.hint).toBe('check the names');
     expect(e.code).toBe('GcpNotFound');
     expect(e.exitCode).toBe(1);

@@ -9,7 +9,8 @@ import { PctlError } from '@pctl/core';
 
 export const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-const CREDENTIALS_HINT = 'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run `gcloud auth application-default login`';
+const CREDENTIALS_HINT =
+  'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run `gcloud auth application-default login`';
 
 export interface TokenSource {
   /** A current OAuth access token (refreshed when it expires). */
@@ -21,7 +22,11 @@ export interface TokenSource {
 // The ADC file google-auth-library will read: GOOGLE_APPLICATION_CREDENTIALS, else gcloud's well-known file.
 function adcFile(): string | undefined {
   if (process.env.GOOGLE_APPLICATION_CREDENTIALS) return process.env.GOOGLE_APPLICATION_CREDENTIALS;
-  const dir = process.env.CLOUDSDK_CONFIG ?? (process.platform === 'win32' ? path.join(process.env.APPDATA ?? '', 'gcloud') : path.join(os.homedir(), '.config', 'gcloud'));
+  const dir =
+    process.env.CLOUDSDK_CONFIG ??
+    (process.platform === 'win32'
+      ? path.join(process.env.APPDATA ?? '', 'gcloud')
+      : path.join(os.homedir(), '.config', 'gcloud'));
   return path.join(dir, 'application_default_credentials.json');
 }
 
@@ -93,9 +98,14 @@ export function defaultTokenSource(): Promise<TokenSource> {
 }
 
 function credentialsError(e: unknown): PctlError {
-  const err = e as { message?: string; response?: { status?: number; data?: { error?: string; error_description?: string } } };
+  const err = e as {
+    message?: string;
+    response?: { status?: number; data?: { error?: string; error_description?: string } };
+  };
   const data = err.response?.data;
-  const said = data?.error ? `${data.error}${data.error_description ? `: ${data.error_description}` : ''}` : String(err.message ?? e).split('\n')[0];
+  const said = data?.error
+    ? `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`
+    : String(err.message ?? e).split('\n')[0];
   return new PctlError({
     code: 'GcpCredentials',
     message: `getting a Google access token (Application Default Credentials) failed: ${said}`,
@@ -123,12 +133,20 @@ export class GoogleApiError extends PctlError {
 }
 
 /** A failed Google API response as one line: `<call> <resource>: <code> <STATUS>: <message>`. */
-export async function googleError(res: Response, call: string, resource: string, hints: Partial<Record<number, string>> = {}): Promise<GoogleApiError> {
+export async function googleError(
+  res: Response,
+  call: string,
+  resource: string,
+  hints: Partial<Record<number, string>> = {},
+): Promise<GoogleApiError> {
   const text = await res.text().catch(() => '');
   let status = '';
   let message = text.split('\n')[0]?.slice(0, 300) || res.statusText;
   try {
-    const body = JSON.parse(text) as { error?: { status?: string; message?: string } | string; error_description?: string };
+    const body = JSON.parse(text) as {
+      error?: { status?: string; message?: string } | string;
+      error_description?: string;
+    };
     if (typeof body.error === 'object' && body.error) {
       status = body.error.status ?? '';
       if (body.error.message) message = body.error.message;
@@ -141,10 +159,15 @@ export async function googleError(res: Response, call: string, resource: string,
   }
   const hint =
     hints[res.status] ??
-    (res.status === 401 ? CREDENTIALS_HINT : res.status === 403 ? 'check that the credentials\' principal has the needed IAM role on the project and that the API is enabled' : undefined);
+    (res.status === 401
+      ? CREDENTIALS_HINT
+      : res.status === 403
+        ? "check that the credentials' principal has the needed IAM role on the project and that the API is enabled"
+        : undefined);
   return new GoogleApiError(
     {
-      code: res.status === 404 ? 'GcpNotFound' : res.status === 401 || res.status === 403 ? 'GcpForbidden' : 'GcpApiError',
+      code:
+        res.status === 404 ? 'GcpNotFound' : res.status === 401 || res.status === 403 ? 'GcpForbidden' : 'GcpApiError',
       message: `${call} ${resource}: ${res.status}${status ? ` ${status}` : ''}: ${message}`,
       fault: res.status === 404 || res.status === 400 ? 'user' : 'environment',
       exitCode: 1,
@@ -166,7 +189,15 @@ function unreachable(e: unknown, call: string, resource: string, url: string, ov
 }
 
 /** GET `url` of a Google API with the access token: the JSON body, or one line naming the call. */
-export async function googleGet<T>(url: string, token: string, call: string, resource: string, hints: Partial<Record<number, string>>, signal?: AbortSignal, override = 'provider.options.endpoint / CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER'): Promise<T> {
+export async function googleGet<T>(
+  url: string,
+  token: string,
+  call: string,
+  resource: string,
+  hints: Partial<Record<number, string>>,
+  signal?: AbortSignal,
+  override = 'provider.options.endpoint / CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER',
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
@@ -178,14 +209,34 @@ export async function googleGet<T>(url: string, token: string, call: string, res
 }
 
 /** GET projects/{p}/locations/{l}/clusters/{c} of the GKE API (v1). */
-export async function getCluster(base: string, token: string, project: string, location: string, cluster: string, signal?: AbortSignal): Promise<GkeCluster> {
+export async function getCluster(
+  base: string,
+  token: string,
+  project: string,
+  location: string,
+  cluster: string,
+  signal?: AbortSignal,
+): Promise<GkeCluster> {
   const resource = `projects/${project}/locations/${location}/clusters/${cluster}`;
-  const c = await googleGet<GkeCluster>(`${base}v1/${resource}`, token, 'GKE clusters.get', resource, {
-    403: 'the credentials need container.clusters.get on the project (e.g. roles/container.developer), and the Kubernetes Engine API must be enabled',
-    404: `check provider.options project, zone and cluster (gcloud container clusters list --project ${project})`,
-  }, signal);
+  const c = await googleGet<GkeCluster>(
+    `${base}v1/${resource}`,
+    token,
+    'GKE clusters.get',
+    resource,
+    {
+      403: 'the credentials need container.clusters.get on the project (e.g. roles/container.developer), and the Kubernetes Engine API must be enabled',
+      404: `check provider.options project, zone and cluster (gcloud container clusters list --project ${project})`,
+    },
+    signal,
+  );
   if (!c.endpoint) {
-    throw new PctlError({ code: 'GcpClusterNotReady', message: `GKE cluster ${resource} has no endpoint yet (status ${c.status ?? 'unknown'})`, fault: 'environment', exitCode: 1, hint: 'wait until the cluster is RUNNING' });
+    throw new PctlError({
+      code: 'GcpClusterNotReady',
+      message: `GKE cluster ${resource} has no endpoint yet (status ${c.status ?? 'unknown'})`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'wait until the cluster is RUNNING',
+    });
   }
   return c;
 }

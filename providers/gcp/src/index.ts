@@ -35,5 +35,8 @@ export default defineKubeProvider<GcpOptions>({
     remove: removeArtifact,
   },
   stateExtras: gcpStateExtras,
-  planNotes: (_p, o, image) => [`GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`, ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : [])],
+  planNotes: (_p, o, image) => [
+    `GKE cluster ${o.cluster} (${o.project}, ${o.zone}), namespace ${o.namespace}`,
+    ...(image.local ? [`image ${image.ref} (pushed to Artifact Registry unless it is there)`] : []),
+  ],
 });

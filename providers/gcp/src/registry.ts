@@ -14,7 +14,8 @@ export function artifactRegistry(host: string, token: string, signal?: AbortSign
     credentials: { username: TOKEN_USER, password: token },
     signal,
     label: 'Artifact Registry',
-    forbiddenHint: 'the credentials need roles/artifactregistry.writer on the repository (and it must exist: gcloud artifacts repositories create)',
+    forbiddenHint:
+      'the credentials need roles/artifactregistry.writer on the repository (and it must exist: gcloud artifacts repositories create)',
     unreachableHint: 'check the network, or provider.options.registryHost / registryLocation',
   });
 }

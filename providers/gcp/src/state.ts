@@ -5,7 +5,14 @@ import type { ClusterImage, KubeEntry, KubeStateExtras } from '@pctl/kube';
 import type { GcpOptions } from './options.js';
 
 export interface GcpStateExtras extends KubeStateExtras {
-  gcp: { project: string; location: string; gkeCluster: string; context?: string; endpoint?: string; registryHost?: string };
+  gcp: {
+    project: string;
+    location: string;
+    gkeCluster: string;
+    context?: string;
+    endpoint?: string;
+    registryHost?: string;
+  };
   /** The Artifact Registry image the Deployment runs (images pctl built). */
   artifactImage?: string;
   /** Whether pctl pushed artifactImage (destroy deletes the tag only then). */
@@ -15,7 +22,13 @@ export interface GcpStateExtras extends KubeStateExtras {
 export type GcpWhere = GcpStateExtras['gcp'];
 
 /** The entry's gcp fields after a deploy; `pushedNow` says whether this run pushed the image. */
-export function gcpStateExtras(p: DeployParams, o: GcpOptions, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Omit<GcpStateExtras, keyof KubeStateExtras> {
+export function gcpStateExtras(
+  p: DeployParams,
+  o: GcpOptions,
+  image: ClusterImage,
+  pushedNow: boolean,
+  prev: KubeEntry,
+): Omit<GcpStateExtras, keyof KubeStateExtras> {
   const before = prev as Partial<GcpStateExtras>;
   const samePrevious = before.artifactImage === image.ref && !p.previous?.destroyed;
   return {
@@ -27,6 +40,11 @@ export function gcpStateExtras(p: DeployParams, o: GcpOptions, image: ClusterIma
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.registryHost ? { registryHost: o.registryHost } : {}),
     },
-    ...(image.local ? { artifactImage: image.ref, artifactPushedByPctl: pushedNow || (samePrevious && Boolean(before.artifactPushedByPctl)) } : {}),
+    ...(image.local
+      ? {
+          artifactImage: image.ref,
+          artifactPushedByPctl: pushedNow || (samePrevious && Boolean(before.artifactPushedByPctl)),
+        }
+      : {}),
   };
 }

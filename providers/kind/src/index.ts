@@ -8,7 +8,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { Events, PctlError, type DeployParams, type Exec, type ProviderContext } from '@pctl/core';
-import { connect, defineKubeProvider, KubeServiceOptionsSchema, parseProviderOptions, type ClusterImage, type KubeClient, type KubeEntry } from '@pctl/kube';
+import {
+  connect,
+  defineKubeProvider,
+  KubeServiceOptionsSchema,
+  parseProviderOptions,
+  type ClusterImage,
+  type KubeClient,
+  type KubeEntry,
+} from '@pctl/kube';
 
 const portMapping = z.strictObject({
   containerPort: z.number().int().min(1).max(65535),
@@ -16,19 +24,35 @@ const portMapping = z.strictObject({
   listenAddress: z.string().optional(),
   protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
 });
-const extraMount = z.strictObject({ hostPath: z.string(), containerPath: z.string(), readOnly: z.boolean().optional() });
+const extraMount = z.strictObject({
+  hostPath: z.string(),
+  containerPath: z.string(),
+  readOnly: z.boolean().optional(),
+});
 
 export const KindOptionsSchema = KubeServiceOptionsSchema.extend({
-  cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label').default('pctl'),
+  cluster: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
+    .default('pctl'),
   /** A kind config file (relative to the stack file), or inline extra mounts and port mappings. */
-  config: z.union([z.string(), z.strictObject({ extraMounts: z.array(extraMount).optional(), extraPortMappings: z.array(portMapping).optional() })]).optional(),
+  config: z
+    .union([
+      z.string(),
+      z.strictObject({
+        extraMounts: z.array(extraMount).optional(),
+        extraPortMappings: z.array(portMapping).optional(),
+      }),
+    ])
+    .optional(),
   nodeImage: z.string().optional(),
   /** kubeconfig context (default `kind-<cluster>`, as kind names it). */
   context: z.string().optional(),
 }).strict();
 export type KindOptions = z.output<typeof KindOptionsSchema>;
 
-const INSTALL_HINT = 'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation, e.g. `go install sigs.k8s.io/kind@latest`) and put it on PATH';
+const INSTALL_HINT =
+  'install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation, e.g. `go install sigs.k8s.io/kind@latest`) and put it on PATH';
 
 const options = (raw: Record<string, unknown> | undefined): KindOptions => parseProviderOptions(KindOptionsSchema, raw);
 
@@ -37,7 +61,13 @@ async function kind(ctx: ProviderContext, args: string[], what: string) {
     return await ctx.exec('kind', args);
   } catch (e) {
     const err = e as PctlError;
-    if (err.code === 'CommandNotFound') throw new PctlError({ code: 'KindNotFound', message: `${what}: the kind command is not installed`, fault: 'environment', hint: INSTALL_HINT });
+    if (err.code === 'CommandNotFound')
+      throw new PctlError({
+        code: 'KindNotFound',
+        message: `${what}: the kind command is not installed`,
+        fault: 'environment',
+        hint: INSTALL_HINT,
+      });
     throw err;
   }
 }
@@ -50,7 +80,13 @@ function ensureCluster(ctx: ProviderContext, o: KindOptions): Promise<void> {
   if (!p) {
     p = (async () => {
       const out = (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout;
-      if (out.split('\n').map((l) => l.trim()).includes(o.cluster)) return;
+      if (
+        out
+          .split('\n')
+          .map((l) => l.trim())
+          .includes(o.cluster)
+      )
+        return;
       const args = ['create', 'cluster', '--name', o.cluster, '--wait', '120s'];
       const config = kindConfigFile(ctx, o);
       if (config) args.push('--config', config);
@@ -88,27 +124,46 @@ async function loadImage(ctx: ProviderContext, o: KindOptions, ref: string, key:
   await kind(ctx, ['load', 'docker-image', '--name', o.cluster, ref], `loading ${ref} into kind`);
 }
 
-const clientFor = (o: KindOptions): Promise<KubeClient> => connect({ context: o.context ?? `kind-${o.cluster}`, hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\`` });
+const clientFor = (o: KindOptions): Promise<KubeClient> =>
+  connect({
+    context: o.context ?? `kind-${o.cluster}`,
+    hint: `create the cluster with pctl deploy or \`kind create cluster --name ${o.cluster}\`, or \`kind export kubeconfig --name ${o.cluster}\``,
+  });
 
 const clusterExists = async (ctx: ProviderContext, name: string) =>
-  (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout.split('\n').map((l) => l.trim()).includes(name);
+  (await kind(ctx, ['get', 'clusters'], 'listing kind clusters')).stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .includes(name);
 
 // The cluster a state entry records; a kind cluster deleted since took the service's objects with it.
-async function connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, configured: KindOptions | undefined): Promise<KubeClient | undefined> {
+async function connectRecorded(
+  ctx: ProviderContext,
+  key: string,
+  entry: KubeEntry,
+  configured: KindOptions | undefined,
+): Promise<KubeClient | undefined> {
   const o = configured ?? options({ cluster: entry.cluster?.replace(/^kind-/, '') });
   if (!(await clusterExists(ctx, o.cluster))) {
     ctx.reporter.info(`kind cluster ${o.cluster} is gone, and its objects with it`, key);
     return undefined;
   }
   // An old cluster that exists but cannot be reached fails: its objects must not be forgotten.
-  return configured ? clientFor(o) : connect({ context: entry.cluster, hint: `start the kind cluster ${o.cluster} so pctl can reach ${key} in it, or delete it (kind delete cluster --name ${o.cluster})` });
+  return configured
+    ? clientFor(o)
+    : connect({
+        context: entry.cluster,
+        hint: `start the kind cluster ${o.cluster} so pctl can reach ${key} in it, or delete it (kind delete cluster --name ${o.cluster})`,
+      });
 }
 
 // Images pctl built (also those a service takes with pctl://other) live only in the local engine: the node loads them.
 function imageFor(p: DeployParams): ClusterImage {
   const { target } = p;
   const ref = target.image.ref;
-  return ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://')) ? { ref, local: ref } : { ref };
+  return ref && (target.image.builtByPctl || target.service.image?.startsWith('pctl://'))
+    ? { ref, local: ref }
+    : { ref };
 }
 
 export default defineKubeProvider<KindOptions>({

@@ -3,8 +3,13 @@
 // context, option-like names, Dockerfile forms whose inputs cannot be known exactly.
 import type { HostileCase, HostileFile } from '../case.js';
 
-const stack = (name: string, services = 'api:\n    image: ./api') => `name: ${name}\nservices:\n  ${services}\n    provider: { name: docker }\n`;
-const withApi = (name: string, dockerfile: string, files: Record<string, HostileFile> = {}): Record<string, HostileFile> => ({
+const stack = (name: string, services = 'api:\n    image: ./api') =>
+  `name: ${name}\nservices:\n  ${services}\n    provider: { name: docker }\n`;
+const withApi = (
+  name: string,
+  dockerfile: string,
+  files: Record<string, HostileFile> = {},
+): Record<string, HostileFile> => ({
   'pctl.yaml': stack(name),
   'api/Dockerfile': dockerfile,
   'api/src/app.js': 'console.log(1)\n',
@@ -49,7 +54,9 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'a FIFO as <Dockerfile>.dockerignore is refused at once',
-    files: withApi('bc-fifo-dfignore', 'FROM busybox\nCOPY src /app\n', { 'api/Dockerfile.dockerignore': { fifo: true } }),
+    files: withApi('bc-fifo-dfignore', 'FROM busybox\nCOPY src /app\n', {
+      'api/Dockerfile.dockerignore': { fifo: true },
+    }),
     argv: ['plan'],
     exit: 2,
     stderr: /service api: \.dockerignore .*Dockerfile\.dockerignore is a FIFO/,
@@ -57,7 +64,9 @@ export const cases: HostileCase[] = [
   },
   {
     name: '.dockerignore symlinked to /dev/zero is refused, not read',
-    files: withApi('bc-ignore-zero', 'FROM busybox\nCOPY src /app\n', { 'api/.dockerignore': { symlink: '/dev/zero' } }),
+    files: withApi('bc-ignore-zero', 'FROM busybox\nCOPY src /app\n', {
+      'api/.dockerignore': { symlink: '/dev/zero' },
+    }),
     argv: ['plan'],
     exit: 2,
     stderr: /\.dockerignore .* is a device/,
@@ -81,15 +90,23 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'an unreadable context file (mode 000): refused naming service, file and fix, unless root reads it anyway',
-    files: withApi('bc-unreadable', 'FROM busybox\nCOPY src /app\n', { 'api/src/secret.txt': { content: 'x', mode: 0o000 } }),
+    files: withApi('bc-unreadable', 'FROM busybox\nCOPY src /app\n', {
+      'api/src/secret.txt': { content: 'x', mode: 0o000 },
+    }),
     argv: ['plan'],
     exit: root ? 0 : 2,
-    stderr: root ? undefined : /service api: cannot read build context file .*src\/secret\.txt: permission denied \(make it readable/,
+    stderr: root
+      ? undefined
+      : /service api: cannot read build context file .*src\/secret\.txt: permission denied \(make it readable/,
     never: ['EACCES'],
   },
   {
     name: '40 pathological **/** .dockerignore lines over a deep context do not blow up',
-    files: withApi('bc-pathological', 'FROM busybox\nCOPY . /app\n', { 'api/.dockerignore': pathological, [`api/${deep}/y`]: 'y', [`api/${deep}/x`]: 'x' }),
+    files: withApi('bc-pathological', 'FROM busybox\nCOPY . /app\n', {
+      'api/.dockerignore': pathological,
+      [`api/${deep}/y`]: 'y',
+      [`api/${deep}/x`]: 'x',
+    }),
     argv: ['build', '--list', 'api'],
     exit: 0,
     stdout: new RegExp(`${deep}/y\\n`),
@@ -119,7 +136,9 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'a symlink to / as a COPY source stays inside the context',
-    files: withApi('bc-link-root', 'FROM busybox\nCOPY rootlink/etc/passwd /app\n', { 'api/rootlink': { symlink: '/' } }),
+    files: withApi('bc-link-root', 'FROM busybox\nCOPY rootlink/etc/passwd /app\n', {
+      'api/rootlink': { symlink: '/' },
+    }),
     argv: ['plan'],
     exit: 0,
     timeoutMs: 20_000,
@@ -133,7 +152,10 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'a COPY with 5,000 wildcard sources is matched in time',
-    files: withApi('bc-many-sources', `FROM busybox\nCOPY ${Array.from({ length: 5000 }, (_, i) => `s*${i}?`).join(' ')} /app/\n`),
+    files: withApi(
+      'bc-many-sources',
+      `FROM busybox\nCOPY ${Array.from({ length: 5000 }, (_, i) => `s*${i}?`).join(' ')} /app/\n`,
+    ),
     argv: ['plan'],
     exit: 0,
     timeoutMs: 30_000,
@@ -152,21 +174,36 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'option-like file names in the context are only names',
-    files: withApi('bc-dashes', 'FROM busybox\nCOPY . /app\n', { 'api/--privileged': 'x', 'api/-rf': 'y', 'api/src/--': 'z' }),
+    files: withApi('bc-dashes', 'FROM busybox\nCOPY . /app\n', {
+      'api/--privileged': 'x',
+      'api/-rf': 'y',
+      'api/src/--': 'z',
+    }),
     argv: ['build', '--list', 'api'],
     exit: 0,
     stdout: /^--privileged\n-rf\nDockerfile\nsrc\/--\nsrc\/app\.js$/,
   },
   {
     name: 'a context folder named like an option',
-    files: { 'pctl.yaml': stack('bc-dash-dir', 'api:\n    image: ./--api'), '--api/Dockerfile': 'FROM busybox\nCOPY . /app\n', '--api/x': 'x' },
+    files: {
+      'pctl.yaml': stack('bc-dash-dir', 'api:\n    image: ./--api'),
+      '--api/Dockerfile': 'FROM busybox\nCOPY . /app\n',
+      '--api/x': 'x',
+    },
     argv: ['build', '--list', 'api'],
     exit: 0,
     stdout: /^Dockerfile\nx$/,
   },
   {
-    name: 'build --list of one service never reads another service\'s build inputs',
-    files: { 'pctl.yaml': stack('bc-list-cold', 'api:\n    image: ./api\n    provider: { name: docker }\n  web:\n    image: ./web'), 'api/Dockerfile': 'FROM busybox\n', 'web/Dockerfile': { fifo: true } },
+    name: "build --list of one service never reads another service's build inputs",
+    files: {
+      'pctl.yaml': stack(
+        'bc-list-cold',
+        'api:\n    image: ./api\n    provider: { name: docker }\n  web:\n    image: ./web',
+      ),
+      'api/Dockerfile': 'FROM busybox\n',
+      'web/Dockerfile': { fifo: true },
+    },
     argv: ['build', '--list', 'api'],
     exit: 0,
     stdout: /^Dockerfile$/,
@@ -174,17 +211,23 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'build --explain: a RUN --mount=type=bind source is an input, the rest of the context is not',
-    files: withApi('bc-mount', 'FROM busybox\nRUN --mount=type=bind,source=src/app.js,target=/ctx/app.js cat /ctx/app.js\n', { 'api/unread.txt': 'x\n' }),
+    files: withApi(
+      'bc-mount',
+      'FROM busybox\nRUN --mount=type=bind,source=src/app.js,target=/ctx/app.js cat /ctx/app.js\n',
+      { 'api/unread.txt': 'x\n' },
+    ),
     argv: ['build', '--explain', 'api'],
     exit: 0,
-    stdout: /inputs: the Dockerfile, build args and the 1 file it copies\n {2}context sent: only the 1 file the Dockerfile reads and the Dockerfile/,
+    stdout:
+      /inputs: the Dockerfile, build args and the 1 file it copies\n {2}context sent: only the 1 file the Dockerfile reads and the Dockerfile/,
   },
   {
     name: 'build --explain: ADD <url> makes the whole context count',
     files: withApi('bc-add-url', 'FROM busybox\nADD https://example.invalid/x.tgz /x\nCOPY src /app\n'),
     argv: ['build', '--explain', 'api'],
     exit: 0,
-    stdout: /inputs: the whole context .*Dockerfile:2: ADD https:\/\/example\.invalid\/x\.tgz \(content from outside the context\)/,
+    stdout:
+      /inputs: the whole context .*Dockerfile:2: ADD https:\/\/example\.invalid\/x\.tgz \(content from outside the context\)/,
   },
   {
     name: 'build --explain: an unterminated heredoc makes the whole context count',
@@ -205,14 +248,16 @@ export const cases: HostileCase[] = [
     files: withApi('bc-unknown-var', 'FROM busybox\nCOPY $APP_DIR /app\n'),
     argv: ['build', '--explain', 'api'],
     exit: 0,
-    stdout: /inputs: the whole context .*\$APP_DIR is not known before the build \(it may come from the ENV of busybox\)/,
+    stdout:
+      /inputs: the whole context .*\$APP_DIR is not known before the build \(it may come from the ENV of busybox\)/,
   },
   {
     name: 'build --explain: known inputs send only those files as a tar stream',
     files: withApi('bc-known', 'FROM scratch\nARG SRC=src\nCOPY $SRC /app\n', { 'api/big.bin': 'x'.repeat(100_000) }),
     argv: ['build', '--explain', 'api'],
     exit: 0,
-    stdout: /inputs: the Dockerfile, build args and the 1 file it copies\n {2}context sent: only the 1 file the Dockerfile reads and the Dockerfile, as a tar stream/,
+    stdout:
+      /inputs: the Dockerfile, build args and the 1 file it copies\n {2}context sent: only the 1 file the Dockerfile reads and the Dockerfile, as a tar stream/,
   },
   {
     name: 'an invalid wildcard in COPY makes the whole context count instead of guessing',

@@ -44,7 +44,8 @@ export const cases: HostileCase[] = [
     files: stack('UNKNOWN: "1"'),
     argv: ['deploy'],
     exit: 0,
-    stderr: /ev-web a code of my own\nev-web \{"not":"a string"\}\nev-web cache is cold\nev-web an error line of its own\n(.|\n)*deploy ev: 1 deployed/,
+    stderr:
+      /ev-web a code of my own\nev-web \{"not":"a string"\}\nev-web cache is cold\nev-web an error line of its own\n(.|\n)*deploy ev: 1 deployed/,
     never: ['\u001b'],
   },
   {
@@ -71,6 +72,7 @@ export const cases: HostileCase[] = [
     argv: ['deploy', '--json'],
     exit: 0,
     stdout: /^\{"formatVersion":1,"command":"deploy","ok":true,[^\n]*\}$/,
-    stderr: /ev-web line for people\n(.|\n)*console\.log from the provider\n(.|\n)*\{"formatVersion":999\}\n(.|\n)*fd 1 from the provider\n/,
+    stderr:
+      /ev-web line for people\n(.|\n)*console\.log from the provider\n(.|\n)*\{"formatVersion":999\}\n(.|\n)*fd 1 from the provider\n/,
   },
 ];

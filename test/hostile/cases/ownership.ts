@@ -10,23 +10,50 @@ import type { HostileCase } from '../case.js';
 
 // One stack per case (the cases of a file run one after another, on one engine).
 const stackName = (n: string) => `own${n}${process.pid % 10000}`;
-const yaml = (stack: string, extra = '') => `name: ${stack}\nservices:\n  a:\n    image: busybox:latest\n    command: sleep 3600\n${extra}    provider: { name: docker }\n`;
+const yaml = (stack: string, extra = '') =>
+  `name: ${stack}\nservices:\n  a:\n    image: busybox:latest\n    command: sleep 3600\n${extra}    provider: { name: docker }\n`;
 const labels = (stack: string) => ({ 'managed-by': 'pctl', 'pctl-stack': stack, 'pctl-service': `${stack}-a` });
 // The state entry a deploy of service `a` leaves, with what the case puts in it.
 const state = (stack: string, entry: Record<string, unknown>, key = `${stack}-a`) =>
-  JSON.stringify({ [key]: { provider: 'docker', host: 'local', labels: labels(stack), image: 'busybox:latest', network: `pctl-${stack}`, containers: [`${stack}-a`], volumes: [], ...entry } });
+  JSON.stringify({
+    [key]: {
+      provider: 'docker',
+      host: 'local',
+      labels: labels(stack),
+      image: 'busybox:latest',
+      network: `pctl-${stack}`,
+      containers: [`${stack}-a`],
+      volumes: [],
+      ...entry,
+    },
+  });
 
-const exists = async (kind: 'volume' | 'network' | 'image' | 'container', name: string) => (await execa('docker', [kind, 'inspect', name], { reject: false })).exitCode === 0;
+const exists = async (kind: 'volume' | 'network' | 'image' | 'container', name: string) =>
+  (await execa('docker', [kind, 'inspect', name], { reject: false })).exitCode === 0;
 const quietly = async (args: string[]) => void (await execa('docker', args, { reject: false }));
 // A user's volume holding a file, made the way a user would (no label).
 const userVolume = async (name: string) => {
   await docker(['volume', 'create', name]);
   await docker(['run', '--rm', '-v', `${name}:/data`, 'busybox:latest', 'sh', '-c', 'echo precious > /data/file']);
 };
-const volumeFile = async (name: string) => docker(['run', '--rm', '-v', `${name}:/data`, 'busybox:latest', 'cat', '/data/file']);
+const volumeFile = async (name: string) =>
+  docker(['run', '--rm', '-v', `${name}:/data`, 'busybox:latest', 'cat', '/data/file']);
 // A container a user ran from a pctl image: it inherits the image's labels, not pctl-service.
 const halfLabelled = (stack: string, name: string, extra: string[] = []) =>
-  docker(['run', '-d', '--name', name, '--label', 'managed-by=pctl', '--label', `pctl-stack=${stack}`, ...extra, 'busybox:latest', 'sleep', '3600']);
+  docker([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--label',
+    'managed-by=pctl',
+    '--label',
+    `pctl-stack=${stack}`,
+    ...extra,
+    'busybox:latest',
+    'sleep',
+    '3600',
+  ]);
 
 const V = stackName('v');
 const D = stackName('d');
@@ -40,11 +67,13 @@ const J = stackName('j');
 
 export const cases: HostileCase[] = [
   {
-    name: "deploy meets an unlabelled volume with the name pctl would give: refused naming it, never mounted, its data kept",
+    name: 'deploy meets an unlabelled volume with the name pctl would give: refused naming it, never mounted, its data kept',
     files: { 'pctl.yaml': yaml(V, '    volumes: [{ path: /data }]\n') },
     argv: ['deploy'],
     exit: 1,
-    stderr: new RegExp(`error: ${V}-a: the Docker volume ${V}-a-storage exists without this service's pctl labels .*: pctl mounts and removes only volumes it created \\(.*docker volume rm ${V}-a-storage\\)`),
+    stderr: new RegExp(
+      `error: ${V}-a: the Docker volume ${V}-a-storage exists without this service's pctl labels .*: pctl mounts and removes only volumes it created \\(.*docker volume rm ${V}-a-storage\\)`,
+    ),
     before: () => userVolume(`${V}-a-storage`),
     after: async () => {
       expect(await docker(['ps', '-a', '-q', '--filter', `label=pctl-stack=${V}`])).toBe('');
@@ -57,7 +86,10 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'destroy of a state entry naming an unlabelled user volume leaves the volume and its data',
-    files: { 'pctl.yaml': yaml(D, '    volumes: [{ path: /data }]\n'), [`pctl.${D}.json`]: state(D, { volumes: [`${D}-a-storage`] }) },
+    files: {
+      'pctl.yaml': yaml(D, '    volumes: [{ path: /data }]\n'),
+      [`pctl.${D}.json`]: state(D, { volumes: [`${D}-a-storage`] }),
+    },
     argv: ['destroy'],
     exit: 0,
     before: () => userVolume(`${D}-a-storage`),
@@ -66,7 +98,10 @@ export const cases: HostileCase[] = [
   },
   {
     name: "destroy of a state entry recording a user's volume as the original's (adopted) leaves it: no container of the service mounts it",
-    files: { 'pctl.yaml': yaml(A, '    volumes: [{ path: /data }]\n'), [`pctl.${A}.json`]: state(A, { volumes: [`${A}-a-storage`], adoptedVolumes: [`${A}-a-storage`] }) },
+    files: {
+      'pctl.yaml': yaml(A, '    volumes: [{ path: /data }]\n'),
+      [`pctl.${A}.json`]: state(A, { volumes: [`${A}-a-storage`], adoptedVolumes: [`${A}-a-storage`] }),
+    },
     argv: ['destroy'],
     exit: 0,
     before: () => userVolume(`${A}-a-storage`),
@@ -87,7 +122,8 @@ export const cases: HostileCase[] = [
     files: { 'pctl.yaml': yaml(O), [`pctl.${O}.json`]: state(O, { network: `pctl-${O}x` }) },
     argv: ['destroy'],
     exit: 0,
-    before: () => docker(['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${O}x`, `pctl-${O}x`]),
+    before: () =>
+      docker(['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${O}x`, `pctl-${O}x`]),
     after: async () => expect(await exists('network', `pctl-${O}x`)).toBe(true),
     cleanup: () => quietly(['network', 'rm', `pctl-${O}x`]),
   },
@@ -128,7 +164,10 @@ export const cases: HostileCase[] = [
   },
   {
     name: "a deploy replacing a state entry's image claimed as built by pctl leaves that image (a user's, no pctl label)",
-    files: { 'pctl.yaml': yaml(J), [`pctl.${J}.json`]: state(J, { image: `${J}-userimg:1`, builtByPctl: true, fingerprint: 'x' }) },
+    files: {
+      'pctl.yaml': yaml(J),
+      [`pctl.${J}.json`]: state(J, { image: `${J}-userimg:1`, builtByPctl: true, fingerprint: 'x' }),
+    },
     argv: ['deploy'],
     exit: 0,
     before: () => docker(['tag', 'busybox:latest', `${J}-userimg:1`]),

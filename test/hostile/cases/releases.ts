@@ -22,7 +22,8 @@ export default {
   async destroy({ entry }) { await fs.rm(entry.file, { force: true }); },
 };
 `;
-const STACK = 'name: hr\nproviders:\n  file: ./file.mjs\nservices:\n  web:\n    image: busybox:latest\n    provider: { name: file }\n  worker:\n    image: busybox:latest\n    provider: { name: file }\n';
+const STACK =
+  'name: hr\nproviders:\n  file: ./file.mjs\nservices:\n  web:\n    image: busybox:latest\n    provider: { name: file }\n  worker:\n    image: busybox:latest\n    provider: { name: file }\n';
 const STATE = 'pctl.hr.json';
 const release = (number: number, o: Record<string, unknown> = {}) => ({
   number,
@@ -35,18 +36,73 @@ const release = (number: number, o: Record<string, unknown> = {}) => ({
   ...o,
 });
 const state = (releases: unknown, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ 'hr-web': { provider: 'file', image: 'busybox:latest', fingerprint: '2'.repeat(64), file: 'out/hr-web.json', releases, ...extra } });
+  JSON.stringify({
+    'hr-web': {
+      provider: 'file',
+      image: 'busybox:latest',
+      fingerprint: '2'.repeat(64),
+      file: 'out/hr-web.json',
+      releases,
+      ...extra,
+    },
+  });
 const TWO = state([release(1), release(2)]);
-const files = (stateText: string, stack = STACK): Record<string, HostileFile> => ({ 'pctl.yaml': stack, 'file.mjs': FILE_PROVIDER, [STATE]: stateText });
+const files = (stateText: string, stack = STACK): Record<string, HostileFile> => ({
+  'pctl.yaml': stack,
+  'file.mjs': FILE_PROVIDER,
+  [STATE]: stateText,
+});
 const unchanged = (body: string) => (dir: string) => expect(readFileSync(path.join(dir, STATE), 'utf8')).toBe(body);
 
 export const cases: HostileCase[] = [
-  { name: 'rollback --to 0 is a bad flag', files: files(TWO), argv: ['rollback', 'web', '--to', '0'], exit: 2, stderr: /--to must be a positive integer, got "0"/, after: unchanged(TWO) },
-  { name: 'rollback --to with a non-number', files: files(TWO), argv: ['rollback', 'web', '--to', '1;rm -rf /'], exit: 2, stderr: /--to must be a positive integer/, after: unchanged(TWO) },
-  { name: 'rollback --to a release that was never made', files: files(TWO), argv: ['rollback', 'web', '--to', '7'], exit: 1, stderr: /hr-web: no release 7; nothing was changed.*kept releases: 1, 2/, after: unchanged(TWO) },
-  { name: 'rollback --to for two services (numbers are per service)', files: files(TWO), argv: ['rollback', 'web', 'worker', '--to', '1'], exit: 2, stderr: /--to 1: release numbers are per service; name one service/, after: unchanged(TWO) },
-  { name: 'rollback of a service not in the stack file', files: files(TWO), argv: ['rollback', 'nope'], exit: 2, stderr: /no service "nope"/, after: unchanged(TWO) },
-  { name: 'rollback of a service never deployed', files: files(TWO), argv: ['rollback', 'worker'], exit: 1, stderr: /hr-worker: the service is not deployed; nothing was changed/, after: unchanged(TWO) },
+  {
+    name: 'rollback --to 0 is a bad flag',
+    files: files(TWO),
+    argv: ['rollback', 'web', '--to', '0'],
+    exit: 2,
+    stderr: /--to must be a positive integer, got "0"/,
+    after: unchanged(TWO),
+  },
+  {
+    name: 'rollback --to with a non-number',
+    files: files(TWO),
+    argv: ['rollback', 'web', '--to', '1;rm -rf /'],
+    exit: 2,
+    stderr: /--to must be a positive integer/,
+    after: unchanged(TWO),
+  },
+  {
+    name: 'rollback --to a release that was never made',
+    files: files(TWO),
+    argv: ['rollback', 'web', '--to', '7'],
+    exit: 1,
+    stderr: /hr-web: no release 7; nothing was changed.*kept releases: 1, 2/,
+    after: unchanged(TWO),
+  },
+  {
+    name: 'rollback --to for two services (numbers are per service)',
+    files: files(TWO),
+    argv: ['rollback', 'web', 'worker', '--to', '1'],
+    exit: 2,
+    stderr: /--to 1: release numbers are per service; name one service/,
+    after: unchanged(TWO),
+  },
+  {
+    name: 'rollback of a service not in the stack file',
+    files: files(TWO),
+    argv: ['rollback', 'nope'],
+    exit: 2,
+    stderr: /no service "nope"/,
+    after: unchanged(TWO),
+  },
+  {
+    name: 'rollback of a service never deployed',
+    files: files(TWO),
+    argv: ['rollback', 'worker'],
+    exit: 1,
+    stderr: /hr-worker: the service is not deployed; nothing was changed/,
+    after: unchanged(TWO),
+  },
   {
     name: 'a state whose releases are junk: history lists none, rollback finds none',
     files: files(state('not a list')),
@@ -72,7 +128,18 @@ export const cases: HostileCase[] = [
   },
   {
     name: 'a release whose secret the stack file no longer resolves to is refused, naming where',
-    files: files(state([release(1, { service: { image: 'busybox:latest', env: { TOKEN: `sealed:${'ab'.repeat(16)}` }, provider: { name: 'file', options: {} } } }), release(2)])),
+    files: files(
+      state([
+        release(1, {
+          service: {
+            image: 'busybox:latest',
+            env: { TOKEN: `sealed:${'ab'.repeat(16)}` },
+            provider: { name: 'file', options: {} },
+          },
+        }),
+        release(2),
+      ]),
+    ),
     argv: ['rollback', 'web'],
     exit: 1,
     stderr: /release 1 used a secret at env\.TOKEN that the stack file no longer resolves to; nothing was changed/,
@@ -91,11 +158,33 @@ export const cases: HostileCase[] = [
     exit: 0,
     after: (dir) => {
       const entry = JSON.parse(readFileSync(path.join(dir, STATE), 'utf8'))['hr-web'];
-      expect(entry.releases.map((r: { number: number; rollbackOf?: number }) => [r.number, r.rollbackOf])).toEqual([[1, undefined], [2, undefined], [3, 1]]);
+      expect(entry.releases.map((r: { number: number; rollbackOf?: number }) => [r.number, r.rollbackOf])).toEqual([
+        [1, undefined],
+        [2, undefined],
+        [3, 1],
+      ]);
       expect(entry.fingerprint).toBe('1'.repeat(64));
     },
   },
-  { name: 'history: 0 in the stack file', files: files(TWO, `history: 0\n${STACK}`), argv: ['plan'], exit: 2, stderr: /pctl\.yaml:1.*history.*(>=1|at least 1|too small)/i },
-  { name: 'history: a string in a service', files: files(TWO, STACK.replace('  worker:\n', '  worker:\n    history: ten\n')), argv: ['plan'], exit: 2, stderr: /services\.worker\.history/ },
-  { name: 'history: past the limit', files: files(TWO, `history: 100000\n${STACK}`), argv: ['validate'], exit: 2, stderr: /history.*(<=100|at most 100|too big)/i },
+  {
+    name: 'history: 0 in the stack file',
+    files: files(TWO, `history: 0\n${STACK}`),
+    argv: ['plan'],
+    exit: 2,
+    stderr: /pctl\.yaml:1.*history.*(>=1|at least 1|too small)/i,
+  },
+  {
+    name: 'history: a string in a service',
+    files: files(TWO, STACK.replace('  worker:\n', '  worker:\n    history: ten\n')),
+    argv: ['plan'],
+    exit: 2,
+    stderr: /services\.worker\.history/,
+  },
+  {
+    name: 'history: past the limit',
+    files: files(TWO, `history: 100000\n${STACK}`),
+    argv: ['validate'],
+    exit: 2,
+    stderr: /history.*(<=100|at most 100|too big)/i,
+  },
 ];

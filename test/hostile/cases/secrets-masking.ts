@@ -28,13 +28,17 @@ const stack = (service: string, extra: Record<string, HostileFile> = {}, name = 
   'rec.mjs': RECORDING_PROVIDER,
   ...extra,
 });
-const state = (dir: string, name = 'sm') => JSON.parse(readFileSync(path.join(dir, `pctl.${name}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
-const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nVJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dV\n-----END PRIVATE KEY-----\n';
+const state = (dir: string, name = 'sm') =>
+  JSON.parse(readFileSync(path.join(dir, `pctl.${name}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
+const PEM =
+  '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nVJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dV\n-----END PRIVATE KEY-----\n';
 
 const stateCases: HostileCase[] = [
   {
     name: 'host and network from ${env:} are stored as they are, not as ***',
-    files: stack('    image: busybox:latest\n    provider: { name: rec, options: { host: "${env:DEPLOY_HOST}", network: "${env:NET}" } }\n'),
+    files: stack(
+      '    image: busybox:latest\n    provider: { name: rec, options: { host: "${env:DEPLOY_HOST}", network: "${env:NET}" } }\n',
+    ),
     argv: ['deploy'],
     env: { DEPLOY_HOST: 'deploy.example.com', NET: 'shared-net-01' },
     exit: 0,
@@ -58,7 +62,9 @@ const stateCases: HostileCase[] = [
   },
   {
     name: 'a password from ${env:} never reaches the state file, even next to an address',
-    files: stack('    image: busybox:latest\n    env: { DB_PASSWORD: "${env:PW}" }\n    provider: { name: rec, options: { host: "${env:DEPLOY_HOST}", note: "pw is ${env:PW}" } }\n'),
+    files: stack(
+      '    image: busybox:latest\n    env: { DB_PASSWORD: "${env:PW}" }\n    provider: { name: rec, options: { host: "${env:DEPLOY_HOST}", note: "pw is ${env:PW}" } }\n',
+    ),
     argv: ['deploy'],
     env: { PW: '4711', DEPLOY_HOST: 'deploy.example.com' },
     exit: 0,
@@ -67,10 +73,13 @@ const stateCases: HostileCase[] = [
 ];
 
 // --json: one document with its keys and its error code, whatever ordinary words the variables hold.
-const DOCUMENT = /^\{"formatVersion":1,"command":"deploy","ok":false,.*"error":\{"code":"[A-Z]\w+","message":"[^"]*","fault":"user","exitCode":1\}\}\n?$/;
+const DOCUMENT =
+  /^\{"formatVersion":1,"command":"deploy","ok":false,.*"error":\{"code":"[A-Z]\w+","message":"[^"]*","fault":"user","exitCode":1\}\}\n?$/;
 const jsonCases: HostileCase[] = ['true', 'false', 'error', 'code', 'null', 'message'].map((word) => ({
   name: `--json stays one document when a variable holds "${word}" (LOG_LEVEL: ${word})`,
-  files: stack('    image: busybox:latest\n    env: { LOG_LEVEL: "${env:LOG_LEVEL}", FAIL: "provider refused: ok" }\n    provider: { name: rec }\n'),
+  files: stack(
+    '    image: busybox:latest\n    env: { LOG_LEVEL: "${env:LOG_LEVEL}", FAIL: "provider refused: ok" }\n    provider: { name: rec }\n',
+  ),
   argv: ['deploy', '--json'],
   env: { LOG_LEVEL: word },
   exit: 1,
@@ -89,7 +98,9 @@ jsonCases.push({
 const escapeCases: HostileCase[] = [
   {
     name: 'a secret with spaces and a trailing newline, printed trimmed in an error line',
-    files: stack('    image: busybox:latest\n    env: { SECRET: "${env:PW}", FAIL: "container exited: {trim}" }\n    provider: { name: rec }\n'),
+    files: stack(
+      '    image: busybox:latest\n    env: { SECRET: "${env:PW}", FAIL: "container exited: {trim}" }\n    provider: { name: rec }\n',
+    ),
     argv: ['deploy'],
     env: { PW: '  trimmed-s3cret-value \n' },
     exit: 1,
@@ -98,7 +109,10 @@ const escapeCases: HostileCase[] = [
   },
   {
     name: 'the last lines of a PEM key from ${file:}, cut by a log tail, in human and --json output',
-    files: stack('    image: busybox:latest\n    env: { SECRET: "${file:key.pem}", FAIL: "last log lines: {tail}" }\n    provider: { name: rec }\n', { 'key.pem': PEM }),
+    files: stack(
+      '    image: busybox:latest\n    env: { SECRET: "${file:key.pem}", FAIL: "last log lines: {tail}" }\n    provider: { name: rec }\n',
+      { 'key.pem': PEM },
+    ),
     argv: ['deploy', '--json', '--verbose'],
     exit: 1,
     stdout: /"ok":false/,
@@ -106,7 +120,10 @@ const escapeCases: HostileCase[] = [
   },
   {
     name: 'a secret with a NUL byte, quoted Go-escaped and JSON-escaped in an error',
-    files: stack('    image: busybox:latest\n    env: { SECRET: "${file:nul.txt}", FAIL: "bad value {goq} / {json}" }\n    provider: { name: rec }\n', { 'nul.txt': 'nul\0after-the-nul-byte' }),
+    files: stack(
+      '    image: busybox:latest\n    env: { SECRET: "${file:nul.txt}", FAIL: "bad value {goq} / {json}" }\n    provider: { name: rec }\n',
+      { 'nul.txt': 'nul\0after-the-nul-byte' },
+    ),
     argv: ['deploy'],
     exit: 1,
     stderr: /bad value "\*\*\*" \/ "\*\*\*"/,
@@ -114,7 +131,9 @@ const escapeCases: HostileCase[] = [
   },
   {
     name: 'NODE_DEBUG=http does not print the X-Registry-Auth header',
-    files: stack('    image: busybox:latest\n    env: { HEADER: "${env:REG_PASSWORD}" }\n    provider: { name: rec }\n'),
+    files: stack(
+      '    image: busybox:latest\n    env: { HEADER: "${env:REG_PASSWORD}" }\n    provider: { name: rec }\n',
+    ),
     argv: ['deploy'],
     env: { NODE_DEBUG: 'http,net', REG_PASSWORD: 'registry-pass-42' },
     exit: 0,
@@ -133,7 +152,9 @@ const terminalCases: HostileCase[] = [
   },
   {
     name: 'ESC sequences in a status detail and in a state entry reach the terminal escaped',
-    files: stack('    image: busybox:latest\n    provider: { name: rec }\n', { 'pctl.sm.json': JSON.stringify({ 'sm-gone\u001b[2K': { provider: 'rec', image: 'x', fingerprint: 'f' } }) }),
+    files: stack('    image: busybox:latest\n    provider: { name: rec }\n', {
+      'pctl.sm.json': JSON.stringify({ 'sm-gone\u001b[2K': { provider: 'rec', image: 'x', fingerprint: 'f' } }),
+    }),
     argv: ['status'],
     exit: 0,
     stdout: /\\x1b\]0;pwned\\x07\\x1b\[2Jbye/,

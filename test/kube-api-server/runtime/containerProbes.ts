@@ -22,7 +22,8 @@ export function startProbes(c: ContainerRun, t: ProbeTarget): void {
   const secondMs = t.secondMs;
   const attempt = (p: NonNullable<ContainerSpec['readinessProbe']>) => () =>
     probeOnce(t.docker, c.id ?? '', t.ip, spec, p, Math.max(1, p.timeoutSeconds ?? 1) * Math.max(secondMs, 1000));
-  const unhealthy = (kind: string, message: string) => t.event('Warning', 'Unhealthy', `${kind} probe failed: ${message}`);
+  const unhealthy = (kind: string, message: string) =>
+    t.event('Warning', 'Unhealthy', `${kind} probe failed: ${message}`);
   let startedUp = !spec.startupProbe;
   c.started = startedUp;
   let readiness = !spec.readinessProbe;
@@ -36,21 +37,28 @@ export function startProbes(c: ContainerRun, t: ProbeTarget): void {
   };
   const kill = (kind: string): void => {
     t.event('Normal', 'Killing', `Container ${spec.name} failed ${kind} probe, will be restarted`);
-    void t.docker.getContainer(c.id ?? '').kill().catch(() => undefined);
+    void t.docker
+      .getContainer(c.id ?? '')
+      .kill()
+      .catch(() => undefined);
   };
   const live = (): void => {
     if (spec.livenessProbe) {
-      c.stopProbes.push(runProbe(spec.livenessProbe, secondMs, attempt(spec.livenessProbe), (state, r) => {
-        if (!r.ok) unhealthy('Liveness', r.message);
-        if (state === false) kill('liveness');
-      }));
+      c.stopProbes.push(
+        runProbe(spec.livenessProbe, secondMs, attempt(spec.livenessProbe), (state, r) => {
+          if (!r.ok) unhealthy('Liveness', r.message);
+          if (state === false) kill('liveness');
+        }),
+      );
     }
     if (spec.readinessProbe) {
-      c.stopProbes.push(runProbe(spec.readinessProbe, secondMs, attempt(spec.readinessProbe), (state, r) => {
-        if (!r.ok) unhealthy('Readiness', r.message);
-        readiness = state === true;
-        update();
-      }));
+      c.stopProbes.push(
+        runProbe(spec.readinessProbe, secondMs, attempt(spec.readinessProbe), (state, r) => {
+          if (!r.ok) unhealthy('Readiness', r.message);
+          readiness = state === true;
+          update();
+        }),
+      );
     }
   };
   if (spec.startupProbe) {

@@ -10,7 +10,10 @@ export interface Terminated {
   signal?: number;
 }
 
-export type ContainerState = { waiting: { reason: string; message?: string } } | { running: { startedAt: string } } | { terminated: Terminated };
+export type ContainerState =
+  | { waiting: { reason: string; message?: string } }
+  | { running: { startedAt: string } }
+  | { terminated: Terminated };
 
 export interface ContainerRun {
   spec: ContainerSpec;

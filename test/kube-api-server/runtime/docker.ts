@@ -74,11 +74,16 @@ export class DockerKubelet extends Kubelet implements ContainerRuntime {
     const run = this.runs.get(uid);
     // Grace is compressed like every other delay: podTerminationMs of wall time, rounded up to the engine's whole seconds.
     const t = Math.min(graceSeconds, Math.ceil(this.timing.podTerminationMs / 1000));
-    this.stops.set(uid, (run ? run.stop(t) : Promise.resolve()).catch((e: unknown) => this.fail(e)).then(() => {
-      this.runs.delete(uid);
-      this.stops.delete(uid);
-      this.stopped.add(uid);
-    }));
+    this.stops.set(
+      uid,
+      (run ? run.stop(t) : Promise.resolve())
+        .catch((e: unknown) => this.fail(e))
+        .then(() => {
+          this.runs.delete(uid);
+          this.stops.delete(uid);
+          this.stopped.add(uid);
+        }),
+    );
   }
 
   private host(): PodHost {
@@ -87,7 +92,8 @@ export class DockerKubelet extends Kubelet implements ContainerRuntime {
       timing: this.timing,
       hostIP: NODE_IP,
       lookup: (ns) => (kind, name) => this.cluster.store.get(this.cluster.type(kind), ns, name),
-      event: (pod, type, reason, message, fieldPath) => recordEvent(this.cluster, pod, type, reason, message, kubeletSource, fieldPath),
+      event: (pod, type, reason, message, fieldPath) =>
+        recordEvent(this.cluster, pod, type, reason, message, kubeletSource, fieldPath),
       changed: () => {
         for (const run of this.runs.values()) this.publish(run);
       },
@@ -118,7 +124,8 @@ export class DockerKubelet extends Kubelet implements ContainerRuntime {
     const c = [...run.containers, ...run.initContainers].find((x) => x.spec.name === name);
     if (!c) throw badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
     const id = run.containerId(name, previous);
-    if (previous && !id) throw badRequest(`previous terminated container "${name}" in pod "${pod.metadata.name}" not found`);
+    if (previous && !id)
+      throw badRequest(`previous terminated container "${name}" in pod "${pod.metadata.name}" not found`);
     if (!id) {
       const reason = 'waiting' in c.state ? c.state.waiting.reason : 'ContainerCreating';
       throw badRequest(`container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${reason}`);

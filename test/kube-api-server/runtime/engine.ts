@@ -32,10 +32,20 @@ export async function cleanupEngine(engine: Engine): Promise<void> {
   const filters = { label: [`${SERVER_LABEL}=${engine.id}`] };
   const containers = await engine.docker.listContainers({ all: true, filters });
   // Application containers first: the sandboxes they share a network namespace with go last.
-  containers.sort((a, b) => Number(a.Labels[CONTAINER_NAME_LABEL] === 'POD') - Number(b.Labels[CONTAINER_NAME_LABEL] === 'POD'));
-  for (const c of containers) await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  containers.sort(
+    (a, b) => Number(a.Labels[CONTAINER_NAME_LABEL] === 'POD') - Number(b.Labels[CONTAINER_NAME_LABEL] === 'POD'),
+  );
+  for (const c of containers)
+    await engine.docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   const { Volumes } = await engine.docker.listVolumes({ filters });
-  for (const v of Volumes ?? []) await engine.docker.getVolume(v.Name).remove().catch(() => undefined);
+  for (const v of Volumes ?? [])
+    await engine.docker
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => undefined);
 }
 
 /** Whether the engine has the image (the runtime pulls nothing). */

@@ -10,7 +10,9 @@ const AMD64 = { machine: 0x3e, code: Buffer.from([0xb8, 0x22, 0x00, 0x00, 0x00, 
 // loop: ppoll(NULL, 0, NULL, NULL); b loop   (arm64: mov x0..x3, #0; mov x8, #73; svc #0; b -24)
 const ARM64 = {
   machine: 0xb7,
-  code: Buffer.from(new Uint32Array([0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, 0xd2800928, 0xd4000001, 0x17fffffa]).buffer),
+  code: Buffer.from(
+    new Uint32Array([0xd2800000, 0xd2800001, 0xd2800002, 0xd2800003, 0xd2800928, 0xd4000001, 0x17fffffa]).buffer,
+  ),
 };
 
 /** A minimal ELF64 executable: one PT_LOAD segment holding the headers and `code`, entered right after the headers. */
@@ -52,7 +54,12 @@ export async function ensurePauseImage(docker: Dockerode): Promise<string> {
   const tar = tarOf([{ path: 'pause', data: pauseElf(info.Arch ?? 'amd64'), mode: 0o755 }]);
   const [repo, tag] = PAUSE_IMAGE.split(':');
   const { Readable } = await import('node:stream');
-  const stream = (await docker.importImage(Readable.from([tar]) as unknown as NodeJS.ReadableStream, { repo, tag, changes: ['CMD ["/pause"]'] } as object)) as NodeJS.ReadableStream;
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  const stream = (await docker.importImage(
+    Readable.from([tar]) as unknown as NodeJS.ReadableStream,
+    { repo, tag, changes: ['CMD ["/pause"]'] } as object,
+  )) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
   return PAUSE_IMAGE;
 }

@@ -2,11 +2,26 @@
 // restarted per the pod's restartPolicy with back-off, probed, and torn down with the pod.
 import type { KubeObject } from '../store.js';
 import type { Timing } from '../timing.js';
-import { CONTAINER_NAME_LABEL, hasImage, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, type Engine } from './engine.js';
+import {
+  CONTAINER_NAME_LABEL,
+  hasImage,
+  POD_NAME_LABEL,
+  POD_NAMESPACE_LABEL,
+  POD_UID_LABEL,
+  type Engine,
+} from './engine.js';
 import { ensurePauseImage } from './pauseImage.js';
 import type { ContainerRun, ContainerState, Terminated } from './containerRun.js';
 import { startProbes } from './containerProbes.js';
-import { commandLine, ConfigError, environment, podVolumes, type ContainerSpec, type ObjectLookup, type PodVolume } from './podSpec.js';
+import {
+  commandLine,
+  ConfigError,
+  environment,
+  podVolumes,
+  type ContainerSpec,
+  type ObjectLookup,
+  type PodVolume,
+} from './podSpec.js';
 import { tarOf } from './tar.js';
 
 /** What a pod run needs from its kubelet. */
@@ -20,7 +35,9 @@ export interface PodHost {
   changed(): void;
 }
 
-const waiting = (reason: string, message?: string): ContainerState => ({ waiting: message ? { reason, message } : { reason } });
+const waiting = (reason: string, message?: string): ContainerState => ({
+  waiting: message ? { reason, message } : { reason },
+});
 
 export class PodRun {
   sandboxId?: string;
@@ -32,9 +49,20 @@ export class PodRun {
   initialized = false;
   private volumes: PodVolume[] = [];
 
-  constructor(private readonly host: PodHost, readonly pod: KubeObject) {
-    const mk = (spec: ContainerSpec, init: boolean): ContainerRun =>
-      ({ spec, init, restarts: 0, state: waiting(init ? 'PodInitializing' : 'ContainerCreating'), ready: false, started: false, imageID: '', stopProbes: [] });
+  constructor(
+    private readonly host: PodHost,
+    readonly pod: KubeObject,
+  ) {
+    const mk = (spec: ContainerSpec, init: boolean): ContainerRun => ({
+      spec,
+      init,
+      restarts: 0,
+      state: waiting(init ? 'PodInitializing' : 'ContainerCreating'),
+      ready: false,
+      started: false,
+      imageID: '',
+      stopProbes: [],
+    });
     this.initContainers = ((pod.spec?.initContainers ?? []) as ContainerSpec[]).map((c) => mk(c, true));
     this.containers = ((pod.spec?.containers ?? []) as ContainerSpec[]).map((c) => mk(c, false));
   }
@@ -62,7 +90,13 @@ export class PodRun {
 
   private labels(container: string, extra: Record<string, string> = {}): Record<string, string> {
     const m = this.pod.metadata;
-    return this.host.engine.labels({ [POD_NAME_LABEL]: m.name ?? '', [POD_NAMESPACE_LABEL]: m.namespace ?? '', [POD_UID_LABEL]: m.uid ?? '', [CONTAINER_NAME_LABEL]: container, ...extra });
+    return this.host.engine.labels({
+      [POD_NAME_LABEL]: m.name ?? '',
+      [POD_NAMESPACE_LABEL]: m.namespace ?? '',
+      [POD_UID_LABEL]: m.uid ?? '',
+      [CONTAINER_NAME_LABEL]: container,
+      ...extra,
+    });
   }
 
   /** Bring the pod up; retries what cannot be done yet (a missing ConfigMap, image) until the pod is stopped. */
@@ -81,7 +115,10 @@ export class PodRun {
         const code = await this.runToCompletion(c);
         if (code === 0) break;
         if (this.restartPolicy === 'Never') return this.host.changed();
-        c.state = waiting('CrashLoopBackOff', `back-off restarting failed container=${c.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`);
+        c.state = waiting(
+          'CrashLoopBackOff',
+          `back-off restarting failed container=${c.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`,
+        );
         this.host.changed();
         await new Promise((r) => setTimeout(r, this.backOff(c.restarts)));
       }
@@ -96,17 +133,36 @@ export class PodRun {
   private async createSandbox(): Promise<void> {
     const { docker } = this;
     const image = await ensurePauseImage(docker);
-    this.volumes = podVolumes(this.pod, this.host.lookup(this.pod.metadata.namespace ?? 'default'), this.host.engine.prefix);
+    this.volumes = podVolumes(
+      this.pod,
+      this.host.lookup(this.pod.metadata.namespace ?? 'default'),
+      this.host.engine.prefix,
+    );
     for (const v of this.volumes) await docker.createVolume({ Name: v.engineName, Labels: this.host.engine.labels() });
     const hostname = (this.pod.spec?.hostname ?? this.pod.metadata.name ?? 'pod').slice(0, 63);
     const sandbox = await docker.createContainer({
-      name: this.names('POD', 0), Image: image, Cmd: ['/pause'], Hostname: hostname, Labels: this.labels('POD'),
-      HostConfig: { IpcMode: 'shareable', Mounts: this.volumes.map((v) => ({ Type: 'volume' as const, Source: v.engineName, Target: `/volumes/${v.name}` })) },
+      name: this.names('POD', 0),
+      Image: image,
+      Cmd: ['/pause'],
+      Hostname: hostname,
+      Labels: this.labels('POD'),
+      HostConfig: {
+        IpcMode: 'shareable',
+        Mounts: this.volumes.map((v) => ({
+          Type: 'volume' as const,
+          Source: v.engineName,
+          Target: `/volumes/${v.name}`,
+        })),
+      },
     });
     await sandbox.start();
-    for (const v of this.volumes) if (v.files?.length) await sandbox.putArchive(tarOf(v.files), { path: `/volumes/${v.name}` });
+    for (const v of this.volumes)
+      if (v.files?.length) await sandbox.putArchive(tarOf(v.files), { path: `/volumes/${v.name}` });
     const info = await sandbox.inspect();
-    this.ip = (info.NetworkSettings as { IPAddress?: string }).IPAddress || Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress || '';
+    this.ip =
+      (info.NetworkSettings as { IPAddress?: string }).IPAddress ||
+      Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ||
+      '';
     this.sandboxId = sandbox.id;
     if (this.stopping) await sandbox.remove({ force: true }).catch(() => undefined);
   }
@@ -118,14 +174,31 @@ export class PodRun {
     const imageID = await hasImage(this.docker, spec.image);
     if (!imageID) {
       const first = !('waiting' in c.state) || c.state.waiting.reason !== 'ErrImagePull';
-      c.state = first ? waiting('ErrImagePull', `image "${spec.image}" is not on the Docker engine (the Docker kubelet pulls nothing)`) : waiting('ImagePullBackOff', `Back-off pulling image "${spec.image}"`);
-      this.host.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${spec.image}": not present on the Docker engine`, fieldPath);
+      c.state = first
+        ? waiting(
+            'ErrImagePull',
+            `image "${spec.image}" is not on the Docker engine (the Docker kubelet pulls nothing)`,
+          )
+        : waiting('ImagePullBackOff', `Back-off pulling image "${spec.image}"`);
+      this.host.event(
+        this.pod,
+        'Warning',
+        'Failed',
+        `Failed to pull image "${spec.image}": not present on the Docker engine`,
+        fieldPath,
+      );
       return false;
     }
     c.imageID = `docker://${imageID}`;
     let env: string[];
     try {
-      env = environment(this.pod, spec, this.host.lookup(this.pod.metadata.namespace ?? 'default'), this.ip, this.host.hostIP);
+      env = environment(
+        this.pod,
+        spec,
+        this.host.lookup(this.pod.metadata.namespace ?? 'default'),
+        this.ip,
+        this.host.hostIP,
+      );
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       c.state = waiting('CreateContainerConfigError', e.message);
@@ -136,13 +209,30 @@ export class PodRun {
     const user = spec.securityContext?.runAsUser;
     const mounts = (spec.volumeMounts ?? []).flatMap((m) => {
       const v = this.volumes.find((x) => x.name === m.name);
-      return v ? [{ Type: 'volume' as const, Source: v.engineName, Target: m.mountPath, ReadOnly: m.readOnly ?? false }] : [];
+      return v
+        ? [{ Type: 'volume' as const, Source: v.engineName, Target: m.mountPath, ReadOnly: m.readOnly ?? false }]
+        : [];
     });
-    this.host.event(this.pod, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`, fieldPath);
+    this.host.event(
+      this.pod,
+      'Normal',
+      'Pulled',
+      `Container image "${spec.image}" already present on machine`,
+      fieldPath,
+    );
     const created = await this.docker.createContainer({
-      name: this.names(spec.name, c.restarts), Image: spec.image, ...commandLine(spec, env), Env: env, WorkingDir: spec.workingDir,
-      Tty: spec.tty ?? false, OpenStdin: spec.stdin ?? false, StdinOnce: spec.stdinOnce ?? false,
-      User: user !== undefined ? `${user}${spec.securityContext?.runAsGroup !== undefined ? `:${spec.securityContext.runAsGroup}` : ''}` : undefined,
+      name: this.names(spec.name, c.restarts),
+      Image: spec.image,
+      ...commandLine(spec, env),
+      Env: env,
+      WorkingDir: spec.workingDir,
+      Tty: spec.tty ?? false,
+      OpenStdin: spec.stdin ?? false,
+      StdinOnce: spec.stdinOnce ?? false,
+      User:
+        user !== undefined
+          ? `${user}${spec.securityContext?.runAsGroup !== undefined ? `:${spec.securityContext.runAsGroup}` : ''}`
+          : undefined,
       Labels: this.labels(spec.name, { 'io.kubernetes.container.restartCount': String(c.restarts) }),
       HostConfig: { NetworkMode: `container:${sandbox}`, IpcMode: `container:${sandbox}`, Mounts: mounts },
     });
@@ -154,11 +244,21 @@ export class PodRun {
       await created.start();
     } catch (e) {
       await created.remove({ force: true }).catch(() => undefined);
-      this.host.event(this.pod, 'Warning', 'Failed', `Error: failed to start container "${spec.name}": ${(e as Error).message}`, fieldPath);
+      this.host.event(
+        this.pod,
+        'Warning',
+        'Failed',
+        `Error: failed to start container "${spec.name}": ${(e as Error).message}`,
+        fieldPath,
+      );
       throw e;
     }
     if (c.id) {
-      if (c.previousId) await this.docker.getContainer(c.previousId).remove({ force: true }).catch(() => undefined);
+      if (c.previousId)
+        await this.docker
+          .getContainer(c.previousId)
+          .remove({ force: true })
+          .catch(() => undefined);
       c.previousId = c.id;
     }
     c.id = created.id;
@@ -171,14 +271,26 @@ export class PodRun {
 
   private async waitExit(c: ContainerRun): Promise<Terminated> {
     const id = c.id ?? '';
-    await this.docker.getContainer(id).wait().catch(() => undefined);
-    const info = await this.docker.getContainer(id).inspect().catch(() => undefined);
+    await this.docker
+      .getContainer(id)
+      .wait()
+      .catch(() => undefined);
+    const info = await this.docker
+      .getContainer(id)
+      .inspect()
+      .catch(() => undefined);
     const s = info?.State;
     const code = s?.ExitCode ?? 137;
-    const iso = (t: string | undefined) => (t && !t.startsWith('0001') ? new Date(t).toISOString().replace(/\.\d+Z$/, 'Z') : new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const iso = (t: string | undefined) =>
+      t && !t.startsWith('0001')
+        ? new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
+        : new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     return {
-      exitCode: code, reason: s?.OOMKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
-      startedAt: iso(s?.StartedAt), finishedAt: iso(s?.FinishedAt), containerID: `docker://${id}`,
+      exitCode: code,
+      reason: s?.OOMKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+      startedAt: iso(s?.StartedAt),
+      finishedAt: iso(s?.FinishedAt),
+      containerID: `docker://${id}`,
     };
   }
 
@@ -213,7 +325,9 @@ export class PodRun {
       return;
     }
     startProbes(c, {
-      docker: this.docker, secondMs: this.host.timing.probeSecondMs, ip: this.ip,
+      docker: this.docker,
+      secondMs: this.host.timing.probeSecondMs,
+      ip: this.ip,
       event: (type, reason, message) => this.host.event(this.pod, type, reason, message, this.fieldPath(c)),
       changed: () => this.host.changed(),
     });
@@ -229,8 +343,17 @@ export class PodRun {
     const delay = this.backOff(c.restarts);
     c.restarts++;
     if (delay > 0) {
-      c.state = waiting('CrashLoopBackOff', `back-off ${Math.round(delay / 100) / 10}s restarting failed container=${c.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`);
-      this.host.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`, this.fieldPath(c));
+      c.state = waiting(
+        'CrashLoopBackOff',
+        `back-off ${Math.round(delay / 100) / 10}s restarting failed container=${c.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`,
+      );
+      this.host.event(
+        this.pod,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${c.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`,
+        this.fieldPath(c),
+      );
     }
     this.host.changed();
     c.timer = setTimeout(() => void this.startContainer(c), delay);
@@ -250,16 +373,42 @@ export class PodRun {
       if (c.timer) clearTimeout(c.timer);
       for (const stop of c.stopProbes.splice(0)) stop();
     }
-    await Promise.all(this.containers.filter((c) => c.id && 'running' in c.state).map(async (c) => {
-      this.host.event(this.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`, this.fieldPath(c));
-      await this.docker.getContainer(c.id ?? '').stop({ t: graceSeconds }).catch(() => undefined);
-    }));
+    await Promise.all(
+      this.containers
+        .filter((c) => c.id && 'running' in c.state)
+        .map(async (c) => {
+          this.host.event(this.pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`, this.fieldPath(c));
+          await this.docker
+            .getContainer(c.id ?? '')
+            .stop({ t: graceSeconds })
+            .catch(() => undefined);
+        }),
+    );
     const ids = all.flatMap((c) => [c.id, c.previousId]).filter((x): x is string => !!x);
-    for (const id of ids) await this.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-    if (this.sandboxId) await this.docker.getContainer(this.sandboxId).remove({ force: true }).catch(() => undefined);
+    for (const id of ids)
+      await this.docker
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    if (this.sandboxId)
+      await this.docker
+        .getContainer(this.sandboxId)
+        .remove({ force: true })
+        .catch(() => undefined);
     // Anything a start still in flight created after the lists above were taken.
-    const late = await this.docker.listContainers({ all: true, filters: { label: [`${POD_UID_LABEL}=${this.pod.metadata.uid}`] } }).catch(() => []);
-    for (const x of late) await this.docker.getContainer(x.Id).remove({ force: true, v: true }).catch(() => undefined);
-    for (const v of this.volumes) if (!v.shared) await this.docker.getVolume(v.engineName).remove().catch(() => undefined);
+    const late = await this.docker
+      .listContainers({ all: true, filters: { label: [`${POD_UID_LABEL}=${this.pod.metadata.uid}`] } })
+      .catch(() => []);
+    for (const x of late)
+      await this.docker
+        .getContainer(x.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const v of this.volumes)
+      if (!v.shared)
+        await this.docker
+          .getVolume(v.engineName)
+          .remove()
+          .catch(() => undefined);
   }
 }

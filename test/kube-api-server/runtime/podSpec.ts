@@ -9,7 +9,11 @@ export interface ContainerSpec {
   args?: string[];
   workingDir?: string;
   env?: EnvVar[];
-  envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
+  envFrom?: {
+    prefix?: string;
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
+  }[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
   readinessProbe?: Probe;
@@ -34,7 +38,13 @@ export interface EnvVar {
 export interface Probe {
   exec?: { command: string[] };
   tcpSocket?: { port: number | string; host?: string };
-  httpGet?: { port: number | string; path?: string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  httpGet?: {
+    port: number | string;
+    path?: string;
+    host?: string;
+    scheme?: string;
+    httpHeaders?: { name: string; value: string }[];
+  };
   initialDelaySeconds?: number;
   periodSeconds?: number;
   timeoutSeconds?: number;
@@ -60,7 +70,8 @@ function dataOf(obj: KubeObject, kind: 'ConfigMap' | 'Secret'): Map<string, Buff
   const out = new Map<string, Buffer>();
   const data = (obj.data ?? {}) as Record<string, string>;
   for (const [k, v] of Object.entries(data)) out.set(k, kind === 'Secret' ? Buffer.from(v, 'base64') : Buffer.from(v));
-  for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) out.set(k, Buffer.from(v, 'base64'));
+  for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>))
+    out.set(k, Buffer.from(v, 'base64'));
   return out;
 }
 
@@ -68,15 +79,27 @@ function fieldValue(pod: KubeObject, path: string, podIP: string, hostIP: string
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (m) return (pod.metadata[m[1] as 'labels' | 'annotations'] as Record<string, string> | undefined)?.[m[2]] ?? '';
   const known: Record<string, string | undefined> = {
-    'metadata.name': pod.metadata.name, 'metadata.namespace': pod.metadata.namespace, 'metadata.uid': pod.metadata.uid,
-    'spec.nodeName': pod.spec?.nodeName, 'spec.serviceAccountName': pod.spec?.serviceAccountName ?? 'default',
-    'status.podIP': podIP, 'status.podIPs': podIP, 'status.hostIP': hostIP, 'status.hostIPs': hostIP,
+    'metadata.name': pod.metadata.name,
+    'metadata.namespace': pod.metadata.namespace,
+    'metadata.uid': pod.metadata.uid,
+    'spec.nodeName': pod.spec?.nodeName,
+    'spec.serviceAccountName': pod.spec?.serviceAccountName ?? 'default',
+    'status.podIP': podIP,
+    'status.podIPs': podIP,
+    'status.hostIP': hostIP,
+    'status.hostIPs': hostIP,
   };
   return known[path] ?? '';
 }
 
 /** The container's environment as the kubelet builds it: envFrom first, then env in order, each value expanded. */
-export function environment(pod: KubeObject, c: ContainerSpec, lookup: ObjectLookup, podIP: string, hostIP: string): string[] {
+export function environment(
+  pod: KubeObject,
+  c: ContainerSpec,
+  lookup: ObjectLookup,
+  podIP: string,
+  hostIP: string,
+): string[] {
   const vars = new Map<string, string>();
   for (const from of c.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
@@ -101,7 +124,11 @@ export function environment(pod: KubeObject, c: ContainerSpec, lookup: ObjectLoo
       const value = obj ? dataOf(obj, kind).get(ref.key) : undefined;
       if (value === undefined) {
         if (ref.optional) continue;
-        throw new ConfigError(obj ? `couldn't find key ${ref.key} in ${kind} ${pod.metadata.namespace}/${ref.name}` : `${kind.toLowerCase()} "${ref.name}" not found`);
+        throw new ConfigError(
+          obj
+            ? `couldn't find key ${ref.key} in ${kind} ${pod.metadata.namespace}/${ref.name}`
+            : `${kind.toLowerCase()} "${ref.name}" not found`,
+        );
       }
       vars.set(e.name, value.toString());
       continue;
@@ -113,7 +140,9 @@ export function environment(pod: KubeObject, c: ContainerSpec, lookup: ObjectLoo
 
 /** Entrypoint and Cmd for the engine: `command` replaces the image's entrypoint (and drops its CMD), `args` its CMD. */
 export function commandLine(c: ContainerSpec, env: string[]): { Entrypoint?: string[]; Cmd?: string[] } {
-  const vars = new Map(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
+  const vars = new Map(
+    env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
+  );
   const x = (list: string[] | undefined) => list?.map((s) => expand(s, vars));
   if (c.command) return { Entrypoint: x(c.command), Cmd: x(c.args) ?? [] };
   return c.args ? { Cmd: x(c.args) } : {};
@@ -132,8 +161,18 @@ export interface PodVolume {
 interface VolumeSource {
   name: string;
   emptyDir?: object;
-  configMap?: { name: string; items?: { key: string; path: string; mode?: number }[]; defaultMode?: number; optional?: boolean };
-  secret?: { secretName: string; items?: { key: string; path: string; mode?: number }[]; defaultMode?: number; optional?: boolean };
+  configMap?: {
+    name: string;
+    items?: { key: string; path: string; mode?: number }[];
+    defaultMode?: number;
+    optional?: boolean;
+  };
+  secret?: {
+    secretName: string;
+    items?: { key: string; path: string; mode?: number }[];
+    defaultMode?: number;
+    optional?: boolean;
+  };
   persistentVolumeClaim?: { claimName: string };
 }
 
@@ -143,24 +182,37 @@ export function podVolumes(pod: KubeObject, lookup: ObjectLookup, prefix: string
   return ((pod.spec?.volumes ?? []) as VolumeSource[]).map((v) => {
     const engineName = `${prefix}_${pod.metadata.name}_${uid8}_${v.name}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
     if (v.persistentVolumeClaim) {
-      return { name: v.name, engineName: `${prefix}_pvc_${pod.metadata.namespace}_${v.persistentVolumeClaim.claimName}`, shared: true };
+      return {
+        name: v.name,
+        engineName: `${prefix}_pvc_${pod.metadata.namespace}_${v.persistentVolumeClaim.claimName}`,
+        shared: true,
+      };
     }
-    const src = v.configMap ? { kind: 'ConfigMap' as const, ...v.configMap } : v.secret ? { kind: 'Secret' as const, ...v.secret, name: v.secret.secretName } : undefined;
+    const src = v.configMap
+      ? { kind: 'ConfigMap' as const, ...v.configMap }
+      : v.secret
+        ? { kind: 'Secret' as const, ...v.secret, name: v.secret.secretName }
+        : undefined;
     if (!src) return { name: v.name, engineName, shared: false };
     const obj = lookup(src.kind, src.name);
     if (!obj) {
       if (src.optional) return { name: v.name, engineName, shared: false, files: [] };
-      throw new ConfigError(`MountVolume.SetUp failed for volume "${v.name}" : ${src.kind.toLowerCase()} "${src.name}" not found`);
+      throw new ConfigError(
+        `MountVolume.SetUp failed for volume "${v.name}" : ${src.kind.toLowerCase()} "${src.name}" not found`,
+      );
     }
     const data = dataOf(obj, src.kind);
     const mode = src.defaultMode ?? 0o644;
-    const items = src.items ?? [...data.keys()].map((key) => ({ key, path: key, mode: undefined as number | undefined }));
+    const items =
+      src.items ?? [...data.keys()].map((key) => ({ key, path: key, mode: undefined as number | undefined }));
     const files: TarEntry[] = [];
     for (const it of items) {
       const content = data.get(it.key);
       if (content === undefined) {
         if (src.optional) continue;
-        throw new ConfigError(`MountVolume.SetUp failed for volume "${v.name}" : configmap references non-existent config key: ${it.key}`);
+        throw new ConfigError(
+          `MountVolume.SetUp failed for volume "${v.name}" : configmap references non-existent config key: ${it.key}`,
+        );
       }
       const parts = it.path.split('/');
       for (let i = 1; i < parts.length; i++) files.push({ path: parts.slice(0, i).join('/') });

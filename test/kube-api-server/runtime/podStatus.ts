@@ -20,7 +20,9 @@ function containerStatus(c: ContainerRun): Record<string, unknown> {
 
 function phaseOf(run: PodRun): string {
   const cs = run.containers;
-  const failedInit = run.initContainers.some((c) => 'terminated' in c.state && c.state.terminated.exitCode !== 0) && run.restartPolicy === 'Never';
+  const failedInit =
+    run.initContainers.some((c) => 'terminated' in c.state && c.state.terminated.exitCode !== 0) &&
+    run.restartPolicy === 'Never';
   if (failedInit) return 'Failed';
   if (!run.initialized) return 'Pending';
   const ran = cs.filter((c) => c.id !== undefined || c.restarts > 0);
@@ -41,8 +43,12 @@ export function podStatus(pod: KubeObject, run: PodRun, hostIP: string): Record<
   const keep = (type: string, status: string, reason?: string, message?: string): Record<string, unknown> => {
     const old = (pod.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
     return {
-      type, status, lastProbeTime: null, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : ts,
-      ...(reason ? { reason } : {}), ...(message ? { message } : {}),
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: old && old.status === status ? old.lastTransitionTime : ts,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
     };
   };
   const done = phase === 'Succeeded' || phase === 'Failed';
@@ -50,14 +56,21 @@ export function podStatus(pod: KubeObject, run: PodRun, hostIP: string): Record<
   const ready = !done && run.initialized && notReady.length === 0;
   const why = done ? 'PodCompleted' : 'ContainersNotReady';
   const msg = done ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
-  const pendingInit = run.initContainers.filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0)).map((c) => c.spec.name);
+  const pendingInit = run.initContainers
+    .filter((c) => !('terminated' in c.state && c.state.terminated.exitCode === 0))
+    .map((c) => c.spec.name);
   return {
     phase,
     conditions: [
       keep('PodReadyToStartContainers', run.sandboxId ? 'True' : 'False'),
       run.initialized || pendingInit.length === 0
         ? keep('Initialized', 'True')
-        : keep('Initialized', 'False', 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
+        : keep(
+            'Initialized',
+            'False',
+            'ContainersNotInitialized',
+            `containers with incomplete status: [${pendingInit.join(' ')}]`,
+          ),
       ready ? keep('Ready', 'True') : keep('Ready', 'False', why, msg),
       ready ? keep('ContainersReady', 'True') : keep('ContainersReady', 'False', why, msg),
       keep('PodScheduled', 'True'),

@@ -17,7 +17,12 @@ function portOf(c: ContainerSpec, port: number | string): number {
 }
 
 /** Run a command in a container and collect its exit code (and output, for messages). */
-export async function execCollect(docker: Dockerode, containerId: string, cmd: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+export async function execCollect(
+  docker: Dockerode,
+  containerId: string,
+  cmd: string[],
+  timeoutMs: number,
+): Promise<{ code: number; output: string }> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
@@ -40,7 +45,7 @@ export async function execCollect(docker: Dockerode, containerId: string, cmd: s
   // Multiplexed frames: 8-byte headers; keep the payloads only.
   const raw = Buffer.concat(chunks);
   const parts: Buffer[] = [];
-  for (let off = 0; off + 8 <= raw.length;) {
+  for (let off = 0; off + 8 <= raw.length; ) {
     const len = raw.readUInt32BE(off + 4);
     parts.push(raw.subarray(off + 8, off + 8 + len));
     off += 8 + len;
@@ -49,12 +54,25 @@ export async function execCollect(docker: Dockerode, containerId: string, cmd: s
 }
 
 /** One probe attempt against a running container whose pod has `ip`. */
-export async function probeOnce(docker: Dockerode, containerId: string, ip: string, c: ContainerSpec, p: Probe, timeoutMs: number): Promise<ProbeResult> {
+export async function probeOnce(
+  docker: Dockerode,
+  containerId: string,
+  ip: string,
+  c: ContainerSpec,
+  p: Probe,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   if (p.exec) {
     try {
       const r = await execCollect(docker, containerId, p.exec.command, timeoutMs);
-      if (r.code === -1) return { ok: false, message: `command timed out: "${p.exec.command.join(' ')}" timed out after ${timeoutMs}ms` };
-      return r.code === 0 ? { ok: true, message: '' } : { ok: false, message: r.output.trim() || `command "${p.exec.command.join(' ')}" exited with ${r.code}` };
+      if (r.code === -1)
+        return {
+          ok: false,
+          message: `command timed out: "${p.exec.command.join(' ')}" timed out after ${timeoutMs}ms`,
+        };
+      return r.code === 0
+        ? { ok: true, message: '' }
+        : { ok: false, message: r.output.trim() || `command "${p.exec.command.join(' ')}" exited with ${r.code}` };
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
@@ -84,14 +102,25 @@ export async function probeOnce(docker: Dockerode, containerId: string, ip: stri
     return new Promise((resolve) => {
       const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.32' };
       for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;
-      const req = (https ? httpsRequest : httpRequest)(url, { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        resolve(code >= 200 && code < 400 ? { ok: true, message: '' } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
-      });
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false },
+        (res) => {
+          res.resume();
+          const code = res.statusCode ?? 0;
+          resolve(
+            code >= 200 && code < 400
+              ? { ok: true, message: '' }
+              : { ok: false, message: `HTTP probe failed with statuscode: ${code}` },
+          );
+        },
+      );
       req.once('timeout', () => {
         req.destroy();
-        resolve({ ok: false, message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+        resolve({
+          ok: false,
+          message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+        });
       });
       req.once('error', (e) => resolve({ ok: false, message: `Get "${url}": ${e.message}` }));
       req.end();
@@ -105,7 +134,10 @@ export async function probeOnce(docker: Dockerode, containerId: string, ip: stri
  * (undefined until the first threshold is reached: not ready yet). Returns a stop function.
  */
 export function runProbe(
-  p: Probe, secondMs: number, attempt: () => Promise<ProbeResult>, onResult: (state: boolean | undefined, result: ProbeResult) => void,
+  p: Probe,
+  secondMs: number,
+  attempt: () => Promise<ProbeResult>,
+  onResult: (state: boolean | undefined, result: ProbeResult) => void,
 ): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -22,10 +22,16 @@ export function registerBuild(program: Command, inv: Invocation): void {
     }
     if (o.explain) {
       const r = await core.runBuildExplain({ ...so, service: o.explain });
-      inv.sink.result({ explain: { service: o.explain, ...r } }, () => `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n  inputs: ${r.inputs}\n  context sent: ${r.context}\n`);
+      inv.sink.result(
+        { explain: { service: o.explain, ...r } },
+        () =>
+          `${o.explain}: ${r.willBuild ? 'will build' : 'will not build'}: ${r.reason}\n  inputs: ${r.inputs}\n  context sent: ${r.context}\n`,
+      );
       return;
     }
     const r = await core.runBuild({ ...so, only: services });
-    inv.sink.result({ images: r.images }, () => r.images.map((i) => `${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`).join(''));
+    inv.sink.result({ images: r.images }, () =>
+      r.images.map((i) => `${i.service.padEnd(20)} ${i.ref}  ${i.built ? 'built' : 'unchanged'}\n`).join(''),
+    );
   });
 }

@@ -6,10 +6,13 @@ import { finishRun } from './finishRun.js';
 
 // Adds `deploy` to the program.
 export function registerDeploy(program: Command, inv: Invocation): void {
-  withBuildFlags(program.command('deploy').description('build and deploy the stack (changed services only)').argument('[services...]', 'only these services')).action(
-    async (services: string[], _o, cmd: Command) => {
-      const core = await loadCore();
-      finishRun(inv, await core.runDeploy({ ...(await inv.sessionOptions(cmd)), only: services }));
-    },
-  );
+  withBuildFlags(
+    program
+      .command('deploy')
+      .description('build and deploy the stack (changed services only)')
+      .argument('[services...]', 'only these services'),
+  ).action(async (services: string[], _o, cmd: Command) => {
+    const core = await loadCore();
+    finishRun(inv, await core.runDeploy({ ...(await inv.sessionOptions(cmd)), only: services }));
+  });
 }

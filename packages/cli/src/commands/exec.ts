@@ -26,16 +26,37 @@ export function registerExec(program: Command, inv: Invocation): void {
     .allowUnknownOption()
     .action(async (service: string, command: string[], o: ExecFlags, cmd: Command) => {
       const core = await loadCore();
-      const bad = (message: string) => new core.PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: `usage: pctl exec ${service} [--replica N] [-i] [-t] -- COMMAND [ARG...]` });
+      const bad = (message: string) =>
+        new core.PctlError({
+          code: 'BadUsage',
+          message,
+          fault: 'user',
+          exitCode: 2,
+          hint: `usage: pctl exec ${service} [--replica N] [-i] [-t] -- COMMAND [ARG...]`,
+        });
       // Everything after `--` is the command, never pctl's options: `--` is required.
       const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
       const dashes = raw.indexOf('--');
-      if (dashes < 0) throw bad(command.length ? `put -- before the command: pctl exec ${service} -- ${command.join(' ')}` : 'no command: give it after --');
+      if (dashes < 0)
+        throw bad(
+          command.length
+            ? `put -- before the command: pctl exec ${service} -- ${command.join(' ')}`
+            : 'no command: give it after --',
+        );
       const after = raw.slice(dashes + 1);
       if (!after.length) throw bad('no command after --');
-      if (command.length !== after.length) throw bad(`only the service goes before --, got ${JSON.stringify(command.slice(0, command.length - after.length).filter((a) => a !== "--"))} too`);
-      const replica = o.replica === undefined ? undefined : /^\d+$/.test(o.replica) && Number(o.replica) >= 1 ? Number(o.replica) : NaN;
-      if (Number.isNaN(replica)) throw bad(`--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`);
+      if (command.length !== after.length)
+        throw bad(
+          `only the service goes before --, got ${JSON.stringify(command.slice(0, command.length - after.length).filter((a) => a !== '--'))} too`,
+        );
+      const replica =
+        o.replica === undefined
+          ? undefined
+          : /^\d+$/.test(o.replica) && Number(o.replica) >= 1
+            ? Number(o.replica)
+            : NaN;
+      if (Number.isNaN(replica))
+        throw bad(`--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`);
       inv.interrupts.setWatching(true);
       const so = await inv.sessionOptions(cmd);
       const restore = o.tty && o.interactive ? rawTerminal() : () => undefined;
@@ -52,7 +73,19 @@ export function registerExec(program: Command, inv: Invocation): void {
         });
         inv.sink.exitWith(r.exitCode);
         // Under --json a failed command is a failed run: the document says why (not printed otherwise).
-        const failed = r.exitCode === 0 ? {} : { error: errorJson(new core.PctlError({ code: 'CommandFailed', message: `${JSON.stringify(after[0])} exited with code ${r.exitCode} in ${r.service}/${r.replica}`, fault: 'user', exitCode: r.exitCode })) };
+        const failed =
+          r.exitCode === 0
+            ? {}
+            : {
+                error: errorJson(
+                  new core.PctlError({
+                    code: 'CommandFailed',
+                    message: `${JSON.stringify(after[0])} exited with code ${r.exitCode} in ${r.service}/${r.replica}`,
+                    fault: 'user',
+                    exitCode: r.exitCode,
+                  }),
+                ),
+              };
         inv.sink.result({ service: r.service, replica: r.replica, exitCode: r.exitCode, ...failed });
       } finally {
         restore();

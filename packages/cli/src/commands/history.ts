@@ -12,7 +12,10 @@ export function registerHistory(program: Command, inv: Invocation): void {
     .action(async (services: string[], _o, cmd: Command) => {
       const core = await loadCore();
       const h = await core.runHistory({ ...(await inv.sessionOptions(cmd)), only: services });
-      inv.sink.result({ stack: h.stack, stateFile: h.stateFile, history: h.services }, () => historyTable(h.services) + '\n');
+      inv.sink.result(
+        { stack: h.stack, stateFile: h.stateFile, history: h.services },
+        () => historyTable(h.services) + '\n',
+      );
     });
 }
 
@@ -22,10 +25,23 @@ export function historyTable(services: ServiceHistory[]): string {
   return services
     .map((s) => {
       const rows = s.releases.map((r) => {
-        const note = [r.current ? 'current' : '', r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : ''].filter(Boolean).join(', ');
-        return `  ${String(r.number).padStart(4)}  ${r.at.replace(/\.\d+Z$/, 'Z').padEnd(20)}  ${(r.image ?? '-').padEnd(40)} ${(r.digest ? r.digest.replace(/^.*@/, '').replace(/^sha256:/, '').slice(0, 12) : '-').padEnd(12)}  ${note}`.trimEnd();
+        const note = [r.current ? 'current' : '', r.rollbackOf !== undefined ? `rollback to ${r.rollbackOf}` : '']
+          .filter(Boolean)
+          .join(', ');
+        return `  ${String(r.number).padStart(4)}  ${r.at.replace(/\.\d+Z$/, 'Z').padEnd(20)}  ${(r.image ?? '-').padEnd(40)} ${(
+          r.digest
+            ? r.digest
+                .replace(/^.*@/, '')
+                .replace(/^sha256:/, '')
+                .slice(0, 12)
+            : '-'
+        ).padEnd(12)}  ${note}`.trimEnd();
       });
-      return [`${s.service} (${s.key}):`, `  ${'#'.padStart(4)}  ${'deployed at'.padEnd(20)}  ${'image'.padEnd(40)} ${'digest'.padEnd(12)}`, ...(rows.length ? rows : ['     (no releases recorded)'])].join('\n');
+      return [
+        `${s.service} (${s.key}):`,
+        `  ${'#'.padStart(4)}  ${'deployed at'.padEnd(20)}  ${'image'.padEnd(40)} ${'digest'.padEnd(12)}`,
+        ...(rows.length ? rows : ['     (no releases recorded)']),
+      ].join('\n');
     })
     .join('\n\n');
 }

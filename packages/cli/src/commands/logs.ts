@@ -23,18 +23,35 @@ export function registerLogs(program: Command, inv: Invocation): void {
     .option('--timestamps', 'show the time of each line')
     .action(async (services: string[], o: LogsFlags, cmd: Command) => {
       const core = await loadCore();
-      const bad = (message: string) => new core.PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: 'run pctl logs --help for usage' });
+      const bad = (message: string) =>
+        new core.PctlError({
+          code: 'BadUsage',
+          message,
+          fault: 'user',
+          exitCode: 2,
+          hint: 'run pctl logs --help for usage',
+        });
       const since = o.since === undefined ? undefined : core.parseSince(o.since);
-      if (o.since !== undefined && !since) throw bad(`--since must be a duration (10m, 1h30m) or an RFC 3339 time (2026-01-02T15:04:05Z), got ${JSON.stringify(o.since)}`);
+      if (o.since !== undefined && !since)
+        throw bad(
+          `--since must be a duration (10m, 1h30m) or an RFC 3339 time (2026-01-02T15:04:05Z), got ${JSON.stringify(o.since)}`,
+        );
       const tail = o.tail === undefined ? undefined : /^\d+$/.test(o.tail.trim()) ? Number(o.tail) : NaN;
-      if (tail !== undefined && !Number.isSafeInteger(tail)) throw bad(`--tail must be a number of lines (0 or more), got ${JSON.stringify(o.tail)}`);
+      if (tail !== undefined && !Number.isSafeInteger(tail))
+        throw bad(`--tail must be a number of lines (0 or more), got ${JSON.stringify(o.tail)}`);
       const follow = Boolean(o.follow) && !o.previous;
       inv.interrupts.setWatching(follow);
       const so = await inv.sessionOptions(cmd);
-      const r = await core.runLogs({ ...so, only: services, follow, since, tail, previous: Boolean(o.previous) }, {
-        line: inv.sink.lines({ timestamps: Boolean(o.timestamps) }),
-        replica: (service, e) => inv.sink.note(`${service}/${e.replica} ${e.event === 'added' ? 'appeared' : 'went away'}${e.detail ? `: ${e.detail}` : ''}`),
-      });
+      const r = await core.runLogs(
+        { ...so, only: services, follow, since, tail, previous: Boolean(o.previous) },
+        {
+          line: inv.sink.lines({ timestamps: Boolean(o.timestamps) }),
+          replica: (service, e) =>
+            inv.sink.note(
+              `${service}/${e.replica} ${e.event === 'added' ? 'appeared' : 'went away'}${e.detail ? `: ${e.detail}` : ''}`,
+            ),
+        },
+      );
       inv.sink.result({ serviceNames: r.services });
     });
 }

@@ -13,8 +13,19 @@ export function registerPortForward(program: Command, inv: Invocation): void {
     .option('--replica <n>', 'the replica to reach (default: the first running one)')
     .action(async (service: string, ports: string[], o: { replica?: string }, cmd: Command) => {
       const core = await loadCore();
-      const replica = o.replica === undefined ? undefined : /^\d+$/.test(o.replica) && Number(o.replica) >= 1 ? Number(o.replica) : NaN;
-      if (Number.isNaN(replica)) throw new core.PctlError({ code: 'BadUsage', message: `--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`, fault: 'user', exitCode: 2 });
+      const replica =
+        o.replica === undefined
+          ? undefined
+          : /^\d+$/.test(o.replica) && Number(o.replica) >= 1
+            ? Number(o.replica)
+            : NaN;
+      if (Number.isNaN(replica))
+        throw new core.PctlError({
+          code: 'BadUsage',
+          message: `--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`,
+          fault: 'user',
+          exitCode: 2,
+        });
       inv.interrupts.setWatching(true);
       const so = await inv.sessionOptions(cmd);
       const forwards = await core.runPortForward({
@@ -23,9 +34,11 @@ export function registerPortForward(program: Command, inv: Invocation): void {
         ports,
         replica,
         onReady: (all) => {
-          for (const f of all) inv.sink.live(`forwarding 127.0.0.1:${f.local} -> ${f.service}/${f.replica}:${f.remote}`);
+          for (const f of all)
+            inv.sink.live(`forwarding 127.0.0.1:${f.local} -> ${f.service}/${f.replica}:${f.remote}`);
         },
-        onConnectionError: (f, e) => inv.sink.warning(`${f.service}: a connection to port ${f.remote} failed: ${e.message}`),
+        onConnectionError: (f, e) =>
+          inv.sink.warning(`${f.service}: a connection to port ${f.remote} failed: ${e.message}`),
       });
       inv.sink.result({ forwards });
       inv.sink.note('port-forward stopped');

@@ -15,8 +15,12 @@ export function registerRender(program: Command, inv: Invocation): void {
       // Masked as a whole before printing, whatever a provider put in its objects.
       const rendered = inv.maskDeep(await core.runRender({ ...so, only: services }));
       inv.sink.result({ rendered }, () => {
-        const docs = rendered.flatMap((r) => r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`));
-        return docs.length ? `---\n${docs.join('---\n')}` : { stdout: '', stderr: 'no service of this stack deploys to Kubernetes' };
+        const docs = rendered.flatMap((r) =>
+          r.objects.map((o) => `# ${r.key} (${r.provider})\n${stringify(o, { lineWidth: 0 })}`),
+        );
+        return docs.length
+          ? `---\n${docs.join('---\n')}`
+          : { stdout: '', stderr: 'no service of this stack deploys to Kubernetes' };
       });
     });
 }

@@ -8,9 +8,14 @@ import { finishRun } from './finishRun.js';
 export function registerRollback(program: Command, inv: Invocation): void {
   program
     .command('rollback')
-    .description('deploy an earlier release again, without building: its image and settings, secrets resolved again from the stack file')
+    .description(
+      'deploy an earlier release again, without building: its image and settings, secrets resolved again from the stack file',
+    )
     .argument('[services...]', 'only these services (default: every service with an earlier release)')
-    .option('--to <n>', 'the release number to go back to (see `pctl history SERVICE`; one service only); default: the last release that differs from what runs')
+    .option(
+      '--to <n>',
+      'the release number to go back to (see `pctl history SERVICE`; one service only); default: the last release that differs from what runs',
+    )
     .action(async (services: string[], o: { to?: string }, cmd: Command) => {
       const to = o.to === undefined ? undefined : positiveInt('--to', o.to, 1);
       const core = await loadCore();

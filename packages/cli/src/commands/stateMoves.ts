@@ -7,7 +7,9 @@ import type { Invocation } from '../invocation.js';
 import type { GlobalOpts } from '../flags.js';
 import { parseDuration } from '../flags.js';
 
-type BackendOf = (cmd: Command) => Promise<{ core: typeof Core; o: GlobalOpts; stack: string; backend: Core.StateBackend }>;
+type BackendOf = (
+  cmd: Command,
+) => Promise<{ core: typeof Core; o: GlobalOpts; stack: string; backend: Core.StateBackend }>;
 
 // The lock options of a state command: the global --lock-timeout / --no-wait.
 const lockOpts = (inv: Invocation, o: GlobalOpts, command: string) => ({
@@ -29,10 +31,22 @@ export function registerStateMoves(state: Command, inv: Invocation, backendOf: B
       const { core, stack, backend } = await backendOf(cmd);
       let st;
       if (opts.versionId !== undefined) {
-        if (!backend.readVersion) throw new core.PctlError({ code: 'BadUsage', message: `the ${backend.kind} backend keeps no earlier versions`, fault: 'user', exitCode: 2 });
+        if (!backend.readVersion)
+          throw new core.PctlError({
+            code: 'BadUsage',
+            message: `the ${backend.kind} backend keeps no earlier versions`,
+            fault: 'user',
+            exitCode: 2,
+          });
         st = await backend.readVersion(opts.versionId);
       } else st = (await backend.read()).state;
-      const fields = { stack, stateFile: backend.where, state: st, ...(opts.versionId ? { version: opts.versionId } : {}), ...(opts.output ? { output: opts.output } : {}) };
+      const fields = {
+        stack,
+        stateFile: backend.where,
+        state: st,
+        ...(opts.versionId ? { version: opts.versionId } : {}),
+        ...(opts.output ? { output: opts.output } : {}),
+      };
       if (opts.output) {
         await fs.writeFile(opts.output, body(st), { flag: 'wx', mode: 0o600 });
         inv.sink.result(fields);
@@ -61,20 +75,31 @@ export function registerStateMoves(state: Command, inv: Invocation, backendOf: B
       const versions = await backend.history();
       inv.sink.result({ stack, stateFile: backend.where, versions: versions ?? null }, () =>
         versions
-          ? { stdout: versions.map((v) => `${v.version.padEnd(34)} ${v.at.padEnd(25)} ${String(v.size).padStart(8)}${v.latest ? '  latest' : ''}\n`).join('') }
+          ? {
+              stdout: versions
+                .map(
+                  (v) =>
+                    `${v.version.padEnd(34)} ${v.at.padEnd(25)} ${String(v.size).padStart(8)}${v.latest ? '  latest' : ''}\n`,
+                )
+                .join(''),
+            }
           : { stdout: '', stderr: `the ${backend.kind} backend keeps no earlier states (${backend.where})` },
       );
     });
 
   state
     .command('migrate')
-    .description('move the state to another backend under both locks; the source is removed only after the copy is verified')
+    .description(
+      'move the state to another backend under both locks; the source is removed only after the copy is verified',
+    )
     .requiredOption('--to <url>', 'where to move it: s3://bucket/key, or a file path')
     .action(async (opts: { to: string }, cmd: Command) => {
       const { core, o, stack, backend } = await backendOf(cmd);
       const to = core.backendOfUrl(opts.to, process.cwd(), stack);
       const r = await core.migrateState(backend, to, { lock: lockOpts(inv, o, 'state migrate') });
       inv.sink.result({ stack, from: r.from, to: r.to, entries: r.entries });
-      inv.sink.note(`moved ${r.entries} entries from ${r.from} to ${r.to}; point the stack at it (state: in the stack file, or --state ${r.to})`);
+      inv.sink.note(
+        `moved ${r.entries} entries from ${r.from} to ${r.to}; point the stack at it (state: in the stack file, or --state ${r.to})`,
+      );
     });
 }

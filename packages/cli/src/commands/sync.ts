@@ -14,7 +14,12 @@ export function registerSync(program: Command, inv: Invocation): void {
       inv.interrupts.setWatching(!o.once);
       const so = await inv.sessionOptions(cmd);
       const rounds = await core.runSync({ ...so, only: services, once: Boolean(o.once) }, (r) => {
-        const what = [r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+        const what = [
+          r.files ? `${r.files} file${r.files === 1 ? '' : 's'}` : '',
+          r.deleted ? `${r.deleted} removal${r.deleted === 1 ? '' : 's'}` : '',
+        ]
+          .filter(Boolean)
+          .join(' and ');
         so.reporter.info(`synced ${what} to ${r.containers.join(', ')}`, r.key, core.Events.Synced);
       });
       inv.sink.result({ rounds });

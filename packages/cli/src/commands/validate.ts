@@ -20,7 +20,14 @@ export function registerValidate(program: Command, inv: Invocation): void {
       const cwd = process.cwd();
       // One environment (or none: the base stack), loaded and checked as a run would.
       const check = async (environment: string | undefined): Promise<LoadedStack> => {
-        const loaded = await core.loadStack({ configPath: o.config, cwd, nameOverride: o.name, nameSource: flagLabel(cmd, 'name', '--name'), environment, signal: inv.interrupt });
+        const loaded = await core.loadStack({
+          configPath: o.config,
+          cwd,
+          nameOverride: o.name,
+          nameSource: flagLabel(cmd, 'name', '--name'),
+          environment,
+          signal: inv.interrupt,
+        });
         inv.learnSecrets(loaded);
         const file = path.relative(cwd, loaded.configPath) || loaded.configPath;
         core.checkArguments(loaded.config, file);
@@ -39,10 +46,22 @@ export function registerValidate(program: Command, inv: Invocation): void {
         const loaded = await check(env);
         const services = Object.keys(loaded.config.services);
         const others = (loaded.environments ?? []).filter((n) => n !== env);
-        inv.sink.result({ stack: loaded.config.name, configFile: loaded.configPath, serviceNames: services, ...(env ? { environment: env } : {}) }, () => ({
-          stdout: `${loaded.configPath}: valid (${env ? `environment ${env}, ` : ''}stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`,
-          ...(others.length ? { stderr: `not checked: environment${others.length === 1 ? '' : 's'} ${others.join(', ')} (pctl validate --env all checks every one)` } : {}),
-        }));
+        inv.sink.result(
+          {
+            stack: loaded.config.name,
+            configFile: loaded.configPath,
+            serviceNames: services,
+            ...(env ? { environment: env } : {}),
+          },
+          () => ({
+            stdout: `${loaded.configPath}: valid (${env ? `environment ${env}, ` : ''}stack ${loaded.config.name}, ${services.length} service${services.length === 1 ? '' : 's'})\n`,
+            ...(others.length
+              ? {
+                  stderr: `not checked: environment${others.length === 1 ? '' : 's'} ${others.join(', ')} (pctl validate --env all checks every one)`,
+                }
+              : {}),
+          }),
+        );
         return;
       }
       const names = await core.listEnvironments({ configPath: o.config, cwd });
@@ -50,7 +69,13 @@ export function registerValidate(program: Command, inv: Invocation): void {
         // The base stack's own errors first; a valid one with no environments has nothing to check.
         const loaded = await check(undefined);
         const file = path.relative(cwd, loaded.configPath) || loaded.configPath;
-        throw new core.PctlError({ code: 'UnknownEnvironment', message: `${file} defines no environments, so --env all checks nothing`, fault: 'user', exitCode: 2, hint: 'add an environments: map to the stack file, or run pctl validate without --env' });
+        throw new core.PctlError({
+          code: 'UnknownEnvironment',
+          message: `${file} defines no environments, so --env all checks nothing`,
+          fault: 'user',
+          exitCode: 2,
+          hint: 'add an environments: map to the stack file, or run pctl validate without --env',
+        });
       }
       // Every environment, every issue of each: one error at the end carries them all.
       const issues: ConfigIssue[] = [];
@@ -60,7 +85,11 @@ export function registerValidate(program: Command, inv: Invocation): void {
         try {
           const loaded = await check(name);
           file = path.relative(cwd, loaded.configPath) || loaded.configPath;
-          valid.push({ environment: name, stack: loaded.config.name, serviceNames: Object.keys(loaded.config.services) });
+          valid.push({
+            environment: name,
+            stack: loaded.config.name,
+            serviceNames: Object.keys(loaded.config.services),
+          });
         } catch (e) {
           if (!(e instanceof core.ConfigError)) throw e;
           file = e.file;
@@ -69,7 +98,12 @@ export function registerValidate(program: Command, inv: Invocation): void {
       }
       if (issues.length) throw new core.ConfigError(file, issues);
       inv.sink.result({ configFile: path.resolve(cwd, o.config), environments: valid }, () =>
-        valid.map((v) => `${path.resolve(cwd, o.config)}: valid (environment ${v.environment}, stack ${v.stack}, ${v.serviceNames.length} service${v.serviceNames.length === 1 ? '' : 's'})\n`).join(''),
+        valid
+          .map(
+            (v) =>
+              `${path.resolve(cwd, o.config)}: valid (environment ${v.environment}, stack ${v.stack}, ${v.serviceNames.length} service${v.serviceNames.length === 1 ? '' : 's'})\n`,
+          )
+          .join(''),
       );
     });
 }

@@ -13,7 +13,10 @@ export function unattendedAnswer(r: ConfirmRequest): boolean {
 }
 
 // The parts both renderers share: the document, notes on stderr, the progress reporter.
-export function baseSink(io: SinkIo, json: boolean): Omit<OutputSink, 'result' | 'request' | 'usage' | 'finish' | 'lines' | 'live'> {
+export function baseSink(
+  io: SinkIo,
+  json: boolean,
+): Omit<OutputSink, 'result' | 'request' | 'usage' | 'finish' | 'lines' | 'live'> {
   const doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
   const line = (text: string) => void process.stderr.write(io.mask(text) + '\n');
   let exitCode = { code: 0, failed: false };
@@ -25,9 +28,10 @@ export function baseSink(io: SinkIo, json: boolean): Omit<OutputSink, 'result' |
     warning: line,
     // Under --json stdout holds only the document (and logs' lines): the command's stdout goes to stderr.
     passthrough: (stream) =>
-      stream === 'stdout' && !json ? passthroughStream(io.rawStdout, process.stdout) : passthroughStream(io.rawStderr, process.stderr),
+      stream === 'stdout' && !json
+        ? passthroughStream(io.rawStdout, process.stdout)
+        : passthroughStream(io.rawStderr, process.stderr),
     exitWith: (code, failed = code !== 0) => void (exitCode = { code, failed }),
     exitCode: () => exitCode,
   };
 }
-

@@ -6,7 +6,9 @@ import type { RendererOptions } from './types.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.WriteStream }): Reporter & { events: ReportEvent[] } {
+export function createLiveReporter(
+  opts: RendererOptions & { stream: NodeJS.WriteStream },
+): Reporter & { events: ReportEvent[] } {
   const { stream } = opts;
   const write = opts.write ?? ((t: string) => void stream.write(t));
   const color = !process.env.NO_COLOR;
@@ -44,7 +46,8 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
   };
   const emit = (e: ReportEvent) => {
     events.push(e);
-    if (e.code === Events.BuildStarted && e.subject && typeof e.data?.ref === 'string') ownerOfImage.set(e.data.ref, e.subject);
+    if (e.code === Events.BuildStarted && e.subject && typeof e.data?.ref === 'string')
+      ownerOfImage.set(e.data.ref, e.subject);
     if (e.code === Events.BuildLine) {
       const owner = e.subject ? ownerOfImage.get(e.subject) : undefined;
       const row = owner ? rows.get(owner) : undefined;
@@ -58,7 +61,10 @@ export function createLiveReporter(opts: RendererOptions & { stream: NodeJS.Writ
       const text = e.level === 'error' ? paint('31', body) : e.level === 'warn' ? paint('33', body) : body;
       return redraw(`${e.subject ? paint('1', clean(e.subject)) + ' ' : ''}${text}`);
     }
-    rows.set(e.subject, { text: e.text, state: e.level === 'error' ? 'failed' : finishesSubject(e.code) ? 'done' : 'busy' });
+    rows.set(e.subject, {
+      text: e.text,
+      state: e.level === 'error' ? 'failed' : finishesSubject(e.code) ? 'done' : 'busy',
+    });
     redraw();
   };
   return { events, ...reporterOver(emit) };

@@ -29,7 +29,12 @@ function terminal(columns = 60, rows?: number) {
       return true;
     },
   } as unknown as NodeJS.WriteStream;
-  return { stream, screen: () => screen.filter((l, i) => i < screen.length - 1 || l), raw: () => raw, last: () => last };
+  return {
+    stream,
+    screen: () => screen.filter((l, i) => i < screen.length - 1 || l),
+    raw: () => raw,
+    last: () => last,
+  };
 }
 
 describe('live progress on a terminal', () => {
@@ -39,7 +44,11 @@ describe('live progress on a terminal', () => {
     process.env.NO_COLOR = '1';
     try {
       const t = terminal();
-      const r = createHumanReporter({ verbose: false, stream: t.stream, clean: (s) => s.replaceAll('hunter22', '***') });
+      const r = createHumanReporter({
+        verbose: false,
+        stream: t.stream,
+        clean: (s) => s.replaceAll('hunter22', '***'),
+      });
       r.info('building pctl-s-api:abc', 's-api', 'BuildStarted', { ref: 'pctl-s-api:abc' });
       r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
       r.emit({ level: 'debug', code: 'BuildLine', text: 'Step 2/3 : COPY . /app', subject: 'pctl-s-api:abc' });
@@ -47,9 +56,18 @@ describe('live progress on a terminal', () => {
       r.info('waiting for the lock: held by pid 42');
       r.info('updating (config changed, password hunter22)', 's-api', 'ServiceDeploying');
       r.info('deployed', 's-api', 'ServiceDeployed');
-      expect(t.screen()).toEqual(['waiting for the lock: held by pid 42', '✓ s-api deployed', '✓ s-db  unchanged, skipping']);
+      expect(t.screen()).toEqual([
+        'waiting for the lock: held by pid 42',
+        '✓ s-api deployed',
+        '✓ s-db  unchanged, skipping',
+      ]);
       expect(t.raw()).not.toContain('hunter22');
-      r.emit({ level: 'error', code: 'ServiceFailed', text: 'container exited with code 3 and a very long explanation that does not fit', subject: 's-db' });
+      r.emit({
+        level: 'error',
+        code: 'ServiceFailed',
+        text: 'container exited with code 3 and a very long explanation that does not fit',
+        subject: 's-db',
+      });
       const screen = t.screen();
       expect(screen[2]).toMatch(/^✗ s-db  container exited with code 3/);
       expect(screen.every((l) => l.length <= 59)).toBe(true);
@@ -69,7 +87,10 @@ describe('live progress on a terminal', () => {
       const r = createHumanReporter({ verbose: false, stream: t.stream });
       let widest = 0;
       for (let i = 0; i < 300; i++) {
-        for (const [text, code] of [['creating (new service)', 'ServiceDeploying'], ['deployed', 'ServiceDeployed']]) {
+        for (const [text, code] of [
+          ['creating (new service)', 'ServiceDeploying'],
+          ['deployed', 'ServiceDeployed'],
+        ]) {
           r.info(text!, `s-${i}`, code);
           widest = Math.max(widest, t.last().split('\u001b[2K').length - 1);
         }
@@ -95,7 +116,11 @@ describe('live progress on a terminal', () => {
     r.info('unchanged, skipping', 's-db', 'ServiceUnchanged');
     r.emit({ level: 'debug', code: 'BuildLine', text: 'Step 1/2 : FROM busybox', subject: 'pctl-s-api:abc' });
     r.debug('$ docker build ...');
-    expect(lines).toEqual(['s-api deployed\n', 's-db unchanged, skipping\n', 'pctl-s-api:abc Step 1/2 : FROM busybox\n']);
+    expect(lines).toEqual([
+      's-api deployed\n',
+      's-db unchanged, skipping\n',
+      'pctl-s-api:abc Step 1/2 : FROM busybox\n',
+    ]);
     const tty = terminal();
     const verbose = createHumanReporter({ verbose: true, stream: tty.stream });
     verbose.info('deployed', 's-api', 'ServiceDeployed');

@@ -10,7 +10,8 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
   const stream = opts.stream ?? process.stderr;
   const write = opts.write ?? ((t: string) => void stream.write(t));
   const clean = (t: string) => (opts.clean ? opts.clean(t) : t);
-  if (stream.isTTY && !opts.verbose && !process.env.CI && process.env.TERM !== 'dumb') return createLiveReporter({ ...opts, stream });
+  if (stream.isTTY && !opts.verbose && !process.env.CI && process.env.TERM !== 'dumb')
+    return createLiveReporter({ ...opts, stream });
   const color = Boolean(stream.isTTY) && !process.env.NO_COLOR && !process.env.CI;
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const events: ReportEvent[] = [];
@@ -20,7 +21,14 @@ export function createHumanReporter(opts: RendererOptions): Reporter & { events:
     if (e.level === 'debug' && !opts.verbose && e.code !== Events.BuildLine) return;
     const subject = e.subject ? paint('1', clean(e.subject)) + ' ' : '';
     const body = clean(e.text);
-    const text = e.level === 'error' ? paint('31', body) : e.level === 'warn' ? paint('33', body) : e.level === 'debug' ? paint('2', body) : body;
+    const text =
+      e.level === 'error'
+        ? paint('31', body)
+        : e.level === 'warn'
+          ? paint('33', body)
+          : e.level === 'debug'
+            ? paint('2', body)
+            : body;
     write(`${subject}${text}\n`);
   };
   return { events, ...reporterOver(emit) };

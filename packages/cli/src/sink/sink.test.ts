@@ -4,7 +4,9 @@ import { createSink, wantsJson, type SinkIo } from './index.js';
 // A sink over recorded streams; stderr is the process's (spied), as it is in pctl.
 function recorded(json: boolean, interactive = false) {
   const out = { stdout: '', document: '', stderr: '' };
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((out.stderr += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (chunk: string | Uint8Array) => ((out.stderr += String(chunk)), true),
+  );
   const io: SinkIo = {
     stdout: (t) => void (out.stdout += t),
     writeDocument: (t) => void (out.document += t),
@@ -43,7 +45,9 @@ describe('the human sink', () => {
     const { sink } = recorded(false, false);
     expect(await sink.request({ question: 'write?', default: false, answer: true })).toBe(true);
     expect(await sink.request({ question: 'write?', default: true })).toBe(true);
-    await expect(sink.request({ question: 'write?', default: false, unattended: () => new Error('needs --yes') })).rejects.toThrow('needs --yes');
+    await expect(
+      sink.request({ question: 'write?', default: false, unattended: () => new Error('needs --yes') }),
+    ).rejects.toThrow('needs --yes');
   });
 });
 
@@ -58,19 +62,32 @@ describe('the JSON sink', () => {
     expect(out.stdout).toBe('');
     expect(out.stderr).toBe('building\nUsage: pctl\n');
     expect(out.document.split('\n')).toHaveLength(2);
-    expect(JSON.parse(out.document)).toEqual({ formatVersion: 1, command: 'build', ok: false, images: [{ service: 'api', ref: '***:1', built: true }] });
+    expect(JSON.parse(out.document)).toEqual({
+      formatVersion: 1,
+      command: 'build',
+      ok: false,
+      images: [{ service: 'api', ref: '***:1', built: true }],
+    });
   });
 
   it('asks nobody, even on a terminal: --yes, or the unattended rule', async () => {
     const { sink } = recorded(true, true);
     expect(await sink.request({ question: 'write?', default: false, answer: true })).toBe(true);
     expect(await sink.request({ question: 'write?', default: false })).toBe(false);
-    await expect(sink.request({ question: 'write?', default: false, unattended: () => new Error('needs --yes') })).rejects.toThrow('needs --yes');
+    await expect(
+      sink.request({ question: 'write?', default: false, unattended: () => new Error('needs --yes') }),
+    ).rejects.toThrow('needs --yes');
   });
 });
 
 describe('streaming through the sink (logs, exec, port-forward)', () => {
-  const line = (replica: string, text: string) => ({ service: 'api', replica, stream: 'stdout' as const, time: '2026-01-02T03:04:05Z', line: text });
+  const line = (replica: string, text: string) => ({
+    service: 'api',
+    replica,
+    stream: 'stdout' as const,
+    time: '2026-01-02T03:04:05Z',
+    line: text,
+  });
 
   it('people read aligned `service/replica | line`, masked; `live` lines go to stdout', () => {
     const { sink, out } = recorded(false);
@@ -88,8 +105,17 @@ describe('streaming through the sink (logs, exec, port-forward)', () => {
     sink.live('forwarding 127.0.0.1:8080 -> api/1:80');
     sink.result({ serviceNames: ['api'] });
     sink.finish(0);
-    const [first, doc] = out.document.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(first).toEqual({ service: 'api', replica: '1', stream: 'stdout', time: '2026-01-02T03:04:05Z', line: 'token ***' });
+    const [first, doc] = out.document
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toEqual({
+      service: 'api',
+      replica: '1',
+      stream: 'stdout',
+      time: '2026-01-02T03:04:05Z',
+      line: 'token ***',
+    });
     expect(doc).toMatchObject({ ok: true, serviceNames: ['api'] });
     expect(out.stdout).toBe('');
     expect(out.stderr).toBe('forwarding 127.0.0.1:8080 -> api/1:80\n');
@@ -104,7 +130,7 @@ describe('streaming through the sink (logs, exec, port-forward)', () => {
     expect(JSON.parse(out.document)).toMatchObject({ ok: false });
   });
 
-  it('keeps a command\'s exit code that is a result, not a failure (plan --exit-code): ok stays true', () => {
+  it("keeps a command's exit code that is a result, not a failure (plan --exit-code): ok stays true", () => {
     const { sink, out } = recorded(true);
     sink.exitWith(2, false);
     expect(sink.exitCode()).toEqual({ code: 2, failed: false });

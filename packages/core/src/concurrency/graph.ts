@@ -54,7 +54,10 @@ function walk(ids: readonly string[], depsOf: (id: string) => readonly string[] 
 }
 
 // The first dependency cycle among `ids` (its ids, the first repeated last), or undefined.
-export function findCycle(ids: readonly string[], depsOf: (id: string) => readonly string[] | undefined): string[] | undefined {
+export function findCycle(
+  ids: readonly string[],
+  depsOf: (id: string) => readonly string[] | undefined,
+): string[] | undefined {
   return walk(ids, depsOf).cycle;
 }
 
@@ -68,7 +71,8 @@ export function cycleText(cycle: readonly string[]): string {
 export function topoOrder(tasks: GraphTask[]): string[] {
   const byId = new Map(tasks.map((t) => [t.id, t.deps]));
   const r = walk([...byId.keys()], (id) => byId.get(id));
-  if (r.cycle) throw new PctlError({ code: 'DependencyCycle', message: `dependsOn cycle: ${cycleText(r.cycle)}`, fault: 'user' });
+  if (r.cycle)
+    throw new PctlError({ code: 'DependencyCycle', message: `dependsOn cycle: ${cycleText(r.cycle)}`, fault: 'user' });
   return r.order;
 }
 

@@ -17,7 +17,10 @@ export function quietAwsSdk(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-const reasonOf = (e: unknown) => ((e as { name?: string }).name && (e as { name?: string }).name !== 'Error' ? `${(e as { name: string }).name}: ` : '') + ((e as Error).message ?? String(e)).split('\n')[0];
+const reasonOf = (e: unknown) =>
+  ((e as { name?: string }).name && (e as { name?: string }).name !== 'Error'
+    ? `${(e as { name: string }).name}: `
+    : '') + ((e as Error).message ?? String(e)).split('\n')[0];
 
 /** `${ssm:/path}`: an SSM parameter, decrypted. */
 export async function ssmParameter(name: string): Promise<Lookup> {
@@ -37,7 +40,9 @@ export async function ssmParameter(name: string): Promise<Lookup> {
 
 /** `${cfn:stack.OutputKey}`: a stack output; `${cfn:ExportName}` (no dot): a CloudFormation export. */
 export async function cfnValue(key: string): Promise<Lookup> {
-  const { CloudFormationClient, DescribeStacksCommand, ListExportsCommand } = await import('@aws-sdk/client-cloudformation');
+  const { CloudFormationClient, DescribeStacksCommand, ListExportsCommand } = await import(
+    '@aws-sdk/client-cloudformation'
+  );
   let client: InstanceType<typeof CloudFormationClient> | undefined;
   quietAwsSdk();
   try {
@@ -57,7 +62,9 @@ export async function cfnValue(key: string): Promise<Lookup> {
     const outputKey = key.slice(dot + 1);
     const r = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const out = r.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === outputKey || o.ExportName === outputKey);
-    return out?.OutputValue === undefined ? { reason: `stack ${stackName} has no output ${outputKey}` } : { value: out.OutputValue };
+    return out?.OutputValue === undefined
+      ? { reason: `stack ${stackName} has no output ${outputKey}` }
+      : { value: out.OutputValue };
   } catch (e) {
     return { reason: reasonOf(e) };
   } finally {

@@ -20,7 +20,8 @@ function write(files: Record<string, string>) {
     writeFileSync(path.join(dir, rel), body);
   }
 }
-const load = (environment?: string, env: NodeJS.ProcessEnv = {}, file = 'pctl.yaml') => loadStack({ configPath: file, cwd: dir, env, environment });
+const load = (environment?: string, env: NodeJS.ProcessEnv = {}, file = 'pctl.yaml') =>
+  loadStack({ configPath: file, cwd: dir, env, environment });
 async function errorLines(p: Promise<unknown>): Promise<string[]> {
   try {
     await p;
@@ -119,7 +120,7 @@ describe('environments', () => {
     expect(e.message).toBe('pctl.yaml defines no environments, so --env dev names nothing');
   });
 
-  it('reports an error at the environment\'s own line when the value came from it, else at the base\'s, tagged with the environment', async () => {
+  it("reports an error at the environment's own line when the value came from it, else at the base's, tagged with the environment", async () => {
     write({
       'pctl.yaml': `name: shop
 services:
@@ -179,9 +180,15 @@ environments:
       api: { provider: { options: { sudo: true } } }
 `,
     });
-    expect((await load('staging')).config.services.api!.provider).toEqual({ name: 'kind', options: { cluster: 'staging' } });
+    expect((await load('staging')).config.services.api!.provider).toEqual({
+      name: 'kind',
+      options: { cluster: 'staging' },
+    });
     expect((await load('bare')).config.services.api!.provider).toEqual({ name: 'kind', options: {} });
-    expect((await load('remote')).config.services.api!.provider).toEqual({ name: 'docker', options: { host: 'ssh://deploy@example.com', sudo: true } });
+    expect((await load('remote')).config.services.api!.provider).toEqual({
+      name: 'docker',
+      options: { host: 'ssh://deploy@example.com', sudo: true },
+    });
   });
 
   it('an environment that names itself keeps that name; one that removes a service deploys without it', async () => {
@@ -233,7 +240,9 @@ services:
     expect(s.config.services.worker!.build).toEqual({ context: './svc/worker', dockerfile: 'Dockerfile.w' });
     // A Dockerfile path builds with its own file's folder as the context, as in the top file.
     write({ 'svc/api.yaml': 'services:\n  api:\n    image: ./app/Dockerfile\n    provider: { name: docker }\n' });
-    expect((await load()).config.services.api).toMatchObject({ build: { context: './svc', dockerfile: path.join('app', 'Dockerfile') } });
+    expect((await load()).config.services.api).toMatchObject({
+      build: { context: './svc', dockerfile: path.join('app', 'Dockerfile') },
+    });
     expect(s.fileOf?.(['services', 'api', 'image'])).toBe(path.join('svc', 'api.yaml'));
     expect(s.fileOf?.(['services', 'web'])).toBeUndefined();
   });
@@ -246,7 +255,8 @@ services:
   web: { image: busybox, provider: { name: docker } }
 `,
       'a.yaml': 'services:\n  api: { image: busybox, provider: { name: docker } }\n',
-      'b.yaml': '\nservices:\n  other: { image: busybox, provider: { name: docker } }\n  api: { image: busybox, provider: { name: docker } }\n  web: { image: busybox, provider: { name: docker } }\n',
+      'b.yaml':
+        '\nservices:\n  other: { image: busybox, provider: { name: docker } }\n  api: { image: busybox, provider: { name: docker } }\n  web: { image: busybox, provider: { name: docker } }\n',
     });
     expect(await errorLines(load())).toEqual([
       'b.yaml:4 services.api: service "api" is defined twice: in a.yaml:2 and in b.yaml:4; rename one, or remove one of them',
@@ -263,7 +273,9 @@ services:
     const e = await pctlError(load());
     expect(e.code).toBe('IncludeCycle');
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe(`${path.join('sub', 'b.yaml')}:2 include.0: include cycle: a.yaml -> ${path.join('sub', 'b.yaml')} -> a.yaml`);
+    expect(e.message).toBe(
+      `${path.join('sub', 'b.yaml')}:2 include.0: include cycle: a.yaml -> ${path.join('sub', 'b.yaml')} -> a.yaml`,
+    );
   });
 
   it('a file including the top stack file is a cycle too; a file reached twice is read once', async () => {
@@ -283,10 +295,14 @@ services:
     try {
       writeFileSync(path.join(outside, 'x.yaml'), 'services: {}\n');
       symlinkSync(path.join(outside, 'x.yaml'), path.join(dir, 'link.yaml'));
-      write({ 'pctl.yaml': `name: shop\ninclude:\n  - ../${path.basename(outside)}/x.yaml\n  - ./link.yaml\nservices: {}\n` });
+      write({
+        'pctl.yaml': `name: shop\ninclude:\n  - ../${path.basename(outside)}/x.yaml\n  - ./link.yaml\nservices: {}\n`,
+      });
       const lines = await errorLines(load());
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatch(/^pctl\.yaml:3 include\.0: ".*x\.yaml" is outside the repository \(.*\): include only stack files inside it$/);
+      expect(lines[0]).toMatch(
+        /^pctl\.yaml:3 include\.0: ".*x\.yaml" is outside the repository \(.*\): include only stack files inside it$/,
+      );
       expect(lines[1]).toMatch(/^pctl\.yaml:4 include\.1: "\.\/link\.yaml" is outside the repository/);
     } finally {
       rmSync(outside, { recursive: true, force: true });
@@ -306,13 +322,17 @@ services:
   it('reports what is wrong in an included file at its own file and line', async () => {
     write({
       'pctl.yaml': 'name: shop\ninclude: [./a.yaml, ./missing.yaml]\nservices: {}\n',
-      'a.yaml': 'custom: { x: 1 }\nservices:\n  api:\n    image: busybox\n    provider: { name: docker }\n    ports: [0]\n',
+      'a.yaml':
+        'custom: { x: 1 }\nservices:\n  api:\n    image: busybox\n    provider: { name: docker }\n    ports: [0]\n',
     });
     expect(await errorLines(load())).toEqual([
       `pctl.yaml:2 include.1: "./missing.yaml": the included stack file ${path.join(dir, 'missing.yaml')} does not exist`,
       'a.yaml:1 custom: `custom` is not taken from an included stack file (only services and include are): move it to pctl.yaml',
     ]);
-    write({ 'pctl.yaml': 'name: shop\ninclude: [./a.yaml]\nservices: {}\n', 'a.yaml': 'services:\n  api:\n    image: busybox\n    provider: { name: docker }\n    ports: [0]\n' });
+    write({
+      'pctl.yaml': 'name: shop\ninclude: [./a.yaml]\nservices: {}\n',
+      'a.yaml': 'services:\n  api:\n    image: busybox\n    provider: { name: docker }\n    ports: [0]\n',
+    });
     expect(await errorLines(load())).toEqual(['a.yaml:5 services.api.ports.0: port 0 is outside 1-65535']);
   });
 
@@ -330,9 +350,12 @@ environments:
 `,
       'a.yaml': 'services:\n  api:\n    image: ./app\n    provider: { name: docker }\n',
     });
-    expect(await errorLines(load('dev'))).toEqual(['pctl.yaml:9 [env dev] services.api.scale.replicaz: unknown field "replicaz" (did you mean "replica"?)']);
+    expect(await errorLines(load('dev'))).toEqual([
+      'pctl.yaml:9 [env dev] services.api.scale.replicaz: unknown field "replicaz" (did you mean "replica"?)',
+    ]);
     write({
-      'pctl.yaml': 'name: shop\ninclude: [./sub/a.yaml]\nservices: {}\nenvironments:\n  dev:\n    services:\n      api:\n        image: ./local\n',
+      'pctl.yaml':
+        'name: shop\ninclude: [./sub/a.yaml]\nservices: {}\nenvironments:\n  dev:\n    services:\n      api:\n        image: ./local\n',
       'sub/a.yaml': 'services:\n  api:\n    image: ./app\n    provider: { name: docker }\n',
     });
     expect((await load('dev')).config.services.api!.image).toBe('./local');
@@ -344,7 +367,12 @@ describe('docs/using/environments.md', () => {
   it('its example stack composes for every environment as the page says', async () => {
     const page = readFileSync(new URL('../../../../docs/using/environments.md', import.meta.url), 'utf8');
     const yaml = /```yaml\n# pctl\.yaml\n([\s\S]*?)```/.exec(page)![1]!;
-    write({ 'pctl.yaml': yaml, 'services/api.yaml': 'services:\n  api:\n    image: busybox:latest\n    env: { DEBUG: "1", LEVEL: info }\n    provider: { name: docker }\n', 'web/Dockerfile': 'FROM busybox\n' });
+    write({
+      'pctl.yaml': yaml,
+      'services/api.yaml':
+        'services:\n  api:\n    image: busybox:latest\n    env: { DEBUG: "1", LEVEL: info }\n    provider: { name: docker }\n',
+      'web/Dockerfile': 'FROM busybox\n',
+    });
     const dev = await load('dev');
     expect([dev.config.name, dev.config.services.web!.env]).toEqual(['shop-dev', { MODE: 'dev' }]);
     expect((await load('staging')).config.services.api!.provider.name).toBe('kind');

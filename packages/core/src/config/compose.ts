@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { closestName } from '../closestName.js';
 import { PctlError } from '../errors.js';
-import { duplicate, gatherIncludes, repositoryRoot, type IncludedService, type SourcedIssue, type SourceFile } from './includes.js';
+import {
+  duplicate,
+  gatherIncludes,
+  repositoryRoot,
+  type IncludedService,
+  type SourcedIssue,
+  type SourceFile,
+} from './includes.js';
 import { fromOverlay, mergeOver } from './merge.js';
 import { NAME_PATTERN, NAME_RULE } from './schema.js';
 
@@ -28,19 +35,28 @@ const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 
 /** The environments a parsed stack file defines (valid names only), in file order. */
 export function environmentNames(raw: Record<string, unknown>): string[] {
-  return isMap(raw.environments) ? Object.keys(raw.environments).filter((n) => NAME_PATTERN.test(n) && n !== ALL_ENVIRONMENTS) : [];
+  return isMap(raw.environments)
+    ? Object.keys(raw.environments).filter((n) => NAME_PATTERN.test(n) && n !== ALL_ENVIRONMENTS)
+    : [];
 }
 
-export async function composeStack(o: { raw: Record<string, unknown>; top: SourceFile; environment?: string; shown: (file: string) => string }): Promise<Composed> {
+export async function composeStack(o: {
+  raw: Record<string, unknown>;
+  top: SourceFile;
+  environment?: string;
+  shown: (file: string) => string;
+}): Promise<Composed> {
   const { raw, top } = o;
   const issues: SourcedIssue[] = [];
-  const at = (p: (string | number)[], message: string) => issues.push({ file: top.file, path: p.join('.'), line: top.lineOf(p), message });
+  const at = (p: (string | number)[], message: string) =>
+    issues.push({ file: top.file, path: p.join('.'), line: top.lineOf(p), message });
   const environments = environmentIssues(raw, at);
   const env = o.environment;
   let overlay: Record<string, unknown> | undefined;
   if (env !== undefined) {
     overlay = selectEnvironment(raw, env, environments, o.shown(top.file));
-    if (overlay.environments !== undefined) at(['environments', env, 'environments'], 'an environment cannot define environments of its own');
+    if (overlay.environments !== undefined)
+      at(['environments', env, 'environments'], 'an environment cannot define environments of its own');
   }
   const envPath = (p: Path) => ['environments', env!, ...p];
 
@@ -63,7 +79,8 @@ export async function composeStack(o: { raw: Record<string, unknown>; top: Sourc
     const own = isMap(raw.services) ? raw.services : {};
     const services: Record<string, unknown> = { ...own };
     for (const [name, svc] of included.services) {
-      if (Object.prototype.hasOwnProperty.call(own, name)) duplicate(issues, name, svc, { value: own[name], source: top }, o.shown);
+      if (Object.prototype.hasOwnProperty.call(own, name))
+        duplicate(issues, name, svc, { value: own[name], source: top }, o.shown);
       else services[name] = svc.value;
     }
     if (raw.services === undefined || isMap(raw.services)) base.services = services;
@@ -76,17 +93,21 @@ export async function composeStack(o: { raw: Record<string, unknown>; top: Sourc
     value = mergeOver(base, layer) as Record<string, unknown>;
     freshOptionsOnProviderChange(base, layer, value);
     // Each environment is its own stack: `<name>-<env>` unless it names itself.
-    if (!Object.prototype.hasOwnProperty.call(layer, 'name') && typeof base.name === 'string') value.name = `${base.name}-${env}`;
+    if (!Object.prototype.hasOwnProperty.call(layer, 'name') && typeof base.name === 'string')
+      value.name = `${base.name}-${env}`;
   }
 
   // Services another file defines are written there (unless the top file defines the name too).
   const fromFile = (p: Path): SourceFile => {
     if (p[0] !== 'services' || p.length < 2) return top;
     const svc = included.services.get(String(p[1]));
-    return !svc || (isMap(raw.services) && Object.prototype.hasOwnProperty.call(raw.services, String(p[1]))) ? top : svc.source;
+    return !svc || (isMap(raw.services) && Object.prototype.hasOwnProperty.call(raw.services, String(p[1])))
+      ? top
+      : svc.source;
   };
   const whereOf = (p: Path) => {
-    if (overlay !== undefined && p.length && fromOverlay(overlay, p)) return { file: top.file, line: top.lineOf(envPath(p)) };
+    if (overlay !== undefined && p.length && fromOverlay(overlay, p))
+      return { file: top.file, line: top.lineOf(envPath(p)) };
     const source = fromFile(p);
     return { file: source.file, line: source.lineOf(p) };
   };
@@ -95,13 +116,25 @@ export async function composeStack(o: { raw: Record<string, unknown>; top: Sourc
 
 // A service an environment moves to another provider takes only the options the environment
 // gives: the base's options belong to the provider it leaves (docker's `host` means nothing to aws).
-function freshOptionsOnProviderChange(base: Record<string, unknown>, layer: Record<string, unknown>, merged: Record<string, unknown>): void {
+function freshOptionsOnProviderChange(
+  base: Record<string, unknown>,
+  layer: Record<string, unknown>,
+  merged: Record<string, unknown>,
+): void {
   if (!isMap(layer.services) || !isMap(merged.services)) return;
   for (const [name, svc] of Object.entries(layer.services)) {
     const to = isMap(svc) && isMap(svc.provider) ? svc.provider : undefined;
     const from = isMap(base.services) && isMap(base.services[name]) ? base.services[name].provider : undefined;
     const out = merged.services[name];
-    if (!to || typeof to.name !== 'string' || !isMap(from) || from.name === to.name || !isMap(out) || !isMap(out.provider)) continue;
+    if (
+      !to ||
+      typeof to.name !== 'string' ||
+      !isMap(from) ||
+      from.name === to.name ||
+      !isMap(out) ||
+      !isMap(out.provider)
+    )
+      continue;
     if (to.options === undefined) delete out.provider.options;
     else out.provider.options = structuredClone(to.options);
   }
@@ -112,21 +145,43 @@ function environmentIssues(raw: Record<string, unknown>, at: (p: (string | numbe
   const envs = raw.environments;
   if (envs === undefined || envs === null) return [];
   if (!isMap(envs)) {
-    at(['environments'], 'environments must be a map of environment name to a partial stack, like { dev: { services: ... } }');
+    at(
+      ['environments'],
+      'environments must be a map of environment name to a partial stack, like { dev: { services: ... } }',
+    );
     return [];
   }
   for (const [name, body] of Object.entries(envs)) {
-    if (name === ALL_ENVIRONMENTS) at(['environments', name], `"${ALL_ENVIRONMENTS}" is reserved (--env all validates every environment): rename it`);
-    else if (!NAME_PATTERN.test(name) || name.length > 63) at(['environments', name], `environment name may hold ${NAME_RULE}`);
-    if (body !== null && !isMap(body)) at(['environments', name], 'an environment is a partial stack (a map), like { services: { api: { scale: { replica: 3 } } } }');
+    if (name === ALL_ENVIRONMENTS)
+      at(
+        ['environments', name],
+        `"${ALL_ENVIRONMENTS}" is reserved (--env all validates every environment): rename it`,
+      );
+    else if (!NAME_PATTERN.test(name) || name.length > 63)
+      at(['environments', name], `environment name may hold ${NAME_RULE}`);
+    if (body !== null && !isMap(body))
+      at(
+        ['environments', name],
+        'an environment is a partial stack (a map), like { services: { api: { scale: { replica: 3 } } } }',
+      );
   }
   return environmentNames(raw);
 }
 
 // The environment's partial stack, or exit 2 naming the closest name.
-function selectEnvironment(raw: Record<string, unknown>, env: string, names: string[], file: string): Record<string, unknown> {
+function selectEnvironment(
+  raw: Record<string, unknown>,
+  env: string,
+  names: string[],
+  file: string,
+): Record<string, unknown> {
   if (env === ALL_ENVIRONMENTS) {
-    throw new PctlError({ code: 'BadUsage', message: `--env ${ALL_ENVIRONMENTS} is for pctl validate; name one environment (${names.join(', ') || 'none defined'})`, fault: 'user', exitCode: 2 });
+    throw new PctlError({
+      code: 'BadUsage',
+      message: `--env ${ALL_ENVIRONMENTS} is for pctl validate; name one environment (${names.join(', ') || 'none defined'})`,
+      fault: 'user',
+      exitCode: 2,
+    });
   }
   const envs = isMap(raw.environments) ? raw.environments : {};
   if (!names.includes(env) || !Object.prototype.hasOwnProperty.call(envs, env)) {
@@ -138,7 +193,9 @@ function selectEnvironment(raw: Record<string, unknown>, env: string, names: str
         : `${file} defines no environments, so --env ${env} names nothing`,
       fault: 'user',
       exitCode: 2,
-      hint: names.length ? `environments: ${names.join(', ')}` : 'add an environments: map to the stack file, or drop --env / PCTL_ENV',
+      hint: names.length
+        ? `environments: ${names.join(', ')}`
+        : 'add an environments: map to the stack file, or drop --env / PCTL_ENV',
     });
   }
   const body = envs[env];

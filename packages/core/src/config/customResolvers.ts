@@ -9,7 +9,11 @@ import type { ResolveIssue, ResolverFn } from './resolve.js';
 export const BUILTIN_RESOLVERS = new Set(['env', 'self', 'file', 'ssm', 'cfn']);
 
 // Loads `resolver:` modules: default export is a class whose constructor returns a named function.
-export async function loadCustomResolvers(modules: unknown, configPath: string, raw: unknown): Promise<{ resolvers: Map<string, ResolverFn>; issues: ResolveIssue[] }> {
+export async function loadCustomResolvers(
+  modules: unknown,
+  configPath: string,
+  raw: unknown,
+): Promise<{ resolvers: Map<string, ResolverFn>; issues: ResolveIssue[] }> {
   const resolvers = new Map<string, ResolverFn>();
   const issues: ResolveIssue[] = [];
   if (!Array.isArray(modules)) return { resolvers, issues };
@@ -20,7 +24,8 @@ export async function loadCustomResolvers(modules: unknown, configPath: string, 
       const Cls = m.default as (new (parsed: unknown) => unknown) | undefined;
       if (typeof Cls !== 'function') throw new Error('its default export is not a class');
       const fn = new Cls(structuredClone(raw));
-      if (typeof fn !== 'function' || !fn.name) throw new Error('its constructor must return a named function (the name is the resolver name)');
+      if (typeof fn !== 'function' || !fn.name)
+        throw new Error('its constructor must return a named function (the name is the resolver name)');
       if (BUILTIN_RESOLVERS.has(fn.name) || resolvers.has(fn.name)) {
         issues.push({ path: ['resolver', i], message: `resolver "${fn.name}" (${mod}) is registered twice` });
         continue;

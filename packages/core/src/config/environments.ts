@@ -7,9 +7,13 @@ import { parseStackYaml } from './yaml.js';
 /** The usable environment names under `environments:`, in file order; [] when the file cannot be read or parsed (loading it reports why). */
 export async function listEnvironments(o: { configPath: string; cwd?: string }): Promise<string[]> {
   try {
-    const parsed = parseStackYaml(await readRegularFile(path.resolve(o.cwd ?? process.cwd(), o.configPath), MAX_STACK_FILE_BYTES));
+    const parsed = parseStackYaml(
+      await readRegularFile(path.resolve(o.cwd ?? process.cwd(), o.configPath), MAX_STACK_FILE_BYTES),
+    );
     const v = parsed.value;
-    return !parsed.issues.length && v && typeof v === 'object' && !Array.isArray(v) ? environmentNames(v as Record<string, unknown>) : [];
+    return !parsed.issues.length && v && typeof v === 'object' && !Array.isArray(v)
+      ? environmentNames(v as Record<string, unknown>)
+      : [];
   } catch {
     return [];
   }

@@ -12,7 +12,10 @@ export interface ImageRefIssue {
 
 // Every pctl:// reference of the stack that cannot resolve to an image; `shown` quotes a
 // value at a path (never a secret's).
-export function imageRefIssues(services: Record<string, ServiceConfig>, shown: (p: (string | number)[], v: unknown) => string): ImageRefIssue[] {
+export function imageRefIssues(
+  services: Record<string, ServiceConfig>,
+  shown: (p: (string | number)[], v: unknown) => string,
+): ImageRefIssue[] {
   // A service has an image of its own when it builds one or names one that is not a reference.
   const own = (name: string) => {
     const s = services[name];
@@ -29,7 +32,9 @@ export function imageRefIssues(services: Record<string, ServiceConfig>, shown: (
       : other
         ? `names service "${target}", which has no image of its own`
         : `names no service`;
-    return [{ path, message: `${shown(path, value)} ${why} (services with an image: ${withImages.join(', ') || 'none'})` }];
+    return [
+      { path, message: `${shown(path, value)} ${why} (services with an image: ${withImages.join(', ') || 'none'})` },
+    ];
   };
   return Object.entries(services).flatMap(([name, svc]) => [
     ...(svc.image !== undefined && svc.build === undefined ? check(svc.image, ['services', name, 'image']) : []),

@@ -55,13 +55,21 @@ const realOrSelf = (p: string) => {
     return path.resolve(p);
   }
 };
-const inside = (root: string, p: string) => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+const inside = (root: string, p: string) =>
+  p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 
 /**
  * The services every file in `list` includes (and the files they include), by name, with the
  * file each one is written in. `list` is the include list as written in `from` at `listPath`.
  */
-export async function gatherIncludes(o: { list: unknown; from: SourceFile; listPath: (string | number)[]; topFile: string; root: string; shown: (file: string) => string }): Promise<{ services: Map<string, IncludedService>; issues: SourcedIssue[] }> {
+export async function gatherIncludes(o: {
+  list: unknown;
+  from: SourceFile;
+  listPath: (string | number)[];
+  topFile: string;
+  root: string;
+  shown: (file: string) => string;
+}): Promise<{ services: Map<string, IncludedService>; issues: SourcedIssue[] }> {
   const services = new Map<string, IncludedService>();
   const issues: SourcedIssue[] = [];
   const done = new Set<string>([realOrSelf(o.topFile)]);
@@ -69,7 +77,8 @@ export async function gatherIncludes(o: { list: unknown; from: SourceFile; listP
   let count = 0;
 
   const walk = async (list: unknown, from: SourceFile, listPath: (string | number)[]): Promise<void> => {
-    const at = (p: (string | number)[], message: string) => issues.push({ file: from.file, path: p.join('.'), line: from.lineOf(p), message });
+    const at = (p: (string | number)[], message: string) =>
+      issues.push({ file: from.file, path: p.join('.'), line: from.lineOf(p), message });
     if (list === undefined || list === null) return;
     if (!Array.isArray(list)) {
       at(listPath, 'include must be a list of stack file paths, like [./api/pctl.yaml]');
@@ -126,10 +135,20 @@ export async function gatherIncludes(o: { list: unknown; from: SourceFile; listP
       const doc = parsed.value;
       for (const k of Object.keys(doc)) {
         if (k === 'services' || k === 'include' || IGNORED_FIELDS.has(k)) continue;
-        issues.push({ file: abs, path: k, line: parsed.lineOf([k]), message: `\`${k}\` is not taken from an included stack file (only services and include are): move it to ${o.shown(o.topFile)}` });
+        issues.push({
+          file: abs,
+          path: k,
+          line: parsed.lineOf([k]),
+          message: `\`${k}\` is not taken from an included stack file (only services and include are): move it to ${o.shown(o.topFile)}`,
+        });
       }
       if (doc.services !== undefined && !isMap(doc.services)) {
-        issues.push({ file: abs, path: 'services', line: parsed.lineOf(['services']), message: 'services must be a map of service name to service' });
+        issues.push({
+          file: abs,
+          path: 'services',
+          line: parsed.lineOf(['services']),
+          message: 'services must be a map of service name to service',
+        });
       } else {
         for (const [name, value] of Object.entries(doc.services ?? {})) {
           const first = services.get(name);
@@ -150,7 +169,13 @@ export async function gatherIncludes(o: { list: unknown; from: SourceFile; listP
 }
 
 /** The issue for a service name two stack files define, at the second, naming both. */
-export function duplicate(issues: SourcedIssue[], name: string, second: IncludedService, first: IncludedService, shown: (file: string) => string): void {
+export function duplicate(
+  issues: SourcedIssue[],
+  name: string,
+  second: IncludedService,
+  first: IncludedService,
+  shown: (file: string) => string,
+): void {
   const where = (s: IncludedService) => `${shown(s.source.file)}:${s.source.lineOf(['services', name]) ?? 1}`;
   issues.push({
     file: second.source.file,

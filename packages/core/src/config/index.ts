@@ -1,5 +1,13 @@
 // Config loading: YAML with line numbers, references, validation, plugins.
-export { loadStack, ConfigError, formatIssues, MAX_STACK_FILE_BYTES, type LoadedStack, type LoadStackOptions, type ConfigIssue } from './load.js';
+export {
+  loadStack,
+  ConfigError,
+  formatIssues,
+  MAX_STACK_FILE_BYTES,
+  type LoadedStack,
+  type LoadStackOptions,
+  type ConfigIssue,
+} from './load.js';
 export { parseTemplate, hasReference } from './references.js';
 export { resolveConfig, type ResolverFn } from './resolve.js';
 export { stackJsonSchema } from './jsonSchema.js';

@@ -34,7 +34,11 @@ export class ConfigError extends PctlError {
 
 // `file:line path: message`, one line per issue.
 export function formatIssues(file: string, issues: ConfigIssue[]): string[] {
-  return issues.map((i) => `${i.file ?? file}${i.line ? `:${i.line}` : ''} ${i.environment ? `[env ${i.environment}] ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`.replace(/\s+/g, ' ').trim());
+  return issues.map((i) =>
+    `${i.file ?? file}${i.line ? `:${i.line}` : ''} ${i.environment ? `[env ${i.environment}] ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 
 /** Issues in file order (the stack file first, then included files; line, then path), each once. */
@@ -47,7 +51,12 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
       seen.add(k);
       return true;
     })
-    .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? Infinity) - (b.line ?? Infinity) || a.path.localeCompare(b.path));
+    .sort(
+      (a, b) =>
+        (a.file ?? '').localeCompare(b.file ?? '') ||
+        (a.line ?? Infinity) - (b.line ?? Infinity) ||
+        a.path.localeCompare(b.path),
+    );
 }
 
 /** The issue with every secret value of at least `minLength` characters replaced by `***`. */
@@ -55,14 +64,56 @@ export function maskIssue(issue: ConfigIssue, secrets: readonly string[], minLen
   const shown = secrets.filter((s) => s.length >= minLength);
   let message = maskSecrets(issue.message, shown);
   // A value at a secret path is hidden even when too short for the general mask.
-  for (const s of shown.filter((x) => x.length < MIN_MASKED).sort((a, b) => b.length - a.length)) message = message.split(s).join('***');
+  for (const s of shown.filter((x) => x.length < MIN_MASKED).sort((a, b) => b.length - a.length))
+    message = message.split(s).join('***');
   return { ...issue, path: maskSecrets(issue.path, secrets), message };
 }
 
 const KNOWN = [
-  'image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'strategy', 'rollout', 'batch', 'manifests', 'provider', 'options',
-  'name', 'services', 'custom', 'resolver', 'plugin', 'providers', 'replica', 'cpu', 'memory', 'interval', 'retries', 'onfailure', 'context',
-  'dockerfile', 'target', 'args', 'entrypoint', 'builder', 'secrets', 'path', 'url', 'username', 'password', 'files', 'description', 'version', 'hostPath', 'readOnly',
+  'image',
+  'build',
+  'registry',
+  'command',
+  'env',
+  'scale',
+  'ports',
+  'health',
+  'volumes',
+  'dependsOn',
+  'strategy',
+  'rollout',
+  'batch',
+  'manifests',
+  'provider',
+  'options',
+  'name',
+  'services',
+  'custom',
+  'resolver',
+  'plugin',
+  'providers',
+  'replica',
+  'cpu',
+  'memory',
+  'interval',
+  'retries',
+  'onfailure',
+  'context',
+  'dockerfile',
+  'target',
+  'args',
+  'entrypoint',
+  'builder',
+  'secrets',
+  'path',
+  'url',
+  'username',
+  'password',
+  'files',
+  'description',
+  'version',
+  'hostPath',
+  'readOnly',
 ];
 
 // " (did you mean "x"?)" for a typo of a known field, else "".

@@ -63,7 +63,12 @@ services:
     expect(config.services.api!.scale).toEqual({ replica: 2, cpu: '256m', memory: '512Mi' });
     expect(config.services.web!.scale!.replica).toEqual([1, 5]);
     expect(config.services.web!.provider.options).toMatchObject({ cluster: 'prod', namespace: 'web' });
-    expect(config.services.api!.health).toEqual({ interval: 10, command: 'curl -f localhost:8080', retries: 3, onfailure: 'restart' });
+    expect(config.services.api!.health).toEqual({
+      interval: 10,
+      command: 'curl -f localhost:8080',
+      retries: 3,
+      onfailure: 'restart',
+    });
   });
 });
 
@@ -123,10 +128,17 @@ services:
   });
 
   it('names a missing env var and where it is used', async () => {
-    write({ 'pctl.yaml': 'name: app\nservices:\n  api:\n    image: nginx:1\n    command: run ${env:NOT_SET_ANYWHERE}\n    provider: { name: docker }\n' });
+    write({
+      'pctl.yaml':
+        'name: app\nservices:\n  api:\n    image: nginx:1\n    command: run ${env:NOT_SET_ANYWHERE}\n    provider: { name: docker }\n',
+    });
     const issues = await issuesOf(load());
     expect(issues).toEqual([
-      { path: 'services.api.command', line: 5, message: expect.stringContaining('environment variable NOT_SET_ANYWHERE is not set') },
+      {
+        path: 'services.api.command',
+        line: 5,
+        message: expect.stringContaining('environment variable NOT_SET_ANYWHERE is not set'),
+      },
     ]);
   });
 
@@ -138,9 +150,11 @@ services:
 
   it('loads custom resolvers and refuses a name registered twice', async () => {
     write({
-      'vault.mjs': 'export default class { constructor(parsed) { this.stack = parsed.name; return function vault(key) { return `${key}@${parsed.name}`; }; } }\n',
+      'vault.mjs':
+        'export default class { constructor(parsed) { this.stack = parsed.name; return function vault(key) { return `${key}@${parsed.name}`; }; } }\n',
       'env-clash.mjs': 'export default class { constructor() { return function env() { return "x"; }; } }\n',
-      'pctl.yaml': 'name: app\nresolver: [./vault.mjs]\nservices:\n  api:\n    image: nginx:1\n    env: { TOKEN: "${vault:db/token}" }\n    provider: { name: docker }\n',
+      'pctl.yaml':
+        'name: app\nresolver: [./vault.mjs]\nservices:\n  api:\n    image: nginx:1\n    env: { TOKEN: "${vault:db/token}" }\n    provider: { name: docker }\n',
     });
     const { config, secrets } = await load();
     expect(config.services.api!.env).toEqual({ TOKEN: 'db/token@app' });
@@ -179,9 +193,14 @@ services:
   });
 
   it('rejects names with shell characters, unicode or a leading dash, before anything runs', async () => {
-    write({ 'pctl.yaml': 'name: "-My_App"\nservices:\n  "api;rm -rf /": { image: nginx, provider: { name: docker } }\n  "ünï": { image: nginx, provider: { name: docker } }\n' });
+    write({
+      'pctl.yaml':
+        'name: "-My_App"\nservices:\n  "api;rm -rf /": { image: nginx, provider: { name: docker } }\n  "ünï": { image: nginx, provider: { name: docker } }\n',
+    });
     const issues = await issuesOf(load());
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'services.api;rm -rf /', 'services.ünï']));
+    expect(issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['name', 'services.api;rm -rf /', 'services.ünï']),
+    );
     write({ 'pctl.yaml': 'name: ok\nservices: {}\n' });
     const bad = await issuesOf(load({}, { nameOverride: 'Bad Name' }));
     expect(bad[0]!.path).toBe('--name');
@@ -212,12 +231,17 @@ services:
     const text = issues.map((i) => `${i.path}: ${i.message}`).join('\n');
     expect(text).toContain('services.c.dependsOn.0: unknown service "zzz"');
     expect(text).toMatch(/dependsOn cycle: (a -> b -> a|b -> a -> b)/);
-    expect(text).toContain("services.d.image: \"./../../etc/passwd\" leaves the stack file's folder");
+    expect(text).toContain('services.d.image: "./../../etc/passwd" leaves the stack file\'s folder');
   });
 
   it('refuses alias bombs, duplicate keys and malformed YAML with a line', async () => {
     const bomb = ['name: app', 'a: &a [x,x,x,x,x,x,x,x,x,x]'];
-    for (const l of 'bcdefghi') bomb.push(`${l}: &${l} [${Array(10).fill(`*${String.fromCharCode(l.charCodeAt(0) - 1)}`).join(',')}]`);
+    for (const l of 'bcdefghi')
+      bomb.push(
+        `${l}: &${l} [${Array(10)
+          .fill(`*${String.fromCharCode(l.charCodeAt(0) - 1)}`)
+          .join(',')}]`,
+      );
     write({ 'pctl.yaml': bomb.join('\n') + '\nservices: {}\n' });
     const t = Date.now();
     expect((await issuesOf(load()))[0]!.message).toMatch(/alias/i);
@@ -232,19 +256,25 @@ services:
 describe('plugins', () => {
   it('run after validation, may change the config, and are validated again', async () => {
     write({
-      'add-env.mjs': 'export default async (parsed) => { for (const s of Object.values(parsed.services)) s.env = { ...s.env, STACK: parsed.name }; };\n',
+      'add-env.mjs':
+        'export default async (parsed) => { for (const s of Object.values(parsed.services)) s.env = { ...s.env, STACK: parsed.name }; };\n',
       'break.mjs': 'export default async (parsed) => { parsed.services.api.scale = { replica: -1 }; };\n',
-      'pctl.yaml': 'name: app\nplugin: [./add-env.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+      'pctl.yaml':
+        'name: app\nplugin: [./add-env.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
     });
     expect((await load()).config.services.api!.env).toEqual({ STACK: 'app' });
-    write({ 'pctl.yaml': 'name: app\nplugin: [./break.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n' });
+    write({
+      'pctl.yaml': 'name: app\nplugin: [./break.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+    });
     await expect(load()).rejects.toThrow(/after plugin \.\/break\.mjs/);
   });
 
   it('may add fields of their own, undeclared, as the original ran them after validation; the stack file itself stays strict', async () => {
     write({
-      'tag.mjs': 'export default async (parsed) => { parsed.owners = ["ops"]; for (const s of Object.values(parsed.services)) s.team = "core"; parsed.services.extra = { image: "nginx", team: "x", provider: { name: "docker" } }; };\n',
-      'later.mjs': 'export default async (parsed) => { parsed.services.api.team = parsed.services.api.team + "!"; parsed.services.api.image = 5; };\n',
+      'tag.mjs':
+        'export default async (parsed) => { parsed.owners = ["ops"]; for (const s of Object.values(parsed.services)) s.team = "core"; parsed.services.extra = { image: "nginx", team: "x", provider: { name: "docker" } }; };\n',
+      'later.mjs':
+        'export default async (parsed) => { parsed.services.api.team = parsed.services.api.team + "!"; parsed.services.api.image = 5; };\n',
       'pctl.yaml': 'name: app\nplugin: [./tag.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
     });
     const { config } = await load();
@@ -252,20 +282,33 @@ describe('plugins', () => {
     expect((config.services.api as unknown as { team: string }).team).toBe('core');
     expect(Object.keys(config.services)).toEqual(['api', 'extra']);
     // A known field a plugin breaks is still an error; the field it added stays allowed for the next plugin.
-    write({ 'pctl.yaml': 'name: app\nplugin: [./tag.mjs, ./later.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n' });
+    write({
+      'pctl.yaml':
+        'name: app\nplugin: [./tag.mjs, ./later.mjs]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+    });
     const issues = await issuesOf(load());
     expect(issues.map((i) => i.path)).toEqual(['services.api.image']);
     // The same field written in the stack file, undeclared, is a typo until a plugin declares it.
-    write({ 'pctl.yaml': 'name: app\nplugin: [./tag.mjs]\nservices:\n  api: { image: nginx, team: core, provider: { name: docker } }\n' });
+    write({
+      'pctl.yaml':
+        'name: app\nplugin: [./tag.mjs]\nservices:\n  api: { image: nginx, team: core, provider: { name: docker } }\n',
+    });
     expect((await issuesOf(load())).map((i) => i.path)).toEqual(['services.api.team']);
   });
 
-  it('load from a package that offers only `import` in its exports, resolved from the stack file\'s folder', async () => {
+  it("load from a package that offers only `import` in its exports, resolved from the stack file's folder", async () => {
     write({
-      'node_modules/@team/pctl-plugin/package.json': JSON.stringify({ name: '@team/pctl-plugin', type: 'module', exports: { '.': { import: './src/index.js' }, './extra': { import: './src/extra.js' } } }),
-      'node_modules/@team/pctl-plugin/src/index.js': 'export default async (parsed) => { parsed.services.api.env = { FROM: "package" }; };\n',
-      'node_modules/@team/pctl-plugin/src/extra.js': 'export default async (parsed) => { parsed.services.api.env = { ...parsed.services.api.env, EXTRA: "1" }; };\n',
-      'pctl.yaml': 'name: app\nplugin: ["@team/pctl-plugin", "@team/pctl-plugin/extra"]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
+      'node_modules/@team/pctl-plugin/package.json': JSON.stringify({
+        name: '@team/pctl-plugin',
+        type: 'module',
+        exports: { '.': { import: './src/index.js' }, './extra': { import: './src/extra.js' } },
+      }),
+      'node_modules/@team/pctl-plugin/src/index.js':
+        'export default async (parsed) => { parsed.services.api.env = { FROM: "package" }; };\n',
+      'node_modules/@team/pctl-plugin/src/extra.js':
+        'export default async (parsed) => { parsed.services.api.env = { ...parsed.services.api.env, EXTRA: "1" }; };\n',
+      'pctl.yaml':
+        'name: app\nplugin: ["@team/pctl-plugin", "@team/pctl-plugin/extra"]\nservices:\n  api: { image: nginx, provider: { name: docker } }\n',
     });
     expect((await load()).config.services.api!.env).toEqual({ FROM: 'package', EXTRA: '1' });
   });

@@ -53,7 +53,13 @@ export interface LoadStackOptions {
 
 export { MAX_STACK_FILE_BYTES } from './read.js';
 
-const interrupted = () => new PctlError({ code: 'Interrupted', message: 'interrupted while loading the stack file', fault: 'user', exitCode: 130 });
+const interrupted = () =>
+  new PctlError({
+    code: 'Interrupted',
+    message: 'interrupted while loading the stack file',
+    fault: 'user',
+    exitCode: 130,
+  });
 
 // Yields to the event loop (so Ctrl-C is heard), then stops if it came.
 async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
@@ -81,7 +87,8 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     text = await readRegularFile(configPath, MAX_STACK_FILE_BYTES);
   } catch (e) {
     if (!(e instanceof UnreadableFile)) throw e;
-    if (e.code === 'NotRegular' || e.code === 'TooLarge') throw new ConfigError(shown, [{ path: '', message: `the stack file ${e.message}` }]);
+    if (e.code === 'NotRegular' || e.code === 'TooLarge')
+      throw new ConfigError(shown, [{ path: '', message: `the stack file ${e.message}` }]);
     throw new PctlError({
       code: 'ConfigNotFound',
       message: e.code === 'ENOENT' ? `stack file not found: ${shown}` : `cannot read stack file ${shown}: ${e.message}`,
@@ -96,14 +103,21 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   if (yaml.issues.length) throw new ConfigError(shown, sortIssues(yaml.issues));
   const written = yaml.value;
   if (!written || typeof written !== 'object' || Array.isArray(written)) {
-    throw new ConfigError(shown, [{ path: '', line: 1, message: 'the stack file must be a map with at least `name` and `services`' }]);
+    throw new ConfigError(shown, [
+      { path: '', line: 1, message: 'the stack file must be a map with at least `name` and `services`' },
+    ]);
   }
   await checkpoint(opts.signal);
 
   // Included files and the environment, composed before references resolve.
   const environment = opts.environment;
   const showFile = (f: string) => path.relative(cwd, f) || f;
-  const composed = await composeStack({ raw: written as Record<string, unknown>, top: { file: configPath, lineOf: yaml.lineOf }, environment, shown: showFile });
+  const composed = await composeStack({
+    raw: written as Record<string, unknown>,
+    top: { file: configPath, lineOf: yaml.lineOf },
+    environment,
+    shown: showFile,
+  });
   const fileOf = (p: (string | number)[]) => {
     const f = composed.whereOf(p).file;
     return f === configPath ? undefined : showFile(f);
@@ -116,7 +130,12 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
     return { ...i, ...(file ? { file } : {}), ...(environment !== undefined ? { environment } : {}) };
   };
   if (composed.issues.length) {
-    throw new ConfigError(shown, sortIssues(composed.issues.map((i) => placed({ ...i, file: i.file === configPath ? undefined : showFile(i.file) }))));
+    throw new ConfigError(
+      shown,
+      sortIssues(
+        composed.issues.map((i) => placed({ ...i, file: i.file === configPath ? undefined : showFile(i.file) })),
+      ),
+    );
   }
   const raw = composed.value;
 
@@ -125,14 +144,26 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   const custom = await loadCustomResolvers((raw as Record<string, unknown>).resolver, configPath, raw);
   const loadedPlugins = await loadPlugins((raw as Record<string, unknown>).plugin, configPath);
   const marked = (raw as Record<string, unknown>).secrets;
-  const resolved = await resolveConfig(raw, { configDir, dirOf, env, custom: custom.resolvers, secrets, marked: new Set(Array.isArray(marked) ? marked.filter((m) => typeof m === 'string') : []), signal: opts.signal });
+  const resolved = await resolveConfig(raw, {
+    configDir,
+    dirOf,
+    env,
+    custom: custom.resolvers,
+    secrets,
+    marked: new Set(Array.isArray(marked) ? marked.filter((m) => typeof m === 'string') : []),
+    signal: opts.signal,
+  });
   const secretValues = [...secrets].sort((a, b) => b.length - a.length);
   const mask = (issues: ConfigIssue[]) =>
     issues.map((i) => {
       const secretPath = [...resolved.tainted].some((t) => i.path === t || i.path.startsWith(`${t}.`));
       return maskIssue(placed(i), secretValues, secretPath ? 1 : 4);
     });
-  const asIssue = (i: { path: (string | number)[]; message: string }): ConfigIssue => ({ path: i.path.join('.'), line: lineOf(i.path), message: i.message });
+  const asIssue = (i: { path: (string | number)[]; message: string }): ConfigIssue => ({
+    path: i.path.join('.'),
+    line: lineOf(i.path),
+    message: i.message,
+  });
   const fatal = resolved.issues.find((i) => i.fatal);
   if (fatal) throw new ConfigError(shown, mask([asIssue(fatal)]));
   await checkpoint(opts.signal);
@@ -143,7 +174,18 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   let pluginFields = [...new Set(loadedPlugins.plugins.flatMap((p) => p.fields))];
   let schema = stackSchema(pluginFields);
   let oneService = serviceSchema(pluginFields);
-  const checked = validateStack({ value, schema, serviceSchema: oneService, lineOf, configDir, dirOf, nameFromFlag: opts.nameOverride !== undefined, nameSource: opts.nameSource, tainted: resolved.tainted, pluginFields });
+  const checked = validateStack({
+    value,
+    schema,
+    serviceSchema: oneService,
+    lineOf,
+    configDir,
+    dirOf,
+    nameFromFlag: opts.nameOverride !== undefined,
+    nameSource: opts.nameSource,
+    tainted: resolved.tainted,
+    pluginFields,
+  });
   // Errors at once: what could not be resolved, and every other problem outside those paths.
   const unresolved = [...resolved.failed];
   const others = checked.issues.filter((i) => !unresolved.some((f) => i.path === f || i.path.startsWith(`${f}.`)));
@@ -153,7 +195,17 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
   rebasePaths(config, dirOf, configDir);
   const about = { environment, environments: composed.environments, fileOf };
 
-  if (loadedPlugins.plugins.length && opts.beforePlugins) await opts.beforePlugins({ config, configPath, configDir, secrets: secretValues, secretValues, lineOf, resolvedServices, ...about });
+  if (loadedPlugins.plugins.length && opts.beforePlugins)
+    await opts.beforePlugins({
+      config,
+      configPath,
+      configDir,
+      secrets: secretValues,
+      secretValues,
+      lineOf,
+      resolvedServices,
+      ...about,
+    });
   let topFields: string[] = [];
   for (const plugin of loadedPlugins.plugins) {
     await checkpoint(opts.signal);
@@ -162,7 +214,13 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
       await runPlugin(plugin, config);
     } catch (e) {
       // What a plugin throws may quote a resolved secret.
-      if (e instanceof PctlError) throw new PctlError({ code: e.code, message: maskIssue({ path: '', message: e.message }, secretValues, 3).message, fault: e.fault, exitCode: e.exitCode });
+      if (e instanceof PctlError)
+        throw new PctlError({
+          code: e.code,
+          message: maskIssue({ path: '', message: e.message }, secretValues, 3).message,
+          fault: e.fault,
+          exitCode: e.exitCode,
+        });
       throw e;
     }
     // The original ran plugins after validation: fields a plugin adds are its own, and allowed.
@@ -174,7 +232,15 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
       oneService = serviceSchema(pluginFields);
     }
     const where = `${shown} (after plugin ${plugin.spec})`;
-    const again = validateStack({ value: config as unknown as Record<string, unknown>, schema, serviceSchema: oneService, lineOf: () => undefined, configDir, nameFromFlag: false, pluginFields });
+    const again = validateStack({
+      value: config as unknown as Record<string, unknown>,
+      schema,
+      serviceSchema: oneService,
+      lineOf: () => undefined,
+      configDir,
+      nameFromFlag: false,
+      pluginFields,
+    });
     if (!again.config) throw new ConfigError(where, mask(sortIssues(again.issues)));
     config = again.config;
   }
@@ -185,17 +251,23 @@ export async function loadStack(opts: LoadStackOptions): Promise<LoadedStack> {
 function fieldsOf(config: unknown): { top: Set<string>; services: Map<string, Set<string>> } {
   const c = (config ?? {}) as { services?: Record<string, unknown> };
   const services = new Map<string, Set<string>>();
-  for (const [name, svc] of Object.entries(c.services ?? {})) if (svc && typeof svc === 'object') services.set(name, new Set(Object.keys(svc)));
+  for (const [name, svc] of Object.entries(c.services ?? {}))
+    if (svc && typeof svc === 'object') services.set(name, new Set(Object.keys(svc)));
   return { top: new Set(Object.keys(c)), services };
 }
 
 // Fields unknown to the schema that a plugin added: at the top level, and to any service (one it added too).
-function addedFields(before: ReturnType<typeof fieldsOf>, after: ReturnType<typeof fieldsOf>, schema: ReturnType<typeof stackSchema>): { top: string[]; service: string[] } {
+function addedFields(
+  before: ReturnType<typeof fieldsOf>,
+  after: ReturnType<typeof fieldsOf>,
+  schema: ReturnType<typeof stackSchema>,
+): { top: string[]; service: string[] } {
   const known = new Set(Object.keys(schema.shape));
   const knownService = new Set(Object.keys(serviceFields));
   const top = [...after.top].filter((k) => !before.top.has(k) && !known.has(k));
   const service = new Set<string>();
-  for (const [name, keys] of after.services) for (const k of keys) if (!before.services.get(name)?.has(k) && !knownService.has(k)) service.add(k);
+  for (const [name, keys] of after.services)
+    for (const k of keys) if (!before.services.get(name)?.has(k) && !knownService.has(k)) service.add(k);
   return { top, service: [...service] };
 }
 

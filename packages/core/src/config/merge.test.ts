@@ -3,8 +3,16 @@ import { fromOverlay, mergeOver } from './merge.js';
 
 describe('mergeOver: an environment over the base', () => {
   it('deep-merges maps, replaces lists and scalars, and removes keys set to null', () => {
-    const base = { name: 'shop', services: { api: { image: 'a:1', ports: [80, 443], env: { A: '1', B: '2' }, scale: { replica: 1 } }, web: { image: 'w' } } };
-    const overlay = { services: { api: { ports: [8080], env: { B: '3', C: '4' }, scale: null }, web: null, extra: { image: 'x' } } };
+    const base = {
+      name: 'shop',
+      services: {
+        api: { image: 'a:1', ports: [80, 443], env: { A: '1', B: '2' }, scale: { replica: 1 } },
+        web: { image: 'w' },
+      },
+    };
+    const overlay = {
+      services: { api: { ports: [8080], env: { B: '3', C: '4' }, scale: null }, web: null, extra: { image: 'x' } },
+    };
     expect(mergeOver(base, overlay)).toEqual({
       name: 'shop',
       services: { api: { image: 'a:1', ports: [8080], env: { A: '1', B: '3', C: '4' } }, extra: { image: 'x' } },
@@ -21,7 +29,9 @@ describe('mergeOver: an environment over the base', () => {
   });
 
   it('lets a map replace a scalar and a scalar replace a map', () => {
-    expect(mergeOver({ registry: 'ghcr.io/a' }, { registry: { url: 'r.example.com' } })).toEqual({ registry: { url: 'r.example.com' } });
+    expect(mergeOver({ registry: 'ghcr.io/a' }, { registry: { url: 'r.example.com' } })).toEqual({
+      registry: { url: 'r.example.com' },
+    });
     expect(mergeOver({ registry: { url: 'r' } }, { registry: 'ghcr.io/a' })).toEqual({ registry: 'ghcr.io/a' });
   });
 
@@ -32,11 +42,11 @@ describe('mergeOver: an environment over the base', () => {
 
 describe('fromOverlay: which layer a merged value came from', () => {
   const overlay = { services: { api: { ports: [8080], env: { B: '3' } } } };
-  it('a key the overlay sets, and everything under a list it sets, are the overlay\'s', () => {
+  it("a key the overlay sets, and everything under a list it sets, are the overlay's", () => {
     expect(fromOverlay(overlay, ['services', 'api', 'env', 'B'])).toBe(true);
     expect(fromOverlay(overlay, ['services', 'api', 'ports', 0])).toBe(true);
   });
-  it('a key only the base sets is the base\'s, even inside a map the overlay merges into', () => {
+  it("a key only the base sets is the base's, even inside a map the overlay merges into", () => {
     expect(fromOverlay(overlay, ['services', 'api', 'env', 'A'])).toBe(false);
     expect(fromOverlay(overlay, ['services', 'api', 'image'])).toBe(false);
     expect(fromOverlay(overlay, ['name'])).toBe(false);

@@ -11,7 +11,16 @@ export function isModulePath(spec: string): boolean {
 }
 
 /** Imports a plugin or resolver module named in the stack file at `configPath`, as a tracked step of `module`. */
-export async function importStackModule(spec: string, configPath: string, module: string): Promise<Record<string, unknown>> {
-  const file = isModulePath(spec) ? path.resolve(path.dirname(configPath), spec) : resolvePackage(spec, path.dirname(configPath));
-  return (await runStep({ module, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
+export async function importStackModule(
+  spec: string,
+  configPath: string,
+  module: string,
+): Promise<Record<string, unknown>> {
+  const file = isModulePath(spec)
+    ? path.resolve(path.dirname(configPath), spec)
+    : resolvePackage(spec, path.dirname(configPath));
+  return (await runStep({ module, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<
+    string,
+    unknown
+  >;
 }

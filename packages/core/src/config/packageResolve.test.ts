@@ -19,7 +19,9 @@ beforeAll(() => {
     'node_modules/esm-only/package.json': JSON.stringify({ exports: { import: './i.mjs', require: './r.cjs' } }),
     'node_modules/esm-only/i.mjs': '',
     'node_modules/esm-only/r.cjs': '',
-    'node_modules/patterns/package.json': JSON.stringify({ exports: { '.': './main.js', './plugins/*': { node: './lib/*.js' }, './escape': '../../outside.js' } }),
+    'node_modules/patterns/package.json': JSON.stringify({
+      exports: { '.': './main.js', './plugins/*': { node: './lib/*.js' }, './escape': '../../outside.js' },
+    }),
     'node_modules/patterns/main.js': '',
     'node_modules/patterns/lib/a.js': '',
     'node_modules/plain/package.json': JSON.stringify({ main: 'lib/entry' }),

@@ -20,17 +20,19 @@ function pickTarget(v: unknown): string | undefined {
     return undefined;
   }
   if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (CONDITIONS.includes(k)) {
-      const t = pickTarget(x);
-      if (t) return t;
-    }
+    for (const [k, x] of Object.entries(v))
+      if (CONDITIONS.includes(k)) {
+        const t = pickTarget(x);
+        if (t) return t;
+      }
   }
   return undefined;
 }
 
 // `exports` at `subpath` (`.` or `./sub`), with `*` patterns.
 function exportsTarget(exp: unknown, subpath: string): string | undefined {
-  const isMap = exp && typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.'));
+  const isMap =
+    exp && typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.'));
   if (!isMap) return subpath === '.' ? pickTarget(exp) : undefined;
   const map = exp as Record<string, unknown>;
   if (subpath in map) return pickTarget(map[subpath]);
@@ -76,7 +78,8 @@ export function resolvePackageImport(spec: string, fromDir: string): string | un
         return file && file.startsWith(root + path.sep) && isFile(file) ? file : undefined;
       }
       const base = path.resolve(root, rest || (typeof pkg.main === 'string' ? pkg.main : 'index.js'));
-      for (const f of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`, path.join(base, 'index.js')]) if (f.startsWith(root) && isFile(f)) return f;
+      for (const f of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`, path.join(base, 'index.js')])
+        if (f.startsWith(root) && isFile(f)) return f;
       return undefined;
     }
     if (path.dirname(dir) === dir) return undefined;

@@ -16,7 +16,10 @@ export interface LoadedPlugin {
 }
 
 /** Loads the plugins listed in the stack file; a module that cannot load is an issue at `plugin.<i>`. */
-export async function loadPlugins(specs: unknown, configPath: string): Promise<{ plugins: LoadedPlugin[]; issues: { path: (string | number)[]; message: string }[] }> {
+export async function loadPlugins(
+  specs: unknown,
+  configPath: string,
+): Promise<{ plugins: LoadedPlugin[]; issues: { path: (string | number)[]; message: string }[] }> {
   const plugins: LoadedPlugin[] = [];
   const issues: { path: (string | number)[]; message: string }[] = [];
   if (!Array.isArray(specs)) return { plugins, issues };
@@ -27,7 +30,10 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
       m = await importStackModule(spec, configPath, `plugin ${spec}`);
     } catch (e) {
       if (isPctlError(e) && e.code === 'StepTimeout') throw e;
-      issues.push({ path: ['plugin', index], message: `cannot load plugin ${spec}: ${describeThrown(thrownValue(e))}` });
+      issues.push({
+        path: ['plugin', index],
+        message: `cannot load plugin ${spec}: ${describeThrown(thrownValue(e))}`,
+      });
       continue;
     }
     const fn = typeof m.default === 'function' ? m.default : Object.values(m).find((v) => typeof v === 'function');
@@ -37,7 +43,10 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
     }
     const fields = m.fields ?? (m.default as { fields?: unknown } | undefined)?.fields ?? [];
     if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string' && /^[A-Za-z_][\w-]*$/.test(f))) {
-      issues.push({ path: ['plugin', index], message: `plugin ${spec}: \`fields\` must be a list of service field names, like export const fields = ['team']` });
+      issues.push({
+        path: ['plugin', index],
+        message: `plugin ${spec}: \`fields\` must be a list of service field names, like export const fields = ['team']`,
+      });
       continue;
     }
     plugins.push({ spec, index, run: fn as (config: StackConfig) => unknown, fields: fields as string[] });
@@ -47,7 +56,13 @@ export async function loadPlugins(specs: unknown, configPath: string): Promise<{
 
 /** Runs one plugin; anything it throws, now or from a callback it left behind, is one line naming it. */
 export async function runPlugin(plugin: LoadedPlugin, config: StackConfig): Promise<void> {
-  const failed = (e: unknown) => new PctlError({ code: 'PluginFailed', message: `plugin ${plugin.spec} failed: ${describeThrown(thrownValue(e))}`, fault: 'user', exitCode: 2 });
+  const failed = (e: unknown) =>
+    new PctlError({
+      code: 'PluginFailed',
+      message: `plugin ${plugin.spec} failed: ${describeThrown(thrownValue(e))}`,
+      fault: 'user',
+      exitCode: 2,
+    });
   let stray: unknown;
   let strayed = false;
   const catchStray = (e: unknown) => {

@@ -25,7 +25,8 @@ export interface SinglePort {
 }
 
 /** The pattern a port string must have (ranges and bounds are checked by parsePort). */
-export const PORT_PATTERN = /^(?:(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(?:\d{1,5}(?:-\d{1,5})?)?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?$/;
+export const PORT_PATTERN =
+  /^(?:(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):)?(?:\d{1,5}(?:-\d{1,5})?)?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?$/;
 
 /** At most this many ports from one service's ranges (a Kubernetes Service lists each). */
 export const MAX_PORTS = 1024;
@@ -35,7 +36,8 @@ function span(text: string, what: string): { first: number; count: number } | st
   const [a, b] = text.split('-') as [string, string | undefined];
   const first = Number(a);
   const last = b === undefined ? first : Number(b);
-  for (const n of [first, last]) if (!Number.isInteger(n) || n < 1 || n > 65535) return `${what} ${n} is outside 1-65535`;
+  for (const n of [first, last])
+    if (!Number.isInteger(n) || n < 1 || n > 65535) return `${what} ${n} is outside 1-65535`;
   if (last < first) return `${what} range ${text} runs backwards`;
   return { first, count: last - first + 1 };
 }
@@ -48,7 +50,8 @@ export function parsePortEntry(p: unknown): ParsedPort | string {
   }
   if (typeof p !== 'string') return 'expected a port number or a string like "8080:80"';
   const s = p.trim();
-  if (!PORT_PATTERN.test(s)) return 'expected a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53/udp"';
+  if (!PORT_PATTERN.test(s))
+    return 'expected a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53/udp"';
   const [body, proto] = s.split('/') as [string, string | undefined];
   let hostIp: string | undefined;
   let rest = body;
@@ -56,18 +59,28 @@ export function parsePortEntry(p: unknown): ParsedPort | string {
   if (ip) {
     hostIp = ip[1]!.replace(/^\[|\]$/g, '');
     rest = ip[2]!;
-    if (!ip[1]!.startsWith('[') && hostIp.split('.').some((o) => Number(o) > 255)) return `host address ${hostIp} is not an IPv4 address`;
+    if (!ip[1]!.startsWith('[') && hostIp.split('.').some((o) => Number(o) > 255))
+      return `host address ${hostIp} is not an IPv4 address`;
   }
   const parts = rest.split(':');
-  if (parts.length === 2 && parts[0] === '' && !hostIp) return 'an empty host port needs a host address, like "127.0.0.1::80"';
+  if (parts.length === 2 && parts[0] === '' && !hostIp)
+    return 'an empty host port needs a host address, like "127.0.0.1::80"';
   const randomHostPort = parts.length === 2 && parts[0] === '';
   const host = parts.length === 2 && !randomHostPort ? span(parts[0]!, 'host port') : undefined;
   if (typeof host === 'string') return host;
   const container = span(parts.at(-1)!, 'container port');
   if (typeof container === 'string') return container;
-  if (host && host.count !== container.count) return `host range ${parts[0]} and container range ${parts[1]} differ in length`;
+  if (host && host.count !== container.count)
+    return `host range ${parts[0]} and container range ${parts[1]} differ in length`;
   const hostPort = host?.first;
-  return { ...(hostIp ? { hostIp } : {}), ...(hostPort !== undefined ? { hostPort } : {}), containerPort: container.first, protocol: proto === 'udp' ? 'udp' : 'tcp', range: container.count, ...(randomHostPort ? { randomHostPort: true as const } : {}) };
+  return {
+    ...(hostIp ? { hostIp } : {}),
+    ...(hostPort !== undefined ? { hostPort } : {}),
+    containerPort: container.first,
+    protocol: proto === 'udp' ? 'udp' : 'tcp',
+    range: container.count,
+    ...(randomHostPort ? { randomHostPort: true as const } : {}),
+  };
 }
 
 /** Parses a port entry that the loader has already validated; throws on an invalid one. */
@@ -110,7 +123,10 @@ export function portListIssues(ports: (number | string)[]): { index: number; mes
       const mapping = `${one.hostIp ?? '*'}:${hostPort}:${c}`;
       const seenAt = mappings.get(mapping);
       if (seenAt !== undefined) {
-        issues.push({ index, message: `container port ${c} is already listed (entry ${seenAt}) with the same host port; list each mapping once` });
+        issues.push({
+          index,
+          message: `container port ${c} is already listed (entry ${seenAt}) with the same host port; list each mapping once`,
+        });
         break;
       }
       mappings.set(mapping, index);

@@ -39,6 +39,9 @@ export function rebasePaths(config: StackConfig, dirOf: DirOf, topDir: string): 
         delete svc.image;
       } else svc.image = relativeTo(topDir, abs);
     }
-    if (svc.manifests) svc.manifests = svc.manifests.map((m, i) => (dir('manifests', i) === topDir ? m : relativeTo(topDir, path.resolve(dir('manifests', i), m))));
+    if (svc.manifests)
+      svc.manifests = svc.manifests.map((m, i) =>
+        dir('manifests', i) === topDir ? m : relativeTo(topDir, path.resolve(dir('manifests', i), m)),
+      );
   }
 }

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { cycleText } from '../concurrency/graph.js';
 import { PctlError } from '../errors.js';
 import { cfnValue, ssmParameter } from './aws.js';
-import { charsOf, MAX_EXPANDED_CHARS, MAX_EXPANDED_VALUES, MAX_FILE_BYTES, MAX_STRING, sizeWithin } from './expansion.js';
+import {
+  charsOf,
+  MAX_EXPANDED_CHARS,
+  MAX_EXPANDED_VALUES,
+  MAX_FILE_BYTES,
+  MAX_STRING,
+  sizeWithin,
+} from './expansion.js';
 import { isPctlError } from '../errors.js';
 import { rememberSecret } from '../output/mask.js';
 import { secretsOf, type ResolvedValue, type SecretSource } from './secretRule.js';
@@ -57,7 +64,8 @@ class Fatal extends Error {
   }
 }
 
-const own = (o: unknown, k: string | number) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+const own = (o: unknown, k: string | number) =>
+  o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
 
 // Returns a deep copy of `raw` with every reference resolved, plus the problems found.
 export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<Resolved> {
@@ -114,7 +122,13 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
   const step = async () => {
     if (++steps % 2000 !== 0) return;
     await new Promise((r) => setImmediate(r));
-    if (ctx.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while loading the stack file', fault: 'user', exitCode: 130 });
+    if (ctx.signal?.aborted)
+      throw new PctlError({
+        code: 'Interrupted',
+        message: 'interrupted while loading the stack file',
+        fault: 'user',
+        exitCode: 130,
+      });
   };
 
   const resolveValue = async (v: unknown, p: (string | number)[]): Promise<unknown> => {
@@ -127,7 +141,8 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     }
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) out[k] = await resolveAt([...p, k]).catch((e) => fail(e, [...p, k], (v as Record<string, unknown>)[k]));
+      for (const k of Object.keys(v))
+        out[k] = await resolveAt([...p, k]).catch((e) => fail(e, [...p, k], (v as Record<string, unknown>)[k]));
       return out;
     }
     return v;
@@ -154,17 +169,23 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     return v;
   };
 
-  const evalSegments = async (segs: Segment[], p: (string | number)[], taint: { secret: boolean }): Promise<unknown> => {
+  const evalSegments = async (
+    segs: Segment[],
+    p: (string | number)[],
+    taint: { secret: boolean },
+  ): Promise<unknown> => {
     if (segs.length === 1 && 'ref' in segs[0]!) return evalRef(segs[0].ref, p, taint);
     let out = '';
     for (const seg of segs) {
       if ('text' in seg) out += seg.text;
       else {
         const v = await evalRef(seg.ref, p, taint);
-        if (typeof v !== 'string' && sizeWithin(v, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES) throw new Fatal(`${seg.ref.source} expands to more than ${MAX_EXPANDED_VALUES} values`, p);
+        if (typeof v !== 'string' && sizeWithin(v, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES)
+          throw new Fatal(`${seg.ref.source} expands to more than ${MAX_EXPANDED_VALUES} values`, p);
         out += typeof v === 'string' ? v : JSON.stringify(v);
       }
-      if (out.length > MAX_STRING) throw new Fatal(`the references in this value build a string longer than ${MAX_STRING} characters`, p);
+      if (out.length > MAX_STRING)
+        throw new Fatal(`the references in this value build a string longer than ${MAX_STRING} characters`, p);
     }
     return out;
   };
@@ -177,34 +198,55 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
     if (found.value !== undefined && found.value !== null) return found.value;
     if (fallback) return fallback();
     const where = `${ref.source}`;
-    if (ref.name === 'env') throw new Unresolved(`${where}: environment variable ${key} is not set (set it, or give a fallback: \${env:${key}, default})`);
+    if (ref.name === 'env')
+      throw new Unresolved(
+        `${where}: environment variable ${key} is not set (set it, or give a fallback: \${env:${key}, default})`,
+      );
     if (ref.name === 'self') throw new Unresolved(`${where}: no value at "${key}" in the stack file`);
-    throw new Unresolved(`${where}: ${found.reason ?? `resolver ${ref.name} found nothing for "${key}"`} (or give a fallback: \${${ref.name}:${key}, default})`);
+    throw new Unresolved(
+      `${where}: ${found.reason ?? `resolver ${ref.name} found nothing for "${key}"`} (or give a fallback: \${${ref.name}:${key}, default})`,
+    );
   };
 
   // Every value a resolver gave, with where it came from and where it is used: secretsOf
   // decides at the end which are secrets (an address used anywhere is not).
   const resolvedValues: ResolvedValue[] = [];
-  const secret = (v: unknown, taint: { secret: boolean }, source: SecretSource, key: string, p: (string | number)[]): unknown => {
+  const secret = (
+    v: unknown,
+    taint: { secret: boolean },
+    source: SecretSource,
+    key: string,
+    p: (string | number)[],
+  ): unknown => {
     if (v === undefined || v === null) return v;
     taint.secret = true;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') resolvedValues.push({ value: String(v), source, key, path: [...p] });
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      resolvedValues.push({ value: String(v), source, key, path: [...p] });
     return v;
   };
 
   // A copy of a value `${self:...}` substitutes, counted against the expansion caps.
   const copied = (v: unknown, p: (string | number)[], source: string): unknown => {
     if (v === null || typeof v !== 'object') {
-      if (typeof v === 'string' && (expandedChars += v.length) > MAX_EXPANDED_CHARS) throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
+      if (typeof v === 'string' && (expandedChars += v.length) > MAX_EXPANDED_CHARS)
+        throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
       return v;
     }
     expandedValues += sizeWithin(v, MAX_EXPANDED_VALUES);
-    if (expandedValues > MAX_EXPANDED_VALUES) throw new Fatal(`${source}: \${self:...} references expand to more than ${MAX_EXPANDED_VALUES} values in all`, p);
-    if ((expandedChars += charsOf(v)) > MAX_EXPANDED_CHARS) throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
+    if (expandedValues > MAX_EXPANDED_VALUES)
+      throw new Fatal(`${source}: \${self:...} references expand to more than ${MAX_EXPANDED_VALUES} values in all`, p);
+    if ((expandedChars += charsOf(v)) > MAX_EXPANDED_CHARS)
+      throw new Fatal(`${source}: references copy more than ${MAX_EXPANDED_CHARS} characters in all`, p);
     return structuredClone(v);
   };
 
-  const lookup = async (ref: Reference, key: string, p: (string | number)[], taint: { secret: boolean }, fallback?: () => Promise<unknown>): Promise<{ value?: unknown; reason?: string }> => {
+  const lookup = async (
+    ref: Reference,
+    key: string,
+    p: (string | number)[],
+    taint: { secret: boolean },
+    fallback?: () => Promise<unknown>,
+  ): Promise<{ value?: unknown; reason?: string }> => {
     switch (ref.name) {
       case 'env':
         return { value: secret(ctx.env[key], taint, 'env', key, p) };
@@ -220,7 +262,9 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         if (key.includes('\0')) throw new Unresolved(`\${file:...}: invalid path`);
         const file = path.resolve(ctx.dirOf?.(p) ?? ctx.configDir, key);
         try {
-          return { value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint, 'file', key, p) };
+          return {
+            value: secret((await readRegularFile(file, MAX_FILE_BYTES)).replace(/\r?\n$/, ''), taint, 'file', key, p),
+          };
         } catch (e) {
           if (!(e instanceof UnreadableFile)) throw e;
           if (e.code === 'ENOENT') return { reason: `${file} not found` };
@@ -236,11 +280,24 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
         return cfnValue(key);
       default: {
         const fn = ctx.custom.get(ref.name);
-        if (!fn) throw new Unresolved(`\${${ref.name}:...}: unknown resolver "${ref.name}" (built in: env, self, file, ssm, cfn; add custom ones under resolver:)`);
+        if (!fn)
+          throw new Unresolved(
+            `\${${ref.name}:...}: unknown resolver "${ref.name}" (built in: env, self, file, ssm, cfn; add custom ones under resolver:)`,
+          );
         // The original pctl passes the fallback as written (after its own references resolve).
         const fallbackValue = fallback ? await fallback() : undefined;
         try {
-          return { value: secret(await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () => fn(key, fallbackValue)), taint, 'custom', key, p) };
+          return {
+            value: secret(
+              await runStep({ module: `resolver ${ref.name}`, step: `\${${ref.name}:${key}}` }, () =>
+                fn(key, fallbackValue),
+              ),
+              taint,
+              'custom',
+              key,
+              p,
+            ),
+          };
         } catch (e) {
           if (isPctlError(e) && e.code === 'StepTimeout') throw e;
           if (fallback) return {};
@@ -265,6 +322,11 @@ export async function resolveConfig(raw: unknown, ctx: ResolveContext): Promise<
   } catch (e) {
     settleSecrets();
     if (!(e instanceof Fatal)) throw e;
-    return { value: raw, issues: [{ path: e.at, message: `${e.message}; expansion bombs are refused`, fatal: true }], tainted, failed };
+    return {
+      value: raw,
+      issues: [{ path: e.at, message: `${e.message}; expansion bombs are refused`, fatal: true }],
+      tainted,
+      failed,
+    };
   }
 }

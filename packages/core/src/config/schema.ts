@@ -11,14 +11,15 @@ import { StateConfigSchema } from './stateSchema.js';
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Stack and service names as the original pctl accepts them (`My_App`, `my_api`): letters, digits, '-', '_'. */
 export const NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$/;
-export const NAME_RULE = "letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters";
+export const NAME_RULE =
+  "letters, digits, '-' and '_', starting and ending with a letter or digit, at most 63 characters";
 const stackOrServiceName = (what: string) =>
-  z
-    .string()
-    .max(63, `${what} must be at most 63 characters`)
-    .regex(NAME_PATTERN, `${what} may hold ${NAME_RULE}`);
+  z.string().max(63, `${what} must be at most 63 characters`).regex(NAME_PATTERN, `${what} may hold ${NAME_RULE}`);
 
-const quantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'expected a quantity like 256m, 1, 512Mi'), z.number().positive()]);
+const quantity = z.union([
+  z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'expected a quantity like 256m, 1, 512Mi'),
+  z.number().positive(),
+]);
 
 const duration = z.union([
   z.number().int().positive(),
@@ -43,10 +44,20 @@ export const BuildSchema = z.strictObject({
   args: z.record(z.string(), envValue).optional(),
   entrypoint: z.array(z.string()).optional().describe('ENTRYPOINT override applied in memory'),
   secrets: z
-    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a secret id is letters, digits, ".", "_" and "-"'), envValue)
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a secret id is letters, digits, ".", "_" and "-"'),
+      envValue,
+    )
     .optional()
-    .describe('build secrets by id, mounted only for RUN --mount=type=secret,id=<id>: never in the image, its history, the cache key or the state'),
-  builder: z.enum(['docker', 'classic', 'buildx', 'custom']).optional().describe("docker (default): the engine's BuildKit through its API; classic: the engine's classic builder; buildx: the docker CLI plugin; custom: build.command"),
+    .describe(
+      'build secrets by id, mounted only for RUN --mount=type=secret,id=<id>: never in the image, its history, the cache key or the state',
+    ),
+  builder: z
+    .enum(['docker', 'classic', 'buildx', 'custom'])
+    .optional()
+    .describe(
+      "docker (default): the engine's BuildKit through its API; classic: the engine's classic builder; buildx: the docker CLI plugin; custom: build.command",
+    ),
   command: z.array(z.string()).optional().describe('custom builder argv with {context}, {dockerfile}, {image}'),
 });
 
@@ -65,9 +76,20 @@ export const ScaleSchema = z.strictObject({
 
 // A port in any of Docker's forms; bounds and range lengths are checked by parsePortEntry.
 const port = z
-  .union([z.number().int(), z.string().regex(PORT_PATTERN, 'expected a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53/udp"')], {
-    error: 'expected a port number or a string like "8080:80"',
-  })
+  .union(
+    [
+      z.number().int(),
+      z
+        .string()
+        .regex(
+          PORT_PATTERN,
+          'expected a port like 8080, "8080:80", "127.0.0.1:8080:80", "8000-8002:8000-8002" or "53/udp"',
+        ),
+    ],
+    {
+      error: 'expected a port number or a string like "8080:80"',
+    },
+  )
   .superRefine((p, ctx) => {
     const r = parsePortEntry(p);
     if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
@@ -76,24 +98,31 @@ const port = z
 const absolutePath = z.string().regex(/^\//, 'volume path must be absolute');
 const volumeObject = z.strictObject({
   path: absolutePath.describe('mount point in the container'),
-  hostPath: z.string().min(1).optional().describe('host folder to mount (relative to the stack file); absent: storage the provider makes'),
+  hostPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('host folder to mount (relative to the stack file); absent: storage the provider makes'),
   readOnly: z.boolean().optional(),
 });
 // `{path}` or the compose short form "./data:/data[:ro]", both read as `{path, hostPath?, readOnly?}`.
-const volume = z.union([
-  volumeObject,
-  z
-    .string()
-    .min(1)
-    .transform((s, ctx) => {
-      const v = parseVolumeString(s);
-      if (typeof v === 'string') {
-        ctx.addIssue({ code: 'custom', message: v });
-        return z.NEVER;
-      }
-      return v;
-    }),
-], { error: 'expected { path: /mount/point } or "./host-folder:/mount/point"' });
+const volume = z.union(
+  [
+    volumeObject,
+    z
+      .string()
+      .min(1)
+      .transform((s, ctx) => {
+        const v = parseVolumeString(s);
+        if (typeof v === 'string') {
+          ctx.addIssue({ code: 'custom', message: v });
+          return z.NEVER;
+        }
+        return v;
+      }),
+  ],
+  { error: 'expected { path: /mount/point } or "./host-folder:/mount/point"' },
+);
 
 // Documented metadata the original pctl's docs use and pctl does not act on.
 const metadata = {
@@ -105,8 +134,12 @@ const metadata = {
 const MAX_INTERVAL_SECONDS = 2 ** 31 - 1;
 const SECONDS_PER: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 // A duration as seconds: `90` -> 90, `2m` -> 120, `500ms` -> 0.5.
-const seconds = (d: number | string) => (typeof d === 'number' ? d : Number(/^\d+/.exec(d)![0]) * SECONDS_PER[/[a-z]+$/.exec(d)?.[0] ?? 's']!);
-const interval = duration.refine((d) => seconds(d) <= MAX_INTERVAL_SECONDS, `must be at most ${MAX_INTERVAL_SECONDS} seconds (about 68 years), the longest interval the platforms take`);
+const seconds = (d: number | string) =>
+  typeof d === 'number' ? d : Number(/^\d+/.exec(d)![0]) * SECONDS_PER[/[a-z]+$/.exec(d)?.[0] ?? 's']!;
+const interval = duration.refine(
+  (d) => seconds(d) <= MAX_INTERVAL_SECONDS,
+  `must be at most ${MAX_INTERVAL_SECONDS} seconds (about 68 years), the longest interval the platforms take`,
+);
 
 export const HealthSchema = z.strictObject({
   interval: interval.default(10),
@@ -122,7 +155,13 @@ const historySchema = z.number().int().min(1).max(100);
 export const StrategySchema = z.enum(['start-first', 'stop-first']);
 
 export const RolloutSchema = z.strictObject({
-  batch: z.number().int().min(1).max(10_000).optional().describe('containers replaced at once, each batch gated on health (default 1)'),
+  batch: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .describe('containers replaced at once, each batch gated on health (default 1)'),
 });
 
 export const ProviderRefSchema = z.strictObject({
@@ -131,38 +170,58 @@ export const ProviderRefSchema = z.strictObject({
 });
 
 export const serviceFields = {
-    image: z.string().min(1).optional().describe('./path/Dockerfile, ./folder (with a Dockerfile), or an image reference'),
-    build: BuildSchema.optional(),
-    registry: RegistrySchema.optional(),
-    command: z.string().optional(),
-    env: z.record(z.string(), envValue).optional(),
-    scale: ScaleSchema.optional(),
-    ports: z.array(port).optional(),
-    health: HealthSchema.optional(),
-    volumes: z.array(volume).optional().describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
-    dependsOn: z.array(z.string()).optional(),
-    history: historySchema.optional().describe('how many releases of this service the state keeps for `pctl rollback` (default: the stack\'s `history`, else 10)'),
-    strategy: StrategySchema.optional().describe('start-first (default: the new containers pass their health check beside the old before taking over) or stop-first (the old go first)'),
-    rollout: RolloutSchema.optional(),
-    manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
-    provider: ProviderRefSchema,
-    ...metadata,
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('./path/Dockerfile, ./folder (with a Dockerfile), or an image reference'),
+  build: BuildSchema.optional(),
+  registry: RegistrySchema.optional(),
+  command: z.string().optional(),
+  env: z.record(z.string(), envValue).optional(),
+  scale: ScaleSchema.optional(),
+  ports: z.array(port).optional(),
+  health: HealthSchema.optional(),
+  volumes: z
+    .array(volume)
+    .optional()
+    .describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
+  dependsOn: z.array(z.string()).optional(),
+  history: historySchema
+    .optional()
+    .describe(
+      "how many releases of this service the state keeps for `pctl rollback` (default: the stack's `history`, else 10)",
+    ),
+  strategy: StrategySchema.optional().describe(
+    'start-first (default: the new containers pass their health check beside the old before taking over) or stop-first (the old go first)',
+  ),
+  rollout: RolloutSchema.optional(),
+  manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
+  provider: ProviderRefSchema,
+  ...metadata,
 };
 
 // A service, strict but for the fields plugins declare (kept as given).
 export function serviceSchema(pluginFields: readonly string[]) {
-  const extra = Object.fromEntries(pluginFields.filter((f) => !(f in serviceFields)).map((f) => [f, z.unknown().optional()]));
-  return z.strictObject({ ...serviceFields, ...extra }).refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
-    message: 'a service needs `image` or `build` (or, on Kubernetes, `manifests` alone)',
-    path: ['image'],
-  });
+  const extra = Object.fromEntries(
+    pluginFields.filter((f) => !(f in serviceFields)).map((f) => [f, z.unknown().optional()]),
+  );
+  return z
+    .strictObject({ ...serviceFields, ...extra })
+    .refine((s) => s.image !== undefined || s.build !== undefined || (s.manifests?.length ?? 0) > 0, {
+      message: 'a service needs `image` or `build` (or, on Kubernetes, `manifests` alone)',
+      path: ['image'],
+    });
 }
 
 export const ServiceSchema = serviceSchema([]);
 
 /** Raw manifests of the whole stack: deployed as a service named `manifests` with no image. */
 export const StackManifestsSchema = z.strictObject({
-  files: z.array(z.string().min(1)).min(1).describe('manifest files or folders (with a kustomization), relative to the stack file'),
+  files: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('manifest files or folders (with a kustomization), relative to the stack file'),
   provider: ProviderRefSchema,
 });
 export const STACK_MANIFESTS_SERVICE = 'manifests';
@@ -171,29 +230,59 @@ export const STACK_MANIFESTS_SERVICE = 'manifests';
 // added), `topFields` top-level fields plugins added.
 export function stackSchema(pluginFields: readonly string[] = [], topFields: readonly string[] = []) {
   const stack = {
-  ...Object.fromEntries(topFields.map((f) => [f, z.unknown().optional()])),
-  name: stackOrServiceName('stack name'),
-  resolver: z.array(z.string()).default([]),
-  plugin: z.array(z.string()).default([]),
-  providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
-  custom: z.record(z.string(), z.unknown()).default({}),
-  manifests: StackManifestsSchema.optional().describe('raw Kubernetes manifests of the stack, deployed as the service `manifests`'),
-  history: historySchema.optional().describe(`how many releases of each service the state keeps for \`pctl rollback\` (default ${DEFAULT_HISTORY})`),
-  state: StateConfigSchema.optional(),
-  secrets: z.array(z.string().min(1)).optional().describe('reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length'),
-  services: z.record(stackOrServiceName('service name'), pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema),
-  ...metadata,
-  // Composition (config/compose.ts): both are gone from the stack once it is composed.
-  include: z.array(z.string().min(1)).optional().describe('other stack files (in this repository) whose services this stack takes, each relative to this file'),
+    ...Object.fromEntries(topFields.map((f) => [f, z.unknown().optional()])),
+    name: stackOrServiceName('stack name'),
+    resolver: z.array(z.string()).default([]),
+    plugin: z.array(z.string()).default([]),
+    providers: z.record(z.string(), z.string()).default({}).describe('custom provider modules: name -> module path'),
+    custom: z.record(z.string(), z.unknown()).default({}),
+    manifests: StackManifestsSchema.optional().describe(
+      'raw Kubernetes manifests of the stack, deployed as the service `manifests`',
+    ),
+    history: historySchema
+      .optional()
+      .describe(`how many releases of each service the state keeps for \`pctl rollback\` (default ${DEFAULT_HISTORY})`),
+    state: StateConfigSchema.optional(),
+    secrets: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'reference keys (DB_URL of ${env:DB_URL}) or paths (services.api.env.DB_URL) whose values are secrets, whatever their length',
+      ),
+    services: z.record(
+      stackOrServiceName('service name'),
+      pluginFields.length ? serviceSchema(pluginFields) : ServiceSchema,
+    ),
+    ...metadata,
+    // Composition (config/compose.ts): both are gone from the stack once it is composed.
+    include: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('other stack files (in this repository) whose services this stack takes, each relative to this file'),
   };
-  return z.strictObject({ ...stack, environments: z.record(stackOrServiceName('environment name'), environmentSchema(Object.keys(stack))).optional().describe('named partial stacks merged over this one (--env NAME or PCTL_ENV): maps merge, lists are replaced, null removes a key') });
+  return z.strictObject({
+    ...stack,
+    environments: z
+      .record(stackOrServiceName('environment name'), environmentSchema(Object.keys(stack)))
+      .optional()
+      .describe(
+        'named partial stacks merged over this one (--env NAME or PCTL_ENV): maps merge, lists are replaced, null removes a key',
+      ),
+  });
 }
 
 // An environment as an editor sees it: the stack's fields, any of them, each checked when merged.
 function environmentSchema(fields: readonly string[]) {
   const loose = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()]));
   const partialService = z.union([z.null(), z.strictObject(loose(Object.keys(serviceFields)))]);
-  return z.union([z.null(), z.strictObject({ ...loose(fields), name: z.string().optional().describe('this environment\'s stack name (default: <name>-<environment>)'), services: z.record(z.string(), partialService).optional() })]);
+  return z.union([
+    z.null(),
+    z.strictObject({
+      ...loose(fields),
+      name: z.string().optional().describe("this environment's stack name (default: <name>-<environment>)"),
+      services: z.record(z.string(), partialService).optional(),
+    }),
+  ]);
 }
 
 export const StackSchema = stackSchema();

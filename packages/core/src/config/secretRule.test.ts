@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { isAddressPath, secretLikeName, secretsOf, type ResolvedValue } from './secretRule.js';
 
-const env = (key: string, value: string, path: (string | number)[]): ResolvedValue => ({ source: 'env', key, value, path });
+const env = (key: string, value: string, path: (string | number)[]): ResolvedValue => ({
+  source: 'env',
+  key,
+  value,
+  path,
+});
 
 describe('the masking rule', () => {
   it('knows names that look like secrets', () => {
-    for (const n of ['DB_PASSWORD', 'apiToken', 'secretAccessKey', 'GITHUB_TOKEN', 'credentials', 'private_key']) expect(secretLikeName(n), n).toBe(true);
+    for (const n of ['DB_PASSWORD', 'apiToken', 'secretAccessKey', 'GITHUB_TOKEN', 'credentials', 'private_key'])
+      expect(secretLikeName(n), n).toBe(true);
     for (const n of ['LOG_LEVEL', 'monkey', 'MODE', 'keyboard', 'HOST']) expect(secretLikeName(n), n).toBe(false);
   });
 
@@ -20,7 +26,14 @@ describe('the masking rule', () => {
       env('SHORT', 'x1y2', ['services', 'api', 'env', 'SHORT']),
       env('REG_PW', 'r3g!', ['services', 'api', 'registry', 'password']),
     ];
-    expect(secretsOf(values, new Set(['SHORT'])).sort()).toEqual(['4711', 'abc', 'hello world', 'q1w2', 'r3g!', 'x1y2']);
+    expect(secretsOf(values, new Set(['SHORT'])).sort()).toEqual([
+      '4711',
+      'abc',
+      'hello world',
+      'q1w2',
+      'r3g!',
+      'x1y2',
+    ]);
   });
 
   it('never takes an address the next run needs, even when it is used elsewhere too', () => {
@@ -30,7 +43,12 @@ describe('the masking rule', () => {
       env('NET', 'my-network-1', ['services', 'api', 'provider', 'options', 'network']),
       env('REG', 'registry.example.com:5000', ['services', 'api', 'registry']),
       env('STACK', 'my-stack-name', ['name']),
-      { source: 'file', key: './host', value: 'file-host.example', path: ['services', 'api', 'provider', 'options', 'host'] },
+      {
+        source: 'file',
+        key: './host',
+        value: 'file-host.example',
+        path: ['services', 'api', 'provider', 'options', 'host'],
+      },
     ];
     expect(secretsOf(values)).toEqual([]);
     expect(isAddressPath(['services', 'api', 'image'])).toBe(true);

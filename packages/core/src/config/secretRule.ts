@@ -18,17 +18,61 @@ export interface ResolvedValue {
   path: readonly (string | number)[];
 }
 
-const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pw', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey', 'credential', 'credentials', 'creds', 'auth', 'private', 'pin', 'cert', 'pem', 'signature', 'salt', 'session', 'cookie']);
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'pw',
+  'pass',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'key',
+  'keys',
+  'apikey',
+  'credential',
+  'credentials',
+  'creds',
+  'auth',
+  'private',
+  'pin',
+  'cert',
+  'pem',
+  'signature',
+  'salt',
+  'session',
+  'cookie',
+]);
 
 // A name that looks like it holds a secret: DB_PASSWORD, apiToken, aws.secretAccessKey, id_rsa.key.
 export function secretLikeName(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
   return words.some((w) => SECRET_WORDS.has(w));
 }
 
 // pctl's own fields that hold an address or a name the next run acts on: never secrets.
 // (`key` of the docker provider is the path of an ssh key file, which ssh needs again at destroy.)
-const ADDRESS_OPTIONS = new Set(['host', 'user', 'port', 'key', 'network', 'region', 'project', 'zone', 'location', 'cluster', 'namespace', 'context', 'repository', 'profile']);
+const ADDRESS_OPTIONS = new Set([
+  'host',
+  'user',
+  'port',
+  'key',
+  'network',
+  'region',
+  'project',
+  'zone',
+  'location',
+  'cluster',
+  'namespace',
+  'context',
+  'repository',
+  'profile',
+]);
 export function isAddressPath(p: readonly (string | number)[]): boolean {
   if (p.length === 1) return p[0] === 'name';
   const [top, , field, sub] = p;
@@ -36,7 +80,13 @@ export function isAddressPath(p: readonly (string | number)[]): boolean {
   const rest = inService ? p.slice(2) : top === 'manifests' ? p.slice(1) : [];
   const last = String(rest.at(-1));
   // An address option, even inside a block named like a secret (aws `credentials: { region }`).
-  if (rest[0] === 'provider' && rest[1] === 'options' && ADDRESS_OPTIONS.has(last) && (rest.length === 3 || last !== 'key')) return true;
+  if (
+    rest[0] === 'provider' &&
+    rest[1] === 'options' &&
+    ADDRESS_OPTIONS.has(last) &&
+    (rest.length === 3 || last !== 'key')
+  )
+    return true;
   if (rest.some((s) => typeof s === 'string' && secretLikeName(s))) return false;
   if (inService && p.length === 3 && (field === 'image' || field === 'registry')) return true;
   if (inService && field === 'registry' && sub === 'url') return true;
@@ -64,7 +114,8 @@ export function secretsOf(values: readonly ResolvedValue[], marked: ReadonlySet<
   for (const v of values) {
     if (v.value.length < MIN_MASKED) continue;
     if (strong(v, marked)) out.add(v.value);
-    else if (v.value.length >= MIN_ORDINARY_SECRET && !isAddressPath(v.path) && !addresses.has(v.value)) out.add(v.value);
+    else if (v.value.length >= MIN_ORDINARY_SECRET && !isAddressPath(v.path) && !addresses.has(v.value))
+      out.add(v.value);
   }
   return [...out].sort((a, b) => b.length - a.length);
 }

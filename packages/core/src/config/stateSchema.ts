@@ -9,20 +9,36 @@ export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const LocalStateSchema = z.strictObject({
   backend: z.literal('local'),
   /** The state file (default `pctl.<stack>.json` in the working folder), relative to the working folder. */
-  path: z.string().min(1).optional().describe('the state file, relative to the working folder (default pctl.<stack>.json)'),
+  path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('the state file, relative to the working folder (default pctl.<stack>.json)'),
 });
 
 export const S3StateSchema = z.strictObject({
   backend: z.literal('s3'),
   bucket: z.string().regex(S3_BUCKET, 'must be an S3 bucket name: 3-63 lowercase letters, digits, . and -'),
   /** The state object's key (default `pctl.<stack>.json`); its lock is `<key>.lock`. */
-  key: z.string().min(1).max(1000).refine((k) => !k.startsWith('/') && !k.endsWith('/'), 'must be an object key, not starting or ending with /').optional().describe('the state object key (default pctl.<stack>.json); the lock is <key>.lock'),
-  region: region.optional().describe('as for the aws provider (default AWS_REGION or the profile\'s)'),
-  endpoint: z.string().url('must be a URL such as https://s3.example.com').optional().describe('an S3-compatible store (default: AWS, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)'),
+  key: z
+    .string()
+    .min(1)
+    .max(1000)
+    .refine((k) => !k.startsWith('/') && !k.endsWith('/'), 'must be an object key, not starting or ending with /')
+    .optional()
+    .describe('the state object key (default pctl.<stack>.json); the lock is <key>.lock'),
+  region: region.optional().describe("as for the aws provider (default AWS_REGION or the profile's)"),
+  endpoint: z
+    .string()
+    .url('must be a URL such as https://s3.example.com')
+    .optional()
+    .describe('an S3-compatible store (default: AWS, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)'),
   usePathStyle: z.boolean().optional().describe('address the bucket in the path, not the host name'),
 });
 
-export const StateConfigSchema = z.discriminatedUnion('backend', [LocalStateSchema, S3StateSchema]).describe('where the stack\'s state and lock live (default: the local file)');
+export const StateConfigSchema = z
+  .discriminatedUnion('backend', [LocalStateSchema, S3StateSchema])
+  .describe("where the stack's state and lock live (default: the local file)");
 
 export type StateConfig = z.output<typeof StateConfigSchema>;
 export type S3StateConfig = z.output<typeof S3StateSchema>;

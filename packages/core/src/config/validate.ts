@@ -54,7 +54,8 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
       if (one.success && NAME_PATTERN.test(name)) services[name] = one.data;
     }
     const all = input.value.manifests !== undefined ? [...written, STACK_MANIFESTS_SERVICE] : written;
-    const stack = typeof input.value.name === 'string' && NAME_PATTERN.test(input.value.name) ? input.value.name : undefined;
+    const stack =
+      typeof input.value.name === 'string' && NAME_PATTERN.test(input.value.name) ? input.value.name : undefined;
     serviceRules({ stack, services, names: all, input, shown, at });
     return { issues: [...parsed.error.issues.flatMap((i) => toIssues(i, input)), ...issues] };
   }
@@ -63,13 +64,26 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
   // Stack-level manifests become a service of their own (state key `<stack>-manifests`).
   if (config.manifests) {
     if (config.services[STACK_MANIFESTS_SERVICE]) {
-      at(['manifests'], `stack-level manifests deploy as the service "${STACK_MANIFESTS_SERVICE}", and a service has that name: rename it, or list the files under that service`);
+      at(
+        ['manifests'],
+        `stack-level manifests deploy as the service "${STACK_MANIFESTS_SERVICE}", and a service has that name: rename it, or list the files under that service`,
+      );
     } else {
-      config.services[STACK_MANIFESTS_SERVICE] = { manifests: config.manifests.files, provider: config.manifests.provider };
+      config.services[STACK_MANIFESTS_SERVICE] = {
+        manifests: config.manifests.files,
+        provider: config.manifests.provider,
+      };
       delete config.manifests;
     }
   }
-  serviceRules({ stack: config.name, services: config.services, names: Object.keys(config.services), input, shown, at });
+  serviceRules({
+    stack: config.name,
+    services: config.services,
+    names: Object.keys(config.services),
+    input,
+    shown,
+    at,
+  });
   // Self-dependencies have their own line (serviceRules).
   const cycle = findCycle(Object.keys(config.services), (n) => config.services[n]?.dependsOn?.filter((d) => d !== n));
   if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycleText(cycle)}`);
@@ -96,7 +110,11 @@ function serviceRules(o: {
       if (key.length > 63) at(['services', name], `"${key}" (stack-service) must be at most 63 characters`);
       const resource = resourceName(o.stack, name);
       const other = byResource.get(resource);
-      if (other !== undefined) at(['services', name], `services "${other}" and "${name}" both map to the resource name "${resource}": rename one`);
+      if (other !== undefined)
+        at(
+          ['services', name],
+          `services "${other}" and "${name}" both map to the resource name "${resource}": rename one`,
+        );
       else byResource.set(resource, name);
     }
     for (const [i, dep] of (svc.dependsOn ?? []).entries()) {
@@ -112,16 +130,31 @@ function serviceRules(o: {
     if (svc.volumes) {
       svc.volumes = svc.volumes.map((v, i) => resolveVolume(v, dirOf(['services', name, 'volumes', i])));
       const dup = duplicateMount(svc.volumes);
-      if (dup) at(['services', name, 'volumes', dup.index], `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`);
+      if (dup)
+        at(
+          ['services', name, 'volumes', dup.index],
+          `mount point ${svc.volumes[dup.index]!.path} is already used by volume ${dup.first}`,
+        );
       const root = rootMount(svc.volumes);
-      if (root !== undefined) at(['services', name, 'volumes', root], 'a volume cannot be mounted at / (it would replace the whole container filesystem): mount it at a folder such as /data');
+      if (root !== undefined)
+        at(
+          ['services', name, 'volumes', root],
+          'a volume cannot be mounted at / (it would replace the whole container filesystem): mount it at a folder such as /data',
+        );
     }
   }
   for (const issue of imageRefIssues(services, shown)) at(issue.path, issue.message);
 }
 
 // `./path` images stay inside the stack file's folder, also through symlinks.
-function imageIssues(image: string, p: (string | number)[], configDir: string, realDir: string, shown: (p: (string | number)[], v: unknown) => string, at: (p: (string | number)[], m: string) => void) {
+function imageIssues(
+  image: string,
+  p: (string | number)[],
+  configDir: string,
+  realDir: string,
+  shown: (p: (string | number)[], v: unknown) => string,
+  at: (p: (string | number)[], m: string) => void,
+) {
   if (image.startsWith('./') || image.startsWith('../')) {
     const rel = path.normalize(image);
     if (image.includes('\0') || rel === '..' || rel.startsWith(`..${path.sep}`)) {
@@ -130,7 +163,10 @@ function imageIssues(image: string, p: (string | number)[], configDir: string, r
     }
     const real = realOrUndefined(path.resolve(configDir, image));
     if (real !== undefined && real !== realDir && !real.startsWith(realDir + path.sep)) {
-      at(p, `${shown(p, image)} leads outside the stack file's folder through a symbolic link (to ${real}); use a build: block with an explicit context for that`);
+      at(
+        p,
+        `${shown(p, image)} leads outside the stack file's folder through a symbolic link (to ${real}); use a build: block with an explicit context for that`,
+      );
     }
   } else if (/^\/|\0/.test(image)) {
     at(p, 'an image to build is a path starting with ./ (relative to the stack file), not an absolute path');
@@ -151,20 +187,48 @@ function toIssues(issue: z.core.$ZodIssue, input: ValidateInput): ConfigIssue[] 
   const p = issue.path.filter((x): x is string | number => typeof x !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const known = p[0] === 'services' && p.length === 2 ? input.pluginFields : undefined;
-    return issue.keys.map((k) => ({ path: [...p, k].join('.'), line: lineOf([...p, k]), message: `unknown field "${k}"${suggest(k, known ? [...knownFields, ...known] : undefined)}` }));
+    return issue.keys.map((k) => ({
+      path: [...p, k].join('.'),
+      line: lineOf([...p, k]),
+      message: `unknown field "${k}"${suggest(k, known ? [...knownFields, ...known] : undefined)}`,
+    }));
   }
   if (p[0] === 'name' && input.nameFromFlag) return [{ path: input.nameSource ?? '--name', message: issue.message }];
   if (issue.code === 'invalid_key' && p[0] === 'services') {
     const bad = String(p[1] ?? '');
-    return [{ path: `services.${JSON.stringify(bad).slice(1, -1)}`, line: lineOf(['services', bad]), message: `service name may hold ${NAME_RULE}` }];
+    return [
+      {
+        path: `services.${JSON.stringify(bad).slice(1, -1)}`,
+        line: lineOf(['services', bad]),
+        message: `service name may hold ${NAME_RULE}`,
+      },
+    ];
   }
   let message = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = `required field is missing (${message})`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message))
+    message = `required field is missing (${message})`;
   if (issue.code === 'invalid_union') message = unionMessage(issue) ?? message;
   return [{ path: p.join('.'), line: lineOf(p), message }];
 }
 
-const knownFields = ['image', 'build', 'registry', 'command', 'env', 'scale', 'ports', 'health', 'volumes', 'dependsOn', 'strategy', 'rollout', 'manifests', 'provider', 'description', 'version'];
+const knownFields = [
+  'image',
+  'build',
+  'registry',
+  'command',
+  'env',
+  'scale',
+  'ports',
+  'health',
+  'volumes',
+  'dependsOn',
+  'strategy',
+  'rollout',
+  'manifests',
+  'provider',
+  'description',
+  'version',
+];
 
 function unionMessage(issue: z.core.$ZodIssue & { code: 'invalid_union' }): string | undefined {
   // A branch of the right type that failed a check says the most; else the union's own message.

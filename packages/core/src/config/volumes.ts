@@ -18,7 +18,9 @@ export function parseVolumeString(s: string): VolumeMount | string {
   const mode = parts.length > 1 && /^(ro|rw)$/.test(parts.at(-1)!) ? parts.pop() : undefined;
   if (parts.length === 1) {
     if (mode) return `"${s}": a mode needs a host path and a mount point, like "./data:/data:ro"`;
-    return parts[0]!.startsWith('/') ? { path: parts[0]! } : 'a volume is an absolute mount point like /data, or "./host-folder:/data"';
+    return parts[0]!.startsWith('/')
+      ? { path: parts[0]! }
+      : 'a volume is an absolute mount point like /data, or "./host-folder:/data"';
   }
   if (parts.length !== 2) return `"${s}": expected "./host-folder:/mount/point" with an optional ":ro"`;
   const [host, target] = parts as [string, string];

@@ -2,7 +2,16 @@
 // library would do badly: deep nesting (stack overflow), alias bombs, duplicate keys (its
 // check is quadratic: 40,000 keys took 15 s), keys that are not strings, `__proto__`.
 // Env values and build args keep the text they were written as (`007`, `1.10`, `0x1F`).
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import type { ConfigIssue } from './issues.js';
 import { tooDeepAt } from './nesting.js';
 
@@ -22,7 +31,10 @@ const keyOf = (p: readonly (string | number)[]) => p.join('\u0000');
 
 // Paths whose scalars keep their source text: container environment and build args.
 function keepsSourceText(p: readonly (string | number)[]): boolean {
-  return p[0] === 'services' && ((p.length === 4 && p[2] === 'env') || (p.length === 5 && p[2] === 'build' && p[3] === 'args'));
+  return (
+    p[0] === 'services' &&
+    ((p.length === 4 && p[2] === 'env') || (p.length === 5 && p[2] === 'build' && p[3] === 'args'))
+  );
 }
 
 /** Parses stack-file YAML; issues (with lines) instead of throwing. */
@@ -39,15 +51,35 @@ export function parseStackYaml(text: string): ParsedYaml {
   };
   const deep = tooDeepAt(text, MAX_DEPTH * 2);
   if (deep !== undefined) {
-    return { value: undefined, lineOf, issues: [{ path: '', line: deep, message: `nested more than ${MAX_DEPTH * 2} levels deep; a stack file needs far fewer` }] };
+    return {
+      value: undefined,
+      lineOf,
+      issues: [
+        {
+          path: '',
+          line: deep,
+          message: `nested more than ${MAX_DEPTH * 2} levels deep; a stack file needs far fewer`,
+        },
+      ],
+    };
   }
   // uniqueKeys: false — the library's duplicate check is quadratic; toValue checks in linear time.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, stringKeys: false });
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: false,
+    prettyErrors: false,
+    strict: true,
+    stringKeys: false,
+  });
   if (doc.errors.length) {
     return {
       value: undefined,
       lineOf,
-      issues: doc.errors.map((e) => ({ path: '', line: lineAt(e.pos[0]), message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })),
+      issues: doc.errors.map((e) => ({
+        path: '',
+        line: lineAt(e.pos[0]),
+        message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+      })),
     };
   }
   const issues: ConfigIssue[] = [];
@@ -76,7 +108,11 @@ export function parseStackYaml(text: string): ParsedYaml {
   let aliasAt: { path: (string | number)[]; line: number | undefined } = { path: [], line: undefined };
   const toValue = (node: unknown, p: (string | number)[], depth: number, record: boolean): unknown => {
     if (depth > MAX_DEPTH) {
-      issues.push({ path: show(p), line: lineOf(p), message: `nested more than ${MAX_DEPTH} levels deep; a stack file needs far fewer` });
+      issues.push({
+        path: show(p),
+        line: lineOf(p),
+        message: `nested more than ${MAX_DEPTH} levels deep; a stack file needs far fewer`,
+      });
       throw new TooMuch();
     }
     if (node === null || node === undefined) return null;
@@ -87,14 +123,22 @@ export function parseStackYaml(text: string): ParsedYaml {
         return null;
       }
       if (expanding.includes(target)) {
-        issues.push({ path: show(p), line: lineAt(node.range?.[0]), message: `alias *${node.source} refers to the value that contains it` });
+        issues.push({
+          path: show(p),
+          line: lineAt(node.range?.[0]),
+          message: `alias *${node.source} refers to the value that contains it`,
+        });
         return null;
       }
       aliasBudget -= sizeOf(target, new Set());
       if (aliasBudget < 0) {
         // Named where the outermost alias being expanded is written.
         const where = expanding.length ? aliasAt : { path: p, line: lineAt(node.range?.[0]) };
-        issues.push({ path: show(where.path), line: where.line, message: `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values; alias bombs are refused` });
+        issues.push({
+          path: show(where.path),
+          line: where.line,
+          message: `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values; alias bombs are refused`,
+        });
         throw new TooMuch();
       }
       if (!expanding.length) aliasAt = { path: p, line: lineAt(node.range?.[0]) };
@@ -107,7 +151,12 @@ export function parseStackYaml(text: string): ParsedYaml {
     }
     if (isScalar(node)) {
       const v = node.value;
-      if (keepsSourceText(p) && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') && typeof node.source === 'string') return node.source;
+      if (
+        keepsSourceText(p) &&
+        (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') &&
+        typeof node.source === 'string'
+      )
+        return node.source;
       return typeof v === 'bigint' ? Number(v) : v;
     }
     if (isSeq(node)) {
@@ -122,21 +171,39 @@ export function parseStackYaml(text: string): ParsedYaml {
       const seen = new Set<string>();
       for (const pair of node.items) {
         let keyNode = pair.key as unknown;
-        const line = lineAt((keyNode as YamlNode | null)?.range?.[0]) ?? lineAt((pair.value as YamlNode | null)?.range?.[0]) ?? lineOf(p);
+        const line =
+          lineAt((keyNode as YamlNode | null)?.range?.[0]) ??
+          lineAt((pair.value as YamlNode | null)?.range?.[0]) ??
+          lineOf(p);
         if (isAlias(keyNode)) keyNode = keyNode.resolve(doc as Document);
         if (!isScalar(keyNode)) {
-          issues.push({ path: show(p), line, message: keyNode ? 'a map key must be a string, not a list or a map' : 'a map entry has no key' });
+          issues.push({
+            path: show(p),
+            line,
+            message: keyNode ? 'a map key must be a string, not a list or a map' : 'a map entry has no key',
+          });
           continue;
         }
         const k = keyNode.value;
         if (typeof k !== 'string') {
           const src = String(keyNode.source ?? k);
-          issues.push({ path: show(p), line, message: k === null ? 'a map entry has an empty key' : `map key ${src} is a ${typeof k === 'bigint' ? 'number' : typeof k}, not a string: quote it ("${src}")` });
+          issues.push({
+            path: show(p),
+            line,
+            message:
+              k === null
+                ? 'a map entry has an empty key'
+                : `map key ${src} is a ${typeof k === 'bigint' ? 'number' : typeof k}, not a string: quote it ("${src}")`,
+          });
           continue;
         }
         const q = [...p, k];
         if (k === '__proto__') {
-          issues.push({ path: show(q), line, message: 'the key "__proto__" is not allowed (JavaScript objects cannot hold it): rename it' });
+          issues.push({
+            path: show(q),
+            line,
+            message: 'the key "__proto__" is not allowed (JavaScript objects cannot hold it): rename it',
+          });
           continue;
         }
         if (seen.has(k)) {

@@ -8,9 +8,18 @@ import type { Dockerode, EngineEndpoint } from './types.js';
 
 // Variables docker-modem reads in its constructor, whatever it is given; pctl has already
 // resolved them (DOCKER_HOST malformed for modem but fine for pctl must not throw there).
-const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+const MODEM_ENV = [
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_CLIENT_TIMEOUT',
+  'DOCKER_PATH_PREFIX',
+];
 
-export async function dockerClient(endpoint: EngineEndpoint, socketPath?: string): Promise<{ api: Dockerode; close(): void }> {
+export async function dockerClient(
+  endpoint: EngineEndpoint,
+  socketPath?: string,
+): Promise<{ api: Dockerode; close(): void }> {
   const Docker = await loadDockerode();
   const tls = endpoint.kind === 'tcp' ? endpoint.tls : undefined;
   // A new connection per request, as the docker CLI makes: a stopping dockerd closes its
@@ -86,7 +95,15 @@ function lazyInRequireCache(require: NodeJS.Require, file: string): void {
     delete require.cache[file];
     return (require(file) as (...a: unknown[]) => unknown)(...args);
   };
-  require.cache[file] = { id: file, filename: file, loaded: true, exports: lazy, children: [], paths: [], path: file } as unknown as NodeJS.Module;
+  require.cache[file] = {
+    id: file,
+    filename: file,
+    loaded: true,
+    exports: lazy,
+    children: [],
+    paths: [],
+    path: file,
+  } as unknown as NodeJS.Module;
 }
 
 // docker-modem logs every request's options and headers (X-Registry-Auth and

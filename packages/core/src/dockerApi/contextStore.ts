@@ -34,11 +34,18 @@ export function currentContext(configDir: string): string | undefined {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw endpointInvalid(`${file} is not valid JSON (${(e as Error).message})`, 'fix or remove the file, or set DOCKER_HOST');
+    throw endpointInvalid(
+      `${file} is not valid JSON (${(e as Error).message})`,
+      'fix or remove the file, or set DOCKER_HOST',
+    );
   }
   const name = (doc as { currentContext?: unknown } | null)?.currentContext;
   if (name === undefined || name === null || name === '') return undefined;
-  if (typeof name !== 'string') throw endpointInvalid(`${file}: currentContext must be a context name`, 'run `docker context use default`, or set DOCKER_HOST');
+  if (typeof name !== 'string')
+    throw endpointInvalid(
+      `${file}: currentContext must be a context name`,
+      'run `docker context use default`, or set DOCKER_HOST',
+    );
   return name;
 }
 
@@ -53,21 +60,33 @@ export interface ContextEndpoint {
 export function readContext(configDir: string, name: string, source: string): ContextEndpoint {
   const id = createHash('sha256').update(name).digest('hex');
   const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
-  const fix = 'run `docker context ls` to see the contexts, `docker context use default` to go back to the local engine, or set DOCKER_HOST';
+  const fix =
+    'run `docker context ls` to see the contexts, `docker context use default` to go back to the local engine, or set DOCKER_HOST';
   const text = readOptional(metaFile, `docker context "${name}"`, fix);
-  if (text === undefined) throw endpointInvalid(`docker context "${name}" (${source}) does not exist: no ${metaFile}`, fix);
+  if (text === undefined)
+    throw endpointInvalid(`docker context "${name}" (${source}) does not exist: no ${metaFile}`, fix);
   let meta: { Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } };
   try {
     meta = JSON.parse(text);
   } catch (e) {
-    throw endpointInvalid(`docker context "${name}" (${source}): ${metaFile} is not valid JSON (${(e as Error).message})`, fix);
+    throw endpointInvalid(
+      `docker context "${name}" (${source}): ${metaFile} is not valid JSON (${(e as Error).message})`,
+      fix,
+    );
   }
   const ep = meta?.Endpoints?.docker;
-  if (!ep || typeof ep.Host !== 'string' || !ep.Host) throw endpointInvalid(`docker context "${name}" (${source}) has no docker endpoint host in ${metaFile}`, fix);
+  if (!ep || typeof ep.Host !== 'string' || !ep.Host)
+    throw endpointInvalid(`docker context "${name}" (${source}) has no docker endpoint host in ${metaFile}`, fix);
   const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
   const tls: ContextEndpoint['tls'] = {};
-  for (const [k, file] of [['ca', 'ca.pem'], ['cert', 'cert.pem'], ['key', 'key.pem']] as const) {
-    const pem = existsSync(tlsDir) ? readOptional(path.join(tlsDir, file), `the TLS file of docker context "${name}"`, fix) : undefined;
+  for (const [k, file] of [
+    ['ca', 'ca.pem'],
+    ['cert', 'cert.pem'],
+    ['key', 'key.pem'],
+  ] as const) {
+    const pem = existsSync(tlsDir)
+      ? readOptional(path.join(tlsDir, file), `the TLS file of docker context "${name}"`, fix)
+      : undefined;
     if (pem !== undefined) tls[k] = pem;
   }
   return { host: ep.Host, skipTlsVerify: ep.SkipTLSVerify === true, tls };

@@ -38,7 +38,13 @@ export function parseDockerHost(raw: string, src: HostSource): EngineEndpoint {
     const port = m[2] ? Number(m[2]) : 2375;
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw bad(`port ${m[2]} is not a port number (1-65535)`);
     const host = (m[1] || 'localhost').replace(/^\[(.*)\]$/, '$1');
-    return { kind: 'tcp', host, port, ...(src.tls ? { tls: src.tls } : {}), describe: `${describe}${src.tls ? ' (TLS)' : ''}` };
+    return {
+      kind: 'tcp',
+      host,
+      port,
+      ...(src.tls ? { tls: src.tls } : {}),
+      describe: `${describe}${src.tls ? ' (TLS)' : ''}`,
+    };
   }
   if (scheme === 'ssh') {
     let url: URL;
@@ -49,12 +55,17 @@ export function parseDockerHost(raw: string, src: HostSource): EngineEndpoint {
     }
     if (!url.hostname || url.hostname.startsWith('-')) throw bad('expected ssh://[user@]host[:port]');
     if (url.password) throw bad('a password in the address is not supported (use an ssh key or agent)');
-    if ((url.pathname && url.pathname !== '/') || url.search || url.hash) throw bad('an ssh:// address takes no path or query (the remote socket comes from the host)');
+    if ((url.pathname && url.pathname !== '/') || url.search || url.hash)
+      throw bad('an ssh:// address takes no path or query (the remote socket comes from the host)');
     const user = url.username ? decodeURIComponent(url.username) : undefined;
     if (user?.startsWith('-')) throw bad('the user name must not start with "-"');
     return {
       kind: 'ssh',
-      ssh: { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), ...(user ? { user } : {}), ...(url.port ? { port: Number(url.port) } : {}) },
+      ssh: {
+        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        ...(user ? { user } : {}),
+        ...(url.port ? { port: Number(url.port) } : {}),
+      },
       describe,
     };
   }

@@ -11,16 +11,24 @@ import type { EngineEndpoint } from './types.js';
 export function resolveEndpoint(env: Env = process.env): EngineEndpoint {
   const configDir = dockerConfigDir(env);
   if (env.DOCKER_HOST) {
-    return parseDockerHost(env.DOCKER_HOST, { name: 'DOCKER_HOST', fix: 'set DOCKER_HOST to unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or unset it', tls: envTls(env, configDir) });
+    return parseDockerHost(env.DOCKER_HOST, {
+      name: 'DOCKER_HOST',
+      fix: 'set DOCKER_HOST to unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, or unset it',
+      tls: envTls(env, configDir),
+    });
   }
   const fromEnv = env.DOCKER_CONTEXT;
   const name = fromEnv || currentContext(configDir);
-  if (!name || name === 'default') return { kind: 'unix', socketPath: DEFAULT_SOCKET, describe: `unix://${DEFAULT_SOCKET}` };
+  if (!name || name === 'default')
+    return { kind: 'unix', socketPath: DEFAULT_SOCKET, describe: `unix://${DEFAULT_SOCKET}` };
   const source = fromEnv ? 'DOCKER_CONTEXT' : `currentContext in ${path.join(configDir, 'config.json')}`;
   const ctx = readContext(configDir, name, source);
   const hasTls = Boolean(ctx.tls.ca || ctx.tls.cert || ctx.tls.key);
   if ((ctx.tls.cert === undefined) !== (ctx.tls.key === undefined)) {
-    throw endpointInvalid(`docker context "${name}" (${source}) has a TLS ${ctx.tls.cert ? 'cert.pem without key.pem' : 'key.pem without cert.pem'}`, 'recreate the context with `docker context create --docker host=...,ca=...,cert=...,key=...`');
+    throw endpointInvalid(
+      `docker context "${name}" (${source}) has a TLS ${ctx.tls.cert ? 'cert.pem without key.pem' : 'key.pem without cert.pem'}`,
+      'recreate the context with `docker context create --docker host=...,ca=...,cert=...,key=...`',
+    );
   }
   return parseDockerHost(ctx.host, {
     name: `docker context "${name}" (${source})`,
@@ -43,6 +51,7 @@ function envTls(env: Env, configDir: string): EngineEndpoint['tls'] {
   const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), verify };
   const name = verify ? 'DOCKER_TLS_VERIFY' : 'DOCKER_TLS';
   if (tls.ca === undefined) throw endpointInvalid(`${name} is set but ${where} has no ca.pem`, fix);
-  if ((tls.cert === undefined) !== (tls.key === undefined)) throw endpointInvalid(`${where} has ${tls.cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}`, fix);
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw endpointInvalid(`${where} has ${tls.cert ? 'cert.pem but no key.pem' : 'key.pem but no cert.pem'}`, fix);
   return Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as EngineEndpoint['tls'];
 }

@@ -10,7 +10,9 @@ const open = new Map<string, Promise<Engine>>();
 
 // The engine for a target (undefined: the one DOCKER_HOST / the docker context names).
 export function engineFor(ctx: EngineContext, target?: SshTarget): Promise<Engine> {
-  const key = target ? `ssh ${JSON.stringify([target.host, target.user, target.port, target.key, target.sudo, target.remoteSocket])}` : 'env';
+  const key = target
+    ? `ssh ${JSON.stringify([target.host, target.user, target.port, target.key, target.sudo, target.remoteSocket])}`
+    : 'env';
   const cached = open.get(key);
   if (!cached) return start(key, ctx, target);
   return cached.then((e) => {
@@ -35,14 +37,24 @@ function start(key: string, ctx: EngineContext, target?: SshTarget): Promise<Eng
 export async function closeEngines(): Promise<void> {
   const all = [...open.values()];
   open.clear();
-  await Promise.all(all.map((p) => p.then((e) => e.close(), () => undefined)));
+  await Promise.all(
+    all.map((p) =>
+      p.then(
+        (e) => e.close(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 async function openEngine(ctx: EngineContext, target?: SshTarget): Promise<Engine> {
-  const endpoint: EngineEndpoint = target ? { kind: 'ssh', ssh: target, describe: `ssh://${sshWhere(target)}` } : resolveEndpoint();
+  const endpoint: EngineEndpoint = target
+    ? { kind: 'ssh', ssh: target, describe: `ssh://${sshWhere(target)}` }
+    : resolveEndpoint();
   if (endpoint.kind !== 'ssh') {
     const client = await dockerClient(endpoint);
-    const where = endpoint.kind === 'unix' ? `the local engine (${endpoint.describe})` : `the engine at ${endpoint.describe}`;
+    const where =
+      endpoint.kind === 'unix' ? `the local engine (${endpoint.describe})` : `the engine at ${endpoint.describe}`;
     return { api: client.api, where, endpoint, close: async () => client.close() };
   }
   const fwd = await openSshForward(ctx, endpoint.ssh!);

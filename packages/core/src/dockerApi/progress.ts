@@ -26,7 +26,11 @@ interface ProgressMessage {
 // Resolves with every JSON message once the stream ends; onLine gets each line of text
 // (build output, `<id>: <status>` of pulls and pushes, without progress-bar updates).
 // onMessage sees every message as it arrives (BuildKit's status travels in `aux`).
-export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: string) => void, onMessage?: (message: object) => void): Promise<object[]> {
+export function followProgress(
+  stream: NodeJS.ReadableStream,
+  onLine?: (text: string) => void,
+  onMessage?: (message: object) => void,
+): Promise<object[]> {
   return new Promise((resolve, reject) => {
     const messages: object[] = [];
     const lines: string[] = [];
@@ -44,7 +48,13 @@ export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: st
       if (m.errorDetail || m.error) {
         settled = true;
         if (text) emit(text), (text = '');
-        reject(new EngineProgressError(m.errorDetail?.message || m.error || 'the engine reported an error', [...lines], m.errorDetail ?? { message: m.error }));
+        reject(
+          new EngineProgressError(
+            m.errorDetail?.message || m.error || 'the engine reported an error',
+            [...lines],
+            m.errorDetail ?? { message: m.error },
+          ),
+        );
         return;
       }
       if (typeof m.stream === 'string') {
@@ -89,6 +99,8 @@ export function followProgress(stream: NodeJS.ReadableStream, onLine?: (text: st
       resolve(messages);
     });
     // Destroyed without an end: the connection to the engine broke mid-stream.
-    stream.on('close', () => fail(Object.assign(new Error('the engine closed the progress stream before it ended'), { code: 'ECONNRESET' })));
+    stream.on('close', () =>
+      fail(Object.assign(new Error('the engine closed the progress stream before it ended'), { code: 'ECONNRESET' })),
+    );
   });
 }

@@ -15,7 +15,8 @@ export interface RemoteEngine {
 
 // The remote engine, asking the host (over the master) when the target does not say.
 export async function remoteEngine(ctx: EngineContext, t: SshTarget, control: string): Promise<RemoteEngine> {
-  if (t.remoteSocket) return parseRemote(t, t.remoteSocket.startsWith('/') ? `unix://${t.remoteSocket}` : t.remoteSocket, 'remoteSocket');
+  if (t.remoteSocket)
+    return parseRemote(t, t.remoteSocket.startsWith('/') ? `unix://${t.remoteSocket}` : t.remoteSocket, 'remoteSocket');
   const ask = async (command: string[]) => {
     const r = await ctx.exec('ssh', clientArgs(t, control, { command }), { reject: false });
     return r.exitCode === 0 ? r.stdout.trim().split('\n').at(-1)!.trim() : '';
@@ -29,7 +30,11 @@ export async function remoteEngine(ctx: EngineContext, t: SshTarget, control: st
 
 // A remote host string as the far end of `ssh -L`: unix paths and plain tcp only.
 function parseRemote(t: SshTarget, host: string, source: string): RemoteEngine {
-  const bad = (why: string) => endpointInvalid(`the Docker engine on ${sshWhere(t)} (${source}) is ${JSON.stringify(host)}: ${why}`, 'point the host at a unix socket (unix:///var/run/docker.sock) or a plain tcp://host:port');
+  const bad = (why: string) =>
+    endpointInvalid(
+      `the Docker engine on ${sshWhere(t)} (${source}) is ${JSON.stringify(host)}: ${why}`,
+      'point the host at a unix socket (unix:///var/run/docker.sock) or a plain tcp://host:port',
+    );
   const unix = /^unix:\/\/(\/[^\0\n:]*)$/.exec(host);
   if (unix) return { forwardTo: unix[1]!, describe: host };
   const tcp = /^tcp:\/\/([\w.-]+|\[[0-9a-fA-F:]+\]):(\d+)\/?$/.exec(host);

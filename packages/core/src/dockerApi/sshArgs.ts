@@ -8,8 +8,10 @@ import type { SshTarget } from './types.js';
 export function connectOptions(t: SshTarget): string[] {
   const key = t.key?.replace(/^~(?=\/|$)/, os.homedir());
   return [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=accept-new',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
     ...(key ? ['-i', key] : []),
     ...(t.user ? ['-l', t.user] : []),
     ...(t.port ? ['-p', String(t.port)] : []),
@@ -18,12 +20,35 @@ export function connectOptions(t: SshTarget): string[] {
 
 // The long-running master: no command, no stdin, one connection others multiplex over.
 export function masterArgs(t: SshTarget, control: string): string[] {
-  return ['-N', '-n', '-M', '-S', control, '-o', 'ControlPersist=no', '-o', 'ExitOnForwardFailure=yes', ...connectOptions(t), '--', t.host];
+  return [
+    '-N',
+    '-n',
+    '-M',
+    '-S',
+    control,
+    '-o',
+    'ControlPersist=no',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    ...connectOptions(t),
+    '--',
+    t.host,
+  ];
 }
 
 // A client of the master: `-O <op>` control commands, or a remote command (constant words).
 export function clientArgs(t: SshTarget, control: string, rest: { op?: string[]; command?: string[] }): string[] {
-  return ['-S', control, '-o', 'ControlMaster=no', ...(rest.op ?? []), ...connectOptions(t), '--', t.host, ...(rest.command ?? [])];
+  return [
+    '-S',
+    control,
+    '-o',
+    'ControlMaster=no',
+    ...(rest.op ?? []),
+    ...connectOptions(t),
+    '--',
+    t.host,
+    ...(rest.command ?? []),
+  ];
 }
 
 // One word for the remote shell that ssh hands the command to.

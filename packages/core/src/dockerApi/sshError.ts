@@ -3,7 +3,8 @@
 import { PctlError } from '../errors.js';
 import type { SshTarget } from './types.js';
 
-export const SSH_FAILURE = /^ssh: |Permission denied \(|Host key verification failed|Connection closed by|Connection timed out|kex_exchange_identification|Could not resolve hostname|No route to host|Connection reset by/m;
+export const SSH_FAILURE =
+  /^ssh: |Permission denied \(|Host key verification failed|Connection closed by|Connection timed out|kex_exchange_identification|Could not resolve hostname|No route to host|Connection reset by/m;
 
 // `user@host:port` as messages name a target.
 export function sshWhere(t: SshTarget): string {
@@ -12,8 +13,14 @@ export function sshWhere(t: SshTarget): string {
 
 // The SshFailed error for ssh's stderr (or a description when ssh said nothing useful).
 export function sshFailed(target: SshTarget, text: string): PctlError {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => SSH_FAILURE.test(l))?.replace(/^.*?(ssh: )/, '$1') ?? lines.filter((l) => !/^Warning: Permanently added/.test(l)).at(-1) ?? 'ssh exited';
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line =
+    lines.find((l) => SSH_FAILURE.test(l))?.replace(/^.*?(ssh: )/, '$1') ??
+    lines.filter((l) => !/^Warning: Permanently added/.test(l)).at(-1) ??
+    'ssh exited';
   return new PctlError({
     code: 'SshFailed',
     exitCode: 1,
@@ -26,7 +33,10 @@ export function sshFailed(target: SshTarget, text: string): PctlError {
 
 // The ssh connection of an engine ended while pctl used it (the host went away, sshd restarted).
 export function sshLost(target: SshTarget, what: string, text: string): PctlError {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^Warning: Permanently added/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Warning: Permanently added/.test(l));
   return new PctlError({
     code: 'SshFailed',
     exitCode: 1,
@@ -43,10 +53,12 @@ export function sudoFailed(what: string, describe: string, line: string): PctlEr
   const refused = /^sudo:|password|sudoers|terminal is required/i.test(line);
   return new PctlError({
     code: 'DockerUnavailable',
-    message: refused ? `${what}: ${describe} failed: ${line}` : `${what}: no Docker engine answers at ${describe}: ${line}`,
+    message: refused
+      ? `${what}: ${describe} failed: ${line}`
+      : `${what}: no Docker engine answers at ${describe}: ${line}`,
     fault: 'environment',
     hint: refused
       ? 'let the ssh user run docker with sudo without a password (sudoers NOPASSWD), or add it to the docker group and drop sudo'
-      : 'start Docker on that host (sudo docker uses root\'s default engine there)',
+      : "start Docker on that host (sudo docker uses root's default engine there)",
   });
 }

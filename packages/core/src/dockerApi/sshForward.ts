@@ -38,10 +38,17 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
   const socketPath = path.join(priv.dir, 'd.sock');
   const lifetime = new AbortController();
   let ended: MasterEnd | undefined;
-  const master: Promise<MasterEnd> = ctx.exec('ssh', masterArgs(t, control), { reject: false, signal: lifetime.signal }).then(
-    (r) => (ended = { exitCode: r.exitCode, stderr: r.stderr }),
-    (e: unknown) => (ended = { exitCode: -1, stderr: e instanceof Error ? e.message : String(e), error: lifetime.signal.aborted ? undefined : e }),
-  );
+  const master: Promise<MasterEnd> = ctx
+    .exec('ssh', masterArgs(t, control), { reject: false, signal: lifetime.signal })
+    .then(
+      (r) => (ended = { exitCode: r.exitCode, stderr: r.stderr }),
+      (e: unknown) =>
+        (ended = {
+          exitCode: -1,
+          stderr: e instanceof Error ? e.message : String(e),
+          error: lifetime.signal.aborted ? undefined : e,
+        }),
+    );
   let bridge: { close(): Promise<void>; failure(): string | undefined } | undefined;
   const close = async () => {
     await bridge?.close();
@@ -57,8 +64,15 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
     if (t.sudo) {
       bridge = await sudoBridge(t, control, socketPath, t.remoteSocket ? remote.describe : undefined);
     } else {
-      const fwd = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${socketPath}:${remote.forwardTo}`] }), { reject: false });
-      if (fwd.exitCode !== 0 || !existsSync(socketPath)) throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, fwd.stderr || 'the forward of the engine socket failed');
+      const fwd = await ctx.exec(
+        'ssh',
+        clientArgs(t, control, { op: ['-O', 'forward', '-L', `${socketPath}:${remote.forwardTo}`] }),
+        { reject: false },
+      );
+      if (fwd.exitCode !== 0 || !existsSync(socketPath))
+        throw ended
+          ? sshFailed(t, ended.stderr)
+          : sshFailed(t, fwd.stderr || 'the forward of the engine socket failed');
     }
     let tunnels = 0;
     const opened = new Map<string, string>();
@@ -68,8 +82,11 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
       const known = opened.get(to);
       if (known && existsSync(known)) return known;
       const sock = path.join(priv.dir, `t${++tunnels}.sock`);
-      const r = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${sock}:${to}`] }), { reject: false });
-      if (r.exitCode !== 0 || !existsSync(sock)) throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, r.stderr || `the forward to ${to} failed`);
+      const r = await ctx.exec('ssh', clientArgs(t, control, { op: ['-O', 'forward', '-L', `${sock}:${to}`] }), {
+        reject: false,
+      });
+      if (r.exitCode !== 0 || !existsSync(sock))
+        throw ended ? sshFailed(t, ended.stderr) : sshFailed(t, r.stderr || `the forward to ${to} failed`);
       opened.set(to, sock);
       return sock;
     };
@@ -90,11 +107,24 @@ export async function openSshForward(ctx: EngineContext, t: SshTarget): Promise<
 
 // Resolves once ssh has made the control socket (it has connected and authenticated);
 // rejects with ssh's error if it ends first, or when the run is interrupted.
-function untilExists(file: string, master: Promise<MasterEnd>, signal: AbortSignal | undefined, t: SshTarget): Promise<void> {
+function untilExists(
+  file: string,
+  master: Promise<MasterEnd>,
+  signal: AbortSignal | undefined,
+  t: SshTarget,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const watcher = watch(path.dirname(file), () => existsSync(file) && done());
     watcher.on('error', () => undefined);
-    const onAbort = () => done(new PctlError({ code: 'Interrupted', message: `interrupted while connecting to ${sshWhere(t)} over ssh`, fault: 'user', exitCode: 130 }));
+    const onAbort = () =>
+      done(
+        new PctlError({
+          code: 'Interrupted',
+          message: `interrupted while connecting to ${sshWhere(t)} over ssh`,
+          fault: 'user',
+          exitCode: 130,
+        }),
+      );
     signal?.addEventListener('abort', onAbort, { once: true });
     function done(err?: unknown) {
       watcher.close();
@@ -102,7 +132,13 @@ function untilExists(file: string, master: Promise<MasterEnd>, signal: AbortSign
       if (err) reject(err);
       else resolve();
     }
-    void master.then((end) => done(end.error && isPctlError(end.error) && end.error.code !== 'CommandFailed' ? end.error : sshFailed(t, end.stderr)));
+    void master.then((end) =>
+      done(
+        end.error && isPctlError(end.error) && end.error.code !== 'CommandFailed'
+          ? end.error
+          : sshFailed(t, end.stderr),
+      ),
+    );
     if (signal?.aborted) onAbort();
     else if (existsSync(file)) done();
   });

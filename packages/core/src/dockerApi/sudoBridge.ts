@@ -6,11 +6,23 @@ import { loadExeca, spawnStream } from '../exec.js';
 import { clientArgs, shellQuote } from './sshArgs.js';
 import type { SshTarget } from './types.js';
 
-export async function sudoBridge(t: SshTarget, control: string, socketPath: string, remoteHost?: string): Promise<{ close(): Promise<void>; failure(): string | undefined }> {
+export async function sudoBridge(
+  t: SshTarget,
+  control: string,
+  socketPath: string,
+  remoteHost?: string,
+): Promise<{ close(): Promise<void>; failure(): string | undefined }> {
   await loadExeca();
   let failure: string | undefined;
   const children = new Set<{ kill(): void }>();
-  const command = ['sudo', '-n', 'docker', ...(remoteHost ? ['--host', shellQuote(remoteHost)] : []), 'system', 'dial-stdio'];
+  const command = [
+    'sudo',
+    '-n',
+    'docker',
+    ...(remoteHost ? ['--host', shellQuote(remoteHost)] : []),
+    'system',
+    'dial-stdio',
+  ];
   const server = net.createServer((sock) => {
     const p = spawnStream('ssh', clientArgs(t, control, { command }));
     children.add(p);

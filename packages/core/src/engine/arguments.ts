@@ -26,17 +26,36 @@ export function argumentIssues(config: StackConfig): string[] {
     const at = `services.${name}`;
     const image = svc.image;
     if (image !== undefined && !image.startsWith('./') && !image.startsWith('../') && !IMAGE_REF.test(image)) {
-      problems.push(issue(`${at}.image`, image, 'an image reference (letters, digits and ._-/:@, starting with a letter or digit)'));
+      problems.push(
+        issue(`${at}.image`, image, 'an image reference (letters, digits and ._-/:@, starting with a letter or digit)'),
+      );
     }
-    const registry = svc.registry === undefined ? undefined : typeof svc.registry === 'string' ? svc.registry : svc.registry.url;
-    if (registry !== undefined && !REGISTRY.test(registry)) problems.push(issue(`${at}.registry`, registry, 'a registry host such as registry.example.com:5000'));
-    if (typeof svc.registry === 'object' && svc.registry.username !== undefined && !ARGUMENT_SAFE.test(svc.registry.username)) {
+    const registry =
+      svc.registry === undefined ? undefined : typeof svc.registry === 'string' ? svc.registry : svc.registry.url;
+    if (registry !== undefined && !REGISTRY.test(registry))
+      problems.push(issue(`${at}.registry`, registry, 'a registry host such as registry.example.com:5000'));
+    if (
+      typeof svc.registry === 'object' &&
+      svc.registry.username !== undefined &&
+      !ARGUMENT_SAFE.test(svc.registry.username)
+    ) {
       problems.push(issue(`${at}.registry.username`, svc.registry.username, 'a user name'));
     }
     const build = svc.build;
-    if (build?.target !== undefined && !/^[A-Za-z0-9][\w.-]*$/.test(build.target)) problems.push(issue(`${at}.build.target`, build.target, 'a build stage name'));
-    for (const k of Object.keys(build?.args ?? {})) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.push(issue(`${at}.build.args.${k}`, k, 'a build argument name'));
-    for (const k of Object.keys(svc.env ?? {})) if (!/^[-._A-Za-z][-._A-Za-z0-9]*$/.test(k)) problems.push(issue(`${at}.env.${k}`, k, 'an environment variable name (letters, digits, "-", "_" and ".", not starting with a digit)'));
+    if (build?.target !== undefined && !/^[A-Za-z0-9][\w.-]*$/.test(build.target))
+      problems.push(issue(`${at}.build.target`, build.target, 'a build stage name'));
+    for (const k of Object.keys(build?.args ?? {}))
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        problems.push(issue(`${at}.build.args.${k}`, k, 'a build argument name'));
+    for (const k of Object.keys(svc.env ?? {}))
+      if (!/^[-._A-Za-z][-._A-Za-z0-9]*$/.test(k))
+        problems.push(
+          issue(
+            `${at}.env.${k}`,
+            k,
+            'an environment variable name (letters, digits, "-", "_" and ".", not starting with a digit)',
+          ),
+        );
   }
   return problems;
 }

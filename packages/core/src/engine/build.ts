@@ -17,7 +17,11 @@ function checkBuildable(session: Session, only: string[]): void {
   for (const name of only) {
     const svc = services[name]!;
     if (svc.image?.startsWith(IMAGE_REF_SCHEME) || !buildSpecFor(svc, session.ctx.configDir)) {
-      throw new PctlError({ code: 'NotBuilt', message: `service ${name} runs the prebuilt image ${svc.image}: nothing to build`, fault: 'user' });
+      throw new PctlError({
+        code: 'NotBuilt',
+        message: `service ${name} runs the prebuilt image ${svc.image}: nothing to build`,
+        fault: 'user',
+      });
     }
   }
 }
@@ -25,15 +29,29 @@ function checkBuildable(session: Session, only: string[]): void {
 async function buildTargets(opts: SessionOptions, only: string[]) {
   const session = await openSession(opts);
   checkBuildable(session, only);
-  const all = await computeTargets({ stack: session.ctx.stack, config: session.loaded.config, configDir: session.ctx.configDir, cwd: session.ctx.cwd, secrets: session.loaded.secrets });
+  const all = await computeTargets({
+    stack: session.ctx.stack,
+    config: session.loaded.config,
+    configDir: session.ctx.configDir,
+    cwd: session.ctx.cwd,
+    secrets: session.loaded.secrets,
+  });
   const selected = all.filter((t) => t.build && (only.length === 0 || only.includes(t.name)));
   return { session, all, selected };
 }
 
-export async function runBuild(opts: SessionOptions & { only: string[] }): Promise<{ images: { service: string; ref: string; built: boolean }[] }> {
+export async function runBuild(
+  opts: SessionOptions & { only: string[] },
+): Promise<{ images: { service: string; ref: string; built: boolean }[] }> {
   const { session, all, selected } = await buildTargets(opts, opts.only);
   const outcomes = await buildForTargets(session.ctx, selected, all, opts.signal);
-  return { images: selected.map((t) => ({ service: t.name, ref: t.image.ref, built: outcomes.get(t.image.ref)?.built ?? false })) };
+  return {
+    images: selected.map((t) => ({
+      service: t.name,
+      ref: t.image.ref,
+      built: outcomes.get(t.image.ref)?.built ?? false,
+    })),
+  };
 }
 
 // Lists one service's context: walks that context only and reads no file content.
@@ -69,13 +87,20 @@ export async function runBuildExplain(opts: SessionOptions & { service: string }
   const t: PlannedTarget = selected[0]!;
   const ref = t.image.ref;
   const about = describeInputs(t);
-  if (opts.flags.forceBuild) return { willBuild: true, reason: `--force-build: ${ref} is rebuilt even though its inputs are unchanged`, ref, ...about };
+  if (opts.flags.forceBuild)
+    return {
+      willBuild: true,
+      reason: `--force-build: ${ref} is rebuilt even though its inputs are unchanged`,
+      ref,
+      ...about,
+    };
   const prev = (await readBuildRecords(opts.cwd, session.ctx.stack))[t.name];
   if (await imageExists(session.ctx.exec, ref)) {
     return { willBuild: false, reason: `${ref} exists on the engine: its inputs are unchanged`, ref, ...about };
   }
   const why = prev && prev.ref !== ref ? diffBuildRecords(prev.record, t.buildRecord!) : undefined;
   if (why) return { willBuild: true, reason: `${why} since ${prev!.ref} was built`, ref, ...about };
-  if (prev && prev.ref === ref) return { willBuild: true, reason: `${ref} was built before but is gone from the engine`, ref, ...about };
+  if (prev && prev.ref === ref)
+    return { willBuild: true, reason: `${ref} was built before but is gone from the engine`, ref, ...about };
   return { willBuild: true, reason: `no image ${ref} on the engine and no earlier build recorded`, ref, ...about };
 }

@@ -24,7 +24,11 @@ export function markBuilding(cwd: string, stack: string, refs: string[] = []): v
   mkdirSync(path.dirname(file), { recursive: true });
   replaceFileSync(file, `${process.pid} ${new Date().toISOString()}\n`);
   // Through a fresh temp file renamed over it, as the marker: a planted symlink is replaced, never followed.
-  if (refs.length) replaceFileSync(builtImagesPath(cwd, stack), [...new Set([...builtImages(cwd, stack), ...refs])].map((r) => `${r}\n`).join(''));
+  if (refs.length)
+    replaceFileSync(
+      builtImagesPath(cwd, stack),
+      [...new Set([...builtImages(cwd, stack), ...refs])].map((r) => `${r}\n`).join(''),
+    );
 }
 
 export function buildsMayHaveLeaked(cwd: string, stack: string): boolean {

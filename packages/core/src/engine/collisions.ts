@@ -46,14 +46,20 @@ export async function keyCollisions(cwd: string, config: StackConfig): Promise<K
     }
     for (const otherKey of keys) {
       const service = mine.get(dnsName(otherKey));
-      if (service !== undefined) found.push({ key: `${config.name}-${service}`, service, otherStack: other, otherKey, otherFile: file });
+      if (service !== undefined)
+        found.push({ key: `${config.name}-${service}`, service, otherStack: other, otherKey, otherFile: file });
     }
   }
   return found;
 }
 
 // Refuses (exit 2) a stack whose keys another stack in the folder already uses.
-export async function refuseKeyCollisions(cwd: string, config: StackConfig, configFile: string, lineOf?: (path: (string | number)[]) => number | undefined): Promise<void> {
+export async function refuseKeyCollisions(
+  cwd: string,
+  config: StackConfig,
+  configFile: string,
+  lineOf?: (path: (string | number)[]) => number | undefined,
+): Promise<void> {
   const found = await keyCollisions(cwd, config);
   const first = found[0];
   if (!first) return;

@@ -17,14 +17,25 @@ export interface ImageOutcome {
 
 // Builds the images the given targets run (deduplicated by ref), in parallel with a bound.
 // classicFor: images built with the classic builder where the spec says `docker` (adoption).
-export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTarget[], all: PlannedTarget[], interrupt?: AbortSignal, classicFor?: ReadonlySet<string>): Promise<Map<string, ImageOutcome>> {
+export async function buildForTargets(
+  ctx: ProviderContext,
+  deploying: PlannedTarget[],
+  all: PlannedTarget[],
+  interrupt?: AbortSignal,
+  classicFor?: ReadonlySet<string>,
+): Promise<Map<string, ImageOutcome>> {
   const specByRef = new Map<string, { spec: BuildSpec; owner: PlannedTarget }>();
   for (const t of all) if (t.build && t.image.builtByPctl) specByRef.set(t.image.ref, { spec: t.build, owner: t });
   const needed = [...new Set(deploying.map((t) => t.image.ref))].filter((ref) => specByRef.has(ref));
   const limit = ctx.flags.buildSequential ? 1 : Math.max(1, ctx.flags.buildConcurrency || os.availableParallelism());
   const outcomes = new Map<string, ImageOutcome>();
   // One engine call tells which content tags already exist: those need no build.
-  const present = ctx.flags.forceBuild ? new Set<string>() : await existingImages(ctx, needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'));
+  const present = ctx.flags.forceBuild
+    ? new Set<string>()
+    : await existingImages(
+        ctx,
+        needed.filter((r) => specByRef.get(r)!.spec.builder !== 'custom'),
+      );
   for (const ref of present) {
     ctx.reporter.info(`image ${ref} exists, not rebuilding`, specByRef.get(ref)!.owner.key, Events.BuildSkipped);
     outcomes.set(ref, { ref, built: false, pushed: false });
@@ -36,7 +47,8 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
     limit,
     async (ref, signal) => {
       const { spec: asWritten, owner } = specByRef.get(ref)!;
-      const spec: BuildSpec = classicFor?.has(ref) && asWritten.builder === 'docker' ? { ...asWritten, builder: 'classic' } : asWritten;
+      const spec: BuildSpec =
+        classicFor?.has(ref) && asWritten.builder === 'docker' ? { ...asWritten, builder: 'classic' } : asWritten;
       ctx.reporter.info(`building ${ref}`, owner.key, Events.BuildStarted, { ref });
       const r = await buildImage({
         spec,
@@ -47,24 +59,45 @@ export async function buildForTargets(ctx: ProviderContext, deploying: PlannedTa
         labels: { 'managed-by': 'pctl', 'pctl-stack': ctx.stack },
         analyzed: owner.buildAnalysis,
         // A BuildKit step's own output is the full log: shown with -v.
-        onLine: (line, kind) => ctx.reporter.emit({ level: 'debug', code: kind === 'log' ? Events.BuildLog : Events.BuildLine, text: line, subject: ref }),
+        onLine: (line, kind) =>
+          ctx.reporter.emit({
+            level: 'debug',
+            code: kind === 'log' ? Events.BuildLog : Events.BuildLine,
+            text: line,
+            subject: ref,
+          }),
         onNotice: (text) => ctx.reporter.info(text, undefined, Events.BuildClassic),
       });
-      ctx.reporter.info(r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`, owner.key, r.built ? 'BuildDone' : 'BuildSkipped');
+      ctx.reporter.info(
+        r.built ? `built ${ref}` : `image ${ref} exists, not rebuilding`,
+        owner.key,
+        r.built ? 'BuildDone' : 'BuildSkipped',
+      );
       outcomes.set(ref, { ref, built: r.built, pushed: false });
     },
     interrupt,
   );
   const records: BuildRecords = {};
-  for (const t of all) if (t.buildRecord && outcomes.has(t.image.ref)) records[t.name] = { ref: t.image.ref, record: t.buildRecord, builtAt: new Date().toISOString() };
+  for (const t of all)
+    if (t.buildRecord && outcomes.has(t.image.ref))
+      records[t.name] = { ref: t.image.ref, record: t.buildRecord, builtAt: new Date().toISOString() };
   if (Object.keys(records).length) await saveBuildRecords(ctx.cwd, ctx.stack, records).catch(() => undefined);
   return outcomes;
 }
 
 // Pushes a service's image to its registry (logging in first when credentials are given).
-export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget, registry: RegistryConfig): Promise<boolean> {
+export async function pushForTarget(
+  ctx: ProviderContext,
+  target: PlannedTarget,
+  registry: RegistryConfig,
+): Promise<boolean> {
   if (typeof registry === 'object' && registry.username && registry.password) {
-    await registryLogin({ url: registry.url, username: registry.username, password: registry.password, exec: ctx.exec });
+    await registryLogin({
+      url: registry.url,
+      username: registry.username,
+      password: registry.password,
+      exec: ctx.exec,
+    });
   }
   ctx.reporter.info(`pushing ${target.image.ref}`, target.key, Events.PushStarted);
   const r = await pushImage({ ref: target.image.ref, exec: ctx.exec, signal: ctx.signal });
@@ -75,5 +108,6 @@ export async function pushForTarget(ctx: ProviderContext, target: PlannedTarget,
 export async function removeReplacedImage(ctx: ProviderContext, oldRef: string, stillUsed: boolean): Promise<void> {
   if (stillUsed) return;
   const r = await removeImage(ctx, oldRef);
-  if (r.result === 'failed') ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.message?.split('\n')[0]}`);
+  if (r.result === 'failed')
+    ctx.reporter.warn(`could not remove the replaced image ${oldRef}: ${r.message?.split('\n')[0]}`);
 }

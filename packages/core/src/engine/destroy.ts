@@ -22,8 +22,13 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
   await withLockedState(session, 'destroy', async (store) => {
     const keys = store
       .entries()
-      .filter(([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === serviceKey(ctx.stack, n))))
-      .filter(([, e]) => { const kind = session.providers.get(e.provider)?.kind; return kind !== 'legacy' && kind !== 'plugin'; })
+      .filter(
+        ([key, e]) => !e.destroyed && (!opts.only?.length || opts.only.some((n) => key === serviceKey(ctx.stack, n))),
+      )
+      .filter(([, e]) => {
+        const kind = session.providers.get(e.provider)?.kind;
+        return kind !== 'legacy' && kind !== 'plugin';
+      })
       .map(([key]) => key);
     // Dependents go before what they depend on: reverse of the deploy order.
     const order = new Map<string, number>();
@@ -38,13 +43,25 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
     const levels = [...new Set(keys.map(depth))].sort((a, b) => b - a);
     try {
       for (const level of levels) {
-        if (opts.signal.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted: destroy stopped; the state file records what was removed', fault: 'user', exitCode: 130 });
+        if (opts.signal.aborted)
+          throw new PctlError({
+            code: 'Interrupted',
+            message: 'interrupted: destroy stopped; the state file records what was removed',
+            fault: 'user',
+            exitCode: 130,
+          });
         await runPool(
           keys.filter((k) => depth(k) === level),
           opts.concurrency,
           async (key) => {
             const entry = store.get(key)!;
-            const out: ServiceOutcome = { key, provider: entry.provider, action: 'remove', reason: 'destroy', result: 'not-started' };
+            const out: ServiceOutcome = {
+              key,
+              provider: entry.provider,
+              action: 'remove',
+              reason: 'destroy',
+              result: 'not-started',
+            };
             outcomes.push(out);
             try {
               const p = await session.v1(entry.provider);
@@ -61,17 +78,31 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
           },
         );
       }
-      await runLegacyProviders({ providers: session.providers, config: session.loaded.config, reporter: session.ctx.reporter }, 'destroy', store);
+      await runLegacyProviders(
+        { providers: session.providers, config: session.loaded.config, reporter: session.ctx.reporter },
+        'destroy',
+        store,
+      );
       // Builds no live entry records any more (and leaks of killed runs) go too.
       if (stackBuildsImages(ctx, store.entries())) {
         // Destroy removes the images of what it destroyed, releases too; those of services left running stay.
         const live = store.entries().filter(([, e]) => !e.destroyed);
-        const sweep = await removeLeakedImages(ctx, [...live.filter(([, e]) => e.image).map(([, e]) => e.image!), ...releaseImages(live.map(([, e]) => e))]);
+        const sweep = await removeLeakedImages(ctx, [
+          ...live.filter(([, e]) => e.image).map(([, e]) => e.image!),
+          ...releaseImages(live.map(([, e]) => e)),
+        ]);
         if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
       }
     } catch (e) {
       failure = toPctlError(e);
     }
   });
-  return { command: 'destroy', stack: ctx.stack, stateFile: backendOf(session).where, ok: !failure, services: outcomes, error: failure };
+  return {
+    command: 'destroy',
+    stack: ctx.stack,
+    stateFile: backendOf(session).where,
+    ok: !failure,
+    services: outcomes,
+    error: failure,
+  };
 }

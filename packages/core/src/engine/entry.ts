@@ -21,44 +21,73 @@ export interface ReleaseNote {
 const live = (e: StateEntry | undefined) => (e && !e.destroyed ? e : undefined);
 
 // Written before the provider is called: if pctl dies mid-deploy, the entry (pending, labels) still leads to what it made.
-export function intentEntry(p: { previous?: StateEntry; target: PlannedTarget; provider: string; secrets: readonly string[] }): StateEntry {
+export function intentEntry(p: {
+  previous?: StateEntry;
+  target: PlannedTarget;
+  provider: string;
+  secrets: readonly string[];
+}): StateEntry {
   const previous = live(p.previous);
-  return scrubSecrets({
-    ...(previous ?? {}),
-    provider: p.provider,
-    labels: p.target.labels,
-    image: (previous ? previous.image : p.target.image.ref) || undefined,
-    pending: true,
-    destroyed: false,
-  }, p.secrets);
+  return scrubSecrets(
+    {
+      ...(previous ?? {}),
+      provider: p.provider,
+      labels: p.target.labels,
+      image: (previous ? previous.image : p.target.image.ref) || undefined,
+      pending: true,
+      destroyed: false,
+    },
+    p.secrets,
+  );
 }
 
 // What a deploy or an adoption leaves: the provider's fields, then core's, every secret masked
 // (an image ref or label built from a secret is stored masked, like everything else).
 // With `release`, the deploy is recorded as a new release after the previous entry's (the
 // last `keep` stay); `applied`, a provider's record of what it applied, goes into the release.
-export function recordedEntry(p: { own: StateEntry; target: PlannedTarget; provider: string; pushedByPctl: boolean; secrets: readonly string[]; previous?: StateEntry; release?: ReleaseNote }): StateEntry {
+export function recordedEntry(p: {
+  own: StateEntry;
+  target: PlannedTarget;
+  provider: string;
+  pushedByPctl: boolean;
+  secrets: readonly string[];
+  previous?: StateEntry;
+  release?: ReleaseNote;
+}): StateEntry {
   const { pending: _p, destroyed: _d, releases: _r, applied, ...own } = p.own;
   const { target } = p;
   const releases = p.release ? nextReleases(p, applied) : releasesOf(p.previous);
-  return scrubSecrets({
-    ...own,
-    provider: p.provider,
-    image: target.image.ref || undefined,
-    // A provider may add labels, never change pctl's (they say which stack and service own what it made).
-    labels: { ...(own.labels ?? {}), ...target.labels },
-    fingerprint: target.fingerprint,
-    buildHash: target.image.buildHash,
-    configHash: target.configHash,
-    optionsHash: target.optionsHash,
-    builtByPctl: target.image.builtByPctl,
-    pushedByPctl: p.pushedByPctl,
-    ...(releases.length ? { releases } : {}),
-  }, p.secrets);
+  return scrubSecrets(
+    {
+      ...own,
+      provider: p.provider,
+      image: target.image.ref || undefined,
+      // A provider may add labels, never change pctl's (they say which stack and service own what it made).
+      labels: { ...(own.labels ?? {}), ...target.labels },
+      fingerprint: target.fingerprint,
+      buildHash: target.image.buildHash,
+      configHash: target.configHash,
+      optionsHash: target.optionsHash,
+      builtByPctl: target.image.builtByPctl,
+      pushedByPctl: p.pushedByPctl,
+      ...(releases.length ? { releases } : {}),
+    },
+    p.secrets,
+  );
 }
 
 // The previous entry's releases and this one, the last `keep` of them.
-function nextReleases(p: { target: PlannedTarget; provider: string; pushedByPctl: boolean; secrets: readonly string[]; previous?: StateEntry; release?: ReleaseNote }, applied: unknown): Release[] {
+function nextReleases(
+  p: {
+    target: PlannedTarget;
+    provider: string;
+    pushedByPctl: boolean;
+    secrets: readonly string[];
+    previous?: StateEntry;
+    release?: ReleaseNote;
+  },
+  applied: unknown,
+): Release[] {
   const note = p.release!;
   const { target } = p;
   const before = releasesOf(p.previous);

@@ -15,5 +15,14 @@ export interface FingerprintInput {
 
 export function fingerprintService(input: FingerprintInput): string {
   const { provider, ...rest } = input.service;
-  return sha256(canonicalJson({ v: 1, service: rest, provider, buildHash: input.buildHash ?? null, image: input.imageRef, ...(input.manifestsHash ? { manifests: input.manifestsHash } : {}) }));
+  return sha256(
+    canonicalJson({
+      v: 1,
+      service: rest,
+      provider,
+      buildHash: input.buildHash ?? null,
+      image: input.imageRef,
+      ...(input.manifestsHash ? { manifests: input.manifestsHash } : {}),
+    }),
+  );
 }

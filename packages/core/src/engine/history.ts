@@ -22,7 +22,9 @@ export interface ServiceHistory {
   releases: HistoryRelease[];
 }
 
-export async function runHistory(opts: SessionOptions & { only?: string[] }): Promise<{ stack: string; stateFile: string; services: ServiceHistory[] }> {
+export async function runHistory(
+  opts: SessionOptions & { only?: string[] },
+): Promise<{ stack: string; stateFile: string; services: ServiceHistory[] }> {
   const session = await openSession(opts);
   requireKnownServices(session, opts.only);
   const { stack } = session.ctx;
@@ -37,7 +39,8 @@ export async function runHistory(opts: SessionOptions & { only?: string[] }): Pr
     const entry = state[key]!;
     const list = releasesOf(entry);
     const last = list[list.length - 1];
-    const running = last && !entry.destroyed && !entry.pending && last.fingerprint === entry.fingerprint ? last.number : undefined;
+    const running =
+      last && !entry.destroyed && !entry.pending && last.fingerprint === entry.fingerprint ? last.number : undefined;
     services.push({
       key,
       service,

@@ -13,7 +13,12 @@ import { openSession, requireKnownServices, type Session, type SessionOptions } 
 export type InnerVerb = 'logs' | 'exec' | 'portForward' | 'sync';
 
 /** How each verb is named in messages: `provider files cannot exec`. */
-const VERB_WORDS: Record<InnerVerb, string> = { logs: 'show logs', exec: 'exec', portForward: 'port-forward', sync: 'sync' };
+const VERB_WORDS: Record<InnerVerb, string> = {
+  logs: 'show logs',
+  exec: 'exec',
+  portForward: 'port-forward',
+  sync: 'sync',
+};
 
 /** One service as an inner-loop command reaches it. */
 export interface ReachedService {
@@ -39,11 +44,21 @@ export function notDeployed(session: Session, name: string, entry: StateEntry | 
   const where = backendOf(session).where;
   const file = path.isAbsolute(where) ? path.relative(session.opts.cwd, where) || where : where;
   const why = !entry ? `is not deployed (not in ${file})` : 'was destroyed';
-  return new PctlError({ code: 'NotRunning', message: `service ${name} is not running: it ${why}`, fault: 'user', exitCode: 1, hint: 'pctl status shows what runs; pctl deploy starts it' });
+  return new PctlError({
+    code: 'NotRunning',
+    message: `service ${name} is not running: it ${why}`,
+    fault: 'user',
+    exitCode: 1,
+    hint: 'pctl status shows what runs; pctl deploy starts it',
+  });
 }
 
 // Opens the session and reaches the named services (all deployed ones when none is named).
-export async function reachServices(opts: SessionOptions, names: readonly string[], verb: InnerVerb): Promise<{ session: Session; services: ReachedService[] }> {
+export async function reachServices(
+  opts: SessionOptions,
+  names: readonly string[],
+  verb: InnerVerb,
+): Promise<{ session: Session; services: ReachedService[] }> {
   const session = await openSession(opts);
   requireKnownServices(session, names);
   const { state } = await backendOf(session).read();
@@ -59,7 +74,8 @@ export async function reachServices(opts: SessionOptions, names: readonly string
     const deployed = entry && !entry.destroyed;
     if (!provider[verb]) {
       if (explicit) throw verbUnsupported(provider.name, verb, name);
-      if (deployed) opts.reporter.info(`provider ${provider.name} cannot ${VERB_WORDS[verb]}: skipped`, key, Events.VerbSkipped);
+      if (deployed)
+        opts.reporter.info(`provider ${provider.name} cannot ${VERB_WORDS[verb]}: skipped`, key, Events.VerbSkipped);
       continue;
     }
     if (!deployed) {
@@ -69,7 +85,13 @@ export async function reachServices(opts: SessionOptions, names: readonly string
     services.push({ name, key, provider, entry });
   }
   if (!services.length) {
-    throw new PctlError({ code: 'NotRunning', message: `no service of stack ${session.ctx.stack} is deployed with a provider that can ${VERB_WORDS[verb]}`, fault: 'user', exitCode: 1, hint: 'pctl status shows what runs; pctl deploy starts it' });
+    throw new PctlError({
+      code: 'NotRunning',
+      message: `no service of stack ${session.ctx.stack} is deployed with a provider that can ${VERB_WORDS[verb]}`,
+      fault: 'user',
+      exitCode: 1,
+      hint: 'pctl status shows what runs; pctl deploy starts it',
+    });
   }
   return { session, services };
 }

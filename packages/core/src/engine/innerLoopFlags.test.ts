@@ -11,7 +11,8 @@ describe('logs --since', () => {
     expect(parseSince('2026-12-01T08:00:00.5+02:00')!.toISOString()).toBe('2026-12-01T06:00:00.500Z');
   });
   it('refuses anything else', () => {
-    for (const bad of ['10', 'yesterday', '2026-12-01', '10 m', '-5m', '2026-13-45T99:00:00Z']) expect(parseSince(bad, now), bad).toBeUndefined();
+    for (const bad of ['10', 'yesterday', '2026-12-01', '10 m', '-5m', '2026-13-45T99:00:00Z'])
+      expect(parseSince(bad, now), bad).toBeUndefined();
   });
 });
 

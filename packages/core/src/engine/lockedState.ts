@@ -7,14 +7,23 @@ import { Events } from '../reporter.js';
 import { backendOf } from './stateBackend.js';
 
 // Opens the state under the stack's lock, runs `fn`, always releases the lock.
-export async function withLockedState<T>(session: Session, command: string, fn: (store: StateStore) => Promise<T>): Promise<T> {
+export async function withLockedState<T>(
+  session: Session,
+  command: string,
+  fn: (store: StateStore) => Promise<T>,
+): Promise<T> {
   const backend = backendOf(session);
   const lock: BackendLock = await backend.lock({
     wait: session.opts.wait,
     timeoutMs: session.opts.lockTimeoutMs ?? 0,
     command,
     signal: session.opts.signal,
-    onWait: (o) => session.ctx.reporter.warn(`waiting for the lock: held by ${o ? describeHolder(o) : 'another run'}`, undefined, Events.LockWait),
+    onWait: (o) =>
+      session.ctx.reporter.warn(
+        `waiting for the lock: held by ${o ? describeHolder(o) : 'another run'}`,
+        undefined,
+        Events.LockWait,
+      ),
   });
   try {
     const store = await StateStore.openBackend(backend);

@@ -39,23 +39,29 @@ export async function runLogs(opts: LogsOptions, sink: LogsSink): Promise<{ serv
   try {
     await Promise.all(
       services.map((s) =>
-        s.provider
-          .logs!({
-            ctx: session.ctx,
-            key: s.key,
-            entry: s.entry,
-            follow: opts.follow,
-            since: opts.since,
-            tail: opts.tail,
-            previous: opts.previous,
-            signal: stop.signal,
-            onLine: (l) => sink.line({ service: s.name, replica: l.replica, stream: l.stream, ...(l.time ? { time: l.time } : {}), line: maskSecrets(l.line, secrets) }),
-            onReplica: (e) => sink.replica(s.name, { ...e, ...(e.detail ? { detail: maskSecrets(e.detail, secrets) } : {}) }),
-          })
-          .catch((e: unknown) => {
-            stop.abort();
-            throw e;
-          }),
+        s.provider.logs!({
+          ctx: session.ctx,
+          key: s.key,
+          entry: s.entry,
+          follow: opts.follow,
+          since: opts.since,
+          tail: opts.tail,
+          previous: opts.previous,
+          signal: stop.signal,
+          onLine: (l) =>
+            sink.line({
+              service: s.name,
+              replica: l.replica,
+              stream: l.stream,
+              ...(l.time ? { time: l.time } : {}),
+              line: maskSecrets(l.line, secrets),
+            }),
+          onReplica: (e) =>
+            sink.replica(s.name, { ...e, ...(e.detail ? { detail: maskSecrets(e.detail, secrets) } : {}) }),
+        }).catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
       ),
     );
   } finally {

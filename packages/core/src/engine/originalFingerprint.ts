@@ -12,7 +12,8 @@ function sorted(value: unknown, deep: boolean): unknown {
   if (Array.isArray(value)) return deep ? value.map((v) => sorted(v, true)) : value;
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) out[k] = deep ? sorted((value as Record<string, unknown>)[k], true) : (value as Record<string, unknown>)[k];
+  for (const k of Object.keys(value).sort())
+    out[k] = deep ? sorted((value as Record<string, unknown>)[k], true) : (value as Record<string, unknown>)[k];
   return out;
 }
 
@@ -20,7 +21,8 @@ function sorted(value: unknown, deep: boolean): unknown {
 // (`health.retries = 3`, `health.onfailure = restart`), and with `scale` defaulting to one replica.
 function withDefaults(service: Record<string, unknown>, scale: boolean): Record<string, unknown> {
   const out = { ...service };
-  if (out.health && typeof out.health === 'object') out.health = { retries: 3, onfailure: 'restart', ...(out.health as object) };
+  if (out.health && typeof out.health === 'object')
+    out.health = { retries: 3, onfailure: 'restart', ...(out.health as object) };
   if (scale && out.scale === undefined) out.scale = { replica: 1 };
   return out;
 }

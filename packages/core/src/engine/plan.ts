@@ -22,7 +22,12 @@ export function decide(target: PlannedTarget, previous: StateEntry | undefined, 
   if (previous.destroyed) return { ...base, action: 'create', reason: 'was destroyed' };
   if (previous.pending) return { ...base, action: 'update', reason: 'the last deploy of it did not finish' };
   if (previous.provider !== base.provider) {
-    return { ...base, action: 'update', reason: `provider changed from ${previous.provider}`, previousProvider: previous.provider };
+    return {
+      ...base,
+      action: 'update',
+      reason: `provider changed from ${previous.provider}`,
+      previousProvider: previous.provider,
+    };
   }
   if (force) return { ...base, action: 'update', reason: 'forced' };
   if (previous.fingerprint === target.fingerprint) return { ...base, action: 'unchanged', reason: 'unchanged' };

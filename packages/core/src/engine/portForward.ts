@@ -26,13 +26,21 @@ export interface Forward {
   remote: number;
 }
 
-const bad = (message: string) => new PctlError({ code: 'BadUsage', message, fault: 'user', exitCode: 2, hint: 'ports are [LOCAL:]REMOTE, e.g. 8080:80, 5432 or :80 (a free local port)' });
+const bad = (message: string) =>
+  new PctlError({
+    code: 'BadUsage',
+    message,
+    fault: 'user',
+    exitCode: 2,
+    hint: 'ports are [LOCAL:]REMOTE, e.g. 8080:80, 5432 or :80 (a free local port)',
+  });
 
 // `8080:80` -> { local: 8080, remote: 80 }; `80` -> 80:80; `:80` -> 0:80 (any free local port).
 export function parseForward(text: string): { local: number; remote: number } {
   const m = /^(?:(\d{0,5}):)?(\d{1,5})$/.exec(text.trim());
   const n = (s: string) => Number(s);
-  if (!m || n(m[2]!) < 1 || n(m[2]!) > 65535 || (m[1] && (n(m[1]) < 1 || n(m[1]) > 65535))) throw bad(`${JSON.stringify(text)} is not a port to forward`);
+  if (!m || n(m[2]!) < 1 || n(m[2]!) > 65535 || (m[1] && (n(m[1]) < 1 || n(m[1]) > 65535)))
+    throw bad(`${JSON.stringify(text)} is not a port to forward`);
   return { local: m[1] === undefined ? n(m[2]!) : m[1] === '' ? 0 : n(m[1]), remote: n(m[2]!) };
 }
 
@@ -42,9 +50,16 @@ export async function runPortForward(opts: PortForwardOptions): Promise<Forward[
   const s = services[0]!;
   let wanted = opts.ports.map(parseForward);
   if (!wanted.length) {
-    const ports = (session.loaded.config.services[s.name]!.ports ?? []).map(parsePortEntry).filter((p) => typeof p !== 'string' && p.protocol === 'tcp');
-    wanted = ports.flatMap((p) => (typeof p === 'string' ? [] : Array.from({ length: p.range }, (_, i) => ({ local: p.containerPort + i, remote: p.containerPort + i }))));
-    if (!wanted.length) throw bad(`service ${s.name} has no tcp ports: name the ports to forward (pctl port-forward ${s.name} 8080:80)`);
+    const ports = (session.loaded.config.services[s.name]!.ports ?? [])
+      .map(parsePortEntry)
+      .filter((p) => typeof p !== 'string' && p.protocol === 'tcp');
+    wanted = ports.flatMap((p) =>
+      typeof p === 'string'
+        ? []
+        : Array.from({ length: p.range }, (_, i) => ({ local: p.containerPort + i, remote: p.containerPort + i })),
+    );
+    if (!wanted.length)
+      throw bad(`service ${s.name} has no tcp ports: name the ports to forward (pctl port-forward ${s.name} 8080:80)`);
   }
   const dialer = await s.provider.portForward!({ ctx: session.ctx, key: s.key, entry: s.entry, replica: opts.replica });
   const servers: net.Server[] = [];
@@ -103,7 +118,13 @@ function listen(server: net.Server, port: number): Promise<number> {
       const taken = e.code === 'EADDRINUSE' || e.code === 'EACCES';
       reject(
         taken
-          ? new PctlError({ code: 'LocalPortInUse', message: `local port ${port} ${e.code === 'EACCES' ? 'may not be opened by this user' : 'is already in use'} (127.0.0.1:${port})`, fault: 'user', exitCode: 1, hint: `choose another local port: pctl port-forward SERVICE <free port>:REMOTE, or :REMOTE for any free one` })
+          ? new PctlError({
+              code: 'LocalPortInUse',
+              message: `local port ${port} ${e.code === 'EACCES' ? 'may not be opened by this user' : 'is already in use'} (127.0.0.1:${port})`,
+              fault: 'user',
+              exitCode: 1,
+              hint: `choose another local port: pctl port-forward SERVICE <free port>:REMOTE, or :REMOTE for any free one`,
+            })
           : e,
       );
     });

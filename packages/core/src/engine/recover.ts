@@ -42,7 +42,8 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
     if (p.kind !== 'v1' || !p.provider.discover) continue;
     // Only what carries every pctl label with a key that parses: a container a user ran from
     // a pctl image inherits the image's labels but has no (or a foreign) pctl-service.
-    for (const r of await p.provider.discover({ ctx })) if (serviceOfKey(ctx.stack, r.key) !== undefined) found.push({ ...r, provider: name });
+    for (const r of await p.provider.discover({ ctx }))
+      if (serviceOfKey(ctx.stack, r.key) !== undefined) found.push({ ...r, provider: name });
   }
   const next: StateFile = current === 'valid' ? structuredClone(existing) : {};
   for (const r of found) {
@@ -52,7 +53,6 @@ export async function planRecover(opts: SessionOptions): Promise<RecoverPlan> {
   return { stateFile: backend.where, backend, version, found, next, current };
 }
 
-
 // Writes the recovered state under the stack lock, keeping a corrupt file aside.
 export async function applyRecover(plan: RecoverPlan): Promise<string | undefined> {
   const { backend } = plan;
@@ -61,7 +61,13 @@ export async function applyRecover(plan: RecoverPlan): Promise<string | undefine
     let aside: string | undefined;
     if (plan.current === 'corrupt') {
       if (backend.kind !== 'local') {
-        throw new PctlError({ code: 'StateCorrupt', message: `state ${plan.stateFile} cannot be read; recover does not write over it`, fault: 'user', exitCode: 1, hint: 'restore an earlier version: `pctl state history`, then `pctl state pull --version-id <id> -o f` and `pctl state push --force`' });
+        throw new PctlError({
+          code: 'StateCorrupt',
+          message: `state ${plan.stateFile} cannot be read; recover does not write over it`,
+          fault: 'user',
+          exitCode: 1,
+          hint: 'restore an earlier version: `pctl state history`, then `pctl state pull --version-id <id> -o f` and `pctl state push --force`',
+        });
       }
       aside = `${plan.stateFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await fs.rename(plan.stateFile, aside);
@@ -74,5 +80,10 @@ export async function applyRecover(plan: RecoverPlan): Promise<string | undefine
 }
 
 export function noTtyForConfirm(): PctlError {
-  return new PctlError({ code: 'ConfirmationNeeded', message: 'state recover needs confirmation', fault: 'user', hint: 'run it in a terminal, or pass --yes' });
+  return new PctlError({
+    code: 'ConfirmationNeeded',
+    message: 'state recover needs confirmation',
+    fault: 'user',
+    hint: 'run it in a terminal, or pass --yes',
+  });
 }

@@ -23,14 +23,22 @@ export async function imageDigest(ctx: ProviderContext, ref: string): Promise<st
 
 // Throws ReleaseImageGone when neither the local engine nor the registry the release pushed
 // to has its image. A named image pctl did not build (nginx:1.27) is the provider's to pull.
-export async function requireReleaseImage(ctx: ProviderContext, key: string, release: Release, service: ServiceConfig): Promise<void> {
+export async function requireReleaseImage(
+  ctx: ProviderContext,
+  key: string,
+  release: Release,
+  service: ServiceConfig,
+): Promise<void> {
   const ref = release.image;
   if (!ref || !release.builtByPctl) return;
   if (await onEngine(ctx, ref, release.digest)) return;
   const registry = service.registry;
   if (release.pushedByPctl && registry) {
     const { host, name, tag } = parseImage(ref);
-    const credentials = typeof registry === 'object' && registry.username && registry.password ? { username: registry.username, password: registry.password } : undefined;
+    const credentials =
+      typeof registry === 'object' && registry.username && registry.password
+        ? { username: registry.username, password: registry.password }
+        : undefined;
     if (await new RegistryApi({ host, credentials }).digest(name, tag).catch(() => undefined)) return;
   }
   throw new PctlError({
@@ -58,7 +66,11 @@ async function onEngine(ctx: ProviderContext, ref: string, digest: string | unde
 // What a new release of `target` records beyond the target itself.
 // The digest is asked of the local engine for images pctl built there only: a named image
 // (nginx:1.27) is pulled by the platform, whose copy the local engine does not know.
-export async function releaseNote(ctx: ProviderContext, target: { name: string; image: { ref: string; builtByPctl: boolean } }, rollbackOf?: number): Promise<ReleaseNote> {
+export async function releaseNote(
+  ctx: ProviderContext,
+  target: { name: string; image: { ref: string; builtByPctl: boolean } },
+  rollbackOf?: number,
+): Promise<ReleaseNote> {
   return {
     stack: ctx.stack,
     keep: historyLimit(ctx.config, ctx.config.services[target.name]),

@@ -18,8 +18,22 @@ const target = (n: number, env: Record<string, string> = {}) =>
     optionsHash: 'o',
   }) as unknown as PlannedTarget;
 
-const deploy = (previous: ReturnType<typeof recordedEntry> | undefined, n: number, keep = 10, secrets: string[] = [], env: Record<string, string> = {}) =>
-  recordedEntry({ own: { provider: 'docker', containers: ['x'] }, target: target(n, env), provider: 'docker', pushedByPctl: false, secrets, previous, release: { stack: 's', keep, digest: `sha256:${n}`, at: new Date(Date.UTC(2026, 0, n)) } });
+const deploy = (
+  previous: ReturnType<typeof recordedEntry> | undefined,
+  n: number,
+  keep = 10,
+  secrets: string[] = [],
+  env: Record<string, string> = {},
+) =>
+  recordedEntry({
+    own: { provider: 'docker', containers: ['x'] },
+    target: target(n, env),
+    provider: 'docker',
+    pushedByPctl: false,
+    secrets,
+    previous,
+    release: { stack: 's', keep, digest: `sha256:${n}`, at: new Date(Date.UTC(2026, 0, n)) },
+  });
 
 describe('releases', () => {
   it('numbers each deploy on from the previous entry and keeps the last `keep`', () => {
@@ -27,7 +41,17 @@ describe('releases', () => {
     for (let n = 1; n <= 5; n++) e = deploy(e, n, 3);
     const list = releasesOf(e);
     expect(list.map((r) => r.number)).toEqual([3, 4, 5]);
-    expect(list[2]).toMatchObject({ number: 5, image: 'pctl-s-api:5', digest: 'sha256:5', fingerprint: target(5).fingerprint, builtByPctl: true, buildHash: 'b5', configHash: 'c5', provider: 'docker', at: '2026-01-05T00:00:00.000Z' });
+    expect(list[2]).toMatchObject({
+      number: 5,
+      image: 'pctl-s-api:5',
+      digest: 'sha256:5',
+      fingerprint: target(5).fingerprint,
+      builtByPctl: true,
+      buildHash: 'b5',
+      configHash: 'c5',
+      provider: 'docker',
+      at: '2026-01-05T00:00:00.000Z',
+    });
     expect(e!.image).toBe('pctl-s-api:5');
     expect(releaseImages([e!])).toEqual(['pctl-s-api:3', 'pctl-s-api:4', 'pctl-s-api:5']);
     expect(releaseImages([{ ...e!, destroyed: true }])).toEqual([]);
@@ -37,18 +61,30 @@ describe('releases', () => {
     const e = deploy(undefined, 1, 10, [SECRET], { DB_PASSWORD: SECRET, URL: `postgres://u:${SECRET}@db/x` });
     expect(JSON.stringify(e)).not.toContain(SECRET);
     const [release] = releasesOf(e);
-    expect(unsealService(release!, [SECRET], 's', 's-api').env).toEqual({ DB_PASSWORD: SECRET, URL: `postgres://u:${SECRET}@db/x` });
+    expect(unsealService(release!, [SECRET], 's', 's-api').env).toEqual({
+      DB_PASSWORD: SECRET,
+      URL: `postgres://u:${SECRET}@db/x`,
+    });
     // The secret changed since: the release cannot be restored as it ran.
-    expect(() => unsealService(release!, ['another-value-123'], 's', 's-api')).toThrow(/release 1 used a secret at env\.DB_PASSWORD, env\.URL/);
+    expect(() => unsealService(release!, ['another-value-123'], 's', 's-api')).toThrow(
+      /release 1 used a secret at env\.DB_PASSWORD, env\.URL/,
+    );
   });
 
-  it('moves a provider\'s `applied` objects into the release, out of the entry', () => {
-    const e = recordedEntry({ own: { provider: 'kind', objects: ['v1/Service/s/s-api'], applied: [{ kind: 'Service' }] }, target: target(1), provider: 'kind', pushedByPctl: false, secrets: [], release: { stack: 's', keep: 10 } });
+  it("moves a provider's `applied` objects into the release, out of the entry", () => {
+    const e = recordedEntry({
+      own: { provider: 'kind', objects: ['v1/Service/s/s-api'], applied: [{ kind: 'Service' }] },
+      target: target(1),
+      provider: 'kind',
+      pushedByPctl: false,
+      secrets: [],
+      release: { stack: 's', keep: 10 },
+    });
     expect(e.applied).toBeUndefined();
     expect(releasesOf(e)[0]!.restore).toEqual({ applied: [{ kind: 'Service' }] });
   });
 
-  it('keeps 10 by default, the stack\'s `history`, or the service\'s', () => {
+  it("keeps 10 by default, the stack's `history`, or the service's", () => {
     expect(historyLimit({}, {})).toBe(10);
     expect(historyLimit({ history: 4 }, {})).toBe(4);
     expect(historyLimit({ history: 4 }, { history: 2 })).toBe(2);

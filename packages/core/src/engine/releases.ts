@@ -34,11 +34,22 @@ export interface Release {
 export function releasesOf(entry: StateEntry | undefined): Release[] {
   const list = entry?.releases;
   if (!Array.isArray(list)) return [];
-  return list.filter((r): r is Release => Boolean(r) && typeof r === 'object' && Number.isInteger((r as Release).number) && typeof (r as Release).fingerprint === 'string' && Boolean((r as Release).service) && typeof (r as Release).service === 'object');
+  return list.filter(
+    (r): r is Release =>
+      Boolean(r) &&
+      typeof r === 'object' &&
+      Number.isInteger((r as Release).number) &&
+      typeof (r as Release).fingerprint === 'string' &&
+      Boolean((r as Release).service) &&
+      typeof (r as Release).service === 'object',
+  );
 }
 
 // How many releases a service keeps: its own `history`, the stack's, or 10.
-export function historyLimit(config: Pick<StackConfig, 'history'> | undefined, service: Pick<ServiceConfig, 'history'> | undefined): number {
+export function historyLimit(
+  config: Pick<StackConfig, 'history'> | undefined,
+  service: Pick<ServiceConfig, 'history'> | undefined,
+): number {
   return service?.history ?? config?.history ?? DEFAULT_HISTORY;
 }
 
@@ -63,7 +74,8 @@ export function unsealService(release: Release, secrets: readonly string[], stac
       });
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, path ? `${path}.${k}` : k)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, path ? `${path}.${k}` : k)]));
     return v;
   };
   const service = walk(release.service, '') as ServiceConfig;

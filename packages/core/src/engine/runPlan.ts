@@ -13,6 +13,10 @@ export async function runPlan(opts: SessionOptions & { only?: string[] }): Promi
   const store = await readOnlyStore(backend);
   const { items, orphans, selected } = await planDeploy(session, store, { only: opts.only });
   const refs = new Map(selected.map((t) => [t.key, t.image.ref]));
-  const services: ServiceOutcome[] = [...items, ...orphans].map((i) => ({ ...i, result: 'planned', image: refs.get(i.key) }));
+  const services: ServiceOutcome[] = [...items, ...orphans].map((i) => ({
+    ...i,
+    result: 'planned',
+    image: refs.get(i.key),
+  }));
   return { command: 'plan', stack: session.ctx.stack, stateFile: backend.where, ok: true, services };
 }

@@ -6,7 +6,9 @@ import { readOnlyStore } from './readOnlyStore.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { backendOf } from './stateBackend.js';
 
-export async function runRender(opts: SessionOptions & { only?: string[] }): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
+export async function runRender(
+  opts: SessionOptions & { only?: string[] },
+): Promise<{ key: string; provider: string; objects: Record<string, unknown>[] }[]> {
   const session = await openSession(opts);
   const store = await readOnlyStore(backendOf(session));
   requireKnownServices(session, opts.only);
@@ -16,10 +18,20 @@ export async function runRender(opts: SessionOptions & { only?: string[] }): Pro
     const name = target.service.provider.name;
     const p = await session.v1(name);
     if (!p.render) {
-      if (opts.only?.length) throw new PctlError({ code: 'NothingToRender', message: `${target.key}: provider ${name} has no manifests to render`, fault: 'user', hint: 'pctl render shows what Kubernetes providers (kind, aws, gcp) apply' });
+      if (opts.only?.length)
+        throw new PctlError({
+          code: 'NothingToRender',
+          message: `${target.key}: provider ${name} has no manifests to render`,
+          fault: 'user',
+          hint: 'pctl render shows what Kubernetes providers (kind, aws, gcp) apply',
+        });
       continue;
     }
-    out.push({ key: target.key, provider: name, objects: await p.render({ ctx: session.ctx, target, previous: store.get(target.key) }) });
+    out.push({
+      key: target.key,
+      provider: name,
+      objects: await p.render({ ctx: session.ctx, target, previous: store.get(target.key) }),
+    });
   }
   return out;
 }

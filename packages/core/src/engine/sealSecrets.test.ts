@@ -26,7 +26,8 @@ describe('fingerprints and config hashes of a service with a secret', () => {
   it('are not the plain sha256 of the config, so a short secret cannot be guessed from them', async () => {
     const [vault] = await targets('482913', ['482913']);
     // What an attacker who reads the state file or a container label would compute for each PIN.
-    const guess = (pin: string) => fingerprintService({ service: config(pin).services.vault!, imageRef: 'busybox:latest' });
+    const guess = (pin: string) =>
+      fingerprintService({ service: config(pin).services.vault!, imageRef: 'busybox:latest' });
     expect(vault!.fingerprint).not.toBe(guess('482913'));
     const { provider: _p, build: _b, ...rest } = config('482913').services.vault!;
     expect(vault!.configHash).not.toBe(sha256(canonicalJson({ ...rest, image: 'busybox:latest' })));
@@ -48,8 +49,16 @@ describe('the build hash of a build with a secret build arg', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-seal-'));
     try {
       writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox\nARG TOKEN\n');
-      const stack = (token: string) => ({ name: 'pinstack', services: { api: { build: { context: '.', args: { TOKEN: token } }, provider: { name: 'docker', options: {} } } } }) as unknown as StackConfig;
-      const hashOf = async (token: string, secrets: string[]) => (await computeTargets({ stack: 'pinstack', config: stack(token), configDir: dir, secrets }))[0]!.image.buildHash;
+      const stack = (token: string) =>
+        ({
+          name: 'pinstack',
+          services: {
+            api: { build: { context: '.', args: { TOKEN: token } }, provider: { name: 'docker', options: {} } },
+          },
+        }) as unknown as StackConfig;
+      const hashOf = async (token: string, secrets: string[]) =>
+        (await computeTargets({ stack: 'pinstack', config: stack(token), configDir: dir, secrets }))[0]!.image
+          .buildHash;
       const sealed = await hashOf('482913', ['482913']);
       expect(sealed).not.toBe(await hashOf('482913', []));
       expect(sealed).toBe(await hashOf('482913', ['482913']));

@@ -12,7 +12,8 @@ const sealed = new Map<string, string>();
 export function sealSecret(secret: string, stack: string): string {
   const id = `${stack}\0${secret}`;
   let out = sealed.get(id);
-  if (!out) sealed.set(id, (out = `sealed:${scryptSync(secret, `pctl-fingerprint:${stack}`, 16, COST).toString('hex')}`));
+  if (!out)
+    sealed.set(id, (out = `sealed:${scryptSync(secret, `pctl-fingerprint:${stack}`, 16, COST).toString('hex')}`));
   return out;
 }
 

@@ -53,19 +53,43 @@ export interface Session {
 }
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
-  const hosting: HostOptions = { builtins: opts.builtinProviders, learnSecrets: opts.learnSecrets, stepTimeoutMs: opts.stepTimeoutMs };
+  const hosting: HostOptions = {
+    builtins: opts.builtinProviders,
+    learnSecrets: opts.learnSecrets,
+    stepTimeoutMs: opts.stepTimeoutMs,
+  };
   const load = providerLoader(hosting);
   const early = new Map<string, Promise<LoadedProvider>>();
   // Before a plugin runs (a bare provider under `plugin:` deploys as it runs): an unknown
   // provider name, a module that fails to load, or a key another stack owns stops the run.
   const beforePlugins = async (stack: LoadedStack) => {
-    await refuseKeyCollisions(opts.cwd, stack.config, path.relative(opts.cwd, stack.configPath) || stack.configPath, stack.lineOf);
-    await requireValidProviders(stack, opts.cwd, (name) => {
-      if (!early.has(name)) early.set(name, load(name, stack));
-      return early.get(name)!;
-    }, [], { namesOnly: true });
+    await refuseKeyCollisions(
+      opts.cwd,
+      stack.config,
+      path.relative(opts.cwd, stack.configPath) || stack.configPath,
+      stack.lineOf,
+    );
+    await requireValidProviders(
+      stack,
+      opts.cwd,
+      (name) => {
+        if (!early.has(name)) early.set(name, load(name, stack));
+        return early.get(name)!;
+      },
+      [],
+      { namesOnly: true },
+    );
   };
-  const loaded = await loadStack({ configPath: path.resolve(opts.cwd, opts.configPath), cwd: opts.cwd, nameOverride: opts.nameOverride, nameSource: opts.nameSource, environment: opts.environment, env: opts.env, signal: opts.signal, beforePlugins });
+  const loaded = await loadStack({
+    configPath: path.resolve(opts.cwd, opts.configPath),
+    cwd: opts.cwd,
+    nameOverride: opts.nameOverride,
+    nameSource: opts.nameSource,
+    environment: opts.environment,
+    env: opts.env,
+    signal: opts.signal,
+    beforePlugins,
+  });
   const ctx: ProviderContext = {
     stack: loaded.config.name,
     config: loaded.config,
@@ -81,7 +105,12 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     flags: opts.flags,
     secrets: loaded.secrets,
   };
-  await refuseKeyCollisions(opts.cwd, loaded.config, path.relative(opts.cwd, loaded.configPath) || loaded.configPath, loaded.lineOf);
+  await refuseKeyCollisions(
+    opts.cwd,
+    loaded.config,
+    path.relative(opts.cwd, loaded.configPath) || loaded.configPath,
+    loaded.lineOf,
+  );
   const host = hostProviders(loaded, hosting);
   const session: Session = { loaded, ctx, opts, providers: host.loaded, provider: host.provider, v1: host.v1 };
   // Load every provider the config names now, so an unknown one fails before anything runs.

@@ -8,7 +8,12 @@ const chosen = new WeakMap<Session, StateBackend>();
 export function backendOf(session: Session): StateBackend {
   let b = chosen.get(session);
   if (!b) {
-    b = stateBackend({ cwd: session.opts.cwd, stack: session.ctx.stack, config: session.loaded.config.state, url: session.opts.stateUrl });
+    b = stateBackend({
+      cwd: session.opts.cwd,
+      stack: session.ctx.stack,
+      config: session.loaded.config.state,
+      url: session.opts.stateUrl,
+    });
     chosen.set(session, b);
   }
   return b;

@@ -22,9 +22,20 @@ export interface StateCommandOptions {
 
 // The stack's name, its backend and the loaded stack (for its secrets).
 export async function openStateOf(opts: StateCommandOptions) {
-  const loaded = await loadStack({ configPath: opts.configPath, cwd: opts.cwd, nameOverride: opts.nameOverride, environment: opts.environment, signal: opts.signal, env: opts.env });
+  const loaded = await loadStack({
+    configPath: opts.configPath,
+    cwd: opts.cwd,
+    nameOverride: opts.nameOverride,
+    environment: opts.environment,
+    signal: opts.signal,
+    env: opts.env,
+  });
   const stack = loaded.config.name;
-  return { loaded, stack, backend: stateBackend({ cwd: opts.cwd, stack, config: loaded.config.state, url: opts.stateUrl }) };
+  return {
+    loaded,
+    stack,
+    backend: stateBackend({ cwd: opts.cwd, stack, config: loaded.config.state, url: opts.stateUrl }),
+  };
 }
 
 // The backend a `--to URL` names, for the same stack.
@@ -50,12 +61,22 @@ export function parseStateFileText(text: string, where: string): StateFile {
 
 // `state push`: replaces the backend's state by `state` under the lock. Without `force` it
 // refuses to forget services the backend's state records and the pushed one does not.
-export async function pushState(backend: StateBackend, state: StateFile, opts: { force: boolean; lock: BackendLockOptions }): Promise<{ where: string; entries: number }> {
+export async function pushState(
+  backend: StateBackend,
+  state: StateFile,
+  opts: { force: boolean; lock: BackendLockOptions },
+): Promise<{ where: string; entries: number }> {
   return underLocks([backend], opts.lock, async () => {
     const { state: now, version } = await backend.read();
     const lost = Object.keys(now).filter((k) => !(k in state) && !now[k]!.destroyed);
     if (lost.length && !opts.force) {
-      throw new PctlError({ code: 'StateConflict', message: `state ${backend.where} records ${lost.join(', ')}, which the pushed state does not; nothing was written`, fault: 'user', exitCode: 1, hint: 'pull the state first and edit that, or pass --force to replace it anyway' });
+      throw new PctlError({
+        code: 'StateConflict',
+        message: `state ${backend.where} records ${lost.join(', ')}, which the pushed state does not; nothing was written`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'pull the state first and edit that, or pass --force to replace it anyway',
+      });
     }
     await backend.write(state, version);
     return { where: backend.where, entries: Object.keys(state).length };
@@ -64,18 +85,39 @@ export async function pushState(backend: StateBackend, state: StateFile, opts: {
 
 // `state migrate --to`: copies the state under both locks, reads the copy back, and only
 // when it is the same removes the source.
-export async function migrateState(from: StateBackend, to: StateBackend, opts: { lock: BackendLockOptions }): Promise<{ from: string; to: string; entries: number }> {
-  if (from.where === to.where) throw new PctlError({ code: 'BadUsage', message: `the state is already at ${to.where}`, fault: 'user', exitCode: 2 });
+export async function migrateState(
+  from: StateBackend,
+  to: StateBackend,
+  opts: { lock: BackendLockOptions },
+): Promise<{ from: string; to: string; entries: number }> {
+  if (from.where === to.where)
+    throw new PctlError({
+      code: 'BadUsage',
+      message: `the state is already at ${to.where}`,
+      fault: 'user',
+      exitCode: 2,
+    });
   return underLocks([from, to], opts.lock, async () => {
     const { state } = await from.read();
     const target = await to.read();
     if (Object.keys(target.state).length > 0) {
-      throw new PctlError({ code: 'StateMigrateFailed', message: `${to.where} already holds a state (${Object.keys(target.state).length} entries); nothing was copied`, fault: 'user', exitCode: 1, hint: 'migrate to an empty place, or remove that state first' });
+      throw new PctlError({
+        code: 'StateMigrateFailed',
+        message: `${to.where} already holds a state (${Object.keys(target.state).length} entries); nothing was copied`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'migrate to an empty place, or remove that state first',
+      });
     }
     await to.write(state, target.version);
     const copy = (await to.read()).state;
     if (!isDeepStrictEqual(copy, state)) {
-      throw new PctlError({ code: 'StateMigrateFailed', message: `the copy at ${to.where} differs from ${from.where}; the source was kept`, fault: 'environment', exitCode: 1 });
+      throw new PctlError({
+        code: 'StateMigrateFailed',
+        message: `the copy at ${to.where} differs from ${from.where}; the source was kept`,
+        fault: 'environment',
+        exitCode: 1,
+      });
     }
     await from.remove();
     return { from: from.where, to: to.where, entries: Object.keys(state).length };

@@ -12,14 +12,19 @@ export interface StatusRow {
   live: ServiceStatus;
 }
 
-export async function runStatus(opts: SessionOptions & { only?: string[] }): Promise<{ stack: string; stateFile: string; rows: StatusRow[] }> {
+export async function runStatus(
+  opts: SessionOptions & { only?: string[] },
+): Promise<{ stack: string; stateFile: string; rows: StatusRow[] }> {
   const session = await openSession(opts);
   requireKnownServices(session, opts.only);
   const { ctx } = session;
   const backend = backendOf(session);
   const file = backend.where;
   const { state } = await backend.read();
-  const all = new Set([...Object.keys(state), ...Object.keys(ctx.config.services).map((n) => serviceKey(ctx.stack, n))]);
+  const all = new Set([
+    ...Object.keys(state),
+    ...Object.keys(ctx.config.services).map((n) => serviceKey(ctx.stack, n)),
+  ]);
   const wanted = new Set((opts.only ?? []).map((n) => serviceKey(ctx.stack, n)));
   const keys = [...all].filter((k) => !wanted.size || wanted.has(k));
   const rows: StatusRow[] = [];

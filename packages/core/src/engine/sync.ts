@@ -67,36 +67,68 @@ function batches(w: Watched, changed: string[], deleted: string[]): SyncBatch[] 
     if (!files.length && !gone.length) continue;
     if (p.file) {
       const dest = p.dest.endsWith('/') ? path.posix.join(p.dest, path.posix.basename(p.source)) : p.dest;
-      out.push({ sourceDir: path.dirname(path.join(contextDir, p.source)), dest: path.posix.dirname(dest), files: files.length ? [path.posix.basename(p.source)] : [], deleted: gone.length ? [dest] : [] });
+      out.push({
+        sourceDir: path.dirname(path.join(contextDir, p.source)),
+        dest: path.posix.dirname(dest),
+        files: files.length ? [path.posix.basename(p.source)] : [],
+        deleted: gone.length ? [dest] : [],
+      });
       continue;
     }
     const strip = (f: string) => (p.source === '' ? f : f.slice(p.source.length + 1));
-    out.push({ sourceDir: path.join(contextDir, p.source), dest: p.dest, files: files.map(strip), deleted: gone.map((f) => path.posix.join(p.dest, strip(f))) });
+    out.push({
+      sourceDir: path.join(contextDir, p.source),
+      dest: p.dest,
+      files: files.map(strip),
+      deleted: gone.map((f) => path.posix.join(p.dest, strip(f))),
+    });
   }
   return out;
 }
 
-export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void = () => undefined): Promise<SyncRound[]> {
+export async function runSync(
+  opts: SyncOptions,
+  onRound: (r: SyncRound) => void = () => undefined,
+): Promise<SyncRound[]> {
   const session = await openSession(opts);
   const { ctx } = session;
   const config = session.loaded.config;
   requireKnownServices(session, opts.only);
-  const targets = await computeTargets({ stack: ctx.stack, config, configDir: ctx.configDir, cwd: ctx.cwd, only: opts.only?.length ? opts.only : undefined, secrets: ctx.secrets });
+  const targets = await computeTargets({
+    stack: ctx.stack,
+    config,
+    configDir: ctx.configDir,
+    cwd: ctx.cwd,
+    only: opts.only?.length ? opts.only : undefined,
+    secrets: ctx.secrets,
+  });
   const { state } = await backendOf(session).read();
   const watched: Watched[] = [];
   for (const t of targets) {
     const explicit = Boolean(opts.only?.length);
     const provider = await session.v1(t.service.provider.name);
     const skip = (why: string) => {
-      if (explicit) throw new PctlError({ code: 'NothingToSync', message: `${t.key}: ${why}`, fault: 'user', hint: 'pctl sync copies the folders a Dockerfile COPYs (COPY src/ /abs/dest/) into running containers' });
+      if (explicit)
+        throw new PctlError({
+          code: 'NothingToSync',
+          message: `${t.key}: ${why}`,
+          fault: 'user',
+          hint: 'pctl sync copies the folders a Dockerfile COPYs (COPY src/ /abs/dest/) into running containers',
+        });
     };
-    if (!t.build) { skip('its image is not built by pctl'); continue; }
+    if (!t.build) {
+      skip('its image is not built by pctl');
+      continue;
+    }
     if (!provider.sync) {
       if (explicit) throw verbUnsupported(provider.name, 'sync', t.name);
       continue;
     }
     const entry = state[t.key];
-    if (!entry || entry.destroyed) { skip('it is not deployed (run pctl deploy first)'); continue; }
+    if (!entry || entry.destroyed) {
+      skip('it is not deployed (run pctl deploy first)');
+      continue;
+    }
     const text = await fs.readFile(t.build.dockerfilePath, 'utf8');
     const pairs: Pair[] = [];
     for (const p of syncPairs(text)) {
@@ -104,10 +136,19 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
       const st = await fs.stat(path.join(t.build.contextDir, source)).catch(() => undefined);
       if (st) pairs.push({ source, dest: p.dest, file: !st.isDirectory() });
     }
-    if (!pairs.length) { skip(`${path.relative(ctx.configDir, t.build.dockerfilePath)} has no COPY of a folder to an absolute path`); continue; }
+    if (!pairs.length) {
+      skip(`${path.relative(ctx.configDir, t.build.dockerfilePath)} has no COPY of a folder to an absolute path`);
+      continue;
+    }
     watched.push({ target: t, pairs, seen: new Map() });
   }
-  if (!watched.length) throw new PctlError({ code: 'NothingToSync', message: 'no deployed service of this stack can be synced', fault: 'user', hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on the docker provider' });
+  if (!watched.length)
+    throw new PctlError({
+      code: 'NothingToSync',
+      message: 'no deployed service of this stack can be synced',
+      fault: 'user',
+      hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on the docker provider',
+    });
 
   const rounds: SyncRound[] = [];
   const syncOne = async (w: Watched, initial: boolean) => {
@@ -117,7 +158,12 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
     w.seen = now;
     if (!changed.length && !deleted.length) return;
     const provider = await session.v1(w.target.service.provider.name);
-    const r = await provider.sync!({ ctx, key: w.target.key, entry: state[w.target.key], batches: batches(w, changed, deleted) });
+    const r = await provider.sync!({
+      ctx,
+      key: w.target.key,
+      entry: state[w.target.key],
+      batches: batches(w, changed, deleted),
+    });
     const round = { key: w.target.key, files: changed.length, deleted: deleted.length, containers: r.containers };
     rounds.push(round);
     onRound(round);
@@ -138,12 +184,22 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
       const todo = [...pending];
       pending.clear();
       running = running.then(async () => {
-        for (const x of todo) await syncOne(x, false).catch((e) => ctx.reporter.emit({ level: 'error', code: Events.SyncFailed, text: (e as Error).message, subject: x.target.key }));
+        for (const x of todo)
+          await syncOne(x, false).catch((e) =>
+            ctx.reporter.emit({
+              level: 'error',
+              code: Events.SyncFailed,
+              text: (e as Error).message,
+              subject: x.target.key,
+            }),
+          );
       });
     }, opts.debounceMs ?? 150);
   };
   for (const w of watched) {
-    const dirs = new Set(w.pairs.map((p) => path.join(w.target.build!.contextDir, p.file ? path.dirname(p.source) : p.source)));
+    const dirs = new Set(
+      w.pairs.map((p) => path.join(w.target.build!.contextDir, p.file ? path.dirname(p.source) : p.source)),
+    );
     for (const dir of dirs) {
       try {
         const watcher = watch(dir, { recursive: true }, () => schedule(w));
@@ -153,7 +209,11 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
         failure = e;
       }
     }
-    ctx.reporter.info(`watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`, w.target.key, Events.SyncWatching);
+    ctx.reporter.info(
+      `watching ${w.pairs.map((p) => `${p.source || '.'} -> ${p.dest}`).join(', ')}`,
+      w.target.key,
+      Events.SyncWatching,
+    );
   }
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();
@@ -162,6 +222,11 @@ export async function runSync(opts: SyncOptions, onRound: (r: SyncRound) => void
   clearTimeout(timer);
   for (const w of watchers) w.close();
   await running;
-  if (failure) throw new PctlError({ code: 'WatchFailed', message: `watching files failed: ${(failure as Error).message}`, fault: 'environment' });
+  if (failure)
+    throw new PctlError({
+      code: 'WatchFailed',
+      message: `watching files failed: ${(failure as Error).message}`,
+      fault: 'environment',
+    });
   return rounds;
 }

@@ -41,10 +41,22 @@ describe('computeTargets with the hash cache', () => {
     // Later runs take their stamp from a clock a minute on, instead of waiting for files to age.
     const now = () => Date.now() + 60_000;
     const first: string[] = [];
-    const t1 = await computeTargets({ stack: 'cachetest', config, configDir: dir, cwd: dir, hashing: { fs: countingFs(first), now } });
+    const t1 = await computeTargets({
+      stack: 'cachetest',
+      config,
+      configDir: dir,
+      cwd: dir,
+      hashing: { fs: countingFs(first), now },
+    });
     expect(first.filter((f) => f.endsWith('.js'))).toHaveLength(30);
     const second: string[] = [];
-    const t2 = await computeTargets({ stack: 'cachetest', config, configDir: dir, cwd: dir, hashing: { fs: countingFs(second), now } });
+    const t2 = await computeTargets({
+      stack: 'cachetest',
+      config,
+      configDir: dir,
+      cwd: dir,
+      hashing: { fs: countingFs(second), now },
+    });
     expect(second.sort()).toEqual(['a/Dockerfile', 'b/Dockerfile', 'c/Dockerfile']);
     expect(t2.map((t) => t.fingerprint)).toEqual(t1.map((t) => t.fingerprint));
   });
@@ -53,7 +65,8 @@ describe('computeTargets with the hash cache', () => {
 describe('computeTargets at scale', () => {
   it('gives every target the same image-ref map: a copy per service made plan quadratic in memory', async () => {
     const services: Record<string, unknown> = {};
-    for (let i = 0; i < 2_000; i++) services[`s${i}`] = { image: `busybox:${i}`, provider: { name: 'docker', options: {} } };
+    for (let i = 0; i < 2_000; i++)
+      services[`s${i}`] = { image: `busybox:${i}`, provider: { name: 'docker', options: {} } };
     const config = { name: 'scale', services } as unknown as StackConfig;
     const targets = await computeTargets({ stack: 'scale', config, configDir: dir });
     expect(targets).toHaveLength(2_000);
@@ -65,8 +78,13 @@ describe('computeTargets at scale', () => {
 
   it('names the line of a pctl:// reference in a raw manifest that names no service', async () => {
     writeFileSync(path.join(dir, 'm.yaml'), 'a: pctl://api\nb: 1\nc: pctl://api pctl://api\n\n\nd: pctl://nope\n');
-    const services = { api: { image: 'busybox:1', provider: { name: 'kind', options: {} } }, raw: { manifests: ['m.yaml'], provider: { name: 'kind', options: {} } } };
+    const services = {
+      api: { image: 'busybox:1', provider: { name: 'kind', options: {} } },
+      raw: { manifests: ['m.yaml'], provider: { name: 'kind', options: {} } },
+    };
     const config = { name: 'lines', services } as unknown as StackConfig;
-    await expect(computeTargets({ stack: 'lines', config, configDir: dir })).rejects.toThrow(/^m\.yaml:6 \(services\.raw\.manifests\): pctl:\/\/nope names no service/);
+    await expect(computeTargets({ stack: 'lines', config, configDir: dir })).rejects.toThrow(
+      /^m\.yaml:6 \(services\.raw\.manifests\): pctl:\/\/nope names no service/,
+    );
   });
 });

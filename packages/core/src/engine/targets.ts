@@ -7,7 +7,17 @@ import type { ServiceTarget } from '../contract.js';
 import { PctlError } from '../errors.js';
 import { pctlLabels } from '../labels.js';
 import { serviceKey } from '../serviceKey.js';
-import { buildSpecFor, hashBuildInputs, hashCachePath, HashCache, imageRepoFor, type AnalyzedBuild, type BuildFs, type BuildSpec, type BuildRecord } from '../image/index.js';
+import {
+  buildSpecFor,
+  hashBuildInputs,
+  hashCachePath,
+  HashCache,
+  imageRepoFor,
+  type AnalyzedBuild,
+  type BuildFs,
+  type BuildSpec,
+  type BuildRecord,
+} from '../image/index.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { fingerprintService } from './fingerprint.js';
 import { sealSecrets } from './sealSecrets.js';
@@ -28,7 +38,15 @@ export interface PlannedTarget extends ServiceTarget {
 // Computes every service's target; build inputs are hashed in parallel.
 // `cwd` keeps the stack's hash cache (`.pctl/<stack>.hashes.json`): unchanged files are not
 // read again. `hashing` swaps the file system and clock the hashing uses (tests count reads).
-export async function computeTargets(opts: { stack: string; config: StackConfig; configDir: string; only?: string[]; cwd?: string; hashing?: { fs?: BuildFs; now?: () => number }; secrets?: readonly string[] }): Promise<PlannedTarget[]> {
+export async function computeTargets(opts: {
+  stack: string;
+  config: StackConfig;
+  configDir: string;
+  only?: string[];
+  cwd?: string;
+  hashing?: { fs?: BuildFs; now?: () => number };
+  secrets?: readonly string[];
+}): Promise<PlannedTarget[]> {
   const names = Object.keys(opts.config.services).sort();
   const specs = new Map<string, BuildSpec | undefined>();
   for (const name of names) {
@@ -38,12 +56,18 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
   }
   const records = new Map<string, BuildRecord>();
   const analyses = new Map<string, AnalyzedBuild>();
-  const cache = opts.cwd ? await HashCache.load(hashCachePath(opts.cwd, opts.stack), opts.hashing?.now) : HashCache.empty();
+  const cache = opts.cwd
+    ? await HashCache.load(hashCachePath(opts.cwd, opts.stack), opts.hashing?.now)
+    : HashCache.empty();
   await Promise.all(
     names.map(async (name) => {
       const spec = specs.get(name);
       if (!spec) return;
-      const { analyzed, ...record } = await hashBuildInputs(spec, { cache, fs: opts.hashing?.fs, seal: (v) => sealSecrets(v, opts.secrets ?? [], opts.stack) });
+      const { analyzed, ...record } = await hashBuildInputs(spec, {
+        cache,
+        fs: opts.hashing?.fs,
+        seal: (v) => sealSecrets(v, opts.secrets ?? [], opts.stack),
+      });
       records.set(name, record);
       analyses.set(name, analyzed);
     }),
@@ -86,11 +110,15 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
   const imageRefs: Record<string, string> = Object.freeze(Object.fromEntries(refs));
   return selected.map((name) => {
     const svc0 = opts.config.services[name]!;
-    const env = svc0.env ? Object.fromEntries(Object.entries(svc0.env).map(([k, v]) => [k, resolveRef(v, `services.${name}.env.${k}`)])) : undefined;
+    const env = svc0.env
+      ? Object.fromEntries(Object.entries(svc0.env).map(([k, v]) => [k, resolveRef(v, `services.${name}.env.${k}`)]))
+      : undefined;
     const service: ServiceConfig = env ? { ...svc0, env } : svc0;
     const ref = resolveRef(refs.get(name) ?? svc0.image ?? '', `services.${name}.image`);
     const rec = records.get(name);
-    const manifestsHash = svc0.manifests?.length ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where)) : undefined;
+    const manifestsHash = svc0.manifests?.length
+      ? hashManifests(svc0.manifests, opts.configDir, name, (v, where) => resolveRef(v, where))
+      : undefined;
     // What is hashed and stored holds each secret only as its seal (sealSecrets.ts); a
     // build secret only by its id: its value changes neither the image nor the service.
     // How many releases are kept changes nothing that runs: it redeploys nothing.
@@ -109,7 +137,9 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
       build: specs.get(name),
       buildRecord: rec,
       buildAnalysis: analyses.get(name),
-      configHash: sha256(canonicalJson({ ...rest, image: ref, ...(manifestsHash ? { manifests: manifestsHash } : {}) })),
+      configHash: sha256(
+        canonicalJson({ ...rest, image: ref, ...(manifestsHash ? { manifests: manifestsHash } : {}) }),
+      ),
       optionsHash: sha256(canonicalJson(provider)),
     };
   });
@@ -118,7 +148,12 @@ export async function computeTargets(opts: { stack: string; config: StackConfig;
 // The bytes of a service's raw manifests (files, or every file under a folder) and the
 // images their pctl:// references resolve to: editing a manifest, or rebuilding an image
 // it names, redeploys the service.
-function hashManifests(entries: string[], configDir: string, service: string, resolve: (v: string, where: string) => string): string {
+function hashManifests(
+  entries: string[],
+  configDir: string,
+  service: string,
+  resolve: (v: string, where: string) => string,
+): string {
   const h = createHash('sha256');
   const files: string[] = [];
   const walk = (p: string) => {
@@ -131,7 +166,12 @@ function hashManifests(entries: string[], configDir: string, service: string, re
     try {
       walk(abs);
     } catch (e) {
-      throw new PctlError({ code: 'ManifestMissing', message: `services.${service}.manifests[${i}]: cannot read ${entry} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fault: 'user', hint: 'paths are relative to the stack file' });
+      throw new PctlError({
+        code: 'ManifestMissing',
+        message: `services.${service}.manifests[${i}]: cannot read ${entry} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        fault: 'user',
+        hint: 'paths are relative to the stack file',
+      });
     }
   });
   for (const f of files) {
@@ -154,5 +194,8 @@ function hashManifests(entries: string[], configDir: string, service: string, re
 function withoutBuildSecretValues(service: ServiceConfig): ServiceConfig {
   const secrets = service.build?.secrets;
   if (!secrets) return service;
-  return { ...service, build: { ...service.build, secrets: Object.fromEntries(Object.keys(secrets).map((id) => [id, ''])) } };
+  return {
+    ...service,
+    build: { ...service.build, secrets: Object.fromEntries(Object.keys(secrets).map((id) => [id, ''])) },
+  };
 }

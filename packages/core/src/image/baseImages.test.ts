@@ -4,7 +4,8 @@ import { baseImages, DOCKER_HUB, imageRegistry } from './baseImages.js';
 
 describe('baseImages', () => {
   it('names the images of FROM lines, without stages of the file or scratch', () => {
-    const df = 'FROM golang:1.22 AS build\nRUN go build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\nFROM --platform=linux/amd64 ghcr.io/acme/base:1\n';
+    const df =
+      'FROM golang:1.22 AS build\nRUN go build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\nFROM --platform=linux/amd64 ghcr.io/acme/base:1\n';
     expect(baseImages(df, {})).toEqual({ images: ['golang:1.22', 'ghcr.io/acme/base:1'], unknown: false });
   });
 

@@ -47,6 +47,7 @@ export function imageRegistry(ref: string): string {
   const slash = ref.indexOf('/');
   const first = slash < 0 ? '' : ref.slice(0, slash);
   const isHost = first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
-  if (!isHost || first === 'docker.io' || first === 'index.docker.io' || first === 'registry-1.docker.io') return DOCKER_HUB;
+  if (!isHost || first === 'docker.io' || first === 'index.docker.io' || first === 'registry-1.docker.io')
+    return DOCKER_HUB;
   return first;
 }

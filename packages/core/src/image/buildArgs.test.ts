@@ -14,7 +14,15 @@ describe('build args for the docker CLI', () => {
   });
 
   it('a name the CLI reads itself, or one no environment can hold, stays NAME=value', () => {
-    const { flags, env } = buildArgFlags({ DOCKER_HOST: 'tcp://elsewhere:2375', HTTP_PROXY: 'http://proxy:3128', no_proxy: 'local', HOME: '/x', 'my-arg': 'v', BUILDKIT_INLINE_CACHE: '1', '--push': '-q' });
+    const { flags, env } = buildArgFlags({
+      DOCKER_HOST: 'tcp://elsewhere:2375',
+      HTTP_PROXY: 'http://proxy:3128',
+      no_proxy: 'local',
+      HOME: '/x',
+      'my-arg': 'v',
+      BUILDKIT_INLINE_CACHE: '1',
+      '--push': '-q',
+    });
     expect(flags).toEqual([
       '--build-arg=--push=-q',
       '--build-arg=BUILDKIT_INLINE_CACHE=1',
@@ -32,9 +40,17 @@ describe('build args for the docker CLI', () => {
     const { flags, env } = buildArgFlags({ TOKEN: 'from-the-environment' });
     const dockerfile = 'FROM busybox:latest\nARG TOKEN\nRUN test "$TOKEN" = from-the-environment\n';
     try {
-      const r = await execa('docker', ['build', '--force-rm', '-t', ref, ...flags, '-'], { input: dockerfile, env: { ...env, DOCKER_CLI_HINTS: 'false' }, reject: false });
+      const r = await execa('docker', ['build', '--force-rm', '-t', ref, ...flags, '-'], {
+        input: dockerfile,
+        env: { ...env, DOCKER_CLI_HINTS: 'false' },
+        reject: false,
+      });
       expect(r.exitCode, r.stderr).toBe(0);
-      const wrong = await execa('docker', ['build', '--force-rm', ...flags, '-'], { input: dockerfile, env: { TOKEN: 'other' }, reject: false });
+      const wrong = await execa('docker', ['build', '--force-rm', ...flags, '-'], {
+        input: dockerfile,
+        env: { TOKEN: 'other' },
+        reject: false,
+      });
       expect(wrong.exitCode).not.toBe(0);
     } finally {
       await execa('docker', ['rmi', '-f', ref], { reject: false });

@@ -4,7 +4,8 @@
 // only by its owner. A name the CLI reads for itself (DOCKER_HOST, HOME, a proxy, ...)
 // would redirect the CLI if set there, so that one stays `NAME=value` on the command line.
 // Each is one argument, `--build-arg=...`: a name that starts with `-` stays the flag's value.
-const CLI_OWN = /^(DOCKER|BUILDX|BUILDKIT)_|^(HOME|PATH|TMPDIR|USER|SHELL|SSH_AUTH_SOCK)$|^(HTTPS?|FTP|NO|ALL)_PROXY$|^XDG_/i;
+const CLI_OWN =
+  /^(DOCKER|BUILDX|BUILDKIT)_|^(HOME|PATH|TMPDIR|USER|SHELL|SSH_AUTH_SOCK)$|^(HTTPS?|FTP|NO|ALL)_PROXY$|^XDG_/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function buildArgFlags(args: Record<string, string>): { flags: string[]; env: Record<string, string> } {

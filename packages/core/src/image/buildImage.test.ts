@@ -24,10 +24,19 @@ describe('buildImage', () => {
     mkdirSync(path.join(dir, 'src'));
     writeFileSync(path.join(dir, 'src/app.sh'), 'echo hi\n');
     writeFileSync(path.join(dir, 'huge.bin'), Buffer.alloc(30 * 1024 * 1024));
-    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox AS build\nCOPY src /app\nFROM busybox\nCOPY --from=build /app /app\n');
+    writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM busybox AS build\nCOPY src /app\nFROM busybox\nCOPY --from=build /app /app\n',
+    );
     const lines: string[] = [];
     const r = await buildImage({
-      spec: { service: 'api', contextDir: dir, dockerfilePath: path.join(dir, 'Dockerfile'), args: {}, builder: 'docker' },
+      spec: {
+        service: 'api',
+        contextDir: dir,
+        dockerfilePath: path.join(dir, 'Dockerfile'),
+        args: {},
+        builder: 'docker',
+      },
       ref,
       exec: createExec(),
       force: true,
@@ -35,11 +44,15 @@ describe('buildImage', () => {
       onLine: (l) => lines.push(l),
     });
     expect(r.context?.kind).toBe('inputs');
-    const history = (await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref])).stdout.split('\n');
+    const history = (await execa('docker', ['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref])).stdout.split(
+      '\n',
+    );
     const labelSteps = history.filter((l) => /LABEL/.test(l));
     expect(labelSteps).toHaveLength(1);
     expect(labelSteps[0]).toMatch(/managed-by=pctl.*pctl-stack=unit/);
-    const labels = JSON.parse((await execa('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', ref])).stdout) as Record<string, string>;
+    const labels = JSON.parse(
+      (await execa('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', ref])).stdout,
+    ) as Record<string, string>;
     expect(labels).toMatchObject({ 'managed-by': 'pctl', 'pctl-stack': 'unit' });
     // The 30 MB file the Dockerfile never reads was not sent.
     const sent = lines.find((l) => /Sending build context/.test(l));
@@ -55,9 +68,30 @@ describe('buildImage', () => {
     writeFileSync(path.join(ctx, 'x.tmp'), 'ignored');
     writeFileSync(path.join(ctx, '.dockerignore'), '*.tmp\n');
     writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY . /all\n');
-    const r = await buildImage({ spec: { service: 'api', contextDir: ctx, dockerfilePath: path.join(ctx, 'Dockerfile'), args: {}, builder: 'docker' }, ref: `${ref}-whole`, exec: createExec(), force: true, labels: { 'pctl-stack': 'unit' } });
+    const r = await buildImage({
+      spec: {
+        service: 'api',
+        contextDir: ctx,
+        dockerfilePath: path.join(ctx, 'Dockerfile'),
+        args: {},
+        builder: 'docker',
+      },
+      ref: `${ref}-whole`,
+      exec: createExec(),
+      force: true,
+      labels: { 'pctl-stack': 'unit' },
+    });
     expect(r.context?.kind).toBe('folder');
-    const ls = (await execa('docker', ['run', '--rm', `${ref}-whole`, 'sh', '-c', 'cd /all && ls -A && test -d logs && echo logs-is-a-folder'])).stdout.split('\n');
+    const ls = (
+      await execa('docker', [
+        'run',
+        '--rm',
+        `${ref}-whole`,
+        'sh',
+        '-c',
+        'cd /all && ls -A && test -d logs && echo logs-is-a-folder',
+      ])
+    ).stdout.split('\n');
     expect(ls).toContain('a.txt');
     expect(ls).toContain('Dockerfile');
     expect(ls).toContain('logs-is-a-folder');
@@ -65,15 +99,30 @@ describe('buildImage', () => {
     expect(ls.filter((f) => f.startsWith('.pctl-Dockerfile'))).toEqual([]);
   }, 120_000);
 
-  it('a failing step is BuildFailed naming the image, with the step\'s output as detail', async () => {
+  it("a failing step is BuildFailed naming the image, with the step's output as detail", async () => {
     const ctx = path.join(dir, 'fails');
     mkdirSync(ctx, { recursive: true });
     writeFileSync(path.join(ctx, 'run.sh'), 'echo "syntax error in main.c line 42" >&2\nexit 7\n');
     writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY run.sh /run.sh\nRUN sh /run.sh\n');
     const lines: string[] = [];
-    const spec = { service: 'api', contextDir: ctx, dockerfilePath: path.join(ctx, 'Dockerfile'), args: {}, builder: 'docker' as const };
-    const err = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true, onLine: (l) => lines.push(l) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'BuildFailed', message: `building ${ref}-fails failed: The command '/bin/sh -c sh /run.sh' returned a non-zero code: 7` });
+    const spec = {
+      service: 'api',
+      contextDir: ctx,
+      dockerfilePath: path.join(ctx, 'Dockerfile'),
+      args: {},
+      builder: 'docker' as const,
+    };
+    const err = await buildImage({
+      spec,
+      ref: `${ref}-fails`,
+      exec: createExec(),
+      force: true,
+      onLine: (l) => lines.push(l),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'BuildFailed',
+      message: `building ${ref}-fails failed: The command '/bin/sh -c sh /run.sh' returned a non-zero code: 7`,
+    });
     expect((err as { detail: string }).detail).toContain('syntax error in main.c line 42');
     // The engine colours a step's stderr: the lines come without the escape codes.
     expect(lines).toContain('syntax error in main.c line 42');
@@ -84,15 +133,33 @@ describe('buildImage', () => {
     const ctx = path.join(dir, 'refused');
     mkdirSync(ctx, { recursive: true });
     writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nNOTANINSTRUCTION x\n');
-    const spec = { service: 'api', contextDir: ctx, dockerfilePath: path.join(ctx, 'Dockerfile'), args: {}, builder: 'docker' as const };
-    const refused = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'BuildFailed', message: expect.stringMatching(/^building pctl-build-unit:\d+-fails failed: .*unknown instruction: NOTANINSTRUCTION/i) });
+    const spec = {
+      service: 'api',
+      contextDir: ctx,
+      dockerfilePath: path.join(ctx, 'Dockerfile'),
+      args: {},
+      builder: 'docker' as const,
+    };
+    const refused = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({
+      code: 'BuildFailed',
+      message: expect.stringMatching(
+        /^building pctl-build-unit:\d+-fails failed: .*unknown instruction: NOTANINSTRUCTION/i,
+      ),
+    });
     const saved = process.env.DOCKER_HOST;
     await closeEngines();
     process.env.DOCKER_HOST = 'unix:///tmp/pctl-no-engine-here.sock';
     try {
-      const down = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch((e: unknown) => e);
-      expect(down).toMatchObject({ code: 'DockerUnavailable', message: `building ${ref}-fails: no Docker engine answers at unix:///tmp/pctl-no-engine-here.sock` });
+      const down = await buildImage({ spec, ref: `${ref}-fails`, exec: createExec(), force: true }).catch(
+        (e: unknown) => e,
+      );
+      expect(down).toMatchObject({
+        code: 'DockerUnavailable',
+        message: `building ${ref}-fails: no Docker engine answers at unix:///tmp/pctl-no-engine-here.sock`,
+      });
     } finally {
       process.env.DOCKER_HOST = saved;
       await closeEngines();

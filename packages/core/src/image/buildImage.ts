@@ -29,14 +29,26 @@ export interface BuildImageOptions {
 }
 
 // Builds the image `ref` from its spec, unless it exists already (or `force`); says which context was sent.
-export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string; built: boolean; context?: ContextPlan }> {
+export async function buildImage(
+  opts: BuildImageOptions,
+): Promise<{ ref: string; built: boolean; context?: ContextPlan }> {
   const { spec, ref, exec } = opts;
   if (!opts.force && spec.builder !== 'custom' && (await imageExists(exec, ref))) return { ref, built: false };
   const onLine = opts.onLine ?? (() => undefined);
   const analyzed = opts.analyzed ?? (await analyzeBuild(spec));
   const plan = contextPlan(spec, analyzed);
   if (spec.builder === 'docker' || spec.builder === 'classic') {
-    await buildOnEngine({ spec, ref, exec, signal: opts.signal, labels: opts.labels ?? {}, plan, analyzed, onLine, onNotice: opts.onNotice });
+    await buildOnEngine({
+      spec,
+      ref,
+      exec,
+      signal: opts.signal,
+      labels: opts.labels ?? {},
+      plan,
+      analyzed,
+      onLine,
+      onNotice: opts.onNotice,
+    });
     return { ref, built: true, context: plan };
   }
   // Labels go in as one generated LABEL line, like the entrypoint override: in memory, the
@@ -47,7 +59,9 @@ export async function buildImage(opts: BuildImageOptions): Promise<{ ref: string
 }
 
 // `builder: buildx` (the docker CLI's plugin, the Dockerfile on stdin) or `builder: custom` (the user's command).
-async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: string; onLine: (line: string, kind?: BuildLineKind) => void }): Promise<void> {
+async function buildWithCommand(
+  opts: BuildImageOptions & { dockerfileText: string; onLine: (line: string, kind?: BuildLineKind) => void },
+): Promise<void> {
   const { spec, ref, exec } = opts;
   const tail: string[] = [];
   const onLine = (line: string) => {
@@ -60,8 +74,17 @@ async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: stri
   let input: string | undefined = opts.dockerfileText;
   let argEnv: Record<string, string> = {};
   if (spec.builder === 'custom') {
-    if (!spec.command?.length) throw new PctlError({ code: 'InvalidConfig', message: `build.builder custom needs build.command (an argument array)`, fault: 'user' });
-    const fill = (a: string) => a.replaceAll('{context}', spec.contextDir).replaceAll('{dockerfile}', spec.dockerfilePath).replaceAll('{image}', ref);
+    if (!spec.command?.length)
+      throw new PctlError({
+        code: 'InvalidConfig',
+        message: `build.builder custom needs build.command (an argument array)`,
+        fault: 'user',
+      });
+    const fill = (a: string) =>
+      a
+        .replaceAll('{context}', spec.contextDir)
+        .replaceAll('{dockerfile}', spec.dockerfilePath)
+        .replaceAll('{image}', ref);
     [file, ...args] = spec.command.map(fill) as [string, ...string[]];
     input = undefined;
   } else {
@@ -79,8 +102,18 @@ async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: stri
       reject: false,
       env: { ...argEnv, DOCKER_CLI_HINTS: 'false' },
     });
-    if (r.exitCode !== 0 && spec.builder === 'buildx' && (await exec('docker', ['buildx', 'version'], { reject: false })).exitCode !== 0) {
-      throw new PctlError({ code: 'BuildxMissing', exitCode: 1, message: `building ${ref}: builder buildx is set but the docker buildx plugin is not installed`, fault: 'environment', hint: 'install it (Debian: apt-get install docker-buildx), or use builder: docker' });
+    if (
+      r.exitCode !== 0 &&
+      spec.builder === 'buildx' &&
+      (await exec('docker', ['buildx', 'version'], { reject: false })).exitCode !== 0
+    ) {
+      throw new PctlError({
+        code: 'BuildxMissing',
+        exitCode: 1,
+        message: `building ${ref}: builder buildx is set but the docker buildx plugin is not installed`,
+        fault: 'environment',
+        hint: 'install it (Debian: apt-get install docker-buildx), or use builder: docker',
+      });
     }
     if (r.exitCode !== 0) {
       throw new PctlError({
@@ -93,7 +126,10 @@ async function buildWithCommand(opts: BuildImageOptions & { dockerfileText: stri
     }
   } catch (e) {
     if (isPctlError(e) && e.code === 'BuildFailed') {
-      const d = dockerError(new PctlError({ code: 'CommandFailed', message: e.message, detail: e.detail }), `building ${ref}`);
+      const d = dockerError(
+        new PctlError({ code: 'CommandFailed', message: e.message, detail: e.detail }),
+        `building ${ref}`,
+      );
       throw d.code === 'DockerUnavailable' ? d : e;
     }
     throw dockerError(e, `building ${ref}`);

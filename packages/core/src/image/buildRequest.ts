@@ -41,7 +41,9 @@ export function humanSize(bytes: number): string {
 }
 
 // The context entries and folders of the tar stream: the files the build reads, or the whole folder.
-export async function contextEntries(o: Pick<EngineBuildOptions, 'spec' | 'plan' | 'analyzed'>): Promise<{ entries: ContextEntry[]; folders: string[] }> {
+export async function contextEntries(
+  o: Pick<EngineBuildOptions, 'spec' | 'plan' | 'analyzed'>,
+): Promise<{ entries: ContextEntry[]; folders: string[] }> {
   const whole = o.plan.kind === 'folder';
   const entries = o.plan.kind === 'inputs' ? o.plan.entries : o.analyzed.context;
   const folders = whole ? await walkContextFolders(o.spec, await ignorePatterns(o.spec)) : [];
@@ -49,7 +51,11 @@ export async function contextEntries(o: Pick<EngineBuildOptions, 'spec' | 'plan'
 }
 
 // The tar stream of the context, counting its bytes; `failed()` is the tar's own error, if any.
-export function contextBody(spec: BuildSpec, content: { entries: ContextEntry[]; folders: string[]; extra: InMemoryFile[] }, onEnd: (bytes: number) => void) {
+export function contextBody(
+  spec: BuildSpec,
+  content: { entries: ContextEntry[]; folders: string[]; extra: InMemoryFile[] },
+  onEnd: (bytes: number) => void,
+) {
   let sent = 0;
   let tarError: unknown;
   const body = new Transform({
@@ -77,6 +83,11 @@ export async function registryConfig(o: Pick<EngineBuildOptions, 'exec' | 'signa
     if (!(await imageExists({ exec: o.exec, signal: o.signal }, image).catch(() => false))) missing.push(image);
   }
   if (!missing.length && !bases.unknown) return undefined;
-  const config = await registryConfigFor({ exec: o.exec, registries: [...new Set(missing.map(imageRegistry))], all: bases.unknown, signal: o.signal });
+  const config = await registryConfigFor({
+    exec: o.exec,
+    registries: [...new Set(missing.map(imageRegistry))],
+    all: bases.unknown,
+    signal: o.signal,
+  });
   return Object.keys(config).length ? config : undefined;
 }

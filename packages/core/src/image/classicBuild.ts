@@ -12,7 +12,11 @@ import { EngineProgressError, engineError, engineStatusCode, followProgress, typ
 import { readRegularFile } from './regularFile.js';
 
 // Builds o.ref with the classic builder; a failed step is BuildFailed with the step's output as detail.
-export async function buildClassic(o: EngineBuildOptions, engine: Engine, registryconfig: object | undefined): Promise<void> {
+export async function buildClassic(
+  o: EngineBuildOptions,
+  engine: Engine,
+  registryconfig: object | undefined,
+): Promise<void> {
   const { spec, ref } = o;
   // Labels go in as one generated LABEL line (one step, one commit), like the entrypoint
   // override: in memory, the user's file is never rewritten.
@@ -21,7 +25,9 @@ export async function buildClassic(o: EngineBuildOptions, engine: Engine, regist
   const { entries: all, folders } = await contextEntries(o);
   const ignore = all.find((e) => e.rel === '.dockerignore');
   const entries = all.filter((e) => e !== ignore);
-  const ignoreText = ignore ? (await readRegularFile(ignore.abs, { service: spec.service, role: '.dockerignore' })).toString('utf8') : '.dockerignore';
+  const ignoreText = ignore
+    ? (await readRegularFile(ignore.abs, { service: spec.service, role: '.dockerignore' })).toString('utf8')
+    : '.dockerignore';
   const extra = [
     { rel: dockerfileName, body: dockerfileText },
     { rel: '.dockerignore', body: `${ignoreText}\n${dockerfileName}\n` },
@@ -35,10 +41,18 @@ export async function buildClassic(o: EngineBuildOptions, engine: Engine, regist
     if (tail.length > 40) tail.shift();
     o.onLine(line);
   };
-  const { body, failed: tarError } = contextBody(spec, { entries, folders, extra }, (sent) => onLine(`Sending build context to Docker daemon  ${humanSize(sent)}`));
+  const { body, failed: tarError } = contextBody(spec, { entries, folders, extra }, (sent) =>
+    onLine(`Sending build context to Docker daemon  ${humanSize(sent)}`),
+  );
   const request = `POST /build to ${engine.where} (classic builder, dockerfile ${dockerfileName}${spec.target ? `, target ${spec.target}` : ''})`;
   const failed = (why: string) =>
-    new PctlError({ code: 'BuildFailed', exitCode: 1, message: `building ${ref} failed: ${why}`, fault: 'user', detail: `${request}\n${lastLines(tail.join('\n'), 20)}` });
+    new PctlError({
+      code: 'BuildFailed',
+      exitCode: 1,
+      message: `building ${ref} failed: ${why}`,
+      fault: 'user',
+      detail: `${request}\n${lastLines(tail.join('\n'), 20)}`,
+    });
   let messages: object[];
   try {
     const stream = await engine.api.buildImage(body, {
@@ -60,13 +74,21 @@ export async function buildClassic(o: EngineBuildOptions, engine: Engine, regist
     // A request that failed before reading the whole context leaves no file open behind it.
     body.destroy();
     if (unreadable) throw isPctlError(unreadable) ? unreadable : engineError(unreadable, `building ${ref}`, engine);
-    if (o.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: `interrupted: building ${ref}`, fault: 'user', exitCode: 130 });
+    if (o.signal?.aborted)
+      throw new PctlError({
+        code: 'Interrupted',
+        message: `interrupted: building ${ref}`,
+        fault: 'user',
+        exitCode: 130,
+      });
     if (isPctlError(e)) throw e;
     // The builder's own failure (a step, a parse error, a pull refused) is the build's; anything else is the connection's.
-    if (!(e instanceof EngineProgressError) && engineStatusCode(e) === undefined) throw engineError(e, `building ${ref}`, engine);
+    if (!(e instanceof EngineProgressError) && engineStatusCode(e) === undefined)
+      throw engineError(e, `building ${ref}`, engine);
     const why = engineMessage(e);
     if (why && tail.at(-1) !== why) onLine(why);
     throw failed(errorLine(why) || 'the engine gave no reason');
   }
-  if (!messages.some((m) => (m as { aux?: { ID?: string } }).aux?.ID)) throw failed('the engine ended the build without making an image');
+  if (!messages.some((m) => (m as { aux?: { ID?: string } }).aux?.ID))
+    throw failed('the engine ended the build without making an image');
 }

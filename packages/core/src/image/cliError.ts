@@ -5,7 +5,9 @@ import { PctlError, isPctlError } from '../errors.js';
 // Whether a docker command failed because no engine answers (and not because the thing
 // it looked for is missing: "connect: no such file or directory" is not "No such image").
 export function engineUnreachable(text: string): boolean {
-  return /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connect: no such file|connection refused|dial unix/i.test(text);
+  return /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|connect: no such file|connection refused|dial unix/i.test(
+    text,
+  );
 }
 
 // Turns "cannot connect" failures into one clear line naming DOCKER_HOST and the fix.
@@ -13,7 +15,12 @@ export function dockerError(e: unknown, what: string): PctlError {
   const err = isPctlError(e) ? e : new PctlError({ code: 'CommandFailed', message: String(e), fault: 'environment' });
   const text = `${err.message}\n${err.detail ?? ''}`;
   if (err.code === 'CommandNotFound') {
-    return new PctlError({ code: 'DockerNotFound', message: `${what}: the docker command is not installed`, fault: 'environment', hint: 'install Docker (Debian: apt-get install docker.io), or run scripts/ensure-docker.sh' });
+    return new PctlError({
+      code: 'DockerNotFound',
+      message: `${what}: the docker command is not installed`,
+      fault: 'environment',
+      hint: 'install Docker (Debian: apt-get install docker.io), or run scripts/ensure-docker.sh',
+    });
   }
   if (engineUnreachable(text)) {
     return new PctlError({

@@ -8,7 +8,10 @@ import type { BuildSpec } from './spec.js';
 
 // The `.dockerignore` that applies: `<Dockerfile>.dockerignore` beside the Dockerfile wins
 // over the context's `.dockerignore`. Undefined when there is none.
-export async function ignoreFile(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<{ file: string; text: string } | undefined> {
+export async function ignoreFile(
+  spec: BuildSpec,
+  bfs: BuildFs = nodeBuildFs,
+): Promise<{ file: string; text: string } | undefined> {
   for (const file of [`${spec.dockerfilePath}.dockerignore`, path.join(spec.contextDir, '.dockerignore')]) {
     try {
       const text = (await bfs.readRegular(file, { service: spec.service, role: '.dockerignore' })).toString('utf8');
@@ -36,7 +39,11 @@ export interface ContextEntry {
 
 // Walks the context like the docker CLI: excluded folders are skipped unless an exception
 // pattern names something inside them.
-export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs, given?: IgnorePattern[]): Promise<ContextEntry[]> {
+export async function walkContext(
+  spec: BuildSpec,
+  bfs: BuildFs = nodeBuildFs,
+  given?: IgnorePattern[],
+): Promise<ContextEntry[]> {
   const patterns = given ?? (await ignorePatterns(spec, bfs));
   const out: ContextEntry[] = [];
   const walk = async (dirAbs: string, dirRel: string) => {
@@ -67,7 +74,11 @@ export async function walkContext(spec: BuildSpec, bfs: BuildFs = nodeBuildFs, g
 
 // The folders of the context the docker CLI sends as entries of their own (those not
 // excluded: an empty one reaches the image through `COPY .`), sorted. pctl's `.pctl/` is left out.
-export async function walkContextFolders(spec: BuildSpec, patterns: IgnorePattern[], bfs: BuildFs = nodeBuildFs): Promise<string[]> {
+export async function walkContextFolders(
+  spec: BuildSpec,
+  patterns: IgnorePattern[],
+  bfs: BuildFs = nodeBuildFs,
+): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dirAbs: string, dirRel: string) => {
     const entries = await bfs.readdir(dirAbs).catch(() => []);

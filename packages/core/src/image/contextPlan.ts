@@ -12,9 +12,13 @@ export type ContextPlan =
 // Decides what context a build sends, with the sentence `pctl build --explain` prints.
 export function contextPlan(spec: BuildSpec, analyzed: AnalyzedBuild): ContextPlan {
   const { selection, context } = analyzed;
-  const folder = (why: string): ContextPlan => ({ kind: 'folder', describe: `the whole context folder ${spec.contextDir} (${context.length} files after .dockerignore): ${why}` });
+  const folder = (why: string): ContextPlan => ({
+    kind: 'folder',
+    describe: `the whole context folder ${spec.contextDir} (${context.length} files after .dockerignore): ${why}`,
+  });
   if (spec.builder === 'custom') return folder('builder custom sends what its command sends');
-  if (selection.wholeContext.length) return folder(`what the Dockerfile reads cannot be known exactly: ${selection.wholeContext[0]}`);
+  if (selection.wholeContext.length)
+    return folder(`what the Dockerfile reads cannot be known exactly: ${selection.wholeContext[0]}`);
   if (spec.builder === 'buildx') return folder('BuildKit itself transfers only the files the Dockerfile reads');
   if (selection.copiesEverything) return folder('the Dockerfile copies all of it');
   const entries = [...selection.entries];
@@ -24,5 +28,9 @@ export function contextPlan(spec: BuildSpec, analyzed: AnalyzedBuild): ContextPl
   const ignore = analyzed.ignoreFile === rootIgnore ? context.find((e) => e.rel === '.dockerignore') : undefined;
   if (ignore && !entries.includes(ignore)) entries.push(ignore);
   const n = selection.entries.length;
-  return { kind: 'inputs', entries, describe: `only the ${n} file${n === 1 ? '' : 's'} the Dockerfile reads${ignore ? ', the .dockerignore' : ''} and the Dockerfile, as a tar stream (of ${context.length} in ${path.relative(process.cwd(), spec.contextDir) || '.'})` };
+  return {
+    kind: 'inputs',
+    entries,
+    describe: `only the ${n} file${n === 1 ? '' : 's'} the Dockerfile reads${ignore ? ', the .dockerignore' : ''} and the Dockerfile, as a tar stream (of ${context.length} in ${path.relative(process.cwd(), spec.contextDir) || '.'})`,
+  };
 }

@@ -27,7 +27,14 @@ function paxRecord(key: string, value: string): string {
   return `${len}${body}`;
 }
 
-function header(opts: { name: string; mode: number; size: number; mtime: number; type: string; linkname?: string }): Buffer {
+function header(opts: {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  type: string;
+  linkname?: string;
+}): Buffer {
   const h = Buffer.alloc(BLOCK);
   h.write(opts.name, 0, 100, 'utf8');
   h.write(octal(opts.mode & 0o7777, 8), 100, 'ascii');
@@ -46,13 +53,26 @@ function header(opts: { name: string; mode: number; size: number; mtime: number;
 }
 
 // Header blocks for one entry: a PAX header first when a name does not fit ustar.
-function headers(opts: { name: string; mode: number; size: number; mtime: number; type: string; linkname?: string }): Buffer[] {
-  const long = Buffer.byteLength(opts.name) > 100 || (opts.linkname !== undefined && Buffer.byteLength(opts.linkname) > 100);
+function headers(opts: {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  type: string;
+  linkname?: string;
+}): Buffer[] {
+  const long =
+    Buffer.byteLength(opts.name) > 100 || (opts.linkname !== undefined && Buffer.byteLength(opts.linkname) > 100);
   if (!long) return [header(opts)];
   let pax = paxRecord('path', opts.name);
   if (opts.linkname !== undefined) pax += paxRecord('linkpath', opts.linkname);
   const body = Buffer.from(pax, 'utf8');
-  return [header({ name: 'PaxHeader', mode: 0o644, size: body.length, mtime: opts.mtime, type: 'x' }), body, pad(body.length), header({ ...opts, name: opts.name.slice(0, 100), linkname: opts.linkname?.slice(0, 100) })];
+  return [
+    header({ name: 'PaxHeader', mode: 0o644, size: body.length, mtime: opts.mtime, type: 'x' }),
+    body,
+    pad(body.length),
+    header({ ...opts, name: opts.name.slice(0, 100), linkname: opts.linkname?.slice(0, 100) }),
+  ];
 }
 
 const pad = (size: number) => Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
@@ -82,7 +102,13 @@ async function* fileBytes(abs: string, size: number, service?: string): AsyncGen
 
 // The tar stream of the given context entries (with their parent folders), folders of
 // the context to send even when empty, and extra files.
-export function contextTar(opts: { contextDir: string; entries: ContextEntry[]; extra: InMemoryFile[]; folders?: string[]; service?: string }): Readable {
+export function contextTar(opts: {
+  contextDir: string;
+  entries: ContextEntry[];
+  extra: InMemoryFile[];
+  folders?: string[];
+  service?: string;
+}): Readable {
   async function* generate(): AsyncGenerator<Buffer> {
     const dirs = new Set<string>(opts.folders ?? []);
     for (const e of [...opts.entries.map((x) => x.rel), ...opts.extra.map((x) => x.rel)]) {
@@ -91,7 +117,13 @@ export function contextTar(opts: { contextDir: string; entries: ContextEntry[]; 
     }
     for (const d of [...dirs].sort()) {
       const st = await fs.stat(path.join(opts.contextDir, d)).catch(() => undefined);
-      yield* headers({ name: `${d}/`, mode: st?.mode ?? 0o755, size: 0, mtime: (st?.mtimeMs ?? Date.now()) / 1000, type: '5' });
+      yield* headers({
+        name: `${d}/`,
+        mode: st?.mode ?? 0o755,
+        size: 0,
+        mtime: (st?.mtimeMs ?? Date.now()) / 1000,
+        type: '5',
+      });
     }
     for (const e of opts.entries) {
       let st: Stats;

@@ -25,7 +25,9 @@ export function parseCopies(dockerfile: string, args: Record<string, string> = {
 
 // The context files a Dockerfile copies (paths only, no symlink resolution); everything for `COPY .`.
 export function copiedFiles(dockerfile: string, contextFiles: string[], args: Record<string, string> = {}): string[] {
-  const sources = parseCopies(dockerfile, args).flatMap((c) => c.sources).map(contextRelative);
+  const sources = parseCopies(dockerfile, args)
+    .flatMap((c) => c.sources)
+    .map(contextRelative);
   if (sources.includes('.')) return contextFiles;
   const globs = sources.map((s) => compileGlob(s, 'filepath'));
   return contextFiles.filter((f) => {
@@ -49,7 +51,11 @@ export function syncPairs(dockerfile: string): { source: string; dest: string }[
 export function appendToStage(dockerfile: string, lines: string[], target?: string): string {
   if (!lines.length) return dockerfile;
   const stages = parseDockerfile(dockerfile).instructions.filter((i) => i.keyword === 'FROM');
-  const idx = target ? stages.findIndex((s) => /\bAS\s+(\S+)\s*$/i.exec(splitFlags(s.args).rest)?.[1]?.toLowerCase() === target.toLowerCase()) : -1;
+  const idx = target
+    ? stages.findIndex(
+        (s) => /\bAS\s+(\S+)\s*$/i.exec(splitFlags(s.args).rest)?.[1]?.toLowerCase() === target.toLowerCase(),
+      )
+    : -1;
   const next = idx >= 0 ? stages[idx + 1] : undefined;
   if (!next) return `${dockerfile.replace(/\s*$/, '')}\n${lines.join('\n')}\n`;
   const physical = dockerfile.split('\n');

@@ -45,7 +45,18 @@ interface Stage {
 }
 
 // BuildKit fills these in itself (from the platform) when a stage declares them.
-const AUTOMATIC_ARGS = new Set(['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'TARGETSTAGE', 'BUILDKIT_SYNTAX']);
+const AUTOMATIC_ARGS = new Set([
+  'TARGETPLATFORM',
+  'TARGETOS',
+  'TARGETARCH',
+  'TARGETVARIANT',
+  'BUILDPLATFORM',
+  'BUILDOS',
+  'BUILDARCH',
+  'BUILDVARIANT',
+  'TARGETSTAGE',
+  'BUILDKIT_SYNTAX',
+]);
 
 const URL_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 const OFFICIAL_SYNTAX = /^(docker\.io\/)?docker\/dockerfile(-upstream)?(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$/;
@@ -67,9 +78,13 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   const parsed = parseDockerfile(text);
   const unknown = parsed.doubts.map((d) => `Dockerfile:${d.line}: ${d.why}`);
   const esc = parsed.escape;
-  if (parsed.directives.escape !== undefined) unknown.push(`Dockerfile:1: the parser directive "# escape=${parsed.directives.escape}" (pctl reads only the default escape)`);
+  if (parsed.directives.escape !== undefined)
+    unknown.push(
+      `Dockerfile:1: the parser directive "# escape=${parsed.directives.escape}" (pctl reads only the default escape)`,
+    );
   const syntax = parsed.directives.syntax;
-  if (syntax !== undefined && !OFFICIAL_SYNTAX.test(syntax)) unknown.push(`Dockerfile:1: "# syntax=${syntax}" names a frontend pctl cannot read for`);
+  if (syntax !== undefined && !OFFICIAL_SYNTAX.test(syntax))
+    unknown.push(`Dockerfile:1: "# syntax=${syntax}" names a frontend pctl cannot read for`);
   const copies: CopySource[] = [];
   const mounts: MountSource[] = [];
   const secrets: DockerfileInputs['secrets'] = [];
@@ -77,17 +92,22 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   const stages: Stage[] = [];
   let stage: Stage | undefined;
 
-  const lookupIn = (s: Stage | undefined): VariableLookup => (name) => {
-    if (!s) return globalArgs.has(name) ? globalArgs.get(name) : undefined;
-    if (s.env.has(name)) return s.env.get(name);
-    // An image's ENV wins over ARG, and pctl does not read the image.
-    if (s.opaqueBase) return UNKNOWN_VALUE;
-    return s.args.get(name);
-  };
+  const lookupIn =
+    (s: Stage | undefined): VariableLookup =>
+    (name) => {
+      if (!s) return globalArgs.has(name) ? globalArgs.get(name) : undefined;
+      if (s.env.has(name)) return s.env.get(name);
+      // An image's ENV wins over ARG, and pctl does not read the image.
+      if (s.opaqueBase) return UNKNOWN_VALUE;
+      return s.args.get(name);
+    };
   const expand = (word: string, ins: Instruction, what: string): string | undefined => {
     const r = expandWord(word, lookupIn(stage), esc);
     if ('value' in r) return r.value;
-    const base = stage?.opaqueBase && /is not known before/.test(r.unknown) ? ` (it may come from the ENV of ${stage.opaqueBase})` : '';
+    const base =
+      stage?.opaqueBase && /is not known before/.test(r.unknown)
+        ? ` (it may come from the ENV of ${stage.opaqueBase})`
+        : '';
     unknown.push(`Dockerfile:${ins.line}: ${what} ${JSON.stringify(word)}: ${r.unknown}${base}`);
     return undefined;
   };
@@ -122,7 +142,8 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
         const words = rest.split(/\s+/);
         stage = undefined;
         const image = expand(words[0] ?? '', ins, 'FROM');
-        const parent = image === undefined ? undefined : stages.find((s) => s.name !== undefined && s.name === image.toLowerCase());
+        const parent =
+          image === undefined ? undefined : stages.find((s) => s.name !== undefined && s.name === image.toLowerCase());
         const next: Stage = { env: new Map(parent?.env ?? []), args: new Map() };
         // A stage of this file passes its ENV on; `scratch` has none; any other image may have some.
         if (parent) next.opaqueBase = parent.opaqueBase;
@@ -138,7 +159,9 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
       case 'RUN': {
         for (const f of splitFlags(ins.args).flags) {
           if (f.name !== 'mount') continue;
-          const opts = Object.fromEntries((f.value ?? '').split(',').map((kv) => [kv.split('=')[0]!.toLowerCase(), kv.split('=').slice(1).join('=')]));
+          const opts = Object.fromEntries(
+            (f.value ?? '').split(',').map((kv) => [kv.split('=')[0]!.toLowerCase(), kv.split('=').slice(1).join('=')]),
+          );
           if (opts.type === 'secret') {
             // BuildKit's default id is the target's file name.
             const id = opts.id || (opts.target ?? opts.dst ?? opts.destination ?? '').split('/').filter(Boolean).pop();
@@ -148,7 +171,8 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
           if ((opts.type ?? 'bind') !== 'bind' || opts.from) continue;
           // The context (or a path in it) mounted into the step: read like a COPY source.
           const source = opts.source ?? opts.src ?? '.';
-          if (/[$"'\\]/.test(source)) unknown.push(`${where}: RUN --mount=type=bind,source=${source} (pctl does not expand mount options)`);
+          if (/[$"'\\]/.test(source))
+            unknown.push(`${where}: RUN --mount=type=bind,source=${source} (pctl does not expand mount options)`);
           else mounts.push({ source, line: ins.line, keyword: 'RUN --mount' });
         }
         break;

@@ -9,12 +9,29 @@ import { listContextFiles } from './context.js';
 import { parseDockerignore, isExcluded, cleanPath } from './dockerignore.js';
 
 const TREE = [
-  'a.txt', 'b.log', 'c.md', '.hidden', 'x1.txt', 'x2.txt', 'xa.txt', 'x!.txt',
-  'src/app.js', 'src/app.test.js', 'src/lib/util.js', 'src/lib/util.log',
-  'docs/readme.md', 'docs/img/logo.png', 'docs/img/shot.jpg',
-  'build/out.js', 'build/keep.txt',
-  'node_modules/x/index.js', 'node_modules/x/package.json',
-  'logs/2024/a.log', 'logs/keep.log', 'deep/a/b/c/keep.log', 'deep/a/b/c/drop.txt',
+  'a.txt',
+  'b.log',
+  'c.md',
+  '.hidden',
+  'x1.txt',
+  'x2.txt',
+  'xa.txt',
+  'x!.txt',
+  'src/app.js',
+  'src/app.test.js',
+  'src/lib/util.js',
+  'src/lib/util.log',
+  'docs/readme.md',
+  'docs/img/logo.png',
+  'docs/img/shot.jpg',
+  'build/out.js',
+  'build/keep.txt',
+  'node_modules/x/index.js',
+  'node_modules/x/package.json',
+  'logs/2024/a.log',
+  'logs/keep.log',
+  'deep/a/b/c/keep.log',
+  'deep/a/b/c/drop.txt',
 ];
 
 const CASES: string[] = [
@@ -57,7 +74,10 @@ const CASES: string[] = [
 let root: string;
 beforeAll(async () => {
   const r = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
-  if (r.exitCode !== 0) throw new Error(`no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'default'}): run \`source scripts/ensure-docker.sh\``);
+  if (r.exitCode !== 0)
+    throw new Error(
+      `no Docker engine answers (DOCKER_HOST=${process.env.DOCKER_HOST ?? 'default'}): run \`source scripts/ensure-docker.sh\``,
+    );
   root = mkdtempSync(path.join(os.tmpdir(), 'pctl-ignore-'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -82,12 +102,14 @@ async function dockerList(ctx: string, tag: string): Promise<string[]> {
 
 async function mapLimit<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
 }
 
 describe('.dockerignore: pctl lists exactly what Docker copies', () => {
@@ -102,10 +124,17 @@ describe('.dockerignore: pctl lists exactly what Docker copies', () => {
       symlinkSync('a.txt', path.join(ctx, 'link-to-a'));
       writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY . /ctx\n');
       writeFileSync(path.join(ctx, '.dockerignore'), patterns);
-      const ours = await listContextFiles({ contextDir: ctx, dockerfilePath: path.join(ctx, 'Dockerfile'), args: {}, builder: 'docker' });
+      const ours = await listContextFiles({
+        contextDir: ctx,
+        dockerfilePath: path.join(ctx, 'Dockerfile'),
+        args: {},
+        builder: 'docker',
+      });
       const theirs = await dockerList(ctx, `pctl-ignore-test:${i}`);
       if (JSON.stringify(ours) !== JSON.stringify(theirs)) {
-        mismatches.push(`case ${i} ${JSON.stringify(patterns)}:\n  pctl:   ${ours.join(' ')}\n  docker: ${theirs.join(' ')}`);
+        mismatches.push(
+          `case ${i} ${JSON.stringify(patterns)}:\n  pctl:   ${ours.join(' ')}\n  docker: ${theirs.join(' ')}`,
+        );
       }
     });
     expect(mismatches.join('\n')).toBe('');

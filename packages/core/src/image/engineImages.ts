@@ -5,7 +5,8 @@ import { PctlError } from '../errors.js';
 import { engineError, engineFor, engineStatusCode, type EngineContext, type SshTarget } from '../dockerApi/index.js';
 
 // A Docker image reference (name[:tag][@digest]) or an image id: only these go into an API path.
-const REFERENCE = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
+const REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
 const IMAGE_ID = /^(?:sha256:)?[0-9a-f]{12,64}$/;
 
 // True for a string the engine can take as an image name or id (never a path trick or a query).
@@ -39,7 +40,11 @@ export async function imageExists(exec: Exec | EngineContext, ref: string, targe
 }
 
 // Which of these image refs the engine has as tags (one inspect each, all at once).
-export async function existingImages(exec: Exec | EngineContext, refs: string[], target?: SshTarget): Promise<Set<string>> {
+export async function existingImages(
+  exec: Exec | EngineContext,
+  refs: string[],
+  target?: SshTarget,
+): Promise<Set<string>> {
   const valid = [...new Set(refs)].filter(isImageReference);
   if (!valid.length) return new Set();
   const engine = await engineFor(callContext(exec), target);
@@ -66,7 +71,12 @@ export interface RemoveImageResult {
 
 // True when the image `ref` names carries the labels pctl builds into a stack's images (the
 // ownership rule: a state entry's `builtByPctl` is no proof). False when it is missing or unreadable.
-export async function builtForStack(ctx: EngineContext, ref: string, stack: string, target?: SshTarget): Promise<boolean> {
+export async function builtForStack(
+  ctx: EngineContext,
+  ref: string,
+  stack: string,
+  target?: SshTarget,
+): Promise<boolean> {
   if (!isImageReference(ref)) return false;
   try {
     const engine = await engineFor(ctx, target);
@@ -101,7 +111,13 @@ function splitTag(ref: string): { repo: string; tag: string } {
 
 // Tags an image with another name (`docker tag`); DockerTagFailed when the engine refuses.
 export async function tagImage(ctx: EngineContext, from: string, to: string, target?: SshTarget): Promise<void> {
-  const refuse = (why: string) => new PctlError({ code: 'DockerTagFailed', message: `tagging ${from} as ${to}: ${why}`, fault: 'environment', exitCode: 1 });
+  const refuse = (why: string) =>
+    new PctlError({
+      code: 'DockerTagFailed',
+      message: `tagging ${from} as ${to}: ${why}`,
+      fault: 'environment',
+      exitCode: 1,
+    });
   if (!isImageReference(from)) throw refuse(`${from} is not an image reference`);
   if (!isImageReference(to) || to.includes('@')) throw refuse(`${to} is not an image name with a tag`);
   const engine = await engineFor(ctx, target);
@@ -123,7 +139,11 @@ export interface LocalImage {
 }
 
 // An image's inspect data on the local engine (or the ssh target's); undefined when it has none.
-export async function inspectImage(ctx: EngineContext, ref: string, target?: SshTarget): Promise<LocalImage | undefined> {
+export async function inspectImage(
+  ctx: EngineContext,
+  ref: string,
+  target?: SshTarget,
+): Promise<LocalImage | undefined> {
   if (!isImageReference(ref)) return undefined;
   const engine = await engineFor(ctx, target);
   try {

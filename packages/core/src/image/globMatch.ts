@@ -108,7 +108,11 @@ export interface MatchCounter {
 // Matches `path` against the glob; with `orParent`, also true when a parent folder of the
 // path matches (what `.dockerignore` wants: an ignored folder ignores what is in it).
 // States 0..n are "before token i"; n + 1 + i is "inside the folders group of token i".
-export function matchGlob(glob: CompiledGlob, path: string, opts: { orParent?: boolean; counter?: MatchCounter } = {}): boolean {
+export function matchGlob(
+  glob: CompiledGlob,
+  path: string,
+  opts: { orParent?: boolean; counter?: MatchCounter } = {},
+): boolean {
   if (glob.error) return false;
   const t = glob.tokens;
   const n = t.length;
@@ -160,19 +164,34 @@ export function matchGlob(glob: CompiledGlob, path: string, opts: { orParent?: b
       const tok = t[s]!;
       switch (tok.kind) {
         case 'char':
-          if (tok.c === c) { add(next, s + 1); any = true; }
+          if (tok.c === c) {
+            add(next, s + 1);
+            any = true;
+          }
           break;
         case 'one':
-          if (c !== '/') { add(next, s + 1); any = true; }
+          if (c !== '/') {
+            add(next, s + 1);
+            any = true;
+          }
           break;
         case 'class':
-          if (tok.test(c)) { add(next, s + 1); any = true; }
+          if (tok.test(c)) {
+            add(next, s + 1);
+            any = true;
+          }
           break;
         case 'star':
-          if (c !== '/') { add(next, s); any = true; }
+          if (c !== '/') {
+            add(next, s);
+            any = true;
+          }
           break;
         case 'rest':
-          if (c !== '\n') { add(next, s); any = true; }
+          if (c !== '\n') {
+            add(next, s);
+            any = true;
+          }
           break;
         case 'folders':
         case 'start':

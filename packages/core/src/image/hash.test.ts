@@ -18,7 +18,13 @@ function write(files: Record<string, string>) {
     writeFileSync(path.join(dir, rel), body);
   }
 }
-const spec = (dockerfile: string, extra: Partial<BuildSpec> = {}): BuildSpec => ({ contextDir: dir, dockerfilePath: path.join(dir, dockerfile), args: {}, builder: 'docker', ...extra });
+const spec = (dockerfile: string, extra: Partial<BuildSpec> = {}): BuildSpec => ({
+  contextDir: dir,
+  dockerfilePath: path.join(dir, dockerfile),
+  args: {},
+  builder: 'docker',
+  ...extra,
+});
 
 describe('Dockerfile COPY/ADD sources', () => {
   it('finds sources across flags, JSON form, continuations; skips --from, URLs and heredocs', () => {
@@ -48,13 +54,20 @@ describe('Dockerfile COPY/ADD sources', () => {
   });
 
   it('applies an entrypoint override in memory', () => {
-    expect(withEntrypoint('FROM x\nCMD ["a"]\n', ['/bin/sh', '-c', 'run'])).toBe('FROM x\nCMD ["a"]\nENTRYPOINT ["/bin/sh","-c","run"]\n');
+    expect(withEntrypoint('FROM x\nCMD ["a"]\n', ['/bin/sh', '-c', 'run'])).toBe(
+      'FROM x\nCMD ["a"]\nENTRYPOINT ["/bin/sh","-c","run"]\n',
+    );
   });
 });
 
 describe('build hash', () => {
   it('changes with content, mode, args, target and entrypoint, not with mtime or ignored files', async () => {
-    write({ Dockerfile: 'FROM busybox\nCOPY . /app\n', 'app.sh': 'echo hi\n', 'notes.log': 'x', '.dockerignore': '*.log\n' });
+    write({
+      Dockerfile: 'FROM busybox\nCOPY . /app\n',
+      'app.sh': 'echo hi\n',
+      'notes.log': 'x',
+      '.dockerignore': '*.log\n',
+    });
     const base = await hashBuildInputs(spec('Dockerfile'));
     expect(base.hash).toMatch(/^[0-9a-f]{64}$/);
     expect((await hashBuildInputs(spec('Dockerfile'))).hash).toBe(base.hash);
@@ -101,9 +114,23 @@ describe('build specs', () => {
   it('reads ./Dockerfile paths, ./folders and build blocks; prebuilt refs build nothing', () => {
     write({ 'api/Dockerfile': 'FROM x\n', 'web.Dockerfile': 'FROM x\n', 'ctx/docker/Dockerfile.prod': 'FROM x\n' });
     const p = { name: 'docker', options: {} };
-    expect(buildSpecFor({ image: './web.Dockerfile', provider: p }, dir)).toMatchObject({ contextDir: dir, dockerfilePath: path.join(dir, 'web.Dockerfile') });
-    expect(buildSpecFor({ image: './api', provider: p }, dir)).toMatchObject({ contextDir: path.join(dir, 'api'), dockerfilePath: path.join(dir, 'api/Dockerfile') });
-    expect(buildSpecFor({ build: { context: './ctx', dockerfile: 'docker/Dockerfile.prod', args: { A: '1' }, target: 't' }, provider: p }, dir)).toMatchObject({
+    expect(buildSpecFor({ image: './web.Dockerfile', provider: p }, dir)).toMatchObject({
+      contextDir: dir,
+      dockerfilePath: path.join(dir, 'web.Dockerfile'),
+    });
+    expect(buildSpecFor({ image: './api', provider: p }, dir)).toMatchObject({
+      contextDir: path.join(dir, 'api'),
+      dockerfilePath: path.join(dir, 'api/Dockerfile'),
+    });
+    expect(
+      buildSpecFor(
+        {
+          build: { context: './ctx', dockerfile: 'docker/Dockerfile.prod', args: { A: '1' }, target: 't' },
+          provider: p,
+        },
+        dir,
+      ),
+    ).toMatchObject({
       contextDir: path.join(dir, 'ctx'),
       args: { A: '1' },
       target: 't',

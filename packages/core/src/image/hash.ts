@@ -86,17 +86,28 @@ export function isPctlBookkeeping(rel: string): boolean {
 
 // Reads the Dockerfile, walks the context and selects what the build reads (no file content read).
 export async function analyzeBuild(spec: BuildSpec, bfs: BuildFs = nodeBuildFs): Promise<AnalyzedBuild> {
-  const text = (await bfs.readRegular(spec.dockerfilePath, { service: spec.service, role: 'Dockerfile' })).toString('utf8');
+  const text = (await bfs.readRegular(spec.dockerfilePath, { service: spec.service, role: 'Dockerfile' })).toString(
+    'utf8',
+  );
   const dockerfile = withEntrypoint(text, spec.entrypoint, spec.target);
   const ignore = await ignoreFile(spec, bfs);
   const patterns = ignore ? parseDockerignore(ignore.text, ignore.file) : [];
   const context = (await walkContext(spec, bfs, patterns)).filter((e) => !isPctlBookkeeping(e.rel));
-  const selection = await selectInputs({ dockerfile: text, args: spec.args, contextDir: spec.contextDir, entries: context, fs: bfs });
+  const selection = await selectInputs({
+    dockerfile: text,
+    args: spec.args,
+    contextDir: spec.contextDir,
+    entries: context,
+    fs: bfs,
+  });
   return { dockerfile, context, selection, ignoreFile: ignore?.file };
 }
 
 // The build record of a spec: its hash, the Dockerfile's, and each input's digest.
-export async function hashBuildInputs(spec: BuildSpec, opts: HashOptions = {}): Promise<BuildRecord & { analyzed: AnalyzedBuild }> {
+export async function hashBuildInputs(
+  spec: BuildSpec,
+  opts: HashOptions = {},
+): Promise<BuildRecord & { analyzed: AnalyzedBuild }> {
   const bfs = opts.fs ?? nodeBuildFs;
   const cache = opts.cache ?? HashCache.empty();
   const analyzed = await analyzeBuild(spec, bfs);

@@ -22,7 +22,13 @@ function write(files: Record<string, string>) {
     writeFileSync(path.join(dir, rel), body);
   }
 }
-const spec = (): BuildSpec => ({ service: 'api', contextDir: path.join(dir, 'ctx'), dockerfilePath: path.join(dir, 'ctx/Dockerfile'), args: {}, builder: 'docker' });
+const spec = (): BuildSpec => ({
+  service: 'api',
+  contextDir: path.join(dir, 'ctx'),
+  dockerfilePath: path.join(dir, 'ctx/Dockerfile'),
+  args: {},
+  builder: 'docker',
+});
 
 // The real file system, counting every file whose content was read, by name.
 function countingFs(): BuildFs & { contentReads: string[] } {
@@ -76,7 +82,9 @@ describe('hash cache', () => {
 
     rmSync(cacheFile);
     const fresh = countingFs();
-    expect((await hashBuildInputs(spec(), { cache: await HashCache.load(cacheFile), fs: fresh })).hash).toBe(edited.hash);
+    expect((await hashBuildInputs(spec(), { cache: await HashCache.load(cacheFile), fs: fresh })).hash).toBe(
+      edited.hash,
+    );
     expect(fresh.contentReads).toHaveLength(31);
     writeFileSync(cacheFile, '{"version":1,"stamp":"x"');
     expect((await hashBuildInputs(spec(), { cache: await HashCache.load(cacheFile) })).hash).toBe(edited.hash);
@@ -98,24 +106,60 @@ describe('hash cache', () => {
 
   it('names the service, the file and the fix for an unreadable context file', async () => {
     write({ 'ctx/Dockerfile': 'FROM scratch\nCOPY src /app\n', 'ctx/src/secret.txt': 's' });
-    const denied: BuildFs = { ...nodeBuildFs, hashRegular: async () => { throw Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: 'EACCES' }); } };
-    await expect(hashBuildInputs(spec(), { fs: denied })).rejects.toThrow(/^service api: cannot read build context file .*ctx\/src\/secret\.txt: permission denied$/);
-    await expect(hashBuildInputs(spec(), { fs: denied })).rejects.toMatchObject({ hint: 'make it readable (chmod a+r), or exclude it in .dockerignore', exitCode: 2 });
+    const denied: BuildFs = {
+      ...nodeBuildFs,
+      hashRegular: async () => {
+        throw Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: 'EACCES' });
+      },
+    };
+    await expect(hashBuildInputs(spec(), { fs: denied })).rejects.toThrow(
+      /^service api: cannot read build context file .*ctx\/src\/secret\.txt: permission denied$/,
+    );
+    await expect(hashBuildInputs(spec(), { fs: denied })).rejects.toMatchObject({
+      hint: 'make it readable (chmod a+r), or exclude it in .dockerignore',
+      exitCode: 2,
+    });
   });
 });
 
 describe('minimal build context', () => {
   it('holds only the files the Dockerfile reads, their folders, the .dockerignore and the Dockerfile', async () => {
     const long = `src/${'n'.repeat(120)}/${'m'.repeat(40)}.js`;
-    write({ 'ctx/Dockerfile': 'FROM scratch\nCOPY src /app\nCOPY conf-link /c\n', 'ctx/.dockerignore': '**/*.log\n', 'ctx/src/a.js': 'a', [`ctx/${long}`]: 'l', 'ctx/conf/x.conf': 'x', 'ctx/big.bin': 'b'.repeat(100_000), 'ctx/src/drop.log': 'd' });
+    write({
+      'ctx/Dockerfile': 'FROM scratch\nCOPY src /app\nCOPY conf-link /c\n',
+      'ctx/.dockerignore': '**/*.log\n',
+      'ctx/src/a.js': 'a',
+      [`ctx/${long}`]: 'l',
+      'ctx/conf/x.conf': 'x',
+      'ctx/big.bin': 'b'.repeat(100_000),
+      'ctx/src/drop.log': 'd',
+    });
     symlinkSync('conf', path.join(dir, 'ctx/conf-link'));
     const { analyzed } = await hashBuildInputs(spec());
     const plan = contextPlan(spec(), analyzed);
     expect(plan.kind).toBe('inputs');
     if (plan.kind !== 'inputs') return;
-    const tar = contextTar({ contextDir: spec().contextDir, entries: plan.entries, extra: [{ rel: '.pctl-Dockerfile-x', body: 'FROM scratch\n' }] });
+    const tar = contextTar({
+      contextDir: spec().contextDir,
+      entries: plan.entries,
+      extra: [{ rel: '.pctl-Dockerfile-x', body: 'FROM scratch\n' }],
+    });
     const listing = await execa('tar', ['-t'], { input: tar });
-    expect(listing.stdout.split('\n').sort()).toEqual(['.dockerignore', '.pctl-Dockerfile-x', 'conf-link', 'conf/', 'conf/x.conf', 'src/', `src/${'n'.repeat(120)}/`, long, 'src/a.js'].sort());
-    expect(plan.describe).toMatch(/^only the 4 files the Dockerfile reads, the \.dockerignore and the Dockerfile, as a tar stream/);
+    expect(listing.stdout.split('\n').sort()).toEqual(
+      [
+        '.dockerignore',
+        '.pctl-Dockerfile-x',
+        'conf-link',
+        'conf/',
+        'conf/x.conf',
+        'src/',
+        `src/${'n'.repeat(120)}/`,
+        long,
+        'src/a.js',
+      ].sort(),
+    );
+    expect(plan.describe).toMatch(
+      /^only the 4 files the Dockerfile reads, the \.dockerignore and the Dockerfile, as a tar stream/,
+    );
   });
 });

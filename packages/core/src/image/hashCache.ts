@@ -47,7 +47,12 @@ export class HashCache {
     const startedAt = now();
     try {
       const data = JSON.parse(await fs.readFile(file, 'utf8')) as CacheFile;
-      if (data?.version === VERSION && typeof data.stamp === 'number' && data.entries && typeof data.entries === 'object') {
+      if (
+        data?.version === VERSION &&
+        typeof data.stamp === 'number' &&
+        data.entries &&
+        typeof data.entries === 'object'
+      ) {
         return new HashCache(file, data.stamp, data.entries, startedAt);
       }
     } catch {
@@ -60,7 +65,8 @@ export class HashCache {
   lookup(abs: string, st: Stats): string | undefined {
     const e = this.entries[abs];
     // Field by field (thousands of calls on a no-op: no key array is made).
-    if (!e || e[0] !== st.size || e[1] !== st.mtimeMs || e[2] !== st.ctimeMs || e[3] !== st.ino || e[4] !== st.mode) return undefined;
+    if (!e || e[0] !== st.size || e[1] !== st.mtimeMs || e[2] !== st.ctimeMs || e[3] !== st.ino || e[4] !== st.mode)
+      return undefined;
     const racy = this.stamp - RACY_MARGIN_MS;
     if (!(st.mtimeMs < racy && st.ctimeMs < racy)) return undefined;
     this.seen.set(abs, e);

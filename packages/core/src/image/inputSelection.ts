@@ -29,7 +29,11 @@ export function contextRelative(source: string): string {
 
 // Follows symlinks along `rel` inside the context (absolute targets from its root), up to
 // 40 links; the links passed are returned too, since the build reads them.
-async function resolveInContext(contextDir: string, rel: string, bfs: BuildFs): Promise<{ resolved: string; links: string[] }> {
+async function resolveInContext(
+  contextDir: string,
+  rel: string,
+  bfs: BuildFs,
+): Promise<{ resolved: string; links: string[] }> {
   const links: string[] = [];
   let parts = rel === '.' ? [] : rel.split('/');
   let done: string[] = [];
@@ -57,7 +61,13 @@ async function resolveInContext(contextDir: string, rel: string, bfs: BuildFs): 
 }
 
 // The entries a Dockerfile reads from a walked context, for the given build args.
-export async function selectInputs(opts: { dockerfile: string; args: Record<string, string>; contextDir: string; entries: ContextEntry[]; fs?: BuildFs }): Promise<InputSelection> {
+export async function selectInputs(opts: {
+  dockerfile: string;
+  args: Record<string, string>;
+  contextDir: string;
+  entries: ContextEntry[];
+  fs?: BuildFs;
+}): Promise<InputSelection> {
   const bfs = opts.fs ?? nodeBuildFs;
   const { copies, mounts, unknown } = dockerfileInputs(opts.dockerfile, opts.args);
   const all = opts.entries;
@@ -73,7 +83,9 @@ export async function selectInputs(opts: { dockerfile: string; args: Record<stri
     }
     const glob = compileGlob(rel, 'filepath');
     if (glob.error) {
-      wholeContext.push(`Dockerfile:${c.line}: ${c.keyword} source ${JSON.stringify(c.source)} is not a valid pattern (${glob.error})`);
+      wholeContext.push(
+        `Dockerfile:${c.line}: ${c.keyword} source ${JSON.stringify(c.source)} is not a valid pattern (${glob.error})`,
+      );
       continue;
     }
     // A wildcard matches files and folders alike; a matched folder brings its content.

@@ -10,21 +10,35 @@ export function imageRepoFor(opts: { stack: string; service: string; registry?: 
   const url = typeof opts.registry === 'string' ? opts.registry : opts.registry?.url;
   // Image names are lowercase: the one derivation from names.ts (stack `My_App` is allowed).
   if (!url) return `pctl-${resourceName(opts.stack, opts.service)}`;
-  return url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  return url
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 }
 
 export function registryHost(repoOrUrl: string): string {
   return repoOrUrl.replace(/^[a-z]+:\/\//i, '').split('/')[0]!;
 }
 
-export async function registryLogin(opts: { url: string; username: string; password: string; exec: Exec }): Promise<void> {
+export async function registryLogin(opts: {
+  url: string;
+  username: string;
+  password: string;
+  exec: Exec;
+}): Promise<void> {
   const host = registryHost(opts.url);
   try {
-    await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', '--', host], { input: opts.password, secrets: [opts.password] });
+    await opts.exec('docker', ['login', '--username', opts.username, '--password-stdin', '--', host], {
+      input: opts.password,
+      secrets: [opts.password],
+    });
   } catch (e) {
     const err = dockerError(e, `logging in to ${host}`);
     const text = `${err.message}\n${err.detail ?? ''}`;
-    if (err.code === 'CommandFailed' && /unauthorized|401|incorrect username or password|authentication required|denied/i.test(text)) {
+    if (
+      err.code === 'CommandFailed' &&
+      /unauthorized|401|incorrect username or password|authentication required|denied/i.test(text)
+    ) {
       throw new PctlError({
         code: 'RegistryLoginFailed',
         exitCode: 1,

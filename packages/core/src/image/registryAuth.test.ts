@@ -16,9 +16,14 @@ const calls = () => readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n'
 
 // A helper speaking the docker-credential-helpers protocol: `get`, the server on stdin, JSON out.
 function helper(name: string, answers: Record<string, { Username: string; Secret: string }>) {
-  const cases = Object.entries(answers).map(([server, a]) => `  '${server}') echo '${JSON.stringify({ ServerURL: server, ...a })}' ;;`).join('\n');
+  const cases = Object.entries(answers)
+    .map(([server, a]) => `  '${server}') echo '${JSON.stringify({ ServerURL: server, ...a })}' ;;`)
+    .join('\n');
   const file = path.join(dir, 'bin', `docker-credential-${name}`);
-  writeFileSync(file, `#!/bin/sh\nread -r s || [ -n "$s" ]\necho "${name} $1 $s" >> '${dir}/calls.log'\ncase "$s" in\n${cases}\n  *) echo 'credentials not found in native keychain'; exit 1 ;;\nesac\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nread -r s || [ -n "$s" ]\necho "${name} $1 $s" >> '${dir}/calls.log'\ncase "$s" in\n${cases}\n  *) echo 'credentials not found in native keychain'; exit 1 ;;\nesac\n`,
+  );
   chmodSync(file, 0o755);
 }
 const config = (c: object) => writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
@@ -30,7 +35,10 @@ beforeAll(() => {
   saved = { config: process.env.DOCKER_CONFIG, path: process.env.PATH };
   process.env.DOCKER_CONFIG = dir;
   process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH}`;
-  helper('store', { [DOCKER_HUB]: { Username: 'hubuser', Secret: 'hub-secret-1' }, 'ghcr.io': { Username: '<token>', Secret: 'ghcr-token-2' } });
+  helper('store', {
+    [DOCKER_HUB]: { Username: 'hubuser', Secret: 'hub-secret-1' },
+    'ghcr.io': { Username: '<token>', Secret: 'ghcr-token-2' },
+  });
   helper('ecr', { '123.dkr.ecr.eu-west-1.amazonaws.com': { Username: 'AWS', Secret: 'ecr-secret-3' } });
 });
 afterAll(() => {
@@ -42,21 +50,42 @@ afterAll(() => {
 
 describe('registryConfigFor', () => {
   it('asks credHelpers for its registry and credsStore for the others, only for the registries asked', async () => {
-    config({ credsStore: 'store', credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr' }, auths: { 'quay.io': { auth: Buffer.from('q:quay-secret-4').toString('base64') } } });
+    config({
+      credsStore: 'store',
+      credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr' },
+      auths: { 'quay.io': { auth: Buffer.from('q:quay-secret-4').toString('base64') } },
+    });
     writeFileSync(path.join(dir, 'calls.log'), '');
-    const r = await registryConfigFor({ exec, registries: [DOCKER_HUB, 'ghcr.io', '123.dkr.ecr.eu-west-1.amazonaws.com', 'nothing.example'] });
+    const r = await registryConfigFor({
+      exec,
+      registries: [DOCKER_HUB, 'ghcr.io', '123.dkr.ecr.eu-west-1.amazonaws.com', 'nothing.example'],
+    });
     expect(r).toEqual({
       [DOCKER_HUB]: { username: 'hubuser', password: 'hub-secret-1', serveraddress: DOCKER_HUB },
       'ghcr.io': { identitytoken: 'ghcr-token-2', serveraddress: 'ghcr.io' },
-      '123.dkr.ecr.eu-west-1.amazonaws.com': { username: 'AWS', password: 'ecr-secret-3', serveraddress: '123.dkr.ecr.eu-west-1.amazonaws.com' },
+      '123.dkr.ecr.eu-west-1.amazonaws.com': {
+        username: 'AWS',
+        password: 'ecr-secret-3',
+        serveraddress: '123.dkr.ecr.eu-west-1.amazonaws.com',
+      },
     });
-    expect(calls().sort()).toEqual(['ecr get 123.dkr.ecr.eu-west-1.amazonaws.com', 'store get ghcr.io', `store get ${DOCKER_HUB}`, 'store get nothing.example']);
+    expect(calls().sort()).toEqual([
+      'ecr get 123.dkr.ecr.eu-west-1.amazonaws.com',
+      'store get ghcr.io',
+      `store get ${DOCKER_HUB}`,
+      'store get nothing.example',
+    ]);
     // What a helper answered is a secret from then on: masked in any output.
     expect(knownSecrets()).toEqual(expect.arrayContaining(['hub-secret-1', 'ghcr-token-2', 'ecr-secret-3']));
   });
 
   it('takes auths entries (base64 user:password, any spelling of Docker Hub) when no helper answers', async () => {
-    config({ auths: { 'https://index.docker.io/v1/': { auth: Buffer.from('me:hub-pass-5').toString('base64') }, 'http://registry.example:5000/v2/': { username: 'u', password: 'reg-pass-6' } } });
+    config({
+      auths: {
+        'https://index.docker.io/v1/': { auth: Buffer.from('me:hub-pass-5').toString('base64') },
+        'http://registry.example:5000/v2/': { username: 'u', password: 'reg-pass-6' },
+      },
+    });
     expect(await registryConfigFor({ exec, registries: [DOCKER_HUB, 'registry.example:5000'] })).toEqual({
       [DOCKER_HUB]: { username: 'me', password: 'hub-pass-5', serveraddress: DOCKER_HUB },
       'registry.example:5000': { username: 'u', password: 'reg-pass-6', serveraddress: 'registry.example:5000' },
@@ -64,7 +93,10 @@ describe('registryConfigFor', () => {
   });
 
   it('with all, covers every configured registry; a helper name that is not a plain name runs nothing', async () => {
-    config({ credHelpers: { 'ghcr.io': '../../bin/sh', '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr' }, auths: { 'quay.io': { auth: Buffer.from('q:quay-secret-4').toString('base64') } } });
+    config({
+      credHelpers: { 'ghcr.io': '../../bin/sh', '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr' },
+      auths: { 'quay.io': { auth: Buffer.from('q:quay-secret-4').toString('base64') } },
+    });
     writeFileSync(path.join(dir, 'calls.log'), '');
     const r = await registryConfigFor({ exec, registries: [], all: true });
     expect(Object.keys(r).sort()).toEqual(['123.dkr.ecr.eu-west-1.amazonaws.com', 'quay.io']);

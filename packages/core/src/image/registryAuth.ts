@@ -43,10 +43,17 @@ function registryOfKey(key: string): string {
 }
 
 // Credentials a helper gives for one registry; undefined when it has none or fails.
-async function fromHelper(exec: Exec, helper: string, registry: string, signal?: AbortSignal): Promise<Omit<RegistryAuth, 'serveraddress'> | undefined> {
+async function fromHelper(
+  exec: Exec,
+  helper: string,
+  registry: string,
+  signal?: AbortSignal,
+): Promise<Omit<RegistryAuth, 'serveraddress'> | undefined> {
   // The name comes from the user's docker config; it only ever names a docker-credential-* program.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(helper)) return undefined;
-  const r = await exec(`docker-credential-${helper}`, ['get'], { input: registry, reject: false, signal }).catch(() => undefined);
+  const r = await exec(`docker-credential-${helper}`, ['get'], { input: registry, reject: false, signal }).catch(
+    () => undefined,
+  );
   if (!r || r.exitCode !== 0) return undefined;
   try {
     const { Username, Secret } = JSON.parse(r.stdout) as { Username?: string; Secret?: string };
@@ -59,7 +66,9 @@ async function fromHelper(exec: Exec, helper: string, registry: string, signal?:
 }
 
 // Credentials of an `auths` entry (base64 "user:password", or the fields themselves).
-function fromAuths(entry: NonNullable<DockerConfigFile['auths']>[string] | undefined): Omit<RegistryAuth, 'serveraddress'> | undefined {
+function fromAuths(
+  entry: NonNullable<DockerConfigFile['auths']>[string] | undefined,
+): Omit<RegistryAuth, 'serveraddress'> | undefined {
   if (!entry) return undefined;
   if (entry.identitytoken) {
     rememberSecret(entry.identitytoken);
@@ -77,7 +86,12 @@ function fromAuths(entry: NonNullable<DockerConfigFile['auths']>[string] | undef
 }
 
 // X-Registry-Config for these registries (every configured one when `all`): those with credentials.
-export async function registryConfigFor(opts: { exec: Exec; registries: string[]; all?: boolean; signal?: AbortSignal }): Promise<Record<string, RegistryAuth>> {
+export async function registryConfigFor(opts: {
+  exec: Exec;
+  registries: string[];
+  all?: boolean;
+  signal?: AbortSignal;
+}): Promise<Record<string, RegistryAuth>> {
   const cfg = await readDockerConfig();
   if (!cfg) return {};
   const auths = Object.entries(cfg.auths ?? {});
@@ -87,7 +101,8 @@ export async function registryConfigFor(opts: { exec: Exec; registries: string[]
   const out: Record<string, RegistryAuth> = {};
   await Promise.all(
     [...wanted].map(async (registry) => {
-      const helper = helpers.find(([key]) => key === registry || registryOfKey(key) === registry)?.[1] ?? cfg.credsStore;
+      const helper =
+        helpers.find(([key]) => key === registry || registryOfKey(key) === registry)?.[1] ?? cfg.credsStore;
       const fromFile = () => fromAuths(auths.find(([key]) => key === registry || registryOfKey(key) === registry)?.[1]);
       const creds = (helper ? await fromHelper(opts.exec, helper, registry, opts.signal) : undefined) ?? fromFile();
       if (creds) out[registry] = { ...creds, serveraddress: registry };

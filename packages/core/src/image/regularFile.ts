@@ -13,7 +13,13 @@ export interface ReadWhat {
 
 const prefix = (w: ReadWhat) => (w.service ? `service ${w.service}: ` : '');
 
-function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean }): string {
+function kindOf(st: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isDirectory(): boolean;
+}): string {
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -24,12 +30,22 @@ function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(
 // The one line for a file that cannot be read (permissions, gone, ...), with the fix.
 export function unreadable(file: string, what: ReadWhat, e: unknown): PctlError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'it vanished while reading' : code === 'ELOOP' ? 'too many symlinks' : (code ?? String(e));
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'it vanished while reading'
+        : code === 'ELOOP'
+          ? 'too many symlinks'
+          : (code ?? String(e));
   return new PctlError({
     code: 'BuildInputUnreadable',
     message: `${prefix(what)}cannot read ${what.role} ${file}: ${why}`,
     fault: 'user',
-    hint: what.role === 'build context file' ? 'make it readable (chmod a+r), or exclude it in .dockerignore' : 'make it readable (chmod a+r)',
+    hint:
+      what.role === 'build context file'
+        ? 'make it readable (chmod a+r), or exclude it in .dockerignore'
+        : 'make it readable (chmod a+r)',
     cause: e,
   });
 }
@@ -52,7 +68,10 @@ export async function readRegularFile(file: string, what: ReadWhat): Promise<Buf
         code: 'BuildInputNotAFile',
         message: `${prefix(what)}${what.role} ${file} is ${kindOf(st)}, not a regular file`,
         fault: 'user',
-        hint: what.role === 'build context file' ? 'replace it with a regular file, or exclude it in .dockerignore' : 'point it at a regular file',
+        hint:
+          what.role === 'build context file'
+            ? 'replace it with a regular file, or exclude it in .dockerignore'
+            : 'point it at a regular file',
       });
     }
     return readFileSync(fd);

@@ -50,7 +50,8 @@ export function expandWord(word: string, lookup: VariableLookup, escape = '\\'):
       i++;
     }
     const mod = chars[i];
-    if (mod !== '-' && mod !== '+' && mod !== '?') throw new Unknowable(`\${${name}${colon ? ':' : ''}${mod ?? ''}...} is a form pctl does not model`);
+    if (mod !== '-' && mod !== '+' && mod !== '?')
+      throw new Unknowable(`\${${name}${colon ? ':' : ''}${mod ?? ''}...} is a form pctl does not model`);
     i++;
     const wordValue = () => words('}');
     const v = get(name);

@@ -39,21 +39,39 @@ export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSp
   const b = service.build;
   if (b) {
     const contextDir = path.resolve(configDir, b.context ?? '.');
-    if (kind(contextDir) !== 'dir') throw missing(`build context ${contextDir} is not a folder`, 'fix build.context (relative to the stack file)');
+    if (kind(contextDir) !== 'dir')
+      throw missing(`build context ${contextDir} is not a folder`, 'fix build.context (relative to the stack file)');
     const dockerfilePath = path.resolve(contextDir, b.dockerfile ?? 'Dockerfile');
-    if (kind(dockerfilePath) !== 'file') throw missing(`Dockerfile not found: ${dockerfilePath}`, 'fix build.dockerfile (relative to the build context)');
-    return { contextDir, dockerfilePath, target: b.target, args: { ...(b.args ?? {}) }, entrypoint: b.entrypoint, ...(b.secrets ? { secrets: { ...b.secrets } } : {}), builder: b.builder ?? (b.command ? 'custom' : 'docker'), command: b.command };
+    if (kind(dockerfilePath) !== 'file')
+      throw missing(`Dockerfile not found: ${dockerfilePath}`, 'fix build.dockerfile (relative to the build context)');
+    return {
+      contextDir,
+      dockerfilePath,
+      target: b.target,
+      args: { ...(b.args ?? {}) },
+      entrypoint: b.entrypoint,
+      ...(b.secrets ? { secrets: { ...b.secrets } } : {}),
+      builder: b.builder ?? (b.command ? 'custom' : 'docker'),
+      command: b.command,
+    };
   }
   if (!isBuildPath(service.image)) return undefined;
   const target = path.resolve(configDir, service.image!);
   const k = kind(target);
   if (k === 'dir') {
     const dockerfilePath = path.join(target, 'Dockerfile');
-    if (kind(dockerfilePath) !== 'file') throw missing(`${service.image} is a folder without a Dockerfile`, 'add a Dockerfile to it, or point image at the Dockerfile');
+    if (kind(dockerfilePath) !== 'file')
+      throw missing(
+        `${service.image} is a folder without a Dockerfile`,
+        'add a Dockerfile to it, or point image at the Dockerfile',
+      );
     return { contextDir: target, dockerfilePath, args: {}, builder: 'docker' };
   }
   if (k === 'file') return { contextDir: configDir, dockerfilePath: target, args: {}, builder: 'docker' };
-  throw missing(`image ${service.image}: no such Dockerfile or folder (${target})`, 'image paths are relative to the stack file');
+  throw missing(
+    `image ${service.image}: no such Dockerfile or folder (${target})`,
+    'image paths are relative to the stack file',
+  );
 }
 
 function missing(message: string, hint: string): PctlError {

@@ -13,8 +13,15 @@ describe('secret masking', () => {
     rememberSecret('Vb4nR8tJ');
     expect(maskKnown('token Vb4nR8tJ')).toBe('token ***');
     expect(maskDeep({ list: ['x-Vb4nR8tJ'], Vb4nR8tJ: 1, n: 2 })).toEqual({ list: ['x-***'], Vb4nR8tJ: 1, n: 2 });
-    const doc = maskDeep({ ok: true, error: { code: 'CommandFailed', message: 'LOG_LEVEL is true' } }, ['true', 'code', 'error']);
-    expect(JSON.parse(JSON.stringify(doc))).toEqual({ ok: true, error: { code: 'CommandFailed', message: 'LOG_LEVEL is ***' } });
+    const doc = maskDeep({ ok: true, error: { code: 'CommandFailed', message: 'LOG_LEVEL is true' } }, [
+      'true',
+      'code',
+      'error',
+    ]);
+    expect(JSON.parse(JSON.stringify(doc))).toEqual({
+      ok: true,
+      error: { code: 'CommandFailed', message: 'LOG_LEVEL is ***' },
+    });
   });
 
   it('masks a secret trimmed, each line of a multi-line one, and its escaped forms', () => {

@@ -11,13 +11,20 @@ const PROVIDER_LOAD_CODES = new Set(['UnknownProvider', 'ProviderLoadFailed', 'P
 
 // Loads each provider the stack names (through `load`, which caches) and lists the issues.
 // `namesOnly`: only names and modules (before plugins run, which may still fill in options).
-export async function providerIssues(loaded: LoadedStack, load: (name: string) => Promise<LoadedProvider>, opts: { namesOnly?: boolean } = {}): Promise<ConfigIssue[]> {
+export async function providerIssues(
+  loaded: LoadedStack,
+  load: (name: string) => Promise<LoadedProvider>,
+  opts: { namesOnly?: boolean } = {},
+): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   const lineOf = loaded.lineOf ?? (() => undefined);
   const failed = new Map<string, string>();
   for (const [svcName, svc] of Object.entries(loaded.config.services)) {
     const name = svc.provider.name;
-    const at = (...p: (string | number)[]) => ({ path: ['services', svcName, ...p].join('.'), line: lineOf(['services', svcName, ...p]) ?? lineOf(['services', svcName]) });
+    const at = (...p: (string | number)[]) => ({
+      path: ['services', svcName, ...p].join('.'),
+      line: lineOf(['services', svcName, ...p]) ?? lineOf(['services', svcName]),
+    });
     if (failed.has(name)) {
       issues.push({ ...at('provider', 'name'), message: failed.get(name)! });
       continue;
@@ -31,12 +38,19 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
       failed.set(name, message);
       // A module registered under `providers:` is reported there, where the fix goes.
       const registered = registeredModule(loaded, name) !== undefined;
-      issues.push(registered ? { path: `providers.${name}`, line: lineOf(['providers', name]), message } : { ...at('provider', 'name'), message });
+      issues.push(
+        registered
+          ? { path: `providers.${name}`, line: lineOf(['providers', name]), message }
+          : { ...at('provider', 'name'), message },
+      );
       continue;
     }
     if (p.kind !== 'v1' || opts.namesOnly) continue;
     if (!svc.image && !svc.build && !p.provider.render) {
-      issues.push({ ...at('image'), message: `provider ${name} needs an image (only Kubernetes providers deploy manifests alone)` });
+      issues.push({
+        ...at('image'),
+        message: `provider ${name} needs an image (only Kubernetes providers deploy manifests alone)`,
+      });
     }
     for (const issue of p.provider.validateService?.(svc) ?? []) {
       const sub = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x));
@@ -45,7 +59,12 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
     if (p.provider.validateOptions) {
       for (const issue of p.provider.validateOptions(svc.provider.options ?? {})) {
         const sub = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x));
-        issues.push({ path: ['services', svcName, 'provider', 'options', ...sub].join('.'), line: lineOf(['services', svcName, 'provider', 'options', ...sub]) ?? lineOf(['services', svcName, 'provider']), message: issue.message });
+        issues.push({
+          path: ['services', svcName, 'provider', 'options', ...sub].join('.'),
+          line:
+            lineOf(['services', svcName, 'provider', 'options', ...sub]) ?? lineOf(['services', svcName, 'provider']),
+          message: issue.message,
+        });
       }
     }
   }
@@ -58,11 +77,21 @@ export async function providerIssues(loaded: LoadedStack, load: (name: string) =
 }
 
 // Throws one ConfigError carrying every provider issue of the stack.
-export async function requireValidProviders(loaded: LoadedStack, cwd: string, load: (name: string) => Promise<LoadedProvider>, earlier: ConfigIssue[] = [], opts: { namesOnly?: boolean } = {}): Promise<void> {
+export async function requireValidProviders(
+  loaded: LoadedStack,
+  cwd: string,
+  load: (name: string) => Promise<LoadedProvider>,
+  earlier: ConfigIssue[] = [],
+  opts: { namesOnly?: boolean } = {},
+): Promise<void> {
   // Each in the file its value is written in (an included one), tagged with the environment.
   const issues = [...earlier, ...(await providerIssues(loaded, load, opts))].map((i) => {
     const file = i.file ?? (i.path ? loaded.fileOf?.(i.path.split('.')) : undefined);
-    return { ...i, ...(file ? { file } : {}), ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}) };
+    return {
+      ...i,
+      ...(file ? { file } : {}),
+      ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
+    };
   });
   if (issues.length) throw new ConfigError(path.relative(cwd, loaded.configPath) || loaded.configPath, issues);
 }

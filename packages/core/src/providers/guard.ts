@@ -40,7 +40,10 @@ function kindOf(v: unknown): string {
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 /** One entry past this makes a state file no later run reads (64 MiB for all): refused when returned. */
 export const MAX_ENTRY_BYTES = 1024 * 1024;
@@ -57,21 +60,36 @@ function checkEntry(module: string, v: unknown): StateEntry {
     throw refused(module, 'deploy', `a state entry that cannot be stored as JSON (${(e as Error).message})`);
   }
   const deep = tooDeep(v, MAX_STATE_DEPTH - 1);
-  if (deep) throw refused(module, 'deploy', `a state entry nested more than ${MAX_STATE_DEPTH - 1} levels deep (at ${deep})`);
+  if (deep)
+    throw refused(module, 'deploy', `a state entry nested more than ${MAX_STATE_DEPTH - 1} levels deep (at ${deep})`);
   const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_ENTRY_BYTES) throw refused(module, 'deploy', `a state entry of ${bytes} bytes, more than the ${MAX_ENTRY_BYTES} one entry can be (state files stay readable under 64 MiB)`);
+  if (bytes > MAX_ENTRY_BYTES)
+    throw refused(
+      module,
+      'deploy',
+      `a state entry of ${bytes} bytes, more than the ${MAX_ENTRY_BYTES} one entry can be (state files stay readable under 64 MiB)`,
+    );
   return v as StateEntry;
 }
 
 function checkStatus(module: string, v: unknown): ServiceStatus {
   if (!isPlainObject(v) || typeof v.state !== 'string' || !STATUS_STATES.has(v.state)) {
-    throw refused(module, 'status', `${isPlainObject(v) ? `state ${JSON.stringify(v.state)}` : kindOf(v)}, not { state: ${[...STATUS_STATES].join(' | ')} }`);
+    throw refused(
+      module,
+      'status',
+      `${isPlainObject(v) ? `state ${JSON.stringify(v.state)}` : kindOf(v)}, not { state: ${[...STATUS_STATES].join(' | ')} }`,
+    );
   }
-  if (v.resources !== undefined && !Array.isArray(v.resources)) throw refused(module, 'status', 'resources that are not a list');
+  if (v.resources !== undefined && !Array.isArray(v.resources))
+    throw refused(module, 'status', 'resources that are not a list');
   // A 20 MB detail or resource name is cut, as an error message would be, before it is printed.
-  const cut = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? cutLong(x) : x]));
+  const cut = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? cutLong(x) : x]));
   const resources = v.resources as unknown[] | undefined;
-  return { ...cut(v), ...(resources ? { resources: resources.slice(0, MAX_RESOURCES).map((r) => (isPlainObject(r) ? cut(r) : r)) } : {}) } as unknown as ServiceStatus;
+  return {
+    ...cut(v),
+    ...(resources ? { resources: resources.slice(0, MAX_RESOURCES).map((r) => (isPlainObject(r) ? cut(r) : r)) } : {}),
+  } as unknown as ServiceStatus;
 }
 
 /** Resources of one status shown at most (a provider listing a million pods is cut). */
@@ -87,11 +105,13 @@ function checkList<T>(module: string, verb: string, v: unknown, item: (x: unknow
 // What adopt returns: `{ adopt: true, entry }` or `{ adopt: false, reason }`.
 function checkAdopt(module: string, v: unknown): AdoptResult {
   if (isPlainObject(v) && v.adopt === false && typeof v.reason === 'string') return v as AdoptResult;
-  if (isPlainObject(v) && v.adopt === true) return { adopt: true, entry: checkEntry(module, v.entry), ...(typeof v.note === 'string' ? { note: v.note } : {}) };
+  if (isPlainObject(v) && v.adopt === true)
+    return { adopt: true, entry: checkEntry(module, v.entry), ...(typeof v.note === 'string' ? { note: v.note } : {}) };
   throw refused(module, 'adopt', `${kindOf(v)}, not { adopt: true, entry } or { adopt: false, reason }`);
 }
 
-const isFound = (x: unknown) => isPlainObject(x) && typeof x.key === 'string' && typeof x.kind === 'string' && typeof x.name === 'string';
+const isFound = (x: unknown) =>
+  isPlainObject(x) && typeof x.key === 'string' && typeof x.kind === 'string' && typeof x.name === 'string';
 
 // Wraps a loaded provider so every call into it is guarded.
 export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): LoadedProvider {
@@ -99,7 +119,13 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
   if (loaded.kind === 'plugin') return loaded;
   if (loaded.kind === 'legacy') {
     const module = providerModule(loaded.name, opts.source);
-    return { ...loaded, fn: (parsed) => runStep({ module, step: `the bare function (${process.argv[2] ?? 'run'})`, timeoutMs: opts.timeoutMs }, () => loaded.fn(parsed)) };
+    return {
+      ...loaded,
+      fn: (parsed) =>
+        runStep({ module, step: `the bare function (${process.argv[2] ?? 'run'})`, timeoutMs: opts.timeoutMs }, () =>
+          loaded.fn(parsed),
+        ),
+    };
   }
   const p = loaded.provider;
   const module = providerModule(p.name, opts.source);
@@ -111,24 +137,64 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
     } catch (e) {
       throw stepError({ module: mod, step: what }, e);
     }
-    return checkList<{ path: (string | number)[]; message: string }>(mod, what, issues, (x) => isPlainObject(x) && Array.isArray(x.path) && typeof x.message === 'string', '{ path, message }');
+    return checkList<{ path: (string | number)[]; message: string }>(
+      mod,
+      what,
+      issues,
+      (x) => isPlainObject(x) && Array.isArray(x.path) && typeof x.message === 'string',
+      '{ path, message }',
+    );
   };
-  const step = <T>(what: string, fn: () => T | Promise<T>) => runStep({ module, step: what, timeoutMs: opts.timeoutMs }, fn);
+  const step = <T>(what: string, fn: () => T | Promise<T>) =>
+    runStep({ module, step: what, timeoutMs: opts.timeoutMs }, fn);
   const guarded: ProviderV1 = {
     ...p,
     deploy: async (params) => checkEntry(module, await step(`deploy ${params.target.key}`, () => p.deploy(params))),
-    adopt: p.adopt ? async (params) => checkAdopt(module, await step(`adopt ${params.target.key}`, () => p.adopt!(params))) : undefined,
+    adopt: p.adopt
+      ? async (params) => checkAdopt(module, await step(`adopt ${params.target.key}`, () => p.adopt!(params)))
+      : undefined,
     destroy: async (params) => {
       await step(`destroy ${params.key}`, () => p.destroy(params));
     },
-    validateOptions: p.validateOptions ? (raw) => checkedIssues(module, 'validateOptions', () => p.validateOptions!(raw)) : undefined,
-    validateService: p.validateService ? (svc) => checkedIssues(module, 'validateService', () => p.validateService!(svc)) : undefined,
-    status: p.status ? async (params) => checkStatus(module, await step(`status ${params.key}`, () => p.status!(params))) : undefined,
-    render: p.render
-      ? async (params) => checkList(module, 'render', await step(`render ${params.target.key}`, () => p.render!(params)), isPlainObject, 'objects')
+    validateOptions: p.validateOptions
+      ? (raw) => checkedIssues(module, 'validateOptions', () => p.validateOptions!(raw))
       : undefined,
-    plan: p.plan ? async (params) => checkList(module, 'plan', await step(`plan ${params.target.key}`, () => p.plan!(params)), (x) => typeof x === 'string', 'strings') : undefined,
-    discover: p.discover ? async (params) => checkList<FoundResource>(module, 'discover', await step('discover', () => p.discover!(params)), isFound, '{ key, kind, name }') : undefined,
+    validateService: p.validateService
+      ? (svc) => checkedIssues(module, 'validateService', () => p.validateService!(svc))
+      : undefined,
+    status: p.status
+      ? async (params) => checkStatus(module, await step(`status ${params.key}`, () => p.status!(params)))
+      : undefined,
+    render: p.render
+      ? async (params) =>
+          checkList(
+            module,
+            'render',
+            await step(`render ${params.target.key}`, () => p.render!(params)),
+            isPlainObject,
+            'objects',
+          )
+      : undefined,
+    plan: p.plan
+      ? async (params) =>
+          checkList(
+            module,
+            'plan',
+            await step(`plan ${params.target.key}`, () => p.plan!(params)),
+            (x) => typeof x === 'string',
+            'strings',
+          )
+      : undefined,
+    discover: p.discover
+      ? async (params) =>
+          checkList<FoundResource>(
+            module,
+            'discover',
+            await step('discover', () => p.discover!(params)),
+            isFound,
+            '{ key, kind, name }',
+          )
+      : undefined,
     needsPush: p.needsPush
       ? (raw) => {
           try {

@@ -13,15 +13,28 @@ type Refused = (module: string, verb: string, why: string) => PctlError;
 
 const isLine = (l: unknown): l is LogLine => {
   const x = l as LogLine;
-  return typeof x === 'object' && x !== null && typeof x.replica === 'string' && (x.stream === 'stdout' || x.stream === 'stderr') && typeof x.line === 'string' && (x.time === undefined || typeof x.time === 'string');
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.replica === 'string' &&
+    (x.stream === 'stdout' || x.stream === 'stderr') &&
+    typeof x.line === 'string' &&
+    (x.time === undefined || typeof x.time === 'string')
+  );
 };
 const isReplicaEvent = (e: unknown): e is ReplicaEvent => {
   const x = e as ReplicaEvent;
-  return typeof x === 'object' && x !== null && typeof x.replica === 'string' && (x.event === 'added' || x.event === 'gone');
+  return (
+    typeof x === 'object' && x !== null && typeof x.replica === 'string' && (x.event === 'added' || x.event === 'gone')
+  );
 };
 
 // The guarded logs, exec and portForward of a provider (undefined where it has none).
-export function guardInnerLoop(p: ProviderV1, module: string, o: { timeoutMs?: number; refused: Refused }): Pick<ProviderV1, 'logs' | 'exec' | 'portForward'> {
+export function guardInnerLoop(
+  p: ProviderV1,
+  module: string,
+  o: { timeoutMs?: number; refused: Refused },
+): Pick<ProviderV1, 'logs' | 'exec' | 'portForward'> {
   const stream = <T>(what: string, fn: () => Promise<T>) => runStep({ module, step: what, timeoutMs: NO_LIMIT_MS }, fn);
   const step = <T>(what: string, fn: () => Promise<T>) => runStep({ module, step: what, timeoutMs: o.timeoutMs }, fn);
   return {
@@ -31,11 +44,21 @@ export function guardInnerLoop(p: ProviderV1, module: string, o: { timeoutMs?: n
             p.logs!({
               ...params,
               onLine: (l) => {
-                if (!isLine(l)) throw o.refused(module, 'logs', `a line that is not { replica, stream: stdout | stderr, line }: ${JSON.stringify(l)?.slice(0, 80)}`);
+                if (!isLine(l))
+                  throw o.refused(
+                    module,
+                    'logs',
+                    `a line that is not { replica, stream: stdout | stderr, line }: ${JSON.stringify(l)?.slice(0, 80)}`,
+                  );
                 params.onLine(l);
               },
               onReplica: (e) => {
-                if (!isReplicaEvent(e)) throw o.refused(module, 'logs', `a replica event that is not { replica, event: added | gone }: ${JSON.stringify(e)?.slice(0, 80)}`);
+                if (!isReplicaEvent(e))
+                  throw o.refused(
+                    module,
+                    'logs',
+                    `a replica event that is not { replica, event: added | gone }: ${JSON.stringify(e)?.slice(0, 80)}`,
+                  );
                 params.onReplica(e);
               },
             }),
@@ -44,7 +67,14 @@ export function guardInnerLoop(p: ProviderV1, module: string, o: { timeoutMs?: n
     exec: p.exec
       ? async (params) => {
           const r = await stream(`exec ${params.key}`, () => p.exec!(params));
-          if (typeof r !== 'object' || r === null || typeof r.replica !== 'string' || !Number.isInteger(r.exitCode) || r.exitCode < 0 || r.exitCode > 255) {
+          if (
+            typeof r !== 'object' ||
+            r === null ||
+            typeof r.replica !== 'string' ||
+            !Number.isInteger(r.exitCode) ||
+            r.exitCode < 0 ||
+            r.exitCode > 255
+          ) {
             throw o.refused(module, 'exec', `${JSON.stringify(r)?.slice(0, 80)}, not { replica, exitCode: 0..255 }`);
           }
           return r;
@@ -53,7 +83,13 @@ export function guardInnerLoop(p: ProviderV1, module: string, o: { timeoutMs?: n
     portForward: p.portForward
       ? async (params) => {
           const d = await step(`port-forward ${params.key}`, () => p.portForward!(params));
-          if (typeof d !== 'object' || d === null || typeof d.dial !== 'function' || typeof d.close !== 'function' || typeof d.replica !== 'function') {
+          if (
+            typeof d !== 'object' ||
+            d === null ||
+            typeof d.dial !== 'function' ||
+            typeof d.close !== 'function' ||
+            typeof d.replica !== 'function'
+          ) {
             throw o.refused(module, 'portForward', 'something that is not a dialer { replica(), dial(port), close() }');
           }
           const dialer: PortDialer = {

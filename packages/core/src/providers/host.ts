@@ -48,5 +48,9 @@ export function hostProviders(stack: LoadedStack, opts: HostOptions): ProviderHo
 
 function requireV1(p: LoadedProvider, name: string): ProviderV1 {
   if (p.kind === 'v1') return p.provider;
-  throw new PctlError({ code: 'LegacyProvider', message: `provider ${name} is a bare function: it manages its own services and state`, fault: 'user' });
+  throw new PctlError({
+    code: 'LegacyProvider',
+    message: `provider ${name} is a bare function: it manages its own services and state`,
+    fault: 'user',
+  });
 }

@@ -5,7 +5,11 @@ type Resolve = (specifier: string, context: { parentURL?: string }) => Promise<u
 
 const KIT = /^@pctl\/provider-kit(\/|$)/;
 
-export async function resolve(specifier: string, context: { parentURL?: string }, nextResolve: Resolve): Promise<unknown> {
+export async function resolve(
+  specifier: string,
+  context: { parentURL?: string },
+  nextResolve: Resolve,
+): Promise<unknown> {
   try {
     return await nextResolve(specifier, context);
   } catch (e) {

@@ -12,7 +12,11 @@ export interface LegacyRun {
   reporter: Reporter;
 }
 
-export async function runLegacyProviders({ providers, config, reporter }: LegacyRun, command: 'deploy' | 'destroy', store: StateStore): Promise<void> {
+export async function runLegacyProviders(
+  { providers, config, reporter }: LegacyRun,
+  command: 'deploy' | 'destroy',
+  store: StateStore,
+): Promise<void> {
   for (const [name, p] of providers) {
     if (p.kind !== 'legacy') continue;
     const uses = Object.values(config.services).some((s) => s.provider.name === name);

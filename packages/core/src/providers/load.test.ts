@@ -4,8 +4,19 @@ import type { LoadedStack } from '../config/index.js';
 import { PROVIDER_API_VERSION } from '../contract.js';
 import { loadProvider } from './load.js';
 
-const stack = { config: { name: 's', services: {} }, configPath: '/nowhere/pctl.yaml', configDir: '/nowhere', secrets: [], secretValues: [] } as unknown as LoadedStack;
-const provider = { apiVersion: PROVIDER_API_VERSION, name: 'mine', deploy: async () => ({}), destroy: async () => undefined };
+const stack = {
+  config: { name: 's', services: {} },
+  configPath: '/nowhere/pctl.yaml',
+  configDir: '/nowhere',
+  secrets: [],
+  secretValues: [],
+} as unknown as LoadedStack;
+const provider = {
+  apiVersion: PROVIDER_API_VERSION,
+  name: 'mine',
+  deploy: async () => ({}),
+  destroy: async () => undefined,
+};
 
 describe('loadProvider', () => {
   it('loads a built-in from the table it is given, only when asked', async () => {
@@ -24,9 +35,15 @@ describe('loadProvider', () => {
   });
 
   it('takes no name from the table object itself or from `providers:` (constructor, toString)', async () => {
-    const registering = { ...stack, config: { ...stack.config, providers: { mine: './mine.mjs' } } } as unknown as LoadedStack;
+    const registering = {
+      ...stack,
+      config: { ...stack.config, providers: { mine: './mine.mjs' } },
+    } as unknown as LoadedStack;
     for (const name of ['constructor', 'toString', '__proto__']) {
-      for (const s of [stack, registering]) await expect(loadProvider(name, s, { mine: async () => ({ default: provider }) })).rejects.toMatchObject({ code: 'UnknownProvider' });
+      for (const s of [stack, registering])
+        await expect(loadProvider(name, s, { mine: async () => ({ default: provider }) })).rejects.toMatchObject({
+          code: 'UnknownProvider',
+        });
     }
   });
 });

@@ -12,7 +12,11 @@ import { pluginHandling } from './plugin.js';
 import type { BuiltinProviders, LoadedProvider } from './types.js';
 
 // The provider a stack names: its `providers:` entry, a built-in, or a plugin that deploys it.
-export async function loadProvider(name: string, stack: LoadedStack, builtins: BuiltinProviders): Promise<LoadedProvider> {
+export async function loadProvider(
+  name: string,
+  stack: LoadedStack,
+  builtins: BuiltinProviders,
+): Promise<LoadedProvider> {
   const custom = registeredModule(stack, name);
   if (custom !== undefined) {
     let file = custom;
@@ -20,16 +24,20 @@ export async function loadProvider(name: string, stack: LoadedStack, builtins: B
     try {
       file = providerModuleFile(custom, stack.configPath);
       useBundledKit(file);
-      mod = (await runStep({ module: `provider ${name} (${custom})`, step: 'loading the module' }, () => import(pathToFileURL(file).href))) as Record<string, unknown>;
+      mod = (await runStep(
+        { module: `provider ${name} (${custom})`, step: 'loading the module' },
+        () => import(pathToFileURL(file).href),
+      )) as Record<string, unknown>;
     } catch (e) {
       if (isPctlError(e) && e.code !== 'ModuleFailed') throw e;
       throw new PctlError({
         code: 'ProviderLoadFailed',
         message: `cannot load provider ${name} from ${file}: ${describeThrown(thrownValue(e))}`,
         fault: 'user',
-        hint: file === custom && !path.isAbsolute(custom)
-          ? `providers.${name} names the package "${custom}": run \`npm install ${custom}\` in ${stack.configDir}, or give a path starting with ./`
-          : `check providers.${name} in ${path.basename(stack.configPath)}`,
+        hint:
+          file === custom && !path.isAbsolute(custom)
+            ? `providers.${name} names the package "${custom}": run \`npm install ${custom}\` in ${stack.configDir}, or give a path starting with ./`
+            : `check providers.${name} in ${path.basename(stack.configPath)}`,
       });
     }
     const loaded = fromModule(name, mod, file);
@@ -75,6 +83,7 @@ function useBundledKit(file: string): void {
 // A module path (./x.mjs, /abs/x.js) is relative to the stack file; anything else is a
 // package name, resolved from the stack file's folder as Node resolves it.
 function providerModuleFile(spec: string, configPath: string): string {
-  if (/^(\.{1,2}[\\/]|\/)/.test(spec) || /\.[cm]?[jt]s$/.test(spec)) return path.resolve(path.dirname(configPath), spec);
+  if (/^(\.{1,2}[\\/]|\/)/.test(spec) || /\.[cm]?[jt]s$/.test(spec))
+    return path.resolve(path.dirname(configPath), spec);
   return resolvePackage(spec, path.dirname(configPath));
 }

@@ -5,7 +5,8 @@ import type { LoadedProvider } from './types.js';
 
 // The provider a module exports (default, `provider`, or the first provider-like export), checked.
 export function fromModule(name: string, mod: Record<string, unknown>, where: string): LoadedProvider {
-  const exported = mod.default ?? mod.provider ?? Object.values(mod).find((v) => typeof v === 'function' || isProviderObject(v));
+  const exported =
+    mod.default ?? mod.provider ?? Object.values(mod).find((v) => typeof v === 'function' || isProviderObject(v));
   if (typeof exported === 'function') return { kind: 'legacy', name, fn: exported as (p: unknown) => Promise<void> };
   if (isProviderObject(exported)) {
     if (exported.apiVersion !== PROVIDER_API_VERSION) {
@@ -17,7 +18,11 @@ export function fromModule(name: string, mod: Record<string, unknown>, where: st
     }
     for (const verb of ['deploy', 'destroy'] as const) {
       if (typeof exported[verb] !== 'function') {
-        throw new PctlError({ code: 'ProviderInvalid', message: `provider ${name} (${where}) has no ${verb}() function`, fault: 'user' });
+        throw new PctlError({
+          code: 'ProviderInvalid',
+          message: `provider ${name} (${where}) has no ${verb}() function`,
+          fault: 'user',
+        });
       }
     }
     return { kind: 'v1', provider: exported as unknown as ProviderV1 };
@@ -36,13 +41,15 @@ export function requireKeyName(key: string, spec: string, moduleName: unknown): 
   if (moduleName === key) return;
   throw new PctlError({
     code: 'ProviderInvalid',
-    message: typeof moduleName === 'string'
-      ? `provider ${key} (${spec}): the module's name is ${JSON.stringify(moduleName)}, not "${key}", the key it is registered under`
-      : `provider ${key} (${spec}): the module has no name (a string), and its name must be "${key}", the key it is registered under`,
+    message:
+      typeof moduleName === 'string'
+        ? `provider ${key} (${spec}): the module's name is ${JSON.stringify(moduleName)}, not "${key}", the key it is registered under`
+        : `provider ${key} (${spec}): the module has no name (a string), and its name must be "${key}", the key it is registered under`,
     fault: 'user',
-    hint: typeof moduleName === 'string' && /^[A-Za-z0-9][\w-]*$/.test(moduleName)
-      ? `set name: '${key}' in ${spec}, or register it as providers.${moduleName} and write provider: { name: ${moduleName} } in its services`
-      : `set name: '${key}' in ${spec}`,
+    hint:
+      typeof moduleName === 'string' && /^[A-Za-z0-9][\w-]*$/.test(moduleName)
+        ? `set name: '${key}' in ${spec}, or register it as providers.${moduleName} and write provider: { name: ${moduleName} } in its services`
+        : `set name: '${key}' in ${spec}`,
   });
 }
 

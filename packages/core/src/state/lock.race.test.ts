@@ -43,7 +43,9 @@ let dir: string;
 let takers: Taker[] = [];
 
 function startTaker(stateFile: string): Taker {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', takerSource, stateFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', takerSource, stateFile], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: ((l: string) => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => (waiters.length ? waiters.shift()!(l) : lines.push(l)));
@@ -78,7 +80,10 @@ describe('stale lock take-over', () => {
     const winners: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const pid = stalePids[round % stalePids.length];
-      writeFileSync(lockFile, JSON.stringify({ pid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }) + '\n');
+      writeFileSync(
+        lockFile,
+        JSON.stringify({ pid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }) + '\n',
+      );
       const at = Date.now() + 150;
       for (const t of takers) send(t, `go ${at}`);
       const results = await Promise.all(takers.map((t) => t.next()));

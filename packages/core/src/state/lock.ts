@@ -59,7 +59,12 @@ async function tryCreate(file: string, me: LockOwner): Promise<boolean> {
 // Takes the lock, taking over one left by a dead process on this host.
 export async function acquireLock(stateFile: string, opts: LockOptions): Promise<HeldLock> {
   const file = lockPath(stateFile);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    command: opts.command,
+    startedAt: new Date().toISOString(),
+  };
   const timeoutMs = opts.wait ? (opts.timeoutMs ?? 0) : 0;
   const deadline = Date.now() + timeoutMs;
   let told = false;
@@ -72,7 +77,7 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
         code: 'LockInvalid',
         message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote`,
         fault: 'user',
-        hint: 'remove it (it is not pctl\'s), then run again',
+        hint: "remove it (it is not pctl's), then run again",
       });
     }
     if (seen.stale) {
@@ -101,7 +106,13 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
         hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone',
       });
     }
-    if (opts.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while waiting for the lock', fault: 'user', exitCode: 130 });
+    if (opts.signal?.aborted)
+      throw new PctlError({
+        code: 'Interrupted',
+        message: 'interrupted while waiting for the lock',
+        fault: 'user',
+        exitCode: 130,
+      });
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
   }
 }
@@ -136,7 +147,13 @@ function heldLock(file: string, me: LockOwner): HeldLock {
     release: async () => {
       held.delete(file);
       const now = await inspectLock(file);
-      if (now?.kind === 'lock' && now.owner && now.owner.pid === me.pid && now.owner.host === me.host && now.owner.startedAt === me.startedAt) {
+      if (
+        now?.kind === 'lock' &&
+        now.owner &&
+        now.owner.pid === me.pid &&
+        now.owner.host === me.host &&
+        now.owner.startedAt === me.startedAt
+      ) {
         await fs.rm(file, { force: true });
       }
     },
@@ -153,13 +170,27 @@ export interface UnlockResult {
 export async function unlockStack(stateFile: string, opts: { force: boolean }): Promise<UnlockResult> {
   const file = lockPath(stateFile);
   const seen = await inspectLock(file);
-  if (!seen) throw new PctlError({ code: 'NotLocked', message: `the stack is not locked: ${file} does not exist`, fault: 'user', exitCode: 1 });
+  if (!seen)
+    throw new PctlError({
+      code: 'NotLocked',
+      message: `the stack is not locked: ${file} does not exist`,
+      fault: 'user',
+      exitCode: 1,
+    });
   if (seen.kind === 'foreign') {
-    throw new PctlError({ code: 'LockInvalid', message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote; pctl does not remove it`, fault: 'user', hint: 'remove it yourself' });
+    throw new PctlError({
+      code: 'LockInvalid',
+      message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote; pctl does not remove it`,
+      fault: 'user',
+      hint: 'remove it yourself',
+    });
   }
   if (!seen.stale && !opts.force) {
     const owner = seen.owner;
-    const where = owner && owner.host !== os.hostname() ? `on another host (${owner.host}); pctl cannot tell whether it still runs` : 'and it is still running';
+    const where =
+      owner && owner.host !== os.hostname()
+        ? `on another host (${owner.host}); pctl cannot tell whether it still runs`
+        : 'and it is still running';
     throw new PctlError({
       code: 'LockHeld',
       message: `stack is locked by ${describeOwner(owner)} ${where}: ${file}`,
@@ -169,7 +200,12 @@ export async function unlockStack(stateFile: string, opts: { force: boolean }): 
     });
   }
   if (!(await removeIfUnchanged(file, seen))) {
-    throw new PctlError({ code: 'LockHeld', message: `the lock ${file} changed while unlocking (another run took it); nothing removed`, fault: 'user', exitCode: 1 });
+    throw new PctlError({
+      code: 'LockHeld',
+      message: `the lock ${file} changed while unlocking (another run took it); nothing removed`,
+      fault: 'user',
+      exitCode: 1,
+    });
   }
   return { file, removed: seen };
 }

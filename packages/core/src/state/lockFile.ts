@@ -48,10 +48,17 @@ export function processAlive(pid: number): boolean {
 
 // "pid 123 on host (deploy, since …)" for messages.
 export function describeOwner(owner: LockOwner | undefined): string {
-  return owner ? `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})` : 'an unknown process (the lock file holds no valid owner)';
+  return owner
+    ? `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})`
+    : 'an unknown process (the lock file holds no valid owner)';
 }
 
-function fileType(st: { isDirectory(): boolean; isFIFO(): boolean; isSymbolicLink(): boolean; isSocket(): boolean }): string {
+function fileType(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSymbolicLink(): boolean;
+  isSocket(): boolean;
+}): string {
   if (st.isDirectory()) return 'directory';
   if (st.isFIFO()) return 'FIFO';
   if (st.isSymbolicLink()) return 'symbolic link';
@@ -116,7 +123,12 @@ function parseOwner(text: string): LockOwner | undefined {
   const { pid, host, command, startedAt } = o as Record<string, unknown>;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (typeof host !== 'string' || !host) return undefined;
-  return { pid, host, command: typeof command === 'string' ? command : '?', startedAt: typeof startedAt === 'string' ? startedAt : '?' };
+  return {
+    pid,
+    host,
+    command: typeof command === 'string' ? command : '?',
+    startedAt: typeof startedAt === 'string' ? startedAt : '?',
+  };
 }
 
 function sameLock(a: LockSnapshot | undefined, b: LockSnapshot & { kind: 'lock' }): boolean {
@@ -125,10 +137,22 @@ function sameLock(a: LockSnapshot | undefined, b: LockSnapshot & { kind: 'lock' 
 
 // Removes the lock only if it is still the very file `seen` describes; true if this call
 // removed it. Safe against any number of concurrent takers (see the file comment).
-export async function removeIfUnchanged(file: string, seen: LockSnapshot & { kind: 'lock' }, depth = 0): Promise<boolean> {
-  const id = createHash('sha256').update(`${seen.dev}:${seen.ino}:${seen.mtimeNs}:${seen.text}`).digest('hex').slice(0, 16);
+export async function removeIfUnchanged(
+  file: string,
+  seen: LockSnapshot & { kind: 'lock' },
+  depth = 0,
+): Promise<boolean> {
+  const id = createHash('sha256')
+    .update(`${seen.dev}:${seen.ino}:${seen.mtimeNs}:${seen.text}`)
+    .digest('hex')
+    .slice(0, 16);
   const guard = `${file}.takeover-${id}`;
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), command: 'takeover', startedAt: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: os.hostname(),
+    command: 'takeover',
+    startedAt: new Date().toISOString(),
+  };
   try {
     await fs.writeFile(guard, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
   } catch (e) {

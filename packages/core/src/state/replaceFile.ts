@@ -6,7 +6,8 @@ import { promises as fs, closeSync, openSync, renameSync, rmSync, writeSync } fr
 import path from 'node:path';
 
 // A temp name beside the file that no one can have planted a link at in advance.
-const tempName = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+const tempName = (file: string) =>
+  path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 
 export async function replaceFile(file: string, body: string, mode = 0o644): Promise<void> {
   const tmp = tempName(file);

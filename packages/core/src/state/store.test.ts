@@ -1,4 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, symlinkSync, lstatSync, chmodSync, mkdirSync, statSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+  symlinkSync,
+  lstatSync,
+  chmodSync,
+  mkdirSync,
+  statSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +48,10 @@ describe('state file', () => {
   it('refuses a corrupt or foreign file, naming it, and leaves it untouched', async () => {
     const file = statePath(dir, 's');
     writeFileSync(file, '{"s-api": {"provider": "docker"'); // torn
-    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateCorrupt', message: expect.stringContaining(file) });
+    await expect(readStateFile(file)).rejects.toMatchObject({
+      code: 'StateCorrupt',
+      message: expect.stringContaining(file),
+    });
     expect(readFileSync(file, 'utf8')).toBe('{"s-api": {"provider": "docker"');
     writeFileSync(file, JSON.stringify({ version: 3, resources: [1, 2] }));
     await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateInvalid' });
@@ -56,7 +71,9 @@ describe('state file', () => {
   it('serializes concurrent entry updates so none is lost', async () => {
     const file = statePath(dir, 's');
     const store = await StateStore.open(file);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.set(`s-${i}`, { provider: 'docker', fingerprint: String(i) })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.set(`s-${i}`, { provider: 'docker', fingerprint: String(i) })),
+    );
     const onDisk = await readStateFile(file);
     expect(Object.keys(onDisk)).toHaveLength(50);
     await store.set('s-7', undefined);
@@ -83,7 +100,10 @@ describe('state file', () => {
     const file = statePath(dir, 's');
     writeFileSync(file, '{}');
     chmodSync(file, 0o444);
-    await expect(StateStore.open(file)).rejects.toMatchObject({ code: 'StateReadOnly', message: expect.stringContaining(file) });
+    await expect(StateStore.open(file)).rejects.toMatchObject({
+      code: 'StateReadOnly',
+      message: expect.stringContaining(file),
+    });
     await expect(writeStateFile(file, {})).rejects.toMatchObject({ code: 'StateReadOnly' });
     expect(readFileSync(file, 'utf8')).toBe('{}');
     // Reading it is fine (plan, status, state show).
@@ -93,12 +113,18 @@ describe('state file', () => {
   it('refuses a FIFO or a folder as the state file without blocking, and a huge one', async () => {
     const file = statePath(dir, 's');
     execFileSync('mkfifo', [file]);
-    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable', message: expect.stringContaining('FIFO') });
+    await expect(readStateFile(file)).rejects.toMatchObject({
+      code: 'StateUnreadable',
+      message: expect.stringContaining('FIFO'),
+    });
     rmSync(file);
     mkdirSync(file);
     await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable' });
     rmSync(file, { recursive: true });
     writeFileSync(file, Buffer.alloc(65 * 1024 * 1024, 0x20));
-    await expect(readStateFile(file)).rejects.toMatchObject({ code: 'StateUnreadable', message: expect.stringContaining('bytes') });
+    await expect(readStateFile(file)).rejects.toMatchObject({
+      code: 'StateUnreadable',
+      message: expect.stringContaining('bytes'),
+    });
   });
 });

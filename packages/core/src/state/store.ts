@@ -36,7 +36,11 @@ export async function readStateFile(file: string): Promise<StateFile> {
 }
 
 // Parses and checks the text of a state; `where` names it in errors, `fix` says what to do.
-export function parseStateText(text: string, where: string, fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(where))}), or rebuild it with \`pctl state recover\``): StateFile {
+export function parseStateText(
+  text: string,
+  where: string,
+  fix = `fix or restore it (a backup of the previous state is ${path.basename(backupPath(where))}), or rebuild it with \`pctl state recover\``,
+): StateFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -97,10 +101,20 @@ async function readRegularFile(file: string): Promise<string> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is a ${st.isDirectory() ? 'directory' : st.isFIFO() ? 'FIFO' : 'special file'}, not a regular file`, fault: 'user', hint: 'move it away; pctl reads and writes only regular files' });
+      throw new PctlError({
+        code: 'StateUnreadable',
+        message: `state file ${file} is a ${st.isDirectory() ? 'directory' : st.isFIFO() ? 'FIFO' : 'special file'}, not a regular file`,
+        fault: 'user',
+        hint: 'move it away; pctl reads and writes only regular files',
+      });
     }
     if (st.size > MAX_STATE_BYTES) {
-      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is ${st.size} bytes, more than the ${MAX_STATE_BYTES} a state file can be`, fault: 'user', hint: 'it is not a pctl state file: restore the .bak or run `pctl state recover`' });
+      throw new PctlError({
+        code: 'StateUnreadable',
+        message: `state file ${file} is ${st.size} bytes, more than the ${MAX_STATE_BYTES} a state file can be`,
+        fault: 'user',
+        hint: 'it is not a pctl state file: restore the .bak or run `pctl state recover`',
+      });
     }
     return await fh.readFile('utf8');
   } finally {
@@ -127,7 +141,12 @@ export async function writableStatePath(file: string): Promise<{ real: string; m
       continue;
     }
     if (!st.isFile()) {
-      throw new PctlError({ code: 'StateUnreadable', message: `state file ${file} is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a special file'}, not a regular file`, fault: 'user', hint: 'move it away; pctl writes only regular files' });
+      throw new PctlError({
+        code: 'StateUnreadable',
+        message: `state file ${file} is ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'a special file'}, not a regular file`,
+        fault: 'user',
+        hint: 'move it away; pctl writes only regular files',
+      });
     }
     if ((st.mode & 0o200) === 0) {
       throw new PctlError({
@@ -139,7 +158,11 @@ export async function writableStatePath(file: string): Promise<{ real: string; m
     }
     return { real, mode: st.mode & 0o777 };
   }
-  throw new PctlError({ code: 'StateUnreadable', message: `state file ${file}: too many levels of symbolic links`, fault: 'user' });
+  throw new PctlError({
+    code: 'StateUnreadable',
+    message: `state file ${file}: too many levels of symbolic links`,
+    fault: 'user',
+  });
 }
 
 // Writes the whole state atomically: temp file in the target's folder, fsync, backup, rename.
@@ -151,7 +174,13 @@ export async function writeStateFile(file: string, state: StateFile): Promise<vo
   const body = JSON.stringify(sortedState(state), null, 2) + '\n';
   // A file every later run would refuse to read is never written.
   if (Buffer.byteLength(body) > MAX_STATE_BYTES) {
-    throw new PctlError({ code: 'StateTooLarge', message: `state file ${file} would be ${Buffer.byteLength(body)} bytes, more than the ${MAX_STATE_BYTES} a state file can be; it was left as it is`, fault: 'tool', exitCode: 1, hint: 'a provider stores too much in its entries: see which entry is largest' });
+    throw new PctlError({
+      code: 'StateTooLarge',
+      message: `state file ${file} would be ${Buffer.byteLength(body)} bytes, more than the ${MAX_STATE_BYTES} a state file can be; it was left as it is`,
+      fault: 'tool',
+      exitCode: 1,
+      hint: 'a provider stores too much in its entries: see which entry is largest',
+    });
   }
   const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
   try {

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { parseProviderOptions } from './options.js';
 
 describe('parseProviderOptions', () => {
-  const schema = z.strictObject({ cluster: z.string().regex(/^[a-z]+$/, 'must be lowercase'), namespace: z.string().default('default') });
+  const schema = z.strictObject({
+    cluster: z.string().regex(/^[a-z]+$/, 'must be lowercase'),
+    namespace: z.string().default('default'),
+  });
 
   it('gives the parsed options, defaults filled, and {} when there are none', () => {
     expect(parseProviderOptions(schema, { cluster: 'prod' })).toEqual({ cluster: 'prod', namespace: 'default' });

@@ -8,9 +8,19 @@ function fakeDocker(exitCodes: number[]) {
   const exec: Exec = async (_file, args, opts) => {
     calls.push({ args, input: opts?.input as string | undefined, secrets: opts?.secrets });
     const exitCode = exitCodes.shift() ?? 0;
-    return { exitCode, stdout: '', stderr: exitCode ? 'Error response from daemon: unauthorized\n' : '', command: 'docker' } as Awaited<ReturnType<Exec>>;
+    return {
+      exitCode,
+      stdout: '',
+      stderr: exitCode ? 'Error response from daemon: unauthorized\n' : '',
+      command: 'docker',
+    } as Awaited<ReturnType<Exec>>;
   };
-  const ctx = { stack: 'shop', reporter: createMemoryReporter(), exec, signal: new AbortController().signal } as unknown as ProviderContext;
+  const ctx = {
+    stack: 'shop',
+    reporter: createMemoryReporter(),
+    exec,
+    signal: new AbortController().signal,
+  } as unknown as ProviderContext;
   return { ctx, calls };
 }
 
@@ -25,8 +35,18 @@ describe('loginOnce', () => {
   it('logs in once per user and host, the password on stdin and masked, however many services ask at once', async () => {
     const { ctx, calls } = fakeDocker([]);
     const host = `once-${Math.random().toString(36).slice(2)}.example:5000`;
-    await Promise.all([loginOnce(ctx, host, login('s3cret')), loginOnce(ctx, host, login('s3cret')), loginOnce(ctx, host, login('s3cret'))]);
-    expect(calls).toEqual([{ args: ['login', '--username', 'oauth2accesstoken', '--password-stdin', '--', host], input: 's3cret', secrets: ['s3cret'] }]);
+    await Promise.all([
+      loginOnce(ctx, host, login('s3cret')),
+      loginOnce(ctx, host, login('s3cret')),
+      loginOnce(ctx, host, login('s3cret')),
+    ]);
+    expect(calls).toEqual([
+      {
+        args: ['login', '--username', 'oauth2accesstoken', '--password-stdin', '--', host],
+        input: 's3cret',
+        secrets: ['s3cret'],
+      },
+    ]);
     await loginOnce(ctx, host, { ...login('other'), username: 'AWS' });
     expect(calls.map((c) => c.args[2])).toEqual(['oauth2accesstoken', 'AWS']);
   });
@@ -36,7 +56,9 @@ describe('loginOnce', () => {
     const host = `retry-${Math.random().toString(36).slice(2)}.example`;
     const err = await loginOnce(ctx, host, login('pw')).catch((e: unknown) => e);
     expect(isPctlError(err) && err.code).toBe('RegistryLoginFailed');
-    expect((err as Error).message).toBe('logging in to the test registry failed: Error response from daemon: unauthorized');
+    expect((err as Error).message).toBe(
+      'logging in to the test registry failed: Error response from daemon: unauthorized',
+    );
     await loginOnce(ctx, host, login('pw'));
     expect(calls).toHaveLength(2);
   });

@@ -22,7 +22,11 @@ export function loginOnce(ctx: ProviderContext, host: string, login: RegistryLog
   if (!p) {
     p = (async () => {
       const { password, secrets } = await login.credentials();
-      const r = await ctx.exec('docker', ['login', '--username', login.username, '--password-stdin', '--', host], { input: password, secrets, reject: false });
+      const r = await ctx.exec('docker', ['login', '--username', login.username, '--password-stdin', '--', host], {
+        input: password,
+        secrets,
+        reject: false,
+      });
       if (r.exitCode !== 0) {
         throw new PctlError({
           code: 'RegistryLoginFailed',

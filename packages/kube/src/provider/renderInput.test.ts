@@ -8,8 +8,18 @@ describe('renderInputFor', () => {
     let mapped = 0;
     const clusterRef = (ref: string) => (mapped++, `registry.example/${ref}`);
     const ctx = { stack: 'big', configDir: '/nonexistent', secrets: [] } as unknown as ProviderContext;
-    const p = { ctx, target: { name: 's0', key: 'big-s0', fingerprint: 'f', service: { provider: { name: 'aws' } }, imageRefs } } as unknown as DeployParams;
-    const input = renderInputFor({ ctx, p, o: {}, namespace: 'default', image: { ref: 'registry.example/pctl-big-s0:abc' }, clusterRef });
+    const p = {
+      ctx,
+      target: { name: 's0', key: 'big-s0', fingerprint: 'f', service: { provider: { name: 'aws' } }, imageRefs },
+    } as unknown as DeployParams;
+    const input = renderInputFor({
+      ctx,
+      p,
+      o: {},
+      namespace: 'default',
+      image: { ref: 'registry.example/pctl-big-s0:abc' },
+      clusterRef,
+    });
     expect(mapped).toBe(0);
     expect(input.images).toBe(imageRefs);
   });

@@ -51,7 +51,10 @@ export function renderInputFor<O extends KubeProviderOptions>(args: {
     fingerprint: p.target.fingerprint,
     manifests: svc.manifests?.length ? loadManifests(svc.manifests, ctx.configDir) : undefined,
     // Only raw manifests read it: mapping every service's image per service made render quadratic.
-    images: refs && map && svc.manifests?.length ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)])) : refs,
+    images:
+      refs && map && svc.manifests?.length
+        ? Object.fromEntries(Object.entries(refs).map(([k, v]) => [k, map(v)]))
+        : refs,
     secrets: ctx.secrets,
     redact: args.redact ?? false,
     ...(args.cloud ? { cloud: args.cloud } : {}),

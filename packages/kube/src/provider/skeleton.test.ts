@@ -23,7 +23,12 @@ function countingProvider() {
   return { provider, reached };
 }
 
-const ctx = { stack: 'shop', config: { name: 'shop', services: {} }, reporter: createMemoryReporter(), signal: new AbortController().signal } as unknown as ProviderContext;
+const ctx = {
+  stack: 'shop',
+  config: { name: 'shop', services: {} },
+  reporter: createMemoryReporter(),
+  signal: new AbortController().signal,
+} as unknown as ProviderContext;
 const entry = { provider: 'fake', labels: {} } as unknown as StateEntry;
 
 describe('the Kubernetes skeleton and state keys', () => {
@@ -34,7 +39,9 @@ describe('the Kubernetes skeleton and state keys', () => {
     for (const key of ['', 'other-web', 'shop-', 'shop-web;x']) {
       const err = await provider.destroy!({ ctx, key, entry }).catch((e: unknown) => e);
       expect(isPctlError(err) && err.code, key).toBe('StateInvalid');
-      expect((err as Error).message).toBe(`state entry ${JSON.stringify(key)} is not <stack>-<service> for stack shop: pctl removes nothing for it`);
+      expect((err as Error).message).toBe(
+        `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack shop: pctl removes nothing for it`,
+      );
     }
     expect(reached).toEqual(['shop-web']);
   });

@@ -59,7 +59,12 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
    * The client for the cluster a state entry records (with the stack file's options when the
    * service is still there with this provider), or undefined when that cluster is gone.
    */
-  connectRecorded(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<KubeClient | undefined>;
+  connectRecorded(
+    ctx: ProviderContext,
+    key: string,
+    entry: KubeEntry,
+    o: O | undefined,
+  ): Promise<KubeClient | undefined>;
   registry: {
     /** The image the cluster runs for this service, as far as it is known without asking the cloud (render, plan). */
     imageFor(p: DeployParams, o: O): ClusterImage;
@@ -75,7 +80,13 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
     pullAuth?(ctx: ProviderContext, o: O, host: string): Promise<RegistryCredentials | undefined>;
   };
   /** What the provider's state entries keep beyond the shared ones. */
-  stateExtras?(p: DeployParams, o: O, image: ClusterImage, pushedNow: boolean, prev: KubeEntry): Record<string, unknown>;
+  stateExtras?(
+    p: DeployParams,
+    o: O,
+    image: ClusterImage,
+    pushedNow: boolean,
+    prev: KubeEntry,
+  ): Record<string, unknown>;
   /** Lines for `pctl plan`. */
   planNotes?(p: DeployParams, o: O, image: ClusterImage): string[];
   /** Whether the core pushes images of services with a `registry` (kind: the node loads them). */
@@ -85,7 +96,14 @@ export interface KubeProviderSpec<O extends KubeProviderOptions> {
 // The service of a state key; a key that is not `<stack>-<service>` names nothing pctl may touch.
 function serviceOf(ctx: ProviderContext, key: string): string {
   const service = serviceOfKey(ctx.stack, key);
-  if (service === undefined) throw new PctlError({ code: 'StateInvalid', exitCode: 2, fault: 'user', message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`, hint: 'remove that entry from the state file' });
+  if (service === undefined)
+    throw new PctlError({
+      code: 'StateInvalid',
+      exitCode: 2,
+      fault: 'user',
+      message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`,
+      hint: 'remove that entry from the state file',
+    });
   return service;
 }
 
@@ -106,7 +124,16 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     return svc?.provider.name === spec.name ? parse(svc.provider.options) : undefined;
   };
   const input = (p: DeployParams, o: O, image: ClusterImage, redact: boolean) =>
-    renderInputFor({ ctx: p.ctx, p, o, namespace: namespaceOf(p.ctx, o), image, redact, cloud: spec.cloud, clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)) });
+    renderInputFor({
+      ctx: p.ctx,
+      p,
+      o,
+      namespace: namespaceOf(p.ctx, o),
+      image,
+      redact,
+      cloud: spec.cloud,
+      clusterRef: spec.registry.clusterRef && ((ref) => spec.registry.clusterRef!(o, ref)),
+    });
 
   async function destroyIn(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<void> {
     const service = serviceOf(ctx, key);
@@ -121,20 +148,28 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     const prev = (p.previous ?? {}) as KubeEntry;
     let image = spec.registry.imageFor(p, o);
     await spec.prepare?.(ctx, o, target.key);
-    if (image.local && spec.registry.locate) image = await spec.registry.locate(ctx, o, image as Required<ClusterImage>, target.key);
+    if (image.local && spec.registry.locate)
+      image = await spec.registry.locate(ctx, o, image as Required<ClusterImage>, target.key);
     let pushedNow = false;
-    if (image.local && !ctx.flags.skipPush) pushedNow = await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
+    if (image.local && !ctx.flags.skipPush)
+      pushedNow = await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
     // Local builds raw manifests take with pctl://name go there too.
     if (target.service.manifests?.length && !ctx.flags.skipPush) {
       for (const ref of new Set(Object.values(target.imageRefs ?? {}))) {
         if (ref === image.local) continue;
-        let other: Required<ClusterImage> | undefined = spec.registry.clusterRef && spec.registry.clusterRef(o, ref) !== ref ? { ref: spec.registry.clusterRef(o, ref), local: ref } : undefined;
+        let other: Required<ClusterImage> | undefined =
+          spec.registry.clusterRef && spec.registry.clusterRef(o, ref) !== ref
+            ? { ref: spec.registry.clusterRef(o, ref), local: ref }
+            : undefined;
         if (other && spec.registry.locate) other = await spec.registry.locate(ctx, o, other, target.key);
         if (other) await spec.registry.deliver(ctx, o, other, target.key);
       }
     }
     const client = await spec.connect(ctx, o);
-    const sameCluster = prev.cluster === undefined || prev.cluster === client.clusterName || Boolean(spec.sameCluster?.(prev.cluster, client, o));
+    const sameCluster =
+      prev.cluster === undefined ||
+      prev.cluster === client.clusterName ||
+      Boolean(spec.sameCluster?.(prev.cluster, client, o));
     const result = await deployService(client, input(p, o, image, false), {
       reporter: ctx.reporter,
       signal: ctx.signal,
@@ -161,12 +196,16 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   // The first deploy after migrating: keep the pods the original pctl runs when they are what pctl would run.
   async function adopt(p: AdoptParams) {
     const { ctx, target } = p;
-    const o = p.mode === 'deploy' ? await completed(ctx, target.service.provider.options, target.key) : parse(target.service.provider.options);
+    const o =
+      p.mode === 'deploy'
+        ? await completed(ctx, target.service.provider.options, target.key)
+        : parse(target.service.provider.options);
     return adoptKube(p, {
       provider: spec.name,
       namespace: namespaceOf(ctx, o),
       connect: () => spec.connect(ctx, o),
-      sameCluster: (recorded, client) => recorded === client.clusterName || Boolean(spec.sameCluster?.(recorded, client, o)),
+      sameCluster: (recorded, client) =>
+        recorded === client.clusterName || Boolean(spec.sameCluster?.(recorded, client, o)),
       image: spec.registry.imageFor(p, o),
       input: (image) => input(p, o, image, false),
       pullAuth: spec.registry.pullAuth && ((host) => spec.registry.pullAuth!(ctx, o, host)),
@@ -182,11 +221,15 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     await spec.registry.remove?.(ctx, key, entry);
     // The image pctl built stays on the local engine otherwise (another service may have taken it already).
     // So does the one the original pctl built, recorded when a deploy adopted its pods.
-    const built = p.entry.builtByPctl && typeof p.entry.image === 'string' && (await builtForStack(ctx, p.entry.image, ctx.stack)) ? p.entry.image : undefined;
+    const built =
+      p.entry.builtByPctl && typeof p.entry.image === 'string' && (await builtForStack(ctx, p.entry.image, ctx.stack))
+        ? p.entry.image
+        : undefined;
     for (const ref of [built, p.entry.originalImage]) {
       if (typeof ref !== 'string' || !ref) continue;
       const r = await removeImage(ctx, ref);
-      if (r.result === 'failed') ctx.reporter.warn(`could not remove the image ${ref}: ${r.message?.split('\n')[0]}`, key);
+      if (r.result === 'failed')
+        ctx.reporter.warn(`could not remove the image ${ref}: ${r.message?.split('\n')[0]}`, key);
     }
   }
 
@@ -200,7 +243,9 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   }
 
   function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
-    return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) => spec.connect(ctx, o));
+    return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) =>
+      spec.connect(ctx, o),
+    );
   }
 
   return defineProvider({

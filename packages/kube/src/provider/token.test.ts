@@ -6,7 +6,10 @@ describe('renewingToken', () => {
   it('keeps a token until `marginMs` before it expires, then asks for a new one', async () => {
     let clock = 1_000_000;
     let made = 0;
-    const t = renewingToken(async () => ({ token: `t${++made}`, expiresAt: clock + 15 * 60_000 }), { marginMs: 60_000, now: () => clock });
+    const t = renewingToken(async () => ({ token: `t${++made}`, expiresAt: clock + 15 * 60_000 }), {
+      marginMs: 60_000,
+      now: () => clock,
+    });
     expect(await t.current()).toBe('t1');
     clock += 13 * 60_000;
     expect(await t.current()).toBe('t1');
@@ -46,13 +49,21 @@ describe('tokenClient', () => {
   };
 
   beforeAll(async () => {
-    server = await startKubeApiServer({ contextName: 'tokens', authenticate: (b) => !expiredNow.has(b) && (issued.get(b) ?? 0) > Date.now() });
+    server = await startKubeApiServer({
+      contextName: 'tokens',
+      authenticate: (b) => !expiredNow.has(b) && (issued.get(b) ?? 0) > Date.now(),
+    });
   });
   afterAll(async () => server?.close());
 
   const client = () => {
     const ca = server.kubeConfig.getCluster(server.kubeConfig.getCurrentContext())!.caData;
-    return tokenClient({ name: 'arn:aws:eks:eu-west-1:1:cluster/x', server: server.url, caData: ca, tokens: renewingToken(source, { marginMs: 0 }) });
+    return tokenClient({
+      name: 'arn:aws:eks:eu-west-1:1:cluster/x',
+      server: server.url,
+      caData: ca,
+      tokens: renewingToken(source, { marginMs: 0 }),
+    });
   };
 
   it('sends the current token on every request and takes a new one after the server refuses the old', async () => {
@@ -74,6 +85,8 @@ describe('tokenClient', () => {
     await c.list('v1', 'Namespace', '');
     // The token in use and every one after it.
     for (let i = made; i <= made + 100; i++) expiredNow.add(`tok-${i}`);
-    await expect(c.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })).rejects.toThrow(/reading Namespace default: 401/);
+    await expect(c.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } })).rejects.toThrow(
+      /reading Namespace default: 401/,
+    );
   });
 });

@@ -21,7 +21,10 @@ export interface RenewingToken {
 }
 
 /** Caches what `source` makes and asks it again when the token is about to expire. */
-export function renewingToken(source: TokenSource, { marginMs = 60_000, now = Date.now }: { marginMs?: number; now?: () => number } = {}): RenewingToken {
+export function renewingToken(
+  source: TokenSource,
+  { marginMs = 60_000, now = Date.now }: { marginMs?: number; now?: () => number } = {},
+): RenewingToken {
   let cached: Promise<BearerToken> | undefined;
   const fresh = (t: BearerToken) => t.expiresAt === undefined || t.expiresAt - marginMs > now();
   return {
@@ -63,7 +66,14 @@ export async function tokenClient(t: TokenClusterTarget): Promise<KubeClient> {
   const { KubeConfig } = await loadKubeSdk();
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: t.name, server: /^https?:\/\//.test(t.server) ? t.server : `https://${t.server}`, caData: t.caData, skipTLSVerify: false }],
+    clusters: [
+      {
+        name: t.name,
+        server: /^https?:\/\//.test(t.server) ? t.server : `https://${t.server}`,
+        caData: t.caData,
+        skipTLSVerify: false,
+      },
+    ],
     // No token in the config: the authenticator below asks for a current one per request.
     users: [{ name: t.name, authProvider: { name: AUTH_PROVIDER, config: {} } }],
     contexts: [{ name: t.name, cluster: t.name, user: t.name }],

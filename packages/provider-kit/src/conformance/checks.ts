@@ -46,9 +46,18 @@ async function found(env: CheckEnv): Promise<FoundResource[]> {
   return all.filter((r) => r.key === env.key);
 }
 
-async function deployOnce(env: CheckEnv, service: ServiceConfig, fingerprint: string, previous?: StateEntry): Promise<StateEntry> {
-  const entry = await env.step('deploy', env.provider.deploy({ ctx: env.ctx(), target: env.target(service, fingerprint), previous }));
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`deploy returned ${JSON.stringify(entry)}, not a state entry object`);
+async function deployOnce(
+  env: CheckEnv,
+  service: ServiceConfig,
+  fingerprint: string,
+  previous?: StateEntry,
+): Promise<StateEntry> {
+  const entry = await env.step(
+    'deploy',
+    env.provider.deploy({ ctx: env.ctx(), target: env.target(service, fingerprint), previous }),
+  );
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    fail(`deploy returned ${JSON.stringify(entry)}, not a state entry object`);
   if (typeof entry.provider !== 'string' || !entry.provider) fail('the state entry has no `provider` string');
   return entry;
 }
@@ -63,11 +72,14 @@ export const checks: Check[] = [
       const v = env.provider.validateOptions;
       if (!v) fail('the provider has no validateOptions: garbage options would reach deploy');
       const good = v!(env.service.provider.options);
-      if (!Array.isArray(good) || good.length) fail(`the test service's own options were refused: ${JSON.stringify(good)}`);
+      if (!Array.isArray(good) || good.length)
+        fail(`the test service's own options were refused: ${JSON.stringify(good)}`);
       for (const garbage of env.garbageOptions) {
         const issues = v!(garbage);
         if (!Array.isArray(issues) || issues.length === 0) fail(`accepted garbage options ${JSON.stringify(garbage)}`);
-        const bad = issues.find((i) => !Array.isArray(i.path) || i.path.length === 0 || typeof i.message !== 'string' || !i.message);
+        const bad = issues.find(
+          (i) => !Array.isArray(i.path) || i.path.length === 0 || typeof i.message !== 'string' || !i.message,
+        );
         if (bad) fail(`an error for ${JSON.stringify(garbage)} has no option path or message: ${JSON.stringify(bad)}`);
       }
     },
@@ -78,11 +90,13 @@ export const checks: Check[] = [
     async run(env) {
       const entry = await deployOnce(env, env.service, 'a'.repeat(64));
       const copy = JSON.parse(JSON.stringify(entry)) as StateEntry;
-      if (JSON.stringify(copy) !== JSON.stringify(entry)) fail('the state entry does not survive JSON (functions, undefined in arrays, ...)');
+      if (JSON.stringify(copy) !== JSON.stringify(entry))
+        fail('the state entry does not survive JSON (functions, undefined in arrays, ...)');
       env.entry = entry;
       const rs = await found(env);
       if (env.provider.discover && rs.length === 0) fail(`discover finds nothing labelled ${env.key} after deploy`);
-      if (env.observe && (await env.observe()).length === 0) fail('nothing of the stack exists on the platform after deploy');
+      if (env.observe && (await env.observe()).length === 0)
+        fail('nothing of the stack exists on the platform after deploy');
     },
   },
   {
@@ -91,7 +105,10 @@ export const checks: Check[] = [
     async run(env) {
       if (!env.entry) return 'deploy failed';
       if (JSON.stringify(env.entry).includes(env.secret)) fail('a secret value is in the returned state entry');
-      const said = env.ctx().events.map((e) => `${e.text} ${JSON.stringify(e.data ?? {})}`).join('\n');
+      const said = env
+        .ctx()
+        .events.map((e) => `${e.text} ${JSON.stringify(e.data ?? {})}`)
+        .join('\n');
       if (said.includes(env.secret)) fail('a secret value was reported');
     },
   },
@@ -103,7 +120,8 @@ export const checks: Check[] = [
       const before = [names(await found(env)), (await env.observe?.())?.sort()];
       env.entry = await deployOnce(env, env.service, 'a'.repeat(64), env.entry);
       const after = [names(await found(env)), (await env.observe?.())?.sort()];
-      if (JSON.stringify(before) !== JSON.stringify(after)) fail(`resources changed: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+      if (JSON.stringify(before) !== JSON.stringify(after))
+        fail(`resources changed: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
     },
   },
   {
@@ -114,7 +132,8 @@ export const checks: Check[] = [
       const before = [names(await found(env)), (await env.observe?.())?.length];
       env.entry = await deployOnce(env, env.changedService, 'b'.repeat(64), env.entry);
       const after = [names(await found(env)), (await env.observe?.())?.length];
-      if (JSON.stringify(before) !== JSON.stringify(after)) fail(`the update left a different set of resources: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+      if (JSON.stringify(before) !== JSON.stringify(after))
+        fail(`the update left a different set of resources: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
     },
   },
   {
@@ -168,8 +187,16 @@ export const checks: Check[] = [
       }
       const seen = names(await found(env));
       const exists = (await env.observe?.()) ?? [];
-      if (env.observe && exists.length > 0 && seen.length === 0) fail(`the platform holds ${exists.join(', ')} but discover finds nothing labelled ${env.key}`);
-      await env.step('destroy', env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: entry ?? { provider: env.provider.name, labels: target.labels } }));
+      if (env.observe && exists.length > 0 && seen.length === 0)
+        fail(`the platform holds ${exists.join(', ')} but discover finds nothing labelled ${env.key}`);
+      await env.step(
+        'destroy',
+        env.provider.destroy({
+          ctx: env.ctx(),
+          key: env.key,
+          entry: entry ?? { provider: env.provider.name, labels: target.labels },
+        }),
+      );
       const left = [...names(await found(env)), ...((await env.observe?.()) ?? [])];
       if (left.length) fail(`destroy after the interrupted deploy left ${left.join(', ')}`);
     },
@@ -182,15 +209,25 @@ export const checks: Check[] = [
       let thrown: unknown;
       let entry: StateEntry | undefined;
       try {
-        entry = await env.step('deploy (failing)', env.provider.deploy({ ctx: env.ctx(), target: env.target(env.failingService, 'e'.repeat(64)) }));
+        entry = await env.step(
+          'deploy (failing)',
+          env.provider.deploy({ ctx: env.ctx(), target: env.target(env.failingService, 'e'.repeat(64)) }),
+        );
       } catch (e) {
         thrown = e;
       }
-      await env.step('destroy', env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: entry ?? { provider: env.provider.name } }));
+      await env.step(
+        'destroy',
+        env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: entry ?? { provider: env.provider.name } }),
+      );
       if (thrown === undefined) fail('deploying the failing service succeeded');
-      if (!isPctlError(thrown)) fail(`threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : JSON.stringify(thrown)}, not a PctlError`);
+      if (!isPctlError(thrown))
+        fail(
+          `threw ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : JSON.stringify(thrown)}, not a PctlError`,
+        );
       const e = thrown as { code?: unknown; message: string; hint?: unknown };
-      if (typeof e.code !== 'string' || !/^[A-Z][A-Za-z0-9]+$/.test(e.code)) fail(`code ${JSON.stringify(e.code)} is not a PascalCase code`);
+      if (typeof e.code !== 'string' || !/^[A-Z][A-Za-z0-9]+$/.test(e.code))
+        fail(`code ${JSON.stringify(e.code)} is not a PascalCase code`);
       if (!e.message || e.message.includes('\n')) fail(`message is not one line: ${JSON.stringify(e.message)}`);
       if (typeof e.hint !== 'string' || !e.hint) fail(`no hint telling the fix (message: ${e.message})`);
       if (e.message.includes(env.secret)) fail('the error message shows a secret');

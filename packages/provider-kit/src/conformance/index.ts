@@ -19,30 +19,38 @@ export async function runConformance(opts: ConformanceOptions): Promise<Conforma
   const secret = `kit-secret-${randomBytes(6).toString('hex')}`;
   const service = withEnv(opts.service, { PCTL_KIT_SECRET: secret });
   const timeout = opts.stepTimeoutMs ?? 120_000;
-  const makeCtx = () => createTestContext({ stack, cwd: opts.cwd, secrets: [secret], exec: opts.exec, services: { [name]: service } });
+  const makeCtx = () =>
+    createTestContext({ stack, cwd: opts.cwd, secrets: [secret], exec: opts.exec, services: { [name]: service } });
   const shared: TestContext = makeCtx();
   const env: CheckEnv = {
     provider: opts.provider,
     ctx: () => shared,
     freshCtx: makeCtx,
     // `image` describes the image of `service`; the failing service runs the image it names.
-    target: (s, fingerprint) => createTarget({ stack, name, service: s, image: s === opts.failingService ? undefined : opts.image, fingerprint }),
+    target: (s, fingerprint) =>
+      createTarget({ stack, name, service: s, image: s === opts.failingService ? undefined : opts.image, fingerprint }),
     service,
-    changedService: opts.changedService ? withEnv(opts.changedService, { PCTL_KIT_SECRET: secret }) : withEnv(service, { PCTL_KIT_CHANGED: '1' }),
+    changedService: opts.changedService
+      ? withEnv(opts.changedService, { PCTL_KIT_SECRET: secret })
+      : withEnv(service, { PCTL_KIT_CHANGED: '1' }),
     failingService: opts.failingService,
     garbageOptions: opts.garbageOptions ?? defaultGarbage(opts.service.provider.options),
     observe: opts.observe ? () => opts.observe!(stack) : undefined,
     secret,
     key: serviceKey(stack, name),
     step: (what, p) => settleWithin(what, p, timeout),
-    innerLoop: opts.innerLoop ? { ...opts.innerLoop, service: withEnv(opts.innerLoop.service, { PCTL_KIT_SECRET: secret }) } : undefined,
+    innerLoop: opts.innerLoop
+      ? { ...opts.innerLoop, service: withEnv(opts.innerLoop.service, { PCTL_KIT_SECRET: secret }) }
+      : undefined,
   };
   const results: CheckResult[] = [];
   for (const check of [...checks, ...innerChecks].filter((c) => !opts.only || opts.only.includes(c.id))) {
     let r: CheckResult;
     try {
       const skip = await check.run(env);
-      r = skip ? { id: check.id, promise: check.promise, ok: true, skipped: true, message: skip } : { id: check.id, promise: check.promise, ok: true };
+      r = skip
+        ? { id: check.id, promise: check.promise, ok: true, skipped: true, message: skip }
+        : { id: check.id, promise: check.promise, ok: true };
     } catch (e) {
       r = { id: check.id, promise: check.promise, ok: false, message: describe(e) };
     }
@@ -72,7 +80,12 @@ function report(results: CheckResult[]): ConformanceReport {
     ok: results.every((r) => r.ok),
     results,
     summary: () =>
-      results.map((r) => `${r.ok ? (r.skipped ? 'skip' : 'ok  ') : 'FAIL'} ${r.id}: ${r.promise}${r.message ? ` — ${r.message}` : ''}`).join('\n'),
+      results
+        .map(
+          (r) =>
+            `${r.ok ? (r.skipped ? 'skip' : 'ok  ') : 'FAIL'} ${r.id}: ${r.promise}${r.message ? ` — ${r.message}` : ''}`,
+        )
+        .join('\n'),
   };
 }
 
@@ -101,7 +114,10 @@ async function settleWithin<T>(what: string, p: Promise<T>, ms: number): Promise
 // Whatever a failed check left behind goes, so a kit run never leaks resources.
 async function cleanUp(env: CheckEnv): Promise<void> {
   try {
-    await env.step('destroy (clean-up)', env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: env.entry ?? { provider: env.provider.name } }));
+    await env.step(
+      'destroy (clean-up)',
+      env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: env.entry ?? { provider: env.provider.name } }),
+    );
   } catch {
     /* reported by the checks already */
   }

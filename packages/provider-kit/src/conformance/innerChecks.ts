@@ -27,7 +27,14 @@ const marked = (s: ServiceConfig, mark: string): ServiceConfig => ({ ...s, env: 
 
 async function deployInner(env: CheckEnv, mark: string, fingerprint: string): Promise<InnerState> {
   const st = inner.get(env) ?? { mark };
-  const entry = await env.step('deploy (inner-loop service)', env.provider.deploy({ ctx: env.ctx(), target: env.target(marked(env.innerLoop!.service, mark), fingerprint), previous: st.entry }));
+  const entry = await env.step(
+    'deploy (inner-loop service)',
+    env.provider.deploy({
+      ctx: env.ctx(),
+      target: env.target(marked(env.innerLoop!.service, mark), fingerprint),
+      previous: st.entry,
+    }),
+  );
   const next = { entry, mark };
   inner.set(env, next);
   return next;
@@ -47,12 +54,20 @@ function sink(): Writable & { bytes(): Buffer } {
 }
 
 // Resolves when `test` holds for what has been seen (checked on each new thing), or fails with `what`.
-function waitFor<T>(env: CheckEnv, what: string, seen: T[], test: (all: T[]) => boolean): { promise: Promise<void>; poke(): void } {
+function waitFor<T>(
+  env: CheckEnv,
+  what: string,
+  seen: T[],
+  test: (all: T[]) => boolean,
+): { promise: Promise<void>; poke(): void } {
   let poke = () => undefined as void;
-  const promise = env.step(what, new Promise<void>((resolve) => {
-    poke = () => test(seen) && resolve();
-    poke();
-  }));
+  const promise = env.step(
+    what,
+    new Promise<void>((resolve) => {
+      poke = () => test(seen) && resolve();
+      poke();
+    }),
+  );
   return { promise, poke: () => poke() };
 }
 
@@ -75,16 +90,29 @@ export const innerChecks: Check[] = [
       // to 20 s) until the service has printed its first lines.
       for (const deadline = Date.now() + 20_000; !printed() && Date.now() < deadline; ) {
         lines.length = 0;
-        await env.step('logs', env.provider.logs!({ ...ref(env, st), follow: false, previous: false, onLine: (l) => lines.push(l), onReplica: () => undefined, signal: new AbortController().signal }));
+        await env.step(
+          'logs',
+          env.provider.logs!({
+            ...ref(env, st),
+            follow: false,
+            previous: false,
+            onLine: (l) => lines.push(l),
+            onReplica: () => undefined,
+            signal: new AbortController().signal,
+          }),
+        );
         if (!printed()) await new Promise((r) => setTimeout(r, 200));
       }
-      if (!printed()) fail(`logs never showed the line ${st.mark}-err the service printed on stderr (got ${lines.length} lines)`);
+      if (!printed())
+        fail(`logs never showed the line ${st.mark}-err the service printed on stderr (got ${lines.length} lines)`);
       const out = lines.find((l) => l.line === st.mark);
       const err = lines.find((l) => l.line === `${st.mark}-err`);
-      if (!out || out.stream !== 'stdout') fail(`the stdout line ${st.mark} came ${out ? `on ${out.stream}` : 'not at all'}`);
+      if (!out || out.stream !== 'stdout')
+        fail(`the stdout line ${st.mark} came ${out ? `on ${out.stream}` : 'not at all'}`);
       if (err!.stream !== 'stderr') fail(`the stderr line came on ${err!.stream}`);
       if (!out!.replica) fail('a line names no replica');
-      if (lines.indexOf(out!) > lines.indexOf(err!) && out!.replica === err!.replica && out!.stream === err!.stream) fail('lines came out of order');
+      if (lines.indexOf(out!) > lines.indexOf(err!) && out!.replica === err!.replica && out!.stream === err!.stream)
+        fail('lines came out of order');
     },
   },
   {
@@ -97,8 +125,17 @@ export const innerChecks: Check[] = [
       const lines: LogLine[] = [];
       const events: ReplicaEvent[] = [];
       const stop = new AbortController();
-      const first = waitFor(env, 'logs -f: the running replica\'s line', lines, (all) => all.some((l) => l.line === st.mark));
-      const following = env.provider.logs!({ ...ref(env, st), follow: true, previous: false, signal: stop.signal, onLine: (l) => (lines.push(l), first.poke(), later?.poke()), onReplica: (e) => (events.push(e), gone?.poke()) });
+      const first = waitFor(env, "logs -f: the running replica's line", lines, (all) =>
+        all.some((l) => l.line === st.mark),
+      );
+      const following = env.provider.logs!({
+        ...ref(env, st),
+        follow: true,
+        previous: false,
+        signal: stop.signal,
+        onLine: (l) => (lines.push(l), first.poke(), later?.poke()),
+        onReplica: (e) => (events.push(e), gone?.poke()),
+      });
       let failed: unknown;
       following.catch((e) => (failed = e));
       let later: ReturnType<typeof waitFor<LogLine>> | undefined;
@@ -106,14 +143,19 @@ export const innerChecks: Check[] = [
       try {
         await first.promise;
         const mark = `kit-mark-${randomBytes(4).toString('hex')}`;
-        later = waitFor(env, 'logs -f: the line of the replica that started after the redeploy', lines, (all) => all.some((l) => l.line === mark));
+        later = waitFor(env, 'logs -f: the line of the replica that started after the redeploy', lines, (all) =>
+          all.some((l) => l.line === mark),
+        );
         gone = waitFor(env, 'logs -f: the old replica said gone', events, (all) => all.some((e) => e.event === 'gone'));
         st = await deployInner(env, mark, '9'.repeat(64));
         await Promise.all([later.promise, gone.promise]);
       } finally {
         stop.abort();
       }
-      await env.step('logs -f after the abort', following.catch(() => undefined));
+      await env.step(
+        'logs -f after the abort',
+        following.catch(() => undefined),
+      );
       if (failed) fail(`logs -f failed: ${(failed as Error).message}`);
     },
   },
@@ -123,9 +165,19 @@ export const innerChecks: Check[] = [
     async run(env) {
       const skip = needs(env, 'exec');
       if (skip) return skip;
-      const st = inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const st =
+        inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
       for (const code of [0, 7]) {
-        const r = await env.step(`exec (exit ${code})`, env.provider.exec!({ ...ref(env, st), command: ['sh', '-c', `exit ${code}`], stdout: sink(), stderr: sink(), signal: new AbortController().signal }));
+        const r = await env.step(
+          `exec (exit ${code})`,
+          env.provider.exec!({
+            ...ref(env, st),
+            command: ['sh', '-c', `exit ${code}`],
+            stdout: sink(),
+            stderr: sink(),
+            signal: new AbortController().signal,
+          }),
+        );
         if (r.exitCode !== code) fail(`a command that exits ${code} came back with ${r.exitCode}`);
       }
     },
@@ -136,18 +188,42 @@ export const innerChecks: Check[] = [
     async run(env) {
       const skip = needs(env, 'exec');
       if (skip) return skip;
-      const st = inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const st =
+        inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
       // Every byte value, CR, LF and NUL included, and more than one frame's worth.
       const input = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(200_000)]);
       const out = sink();
       const err = sink();
-      const r = await env.step('exec cat', env.provider.exec!({ ...ref(env, st), command: ['cat'], stdin: Readable.from([input]), stdout: out, stderr: err, signal: new AbortController().signal }));
+      const r = await env.step(
+        'exec cat',
+        env.provider.exec!({
+          ...ref(env, st),
+          command: ['cat'],
+          stdin: Readable.from([input]),
+          stdout: out,
+          stderr: err,
+          signal: new AbortController().signal,
+        }),
+      );
       if (r.exitCode !== 0) fail(`cat exited ${r.exitCode}`);
-      if (!out.bytes().equals(input)) fail(`stdout is not the bytes sent to stdin (${out.bytes().length} bytes back of ${input.length})`);
+      if (!out.bytes().equals(input))
+        fail(`stdout is not the bytes sent to stdin (${out.bytes().length} bytes back of ${input.length})`);
       const out2 = sink();
       const err2 = sink();
-      await env.step('exec (stderr)', env.provider.exec!({ ...ref(env, st), command: ['sh', '-c', 'printf "to-err\\r\\n" >&2'], stdout: out2, stderr: err2, signal: new AbortController().signal }));
-      if (err2.bytes().toString('latin1') !== 'to-err\r\n' || out2.bytes().length) fail(`stderr came as ${JSON.stringify(err2.bytes().toString('latin1'))} with stdout ${JSON.stringify(out2.bytes().toString('latin1'))}`);
+      await env.step(
+        'exec (stderr)',
+        env.provider.exec!({
+          ...ref(env, st),
+          command: ['sh', '-c', 'printf "to-err\\r\\n" >&2'],
+          stdout: out2,
+          stderr: err2,
+          signal: new AbortController().signal,
+        }),
+      );
+      if (err2.bytes().toString('latin1') !== 'to-err\r\n' || out2.bytes().length)
+        fail(
+          `stderr came as ${JSON.stringify(err2.bytes().toString('latin1'))} with stdout ${JSON.stringify(out2.bytes().toString('latin1'))}`,
+        );
     },
   },
   {
@@ -157,7 +233,8 @@ export const innerChecks: Check[] = [
       const skip = needs(env, 'portForward');
       if (skip) return skip;
       if (!env.innerLoop!.port) return 'the innerLoop service has no echo port';
-      const st = inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const st =
+        inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
       const dialer = await env.step('portForward', env.provider.portForward!(ref(env, st)));
       try {
         if (!dialer.replica()) fail('the dialer names no replica');
@@ -165,18 +242,26 @@ export const innerChecks: Check[] = [
         const sent = randomBytes(50_000);
         const got: Buffer[] = [];
         let n = 0;
-        await env.step('echo through the forward', new Promise<void>((resolve, reject) => {
-          socket.on('data', (b: Buffer) => {
-            got.push(b);
-            n += b.length;
-            if (n >= sent.length) resolve();
-          });
-          socket.on('error', reject);
-          socket.on('close', () => (n >= sent.length ? resolve() : reject(new Error(`the connection closed after ${n} of ${sent.length} bytes`))));
-          socket.write(sent);
-        }));
+        await env.step(
+          'echo through the forward',
+          new Promise<void>((resolve, reject) => {
+            socket.on('data', (b: Buffer) => {
+              got.push(b);
+              n += b.length;
+              if (n >= sent.length) resolve();
+            });
+            socket.on('error', reject);
+            socket.on('close', () =>
+              n >= sent.length
+                ? resolve()
+                : reject(new Error(`the connection closed after ${n} of ${sent.length} bytes`)),
+            );
+            socket.write(sent);
+          }),
+        );
         socket.destroy();
-        if (!Buffer.concat(got).subarray(0, sent.length).equals(sent)) fail('the bytes that came back differ from those sent');
+        if (!Buffer.concat(got).subarray(0, sent.length).equals(sent))
+          fail('the bytes that came back differ from those sent');
       } finally {
         await env.step('portForward close', dialer.close());
       }
@@ -186,9 +271,14 @@ export const innerChecks: Check[] = [
     id: 'sync',
     promise: 'sync puts the listed files (bytes as they are) in the running replica and deletes the deleted ones',
     async run(env) {
-      const skip = needs(env, 'exec') ? 'the provider has no exec to look inside with' : !env.provider.sync ? 'the provider has no sync' : needs(env, 'exec');
+      const skip = needs(env, 'exec')
+        ? 'the provider has no exec to look inside with'
+        : !env.provider.sync
+          ? 'the provider has no sync'
+          : needs(env, 'exec');
       if (skip) return skip;
-      const st = inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const st =
+        inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
       const dir = mkdtempSync(path.join(os.tmpdir(), 'pctl-kit-sync-'));
       const content = Buffer.concat([Buffer.from('kit \r\n\0'), randomBytes(5000)]);
       try {
@@ -197,14 +287,38 @@ export const innerChecks: Check[] = [
         writeFileSync(path.join(dir, 'sub', 'b.txt'), 'b\n');
         const cat = async (file: string) => {
           const out = sink();
-          const r = await env.step(`exec cat ${file}`, env.provider.exec!({ ...ref(env, st), command: ['cat', file], stdout: out, stderr: sink(), signal: new AbortController().signal }));
+          const r = await env.step(
+            `exec cat ${file}`,
+            env.provider.exec!({
+              ...ref(env, st),
+              command: ['cat', file],
+              stdout: out,
+              stderr: sink(),
+              signal: new AbortController().signal,
+            }),
+          );
           return r.exitCode === 0 ? out.bytes() : undefined;
         };
-        const r = await env.step('sync', env.provider.sync!({ ...ref(env, st), batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: ['a.bin', 'sub/b.txt'], deleted: [] }] }));
-        if (!Array.isArray(r?.containers) || !r.containers.length) fail(`sync returned ${JSON.stringify(r)}, not the containers it reached`);
-        if (!(await cat('/tmp/pctl-kit-sync/a.bin'))?.equals(content)) fail('a synced file is not in the container as it is here');
-        if ((await cat('/tmp/pctl-kit-sync/sub/b.txt'))?.toString() !== 'b\n') fail('a synced file in a subfolder is not in the container');
-        await env.step('sync (a deletion)', env.provider.sync!({ ...ref(env, st), batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: [], deleted: ['/tmp/pctl-kit-sync/a.bin'] }] }));
+        const r = await env.step(
+          'sync',
+          env.provider.sync!({
+            ...ref(env, st),
+            batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: ['a.bin', 'sub/b.txt'], deleted: [] }],
+          }),
+        );
+        if (!Array.isArray(r?.containers) || !r.containers.length)
+          fail(`sync returned ${JSON.stringify(r)}, not the containers it reached`);
+        if (!(await cat('/tmp/pctl-kit-sync/a.bin'))?.equals(content))
+          fail('a synced file is not in the container as it is here');
+        if ((await cat('/tmp/pctl-kit-sync/sub/b.txt'))?.toString() !== 'b\n')
+          fail('a synced file in a subfolder is not in the container');
+        await env.step(
+          'sync (a deletion)',
+          env.provider.sync!({
+            ...ref(env, st),
+            batches: [{ sourceDir: dir, dest: '/tmp/pctl-kit-sync', files: [], deleted: ['/tmp/pctl-kit-sync/a.bin'] }],
+          }),
+        );
         if (await cat('/tmp/pctl-kit-sync/a.bin')) fail('a file deleted here is still in the container after sync');
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -217,7 +331,10 @@ export const innerChecks: Check[] = [
     async run(env) {
       const st = inner.get(env);
       if (!st?.entry) return 'no inner-loop service was deployed';
-      await env.step('destroy (inner-loop service)', env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: st.entry }));
+      await env.step(
+        'destroy (inner-loop service)',
+        env.provider.destroy({ ctx: env.ctx(), key: env.key, entry: st.entry }),
+      );
     },
   },
 ];

@@ -17,13 +17,24 @@ export async function cleanUp(run: DeployRun): Promise<void> {
   const { session, store, all } = run;
   const { ctx } = session;
   await removeReplacedImages(run);
-  await runLegacyProviders({ providers: session.providers, config: session.loaded.config, reporter: ctx.reporter }, 'deploy', store);
+  await runLegacyProviders(
+    { providers: session.providers, config: session.loaded.config, reporter: ctx.reporter },
+    'deploy',
+    store,
+  );
   // Builds a killed run left (tagged or not) go, keeping what state and this config run.
   // Only after a run that started builds (this one, or one killed mid-build): a no-op
   // deploy never speaks to the engine.
   if (stackBuildsImages(ctx, store.entries()) && buildsMayHaveLeaked(ctx.cwd, ctx.stack)) {
     // The images of kept releases stay too: `pctl rollback` runs them again.
-    const keep = [...store.entries().filter(([, e]) => !e.destroyed && e.image).map(([, e]) => e.image!), ...releaseImages(store.entries().map(([, e]) => e)), ...all.map((t) => t.image.ref)];
+    const keep = [
+      ...store
+        .entries()
+        .filter(([, e]) => !e.destroyed && e.image)
+        .map(([, e]) => e.image!),
+      ...releaseImages(store.entries().map(([, e]) => e)),
+      ...all.map((t) => t.image.ref),
+    ];
     const sweep = await removeLeakedImages(ctx, keep);
     if (!sweep.failed) clearBuilding(ctx.cwd, ctx.stack);
   }
@@ -34,6 +45,13 @@ export async function cleanUp(run: DeployRun): Promise<void> {
 async function removeReplacedImages({ session, store, replaced, all }: DeployRun): Promise<void> {
   if (!replaced.size) return;
   // Once for all: a scan of every entry per replaced image was quadratic when all were rebuilt.
-  const used = new Set([...store.entries().filter(([, e]) => !e.destroyed).map(([, e]) => e.image), ...releaseImages(store.entries().map(([, e]) => e)), ...all.map((t) => t.image.ref)]);
+  const used = new Set([
+    ...store
+      .entries()
+      .filter(([, e]) => !e.destroyed)
+      .map(([, e]) => e.image),
+    ...releaseImages(store.entries().map(([, e]) => e)),
+    ...all.map((t) => t.image.ref),
+  ]);
   for (const ref of replaced) await removeReplacedImage(session.ctx, ref, used.has(ref));
 }

@@ -27,12 +27,22 @@ export async function deployService(run: DeployRun, target: PlannedTarget, item:
   await store.set(target.key, intentEntry({ previous, target, provider: provider.name, secrets: ctx.secrets }));
   let pushedByPctl = Boolean(previous?.pushedByPctl) && previous?.image === target.image.ref;
   const registry = target.service.registry;
-  const needsPush = provider.needsPush ? provider.needsPush(target.service.provider.options ?? {}, target.service) : true;
+  const needsPush = provider.needsPush
+    ? provider.needsPush(target.service.provider.options ?? {}, target.service)
+    : true;
   if (registry && target.image.builtByPctl && needsPush && !ctx.flags.skipPush) {
     pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
   }
   const own = await provider.deploy({ ctx, target, previous });
-  const entry = recordedEntry({ own, target, provider: provider.name, pushedByPctl, secrets: ctx.secrets, previous, release: await releaseNote(ctx, target) });
+  const entry = recordedEntry({
+    own,
+    target,
+    provider: provider.name,
+    pushedByPctl,
+    secrets: ctx.secrets,
+    previous,
+    release: await releaseNote(ctx, target),
+  });
   await store.set(target.key, entry);
   await noteReplacedImages(run, target, previous, entry);
 }
@@ -40,17 +50,32 @@ export async function deployService(run: DeployRun, target: PlannedTarget, item:
 // The images the service ran before that nothing may run once the whole run is over.
 // A kept release's image stays (cleanup keeps every kept release's image); one whose release
 // is no longer kept goes like a replaced one.
-async function noteReplacedImages(run: DeployRun, target: PlannedTarget, previous: StateEntry | undefined, entry: StateEntry): Promise<void> {
+async function noteReplacedImages(
+  run: DeployRun,
+  target: PlannedTarget,
+  previous: StateEntry | undefined,
+  entry: StateEntry,
+): Promise<void> {
   const { ctx } = run.session;
   const live = previous && !previous.destroyed ? previous : undefined;
   const kept = new Set(releasesOf(entry).map((r) => r.number));
   for (const r of releasesOf(live)) {
-    if (!kept.has(r.number) && r.builtByPctl && r.image && r.image !== target.image.ref && (await builtForStack(ctx, r.image, ctx.stack))) run.replaced.add(r.image);
+    if (
+      !kept.has(r.number) &&
+      r.builtByPctl &&
+      r.image &&
+      r.image !== target.image.ref &&
+      (await builtForStack(ctx, r.image, ctx.stack))
+    )
+      run.replaced.add(r.image);
   }
   const oldImage = live?.builtByPctl ? live.image : undefined;
   // Only an image whose labels say pctl built it for this stack (the entry alone is no proof).
-  if (oldImage && oldImage !== target.image.ref && (await builtForStack(ctx, oldImage, ctx.stack))) run.replaced.add(oldImage);
+  if (oldImage && oldImage !== target.image.ref && (await builtForStack(ctx, oldImage, ctx.stack)))
+    run.replaced.add(oldImage);
   // The image the original pctl built for the service (adopted or not) goes once nothing runs it.
-  const original = live ? (live.originalImage ?? (writtenByOriginal(live) && live.pushedByPctl ? live.image : undefined)) : undefined;
+  const original = live
+    ? (live.originalImage ?? (writtenByOriginal(live) && live.pushedByPctl ? live.image : undefined))
+    : undefined;
   if (original && original !== target.image.ref) run.replaced.add(original);
 }

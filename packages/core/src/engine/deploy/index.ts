@@ -22,5 +22,12 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     return run;
   });
   const { stack } = session.ctx;
-  return { command: 'deploy', stack, stateFile: backendOf(session).where, ok: !run.failed, services: [...run.outcomes.values()], error: run.failed?.error };
+  return {
+    command: 'deploy',
+    stack,
+    stateFile: backendOf(session).where,
+    ok: !run.failed,
+    services: [...run.outcomes.values()],
+    error: run.failed?.error,
+  };
 }

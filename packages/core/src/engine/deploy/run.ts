@@ -27,5 +27,10 @@ export interface DeployRun {
 }
 
 export function interrupted(): PctlError {
-  return new PctlError({ code: 'Interrupted', message: 'interrupted: stopped before all services were deployed; the state file records what was done', fault: 'user', exitCode: 130 });
+  return new PctlError({
+    code: 'Interrupted',
+    message: 'interrupted: stopped before all services were deployed; the state file records what was done',
+    fault: 'user',
+    exitCode: 130,
+  });
 }

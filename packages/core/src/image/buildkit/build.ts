@@ -11,7 +11,13 @@ import { errorLine, lastLines } from '../../exec.js';
 import { sha256Hex } from '../buildFs.js';
 import { contextBody, contextEntries, humanSize, type EngineBuildOptions } from '../buildRequest.js';
 import { engineMessage, imageExists } from '../engineImages.js';
-import { EngineProgressError, engineError, engineStatusCode, followProgress, type Engine } from '../../dockerApi/index.js';
+import {
+  EngineProgressError,
+  engineError,
+  engineStatusCode,
+  followProgress,
+  type Engine,
+} from '../../dockerApi/index.js';
 import { frontendHint } from './hints.js';
 import { BuildKitStatus } from './status.js';
 import { traceOf } from './trace.js';
@@ -33,17 +39,34 @@ export function dockerfileEntry(contextDir: string, dockerfilePath: string, text
 // POST /build as dockerode sends it, minus the session dockerode opens on its own for
 // version 2 (its own gRPC server, registry credentials from one auth config, no health
 // check): pctl's session serves the build instead.
-function postBuild(engine: Engine, body: NodeJS.ReadableStream, query: Record<string, unknown>, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+function postBuild(
+  engine: Engine,
+  body: NodeJS.ReadableStream,
+  query: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<NodeJS.ReadableStream> {
   return new Promise((resolve, reject) => {
     engine.api.modem.dial(
-      { path: '/build?', method: 'POST', file: body, options: query, isStream: true, ...(signal ? { abortSignal: signal } : {}), statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+      {
+        path: '/build?',
+        method: 'POST',
+        file: body,
+        options: query,
+        isStream: true,
+        ...(signal ? { abortSignal: signal } : {}),
+        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+      },
       (err: unknown, res: unknown) => (err ? reject(err) : resolve(res as NodeJS.ReadableStream)),
     );
   });
 }
 
 // Builds o.ref with the engine's BuildKit; a failed step is BuildFailed with that step's last lines as detail.
-export async function buildWithBuildKit(o: EngineBuildOptions, engine: Engine, extras: BuildKitExtras = {}): Promise<void> {
+export async function buildWithBuildKit(
+  o: EngineBuildOptions,
+  engine: Engine,
+  extras: BuildKitExtras = {},
+): Promise<void> {
   const { spec, ref } = o;
   const dockerfileText = o.analyzed.dockerfile;
   const dockerfileName = dockerfileEntry(spec.contextDir, spec.dockerfilePath, dockerfileText);
@@ -55,15 +78,24 @@ export async function buildWithBuildKit(o: EngineBuildOptions, engine: Engine, e
     if (tail.length > 40) tail.shift();
     o.onLine(line, kind);
   });
-  const { body, failed: tarError } = contextBody(spec, { entries, folders, extra: [{ rel: dockerfileName, body: dockerfileText }] }, (sent) =>
-    o.onLine(`sending build context ${humanSize(sent)}`, 'log'),
+  const { body, failed: tarError } = contextBody(
+    spec,
+    { entries, folders, extra: [{ rel: dockerfileName, body: dockerfileText }] },
+    (sent) => o.onLine(`sending build context ${humanSize(sent)}`, 'log'),
   );
   const request = `POST /build?version=2 to ${engine.where} (BuildKit, dockerfile ${dockerfileName}${spec.target ? `, target ${spec.target}` : ''})`;
   const failed = (why: string) => {
     const step = status.failedStep();
     const detail = step ? `${step.name}\n${lastLines(step.lines.join('\n'), 20)}` : lastLines(tail.join('\n'), 20);
     const hint = frontendHint(dockerfileText, why);
-    return new PctlError({ code: 'BuildFailed', exitCode: 1, message: `building ${ref} failed: ${why}`, fault: 'user', detail: `${request}\n${detail}`, ...(hint ? { hint } : {}) });
+    return new PctlError({
+      code: 'BuildFailed',
+      exitCode: 1,
+      message: `building ${ref} failed: ${why}`,
+      fault: 'user',
+      detail: `${request}\n${detail}`,
+      ...(hint ? { hint } : {}),
+    });
   };
   let imageId: string | undefined;
   const onMessage = (m: object) => {
@@ -73,32 +105,48 @@ export async function buildWithBuildKit(o: EngineBuildOptions, engine: Engine, e
     if (trace) status.add(trace);
   };
   // The session serves registry credentials (BuildKit pulls through it) and secrets.
-  const services = [authService({ exec: o.exec, signal: o.signal }), ...(extras.secrets ? [secretsService(extras.secrets)] : [])];
+  const services = [
+    authService({ exec: o.exec, signal: o.signal }),
+    ...(extras.secrets ? [secretsService(extras.secrets)] : []),
+  ];
   let session: BuildSession | undefined;
   try {
     session = await openSession(engine, { name: path.basename(spec.contextDir), handlers: new Map(services) });
-    const stream = await postBuild(engine, body, {
-      t: ref,
-      dockerfile: dockerfileName,
-      buildargs: spec.args,
-      labels: o.labels,
-      version: '2',
-      session: session.id,
-      ...(spec.target ? { target: spec.target } : {}),
-    }, o.signal);
+    const stream = await postBuild(
+      engine,
+      body,
+      {
+        t: ref,
+        dockerfile: dockerfileName,
+        buildargs: spec.args,
+        labels: o.labels,
+        version: '2',
+        session: session.id,
+        ...(spec.target ? { target: spec.target } : {}),
+      },
+      o.signal,
+    );
     await followProgress(stream, undefined, onMessage);
   } catch (e) {
     const unreadable = tarError();
     body.destroy();
     if (unreadable) throw isPctlError(unreadable) ? unreadable : engineError(unreadable, `building ${ref}`, engine);
-    if (o.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: `interrupted: building ${ref}`, fault: 'user', exitCode: 130 });
+    if (o.signal?.aborted)
+      throw new PctlError({
+        code: 'Interrupted',
+        message: `interrupted: building ${ref}`,
+        fault: 'user',
+        exitCode: 130,
+      });
     if (isPctlError(e)) throw e;
-    if (!(e instanceof EngineProgressError) && engineStatusCode(e) === undefined) throw engineError(e, `building ${ref}`, engine);
+    if (!(e instanceof EngineProgressError) && engineStatusCode(e) === undefined)
+      throw engineError(e, `building ${ref}`, engine);
     throw failed(errorLine(engineMessage(e)) || 'the engine gave no reason');
   } finally {
     session?.close();
   }
   if (!imageId) throw failed('the engine ended the build without making an image');
   // The tag is what the deploy runs: it must exist now.
-  if (!(await imageExists({ exec: o.exec, signal: o.signal }, ref))) throw failed(`the engine made image ${imageId} but no tag ${ref}`);
+  if (!(await imageExists({ exec: o.exec, signal: o.signal }, ref)))
+    throw failed(`the engine made image ${imageId} but no tag ${ref}`);
 }

@@ -31,7 +31,12 @@ describe('unary gRPC calls over HTTP/2', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
-      const req = client.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+      const req = client.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
       const chunks: Buffer[] = [];
       let headers: http2.IncomingHttpHeaders = {};
       let trailers: http2.IncomingHttpHeaders = {};
@@ -41,7 +46,11 @@ describe('unary gRPC calls over HTTP/2', () => {
       req.end(frame(request));
       await new Promise((r) => req.on('close', r));
       const status = trailers['grpc-status'] ?? headers['grpc-status'];
-      return { status: Number(status), message: decodeURIComponent(String(trailers['grpc-message'] ?? headers['grpc-message'] ?? '')), body: unframe(Buffer.concat(chunks)) };
+      return {
+        status: Number(status),
+        message: decodeURIComponent(String(trailers['grpc-message'] ?? headers['grpc-message'] ?? '')),
+        body: unframe(Buffer.concat(chunks)),
+      };
     } finally {
       client.close();
     }
@@ -59,9 +68,14 @@ describe('unary gRPC calls over HTTP/2', () => {
     expect((await call(handlers, AUTH_CREDENTIALS, Buffer.alloc(0))).status).toBe(GrpcStatus.UNIMPLEMENTED);
   });
 
-  it('returns a handler\'s GrpcError code', async () => {
-    const handlers = new Map<string, UnaryHandler>([['/x.Y/Z', async () => Promise.reject(new GrpcError(GrpcStatus.INTERNAL, 'broken'))]]);
-    expect(await call(handlers, '/x.Y/Z', Buffer.alloc(0))).toMatchObject({ status: GrpcStatus.INTERNAL, message: 'broken' });
+  it("returns a handler's GrpcError code", async () => {
+    const handlers = new Map<string, UnaryHandler>([
+      ['/x.Y/Z', async () => Promise.reject(new GrpcError(GrpcStatus.INTERNAL, 'broken'))],
+    ]);
+    expect(await call(handlers, '/x.Y/Z', Buffer.alloc(0))).toMatchObject({
+      status: GrpcStatus.INTERNAL,
+      message: 'broken',
+    });
   });
 });
 
@@ -69,8 +83,14 @@ describe('builder choice from the engine ping', () => {
   it('takes BuildKit unless the engine says classic or predates it', () => {
     expect(chooseBuilder({ 'builder-version': '2' })).toEqual({ builder: 'buildkit' });
     expect(chooseBuilder({ 'api-version': '1.41', ostype: 'linux' })).toEqual({ builder: 'buildkit' });
-    expect(chooseBuilder({ 'builder-version': '1', 'api-version': '1.47' })).toMatchObject({ builder: 'classic', why: expect.stringMatching(/features\.buildkit: false/) });
-    expect(chooseBuilder({ 'api-version': '1.38' })).toMatchObject({ builder: 'classic', why: expect.stringMatching(/1\.38/) });
+    expect(chooseBuilder({ 'builder-version': '1', 'api-version': '1.47' })).toMatchObject({
+      builder: 'classic',
+      why: expect.stringMatching(/features\.buildkit: false/),
+    });
+    expect(chooseBuilder({ 'api-version': '1.38' })).toMatchObject({
+      builder: 'classic',
+      why: expect.stringMatching(/1\.38/),
+    });
     expect(chooseBuilder({ ostype: 'windows' })).toMatchObject({ builder: 'classic' });
   });
 });

@@ -45,7 +45,15 @@ export function serveUnary(stream: ServerHttp2Stream, path: string, handlers: Ma
   const chunks: Buffer[] = [];
   const fail = (code: number, message: string) => {
     if (stream.destroyed || stream.headersSent) return stream.destroy();
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) }, { endStream: true });
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': String(code),
+        'grpc-message': encodeURIComponent(message),
+      },
+      { endStream: true },
+    );
   };
   stream.on('data', (c: Buffer) => chunks.push(c));
   stream.on('error', () => undefined);
@@ -65,7 +73,8 @@ export function serveUnary(stream: ServerHttp2Stream, path: string, handlers: Ma
         stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
         stream.end(frame(reply));
       },
-      (e: unknown) => fail(e instanceof GrpcError ? e.code : GrpcStatus.INTERNAL, e instanceof Error ? e.message : String(e)),
+      (e: unknown) =>
+        fail(e instanceof GrpcError ? e.code : GrpcStatus.INTERNAL, e instanceof Error ? e.message : String(e)),
     );
   });
 }

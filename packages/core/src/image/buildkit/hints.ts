@@ -6,7 +6,11 @@ import { parseDockerfile } from '../dockerfileSyntax.js';
 export function frontendHint(dockerfile: string, message: string): string | undefined {
   const parsed = parseDockerfile(dockerfile);
   const syntax = parsed.directives.syntax;
-  if (syntax && /(resolve|pull|fetch|not found|failed to do request|dial tcp|no such host)/i.test(message) && /frontend|dockerfile|resolve image config|source metadata/i.test(message)) {
+  if (
+    syntax &&
+    /(resolve|pull|fetch|not found|failed to do request|dial tcp|no such host)/i.test(message) &&
+    /frontend|dockerfile|resolve image config|source metadata/i.test(message)
+  ) {
     return `the engine could not get the Dockerfile frontend image ${syntax} that "# syntax=" names: an offline engine needs that image already (docker load it there), or drop the "# syntax=" line`;
   }
   const heredoc = parsed.instructions.some((i) => i.heredocs.length);

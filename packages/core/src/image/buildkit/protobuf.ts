@@ -2,7 +2,10 @@
 // and the session's small requests and replies (varints, length-delimited fields, fixed
 // widths skipped). Field meaning lives with each message's decoder.
 
-export type WireValue = { field: number; wire: 0; value: bigint } | { field: number; wire: 2; value: Buffer } | { field: number; wire: 1 | 5; value: Buffer };
+export type WireValue =
+  | { field: number; wire: 0; value: bigint }
+  | { field: number; wire: 2; value: Buffer }
+  | { field: number; wire: 1 | 5; value: Buffer };
 
 // Every field of one message, in order (repeated fields appear once per value).
 export function readFields(buf: Buffer): WireValue[] {

@@ -19,7 +19,9 @@ export function authService(opts: { exec: Exec; signal?: AbortSignal }): [string
     async (request) => {
       const host = new Message(request).string(1);
       const registry = HUB_HOSTS.has(host) ? DOCKER_HUB : host;
-      const auth = (await registryConfigFor({ exec: opts.exec, registries: [registry], signal: opts.signal }))[registry];
+      const auth = (await registryConfigFor({ exec: opts.exec, registries: [registry], signal: opts.signal }))[
+        registry
+      ];
       const w = new Writer();
       // An identity token goes as the secret with no user name (BuildKit's authprovider).
       if (auth?.identitytoken) w.bytes(2, auth.identitytoken);

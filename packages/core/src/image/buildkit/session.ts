@@ -26,14 +26,24 @@ function dial(engine: Engine, headers: Record<string, string | string[]>): Promi
   return new Promise((resolve, reject) => {
     engine.api.modem.dial(
       // An empty body with a length: an upgraded connection must carry no chunked trailer.
-      { path: '/session', method: 'POST', hijack: true, file: Buffer.alloc(0), headers: { ...headers, Upgrade: 'h2c', Connection: 'Upgrade' }, statusCodes: { 101: true, 200: true } },
+      {
+        path: '/session',
+        method: 'POST',
+        hijack: true,
+        file: Buffer.alloc(0),
+        headers: { ...headers, Upgrade: 'h2c', Connection: 'Upgrade' },
+        statusCodes: { 101: true, 200: true },
+      },
       (err: unknown, socket: unknown) => (err ? reject(err) : resolve(socket as Socket)),
     );
   });
 }
 
 // Opens a session serving `handlers` (plus the health check) until close().
-export async function openSession(engine: Engine, opts: { name: string; handlers: Map<string, UnaryHandler> }): Promise<BuildSession> {
+export async function openSession(
+  engine: Engine,
+  opts: { name: string; handlers: Map<string, UnaryHandler> },
+): Promise<BuildSession> {
   const id = newId();
   const handlers = new Map(opts.handlers);
   handlers.set(HEALTH_CHECK, async () => new Writer().varint(1, 1).finish()); // SERVING

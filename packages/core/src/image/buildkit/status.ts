@@ -23,7 +23,11 @@ export class BuildKitStatus {
 
   private step(digest: string, name = ''): StepState {
     let s = this.steps.get(digest);
-    if (!s) this.steps.set(digest, (s = { n: this.steps.size + 1, name, started: false, done: false, partial: '', tail: [], error: '' }));
+    if (!s)
+      this.steps.set(
+        digest,
+        (s = { n: this.steps.size + 1, name, started: false, done: false, partial: '', tail: [], error: '' }),
+      );
     if (name) s.name = name;
     return s;
   }
@@ -52,7 +56,11 @@ export class BuildKitStatus {
       } else if (v.completed !== undefined) {
         s.done = true;
         this.flushPartial(s);
-        if (!v.cached) this.emit(`#${s.n} DONE ${v.started !== undefined ? ((v.completed - v.started) / 1000).toFixed(1) : '0.0'}s`, 'log');
+        if (!v.cached)
+          this.emit(
+            `#${s.n} DONE ${v.started !== undefined ? ((v.completed - v.started) / 1000).toFixed(1) : '0.0'}s`,
+            'log',
+          );
       }
     }
     for (const st of status.statuses) {

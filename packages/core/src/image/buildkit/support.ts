@@ -15,7 +15,10 @@ interface PingResponse {
 
 function ping(engine: Engine): Promise<PingResponse> {
   return new Promise((resolve, reject) => {
-    engine.api.modem.dial({ path: '/_ping', method: 'GET', isStream: true, statusCodes: { 200: true } }, (err: unknown, res: unknown) => (err ? reject(err) : resolve(res as PingResponse)));
+    engine.api.modem.dial(
+      { path: '/_ping', method: 'GET', isStream: true, statusCodes: { 200: true } },
+      (err: unknown, res: unknown) => (err ? reject(err) : resolve(res as PingResponse)),
+    );
   });
 }
 
@@ -41,12 +44,18 @@ export function chooseBuilder(headers: Record<string, string | string[] | undefi
     return Array.isArray(v) ? v[0] : v;
   };
   const builderVersion = one('builder-version');
-  if (builderVersion === '1') return { builder: 'classic', why: 'the engine has BuildKit disabled (features.buildkit: false in its daemon.json)' };
+  if (builderVersion === '1')
+    return {
+      builder: 'classic',
+      why: 'the engine has BuildKit disabled (features.buildkit: false in its daemon.json)',
+    };
   if (builderVersion === '2') return { builder: 'buildkit' };
   const os = one('ostype');
-  if (os && os !== 'linux') return { builder: 'classic', why: `the engine runs ${os} containers, for which it has no BuildKit` };
+  if (os && os !== 'linux')
+    return { builder: 'classic', why: `the engine runs ${os} containers, for which it has no BuildKit` };
   const api = one('api-version');
   const [major, minor] = (api ?? '').split('.').map(Number);
-  if (api && major !== undefined && minor !== undefined && (major < 1 || (major === 1 && minor < 39))) return { builder: 'classic', why: `the engine's API ${api} predates BuildKit (1.39)` };
+  if (api && major !== undefined && minor !== undefined && (major < 1 || (major === 1 && minor < 39)))
+    return { builder: 'classic', why: `the engine's API ${api} predates BuildKit (1.39)` };
   return { builder: 'buildkit' };
 }

@@ -69,7 +69,14 @@ export function decodeStatus(buf: Buffer): StatusResponse {
     }),
     statuses: m.all(2).map((b) => {
       const s = new Message(b);
-      return { id: s.string(1), vertex: s.string(2), name: s.string(3), current: s.number(4), total: s.number(5), completed: timestamp(s.message(8)) };
+      return {
+        id: s.string(1),
+        vertex: s.string(2),
+        name: s.string(3),
+        current: s.number(4),
+        total: s.number(5),
+        completed: timestamp(s.message(8)),
+      };
     }),
     logs: m.all(3).map((b) => {
       const l = new Message(b);
@@ -77,7 +84,13 @@ export function decodeStatus(buf: Buffer): StatusResponse {
     }),
     warnings: m.all(4).map((b) => {
       const w = new Message(b);
-      return { vertex: w.string(1), level: w.number(2), short: w.string(3), detail: w.all(4).map((d) => d.toString('utf8')), url: w.string(5) };
+      return {
+        vertex: w.string(1),
+        level: w.number(2),
+        short: w.string(3),
+        detail: w.all(4).map((d) => d.toString('utf8')),
+        url: w.string(5),
+      };
     }),
   };
 }

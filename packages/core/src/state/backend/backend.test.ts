@@ -16,8 +16,17 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('--state URL', () => {
   it('reads s3 URLs with their options, file paths and file:// URLs', () => {
-    expect(parseStateUrl('s3://acme-state/shop/pctl.shop.json?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000&usePathStyle=true')).toEqual({
-      backend: 's3', bucket: 'acme-state', key: 'shop/pctl.shop.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', usePathStyle: true,
+    expect(
+      parseStateUrl(
+        's3://acme-state/shop/pctl.shop.json?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000&usePathStyle=true',
+      ),
+    ).toEqual({
+      backend: 's3',
+      bucket: 'acme-state',
+      key: 'shop/pctl.shop.json',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      usePathStyle: true,
     });
     expect(parseStateUrl('s3://acme-state')).toEqual({ backend: 's3', bucket: 'acme-state' });
     expect(parseStateUrl('./state/pctl.x.json')).toEqual({ backend: 'local', path: './state/pctl.x.json' });
@@ -44,14 +53,21 @@ describe('--state URL', () => {
 
   it('replaces the stack file block; the default is the local pctl.<stack>.json', () => {
     expect(stateBackend({ cwd: dir, stack: 'st-a' }).where).toBe(path.join(dir, 'pctl.st-a.json'));
-    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' } }).where).toBe('s3://b-1/pctl.st-a.json');
-    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 's3://b-2/x.json' }).where).toBe('s3://b-2/x.json');
-    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'local', path: 'sub/s.json' } }).where).toBe(path.join(dir, 'sub/s.json'));
+    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' } }).where).toBe(
+      's3://b-1/pctl.st-a.json',
+    );
+    expect(
+      stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 's3://b-2/x.json' }).where,
+    ).toBe('s3://b-2/x.json');
+    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'local', path: 'sub/s.json' } }).where).toBe(
+      path.join(dir, 'sub/s.json'),
+    );
   });
 });
 
 describe('state: in the stack file', () => {
-  const stack = (state: string) => `name: st-cfg\nstate:\n${state}services:\n  api: { image: busybox, provider: { name: docker } }\n`;
+  const stack = (state: string) =>
+    `name: st-cfg\nstate:\n${state}services:\n  api: { image: busybox, provider: { name: docker } }\n`;
 
   it('is strict: an unknown field is an issue with its line', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stack('  backend: s3\n  bucket: acme-state\n  bukket: typo\n'));
@@ -62,13 +78,22 @@ describe('state: in the stack file', () => {
 
   it('names the backends it knows', async () => {
     writeFileSync(path.join(dir, 'pctl.yaml'), stack('  backend: dynamo\n'));
-    const err = (await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: {} }).catch((e: unknown) => e)) as ConfigError;
+    const err = (await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: {} }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
     expect(err.issues[0]).toMatchObject({ path: 'state.backend', line: 3 });
   });
 
   it('resolves ${env:} in it', async () => {
-    writeFileSync(path.join(dir, 'pctl.yaml'), stack('  backend: s3\n  bucket: ${env:ST_BUCKET}\n  key: shop/${env:ST_ENV}.json\n  region: eu-west-1\n'));
-    const { config } = await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: { ST_BUCKET: 'acme-state', ST_ENV: 'prod' } });
+    writeFileSync(
+      path.join(dir, 'pctl.yaml'),
+      stack('  backend: s3\n  bucket: ${env:ST_BUCKET}\n  key: shop/${env:ST_ENV}.json\n  region: eu-west-1\n'),
+    );
+    const { config } = await loadStack({
+      configPath: 'pctl.yaml',
+      cwd: dir,
+      env: { ST_BUCKET: 'acme-state', ST_ENV: 'prod' },
+    });
     expect(config.state).toEqual({ backend: 's3', bucket: 'acme-state', key: 'shop/prod.json', region: 'eu-west-1' });
   });
 });
@@ -95,19 +120,36 @@ describe('the stored envelope', () => {
   it('round-trips, and refuses another stack, a newer format and garbage, saying it was left as it is', () => {
     const text = encodeState('st-e', { 'st-e-api': { provider: 'docker' } }, 's3://b/k');
     expect(decodeState(text, 'st-e', 's3://b/k')).toEqual({ 'st-e-api': { provider: 'docker' } });
-    expect(() => decodeState(text, 'st-other', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateInvalid', message: expect.stringContaining('belongs to stack "st-e"') }));
-    expect(() => decodeState(JSON.stringify({ pctlStateFormat: 2, stack: 'st-e', state: {} }), 'st-e', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateTooNew' }));
-    expect(() => decodeState('{"a":', 'st-e', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateCorrupt', message: expect.stringContaining('left as it is') }));
-    expect(() => decodeState('{"st-e-api":{"provider":"docker"}}', 'st-e', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateInvalid' }));
-    expect(() => decodeState(JSON.stringify({ pctlStateFormat: 1, stack: 'st-e', state: { x: { image: 1 } } }), 'st-e', 's3://b/k')).toThrow(expect.objectContaining({ code: 'StateInvalid' }));
+    expect(() => decodeState(text, 'st-other', 's3://b/k')).toThrow(
+      expect.objectContaining({ code: 'StateInvalid', message: expect.stringContaining('belongs to stack "st-e"') }),
+    );
+    expect(() =>
+      decodeState(JSON.stringify({ pctlStateFormat: 2, stack: 'st-e', state: {} }), 'st-e', 's3://b/k'),
+    ).toThrow(expect.objectContaining({ code: 'StateTooNew' }));
+    expect(() => decodeState('{"a":', 'st-e', 's3://b/k')).toThrow(
+      expect.objectContaining({ code: 'StateCorrupt', message: expect.stringContaining('left as it is') }),
+    );
+    expect(() => decodeState('{"st-e-api":{"provider":"docker"}}', 'st-e', 's3://b/k')).toThrow(
+      expect.objectContaining({ code: 'StateInvalid' }),
+    );
+    expect(() =>
+      decodeState(
+        JSON.stringify({ pctlStateFormat: 1, stack: 'st-e', state: { x: { image: 1 } } }),
+        'st-e',
+        's3://b/k',
+      ),
+    ).toThrow(expect.objectContaining({ code: 'StateInvalid' }));
   });
 });
 
 describe('local backend, unreadable files', () => {
-  it('a symlink loop is store.ts\'s one-line StateUnreadable, not a raw ELOOP', async () => {
+  it("a symlink loop is store.ts's one-line StateUnreadable, not a raw ELOOP", async () => {
     const { symlinkSync } = await import('node:fs');
     const file = path.join(dir, 'pctl.st-loop.json');
     symlinkSync(file, file);
-    await expect(new LocalBackend(file).read()).rejects.toMatchObject({ code: 'StateUnreadable', message: `cannot read state file ${file}: a loop of symbolic links` });
+    await expect(new LocalBackend(file).read()).rejects.toMatchObject({
+      code: 'StateUnreadable',
+      message: `cannot read state file ${file}: a loop of symbolic links`,
+    });
   });
 });

@@ -8,7 +8,14 @@ import type { StateFile } from '../types.js';
 import { decodeState, encodeState } from './envelope.js';
 import { s3ErrorOf, s3Failure, s3For } from './s3Client.js';
 import { acquireS3Lock, unlockS3 } from './s3Lock.js';
-import type { BackendLock, BackendLockOptions, StateBackend, StateVersion, UnlockedLock, VersionedState } from './types.js';
+import type {
+  BackendLock,
+  BackendLockOptions,
+  StateBackend,
+  StateVersion,
+  UnlockedLock,
+  VersionedState,
+} from './types.js';
 
 type Cfg = S3StateConfig & { key: string };
 
@@ -45,13 +52,26 @@ export class S3Backend implements StateBackend {
     const cond = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: expected };
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await client.send(new mod.PutObjectCommand({ Bucket: this.cfg.bucket, Key: this.cfg.key, Body: body, ContentType: 'application/json', ...cond }));
+        const r = await client.send(
+          new mod.PutObjectCommand({
+            Bucket: this.cfg.bucket,
+            Key: this.cfg.key,
+            Body: body,
+            ContentType: 'application/json',
+            ...cond,
+          }),
+        );
         return r.ETag ?? '';
       } catch (e) {
         const { name, status } = s3ErrorOf(e);
         // 409: a concurrent conditional write was in flight; S3 says to retry (the retry then meets the winner's ETag).
         if ((name === 'ConditionalRequestConflict' || status === 409) && attempt < 3) continue;
-        if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict' || (expected !== undefined && name === 'NoSuchKey')) {
+        if (
+          name === 'PreconditionFailed' ||
+          status === 412 ||
+          name === 'ConditionalRequestConflict' ||
+          (expected !== undefined && name === 'NoSuchKey')
+        ) {
           throw new PctlError({
             code: 'StateConflict',
             message: `state ${this.where} was changed by someone else since this run read it (${name}); nothing was written over it`,
@@ -80,10 +100,22 @@ export class S3Backend implements StateBackend {
     let VersionIdMarker: string | undefined;
     try {
       for (;;) {
-        const r = await client.send(new mod.ListObjectVersionsCommand({ Bucket: this.cfg.bucket, Prefix: this.cfg.key, KeyMarker, VersionIdMarker }));
+        const r = await client.send(
+          new mod.ListObjectVersionsCommand({
+            Bucket: this.cfg.bucket,
+            Prefix: this.cfg.key,
+            KeyMarker,
+            VersionIdMarker,
+          }),
+        );
         for (const v of r.Versions ?? []) {
           if (v.Key !== this.cfg.key) continue;
-          out.push({ version: v.VersionId ?? 'null', at: v.LastModified?.toISOString() ?? '', size: v.Size ?? 0, latest: Boolean(v.IsLatest) });
+          out.push({
+            version: v.VersionId ?? 'null',
+            at: v.LastModified?.toISOString() ?? '',
+            size: v.Size ?? 0,
+            latest: Boolean(v.IsLatest),
+          });
         }
         if (!r.IsTruncated) break;
         KeyMarker = r.NextKeyMarker;
@@ -98,8 +130,14 @@ export class S3Backend implements StateBackend {
   async readVersion(version: string): Promise<StateFile> {
     const { client, mod } = await s3For(this.cfg);
     try {
-      const r = await client.send(new mod.GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.cfg.key, VersionId: version }));
-      return decodeState((await r.Body?.transformToString('utf8')) ?? '', this.stack, `${this.where}?versionId=${version}`);
+      const r = await client.send(
+        new mod.GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.cfg.key, VersionId: version }),
+      );
+      return decodeState(
+        (await r.Body?.transformToString('utf8')) ?? '',
+        this.stack,
+        `${this.where}?versionId=${version}`,
+      );
     } catch (e) {
       throw s3Failure(e, `reading version ${version} of`, this.cfg);
     }

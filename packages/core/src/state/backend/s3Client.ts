@@ -45,7 +45,16 @@ export function s3ErrorOf(e: unknown): { name: string; status?: number } {
   return { name: err.Code ?? err.name ?? 'Error', status: err.$metadata?.httpStatusCode };
 }
 
-const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+]);
 
 // The pctl error of an S3 call that failed for a reason the caller does not handle itself.
 export function s3Failure(e: unknown, what: string, cfg: S3StateConfig): PctlError {
@@ -55,19 +64,66 @@ export function s3Failure(e: unknown, what: string, cfg: S3StateConfig): PctlErr
   const message = ((e as Error).message ?? String(e)).split('\n')[0];
   const where = `s3://${cfg.bucket}/${cfg.key}`;
   if (name === 'NoSuchBucket') {
-    return new PctlError({ code: 'StateBucketMissing', message: `${what} ${where}: the bucket ${cfg.bucket} does not exist${cfg.region ? ` in ${cfg.region}` : ''}`, fault: 'user', exitCode: 1, hint: 'create it (with versioning on, to keep earlier states) or fix state.bucket' });
+    return new PctlError({
+      code: 'StateBucketMissing',
+      message: `${what} ${where}: the bucket ${cfg.bucket} does not exist${cfg.region ? ` in ${cfg.region}` : ''}`,
+      fault: 'user',
+      exitCode: 1,
+      hint: 'create it (with versioning on, to keep earlier states) or fix state.bucket',
+    });
   }
-  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403 && !/Signature|Token|AccessKey/.test(name)) {
-    return new PctlError({ code: 'StateAccessDenied', message: `${what} ${where}: access denied (${message})`, fault: 'environment', exitCode: 1, hint: `the AWS principal needs s3:GetObject, s3:PutObject and s3:DeleteObject on the key and its .lock in ${cfg.bucket}, and s3:ListBucketVersions for pctl state history (docs/state.md)` });
+  if (name === 'AccessDenied' || name === 'Forbidden' || (status === 403 && !/Signature|Token|AccessKey/.test(name))) {
+    return new PctlError({
+      code: 'StateAccessDenied',
+      message: `${what} ${where}: access denied (${message})`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: `the AWS principal needs s3:GetObject, s3:PutObject and s3:DeleteObject on the key and its .lock in ${cfg.bucket}, and s3:ListBucketVersions for pctl state history (docs/state.md)`,
+    });
   }
-  if (/InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken|CredentialsProviderError/.test(name) || /Could not load credentials/.test(message)) {
-    return new PctlError({ code: name === 'ExpiredToken' ? 'AwsCredentialsExpired' : /CredentialsProvider|Could not load/.test(name + message) ? 'AwsCredentialsMissing' : 'AwsCredentialsInvalid', message: `${what} ${where}: ${name}: ${message}`, fault: 'environment', exitCode: 1, hint: 'check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)' });
+  if (
+    /InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken|CredentialsProviderError/.test(name) ||
+    /Could not load credentials/.test(message)
+  ) {
+    return new PctlError({
+      code:
+        name === 'ExpiredToken'
+          ? 'AwsCredentialsExpired'
+          : /CredentialsProvider|Could not load/.test(name + message)
+            ? 'AwsCredentialsMissing'
+            : 'AwsCredentialsInvalid',
+      message: `${what} ${where}: ${name}: ${message}`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)',
+    });
   }
   if (/Region is missing/i.test(message)) {
-    return new PctlError({ code: 'AwsRegionMissing', message: `${what} ${where}: no AWS region is set`, fault: 'user', exitCode: 2, hint: 'set state.region, AWS_REGION, or region in the AWS profile' });
+    return new PctlError({
+      code: 'AwsRegionMissing',
+      message: `${what} ${where}: no AWS region is set`,
+      fault: 'user',
+      exitCode: 2,
+      hint: 'set state.region, AWS_REGION, or region in the AWS profile',
+    });
   }
-  if ((code && NETWORK.has(code)) || NETWORK.has(name) || /ECONNREFUSED|ENOTFOUND|socket hang up|timed? ?out/i.test(message)) {
-    return new PctlError({ code: 'StateEndpointUnreachable', message: `${what} ${where}: the S3 endpoint${cfg.endpoint ? ` ${cfg.endpoint}` : ''} does not answer (${code ?? name}: ${message})`, fault: 'environment', exitCode: 1, hint: 'check state.endpoint (or AWS_ENDPOINT_URL_S3) and the network' });
+  if (
+    (code && NETWORK.has(code)) ||
+    NETWORK.has(name) ||
+    /ECONNREFUSED|ENOTFOUND|socket hang up|timed? ?out/i.test(message)
+  ) {
+    return new PctlError({
+      code: 'StateEndpointUnreachable',
+      message: `${what} ${where}: the S3 endpoint${cfg.endpoint ? ` ${cfg.endpoint}` : ''} does not answer (${code ?? name}: ${message})`,
+      fault: 'environment',
+      exitCode: 1,
+      hint: 'check state.endpoint (or AWS_ENDPOINT_URL_S3) and the network',
+    });
   }
-  return new PctlError({ code: 'AwsApiError', message: `${what} ${where}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, fault: 'environment', exitCode: 1 });
+  return new PctlError({
+    code: 'AwsApiError',
+    message: `${what} ${where}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`,
+    fault: 'environment',
+    exitCode: 1,
+  });
 }

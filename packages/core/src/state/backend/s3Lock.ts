@@ -26,14 +26,29 @@ const lockUrl = (cfg: Cfg) => `s3://${cfg.bucket}/${lockKey(cfg)}`;
 
 // "pid 123 on host (deploy, since …)" for messages.
 export function describeHolder(h: LockHolder | undefined): string {
-  return h ? `pid ${h.pid} on ${h.host} (${h.command}, since ${h.startedAt})` : 'an unknown holder (the lock object holds no valid owner)';
+  return h
+    ? `pid ${h.pid} on ${h.host} (${h.command}, since ${h.startedAt})`
+    : 'an unknown holder (the lock object holds no valid owner)';
 }
 
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
-    if (typeof o.pid !== 'number' || !Number.isSafeInteger(o.pid) || o.pid <= 0 || typeof o.host !== 'string' || !o.host) return undefined;
-    return { pid: o.pid, host: o.host, command: typeof o.command === 'string' ? o.command : '?', startedAt: typeof o.startedAt === 'string' ? o.startedAt : '?', ...(typeof o.runId === 'string' ? { runId: o.runId } : {}) };
+    if (
+      typeof o.pid !== 'number' ||
+      !Number.isSafeInteger(o.pid) ||
+      o.pid <= 0 ||
+      typeof o.host !== 'string' ||
+      !o.host
+    )
+      return undefined;
+    return {
+      pid: o.pid,
+      host: o.host,
+      command: typeof o.command === 'string' ? o.command : '?',
+      startedAt: typeof o.startedAt === 'string' ? o.startedAt : '?',
+      ...(typeof o.runId === 'string' ? { runId: o.runId } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -56,15 +71,34 @@ async function inspect(cfg: Cfg): Promise<SeenLock | undefined> {
 }
 
 // Puts the lock object under a condition; the new ETag, or undefined when the condition failed.
-async function put(cfg: Cfg, body: string, cond: { IfNoneMatch: '*' } | { IfMatch: string }): Promise<string | undefined> {
+async function put(
+  cfg: Cfg,
+  body: string,
+  cond: { IfNoneMatch: '*' } | { IfMatch: string },
+): Promise<string | undefined> {
   const { client, mod } = await s3For(cfg);
   try {
-    const r = await client.send(new mod.PutObjectCommand({ Bucket: cfg.bucket, Key: lockKey(cfg), Body: body, ContentType: 'application/json', ...cond }));
+    const r = await client.send(
+      new mod.PutObjectCommand({
+        Bucket: cfg.bucket,
+        Key: lockKey(cfg),
+        Body: body,
+        ContentType: 'application/json',
+        ...cond,
+      }),
+    );
     return r.ETag ?? '';
   } catch (e) {
     const { name, status } = s3ErrorOf(e);
     // 412: someone holds it (or took it over first); 409: a concurrent conditional write; 404: the stale lock went away.
-    if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict' || status === 409 || name === 'NoSuchKey') return undefined;
+    if (
+      name === 'PreconditionFailed' ||
+      status === 412 ||
+      name === 'ConditionalRequestConflict' ||
+      status === 409 ||
+      name === 'NoSuchKey'
+    )
+      return undefined;
     throw s3Failure(e, 'writing the lock', cfg);
   }
 }
@@ -77,14 +111,21 @@ async function removeIf(cfg: Cfg, etag: string): Promise<boolean> {
     return true;
   } catch (e) {
     const { name, status } = s3ErrorOf(e);
-    if (name === 'PreconditionFailed' || status === 412 || name === 'NoSuchKey' || status === 404 || status === 409) return false;
+    if (name === 'PreconditionFailed' || status === 412 || name === 'NoSuchKey' || status === 404 || status === 409)
+      return false;
     throw s3Failure(e, 'removing the lock', cfg);
   }
 }
 
 // Takes the lock, taking over a stale one; waits up to `timeoutMs` for a live holder.
 export async function acquireS3Lock(cfg: Cfg, opts: BackendLockOptions): Promise<BackendLock> {
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString(), runId: RUN_ID };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    command: opts.command,
+    startedAt: new Date().toISOString(),
+    runId: RUN_ID,
+  };
   const body = JSON.stringify(me) + '\n';
   const timeoutMs = opts.wait ? (opts.timeoutMs ?? 0) : 0;
   const deadline = Date.now() + timeoutMs;
@@ -100,16 +141,33 @@ export async function acquireS3Lock(cfg: Cfg, opts: BackendLockOptions): Promise
       continue;
     }
     if (timeoutMs <= 0) {
-      throw new PctlError({ code: 'LockHeld', message: `stack is locked by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`, fault: 'user', exitCode: 1, hint: 'wait for that run to finish (--lock-timeout 5m waits), or run `pctl state unlock` if that process is gone' });
+      throw new PctlError({
+        code: 'LockHeld',
+        message: `stack is locked by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`,
+        fault: 'user',
+        exitCode: 1,
+        hint: 'wait for that run to finish (--lock-timeout 5m waits), or run `pctl state unlock` if that process is gone',
+      });
     }
     if (!told) {
       opts.onWait?.(seen.holder);
       told = true;
     }
     if (Date.now() > deadline) {
-      throw new PctlError({ code: 'LockTimeout', message: `gave up after ${Math.round(timeoutMs / 1000)}s waiting for the lock held by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`, fault: 'environment', hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone' });
+      throw new PctlError({
+        code: 'LockTimeout',
+        message: `gave up after ${Math.round(timeoutMs / 1000)}s waiting for the lock held by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`,
+        fault: 'environment',
+        hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone',
+      });
     }
-    if (opts.signal?.aborted) throw new PctlError({ code: 'Interrupted', message: 'interrupted while waiting for the lock', fault: 'user', exitCode: 130 });
+    if (opts.signal?.aborted)
+      throw new PctlError({
+        code: 'Interrupted',
+        message: 'interrupted while waiting for the lock',
+        fault: 'user',
+        exitCode: 130,
+      });
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
 }
@@ -121,14 +179,34 @@ function held(cfg: Cfg, etag: string): BackendLock {
 // `pctl state unlock` for s3: a holder alive here, or on another host, only with `force`.
 export async function unlockS3(cfg: Cfg, opts: { force: boolean }): Promise<UnlockedLock> {
   const seen = await inspect(cfg);
-  if (!seen) throw new PctlError({ code: 'NotLocked', message: `the stack is not locked: ${lockUrl(cfg)} does not exist`, fault: 'user', exitCode: 1 });
+  if (!seen)
+    throw new PctlError({
+      code: 'NotLocked',
+      message: `the stack is not locked: ${lockUrl(cfg)} does not exist`,
+      fault: 'user',
+      exitCode: 1,
+    });
   if (!seen.stale && !opts.force) {
     const h = seen.holder;
-    const where = h && h.host !== os.hostname() ? `on another host (${h.host}); pctl cannot tell whether it still runs` : 'and it is still running';
-    throw new PctlError({ code: 'LockHeld', message: `stack is locked by ${describeHolder(h)} ${where}: ${lockUrl(cfg)}`, fault: 'user', exitCode: 1, hint: 'let it finish, or pass --force if you are sure no run holds it' });
+    const where =
+      h && h.host !== os.hostname()
+        ? `on another host (${h.host}); pctl cannot tell whether it still runs`
+        : 'and it is still running';
+    throw new PctlError({
+      code: 'LockHeld',
+      message: `stack is locked by ${describeHolder(h)} ${where}: ${lockUrl(cfg)}`,
+      fault: 'user',
+      exitCode: 1,
+      hint: 'let it finish, or pass --force if you are sure no run holds it',
+    });
   }
   if (!(await removeIf(cfg, seen.etag))) {
-    throw new PctlError({ code: 'LockHeld', message: `the lock ${lockUrl(cfg)} changed while unlocking (another run took it); nothing removed`, fault: 'user', exitCode: 1 });
+    throw new PctlError({
+      code: 'LockHeld',
+      message: `the lock ${lockUrl(cfg)} changed while unlocking (another run took it); nothing removed`,
+      fault: 'user',
+      exitCode: 1,
+    });
   }
   return { where: lockUrl(cfg), holder: seen.holder };
 }

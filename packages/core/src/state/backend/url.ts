@@ -8,7 +8,13 @@ const S3_OPTIONS = new Set(['region', 'endpoint', 'usePathStyle']);
 const LATER = new Set(['gs', 'gcs', 'kubernetes', 'k8s']);
 
 const bad = (url: string, why: string, hint: string) =>
-  new PctlError({ code: 'StateUrlInvalid', message: `--state / PCTL_STATE ${JSON.stringify(url)}: ${why}`, fault: 'user', exitCode: 2, hint });
+  new PctlError({
+    code: 'StateUrlInvalid',
+    message: `--state / PCTL_STATE ${JSON.stringify(url)}: ${why}`,
+    fault: 'user',
+    exitCode: 2,
+    hint,
+  });
 
 // The state configuration a URL names; a BadUsage-like StateUrlInvalid error for anything else.
 export function parseStateUrl(url: string): StateConfig {
@@ -18,7 +24,8 @@ export function parseStateUrl(url: string): StateConfig {
     if (!file) throw bad(url, 'no file path', 'name a file, e.g. --state ./pctl.shop.json');
     return { backend: 'local', path: file };
   }
-  if (LATER.has(scheme)) throw bad(url, `the ${scheme} state backend is not available in this pctl`, 'use s3://bucket/key or a file path');
+  if (LATER.has(scheme))
+    throw bad(url, `the ${scheme} state backend is not available in this pctl`, 'use s3://bucket/key or a file path');
   if (scheme !== 's3') throw bad(url, `unknown scheme ${scheme}://`, 'use s3://bucket/key or a file path');
   const m = /^s3:\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
   if (!m) throw bad(url, 'not an s3://bucket/key URL', 'write it as s3://bucket/key?region=eu-west-1');
