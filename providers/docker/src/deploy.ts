@@ -45,7 +45,9 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
     volumes,
     previous,
   });
-  const strategy = svc.strategy ?? 'start-first';
+  // stop-first by default: start-first can leave a stale endpoint on the stack's network on
+  // this engine (docs/using/docker.md), so it is asked for per service.
+  const strategy = svc.strategy ?? 'stop-first';
   if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
   else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
   return serviceEntry(target, o, {
