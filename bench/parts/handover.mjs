@@ -17,7 +17,7 @@ export const notes = [
   resolves to in turn); \`strategy: stop-first\` on the same stack, in the same run, is the
   baseline. "Handover" is a redeploy's wall time (build of a one-file image included).
   The host-port gap is the longest time without an answer on the published port during a
-  redeploy, polled from the host every 5 ms (docs/docker.md, published host ports).`,
+  redeploy, polled from the host every 5 ms (docs/using/docker.md, published host ports).`,
 ];
 
 const REDEPLOYS = 10;

@@ -104,7 +104,7 @@ describe('start-first on Docker', () => {
     expect(failed - failedWhileRedeployed).toBe(0);
     // While redeployed: at most one request per handover, accepted by the old server in the
     // instant it closed its listener on SIGTERM, while the engine's DNS still named it (it
-    // drops a container's name only once it stopped); see docs/docker.md.
+    // drops a container's name only once it stopped); see docs/using/docker.md.
     expect(failedWhileRedeployed).toBeLessThanOrEqual(REDEPLOYS);
     expect(failures.split('\n').filter((l) => l && !/reset by peer|answer \[\]/.test(l))).toEqual([]);
   }, 600_000);

@@ -130,7 +130,7 @@ describe('--json', () => {
     await json(['sync', '--once', 'web'], { exit: 0, ok: true, command: 'sync' });
     await json(['sync', '--once', 'nosuch'], { exit: 2, ok: false, command: 'sync' });
 
-    // logs (its line objects come before the document, docs/json.md: here only failures, one
+    // logs (its line objects come before the document, docs/using/json.md: here only failures, one
     // document each), exec, port-forward (kind cannot yet: exit 2)
     await json(['logs', 'nosuch'], { exit: 2, ok: false, command: 'logs' });
     // After `--` everything is the command: `--json` goes before it (json() appends another, for `true` to ignore).

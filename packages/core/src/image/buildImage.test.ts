@@ -1,5 +1,6 @@
-// buildImage on the real engine (through its API): labels in one step, only the read files
-// sent; the whole context as the docker CLI sends it; a failed step's output kept.
+// buildImage on the real engine (through its API) with the classic builder: labels in one
+// step, only the read files sent; the whole context as the docker CLI sends it; a failed
+// step's output kept. (BuildKit, the default, has its own: test/e2e/buildkit*.test.ts.)
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,7 @@ describe('buildImage', () => {
         contextDir: dir,
         dockerfilePath: path.join(dir, 'Dockerfile'),
         args: {},
-        builder: 'docker',
+        builder: 'classic',
       },
       ref,
       exec: createExec(),
@@ -110,7 +111,7 @@ describe('buildImage', () => {
       contextDir: ctx,
       dockerfilePath: path.join(ctx, 'Dockerfile'),
       args: {},
-      builder: 'docker' as const,
+      builder: 'classic' as const,
     };
     const err = await buildImage({
       spec,

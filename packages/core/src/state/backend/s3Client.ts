@@ -78,7 +78,7 @@ export function s3Failure(e: unknown, what: string, cfg: S3StateConfig): PctlErr
       message: `${what} ${where}: access denied (${message})`,
       fault: 'environment',
       exitCode: 1,
-      hint: `the AWS principal needs s3:GetObject, s3:PutObject and s3:DeleteObject on the key and its .lock in ${cfg.bucket}, and s3:ListBucketVersions for pctl state history (docs/state.md)`,
+      hint: `the AWS principal needs s3:GetObject, s3:PutObject and s3:DeleteObject on the key and its .lock in ${cfg.bucket}, and s3:ListBucketVersions for pctl state history (docs/using/state.md)`,
     });
   }
   if (
