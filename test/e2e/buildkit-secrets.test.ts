@@ -3,6 +3,7 @@
 // any file of the stack folder, not in pctl's output (even -v) nor any process's argv, and
 // a rebuild with another value keeps the image tag and BuildKit's cache of the step.
 import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +12,12 @@ import { removeStack, requireDocker } from '../helpers/docker.js';
 import { useStack } from '../helpers/stack.js';
 
 const STACK = 'bk-secrets';
-const SECRET = `bk-Sec-${Math.random().toString(36).slice(2)}-value`;
-const OTHER = `bk-Other-${Math.random().toString(36).slice(2)}-value`;
+const SECRET = `bk-Sec-${randomBytes(8).toString('hex')}-value`;
+const OTHER = `bk-Other-${randomBytes(8).toString('hex')}-value`;
+// BuildKit's cache key of a secret-mounting step leaves the secret out (the second test relies
+// on it), so a step cached on this engine by an earlier run would hold that run's secret
+// length: the nonce makes this run's steps its own.
+const NONCE = randomBytes(8).toString('hex');
 const stack = useStack({ prefix: 'bk-secrets-' });
 
 // Every file under a folder, recursively (the state file, its backup, .pctl/).
@@ -29,7 +34,8 @@ beforeAll(async () => {
     'pctl.yaml': `name: ${STACK}\nservices:\n  app:\n    build:\n      context: ./app\n      secrets:\n        bk_token: \"\${env:BK_TOKEN}\"\n    provider: { name: docker }\n`,
     // The step proves it read the secret (its length, and a check of its value) without keeping it.
     'app/Dockerfile':
-      'FROM busybox\nRUN --mount=type=secret,id=bk_token wc -c < /run/secrets/bk_token > /secret-length && grep -q "^bk-" /run/secrets/bk_token && echo checked > /secret-seen\nCMD ["sleep", "3600"]\n',
+      `FROM busybox\nENV BK_TEST_NONCE=${NONCE}\n` +
+      'RUN --mount=type=secret,id=bk_token wc -c < /run/secrets/bk_token > /secret-length && grep -q "^bk-" /run/secrets/bk_token && echo checked > /secret-seen\nCMD ["sleep", "3600"]\n',
   });
 });
 afterAll(async () => {
