@@ -38,6 +38,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: [
             'packages/*/src/**/*.test.ts',
             'providers/*/src/**/*.test.ts',
@@ -52,6 +53,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          // The end-to-end files wait mostly on the engine, the registry and child processes, not
+          // on this machine's cores: three at a time on two cores (vitest's default is cores - 1).
+          // Each file names its own stacks, ports and objects, so they do not interfere.
+          sequence: { groupOrder: 1 },
+          maxWorkers: Number(process.env.PCTL_E2E_WORKERS) || 3,
           include: ['test/**/*.test.ts', ...needsEngineOrBuild],
           exclude: ['**/node_modules/**', 'test/helpers/**'],
           globalSetup: ['./test/helpers/globalSetup.ts'],
