@@ -4,6 +4,7 @@
 import { engineFor, type Engine } from '../dockerApi/index.js';
 import { buildWithBuildKit } from './buildkit/build.js';
 import { buildSecrets } from './buildkit/secrets.js';
+import { buildSshAgents } from './buildkit/sshCheck.js';
 import { builderOf } from './buildkit/support.js';
 import { registryConfig, type EngineBuildOptions } from './buildRequest.js';
 import { buildClassic } from './classicBuild.js';
@@ -16,6 +17,8 @@ const noticed = new WeakSet<Engine>();
 export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
   // A secret the Dockerfile mounts but build.secrets lacks stops the build before it starts.
   const secrets = buildSecrets(o.spec, o.analyzed.dockerfile);
+  // So does an ssh agent it mounts that build.ssh does not forward, or one that does not answer.
+  const ssh = await buildSshAgents(o.spec, o.analyzed.dockerfile);
   const engine = await engineFor({ exec: o.exec, signal: o.signal });
   if (o.spec.builder === 'classic') return buildClassic(o, engine, await registryConfig(o, o.analyzed.dockerfile));
   // An engine that does not answer the ping is reported by the build itself.
@@ -26,5 +29,5 @@ export async function buildOnEngine(o: EngineBuildOptions): Promise<void> {
     return buildClassic(o, engine, await registryConfig(o, o.analyzed.dockerfile));
   }
   // BuildKit asks for registry credentials through its session, only for what it pulls.
-  return buildWithBuildKit(o, engine, secrets.size ? { secrets } : {});
+  return buildWithBuildKit(o, engine, { ...(secrets.size ? { secrets } : {}), ...(ssh.size ? { ssh } : {}) });
 }
