@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import { PctlError } from '../errors.js';
+import { parseCacheEntry, type CacheEntry } from './buildkit/cacheOptions.js';
 
 export interface BuildSpec {
   /** The service it is built for, to name it in messages. */
@@ -20,6 +21,10 @@ export interface BuildSpec {
   secrets?: Record<string, string>;
   /** ssh agents by id (`default` from build.ssh: default), their socket paths as written (resolved at build time). */
   ssh?: Record<string, string>;
+  /** Registry caches BuildKit imports (build.cacheFrom). */
+  cacheFrom?: CacheEntry[];
+  /** Caches exported (build.cacheTo). */
+  cacheTo?: CacheEntry[];
   /** docker: the engine's BuildKit (classic where it has none); classic: the engine's classic builder. */
   builder: 'docker' | 'classic' | 'buildx' | 'custom';
   command?: string[];
@@ -38,7 +43,7 @@ export function isBuildPath(image: string | undefined): boolean {
   return Boolean(image && (image.startsWith('./') || image.startsWith('../')));
 }
 
-export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSpec | undefined {
+export function buildSpecFor(service: ServiceConfig, configDir: string, name?: string): BuildSpec | undefined {
   const b = service.build;
   if (b) {
     const contextDir = path.resolve(configDir, b.context ?? '.');
@@ -55,6 +60,8 @@ export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSp
       entrypoint: b.entrypoint,
       ...(b.secrets ? { secrets: { ...b.secrets } } : {}),
       ...(b.ssh ? { ssh: sshSockets(b.ssh, configDir) } : {}),
+      ...(b.cacheFrom ? { cacheFrom: cacheEntries(b.cacheFrom, false, name) } : {}),
+      ...(b.cacheTo ? { cacheTo: cacheEntries(b.cacheTo, true, name) } : {}),
       builder: b.builder ?? (b.command ? 'custom' : 'docker'),
       command: b.command,
     };
@@ -87,6 +94,17 @@ function sshSockets(ssh: 'default' | Record<string, string>, configDir: string):
       id,
       path.resolve(configDir, p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p),
     ]),
+  );
+}
+
+function cacheEntries(value: string | string[], to: boolean, service: string | undefined): CacheEntry[] {
+  const list = typeof value === 'string' ? [value] : value;
+  return list.map((raw, i) =>
+    parseCacheEntry(
+      raw,
+      to,
+      `${service ? `services.${service}.` : ''}build.${to ? 'cacheTo' : 'cacheFrom'}${typeof value === 'string' ? '' : `[${i}]`}`,
+    ),
   );
 }
 

@@ -127,7 +127,9 @@ export async function buildWithBuildKit(
       {
         t: ref,
         dockerfile: dockerfileName,
-        buildargs: spec.args,
+        // BUILDKIT_INLINE_CACHE: the engine writes the cache metadata into the image config (cacheTo).
+        buildargs: spec.cacheTo?.length ? { ...spec.args, BUILDKIT_INLINE_CACHE: '1' } : spec.args,
+        ...(spec.cacheFrom?.length ? { cachefrom: JSON.stringify(spec.cacheFrom.map((c) => c.ref)) } : {}),
         labels: o.labels,
         version: '2',
         session: session.id,
