@@ -1,6 +1,6 @@
 // The plain-docker baseline: the docker commands a script would run for the same stack
 // pctl deploys, with the labels, names, network, ports and restart policy pctl gives them
-// (providers/docker): builds 2 at a time, runs 4 at a time; then `rm -f`, `rmi` and the
+// (providers/docker) on the containers, none on the images: builds 2 at a time, runs 4 at a time; then `rm -f`, `rmi` and the
 // network, 4 at a time.
 import { pool, runAsync } from './lib.mjs';
 
@@ -10,7 +10,9 @@ const docker = (args) => runAsync('docker', args, { env });
 export async function plainDeploy({ dir, stack, network, services }) {
   const stackLabels = ['--label', 'managed-by=pctl', '--label', `pctl-stack=${stack}`];
   await docker(['network', 'create', ...stackLabels, '--', network]);
-  await pool(services, 2, (s) => docker(['build', '-t', s.image, ...stackLabels, '-f', s.dockerfile, dir]));
+  // The builds without labels: the engine's own limit for the same Dockerfiles (a label is
+  // one more build step for the classic builder, which is what this docker CLI runs).
+  await pool(services, 2, (s) => docker(['build', '-t', s.image, '-f', s.dockerfile, dir]));
   await pool(services, 4, (s) =>
     docker([
       'run',

@@ -19,12 +19,16 @@ import * as stateS3 from './parts/stateS3.mjs';
 import * as logsFirstLine from './parts/logsFirstLine.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
 import * as builds from './parts/builds.mjs';
+import * as rebuild from './parts/rebuild.mjs';
+import * as cacheMount from './parts/cacheMount.mjs';
 
 // In table order.
 const parts = [
   ['docker10', dockerPart(10)],
   ['docker30', dockerPart(30, { cpu: true })],
   ['builds', builds],
+  ['rebuild', rebuild],
+  ['cachemount', cacheMount],
   ['redeploy', redeploy],
   ['handover', handover],
   ['start', coldStart],

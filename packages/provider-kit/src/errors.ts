@@ -58,6 +58,9 @@ export const ERROR_CODES = {
   BuildxMissing: 'the build needs docker buildx, which is not installed',
   BuildSecretMissing:
     "a Dockerfile mounts a build secret (RUN --mount=type=secret,id=NAME) that the service's build.secrets does not define",
+  BuildSshMissing:
+    "a Dockerfile mounts an ssh agent (RUN --mount=type=ssh) that the service's build.ssh does not forward, or the agent's socket cannot be reached",
+  BuildCacheUnsupported: "build.cacheTo asks for a cache export the engine's build API cannot make (mode=max)",
   BuildInputUnreadable: 'a file of a build context cannot be read (permissions)',
   BuildInputNotAFile: 'a Dockerfile, .dockerignore or build input is a FIFO, device or folder where a file belongs',
   DockerignoreInvalid: 'a .dockerignore line is not a valid pattern',

@@ -52,6 +52,28 @@ export const BuildSchema = z.strictObject({
     .describe(
       'build secrets by id, mounted only for RUN --mount=type=secret,id=<id>: never in the image, its history, the cache key or the state',
     ),
+  ssh: z
+    .union([
+      z.literal('default'),
+      z.record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an ssh id is letters, digits, ".", "_" and "-"'),
+        z.string().min(1),
+      ),
+    ])
+    .optional()
+    .describe(
+      'ssh agents for RUN --mount=type=ssh: default forwards $SSH_AUTH_SOCK; { id: socket path } names agents by id (read-only: a build step can list keys and sign, not add, remove or lock)',
+    ),
+  cacheFrom: z
+    .union([z.string().min(1), z.array(z.string().min(1))])
+    .optional()
+    .describe('registry caches to import: type=registry,ref=REGISTRY/REPO:TAG (or the bare ref), one or a list'),
+  cacheTo: z
+    .union([z.string().min(1), z.array(z.string().min(1))])
+    .optional()
+    .describe(
+      'cache to export: type=registry,ref=REGISTRY/REPO:TAG (the image with its inline cache, pushed to ref) or type=inline',
+    ),
   builder: z
     .enum(['docker', 'classic', 'buildx', 'custom'])
     .optional()

@@ -51,7 +51,7 @@ export async function computeTargets(opts: {
   const specs = new Map<string, BuildSpec | undefined>();
   for (const name of names) {
     const svc = opts.config.services[name]!;
-    const spec = svc.image?.startsWith(IMAGE_REF_SCHEME) ? undefined : buildSpecFor(svc, opts.configDir);
+    const spec = svc.image?.startsWith(IMAGE_REF_SCHEME) ? undefined : buildSpecFor(svc, opts.configDir, name);
     specs.set(name, spec && { ...spec, service: name });
   }
   const records = new Map<string, BuildRecord>();

@@ -91,7 +91,12 @@ async function buildWithCommand(
     const buildArgs = buildArgFlags(spec.args);
     argEnv = buildArgs.env;
     const common = ['-t', ref, ...(spec.target ? ['--target', spec.target] : []), ...buildArgs.flags];
-    args = ['buildx', 'build', '--load', ...common, '-f', '-', spec.contextDir];
+    // Registry caches as written (validated in spec.ts: every entry is type=...).
+    const caches = [
+      ...(spec.cacheFrom ?? []).flatMap((c) => ['--cache-from', c.raw]),
+      ...(spec.cacheTo ?? []).flatMap((c) => ['--cache-to', c.raw]),
+    ];
+    args = ['buildx', 'build', '--load', ...common, ...caches, '-f', '-', spec.contextDir];
   }
   try {
     const r = await exec(file, args, {

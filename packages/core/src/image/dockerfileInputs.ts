@@ -28,6 +28,8 @@ export interface DockerfileInputs {
   mounts: MountSource[];
   /** Build secrets RUN steps mount (`--mount=type=secret`), by id. */
   secrets: { id: string; line: number; required: boolean }[];
+  /** ssh agents RUN steps mount (`--mount=type=ssh`), by id (`default` without one). */
+  ssh: { id: string; line: number }[];
   /** Why the context paths read cannot be known exactly ("Dockerfile:4: ..."): empty when they can. */
   unknown: string[];
 }
@@ -88,6 +90,7 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
   const copies: CopySource[] = [];
   const mounts: MountSource[] = [];
   const secrets: DockerfileInputs['secrets'] = [];
+  const ssh: DockerfileInputs['ssh'] = [];
   const globalArgs = new Map<string, Value | undefined>();
   const stages: Stage[] = [];
   let stage: Stage | undefined;
@@ -168,6 +171,10 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
             if (id) secrets.push({ id, line: ins.line, required: opts.required === '' || opts.required === 'true' });
             continue;
           }
+          if (opts.type === 'ssh') {
+            ssh.push({ id: opts.id || 'default', line: ins.line });
+            continue;
+          }
           if ((opts.type ?? 'bind') !== 'bind' || opts.from) continue;
           // The context (or a path in it) mounted into the step: read like a COPY source.
           const source = opts.source ?? opts.src ?? '.';
@@ -200,5 +207,5 @@ export function dockerfileInputs(text: string, buildArgs: Record<string, string>
       }
     }
   }
-  return { copies, mounts, secrets, unknown };
+  return { copies, mounts, secrets, ssh, unknown };
 }

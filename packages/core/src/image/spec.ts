@@ -2,9 +2,11 @@
 // file's folder, as the original pctl), `image: ./dir` (a folder with a Dockerfile: the
 // context), or a `build:` block. Anything else is a prebuilt image used as it is.
 import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ServiceConfig } from '../config/schema.js';
 import { PctlError } from '../errors.js';
+import { parseCacheEntry, type CacheEntry } from './buildkit/cacheOptions.js';
 
 export interface BuildSpec {
   /** The service it is built for, to name it in messages. */
@@ -17,6 +19,12 @@ export interface BuildSpec {
   entrypoint?: string[];
   /** Build secrets by id (values resolved), for RUN --mount=type=secret only. */
   secrets?: Record<string, string>;
+  /** ssh agents by id (`default` from build.ssh: default), their socket paths as written (resolved at build time). */
+  ssh?: Record<string, string>;
+  /** Registry caches BuildKit imports (build.cacheFrom). */
+  cacheFrom?: CacheEntry[];
+  /** Caches exported (build.cacheTo). */
+  cacheTo?: CacheEntry[];
   /** docker: the engine's BuildKit (classic where it has none); classic: the engine's classic builder. */
   builder: 'docker' | 'classic' | 'buildx' | 'custom';
   command?: string[];
@@ -35,7 +43,7 @@ export function isBuildPath(image: string | undefined): boolean {
   return Boolean(image && (image.startsWith('./') || image.startsWith('../')));
 }
 
-export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSpec | undefined {
+export function buildSpecFor(service: ServiceConfig, configDir: string, name?: string): BuildSpec | undefined {
   const b = service.build;
   if (b) {
     const contextDir = path.resolve(configDir, b.context ?? '.');
@@ -51,6 +59,9 @@ export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSp
       args: { ...(b.args ?? {}) },
       entrypoint: b.entrypoint,
       ...(b.secrets ? { secrets: { ...b.secrets } } : {}),
+      ...(b.ssh ? { ssh: sshSockets(b.ssh, configDir) } : {}),
+      ...(b.cacheFrom ? { cacheFrom: cacheEntries(b.cacheFrom, false, name) } : {}),
+      ...(b.cacheTo ? { cacheTo: cacheEntries(b.cacheTo, true, name) } : {}),
       builder: b.builder ?? (b.command ? 'custom' : 'docker'),
       command: b.command,
     };
@@ -71,6 +82,29 @@ export function buildSpecFor(service: ServiceConfig, configDir: string): BuildSp
   throw missing(
     `image ${service.image}: no such Dockerfile or folder (${target})`,
     'image paths are relative to the stack file',
+  );
+}
+
+// build.ssh as socket paths by id: '' is the user's agent ($SSH_AUTH_SOCK, read at build
+// time); other paths are relative to the stack file, `~/` the home folder.
+function sshSockets(ssh: 'default' | Record<string, string>, configDir: string): Record<string, string> {
+  if (ssh === 'default') return { default: '' };
+  return Object.fromEntries(
+    Object.entries(ssh).map(([id, p]) => [
+      id,
+      path.resolve(configDir, p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p),
+    ]),
+  );
+}
+
+function cacheEntries(value: string | string[], to: boolean, service: string | undefined): CacheEntry[] {
+  const list = typeof value === 'string' ? [value] : value;
+  return list.map((raw, i) =>
+    parseCacheEntry(
+      raw,
+      to,
+      `${service ? `services.${service}.` : ''}build.${to ? 'cacheTo' : 'cacheFrom'}${typeof value === 'string' ? '' : `[${i}]`}`,
+    ),
   );
 }
 

@@ -23,10 +23,13 @@ import { BuildKitStatus } from './status.js';
 import { traceOf } from './trace.js';
 import { openSession, type BuildSession } from './session.js';
 import { authService, secretsService } from './services.js';
+import { sshServices } from './sshAgent.js';
 
 export interface BuildKitExtras {
   /** Build secrets by id, served only to `RUN --mount=type=secret` through the session. */
   secrets?: ReadonlyMap<string, Buffer>;
+  /** ssh agents' sockets by id, forwarded read-only to `RUN --mount=type=ssh`. */
+  ssh?: ReadonlyMap<string, string>;
 }
 
 // Where the Dockerfile goes in the tar: its own path inside the context, else a generated name.
@@ -104,21 +107,29 @@ export async function buildWithBuildKit(
     const trace = traceOf(msg);
     if (trace) status.add(trace);
   };
-  // The session serves registry credentials (BuildKit pulls through it) and secrets.
+  // The session serves registry credentials (BuildKit pulls through it), secrets and ssh agents.
+  const ssh = extras.ssh ? sshServices(extras.ssh) : { unary: [], streams: [] };
   const services = [
     authService({ exec: o.exec, signal: o.signal }),
     ...(extras.secrets ? [secretsService(extras.secrets)] : []),
+    ...ssh.unary,
   ];
   let session: BuildSession | undefined;
   try {
-    session = await openSession(engine, { name: path.basename(spec.contextDir), handlers: new Map(services) });
+    session = await openSession(engine, {
+      name: path.basename(spec.contextDir),
+      handlers: new Map(services),
+      streams: new Map(ssh.streams),
+    });
     const stream = await postBuild(
       engine,
       body,
       {
         t: ref,
         dockerfile: dockerfileName,
-        buildargs: spec.args,
+        // BUILDKIT_INLINE_CACHE: the engine writes the cache metadata into the image config (cacheTo).
+        buildargs: spec.cacheTo?.length ? { ...spec.args, BUILDKIT_INLINE_CACHE: '1' } : spec.args,
+        ...(spec.cacheFrom?.length ? { cachefrom: JSON.stringify(spec.cacheFrom.map((c) => c.ref)) } : {}),
         labels: o.labels,
         version: '2',
         session: session.id,

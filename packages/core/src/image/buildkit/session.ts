@@ -1,13 +1,14 @@
 // A BuildKit session with the engine: POST /session upgraded to h2c (headers name the
 // session, its shared key and every gRPC method served), then pctl is the gRPC server on
 // that connection and the engine's BuildKit its client, calling back for registry
-// credentials, build secrets and health checks while the build runs (moby/buildkit
+// credentials, build secrets, ssh agents and health checks while the build runs (moby/buildkit
 // session/manager.go, session/grpc.go).
 import { randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Engine } from '../../dockerApi/index.js';
 import { serveUnary, type UnaryHandler } from './grpc.js';
+import { serveStream, type StreamHandler } from './grpcStream.js';
 import { Writer } from './protobuf.js';
 
 export const HEALTH_CHECK = '/grpc.health.v1.Health/Check';
@@ -42,7 +43,7 @@ function dial(engine: Engine, headers: Record<string, string | string[]>): Promi
 // Opens a session serving `handlers` (plus the health check) until close().
 export async function openSession(
   engine: Engine,
-  opts: { name: string; handlers: Map<string, UnaryHandler> },
+  opts: { name: string; handlers: Map<string, UnaryHandler>; streams?: Map<string, StreamHandler> },
 ): Promise<BuildSession> {
   const id = newId();
   const handlers = new Map(opts.handlers);
@@ -51,10 +52,15 @@ export async function openSession(
     'X-Docker-Expose-Session-Uuid': id,
     'X-Docker-Expose-Session-Name': opts.name,
     'X-Docker-Expose-Session-Sharedkey': newId(),
-    'X-Docker-Expose-Session-Grpc-Method': [...handlers.keys()],
+    'X-Docker-Expose-Session-Grpc-Method': [...handlers.keys(), ...(opts.streams?.keys() ?? [])],
   });
   const server = http2.createServer();
-  server.on('stream', (stream, headers) => serveUnary(stream, String(headers[':path'] ?? ''), handlers));
+  server.on('stream', (stream, headers) => {
+    const path = String(headers[':path'] ?? '');
+    const streaming = opts.streams?.get(path);
+    if (streaming) serveStream(stream, headers, streaming);
+    else serveUnary(stream, path, handlers);
+  });
   server.on('sessionError', () => undefined);
   socket.on('error', () => undefined);
   server.emit('connection', socket);
