@@ -230,7 +230,10 @@ async function reportError(e: unknown, inv: Invocation, argv: string[]): Promise
   inv.doc.error = errorJson(err);
   inv.sink.note(`error: ${err.oneLine()}`);
   // A job's last log lines are why it failed: shown without --verbose.
-  if (err.detail && (inv.verbose || err.code === 'InvalidConfig' || err.code === 'JobFailed' || err.code === 'JobTimeout'))
+  if (
+    err.detail &&
+    (inv.verbose || err.code === 'InvalidConfig' || err.code === 'JobFailed' || err.code === 'JobTimeout')
+  )
     inv.sink.note(err.detail);
   return err.exitCode;
 }

@@ -48,7 +48,12 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   });
   if (isJob(svc)) {
     await runJob(api, { ctx, target, net, name: base, volumes });
-    return serviceEntry(target, o, { network: net, containers: [base], volumes: volumes.map((v) => v.name), adoptedVolumes: adopted });
+    return serviceEntry(target, o, {
+      network: net,
+      containers: [base],
+      volumes: volumes.map((v) => v.name),
+      adoptedVolumes: adopted,
+    });
   }
   // stop-first by default: start-first can leave a stale endpoint on the stack's network on
   // this engine (docs/using/docker.md), so it is asked for per service.

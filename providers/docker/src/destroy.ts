@@ -29,7 +29,10 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
   const adopted = await provenAdopted(api, ctx.stack, key, entry);
   // The service's containers, and one-off containers (`pctl run`) a killed pctl left.
   const oneOffs = await listByLabel(api, 'container', [...stackFilters(ctx.stack), `${RUN_LABEL}=${key}`]);
-  await removeContainers(api, [...(await listByLabel(api, 'container', mine)), ...oneOffs].map((c) => c.id));
+  await removeContainers(
+    api,
+    [...(await listByLabel(api, 'container', mine)), ...oneOffs].map((c) => c.id),
+  );
   const left = await listByLabel(api, 'container', mine);
   if (left.length)
     throw new PctlError({

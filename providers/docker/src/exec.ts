@@ -46,7 +46,7 @@ export async function exec(p: ExecParams): Promise<ExecOutcome> {
 // resolves when the engine ends the output.
 export function pump(
   stream: Duplex,
-  p: Pick<ExecParams, "stdin" | "stdout" | "stderr" | "signal">,
+  p: Pick<ExecParams, 'stdin' | 'stdout' | 'stderr' | 'signal'>,
   tty: boolean,
 ): Promise<void> {
   const write = (to: NodeJS.WritableStream, b: Buffer) => {

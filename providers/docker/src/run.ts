@@ -81,4 +81,3 @@ async function exitCode(api: Api, container: { wait(o: object): Promise<unknown>
     throw api.fail(e, `waiting for ${name}`);
   }
 }
-

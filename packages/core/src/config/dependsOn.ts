@@ -56,7 +56,10 @@ export function kindIssues(name: string, svc: ServiceConfig, services: Record<st
     for (const [field, why] of notForJobs) if (svc[field] !== undefined) out.push({ path: [field], message: why });
     const replica = svc.scale?.replica;
     if (replica !== undefined && replica !== 1)
-      out.push({ path: ['scale', 'replica'], message: 'a job runs one container: remove scale.replica or set it to 1' });
+      out.push({
+        path: ['scale', 'replica'],
+        message: 'a job runs one container: remove scale.replica or set it to 1',
+      });
     if (svc.manifests?.length)
       out.push({ path: ['manifests'], message: 'a job is rendered by pctl: remove manifests, or kind: job' });
   }
@@ -69,9 +72,15 @@ export function kindIssues(name: string, svc: ServiceConfig, services: Record<st
     if (d.condition === 'healthy' && isJob(dep))
       out.push({ path: at, message: `${d.service} is a job: it has no health, use condition: completed` });
     else if (d.condition === 'healthy' && !dep.health)
-      out.push({ path: at, message: `condition healthy needs a health check on ${d.service}: add health:, or use started` });
+      out.push({
+        path: at,
+        message: `condition healthy needs a health check on ${d.service}: add health:, or use started`,
+      });
     if (d.condition === 'started' && isJob(dep))
-      out.push({ path: at, message: `${d.service} is a job: its dependents wait for it to finish, use condition: completed` });
+      out.push({
+        path: at,
+        message: `${d.service} is a job: its dependents wait for it to finish, use condition: completed`,
+      });
   }
   return out;
 }

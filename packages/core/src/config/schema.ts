@@ -202,13 +202,17 @@ export const serviceFields = {
   dependsOn: z
     .array(z.union([z.string(), DependsOnEntrySchema]))
     .optional()
-    .describe('services deployed first: a name (deployed first), or { service, condition: started | healthy | completed }'),
+    .describe(
+      'services deployed first: a name (deployed first), or { service, condition: started | healthy | completed }',
+    ),
   kind: ServiceKindSchema.optional().describe(
     'service (default: runs until replaced) or job (runs to completion, again only when its fingerprint changes)',
   ),
   timeout: interval
     .optional()
-    .describe(`kind: job only: how long one run may take before it is stopped and the deploy fails (default ${DEFAULT_JOB_TIMEOUT})`),
+    .describe(
+      `kind: job only: how long one run may take before it is stopped and the deploy fails (default ${DEFAULT_JOB_TIMEOUT})`,
+    ),
   history: historySchema
     .optional()
     .describe(

@@ -121,7 +121,10 @@ function serviceRules(o: {
       else byResource.set(resource, name);
     }
     for (const [i, { service: dep }] of dependencies(svc).entries()) {
-      const p = typeof svc.dependsOn?.[i] === 'string' ? ['services', name, 'dependsOn', i] : ['services', name, 'dependsOn', i, 'service'];
+      const p =
+        typeof svc.dependsOn?.[i] === 'string'
+          ? ['services', name, 'dependsOn', i]
+          : ['services', name, 'dependsOn', i, 'service'];
       if (!known.has(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${listed(names)})`);
       else if (dep === name) at(p, 'a service cannot depend on itself');
     }

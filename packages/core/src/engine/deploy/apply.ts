@@ -10,7 +10,9 @@ export async function applyServices(run: DeployRun): Promise<void> {
   const nameToKey = new Map(run.selected.map((t) => [t.name, t.key]));
   const tasks = run.selected.map((t) => ({
     id: t.key,
-    deps: dependencyNames(t.service).map((d) => nameToKey.get(d)).filter((k): k is string => !!k),
+    deps: dependencyNames(t.service)
+      .map((d) => nameToKey.get(d))
+      .filter((k): k is string => !!k),
   }));
   const itemByKey = new Map(run.items.map((i) => [i.key, i]));
   const graph = await runGraph(tasks, (key) => applyService(run, itemByKey.get(key)!), {
