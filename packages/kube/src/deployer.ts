@@ -3,7 +3,17 @@
 // (a failed one fails the deploy, naming the pod and why), deletes what the service no
 // longer has (found by label, so a namespace move, a rename by an earlier pctl version or a
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
-import { Events, isJob, jobTimeoutSeconds, MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
+import {
+  Events,
+  isJob,
+  jobTimeoutSeconds,
+  MANAGED_BY,
+  PctlError,
+  SERVICE_LABEL,
+  STACK_LABEL,
+  serviceKey,
+  type Reporter,
+} from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
 import {
   KEY_ANNOTATION,

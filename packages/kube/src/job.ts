@@ -24,7 +24,11 @@ const HOPELESS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName'
 
 // Deletes the previous run's Job (its pods with it) and waits until it is gone.
 export async function removePreviousJob(client: KubeClient, job: KubeObject, key: string, o: JobWaitOptions) {
-  const ref = { apiVersion: job.apiVersion, kind: job.kind, metadata: { name: job.metadata.name, namespace: job.metadata.namespace } };
+  const ref = {
+    apiVersion: job.apiVersion,
+    kind: job.kind,
+    metadata: { name: job.metadata.name, namespace: job.metadata.namespace },
+  };
   if (await client.delete(ref, 'Foreground')) await waitGone(client, [ref], key, o);
 }
 
@@ -94,7 +98,12 @@ export async function waitJob(
       });
     }
     if (o.signal?.aborted)
-      throw new PctlError({ code: 'Interrupted', exitCode: 130, fault: 'user', message: `${key}: interrupted while the job ran` });
+      throw new PctlError({
+        code: 'Interrupted',
+        exitCode: 130,
+        fault: 'user',
+        message: `${key}: interrupted while the job ran`,
+      });
     await sleep(o.pollMs ?? 250, o.signal);
   }
 }
