@@ -59,6 +59,9 @@ describe('jobs and dependsOn conditions (docker)', () => {
     const doc = JSON.parse(r.stdout) as { services: { service: string; result: string }[] };
     expect(doc.services.find((s) => s.service === 'migrate')?.result).toBe('skipped');
     expect(runs()).toEqual(['run v1']);
+    const st = await stack.pctl(['status']);
+    expect(st.exitCode, st.stderr).toBe(0);
+    expect(st.stdout + st.stderr).toContain('job completed (exit 0)');
   });
 
   it('a failing job: its dependent is not deployed, the old one keeps serving, exit 1 with the last log lines', async () => {
