@@ -349,6 +349,39 @@ export class Housekeeping {
       const backoffLimit: number = job.spec?.backoffLimit ?? 6;
       const now = rfc3339();
       const status: Record<string, unknown> = { ...(job.status ?? {}), startTime: job.status?.startTime ?? now };
+      // activeDeadlineSeconds: past it, the active pods are deleted and the Job fails (DeadlineExceeded).
+      const deadline: number | undefined = job.spec?.activeDeadlineSeconds;
+      const pastDeadline =
+        !done &&
+        succeeded < completions &&
+        deadline !== undefined &&
+        Date.now() - Date.parse(String(status.startTime)) >= deadline * 1000;
+      if (pastDeadline) {
+        for (const p of active) {
+          try {
+            this.cluster.delete(pt, ns, p.metadata.name ?? '', {});
+          } catch {
+            // Already gone.
+          }
+        }
+        const message = 'Job was active longer than specified deadline';
+        status.active = undefined;
+        status.conditions = ['FailureTarget', 'Failed'].map((type) => ({
+          type,
+          status: 'True',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+          reason: 'DeadlineExceeded',
+          message,
+        }));
+        recordEvent(this.cluster, job, 'Warning', 'DeadlineExceeded', message, { component: 'job-controller' });
+        const fresh = this.cluster.store.get(jt, ns, job.metadata.name ?? '');
+        if (fresh) {
+          fresh.status = JSON.parse(JSON.stringify(status)) as Record<string, unknown>;
+          this.cluster.controllerWrite(jt, fresh);
+        }
+        continue;
+      }
       if (!done && active.length === 0 && succeeded < completions && failed <= backoffLimit) {
         const tmpl = job.spec?.template ?? {};
         try {

@@ -7,6 +7,7 @@ import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerExec } from './commands/exec.js';
+import { registerRun } from './commands/run.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
 import { registerPortForward } from './commands/portForward.js';
@@ -96,6 +97,7 @@ function buildProgram(inv: Invocation): Command {
   registerSync(program, inv);
   registerLogs(program, inv);
   registerExec(program, inv);
+  registerRun(program, inv);
   registerPortForward(program, inv);
   registerValidate(program, inv);
   registerStatus(program, inv);
@@ -227,6 +229,11 @@ async function reportError(e: unknown, inv: Invocation, argv: string[]): Promise
   const err = core.toPctlError(e);
   inv.doc.error = errorJson(err);
   inv.sink.note(`error: ${err.oneLine()}`);
-  if (err.detail && (inv.verbose || err.code === 'InvalidConfig')) inv.sink.note(err.detail);
+  // A job's last log lines are why it failed: shown without --verbose.
+  if (
+    err.detail &&
+    (inv.verbose || err.code === 'InvalidConfig' || err.code === 'JobFailed' || err.code === 'JobTimeout')
+  )
+    inv.sink.note(err.detail);
   return err.exitCode;
 }

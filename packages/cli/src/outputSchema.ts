@@ -77,6 +77,7 @@ export function outputJsonSchema(): Record<string, unknown> {
           'sync',
           'logs',
           'exec',
+          'run',
           'port-forward',
           'state',
           'state show',
@@ -235,6 +236,11 @@ export function outputJsonSchema(): Record<string, unknown> {
       command('exec', { service: str, replica: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, [
         'service',
         'replica',
+        'exitCode',
+      ]),
+      command('run', { service: str, name: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, [
+        'service',
+        'name',
         'exitCode',
       ]),
       command(

@@ -17,6 +17,7 @@ export {
   type ReplicaEvent,
   type ExecTerminal,
   type ExecOutcome,
+  type RunOutcome,
   type PortDialer,
 } from '@pctl/provider-kit';
 
@@ -29,6 +30,7 @@ export type StatusParams = Kit.StatusParams<ServiceConfig, StackConfig>;
 export type ServiceRef = Kit.ServiceRef<StackConfig>;
 export type LogsParams = Kit.LogsParams<StackConfig>;
 export type ExecParams = Kit.ExecParams<StackConfig>;
+export type RunParams = Kit.RunParams<ServiceConfig, StackConfig>;
 export type PortForwardParams = Kit.PortForwardParams<StackConfig>;
 export type ProviderV1 = Kit.ProviderV1<ServiceConfig, StackConfig>;
 export type Provider = ProviderV1;

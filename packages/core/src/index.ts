@@ -4,6 +4,7 @@
 // ---- for providers (packages/kube, providers/*) ----
 export { runPool } from './concurrency/pool.js';
 export { quietAwsSdk } from './config/aws.js';
+export { type Dependency, dependencies, dependencyNames, isJob, jobTimeoutSeconds } from './config/dependsOn.js';
 export { expandPort, parsePort, parsePortEntry, type SinglePort } from './config/ports.js';
 export { type RegistryConfig, type ServiceConfig, ServiceSchema } from './config/schema.js';
 export { type VolumeMount } from './config/volumes.js';
@@ -21,6 +22,8 @@ export {
   type LogsParams,
   type PortDialer,
   type PortForwardParams,
+  type RunOutcome,
+  type RunParams,
   type ReplicaEvent,
   type ProviderContext,
   type ProviderV1,
@@ -70,6 +73,7 @@ export { type LoadedProvider } from './providers/types.js';
 export { runPlan } from './engine/runPlan.js';
 export { runRender } from './engine/runRender.js';
 export { runExec } from './engine/exec.js';
+export { runOneOff } from './engine/runOneOff.js';
 export { type LogRecord, parseSince, runLogs } from './engine/logs.js';
 export { type Forward, parseForward, runPortForward } from './engine/portForward.js';
 export { runStatus, type StatusRow } from './engine/status.js';

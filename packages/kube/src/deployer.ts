@@ -3,7 +3,17 @@
 // (a failed one fails the deploy, naming the pod and why), deletes what the service no
 // longer has (found by label, so a namespace move, a rename by an earlier pctl version or a
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
-import { Events, MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, serviceKey, type Reporter } from '@pctl/core';
+import {
+  Events,
+  isJob,
+  jobTimeoutSeconds,
+  MANAGED_BY,
+  PctlError,
+  SERVICE_LABEL,
+  STACK_LABEL,
+  serviceKey,
+  type Reporter,
+} from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
 import {
   KEY_ANNOTATION,
@@ -18,6 +28,7 @@ import { checkOwnership } from './ownership.js';
 import { claimAppliedFields } from './soleOwner.js';
 import { deleteNamespaceIfUnused, waitGone } from './removal.js';
 import { renderService } from './renderService.js';
+import { removePreviousJob, waitJob } from './job.js';
 import { waitRollout, type DeploymentLike, type PodLike, type RolloutOptions } from './rollout.js';
 import { ensureShared, releaseStorageClasses } from './shared-objects.js';
 import { isShared } from './storage.js';
@@ -112,6 +123,9 @@ export async function deployService(
     if (opts.signal?.aborted) break;
     await ensureShared(client, o, key, opts.reporter);
   }
+  // A Job's pod template cannot change: the last run's Job goes before this run's is applied.
+  const jobs = isJob(input.config) ? own.filter(isJobObject) : [];
+  for (const j of jobs) await removePreviousJob(client, j, key, opts);
   for (const o of own) {
     if (opts.signal?.aborted) break;
     await claimAppliedFields(client, await client.apply(o));
@@ -132,6 +146,7 @@ export async function deployService(
   for (const d of own.filter((o) => o.apiVersion === 'apps/v1' && o.kind === 'Deployment')) {
     await waitRollout(client, key, d.metadata.name, d.metadata.namespace ?? input.namespace, opts);
   }
+  for (const j of jobs) await waitJob(client, key, j, jobTimeoutSeconds(input.config), opts);
   for (const o of stale) {
     opts.reporter.info(`deleting ${describeObject(o)} (no longer part of the service)`, key, Events.KubeObjectPruned);
     await client.delete(o);
@@ -178,6 +193,8 @@ function withoutSecretData(o: KubeObject): KubeObject {
   };
   return { ...rest, dataKeys: Object.keys({ ...(data ?? {}), ...(stringData ?? {}) }).sort() } as KubeObject;
 }
+
+const isJobObject = (o: KubeObject) => o.apiVersion === 'batch/v1' && o.kind === 'Job';
 
 /** The storage classes the volumes and claims among `objects` name. */
 function storageClassNames(objects: readonly KubeObject[]): string[] {

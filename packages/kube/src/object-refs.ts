@@ -7,6 +7,7 @@ export const MANAGED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   { apiVersion: 'v1', kind: 'PersistentVolume' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },

@@ -9,6 +9,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -31,6 +32,7 @@ const MODELS: Record<string, ModelCtor> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'batch/v1/CronJob': CronJob,
+  'batch/v1/Job': Job,
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
@@ -511,5 +513,27 @@ describe('helpers', () => {
     expect(subPathFor('/')).toBe('root');
     expect(subPathFor('/cache/')).toBe('cache');
     expect(subPathFor('/My_Data/')).toMatch(/^my-data--[0-9a-f]{10}$/);
+  });
+});
+
+describe('renderService: kind: job', () => {
+  it('renders a batch/v1 Job (one pod, no retry, the timeout as activeDeadlineSeconds) in place of the Deployment', () => {
+    const input = minimalInput();
+    input.config = ServiceSchema.parse({
+      kind: 'job',
+      image: 'nginx:1.27',
+      command: 'migrate up',
+      timeout: '2m',
+      provider: { name: 'kind' },
+    });
+    const objs = renderService(input);
+    validateAll(objs);
+    expect(objs.map((o) => o.kind)).toEqual(['Namespace', 'ServiceAccount', 'Job']);
+    const job = spec(find(objs, 'Job', 'demo-web'));
+    expect(job.backoffLimit).toBe(0);
+    expect(job.activeDeadlineSeconds).toBe(120);
+    expect(job.template.spec.restartPolicy).toBe('Never');
+    expect(job.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', 'migrate up']);
+    expect(job.selector).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // Pure rendering of the Kubernetes objects for one pctl service: no I/O, no clock, no randomness.
 // Same input → byte-identical JSON (objects are built with a fixed key order and no undefined fields).
-import { dnsName, PctlError, serviceKey, STACK_LABEL, SERVICE_LABEL } from '@pctl/core';
+import { dnsName, isJob, jobTimeoutSeconds, PctlError, serviceKey, STACK_LABEL, SERVICE_LABEL } from '@pctl/core';
 import type { KubeObject, RenderInput } from './types.js';
 import { ENV_SECRET_HASH_ANNOTATION, REDACTED_ANNOTATION, secretBody, secretContentHash, splitEnv } from './env.js';
 import { KEY_ANNOTATION, kubeLabels, serviceObjectNames } from './objectNames.js';
@@ -150,32 +150,49 @@ export function renderService(input: RenderInput): KubeObject[] {
   const podAnnotations = hasEnvSecret
     ? { [ENV_SECRET_HASH_ANNOTATION]: secretContentHash(key, env.secretData) }
     : undefined;
-  out.push({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: meta(names.workload),
+  const template = {
+    metadata: { labels: { ...labels }, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
     spec: {
-      ...(replicas === undefined ? {} : { replicas }),
-      selector: { matchLabels: { ...selector } },
-      strategy: { type: options.strategy ?? 'RollingUpdate' },
-      template: {
-        metadata: { labels: { ...labels }, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
-        spec: {
-          serviceAccountName: saName,
-          containers: [container(input, env.env, ports, mounts)],
-          ...(mounts.length > 0
-            ? {
-                volumes: mounts.map((_, i) =>
-                  hasClaim
-                    ? { name: `storage-${i}`, persistentVolumeClaim: { claimName } }
-                    : { name: `storage-${i}`, emptyDir: {} },
-                ),
-              }
-            : {}),
-        },
-      },
+      serviceAccountName: saName,
+      // A job's pod runs once: its exit code is the job's (no restart, no retry).
+      ...(isJob(config) ? { restartPolicy: 'Never' } : {}),
+      containers: [container(input, env.env, ports, mounts)],
+      ...(mounts.length > 0
+        ? {
+            volumes: mounts.map((_, i) =>
+              hasClaim
+                ? { name: `storage-${i}`, persistentVolumeClaim: { claimName } }
+                : { name: `storage-${i}`, emptyDir: {} },
+            ),
+          }
+        : {}),
     },
-  });
+  };
+  if (isJob(config)) {
+    // One pod, no retry, stopped by the cluster at the job's timeout (DeadlineExceeded).
+    out.push({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: meta(names.workload),
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: Math.max(1, Math.ceil(jobTimeoutSeconds(config))),
+        template,
+      },
+    });
+  } else {
+    out.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta(names.workload),
+      spec: {
+        ...(replicas === undefined ? {} : { replicas }),
+        selector: { matchLabels: { ...selector } },
+        strategy: { type: options.strategy ?? 'RollingUpdate' },
+        template,
+      },
+    });
+  }
 
   if (ports.length > 0) {
     out.push({

@@ -18,7 +18,12 @@ export interface ServiceConfig {
   ports?: (number | string)[];
   health?: { interval: number | string; command: string; retries: number; onfailure: 'restart' | 'stop' };
   volumes?: unknown[];
-  dependsOn?: string[];
+  /** A name, or `{ service, condition }` (pctl orders the deploy; a provider rarely needs them). */
+  dependsOn?: (string | { service: string; condition?: 'started' | 'healthy' | 'completed' })[];
+  /** `job`: runs to completion (once per fingerprint) instead of running until replaced. */
+  kind?: 'service' | 'job';
+  /** A job's longest run: seconds, or a duration such as `10m` (default 10m). */
+  timeout?: number | string;
   manifests?: string[];
   provider: ProviderRef;
 }

@@ -173,6 +173,26 @@ export interface ExecParams<C = StackConfig> extends ServiceRef<C> {
   signal: AbortSignal;
 }
 
+/** `pctl run`: a one-off from the service as the stack file describes it now (its image is on the platform). */
+export interface RunParams<S = ServiceConfig, C = StackConfig> {
+  ctx: ProviderContext<C>;
+  target: ServiceTarget<S>;
+  /** The command as an argument array (never a shell string); none: the service's own command. */
+  command?: string[];
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  tty?: ExecTerminal;
+  signal: AbortSignal;
+}
+
+/** How a one-off ended: its exit code, passed through by `pctl run`. */
+export interface RunOutcome {
+  /** What ran (a container or pod name). */
+  name: string;
+  exitCode: number;
+}
+
 /** Where an exec ran and how it ended: its exit code, passed through by `pctl exec`. */
 export interface ExecOutcome {
   replica: string;
@@ -246,6 +266,8 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
   logs?(params: LogsParams<C>): Promise<void>;
   /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */
   exec?(params: ExecParams<C>): Promise<ExecOutcome>;
+  /** Runs a one-off container/pod from the service's image, env and volumes, attached, removed after (`pctl run`). */
+  run?(params: RunParams<S, C>): Promise<RunOutcome>;
   /** A dialer of the ports of one running replica (`pctl port-forward`). */
   portForward?(params: PortForwardParams<C>): Promise<PortDialer>;
   /** What deploy would apply, touching nothing (`pctl render`): Kubernetes objects as JSON. */

@@ -85,6 +85,9 @@ export const ERROR_CODES = {
   DockerTagFailed: 'tagging an image failed',
   ContainerFailed: 'a container exited or never became healthy',
   ContainerTimeout: 'a container did not become ready in time',
+  JobFailed:
+    'a `kind: job` service exited with a code other than 0 (its last log lines are shown); its dependents were not deployed',
+  JobTimeout: 'a `kind: job` service ran longer than its `timeout` (default 10m): it was stopped and the deploy failed',
   PortInUse: 'a host port a service publishes is taken',
   EnvUnsupported: 'an environment value the platform cannot pass as it is written',
   SshFailed: 'the ssh connection to a remote Docker host failed',

@@ -32,6 +32,7 @@ export interface EventPayloads {
   ServiceAdopted: undefined;
   ServiceUnchanged: undefined;
   ServiceFailed: undefined;
+  JobStarted: { timeoutSeconds: number };
   ServiceDestroying: undefined;
   ServiceDestroyed: undefined;
   OrphanRemoving: undefined;
@@ -120,6 +121,11 @@ export const EVENT_CODES = {
     finishes: true,
   },
   ServiceUnchanged: { level: 'info', description: "a service's inputs did not change: skipped", finishes: true },
+  JobStarted: {
+    level: 'info',
+    description: 'a `kind: job` service started its run; pctl waits for it to exit (0: completed)',
+    payload: '`timeoutSeconds`: how long it may run before it is stopped',
+  },
   ServiceFailed: { level: 'error', description: 'a service failed; the text is its one error line' },
   ServiceDestroying: { level: 'info', description: 'a service is being removed' },
   ServiceDestroyed: { level: 'info', description: 'a service was removed', finishes: true },

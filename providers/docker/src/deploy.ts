@@ -1,13 +1,14 @@
 // `deploy` of the docker provider: replace a service's containers (found by the stack's
 // and the service's labels) through the Engine API, start-first (rollout.ts) unless the
 // service says stop-first, and wait by events until they run.
-import { Events, PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
+import { Events, isJob, PctlError, resourceName, type DeployParams, type StateEntry } from '@pctl/core';
 import { connect, type Api } from './api.js';
 import { containerNames, listByLabel, removeContainers, stackFilters } from './containers.js';
 import { createSpec } from './createSpec.js';
 import { serviceEntry } from './entry.js';
 import { watchService } from './events.js';
 import { imageId } from './images.js';
+import { runJob } from './job.js';
 import { createContainer, startContainer, type Launched } from './launch.js';
 import { ensureNetwork, networkName } from './networks.js';
 import { options, replicaCount, settleMs } from './options.js';
@@ -45,6 +46,15 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
     volumes,
     previous,
   });
+  if (isJob(svc)) {
+    await runJob(api, { ctx, target, net, name: base, volumes });
+    return serviceEntry(target, o, {
+      network: net,
+      containers: [base],
+      volumes: volumes.map((v) => v.name),
+      adoptedVolumes: adopted,
+    });
+  }
   // stop-first by default: start-first can leave a stale endpoint on the stack's network on
   // this engine (docs/using/docker.md), so it is asked for per service.
   const strategy = svc.strategy ?? 'stop-first';
@@ -99,7 +109,7 @@ async function replaceStopFirst(api: Api, p: RolloutParams): Promise<void> {
 
 // The image is on the engine: a built one sent to a remote host (registry or stream); a
 // named one missing there pulled, as `docker run` (and the original pctl) pulled it.
-async function ensureImage(
+export async function ensureImage(
   api: Api,
   p: { ctx: DeployParams['ctx']; target: DeployParams['target']; o: ReturnType<typeof options> },
 ): Promise<void> {

@@ -10,6 +10,7 @@ import { removeUnusedImage } from './images.js';
 import { removeNetwork } from './networks.js';
 import { entryOptions } from './options.js';
 import { provenAdopted, removeVolumes } from './volumes.js';
+import { RUN_LABEL } from './run.js';
 
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
@@ -26,9 +27,11 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
   const mine = stackFilters(ctx.stack, key);
   // Before the containers go: an adopted original volume is proven the service's by their mounts.
   const adopted = await provenAdopted(api, ctx.stack, key, entry);
+  // The service's containers, and one-off containers (`pctl run`) a killed pctl left.
+  const oneOffs = await listByLabel(api, 'container', [...stackFilters(ctx.stack), `${RUN_LABEL}=${key}`]);
   await removeContainers(
     api,
-    (await listByLabel(api, 'container', mine)).map((c) => c.id),
+    [...(await listByLabel(api, 'container', mine)), ...oneOffs].map((c) => c.id),
   );
   const left = await listByLabel(api, 'container', mine);
   if (left.length)

@@ -44,7 +44,11 @@ export async function exec(p: ExecParams): Promise<ExecOutcome> {
 
 // Copies stdin up and the output down (each write waited for when the reader is slow);
 // resolves when the engine ends the output.
-function pump(stream: Duplex, p: ExecParams, tty: boolean): Promise<void> {
+export function pump(
+  stream: Duplex,
+  p: Pick<ExecParams, 'stdin' | 'stdout' | 'stderr' | 'signal'>,
+  tty: boolean,
+): Promise<void> {
   const write = (to: NodeJS.WritableStream, b: Buffer) => {
     if (!to.write(b)) {
       stream.pause();

@@ -25,7 +25,7 @@ export function demuxLogs(buf: Buffer): string {
 }
 
 // The last log lines of a container, up to a moment (the failed run's end) if given.
-async function logTail(api: Api, name: string, until?: string): Promise<string> {
+export async function logTail(api: Api, name: string, until?: string): Promise<string> {
   const query = `tail=20&stdout=1&stderr=1${until ? `&until=${until}` : ''}`;
   api.log(`GET /containers/${pathPart(name)}/logs?${query}`);
   try {

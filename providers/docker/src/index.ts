@@ -3,7 +3,8 @@
 // It speaks the Engine API (api.ts); one file per concern: options, containers, the
 // create body (createSpec), networks, images, transfer to a remote host, events and
 // readiness, deploy, destroy, adopt (what the original pctl left running), status/discover,
-// sync; the inner loop: logs, exec, portForward (with replicas: which container is which).
+// sync; the inner loop: logs, exec, portForward (with replicas: which container is which);
+// jobs (job.ts) and one-off containers (run.ts).
 import { defineProvider } from '@pctl/core';
 import { adopt } from './adopt.js';
 import { deploy } from './deploy.js';
@@ -13,6 +14,7 @@ import { engineLimitIssues } from './serviceLimits.js';
 import { exec } from './exec.js';
 import { logs } from './logs.js';
 import { portForward } from './portForward.js';
+import { run } from './run.js';
 import { discover, status } from './status.js';
 import { sync } from './sync.js';
 
@@ -51,6 +53,7 @@ export const dockerProvider = defineProvider({
   sync,
   logs,
   exec,
+  run,
   portForward,
 });
 

@@ -1,6 +1,7 @@
 // What runs of a service now (`pctl status`) and of the whole stack (`discover`), found by
 // the stack's labels: another stack's containers never count.
 import {
+  isJob,
   serviceOfKey,
   type FoundResource,
   type ProviderContext,
@@ -33,6 +34,15 @@ export async function status({ ctx, key, entry, target }: StatusParams): Promise
     state: s.State.Health?.Status ?? s.State.Status,
   }));
   if (!resources.length) return { state: 'missing', resources };
+  // A job's container is kept after its run: stopped is what a finished job is.
+  const svc = target?.service ?? ctx.config.services[serviceOfKey(ctx.stack, key) ?? ''];
+  if (isJob(svc) && states.length === 1) {
+    const st = states[0]!.State;
+    const detail = st.Running
+      ? 'job running'
+      : `job ${st.ExitCode === 0 ? 'completed' : 'failed'} (exit ${st.ExitCode})`;
+    return { state: st.Running ? 'running' : 'stopped', resources, detail };
+  }
   const running = states.filter((s) => s.State.Running).length;
   const want = typeof entry?.replica === 'number' ? entry.replica : resources.length;
   return {

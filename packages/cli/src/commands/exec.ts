@@ -94,7 +94,7 @@ export function registerExec(program: Command, inv: Invocation): void {
 }
 
 // The terminal's size and its changes (stdout's, as docker takes it), 24x80 when it is not one.
-function terminal(): ExecTerminal {
+export function terminal(): ExecTerminal {
   const size = () => ({ rows: process.stdout.rows || 24, columns: process.stdout.columns || 80 });
   return {
     ...size(),
@@ -107,7 +107,7 @@ function terminal(): ExecTerminal {
 }
 
 // Puts a terminal stdin in raw mode (keys go to the command as typed, Ctrl-C included); returns its undo.
-function rawTerminal(): () => void {
+export function rawTerminal(): () => void {
   if (!process.stdin.isTTY) return () => undefined;
   process.stdin.setRawMode(true);
   return () => {

@@ -156,7 +156,7 @@ const metadata = {
 const MAX_INTERVAL_SECONDS = 2 ** 31 - 1;
 const SECONDS_PER: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 // A duration as seconds: `90` -> 90, `2m` -> 120, `500ms` -> 0.5.
-const seconds = (d: number | string) =>
+export const seconds = (d: number | string): number =>
   typeof d === 'number' ? d : Number(/^\d+/.exec(d)![0]) * SECONDS_PER[/[a-z]+$/.exec(d)?.[0] ?? 's']!;
 const interval = duration.refine(
   (d) => seconds(d) <= MAX_INTERVAL_SECONDS,
@@ -186,6 +186,19 @@ export const RolloutSchema = z.strictObject({
     .describe('containers replaced at once, each batch gated on health (default 1)'),
 });
 
+/** What a service is: one that runs until replaced, or a job that runs to completion. */
+export const ServiceKindSchema = z.enum(['service', 'job']);
+/** How long one run of a job may take by default. */
+export const DEFAULT_JOB_TIMEOUT = '10m';
+/** `{ service, condition }`: what a dependency must have reached before its dependent deploys. */
+export const DependsOnEntrySchema = z.strictObject({
+  service: z.string().min(1),
+  condition: z
+    .enum(['started', 'healthy', 'completed'])
+    .optional()
+    .describe('started: its containers run; healthy: its health check passed; completed: the job exited 0'),
+});
+
 export const ProviderRefSchema = z.strictObject({
   name: z.string().min(1),
   options: z.record(z.string(), z.unknown()).default({}),
@@ -208,7 +221,20 @@ export const serviceFields = {
     .array(volume)
     .optional()
     .describe('{path} (storage the provider makes) or "./host-folder:/mount/point[:ro]"'),
-  dependsOn: z.array(z.string()).optional(),
+  dependsOn: z
+    .array(z.union([z.string(), DependsOnEntrySchema]))
+    .optional()
+    .describe(
+      'services deployed first: a name (deployed first), or { service, condition: started | healthy | completed }',
+    ),
+  kind: ServiceKindSchema.optional().describe(
+    'service (default: runs until replaced) or job (runs to completion, again only when its fingerprint changes)',
+  ),
+  timeout: interval
+    .optional()
+    .describe(
+      `kind: job only: how long one run may take before it is stopped and the deploy fails (default ${DEFAULT_JOB_TIMEOUT})`,
+    ),
   history: historySchema
     .optional()
     .describe(

@@ -12,6 +12,7 @@ import { portListIssues } from './ports.js';
 import { NAME_PATTERN, NAME_RULE, STACK_MANIFESTS_SERVICE, type ServiceConfig, type StackConfig } from './schema.js';
 import { duplicateMount, resolveVolume, rootMount } from './volumes.js';
 import { imageRefIssues } from './imageRefs.js';
+import { dependencies, dependencyNames, kindIssues } from './dependsOn.js';
 
 export interface ValidateInput {
   value: Record<string, unknown>;
@@ -85,7 +86,9 @@ export function validateStack(input: ValidateInput): { config?: StackConfig; iss
     at,
   });
   // Self-dependencies have their own line (serviceRules).
-  const cycle = findCycle(Object.keys(config.services), (n) => config.services[n]?.dependsOn?.filter((d) => d !== n));
+  const cycle = findCycle(Object.keys(config.services), (n) =>
+    dependencyNames(config.services[n]).filter((d) => d !== n),
+  );
   if (cycle) at(['services', cycle[0]!, 'dependsOn'], `dependsOn cycle: ${cycleText(cycle)}`);
   return issues.length ? { issues } : { config, issues };
 }
@@ -117,11 +120,15 @@ function serviceRules(o: {
         );
       else byResource.set(resource, name);
     }
-    for (const [i, dep] of (svc.dependsOn ?? []).entries()) {
-      const p = ['services', name, 'dependsOn', i];
+    for (const [i, { service: dep }] of dependencies(svc).entries()) {
+      const p =
+        typeof svc.dependsOn?.[i] === 'string'
+          ? ['services', name, 'dependsOn', i]
+          : ['services', name, 'dependsOn', i, 'service'];
       if (!known.has(dep)) at(p, `unknown service ${shown(p, dep)} (services: ${listed(names)})`);
       else if (dep === name) at(p, 'a service cannot depend on itself');
     }
+    for (const issue of kindIssues(name, svc, services)) at(['services', name, ...issue.path], issue.message);
     if (svc.image !== undefined) {
       const dir = dirOf(['services', name, 'image']);
       imageIssues(svc.image, ['services', name, 'image'], dir, realOrSelf(dir), shown, at);
@@ -222,6 +229,8 @@ const knownFields = [
   'health',
   'volumes',
   'dependsOn',
+  'kind',
+  'timeout',
   'strategy',
   'rollout',
   'manifests',

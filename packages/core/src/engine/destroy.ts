@@ -1,4 +1,5 @@
 // `pctl destroy`: remove everything in state, wait until gone, mark entries destroyed.
+import { dependencyNames } from '../config/dependsOn.js';
 import { PctlError, toPctlError } from '../errors.js';
 import { serviceKey, serviceOfKey } from '../serviceKey.js';
 import { runLegacyProviders } from '../providers/legacy.js';
@@ -35,7 +36,7 @@ export async function runDestroy(opts: SessionOptions & { only?: string[] }): Pr
     const deps = (name: string): number => {
       if (order.has(name)) return order.get(name)!;
       order.set(name, 0);
-      const d = 1 + Math.max(-1, ...(ctx.config.services[name]?.dependsOn ?? []).map(deps));
+      const d = 1 + Math.max(-1, ...dependencyNames(ctx.config.services[name]).map(deps));
       order.set(name, d);
       return d;
     };

@@ -2,6 +2,7 @@
 // provider's usual deploy verb (the image it ran and its settings, secrets resolved again from
 // the stack file, no build), and recorded as a new release. Every service is checked first
 // (the release exists, its image and secrets are there): one that fails changes nothing.
+import { dependencyNames } from '../config/dependsOn.js';
 import { runGraph } from '../concurrency/graph.js';
 import { PctlError, toPctlError } from '../errors.js';
 import { pctlLabels } from '../labels.js';
@@ -70,7 +71,7 @@ export async function runRollback(opts: SessionOptions & { only?: string[]; to?:
     const byKey = new Map(chosen.map((c) => [c.target.key, c]));
     const tasks = chosen.map((c) => ({
       id: c.target.key,
-      deps: (ctx.config.services[c.target.name]?.dependsOn ?? [])
+      deps: dependencyNames(ctx.config.services[c.target.name])
         .map((d) => serviceKey(ctx.stack, d))
         .filter((k) => byKey.has(k)),
     }));

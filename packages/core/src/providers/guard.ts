@@ -4,7 +4,8 @@
 import type { AdoptResult, FoundResource, ProviderV1, ServiceStatus } from '../contract.js';
 import { guardInnerLoop } from './guardInnerLoop.js';
 import { cutLong, PctlError } from '../errors.js';
-import { runStep, stepError } from '../step.js';
+import { DEFAULT_STEP_TIMEOUT_MS, runStep, stepError } from '../step.js';
+import { isJob, jobTimeoutSeconds } from '../config/dependsOn.js';
 import { MAX_STATE_DEPTH, tooDeep } from '../state/store.js';
 import type { StateEntry } from '../state/types.js';
 import type { LoadedProvider } from './types.js';
@@ -149,7 +150,24 @@ export function guardProvider(loaded: LoadedProvider, opts: GuardOptions = {}): 
     runStep({ module, step: what, timeoutMs: opts.timeoutMs }, fn);
   const guarded: ProviderV1 = {
     ...p,
-    deploy: async (params) => checkEntry(module, await step(`deploy ${params.target.key}`, () => p.deploy(params))),
+    // A job may run up to its own timeout: its step lasts at least that, and a minute more.
+    deploy: async (params) =>
+      checkEntry(
+        module,
+        isJob(params.target.service)
+          ? await runStep(
+              {
+                module,
+                step: `deploy ${params.target.key}`,
+                timeoutMs: Math.max(
+                  opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+                  jobTimeoutSeconds(params.target.service) * 1000 + 60_000,
+                ),
+              },
+              () => p.deploy(params),
+            )
+          : await step(`deploy ${params.target.key}`, () => p.deploy(params)),
+      ),
     adopt: p.adopt
       ? async (params) => checkAdopt(module, await step(`adopt ${params.target.key}`, () => p.adopt!(params)))
       : undefined,

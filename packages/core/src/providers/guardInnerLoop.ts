@@ -29,12 +29,14 @@ const isReplicaEvent = (e: unknown): e is ReplicaEvent => {
   );
 };
 
+const validExit = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 255;
+
 // The guarded logs, exec and portForward of a provider (undefined where it has none).
 export function guardInnerLoop(
   p: ProviderV1,
   module: string,
   o: { timeoutMs?: number; refused: Refused },
-): Pick<ProviderV1, 'logs' | 'exec' | 'portForward'> {
+): Pick<ProviderV1, 'logs' | 'exec' | 'portForward' | 'run'> {
   const stream = <T>(what: string, fn: () => Promise<T>) => runStep({ module, step: what, timeoutMs: NO_LIMIT_MS }, fn);
   const step = <T>(what: string, fn: () => Promise<T>) => runStep({ module, step: what, timeoutMs: o.timeoutMs }, fn);
   return {
@@ -77,6 +79,15 @@ export function guardInnerLoop(
           ) {
             throw o.refused(module, 'exec', `${JSON.stringify(r)?.slice(0, 80)}, not { replica, exitCode: 0..255 }`);
           }
+          return r;
+        }
+      : undefined,
+    run: p.run
+      ? async (params) => {
+          const r = await stream(`run ${params.target.key}`, () => p.run!(params));
+          const x = r as { name?: unknown; exitCode?: unknown } | null;
+          if (typeof x !== 'object' || x === null || typeof x.name !== 'string' || !validExit(x.exitCode))
+            throw o.refused(module, 'run', `${JSON.stringify(r)?.slice(0, 80)}, not { name, exitCode: 0..255 }`);
           return r;
         }
       : undefined,

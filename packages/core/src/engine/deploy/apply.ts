@@ -2,6 +2,7 @@
 // allows; a failure or an interrupt starts no more of them.
 import { PctlError, toPctlError } from '../../errors.js';
 import { runGraph } from '../../concurrency/graph.js';
+import { dependencyNames } from '../../config/dependsOn.js';
 import { applyService } from './applyService.js';
 import { interrupted, type DeployRun } from './run.js';
 
@@ -9,7 +10,9 @@ export async function applyServices(run: DeployRun): Promise<void> {
   const nameToKey = new Map(run.selected.map((t) => [t.name, t.key]));
   const tasks = run.selected.map((t) => ({
     id: t.key,
-    deps: (t.service.dependsOn ?? []).map((d) => nameToKey.get(d)).filter((k): k is string => !!k),
+    deps: dependencyNames(t.service)
+      .map((d) => nameToKey.get(d))
+      .filter((k): k is string => !!k),
   }));
   const itemByKey = new Map(run.items.map((i) => [i.key, i]));
   const graph = await runGraph(tasks, (key) => applyService(run, itemByKey.get(key)!), {
