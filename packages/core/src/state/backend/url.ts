@@ -55,7 +55,7 @@ export function parseStateUrl(url: string): StateConfig {
 
 // `gs://bucket/object?endpoint=...`: the gcs backend.
 function parseGsUrl(url: string): StateConfig {
-  const m = /^gcs?:\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
+  const m = /^(?:gs|gcs):\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
   if (!m) throw bad(url, 'not a gs://bucket/object URL', 'write it as gs://bucket/shop/pctl.shop.json');
   const raw: Record<string, unknown> = { backend: 'gcs', bucket: m[1] };
   if (m[2]) raw.object = decodeURIComponent(m[2]);
