@@ -14,6 +14,7 @@ import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from '
 
 interface SeenLock {
   generation: string;
+  text: string;
   holder: LockHolder | undefined;
   stale: boolean;
 }
@@ -29,7 +30,7 @@ async function inspect(cfg: GcsCfg): Promise<SeenLock | undefined> {
     const holder = parseHolder(o.text);
     // Cloud Storage writes an object whole, so content that names no holder is no write in progress: stale.
     const stale = !holder || (holder.host === os.hostname() && !processAlive(holder.pid));
-    return { generation: o.generation, holder, stale };
+    return { generation: o.generation, text: o.text, holder, stale };
   } catch (e) {
     throw gcsFailure(e, 'reading the lock', cfg, lockName(cfg));
   }
@@ -78,6 +79,8 @@ export async function acquireGcsLock(cfg: GcsCfg, opts: BackendLockOptions): Pro
     if (generation !== undefined) return held(cfg, generation);
     const seen = await inspect(cfg);
     if (!seen) continue;
+    // The library retried a create whose first try had landed: the lock is this run's own.
+    if (seen.text === body) return held(cfg, seen.generation);
     if (seen.stale) {
       generation = await put(cfg, body, seen.generation);
       if (generation !== undefined) return held(cfg, generation);
