@@ -66,7 +66,7 @@ function buildProgram(inv: Invocation): Command {
     .addOption(
       new Option(
         '--state <url>',
-        "where the state and lock live, over the stack file's state: (s3://bucket/key, a file path)",
+        "where the state and lock live, over the stack file's state: (s3://bucket/key, gs://bucket/object, a file path)",
       ).env(FLAG_ENV.state),
     )
     .addOption(

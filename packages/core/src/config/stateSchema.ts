@@ -36,9 +36,36 @@ export const S3StateSchema = z.strictObject({
   usePathStyle: z.boolean().optional().describe('address the bucket in the path, not the host name'),
 });
 
+// Cloud Storage's rules for a bucket name without dots (3-63: lowercase letters, digits, '-', '_').
+export const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+
+export const GcsStateSchema = z.strictObject({
+  backend: z.literal('gcs'),
+  bucket: z
+    .string()
+    .regex(GCS_BUCKET, 'must be a Cloud Storage bucket name: 3-63 lowercase letters, digits, -, _ and .'),
+  /** The state object's name (default `pctl.<stack>.json`); its lock is `<object>.lock`. */
+  object: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(
+      (k) => !k.startsWith('/') && !k.endsWith('/') && !/[\r\n]/.test(k),
+      'must be an object name, not starting or ending with /',
+    )
+    .optional()
+    .describe('the state object name (default pctl.<stack>.json); the lock is <object>.lock'),
+  endpoint: z
+    .string()
+    .url('must be a URL such as https://storage.example.com')
+    .optional()
+    .describe('another Cloud Storage endpoint (default: Google, https://storage.googleapis.com)'),
+});
+
 export const StateConfigSchema = z
-  .discriminatedUnion('backend', [LocalStateSchema, S3StateSchema])
+  .discriminatedUnion('backend', [LocalStateSchema, S3StateSchema, GcsStateSchema])
   .describe("where the stack's state and lock live (default: the local file)");
 
 export type StateConfig = z.output<typeof StateConfigSchema>;
 export type S3StateConfig = z.output<typeof S3StateSchema>;
+export type GcsStateConfig = z.output<typeof GcsStateSchema>;

@@ -29,6 +29,13 @@ describe('--state URL', () => {
       usePathStyle: true,
     });
     expect(parseStateUrl('s3://acme-state')).toEqual({ backend: 's3', bucket: 'acme-state' });
+    expect(parseStateUrl('gs://acme_state/shop/pctl.shop.json?endpoint=http%3A%2F%2F127.0.0.1%3A4443')).toEqual({
+      backend: 'gcs',
+      bucket: 'acme_state',
+      object: 'shop/pctl.shop.json',
+      endpoint: 'http://127.0.0.1:4443',
+    });
+    expect(parseStateUrl('gs://acme-state')).toEqual({ backend: 'gcs', bucket: 'acme-state' });
     expect(parseStateUrl('./state/pctl.x.json')).toEqual({ backend: 'local', path: './state/pctl.x.json' });
     expect(parseStateUrl('file:///tmp/a%20b.json')).toEqual({ backend: 'local', path: '/tmp/a b.json' });
   });
@@ -39,7 +46,9 @@ describe('--state URL', () => {
     ['s3://acme-state/k?usePathStyle=yes', /usePathStyle must be true or false/],
     ['s3://acme-state/k?region=mars', /region: must be an AWS region/],
     ['ftp://x/y', /unknown scheme ftp/],
-    ['gs://bucket/object', /gs state backend is not available/],
+    ['gs://Acme/object', /bucket: must be a Cloud Storage bucket name/],
+    ['gs://acme-state/o?region=eu-west-1', /unknown option region/],
+    ['kubernetes://ctx/ns', /kubernetes state backend is not available/],
   ])('refuses %s with one line and exit 2', (url, message) => {
     let err: { code?: string; exitCode?: number; message?: string } = {};
     try {
@@ -59,6 +68,12 @@ describe('--state URL', () => {
     expect(
       stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 's3://b-2/x.json' }).where,
     ).toBe('s3://b-2/x.json');
+    expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'gcs', bucket: 'g-1' } }).where).toBe(
+      'gs://g-1/pctl.st-a.json',
+    );
+    expect(stateBackend({ cwd: dir, stack: 'st-a', url: 'gs://g-2/team/st-a.json' }).where).toBe(
+      'gs://g-2/team/st-a.json',
+    );
     expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'local', path: 'sub/s.json' } }).where).toBe(
       path.join(dir, 'sub/s.json'),
     );
@@ -82,6 +97,17 @@ describe('state: in the stack file', () => {
       (e: unknown) => e,
     )) as ConfigError;
     expect(err.issues[0]).toMatchObject({ path: 'state.backend', line: 3 });
+  });
+
+  it('takes a gcs block and refuses an s3 field in it', async () => {
+    writeFileSync(path.join(dir, 'pctl.yaml'), stack('  backend: gcs\n  bucket: acme-state\n  object: shop/st.json\n'));
+    const { config } = await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: {} });
+    expect(config.state).toEqual({ backend: 'gcs', bucket: 'acme-state', object: 'shop/st.json' });
+    writeFileSync(path.join(dir, 'pctl.yaml'), stack('  backend: gcs\n  bucket: acme-state\n  key: shop/st.json\n'));
+    const err = (await loadStack({ configPath: 'pctl.yaml', cwd: dir, env: {} }).catch(
+      (e: unknown) => e,
+    )) as ConfigError;
+    expect(err.issues).toEqual([{ path: 'state.key', line: 5, message: 'unknown field "key"' }]);
   });
 
   it('resolves ${env:} in it', async () => {

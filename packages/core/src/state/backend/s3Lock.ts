@@ -31,7 +31,8 @@ export function describeHolder(h: LockHolder | undefined): string {
     : 'an unknown holder (the lock object holds no valid owner)';
 }
 
-function parseHolder(text: string): LockHolder | undefined {
+/** The holder a lock object names; undefined when it names none. */
+export function parseHolder(text: string): LockHolder | undefined {
   try {
     const o = JSON.parse(text) as Record<string, unknown>;
     if (

@@ -52,8 +52,8 @@ export interface StateVersion {
 }
 
 export interface StateBackend {
-  readonly kind: 'local' | 's3';
-  /** The state's address: a file path or a URL (s3://bucket/key), in messages and --json. */
+  readonly kind: 'local' | 's3' | 'gcs';
+  /** The state's address: a file path or a URL (s3://bucket/key, gs://bucket/object), in messages and --json. */
   readonly where: string;
   /** Reads the state strictly (a missing one is empty); corrupt or foreign state is refused and left as it is. */
   read(): Promise<VersionedState>;

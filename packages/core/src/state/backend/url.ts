@@ -1,11 +1,12 @@
 // `--state URL` / `PCTL_STATE`: where the state lives, as one string. `s3://bucket/key`
-// (options as query: region, endpoint, usePathStyle), a file path or `file://` URL for the
+// (options as query: region, endpoint, usePathStyle), `gs://bucket/object` (endpoint), a file path or `file://` URL for the
 // local backend. Checked with the stack file's `state:` schema: one rule for both.
 import { PctlError } from '../../errors.js';
 import { StateConfigSchema, type StateConfig } from '../../config/stateSchema.js';
 
 const S3_OPTIONS = new Set(['region', 'endpoint', 'usePathStyle']);
-const LATER = new Set(['gs', 'gcs', 'kubernetes', 'k8s']);
+const GCS_OPTIONS = new Set(['endpoint']);
+const LATER = new Set(['kubernetes', 'k8s']);
 
 const bad = (url: string, why: string, hint: string) =>
   new PctlError({
@@ -25,8 +26,14 @@ export function parseStateUrl(url: string): StateConfig {
     return { backend: 'local', path: file };
   }
   if (LATER.has(scheme))
-    throw bad(url, `the ${scheme} state backend is not available in this pctl`, 'use s3://bucket/key or a file path');
-  if (scheme !== 's3') throw bad(url, `unknown scheme ${scheme}://`, 'use s3://bucket/key or a file path');
+    throw bad(
+      url,
+      `the ${scheme} state backend is not available in this pctl`,
+      'use s3://bucket/key, gs://bucket/object or a file path',
+    );
+  if (scheme === 'gs' || scheme === 'gcs') return parseGsUrl(url);
+  if (scheme !== 's3')
+    throw bad(url, `unknown scheme ${scheme}://`, 'use s3://bucket/key, gs://bucket/object or a file path');
   const m = /^s3:\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
   if (!m) throw bad(url, 'not an s3://bucket/key URL', 'write it as s3://bucket/key?region=eu-west-1');
   const raw: Record<string, unknown> = { backend: 's3', bucket: m[1] };
@@ -42,6 +49,24 @@ export function parseStateUrl(url: string): StateConfig {
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw bad(url, `${i.path.join('.') || 'url'}: ${i.message}`, 'write it as s3://bucket/key?region=eu-west-1');
+  }
+  return parsed.data;
+}
+
+// `gs://bucket/object?endpoint=...`: the gcs backend.
+function parseGsUrl(url: string): StateConfig {
+  const m = /^(?:gs|gcs):\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
+  if (!m) throw bad(url, 'not a gs://bucket/object URL', 'write it as gs://bucket/shop/pctl.shop.json');
+  const raw: Record<string, unknown> = { backend: 'gcs', bucket: m[1] };
+  if (m[2]) raw.object = decodeURIComponent(m[2]);
+  for (const [k, v] of new URLSearchParams(m[3] ?? '')) {
+    if (!GCS_OPTIONS.has(k)) throw bad(url, `unknown option ${k}`, `gs URLs take ${[...GCS_OPTIONS].join(', ')}`);
+    raw[k] = v;
+  }
+  const parsed = StateConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw bad(url, `${i.path.join('.') || 'url'}: ${i.message}`, 'write it as gs://bucket/shop/pctl.shop.json');
   }
   return parsed.data;
 }
