@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
+import { registerDev } from './commands/dev.js';
 import { registerExec } from './commands/exec.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
@@ -94,6 +95,7 @@ function buildProgram(inv: Invocation): Command {
   registerPlan(program, inv);
   registerRender(program, inv);
   registerSync(program, inv);
+  registerDev(program, inv);
   registerLogs(program, inv);
   registerExec(program, inv);
   registerPortForward(program, inv);

@@ -1,0 +1,341 @@
+// `pctl dev`: deploy, then watch every watched service's build inputs and the stack file. A
+// change a COPY pair covers is synced into the running containers (the provider's `sync`);
+// any other change is a deploy, the same `runDeploy` as `pctl deploy` (its fingerprints
+// decide what is rebuilt), holding the stack's lock only while it runs. A failed build or
+// deploy is said and watching goes on; the interrupt ends watching and leaves the stack up.
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import type { ProviderV1, ReplicaEvent } from '../contract.js';
+import { toPctlError } from '../errors.js';
+import type { BuildRecord } from '../image/index.js';
+import { runDeploy } from './deploy/index.js';
+import { classifyChange, isStackFileEvent, stackFilesSignature } from './devChanges.js';
+import { DevStreams, forwardsOf } from './devStreams.js';
+import type { LogRecord } from './logs.js';
+import type { Forward } from './portForward.js';
+import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
+import { backendOf } from './stateBackend.js';
+import { batches, pairsOf, type Pair } from './sync.js';
+import { computeTargets, type PlannedTarget } from './targets.js';
+
+export interface DevOptions extends SessionOptions {
+  /** The services to watch (all when empty). */
+  only: string[];
+  logs: boolean;
+  forward: boolean;
+  /** False (`--no-sync`): a change a COPY pair covers is a redeploy too. */
+  sync: boolean;
+  /** Quiet time after a file event before acting, ms. */
+  debounceMs?: number;
+}
+
+/** One thing the loop did, as `--json` streams it (one object per line) and people read its `text`. */
+export type DevEvent = { text: string } & (
+  | { event: 'deploying'; services: string[]; reason: string }
+  | { event: 'deployed'; services: { service?: string; result: string; reason: string }[] }
+  | { event: 'deployFailed'; error: { code: string; message: string } }
+  | { event: 'synced'; service: string; files: number; deleted: number; containers: string[] }
+  | { event: 'syncFailed'; service: string; error: { code: string; message: string } }
+  | { event: 'watching'; services: string[]; folders: string[] }
+  | { event: 'forwarding'; service: string; replica: string; local: number; remote: number }
+  | { event: 'streamFailed'; service?: string; stream: 'logs' | 'forward'; error: { code: string; message: string } }
+  | { event: 'watchFailed'; error: { code: string; message: string } }
+);
+
+export interface DevSink {
+  event(e: DevEvent): void;
+  line(record: LogRecord): void;
+  replica(service: string, event: ReplicaEvent): void;
+}
+
+/** One watched service as the last deploy (or sync) left it. */
+interface WatchedService {
+  name: string;
+  target: PlannedTarget;
+  provider: ProviderV1;
+  /** Undefined: its changes are never synced. */
+  pairs?: Pair[];
+}
+
+interface Baseline {
+  session: Session;
+  services: WatchedService[];
+  records: Map<string, BuildRecord | undefined>;
+  stackFiles: string;
+}
+
+export interface DevSummary {
+  deploys: number;
+  failedDeploys: number;
+  syncs: number;
+}
+
+const errorOf = (e: unknown) => {
+  const err = toPctlError(e);
+  return { code: err.code, message: err.oneLine() };
+};
+
+export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummary> {
+  const summary: DevSummary = { deploys: 0, failedDeploys: 0, syncs: 0 };
+  const streams = new DevStreams(opts, {
+    line: (l) => sink.line(l),
+    replica: (s, e) => sink.replica(s, e),
+    forwarding: (f: Forward) =>
+      sink.event({
+        event: 'forwarding',
+        ...f,
+        text: `forwarding 127.0.0.1:${f.local} -> ${f.service}/${f.replica}:${f.remote}`,
+      }),
+    failed: (w) =>
+      sink.event({
+        event: 'streamFailed',
+        ...(w.service ? { service: w.service } : {}),
+        stream: w.stream,
+        error: { code: w.code, message: w.message },
+        text: `${w.stream === 'logs' ? 'logs' : `port-forward of ${w.service}`}: ${w.message}`,
+      }),
+  });
+  // The stack as the loop last saw it; an invalid stack file at the start is the command's error.
+  let base = await baseline(opts, await stackFilesSignature(opts.configPath));
+  // A deploy failed: the next change of any kind deploys again.
+  let pendingDeploy = false;
+
+  const deploy = async (reason: string) => {
+    const stackFiles = await stackFilesSignature(base.session.ctx.configPath);
+    const names = base.services.map((s) => s.name);
+    // Taken before the deploy reads the files: what changes while it runs is the next round's.
+    const records = stackFiles === base.stackFiles ? await buildRecords(base).catch(() => undefined) : undefined;
+    sink.event({ event: 'deploying', services: names, reason, text: `deploying (${reason})` });
+    summary.deploys++;
+    const result = await runDeploy({ ...opts, only: opts.only }).catch((e: unknown) => ({
+      ok: false,
+      services: [],
+      error: toPctlError(e),
+    }));
+    pendingDeploy = !result.ok;
+    if (result.ok) {
+      const done = result.services.filter((s) => s.result !== 'skipped');
+      sink.event({
+        event: 'deployed',
+        services: result.services.map((s) => ({ service: s.service, result: s.result, reason: s.reason })),
+        text: done.length
+          ? `deployed ${done.map((s) => `${s.service ?? s.key} (${s.result})`).join(', ')}`
+          : 'deployed: nothing changed',
+      });
+    } else {
+      summary.failedDeploys++;
+      const error = errorOf(result.error);
+      sink.event({ event: 'deployFailed', error, text: `deploy failed: ${error.message} (still watching)` });
+    }
+    try {
+      const next = await baseline(opts, stackFiles);
+      if (records && !pendingDeploy) for (const [k, v] of records) if (next.records.has(k)) next.records.set(k, v);
+      base = next;
+    } catch (e) {
+      // The stack file does not load: keep watching what we had (the stack file among it).
+      pendingDeploy = true;
+      base = { ...base, stackFiles };
+      const error = errorOf(e);
+      sink.event({ event: 'deployFailed', error, text: `the stack file does not load: ${error.message}` });
+    }
+    await startStreams();
+  };
+
+  const startStreams = async () => {
+    if (opts.signal.aborted) return;
+    const { state } = await backendOf(base.session)
+      .read()
+      .catch(() => ({ state: {} as Record<string, { destroyed?: boolean }> }));
+    const deployed = base.services.filter((s) => state[s.target.key] && !state[s.target.key]!.destroyed);
+    if (opts.logs) await streams.followLogs(deployed.filter((s) => s.provider.logs).map((s) => s.name));
+    if (opts.forward) {
+      const wanted = new Map<string, string[]>();
+      for (const s of deployed.filter((x) => x.provider.portForward)) {
+        const ports = forwardsOf(base.session.loaded.config, s.name);
+        if (ports.length) wanted.set(s.name, ports);
+      }
+      await streams.forward(wanted);
+    }
+  };
+
+  // One round after files changed: a deploy, or a sync per service, or nothing.
+  const round = async () => {
+    if (opts.signal.aborted) return;
+    const stackFiles = await stackFilesSignature(base.session.ctx.configPath);
+    if (stackFiles !== base.stackFiles) return deploy('the stack file changed');
+    let next: Map<string, BuildRecord | undefined>;
+    try {
+      next = await buildRecords(base);
+    } catch (e) {
+      return deploy(errorOf(e).message);
+    }
+    const plans = base.services.map((s) => ({
+      s,
+      change: classifyChange(base.records.get(s.name), next.get(s.name), opts.sync ? s.pairs : undefined),
+    }));
+    // After a failed deploy, any real change tries again (an event from pctl's own files does not).
+    const touched = plans.find((p) => p.change.kind !== 'none');
+    if (pendingDeploy && touched) return deploy(`${touched.s.name} changed after the failed deploy`);
+    const redeploy = plans.find((p) => p.change.kind === 'deploy');
+    if (redeploy && redeploy.change.kind === 'deploy') return deploy(`${redeploy.s.name}: ${redeploy.change.why}`);
+    const { state } = await backendOf(base.session).read();
+    for (const { s, change } of plans) {
+      if (change.kind !== 'sync') continue;
+      try {
+        const r = await s.provider.sync!({
+          ctx: base.session.ctx,
+          key: s.target.key,
+          entry: state[s.target.key],
+          batches: batches({ target: s.target, pairs: s.pairs! }, change.changed, change.deleted),
+        });
+        // Synced: the running containers hold what a build of these records would copy.
+        base.records.set(s.name, next.get(s.name));
+        summary.syncs++;
+        const what = [
+          change.changed.length ? `${change.changed.length} file${change.changed.length === 1 ? '' : 's'}` : '',
+          change.deleted.length ? `${change.deleted.length} removal${change.deleted.length === 1 ? '' : 's'}` : '',
+        ].filter(Boolean);
+        sink.event({
+          event: 'synced',
+          service: s.name,
+          files: change.changed.length,
+          deleted: change.deleted.length,
+          containers: r.containers,
+          text: `${s.name}: synced ${what.join(' and ')} to ${r.containers.join(', ') || 'no container'}`,
+        });
+      } catch (e) {
+        const error = errorOf(e);
+        sink.event({ event: 'syncFailed', service: s.name, error, text: `${s.name}: sync failed: ${error.message}` });
+      }
+    }
+  };
+
+  await deploy('starting');
+  const watcher = new Watcher(
+    opts.debounceMs ?? 200,
+    () => round(),
+    (e) =>
+      sink.event({ event: 'watchFailed', error: errorOf(e), text: `watching files failed: ${(e as Error).message}` }),
+  );
+  const folders = watcher.watch(base);
+  watcher.afterRound = () => watcher.watch(base);
+  const names = base.services.map((s) => s.name);
+  sink.event({
+    event: 'watching',
+    services: names,
+    folders,
+    text: `watching ${names.join(', ') || 'no service'} and ${path.basename(opts.configPath)} for changes (Ctrl-C stops; the stack stays up)`,
+  });
+  await new Promise<void>((resolve) => {
+    if (opts.signal.aborted) return resolve();
+    opts.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await watcher.close();
+  await streams.close();
+  return summary;
+}
+
+// Loads the stack and the watched services with their build records as they are now.
+async function baseline(opts: DevOptions, stackFiles: string): Promise<Baseline> {
+  const session = await openSession({ ...opts, reporter: opts.reporter });
+  requireKnownServices(session, opts.only);
+  const targets = await targetsOf(session, opts.only);
+  const services: WatchedService[] = [];
+  for (const t of targets) {
+    const provider = await session.v1(t.service.provider.name);
+    const pairs = t.build && provider.sync ? await pairsOf(t).catch(() => undefined) : undefined;
+    services.push({ name: t.name, target: t, provider, pairs: pairs?.length ? pairs : undefined });
+  }
+  const records = new Map(targets.map((t) => [t.name, t.buildRecord] as const));
+  return { session, services, records, stackFiles };
+}
+
+function targetsOf(session: Session, only: string[]): Promise<PlannedTarget[]> {
+  return computeTargets({
+    stack: session.ctx.stack,
+    config: session.loaded.config,
+    configDir: session.ctx.configDir,
+    cwd: session.ctx.cwd,
+    only: only.length ? only : undefined,
+    secrets: session.ctx.secrets,
+  });
+}
+
+// The build record of every watched service as a deploy would compute it now.
+async function buildRecords(base: Baseline): Promise<Map<string, BuildRecord | undefined>> {
+  const targets = await targetsOf(
+    base.session,
+    base.services.map((s) => s.name),
+  );
+  return new Map(targets.map((t) => [t.name, t.buildRecord] as const));
+}
+
+// File watching: the stack file's folder, and each build context and Dockerfile folder
+// (recursively); a burst of events becomes one round, rounds never overlap.
+class Watcher {
+  private watchers: FSWatcher[] = [];
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private key = '';
+  private folders: string[] = [];
+  afterRound?: () => void;
+
+  constructor(
+    private readonly debounceMs: number,
+    private readonly onRound: () => Promise<void>,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  // Watches what this baseline reads (replacing the folders watched before); returns them.
+  watch(base: Baseline): string[] {
+    const configPath = base.session.ctx.configPath;
+    const recursive = new Set<string>();
+    for (const s of base.services) {
+      if (!s.target.build) continue;
+      recursive.add(s.target.build.contextDir);
+      recursive.add(path.dirname(s.target.build.dockerfilePath));
+    }
+    const key = JSON.stringify([configPath, ...recursive]);
+    if (key === this.key) return this.folders;
+    this.key = key;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    const open = (dir: string, deep: boolean, filter: (f: string | null) => boolean) => {
+      try {
+        const w = watch(dir, { recursive: deep }, (_e, f) => filter(f as string | null) && this.schedule());
+        w.on('error', (e) => this.onError(e));
+        this.watchers.push(w);
+      } catch (e) {
+        this.onError(e);
+      }
+    };
+    const configDir = path.dirname(configPath);
+    open(configDir, false, (f) => isStackFileEvent(configPath, f));
+    // pctl's own files (state, lock, hash cache) are written in these folders too: they are
+    // no build input, so a round they wake finds nothing changed.
+    for (const dir of recursive) open(dir, true, (f) => !f || !/(^|\/)\.pctl(\/|$)/.test(f));
+    this.folders = [configDir, ...recursive];
+    return this.folders;
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.running.then(async () => {
+        if (!this.dirty) return;
+        this.dirty = false;
+        await this.onRound().catch((e) => this.onError(e));
+        this.afterRound?.();
+      });
+    }, this.debounceMs);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    await this.running;
+  }
+}
