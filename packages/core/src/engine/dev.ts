@@ -125,8 +125,11 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
     } else {
       summary.failedDeploys++;
       const error = errorOf(result.error);
-      sink.event({ event: 'deployFailed', error, text: `deploy failed: ${error.message} (still watching)` });
+      // Stopped by Ctrl-C: the deploy finished its running steps and the loop ends.
+      const ending = opts.signal.aborted ? '' : ' (still watching)';
+      sink.event({ event: 'deployFailed', error, text: `deploy failed: ${error.message}${ending}` });
     }
+    if (opts.signal.aborted) return;
     try {
       const next = await baseline(opts, stackFiles);
       if (records && !pendingDeploy) for (const [k, v] of records) if (next.records.has(k)) next.records.set(k, v);
