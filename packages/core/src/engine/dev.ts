@@ -92,7 +92,10 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
         ...(w.service ? { service: w.service } : {}),
         stream: w.stream,
         error: { code: w.code, message: w.message },
-        text: `${w.stream === 'logs' ? 'logs' : `port-forward of ${w.service}`}: ${w.message}`,
+        text:
+          w.code === 'LocalPortInUse'
+            ? `${w.service}: ${w.message}: not forwarded (the provider publishes it, or another program listens there)`
+            : `${w.stream === 'logs' ? 'logs' : `port-forward of ${w.service}`}: ${w.message}`,
       }),
   });
   // The stack as the loop last saw it; an invalid stack file at the start is the command's error.

@@ -86,14 +86,15 @@ export class DevStreams {
         ports: [port],
         onReady: (all) => all.forEach((f) => this.sink.forwarding(f)),
         onConnectionError: (f, e) =>
-          this.sink.failed({ service: f.service, stream: 'forward', message: e.message, code: 'PortForwardFailed' }),
+          this.sink.failed({ service: f.service, stream: 'forward', message: e.message, code: 'ProviderFailed' }),
       })
         .then(() => undefined)
         .catch((e: unknown) => {
           const err = toPctlError(e);
           this.forwards.delete(k);
-          if (!stop.signal.aborted)
-            this.sink.failed({ service, stream: 'forward', message: err.oneLine(), code: err.code });
+          // A taken port is said without port-forward's own hint (choose another port): dev picks none.
+          const message = err.code === 'LocalPortInUse' ? err.message : err.oneLine();
+          if (!stop.signal.aborted) this.sink.failed({ service, stream: 'forward', message, code: err.code });
         });
       this.forwards.set(k, { key: k, stop, done });
     }
