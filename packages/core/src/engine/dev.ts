@@ -141,8 +141,10 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
       // The stack file does not load: keep watching what we had (the stack file among it).
       pendingDeploy = true;
       base = { ...base, stackFiles };
+      // A deploy that failed on it has said so already.
       const error = errorOf(e);
-      sink.event({ event: 'deployFailed', error, text: `the stack file does not load: ${error.message}` });
+      if (result.ok)
+        sink.event({ event: 'deployFailed', error, text: `the stack file does not load: ${error.message}` });
     }
     await startStreams();
   };
