@@ -144,4 +144,32 @@ describe('pctl dev', () => {
     expect(plan.exitCode).toBe(0);
     expect(JSON.parse(plan.stdout).services).toEqual([expect.objectContaining({ key: KEY, action: 'unchanged' })]);
   });
+  it('--json streams one object per event and the log lines, then the envelope', async () => {
+    const json = execa(process.execPath, [pctlBin, 'dev', '--json', '--no-sync'], {
+      cwd: stack.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
+    let stdout = '';
+    json.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    await until('the ready event', () => stdout.includes('"event":"watching"'), {
+      timeoutMs: 90_000,
+      giveUpIf: () => (json.exitCode !== null ? 'pctl dev --json exited' : undefined),
+    });
+    await until('a log line', () => stdout.includes('"line":"app started"'));
+    json.kill('SIGINT');
+    const r = await json;
+    expect(r.exitCode).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.slice(0, 3).map((l) => l.event ?? 'log')).toEqual(['deploying', 'deployed', 'watching']);
+    expect(lines[1].services).toEqual([expect.objectContaining({ service: 'app', result: 'skipped' })]);
+    expect(lines[2].redeployOnly).toEqual([{ service: 'app', why: '--no-sync' }]);
+    expect(lines).toContainEqual(expect.objectContaining({ service: 'app', replica: '1', line: 'app started' }));
+    expect(lines.at(-1)).toEqual(
+      expect.objectContaining({ command: 'dev', ok: true, dev: { deploys: 1, failedDeploys: 0, syncs: 0 } }),
+    );
+  }, 120_000);
 });

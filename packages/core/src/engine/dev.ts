@@ -36,7 +36,7 @@ export type DevEvent = { text: string } & (
   | { event: 'deployFailed'; error: { code: string; message: string } }
   | { event: 'synced'; service: string; files: number; deleted: number; containers: string[] }
   | { event: 'syncFailed'; service: string; error: { code: string; message: string } }
-  | { event: 'watching'; services: string[]; folders: string[] }
+  | { event: 'watching'; services: string[]; folders: string[]; redeployOnly: { service: string; why: string }[] }
   | { event: 'forwarding'; service: string; replica: string; local: number; remote: number }
   | { event: 'streamFailed'; service?: string; stream: 'logs' | 'forward'; error: { code: string; message: string } }
   | { event: 'watchFailed'; error: { code: string; message: string } }
@@ -228,11 +228,25 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
   const folders = watcher.watch(base);
   watcher.afterRound = () => watcher.watch(base);
   const names = base.services.map((s) => s.name);
+  // Said once: the built services whose every change is a redeploy, and why.
+  const redeployOnly = base.services.flatMap((s) => {
+    if (!s.target.build || (opts.sync && s.pairs)) return [];
+    const why = !opts.sync
+      ? '--no-sync'
+      : !s.provider.sync
+        ? `provider ${s.provider.name} cannot sync`
+        : 'its Dockerfile has no COPY to an absolute folder';
+    return [{ service: s.name, why }];
+  });
+  const also = redeployOnly.length
+    ? `; ${redeployOnly.map((r) => `${r.service} redeploys on every change (${r.why})`).join(', ')}`
+    : '';
   sink.event({
     event: 'watching',
     services: names,
     folders,
-    text: `watching ${names.join(', ') || 'no service'} and ${path.basename(opts.configPath)} for changes (Ctrl-C stops; the stack stays up)`,
+    redeployOnly,
+    text: `watching ${names.join(', ') || 'no service'} and ${path.basename(opts.configPath)} for changes (Ctrl-C stops; the stack stays up)${also}`,
   });
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();
