@@ -3,20 +3,20 @@
 // any other change is a deploy, the same `runDeploy` as `pctl deploy` (its fingerprints
 // decide what is rebuilt), holding the stack's lock only while it runs. A failed build or
 // deploy is said and watching goes on; the interrupt ends watching and leaves the stack up.
-import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import type { ProviderV1, ReplicaEvent } from '../contract.js';
+import type { ReplicaEvent } from '../contract.js';
 import { toPctlError } from '../errors.js';
 import type { BuildRecord } from '../image/index.js';
 import { runDeploy } from './deploy/index.js';
-import { classifyChange, isStackFileEvent, stackFilesSignature } from './devChanges.js';
+import { baseline, buildRecords } from './devBaseline.js';
+import { classifyChange, stackFilesSignature } from './devChanges.js';
 import { DevStreams, forwardsOf } from './devStreams.js';
+import { Watcher } from './devWatcher.js';
 import type { LogRecord } from './logs.js';
 import type { Forward } from './portForward.js';
-import { openSession, requireKnownServices, type Session, type SessionOptions } from './session.js';
+import type { SessionOptions } from './session.js';
 import { backendOf } from './stateBackend.js';
-import { batches, pairsOf, type Pair } from './sync.js';
-import { computeTargets, type PlannedTarget } from './targets.js';
+import { batches } from './sync.js';
 
 export interface DevOptions extends SessionOptions {
   /** The services to watch (all when empty). */
@@ -46,22 +46,6 @@ export interface DevSink {
   event(e: DevEvent): void;
   line(record: LogRecord): void;
   replica(service: string, event: ReplicaEvent): void;
-}
-
-/** One watched service as the last deploy (or sync) left it. */
-interface WatchedService {
-  name: string;
-  target: PlannedTarget;
-  provider: ProviderV1;
-  /** Undefined: its changes are never synced. */
-  pairs?: Pair[];
-}
-
-interface Baseline {
-  session: Session;
-  services: WatchedService[];
-  records: Map<string, BuildRecord | undefined>;
-  stackFiles: string;
 }
 
 export interface DevSummary {
@@ -255,109 +239,4 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
   await watcher.close();
   await streams.close();
   return summary;
-}
-
-// Loads the stack and the watched services with their build records as they are now.
-async function baseline(opts: DevOptions, stackFiles: string): Promise<Baseline> {
-  const session = await openSession({ ...opts, reporter: opts.reporter });
-  requireKnownServices(session, opts.only);
-  const targets = await targetsOf(session, opts.only);
-  const services: WatchedService[] = [];
-  for (const t of targets) {
-    const provider = await session.v1(t.service.provider.name);
-    const pairs = t.build && provider.sync ? await pairsOf(t).catch(() => undefined) : undefined;
-    services.push({ name: t.name, target: t, provider, pairs: pairs?.length ? pairs : undefined });
-  }
-  const records = new Map(targets.map((t) => [t.name, t.buildRecord] as const));
-  return { session, services, records, stackFiles };
-}
-
-function targetsOf(session: Session, only: string[]): Promise<PlannedTarget[]> {
-  return computeTargets({
-    stack: session.ctx.stack,
-    config: session.loaded.config,
-    configDir: session.ctx.configDir,
-    cwd: session.ctx.cwd,
-    only: only.length ? only : undefined,
-    secrets: session.ctx.secrets,
-  });
-}
-
-// The build record of every watched service as a deploy would compute it now.
-async function buildRecords(base: Baseline): Promise<Map<string, BuildRecord | undefined>> {
-  const targets = await targetsOf(
-    base.session,
-    base.services.map((s) => s.name),
-  );
-  return new Map(targets.map((t) => [t.name, t.buildRecord] as const));
-}
-
-// File watching: the stack file's folder, and each build context and Dockerfile folder
-// (recursively); a burst of events becomes one round, rounds never overlap.
-class Watcher {
-  private watchers: FSWatcher[] = [];
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private dirty = false;
-  private key = '';
-  private folders: string[] = [];
-  afterRound?: () => void;
-
-  constructor(
-    private readonly debounceMs: number,
-    private readonly onRound: () => Promise<void>,
-    private readonly onError: (e: unknown) => void,
-  ) {}
-
-  // Watches what this baseline reads (replacing the folders watched before); returns them.
-  watch(base: Baseline): string[] {
-    const configPath = base.session.ctx.configPath;
-    const recursive = new Set<string>();
-    for (const s of base.services) {
-      if (!s.target.build) continue;
-      recursive.add(s.target.build.contextDir);
-      recursive.add(path.dirname(s.target.build.dockerfilePath));
-    }
-    const key = JSON.stringify([configPath, ...recursive]);
-    if (key === this.key) return this.folders;
-    this.key = key;
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    const open = (dir: string, deep: boolean, filter: (f: string | null) => boolean) => {
-      try {
-        const w = watch(dir, { recursive: deep }, (_e, f) => filter(f as string | null) && this.schedule());
-        w.on('error', (e) => this.onError(e));
-        this.watchers.push(w);
-      } catch (e) {
-        this.onError(e);
-      }
-    };
-    const configDir = path.dirname(configPath);
-    open(configDir, false, (f) => isStackFileEvent(configPath, f));
-    // pctl's own files (state, lock, hash cache) are written in these folders too: they are
-    // no build input, so a round they wake finds nothing changed.
-    for (const dir of recursive) open(dir, true, (f) => !f || !/(^|\/)\.pctl(\/|$)/.test(f));
-    this.folders = [configDir, ...recursive];
-    return this.folders;
-  }
-
-  private schedule(): void {
-    this.dirty = true;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.running.then(async () => {
-        if (!this.dirty) return;
-        this.dirty = false;
-        await this.onRound().catch((e) => this.onError(e));
-        this.afterRound?.();
-      });
-    }, this.debounceMs);
-  }
-
-  async close(): Promise<void> {
-    clearTimeout(this.timer);
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    await this.running;
-  }
 }

@@ -40,6 +40,8 @@ export function forwardsOf(config: StackConfig, service: string): string[] {
 export class DevStreams {
   private logs?: Running;
   private readonly forwards = new Map<string, Running>();
+  /** Forwards whose local port was taken: not tried again while wanted. */
+  private readonly taken = new Set<string>();
 
   constructor(
     private readonly opts: SessionOptions,
@@ -62,6 +64,10 @@ export class DevStreams {
       .catch((e: unknown) => {
         const err = toPctlError(e);
         if (!stop.signal.aborted) this.sink.failed({ stream: 'logs', message: err.oneLine(), code: err.code });
+      })
+      // Ended (the engine went away, a failure): the next deploy starts it again.
+      .finally(() => {
+        if (this.logs?.done === done) this.logs = undefined;
       });
     this.logs = { key, stop, done };
   }
@@ -75,8 +81,9 @@ export class DevStreams {
       this.forwards.delete(k);
       await this.stopOne(r);
     }
+    for (const k of [...this.taken]) if (!keys.has(k)) this.taken.delete(k);
     for (const k of keys) {
-      if (this.forwards.has(k)) continue;
+      if (this.forwards.has(k) || this.taken.has(k)) continue;
       const [service, port] = k.split(' ') as [string, string];
       const stop = this.linked();
       const done = runPortForward({
@@ -94,6 +101,8 @@ export class DevStreams {
           this.forwards.delete(k);
           // A taken port is said without port-forward's own hint (choose another port): dev picks none.
           const message = err.code === 'LocalPortInUse' ? err.message : err.oneLine();
+          // Said once: a port taken here (a published one) is not tried again at each deploy.
+          if (err.code === 'LocalPortInUse') this.taken.add(k);
           if (!stop.signal.aborted) this.sink.failed({ service, stream: 'forward', message, code: err.code });
         });
       this.forwards.set(k, { key: k, stop, done });
