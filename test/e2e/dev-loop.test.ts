@@ -131,11 +131,24 @@ describe('pctl dev', () => {
     expect(err).toContain('deploying (the stack file changed)');
   });
 
+  it('says when the stack file breaks and goes on watching; the fix deploys nothing new', async () => {
+    const good = stack.read('pctl.yaml');
+    let before = finished();
+    writeFileSync(stack.path('pctl.yaml'), good.replace('services:', 'services: [oops'));
+    await waitFor('the failure', () => finished() > before);
+    expect(err).toMatch(/deploy failed: .*pctl\.yaml.*\(still watching\)/);
+    before = finished();
+    writeFileSync(stack.path('pctl.yaml'), good);
+    await waitFor('the deploy to end', () => finished() > before);
+    expect(err.trim().split('\n').at(-1)).toBe('deployed: nothing changed');
+    expect(await appId()).toBe(id);
+  });
+
   it('stops on Ctrl-C with exit 0: the stack still runs, the lock is gone, the state is true', async () => {
     child!.kill('SIGINT');
     const r = await child!;
     expect(r.exitCode).toBe(0);
-    expect(err).toMatch(/dev stopped after \d+ deploys \(1 failed\) and 1 sync/);
+    expect(err).toMatch(/dev stopped after \d+ deploys \(2 failed\) and 1 sync/);
     expect(existsSync(stack.path(`pctl.${STACK}.json.lock`))).toBe(false);
     expect(await docker(['inspect', '--format', '{{.State.Running}}', id])).toBe('true');
     const state = JSON.parse(readFileSync(stack.path(`pctl.${STACK}.json`), 'utf8'));
