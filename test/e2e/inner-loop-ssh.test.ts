@@ -3,6 +3,7 @@
 // the one ssh connection's engine-socket forward; port-forward through a forward added to
 // that same connection (no second ssh login).
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,36 @@ describe('the inner loop on a remote host over ssh', () => {
     f.child.kill('SIGINT');
     expect((await f.child).exitCode).toBe(0);
   }, 60_000);
+
+  it('dev: a saved file reaches the remote containers, the ports are forwarded over the one connection, Ctrl-C leaves them running', async () => {
+    const f = startPctl(setup, ['dev', 'web', 'echo']);
+    const alive = { giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined), timeoutMs: 120_000 };
+    await until('the ready line', () => f.err().includes('watching echo, web and pctl.yaml'), alive);
+    const names = async () =>
+      setup.docker(['ps', '--filter', `label=pctl-stack=${STACK}`, '--format', '{{.Names}} {{.ID}}']);
+    const before = await names();
+    // echo's port 7000 (published on the remote host only) is forwarded to 127.0.0.1:7000, when free here.
+    await until('the forward', () => /-> echo\/\d:7000|port 7000 is already in use/.test(f.err()), alive);
+    if (!f.err().includes('port 7000 is already in use')) {
+      const got = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(7000, '127.0.0.1', () => s.write('through dev\n'));
+        s.on('data', (b: Buffer) => (s.destroy(), resolve(b.toString())));
+        s.on('error', reject);
+      });
+      expect(got).toBe('through dev\n');
+    }
+    writeFileSync(path.join(setup.dir(), 'app/hello.txt'), 'hello from dev\n');
+    for (const c of [`${STACK}-web`, `${STACK}-echo-1`, `${STACK}-echo-2`])
+      await until(
+        `the synced file in ${c}`,
+        async () => (await setup.docker(['exec', c, 'cat', '/hello.txt'])) === 'hello from dev',
+        alive,
+      );
+    expect(await names()).toBe(before);
+    f.child.kill('SIGINT');
+    expect((await f.child).exitCode, f.err()).toBe(0);
+    expect(await names()).toBe(before);
+  }, 240_000);
 
   // Last: it stops the remote engine.
   it('logs -f: the engine going away is said and ends the command with exit 1, never a hang', async () => {

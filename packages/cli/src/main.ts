@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
+import { registerDev } from './commands/dev.js';
 import { registerExec } from './commands/exec.js';
 import { registerRun } from './commands/run.js';
 import { registerLogs } from './commands/logs.js';
@@ -95,6 +96,7 @@ function buildProgram(inv: Invocation): Command {
   registerPlan(program, inv);
   registerRender(program, inv);
   registerSync(program, inv);
+  registerDev(program, inv);
   registerLogs(program, inv);
   registerExec(program, inv);
   registerRun(program, inv);

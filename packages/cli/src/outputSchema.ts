@@ -75,6 +75,7 @@ export function outputJsonSchema(): Record<string, unknown> {
           'rollback',
           'validate',
           'sync',
+          'dev',
           'logs',
           'exec',
           'run',
@@ -231,6 +232,21 @@ export function outputJsonSchema(): Record<string, unknown> {
           },
         },
         ['rounds'],
+      ),
+      command(
+        'dev',
+        {
+          dev: {
+            type: 'object',
+            required: ['deploys', 'failedDeploys', 'syncs'],
+            properties: {
+              deploys: { type: 'integer', minimum: 0 },
+              failedDeploys: { type: 'integer', minimum: 0 },
+              syncs: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
+        ['dev'],
       ),
       command('logs', { serviceNames: strings }, ['serviceNames']),
       command('exec', { service: str, replica: str, exitCode: { type: 'integer', minimum: 0, maximum: 255 } }, [

@@ -80,6 +80,7 @@ export { runStatus, type StatusRow } from './engine/status.js';
 export { runHistory, type HistoryRelease, type ServiceHistory } from './engine/history.js';
 export { runRollback } from './engine/rollback.js';
 export { runSync } from './engine/sync.js';
+export { type DevEvent, type DevSummary, runDev } from './engine/dev.js';
 export { ERROR_CODES, toPctlError } from './errors.js';
 export { createExec } from './exec.js';
 export { exitAttempt, exitProcess, guardExit } from './exitGuard.js';

@@ -16,7 +16,7 @@ export function unattendedAnswer(r: ConfirmRequest): boolean {
 export function baseSink(
   io: SinkIo,
   json: boolean,
-): Omit<OutputSink, 'result' | 'request' | 'usage' | 'finish' | 'lines' | 'live'> {
+): Omit<OutputSink, 'result' | 'request' | 'usage' | 'finish' | 'lines' | 'live' | 'events'> {
   const doc: JsonDocument = { formatVersion: JSON_FORMAT_VERSION, command: '', ok: true };
   const line = (text: string) => void process.stderr.write(io.mask(text) + '\n');
   let exitCode = { code: 0, failed: false };

@@ -39,6 +39,7 @@ export function createHumanSink(io: SinkIo): OutputSink {
         else io.stdout(text);
       };
     },
+    events: () => (e) => base.note(io.clean(e.text)),
     live: (text) => io.stdout(text.endsWith('\n') ? text : `${text}\n`),
     finish: () => undefined,
   };

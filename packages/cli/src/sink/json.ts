@@ -15,6 +15,7 @@ export function createJsonSink(io: SinkIo): OutputSink {
     usage: (text) => void process.stderr.write(text),
     // The one streaming form: one JSON object per line, masked inside its strings, before the document.
     lines: () => (r) => io.writeDocument(jsonLine(io.maskDeep(r))),
+    events: () => (e) => io.writeDocument(`${JSON.stringify(io.maskDeep(e))}\n`),
     live: (text) => base.note(text.replace(/\n$/, '')),
     finish(exitCode, failed = exitCode !== 0) {
       base.doc.ok = !failed;

@@ -121,6 +121,24 @@ describe('streaming through the sink (logs, exec, port-forward)', () => {
     expect(out.stderr).toBe('forwarding 127.0.0.1:8080 -> api/1:80\n');
   });
 
+  it("a watching command's events: people read the text on stderr, programs one object per line on stdout", () => {
+    const event = { event: 'synced', service: 'api', files: 1, text: 'api: synced 1 file (hunter22)' };
+    const human = recorded(false);
+    human.sink.events()(event);
+    expect(human.out).toEqual({ stdout: '', document: '', stderr: 'api: synced 1 file (***)\n' });
+    vi.restoreAllMocks();
+    const json = recorded(true);
+    json.sink.events()(event);
+    json.sink.finish(0);
+    const [first, doc] = json.out.document
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toEqual({ ...event, text: 'api: synced 1 file (***)' });
+    expect(doc).toMatchObject({ ok: true });
+    expect(json.out.stderr).toBe('');
+  });
+
   it('keeps the exit code a command ends with, and the document says ok false for it', () => {
     const { sink, out } = recorded(true);
     expect(sink.exitCode()).toEqual({ code: 0, failed: false });

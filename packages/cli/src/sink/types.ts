@@ -32,6 +32,13 @@ export interface StreamLine {
   line: string;
 }
 
+/** One event of a watching command (`pctl dev`): its name, a sentence for people, its fields. */
+export interface StreamEvent {
+  event: string;
+  text: string;
+  [field: string]: unknown;
+}
+
 export interface OutputSink {
   /** `--json` is on: stdout carries only the document. */
   readonly json: boolean;
@@ -51,6 +58,8 @@ export interface OutputSink {
   usage(text: string): void;
   /** A writer of streamed lines (`pctl logs`): people read `service/replica | line` (prefixes aligned, coloured on a terminal), programs one JSON object per line before the document. */
   lines(opts: { timestamps: boolean }): (line: StreamLine) => void;
+  /** A writer of a watching command's events (`pctl dev`): people read each `text` on stderr, programs one JSON object per event on stdout, before the document. */
+  events(): (event: StreamEvent) => void;
   /** A line of the result that comes while the command runs (`forwarding ...`): stdout for people, stderr under --json. */
   live(text: string): void;
   /** Bytes passed through as they are, no mask, no escape (`exec`'s output; `> dump.sql` must be exact); under --json the command's stdout goes to stderr. */

@@ -14,7 +14,7 @@ import { computeTargets, type PlannedTarget } from './targets.js';
 import { openSession, requireKnownServices, type SessionOptions } from './session.js';
 import { Events } from '../reporter.js';
 
-interface Pair {
+export interface Pair {
   /** Context-relative source ('' for the whole context). */
   source: string;
   dest: string;
@@ -44,7 +44,7 @@ export interface SyncRound {
   containers: string[];
 }
 
-const within = (rel: string, source: string) => source === '' || rel === source || rel.startsWith(`${source}/`);
+export const within = (rel: string, source: string) => source === '' || rel === source || rel.startsWith(`${source}/`);
 
 async function snapshot(w: Watched): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -57,7 +57,7 @@ async function snapshot(w: Watched): Promise<Map<string, string>> {
 }
 
 // Groups changed context files by the COPY pair they fall under.
-function batches(w: Watched, changed: string[], deleted: string[]): SyncBatch[] {
+export function batches(w: Pick<Watched, 'target' | 'pairs'>, changed: string[], deleted: string[]): SyncBatch[] {
   const contextDir = w.target.build!.contextDir;
   const out: SyncBatch[] = [];
   for (const p of w.pairs) {
@@ -84,6 +84,18 @@ function batches(w: Watched, changed: string[], deleted: string[]): SyncBatch[] 
     });
   }
   return out;
+}
+
+// The COPY pairs of a built service's Dockerfile whose source exists in its context.
+export async function pairsOf(t: PlannedTarget): Promise<Pair[]> {
+  const text = await fs.readFile(t.build!.dockerfilePath, 'utf8');
+  const pairs: Pair[] = [];
+  for (const p of syncPairs(text)) {
+    const source = p.source === '.' ? '' : p.source.replace(/\/+$/, '');
+    const st = await fs.stat(path.join(t.build!.contextDir, source)).catch(() => undefined);
+    if (st) pairs.push({ source, dest: p.dest, file: !st.isDirectory() });
+  }
+  return pairs;
 }
 
 export async function runSync(
@@ -129,13 +141,7 @@ export async function runSync(
       skip('it is not deployed (run pctl deploy first)');
       continue;
     }
-    const text = await fs.readFile(t.build.dockerfilePath, 'utf8');
-    const pairs: Pair[] = [];
-    for (const p of syncPairs(text)) {
-      const source = p.source === '.' ? '' : p.source.replace(/\/+$/, '');
-      const st = await fs.stat(path.join(t.build.contextDir, source)).catch(() => undefined);
-      if (st) pairs.push({ source, dest: p.dest, file: !st.isDirectory() });
-    }
+    const pairs = await pairsOf(t);
     if (!pairs.length) {
       skip(`${path.relative(ctx.configDir, t.build.dockerfilePath)} has no COPY of a folder to an absolute path`);
       continue;
