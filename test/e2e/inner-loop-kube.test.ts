@@ -108,7 +108,7 @@ beforeAll(async () => {
   writeStack();
   const r = await run(['deploy']);
   expect(r.exitCode, r.stderr).toBe(0);
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   await execa('docker', ['rm', '-f', `${CLUSTER}-control-plane`], { reject: false });
   await server?.close();
@@ -148,7 +148,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
     expect(docs.find((d) => d.line === 'to stderr')).toMatchObject({ service: 'web', replica: web, stream: 'stdout' });
     expect(docs.find((d) => d.line?.startsWith('token='))!.line).toBe('token=***');
     expect(docs.at(-1)).toMatchObject({ command: 'logs', ok: true });
-  }, 120_000);
+  }, 180_000);
 
   it('logs --previous: the run before the last restart', async () => {
     const [web] = pods('web');
@@ -180,7 +180,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
     const none = await run(['logs', 'echo', '--previous']);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain('no pod of service echo has a restarted container');
-  }, 120_000);
+  }, 180_000);
 
   it('exec: the exit code passes through, stdin and stdout byte for byte with -i, a TTY with -t', async () => {
     const code = await run(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
@@ -205,7 +205,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
     // Bad input: no such replica.
     const none = await run(['exec', 'echo', '--replica', '3', '--', 'true']);
     expect([none.exitCode, none.stderr]).toEqual([1, expect.stringContaining('service echo has no replica 3')]);
-  }, 120_000);
+  }, 180_000);
 
   it('exec -t: the terminal size and its changes reach the container (resize channel)', async () => {
     const options = { cluster: CLUSTER, namespace: NS, rolloutTimeout: 60 };
@@ -266,7 +266,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       process.env.KUBECONFIG = prev;
       process.env.PATH = prevPath;
     }
-  }, 120_000);
+  }, 180_000);
 
   it('a rollout: logs -f picks up the new pods and says the old ones went away; port-forward keeps its port', async () => {
     const f = start(['logs', '-f', 'web', 'echo']);
@@ -321,5 +321,5 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       x.child.kill('SIGINT');
       expect((await x.child).exitCode).toBe(0);
     }
-  }, 120_000);
+  }, 180_000);
 });
