@@ -7,7 +7,7 @@
 // scale-up) and containers that restart; a stream that ends is said, with why.
 import { setMaxListeners } from 'node:events';
 import { PctlError, type LogsParams } from '@pctl/core';
-import { containerStatus, listPods, notRunning, part, serviceContainer, type Pod, type ServicePods } from './pods.js';
+import { containerStatus, listPods, part, serviceContainer, type Pod, type ServicePods } from './pods.js';
 import { streamGet } from './request.js';
 import { lineSplitter, newerThan } from './lines.js';
 
@@ -26,7 +26,10 @@ export async function kubeLogs(sp: ServicePods, p: LogsParams): Promise<void> {
   const pods = await listPods(sp);
   const started = pods.filter((pod) => {
     const cs = containerStatus(sp, pod);
-    return p.previous ? (cs?.restartCount ?? 0) > 0 : Boolean(cs?.state?.running || cs?.state?.terminated);
+    // A container waiting to restart (CrashLoopBackOff) still has the lines of its last run.
+    return p.previous
+      ? (cs?.restartCount ?? 0) > 0
+      : Boolean(cs?.state?.running || cs?.state?.terminated || cs?.lastState?.terminated);
   });
   if (p.previous && !started.length)
     throw new PctlError({
@@ -36,8 +39,15 @@ export async function kubeLogs(sp: ServicePods, p: LogsParams): Promise<void> {
       exitCode: 1,
       hint: 'pctl logs without --previous shows the current run',
     });
-  for (const pod of started)
-    await streamPod(sp, p, pod, { follow: false, tail: p.tail, since: p.since, previous: p.previous }, p.signal);
+  for (const pod of started) {
+    try {
+      await streamPod(sp, p, pod, { follow: false, tail: p.tail, since: p.since, previous: p.previous }, p.signal);
+    } catch (e) {
+      // A server that keeps no lines of a waiting container says so (400): that pod has none to show.
+      const waiting = containerStatus(sp, pod)?.state?.waiting;
+      if (!(waiting && e instanceof PctlError && e.code === 'NotRunning')) throw e;
+    }
+  }
 }
 
 // The lines of one pod's container, as they come; resolves with the time of the last line when its stream ends.
