@@ -131,14 +131,17 @@ describe('--json', () => {
     await json(['sync', '--once', 'nosuch'], { exit: 2, ok: false, command: 'sync' });
 
     // logs (its line objects come before the document, docs/using/json.md: here only failures, one
-    // document each), exec, port-forward (kind cannot yet: exit 2)
+    // document each), exec, port-forward (the kind service was never deployed: exit 1)
     await json(['logs', 'nosuch'], { exit: 2, ok: false, command: 'logs' });
     // After `--` everything is the command: `--json` goes before it (json() appends another, for `true` to ignore).
     const ex = await json(['exec', 'web', '--json', '--', 'true'], { exit: 0, ok: true, command: 'exec' });
     expect(ex).toMatchObject({ service: 'web', replica: '1', exitCode: 0 });
     await json(['exec', 'web', 'true'], { exit: 2, ok: false, command: 'exec' });
-    const pf = await json(['port-forward', 'kube', '80'], { exit: 2, ok: false, command: 'port-forward' });
-    expect(pf.error.code).toBe('VerbUnsupported');
+    const pf = await json(['port-forward', 'kube', '80'], { exit: 1, ok: false, command: 'port-forward' });
+    expect(pf.error).toMatchObject({
+      code: 'NotRunning',
+      message: expect.stringContaining('service kube is not running'),
+    });
 
     // state show / recover / unlock
     const show = await json(['state', 'show'], { exit: 0, ok: true, command: 'state show' });

@@ -270,7 +270,7 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     const cannot = await runIn(s, ['exec', 'quiet', '--', 'true']);
     expect([cannot.exitCode, cannot.stderr.split('\n')[0]]).toEqual([
       2,
-      'error: provider file cannot exec (service quiet) (the docker provider can (kind, aws and gcp not yet); see docs/using/dev.md)',
+      'error: provider file cannot exec (service quiet) (the docker, kind, aws and gcp providers can; see docs/using/dev.md)',
     ]);
     const web = (
       await s.docker(['ps', '-a', '--filter', `label=pctl-service=${s.stack}-web`, '--format', '{{.Names}}'])

@@ -1,10 +1,18 @@
-// What the conformance kit may skip on the Kubernetes providers (kind, aws, gcp): the
-// inner-loop checks, because those providers do not implement logs, exec and portForward yet
-// (issue 22: the kube skeleton will, on the API test server's Docker-backed kubelet). Every
-// other check must run; when the verbs land, this list goes and nothing may be skipped.
+// What the conformance kit may skip on the Kubernetes providers (kind, aws, gcp): the sync
+// check, because the kube skeleton does not implement sync yet (logs, exec and portForward it
+// does, proven on the API test server's Docker-backed kubelet). Every other check must run;
+// when sync lands, INNER_LOOP_CHECKS is empty and nothing may be skipped.
 import type { ConformanceReport } from '@pctl/provider-kit/conformance';
+import type { ServiceConfig } from '@pctl/provider-kit';
 
-export const INNER_LOOP_CHECKS = [
+export const INNER_LOOP_CHECKS = ['sync'];
+
+/**
+ * The inner-loop checks. The kit runs them in a second pass, on an API test server with the
+ * Docker-backed kubelet (pods that really run), while the other checks keep the fast
+ * simulated kubelet: the first pass skips exactly these.
+ */
+export const INNER_CHECK_IDS = [
   'logs',
   'logs-follow',
   'exec-exit-code',
@@ -17,4 +25,19 @@ export const INNER_LOOP_CHECKS = [
 /** The ids of the checks a report skipped. */
 export function skippedChecks(r: ConformanceReport): string[] {
   return r.results.filter((x) => x.skipped).map((x) => x.id);
+}
+
+/**
+ * The conformance kit's inner-loop service for a Kubernetes provider: it prints its mark on
+ * both streams and echoes port 7000 (busybox, on the Docker-backed kubelet).
+ */
+export function kubeInnerLoop(provider: ServiceConfig['provider']): { service: ServiceConfig; port: number } {
+  return {
+    service: {
+      image: 'busybox:latest',
+      command: 'echo "$PCTL_KIT_MARK"; echo "$PCTL_KIT_MARK-err" >&2; exec nc -ll -p 7000 -e cat',
+      provider,
+    } as ServiceConfig,
+    port: 7000,
+  };
 }

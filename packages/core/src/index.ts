@@ -27,6 +27,7 @@ export {
   type ReplicaEvent,
   type ProviderContext,
   type ProviderV1,
+  type ServiceRef,
   type ServiceStatus,
   type ServiceTarget,
   type StatusParams,

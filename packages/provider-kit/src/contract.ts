@@ -262,6 +262,11 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
     entry?: StateEntry;
     batches: SyncBatch[];
   }): Promise<{ containers: string[] }>;
+  /**
+   * Whether `logs` tells stdout from stderr (`separate`, the default) or the platform merges
+   * them and every line comes as `stdout` (`merged`: Kubernetes' pods/log).
+   */
+  logStreams?: 'separate' | 'merged';
   /** Streams the log lines of every replica of a service (`pctl logs`). */
   logs?(params: LogsParams<C>): Promise<void>;
   /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */

@@ -35,7 +35,7 @@ export function verbUnsupported(provider: string, verb: InnerVerb, service: stri
     message: `provider ${provider} cannot ${VERB_WORDS[verb]} (service ${service})`,
     fault: 'user',
     exitCode: 2,
-    hint: `the docker provider can (kind, aws and gcp not yet); see docs/using/dev.md`,
+    hint: `${verb === 'sync' ? 'the docker provider can' : 'the docker, kind, aws and gcp providers can'}; see docs/using/dev.md`,
   });
 }
 

@@ -18,6 +18,7 @@ import {
   type ProviderContext,
   type ProviderV1,
   type ServiceConfig,
+  type ServiceRef,
   type ServiceStatus,
   type StateEntry,
   type StatusParams,
@@ -30,6 +31,10 @@ import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
+import { kubeExec } from './inner/exec.js';
+import { kubeLogs } from './inner/logs.js';
+import { servicePods, type ServicePods } from './inner/pods.js';
+import { kubePortForward } from './inner/portForward.js';
 import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
@@ -233,6 +238,28 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     }
   }
 
+  // Where the inner-loop verbs find the service's pods: the cluster and namespace its state entry records.
+  async function podsOf(ref: ServiceRef): Promise<ServicePods> {
+    const o = configured(ref.ctx, ref.key);
+    const entry = (ref.entry ?? {}) as KubeEntry;
+    const ns = entry.namespace ?? (o ? namespaceOf(ref.ctx, o) : ref.ctx.stack);
+    const service = serviceOf(ref.ctx, ref.key);
+    const client = await spec.connectRecorded(ref.ctx, ref.key, entry, o);
+    if (!client)
+      throw new PctlError({
+        code: 'NotRunning',
+        message:
+          `service ${service} is not running: the cluster ${entry.cluster ?? ''} it was deployed to is gone`.replace(
+            '  ',
+            ' ',
+          ),
+        fault: 'environment',
+        exitCode: 1,
+        hint: 'pctl status shows what runs; pctl deploy starts it',
+      });
+    return servicePods(client, ref.ctx.stack, service, ns);
+  }
+
   async function status(p: StatusParams): Promise<ServiceStatus> {
     const o = configured(p.ctx, p.key);
     const entry = (p.entry ?? {}) as KubeEntry;
@@ -268,5 +295,10 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     destroy,
     status,
     discover,
+    // pods/log merges stdout and stderr: every line comes as stdout.
+    logStreams: 'merged',
+    logs: async (p) => kubeLogs(await podsOf(p), p),
+    exec: async (p) => kubeExec(await podsOf(p), p),
+    portForward: async (p) => kubePortForward(await podsOf(p), p),
   });
 }
