@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { StateConfig } from '../../config/stateSchema.js';
 import { statePath } from '../store.js';
+import { KubernetesBackend } from './kubernetes.js';
 import { LocalBackend } from './local.js';
 import { S3Backend } from './s3.js';
 import type { StateBackend } from './types.js';
@@ -26,6 +27,7 @@ export function stateConfigOf(choice: BackendChoice): StateConfig {
 // The backend of a configuration (nothing is contacted yet: SDKs load on first use).
 export function backendFor(config: StateConfig, cwd: string, stack: string): StateBackend {
   if (config.backend === 's3') return new S3Backend({ ...config, key: config.key ?? `pctl.${stack}.json` }, stack);
+  if (config.backend === 'kubernetes') return new KubernetesBackend(config, stack);
   return new LocalBackend(config.path ? path.resolve(cwd, config.path) : statePath(cwd, stack));
 }
 
