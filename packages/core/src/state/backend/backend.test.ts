@@ -29,6 +29,13 @@ describe('--state URL', () => {
       usePathStyle: true,
     });
     expect(parseStateUrl('s3://acme-state')).toEqual({ backend: 's3', bucket: 'acme-state' });
+    expect(parseStateUrl('kubernetes://pctl-state?context=arn%3Aaws%3Aeks%3Aeu-west-1%3A1%3Acluster%2Fshop')).toEqual({
+      backend: 'kubernetes',
+      namespace: 'pctl-state',
+      context: 'arn:aws:eks:eu-west-1:1:cluster/shop',
+    });
+    expect(parseStateUrl('k8s://')).toEqual({ backend: 'kubernetes' });
+    expect(parseStateUrl('kubernetes://?context=kind-dev')).toEqual({ backend: 'kubernetes', context: 'kind-dev' });
     expect(parseStateUrl('./state/pctl.x.json')).toEqual({ backend: 'local', path: './state/pctl.x.json' });
     expect(parseStateUrl('file:///tmp/a%20b.json')).toEqual({ backend: 'local', path: '/tmp/a b.json' });
   });
@@ -40,6 +47,9 @@ describe('--state URL', () => {
     ['s3://acme-state/k?region=mars', /region: must be an AWS region/],
     ['ftp://x/y', /unknown scheme ftp/],
     ['gs://bucket/object', /gs state backend is not available/],
+    ['kubernetes://Pctl_State', /namespace: must be a namespace name/],
+    ['kubernetes://ns/pctl-state-shop', /not a kubernetes:\/\/namespace URL/],
+    ['kubernetes://ns?contxt=kind-dev', /unknown option contxt/],
   ])('refuses %s with one line and exit 2', (url, message) => {
     let err: { code?: string; exitCode?: number; message?: string } = {};
     try {
@@ -59,6 +69,10 @@ describe('--state URL', () => {
     expect(
       stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 's3://b-2/x.json' }).where,
     ).toBe('s3://b-2/x.json');
+    expect(
+      stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 'kubernetes://ns-1' })
+        .where,
+    ).toBe('kubernetes://ns-1/secrets/pctl-state-st-a');
     expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'local', path: 'sub/s.json' } }).where).toBe(
       path.join(dir, 'sub/s.json'),
     );
