@@ -21,7 +21,7 @@ secrets: [KST_TOKEN]
 state:
   backend: kubernetes
   context: ${CONTEXT}
-  namespace: \${env:KST_NAMESPACE}
+  namespace: ${NS}
 services:
   api:
     image: busybox:latest
@@ -42,7 +42,7 @@ beforeAll(async () => {
   await requireDocker();
   server = await startKubeApiServer({ contextName: CONTEXT, controllers: false });
   server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  env = { KUBECONFIG: server.kubeconfigPath, KST_NAMESPACE: NS, KST_TOKEN: CANARY };
+  env = { KUBECONFIG: server.kubeconfigPath, KST_TOKEN: CANARY };
 });
 afterAll(async () => {
   await removeStack(STACK);
