@@ -35,8 +35,6 @@ const MAX_LOCK_BYTES = 64 * 1024;
 /** An empty or unparseable lock younger than this may be a write in progress. */
 const TORN_GRACE_MS = 5_000;
 
-export { processAlive } from './holder.js';
-
 // "pid 123 on host (deploy, since …)" for messages.
 export function describeOwner(owner: LockOwner | undefined): string {
   return owner
