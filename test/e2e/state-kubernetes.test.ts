@@ -124,7 +124,7 @@ describe('kubernetes lock (a Lease)', () => {
       const kind = round % 3;
       if (kind === 1) seedLease('kst-race', { pid: deadPid, host: os.hostname() }, 0, `round ${round}`);
       if (kind === 2) seedLease('kst-race', { pid: 4242, host: 'ci-runner-gone' }, 61_000, `round ${round}`);
-      const at = Date.now() + 300;
+      const at = Date.now() + 150;
       for (const t of takers) t.send(`go ${at}`);
       const results = await Promise.all(takers.map((t) => t.next()));
       expect(

@@ -81,6 +81,8 @@ export interface WaitForLock<Seen> {
   inspect(): Promise<(Seen & { stale: boolean; holder: LockHolder | undefined }) | undefined>;
   /** Replaces exactly the stale lock seen; true when this run won it. */
   takeOver(seen: Seen): Promise<boolean>;
+  /** After a lost take-over: try `take` again (the stale lock was removed), or look at the winner's lock first. */
+  afterLostTakeOver?: 'take' | 'inspect';
   /** Names the holder in messages. */
   describe(seen: Seen & { holder: LockHolder | undefined }): string;
   where: string;
@@ -97,12 +99,15 @@ export async function waitForLock<Seen>(w: WaitForLock<Seen>): Promise<void> {
   const timeoutMs = w.wait ? (w.timeoutMs ?? 0) : 0;
   const deadline = Date.now() + timeoutMs;
   let told = false;
+  let skipTake = false;
   for (;;) {
-    if (await w.take()) return;
+    if (!skipTake && (await w.take())) return;
+    skipTake = false;
     const seen = await w.inspect();
     if (!seen) continue;
     if (seen.stale) {
       if (await w.takeOver(seen)) return;
+      skipTake = w.afterLostTakeOver === 'inspect';
       continue;
     }
     if (timeoutMs <= 0) {

@@ -116,6 +116,8 @@ export async function acquireLease(
         ),
         'taking over',
       ),
+    // A lost take-over means another taker's Lease is there now: look at it rather than create.
+    afterLostTakeOver: 'inspect',
     describe: describeSeen,
     where: where(api, name),
     wait: opts.wait,
