@@ -43,7 +43,8 @@ export const ERROR_CODES = {
   NotLocked: '`pctl state unlock` found no lock to remove',
   StateConflict: 'the state changed under a run (a write without the lock won the race): nothing was written over it',
   StateTooNew: 'the state was written by a newer pctl (a newer state format): it was left as it is',
-  StateUrlInvalid: '`--state` / PCTL_STATE is not a state URL pctl knows (s3://bucket/key, kubernetes://namespace or a file path)',
+  StateUrlInvalid:
+    '`--state` / PCTL_STATE is not a state URL pctl knows (s3://bucket/key, kubernetes://namespace or a file path)',
   StateBucketMissing: 'the S3 bucket named for the state does not exist',
   StateAccessDenied: 'the store refused access to the state or its lock (a permission is missing)',
   StateEndpointUnreachable: "the state store's endpoint does not answer",
