@@ -76,6 +76,7 @@ export const resourceTypes: ResourceType[] = [
   r('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
   r('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
   r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, { shortNames: ['sc'] }),
   r('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
 ];

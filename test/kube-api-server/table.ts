@@ -229,6 +229,8 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'Data', type: 'integer', cell: (s) => count(s.data) },
     ageColumn,
   ],
+  // kube-apiserver's printer for coordination.k8s.io Leases.
+  Lease: [name, { name: 'Holder', cell: (l) => l.spec?.holderIdentity ?? '' }, ageColumn],
   ServiceAccount: [name, { name: 'Secrets', type: 'integer', cell: (s) => (s.secrets ?? []).length }, ageColumn],
   Job: [
     name,

@@ -100,6 +100,6 @@ export {
   type StateCommandOptions,
 } from './engine/stateCommands.js';
 export type { StateBackend, StateVersion } from './state/backend/types.js';
-export { describeHolder } from './state/backend/s3Lock.js';
+export { describeHolder } from './state/holder.js';
 export { StateFileSchema } from './state/types.js';
 export { describeThrown, parseDuration, runStep, thrownValue, unsettledError, unsettledSteps } from './step.js';

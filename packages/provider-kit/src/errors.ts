@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   StateConflict: 'the state changed under a run (a write without the lock won the race): nothing was written over it',
   StateTooNew: 'the state was written by a newer pctl (a newer state format): it was left as it is',
   StateUrlInvalid:
-    '`--state` / PCTL_STATE is not a state URL pctl knows (s3://bucket/key, gs://bucket/object or a file path)',
+    '`--state` / PCTL_STATE is not a state URL pctl knows (s3://bucket/key, gs://bucket/object, kubernetes://namespace or a file path)',
   StateBucketMissing: 'the S3 or Cloud Storage bucket named for the state does not exist',
   StateAccessDenied: 'the store refused access to the state or its lock (a permission is missing)',
   StateEndpointUnreachable: "the state store's endpoint does not answer",

@@ -62,10 +62,33 @@ export const GcsStateSchema = z.strictObject({
     .describe('another Cloud Storage endpoint (default: Google, https://storage.googleapis.com)'),
 });
 
+// A namespace name (RFC 1123 label), as the API server checks it.
+export const KUBE_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const KubernetesStateSchema = z.strictObject({
+  backend: z.literal('kubernetes'),
+  /** The kubeconfig context (default: the current one); the kubeconfig is KUBECONFIG or ~/.kube/config. */
+  context: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe('the kubeconfig context (default: the current one of KUBECONFIG or ~/.kube/config)'),
+  namespace: z
+    .string()
+    .max(63)
+    .regex(KUBE_NAMESPACE, 'must be a namespace name: lowercase letters, digits and -, at most 63')
+    .optional()
+    .describe(
+      "where the Secret pctl-state-<stack> and its Lease live (default: the context's namespace, else default)",
+    ),
+});
+
 export const StateConfigSchema = z
-  .discriminatedUnion('backend', [LocalStateSchema, S3StateSchema, GcsStateSchema])
+  .discriminatedUnion('backend', [LocalStateSchema, S3StateSchema, GcsStateSchema, KubernetesStateSchema])
   .describe("where the stack's state and lock live (default: the local file)");
 
 export type StateConfig = z.output<typeof StateConfigSchema>;
 export type S3StateConfig = z.output<typeof S3StateSchema>;
 export type GcsStateConfig = z.output<typeof GcsStateSchema>;
+export type KubernetesStateConfig = z.output<typeof KubernetesStateSchema>;

@@ -1,6 +1,6 @@
 // The state under the stack's lock, for the commands that change it (deploy, destroy).
 import type { BackendLock } from '../state/backend/types.js';
-import { describeHolder } from '../state/backend/s3Lock.js';
+import { describeHolder } from '../state/holder.js';
 import { StateStore } from '../state/stateStore.js';
 import type { Session } from './session.js';
 import { Events } from '../reporter.js';

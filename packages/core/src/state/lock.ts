@@ -4,6 +4,7 @@
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { PctlError } from '../errors.js';
+import { liveHolderRefusal, waitForLock } from './holder.js';
 import { describeOwner, inspectLock, removeIfUnchanged, type LockOwner, type LockSnapshot } from './lockFile.js';
 
 export interface LockOptions {
@@ -65,56 +66,34 @@ export async function acquireLock(stateFile: string, opts: LockOptions): Promise
     command: opts.command,
     startedAt: new Date().toISOString(),
   };
-  const timeoutMs = opts.wait ? (opts.timeoutMs ?? 0) : 0;
-  const deadline = Date.now() + timeoutMs;
-  let told = false;
-  for (;;) {
-    if (await tryCreate(file, me)) return heldLock(file, me);
-    const seen = await inspectLock(file);
-    if (!seen) continue;
-    if (seen.kind === 'foreign') {
-      throw new PctlError({
-        code: 'LockInvalid',
-        message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote`,
-        fault: 'user',
-        hint: "remove it (it is not pctl's), then run again",
-      });
-    }
-    if (seen.stale) {
-      // Only the one who removes exactly the lock it inspected goes on; others retry.
+  await waitForLock<LockSnapshot & { kind: 'lock' }>({
+    take: () => tryCreate(file, me),
+    inspect: async () => {
+      const seen = await inspectLock(file);
+      if (seen?.kind === 'foreign') {
+        throw new PctlError({
+          code: 'LockInvalid',
+          message: `the lock file ${file} is a ${seen.type}, not a lock pctl wrote`,
+          fault: 'user',
+          hint: "remove it (it is not pctl's), then run again",
+        });
+      }
+      return seen && { ...seen, holder: seen.owner };
+    },
+    // Only the one who removes exactly the lock it inspected goes on to create its own; others retry.
+    takeOver: async (seen) => {
       await removeIfUnchanged(file, seen);
-      continue;
-    }
-    if (timeoutMs <= 0) {
-      throw new PctlError({
-        code: 'LockHeld',
-        message: `stack is locked by ${describeOwner(seen.owner)}: ${file}`,
-        fault: 'user',
-        exitCode: 1,
-        hint: 'wait for that run to finish (--lock-timeout 5m waits), or run `pctl state unlock` if that process is gone',
-      });
-    }
-    if (!told) {
-      opts.onWait?.(seen.owner);
-      told = true;
-    }
-    if (Date.now() > deadline) {
-      throw new PctlError({
-        code: 'LockTimeout',
-        message: `gave up after ${Math.round(timeoutMs / 1000)}s waiting for the lock held by ${describeOwner(seen.owner)}: ${file}`,
-        fault: 'environment',
-        hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone',
-      });
-    }
-    if (opts.signal?.aborted)
-      throw new PctlError({
-        code: 'Interrupted',
-        message: 'interrupted while waiting for the lock',
-        fault: 'user',
-        exitCode: 130,
-      });
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
-  }
+      return false;
+    },
+    describe: (seen) => describeOwner(seen.owner),
+    where: file,
+    wait: opts.wait,
+    timeoutMs: opts.timeoutMs,
+    pollMs: opts.pollMs ?? 200,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  });
+  return heldLock(file, me);
 }
 
 // Lock files this process holds now, for a release on the way out.
@@ -185,20 +164,7 @@ export async function unlockStack(stateFile: string, opts: { force: boolean }): 
       hint: 'remove it yourself',
     });
   }
-  if (!seen.stale && !opts.force) {
-    const owner = seen.owner;
-    const where =
-      owner && owner.host !== os.hostname()
-        ? `on another host (${owner.host}); pctl cannot tell whether it still runs`
-        : 'and it is still running';
-    throw new PctlError({
-      code: 'LockHeld',
-      message: `stack is locked by ${describeOwner(owner)} ${where}: ${file}`,
-      fault: 'user',
-      exitCode: 1,
-      hint: 'let it finish, or pass --force if you are sure no run holds it',
-    });
-  }
+  if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.owner, describeOwner(seen.owner), file);
   if (!(await removeIfUnchanged(file, seen))) {
     throw new PctlError({
       code: 'LockHeld',

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, constants as fsc } from 'node:fs';
 import os from 'node:os';
+import { deadHere } from './holder.js';
 
 export interface LockOwner {
   pid: number;
@@ -33,18 +34,6 @@ export type LockSnapshot =
 const MAX_LOCK_BYTES = 64 * 1024;
 /** An empty or unparseable lock younger than this may be a write in progress. */
 const TORN_GRACE_MS = 5_000;
-
-// True when a process with that pid exists on this machine (pid 0 and negatives never do:
-// kill() would signal a process group, not a process).
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // "pid 123 on host (deploy, since …)" for messages.
 export function describeOwner(owner: LockOwner | undefined): string {
@@ -97,7 +86,7 @@ export async function inspectLock(file: string): Promise<LockSnapshot | undefine
   const owner = parseOwner(text);
   const ageMs = Date.now() - Number(st.mtimeNs / 1_000_000n);
   let stale: boolean;
-  if (owner) stale = owner.host === os.hostname() && !processAlive(owner.pid);
+  if (owner) stale = deadHere(owner);
   else stale = parsesAsJson(text) || ageMs > TORN_GRACE_MS;
   return { kind: 'lock', dev: Number(st.dev), ino: Number(st.ino), mtimeNs: st.mtimeNs, text, owner, stale };
 }

@@ -36,6 +36,13 @@ describe('--state URL', () => {
       endpoint: 'http://127.0.0.1:4443',
     });
     expect(parseStateUrl('gs://acme-state')).toEqual({ backend: 'gcs', bucket: 'acme-state' });
+    expect(parseStateUrl('kubernetes://pctl-state?context=arn%3Aaws%3Aeks%3Aeu-west-1%3A1%3Acluster%2Fshop')).toEqual({
+      backend: 'kubernetes',
+      namespace: 'pctl-state',
+      context: 'arn:aws:eks:eu-west-1:1:cluster/shop',
+    });
+    expect(parseStateUrl('k8s://')).toEqual({ backend: 'kubernetes' });
+    expect(parseStateUrl('kubernetes://?context=kind-dev')).toEqual({ backend: 'kubernetes', context: 'kind-dev' });
     expect(parseStateUrl('./state/pctl.x.json')).toEqual({ backend: 'local', path: './state/pctl.x.json' });
     expect(parseStateUrl('file:///tmp/a%20b.json')).toEqual({ backend: 'local', path: '/tmp/a b.json' });
   });
@@ -48,7 +55,9 @@ describe('--state URL', () => {
     ['ftp://x/y', /unknown scheme ftp/],
     ['gs://Acme/object', /bucket: must be a Cloud Storage bucket name/],
     ['gs://acme-state/o?region=eu-west-1', /unknown option region/],
-    ['kubernetes://ctx/ns', /kubernetes state backend is not available/],
+    ['kubernetes://Pctl_State', /namespace: must be a namespace name/],
+    ['kubernetes://ns/pctl-state-shop', /not a kubernetes:\/\/namespace URL/],
+    ['kubernetes://ns?contxt=kind-dev', /unknown option contxt/],
   ])('refuses %s with one line and exit 2', (url, message) => {
     let err: { code?: string; exitCode?: number; message?: string } = {};
     try {
@@ -74,6 +83,10 @@ describe('--state URL', () => {
     expect(stateBackend({ cwd: dir, stack: 'st-a', url: 'gs://g-2/team/st-a.json' }).where).toBe(
       'gs://g-2/team/st-a.json',
     );
+    expect(
+      stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 's3', bucket: 'b-1' }, url: 'kubernetes://ns-1' })
+        .where,
+    ).toBe('kubernetes://ns-1/secrets/pctl-state-st-a');
     expect(stateBackend({ cwd: dir, stack: 'st-a', config: { backend: 'local', path: 'sub/s.json' } }).where).toBe(
       path.join(dir, 'sub/s.json'),
     );

@@ -6,10 +6,9 @@
 // while it is still ours (its generation).
 import os from 'node:os';
 import { PctlError } from '../../errors.js';
-import { processAlive } from '../lockFile.js';
 import { gcsFailure, type GcsCfg } from './gcsClient.js';
 import { deleteObject, readObject, writeObject } from './gcsObject.js';
-import { describeHolder, parseHolder, RUN_ID } from './s3Lock.js';
+import { describeHolder, parseHolder, processAlive, RUN_ID } from '../holder.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
 
 interface SeenLock {

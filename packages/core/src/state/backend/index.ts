@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { StateConfig } from '../../config/stateSchema.js';
 import { statePath } from '../store.js';
 import { GcsBackend } from './gcs.js';
+import { KubernetesBackend } from './kubernetes.js';
 import { LocalBackend } from './local.js';
 import { S3Backend } from './s3.js';
 import type { StateBackend } from './types.js';
@@ -29,6 +30,7 @@ export function backendFor(config: StateConfig, cwd: string, stack: string): Sta
   if (config.backend === 's3') return new S3Backend({ ...config, key: config.key ?? `pctl.${stack}.json` }, stack);
   if (config.backend === 'gcs')
     return new GcsBackend({ ...config, object: config.object ?? `pctl.${stack}.json` }, stack);
+  if (config.backend === 'kubernetes') return new KubernetesBackend(config, stack);
   return new LocalBackend(config.path ? path.resolve(cwd, config.path) : statePath(cwd, stack));
 }
 

@@ -3,16 +3,11 @@
 // gone from this host) is replaced with `If-Match` on the ETag the taker read: of many
 // takers racing for the same stale lock, S3 lets exactly one replace it; the others get
 // 412 (or 409) and find the winner's lock. Release deletes it only while it is ours (If-Match).
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
-import { PctlError } from '../../errors.js';
 import type { S3StateConfig } from '../../config/stateSchema.js';
-import { processAlive } from '../lockFile.js';
+import { deadHere, describeHolder, liveHolderRefusal, parseHolder, thisRun, waitForLock } from '../holder.js';
+import { PctlError } from '../../errors.js';
 import { s3ErrorOf, s3Failure, s3For } from './s3Client.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
-
-/** One id per pctl process: names this run in the lock it holds. */
-export const RUN_ID = randomUUID();
 
 type Cfg = S3StateConfig & { key: string };
 interface SeenLock {
@@ -24,37 +19,6 @@ interface SeenLock {
 const lockKey = (cfg: Cfg) => `${cfg.key}.lock`;
 const lockUrl = (cfg: Cfg) => `s3://${cfg.bucket}/${lockKey(cfg)}`;
 
-// "pid 123 on host (deploy, since …)" for messages.
-export function describeHolder(h: LockHolder | undefined): string {
-  return h
-    ? `pid ${h.pid} on ${h.host} (${h.command}, since ${h.startedAt})`
-    : 'an unknown holder (the lock object holds no valid owner)';
-}
-
-/** The holder a lock object names; undefined when it names none. */
-export function parseHolder(text: string): LockHolder | undefined {
-  try {
-    const o = JSON.parse(text) as Record<string, unknown>;
-    if (
-      typeof o.pid !== 'number' ||
-      !Number.isSafeInteger(o.pid) ||
-      o.pid <= 0 ||
-      typeof o.host !== 'string' ||
-      !o.host
-    )
-      return undefined;
-    return {
-      pid: o.pid,
-      host: o.host,
-      command: typeof o.command === 'string' ? o.command : '?',
-      startedAt: typeof o.startedAt === 'string' ? o.startedAt : '?',
-      ...(typeof o.runId === 'string' ? { runId: o.runId } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 // The lock as it is now; undefined when there is none.
 async function inspect(cfg: Cfg): Promise<SeenLock | undefined> {
   const { client, mod } = await s3For(cfg);
@@ -63,7 +27,7 @@ async function inspect(cfg: Cfg): Promise<SeenLock | undefined> {
     const text = (await r.Body?.transformToString('utf8')) ?? '';
     const holder = parseHolder(text);
     // S3 writes an object whole, so content that names no holder is no write in progress: stale.
-    const stale = !holder || (holder.host === os.hostname() && !processAlive(holder.pid));
+    const stale = !holder || deadHere(holder);
     return { etag: r.ETag ?? '', holder, stale };
   } catch (e) {
     if (s3ErrorOf(e).name === 'NoSuchKey') return undefined;
@@ -120,57 +84,21 @@ async function removeIf(cfg: Cfg, etag: string): Promise<boolean> {
 
 // Takes the lock, taking over a stale one; waits up to `timeoutMs` for a live holder.
 export async function acquireS3Lock(cfg: Cfg, opts: BackendLockOptions): Promise<BackendLock> {
-  const me: LockHolder = {
-    pid: process.pid,
-    host: os.hostname(),
-    command: opts.command,
-    startedAt: new Date().toISOString(),
-    runId: RUN_ID,
-  };
-  const body = JSON.stringify(me) + '\n';
-  const timeoutMs = opts.wait ? (opts.timeoutMs ?? 0) : 0;
-  const deadline = Date.now() + timeoutMs;
-  let told = false;
-  for (;;) {
-    let etag = await put(cfg, body, { IfNoneMatch: '*' });
-    if (etag !== undefined) return held(cfg, etag);
-    const seen = await inspect(cfg);
-    if (!seen) continue;
-    if (seen.stale) {
-      etag = await put(cfg, body, { IfMatch: seen.etag });
-      if (etag !== undefined) return held(cfg, etag);
-      continue;
-    }
-    if (timeoutMs <= 0) {
-      throw new PctlError({
-        code: 'LockHeld',
-        message: `stack is locked by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`,
-        fault: 'user',
-        exitCode: 1,
-        hint: 'wait for that run to finish (--lock-timeout 5m waits), or run `pctl state unlock` if that process is gone',
-      });
-    }
-    if (!told) {
-      opts.onWait?.(seen.holder);
-      told = true;
-    }
-    if (Date.now() > deadline) {
-      throw new PctlError({
-        code: 'LockTimeout',
-        message: `gave up after ${Math.round(timeoutMs / 1000)}s waiting for the lock held by ${describeHolder(seen.holder)}: ${lockUrl(cfg)}`,
-        fault: 'environment',
-        hint: 'raise --lock-timeout, or run `pctl state unlock` if that process is gone',
-      });
-    }
-    if (opts.signal?.aborted)
-      throw new PctlError({
-        code: 'Interrupted',
-        message: 'interrupted while waiting for the lock',
-        fault: 'user',
-        exitCode: 130,
-      });
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
-  }
+  const body = JSON.stringify(thisRun(opts.command)) + '\n';
+  let etag: string | undefined;
+  await waitForLock<SeenLock>({
+    take: async () => (etag = await put(cfg, body, { IfNoneMatch: '*' })) !== undefined,
+    inspect: () => inspect(cfg),
+    takeOver: async (seen) => (etag = await put(cfg, body, { IfMatch: seen.etag })) !== undefined,
+    describe: (seen) => describeHolder(seen.holder),
+    where: lockUrl(cfg),
+    wait: opts.wait,
+    timeoutMs: opts.timeoutMs,
+    pollMs: opts.pollMs ?? 500,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  });
+  return held(cfg, etag!);
 }
 
 function held(cfg: Cfg, etag: string): BackendLock {
@@ -187,20 +115,7 @@ export async function unlockS3(cfg: Cfg, opts: { force: boolean }): Promise<Unlo
       fault: 'user',
       exitCode: 1,
     });
-  if (!seen.stale && !opts.force) {
-    const h = seen.holder;
-    const where =
-      h && h.host !== os.hostname()
-        ? `on another host (${h.host}); pctl cannot tell whether it still runs`
-        : 'and it is still running';
-    throw new PctlError({
-      code: 'LockHeld',
-      message: `stack is locked by ${describeHolder(h)} ${where}: ${lockUrl(cfg)}`,
-      fault: 'user',
-      exitCode: 1,
-      hint: 'let it finish, or pass --force if you are sure no run holds it',
-    });
-  }
+  if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.holder, describeHolder(seen.holder), lockUrl(cfg));
   if (!(await removeIf(cfg, seen.etag))) {
     throw new PctlError({
       code: 'LockHeld',

@@ -31,7 +31,7 @@ export interface BackendLockOptions {
 
 /** A lock this run holds. */
 export interface BackendLock {
-  /** Where the lock is (a file, an s3:// URL), for messages. */
+  /** Where the lock is (a file, an s3:// or kubernetes:// URL), for messages. */
   where: string;
   /** Lets go of the lock, only while it is still this run's. */
   release(): Promise<void>;
@@ -52,8 +52,8 @@ export interface StateVersion {
 }
 
 export interface StateBackend {
-  readonly kind: 'local' | 's3' | 'gcs';
-  /** The state's address: a file path or a URL (s3://bucket/key, gs://bucket/object), in messages and --json. */
+  readonly kind: 'local' | 's3' | 'gcs' | 'kubernetes';
+  /** The state's address: a file path or a URL (s3://bucket/key, gs://bucket/object, kubernetes://namespace), in messages and --json. */
   readonly where: string;
   /** Reads the state strictly (a missing one is empty); corrupt or foreign state is refused and left as it is. */
   read(): Promise<VersionedState>;

@@ -1,12 +1,14 @@
 // `--state URL` / `PCTL_STATE`: where the state lives, as one string. `s3://bucket/key`
-// (options as query: region, endpoint, usePathStyle), `gs://bucket/object` (endpoint), a file path or `file://` URL for the
-// local backend. Checked with the stack file's `state:` schema: one rule for both.
+// (options as query: region, endpoint, usePathStyle), `gs://bucket/object` (endpoint),
+// `kubernetes://namespace?context=name`
+// (or `k8s://`; both parts optional: the context may hold any character, so it is a query
+// option, not the host), a file path or `file://` URL for the local backend. Checked with the stack file's `state:` schema: one rule for both.
 import { PctlError } from '../../errors.js';
 import { StateConfigSchema, type StateConfig } from '../../config/stateSchema.js';
 
 const S3_OPTIONS = new Set(['region', 'endpoint', 'usePathStyle']);
 const GCS_OPTIONS = new Set(['endpoint']);
-const LATER = new Set(['kubernetes', 'k8s']);
+const KUBE_OPTIONS = new Set(['context']);
 
 const bad = (url: string, why: string, hint: string) =>
   new PctlError({
@@ -25,15 +27,14 @@ export function parseStateUrl(url: string): StateConfig {
     if (!file) throw bad(url, 'no file path', 'name a file, e.g. --state ./pctl.shop.json');
     return { backend: 'local', path: file };
   }
-  if (LATER.has(scheme))
-    throw bad(
-      url,
-      `the ${scheme} state backend is not available in this pctl`,
-      'use s3://bucket/key, gs://bucket/object or a file path',
-    );
+  if (scheme === 'kubernetes' || scheme === 'k8s') return parseKubernetesUrl(url);
   if (scheme === 'gs' || scheme === 'gcs') return parseGsUrl(url);
   if (scheme !== 's3')
-    throw bad(url, `unknown scheme ${scheme}://`, 'use s3://bucket/key, gs://bucket/object or a file path');
+    throw bad(
+      url,
+      `unknown scheme ${scheme}://`,
+      'use s3://bucket/key, gs://bucket/object, kubernetes://namespace or a file path',
+    );
   const m = /^s3:\/\/([^/?#]*)\/?([^?#]*)(?:\?([^#]*))?$/i.exec(url);
   if (!m) throw bad(url, 'not an s3://bucket/key URL', 'write it as s3://bucket/key?region=eu-west-1');
   const raw: Record<string, unknown> = { backend: 's3', bucket: m[1] };
@@ -49,6 +50,26 @@ export function parseStateUrl(url: string): StateConfig {
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw bad(url, `${i.path.join('.') || 'url'}: ${i.message}`, 'write it as s3://bucket/key?region=eu-west-1');
+  }
+  return parsed.data;
+}
+
+// `kubernetes://namespace?context=name`: the Secret pctl-state-<stack> and its Lease there.
+function parseKubernetesUrl(url: string): StateConfig {
+  const hint = 'write it as kubernetes://namespace?context=kind-dev';
+  const m = /^(?:kubernetes|k8s):\/\/([^/?#]*)\/?(?:\?([^#]*))?$/i.exec(url);
+  if (!m) throw bad(url, 'not a kubernetes://namespace URL (the Secret is always pctl-state-<stack>)', hint);
+  const raw: Record<string, unknown> = { backend: 'kubernetes' };
+  if (m[1]) raw.namespace = decodeURIComponent(m[1]);
+  for (const [k, v] of new URLSearchParams(m[2] ?? '')) {
+    if (!KUBE_OPTIONS.has(k))
+      throw bad(url, `unknown option ${k}`, `kubernetes URLs take ${[...KUBE_OPTIONS].join(', ')}`);
+    raw[k] = v;
+  }
+  const parsed = StateConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw bad(url, `${i.path.join('.') || 'url'}: ${i.message}`, hint);
   }
   return parsed.data;
 }
