@@ -241,7 +241,14 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
     key: string;
     entry?: StateEntry;
     batches: SyncBatch[];
-  }): Promise<{ containers: string[] }>;
+    /**
+     * Every file the COPY pairs cover now, with the removals seen so far: what a container
+     * that has had none of the batches yet (a pod that started later, a restart) gets first,
+     * instead of `batches`. The engine also calls sync with no batches to let such a
+     * container catch up while no file changes.
+     */
+    all?: SyncBatch[];
+  }): Promise<{ containers: string[] /** Those of `containers` that got `all`. */; full?: string[] }>;
   /** Streams the log lines of every replica of a service (`pctl logs`). */
   logs?(params: LogsParams<C>): Promise<void>;
   /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */
