@@ -7,7 +7,8 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
-import { pctlBin, repoRoot } from '../helpers/cli.js';
+import { startAwsWorld, type AwsWorld } from '../helpers/awsWorld.js';
+import { pctl, pctlBin, repoRoot, writeTree } from '../helpers/cli.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { until } from '../helpers/until.js';
 import { useStack } from '../helpers/stack.js';
@@ -39,8 +40,8 @@ services:
 });
 
 // The pods of the service that run now, by name.
-const pods = () =>
-  server
+const pods = (on = server) =>
+  on
     .list('Pod', NS)
     .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)
     .map((p) => p.metadata!.name as string)
@@ -176,4 +177,58 @@ describe('pctl sync into pods (kind)', () => {
     expect(r.exitCode).toBe(0);
     expect(err).toContain('sync stopped');
   }, 150_000);
+});
+
+// aws stands on the same skeleton: one sync through EKS (tokens the fake verifies) into its pods.
+describe('pctl sync into pods (aws)', () => {
+  const ASTACK = `podsyncaws${process.pid}`;
+  const REGION = 'eu-west-1';
+  const REGISTRY_PASSWORD = `podsync-ecr-${process.pid}`;
+  let world: AwsWorld;
+  let dir: string;
+  beforeAll(async () => {
+    world = await startAwsWorld({
+      accountId: '271828182845',
+      region: REGION,
+      cluster: 'prod',
+      credentials: [{ accessKeyId: 'AKIAPODSYNC000000001', secretAccessKey: 'podsync/secret+Key000000000000000001' }],
+      registryPassword: REGISTRY_PASSWORD,
+      kubeRuntime: 'docker',
+      dockerNamePrefix: 'podsyncaws',
+    });
+    dir = path.join(world.dir, 'stack');
+    writeTree(dir, {
+      'pctl.yaml': `name: ${ASTACK}
+services:
+  web:
+    image: ./app
+    command: sleep 3600
+    provider:
+      name: aws
+      options: { cluster: prod, namespace: ${NS}, region: ${REGION}, registryHost: ${world.registryHost} }
+`,
+      'app/Dockerfile': 'FROM busybox:latest\nCOPY site/ /site/\n',
+      'app/site/index.html': 'eks v1\n',
+    });
+    const r = await pctl(['deploy'], { cwd: dir, env: world.env });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    await until('the pod running', () => pods(world.kube).length === 1 || undefined, { timeoutMs: 60_000 });
+  }, 180_000);
+  afterAll(async () => {
+    await pctl(['destroy'], { cwd: dir, env: world.env });
+    await world?.stop();
+    await removeStack(ASTACK);
+  });
+
+  it('syncs a change into the EKS pod', async () => {
+    writeFileSync(path.join(dir, 'app/site/index.html'), 'eks v2\n');
+    const r = await pctl(['sync', '--once', '--json'], { cwd: dir, env: world.env });
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.exitCode).toBe(0);
+    const [pod] = pods(world.kube);
+    expect(JSON.parse(r.stdout).rounds[0].containers).toEqual([pod]);
+    expect(await cat(pod!, '/site/index.html')).toBe('eks v2');
+    expect(r.stderr).not.toContain(REGISTRY_PASSWORD);
+  }, 60_000);
 });
