@@ -248,7 +248,11 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
      * container catch up while no file changes.
      */
     all?: SyncBatch[];
-  }): Promise<{ containers: string[] /** Those of `containers` that got `all`. */; full?: string[] }>;
+  }): Promise<{
+    containers: string[];
+    /** Those of `containers` that got `all` (a new container), not `batches`. */
+    full?: string[];
+  }>;
   /** Streams the log lines of every replica of a service (`pctl logs`). */
   logs?(params: LogsParams<C>): Promise<void>;
   /** Runs a command in one running replica, stdin/stdout/stderr as pipes or a TTY (`pctl exec`). */
