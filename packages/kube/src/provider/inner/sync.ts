@@ -3,7 +3,7 @@
 // image, each batch as ONE tar stream unpacked in the container by `tar -x` through
 // pods/exec (what `kubectl cp` does), removals with one `rm -f --`. A container not seen
 // before (a pod that started later, a restart) gets every file first (`all`).
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { dnsName, PctlError, type SyncBatch } from '@pctl/core';
 import type { KubeClient } from '../../client.js';
 import { serviceSelector } from '../../objectNames.js';
@@ -62,14 +62,40 @@ async function targets(p: PodSyncParams): Promise<Target[]> {
   return out;
 }
 
+// Chunks of at least `limit` bytes: one WebSocket message per 512-byte tar block would cost
+// the API server and the kubelet a write each (1,000 small files: thousands of messages).
+function coalesced(limit: number): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= limit) {
+        this.push(Buffer.concat(parts));
+        parts = [];
+        size = 0;
+      }
+      done();
+    },
+    flush(done) {
+      if (size) this.push(Buffer.concat(parts));
+      done();
+    },
+  });
+}
+
 // One batch's files as one tar stream, named by their absolute place in the container.
 async function archive(b: SyncBatch): Promise<Readable> {
   const { pack } = await import('tar-fs');
   const prefix = b.dest.replace(/^\/+/, '').replace(/\/*$/, '/');
-  return pack(b.sourceDir, {
+  const tar = pack(b.sourceDir, {
     entries: b.files,
-    map: (h) => ({ ...h, name: prefix === '/' ? h.name : `${prefix}${h.name}` }),
+    // Owned by root, as a build's COPY leaves them (without --chown), not by the local user.
+    map: (h) => ({ ...h, uid: 0, gid: 0, name: prefix === '/' ? h.name : `${prefix}${h.name}` }),
   }) as unknown as Readable;
+  // A file gone before it is read (an editor's save) fails the stream, and with it this round.
+  return pipeline(tar, coalesced(256 * 1024), () => undefined);
 }
 
 async function run(client: KubeClient, t: Target, command: string[], what: string, stdin?: Readable): Promise<void> {

@@ -46,7 +46,13 @@ export async function execInPod(
         details?: { causes?: { reason?: string; message?: string }[] };
       }
     | undefined;
-  let ws;
+  // The input failing (a file gone while it is packed) ends the command and fails the round.
+  let inputFailed: Error | undefined;
+  let ws: Awaited<ReturnType<InstanceType<typeof Exec>['exec']>> | undefined;
+  stdin?.on('error', (e) => {
+    inputFailed = e;
+    ws?.close();
+  });
   try {
     ws = await new Exec(client.kc).exec(
       at.namespace,
@@ -65,10 +71,19 @@ export async function execInPod(
     stdin?.destroy();
     throw kubeError(e, what, client.hint);
   }
+  const open = ws;
+  if (inputFailed) open.close();
   await new Promise<void>((resolve, reject) => {
-    ws.on('close', () => resolve());
-    ws.on('error', (e: Error) => reject(kubeError(e, what, client.hint)));
+    open.on('close', () => resolve());
+    open.on('error', (e: Error) => reject(kubeError(e, what, client.hint)));
   });
+  if (inputFailed)
+    throw new PctlError({
+      code: 'SyncFailed',
+      message: `${what}: reading the files to send failed: ${inputFailed.message}`,
+      fault: 'environment',
+      exitCode: 1,
+    });
   if (!status)
     throw new PctlError({
       code: 'KubeApiError',
