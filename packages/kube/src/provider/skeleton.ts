@@ -30,11 +30,9 @@ import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
 import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
-import { syncPods } from './inner/sync.js';
+import { kubeSyncVerb } from './inner/syncVerb.js';
 import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
-
-type SyncParams = Parameters<NonNullable<ProviderV1['sync']>>[0];
 
 /** A state entry as the skeleton reads it: the shared fields plus whatever the provider keeps. */
 export type KubeEntry = Partial<KubeStateExtras> & Partial<StateEntry> & Record<string, unknown>;
@@ -245,24 +243,16 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     return serviceStatus(client, p.ctx.stack, serviceOf(p.ctx, p.key), ns);
   }
 
-  // Containers that have had every file, per state key, for the provider's life (one pctl sync).
-  const synced = new Map<string, Set<string>>();
-  async function sync(p: SyncParams): Promise<{ containers: string[]; full: string[] }> {
+  // pctl sync: the pods of the cluster and namespace the state entry records.
+  const sync = kubeSyncVerb((p) => {
     const o = configured(p.ctx, p.key);
     const entry = (p.entry ?? {}) as KubeEntry;
-    const namespace = entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack);
-    const client = await spec.connectRecorded(p.ctx, p.key, entry, o);
-    if (!client)
-      throw new PctlError({
-        code: 'NotRunning',
-        message: `${p.key}: its cluster is gone`,
-        fault: 'environment',
-        exitCode: 1,
-      });
-    if (!synced.has(p.key)) synced.set(p.key, new Set());
-    const service = serviceOf(p.ctx, p.key);
-    return syncPods({ ...p, client, namespace, stack: p.ctx.stack, service, synced: synced.get(p.key)! });
-  }
+    return {
+      namespace: entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack),
+      service: serviceOf(p.ctx, p.key),
+      connect: () => spec.connectRecorded(p.ctx, p.key, entry, o),
+    };
+  });
 
   function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
     return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) =>
