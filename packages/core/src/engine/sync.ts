@@ -152,7 +152,7 @@ export async function runSync(
       code: 'NothingToSync',
       message: 'no deployed service of this stack can be synced',
       fault: 'user',
-      hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on the docker provider',
+      hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on docker, kind, aws and gcp',
     });
 
   const rounds: SyncRound[] = [];
