@@ -145,6 +145,8 @@ export async function syncPods(p: PodSyncParams): Promise<{ containers: string[]
       } catch (e) {
         // A pod that went away meanwhile (a rollout) is not a failure: its successor catches up.
         if (!(await stillRunning(p, t))) return;
+        // What it missed is not sent again as a change: the next call gives it every file.
+        p.synced.delete(t.identity);
         failures.push(e);
         return;
       }
