@@ -17,6 +17,7 @@ import * as kubePlan from './parts/kubePlan.mjs';
 import * as planScale from './parts/planScale.mjs';
 import * as stateS3 from './parts/stateS3.mjs';
 import * as logsFirstLine from './parts/logsFirstLine.mjs';
+import * as podSync from './parts/podSync.mjs';
 import { dockerPart } from './parts/dockerDeploy.mjs';
 import * as builds from './parts/builds.mjs';
 import * as rebuild from './parts/rebuild.mjs';
@@ -38,6 +39,7 @@ const parts = [
   ['scale', planScale],
   ['state', stateS3],
   ['logs', logsFirstLine],
+  ['podsync', podSync],
 ];
 
 const asked = process.argv.slice(2).length

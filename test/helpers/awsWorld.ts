@@ -41,6 +41,10 @@ export async function startAwsWorld(o: {
   /** SSM parameters and CloudFormation stacks the account holds (see AwsFakeOptions). */
   parameters?: AwsFakeOptions['parameters'];
   stacks?: AwsFakeOptions['stacks'];
+  /** Who runs the cluster's pods (default: the simulated kubelet; 'docker': real containers). */
+  kubeRuntime?: 'docker';
+  /** With kubeRuntime 'docker': the first part of the names of what the kubelet starts. */
+  dockerNamePrefix?: string;
 }): Promise<AwsWorld> {
   const tmp = tempDir();
   const dockerConfig = path.join(tmp.dir, 'docker-config');
@@ -61,6 +65,7 @@ export async function startAwsWorld(o: {
   const auth = eksAuthenticator({ stsEndpoint: fake.endpoint, clusterId: o.cluster, now: () => fake.now() });
   const kube = await startKubeApiServer({
     contextName: 'eks-fake',
+    ...(o.kubeRuntime ? { runtime: o.kubeRuntime, dockerNamePrefix: o.dockerNamePrefix } : {}),
     authenticate: async (bearer) => {
       o.presented?.(bearer);
       return auth(bearer);

@@ -261,7 +261,18 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
     key: string;
     entry?: StateEntry;
     batches: SyncBatch[];
-  }): Promise<{ containers: string[] }>;
+    /**
+     * Every file the COPY pairs cover now, with the removals seen so far: what a container
+     * that has had none of the batches yet (a pod that started later, a restart) gets first,
+     * instead of `batches`. The engine also calls sync with no batches to let such a
+     * container catch up while no file changes.
+     */
+    all?: SyncBatch[];
+  }): Promise<{
+    containers: string[];
+    /** Those of `containers` that got `all` (a new container), not `batches`. */
+    full?: string[];
+  }>;
   /**
    * Whether `logs` tells stdout from stderr (`separate`, the default) or the platform merges
    * them and every line comes as `stdout` (`merged`: Kubernetes' pods/log).

@@ -27,6 +27,8 @@ interface Watched {
   pairs: Pair[];
   /** context-relative path -> size:mtime:mode */
   seen: Map<string, string>;
+  /** Files removed while syncing (and not back): a container that starts later has them from its image. */
+  gone: Set<string>;
 }
 
 export interface SyncOptions extends SessionOptions {
@@ -35,6 +37,8 @@ export interface SyncOptions extends SessionOptions {
   once?: boolean;
   /** Debounce of file events, ms. */
   debounceMs?: number;
+  /** While watching, how often a container that started later is looked for (ms). */
+  catchUpMs?: number;
 }
 
 export interface SyncRound {
@@ -49,7 +53,8 @@ export const within = (rel: string, source: string) => source === '' || rel === 
 async function snapshot(w: Watched): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const e of await walkContext(w.target.build!)) {
-    if (!w.pairs.some((p) => within(e.rel, p.source))) continue;
+    // A build copies a symlink as a link; sync sends files only, never what a link points at.
+    if (e.type !== 'file' || !w.pairs.some((p) => within(e.rel, p.source))) continue;
     const st = await fs.lstat(e.abs).catch(() => undefined);
     if (st) out.set(e.rel, `${st.size}:${st.mtimeMs}:${st.mode}`);
   }
@@ -146,33 +151,44 @@ export async function runSync(
       skip(`${path.relative(ctx.configDir, t.build.dockerfilePath)} has no COPY of a folder to an absolute path`);
       continue;
     }
-    watched.push({ target: t, pairs, seen: new Map() });
+    watched.push({ target: t, pairs, seen: new Map(), gone: new Set() });
   }
   if (!watched.length)
     throw new PctlError({
       code: 'NothingToSync',
       message: 'no deployed service of this stack can be synced',
       fault: 'user',
-      hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on the docker provider',
+      hint: 'pctl sync works on services built by pctl whose Dockerfile copies a folder (COPY src/ /abs/dest/), on docker, kind, aws and gcp',
     });
 
   const rounds: SyncRound[] = [];
-  const syncOne = async (w: Watched, initial: boolean) => {
+  // `catchUp`: no file changed, but a container that started since gets everything.
+  const syncOne = async (w: Watched, initial: boolean, catchUp = false) => {
     const now = await snapshot(w);
     const changed = [...now].filter(([f, sig]) => initial || w.seen.get(f) !== sig).map(([f]) => f);
     const deleted = initial ? [] : [...w.seen.keys()].filter((f) => !now.has(f));
     w.seen = now;
-    if (!changed.length && !deleted.length) return;
+    for (const f of deleted) w.gone.add(f);
+    for (const f of now.keys()) w.gone.delete(f);
+    if (!changed.length && !deleted.length && !catchUp) return;
     const provider = await session.v1(w.target.service.provider.name);
     const r = await provider.sync!({
       ctx,
       key: w.target.key,
       entry: state[w.target.key],
       batches: batches(w, changed, deleted),
+      all: batches(w, [...now.keys()], [...w.gone]),
     });
-    const round = { key: w.target.key, files: changed.length, deleted: deleted.length, containers: r.containers };
-    rounds.push(round);
-    onRound(round);
+    const full = r.full ?? [];
+    const rest = r.containers.filter((c) => !full.includes(c));
+    const report = (files: number, removed: number, containers: string[]) => {
+      if (!containers.length || (!files && !removed)) return;
+      const round = { key: w.target.key, files, deleted: removed, containers };
+      rounds.push(round);
+      onRound(round);
+    };
+    if (full.length) report(now.size, w.gone.size, full);
+    report(changed.length, deleted.length, rest);
   };
   for (const w of watched) await syncOne(w, true);
   if (opts.once) return rounds;
@@ -221,10 +237,33 @@ export async function runSync(
       Events.SyncWatching,
     );
   }
+  // A pod that starts later (a restart, a scale-up, a replaced pod) gets everything first.
+  const lastError = new Map<Watched, string>();
+  let catchingUp = false;
+  const catchUp = setInterval(() => {
+    if (catchingUp) return;
+    catchingUp = true;
+    running = running.then(async () => {
+      catchingUp = false;
+      for (const w of watched) {
+        try {
+          await syncOne(w, false, true);
+          lastError.delete(w);
+        } catch (e) {
+          const text = (e as Error).message;
+          // None running (a rollout in between) is no failure; the same failure is said once.
+          if ((e as PctlError).code === 'NotRunning' || lastError.get(w) === text) continue;
+          lastError.set(w, text);
+          ctx.reporter.emit({ level: 'error', code: Events.SyncFailed, text, subject: w.target.key });
+        }
+      }
+    });
+  }, opts.catchUpMs ?? 1000);
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();
     opts.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  clearInterval(catchUp);
   clearTimeout(timer);
   for (const w of watchers) w.close();
   await running;

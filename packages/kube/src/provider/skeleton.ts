@@ -35,6 +35,7 @@ import { kubeExec } from './inner/exec.js';
 import { kubeLogs } from './inner/logs.js';
 import { servicePods, type ServicePods } from './inner/pods.js';
 import { kubePortForward } from './inner/portForward.js';
+import { kubeSyncVerb } from './inner/syncVerb.js';
 import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 
@@ -269,6 +270,17 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     return serviceStatus(client, p.ctx.stack, serviceOf(p.ctx, p.key), ns);
   }
 
+  // pctl sync: the pods of the cluster and namespace the state entry records.
+  const sync = kubeSyncVerb((p) => {
+    const o = configured(p.ctx, p.key);
+    const entry = (p.entry ?? {}) as KubeEntry;
+    return {
+      namespace: entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack),
+      service: serviceOf(p.ctx, p.key),
+      connect: () => spec.connectRecorded(p.ctx, p.key, entry, o),
+    };
+  });
+
   function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
     return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) =>
       spec.connect(ctx, o),
@@ -300,5 +312,6 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     logs: async (p) => kubeLogs(await podsOf(p), p),
     exec: async (p) => kubeExec(await podsOf(p), p),
     portForward: async (p) => kubePortForward(await podsOf(p), p),
+    sync,
   });
 }
