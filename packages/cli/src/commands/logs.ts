@@ -1,5 +1,6 @@
 // `pctl logs`: the lines of every replica of the named services (all when none is named).
 import type { Command } from 'commander';
+import { usageError } from './commandLine.js';
 import { loadCore, type Invocation } from '../invocation.js';
 
 interface LogsFlags {
@@ -23,14 +24,7 @@ export function registerLogs(program: Command, inv: Invocation): void {
     .option('--timestamps', 'show the time of each line')
     .action(async (services: string[], o: LogsFlags, cmd: Command) => {
       const core = await loadCore();
-      const bad = (message: string) =>
-        new core.PctlError({
-          code: 'BadUsage',
-          message,
-          fault: 'user',
-          exitCode: 2,
-          hint: 'run pctl logs --help for usage',
-        });
+      const bad = usageError(core, 'run pctl logs --help for usage');
       const since = o.since === undefined ? undefined : core.parseSince(o.since);
       if (o.since !== undefined && !since)
         throw bad(

@@ -2,6 +2,7 @@
 // until Ctrl-C.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
+import { replicaNumber, usageError } from './commandLine.js';
 
 // Adds `port-forward` to the program.
 export function registerPortForward(program: Command, inv: Invocation): void {
@@ -13,19 +14,10 @@ export function registerPortForward(program: Command, inv: Invocation): void {
     .option('--replica <n>', 'the replica to reach (default: the first running one)')
     .action(async (service: string, ports: string[], o: { replica?: string }, cmd: Command) => {
       const core = await loadCore();
-      const replica =
-        o.replica === undefined
-          ? undefined
-          : /^\d+$/.test(o.replica) && Number(o.replica) >= 1
-            ? Number(o.replica)
-            : NaN;
-      if (Number.isNaN(replica))
-        throw new core.PctlError({
-          code: 'BadUsage',
-          message: `--replica must be a replica number (1, 2, ...), got ${JSON.stringify(o.replica)}`,
-          fault: 'user',
-          exitCode: 2,
-        });
+      const replica = replicaNumber(
+        o.replica,
+        usageError(core, `usage: pctl port-forward ${service} [--replica N] [[LOCAL:]REMOTE...]`),
+      );
       inv.interrupts.setWatching(true);
       const so = await inv.sessionOptions(cmd);
       const forwards = await core.runPortForward({

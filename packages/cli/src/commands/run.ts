@@ -3,8 +3,7 @@
 // output through byte for byte.
 import type { Command } from 'commander';
 import { loadCore, type Invocation } from '../invocation.js';
-import { errorJson } from '../jsonOutput.js';
-import { rawTerminal, terminal } from './exec.js';
+import { commandAfterDashes, commandFailed, rawTerminal, terminal, usageError } from './commandLine.js';
 
 interface RunFlags {
   interactive?: boolean;
@@ -24,25 +23,9 @@ export function registerRun(program: Command, inv: Invocation): void {
     .allowUnknownOption()
     .action(async (service: string, command: string[], o: RunFlags, cmd: Command) => {
       const core = await loadCore();
-      const bad = (message: string) =>
-        new core.PctlError({
-          code: 'BadUsage',
-          message,
-          fault: 'user',
-          exitCode: 2,
-          hint: `usage: pctl run ${service} [-i] [-t] [-- COMMAND [ARG...]]`,
-        });
+      const bad = usageError(core, `usage: pctl run ${service} [-i] [-t] [-- COMMAND [ARG...]]`);
       // Everything after `--` is the command, never pctl's options.
-      const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      const dashes = raw.indexOf('--');
-      const after = dashes < 0 ? [] : raw.slice(dashes + 1);
-      if (dashes < 0 && command.length)
-        throw bad(`put -- before the command: pctl run ${service} -- ${command.join(' ')}`);
-      if (dashes >= 0 && !after.length) throw bad('no command after --');
-      if (command.length !== after.length)
-        throw bad(
-          `only the service goes before --, got ${JSON.stringify(command.slice(0, command.length - after.length).filter((a) => a !== '--'))} too`,
-        );
+      const after = commandAfterDashes(cmd, 'run', service, command, bad, false);
       inv.interrupts.setWatching(true);
       const so = await inv.sessionOptions(cmd);
       const restore = o.tty && o.interactive ? rawTerminal() : () => undefined;
@@ -57,19 +40,11 @@ export function registerRun(program: Command, inv: Invocation): void {
           tty: o.tty ? terminal() : undefined,
         });
         inv.sink.exitWith(r.exitCode);
-        const failed =
-          r.exitCode === 0
-            ? {}
-            : {
-                error: errorJson(
-                  new core.PctlError({
-                    code: 'CommandFailed',
-                    message: `the one-off ${r.name} of ${r.service} exited with code ${r.exitCode}`,
-                    fault: 'user',
-                    exitCode: r.exitCode,
-                  }),
-                ),
-              };
+        const failed = commandFailed(
+          core,
+          r.exitCode,
+          `the one-off ${r.name} of ${r.service} exited with code ${r.exitCode}`,
+        );
         inv.sink.result({ service: r.service, name: r.name, exitCode: r.exitCode, ...failed });
       } finally {
         restore();
