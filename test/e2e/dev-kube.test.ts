@@ -52,7 +52,8 @@ const running = () =>
     .filter((p) => p.status?.phase === 'Running')
     .map((p) => p.metadata!.name as string)
     .sort();
-const cat = async (pod: string, file: string) => {
+// The engine container running the pod's `web` container now.
+const containerOf = async (pod: string) => {
   const ps = await execa('docker', [
     'ps',
     '-q',
@@ -61,7 +62,10 @@ const cat = async (pod: string, file: string) => {
     '--filter',
     'label=io.kubernetes.container.name=web',
   ]);
-  const [id] = ps.stdout.split('\n').filter(Boolean);
+  return ps.stdout.split('\n').filter(Boolean)[0];
+};
+const cat = async (pod: string, file: string) => {
+  const id = await containerOf(pod);
   if (!id) return undefined;
   const r = await execa('docker', ['exec', id, 'cat', file], { reject: false });
   return r.exitCode === 0 ? r.stdout : undefined;
@@ -146,6 +150,18 @@ describe('pctl dev on Kubernetes (kind, the Docker-backed kubelet)', () => {
     expect(err).toMatch(/web: synced 1 file to \S+, \S+/);
     expect(err).not.toMatch(/deploying \(web/);
     expect(await ask(port)).toBe('one\nsynced live');
+  });
+
+  it('gives a container that restarts after the sync the synced file again', async () => {
+    const [pod] = [...first.keys()];
+    const before = await containerOf(pod!);
+    await execa('docker', ['kill', before!]);
+    await waitFor(`${pod} restarted with the synced file`, async () => {
+      const now = await containerOf(pod!);
+      return now && now !== before && (await cat(pod!, '/site/page.txt')) === 'synced live';
+    });
+    expect(err).toMatch(new RegExp(`web: synced 1 file changed since the deploy to ${pod} \\(started since\\)`));
+    expect(pods()).toEqual(first);
   });
 
   it('a Dockerfile change rebuilds, loads and rolls out new pods; the same port answers from them; their logs stream', async () => {
