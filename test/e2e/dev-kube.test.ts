@@ -199,6 +199,9 @@ describe('pctl dev on Kubernetes (kind, the Docker-backed kubelet)', () => {
     expect(fresh.some((p) => forwarded.path.includes(`/pods/${p}/`))).toBe(true);
     for (const pod of fresh)
       await waitFor(`the log of ${pod}`, () => new RegExp(`^web/${pod} +\\| web up two$`, 'm').test(out));
+    // The old pods are said gone, each once.
+    for (const pod of first.keys())
+      await waitFor(`${pod} said gone`, () => new RegExp(`^web/${pod} went away: `, 'm').test(err));
   }, 90_000);
 
   it('stops on Ctrl-C with exit 0: the Deployment runs on, no lock, the state true', async () => {
