@@ -87,7 +87,7 @@ let err = '';
 const finished = () => err.split('\n').filter((l) => /^deployed[ :]|^deploy failed: /.test(l)).length;
 const waitFor = <T>(what: string, check: () => T | Promise<T>) =>
   until(what, check, {
-    timeoutMs: 60_000,
+    timeoutMs: 90_000,
     giveUpIf: () => (child?.exitCode !== null && child?.exitCode !== undefined ? 'pctl dev exited' : undefined),
     detail: () => `stderr:\n${err.slice(-3000)}\nstdout:\n${out.slice(-1500)}`,
   });
@@ -120,7 +120,7 @@ services:
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   await waitFor('the ready line', () => err.includes('watching web and pctl.yaml for changes'));
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   if (child && child.exitCode === null) {
     child.kill('SIGINT');
@@ -202,7 +202,7 @@ describe('pctl dev on Kubernetes (kind, the Docker-backed kubelet)', () => {
     // The old pods are said gone, each once.
     for (const pod of first.keys())
       await waitFor(`${pod} said gone`, () => new RegExp(`^web/${pod} went away: `, 'm').test(err));
-  }, 90_000);
+  }, 180_000);
 
   it('stops on Ctrl-C with exit 0: the Deployment runs on, no lock, the state true', async () => {
     child!.kill('SIGINT');
