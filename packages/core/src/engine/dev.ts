@@ -9,7 +9,7 @@ import { toPctlError } from '../errors.js';
 import type { BuildRecord } from '../image/index.js';
 import { runDeploy } from './deploy/index.js';
 import { baseline, buildRecords } from './devBaseline.js';
-import { catchUp, sinceDeploy } from './devCatchUp.js';
+import { catchUp, every, sinceDeploy } from './devCatchUp.js';
 import { classifyChange, stackFilesSignature } from './devChanges.js';
 import { DevStreams, forwardsOf } from './devStreams.js';
 import { Watcher } from './devWatcher.js';
@@ -244,37 +244,26 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
   });
   // A container that started since a sync (a restart, a replaced pod) gets the synced files.
   const said = new Map<string, string>();
-  let catching = false;
-  const catchUpTimer = setInterval(() => {
-    if (catching || !tracking.size) return;
-    catching = true;
-    watcher.exclusive(() =>
+  const stopCatchUp = every(
+    opts.catchUpMs ?? 1000,
+    (work) => watcher.exclusive(work),
+    () =>
       catchUp({
         base,
         deployed,
         tracking,
         said,
         sink: {
-          synced: (service, files, deleted, containers) =>
-            sink.event({
-              event: 'synced',
-              service,
-              files,
-              deleted,
-              containers,
-              text: `${service}: synced ${files} file${files === 1 ? '' : 's'}${deleted ? ` and ${deleted} removal${deleted === 1 ? '' : 's'}` : ''} changed since the deploy to ${containers.join(', ')} (started since)`,
-            }),
-          failed: (service, error) =>
-            sink.event({ event: 'syncFailed', service, error, text: `${service}: sync failed: ${error.message}` }),
+          synced: (e) => sink.event({ event: 'synced', ...e }),
+          failed: (e) => sink.event({ event: 'syncFailed', ...e }),
         },
-      }).finally(() => (catching = false)),
-    );
-  }, opts.catchUpMs ?? 1000);
+      }),
+  );
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();
     opts.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  clearInterval(catchUpTimer);
+  stopCatchUp();
   await watcher.close();
   await streams.close();
   return summary;

@@ -24,8 +24,19 @@ export function sinceDeploy(
 }
 
 export interface CatchUpSink {
-  synced(service: string, files: number, deleted: number, containers: string[]): void;
-  failed(service: string, error: { code: string; message: string }): void;
+  synced(e: { service: string; files: number; deleted: number; containers: string[]; text: string }): void;
+  failed(e: { service: string; error: { code: string; message: string }; text: string }): void;
+}
+
+// Runs `pass` every `ms` through `schedule` (between the loop's rounds), one at a time; returns the stop.
+export function every(ms: number, schedule: (work: () => Promise<void>) => void, pass: () => Promise<void>) {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    schedule(() => pass().finally(() => (running = false)));
+  }, ms);
+  return () => clearInterval(timer);
 }
 
 // One catch-up pass over the services whose provider tells new containers apart.
@@ -53,19 +64,24 @@ export async function catchUp(p: {
         all,
       });
       p.said.delete(s.name);
-      if (r.full?.length)
-        p.sink.synced(
-          s.name,
-          all.reduce((n, b) => n + b.files.length, 0),
-          all.reduce((n, b) => n + b.deleted.length, 0),
-          r.full,
-        );
+      if (!r.full?.length) continue;
+      const files = all.reduce((n, b) => n + b.files.length, 0);
+      const deleted = all.reduce((n, b) => n + b.deleted.length, 0);
+      const removals = deleted ? ` and ${deleted} removal${deleted === 1 ? '' : 's'}` : '';
+      p.sink.synced({
+        service: s.name,
+        files,
+        deleted,
+        containers: r.full,
+        text: `${s.name}: synced ${files} file${files === 1 ? '' : 's'}${removals} changed since the deploy to ${r.full.join(', ')} (started since)`,
+      });
     } catch (e) {
       const err = toPctlError(e);
       // None running (a rollout, a pod being replaced) is no failure: the next pass catches up.
       if (err.code === 'NotRunning' || p.said.get(s.name) === err.oneLine()) continue;
       p.said.set(s.name, err.oneLine());
-      p.sink.failed(s.name, { code: err.code, message: err.oneLine() });
+      const error = { code: err.code, message: err.oneLine() };
+      p.sink.failed({ service: s.name, error, text: `${s.name}: sync failed: ${error.message}` });
     }
   }
 }
