@@ -9,6 +9,7 @@ import { toPctlError } from '../errors.js';
 import type { BuildRecord } from '../image/index.js';
 import { runDeploy } from './deploy/index.js';
 import { baseline, buildRecords } from './devBaseline.js';
+import { catchUp, every, sinceDeploy } from './devCatchUp.js';
 import { classifyChange, stackFilesSignature } from './devChanges.js';
 import { DevStreams, forwardsOf } from './devStreams.js';
 import { Watcher } from './devWatcher.js';
@@ -27,6 +28,8 @@ export interface DevOptions extends SessionOptions {
   sync: boolean;
   /** Quiet time after a file event before acting, ms. */
   debounceMs?: number;
+  /** While synced files differ from the deployed image, how often a new container is looked for (ms). */
+  catchUpMs?: number;
 }
 
 /** One thing the loop did, as `--json` streams it (one object per line) and people read its `text`. */
@@ -86,6 +89,10 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
   let base = await baseline(opts, await stackFilesSignature(opts.configPath));
   // A deploy failed: the next change of any kind deploys again.
   let pendingDeploy = false;
+  // The build records the last successful deploy shipped: what a new container starts from.
+  let deployed = new Map<string, BuildRecord | undefined>();
+  // The services whose provider tells a new container apart (returns `full`): caught up.
+  const tracking = new Set<string>();
 
   const deploy = async (reason: string) => {
     const stackFiles = await stackFilesSignature(base.session.ctx.configPath);
@@ -121,6 +128,7 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
       const next = await baseline(opts, stackFiles);
       if (records && !pendingDeploy) for (const [k, v] of records) if (next.records.has(k)) next.records.set(k, v);
       base = next;
+      if (result.ok) deployed = new Map(base.records);
     } catch (e) {
       // The stack file does not load: keep watching what we had (the stack file among it).
       pendingDeploy = true;
@@ -179,7 +187,9 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
           key: s.target.key,
           entry: state[s.target.key],
           batches: batches({ target: s.target, pairs: s.pairs! }, change.changed, change.deleted),
+          all: sinceDeploy(s, deployed.get(s.name), next.get(s.name)),
         });
+        if (r.full) tracking.add(s.name);
         // Synced: the running containers hold what a build of these records would copy.
         base.records.set(s.name, next.get(s.name));
         summary.syncs++;
@@ -232,10 +242,28 @@ export async function runDev(opts: DevOptions, sink: DevSink): Promise<DevSummar
     redeployOnly,
     text: `watching ${names.join(', ') || 'no service'} and ${path.basename(opts.configPath)} for changes (Ctrl-C stops; the stack stays up)${also}`,
   });
+  // A container that started since a sync (a restart, a replaced pod) gets the synced files.
+  const said = new Map<string, string>();
+  const stopCatchUp = every(
+    opts.catchUpMs ?? 1000,
+    (work) => watcher.exclusive(work),
+    () =>
+      catchUp({
+        base,
+        deployed,
+        tracking,
+        said,
+        sink: {
+          synced: (e) => sink.event({ event: 'synced', ...e }),
+          failed: (e) => sink.event({ event: 'syncFailed', ...e }),
+        },
+      }),
+  );
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) return resolve();
     opts.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  stopCatchUp();
   await watcher.close();
   await streams.close();
   return summary;

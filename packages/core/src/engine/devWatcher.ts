@@ -65,6 +65,11 @@ export class Watcher {
     }, this.debounceMs);
   }
 
+  // Runs work between rounds, never beside one.
+  exclusive(work: () => Promise<void>): void {
+    this.running = this.running.then(() => work().catch((e) => this.onError(e)));
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
