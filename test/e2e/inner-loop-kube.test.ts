@@ -322,4 +322,19 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       expect((await x.child).exitCode).toBe(0);
     }
   }, 180_000);
+  // Last: it closes the API server the other tests share.
+  it('logs -f: the API server going away is said and ends the command with exit 1, never a hang', async () => {
+    const f = start(['logs', '-f', 'web']);
+    await until('the running pod followed', () => /web\/\S+ +\| tick \d+/.test(f.out()), {
+      giveUpIf: () => (f.child.exitCode !== null ? f.err() : undefined),
+    });
+    await server.close();
+    const ended = await until(
+      'pctl logs -f to end',
+      () => (f.child.exitCode !== null ? { code: f.child.exitCode } : undefined),
+      { timeoutMs: 60_000, detail: () => f.err() },
+    );
+    expect(ended.code, f.err()).toBe(1);
+    expect(f.err()).toMatch(/^error: following the logs of \S+ stopped: /m);
+  }, 120_000);
 });
