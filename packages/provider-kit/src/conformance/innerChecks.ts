@@ -80,7 +80,7 @@ export const innerChecks: Check[] = [
   {
     id: 'logs',
     promise:
-      "logs delivers each replica's stdout and stderr lines, each on its stream (or all as stdout where the provider says the platform merges them), whole and in order",
+      "logs delivers each replica's stdout and stderr lines, each on its stream (or all as stdout where the provider says the platform merges them), whole",
     async run(env) {
       const skip = needs(env, 'logs');
       if (skip) return skip;
@@ -114,8 +114,8 @@ export const innerChecks: Check[] = [
       const errStream = env.provider.logStreams === 'merged' ? 'stdout' : 'stderr';
       if (err!.stream !== errStream) fail(`the stderr line came on ${err!.stream}, not ${errStream}`);
       if (!out!.replica) fail('a line names no replica');
-      if (lines.indexOf(out!) > lines.indexOf(err!) && out!.replica === err!.replica && out!.stream === err!.stream)
-        fail('lines came out of order');
+      // No order is checked across stdout and stderr: no runtime keeps one (Docker and the CRI
+      // copy each stream on its own), also where the platform merges them into one (Kubernetes).
     },
   },
   {
