@@ -202,7 +202,7 @@ describe('pctl sync into pods (aws)', () => {
 services:
   web:
     image: ./app
-    command: sleep 3600
+    command: 'echo "eks up"; exec sleep 3600'
     provider:
       name: aws
       options: { cluster: prod, namespace: ${NS}, region: ${REGION}, registryHost: ${world.registryHost} }
@@ -230,5 +230,19 @@ services:
     expect(JSON.parse(r.stdout).rounds[0].containers).toEqual([pod]);
     expect(await cat(pod!, '/site/index.html')).toBe('eks v2');
     expect(r.stderr).not.toContain(REGISTRY_PASSWORD);
+  }, 60_000);
+  it('pctl logs and pctl exec reach the EKS pod through the same skeleton', async () => {
+    const [pod] = pods(world.kube);
+    const logs = await until("the pod's first line", async () => {
+      const r = await pctl(['logs', 'web'], { cwd: dir, env: world.env });
+      return r.exitCode === 0 && r.stdout.includes('eks up') ? r : undefined;
+    });
+    expect(logs.stdout).toMatch(new RegExp(`^web/${pod} +\\| eks up$`, 'm'));
+    const x = await pctl(['exec', 'web', '--', 'sh', '-c', 'echo out-$((6*7)); echo err-line >&2; exit 3'], {
+      cwd: dir,
+      env: world.env,
+    });
+    expect([x.exitCode, x.stdout, x.stderr]).toEqual([3, 'out-42', expect.stringContaining('err-line')]);
+    expect(`${logs.stderr}${x.stderr}`).not.toContain(REGISTRY_PASSWORD);
   }, 60_000);
 });
