@@ -555,7 +555,7 @@ describe('aws provider, conformance kit', () => {
         cwd: tmp.dir,
       });
       expect(r.ok, r.summary()).toBe(true);
-      // Only sync may be skipped: the Kubernetes providers lack that verb yet.
+      // Nothing may be skipped: the kube skeleton has every inner-loop verb.
       expect(skippedChecks(r), r.summary()).toEqual(INNER_LOOP_CHECKS);
       expect(pods.controllerErrors).toEqual([]);
     } finally {

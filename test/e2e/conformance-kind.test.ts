@@ -73,7 +73,7 @@ describe('conformance kit on built-in providers', () => {
       cwd: tmp.dir,
     });
     expect(r.ok, r.summary()).toBe(true);
-    // Only sync may be skipped: the Kubernetes providers lack that verb yet.
+    // Nothing may be skipped: the kube skeleton has every inner-loop verb.
     expect(skippedChecks(r), r.summary()).toEqual(INNER_LOOP_CHECKS);
     expect(podServer.controllerErrors).toEqual([]);
   }, 120_000);

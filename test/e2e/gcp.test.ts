@@ -19,6 +19,7 @@ import { pctl, pctlWatchingArgv, tempDir, writeTree, type PctlRun } from '../hel
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { removeStack, requireDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/sshd.js';
+import { until } from '../helpers/until.js';
 import { labelledObjects } from '../helpers/kube-observe.js';
 import { originalFingerprint, originalKubeObjects } from '../helpers/original.js';
 import gcpProvider from '@pctl/provider-gcp';
@@ -748,9 +749,25 @@ describe('gcp provider, conformance kit', () => {
         cwd: tmp.dir,
       });
       expect(r.ok, r.summary()).toBe(true);
-      // Only sync may be skipped: the Kubernetes providers lack that verb yet.
+      // Nothing may be skipped: the kube skeleton has every inner-loop verb.
       expect(skippedChecks(r), r.summary()).toEqual(INNER_LOOP_CHECKS);
       expect(podKube.controllerErrors).toEqual([]);
+      // pctl's own commands on that GKE cluster: logs and exec through the CLI.
+      const cli = path.join(tmp.dir, 'gke-cli');
+      writeTree(cli, {
+        'pctl.yaml': `name: gcp-kv-cli\nservices:\n  web:\n    image: busybox:latest\n    command: 'echo "gke up"; exec sleep 3600'\n    provider:\n      name: gcp\n      options: { project: ${PROJECT}, zone: ${ZONE}, cluster: pods, namespace: kitcli, registryHost: 127.0.0.1:${regPort} }\n`,
+      });
+      const d = await pctl(['deploy'], { cwd: cli, env });
+      expect(d.exitCode, d.stderr).toBe(0);
+      const logs = await until("the pod's first line", async () => {
+        const l = await pctl(['logs', 'web'], { cwd: cli, env });
+        return l.exitCode === 0 && l.stdout.includes('gke up') ? l : undefined;
+      });
+      expect(logs.stdout).toMatch(/^web\/\S+ +\| gke up$/m);
+      const x = await pctl(['exec', 'web', '--', 'sh', '-c', 'echo out-$((6*7)); exit 4'], { cwd: cli, env });
+      expect([x.exitCode, x.stdout]).toEqual([4, 'out-42']);
+      expect(`${d.stderr}${logs.stderr}${x.stderr}`).not.toContain(ACCESS_TOKEN);
+      expect((await pctl(['destroy'], { cwd: cli, env })).exitCode).toBe(0);
     } finally {
       await podKube.close();
       podKube = undefined;
