@@ -112,4 +112,22 @@ describe('jobs on Kubernetes (kind, API test server)', () => {
     expect(d.exitCode, d.stderr).toBe(0);
     expect(job()).toBeUndefined();
   });
+  it("leaves alone a same-named Job pctl did not make: exit 1 naming it, the user's Job untouched", async () => {
+    // destroy removed the namespace pctl made: the user's comes back with their Job.
+    if (!server.get('Namespace', undefined, NS))
+      server.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    server.create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: `${STACK}-migrate`, namespace: NS },
+      spec: {
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'mine', image: 'busybox:latest' }] } },
+      },
+    });
+    const uid = job()!.metadata.uid;
+    const r = await stack.pctl(['deploy'], { env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*Job jobs-kube\/\S+-migrate exists and is not this service's/m);
+    expect(job()?.metadata.uid).toBe(uid);
+  });
 });

@@ -2,7 +2,7 @@
 // as activeDeadlineSeconds). A Job's pod template cannot change, so the last run's Job (and
 // its pods) is deleted before the new one is applied; the deploy then waits until the Job
 // completes, or fails with the pod's exit code and last log lines, or names the timeout.
-import { Events, lastLines, PctlError, type Reporter } from '@pctl/core';
+import { Events, lastLines, MANAGED_BY, PctlError, SERVICE_LABEL, STACK_LABEL, type Reporter } from '@pctl/core';
 import { loadKubeSdk, type KubeClient } from './client.js';
 import { waitGone } from './removal.js';
 import { sleep, type PodLike } from './rollout.js';
@@ -29,6 +29,19 @@ export async function removePreviousJob(client: KubeClient, job: KubeObject, key
     kind: job.kind,
     metadata: { name: job.metadata.name, namespace: job.metadata.namespace },
   };
+  const live = await client.read(ref);
+  if (!live) return;
+  // Only this service's own Job is deleted: a same-named Job pctl did not make is left alone.
+  const mine = job.metadata.labels ?? {};
+  const theirs = live.metadata.labels ?? {};
+  if ([MANAGED_BY, STACK_LABEL, SERVICE_LABEL].some((l) => theirs[l] !== mine[l]))
+    throw new PctlError({
+      code: 'ObjectNotOwned',
+      exitCode: 1,
+      fault: 'user',
+      message: `${key}: Job ${job.metadata.namespace}/${job.metadata.name} exists and is not this service's (no pctl labels of it): pctl does not delete it`,
+      hint: 'remove or rename that Job yourself, or deploy the job service to another namespace',
+    });
   if (await client.delete(ref, 'Foreground')) await waitGone(client, [ref], key, o);
 }
 

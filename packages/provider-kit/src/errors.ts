@@ -103,6 +103,8 @@ export const ERROR_CODES = {
   VolumeNotOwned:
     "a Docker volume of the name pctl gives a service exists without that service's pctl labels (pctl neither mounts nor removes it)",
   ObjectOwnedByOtherStack: "a Kubernetes object of that name carries another stack's label",
+  ObjectNotOwned:
+    "a Kubernetes object of that name exists without pctl's labels of the service: pctl does not delete it",
   ObjectOwnedByOtherService: 'a Kubernetes object of that name belongs to another service of the stack',
   NamespaceTerminating: 'the namespace is being deleted',
   RolloutFailed: 'a Kubernetes rollout did not complete',
