@@ -30,7 +30,6 @@ const stackFile = `name: ${STACK}
 services:
   web:
     image: ./web
-    strategy: start-first
     health: { command: "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 1 127.0.0.1 8080 | grep -q '^v'", interval: 1, retries: 2 }
     provider: { name: docker }
 `;
@@ -161,6 +160,40 @@ describe('a start-first handover cut by kill -9', () => {
     expect(finished.exitCode, finished.stderr).toBe(0);
     expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
     expect(await askIn(KCLIENT)).toBe('v2');
+
+    // Killed between the two renames: the new one (alias taken) under `.next`, the old one
+    // stepped aside as `.old` and still answering under the alias. The next deploy gives the
+    // new one its name and drains the old one: afterwards only the new version answers.
+    await docker(['rename', `${KSTACK}-web`, `${KSTACK}-web.next`]);
+    const labels = ['managed-by=pctl', `pctl-stack=${KSTACK}`, `pctl-service=${KSTACK}-web`].flatMap((l) => [
+      '--label',
+      l,
+    ]);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      `${KSTACK}-web.old`,
+      ...labels,
+      '--network',
+      `pctl-${KSTACK}`,
+      '--network-alias',
+      'web',
+      'busybox:latest',
+      'sh',
+      '-c',
+      'mkdir /w; echo old > /w/index.html; exec httpd -f -p 8080 -h /w',
+    ]);
+    await until('the old one answering under the alias', async () => (await askIn(KCLIENT)) === 'old', {
+      timeoutMs: 60_000,
+    });
+    const state2 = JSON.parse(kstack.read(`pctl.${KSTACK}.json`));
+    state2[`${KSTACK}-web`].pending = true;
+    writeFileSync(file, JSON.stringify(state2));
+    const drained = await kstack.pctl(['deploy']);
+    expect(drained.exitCode, drained.stderr).toBe(0);
+    expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
+    for (let i = 0; i < 5; i++) expect(await askIn(KCLIENT)).toBe('v2');
   }, 600_000);
 });
 

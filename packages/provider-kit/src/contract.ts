@@ -303,6 +303,12 @@ export interface ProviderV1<S = ServiceConfig, C = StackConfig> {
   adopt?(params: AdoptParams<S, C>): Promise<AdoptResult>;
   /** Make the service exist as described; return the state entry to record. */
   deploy(params: DeployParams<S, C>): Promise<StateEntry>;
+  /**
+   * Awaited once a deploy or rollback has applied what it could (also after a failure),
+   * before the run cleans up and ends: work a deploy left going on its own, such as the old
+   * containers that drain after a start-first handover (docker). A failure is a warning.
+   */
+  settle?(params: { ctx: ProviderContext<C> }): Promise<void>;
   /** Make everything of one state entry gone, and wait until it is. */
   destroy(params: DestroyParams<C>): Promise<void>;
   status?(params: StatusParams<S, C>): Promise<ServiceStatus>;

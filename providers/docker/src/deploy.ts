@@ -55,9 +55,8 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
       adoptedVolumes: adopted,
     });
   }
-  // stop-first by default: start-first can leave a stale endpoint on the stack's network on
-  // this engine (docs/using/docker.md), so it is asked for per service.
-  const strategy = svc.strategy ?? 'stop-first';
+  // start-first by default (no request goes unanswered); stop-first where the service asks.
+  const strategy = svc.strategy ?? 'start-first';
   if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
   else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
   return serviceEntry(target, o, {

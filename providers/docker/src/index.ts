@@ -9,6 +9,7 @@ import { defineProvider } from '@pctl/core';
 import { adopt } from './adopt.js';
 import { deploy } from './deploy.js';
 import { destroy } from './destroy.js';
+import { settle } from './drain.js';
 import { options, validateOptions } from './options.js';
 import { engineLimitIssues } from './serviceLimits.js';
 import { exec } from './exec.js';
@@ -47,6 +48,7 @@ export const dockerProvider = defineProvider({
   needsPush: (raw) => Boolean(options(raw).host),
   adopt,
   deploy,
+  settle,
   destroy,
   status,
   discover,

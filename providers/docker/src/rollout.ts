@@ -2,8 +2,8 @@
 // batches (`rollout.batch`, default 1). Each new container starts beside the old one under
 // a temporary name and without the service's alias, and the batch must pass its gate
 // (running for the settle window, healthy with a health check: readiness.ts); only then
-// does each take the alias and the old one's name while the old one is stopped with its
-// stop timeout (handover.ts). A container publishing a fixed host port cannot run beside
+// does each take the alias and the old one's name, and the old one drains in the background
+// (stopped with its stop timeout: handover.ts, drain.ts). A container publishing a fixed host port cannot run beside
 // its replacement: its old one is stopped (not removed) just before the new one starts,
 // and started again should the new one fail. A batch that fails removes its new
 // containers, leaves the old ones serving and fails the deploy with the last log lines.
@@ -12,7 +12,8 @@ import type { Api } from './api.js';
 import { listByLabel, removeContainers, stackFilters, type Found } from './containers.js';
 import { createSpec } from './createSpec.js';
 import { watchService } from './events.js';
-import { nextName, recoverHandovers, restartKept, retire, stopKept, takeAlias, takeName } from './handover.js';
+import { retire } from './drain.js';
+import { handOver, nextName, recoverHandovers, restartKept, stopKept } from './handover.js';
 import { createContainer, startContainer, type Launched } from './launch.js';
 import { settleMs, type DockerOptions } from './options.js';
 import { waitRunning } from './readiness.js';
@@ -109,13 +110,8 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
   } finally {
     watch.close();
   }
-  for (const [i, slot] of slots.entries()) {
-    const made = created[i]!;
-    await takeAlias(api, { net: p.net, container: made.id, alias: target.name });
-    if (!slot.old) continue;
-    await retire(api, [slot.old]);
-    await takeName(api, made.id, slot.name);
-  }
+  for (const [i, slot] of slots.entries())
+    await handOver(api, { net: p.net, alias: target.name, made: created[i]!, old: slot.old, name: slot.name });
 }
 
 // True when the container binds a fixed host port (a random one, `ip::port`, can run twice).

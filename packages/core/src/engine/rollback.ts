@@ -4,6 +4,7 @@
 // (the release exists, its image and secrets are there): one that fails changes nothing.
 import { dependencyNames } from '../config/dependsOn.js';
 import { runGraph } from '../concurrency/graph.js';
+import { settleProviders } from './deploy/settle.js';
 import { PctlError, toPctlError } from '../errors.js';
 import { pctlLabels } from '../labels.js';
 import { serviceKey } from '../serviceKey.js';
@@ -80,6 +81,7 @@ export async function runRollback(opts: SessionOptions & { only?: string[]; to?:
       (key) => restore(session, store, byKey.get(key)!, outcomes.find((o) => o.key === key)!),
       { concurrency: opts.concurrency, signal: opts.signal },
     );
+    await settleProviders(session);
     if (graph.failed.length) failure = toPctlError(graph.failed[0]!.error);
     else if (opts.signal.aborted)
       failure = new PctlError({

@@ -9,6 +9,7 @@ import { cleanUp } from './cleanup.js';
 import { openDeploy } from './open.js';
 import { removeOrphans } from './orphans.js';
 import { planRun } from './plan.js';
+import { settleProviders } from './settle.js';
 import { backendOf } from '../stateBackend.js';
 
 export async function runDeploy(opts: SessionOptions & { only?: string[] }): Promise<RunResult> {
@@ -18,6 +19,7 @@ export async function runDeploy(opts: SessionOptions & { only?: string[] }): Pro
     await buildImages(run);
     if (!run.failed) await applyServices(run);
     if (!run.failed) await removeOrphans(run);
+    await settleProviders(session);
     await cleanUp(run);
     return run;
   });

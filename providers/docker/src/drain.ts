@@ -1,0 +1,55 @@
+// The old containers of start-first handovers drain in the background: once the new one
+// took the alias and the name, the old one (renamed `<name>.old`) is stopped with its stop
+// timeout (SIGTERM, then SIGKILL: the work it accepted finishes) and removed while the run
+// goes on with other services; `settle` (the provider verb the engine awaits before the run
+// cleans up and ends) waits for all of them. A run killed meanwhile leaves `.old`
+// containers: the next deploy of the service (handover.ts) and destroy remove them.
+import { PctlError } from '@pctl/core';
+import type { Api } from './api.js';
+import { pathPart, statusOf } from './api.js';
+import { removeContainers } from './containers.js';
+
+const pending = new Set<Promise<void>>();
+const failures: string[] = [];
+
+// Stops and removes the old container without holding up the service's deploy.
+export function drainLater(api: Api, old: { id: string; name: string }): void {
+  const p = retire(api, [old]).catch((e: unknown) => {
+    failures.push(`${old.name}: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  pending.add(p);
+  void p.finally(() => pending.delete(p));
+}
+
+// Waits for every drain this process started; one that failed is named (its container is
+// removed by the next deploy of its service, or by destroy).
+export async function settle(): Promise<void> {
+  while (pending.size) await Promise.all([...pending]);
+  if (!failures.length) return;
+  const failed = failures.splice(0);
+  throw new PctlError({
+    code: 'DockerApiError',
+    message: `old containers not removed after their handover: ${failed.join('; ')}`,
+    fault: 'environment',
+    hint: 'the next deploy of these services, or destroy, removes them',
+  });
+}
+
+// Stops a container with its own stop timeout (the engine's: SIGTERM, then SIGKILL) and removes it.
+export async function retire(api: Api, containers: { id: string; name: string }[]): Promise<void> {
+  await Promise.all(
+    containers.map(async (c) => {
+      api.log(`POST /containers/${pathPart(c.name)}/stop`);
+      try {
+        await api.docker.getContainer(c.id).stop();
+      } catch (e) {
+        // 304: already stopped; 404: already gone.
+        if (statusOf(e) !== 304 && statusOf(e) !== 404) throw api.fail(e, `stopping ${c.name}`);
+      }
+    }),
+  );
+  await removeContainers(
+    api,
+    containers.map((c) => c.id),
+  );
+}
