@@ -65,6 +65,15 @@ export interface PortSlot {
   proof: { id: string; name: string };
 }
 
+// The final container's body: its ports, on the hold network only (it joins the stack's later).
+export function onHold(spec: Docker.ContainerCreateOptions, hold: string): Docker.ContainerCreateOptions {
+  return {
+    ...spec,
+    HostConfig: { ...spec.HostConfig, NetworkMode: hold },
+    NetworkingConfig: { EndpointsConfig: { [hold]: {} } },
+  };
+}
+
 // Steps 2 to 4 (see the top): the proof passed its gate.
 export async function handOverPort(
   api: Api,
@@ -75,12 +84,7 @@ export async function handOverPort(
   const { target } = p;
   const name = slot.old ? nextName(slot.name) : slot.name;
   const hold = holdName(slot.name);
-  const spec = createSpec({ target, net: p.net, first: true, volumes: p.volumes });
-  const held = {
-    ...spec,
-    HostConfig: { ...spec.HostConfig, NetworkMode: hold },
-    NetworkingConfig: { EndpointsConfig: { [hold]: {} } },
-  };
+  const held = onHold(createSpec({ target, net: p.net, first: true, volumes: p.volumes }), hold);
   await Promise.all([removeContainers(api, [slot.proof.id]), createHold(api, p.stack, target.key, hold)]);
   const watch = await subscribe();
   let made: { id: string } | undefined;
