@@ -18,7 +18,11 @@ export const notes = [
   resolves to in turn); \`strategy: stop-first\` on the same stack, in the same run, is the
   baseline. "Handover" is a redeploy's wall time (build of a one-file image included).
   The host-port gap is the longest time without an answer on the published port during a
-  redeploy, polled from the host every 5 ms (docs/using/docker.md, published host ports).`,
+  redeploy, polled from the host every 5 ms (docs/using/docker.md, published host ports),
+  cut at the engine's events of the stack: the old container's kill to its die (its
+  server's SIGTERM handling and the engine's teardown), then its die to the new one's first
+  answer (the new one, already running on its hold network, joins the stack's network,
+  which binds the port); the load is the 1-minute load average as the redeploy began.`,
 ];
 
 const REDEPLOYS = 10;
