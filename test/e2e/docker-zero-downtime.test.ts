@@ -197,8 +197,10 @@ describe('a start-first handover cut by kill -9', () => {
   }, 600_000);
 });
 
-// A published host port: the old container stops just before its replacement starts
-// (two cannot bind one port), and starts again when the replacement fails.
+// A published host port (two containers cannot bind one): a copy of the new version without
+// the port passes the gate beside the old one, the final container starts on its hold
+// network before the old one is stopped, and joins the stack's network on its `die`
+// (portHandover.ts). A broken version fails as the copy: the old one is never stopped.
 describe('start-first with a published host port', () => {
   const PSTACK = 'safe-zdp';
   const pstack = useStack({ prefix: 'safe-zdp-' });
@@ -206,7 +208,7 @@ describe('start-first with a published host port', () => {
     await removeStack(PSTACK);
   });
 
-  it('replaces the port holder, and brings the old one back when the new one fails', async () => {
+  it('replaces the port holder, keeps the old one on a broken version, and brings it back when the final one fails', async () => {
     await removeStack(PSTACK);
     const port = await freePort();
     const pfile = stackFile
@@ -215,17 +217,56 @@ describe('start-first with a published host port', () => {
     pstack.write({ 'pctl.yaml': pfile, ...server('v1') });
     expect((await pstack.pctl(['deploy'])).exitCode).toBe(0);
     expect(await hostAnswer(port)).toBe('v1');
+    const v1 = await docker(['inspect', '-f', '{{.Id}}', `${PSTACK}-web`]);
     pstack.write(server('v2'));
+    const since = Date.now() / 1000;
     const r = await pstack.pctl(['deploy']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await hostAnswer(port)).toBe('v2');
     expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
+    expect(await labelled('network', PSTACK)).toEqual([`pctl-${PSTACK}`]);
+    // The order the engine saw: the copy started, then the final one was created and
+    // started, all before the old one was told to stop; the old one went only after.
+    const seen = await stackEvents(PSTACK, since);
+    const at = (action: string, name: string, id?: string) =>
+      seen.findIndex((e) => e.action === action && e.name === name && (!id || e.id === id));
+    const oldKill = at('kill', `${PSTACK}-web`, v1);
+    expect(oldKill, JSON.stringify(seen)).toBeGreaterThan(-1);
+    expect(at('start', `${PSTACK}-web.proof`)).toBeGreaterThan(-1);
+    expect(at('start', `${PSTACK}-web.proof`)).toBeLessThan(oldKill);
+    expect(at('create', `${PSTACK}-web.next`)).toBeLessThan(oldKill);
+    expect(at('start', `${PSTACK}-web.next`)).toBeGreaterThan(-1);
+    expect(at('start', `${PSTACK}-web.next`)).toBeLessThan(oldKill);
+    expect(at('destroy', `${PSTACK}-web`, v1)).toBeGreaterThan(oldKill);
 
+    const v2 = await docker(['inspect', '-f', '{{.Id}} {{.State.StartedAt}}', `${PSTACK}-web`]);
     pstack.write({ 'web/Dockerfile': 'FROM busybox:latest\nCMD ["sh", "-c", "echo cannot start >&2; exit 4"]\n' });
+    const brokenSince = Date.now() / 1000;
     const broken = await pstack.pctl(['deploy']);
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toMatch(/exited with code 4.*cannot start/);
     expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
+    // The broken version failed as the copy without the port: the old one was never stopped.
+    expect(await docker(['inspect', '-f', '{{.Id}} {{.State.StartedAt}}', `${PSTACK}-web`])).toBe(v2);
+    expect(
+      (await stackEvents(PSTACK, brokenSince)).filter((e) => e.action === 'kill' && e.name === `${PSTACK}-web`),
+    ).toEqual([]);
+    expect(await hostAnswer(port)).toBe('v2');
+
+    // A version that passes as the copy but fails as the final container (the copy leaves a
+    // mark in the service's volume, and a second container of the version exits on it): the
+    // final one goes, and the old one, stopped for it, is started again on the port.
+    pstack.write({
+      'pctl.yaml': pfile.replace('    provider:', '    volumes: [{ path: /data }]\n    provider:'),
+      'web/Dockerfile':
+        'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "test -e /data/v3 && { echo second container >&2; exit 6; }; touch /data/v3; exec httpd -f -p 8080 -h /w"]\n',
+      'web/index.html': 'v3\n',
+    });
+    const late = await pstack.pctl(['deploy']);
+    expect(late.exitCode).toBe(1);
+    expect(late.stderr).toMatch(/exited with code 6.*second container/);
+    expect(await labelled('container', PSTACK)).toEqual([`${PSTACK}-web`]);
+    expect(await labelled('network', PSTACK)).toEqual([`pctl-${PSTACK}`]);
     expect(
       await until(
         'the old version on the host port again',
@@ -234,6 +275,28 @@ describe('start-first with a published host port', () => {
     ).toBe(true);
   }, 300_000);
 });
+
+// The stack's container events since `since` (seconds), in the engine's order.
+async function stackEvents(stack: string, since: number): Promise<{ action: string; name: string; id: string }[]> {
+  const out = await docker([
+    'events',
+    '--since',
+    since.toFixed(3),
+    '--until',
+    (Date.now() / 1000 + 1).toFixed(3),
+    '--filter',
+    `label=pctl-stack=${stack}`,
+    '--filter',
+    'type=container',
+    '--format',
+    '{{json .}}',
+  ]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { Action: string; id: string; Actor: { Attributes: { name: string } } })
+    .map((e) => ({ action: e.Action, name: e.Actor.Attributes.name, id: e.id }));
+}
 
 // A port no process listens on now.
 async function freePort(): Promise<number> {

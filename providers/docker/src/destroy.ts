@@ -8,6 +8,7 @@ import { listByLabel, removeContainers, stackFilters } from './containers.js';
 import { removeAdoptedLeftovers } from './adopt.js';
 import { removeUnusedImage } from './images.js';
 import { removeNetwork } from './networks.js';
+import { removeLeftovers } from './portHandover.js';
 import { entryOptions } from './options.js';
 import { provenAdopted, removeVolumes } from './volumes.js';
 import { RUN_LABEL } from './run.js';
@@ -41,6 +42,8 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
       fault: 'environment',
     });
   await Promise.all([
+    // Hold networks and proof copies a killed start-first handover left (portHandover.ts).
+    removeLeftovers(api, ctx.stack, key),
     removeVolumes(api, ctx.stack, key, adopted),
     // Another service of the stack may run the same image (a shared build).
     entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image, ctx.stack) : undefined,

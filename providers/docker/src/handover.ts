@@ -48,7 +48,7 @@ export async function handOver(
 const queues = new Map<string, Promise<unknown>>();
 // One endpoint change at a time per network: Docker 20.10 loses count of a network's endpoints when
 // several leave and join it at once, and the network can then never be removed ("has active endpoints").
-function onNetwork<T>(net: string, f: () => Promise<T>): Promise<T> {
+export function onNetwork<T>(net: string, f: () => Promise<T>): Promise<T> {
   const run = (queues.get(net) ?? Promise.resolve()).then(f, f);
   queues.set(
     net,

@@ -3,9 +3,10 @@
 // a temporary name and without the service's alias, and the batch must pass its gate
 // (running for the settle window, healthy with a health check: readiness.ts); only then
 // does each take the alias and the old one's name, and the old one drains in the background
-// (stopped with its stop timeout: handover.ts, drain.ts). A container publishing a fixed host port cannot run beside
-// its replacement: its old one is stopped (not removed) just before the new one starts,
-// and started again should the new one fail. A batch that fails removes its new
+// (stopped with its stop timeout: handover.ts, drain.ts). A container publishing a fixed host
+// port cannot run beside its replacement: a copy without the ports passes the gate, the final
+// one starts on a network of its own and joins the stack's (binding the ports) on the old
+// one's `die` (portHandover.ts). A batch that fails removes its new
 // containers, leaves the old ones serving and fails the deploy with the last log lines.
 import type { DeployParams } from '@pctl/core';
 import type { Api } from './api.js';
@@ -13,9 +14,10 @@ import { listByLabel, removeContainers, stackFilters, type Found } from './conta
 import { createSpec } from './createSpec.js';
 import { watchService } from './events.js';
 import { retire } from './drain.js';
-import { handOver, nextName, recoverHandovers, restartKept, stopKept } from './handover.js';
+import { handOver, nextName, recoverHandovers } from './handover.js';
 import { createContainer, startContainer, type Launched } from './launch.js';
 import { settleMs, type DockerOptions } from './options.js';
+import { handOverPort, holdsHostPort, proofName, removeLeftovers, withoutHostPorts } from './portHandover.js';
 import { waitRunning } from './readiness.js';
 
 export interface RolloutParams {
@@ -43,6 +45,7 @@ interface Slot {
 export async function rollout(api: Api, p: RolloutParams): Promise<void> {
   const { ctx, target } = p;
   await recoverHandovers(api, { stack: ctx.stack, key: target.key, net: p.net, alias: target.name });
+  await removeLeftovers(api, ctx.stack, target.key);
   const old = await listByLabel(api, 'container', stackFilters(ctx.stack, target.key));
   const byName = new Map(old.map((c) => [c.name, c]));
   const batch = target.service.rollout?.batch ?? 1;
@@ -72,19 +75,16 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
   const { ctx, target } = p;
   const subscribe = () => watchService(api, ctx.stack, target.key);
   const watch = await subscribe();
-  const created: { id: string; name: string }[] = [];
-  const stopped: Found[] = [];
+  const created: { id: string; name: string; proof?: boolean }[] = [];
   const launched: Launched[] = [];
   try {
     for (const slot of slots) {
       const spec = createSpec({ target, net: p.net, first: slot.index === 0, volumes: p.volumes, alias: false });
-      const name = slot.old ? nextName(slot.name) : slot.name;
-      const container = await createContainer(api, name, spec);
-      created.push({ id: container.id, name });
-      if (slot.portHolder && holdsHostPort(spec)) {
-        await stopKept(api, slot.portHolder);
-        stopped.push(slot.portHolder);
-      }
+      // The port holder's replacement is gated as a copy without the ports (portHandover.ts).
+      const proof = Boolean(slot.portHolder) && holdsHostPort(spec);
+      const name = proof ? proofName(slot.name) : slot.old ? nextName(slot.name) : slot.name;
+      const container = await createContainer(api, name, proof ? withoutHostPorts(spec) : spec);
+      created.push({ id: container.id, name, proof });
       launched.push(await startContainer(api, container, name, target));
     }
     await waitRunning(
@@ -105,18 +105,21 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
       api,
       created.map((c) => c.id),
     );
-    for (const old of stopped) await restartKept(api, old);
     throw e;
   } finally {
     watch.close();
   }
-  for (const [i, slot] of slots.entries())
-    await handOver(api, { net: p.net, alias: target.name, made: created[i]!, old: slot.old, name: slot.name });
-}
-
-// True when the container binds a fixed host port (a random one, `ip::port`, can run twice).
-function holdsHostPort(spec: ReturnType<typeof createSpec>): boolean {
-  return Object.values(spec.HostConfig?.PortBindings ?? {}).some((bindings) =>
-    (bindings as { HostPort?: string }[]).some((b) => Boolean(b.HostPort)),
-  );
+  for (const [i, slot] of slots.entries()) {
+    const made = created[i]!;
+    if (made.proof && slot.portHolder) {
+      await handOverPort(
+        api,
+        { ...p, stack: ctx.stack },
+        { name: slot.name, old: slot.old, holder: slot.portHolder, proof: made },
+        subscribe,
+      );
+      continue;
+    }
+    await handOver(api, { net: p.net, alias: target.name, made, old: slot.old, name: slot.name });
+  }
 }
