@@ -51,10 +51,14 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
   const batch = target.service.rollout?.batch ?? 1;
   // The old first replica holds the host ports, whatever the new one is called (1 -> 3 replicas renames it).
   const portHolder = byName.get(p.base) ?? byName.get(`${p.base}-1`);
+  // Nothing serves yet (a first deploy): the containers get the alias as they are created,
+  // as stop-first's do, and no network change is needed.
+  const fresh = old.length === 0;
   for (let i = 0; i < p.names.length; i += batch) {
     await replaceBatch(
       api,
       p,
+      fresh,
       p.names.slice(i, i + batch).map((name, j) => ({
         name,
         index: i + j,
@@ -71,7 +75,7 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
 }
 
 // Starts the batch's new containers, gates them together, then hands over one by one.
-async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<void> {
+async function replaceBatch(api: Api, p: RolloutParams, fresh: boolean, slots: Slot[]): Promise<void> {
   const { ctx, target } = p;
   const subscribe = () => watchService(api, ctx.stack, target.key);
   const watch = await subscribe();
@@ -79,7 +83,7 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
   const launched: Launched[] = [];
   try {
     for (const slot of slots) {
-      const spec = createSpec({ target, net: p.net, first: slot.index === 0, volumes: p.volumes, alias: false });
+      const spec = createSpec({ target, net: p.net, first: slot.index === 0, volumes: p.volumes, alias: fresh });
       // The port holder's replacement is gated as a copy without the ports (portHandover.ts).
       const proof = Boolean(slot.portHolder) && holdsHostPort(spec);
       const name = proof ? proofName(slot.name) : slot.old ? nextName(slot.name) : slot.name;
@@ -120,6 +124,6 @@ async function replaceBatch(api: Api, p: RolloutParams, slots: Slot[]): Promise<
       );
       continue;
     }
-    await handOver(api, { net: p.net, alias: target.name, made, old: slot.old, name: slot.name });
+    if (!fresh) await handOver(api, { net: p.net, alias: target.name, made, old: slot.old, name: slot.name });
   }
 }
