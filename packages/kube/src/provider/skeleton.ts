@@ -289,8 +289,8 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
   async function run(p: RunParams): Promise<RunOutcome> {
     const { ctx, target } = p;
     const o = await completed(ctx, target.service.provider.options, target.key);
+    // No prepare: a one-off creates no cluster (kind); a missing one is an error from connect.
     let image = spec.registry.imageFor(p, o);
-    await spec.prepare?.(ctx, o, target.key);
     if (image.local && spec.registry.locate)
       image = await spec.registry.locate(ctx, o, image as Required<ClusterImage>, target.key);
     if (image.local && !ctx.flags.skipPush)
