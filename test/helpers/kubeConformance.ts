@@ -1,5 +1,5 @@
 // What the conformance kit may skip on the Kubernetes providers (kind, aws, gcp) in the pass on
-// pods that run: nothing. The kube skeleton implements logs, exec, portForward and sync, proven
+// pods that run: nothing. The kube skeleton implements logs, exec, portForward, sync and run, proven
 // on the API test server's Docker-backed kubelet; a verb that goes missing fails the check.
 import type { ConformanceReport } from '@pctl/provider-kit/conformance';
 import type { ServiceConfig } from '@pctl/provider-kit';
@@ -18,6 +18,7 @@ export const INNER_CHECK_IDS = [
   'exec-bytes',
   'port-forward',
   'sync',
+  'run',
   'inner-loop-cleanup',
 ];
 

@@ -1,8 +1,9 @@
-// Upgrade requests for pods/exec and pods/portforward: authentication, the pod, then WebSocket (or raw SPDY) to the runtime.
+// Upgrade requests for pods/exec, pods/attach and pods/portforward: authentication, the pod, then WebSocket (or raw SPDY) to the runtime.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from './errors.js';
 import type { HttpContext } from './http.js';
+import { attachRequest, serveAttach } from './podAttach.js';
 import { EXEC_PROTOCOLS, execRequest, serveExec } from './podExec.js';
 import {
   PORT_FORWARD_SPDY,
@@ -52,8 +53,20 @@ export function makeUpgradeHandler(
       const [, ns, name, sub] = m;
       const pod = ctx.cluster.get(ctx.cluster.type('Pod'), decodeURIComponent(ns), decodeURIComponent(name));
       const phase = pod.status?.phase as string | undefined;
-      if (sub === 'attach')
-        throw new ApiError(400, 'BadRequest', 'attach is not served by the kube-api-server test kubelet');
+      if (sub === 'attach') {
+        if (phase === 'Succeeded' || phase === 'Failed')
+          throw new ApiError(
+            400,
+            'BadRequest',
+            `cannot attach to a container in a completed pod; current phase is ${phase}`,
+          );
+        if (!isWebSocketUpgrade(req))
+          throw new ApiError(400, 'BadRequest', 'attach is served over WebSocket only; upgrade to a WebSocket');
+        const r = attachRequest(pod, url.searchParams);
+        const ws = acceptWebSocket(req, socket, head, EXEC_PROTOCOLS);
+        if (ws) await serveAttach(rt, pod, r, ws);
+        return;
+      }
       if (sub === 'exec') {
         if (phase === 'Succeeded' || phase === 'Failed')
           throw new ApiError(

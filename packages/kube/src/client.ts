@@ -193,10 +193,18 @@ export class KubeClient {
   async delete(
     o: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
     propagationPolicy = 'Background',
+    gracePeriodSeconds?: number,
   ): Promise<boolean> {
     try {
       await this.call(() =>
-        this.objects.delete(o as KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy),
+        this.objects.delete(
+          o as KubernetesObject,
+          undefined,
+          undefined,
+          gracePeriodSeconds,
+          undefined,
+          propagationPolicy,
+        ),
       );
       return true;
     } catch (e) {

@@ -3,6 +3,7 @@
 // (a failed one fails the deploy, naming the pod and why), deletes what the service no
 // longer has (found by label, so a namespace move, a rename by an earlier pctl version or a
 // crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
+import { runSelector } from './provider/inner/runPod.js';
 import {
   Events,
   isJob,
@@ -230,7 +231,21 @@ export async function destroyService(
     p.reporter.debug(`deleting ${describeObject(o)}`, key);
     await client.delete(o, 'Foreground');
   }
-  await waitGone(client, found, key, { signal: p.signal, pollMs: p.pollMs, timeoutMs: p.timeoutMs });
+  // One-off pods of `pctl run` a killed pctl left (they carry this service's one-off labels).
+  const runPods: KubeObject[] = [];
+  for (const ns of new Set([p.entry.namespace, ...found.map((o) => o.metadata.namespace)])) {
+    if (!ns) continue;
+    for (const pod of await client.list('v1', 'Pod', runSelector(p.stack, p.service), ns)) {
+      p.reporter.debug(`deleting the one-off ${describeObject(pod)}`, key);
+      await client.delete(pod, 'Background', 0);
+      runPods.push(pod);
+    }
+  }
+  await waitGone(client, [...found, ...runPods], key, {
+    signal: p.signal,
+    pollMs: p.pollMs,
+    timeoutMs: p.timeoutMs,
+  });
   await releaseStorageClasses(
     client,
     [...new Set([...(p.entry.storageClasses ?? []), ...storageClassNames(found)])],

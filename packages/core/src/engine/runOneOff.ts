@@ -37,7 +37,7 @@ export async function runOneOff(opts: RunOneOffOptions): Promise<RunOutcome & { 
       message: `provider ${provider.name} cannot run a one-off (service ${opts.service})`,
       fault: 'user',
       exitCode: 2,
-      hint: 'the docker provider can; see docs/using/docker.md',
+      hint: 'the docker, kind, aws and gcp providers can; see docs/using/dev.md',
     });
   if (!target.image.ref)
     throw new PctlError({

@@ -17,6 +17,8 @@ import {
   type FoundResource,
   type ProviderContext,
   type ProviderV1,
+  type RunOutcome,
+  type RunParams,
   type ServiceConfig,
   type ServiceRef,
   type ServiceStatus,
@@ -33,6 +35,8 @@ import { volumeIssues } from '../volumes.js';
 import { adoptKube } from './adopt.js';
 import { kubeExec } from './inner/exec.js';
 import { kubeLogs } from './inner/logs.js';
+import { kubeRun } from './inner/run.js';
+import { runPod, runPodName } from './inner/runPod.js';
 import { servicePods, type ServicePods } from './inner/pods.js';
 import { kubePortForward } from './inner/portForward.js';
 import { kubeSyncVerb } from './inner/syncVerb.js';
@@ -281,6 +285,29 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     };
   });
 
+  // pctl run: a one-off pod from the template a deploy renders now, in the cluster and namespace the options name.
+  async function run(p: RunParams): Promise<RunOutcome> {
+    const { ctx, target } = p;
+    const o = await completed(ctx, target.service.provider.options, target.key);
+    // No prepare: a one-off creates no cluster (kind); a missing one is an error from connect.
+    let image = spec.registry.imageFor(p, o);
+    if (image.local && spec.registry.locate)
+      image = await spec.registry.locate(ctx, o, image as Required<ClusterImage>, target.key);
+    if (image.local && !ctx.flags.skipPush)
+      await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
+    const client = await spec.connect(ctx, o);
+    const service = serviceOf(ctx, target.key);
+    const pod = runPod(renderService(input(p, o, image, false)), {
+      stack: ctx.stack,
+      service,
+      name: runPodName(ctx.stack, service),
+      command: p.command,
+      stdin: Boolean(p.stdin),
+      tty: Boolean(p.tty),
+    });
+    return kubeRun({ client, stack: ctx.stack, service, pod }, p);
+  }
+
   function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
     return discoverStack(Object.values(ctx.config.services), ctx.stack, spec.name, parse, spec.clusterId, (o) =>
       spec.connect(ctx, o),
@@ -313,5 +340,6 @@ export function defineKubeProvider<O extends KubeProviderOptions>(spec: KubeProv
     exec: async (p) => kubeExec(await podsOf(p), p),
     portForward: async (p) => kubePortForward(await podsOf(p), p),
     sync,
+    run,
   });
 }

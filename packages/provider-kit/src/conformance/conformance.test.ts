@@ -52,6 +52,7 @@ describe('conformance kit', () => {
       'exec-bytes',
       'port-forward',
       'sync',
+      'run',
       'inner-loop-cleanup',
     ]);
     // The file provider runs nothing: the inner-loop verbs are optional, their checks skipped as such.
@@ -62,6 +63,7 @@ describe('conformance kit', () => {
       'exec-bytes: the provider has no exec',
       'port-forward: the provider has no portForward',
       'sync: the provider has no exec to look inside with',
+      'run: the provider has no run',
       'inner-loop-cleanup: no inner-loop service was deployed',
     ]);
     expect(await observe()).toEqual([]);

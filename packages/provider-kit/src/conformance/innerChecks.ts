@@ -1,4 +1,4 @@
-// The checks of the optional inner-loop verbs (logs, exec, portForward), run on a service
+// The checks of the optional inner-loop verbs (logs, exec, portForward, sync, run), run on a service
 // the provider's test gives (`innerLoop`): each proves what `pctl logs`, `pctl exec` and
 // `pctl port-forward` promise users, and is skipped when the provider lacks the verb.
 import { randomBytes } from 'node:crypto';
@@ -326,6 +326,44 @@ export const innerChecks: Check[] = [
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+  },
+  {
+    id: 'run',
+    promise:
+      'run starts a one-off from the service: stdin in, stdout and stderr byte for byte, the exit code out, nothing of it left after',
+    async run(env) {
+      const skip = !env.provider.run
+        ? 'the provider has no run'
+        : !env.innerLoop
+          ? 'no innerLoop service given'
+          : undefined;
+      if (skip) return skip;
+      const st =
+        inner.get(env) ?? (await deployInner(env, `kit-mark-${randomBytes(4).toString('hex')}`, 'f'.repeat(64)));
+      const input = Buffer.concat([Buffer.from('kit \r\n\0'), randomBytes(5000)]);
+      const out = sink();
+      const err = sink();
+      const r = await env.step(
+        'run',
+        env.provider.run!({
+          ctx: env.ctx(),
+          target: env.target(marked(env.innerLoop!.service, st.mark), 'f'.repeat(64)),
+          command: ['sh', '-c', 'cat; printf "%s-run\\r\\n" "$PCTL_KIT_MARK" >&2; exit 3'],
+          stdin: Readable.from([input]),
+          stdout: out,
+          stderr: err,
+          signal: new AbortController().signal,
+        }),
+      );
+      if (r.exitCode !== 3) fail(`a one-off that exits 3 came back with ${r.exitCode}`);
+      if (!r.name) fail('run names nothing it ran');
+      if (!out.bytes().equals(input))
+        fail(`stdout is not the bytes sent to stdin (${out.bytes().length} bytes back of ${input.length})`);
+      if (err.bytes().toString('latin1') !== `${st.mark}-run\r\n`)
+        fail(`stderr came as ${JSON.stringify(err.bytes().toString('latin1'))}, not the service's env mark`);
+      const left = env.observe ? (await env.observe()).filter((n) => n.includes(r.name)) : [];
+      if (left.length) fail(`the one-off is still there after run resolved: ${left.join(', ')}`);
     },
   },
   {

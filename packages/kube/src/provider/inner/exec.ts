@@ -14,7 +14,7 @@ const STATUS = 3;
 const RESIZE = 4;
 const CLOSE = 255;
 
-interface ExecStatus {
+export interface ExecStatus {
   status?: string;
   reason?: string;
   message?: string;
@@ -43,6 +43,52 @@ export async function kubeExec(sp: ServicePods, p: ExecParams): Promise<ExecOutc
   q.set('stdout', 'true');
   q.set('stderr', String(!tty));
   q.set('tty', String(tty));
+  const { status, closed, protocol, stdinEndedOnV4 } = await channelStreams(
+    sp.client,
+    `/api/v1/namespaces/${part(sp.namespace)}/pods/${part(name)}/exec?${q}`,
+    what,
+    p,
+  );
+  if (p.signal.aborted) return { replica: name, exitCode: 130 };
+  const code = status && exitCodeOf(status);
+  if (code !== undefined) return { replica: name, exitCode: code };
+  throw new PctlError({
+    code: 'KubeApiError',
+    message: status
+      ? `${what}: ${status.reason ?? status.status ?? 'Failure'}: ${status.message ?? 'no message'}`
+      : stdinEndedOnV4
+        ? `${what}: the API server speaks only ${protocol || 'an old exec protocol'}, which cannot end stdin without closing the connection: the command's exit code is unknown`
+        : `${what}: the connection closed (${closed.code}${closed.reason ? ` ${closed.reason}` : ''}) before the command's exit status came`,
+    fault: 'environment',
+    exitCode: 1,
+    hint: stdinEndedOnV4
+      ? 'Kubernetes 1.30 and later speak v5.channel.k8s.io, which can'
+      : 'check that the pod still runs (pctl status) and the API server answers',
+  });
+}
+
+/** What a stream session over channels (pods/exec, pods/attach) ended with. */
+export interface ChannelOutcome {
+  /** The Status of channel 3, if one came. */
+  status?: ExecStatus;
+  closed: { code: number; reason: string };
+  protocol: string;
+  /** stdin ended on a protocol before v5: the connection was closed to say so. */
+  stdinEndedOnV4: boolean;
+}
+
+/**
+ * Opens the channel WebSocket at `path` and wires the caller's streams to it: stdin up
+ * (ended with the v5 close message), stdout and stderr down byte for byte (a slow reader
+ * holds the socket), the terminal's size and its changes; resolves once the server closed
+ * it (or `signal` aborted, which closes it).
+ */
+export async function channelStreams(
+  client: ServicePods['client'],
+  path: string,
+  what: string,
+  p: Pick<ExecParams, 'stdin' | 'stdout' | 'stderr' | 'tty' | 'signal'>,
+): Promise<ChannelOutcome> {
   let status: ExecStatus | undefined;
   let paused = 0;
   let ws: ChannelSocket | undefined;
@@ -54,22 +100,17 @@ export async function kubeExec(sp: ServicePods, p: ExecParams): Promise<ExecOutc
       if (--paused === 0) ws?.resume?.();
     });
   };
-  ws = await channelSocket(
-    sp.client,
-    `/api/v1/namespaces/${part(sp.namespace)}/pods/${part(name)}/exec?${q}`,
-    what,
-    (ch, data) => {
-      if (ch === STDOUT) write(p.stdout, data);
-      else if (ch === STDERR) write(p.stderr, data);
-      else if (ch === STATUS) {
-        try {
-          status = JSON.parse(data.toString('utf8')) as ExecStatus;
-        } catch {
-          status = { status: 'Failure', message: `an unreadable status: ${data.toString('utf8').slice(0, 200)}` };
-        }
+  ws = await channelSocket(client, path, what, (ch, data) => {
+    if (ch === STDOUT) write(p.stdout, data);
+    else if (ch === STDERR) write(p.stderr, data);
+    else if (ch === STATUS) {
+      try {
+        status = JSON.parse(data.toString('utf8')) as ExecStatus;
+      } catch {
+        status = { status: 'Failure', message: `an unreadable status: ${data.toString('utf8').slice(0, 200)}` };
       }
-    },
-  );
+    }
+  });
   const socket = ws;
   const v5 = socket.protocol === 'v5.channel.k8s.io';
   const resize = (size: { rows: number; columns: number }) =>
@@ -110,20 +151,5 @@ export async function kubeExec(sp: ServicePods, p: ExecParams): Promise<ExecOutc
     stdin.off('end', onEnd);
     stdin.pause();
   }
-  if (p.signal.aborted) return { replica: name, exitCode: 130 };
-  const code = status && exitCodeOf(status);
-  if (code !== undefined) return { replica: name, exitCode: code };
-  throw new PctlError({
-    code: 'KubeApiError',
-    message: status
-      ? `${what}: ${status.reason ?? status.status ?? 'Failure'}: ${status.message ?? 'no message'}`
-      : stdinEndedOnV4
-        ? `${what}: the API server speaks only ${socket.protocol || 'an old exec protocol'}, which cannot end stdin without closing the connection: the command's exit code is unknown`
-        : `${what}: the connection closed (${closed.code}${closed.reason ? ` ${closed.reason}` : ''}) before the command's exit status came`,
-    fault: 'environment',
-    exitCode: 1,
-    hint: stdinEndedOnV4
-      ? 'Kubernetes 1.30 and later speak v5.channel.k8s.io, which can'
-      : 'check that the pod still runs (pctl status) and the API server answers',
-  });
+  return { status, closed, protocol: socket.protocol, stdinEndedOnV4 };
 }
