@@ -7,7 +7,15 @@
 // others get 409 Conflict and find the winner's Lease. The holder (pid, host, command,
 // since) is in an annotation, for messages; holderIdentity says it in one word for kubectl.
 import { PctlError } from '../../errors.js';
-import { deadHere, describeHolder, liveHolderRefusal, parseHolder, thisRun, waitForLock } from '../holder.js';
+import {
+  deadHere,
+  describeHolder,
+  liveHolderRefusal,
+  parseHolder,
+  thisRun,
+  waitForLock,
+  waitingAs,
+} from '../holder.js';
 import { kubeFailure, resourcePath, type KubeAnswer, type KubeApi } from './kubeApi.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
 
@@ -119,12 +127,7 @@ export async function acquireLease(
     // A lost take-over means another taker's Lease is there now: look at it rather than create.
     afterLostTakeOver: 'inspect',
     describe: describeSeen,
-    where: where(api, name),
-    wait: opts.wait,
-    timeoutMs: opts.timeoutMs,
-    pollMs: opts.pollMs ?? 500,
-    onWait: opts.onWait,
-    signal: opts.signal,
+    ...waitingAs(where(api, name), opts),
   });
   return renewing(api, name, won!, seconds);
 }
