@@ -11,6 +11,7 @@ import { GcsBackend } from '../../packages/core/src/state/backend/gcs.js';
 import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { type GcsFake, live, putGeneration, startGcsFake } from '../gcs-fake/index.js';
 import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -182,7 +183,8 @@ describe('gcs state', () => {
       [first, false],
     ]);
     expect(await a.readVersion(first)).toEqual({ 'gcs-race-a': { provider: 'docker' } });
-    await a.remove();
+    expect(await a.remove(first)).toBe(false);
+    expect(await a.remove(second)).toBe(true);
     expect(await a.read()).toEqual({ state: {}, version: undefined });
   });
 
@@ -219,5 +221,20 @@ describe('gcs state', () => {
       message: expect.stringContaining('http://127.0.0.1:9 does not answer'),
     });
     expect(String((err as Error).message)).not.toContain('\n');
+  });
+});
+
+describe('gcs state migrate', () => {
+  it('never removes a same-named object pctl did not write, there at the start or written during it', async () => {
+    const object = (place: string) => `migrate-${place}/pctl.gcs-race.json`;
+    await migrateLeavesForeign(
+      {
+        backend: (place) => new GcsBackend(cfg(object(place)), 'gcs-race'),
+        putForeign: (place, body) => void putGeneration(bucket(), object(place), Buffer.from(body)),
+        raw: (place) => live(bucket(), object(place))?.body.toString(),
+        canReplace: true,
+      },
+      { a: 'a', b: 'b', c: 'c' },
+    );
   });
 });

@@ -16,6 +16,7 @@ import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
 import { kubectlRunner } from '../kube-api-server/kubectlClient.js';
 import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -261,7 +262,8 @@ describe('kubernetes state (a Secret)', () => {
       metadata: { labels: { 'app.kubernetes.io/managed-by': 'pctl', 'pctl.dev/state-of': 'kst-conflict' } },
     });
     expect(await a.history()).toBeUndefined();
-    await a.remove();
+    expect(await a.remove(first)).toBe(false);
+    expect(await a.remove(second)).toBe(true);
     expect(secret('kst-conflict')).toBeUndefined();
   });
 
@@ -306,5 +308,28 @@ describe('kubernetes state (a Secret)', () => {
     });
     server.controls.injectFault({ path: '/api/v1/namespaces/kstate-ns/secrets/pctl-state-kst-x', code: 403, times: 1 });
     await expect(new KubernetesBackend(cfg, 'kst-x').read()).rejects.toMatchObject({ code: 'StateAccessDenied' });
+  });
+});
+
+describe('kubernetes state migrate', () => {
+  it('never removes a same-named Secret pctl did not write, there at the start or made during it', async () => {
+    await migrateLeavesForeign(
+      {
+        backend: (stack) => new KubernetesBackend(cfg, stack),
+        putForeign: (stack, body) =>
+          void server.create({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: `pctl-state-${stack}`, namespace: NS },
+            data: { state: Buffer.from(body).toString('base64') },
+          }),
+        raw: (stack) => {
+          const s = secret(stack) as { data?: Record<string, string> } | undefined;
+          return s && Buffer.from(s.data?.state ?? '', 'base64').toString();
+        },
+        canReplace: false,
+      },
+      { a: 'kst-migrate-a', b: 'kst-migrate-b', c: 'kst-migrate-c' },
+    );
   });
 });

@@ -11,6 +11,7 @@ import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { startAwsFake, type AwsFake } from '../aws-fake/index.js';
 import { current, putVersion } from '../aws-fake/s3Bucket.js';
 import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -213,5 +214,21 @@ describe('s3 state', () => {
       code: 'StateEndpointUnreachable',
       message: expect.stringContaining('http://127.0.0.1:9 does not answer'),
     });
+  });
+});
+
+describe('s3 state migrate', () => {
+  it('never removes a same-named object pctl did not write, there at the start or written during it', async () => {
+    const bucket = fake.buckets().get(BUCKET)!;
+    const key = (place: string) => `migrate-${place}/pctl.st-race.json`;
+    await migrateLeavesForeign(
+      {
+        backend: (place) => new S3Backend(cfg(key(place)), 'st-race'),
+        putForeign: (place, body) => putVersion(bucket, key(place), Buffer.from(body), 'application/json', Date.now()),
+        raw: (place) => current(bucket, key(place))?.body.toString(),
+        canReplace: true,
+      },
+      { a: 'a', b: 'b', c: 'c' },
+    );
   });
 });
