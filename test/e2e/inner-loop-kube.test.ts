@@ -207,6 +207,36 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
     expect([none.exitCode, none.stderr]).toEqual([1, expect.stringContaining('service echo has no replica 3')]);
   }, 180_000);
 
+  it('exec against an API server before v1.30 (v4.channel.k8s.io only): the exit code and every byte pass through', async () => {
+    server.setKubernetesVersion('v1.29.4');
+    try {
+      const code = await run(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+      expect([code.exitCode, code.stdout, code.stderr]).toEqual([7, 'out', 'err']);
+      const q = server.requests.filter((x) => x.path.endsWith('/exec')).at(-1)!;
+      expect(q.subprotocol).toBe('v4.channel.k8s.io');
+      // Every byte value on stdout, decoded in the container.
+      const all = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(100_000)]);
+      const decode = `echo ${all.toString('base64')} | base64 -d`;
+      const bytes = await execa(process.execPath, [pctlBin, 'exec', 'web', '--', 'sh', '-c', decode], {
+        cwd: stack.dir,
+        encoding: 'buffer',
+        reject: false,
+        env,
+      });
+      expect(bytes.exitCode).toBe(0);
+      expect(Buffer.compare(Buffer.from(bytes.stdout as unknown as Uint8Array), all)).toBe(0);
+      // Real kubectl against the same server in the same mode.
+      const kubectl = await execa('kubectl', ['exec', '-n', NS, pods('web')[0], '--', 'sh', '-c', 'echo k; exit 3'], {
+        reject: false,
+        env: { ...env, HOME: stack.dir },
+      });
+      expect([kubectl.exitCode, kubectl.stdout], kubectl.stderr).toEqual([3, 'k']);
+      expect(server.requests.filter((x) => x.path.endsWith('/exec')).at(-1)!.subprotocol).toBe('v4.channel.k8s.io');
+    } finally {
+      server.setKubernetesVersion('v1.32.0');
+    }
+  }, 120_000);
+
   it('exec -t: the terminal size and its changes reach the container (resize channel)', async () => {
     const options = { cluster: CLUSTER, namespace: NS, rolloutTimeout: 60 };
     const prev = process.env.KUBECONFIG;
