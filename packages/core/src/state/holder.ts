@@ -154,6 +154,16 @@ export async function waitForLock<Seen>(w: WaitForLock<Seen>): Promise<void> {
   }
 }
 
+// `pctl state unlock` with no lock to remove at `where`.
+export function notLocked(where: string): PctlError {
+  return new PctlError({
+    code: 'NotLocked',
+    message: `the stack is not locked: ${where} does not exist`,
+    fault: 'user',
+    exitCode: 1,
+  });
+}
+
 // `pctl state unlock` for a lock object read with `inspect` and removed only while it is the
 // version seen (`removeIf`): a holder alive here, or on another host, only with `force`.
 export async function unlockWith<Seen extends { stale: boolean; holder: LockHolder | undefined }>(
@@ -163,13 +173,7 @@ export async function unlockWith<Seen extends { stale: boolean; holder: LockHold
   removeIf: (seen: Seen) => Promise<boolean>,
 ): Promise<UnlockedLock> {
   const seen = await inspect();
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${where} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
+  if (!seen) throw notLocked(where);
   if (!seen.stale && !force) throw liveHolderRefusal(seen.holder, describeHolder(seen.holder), where);
   if (!(await removeIf(seen))) {
     throw new PctlError({

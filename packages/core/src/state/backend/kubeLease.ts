@@ -11,6 +11,7 @@ import {
   deadHere,
   describeHolder,
   liveHolderRefusal,
+  notLocked,
   parseHolder,
   thisRun,
   waitForLock,
@@ -172,13 +173,7 @@ function renewing(api: KubeApi, name: string, lease: Record<string, any>, second
 // `pctl state unlock` for kubernetes: a holder alive here, or on another host, only with `force`.
 export async function unlockLease(api: KubeApi, name: string, opts: { force: boolean }): Promise<UnlockedLock> {
   const seen = await inspect(api, name);
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${where(api, name)} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
+  if (!seen) throw notLocked(where(api, name));
   if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.holder, describeSeen(seen), where(api, name));
   const a = await api.request('DELETE', path(api, name), {
     apiVersion: 'v1',
