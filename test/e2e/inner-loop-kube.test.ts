@@ -214,8 +214,8 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       expect([code.exitCode, code.stdout, code.stderr]).toEqual([7, 'out', 'err']);
       const q = server.requests.filter((x) => x.path.endsWith('/exec')).at(-1)!;
       expect(q.subprotocol).toBe('v4.channel.k8s.io');
-      // Every byte value on stdout, decoded in the container.
-      const all = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(100_000)]);
+      // Every byte value on stdout, decoded in the container (small: the command goes in the URL).
+      const all = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(4_000)]);
       const decode = `echo ${all.toString('base64')} | base64 -d`;
       const bytes = await execa(process.execPath, [pctlBin, 'exec', 'web', '--', 'sh', '-c', decode], {
         cwd: stack.dir,
@@ -225,13 +225,8 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       });
       expect(bytes.exitCode).toBe(0);
       expect(Buffer.compare(Buffer.from(bytes.stdout as unknown as Uint8Array), all)).toBe(0);
-      // Real kubectl against the same server in the same mode.
-      const kubectl = await execa('kubectl', ['exec', '-n', NS, pods('web')[0], '--', 'sh', '-c', 'echo k; exit 3'], {
-        reject: false,
-        env: { ...env, HOME: stack.dir },
-      });
-      expect([kubectl.exitCode, kubectl.stdout], kubectl.stderr).toEqual([3, 'k']);
-      expect(server.requests.filter((x) => x.path.endsWith('/exec')).at(-1)!.subprotocol).toBe('v4.channel.k8s.io');
+      // (Real kubectl is not checked in this mode: against a server that refuses v5 it never
+      // offers v4 over WebSocket, it falls back to SPDY/3.1, which this test server does not serve.)
     } finally {
       server.setKubernetesVersion('v1.32.0');
     }
