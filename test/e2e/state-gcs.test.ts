@@ -3,14 +3,15 @@
 // take over) with exactly one holder each round; kill -9 in the middle of writes leaves a
 // state that parses; a corrupt, foreign or newer state is refused and kept as it was; no
 // secret value is stored.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcsBackend } from '../../packages/core/src/state/backend/gcs.js';
 import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { type GcsFake, live, putGeneration, startGcsFake } from '../gcs-fake/index.js';
+import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -40,94 +41,45 @@ const googleEnv = () => ({
 const cfg = (object: string) => ({ backend: 'gcs' as const, bucket: BUCKET, object, endpoint: fake.endpoint });
 const bucket = () => fake.buckets.get(BUCKET)!;
 
-function child(source: string, args: string[]) {
-  const c = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...googleEnv() },
-  });
-  children.push(c);
-  const lines: string[] = [];
-  const waiters: ((l: string) => void)[] = [];
-  createInterface({ input: c.stdout }).on('line', (l) => (waiters.length ? waiters.shift()!(l) : lines.push(l)));
-  let stderr = '';
-  c.stderr.on('data', (d) => (stderr += d));
-  c.on('exit', (code) => {
-    while (waiters.length) waiters.shift()!(`exited ${code}: ${stderr}`);
-  });
-  return {
-    c,
-    next: () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => waiters.push(r))),
-    send: (l: string) => c.stdin.write(l + '\n'),
-  };
-}
+const child = (source: string, args: string[]) =>
+  spawnChild(source, args, { ...process.env, ...googleEnv() }, children);
 
-// Each taker: loads the library and says "ready"; on "go <t>" waits until wall-clock t,
-// takes the lock once (no waiting) and says "won" or "lost <code>"; on "release" lets go.
-const takerSource = `
-import { GcsBackend } from ${JSON.stringify(backendModule)};
-import { createInterface } from 'node:readline';
-const backend = new GcsBackend(JSON.parse(process.argv[1]), 'gcs-race');
-await backend.read();
-console.log('ready');
-let held;
-for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, at] = line.split(' ');
-  if (cmd === 'go') {
-    // Sleeps until just before t, then spins (16 spinning processes would starve a 2-core machine).
-    await new Promise((r) => setTimeout(r, Math.max(0, Number(at) - Date.now() - 10)));
-    while (Date.now() < Number(at)) {}
-    try { held = await backend.lock({ wait: false, command: 'race' }); console.log('won'); }
-    catch (e) { console.log('lost ' + (e.code ?? e.message)); }
-  } else if (cmd === 'release') {
-    if (held) await held.release();
-    held = undefined;
-    console.log('released');
-  }
-}
-`;
+const takerSource = takerSourceFor(
+  backendModule,
+  'GcsBackend',
+  `new GcsBackend(JSON.parse(process.argv[1]), 'gcs-race')`,
+);
 
 describe('gcs lock', () => {
   it(`${TAKERS} processes racing for the lock, fresh or stale: exactly one holder, ${ROUNDS} rounds`, async () => {
     const object = 'race/pctl.gcs-race.json';
     const lockName = `${object}.lock`;
-    const dead = spawn(process.execPath, ['-e', '0']);
-    const deadPid = dead.pid!;
-    await new Promise((r) => dead.on('exit', r));
+    const gone = await deadPid();
     const takers = Array.from({ length: TAKERS }, () => child(takerSource, [JSON.stringify(cfg(object))]));
-    expect(await Promise.all(takers.map((t) => t.next()))).toEqual(takers.map(() => 'ready'));
-    const winners: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    await raceForLock({
+      takers,
+      rounds: ROUNDS,
+      leadMs: 200,
       // Round kinds: no lock (a create race), a dead holder on this host, a lock naming no holder.
-      const kind = round % 3;
-      if (kind === 1)
-        putGeneration(
-          bucket(),
-          lockName,
-          Buffer.from(
-            JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }),
-          ),
-        );
-      if (kind === 2) putGeneration(bucket(), lockName, Buffer.from(`garbage ${round}`));
-      const at = Date.now() + 200;
-      for (const t of takers) t.send(`go ${at}`);
-      const results = await Promise.all(takers.map((t) => t.next()));
-      expect(
-        results.filter((r) => r !== 'won' && r !== 'lost LockHeld'),
-        `round ${round}`,
-      ).toEqual([]);
-      const won = results.filter((r) => r === 'won').length;
-      winners.push(won);
-      expect(won, `round ${round} (kind ${kind}): ${results.join(', ')}`).toBe(1);
+      seed: (round, kind) => {
+        if (kind === 1)
+          putGeneration(
+            bucket(),
+            lockName,
+            Buffer.from(
+              JSON.stringify({ pid: gone, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }),
+            ),
+          );
+        if (kind === 2) putGeneration(bucket(), lockName, Buffer.from(`garbage ${round}`));
+      },
       // The lock names the winner, a live process on this host.
-      const holder = JSON.parse(live(bucket(), lockName)!.body.toString()) as { pid: number };
-      expect(holder).toMatchObject({ host: os.hostname(), command: 'race', runId: expect.any(String) });
-      expect(takers.map((t) => t.c.pid)).toContain(holder.pid);
-      for (const t of takers) t.send('release');
-      expect(await Promise.all(takers.map((t) => t.next()))).toEqual(takers.map(() => 'released'));
-      expect(live(bucket(), lockName)).toBeUndefined();
-    }
-    expect(winners).toEqual(Array(ROUNDS).fill(1));
-    for (const t of takers) t.c.stdin.end();
+      holderPid: () => {
+        const holder = JSON.parse(live(bucket(), lockName)!.body.toString()) as { pid: number };
+        expect(holder).toMatchObject({ host: os.hostname(), command: 'race', runId: expect.any(String) });
+        return holder.pid;
+      },
+      free: () => live(bucket(), lockName) === undefined,
+    });
   }, 300_000);
 
   it('a live holder is named; --lock-timeout gives up; unlock refuses it without --force on another host', async () => {
@@ -231,7 +183,8 @@ describe('gcs state', () => {
       [first, false],
     ]);
     expect(await a.readVersion(first)).toEqual({ 'gcs-race-a': { provider: 'docker' } });
-    await a.remove();
+    expect(await a.remove(first)).toBe(false);
+    expect(await a.remove(second)).toBe(true);
     expect(await a.read()).toEqual({ state: {}, version: undefined });
   });
 
@@ -268,5 +221,20 @@ describe('gcs state', () => {
       message: expect.stringContaining('http://127.0.0.1:9 does not answer'),
     });
     expect(String((err as Error).message)).not.toContain('\n');
+  });
+});
+
+describe('gcs state migrate', () => {
+  it('never removes a same-named object pctl did not write, there at the start or written during it', async () => {
+    const object = (place: string) => `migrate-${place}/pctl.gcs-race.json`;
+    await migrateLeavesForeign(
+      {
+        backend: (place) => new GcsBackend(cfg(object(place)), 'gcs-race'),
+        putForeign: (place, body) => void putGeneration(bucket(), object(place), Buffer.from(body)),
+        raw: (place) => live(bucket(), object(place))?.body.toString(),
+        canReplace: true,
+      },
+      { a: 'a', b: 'b', c: 'c' },
+    );
   });
 });

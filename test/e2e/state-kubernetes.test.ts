@@ -3,11 +3,10 @@
 // with exactly one holder each round; the Lease is renewed while its run lives; kill -9 in
 // the middle of writes leaves a state that parses; a corrupt or foreign state Secret is
 // refused and kept; real kubectl (default flags) lists the Secret and the Lease.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,8 @@ import { microTime } from '../../packages/core/src/state/backend/kubeLease.js';
 import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { startKubeApiServer, type KubeApiServer } from '../kube-api-server/index.js';
 import { kubectlRunner } from '../kube-api-server/kubectlClient.js';
+import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -46,26 +47,8 @@ const cfg = { backend: 'kubernetes' as const, context: 'kstate-ctx', namespace: 
 const lease = (stack: string) => server.get('Lease', NS, `pctl-lock-${stack}`);
 const secret = (stack: string) => server.get('Secret', NS, `pctl-state-${stack}`);
 
-function child(source: string, args: string[]) {
-  const c = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, KUBECONFIG: server.kubeconfigPath },
-  });
-  children.push(c);
-  const lines: string[] = [];
-  const waiters: ((l: string) => void)[] = [];
-  createInterface({ input: c.stdout }).on('line', (l) => (waiters.length ? waiters.shift()!(l) : lines.push(l)));
-  let stderr = '';
-  c.stderr.on('data', (d) => (stderr += d));
-  c.on('exit', (code) => {
-    while (waiters.length) waiters.shift()!(`exited ${code}: ${stderr}`);
-  });
-  return {
-    c,
-    next: () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => waiters.push(r))),
-    send: (l: string) => c.stdin.write(l + '\n'),
-  };
-}
+const child = (source: string, args: string[]) =>
+  spawnChild(source, args, { ...process.env, KUBECONFIG: server.kubeconfigPath }, children);
 
 // A Lease as another pctl run left it: `renewedAgoMs` since its last renewal, of a 60 s lease.
 function seedLease(stack: string, holder: { pid: number; host: string }, renewedAgoMs: number, tag: string) {
@@ -90,62 +73,35 @@ function seedLease(stack: string, holder: { pid: number; host: string }, renewed
   });
 }
 
-// Each taker: on "go <t>" waits until wall-clock t, takes the lock once (no waiting) and says
-// "won" or "lost <code>"; on "release" lets go of what it holds.
-const takerSource = `
-import { KubernetesBackend } from ${JSON.stringify(backendModule)};
-import { createInterface } from 'node:readline';
-const backend = new KubernetesBackend(JSON.parse(process.argv[1]), 'kst-race');
-let held;
-for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, at] = line.split(' ');
-  if (cmd === 'go') {
-    // Sleep (not spin: 16 spinning processes starve a 2-core machine) to the same wall-clock instant.
-    await new Promise((r) => setTimeout(r, Number(at) - Date.now()));
-    try { held = await backend.lock({ wait: false, command: 'race' }); console.log('won'); }
-    catch (e) { console.log('lost ' + (e.code ?? e.message)); }
-  } else if (cmd === 'release') {
-    if (held) await held.release();
-    held = undefined;
-    console.log('released');
-  }
-}
-`;
+const takerSource = takerSourceFor(
+  backendModule,
+  'KubernetesBackend',
+  `new KubernetesBackend(JSON.parse(process.argv[1]), 'kst-race')`,
+);
 
 describe('kubernetes lock (a Lease)', () => {
   it(`${TAKERS} processes racing for the Lease, none, dead or expired: exactly one holder, ${ROUNDS} rounds`, async () => {
-    const dead = spawn(process.execPath, ['-e', '0']);
-    const deadPid = dead.pid!;
-    await new Promise((r) => dead.on('exit', r));
+    const gone = await deadPid();
     const takers = Array.from({ length: TAKERS }, () => child(takerSource, [JSON.stringify(cfg)]));
-    const winners: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    await raceForLock({
+      takers,
+      rounds: ROUNDS,
+      leadMs: 150,
       // Round kinds: no Lease (a create race), a dead holder on this host, a Lease another host stopped renewing.
-      const kind = round % 3;
-      if (kind === 1) seedLease('kst-race', { pid: deadPid, host: os.hostname() }, 0, `round ${round}`);
-      if (kind === 2) seedLease('kst-race', { pid: 4242, host: 'ci-runner-gone' }, 61_000, `round ${round}`);
-      const at = Date.now() + 150;
-      for (const t of takers) t.send(`go ${at}`);
-      const results = await Promise.all(takers.map((t) => t.next()));
-      expect(
-        results.filter((r) => r !== 'won' && r !== 'lost LockHeld'),
-        `round ${round}`,
-      ).toEqual([]);
-      const won = results.filter((r) => r === 'won').length;
-      winners.push(won);
-      expect(won, `round ${round} (kind ${kind}): ${results.join(', ')}`).toBe(1);
+      seed: (round, kind) => {
+        if (kind === 1) seedLease('kst-race', { pid: gone, host: os.hostname() }, 0, `round ${round}`);
+        if (kind === 2) seedLease('kst-race', { pid: 4242, host: 'ci-runner-gone' }, 61_000, `round ${round}`);
+      },
       // The Lease names the winner, a live process on this host.
-      const l = lease('kst-race')!;
-      const holder = JSON.parse(String(l.metadata.annotations?.['pctl.dev/holder'])) as { pid: number };
-      expect(takers.map((t) => t.c.pid)).toContain(holder.pid);
-      expect((l.spec as { holderIdentity: string }).holderIdentity).toBe(`${os.hostname()}/${holder.pid}`);
-      if (kind !== 0) expect((l.spec as { leaseTransitions: number }).leaseTransitions).toBe(1);
-      for (const t of takers) t.send('release');
-      expect(await Promise.all(takers.map((t) => t.next()))).toEqual(takers.map(() => 'released'));
-      expect(lease('kst-race')).toBeUndefined();
-    }
-    expect(winners).toEqual(Array(ROUNDS).fill(1));
-    for (const t of takers) t.c.stdin.end();
+      holderPid: (_round, kind) => {
+        const l = lease('kst-race')!;
+        const holder = JSON.parse(String(l.metadata.annotations?.['pctl.dev/holder'])) as { pid: number };
+        expect((l.spec as { holderIdentity: string }).holderIdentity).toBe(`${os.hostname()}/${holder.pid}`);
+        if (kind !== 0) expect((l.spec as { leaseTransitions: number }).leaseTransitions).toBe(1);
+        return holder.pid;
+      },
+      free: () => lease('kst-race') === undefined,
+    });
   }, 300_000);
 
   it('is renewed while its run lives: past its duration it is still held, and released at the end', async () => {
@@ -306,7 +262,8 @@ describe('kubernetes state (a Secret)', () => {
       metadata: { labels: { 'app.kubernetes.io/managed-by': 'pctl', 'pctl.dev/state-of': 'kst-conflict' } },
     });
     expect(await a.history()).toBeUndefined();
-    await a.remove();
+    expect(await a.remove(first)).toBe(false);
+    expect(await a.remove(second)).toBe(true);
     expect(secret('kst-conflict')).toBeUndefined();
   });
 
@@ -351,5 +308,28 @@ describe('kubernetes state (a Secret)', () => {
     });
     server.controls.injectFault({ path: '/api/v1/namespaces/kstate-ns/secrets/pctl-state-kst-x', code: 403, times: 1 });
     await expect(new KubernetesBackend(cfg, 'kst-x').read()).rejects.toMatchObject({ code: 'StateAccessDenied' });
+  });
+});
+
+describe('kubernetes state migrate', () => {
+  it('never removes a same-named Secret pctl did not write, there at the start or made during it', async () => {
+    await migrateLeavesForeign(
+      {
+        backend: (stack) => new KubernetesBackend(cfg, stack),
+        putForeign: (stack, body) =>
+          void server.create({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: `pctl-state-${stack}`, namespace: NS },
+            data: { state: Buffer.from(body).toString('base64') },
+          }),
+        raw: (stack) => {
+          const s = secret(stack) as { data?: Record<string, string> } | undefined;
+          return s && Buffer.from(s.data?.state ?? '', 'base64').toString();
+        },
+        canReplace: false,
+      },
+      { a: 'kst-migrate-a', b: 'kst-migrate-b', c: 'kst-migrate-c' },
+    );
   });
 });

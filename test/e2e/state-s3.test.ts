@@ -2,15 +2,16 @@
 // processes racing for the lock for 40 rounds (a fresh lock, and stale ones to take over)
 // with exactly one holder each round; kill -9 in the middle of writes leaves a state that
 // parses; a corrupt, foreign or newer state is refused and kept as it was.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Backend } from '../../packages/core/src/state/backend/s3.js';
 import { StateStore } from '../../packages/core/src/state/stateStore.js';
 import { startAwsFake, type AwsFake } from '../aws-fake/index.js';
 import { current, putVersion } from '../aws-fake/s3Bucket.js';
+import { deadPid, raceForLock, spawnChild, takerSource as takerSourceFor } from '../helpers/lockRace.js';
+import { migrateLeavesForeign } from '../helpers/migrateForeign.js';
 import { until } from '../helpers/until.js';
 
 const TAKERS = 16;
@@ -60,96 +61,43 @@ const childEnv = () => ({
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 
-function child(source: string, args: string[]) {
-  const c = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: childEnv(),
-  });
-  children.push(c);
-  const lines: string[] = [];
-  const waiters: ((l: string) => void)[] = [];
-  createInterface({ input: c.stdout }).on('line', (l) => (waiters.length ? waiters.shift()!(l) : lines.push(l)));
-  let stderr = '';
-  c.stderr.on('data', (d) => (stderr += d));
-  c.on('exit', (code) => {
-    while (waiters.length) waiters.shift()!(`exited ${code}: ${stderr}`);
-  });
-  return {
-    c,
-    next: () => (lines.length ? Promise.resolve(lines.shift()!) : new Promise<string>((r) => waiters.push(r))),
-    send: (l: string) => c.stdin.write(l + '\n'),
-  };
-}
+const child = (source: string, args: string[]) => spawnChild(source, args, childEnv(), children);
 
-// Each taker: on "go <t>" spins until wall-clock t, takes the lock once (no waiting) and says
-// "won" or "lost <code>"; on "release" lets go of what it holds.
-const takerSource = `
-import { S3Backend } from ${JSON.stringify(backendModule)};
-import { createInterface } from 'node:readline';
-const backend = new S3Backend(JSON.parse(process.argv[1]), 'st-race');
-let held;
-for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, at] = line.split(' ');
-  if (cmd === 'go') {
-    while (Date.now() < Number(at)) {}
-    try { held = await backend.lock({ wait: false, command: 'race' }); console.log('won'); }
-    catch (e) { console.log('lost ' + (e.code ?? e.message)); }
-  } else if (cmd === 'release') {
-    if (held) await held.release();
-    held = undefined;
-    console.log('released');
-  }
-}
-`;
+const takerSource = takerSourceFor(backendModule, 'S3Backend', `new S3Backend(JSON.parse(process.argv[1]), 'st-race')`);
 
 describe('s3 lock', () => {
   it(`${TAKERS} processes racing for the lock, fresh or stale: exactly one holder, ${ROUNDS} rounds`, async () => {
     const key = 'race/pctl.st-race.json';
     const lockKey = `${key}.lock`;
-    const dead = spawn(process.execPath, ['-e', '0']);
-    const deadPid = dead.pid!;
-    await new Promise((r) => dead.on('exit', r));
+    const gone = await deadPid();
     const takers = Array.from({ length: TAKERS }, () => child(takerSource, [JSON.stringify(cfg(key))]));
     const bucket = fake.buckets().get(BUCKET)!;
-    const winners: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    await raceForLock({
+      takers,
+      rounds: ROUNDS,
+      leadMs: 300,
       // Round kinds: no lock (a create race), a dead holder on this host, a lock naming no holder.
-      const kind = round % 3;
-      if (kind === 1)
-        putVersion(
-          bucket,
-          lockKey,
-          Buffer.from(
-            JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }),
-          ),
-          'application/json',
-          Date.now(),
-        );
-      if (kind === 2) putVersion(bucket, lockKey, Buffer.from(`garbage ${round}`), 'application/json', Date.now());
-      const at = Date.now() + 300;
-      for (const t of takers) t.send(`go ${at}`);
-      const results = await Promise.all(takers.map((t) => t.next()));
-      expect(
-        results.filter((r) => r !== 'won' && r !== 'lost LockHeld'),
-        `round ${round}`,
-      ).toEqual([]);
-      const won = results.filter((r) => r === 'won').length;
-      winners.push(won);
-      expect(won, `round ${round} (kind ${kind}): ${results.join(', ')}`).toBe(1);
+      seed: (round, kind) => {
+        if (kind === 1)
+          putVersion(
+            bucket,
+            lockKey,
+            Buffer.from(
+              JSON.stringify({ pid: gone, host: os.hostname(), command: 'deploy', startedAt: `round ${round}` }),
+            ),
+            'application/json',
+            Date.now(),
+          );
+        if (kind === 2) putVersion(bucket, lockKey, Buffer.from(`garbage ${round}`), 'application/json', Date.now());
+      },
       // The lock names the winner, a live process on this host.
-      const holder = JSON.parse(current(bucket, lockKey)!.body.toString()) as {
-        pid: number;
-        host: string;
-        runId: string;
-      };
-      expect(holder).toMatchObject({ host: os.hostname(), command: 'race', runId: expect.any(String) });
-      expect(takers.map((t) => t.c.pid)).toContain(holder.pid);
-      for (const t of takers) t.send('release');
-      expect(await Promise.all(takers.map((t) => t.next()))).toEqual(takers.map(() => 'released'));
-      expect(current(bucket, lockKey)).toBeUndefined();
-    }
-    expect(winners).toEqual(Array(ROUNDS).fill(1));
-    for (const t of takers) t.c.stdin.end();
+      holderPid: () => {
+        const holder = JSON.parse(current(bucket, lockKey)!.body.toString()) as { pid: number };
+        expect(holder).toMatchObject({ host: os.hostname(), command: 'race', runId: expect.any(String) });
+        return holder.pid;
+      },
+      free: () => current(bucket, lockKey) === undefined,
+    });
   }, 600_000);
 
   it('a live holder is named; unlock refuses it without --force on another host', async () => {
@@ -266,5 +214,21 @@ describe('s3 state', () => {
       code: 'StateEndpointUnreachable',
       message: expect.stringContaining('http://127.0.0.1:9 does not answer'),
     });
+  });
+});
+
+describe('s3 state migrate', () => {
+  it('never removes a same-named object pctl did not write, there at the start or written during it', async () => {
+    const bucket = fake.buckets().get(BUCKET)!;
+    const key = (place: string) => `migrate-${place}/pctl.st-race.json`;
+    await migrateLeavesForeign(
+      {
+        backend: (place) => new S3Backend(cfg(key(place)), 'st-race'),
+        putForeign: (place, body) => putVersion(bucket, key(place), Buffer.from(body), 'application/json', Date.now()),
+        raw: (place) => current(bucket, key(place))?.body.toString(),
+        canReplace: true,
+      },
+      { a: 'a', b: 'b', c: 'c' },
+    );
   });
 });

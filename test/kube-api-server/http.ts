@@ -31,6 +31,8 @@ export interface RequestRecord {
   fieldManager?: string;
   status: number;
   userAgent?: string;
+  /** The WebSocket subprotocol agreed to (pods/exec). */
+  subprotocol?: string;
 }
 
 /** A fault to inject: matching requests get this error instead of being served. */

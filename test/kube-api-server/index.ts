@@ -68,6 +68,8 @@ export interface KubeApiControls {
   tick(): void;
   /** Change controller speeds on the fly. */
   setTiming(timing: Partial<Timing>): void;
+  /** Answer as another Kubernetes version from now on (/version; before v1.30, pods/exec speaks only v4.channel.k8s.io). */
+  setKubernetesVersion(gitVersion: string): void;
 }
 
 export interface KubeApiServer {
@@ -319,6 +321,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       pauseControllers: () => loop.pause(),
       resumeControllers: () => loop.resume(),
       tick: () => loop.tick(),
+      setKubernetesVersion: (v) => {
+        ctx.gitVersion = v;
+      },
       setTiming: (t) => {
         Object.assign(timing, t);
       },

@@ -10,6 +10,14 @@ import type { KubeObject } from './store.js';
 import type { WebSocketConnection } from './websocket.js';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+// The exec subprotocols an API server of `gitVersion` agrees to: v5 came with Kubernetes 1.30;
+// older servers answer a client offering v5 and v4 with v4 (the end of stdin then has no message).
+export function execProtocolsOf(gitVersion: string): string[] {
+  const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
+  const older = m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 30));
+  return older ? ['v4.channel.k8s.io'] : EXEC_PROTOCOLS;
+}
 const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;

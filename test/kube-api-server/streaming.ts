@@ -2,9 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from './errors.js';
-import type { HttpContext } from './http.js';
+import type { HttpContext, RequestRecord } from './http.js';
 import { attachRequest, serveAttach } from './podAttach.js';
-import { EXEC_PROTOCOLS, execRequest, serveExec } from './podExec.js';
+import { execProtocolsOf, execRequest, serveExec } from './podExec.js';
 import {
   PORT_FORWARD_SPDY,
   PORT_FORWARD_WS_PROTOCOLS,
@@ -34,7 +34,7 @@ export function makeUpgradeHandler(
   return (req, socket, head) => {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const record = {
+    const record: RequestRecord = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
@@ -63,7 +63,7 @@ export function makeUpgradeHandler(
         if (!isWebSocketUpgrade(req))
           throw new ApiError(400, 'BadRequest', 'attach is served over WebSocket only; upgrade to a WebSocket');
         const r = attachRequest(pod, url.searchParams);
-        const ws = acceptWebSocket(req, socket, head, EXEC_PROTOCOLS);
+        const ws = acceptWebSocket(req, socket, head, execProtocolsOf(ctx.gitVersion));
         if (ws) await serveAttach(rt, pod, r, ws);
         return;
       }
@@ -81,7 +81,8 @@ export function makeUpgradeHandler(
             'BadRequest',
             'exec is served over WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io); upgrade to a WebSocket',
           );
-        const ws = acceptWebSocket(req, socket, head, EXEC_PROTOCOLS);
+        const ws = acceptWebSocket(req, socket, head, execProtocolsOf(ctx.gitVersion));
+        if (ws) record.subprotocol = ws.protocol;
         if (ws) await serveExec(rt, pod, r, ws);
         return;
       }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parsePortEntry, PORT_PATTERN } from './ports.js';
 import { parseVolumeString } from './volumes.js';
 import { StateConfigSchema } from './stateSchema.js';
+import { cacheEntryIssue } from '../image/buildkit/cacheOptions.js';
 
 /** A DNS-1123 label: what platform object names must be (see names.ts for the derivation). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -37,6 +38,37 @@ export const RegistrySchema = z.union([
   }),
 ]);
 
+// An ssh agent's socket as build.ssh names it: a plain path (absolute, ~/..., or relative
+// to the stack file), never an option, a second line, a shell word, a way out through "..",
+// a kernel file or a container engine's socket (a build step could drive the engine).
+const SSH_SOCKET = /^(~\/)?[A-Za-z0-9._/+@:%,=-]+$/;
+const sshSocket = z
+  .string()
+  .min(1)
+  .superRefine((p, ctx) => {
+    const say = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (p.startsWith('-')) say(`${JSON.stringify(p)} looks like a command-line option, not an ssh agent socket path`);
+    else if (!SSH_SOCKET.test(p))
+      say(
+        `${JSON.stringify(p)} is not a plain socket path (letters, digits and . _ / + @ : % , = -; no spaces, newlines, NULs or shell characters)`,
+      );
+    else if (p.split('/').includes('..'))
+      say(`${JSON.stringify(p)} climbs out with "..": name the agent's socket where it is (absolute or ~/...)`);
+    else if (/^\/(proc|sys|dev)(\/|$)/.test(p)) say(`${JSON.stringify(p)} is a kernel file, not an ssh agent socket`);
+    else if (/(^|\/)(docker|containerd|podman|buildkitd|crio|dockershim)\.sock$/.test(p))
+      say(`${JSON.stringify(p)} is a container engine's socket, not an ssh agent's (it is never forwarded to a build)`);
+  });
+
+// One registry cache of build.cacheFrom (`to` false) or build.cacheTo, checked as the builders read it.
+const cacheEntry = (to: boolean) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((raw, ctx) => {
+      const issue = cacheEntryIssue(raw, to);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    });
+
 export const BuildSchema = z.strictObject({
   context: z.string().optional().describe('build context folder, relative to the stack file'),
   dockerfile: z.string().optional().describe('Dockerfile path, relative to the context (default: Dockerfile)'),
@@ -55,21 +87,27 @@ export const BuildSchema = z.strictObject({
   ssh: z
     .union([
       z.literal('default'),
-      z.record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an ssh id is letters, digits, ".", "_" and "-"'),
-        z.string().min(1),
-      ),
+      // The ids are checked after the map is read, so that a bad one is named at its own line.
+      z.record(z.string(), sshSocket).superRefine((agents, ctx) => {
+        for (const id of Object.keys(agents))
+          if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: [id],
+              message: `ssh id ${JSON.stringify(id)}: an ssh id is letters, digits, ".", "_" and "-", starting with a letter or digit`,
+            });
+      }),
     ])
     .optional()
     .describe(
       'ssh agents for RUN --mount=type=ssh: default forwards $SSH_AUTH_SOCK; { id: socket path } names agents by id (read-only: a build step can list keys and sign, not add, remove or lock)',
     ),
   cacheFrom: z
-    .union([z.string().min(1), z.array(z.string().min(1))])
+    .union([cacheEntry(false), z.array(cacheEntry(false))])
     .optional()
     .describe('registry caches to import: type=registry,ref=REGISTRY/REPO:TAG (or the bare ref), one or a list'),
   cacheTo: z
-    .union([z.string().min(1), z.array(z.string().min(1))])
+    .union([cacheEntry(true), z.array(cacheEntry(true))])
     .optional()
     .describe(
       'cache to export: type=registry,ref=REGISTRY/REPO:TAG (the image with its inline cache, pushed to ref) or type=inline',

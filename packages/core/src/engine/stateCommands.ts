@@ -98,7 +98,7 @@ export async function migrateState(
       exitCode: 2,
     });
   return underLocks([from, to], opts.lock, async () => {
-    const { state } = await from.read();
+    const { state, version } = await from.read();
     const target = await to.read();
     if (Object.keys(target.state).length > 0) {
       throw new PctlError({
@@ -119,7 +119,16 @@ export async function migrateState(
         exitCode: 1,
       });
     }
-    await from.remove();
+    // Only the object read and copied: one written since (by a tool that ignores the lock), or
+    // a same-named object pctl did not write, is left where it is.
+    if (!(await from.remove(version)))
+      throw new PctlError({
+        code: 'StateMigrateFailed',
+        message: `${from.where} changed after it was copied to ${to.where} (written by something that does not take pctl's lock); it was kept, and the copy holds the state as it was read`,
+        fault: 'environment',
+        exitCode: 1,
+        hint: `look at what wrote ${from.where}; remove whichever of the two is wrong`,
+      });
     return { from: from.where, to: to.where, entries: Object.keys(state).length };
   });
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { PctlError } from '../errors.js';
-import type { LockHolder } from './backend/types.js';
+import type { BackendLockOptions, LockHolder, UnlockedLock } from './backend/types.js';
 
 /** One id per pctl process: names this run in the lock it holds. */
 export const RUN_ID = randomUUID();
@@ -93,6 +93,18 @@ export interface WaitForLock<Seen> {
   signal?: AbortSignal;
 }
 
+// The waiting half of `WaitForLock` a backend lock at `where` takes from its options.
+export function waitingAs(where: string, opts: BackendLockOptions) {
+  return {
+    where,
+    wait: opts.wait,
+    timeoutMs: opts.timeoutMs,
+    pollMs: opts.pollMs ?? 500,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  };
+}
+
 // The taking loop every lock shares: take, else take over a stale lock, else fail at once
 // naming the holder, or wait for it up to the timeout (--lock-timeout).
 export async function waitForLock<Seen>(w: WaitForLock<Seen>): Promise<void> {
@@ -140,4 +152,36 @@ export async function waitForLock<Seen>(w: WaitForLock<Seen>): Promise<void> {
       });
     await new Promise((r) => setTimeout(r, w.pollMs));
   }
+}
+
+// `pctl state unlock` with no lock to remove at `where`.
+export function notLocked(where: string): PctlError {
+  return new PctlError({
+    code: 'NotLocked',
+    message: `the stack is not locked: ${where} does not exist`,
+    fault: 'user',
+    exitCode: 1,
+  });
+}
+
+// `pctl state unlock` for a lock object read with `inspect` and removed only while it is the
+// version seen (`removeIf`): a holder alive here, or on another host, only with `force`.
+export async function unlockWith<Seen extends { stale: boolean; holder: LockHolder | undefined }>(
+  where: string,
+  force: boolean,
+  inspect: () => Promise<Seen | undefined>,
+  removeIf: (seen: Seen) => Promise<boolean>,
+): Promise<UnlockedLock> {
+  const seen = await inspect();
+  if (!seen) throw notLocked(where);
+  if (!seen.stale && !force) throw liveHolderRefusal(seen.holder, describeHolder(seen.holder), where);
+  if (!(await removeIf(seen))) {
+    throw new PctlError({
+      code: 'LockHeld',
+      message: `the lock ${where} changed while unlocking (another run took it); nothing removed`,
+      fault: 'user',
+      exitCode: 1,
+    });
+  }
+  return { where, holder: seen.holder };
 }

@@ -4,7 +4,7 @@
 import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { PctlError } from '../errors.js';
-import { liveHolderRefusal, waitForLock } from './holder.js';
+import { liveHolderRefusal, notLocked, waitForLock } from './holder.js';
 import { describeOwner, inspectLock, removeIfUnchanged, type LockOwner, type LockSnapshot } from './lockFile.js';
 
 export interface LockOptions {
@@ -149,13 +149,7 @@ export interface UnlockResult {
 export async function unlockStack(stateFile: string, opts: { force: boolean }): Promise<UnlockResult> {
   const file = lockPath(stateFile);
   const seen = await inspectLock(file);
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${file} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
+  if (!seen) throw notLocked(file);
   if (seen.kind === 'foreign') {
     throw new PctlError({
       code: 'LockInvalid',

@@ -21,7 +21,13 @@ const IMAGE_REF =
   /^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$|^[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function bad(where: string, message: string, hint: string): PctlError {
-  return new PctlError({ code: 'InvalidConfig', exitCode: 1, fault: 'user', message: `${where}: ${message}`, hint });
+  return new PctlError({
+    code: 'InvalidConfig',
+    exitCode: 1,
+    fault: 'user',
+    message: where ? `${where}: ${message}` : message,
+    hint,
+  });
 }
 
 // One entry of cacheFrom (`to` false) or cacheTo (`to` true); `where` names it in errors.
@@ -29,14 +35,14 @@ export function parseCacheEntry(raw: string, to: boolean, where: string): CacheE
   const field = to ? 'cacheTo' : 'cacheFrom';
   const forms = to ? 'type=registry,ref=REGISTRY/REPO:TAG or type=inline' : 'type=registry,ref=REGISTRY/REPO:TAG';
   if (!raw.includes('=')) {
-    if (to) throw bad(where, `"${raw}" is not a cache export`, `write ${forms}`);
+    if (to) throw bad(where, `${JSON.stringify(raw)} is not a cache export`, `write ${forms}`);
     raw = `type=registry,ref=${raw}`;
   }
   const attrs = new Map<string, string>();
   for (const part of raw.split(',')) {
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
-    if (eq < 0 || attrs.has(key)) throw bad(where, `"${part}" is not one key=value`, `write ${forms}`);
+    if (eq < 0 || attrs.has(key)) throw bad(where, `${JSON.stringify(part)} is not one key=value`, `write ${forms}`);
     attrs.set(key, part.slice(eq + 1));
   }
   const type = attrs.get('type') ?? 'registry';
@@ -56,7 +62,7 @@ export function parseCacheEntry(raw: string, to: boolean, where: string): CacheE
   if (type === 'registry' && (!ref || !IMAGE_REF.test(ref)))
     throw bad(
       where,
-      `${field} needs ref=REGISTRY/REPO:TAG, a valid image reference (got "${ref ?? ''}")`,
+      `${field} needs ref=REGISTRY/REPO:TAG, a valid image reference (got ${JSON.stringify(ref ?? '')})`,
       `write ${forms}`,
     );
   return {
@@ -65,6 +71,18 @@ export function parseCacheEntry(raw: string, to: boolean, where: string): CacheE
     ...(mode ? { mode: mode as 'min' | 'max' } : {}),
     raw,
   };
+}
+
+// What is wrong with one cacheFrom (`to` false) or cacheTo entry, with its fix, for the
+// stack file's schema (which names the file, line and path); undefined when nothing is.
+export function cacheEntryIssue(raw: string, to: boolean): string | undefined {
+  try {
+    parseCacheEntry(raw, to, '');
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof PctlError)) throw e;
+    return e.hint ? `${e.message} (${e.hint})` : e.message;
+  }
 }
 
 // cacheTo on the engine's BuildKit: mode=max cannot be had through its API.

@@ -114,9 +114,10 @@ export class GcsBackend implements StateBackend {
     return decodeState(o.text, this.stack, `${this.where}#${version}`);
   }
 
-  async remove(): Promise<void> {
+  async remove(version: string | undefined): Promise<boolean> {
+    if (version === undefined) return true;
     try {
-      await deleteObject(this.cfg, this.cfg.object);
+      return await deleteObject(this.cfg, this.cfg.object, version);
     } catch (e) {
       throw gcsFailure(e, 'removing the state', this.cfg);
     }

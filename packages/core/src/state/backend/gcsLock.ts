@@ -4,10 +4,9 @@
 // generation the taker read: of many takers racing for it, Cloud Storage lets exactly one
 // replace it; the others get 412 and find the winner's lock. Release deletes it only
 // while it is still ours (its generation).
-import { PctlError } from '../../errors.js';
 import { gcsFailure, type GcsCfg } from './gcsClient.js';
 import { deleteObject, readObject, writeObject } from './gcsObject.js';
-import { deadHere, describeHolder, liveHolderRefusal, parseHolder, thisRun, waitForLock } from '../holder.js';
+import { deadHere, describeHolder, parseHolder, thisRun, unlockWith, waitForLock, waitingAs } from '../holder.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
 
 interface SeenLock {
@@ -66,12 +65,7 @@ export async function acquireGcsLock(cfg: GcsCfg, opts: BackendLockOptions): Pro
         ? (generation = seen.generation) !== undefined
         : (generation = await put(cfg, body, seen.generation)) !== undefined,
     describe: (seen) => describeHolder(seen.holder),
-    where: lockUrl(cfg),
-    wait: opts.wait,
-    timeoutMs: opts.timeoutMs,
-    pollMs: opts.pollMs ?? 500,
-    onWait: opts.onWait,
-    signal: opts.signal,
+    ...waitingAs(lockUrl(cfg), opts),
   });
   return held(cfg, generation!);
 }
@@ -81,23 +75,11 @@ function held(cfg: GcsCfg, generation: string): BackendLock {
 }
 
 // `pctl state unlock` for gcs: a holder alive here, or on another host, only with `force`.
-export async function unlockGcs(cfg: GcsCfg, opts: { force: boolean }): Promise<UnlockedLock> {
-  const seen = await inspect(cfg);
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${lockUrl(cfg)} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
-  if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.holder, describeHolder(seen.holder), lockUrl(cfg));
-  if (!(await removeIf(cfg, seen.generation))) {
-    throw new PctlError({
-      code: 'LockHeld',
-      message: `the lock ${lockUrl(cfg)} changed while unlocking (another run took it); nothing removed`,
-      fault: 'user',
-      exitCode: 1,
-    });
-  }
-  return { where: lockUrl(cfg), holder: seen.holder };
+export function unlockGcs(cfg: GcsCfg, opts: { force: boolean }): Promise<UnlockedLock> {
+  return unlockWith(
+    lockUrl(cfg),
+    opts.force,
+    () => inspect(cfg),
+    (seen) => removeIf(cfg, seen.generation),
+  );
 }

@@ -7,7 +7,16 @@
 // others get 409 Conflict and find the winner's Lease. The holder (pid, host, command,
 // since) is in an annotation, for messages; holderIdentity says it in one word for kubectl.
 import { PctlError } from '../../errors.js';
-import { deadHere, describeHolder, liveHolderRefusal, parseHolder, thisRun, waitForLock } from '../holder.js';
+import {
+  deadHere,
+  describeHolder,
+  liveHolderRefusal,
+  notLocked,
+  parseHolder,
+  thisRun,
+  waitForLock,
+  waitingAs,
+} from '../holder.js';
 import { kubeFailure, resourcePath, type KubeAnswer, type KubeApi } from './kubeApi.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
 
@@ -119,12 +128,7 @@ export async function acquireLease(
     // A lost take-over means another taker's Lease is there now: look at it rather than create.
     afterLostTakeOver: 'inspect',
     describe: describeSeen,
-    where: where(api, name),
-    wait: opts.wait,
-    timeoutMs: opts.timeoutMs,
-    pollMs: opts.pollMs ?? 500,
-    onWait: opts.onWait,
-    signal: opts.signal,
+    ...waitingAs(where(api, name), opts),
   });
   return renewing(api, name, won!, seconds);
 }
@@ -169,13 +173,7 @@ function renewing(api: KubeApi, name: string, lease: Record<string, any>, second
 // `pctl state unlock` for kubernetes: a holder alive here, or on another host, only with `force`.
 export async function unlockLease(api: KubeApi, name: string, opts: { force: boolean }): Promise<UnlockedLock> {
   const seen = await inspect(api, name);
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${where(api, name)} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
+  if (!seen) throw notLocked(where(api, name));
   if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.holder, describeSeen(seen), where(api, name));
   const a = await api.request('DELETE', path(api, name), {
     apiVersion: 'v1',

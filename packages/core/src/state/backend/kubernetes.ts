@@ -148,10 +148,16 @@ export class KubernetesBackend implements StateBackend {
     return undefined;
   }
 
-  async remove(): Promise<void> {
+  async remove(version: string | undefined): Promise<boolean> {
+    if (version === undefined) return true;
     const api = await this.api();
-    const a = await api.request('DELETE', this.path(api));
-    if (a.status !== 200 && a.status !== 202 && a.status !== 404)
-      throw kubeFailure(a, `removing the state ${this.where}`, api);
+    const a = await api.request('DELETE', this.path(api), {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { resourceVersion: version },
+    });
+    if (a.status === 409 || a.status === 404) return false;
+    if (a.status !== 200 && a.status !== 202) throw kubeFailure(a, `removing the state ${this.where}`, api);
+    return true;
   }
 }

@@ -65,7 +65,10 @@ export class LocalBackend implements StateBackend {
     return undefined;
   }
 
-  async remove(): Promise<void> {
+  async remove(version: string | undefined): Promise<boolean> {
+    if (version === undefined) return true;
+    if ((await versionOf(this.where)) !== version) return false;
     await fs.rm(this.where, { force: true });
+    return true;
   }
 }

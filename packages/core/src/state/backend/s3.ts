@@ -143,11 +143,16 @@ export class S3Backend implements StateBackend {
     }
   }
 
-  async remove(): Promise<void> {
+  async remove(version: string | undefined): Promise<boolean> {
+    if (version === undefined) return true;
     const { client, mod } = await s3For(this.cfg);
     try {
-      await client.send(new mod.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.cfg.key }));
+      await client.send(new mod.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.cfg.key, IfMatch: version }));
+      return true;
     } catch (e) {
+      const { name, status } = s3ErrorOf(e);
+      if (name === 'PreconditionFailed' || status === 412 || name === 'NoSuchKey' || status === 404 || status === 409)
+        return false;
       throw s3Failure(e, 'removing the state', this.cfg);
     }
   }

@@ -4,8 +4,7 @@
 // takers racing for the same stale lock, S3 lets exactly one replace it; the others get
 // 412 (or 409) and find the winner's lock. Release deletes it only while it is ours (If-Match).
 import type { S3StateConfig } from '../../config/stateSchema.js';
-import { deadHere, describeHolder, liveHolderRefusal, parseHolder, thisRun, waitForLock } from '../holder.js';
-import { PctlError } from '../../errors.js';
+import { deadHere, describeHolder, parseHolder, thisRun, unlockWith, waitForLock, waitingAs } from '../holder.js';
 import { s3ErrorOf, s3Failure, s3For } from './s3Client.js';
 import type { BackendLock, BackendLockOptions, LockHolder, UnlockedLock } from './types.js';
 
@@ -91,12 +90,7 @@ export async function acquireS3Lock(cfg: Cfg, opts: BackendLockOptions): Promise
     inspect: () => inspect(cfg),
     takeOver: async (seen) => (etag = await put(cfg, body, { IfMatch: seen.etag })) !== undefined,
     describe: (seen) => describeHolder(seen.holder),
-    where: lockUrl(cfg),
-    wait: opts.wait,
-    timeoutMs: opts.timeoutMs,
-    pollMs: opts.pollMs ?? 500,
-    onWait: opts.onWait,
-    signal: opts.signal,
+    ...waitingAs(lockUrl(cfg), opts),
   });
   return held(cfg, etag!);
 }
@@ -106,23 +100,11 @@ function held(cfg: Cfg, etag: string): BackendLock {
 }
 
 // `pctl state unlock` for s3: a holder alive here, or on another host, only with `force`.
-export async function unlockS3(cfg: Cfg, opts: { force: boolean }): Promise<UnlockedLock> {
-  const seen = await inspect(cfg);
-  if (!seen)
-    throw new PctlError({
-      code: 'NotLocked',
-      message: `the stack is not locked: ${lockUrl(cfg)} does not exist`,
-      fault: 'user',
-      exitCode: 1,
-    });
-  if (!seen.stale && !opts.force) throw liveHolderRefusal(seen.holder, describeHolder(seen.holder), lockUrl(cfg));
-  if (!(await removeIf(cfg, seen.etag))) {
-    throw new PctlError({
-      code: 'LockHeld',
-      message: `the lock ${lockUrl(cfg)} changed while unlocking (another run took it); nothing removed`,
-      fault: 'user',
-      exitCode: 1,
-    });
-  }
-  return { where: lockUrl(cfg), holder: seen.holder };
+export function unlockS3(cfg: Cfg, opts: { force: boolean }): Promise<UnlockedLock> {
+  return unlockWith(
+    lockUrl(cfg),
+    opts.force,
+    () => inspect(cfg),
+    (seen) => removeIf(cfg, seen.etag),
+  );
 }

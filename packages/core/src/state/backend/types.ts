@@ -69,6 +69,10 @@ export interface StateBackend {
   history(): Promise<StateVersion[] | undefined>;
   /** Reads one earlier state (`pctl state pull --version`). */
   readVersion?(version: string): Promise<StateFile>;
-  /** Deletes the state (after `state migrate` verified its copy elsewhere). */
-  remove(): Promise<void>;
+  /**
+   * Deletes the state (after `state migrate` verified its copy elsewhere), only while it is still
+   * the `version` this run read: false (nothing removed) when it changed or was replaced by an
+   * object pctl did not write; undefined (there was none): nothing is removed.
+   */
+  remove(version: string | undefined): Promise<boolean>;
 }
