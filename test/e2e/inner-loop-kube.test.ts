@@ -208,7 +208,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
   }, 180_000);
 
   it('exec against an API server before v1.30 (v4.channel.k8s.io only): the exit code and every byte pass through', async () => {
-    server.setKubernetesVersion('v1.29.4');
+    server.controls.setKubernetesVersion('v1.29.4');
     try {
       const code = await run(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
       expect([code.exitCode, code.stdout, code.stderr]).toEqual([7, 'out', 'err']);
@@ -228,7 +228,7 @@ describe('the inner loop on Kubernetes (kind, the Docker-backed kubelet)', () =>
       // (Real kubectl is not checked in this mode: against a server that refuses v5 it never
       // offers v4 over WebSocket, it falls back to SPDY/3.1, which this test server does not serve.)
     } finally {
-      server.setKubernetesVersion('v1.32.0');
+      server.controls.setKubernetesVersion('v1.32.0');
     }
   }, 120_000);
 
