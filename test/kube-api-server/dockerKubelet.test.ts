@@ -392,10 +392,20 @@ describe('kube-api-server with the Docker-backed kubelet, judged by kubectl', ()
     expect(status('kl-crash')?.containerStatuses?.[0].lastState).toMatchObject({
       terminated: { exitCode: 2, reason: 'Error' },
     });
-    const prev = await kubectl('-n', NS, 'logs', 'kl-crash', '--previous');
-    expect(prev.code).toBe(0);
-    expect(prev.out).toMatch(/^run [0-9a-f-]{36}\n$/);
-    expect(prev.out).not.toBe((await kubectl('-n', NS, 'logs', 'kl-crash')).out);
+    // The container restarts every few seconds: an instance named by one request may be
+    // gone by the next (the one before it is removed as a new one starts), so the pair of
+    // reads is taken again until it comes from one moment.
+    let seen = '';
+    await until(
+      "--previous to give an earlier run's line than the current log",
+      async () => {
+        const prev = await kubectl('-n', NS, 'logs', 'kl-crash', '--previous');
+        const current = await kubectl('-n', NS, 'logs', 'kl-crash');
+        seen = `previous (${prev.code}): ${JSON.stringify(prev.out)}, current: ${JSON.stringify(current.out)}`;
+        return prev.code === 0 && /^run [0-9a-f-]{36}\n$/.test(prev.out) && prev.out !== current.out;
+      },
+      { timeoutMs: 60_000, detail: () => seen },
+    );
     expect(server.events(NS, 'kl-crash').map((e) => e.reason)).toContain('BackOff');
   });
 
