@@ -109,9 +109,10 @@ describe('registry build cache', () => {
     writeTree(dir(), {
       'pctl.yaml': `name: ${STACK}\nservices:\n  app:\n    build:\n      context: ./app\n      cacheTo: type=local,dest=/tmp/x\n    provider: { name: docker }\n`,
     });
+    // Refused as the stack file is read: exit 2, the file, line and path.
     const local = await pctl(['plan'], { cwd: dir() });
-    expect(local.exitCode).toBe(1);
-    expect(local.stderr).toMatch(/services\.app\.build\.cacheTo: cacheTo type=local is not supported/);
+    expect(local.exitCode).toBe(2);
+    expect(local.stderr).toMatch(/pctl\.yaml:6 services\.app\.build\.cacheTo: cacheTo type=local is not supported/);
     writeTree(dir(), {
       'pctl.yaml': `name: ${STACK}\nservices:\n  app:\n    build:\n      context: ./app\n      secrets: { tok: x }\n      cacheTo: type=registry,ref=${cacheRef()},mode=max\n    provider: { name: docker }\n`,
     });

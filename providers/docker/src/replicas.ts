@@ -24,13 +24,16 @@ export function serviceApi(ctx: ProviderContext, key: string, entry?: StateEntry
 }
 
 // The replica number of a container of the service (its name without the service's prefix).
-export function replicaName(ctx: ProviderContext, key: string, container: string): string {
+export function replicaName(ctx: ProviderContext, key: string, name: string): string {
   const base = resourceName(ctx.stack, serviceOfKey(ctx.stack, key) ?? key);
+  // A start-first replacement and the container it replaces are the same replica
+  // (`web.next` before it takes the name, `web.old` while it drains: handover.ts).
+  const container = name.replace(/\.(next|old|proof)$/, '');
   if (container === base || container === key) return '1';
   for (const prefix of [`${base}-`, `${key}-`])
     if (container.startsWith(prefix) && /^\d+$/.test(container.slice(prefix.length)))
       return container.slice(prefix.length);
-  return container;
+  return name;
 }
 
 // Every container of the service (running or not), inspected, by replica number.
