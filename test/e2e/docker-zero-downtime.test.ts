@@ -30,6 +30,7 @@ const stackFile = `name: ${STACK}
 services:
   web:
     image: ./web
+    strategy: start-first
     health: { command: "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 1 127.0.0.1 8080 | grep -q '^v'", interval: 1, retries: 2 }
     provider: { name: docker }
 `;

@@ -33,17 +33,21 @@ export async function startContainer(
   try {
     await container.start();
   } catch (e) {
-    if (/port is already allocated|address already in use/i.test(messageOf(e))) {
-      throw new PctlError({
-        code: 'PortInUse',
-        exitCode: 1,
-        message: `${target.key}: a published port is already in use (${(target.service.ports ?? []).join(', ')})`,
-        fault: 'user',
-        hint: `free the port or change services.${target.name}.ports`,
-        detail: messageOf(e),
-      });
-    }
-    throw api.fail(e, `starting ${name}`);
+    throw portInUse(target, e) ?? api.fail(e, `starting ${name}`);
   }
   return { id: container.id, name, startedAt: Date.now() };
+}
+
+// The engine's refusal to bind a published port (at start, or when a container joins the
+// network that binds its ports: portHandover.ts), as one error naming the service's ports.
+export function portInUse(target: ServiceTarget, e: unknown): PctlError | undefined {
+  if (!/port is already allocated|address already in use/i.test(messageOf(e))) return undefined;
+  return new PctlError({
+    code: 'PortInUse',
+    exitCode: 1,
+    message: `${target.key}: a published port is already in use (${(target.service.ports ?? []).join(', ')})`,
+    fault: 'user',
+    hint: `free the port or change services.${target.name}.ports`,
+    detail: messageOf(e),
+  });
 }

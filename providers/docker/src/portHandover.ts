@@ -26,7 +26,7 @@ import { createSpec } from './createSpec.js';
 import { actionOf, type EngineEvent, type EventWatch } from './events.js';
 import { retire } from './drain.js';
 import { nextName, onNetwork, restartKept, stopKept, takeName } from './handover.js';
-import { createContainer, startContainer } from './launch.js';
+import { createContainer, portInUse, startContainer } from './launch.js';
 import { settleMs, type DockerOptions } from './options.js';
 import { waitRunning } from './readiness.js';
 
@@ -94,7 +94,9 @@ export async function handOverPort(
     made = container;
     await startContainer(api, container, name, target);
     const events = await stopUntilDie(api, watch, slot.holder);
-    await joinStack(api, { net: p.net, container: container.id, alias: target.name });
+    await joinStack(api, { net: p.net, container: container.id, alias: target.name }).catch((e: unknown) => {
+      throw portInUse(target, e) ?? e;
+    });
     await waitRunning(
       api,
       replay(events, watch),
