@@ -56,6 +56,8 @@ async function deployOnce(
     'deploy',
     env.provider.deploy({ ctx: env.ctx(), target: env.target(service, fingerprint), previous }),
   );
+  // As the engine does once a run's deploys are done: what the deploy left going ends.
+  if (env.provider.settle) await env.step('settle', env.provider.settle({ ctx: env.ctx() }));
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
     fail(`deploy returned ${JSON.stringify(entry)}, not a state entry object`);
   if (typeof entry.provider !== 'string' || !entry.provider) fail('the state entry has no `provider` string');

@@ -35,6 +35,7 @@ async function deployInner(env: CheckEnv, mark: string, fingerprint: string): Pr
       previous: st.entry,
     }),
   );
+  if (env.provider.settle) await env.step('settle', env.provider.settle({ ctx: env.ctx() }));
   const next = { entry, mark };
   inner.set(env, next);
   return next;
