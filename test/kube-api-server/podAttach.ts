@@ -3,37 +3,15 @@
 // kubelet's, it streams from the moment of attaching (what the container wrote before is in its log only) until the
 // container's streams end; the Status says Success (the exit code is in the pod's status).
 import type { Duplex } from 'node:stream';
-import { containerNameFor } from './podLog.js';
+import { CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, streamRequest, type StreamRequest } from './podExec.js';
 import type { ContainerRuntime } from './runtime/containerRuntime.js';
 import { demuxer } from './runtime/multiplex.js';
 import type { KubeObject } from './store.js';
 import type { WebSocketConnection } from './websocket.js';
 
-const STDIN = 0;
-const STDOUT = 1;
-const STDERR = 2;
-const ERROR = 3;
-const RESIZE = 4;
-const CLOSE = 255;
+export type AttachRequest = StreamRequest;
 
-export interface AttachRequest {
-  container: string;
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-}
-
-export function attachRequest(pod: KubeObject, q: URLSearchParams): AttachRequest {
-  const flag = (k: string) => ['true', '1'].includes(q.get(k) ?? '');
-  return {
-    container: containerNameFor(pod, q.get('container')),
-    stdin: flag('stdin'),
-    stdout: flag('stdout'),
-    stderr: flag('stderr'),
-    tty: flag('tty'),
-  };
-}
+export const attachRequest = streamRequest;
 
 /** Attach and pump the container's streams through `ws` until they end, then send Success and close normally. */
 export async function serveAttach(

@@ -18,33 +18,42 @@ export function execProtocolsOf(gitVersion: string): string[] {
   const older = m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 30));
   return older ? ['v4.channel.k8s.io'] : EXEC_PROTOCOLS;
 }
-const STDIN = 0;
-const STDOUT = 1;
-const STDERR = 2;
-const ERROR = 3;
-const RESIZE = 4;
-const CLOSE = 255;
+// The channels of exec and attach: 0 stdin, 1 stdout, 2 stderr, 3 the final Status, 4 resizes; 255 (v5) closes one.
+export const STDIN = 0;
+export const STDOUT = 1;
+export const STDERR = 2;
+export const ERROR = 3;
+export const RESIZE = 4;
+export const CLOSE = 255;
 
-export interface ExecRequest {
+/** What exec and attach both read from the query: the container and which streams. */
+export interface StreamRequest {
   container: string;
-  command: string[];
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
 }
 
-/** Read the exec query as the API server does (`command` repeated; stdin, stdout, stderr, tty as booleans). */
-export function execRequest(pod: KubeObject, q: URLSearchParams): ExecRequest {
+export interface ExecRequest extends StreamRequest {
+  command: string[];
+}
+
+/** The container and the stream flags (stdin, stdout, stderr, tty as booleans), as the API server reads them. */
+export function streamRequest(pod: KubeObject, q: URLSearchParams): StreamRequest {
   const flag = (k: string) => ['true', '1'].includes(q.get(k) ?? '');
   return {
     container: containerNameFor(pod, q.get('container')),
-    command: q.getAll('command'),
     stdin: flag('stdin'),
     stdout: flag('stdout'),
     stderr: flag('stderr'),
     tty: flag('tty'),
   };
+}
+
+/** Read the exec query as the API server does (`command` repeated; stdin, stdout, stderr, tty as booleans). */
+export function execRequest(pod: KubeObject, q: URLSearchParams): ExecRequest {
+  return { ...streamRequest(pod, q), command: q.getAll('command') };
 }
 
 function statusFor(code: number, command: string[]): object {
