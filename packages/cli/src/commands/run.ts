@@ -14,7 +14,9 @@ interface RunFlags {
 export function registerRun(program: Command, inv: Invocation): void {
   program
     .command('run')
-    .description("run a one-off container (a pod on Kubernetes) from a service's image, env and volumes; exit with its exit code")
+    .description(
+      "run a one-off container (a pod on Kubernetes) from a service's image, env and volumes; exit with its exit code",
+    )
     .usage('[options] SERVICE [-- COMMAND [ARG...]]')
     .argument('<service>', 'the service')
     .argument('[command...]', "the command and its arguments, after -- (default: the service's command)")
