@@ -5,7 +5,7 @@
 // its last log line named) and the old version keeps serving; the client's failed requests
 // are counted.
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,16 +21,17 @@ const stack = useStack({ prefix: 'safe-zd-' });
 
 // A web server that answers `v<n>` and shuts down as servers do on SIGTERM: it stops
 // listening and lets the requests it accepted finish (sh as PID 1 would ignore SIGTERM).
-const server = (version: string) => ({
-  'web/Dockerfile':
-    'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap \'kill $p; sleep 0.5; exit 0\' TERM; wait $p"]\n',
+// `ignoreTerm`: a server that ignores SIGTERM (stopped by the engine's SIGKILL after its stop timeout).
+const server = (version: string, o: { ignoreTerm?: boolean } = {}) => ({
+  'web/Dockerfile': o.ignoreTerm
+    ? 'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "trap \'\' TERM; httpd -f -p 8080 -h /w & wait $!"]\n'
+    : 'FROM busybox:latest\nCOPY index.html /w/index.html\nCMD ["sh", "-c", "httpd -f -p 8080 -h /w & p=$!; trap \'kill $p; sleep 0.5; exit 0\' TERM; wait $p"]\n',
   'web/index.html': `${version}\n`,
 });
 const stackFile = `name: ${STACK}
 services:
   web:
     image: ./web
-    strategy: start-first
     health: { command: "printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 1 127.0.0.1 8080 | grep -q '^v'", interval: 1, retries: 2 }
     provider: { name: docker }
 `;
@@ -195,6 +196,33 @@ describe('a start-first handover cut by kill -9', () => {
     expect(drained.exitCode, drained.stderr).toBe(0);
     expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
     for (let i = 0; i < 5; i++) expect(await askIn(KCLIENT)).toBe('v2');
+
+    // Killed while the old container drains: the state already records the new version, so
+    // the next deploy finds the service unchanged; the marker the killed run left makes it
+    // sweep the stack anyway. The old one ignores SIGTERM, so its drain lasts its stop timeout.
+    kstack.write(server('v3', { ignoreTerm: true }));
+    const stubborn = await kstack.pctl(['deploy']);
+    expect(stubborn.exitCode, stubborn.stderr).toBe(0);
+    kstack.write(server('v4'));
+    const cut = execa(process.execPath, [pctlBin, 'deploy'], {
+      cwd: kstack.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
+    await until(
+      'the old version draining as .old',
+      async () => (await labelled('container', KSTACK)).includes(`${KSTACK}-web.old`),
+      { timeoutMs: 120_000 },
+    );
+    cut.kill('SIGKILL');
+    await cut;
+    expect(existsSync(kstack.path(`.pctl/${KSTACK}.draining`))).toBe(true);
+    const swept = await kstack.pctl(['deploy']);
+    expect(swept.exitCode, swept.stderr).toBe(0);
+    expect(swept.stdout + swept.stderr).toMatch(/1 unchanged/);
+    expect(await labelled('container', KSTACK)).toEqual([`${KSTACK}-web`]);
+    expect(existsSync(kstack.path(`.pctl/${KSTACK}.draining`))).toBe(false);
+    for (let i = 0; i < 5; i++) expect(await askIn(KCLIENT)).toBe('v4');
   }, 600_000);
 });
 

@@ -59,7 +59,6 @@ services:
     command: httpd -f -p 8080 -h /www
     env: { TOKEN: "\${env:SSH_REMOTE_TOKEN}", PLAIN: "a value; with 'quotes' and \\"more\\"" }
     ports: ["${httpPort}:8080"]
-    strategy: start-first
     provider:
       name: docker
       options: ${options}

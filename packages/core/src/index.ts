@@ -50,6 +50,7 @@ export { maskSecrets } from './output/mask.js';
 export { createMemoryReporter, type EventCode, Events, type Reporter } from './reporter.js';
 export { serviceKey, serviceOfKey } from './serviceKey.js';
 export { type StateEntry } from './state/types.js';
+export { replaceFileSync } from './state/replaceFile.js';
 
 // ---- for the CLI (packages/cli), its tests and benchmarks ----
 export { ConfigError, type LoadedStack, loadStack } from './config/load.js';

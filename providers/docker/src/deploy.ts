@@ -55,9 +55,7 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
       adoptedVolumes: adopted,
     });
   }
-  // stop-first by default: a run killed while old containers drain leaves them for the next
-  // deploy of their own service only (docs/using/docker.md); start-first is asked for per service.
-  const strategy = svc.strategy ?? 'stop-first';
+  const strategy = svc.strategy ?? 'start-first';
   if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
   else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
   return serviceEntry(target, o, {

@@ -1,9 +1,9 @@
 // The old containers of start-first handovers drain in the background: once the new one
 // took the alias and the name, the old one (renamed `<name>.old`) is stopped with its stop
 // timeout (SIGTERM, then SIGKILL: the work it accepted finishes) and removed while the run
-// goes on with other services; `settle` (the provider verb the engine awaits before the run
-// cleans up and ends) waits for all of them. A run killed meanwhile leaves `.old`
-// containers: the next deploy of the service (handover.ts) and destroy remove them.
+// goes on with other services; `settle` (settle.ts: the provider verb the engine awaits before
+// the run cleans up and ends) waits for all of them. A run killed meanwhile leaves `.old`
+// containers: the next run of the stack sweeps them (drainMarker.ts), destroy removes them.
 import { PctlError } from '@pctl/core';
 import type { Api } from './api.js';
 import { pathPart, statusOf } from './api.js';
@@ -22,8 +22,8 @@ export function drainLater(api: Api, old: { id: string; name: string }): void {
 }
 
 // Waits for every drain this process started; one that failed is named (its container is
-// removed by the next deploy of its service, or by destroy).
-export async function settle(): Promise<void> {
+// removed by the next run's sweep, or by destroy).
+export async function drained(): Promise<void> {
   while (pending.size) await Promise.all([...pending]);
   if (!failures.length) return;
   const failed = failures.splice(0);
@@ -31,7 +31,7 @@ export async function settle(): Promise<void> {
     code: 'DockerApiError',
     message: `old containers not removed after their handover: ${failed.join('; ')}`,
     fault: 'environment',
-    hint: 'the next deploy of these services, or destroy, removes them',
+    hint: 'the next deploy of the stack, or destroy, removes them',
   });
 }
 

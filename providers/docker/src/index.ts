@@ -9,7 +9,7 @@ import { defineProvider } from '@pctl/core';
 import { adopt } from './adopt.js';
 import { deploy } from './deploy.js';
 import { destroy } from './destroy.js';
-import { settle } from './drain.js';
+import { settle } from './settle.js';
 import { options, validateOptions } from './options.js';
 import { engineLimitIssues } from './serviceLimits.js';
 import { exec } from './exec.js';

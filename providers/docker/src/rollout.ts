@@ -1,4 +1,4 @@
-// `strategy: start-first` (the default): a changed service's containers are replaced in
+// `strategy: start-first`: a changed service's containers are replaced in
 // batches (`rollout.batch`, default 1). Each new container starts beside the old one under
 // a temporary name and without the service's alias, and the batch must pass its gate
 // (running for the settle window, healthy with a health check: readiness.ts); only then
@@ -14,6 +14,7 @@ import { listByLabel, removeContainers, stackFilters, type Found } from './conta
 import { createSpec } from './createSpec.js';
 import { watchService } from './events.js';
 import { retire } from './drain.js';
+import { markDraining } from './drainMarker.js';
 import { handOver, nextName, recoverHandovers } from './handover.js';
 import { createContainer, startContainer, type Launched } from './launch.js';
 import { settleMs, type DockerOptions } from './options.js';
@@ -54,6 +55,8 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
   // Nothing serves yet (a first deploy): the containers get the alias as they are created,
   // as stop-first's do, and no network change is needed.
   const fresh = old.length === 0;
+  // Before the first temporary container or rename: a run killed from here on leaves what the next run sweeps.
+  if (!fresh) markDraining(ctx);
   for (let i = 0; i < p.names.length; i += batch) {
     await replaceBatch(
       api,

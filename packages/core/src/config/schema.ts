@@ -279,7 +279,7 @@ export const serviceFields = {
       "how many releases of this service the state keeps for `pctl rollback` (default: the stack's `history`, else 10)",
     ),
   strategy: StrategySchema.optional().describe(
-    'stop-first (default: the old containers go first) or start-first (the new pass their health check beside the old before taking over)',
+    'start-first (default: the new containers pass their gate beside the old before taking over) or stop-first (the old containers go first)',
   ),
   rollout: RolloutSchema.optional(),
   manifests: z.array(z.string()).optional().describe('raw Kubernetes manifests for this service'),
