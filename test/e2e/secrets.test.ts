@@ -86,7 +86,8 @@ describe('secrets', () => {
       const r = await pctlWatchingArgv(['deploy', 'app', '--verbose'], { cwd: stack.dir, env: forced }, secret);
       expect(r.exitCode, r.stderr).toBe(0);
       // --verbose names each engine call by its route; the body (with the values) is never printed.
-      expect(r.stderr).toMatch(new RegExp(`> POST /containers/create\\?name=${STACK}-app\\n`));
+      // (A replacement is created as `<name>.next` beside the running one: start-first.)
+      expect(r.stderr).toMatch(new RegExp(`> POST /containers/create\\?name=${STACK}-app(\\.next)?\\n`));
       expect(r.stderr).not.toContain('$ docker run');
       expect(r.argvLeak).toEqual([]);
       expectNoSecret(r.stdout + r.stderr, 'deploy output');
