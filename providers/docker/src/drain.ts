@@ -37,19 +37,25 @@ export async function drained(): Promise<void> {
 
 // Stops a container with its own stop timeout (the engine's: SIGTERM, then SIGKILL) and removes it.
 export async function retire(api: Api, containers: { id: string; name: string }[]): Promise<void> {
-  await Promise.all(
-    containers.map(async (c) => {
-      api.log(`POST /containers/${pathPart(c.name)}/stop`);
-      try {
-        await api.docker.getContainer(c.id).stop();
-      } catch (e) {
-        // 304: already stopped; 404: already gone.
-        if (statusOf(e) !== 304 && statusOf(e) !== 404) throw api.fail(e, `stopping ${c.name}`);
-      }
-    }),
-  );
+  await Promise.all(containers.map((c) => stopGracefully(api, c, { goneOk: true })));
   await removeContainers(
     api,
     containers.map((c) => c.id),
   );
+}
+
+// Stops a container with its own stop timeout; one already stopped (304) is fine, and one
+// already gone (404) with `goneOk` (a container kept for a failed replacement must still be there).
+export async function stopGracefully(
+  api: Api,
+  c: { id: string; name: string },
+  o: { goneOk?: boolean } = {},
+): Promise<void> {
+  api.log(`POST /containers/${pathPart(c.name)}/stop`);
+  try {
+    await api.docker.getContainer(c.id).stop();
+  } catch (e) {
+    if (statusOf(e) === 304 || (o.goneOk && statusOf(e) === 404)) return;
+    throw api.fail(e, `stopping ${c.name}`);
+  }
 }

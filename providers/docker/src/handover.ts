@@ -71,16 +71,6 @@ async function moveAlias(api: Api, p: { net: string; container: string; alias: s
   );
 }
 
-// Stops a container (kept: it comes back if its replacement fails).
-export async function stopKept(api: Api, c: { id: string; name: string }): Promise<void> {
-  api.log(`POST /containers/${pathPart(c.name)}/stop`);
-  try {
-    await api.docker.getContainer(c.id).stop();
-  } catch (e) {
-    if (statusOf(e) !== 304) throw api.fail(e, `stopping ${c.name}`);
-  }
-}
-
 // Starts again a container that was stopped for its replacement.
 export async function restartKept(api: Api, c: { id: string; name: string }): Promise<void> {
   api.log(`POST /containers/${pathPart(c.name)}/start`);

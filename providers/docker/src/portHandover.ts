@@ -24,8 +24,8 @@ import { bodyOnly, pathPart, statusOf, type Api } from './api.js';
 import { listByLabel, removeContainers, stackFilters, type Found } from './containers.js';
 import { createSpec } from './createSpec.js';
 import { actionOf, type EngineEvent, type EventWatch } from './events.js';
-import { retire } from './drain.js';
-import { nextName, onNetwork, restartKept, stopKept, takeName } from './handover.js';
+import { retire, stopGracefully } from './drain.js';
+import { nextName, onNetwork, restartKept, takeName } from './handover.js';
 import { createContainer, portInUse, startContainer } from './launch.js';
 import { settleMs, type DockerOptions } from './options.js';
 import { waitRunning } from './readiness.js';
@@ -186,7 +186,8 @@ async function stopUntilDie(api: Api, watch: EventWatch, holder: Found): Promise
   const seen: EngineEvent[] = [];
   let done = false;
   let failed: unknown;
-  const stop = stopKept(api, holder).then(
+  // Kept (not removed): it comes back if its replacement fails.
+  const stop = stopGracefully(api, holder).then(
     () => {
       done = true;
     },
