@@ -160,7 +160,9 @@ describe('pctl dev on Kubernetes (kind, the Docker-backed kubelet)', () => {
       const now = await containerOf(pod!);
       return now && now !== before && (await cat(pod!, '/site/page.txt')) === 'synced live';
     });
-    expect(err).toMatch(new RegExp(`web: synced 1 file changed since the deploy to ${pod} \\(started since\\)`));
+    // The line follows the copy: wait for it rather than reading stderr the moment the file is there.
+    const said = new RegExp(`web: synced 1 file changed since the deploy to ${pod} \\(started since\\)`);
+    await waitFor('the catch-up line', () => said.test(err) || undefined);
     expect(pods()).toEqual(first);
   });
 
