@@ -146,8 +146,9 @@ describe('pctl dev on Kubernetes (kind, the Docker-backed kubelet)', () => {
     writeFileSync(stack.path('app/site/page.txt'), 'synced live\n');
     for (const pod of first.keys())
       await waitFor(`the synced file in ${pod}`, async () => (await cat(pod, '/site/page.txt')) === 'synced live');
+    // The line follows the copy: wait for it rather than reading stderr the moment the files are there.
+    await waitFor('the sync line', () => /web: synced 1 file to \S+, \S+/.test(err) || undefined);
     expect(pods()).toEqual(first);
-    expect(err).toMatch(/web: synced 1 file to \S+, \S+/);
     expect(err).not.toMatch(/deploying \(web/);
     expect(await ask(port)).toBe('one\nsynced live');
   });

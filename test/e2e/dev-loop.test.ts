@@ -84,8 +84,9 @@ describe('pctl dev', () => {
       'the synced file in the container',
       async () => (await inContainer('/app/src/page.txt')) === 'synced live',
     );
+    // The line follows the copy: wait for it rather than reading stderr the moment the file is there.
+    await waitFor('the sync line', () => err.includes(`app: synced 1 file to ${KEY}`) || undefined);
     expect(await appId()).toBe(id);
-    expect(err).toContain(`app: synced 1 file to ${KEY}`);
     expect(err).not.toMatch(/deploying \(app/);
   });
 
