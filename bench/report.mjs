@@ -1,11 +1,11 @@
 // The bench's results: kept per part in bench/results.json (so a run of some parts keeps
-// the others' rows, with when and where they ran), and written out as docs/internals/benchmarks.md.
+// the others' rows, with when and where they ran), and written out as docs/benchmarks.md.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { root } from './lib.mjs';
 
 const resultsFile = path.join(root, 'bench/results.json');
-const docFile = path.join(root, 'docs/internals/benchmarks.md');
+const docFile = path.join(root, 'docs/benchmarks.md');
 
 export function loadResults() {
   return existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { parts: {} };

@@ -1,6 +1,6 @@
-// pctl benchmarks. Figures go to docs/internals/benchmarks.md, never into timed tests.
+// pctl benchmarks. Figures go to docs/benchmarks.md, never into timed tests.
 //   node bench/run.mjs [part ...]   (or PCTL_BENCH_PARTS=a,b): only these parts; default all;
-//   node bench/run.mjs doc          writes docs/internals/benchmarks.md from bench/results.json alone.
+//   node bench/run.mjs doc          writes docs/benchmarks.md from bench/results.json alone.
 //   PCTL_BENCH_ROUNDS=n: rounds of the docker10 and docker30 parts (default 3 and 2);
 //   PCTL_BENCH_REMARK="..." is printed beside the run's date (e.g. "busy machine").
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run bench [-- part ...]: builds, then measures (all parts, or those named: see
-# bench/run.mjs) and writes docs/internals/benchmarks.md. The engine and busybox:latest come from
+# bench/run.mjs) and writes docs/benchmarks.md. The engine and busybox:latest come from
 # scripts/ensure-docker.sh, as for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
