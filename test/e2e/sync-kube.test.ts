@@ -171,7 +171,12 @@ describe('pctl sync into pods (kind)', () => {
     });
     expect(await cat(fresh, '/site/old.txt')).toBeUndefined();
     expect(await cat(fresh, '/site/secret.txt')).toBeUndefined();
-    expect(err).toMatch(new RegExp(`synced \\d+ files and 1 removal to ${fresh}`));
+    // The line follows the copy: wait for it rather than reading stderr the moment the files are there.
+    const said = new RegExp(`synced \\d+ files and 1 removal to ${fresh}`);
+    await until(`the catch-up line for ${fresh}`, () => said.test(err) || undefined, {
+      giveUpIf: alive,
+      detail: () => err,
+    });
     child!.kill('SIGINT');
     const r = await child!;
     expect(r.exitCode).toBe(0);

@@ -65,8 +65,10 @@ describe('pctl sync', () => {
         (await execa('docker', ['exec', `${STACK}-web`, 'test', '-e', '/www/old.html'], { reject: false })).exitCode ===
         1,
     );
-    expect(err).toMatch(new RegExp(`${STACK}-web synced 1 file to ${STACK}-web`));
-    expect(err).toMatch(/synced .*1 removal/);
+    // Each line follows its copy: wait for them rather than reading stderr the moment the container shows it.
+    const changed = new RegExp(`${STACK}-web synced 1 file to ${STACK}-web`);
+    await until('the sync line', () => changed.test(err) || undefined, { detail: () => err });
+    await until('the removal line', () => /synced .*1 removal/.test(err) || undefined, { detail: () => err });
     // api was not asked for: untouched.
     expect(err).not.toContain(`${STACK}-api synced`);
     child.kill('SIGINT');

@@ -159,7 +159,13 @@ export function innerLoopScenarios(s: InnerLoopSetup): void {
     await until("the new replica's first line", () => /web\/1 +\| started second/.test(f.out()), {
       detail: () => f.out() + f.err(),
     });
-    expect(f.err()).toMatch(/web\/1 went away: container \S+ \(\w+\) (exited with code \d+|removed)/);
+    // The old replica drains after the new one passed its gate (start-first): its line comes when its stream
+    // ends, independently of the new replica's lines, so wait for it.
+    await until(
+      'the old replica said gone',
+      () => /web\/1 went away: container \S+ \(\w+\) (exited with code \d+|removed)/.test(f.err()) || undefined,
+      { detail: () => f.err() },
+    );
     expect(f.err()).toMatch(/web\/1 appeared: container \S+ \(\w+\) started/);
     // A replica killed from outside: said, and the others go on.
     const echo2 = (
