@@ -26,8 +26,11 @@ import {
   type StatusParams,
 } from '@pctl/core';
 import type { KubeClient } from '../client.js';
-import { deployService, destroyService, discoverStack, serviceStatus } from '../deployer.js';
+import { deployService } from '../deployer.js';
+import { destroyService } from '../destroy.js';
+import { discoverStack } from '../discover.js';
 import { renderNotes, renderService } from '../renderService.js';
+import { serviceStatus } from '../serviceStatus.js';
 import { kubeEntryOutdated } from '../objectNames.js';
 import type { KubeCloud } from '../storage.js';
 import { optionIssues, type KubeStateExtras } from '../types.js';
