@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryReporter, isPctlError, PctlError, type ServiceConfig } from '@pctl/core';
 import { kubeServerPerTest } from '../../../test/helpers/kubeServer.js';
 import type { KubeObject as ServerObject } from '../../../test/kube-api-server/index.js';
-import { deployService, destroyService, type DeployOptions } from './deployer.js';
+import { deployService, type DeployOptions } from './deployer.js';
+import { destroyService } from './destroy.js';
 import { renderService } from './renderService.js';
 import { KubeServiceOptionsSchema, type KubeObject, type RenderInput } from './types.js';
 

@@ -9,7 +9,9 @@ import {
   type KubeObject as ServerObject,
 } from '../../../test/kube-api-server/index.js';
 import { connect, type KubeClient } from './client.js';
-import { deployService, destroyService, discoverServices, type DeployOptions } from './deployer.js';
+import { deployService, type DeployOptions } from './deployer.js';
+import { destroyService } from './destroy.js';
+import { discoverServices } from './discover.js';
 import { renderService } from './renderService.js';
 import type { KubeStateExtras, RenderInput } from './types.js';
 

@@ -1,37 +1,20 @@
 // The shared Kubernetes deployer: applies what render.ts makes with server-side apply
 // (after checking that no object of that name is another stack's), waits for the rollout
-// (a failed one fails the deploy, naming the pod and why), deletes what the service no
+// (a failed one fails the deploy, naming the pod and why), and deletes what the service no
 // longer has (found by label, so a namespace move, a rename by an earlier pctl version or a
-// crash in the middle leaves nothing behind), and destroys a service, waiting until it is gone.
-import { runSelector } from './provider/inner/runPod.js';
-import {
-  Events,
-  isJob,
-  jobTimeoutSeconds,
-  MANAGED_BY,
-  PctlError,
-  SERVICE_LABEL,
-  STACK_LABEL,
-  serviceKey,
-  type Reporter,
-} from '@pctl/core';
+// crash in the middle leaves nothing behind). Destroying a service is destroy.ts.
+import { Events, isJob, jobTimeoutSeconds, MANAGED_BY, PctlError, STACK_LABEL, serviceKey } from '@pctl/core';
 import { describeObject, type KubeClient } from './client.js';
-import {
-  KEY_ANNOTATION,
-  legacyObjectNames,
-  OBJECT_NAMES_VERSION,
-  serviceObjectNames,
-  serviceSelector,
-  stackSelector,
-} from './objectNames.js';
-import { kindOfRef, MANAGED_KINDS, objectRef, parseKind } from './object-refs.js';
+import { legacyObjectNames, OBJECT_NAMES_VERSION, serviceSelector } from './objectNames.js';
+import { kindOfRef, objectRef } from './object-refs.js';
 import { checkOwnership } from './ownership.js';
 import { claimAppliedFields } from './soleOwner.js';
 import { deleteNamespaceIfUnused, waitGone } from './removal.js';
 import { renderService } from './renderService.js';
 import { removePreviousJob, waitJob } from './job.js';
-import { waitRollout, type DeploymentLike, type PodLike, type RolloutOptions } from './rollout.js';
-import { ensureShared, releaseStorageClasses } from './shared-objects.js';
+import { waitRollout, type RolloutOptions } from './rollout.js';
+import { findServiceObjects } from './serviceObjects.js';
+import { ensureShared, releaseStorageClasses, storageClassNames } from './shared-objects.js';
 import { isShared } from './storage.js';
 import type { KubeObject, KubeStateExtras, RenderInput } from './types.js';
 
@@ -41,23 +24,6 @@ export { waitRollout } from './rollout.js';
 export interface DeployOptions extends RolloutOptions {
   /** What the last deploy of this service recorded (for extra kinds and namespace ownership). */
   previous?: Partial<KubeStateExtras>;
-}
-
-/** Every object of a service that exists now, found by its labels in all namespaces. */
-export async function findServiceObjects(
-  client: KubeClient,
-  stack: string,
-  service: string,
-  extraKinds: string[] = [],
-): Promise<KubeObject[]> {
-  const kinds = new Map(MANAGED_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
-  for (const k of extraKinds) {
-    const { apiVersion, kind } = parseKind(k);
-    if (kind !== 'Namespace') kinds.set(`${apiVersion}/${kind}`, { apiVersion, kind });
-  }
-  const selector = serviceSelector(stack, service);
-  const lists = await Promise.all([...kinds.values()].map((k) => client.list(k.apiVersion, k.kind, selector)));
-  return lists.flat();
 }
 
 // A claim an earlier pctl version made (`<stack>-<service>-storage`) keeps its name: a new
@@ -196,148 +162,3 @@ function withoutSecretData(o: KubeObject): KubeObject {
 }
 
 const isJobObject = (o: KubeObject) => o.apiVersion === 'batch/v1' && o.kind === 'Job';
-
-/** The storage classes the volumes and claims among `objects` name. */
-function storageClassNames(objects: readonly KubeObject[]): string[] {
-  return objects
-    .filter((o) => o.kind === 'PersistentVolume' || o.kind === 'PersistentVolumeClaim')
-    .map((o) => (o.spec as { storageClassName?: string } | undefined)?.storageClassName)
-    .filter((n): n is string => Boolean(n));
-}
-
-/** Deletes everything of a service, waits until it is gone, and its namespace if pctl made it. */
-export async function destroyService(
-  client: KubeClient,
-  p: {
-    stack: string;
-    service: string;
-    entry: Partial<KubeStateExtras>;
-    reporter: Reporter;
-    signal?: AbortSignal;
-    pollMs?: number;
-    timeoutMs?: number;
-  },
-): Promise<void> {
-  const key = serviceKey(p.stack, p.service);
-  const extraKinds = (p.entry.objects ?? []).map(kindOfRef);
-  const found = await findServiceObjects(client, p.stack, p.service, extraKinds);
-  // Dependents first: the HPA and Service before the Deployment, RBAC and storage after it.
-  const order = (o: KubeObject) => {
-    const i = MANAGED_KINDS.findIndex((k) => k.kind === o.kind);
-    return i < 0 ? -1 : i;
-  };
-  found.sort((a, b) => order(a) - order(b));
-  for (const o of found) {
-    p.reporter.debug(`deleting ${describeObject(o)}`, key);
-    await client.delete(o, 'Foreground');
-  }
-  // One-off pods of `pctl run` a killed pctl left (they carry this service's one-off labels).
-  const runPods: KubeObject[] = [];
-  for (const ns of new Set([p.entry.namespace, ...found.map((o) => o.metadata.namespace)])) {
-    if (!ns) continue;
-    for (const pod of await client.list('v1', 'Pod', runSelector(p.stack, p.service), ns)) {
-      p.reporter.debug(`deleting the one-off ${describeObject(pod)}`, key);
-      await client.delete(pod, 'Background', 0);
-      runPods.push(pod);
-    }
-  }
-  await waitGone(client, [...found, ...runPods], key, {
-    signal: p.signal,
-    pollMs: p.pollMs,
-    timeoutMs: p.timeoutMs,
-  });
-  await releaseStorageClasses(
-    client,
-    [...new Set([...(p.entry.storageClasses ?? []), ...storageClassNames(found)])],
-    key,
-    p.reporter,
-  );
-  const namespaces = new Set(
-    [p.entry.namespace, ...found.map((o) => o.metadata.namespace)].filter((n): n is string => Boolean(n)),
-  );
-  for (const ns of namespaces) {
-    await deleteNamespaceIfUnused(client, ns, key, {
-      reporter: p.reporter,
-      signal: p.signal,
-      pollMs: p.pollMs,
-      stack: p.stack,
-    });
-  }
-}
-
-/** Every service of a stack that has objects in the cluster (recovery, orphan checks). */
-export async function discoverServices(
-  client: KubeClient,
-  stack: string,
-): Promise<{ key: string; kind: string; name: string }[]> {
-  const selector = stackSelector(stack);
-  const lists = await Promise.all(MANAGED_KINDS.map((k) => client.list(k.apiVersion, k.kind, selector)));
-  return lists
-    .flat()
-    .map((o) => ({
-      key: o.metadata.annotations?.[KEY_ANNOTATION] ?? o.metadata.labels?.[SERVICE_LABEL] ?? '',
-      kind: o.kind,
-      name: `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`,
-    }))
-    .filter((r) => r.key);
-}
-
-/**
- * `discover` for a Kubernetes provider: the stack's services in every cluster its
- * services use, each cluster asked once (`clusterId` names it, `client` reaches it).
- */
-export async function discoverStack<O>(
-  services: { provider: { name: string; options?: Record<string, unknown> } }[],
-  stack: string,
-  provider: string,
-  parse: (raw: Record<string, unknown> | undefined) => O,
-  clusterId: (o: O) => string,
-  client: (o: O) => KubeClient | Promise<KubeClient>,
-): Promise<{ key: string; kind: string; name: string }[]> {
-  const seen = new Set<string>();
-  const out: { key: string; kind: string; name: string }[] = [];
-  for (const svc of services) {
-    if (svc.provider.name !== provider) continue;
-    const o = parse(svc.provider.options);
-    const id = clusterId(o);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push(...(await discoverServices(await client(o), stack)));
-  }
-  return out;
-}
-
-/** Pods of a service with their states, for `pctl status`. */
-export async function serviceStatus(
-  client: KubeClient,
-  stack: string,
-  service: string,
-  namespace: string,
-): Promise<{
-  state: 'running' | 'degraded' | 'missing';
-  detail: string;
-  resources: { name: string; state: string }[];
-}> {
-  // Under its name, else under the name an earlier pctl version gave it (until the next deploy renames it).
-  const name = serviceObjectNames(stack, service).workload;
-  const read = (n: string) =>
-    client.read<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n, namespace } });
-  const d = (await read(name)) ?? (await read(legacyObjectNames(stack, service).workload));
-  if (!d) return { state: 'missing', detail: `no deployment ${namespace}/${name}`, resources: [] };
-  const pods = (await client.list(
-    'v1',
-    'Pod',
-    serviceSelector(stack, service).split(',').slice(1).join(','),
-    namespace,
-  )) as unknown as PodLike[];
-  const want = d.spec?.replicas ?? 1;
-  const available = d.status?.availableReplicas ?? 0;
-  return {
-    state: available >= want ? 'running' : 'degraded',
-    detail: `${available}/${want} available in ${namespace}`,
-    resources: pods.map((p) => ({
-      name: p.metadata.name,
-      state: p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? p.status?.phase ?? 'Unknown',
-    })),
-  };
-}

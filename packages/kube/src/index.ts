@@ -10,4 +10,8 @@ export * from './raw-manifests.js';
 export * from './manifests.js';
 export * from './client.js';
 export * from './deployer.js';
+export * from './serviceObjects.js';
+export * from './destroy.js';
+export * from './discover.js';
+export * from './serviceStatus.js';
 export * from './provider/index.js';

@@ -1,7 +1,8 @@
 // Cluster objects several stacks use at once (the StorageClasses `efs-sc` and `gp3`): made
 // when missing and then left as they are, never applied over (their fields are immutable
 // and may be another stack's or the cluster admin's), and deleted only when pctl made them
-// and no PersistentVolume or claim in the cluster uses them any more.
+// and no PersistentVolume or claim in the cluster uses them any more; the classes a
+// service's volumes and claims name are the ones its deploy or destroy may release.
 import { Events, MANAGED_BY, PctlError, type Reporter } from '@pctl/core';
 import type { KubeClient } from './client.js';
 import { SHARED_ANNOTATION } from './storage.js';
@@ -57,4 +58,12 @@ export async function releaseStorageClasses(
     );
     await client.delete(sc);
   }
+}
+
+/** The storage classes the volumes and claims among `objects` name. */
+export function storageClassNames(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === 'PersistentVolume' || o.kind === 'PersistentVolumeClaim')
+    .map((o) => (o.spec as { storageClassName?: string } | undefined)?.storageClassName)
+    .filter((n): n is string => Boolean(n));
 }

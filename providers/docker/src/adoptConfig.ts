@@ -62,7 +62,8 @@ export interface ConfigCheck {
 }
 
 const list = (v: string[] | null | undefined) => v ?? [];
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Whether two values of `docker inspect` are equal (absent and null alike). */
+export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 // `NAME=value` lines as a map (the first `=` ends the name).
 function envMap(lines: string[]): Map<string, string> {
