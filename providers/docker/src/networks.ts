@@ -1,7 +1,7 @@
 // The per-stack network services reach each other on: created once per engine (also when
 // two services ask at the same moment) with the stack's labels, removed when the stack's
 // last container is gone and only if the live network carries them (a user's is only used).
-import type { ProviderContext } from '@pctl/core';
+import { PctlError, type ProviderContext } from '@pctl/core';
 import { bodyOnly, messageOf, pathPart, statusOf, type Api } from './api.js';
 import type { DockerOptions } from './options.js';
 
@@ -59,24 +59,46 @@ export function ownsNetwork(labels: Record<string, string> | null | undefined, s
   return labels?.['managed-by'] === 'pctl' && labels['pctl-stack'] === stack;
 }
 
+// How long destroy waits for the engine to stop counting endpoints of containers that are gone.
+const SETTLE_MS = 30_000;
+
 // Removes the network if it exists, carries the stack's labels and nothing is attached (a
-// shared one stays; one the user created, or another stack's, is never removed).
-export async function removeNetwork(api: Api, net: string, stack: string): Promise<void> {
-  api.log(`GET /networks/${pathPart(net)}`);
-  let live: { Id: string; Labels?: Record<string, string> };
-  try {
-    live = await api.docker.getNetwork(pathPart(net)).inspect();
-  } catch (e) {
-    if (statusOf(e) === 404 || /not found|No such network/i.test(messageOf(e))) return;
-    throw api.fail(e, `inspecting network ${net}`);
-  }
-  if (!ownsNetwork(live.Labels, stack)) return;
-  // By id: the name may meanwhile name another network.
-  api.log(`DELETE /networks/${live.Id}`);
-  try {
-    await api.docker.getNetwork(live.Id).remove();
-  } catch (e) {
-    if (statusOf(e) === 404 || /not found|No such network|has active endpoints/i.test(messageOf(e))) return;
-    throw api.fail(e, `removing network ${net}`);
+// shared one stays; one the user created, or another stack's, is never removed). With no
+// container attached, "has active endpoints" is the engine's count lagging or lost (Docker
+// 20.10 loses count of a network's endpoints when several leave and join it at once): waited
+// for, then said, so destroy never leaves a network of its own behind in silence.
+export async function removeNetwork(api: Api, net: string, stack: string, settleMs = SETTLE_MS): Promise<void> {
+  const deadline = Date.now() + settleMs;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+    api.log(`GET /networks/${pathPart(net)}`);
+    let live: { Id: string; Labels?: Record<string, string>; Containers?: Record<string, unknown> };
+    try {
+      live = await api.docker.getNetwork(pathPart(net)).inspect();
+    } catch (e) {
+      if (gone(e)) return;
+      throw api.fail(e, `inspecting network ${net}`);
+    }
+    if (!ownsNetwork(live.Labels, stack)) return;
+    // A container still attached (the user's, or another stack's) keeps it: it is theirs to use.
+    if (Object.keys(live.Containers ?? {}).length) return;
+    // By id: the name may meanwhile name another network.
+    api.log(`DELETE /networks/${live.Id}`);
+    try {
+      await api.docker.getNetwork(live.Id).remove();
+      return;
+    } catch (e) {
+      if (gone(e)) return;
+      if (!/has active endpoints/i.test(messageOf(e))) throw api.fail(e, `removing network ${net}`);
+    }
+    if (Date.now() >= deadline)
+      throw new PctlError({
+        code: 'DestroyIncomplete',
+        fault: 'environment',
+        message: `network ${net} is left: the engine still counts an endpoint on it though no container is attached (Docker 20.10 can lose count of a network's endpoints)`,
+        hint: 'restart the Docker engine, which counts them again, then run pctl destroy again',
+      });
+    await new Promise((r) => setTimeout(r, pause));
   }
 }
+
+const gone = (e: unknown) => statusOf(e) === 404 || /not found|No such network/i.test(messageOf(e));
