@@ -48,7 +48,7 @@ export { MANAGED_BY, SERVICE_LABEL, STACK_LABEL } from './labels.js';
 export { dnsName, resourceName } from './names.js';
 export { maskSecrets } from './output/mask.js';
 export { createMemoryReporter, type EventCode, Events, type Reporter } from './reporter.js';
-export { serviceKey, serviceOfKey } from './serviceKey.js';
+export { requireServiceOfKey, serviceKey, serviceOfKey } from './serviceKey.js';
 export { type StateEntry } from './state/types.js';
 export { replaceFileSync } from './state/replaceFile.js';
 

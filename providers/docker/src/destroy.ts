@@ -2,7 +2,7 @@
 // image (if pctl built it and nothing else runs it) at once, and the stack's network once
 // the stack has no container left. Removals run several at a time; a removal another run
 // started is waited for with the engine's wait endpoint.
-import { PctlError, serviceOfKey, type DestroyParams } from '@pctl/core';
+import { PctlError, requireServiceOfKey, type DestroyParams } from '@pctl/core';
 import { connect } from './api.js';
 import { listByLabel, removeContainers, stackFilters } from './containers.js';
 import { removeAdoptedLeftovers } from './adopt.js';
@@ -16,14 +16,7 @@ import { RUN_LABEL } from './run.js';
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
   // Only a key that parses names a service's objects (a recovered `""` once took the stack's).
-  if (serviceOfKey(ctx.stack, key) === undefined)
-    throw new PctlError({
-      code: 'StateInvalid',
-      exitCode: 2,
-      fault: 'user',
-      message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`,
-      hint: 'remove that entry from the state file',
-    });
+  requireServiceOfKey(ctx.stack, key);
   const api = await connect(ctx, entryOptions(entry));
   const mine = stackFilters(ctx.stack, key);
   // Before the containers go: an adopted original volume is proven the service's by their mounts.

@@ -1,7 +1,7 @@
 // How every verb of the skeleton reads a spec's options: parsed and normalized, completed
 // by the cloud at deploy, the namespace they name, those of a service the stack file still
 // deploys with the provider, and the render input they make; and the service a state key names.
-import { PctlError, serviceOfKey, type DeployParams, type ProviderContext } from '@pctl/core';
+import { requireServiceOfKey, serviceOfKey, type DeployParams, type ProviderContext } from '@pctl/core';
 import type { RenderInput } from '../types.js';
 import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
@@ -9,16 +9,7 @@ import type { KubeProviderSpec } from './spec.js';
 
 // The service of a state key; a key that is not `<stack>-<service>` names nothing pctl may touch.
 export function serviceOf(ctx: ProviderContext, key: string): string {
-  const service = serviceOfKey(ctx.stack, key);
-  if (service === undefined)
-    throw new PctlError({
-      code: 'StateInvalid',
-      exitCode: 2,
-      fault: 'user',
-      message: `state entry ${JSON.stringify(key)} is not <stack>-<service> for stack ${ctx.stack}: pctl removes nothing for it`,
-      hint: 'remove that entry from the state file',
-    });
-  return service;
+  return requireServiceOfKey(ctx.stack, key);
 }
 
 /** A spec's options as the verbs read them. */
