@@ -64,6 +64,7 @@ const K = stackName('k');
 const R = stackName('r');
 const I = stackName('i');
 const J = stackName('j');
+const U = stackName('u');
 
 export const cases: HostileCase[] = [
   {
@@ -126,6 +127,24 @@ export const cases: HostileCase[] = [
       docker(['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${O}x`, `pctl-${O}x`]),
     after: async () => expect(await exists('network', `pctl-${O}x`)).toBe(true),
     cleanup: () => quietly(['network', 'rm', `pctl-${O}x`]),
+  },
+  {
+    name: "destroy keeps the stack's own network while a user's container is attached to it (exit 0)",
+    files: { 'pctl.yaml': yaml(U), [`pctl.${U}.json`]: state(U, {}) },
+    argv: ['destroy'],
+    exit: 0,
+    before: async () => {
+      await docker(['network', 'create', '--label', 'managed-by=pctl', '--label', `pctl-stack=${U}`, `pctl-${U}`]);
+      await docker(['run', '-d', '--name', `${U}-users`, '--network', `pctl-${U}`, 'busybox:latest', 'sleep', '3600']);
+    },
+    after: async () => {
+      expect(await exists('network', `pctl-${U}`)).toBe(true);
+      expect(await docker(['inspect', '--format', '{{.State.Running}}', `${U}-users`])).toBe('true');
+    },
+    cleanup: async () => {
+      await quietly(['rm', '-f', `${U}-users`]);
+      await quietly(['network', 'rm', `pctl-${U}`]);
+    },
   },
   {
     name: 'destroy of a state entry keyed "" (an old recover) takes nothing: a container without pctl-service stays',
