@@ -203,15 +203,19 @@ describe('a start-first handover cut by kill -9', () => {
     kstack.write(server('v3', { ignoreTerm: true }));
     const stubborn = await kstack.pctl(['deploy']);
     expect(stubborn.exitCode, stubborn.stderr).toBe(0);
+    const entry = () => JSON.parse(kstack.read(`pctl.${KSTACK}.json`))[`${KSTACK}-web`];
+    const v3 = entry().image;
     kstack.write(server('v4'));
     const cut = execa(process.execPath, [pctlBin, 'deploy'], {
       cwd: kstack.dir,
       reject: false,
       env: { NO_COLOR: '1' },
     });
+    // The state is written once the handover is done, the drain goes on after it: kill in between.
     await until(
-      'the old version draining as .old',
-      async () => (await labelled('container', KSTACK)).includes(`${KSTACK}-web.old`),
+      'the new version recorded while the old one drains as .old',
+      async () =>
+        !entry().pending && entry().image !== v3 && (await labelled('container', KSTACK)).includes(`${KSTACK}-web.old`),
       { timeoutMs: 120_000 },
     );
     cut.kill('SIGKILL');
