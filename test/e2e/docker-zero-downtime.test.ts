@@ -89,9 +89,13 @@ describe('start-first on Docker', () => {
     expect(broken.stderr).toMatch(new RegExp(`${STACK}-web.*exited with code 3.*missing DATABASE_URL`));
     expect(await labelled('container', STACK)).toEqual([`${STACK}-web`]);
     expect(await ask()).toBe(`v${REDEPLOYS}`);
-    // The state keeps the version that serves.
-    expect(entry().image).toBe(served.image);
-    expect(entry().fingerprint).toBe(served.fingerprint);
+    // The state keeps the version that serves: its entry as it was, not an unfinished deploy.
+    expect({ ...entry(), updatedAt: 0 }).toEqual({ ...served, updatedAt: 0 });
+    // The stack file back at that version: nothing to deploy.
+    stack.write(server(`v${REDEPLOYS}`));
+    const back = await stack.pctl(['deploy', '--json']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).services.map((s: { result: string }) => s.result)).toEqual(['skipped']);
 
     const before = (await counts())[0];
     await until('more answers after the broken deploy', async () => (await counts())[0] > before + 10);

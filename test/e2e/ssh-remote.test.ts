@@ -243,6 +243,104 @@ describe('docker provider on a remote host over ssh', () => {
     writeFileSync(path.join(dir, 'web/Dockerfile'), dockerfile);
   }, 300_000);
 
+  it('rolls back to the first release on the remote engine: nothing built or sent, recorded as a new release', async () => {
+    const releases = async () => {
+      const h = await run(['history', 'web', '--json']);
+      expect(h.exitCode, h.stderr).toBe(0);
+      return (
+        JSON.parse(h.stdout).history[0].releases as {
+          number: number;
+          image: string;
+          current: boolean;
+          rollbackOf?: number;
+        }[]
+      ).map((x) => [x.number, x.image, x.current, x.rollbackOf]);
+    };
+    // Two deploys made releases (the sync and the broken deploy did not).
+    const before = await releases();
+    expect(before.map(([n, , current]) => [n, current])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const first = before[0]![1] as string;
+    // Release 1's image is kept on the remote engine for this, though nothing runs it.
+    expect(await onRemote(['image', 'inspect', '--format', '{{.Id}}', first])).toMatch(/^sha256:/);
+
+    const r = await run(['rollback', 'web', '--verbose']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('POST /build');
+    expect(r.stderr).not.toContain('/images/load');
+    // Replaced start-first on the remote engine, as a deploy is.
+    expect(r.stderr).toContain(`> POST /containers/create?name=${STACK}-web.next (on 127.0.0.1)`);
+    expect(await remoteContainers()).toEqual([`${STACK}-web`]);
+    expect(await onRemote(['inspect', '--format', '{{.Config.Image}}', `${STACK}-web`])).toBe(first);
+    const page = () =>
+      fetch(`http://127.0.0.1:${httpPort}/`).then(
+        (x) => x.text(),
+        () => '',
+      );
+    expect(await until('release 1 on the published port', async () => (await page()) === 'hello over ssh')).toBe(true);
+    // The secret was resolved again for the rollback, and the state does not hold it.
+    const remoteEnv = JSON.parse(
+      await onRemote(['inspect', '--format', '{{json .Config.Env}}', `${STACK}-web`]),
+    ) as string[];
+    expect(remoteEnv).toContain(`TOKEN=${TOKEN}`);
+    expect(readFileSync(stateFile(), 'utf8')).not.toContain(TOKEN);
+    expect((await releases()).map(([n, image, current, of]) => [n, image === first, current, of])).toEqual([
+      [1, true, false, undefined],
+      [2, false, false, undefined],
+      [3, true, true, 1],
+    ]);
+  }, 300_000);
+
+  it('runs a job to completion on the remote engine before the service that depends on it, and pctl run there', async () => {
+    const stackFile = readFileSync(path.join(dir, 'pctl.yaml'), 'utf8');
+    // `history: 2`: the releases no longer kept lose their image on the remote engine too.
+    const withJob = `history: 2\n${stackFile}`
+      .replace('    ports:', '    dependsOn: [{ service: migrate, condition: completed }]\n    ports:')
+      .concat(`  migrate:
+    kind: job
+    image: ./web
+    command: sh -c 'echo "migrating on $(hostname)"; test -f /www/index.html'
+    provider:
+      name: docker
+      options: ${remoteOptions()}
+`);
+    writeFileSync(path.join(dir, 'pctl.yaml'), withJob);
+    const r = await run(['deploy', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed', [`${STACK}-migrate`]: 'deployed' });
+    // The job ran to completion there, and its container is kept (exited 0).
+    expect(await onRemote(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', `${STACK}-migrate`])).toBe(
+      'exited 0',
+    );
+    expect(await onRemote(['logs', `${STACK}-migrate`])).toMatch(/^migrating on /);
+    const jobEnd = Date.parse(await onRemote(['inspect', '--format', '{{.State.FinishedAt}}', `${STACK}-migrate`]));
+    const webStart = Date.parse(await onRemote(['inspect', '--format', '{{.State.StartedAt}}', `${STACK}-web`]));
+    expect(webStart).toBeGreaterThanOrEqual(jobEnd);
+    expect(await onRemote(['inspect', '--format', '{{.State.Running}}', `${STACK}-web`])).toBe('true');
+    // Releases 3 and 4 are kept: their images stay on the remote engine (3 runs release 1's);
+    // release 2's is gone, and so is the broken version's (a failed deploy's image goes).
+    const h = JSON.parse((await run(['history', 'web', '--json'])).stdout).history[0].releases as {
+      number: number;
+      image: string;
+    }[];
+    expect(h.map((x) => x.number)).toEqual([3, 4]);
+    const remoteImages = async () =>
+      (await onRemote(['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}']))
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    expect(await remoteImages()).toEqual(h.map((x) => x.image).sort());
+
+    // A one-off from the service's image and env on the remote engine: output and exit code through, removed after.
+    const one = await run(['run', 'web', '--', 'sh', '-c', 'printf "%s|" "$PLAIN"; cat /www/index.html; exit 7']);
+    expect(one.exitCode, one.stderr).toBe(7);
+    expect(one.stdout).toBe(`a value; with 'quotes' and "more"|second version`);
+    expect(await remoteContainers()).toEqual([`${STACK}-migrate`, `${STACK}-web`]);
+    expect((await execa('docker', ['ps', '-aq', '--filter', `label=pctl-stack=${STACK}`])).stdout.trim()).toBe('');
+  }, 300_000);
+
   it('destroys the container, volumes, network and image on the remote engine', async () => {
     const ref = state()[`${STACK}-web`].image as string;
     const d = await run(['destroy']);
@@ -256,6 +354,11 @@ describe('docker provider on a remote host over ssh', () => {
       (await execa('docker', ['image', 'inspect', ref], { env: { DOCKER_HOST: engine.host }, reject: false })).exitCode,
     ).not.toBe(0);
     expect(state()[`${STACK}-web`].destroyed).toBe(true);
+    expect(state()[`${STACK}-migrate`].destroyed).toBe(true);
+    // The images kept for rollbacks went with the rest (release 3's is not the one that ran).
+    expect(
+      await onRemote(['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}']),
+    ).toBe('');
   });
 
   it('fails with one clear line naming the host when nothing listens on the ssh port', async () => {

@@ -8,6 +8,7 @@ export {
   PctlError,
   isPctlError,
   toPctlError,
+  leftUnchanged,
   type ErrorCode,
   type Fault,
   type PctlErrorOptions,

@@ -162,6 +162,12 @@ export interface PctlErrorOptions {
   cause?: unknown;
   /** Process exit code: 2 for bad usage or invalid config, 1 otherwise. */
   exitCode?: number;
+  /**
+   * A deploy that failed but left the service exactly as it was (the old version serves on,
+   * nothing half-replaced): pctl keeps the service's previous state entry rather than marking
+   * its deploy unfinished, so the next deploy skips it if its config is that version again.
+   */
+  unchanged?: boolean;
 }
 
 /** Characters of a message kept: a provider's 20 MB message must not flood the terminal and the JSON document. */
@@ -183,6 +189,7 @@ export class PctlError extends Error {
   readonly hint?: string;
   readonly detail?: string;
   readonly exitCode: number;
+  readonly unchanged: boolean;
 
   constructor(opts: PctlErrorOptions) {
     super(cutLong(opts.message), opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -192,6 +199,7 @@ export class PctlError extends Error {
     this.hint = opts.hint === undefined ? undefined : cutLong(opts.hint);
     this.detail = opts.detail === undefined ? undefined : cutLong(opts.detail, 16 * MAX_MESSAGE_CHARS);
     this.exitCode = opts.exitCode ?? (this.fault === 'user' ? 2 : 1);
+    this.unchanged = opts.unchanged === true;
   }
 
   /** The single line a user sees. */
@@ -215,7 +223,13 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
   if (isPctlError(e)) return e.message.length > MAX_MESSAGE_CHARS ? recut(e) : e;
   // A PctlError of another copy of this module, with a code outside the set.
   if (e instanceof Error && e.name === 'PctlError') {
-    const o = e as Error & { hint?: unknown; fault?: unknown; exitCode?: unknown; detail?: unknown };
+    const o = e as Error & {
+      hint?: unknown;
+      fault?: unknown;
+      exitCode?: unknown;
+      detail?: unknown;
+      unchanged?: unknown;
+    };
     return new PctlError({
       code: 'ProviderFailed',
       message: e.message,
@@ -225,6 +239,7 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
         typeof o.exitCode === 'number' && Number.isInteger(o.exitCode) && o.exitCode > 0 ? o.exitCode : undefined,
       detail: typeof o.detail === 'string' ? o.detail : e.stack,
       cause: e,
+      unchanged: o.unchanged === true,
     });
   }
   const message = e instanceof Error ? e.message : typeof e === 'string' ? e : describeThrown(e);
@@ -241,6 +256,23 @@ function recut(e: PctlError): PctlError {
     exitCode: e.exitCode,
     detail: e.detail,
     cause: e.cause,
+    unchanged: e.unchanged === true,
+  });
+}
+
+// The error of a deploy that left the service as it was (see PctlErrorOptions.unchanged).
+export function leftUnchanged(e: unknown): PctlError {
+  const err = toPctlError(e);
+  if (err.unchanged) return err;
+  return new PctlError({
+    code: err.code,
+    message: err.message,
+    hint: err.hint,
+    fault: err.fault,
+    exitCode: err.exitCode,
+    detail: err.detail,
+    cause: err.cause ?? e,
+    unchanged: true,
   });
 }
 

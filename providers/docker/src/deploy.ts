@@ -16,6 +16,7 @@ import { waitRunning } from './readiness.js';
 import { rollout, type RolloutParams } from './rollout.js';
 import { ensureVolumes, serviceVolumes } from './volumes.js';
 import { pullImage, transferImage } from './transfer.js';
+import { dropSentImage, noteReplacedRemote } from './remoteImages.js';
 
 // Makes the service's containers run as described; returns the state entry.
 export async function deploy({ ctx, target, previous }: DeployParams): Promise<StateEntry> {
@@ -33,6 +34,21 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   }
   const api = await connect(ctx, o);
   await ensureImage(api, { ctx, target, o });
+  try {
+    return await runService(api, { ctx, target, previous }, o);
+  } catch (e) {
+    await dropSentImage(api, { o, target, previous, stack: ctx.stack });
+    throw e;
+  }
+}
+
+// With the image on the engine: the network, the volumes, then the job's run or the rollout.
+async function runService(
+  api: Api,
+  { ctx, target, previous }: DeployParams,
+  o: ReturnType<typeof options>,
+): Promise<StateEntry> {
+  const svc = target.service;
   const net = networkName(ctx, o);
   await ensureNetwork(api, ctx, net);
   const replicas = replicaCount(svc.scale);
@@ -48,6 +64,7 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   });
   if (isJob(svc)) {
     await runJob(api, { ctx, target, net, name: base, volumes });
+    noteReplacedRemote({ ctx, o, target, previous });
     return serviceEntry(target, o, {
       network: net,
       containers: [base],
@@ -58,6 +75,7 @@ export async function deploy({ ctx, target, previous }: DeployParams): Promise<S
   const strategy = svc.strategy ?? 'start-first';
   if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
   else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
+  noteReplacedRemote({ ctx, o, target, previous });
   return serviceEntry(target, o, {
     network: net,
     containers: names,

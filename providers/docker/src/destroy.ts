@@ -12,6 +12,7 @@ import { removeLeftovers } from './portHandover.js';
 import { entryOptions } from './options.js';
 import { provenAdopted, removeVolumes } from './volumes.js';
 import { RUN_LABEL } from './run.js';
+import { removeReleaseImagesRemote } from './remoteImages.js';
 
 // Removes what the service left on its engine.
 export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void> {
@@ -40,6 +41,8 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
     removeVolumes(api, ctx.stack, key, adopted),
     // Another service of the stack may run the same image (a shared build).
     entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image, ctx.stack) : undefined,
+    // On a remote host the images kept for rollbacks too (core sweeps the local engine's).
+    removeReleaseImagesRemote(ctx, entryOptions(entry), entry),
   ]);
   await removeAdoptedLeftovers(api, entry);
   const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;

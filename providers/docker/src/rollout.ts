@@ -8,7 +8,7 @@
 // one starts on a network of its own and joins the stack's (binding the ports) on the old
 // one's `die` (portHandover.ts). A batch that fails removes its new
 // containers, leaves the old ones serving and fails the deploy with the last log lines.
-import type { DeployParams } from '@pctl/core';
+import { leftUnchanged, type DeployParams } from '@pctl/core';
 import type { Api } from './api.js';
 import { listByLabel, removeContainers, stackFilters, type Found } from './containers.js';
 import { createSpec } from './createSpec.js';
@@ -61,7 +61,7 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
     await replaceBatch(
       api,
       p,
-      fresh,
+      { fresh, first: i === 0 },
       p.names.slice(i, i + batch).map((name, j) => ({
         name,
         index: i + j,
@@ -78,7 +78,12 @@ export async function rollout(api: Api, p: RolloutParams): Promise<void> {
 }
 
 // Starts the batch's new containers, gates them together, then hands over one by one.
-async function replaceBatch(api: Api, p: RolloutParams, fresh: boolean, slots: Slot[]): Promise<void> {
+async function replaceBatch(
+  api: Api,
+  p: RolloutParams,
+  { fresh, first }: { fresh: boolean; first: boolean },
+  slots: Slot[],
+): Promise<void> {
   const { ctx, target } = p;
   const subscribe = () => watchService(api, ctx.stack, target.key);
   const watch = await subscribe();
@@ -107,12 +112,13 @@ async function replaceBatch(api: Api, p: RolloutParams, fresh: boolean, slots: S
       subscribe,
     );
   } catch (e) {
-    // Nothing half-replaced: the new ones go, the old ones serve as before.
+    // Nothing half-replaced: the new ones go, the old ones serve as before. Before any
+    // handover (the first batch), the service is as it was: core keeps its previous entry.
     await removeContainers(
       api,
       created.map((c) => c.id),
     );
-    throw e;
+    throw first ? leftUnchanged(e) : e;
   } finally {
     watch.close();
   }

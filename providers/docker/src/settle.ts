@@ -3,7 +3,8 @@
 // (drainMarker.ts), every docker service of the stack has its handovers finished or undone
 // on its engine (handover.ts: `.next` and `.old` containers; portHandover.ts: `.proof`
 // copies and `.hold` networks), whether this run deployed it or not. The marker goes once
-// that is done without a failure, so a failed sweep is tried again by the next run.
+// that is done without a failure, so a failed sweep is tried again by the next run. Images a
+// deploy replaced on a remote host go after the drains (remoteImages.ts).
 import { isJob, serviceKey, type ProviderContext } from '@pctl/core';
 import { connect } from './api.js';
 import { drained } from './drain.js';
@@ -12,9 +13,11 @@ import { recoverHandovers } from './handover.js';
 import { networkName } from './networks.js';
 import { options } from './options.js';
 import { removeLeftovers } from './portHandover.js';
+import { removeReplacedRemote } from './remoteImages.js';
 
 export async function settle({ ctx }: { ctx: ProviderContext }): Promise<void> {
   await drained();
+  await removeReplacedRemote();
   if (!mayBeDraining(ctx)) return;
   const services = Object.entries(ctx.config.services).filter(
     ([, svc]) => svc.provider.name === 'docker' && !isJob(svc),

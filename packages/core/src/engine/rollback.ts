@@ -14,6 +14,7 @@ import type { StateEntry } from '../state/types.js';
 import { builtForStack } from '../image/engineImages.js';
 import { removeReplacedImage } from './deployImages.js';
 import { intentEntry, recordedEntry } from './entry.js';
+import { deployKeepingEntry } from './keepEntry.js';
 import { withLockedState } from './lockedState.js';
 import type { RunResult, ServiceOutcome } from './outcome.js';
 import { releaseNote, requireReleaseImage } from './releaseImage.js';
@@ -168,7 +169,7 @@ async function restore(session: Session, store: StateStore, c: Chosen, out: Serv
   try {
     const provider = await session.v1(release.provider);
     await store.set(target.key, intentEntry({ previous, target, provider: provider.name, secrets: ctx.secrets }));
-    const own = await provider.deploy({ ctx, target, previous });
+    const own = await deployKeepingEntry(store, target.key, previous, () => provider.deploy({ ctx, target, previous }));
     const entry = recordedEntry({
       own,
       target,

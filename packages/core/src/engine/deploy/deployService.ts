@@ -11,6 +11,7 @@ import { releasesOf } from '../releases.js';
 import type { StateEntry } from '../../state/types.js';
 import type { PlannedTarget } from '../targets.js';
 import type { DeployRun } from './run.js';
+import { deployKeepingEntry } from '../keepEntry.js';
 
 export async function deployService(run: DeployRun, target: PlannedTarget, item: PlanItem): Promise<void> {
   const { session, store } = run;
@@ -33,7 +34,9 @@ export async function deployService(run: DeployRun, target: PlannedTarget, item:
   if (registry && target.image.builtByPctl && needsPush && !ctx.flags.skipPush) {
     pushedByPctl = (await pushForTarget(ctx, target, registry)) || pushedByPctl;
   }
-  const own = await provider.deploy({ ctx, target, previous });
+  const own = await deployKeepingEntry(run.store, target.key, previous, () =>
+    provider.deploy({ ctx, target, previous }),
+  );
   const entry = recordedEntry({
     own,
     target,
