@@ -2,13 +2,18 @@
 // 20-service deploy (some services build from folders whose files change between kills,
 // so kills land in builds too); after every kill the state file parses, and deploy +
 // destroy afterwards leave nothing labelled behind, images included. Also Ctrl-C and two
-// concurrent runs.
+// concurrent runs. It runs on an engine of its own: twenty services killed and replaced at
+// random moments must not disturb the other files' stacks, and a restart (below) must not
+// stop theirs.
 import { execa } from 'execa';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateFileSchema } from '@pctl/core';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pctlBin } from '../helpers/cli.js';
 import { labelled, removeStack, requireDocker } from '../helpers/docker.js';
+import { copyImage, testEngine, type TestEngine } from '../helpers/engine.js';
 import { until } from '../helpers/until.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -67,12 +72,46 @@ async function expectNothingLabelled() {
     expect(await labelled(kind, STACK), kind).toEqual([]);
 }
 
+let engine: TestEngine;
+let engineRoot: string;
+const sharedHost = process.env.DOCKER_HOST;
 beforeAll(async () => {
   await requireDocker();
-});
+  engineRoot = mkdtempSync(path.join(tmpdir(), 'pctl-crash-engine-'));
+  engine = testEngine(path.join(engineRoot, 'engine'), '10.238.0.0/16');
+  await engine.start();
+  await copyImage('busybox:latest', engine.host);
+  // pctl, and the docker commands of the helpers, reach this file's engine from here on.
+  process.env.DOCKER_HOST = engine.host;
+}, 180_000);
 afterAll(async () => {
-  await removeStack(STACK);
-});
+  await removeStack(STACK).catch(() => undefined);
+  process.env.DOCKER_HOST = sharedHost;
+  await engine?.cleanup();
+  rmSync(engineRoot, { recursive: true, force: true });
+}, 180_000);
+
+// Docker 20.10 can lose count of a network's endpoints when containers join and leave it at
+// once (reproduced with plain docker commands; the count is right again only once the engine
+// restarts). pctl must then fail its destroy saying so, naming the network and that fix, and
+// leave the service's entry; the fix it names must work: restart the engine, destroy again.
+async function destroyStack() {
+  const first = await stack.pctl(['destroy']);
+  const lostCount = new RegExp(
+    `^error: network pctl-${STACK} is left: the engine still counts an endpoint on it though no container is attached.*restart the Docker engine`,
+    'm',
+  );
+  if (first.exitCode === 0 || !lostCount.test(first.stderr)) return first;
+  expect(first.exitCode).toBe(1);
+  expect(await labelled('network', STACK)).toEqual([`pctl-${STACK}`]);
+  expect(await labelled('container', STACK)).toEqual([]);
+  process.stderr.write(
+    `[crash-safety] the engine lost count of pctl-${STACK}'s endpoints; restarting it, as pctl says\n`,
+  );
+  await engine.stop();
+  await engine.start();
+  return stack.pctl(['destroy']);
+}
 
 describe('crash safety', () => {
   it(`survives SIGKILL at random moments (${TRIALS} trials)`, async () => {
@@ -112,7 +151,7 @@ describe('crash safety', () => {
     const resume = await stack.pctl(['deploy']);
     expect(resume.exitCode).toBe(0);
     expect(await labelled('container', STACK)).toHaveLength(SERVICES);
-    const destroy = await stack.pctl(['destroy']);
+    const destroy = await destroyStack();
     expect(destroy.stderr).not.toMatch(/^error/m);
     expect(destroy.exitCode).toBe(0);
     await expectNothingLabelled();
@@ -175,8 +214,8 @@ describe('crash safety', () => {
     const deployedCounts = results.map((rs) => rs.filter((x: string) => x === 'deployed').length).sort();
     expect(deployedCounts).toEqual([0, SERVICES]);
     expect(await labelled('container', STACK)).toHaveLength(SERVICES);
-    const destroy = await stack.pctl(['destroy']);
-    expect(destroy.exitCode).toBe(0);
+    const destroy = await destroyStack();
+    expect(destroy.exitCode, destroy.stderr).toBe(0);
     await expectNothingLabelled();
   }, 300_000);
 });
