@@ -300,13 +300,17 @@ describe('docker provider on a remote host over ssh', () => {
       .replace('    ports:', '    dependsOn: [{ service: migrate, condition: completed }]\n    ports:')
       .concat(`  migrate:
     kind: job
-    image: ./web
-    command: sh -c 'echo "migrating on $(hostname)"; test -f /www/index.html'
+    image: ./job
+    command: sh -c 'echo "migrating on $(hostname) with $(cat /step)"; test "$(cat /step)" != broken'
     provider:
       name: docker
       options: ${remoteOptions()}
 `);
-    writeFileSync(path.join(dir, 'pctl.yaml'), withJob);
+    writeTree(dir, {
+      'pctl.yaml': withJob,
+      'job/Dockerfile': 'FROM busybox:latest\nCOPY step /step\n',
+      'job/step': 'one',
+    });
     const r = await run(['deploy', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(results(r.stdout)).toEqual({ [`${STACK}-web`]: 'deployed', [`${STACK}-migrate`]: 'deployed' });
@@ -314,7 +318,7 @@ describe('docker provider on a remote host over ssh', () => {
     expect(await onRemote(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', `${STACK}-migrate`])).toBe(
       'exited 0',
     );
-    expect(await onRemote(['logs', `${STACK}-migrate`])).toMatch(/^migrating on /);
+    expect(await onRemote(['logs', `${STACK}-migrate`])).toMatch(/^migrating on \S+ with one/);
     const jobEnd = Date.parse(await onRemote(['inspect', '--format', '{{.State.FinishedAt}}', `${STACK}-migrate`]));
     const webStart = Date.parse(await onRemote(['inspect', '--format', '{{.State.StartedAt}}', `${STACK}-web`]));
     expect(webStart).toBeGreaterThanOrEqual(jobEnd);
@@ -327,7 +331,7 @@ describe('docker provider on a remote host over ssh', () => {
     }[];
     expect(h.map((x) => x.number)).toEqual([3, 4]);
     const remoteImages = async () =>
-      (await onRemote(['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}']))
+      (await onRemote(['images', '--filter', `reference=pctl-${STACK}-web`, '--format', '{{.Repository}}:{{.Tag}}']))
         .split('\n')
         .filter(Boolean)
         .sort();
@@ -339,6 +343,45 @@ describe('docker provider on a remote host over ssh', () => {
     expect(one.stdout).toBe(`a value; with 'quotes' and "more"|second version`);
     expect(await remoteContainers()).toEqual([`${STACK}-migrate`, `${STACK}-web`]);
     expect((await execa('docker', ['ps', '-aq', '--filter', `label=pctl-stack=${STACK}`])).stdout.trim()).toBe('');
+  }, 300_000);
+
+  it('a failed job on the remote engine leaves its dependent as it was; its image goes once a fixed version ran', async () => {
+    const migrateImages = async () =>
+      (
+        await onRemote([
+          'images',
+          '--filter',
+          `reference=pctl-${STACK}-migrate`,
+          '--format',
+          '{{.Repository}}:{{.Tag}}',
+        ])
+      )
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    const web = await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`]);
+    writeFileSync(path.join(dir, 'job/step'), 'broken');
+    const failed = await run(['deploy']);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain(`${STACK}-migrate: job exited with code 1`);
+    expect(failed.stderr).toMatch(/migrating on \S+ with broken/);
+    expect(await onRemote(['inspect', '--format', '{{.Id}}', `${STACK}-web`])).toBe(web);
+    // The failed job's container is kept (its logs), and with it the image it ran.
+    const broken = await onRemote(['inspect', '--format', '{{.Config.Image}}', `${STACK}-migrate`]);
+    expect(await migrateImages()).toContain(broken);
+
+    writeFileSync(path.join(dir, 'job/step'), 'two');
+    const fixed = await run(['deploy', '--json']);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(results(fixed.stdout)[`${STACK}-migrate`]).toBe('deployed');
+    expect(await onRemote(['logs', `${STACK}-migrate`])).toMatch(/with two/);
+    // Kept: the images of the job's two releases (history: 2); the failed version's is gone.
+    const releases = JSON.parse((await run(['history', 'migrate', '--json'])).stdout).history[0].releases as {
+      image: string;
+    }[];
+    expect(releases).toHaveLength(2);
+    expect(await migrateImages()).toEqual(releases.map((x) => x.image).sort());
+    expect(await migrateImages()).not.toContain(broken);
   }, 300_000);
 
   it('destroys the container, volumes, network and image on the remote engine', async () => {

@@ -26,6 +26,8 @@ export interface Found {
   id: string;
   /** Its pctl-service label. */
   key: string;
+  /** A container's image, as it was created with (a reference, or an ID). */
+  image?: string;
 }
 
 // The containers, volumes or networks carrying every one of these labels, sorted by name.
@@ -44,6 +46,7 @@ export async function listByLabel(
       name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
       id: c.Id,
       key: c.Labels?.['pctl-service'] ?? '',
+      image: c.Image,
     }));
   } else if (kind === 'volume') {
     const list = await api.call(route, 'listing volumes', (d) => d.listVolumes({ filters }));

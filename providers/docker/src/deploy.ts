@@ -16,7 +16,7 @@ import { waitRunning } from './readiness.js';
 import { rollout, type RolloutParams } from './rollout.js';
 import { ensureVolumes, serviceVolumes } from './volumes.js';
 import { pullImage, transferImage } from './transfer.js';
-import { dropSentImage, noteReplacedRemote } from './remoteImages.js';
+import { dropSentImage, imagesInUse, noteReplacedRemote } from './remoteImages.js';
 
 // Makes the service's containers run as described; returns the state entry.
 export async function deploy({ ctx, target, previous }: DeployParams): Promise<StateEntry> {
@@ -49,6 +49,7 @@ async function runService(
   o: ReturnType<typeof options>,
 ): Promise<StateEntry> {
   const svc = target.service;
+  const replaced = await imagesInUse(api, o, ctx.stack, target.key);
   const net = networkName(ctx, o);
   await ensureNetwork(api, ctx, net);
   const replicas = replicaCount(svc.scale);
@@ -64,7 +65,7 @@ async function runService(
   });
   if (isJob(svc)) {
     await runJob(api, { ctx, target, net, name: base, volumes });
-    noteReplacedRemote({ ctx, o, target, previous });
+    noteReplacedRemote({ ctx, o, target, previous, replaced });
     return serviceEntry(target, o, {
       network: net,
       containers: [base],
@@ -75,7 +76,7 @@ async function runService(
   const strategy = svc.strategy ?? 'start-first';
   if (strategy === 'start-first') await rollout(api, { ctx, target, o, net, names, base, volumes });
   else await replaceStopFirst(api, { ctx, target, o, net, names, base, volumes });
-  noteReplacedRemote({ ctx, o, target, previous });
+  noteReplacedRemote({ ctx, o, target, previous, replaced });
   return serviceEntry(target, o, {
     network: net,
     containers: names,

@@ -1,12 +1,14 @@
 // The images pctl sent to a remote Docker host (over ssh or a registry): core removes the
 // images a deploy replaced, and destroy's, from the local engine only, so on a remote host
-// the provider does it. A deploy notes what it replaced there (the last deploy's image and
-// the releases the state no longer keeps, `history`); `settle` removes them once this run's
-// old containers have drained, as core does locally; a failed deploy removes the image it
-// sent. Destroy removes every release's image.
-// Only an image with this stack's labels, by reference, and never one a container uses.
+// the provider does it. A deploy notes what it replaced there (the last deploy's image, the
+// releases the state no longer keeps (`history`), the images the replaced containers ran: a
+// failed deploy's or a failed job's); `settle` removes them once this run's old containers
+// have drained, as core does locally. A failed deploy removes the image it sent. Destroy
+// removes every release's image. Only an image with this stack's labels, by reference, and
+// never one a container uses.
 import { historyLimit, releasesOf, type DeployParams, type ProviderContext, type StateEntry } from '@pctl/core';
 import { connect, type Api } from './api.js';
+import { listByLabel, stackFilters } from './containers.js';
 import { removeUnusedImage } from './images.js';
 import { entryOptions, type DockerOptions } from './options.js';
 
@@ -24,17 +26,26 @@ function builtImages(entry: StateEntry | undefined): string[] {
   return [...own, ...releasesOf(entry).flatMap((r) => (r.builtByPctl && r.image ? [r.image] : []))];
 }
 
-// After a deploy to a remote host: the images of `previous` that the new entry neither runs
-// nor keeps for a rollback (the last `history` releases, this one included).
+// The images the service's containers on a remote host run before a deploy replaces them
+// (a failed deploy's containers, a failed job's, run an image no entry records).
+export async function imagesInUse(api: Api, o: DockerOptions, stack: string, key: string): Promise<string[]> {
+  if (!o.host) return [];
+  return (await listByLabel(api, 'container', stackFilters(stack, key))).flatMap((c) => (c.image ? [c.image] : []));
+}
+
+// After a deploy to a remote host: the images of `previous`, and those the replaced
+// containers ran, that the new entry neither runs nor keeps for a rollback (the last
+// `history` releases, this one included).
 export function noteReplacedRemote(
-  p: { ctx: DeployParams['ctx']; o: DockerOptions } & Omit<DeployParams, 'ctx'>,
+  p: { ctx: DeployParams['ctx']; o: DockerOptions; replaced: string[] } & Omit<DeployParams, 'ctx'>,
 ): void {
-  const { ctx, o, target, previous } = p;
-  if (!o.host || !previous || entryOptions(previous).host !== o.host) return;
+  const { ctx, o, target } = p;
+  if (!o.host) return;
+  const previous = p.previous && entryOptions(p.previous).host === o.host ? p.previous : undefined;
   const keep = historyLimit(ctx.config, target.service);
   const stillKept = keep > 1 ? releasesOf(previous).slice(-(keep - 1)) : [];
   const kept = new Set([target.image.ref, ...stillKept.flatMap((r) => (r.image ? [r.image] : []))]);
-  const gone = builtImages(previous).filter((ref) => !kept.has(ref));
+  const gone = [...builtImages(previous), ...p.replaced].filter((ref) => !kept.has(ref));
   if (!gone.length) return;
   const at = `${o.user ?? ''}@${o.host}:${o.port ?? 22}`;
   const entry = noted.get(at) ?? { ctx, o, refs: new Set<string>() };
