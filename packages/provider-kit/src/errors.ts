@@ -246,8 +246,9 @@ export function toPctlError(e: unknown, code: ErrorCode = 'InternalError'): Pctl
   return new PctlError({ code, message, fault: 'tool', detail: e instanceof Error ? e.stack : undefined, cause: e });
 }
 
-// A PctlError made elsewhere (a provider's own copy of this module) with a message too long to print.
-function recut(e: PctlError): PctlError {
+// A PctlError made elsewhere (a provider's own copy of this module) with a message too long
+// to print; or, with `change`, a copy of one with those options changed.
+function recut(e: PctlError, change: Partial<PctlErrorOptions> = {}): PctlError {
   return new PctlError({
     code: e.code,
     message: e.message,
@@ -257,23 +258,14 @@ function recut(e: PctlError): PctlError {
     detail: e.detail,
     cause: e.cause,
     unchanged: e.unchanged === true,
+    ...change,
   });
 }
 
 // The error of a deploy that left the service as it was (see PctlErrorOptions.unchanged).
 export function leftUnchanged(e: unknown): PctlError {
   const err = toPctlError(e);
-  if (err.unchanged) return err;
-  return new PctlError({
-    code: err.code,
-    message: err.message,
-    hint: err.hint,
-    fault: err.fault,
-    exitCode: err.exitCode,
-    detail: err.detail,
-    cause: err.cause ?? e,
-    unchanged: true,
-  });
+  return err.unchanged ? err : recut(err, { unchanged: true, cause: err.cause ?? e });
 }
 
 // A thrown non-Error (an object, undefined) as one readable phrase, never "[object Object]".

@@ -42,7 +42,7 @@ export async function destroy({ ctx, key, entry }: DestroyParams): Promise<void>
     // Another service of the stack may run the same image (a shared build).
     entry.builtByPctl && entry.image ? removeUnusedImage(api, entry.image, ctx.stack) : undefined,
     // On a remote host the images kept for rollbacks too (core sweeps the local engine's).
-    removeReleaseImagesRemote(ctx, entryOptions(entry), entry),
+    removeReleaseImagesRemote(api, entryOptions(entry), entry, ctx.stack),
   ]);
   await removeAdoptedLeftovers(api, entry);
   const net = typeof entry.network === 'string' ? entry.network : `pctl-${ctx.stack}`;

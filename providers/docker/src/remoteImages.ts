@@ -81,14 +81,14 @@ export async function dropSentImage(
   await removeUnusedImage(api, ref, p.stack).catch(() => undefined);
 }
 
-// Destroy on a remote host: every release's image goes with the service (the current one is
-// removed by destroy itself).
+// Destroy on a remote host: the images of every release go with the service (destroy
+// removes the one it runs beside this).
 export async function removeReleaseImagesRemote(
-  ctx: ProviderContext,
+  api: Api,
   o: DockerOptions,
   entry: StateEntry,
+  stack: string,
 ): Promise<void> {
   if (!o.host) return;
-  const api = await connect(ctx, o);
-  for (const ref of new Set(builtImages(entry))) await removeUnusedImage(api, ref, ctx.stack);
+  for (const ref of new Set(builtImages(entry))) if (ref !== entry.image) await removeUnusedImage(api, ref, stack);
 }

@@ -3,7 +3,7 @@
 // version failed its gate, the old one serving on), the previous entry is written back: the
 // service is not an unfinished deploy, `pctl history` still names the release that serves,
 // and a stack file back at that version deploys nothing.
-import { isPctlError } from '../errors.js';
+import { toPctlError } from '../errors.js';
 import type { StateStore } from '../state/stateStore.js';
 import type { StateEntry } from '../state/types.js';
 
@@ -16,15 +16,8 @@ export async function deployKeepingEntry<T>(
   try {
     return await deploy();
   } catch (e) {
-    if (previous && !previous.destroyed && isUnchanged(e)) await store.set(key, previous);
+    // toPctlError keeps the mark of an error of another copy of the module.
+    if (previous && !previous.destroyed && toPctlError(e).unchanged) await store.set(key, previous);
     throw e;
   }
-}
-
-// True for a PctlError (of any copy of the module) that says the service was left as it was.
-function isUnchanged(e: unknown): boolean {
-  return (
-    (isPctlError(e) || (e instanceof Error && e.name === 'PctlError')) &&
-    (e as { unchanged?: unknown }).unchanged === true
-  );
 }

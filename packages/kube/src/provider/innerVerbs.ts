@@ -3,6 +3,7 @@
 // template a deploy renders now. The work on the pods is in inner/.
 import {
   PctlError,
+  requireServiceOfKey,
   type ExecParams,
   type LogsParams,
   type PortForwardParams,
@@ -20,7 +21,7 @@ import { runPod, runPodName } from './inner/runPod.js';
 import { kubeSyncVerb } from './inner/syncVerb.js';
 import type { ClusterImage, KubeProviderOptions } from './renderInput.js';
 import type { KubeEntry, KubeProviderSpec } from './spec.js';
-import { serviceOf, type SpecOptions } from './specOptions.js';
+import type { SpecOptions } from './specOptions.js';
 
 /** The logs, exec, portForward, sync and run verbs of a provider on the skeleton. */
 export function kubeInnerVerbs<O extends KubeProviderOptions>(
@@ -32,7 +33,7 @@ export function kubeInnerVerbs<O extends KubeProviderOptions>(
     const o = configured(ref.ctx, ref.key);
     const entry = (ref.entry ?? {}) as KubeEntry;
     const ns = entry.namespace ?? (o ? namespaceOf(ref.ctx, o) : ref.ctx.stack);
-    const service = serviceOf(ref.ctx, ref.key);
+    const service = requireServiceOfKey(ref.ctx.stack, ref.key);
     const client = await spec.connectRecorded(ref.ctx, ref.key, entry, o);
     if (!client)
       throw new PctlError({
@@ -55,7 +56,7 @@ export function kubeInnerVerbs<O extends KubeProviderOptions>(
     const entry = (p.entry ?? {}) as KubeEntry;
     return {
       namespace: entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack),
-      service: serviceOf(p.ctx, p.key),
+      service: requireServiceOfKey(p.ctx.stack, p.key),
       connect: () => spec.connectRecorded(p.ctx, p.key, entry, o),
     };
   });
@@ -71,7 +72,7 @@ export function kubeInnerVerbs<O extends KubeProviderOptions>(
     if (image.local && !ctx.flags.skipPush)
       await spec.registry.deliver(ctx, o, image as Required<ClusterImage>, target.key);
     const client = await spec.connect(ctx, o);
-    const service = serviceOf(ctx, target.key);
+    const service = requireServiceOfKey(ctx.stack, target.key);
     const pod = runPod(renderService(input(p, o, image, false)), {
       stack: ctx.stack,
       service,

@@ -5,6 +5,7 @@
 import {
   builtForStack,
   Events,
+  requireServiceOfKey,
   removeImage,
   type AdoptParams,
   type DeployParams,
@@ -17,7 +18,7 @@ import { destroyService } from '../destroy.js';
 import { adoptKube } from './adopt.js';
 import type { ClusterImage, KubeProviderOptions } from './renderInput.js';
 import type { KubeEntry, KubeProviderSpec } from './spec.js';
-import { serviceOf, type SpecOptions } from './specOptions.js';
+import type { SpecOptions } from './specOptions.js';
 
 /** The deploy, adopt and destroy verbs of a provider on the skeleton. */
 export function kubeLifecycle<O extends KubeProviderOptions>(
@@ -25,7 +26,7 @@ export function kubeLifecycle<O extends KubeProviderOptions>(
   { parse, completed, namespaceOf, configured, input }: SpecOptions<O>,
 ) {
   async function destroyIn(ctx: ProviderContext, key: string, entry: KubeEntry, o: O | undefined): Promise<void> {
-    const service = serviceOf(ctx, key);
+    const service = requireServiceOfKey(ctx.stack, key);
     const client = await spec.connectRecorded(ctx, key, entry, o);
     if (!client) return;
     await destroyService(client, { stack: ctx.stack, service, entry, reporter: ctx.reporter, signal: ctx.signal });

@@ -1,16 +1,11 @@
 // How every verb of the skeleton reads a spec's options: parsed and normalized, completed
 // by the cloud at deploy, the namespace they name, those of a service the stack file still
-// deploys with the provider, and the render input they make; and the service a state key names.
-import { requireServiceOfKey, serviceOfKey, type DeployParams, type ProviderContext } from '@pctl/core';
+// deploys with the provider, and the render input they make.
+import { serviceOfKey, type DeployParams, type ProviderContext } from '@pctl/core';
 import type { RenderInput } from '../types.js';
 import { parseProviderOptions } from './options.js';
 import { renderInputFor, type ClusterImage, type KubeProviderOptions } from './renderInput.js';
 import type { KubeProviderSpec } from './spec.js';
-
-// The service of a state key; a key that is not `<stack>-<service>` names nothing pctl may touch.
-export function serviceOf(ctx: ProviderContext, key: string): string {
-  return requireServiceOfKey(ctx.stack, key);
-}
 
 /** A spec's options as the verbs read them. */
 export interface SpecOptions<O extends KubeProviderOptions> {

@@ -1,11 +1,17 @@
 // The skeleton's status and discover: a service's status in the cluster and namespace its state
 // entry records, and the stack's services in every cluster the stack file names.
-import type { FoundResource, ProviderContext, ServiceStatus, StatusParams } from '@pctl/core';
+import {
+  requireServiceOfKey,
+  type FoundResource,
+  type ProviderContext,
+  type ServiceStatus,
+  type StatusParams,
+} from '@pctl/core';
 import { discoverStack } from '../discover.js';
 import { serviceStatus } from '../serviceStatus.js';
 import type { KubeProviderOptions } from './renderInput.js';
 import type { KubeEntry, KubeProviderSpec } from './spec.js';
-import { serviceOf, type SpecOptions } from './specOptions.js';
+import type { SpecOptions } from './specOptions.js';
 
 /** The status and discover verbs of a provider on the skeleton. */
 export function kubeStatus<O extends KubeProviderOptions>(
@@ -18,7 +24,7 @@ export function kubeStatus<O extends KubeProviderOptions>(
     const ns = entry.namespace ?? (o ? namespaceOf(p.ctx, o) : p.ctx.stack);
     const client = await spec.connectRecorded(p.ctx, p.key, entry, o);
     if (!client) return { state: 'missing', detail: 'the cluster is gone' };
-    return serviceStatus(client, p.ctx.stack, serviceOf(p.ctx, p.key), ns);
+    return serviceStatus(client, p.ctx.stack, requireServiceOfKey(p.ctx.stack, p.key), ns);
   }
 
   function discover({ ctx }: { ctx: ProviderContext }): Promise<FoundResource[]> {
