@@ -386,6 +386,19 @@ describe('docker provider on a remote host over ssh', () => {
 
   it('destroys the container, volumes, network and image on the remote engine', async () => {
     const ref = state()[`${STACK}-web`].image as string;
+    // A user's image on the remote engine under a name of pctl's: the tag of web's release 3
+    // (kept for a rollback, not running) moved to it, and one of its own. Destroy leaves both.
+    const releases = (service: string) =>
+      JSON.parse(readFileSync(stateFile(), 'utf8'))[`${STACK}-${service}`].releases as { image: string }[];
+    const retagged = releases('web')[0]!.image;
+    expect(retagged).not.toBe(ref);
+    const usersOwn = `pctl-${STACK}-web:users-own`;
+    await execa('docker', ['import', '-', usersOwn], {
+      env: { DOCKER_HOST: engine.host },
+      input: Buffer.alloc(10240),
+    });
+    await onRemote(['tag', usersOwn, retagged]);
+    const userImage = await onRemote(['image', 'inspect', '--format', '{{.Id}}', usersOwn]);
     const d = await run(['destroy']);
     expect(d.stderr).not.toMatch(/^error/m);
     expect(d.exitCode).toBe(0);
@@ -398,10 +411,15 @@ describe('docker provider on a remote host over ssh', () => {
     ).not.toBe(0);
     expect(state()[`${STACK}-web`].destroyed).toBe(true);
     expect(state()[`${STACK}-migrate`].destroyed).toBe(true);
-    // The images kept for rollbacks went with the rest (release 3's is not the one that ran).
+    // The images kept for rollbacks went with the rest (migrate's release 1 is not the one
+    // that ran); the user's stay, whatever their names.
     expect(
-      await onRemote(['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}']),
-    ).toBe('');
+      (await onRemote(['images', '--filter', `reference=pctl-${STACK}-*`, '--format', '{{.Repository}}:{{.Tag}}']))
+        .split('\n')
+        .sort(),
+    ).toEqual([retagged, usersOwn].sort());
+    expect(await onRemote(['image', 'inspect', '--format', '{{.Id}}', retagged])).toBe(userImage);
+    await onRemote(['rmi', retagged, usersOwn]);
   });
 
   it('fails with one clear line naming the host when nothing listens on the ssh port', async () => {
